@@ -1,0 +1,38 @@
+# wallet_add_test(NAME n SOURCES ... [LIBS ...] [LABELS ...] [ENV ...] [TIMEOUT s] [ARGS ...])
+#   One test executable = one ctest entry. Qt tests run offscreen with a fixed locale.
+# wallet_add_fuzzer(NAME n SOURCES ... [LIBS ...] CORPUS dir)
+#   With WALLET_BUILD_FUZZERS (the fuzz preset, clang): a libFuzzer binary. Always: a replay binary that runs every
+#   file of CORPUS through the same entry point, registered as a ctest (label "fuzz-replay").
+function(wallet_add_test)
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENV;ARGS" ${ARGN})
+    add_executable(${T_NAME} ${T_SOURCES})
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
+    target_include_directories(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/tests)
+    wallet_set_warnings(${T_NAME})
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME} ${T_ARGS})
+    if(NOT T_LABELS)
+        set(T_LABELS unit)
+    endif()
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 300)
+    endif()
+    set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;LC_ALL=C.UTF-8;LANG=C.UTF-8;SKEY_SOURCE_DIR=${PROJECT_SOURCE_DIR};SKEY_SHARED_DIR=${WALLET_SHARED_DIR};ASAN_OPTIONS=detect_leaks=0:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;${T_ENV}")
+endfunction()
+
+function(wallet_add_fuzzer)
+    cmake_parse_arguments(F "" "NAME;CORPUS" "SOURCES;LIBS" ${ARGN})
+    add_executable(${F_NAME}_replay ${F_SOURCES} ${PROJECT_SOURCE_DIR}/tests/support/FuzzReplayMain.cpp)
+    target_link_libraries(${F_NAME}_replay PRIVATE ${F_LIBS})
+    target_include_directories(${F_NAME}_replay PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/tests)
+    add_test(NAME ${F_NAME}_replay COMMAND ${F_NAME}_replay ${F_CORPUS})
+    set_tests_properties(${F_NAME}_replay PROPERTIES LABELS "fuzz-replay" TIMEOUT 300
+        ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1;UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+    if(WALLET_BUILD_FUZZERS)
+        add_executable(${F_NAME} ${F_SOURCES})
+        target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
+        target_include_directories(${F_NAME} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/tests)
+        target_compile_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+        target_link_options(${F_NAME} PRIVATE -fsanitize=fuzzer)
+    endif()
+endfunction()

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "HostNvm.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace skey::host {
+
+HostNvm::HostNvm(std::size_t pageSize, std::size_t pageCount)
+    : m_pageSize(pageSize)
+    , m_pageCount(pageCount)
+    , m_image(pageSize * pageCount, 0xFF)
+{
+    m_counters.erasesPerPage.assign(pageCount, 0);
+}
+
+std::optional<std::string> HostNvm::attachFile(const std::string& path)
+{
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+        std::ifstream in(path, std::ios::binary);
+        std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) {
+            return "cannot read NVM file " + path;
+        }
+        if (bytes.size() != m_image.size()) {
+            return "NVM file " + path + " has " + std::to_string(bytes.size()) + " bytes, expected " +
+                   std::to_string(m_image.size()) + " (not a token image of this simulator)";
+        }
+        m_image = std::move(bytes);
+    }
+    m_path = path;
+    persist();
+    return std::nullopt;
+}
+
+void HostNvm::armPowerCut(std::uint64_t n, TearModel model)
+{
+    m_cutCountdown = n;
+    m_tearModel = model;
+}
+
+void HostNvm::disarmPowerCut()
+{
+    m_cutCountdown = 0;
+}
+
+void HostNvm::cutPowerNow()
+{
+    m_powerLost = true;
+    m_cutCountdown = 0;
+}
+
+void HostNvm::powerRestore()
+{
+    m_powerLost = false;
+    m_cutCountdown = 0;
+}
+
+void HostNvm::resetCounters()
+{
+    m_counters = NvmCounters{};
+    m_counters.erasesPerPage.assign(m_pageCount, 0);
+}
+
+void HostNvm::setImage(const std::vector<std::uint8_t>& image)
+{
+    if (image.size() == m_image.size()) {
+        m_image = image;
+        persist();
+    }
+}
+
+hal::NvmStatus HostNvm::read(std::size_t address, std::span<std::uint8_t> out)
+{
+    if (m_powerLost) {
+        return hal::NvmStatus::PowerLost;
+    }
+    if (address > m_image.size() || out.size() > m_image.size() - address) {
+        return hal::NvmStatus::Fault;
+    }
+    std::copy_n(m_image.begin() + static_cast<std::ptrdiff_t>(address), out.size(), out.begin());
+    return hal::NvmStatus::Ok;
+}
+
+bool HostNvm::hitByCut()
+{
+    if (m_cutCountdown == 0) {
+        return false;
+    }
+    return --m_cutCountdown == 0;
+}
+
+hal::NvmStatus HostNvm::program(std::size_t address, std::span<const std::uint8_t> data)
+{
+    if (m_powerLost) {
+        return hal::NvmStatus::PowerLost;
+    }
+    if (address > m_image.size() || data.size() > m_image.size() - address ||
+        (data.size() > 0 && address / m_pageSize != (address + data.size() - 1) / m_pageSize)) {
+        return hal::NvmStatus::Fault;
+    }
+    std::size_t count = data.size();
+    const bool cut = hitByCut();
+    if (cut) {
+        count = m_tearModel == TearModel::NothingWritten ? 0
+              : m_tearModel == TearModel::PartlyWritten  ? data.size() / 2
+                                                         : data.size();
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+        m_image[address + i] &= data[i]; // NOR flash: bits only go 1 -> 0
+    }
+    if (cut) {
+        m_powerLost = true;
+        persist();
+        return hal::NvmStatus::PowerLost;
+    }
+    ++m_counters.programs;
+    m_counters.bytesProgrammed += data.size();
+    persist();
+    return hal::NvmStatus::Ok;
+}
+
+hal::NvmStatus HostNvm::erase(std::size_t page)
+{
+    if (m_powerLost) {
+        return hal::NvmStatus::PowerLost;
+    }
+    if (page >= m_pageCount) {
+        return hal::NvmStatus::Fault;
+    }
+    const auto begin = m_image.begin() + static_cast<std::ptrdiff_t>(page * m_pageSize);
+    const bool cut = hitByCut();
+    if (cut && m_tearModel == TearModel::PartlyWritten) {
+        // An interrupted erase leaves a prefix erased and the rest unreliable (modelled as a fixed pattern).
+        std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), 0xFF);
+        std::fill(begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), begin + static_cast<std::ptrdiff_t>(m_pageSize),
+                  0xA5);
+    } else if (!cut || m_tearModel == TearModel::FullyWritten) {
+        std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize), 0xFF);
+    }
+    if (cut) {
+        m_powerLost = true;
+        persist();
+        return hal::NvmStatus::PowerLost;
+    }
+    ++m_counters.erases;
+    ++m_counters.erasesPerPage[page];
+    persist();
+    return hal::NvmStatus::Ok;
+}
+
+void HostNvm::persist()
+{
+    if (m_path.empty()) {
+        return;
+    }
+    // Write-through with an atomic replace, so a killed simulator never leaves a half-written image file.
+    const std::string tmp = m_path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        return;
+    }
+    std::size_t done = 0;
+    while (done < m_image.size()) {
+        const ssize_t n = ::write(fd, m_image.data() + done, m_image.size() - done);
+        if (n <= 0) {
+            ::close(fd);
+            return;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::fsync(fd);
+    ::close(fd);
+    std::rename(tmp.c_str(), m_path.c_str());
+}
+
+} // namespace skey::host

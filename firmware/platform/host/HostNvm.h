@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+// Host platform: NVM in memory, optionally backed by a file (state survives simulator restarts), with a power-cut
+// model for tearing tests: the N-th write from now does nothing, part of its bytes, or all of them, and every NVM
+// call after it fails with PowerLost until powerRestore().
+#pragma once
+
+#include "hal/Nvm.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace skey::host {
+
+enum class TearModel : std::uint8_t {
+    NothingWritten, ///< the cut write has no effect
+    PartlyWritten,  ///< a prefix of the cut program (or erase: a prefix of the page reads 0xFF, the rest garbage)
+    FullyWritten,   ///< the cut write completes, the CPU stops right after it
+};
+
+struct NvmCounters
+{
+    std::uint64_t programs = 0; ///< program() calls that completed
+    std::uint64_t erases = 0;
+    std::uint64_t bytesProgrammed = 0;
+    std::vector<std::uint32_t> erasesPerPage; ///< wear per page
+};
+
+class HostNvm final : public hal::Nvm
+{
+public:
+    static constexpr std::size_t kDefaultPageSize = 512;
+    static constexpr std::size_t kDefaultPageCount = 64; ///< 32 KiB
+
+    explicit HostNvm(std::size_t pageSize = kDefaultPageSize, std::size_t pageCount = kDefaultPageCount);
+
+    /// Backs the image with `path`: loads it if it exists (it must have the right size) and writes every change
+    /// through (write to a temporary file, fsync, rename). Returns an error text, or nothing on success.
+    [[nodiscard]] std::optional<std::string> attachFile(const std::string& path);
+
+    /// Arms a power cut at the `n`-th write from now (1 = the next program/erase).
+    void armPowerCut(std::uint64_t n, TearModel model);
+    void disarmPowerCut();
+    /// Cuts power now: every call fails with PowerLost until powerRestore().
+    void cutPowerNow();
+    [[nodiscard]] bool powerLost() const { return m_powerLost; }
+    /// Power returns (the card OS must then run powerOn()). Keeps the image, clears the armed cut.
+    void powerRestore();
+
+    /// Writes counted since the last resetCounters().
+    [[nodiscard]] const NvmCounters& counters() const { return m_counters; }
+    void resetCounters();
+
+    /// The whole image, for byte-identity checks in tests.
+    [[nodiscard]] const std::vector<std::uint8_t>& image() const { return m_image; }
+    void setImage(const std::vector<std::uint8_t>& image);
+
+    std::size_t pageSize() const override { return m_pageSize; }
+    std::size_t pageCount() const override { return m_pageCount; }
+    hal::NvmStatus read(std::size_t address, std::span<std::uint8_t> out) override;
+    hal::NvmStatus program(std::size_t address, std::span<const std::uint8_t> data) override;
+    hal::NvmStatus erase(std::size_t page) override;
+
+private:
+    /// Counts one write; returns true when this write is the one the power cut hits.
+    bool hitByCut();
+    void persist();
+
+    std::size_t m_pageSize;
+    std::size_t m_pageCount;
+    std::vector<std::uint8_t> m_image;
+    std::string m_path;
+    std::uint64_t m_cutCountdown = 0; ///< 0: not armed
+    TearModel m_tearModel = TearModel::NothingWritten;
+    bool m_powerLost = false;
+    NvmCounters m_counters;
+};
+
+} // namespace skey::host

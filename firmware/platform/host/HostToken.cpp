@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "HostToken.h"
+
+namespace skey::host {
+
+HostToken::HostToken(const std::array<std::uint8_t, 8>& serial)
+    : m_system(serial)
+    , m_platform{m_nvm, m_rng, m_crypto, m_presence, m_system}
+    , m_os(m_platform)
+    , m_response(kMaxResponseApdu)
+{
+    m_os.powerOn();
+}
+
+std::vector<std::uint8_t> HostToken::process(std::span<const std::uint8_t> command)
+{
+    const std::size_t n = m_os.process(command, m_response);
+    return {m_response.begin(), m_response.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+void HostToken::powerCycle()
+{
+    m_nvm.powerRestore();
+    m_os.powerOn();
+}
+
+} // namespace skey::host

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the one command CI runs (.ci/run) and the README's test command.
+# On a fresh Debian/Ubuntu machine it first installs what the project needs (scripts/setup-deps.sh).
+#   scripts/test.sh                 the full suite (ASan + UBSan build, all labels but slow and hw) + firmware-arm
+#   SKEY_TEST_PRESET=dev scripts/test.sh     the same on the plain debug build
+#   scripts/test.sh -R purse        pass extra arguments to ctest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+preset=${SKEY_TEST_PRESET:-asan-ubsan}
+
+bash scripts/setup-deps.sh
+
+echo "== configure ($preset)"
+cmake --preset "$preset" >/dev/null
+echo "== build ($preset)"
+cmake --build --preset "$preset"
+echo "== firmware cross-build (firmware-arm: Cortex-M4, -Os)"
+cmake --preset firmware-arm >/dev/null
+cmake --build --preset firmware-arm
+if [[ -x build/firmware-arm/firmware/platform/cortex-m4/skey-firmware.elf ]] || ls build/firmware-arm/firmware/platform/cortex-m4/*.elf >/dev/null 2>&1; then
+    arm-none-eabi-size build/firmware-arm/firmware/platform/cortex-m4/*.elf
+fi
+
+echo "== tests"
+# GUI tests need an X server: they start their own Xvfb when DISPLAY is unset.
+rc=0
+ctest --preset "$preset" --output-on-failure -j2 "$@" || rc=$?
+echo "== done in $(( $(date +%s) - start )) s"
+exit $rc

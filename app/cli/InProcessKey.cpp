@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "InProcessKey.h"
+
+#include <span>
+
+namespace wallet::app::cli {
+
+InProcessKey::InProcessKey(const QString& nvmPath)
+    : m_token(std::make_unique<skey::host::HostToken>())
+    , m_path(nvmPath)
+{
+    if (!nvmPath.isEmpty()) {
+        if (auto err = m_token->nvm().attachFile(nvmPath.toStdString())) {
+            m_loadError = QString::fromStdString(*err);
+        }
+        m_token->powerCycle(); // run the card OS start-up (journal recovery) over the loaded image
+    }
+}
+
+core::Result<core::ResponseApdu> InProcessKey::transmit(const core::CommandApdu& command)
+{
+    const QByteArray raw = command.encode();
+    const auto* p = reinterpret_cast<const std::uint8_t*>(raw.constData());
+    const auto out = m_token->process(std::span<const std::uint8_t>(p, static_cast<std::size_t>(raw.size())));
+    auto parsed = core::ResponseApdu::parse(
+        QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));
+    if (!parsed) {
+        return core::makeError(core::ErrorCode::ProtocolError, QStringLiteral("response shorter than 2 bytes"));
+    }
+    return *parsed;
+}
+
+QString InProcessKey::description() const
+{
+    return m_path.isEmpty() ? QStringLiteral("In-process simulated key")
+                            : QStringLiteral("In-process simulated key (%1)").arg(m_path);
+}
+
+} // namespace wallet::app::cli

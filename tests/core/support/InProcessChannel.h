@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// A core::ApduChannel over one in-process token (skey::host::HostToken: the real firmware on the host platform),
+// with failure injection for the recovery tests: drop the response of a chosen command (the token did process it),
+// or lose power during a command (the armed HostNvm cut fires; the channel reports a disconnect and the next
+// transmit powers the token back up, like a re-plug).
+#pragma once
+
+#include "HostToken.h"
+#include "core/channel/ApduChannel.h"
+
+#include <functional>
+#include <span>
+
+namespace wallet::core::test {
+
+class InProcessChannel final : public ApduChannel
+{
+public:
+    explicit InProcessChannel(skey::host::HostToken& token)
+        : m_token(token)
+    {
+    }
+
+    /// Called with each command before it is sent; returning true makes the channel lose that command's response.
+    std::function<bool(const CommandApdu&)> dropResponseIf;
+    /// Called before each command; returning true makes the channel fail without sending (cable pulled before).
+    std::function<bool(const CommandApdu&)> failBeforeSend;
+    int transmitted = 0;
+
+    Result<ResponseApdu> transmit(const CommandApdu& command) override
+    {
+        if (m_needsPowerUp) {
+            m_token.powerCycle();
+            m_needsPowerUp = false;
+        }
+        if (failBeforeSend && failBeforeSend(command)) {
+            return makeError(ErrorCode::Disconnected, QStringLiteral("injected: unplugged before send"));
+        }
+        const QByteArray raw = command.encode();
+        const auto* p = reinterpret_cast<const std::uint8_t*>(raw.constData());
+        const auto out = m_token.process(std::span<const std::uint8_t>(p, static_cast<std::size_t>(raw.size())));
+        ++transmitted;
+        if (m_token.nvm().powerLost()) {
+            m_needsPowerUp = true;
+            return makeError(ErrorCode::Disconnected, QStringLiteral("injected: power lost during the command"));
+        }
+        if (dropResponseIf && dropResponseIf(command)) {
+            m_needsPowerUp = true; // a lost response: the host reconnects, the token restarts
+            return makeError(ErrorCode::Disconnected, QStringLiteral("injected: response lost"));
+        }
+        auto parsed = ResponseApdu::parse(QByteArray(reinterpret_cast<const char*>(out.data()),
+                                                     static_cast<qsizetype>(out.size())));
+        if (!parsed) {
+            return makeError(ErrorCode::ProtocolError, QStringLiteral("response shorter than 2 bytes"));
+        }
+        return *parsed;
+    }
+    QString description() const override { return QStringLiteral("In-process simulated key"); }
+
+    skey::host::HostToken& token() { return m_token; }
+
+private:
+    skey::host::HostToken& m_token;
+    bool m_needsPowerUp = false;
+};
+
+} // namespace wallet::core::test

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/Result.h"
+#include "core/channel/ApduChannel.h"
+#include "core/issuer/IssuerHost.h"
+#include "core/psam/Psam.h"
+#include "core/purse/Clock.h"
+#include "core/purse/Pin.h"
+#include "core/purse/PurseTypes.h"
+
+#include <QStringList>
+
+#include <vector>
+
+namespace wallet::core {
+
+class TransactionStore;
+
+/// Terminal-side policy for PurseService.
+struct PursePolicy
+{
+    QByteArray aid = QByteArray::fromHex("D15600000145442F4550"); ///< default purse AID (spec §1)
+    QStringList allowedIssuerIds;     ///< hex issuer IDs accepted by checkValidity(); empty = any
+    std::uint8_t loadKeyIndex = 1;
+    std::uint8_t purchaseKeyIndex = 1;
+    int recoveryAttempts = 3;         ///< reconnect attempts after a lost response before giving up
+};
+
+/**
+ * @brief The cardholder's purse flows over one ApduChannel (spec §1–§4): select, read, validity, PIN, balance,
+ * load (via IssuerHost), purchase (via Psam), history, and recovery after a lost response.
+ *
+ * Synchronous and thread-agnostic: every call blocks on the channel; run it on the device worker thread. One
+ * PurseService per connected key; not for concurrent use. A TransactionStore, when given, must live on the same
+ * thread (Qt Sql connections are per thread).
+ *
+ * Money safety (spec §4): load() and purchase() never double-credit or double-charge. If the response of CREDIT or
+ * DEBIT is lost (unplug, power cut), they reselect, repeat INITIALIZE and compare balance and ATC: unchanged → the
+ * transaction is run again; changed by the amount with ATC N+1 → GET TRANSACTION PROVE fetches MAC2/TAC, which are
+ * verified, and the result is flagged `recovered`. If the key cannot be reached again, the error is
+ * ErrorCode::Disconnected and the issuer authorisation stays pending (reconciled at the next load).
+ */
+class PurseService
+{
+public:
+    PurseService(ApduChannel& channel, IssuerHost& issuer, Psam& psam, const Clock& clock,
+                 TransactionStore* mirror = nullptr, PursePolicy policy = {});
+
+    /// GET DATA, SELECT (PSE first, falling back to the AID), READ BINARY SFI 0x15 (and 0x16 when free).
+    [[nodiscard]] Result<CardInfo> open();
+    /// The last open() result (empty CardInfo before).
+    [[nodiscard]] const CardInfo& card() const { return m_card; }
+    /// Life cycle, dates against the clock, issuer allow-list, blocked states.
+    [[nodiscard]] Validity checkValidity() const;
+
+    [[nodiscard]] Result<PinStatus> pinStatus();
+    /// WrongPin carries triesLeft; PinBlocked when blocked.
+    [[nodiscard]] Result<void> verifyPin(const Pin& pin);
+    [[nodiscard]] Result<void> changePin(const Pin& oldPin, const Pin& newPin);
+
+    [[nodiscard]] Result<Amount> balance();
+    /// `pin` (optional) is verified first and again after a reselect during recovery.
+    [[nodiscard]] Result<LoadResult> load(Amount amount, const Pin* pin = nullptr);
+    [[nodiscard]] Result<PurchaseResult> purchase(Amount amount, const Pin* pin = nullptr);
+    /// All records of SFI 0x18, newest first.
+    [[nodiscard]] Result<std::vector<TransactionRecord>> history();
+    /// history() into the mirror (idempotent). Returns the number of new rows.
+    [[nodiscard]] Result<int> syncMirror();
+
+private:
+    [[nodiscard]] Result<void> select();
+    [[nodiscard]] Result<void> reconnect(const Pin* pin);
+    [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);
+
+    ApduChannel& m_channel;
+    IssuerHost& m_issuer;
+    Psam& m_psam;
+    const Clock& m_clock;
+    TransactionStore* m_mirror;
+    PursePolicy m_policy;
+    CardInfo m_card;
+};
+
+} // namespace wallet::core

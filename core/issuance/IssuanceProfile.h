@@ -3,6 +3,7 @@
 
 #include "core/Result.h"
 #include "core/keystore/IssuerKeys.h"
+#include "core/purse/Pin.h"
 #include "core/purse/PurseTypes.h"
 
 #include <QJsonObject>

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "device/EmbeddedSimulator.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcSim, "wallet.device.simulator")
+
+namespace wallet::device {
+
+using core::ErrorCode;
+using core::makeError;
+
+EmbeddedSimulator::EmbeddedSimulator(SimulatorOptions options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+}
+
+EmbeddedSimulator::~EmbeddedSimulator()
+{
+    stop();
+}
+
+QString EmbeddedSimulator::findExecutable(QStringList* searched)
+{
+    QStringList candidates;
+    const QString env = qEnvironmentVariable("SKEY_SIM_PATH");
+    if (!env.isEmpty()) {
+        candidates << env;
+    }
+    if (QCoreApplication::instance()) {
+        candidates << QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("skey-sim"));
+    }
+#ifdef WALLET_SKEY_SIM_BUILD_PATH
+    candidates << QStringLiteral(WALLET_SKEY_SIM_BUILD_PATH);
+#endif
+    if (searched) {
+        *searched = candidates;
+    }
+    for (const auto& c : candidates) {
+        const QFileInfo fi(c);
+        if (fi.isFile() && fi.isExecutable()) {
+            return fi.absoluteFilePath();
+        }
+    }
+    return {};
+}
+
+QString EmbeddedSimulator::nvmPath() const
+{
+    return QDir(m_options.dataDirectory).filePath(QStringLiteral("token.nvm"));
+}
+
+bool EmbeddedSimulator::isRunning() const
+{
+    return m_process && m_process->state() == QProcess::Running && m_hidPort != 0;
+}
+
+QString EmbeddedSimulator::log() const
+{
+    if (m_process) {
+        m_stderr.append(m_process->readAllStandardError());
+    }
+    return QString::fromUtf8(m_stderr);
+}
+
+core::Result<void> EmbeddedSimulator::start()
+{
+    if (isRunning()) {
+        return {};
+    }
+    QStringList searched;
+    const QString exe = m_options.executable.isEmpty() ? findExecutable(&searched) : m_options.executable;
+    if (exe.isEmpty() || !QFileInfo(exe).isExecutable()) {
+        return makeError(ErrorCode::NoDevice, QStringLiteral("the key simulator (skey-sim) was not found; looked in: %1. "
+                                                             "Set SKEY_SIM_PATH to its location.")
+                                                  .arg(searched.isEmpty() ? exe : searched.join(QStringLiteral(", "))));
+    }
+    if (m_options.dataDirectory.isEmpty() || !QDir().mkpath(m_options.dataDirectory)) {
+        return makeError(ErrorCode::StorageError,
+                         QStringLiteral("cannot create the simulator data directory '%1'").arg(m_options.dataDirectory));
+    }
+    QStringList args{QStringLiteral("--hid-port"), QStringLiteral("0"), QStringLiteral("--control-port"),
+                     QStringLiteral("0"), QStringLiteral("--nvm"), nvmPath(), QStringLiteral("--touch"),
+                     m_options.touchMode};
+    if (!m_options.profilePath.isEmpty()) {
+        args << QStringLiteral("--profile") << m_options.profilePath;
+    }
+    if (!m_options.serialHex.isEmpty()) {
+        args << QStringLiteral("--serial") << m_options.serialHex;
+    }
+    if (m_options.seed) {
+        args << QStringLiteral("--seed") << QString::number(*m_options.seed);
+    }
+    if (m_options.pcsc) {
+        args << QStringLiteral("--pcsc");
+    }
+    args << m_options.extraArguments;
+
+    delete m_process;
+    m_process = new QProcess(this);
+    m_stdout.clear();
+    m_stderr.clear();
+    m_hidPort = m_controlPort = 0;
+    m_process->start(exe, args);
+    if (!m_process->waitForStarted(5000)) {
+        const QString why = m_process->errorString();
+        delete m_process;
+        m_process = nullptr;
+        return makeError(ErrorCode::NoDevice, QStringLiteral("cannot start %1: %2").arg(exe, why));
+    }
+    const QDeadlineTimer deadline(m_options.startTimeoutMs);
+    while (!deadline.hasExpired()) {
+        m_process->waitForReadyRead(static_cast<int>(std::min<qint64>(100, deadline.remainingTime())));
+        m_stdout.append(m_process->readAllStandardOutput());
+        m_stderr.append(m_process->readAllStandardError());
+        // READY line: "SKEY-SIM READY hid=<port> control=<port> pcsc=<on|off> serial=<hex>"
+        for (const QByteArray& line : m_stdout.split('\n')) {
+            if (!line.startsWith("SKEY-SIM READY ")) {
+                continue;
+            }
+            for (const QByteArray& field : line.mid(15).trimmed().split(' ')) {
+                const int eq = field.indexOf('=');
+                const QByteArray key = field.left(eq);
+                const QByteArray value = field.mid(eq + 1);
+                if (key == "hid") {
+                    m_hidPort = static_cast<quint16>(value.toUInt());
+                } else if (key == "control") {
+                    m_controlPort = static_cast<quint16>(value.toUInt());
+                } else if (key == "serial") {
+                    m_serial = QString::fromLatin1(value);
+                }
+            }
+        }
+        if (m_hidPort != 0 && m_controlPort != 0) {
+            connect(m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus) {
+                if (!m_stopping) {
+                    qCWarning(lcSim) << "skey-sim exited unexpectedly with" << code;
+                    emit exitedUnexpectedly(code, log());
+                }
+            });
+            qCInfo(lcSim) << "skey-sim ready: HID 127.0.0.1:" << m_hidPort << "control" << m_controlPort;
+            return {};
+        }
+        if (m_process->state() != QProcess::Running) {
+            m_stderr.append(m_process->readAllStandardError());
+            const int code = m_process->exitCode();
+            const QString text = QString::fromUtf8(m_stderr).trimmed();
+            delete m_process;
+            m_process = nullptr;
+            return makeError(ErrorCode::NoDevice,
+                             QStringLiteral("skey-sim exited with code %1: %2").arg(code).arg(text.right(600)));
+        }
+    }
+    stop();
+    return makeError(ErrorCode::Timeout, QStringLiteral("skey-sim did not report ready within %1 ms").arg(m_options.startTimeoutMs));
+}
+
+void EmbeddedSimulator::stop()
+{
+    if (!m_process) {
+        return;
+    }
+    m_stopping = true;
+    if (m_process->state() != QProcess::NotRunning) {
+        m_process->terminate();
+        if (!m_process->waitForFinished(3000)) {
+            m_process->kill();
+            m_process->waitForFinished(2000);
+        }
+    }
+    m_stderr.append(m_process->readAllStandardError());
+    delete m_process;
+    m_process = nullptr;
+    m_hidPort = m_controlPort = 0;
+    m_stopping = false;
+}
+
+std::unique_ptr<UdpTransport> EmbeddedSimulator::makeTransport() const
+{
+    return std::make_unique<UdpTransport>(m_hidPort);
+}
+
+std::unique_ptr<HidApduChannel> EmbeddedSimulator::makeChannel(HidChannelOptions options) const
+{
+    return std::make_unique<HidApduChannel>(makeTransport(), options);
+}
+
+} // namespace wallet::device

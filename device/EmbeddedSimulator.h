@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// The app's embedded default key: a `skey-sim` child process on loopback with ephemeral ports.
+#pragma once
+
+#include "core/Result.h"
+#include "device/HidApduChannel.h"
+#include "device/SimulatorControl.h"
+#include "device/UdpTransport.h"
+
+#include <QObject>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace wallet::device {
+
+struct SimulatorOptions
+{
+    QString dataDirectory;  ///< the NVM image lives here as token.nvm (created if missing); required
+    QString profilePath;    ///< optional personalisation profile (JSON): the token starts issued
+    QString serialHex;      ///< optional 16 hex digits
+    std::optional<quint64> seed; ///< deterministic RNG
+    QString touchMode = QStringLiteral("accept"); ///< manual | accept | refuse (how the "button" answers)
+    bool pcsc = false;      ///< also attach to pcscd through vpcd
+    QString executable;     ///< override the skey-sim path (else findExecutable())
+    QStringList extraArguments;
+    int startTimeoutMs = 15000;
+};
+
+/**
+ * @brief Starts `skey-sim` (QProcess) with --hid-port 0 --control-port 0, reads the ports from its READY line,
+ * stops it on destruction. Lives on the thread that created it; start() blocks until the simulator is ready or
+ * failed (clear error text: binary not found, crashed, port in use, bad profile).
+ */
+class EmbeddedSimulator : public QObject
+{
+    Q_OBJECT
+public:
+    explicit EmbeddedSimulator(SimulatorOptions options, QObject* parent = nullptr);
+    ~EmbeddedSimulator() override;
+
+    /// Finds skey-sim: $SKEY_SIM_PATH, then beside the running executable, then the build tree path configured by
+    /// CMake. `searched` receives the list of places tried (for the error message).
+    [[nodiscard]] static QString findExecutable(QStringList* searched = nullptr);
+
+    [[nodiscard]] core::Result<void> start();
+    /// SIGTERM, wait up to 3 s, then SIGKILL.
+    void stop();
+    [[nodiscard]] bool isRunning() const;
+
+    [[nodiscard]] quint16 hidPort() const { return m_hidPort; }
+    [[nodiscard]] quint16 controlPort() const { return m_controlPort; }
+    [[nodiscard]] QString serialHex() const { return m_serial; }
+    [[nodiscard]] QString nvmPath() const;
+    [[nodiscard]] std::unique_ptr<UdpTransport> makeTransport() const;
+    [[nodiscard]] std::unique_ptr<HidApduChannel> makeChannel(HidChannelOptions options = {}) const;
+    [[nodiscard]] SimulatorControl control() const { return SimulatorControl(m_controlPort); }
+    /// Everything the simulator wrote to stderr so far (diagnostics).
+    [[nodiscard]] QString log() const;
+
+signals:
+    /// The child ended on its own (crash or exit) while it was supposed to run.
+    void exitedUnexpectedly(int exitCode, const QString& message);
+
+private:
+    SimulatorOptions m_options;
+    QProcess* m_process = nullptr;
+    quint16 m_hidPort = 0;
+    quint16 m_controlPort = 0;
+    QString m_serial;
+    QByteArray m_stdout;
+    mutable QByteArray m_stderr;
+    bool m_stopping = false;
+};
+
+} // namespace wallet::device

@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-// The card operating system: the one entry point through which every APDU enters the token.
+// The card operating system: the one entry point through which every APDU enters the token, the PBOC e-purse
+// application (spec/pboc-epurse.md), its life cycle and personalisation. All persistent state goes through the
+// storage journal (Journal.h); all status words come from one table (Status.h / StatusWords.cpp).
 #pragma once
 
+#include "Apdu.h"
+#include "Bytes.h"
+#include "Journal.h"
+#include "PbocCrypto.h"
+#include "Status.h"
 #include "hal/Platform.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -14,6 +22,47 @@ namespace skey {
 inline constexpr std::size_t kMaxCommandApdu = 7609;
 inline constexpr std::size_t kMaxResponseApdu = 7609;
 
+/// Life-cycle byte (GET DATA tag C3), docs/firmware.md.
+enum class LifeCycle : std::uint8_t {
+    Blank = 0x00,
+    Personalized = 0x01,
+    BlockedTemporary = 0x02,
+    BlockedPermanent = 0x03,
+    Terminated = 0x04,
+    Unmanufactured = 0xFF, ///< no transport key in NVM yet (factory step missing)
+};
+
+/// Key types of WRITE KEY (spec §6).
+enum class KeyType : std::uint8_t {
+    Dtk = 0x25,
+    Dlk = 0x26,
+    Dpk = 0x27,
+    Iak = 0x30,
+    Damk = 0x36,
+    Dpuk = 0x37,
+    Drpk = 0x38,
+    Eak = 0x39,
+    Pin = 0x3A,
+};
+
+/// PIN policy bits (PUT DATA tag 04). Bit 3 is a project extension: touch the key to confirm a purchase.
+inline constexpr std::uint8_t kPolicyLoadNeedsPin = 0x01;
+inline constexpr std::uint8_t kPolicyPurchaseNeedsPin = 0x02;
+inline constexpr std::uint8_t kPolicyCardholderFileNeedsPin = 0x04;
+inline constexpr std::uint8_t kPolicyPurchaseNeedsTouch = 0x08;
+/// Capabilities (GET DATA tag C5, 2 bytes): bit0 3DES profile, bit1 SM4 profile, bit2 secure messaging,
+/// bit3 user-presence confirmation, bit4 PIN-free small purchases.
+inline constexpr std::uint16_t kCapabilities = 0x001F;
+/// How long DEBIT waits for a touch when the policy asks for one.
+inline constexpr std::uint32_t kTouchTimeoutMs = 30000;
+
+inline constexpr std::size_t kKeySlots = 16;
+inline constexpr std::size_t kMaxRecords = 100;
+inline constexpr std::size_t kRecordSize = 23;
+inline constexpr std::size_t kSfi15Size = 30;
+inline constexpr std::size_t kSfi16Size = 55;
+inline constexpr std::size_t kPinBytes = 6;
+
 /**
  * The token's card OS. One instance per token; no heap, no exceptions: all state lives in the object and in NVM.
  * Single-threaded: the platform's main loop calls it.
@@ -23,8 +72,8 @@ class CardOs
 public:
     explicit CardOs(hal::Platform& platform);
 
-    /// Power-on: recovers the storage journal (finishing or discarding a torn commit), loads persistent state and
-    /// clears all volatile security state. Must be called before the first process() and after every reset.
+    /// Power-on: recovers the storage journal (a torn commit is discarded), loads persistent state and clears all
+    /// volatile security state. Must be called before the first process() and after every reset.
     void powerOn();
 
     /**
@@ -33,8 +82,156 @@ public:
      */
     std::size_t process(std::span<const std::uint8_t> command, std::span<std::uint8_t> response);
 
+    /// Factory step: erases the NVM and stores the device's transport key KT; the token is then BLANK.
+    /// Returns false when the NVM fails. Never available through an APDU.
+    [[nodiscard]] bool factoryInit(std::span<const std::uint8_t, 16> transportKey);
+    /// True once a transport key was stored (factoryInit ran on this NVM).
+    [[nodiscard]] bool manufactured() const { return m_lifeCycle != LifeCycle::Unmanufactured; }
+    [[nodiscard]] LifeCycle lifeCycle() const { return m_lifeCycle; }
+    /// The journal (tests and benchmarks read its page use).
+    [[nodiscard]] const Journal& journal() const { return m_journal; }
+
 private:
+    struct KeySlot
+    {
+        std::uint8_t type = 0; ///< 0 = empty
+        std::uint8_t index = 0;
+        std::uint8_t version = 0;
+        std::uint8_t alg = 0;
+        std::array<std::uint8_t, 16> key{};
+    };
+    struct Purse
+    {
+        std::uint32_t balance = 0;
+        std::uint16_t onlineAtc = 0;
+        std::uint16_t offlineAtc = 0;
+        std::uint8_t logHead = 0; ///< slot of the newest record
+        std::uint8_t logCount = 0;
+    };
+    struct Proof
+    {
+        std::uint8_t valid = 0;
+        std::uint16_t atc = 0; ///< the ATC after the transaction (N+1)
+        std::array<std::uint8_t, 4> mac{};
+        std::array<std::uint8_t, 4> tac{};
+    };
+    struct Config
+    {
+        std::uint8_t aidLength = 0;
+        std::array<std::uint8_t, 16> aid{};
+        std::uint8_t labelLength = 0;
+        std::array<std::uint8_t, 16> label{};
+        std::uint32_t maxBalance = 0;
+        std::uint32_t noPinLimit = 0;
+        std::uint8_t policy = 0;
+        std::uint8_t capacity = 0;
+    };
+    enum class Selection : std::uint8_t { None, Pse, Purse };
+    enum class SessionType : std::uint8_t { None, Load, Purchase };
+    struct Session
+    {
+        SessionType type = SessionType::None;
+        std::uint8_t keySlot = 0;
+        std::uint32_t amount = 0;
+        std::array<std::uint8_t, 6> terminal{};
+        std::array<std::uint8_t, 4> random{};
+        std::uint16_t atc = 0;
+        KeyBuffer sessionKey; ///< load: SESLK (purchase: derived at DEBIT, it needs the TSN)
+    };
+
+    using Handler = Status (CardOs::*)(const Apdu&, ResponseWriter&);
+    struct Command
+    {
+        std::uint8_t ins;
+        std::uint8_t claClass; ///< 0: CLA 00, 1: CLA 80, 2: CLA 04/84 (secure messaging)
+        Handler handler;
+    };
+
+    // Dispatcher helpers.
+    [[nodiscard]] Status dispatch(const Apdu& apdu, ResponseWriter& out);
+    [[nodiscard]] Status gate(bool allowBlank) const;
+    [[nodiscard]] static Status expectLe(const Apdu& apdu, std::size_t length);
+    void resetVolatile();
+    void loadState();
+    [[nodiscard]] Status commit(const JournalBatch& batch);
+
+    // Persistence helpers (item encoders).
+    void addPurse(JournalBatch& b, const Purse& p) const;
+    void addProof(JournalBatch& b, std::uint8_t id, const Proof& p) const;
+    void addConfig(JournalBatch& b, const Config& c) const;
+    void addKey(JournalBatch& b, std::size_t slot, const KeySlot& k) const;
+    void addByte(JournalBatch& b, std::uint8_t id, std::uint8_t value) const;
+    [[nodiscard]] const KeySlot* findKey(KeyType type, std::uint8_t index) const;
+    [[nodiscard]] Status readRecordSlot(std::size_t slot, std::span<std::uint8_t, kRecordSize> out);
+
+    // PIN helpers.
+    [[nodiscard]] static bool canonicalPin(std::span<const std::uint8_t> pin, std::span<std::uint8_t, kPinBytes> out);
+    [[nodiscard]] Status spendTryAndCompare(std::span<const std::uint8_t, kPinBytes> candidate, Verdict& verdict);
+    [[nodiscard]] Status countMacFailure();
+
+    // Secure messaging: checks the MAC of `CLA INS P1 P2 Lc ‖ data` (the last 4 data bytes), consuming the challenge.
+    [[nodiscard]] Status checkSecureMac(const Apdu& apdu, std::uint8_t alg, std::span<const std::uint8_t, 16> key);
+    [[nodiscard]] Status adminKey(const std::uint8_t*& key, std::uint8_t& alg) const;
+
+    // Command handlers (CardOs.cpp: selection, files, GET DATA, challenge, authentication).
+    Status cmdSelect(const Apdu& a, ResponseWriter& out);
+    Status cmdReadBinary(const Apdu& a, ResponseWriter& out);
+    Status cmdReadRecord(const Apdu& a, ResponseWriter& out);
+    Status cmdGetData(const Apdu& a, ResponseWriter& out);
+    Status cmdGetChallenge(const Apdu& a, ResponseWriter& out);
+    Status cmdExternalAuthenticate(const Apdu& a, ResponseWriter& out);
+    Status cmdInternalAuthenticate(const Apdu& a, ResponseWriter& out);
+    // CardOsPurse.cpp: PIN and transactions.
+    Status cmdVerify(const Apdu& a, ResponseWriter& out);
+    Status cmdChangeReloadPin(const Apdu& a, ResponseWriter& out);
+    Status cmdPinUnblock(const Apdu& a, ResponseWriter& out);
+    Status cmdGetBalance(const Apdu& a, ResponseWriter& out);
+    Status cmdInitialize(const Apdu& a, ResponseWriter& out);
+    Status cmdCredit(const Apdu& a, ResponseWriter& out);
+    Status cmdDebit(const Apdu& a, ResponseWriter& out);
+    Status cmdGetProve(const Apdu& a, ResponseWriter& out);
+    // CardOsAdmin.cpp: life cycle and personalisation.
+    Status cmdApplicationBlock(const Apdu& a, ResponseWriter& out);
+    Status cmdApplicationUnblock(const Apdu& a, ResponseWriter& out);
+    Status cmdCardBlock(const Apdu& a, ResponseWriter& out);
+    Status cmdUpdateBinary(const Apdu& a, ResponseWriter& out);
+    Status cmdWriteKey(const Apdu& a, ResponseWriter& out);
+    Status cmdPutData(const Apdu& a, ResponseWriter& out);
+    Status cmdEndPersonalization(const Apdu& a, ResponseWriter& out);
+
+    static const Command kCommands[];
+
     hal::Platform& m_platform;
+    PbocCrypto m_crypto;
+    Journal m_journal;
+
+    // Persistent state, cached in RAM; the journal is the truth (reloaded at powerOn()).
+    LifeCycle m_lifeCycle = LifeCycle::Unmanufactured;
+    std::array<std::uint8_t, 16> m_transportKey{};
+    bool m_hasTransportKey = false;
+    std::array<KeySlot, kKeySlots> m_keys{};
+    bool m_hasPin = false;
+    std::uint8_t m_pinMaxTries = 0;
+    std::array<std::uint8_t, kPinBytes> m_pin{};
+    std::uint8_t m_pinTries = 0;
+    std::uint8_t m_macFailures = 0;
+    Config m_config{};
+    std::array<std::uint8_t, kSfi15Size> m_sfi15{};
+    std::array<std::uint8_t, kSfi16Size> m_sfi16{};
+    Purse m_purse{};
+    Proof m_loadProof{};
+    Proof m_purchaseProof{};
+
+    // Volatile state.
+    bool m_halted = false; ///< NVM failed: only GET DATA answers until the next powerOn()
+    Selection m_selection = Selection::None;
+    Verdict m_pinVerified = Verdict::Denied;
+    Verdict m_personalizationSession = Verdict::Denied;
+    Verdict m_externalAuthenticated = Verdict::Denied;
+    std::array<std::uint8_t, 8> m_challenge{};
+    std::uint8_t m_challengeLength = 0;
+    Session m_session;
+    std::uint8_t m_triesForStatus = 0; ///< x of a 63Cx answer
 };
 
 } // namespace skey

@@ -10,6 +10,15 @@ HostToken::HostToken(const std::array<std::uint8_t, 8>& serial)
     , m_response(kMaxResponseApdu)
 {
     m_os.powerOn();
+    if (!m_os.manufactured()) {
+        (void)m_os.factoryInit(kDevelopmentTransportKey);
+    }
+}
+
+bool HostToken::manufacture(const std::array<std::uint8_t, 16>& transportKey)
+{
+    m_nvm.powerRestore();
+    return m_os.factoryInit(transportKey);
 }
 
 std::vector<std::uint8_t> HostToken::process(std::span<const std::uint8_t> command)
@@ -22,6 +31,9 @@ void HostToken::powerCycle()
 {
     m_nvm.powerRestore();
     m_os.powerOn();
+    if (!m_os.manufactured() && !m_nvm.powerLost()) {
+        (void)m_os.factoryInit(kDevelopmentTransportKey);
+    }
 }
 
 } // namespace skey::host

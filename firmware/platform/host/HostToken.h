@@ -21,11 +21,22 @@ class HostToken
 public:
     static constexpr std::array<std::uint8_t, 8> kDefaultSerial{0x53, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01};
 
+    /// The development transport key (spec §6), used when no factory key is given.
+    static constexpr std::array<std::uint8_t, 16> kDevelopmentTransportKey{
+        0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54};
+
+    /// A token on a fresh NVM; when the NVM holds no transport key yet, the factory step runs with the
+    /// development key (call manufacture() to give it its own).
     explicit HostToken(const std::array<std::uint8_t, 8>& serial = kDefaultSerial);
+
+    /// Factory step: erases the NVM and stores `transportKey` as this token's KT; the token is then BLANK.
+    /// Returns false when the NVM failed.
+    [[nodiscard]] bool manufacture(const std::array<std::uint8_t, 16>& transportKey);
 
     /// Sends one command APDU, returns data ‖ SW1 SW2.
     [[nodiscard]] std::vector<std::uint8_t> process(std::span<const std::uint8_t> command);
-    /// Power comes back after a cut (or a plain reset): NVM kept, volatile state lost, journal recovered.
+    /// Power comes back after a cut (or a plain reset): NVM kept, volatile state lost, journal recovered. An NVM
+    /// without a transport key (e.g. a new image file) gets the development key.
     void powerCycle();
 
     HostNvm& nvm() { return m_nvm; }

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "Journal.h"
+
+#include "Bytes.h"
+
+namespace skey {
+namespace {
+
+constexpr std::uint32_t kPageMagic = 0x534B4A31u; // "SKJ1"
+constexpr std::uint16_t kEntryMagic = 0x4A45u; // "JE"
+constexpr std::size_t kReservePages = 2; // kept free so GC always has somewhere to copy to
+
+constexpr std::size_t align4(std::size_t n)
+{
+    return (n + 3u) & ~static_cast<std::size_t>(3u);
+}
+
+StoreStatus fromNvm(hal::NvmStatus s)
+{
+    switch (s) {
+    case hal::NvmStatus::Ok:
+        return StoreStatus::Ok;
+    case hal::NvmStatus::PowerLost:
+        return StoreStatus::PowerLost;
+    case hal::NvmStatus::Fault:
+        return StoreStatus::Fault;
+    }
+    return StoreStatus::Fault;
+}
+
+} // namespace
+
+bool JournalBatch::add(std::uint8_t id, std::span<const std::uint8_t> data)
+{
+    if (id >= kItemCount || data.empty() || data.size() > kMaxItemSize || m_used + 2 + data.size() > m_body.size()) {
+        return false;
+    }
+    m_body[m_used++] = id;
+    m_body[m_used++] = static_cast<std::uint8_t>(data.size());
+    copyBytes(m_body.data() + m_used, data.data(), data.size());
+    m_used += data.size();
+    return true;
+}
+
+void JournalBatch::clear()
+{
+    secureZero(std::span<std::uint8_t>(m_body.data(), m_used));
+    m_used = 0;
+}
+
+JournalBatch::~JournalBatch()
+{
+    clear();
+}
+
+Journal::Journal(hal::Nvm& nvm)
+    : m_nvm(nvm)
+    , m_pageSize(nvm.pageSize())
+    , m_pageCount(nvm.pageCount() < kMaxPages ? nvm.pageCount() : kMaxPages)
+{ }
+
+void Journal::clearIndex()
+{
+    m_addr.fill(0);
+    m_len.fill(0);
+}
+
+bool Journal::pageHeaderValid(std::size_t page, std::uint32_t& seq)
+{
+    std::array<std::uint8_t, kPageHeaderBytes> h{};
+    if (m_nvm.read(page * m_pageSize, h) != hal::NvmStatus::Ok) {
+        return false;
+    }
+    if (be32(h.data()) != kPageMagic || be32(h.data() + 8) != crc32(std::span<const std::uint8_t>(h.data(), 8))) {
+        return false;
+    }
+    seq = be32(h.data() + 4);
+    return seq != 0 && seq != 0xFFFFFFFFu;
+}
+
+void Journal::indexBody(std::size_t bodyAddress, std::span<const std::uint8_t> body)
+{
+    std::size_t pos = 0;
+    while (pos + 2 <= body.size()) {
+        const std::uint8_t id = body[pos];
+        const std::uint8_t len = body[pos + 1];
+        if (id >= kItemCount || len == 0 || len > kMaxItemSize || pos + 2 + len > body.size()) {
+            return; // cannot happen for an entry with a good CRC written by this code
+        }
+        m_addr[id] = static_cast<std::uint32_t>(bodyAddress + pos + 2);
+        m_len[id] = len;
+        pos += 2u + len;
+    }
+}
+
+StoreStatus Journal::mount()
+{
+    clearIndex();
+    m_head = kMaxPages;
+    m_headOffset = 0;
+    m_maxSeq = 0;
+    if (m_pageSize < 128 || m_pageSize > 65536 || m_pageCount < 4) {
+        return StoreStatus::Fault;
+    }
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        std::uint32_t seq = 0;
+        m_pageSeq[p] = pageHeaderValid(p, seq) ? seq : 0;
+        if (m_pageSeq[p] > m_maxSeq) {
+            m_maxSeq = m_pageSeq[p];
+        }
+    }
+    // Replay pages in sequence order (selection by the next larger sequence number: no sort buffer, no recursion).
+    std::uint32_t last = 0;
+    for (;;) {
+        std::size_t page = kMaxPages;
+        std::uint32_t best = 0xFFFFFFFFu;
+        for (std::size_t p = 0; p < m_pageCount; ++p) {
+            if (m_pageSeq[p] > last && m_pageSeq[p] < best) {
+                best = m_pageSeq[p];
+                page = p;
+            }
+        }
+        if (page == kMaxPages) {
+            break;
+        }
+        last = best;
+        const std::size_t base = page * m_pageSize;
+        std::size_t off = kPageHeaderBytes;
+        bool clean = true;
+        while (off + kEntryHeaderBytes + kEntryCrcBytes <= m_pageSize) {
+            std::uint8_t* e = m_entry.data();
+            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, kEntryHeaderBytes)) != hal::NvmStatus::Ok) {
+                return StoreStatus::Fault;
+            }
+            if (be16(e) == 0xFFFF && be16(e + 2) == 0xFFFF && be16(e + 4) == 0xFFFF && be16(e + 6) == 0xFFFF) {
+                break; // end of the written part (checked for cleanliness below)
+            }
+            const std::size_t total = be16(e + 2);
+            const std::size_t bodyLen = be16(e + 4);
+            if (be16(e) != kEntryMagic || total < kEntryHeaderBytes + kEntryCrcBytes || total > kMaxEntryBytes
+                || (total & 3u) != 0 || off + total > m_pageSize
+                || align4(kEntryHeaderBytes + bodyLen) + kEntryCrcBytes != total) {
+                clean = false;
+                break;
+            }
+            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, total)) != hal::NvmStatus::Ok) {
+                return StoreStatus::Fault;
+            }
+            if (crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)) != be32(e + total - kEntryCrcBytes)) {
+                clean = false; // torn entry: the commit never happened
+                break;
+            }
+            indexBody(base + off + kEntryHeaderBytes, std::span<const std::uint8_t>(e + kEntryHeaderBytes, bodyLen));
+            off += total;
+        }
+        if (clean) {
+            // Everything after the last entry must still be erased, or the page is not safe to append to.
+            std::size_t at = off;
+            while (clean && at < m_pageSize) {
+                const std::size_t chunk = (m_pageSize - at) < m_entry.size() ? (m_pageSize - at) : m_entry.size();
+                if (m_nvm.read(base + at, std::span<std::uint8_t>(m_entry.data(), chunk)) != hal::NvmStatus::Ok) {
+                    return StoreStatus::Fault;
+                }
+                for (std::size_t i = 0; i < chunk; ++i) {
+                    if (m_entry[i] != 0xFF) {
+                        clean = false;
+                        break;
+                    }
+                }
+                at += chunk;
+            }
+        }
+        m_head = page;
+        m_headOffset = clean ? off : m_pageSize; // a torn page is closed
+    }
+    secureZero(m_entry);
+    return StoreStatus::Ok;
+}
+
+StoreStatus Journal::format()
+{
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        const StoreStatus s = fromNvm(m_nvm.erase(p));
+        if (s != StoreStatus::Ok) {
+            return s;
+        }
+        m_pageSeq[p] = 0;
+    }
+    clearIndex();
+    m_maxSeq = 0;
+    m_head = kMaxPages;
+    m_headOffset = 0;
+    return StoreStatus::Ok;
+}
+
+std::size_t Journal::freePages() const
+{
+    std::size_t n = 0;
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        n += m_pageSeq[p] == 0 ? 1u : 0u;
+    }
+    return n;
+}
+
+std::size_t Journal::usedPages() const
+{
+    return m_pageCount - freePages();
+}
+
+StoreStatus Journal::openNewPage()
+{
+    const std::size_t start = m_head == kMaxPages ? 0 : (m_head + 1) % m_pageCount;
+    std::size_t page = kMaxPages;
+    for (std::size_t i = 0; i < m_pageCount; ++i) {
+        const std::size_t p = (start + i) % m_pageCount;
+        if (m_pageSeq[p] == 0) {
+            page = p;
+            break;
+        }
+    }
+    if (page == kMaxPages || m_maxSeq >= 0xFFFFFFF0u) {
+        return StoreStatus::Full;
+    }
+    StoreStatus s = fromNvm(m_nvm.erase(page)); // free pages may hold garbage of a torn erase or write
+    if (s != StoreStatus::Ok) {
+        return s;
+    }
+    std::array<std::uint8_t, kPageHeaderBytes> h{};
+    h.fill(0xFF);
+    putBe32(h.data(), kPageMagic);
+    putBe32(h.data() + 4, m_maxSeq + 1);
+    putBe32(h.data() + 8, crc32(std::span<const std::uint8_t>(h.data(), 8)));
+    s = fromNvm(m_nvm.program(page * m_pageSize, h));
+    if (s != StoreStatus::Ok) {
+        return s;
+    }
+    m_maxSeq += 1;
+    m_pageSeq[page] = m_maxSeq;
+    m_head = page;
+    m_headOffset = kPageHeaderBytes;
+    return StoreStatus::Ok;
+}
+
+StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowGc)
+{
+    const std::size_t total = align4(kEntryHeaderBytes + body.size()) + kEntryCrcBytes;
+    if (body.empty() || total > kMaxEntryBytes || total > m_pageSize - kPageHeaderBytes) {
+        return StoreStatus::Fault;
+    }
+    if (m_head == kMaxPages || m_headOffset + total > m_pageSize) {
+        if (allowGc) {
+            // Keep the reserve: collect the oldest pages until enough are free. Bounded: each pass frees one page.
+            for (std::size_t guard = 0; freePages() <= kReservePages && guard < m_pageCount; ++guard) {
+                const StoreStatus s = collectOldest();
+                if (s != StoreStatus::Ok) {
+                    return s;
+                }
+            }
+            if (freePages() <= kReservePages) {
+                return StoreStatus::Full;
+            }
+            if (m_headOffset + total <= m_pageSize && m_head != kMaxPages) {
+                // GC left room in the head page.
+            } else {
+                const StoreStatus s = openNewPage();
+                if (s != StoreStatus::Ok) {
+                    return s;
+                }
+            }
+        } else {
+            const StoreStatus s = openNewPage();
+            if (s != StoreStatus::Ok) {
+                return s;
+            }
+        }
+    }
+    std::uint8_t* e = m_entry.data();
+    putBe16(e, kEntryMagic);
+    putBe16(e + 2, static_cast<std::uint16_t>(total));
+    putBe16(e + 4, static_cast<std::uint16_t>(body.size()));
+    putBe16(e + 6, 0);
+    copyBytes(e + kEntryHeaderBytes, body.data(), body.size());
+    for (std::size_t i = kEntryHeaderBytes + body.size(); i < total - kEntryCrcBytes; ++i) {
+        e[i] = 0;
+    }
+    putBe32(e + total - kEntryCrcBytes, crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)));
+    const std::size_t address = m_head * m_pageSize + m_headOffset;
+    const StoreStatus s = fromNvm(m_nvm.program(address, std::span<const std::uint8_t>(e, total)));
+    secureZero(std::span<std::uint8_t>(e, total));
+    if (s != StoreStatus::Ok) {
+        return s;
+    }
+    indexBody(address + kEntryHeaderBytes, body);
+    m_headOffset += total;
+    return StoreStatus::Ok;
+}
+
+StoreStatus Journal::collectOldest()
+{
+    std::size_t tail = kMaxPages;
+    std::uint32_t best = 0xFFFFFFFFu;
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        if (p != m_head && m_pageSeq[p] != 0 && m_pageSeq[p] < best) {
+            best = m_pageSeq[p];
+            tail = p;
+        }
+    }
+    if (tail == kMaxPages) {
+        return StoreStatus::Full;
+    }
+    const std::size_t lo = tail * m_pageSize;
+    const std::size_t hi = lo + m_pageSize;
+    std::array<std::uint8_t, kMaxItemSize> item{};
+    m_gcBatch.clear();
+    for (std::size_t id = 0; id < kItemCount; ++id) {
+        if (m_len[id] == 0 || m_addr[id] < lo || m_addr[id] >= hi) {
+            continue;
+        }
+        const std::size_t len = m_len[id];
+        if (m_nvm.read(m_addr[id], std::span<std::uint8_t>(item.data(), len)) != hal::NvmStatus::Ok) {
+            return StoreStatus::Fault;
+        }
+        if (!m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len))) {
+            const StoreStatus s = appendEntry(m_gcBatch.body(), false);
+            m_gcBatch.clear();
+            if (s != StoreStatus::Ok) {
+                return s;
+            }
+            (void)m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len));
+        }
+    }
+    secureZero(item);
+    if (!m_gcBatch.empty()) {
+        const StoreStatus s = appendEntry(m_gcBatch.body(), false);
+        m_gcBatch.clear();
+        if (s != StoreStatus::Ok) {
+            return s;
+        }
+    }
+    // Every live item of the tail now has a newer copy: the page can go.
+    const StoreStatus s = fromNvm(m_nvm.erase(tail));
+    if (s != StoreStatus::Ok) {
+        return s;
+    }
+    m_pageSeq[tail] = 0;
+    return StoreStatus::Ok;
+}
+
+StoreStatus Journal::commit(const JournalBatch& batch)
+{
+    return appendEntry(batch.body(), true);
+}
+
+StoreStatus Journal::read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length)
+{
+    length = 0;
+    if (id >= kItemCount) {
+        return StoreStatus::Fault;
+    }
+    if (m_len[id] == 0) {
+        return StoreStatus::Ok;
+    }
+    if (out.size() < m_len[id]) {
+        return StoreStatus::Fault;
+    }
+    const StoreStatus s = fromNvm(m_nvm.read(m_addr[id], out.first(m_len[id])));
+    if (s == StoreStatus::Ok) {
+        length = m_len[id];
+    }
+    return s;
+}
+
+} // namespace skey

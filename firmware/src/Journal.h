@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// The storage journal: the ONE primitive through which every NVM change of the token goes.
+//
+// Design (log-structured, after OpenSK's persistent_store and littlefs' copy-on-write rule):
+// * The NVM area is a ring of pages. A page in use starts with a 16-byte header (magic, page sequence number, CRC);
+//   a page without a valid header is free and is always erased before it is used again.
+// * State is a set of small items (id < kItemCount, ≤ kMaxItemSize bytes). A commit writes ONE entry, i.e. ONE
+//   program() of `magic ‖ length ‖ body length ‖ items ‖ pad ‖ CRC-32` into the newest page. An entry whose CRC does
+//   not check is not there: a power cut during the program leaves the old state (entry invalid) or the new one
+//   (entry complete), never a mix, whatever prefix or subset of bytes reached the cells.
+// * The value of an item is its copy in the newest valid entry (pages in sequence order, entries in page order).
+// * Garbage collection copies the live items of the oldest page forward (ordinary commits) and then erases it, so
+//   the journal rotates over every page (wear levelling) and a cut during GC loses nothing.
+// * mount() (called by CardOs::powerOn) rebuilds the RAM index from NVM; a page whose tail is not clean after its
+//   last valid entry (a torn write) is closed and never appended to again.
+#pragma once
+
+#include "hal/Nvm.h"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace skey {
+
+enum class StoreStatus : std::uint8_t { Ok, PowerLost, Fault, Full };
+
+inline constexpr std::size_t kItemCount = 160; ///< item ids 0..159
+inline constexpr std::size_t kMaxItemSize = 64; ///< bytes of one item
+inline constexpr std::size_t kMaxEntryBytes = 256; ///< one entry = one program(), never crosses a page
+inline constexpr std::size_t kMaxPages = 128;
+inline constexpr std::size_t kPageHeaderBytes = 16;
+inline constexpr std::size_t kEntryHeaderBytes = 8;
+inline constexpr std::size_t kEntryCrcBytes = 4;
+inline constexpr std::size_t kMaxBatchBody = kMaxEntryBytes - kEntryHeaderBytes - kEntryCrcBytes;
+
+/// The items of one commit, assembled in RAM. Items keep their order; a later add() of the same id wins.
+class JournalBatch
+{
+public:
+    /// Adds an item; returns false when the id or size is out of range or the batch is full (a programming error).
+    [[nodiscard]] bool add(std::uint8_t id, std::span<const std::uint8_t> data);
+    [[nodiscard]] std::span<const std::uint8_t> body() const { return {m_body.data(), m_used}; }
+    [[nodiscard]] bool empty() const { return m_used == 0; }
+    void clear();
+    ~JournalBatch();
+
+private:
+    std::array<std::uint8_t, kMaxBatchBody> m_body{};
+    std::size_t m_used = 0;
+};
+
+class Journal
+{
+public:
+    explicit Journal(hal::Nvm& nvm);
+
+    /// Rebuilds the index from NVM (power-on recovery). Ok also for an empty (blank) store.
+    [[nodiscard]] StoreStatus mount();
+    /// Erases every page: factory initialisation only.
+    [[nodiscard]] StoreStatus format();
+    /// Writes all items of the batch atomically.
+    [[nodiscard]] StoreStatus commit(const JournalBatch& batch);
+    /// Copies item `id` into `out` (which must hold its length) and sets `length`; length 0 when the item is absent.
+    [[nodiscard]] StoreStatus read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length);
+    [[nodiscard]] bool has(std::uint8_t id) const { return id < kItemCount && m_len[id] != 0; }
+
+    [[nodiscard]] std::size_t usedPages() const;
+    [[nodiscard]] std::size_t pageCount() const { return m_pageCount; }
+
+private:
+    [[nodiscard]] StoreStatus appendEntry(std::span<const std::uint8_t> body, bool allowGc);
+    [[nodiscard]] StoreStatus openNewPage();
+    [[nodiscard]] StoreStatus collectOldest();
+    [[nodiscard]] std::size_t freePages() const;
+    [[nodiscard]] bool pageHeaderValid(std::size_t page, std::uint32_t& seq);
+    void indexBody(std::size_t bodyAddress, std::span<const std::uint8_t> body);
+    void clearIndex();
+
+    hal::Nvm& m_nvm;
+    std::size_t m_pageSize;
+    std::size_t m_pageCount;
+    std::array<std::uint32_t, kItemCount> m_addr{}; ///< NVM address of the item's data
+    std::array<std::uint8_t, kItemCount> m_len{}; ///< 0 = absent
+    std::array<std::uint32_t, kMaxPages> m_pageSeq{}; ///< 0 = free page
+    std::uint32_t m_maxSeq = 0;
+    std::size_t m_head = kMaxPages; ///< page receiving entries; kMaxPages = none
+    std::size_t m_headOffset = 0;
+    std::array<std::uint8_t, kMaxEntryBytes> m_entry{}; ///< entry assembly / scan buffer
+    JournalBatch m_gcBatch;
+};
+
+} // namespace skey

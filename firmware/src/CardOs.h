@@ -88,8 +88,8 @@ public:
     /// True once a transport key was stored (factoryInit ran on this NVM).
     [[nodiscard]] bool manufactured() const { return m_lifeCycle != LifeCycle::Unmanufactured; }
     [[nodiscard]] LifeCycle lifeCycle() const { return m_lifeCycle; }
-    /// The journal (tests and benchmarks read its page use).
-    [[nodiscard]] const Journal& journal() const { return m_journal; }
+    /// The journal (tests and benchmarks read its page use and the state digest).
+    [[nodiscard]] Journal& journal() { return m_journal; }
 
 private:
     struct KeySlot

@@ -351,6 +351,26 @@ StoreStatus Journal::commit(const JournalBatch& batch)
     return appendEntry(batch.body(), true);
 }
 
+StoreStatus Journal::digest(std::uint32_t& out)
+{
+    std::uint32_t crc = 0xFFFFFFFFu;
+    std::array<std::uint8_t, kMaxItemSize> buf{};
+    for (std::size_t id = 0; id < kItemCount; ++id) {
+        if (m_len[id] == 0) {
+            continue;
+        }
+        const std::uint8_t head[] = {static_cast<std::uint8_t>(id), m_len[id]};
+        crc = crc32(head, crc);
+        if (m_nvm.read(m_addr[id], std::span<std::uint8_t>(buf.data(), m_len[id])) != hal::NvmStatus::Ok) {
+            return StoreStatus::Fault;
+        }
+        crc = crc32(std::span<const std::uint8_t>(buf.data(), m_len[id]), crc);
+    }
+    secureZero(buf);
+    out = ~crc;
+    return StoreStatus::Ok;
+}
+
 StoreStatus Journal::read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length)
 {
     length = 0;

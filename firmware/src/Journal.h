@@ -66,6 +66,9 @@ public:
     [[nodiscard]] StoreStatus read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length);
     [[nodiscard]] bool has(std::uint8_t id) const { return id < kItemCount && m_len[id] != 0; }
 
+    /// CRC-32 over the logical content (every present item: id ‖ length ‖ value), independent of where the items
+    /// live: equal digests = equal state. A self-test / diagnostics value (tests check "old or new state" with it).
+    [[nodiscard]] StoreStatus digest(std::uint32_t& out);
     [[nodiscard]] std::size_t usedPages() const;
     [[nodiscard]] std::size_t pageCount() const { return m_pageCount; }
 

@@ -203,23 +203,29 @@ Bytes Terminal::verify(const Bytes& pin)
     return token.process(cat({hex("00200000"), Bytes{static_cast<std::uint8_t>(pin.size())}, pin}));
 }
 
-Bytes Terminal::load(std::uint32_t amount, bool corruptMac)
+namespace {
+Bytes be32(std::uint32_t v)
 {
-    const Bytes amt{static_cast<std::uint8_t>(amount >> 24),
-        static_cast<std::uint8_t>(amount >> 16),
-        static_cast<std::uint8_t>(amount >> 8),
-        static_cast<std::uint8_t>(amount)};
-    const Bytes term = hex("112233445566");
-    const Bytes init = token.process(cat({hex("805000020B01"), amt, term, hex("10")}));
-    if (swOf(init) != 0x9000) {
-        return init;
-    }
+    return Bytes{static_cast<std::uint8_t>(v >> 24),
+        static_cast<std::uint8_t>(v >> 16),
+        static_cast<std::uint8_t>(v >> 8),
+        static_cast<std::uint8_t>(v)};
+}
+} // namespace
+
+Bytes Terminal::initLoad(std::uint32_t amount)
+{
+    return token.process(cat({hex("805000020B01"), be32(amount), hex("112233445566"), hex("10")}));
+}
+
+Bytes Terminal::credit(const Bytes& init, std::uint32_t amount, bool corruptMac)
+{
     // init: balance 4, ATC 2, ver 1, alg 1, rnd 4, MAC1 4
     std::array<std::uint8_t, 8> seed{init[8], init[9], init[10], init[11], init[4], init[5], 0x80, 0x00};
     KeyBuffer ses;
     (void)crypto.sessionKey(alg, key16(dlk), seed, ses);
     const Bytes dateTime = hex("20250101120000");
-    const Bytes macIn = cat({amt, Bytes{0x02}, term, dateTime});
+    const Bytes macIn = cat({be32(amount), Bytes{0x02}, hex("112233445566"), dateTime});
     std::array<std::uint8_t, 4> mac2{};
     (void)crypto.transactionMac(alg, ses, macIn, mac2);
     if (corruptMac) {
@@ -228,34 +234,45 @@ Bytes Terminal::load(std::uint32_t amount, bool corruptMac)
     return token.process(cat({hex("805200000B"), dateTime, Bytes(mac2.begin(), mac2.end()), hex("04")}));
 }
 
-Bytes Terminal::purchase(std::uint32_t amount, bool corruptMac)
+Bytes Terminal::load(std::uint32_t amount, bool corruptMac)
 {
-    const Bytes amt{static_cast<std::uint8_t>(amount >> 24),
-        static_cast<std::uint8_t>(amount >> 16),
-        static_cast<std::uint8_t>(amount >> 8),
-        static_cast<std::uint8_t>(amount)};
-    const Bytes term = hex("112233445566");
-    const Bytes init = token.process(cat({hex("805001020B01"), amt, term, hex("0F")}));
+    const Bytes init = initLoad(amount);
     if (swOf(init) != 0x9000) {
         return init;
     }
+    return credit(init, amount, corruptMac);
+}
+
+Bytes Terminal::initPurchase(std::uint32_t amount)
+{
+    return token.process(cat({hex("805001020B01"), be32(amount), hex("112233445566"), hex("0F")}));
+}
+
+Bytes Terminal::debit(const Bytes& init, std::uint32_t amount, bool corruptMac)
+{
     // init: balance 4, ATC 2, overdraw 3, ver 1, alg 1, rnd 4
     const std::uint32_t t = tsn++;
-    const Bytes tsnBytes{static_cast<std::uint8_t>(t >> 24),
-        static_cast<std::uint8_t>(t >> 16),
-        static_cast<std::uint8_t>(t >> 8),
-        static_cast<std::uint8_t>(t)};
+    const Bytes tsnBytes = be32(t);
     std::array<std::uint8_t, 8> seed{
         init[11], init[12], init[13], init[14], init[4], init[5], tsnBytes[2], tsnBytes[3]};
     KeyBuffer ses;
     (void)crypto.sessionKey(alg, key16(dpk), seed, ses);
     const Bytes dateTime = hex("20250101120500");
     std::array<std::uint8_t, 4> mac1{};
-    (void)crypto.transactionMac(alg, ses, cat({amt, Bytes{0x06}, term, dateTime}), mac1);
+    (void)crypto.transactionMac(alg, ses, cat({be32(amount), Bytes{0x06}, hex("112233445566"), dateTime}), mac1);
     if (corruptMac) {
         mac1[0] ^= 1;
     }
     return token.process(cat({hex("805401000F"), tsnBytes, dateTime, Bytes(mac1.begin(), mac1.end()), hex("08")}));
+}
+
+Bytes Terminal::purchase(std::uint32_t amount, bool corruptMac)
+{
+    const Bytes init = initPurchase(amount);
+    if (swOf(init) != 0x9000) {
+        return init;
+    }
+    return debit(init, amount, corruptMac);
 }
 
 std::uint32_t Terminal::balance()

@@ -82,6 +82,11 @@ struct Terminal
     /// Full load: INITIALIZE, MAC2, CREDIT. Returns the last response.
     Bytes load(std::uint32_t amount, bool corruptMac = false);
     Bytes purchase(std::uint32_t amount, bool corruptMac = false);
+    /// The two halves of load() and purchase(): INITIALIZE, then the completion computed from its response.
+    Bytes initLoad(std::uint32_t amount);
+    Bytes credit(const Bytes& init, std::uint32_t amount, bool corruptMac = false);
+    Bytes initPurchase(std::uint32_t amount);
+    Bytes debit(const Bytes& init, std::uint32_t amount, bool corruptMac = false);
     std::uint32_t balance();
 
     host::HostToken& token;

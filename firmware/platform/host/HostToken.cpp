@@ -4,7 +4,12 @@
 namespace skey::host {
 
 HostToken::HostToken(const std::array<std::uint8_t, 8>& serial)
-    : m_system(serial)
+    : HostToken(serial, HostNvm::kDefaultPageSize, HostNvm::kDefaultPageCount)
+{ }
+
+HostToken::HostToken(const std::array<std::uint8_t, 8>& serial, std::size_t nvmPageSize, std::size_t nvmPageCount)
+    : m_nvm(nvmPageSize, nvmPageCount)
+    , m_system(serial)
     , m_platform{m_nvm, m_rng, m_crypto, m_presence, m_system}
     , m_os(m_platform)
     , m_response(kMaxResponseApdu)

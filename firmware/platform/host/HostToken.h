@@ -28,6 +28,8 @@ public:
     /// A token on a fresh NVM; when the NVM holds no transport key yet, the factory step runs with the
     /// development key (call manufacture() to give it its own).
     explicit HostToken(const std::array<std::uint8_t, 8>& serial = kDefaultSerial);
+    /// The same with a given NVM geometry (tests use small NVMs to reach garbage collection quickly).
+    HostToken(const std::array<std::uint8_t, 8>& serial, std::size_t nvmPageSize, std::size_t nvmPageCount);
 
     /// Factory step: erases the NVM and stores `transportKey` as this token's KT; the token is then BLANK.
     /// Returns false when the NVM failed.

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: Apache-2.0
+// Exhaustive tearing: every state-changing command is run once cleanly, then again with the power cut at its 1st,
+// 2nd, … NVM write under each TearModel, until it completes without reaching the cut. After each cut the token is
+// power-cycled and must hold the old or the new logical state (journal digest), never a mix, plus the purse
+// invariants: balance old or new; ATC, record, proof and balance agree; PROVE answers iff committed; a PIN try is
+// never regained.
+#include "TokenDriver.h"
+
+#include <QtTest>
+
+#include <functional>
+#include <set>
+
+using namespace skey;
+using namespace skey::test;
+using host::HostToken;
+using host::TearModel;
+
+namespace {
+
+struct Scenario
+{
+    std::string name;
+    std::function<void(HostToken&)> prelude; // volatile set-up, before the cut is armed
+    std::function<Bytes(HostToken&)> command; // the state-changing command
+    std::function<void(HostToken&)> intermediate; // optional: reaches a legal intermediate state
+    std::function<void(HostToken&, bool committed)> check; // optional semantic check after recovery
+};
+
+std::uint32_t digestOf(HostToken& t)
+{
+    std::uint32_t d = 0;
+    if (t.os().journal().digest(d) != StoreStatus::Ok) {
+        qFatal("digest failed");
+    }
+    return d;
+}
+
+const Bytes kKt = hex("4B544B544B544B544B544B544B544B54");
+const Bytes kDamk = hex("505152535455565758595A5B5C5D5E5F");
+
+std::vector<std::uint8_t> imageOf(HostToken& t)
+{
+    return t.nvm().image();
+}
+
+void restore(HostToken& t, const std::vector<std::uint8_t>& image)
+{
+    t.nvm().powerRestore();
+    t.nvm().setImage(image);
+    t.nvm().resetCounters();
+    t.powerCycle();
+    t.rng().seed(42);
+}
+
+} // namespace
+
+class TestTearing : public QObject
+{
+    Q_OBJECT
+
+private:
+    int m_cutPoints = 0;
+    int m_scenarios = 0;
+    bool runScenario(HostToken& t, const std::vector<std::uint8_t>& pre, const Scenario& s);
+
+private slots:
+    void personalization();
+    void pinAndPurse();
+    void purseThroughGarbageCollection();
+    void cleanupTestCase();
+};
+
+bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre, const Scenario& s)
+{
+    // Clean run: the reference old and new states.
+    restore(t, pre);
+    if (s.prelude) {
+        s.prelude(t);
+    }
+    const std::uint32_t before = digestOf(t);
+    const Bytes cleanResponse = s.command(t);
+    const std::uint32_t after = digestOf(t);
+    std::set<std::uint32_t> legal{before, after};
+    if (s.intermediate) {
+        restore(t, pre);
+        if (s.prelude) {
+            s.prelude(t);
+        }
+        s.intermediate(t);
+        legal.insert(digestOf(t));
+    }
+    for (const TearModel model : {TearModel::NothingWritten, TearModel::PartlyWritten, TearModel::FullyWritten}) {
+        for (std::uint64_t k = 1;; ++k) {
+            restore(t, pre);
+            if (s.prelude) {
+                s.prelude(t);
+            }
+            t.nvm().armPowerCut(k, model);
+            const Bytes r = s.command(t);
+            if (!t.nvm().powerLost()) {
+                t.nvm().disarmPowerCut();
+                if (r != cleanResponse) {
+                    qWarning() << s.name.c_str() << "uncut run differs" << toHex(r).c_str()
+                               << toHex(cleanResponse).c_str();
+                    return false;
+                }
+                break;
+            }
+            if (swOf(r) != 0x6581) {
+                qWarning() << s.name.c_str() << "cut command answered" << toHex(r).c_str();
+                return false;
+            }
+            t.powerCycle();
+            const std::uint32_t d = digestOf(t);
+            if (legal.count(d) == 0) {
+                qWarning() << s.name.c_str() << "mixed state after cut at write" << k << "model" << int(model);
+                return false;
+            }
+            if (s.check) {
+                s.check(t, d == after && before != after);
+            }
+            ++m_cutPoints;
+            if (k > 200) {
+                qWarning() << s.name.c_str() << "never completes";
+                return false;
+            }
+        }
+    }
+    ++m_scenarios;
+    return true;
+}
+
+void TestTearing::personalization()
+{
+    HostToken t;
+    const std::vector<std::uint8_t> blank = imageOf(t);
+    auto open = [](HostToken& tok) {
+        Issuer i(tok);
+        (void)i.send(hex("00A404000AD15600000145442F4550"));
+        if (swOf(i.openPersonalization(kKt)) != 0x9000) {
+            qFatal("personalisation session did not open");
+        }
+    };
+    const Profile p = standardProfile();
+    std::vector<Scenario> scenarios;
+    for (const KeySpec& k : p.keys) {
+        scenarios.push_back({"WRITE KEY " + std::to_string(k.type),
+            open,
+            [k](HostToken& tok) {
+                Bytes plain{19, k.index, k.version, k.alg};
+                plain.insert(plain.end(), k.key.begin(), k.key.end());
+                return Issuer(tok).writeKey(kKt, k.type, plain);
+            },
+            nullptr,
+            nullptr});
+    }
+    scenarios.push_back({"WRITE KEY PIN",
+        open,
+        [](HostToken& tok) { return Issuer(tok).writeKey(kKt, 0x3A, hex("0403123456")); },
+        nullptr,
+        nullptr});
+    scenarios.push_back({"UPDATE BINARY 15 (KT)",
+        open,
+        [p](HostToken& tok) { return Issuer(tok).sendSecure(hex("04D69500"), p.sfi15, kKt); },
+        nullptr,
+        nullptr});
+    for (std::uint8_t tag = 1; tag <= 6; ++tag) {
+        const Bytes values[] = {{},
+            hex("A00000000386980701"),
+            hex("000F4240"),
+            hex("00004E20"),
+            hex("0B"),
+            hex("14"),
+            hex("4D7920507572736521")};
+        const Bytes v = values[tag];
+        scenarios.push_back({"PUT DATA " + std::to_string(tag),
+            open,
+            [tag, v](HostToken& tok) {
+                return Issuer(tok).sendSecure({0x84, 0xDA, 0x00, tag}, v, kKt);
+            },
+            nullptr,
+            nullptr});
+    }
+    for (const auto& s : scenarios) {
+        QVERIFY2(runScenario(t, blank, s), s.name.c_str());
+    }
+    // END PERSONALIZATION from a token holding every key.
+    Profile noEnd = standardProfile();
+    noEnd.end = false;
+    restore(t, blank);
+    QCOMPARE(Issuer(t).personalize(noEnd), std::uint16_t(0x9000));
+    const std::vector<std::uint8_t> ready = imageOf(t);
+    QVERIFY(runScenario(t,
+        ready,
+        {"END PERSONALIZATION",
+            open,
+            [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84EA0000"), {}, kKt); },
+            nullptr,
+            [](HostToken& tok, bool committed) {
+                QCOMPARE(tok.os().lifeCycle(), committed ? LifeCycle::Personalized : LifeCycle::Blank);
+            }}));
+}
+
+void TestTearing::pinAndPurse()
+{
+    HostToken t;
+    QCOMPARE(Issuer(t).personalize(standardProfile()), std::uint16_t(0x9000));
+    {
+        Terminal term(t);
+        QCOMPARE(swOf(term.verify(hex("123456"))), std::uint16_t(0x9000));
+        QCOMPARE(swOf(term.load(50000)), std::uint16_t(0x9000));
+        QCOMPARE(swOf(term.purchase(100)), std::uint16_t(0x9000));
+    }
+    const std::vector<std::uint8_t> ready = imageOf(t);
+    auto sel = [](HostToken& tok) { (void)Terminal(tok).select(); };
+    auto selVerify = [](HostToken& tok) {
+        Terminal term(tok);
+        (void)term.select();
+        (void)term.verify(hex("123456"));
+    };
+    auto wrongPin = [](HostToken& tok) { (void)Terminal(tok).verify(hex("999999")); };
+    auto triesOf = [](HostToken& tok) {
+        const Bytes r = tok.process(hex("00200000"));
+        return swOf(r) == 0x6983 ? 0 : (swOf(r) & 0x0F);
+    };
+    std::vector<Scenario> scenarios;
+    scenarios.push_back({"VERIFY wrong",
+        sel,
+        [](HostToken& tok) { return Terminal(tok).verify(hex("999999")); },
+        nullptr,
+        [&](HostToken& tok, bool committed) {
+            // A try is never regained: 3 before, 2 after once the decrement is in NVM.
+            QCOMPARE(triesOf(tok), committed ? 2 : 3);
+        }});
+    scenarios.push_back({"VERIFY right",
+        sel,
+        [](HostToken& tok) { return Terminal(tok).verify(hex("123456")); },
+        wrongPin,
+        [&](HostToken& tok, bool) { QVERIFY(triesOf(tok) >= 2); }});
+    scenarios.push_back({"CHANGE PIN",
+        sel,
+        [](HostToken& tok) { return tok.process(hex("805E0100071234 56FF654321")); },
+        wrongPin,
+        nullptr});
+    scenarios.push_back({"RELOAD PIN",
+        sel,
+        [](HostToken& tok) { return tok.process(hex("805E000007123456E609A089")); },
+        nullptr,
+        nullptr});
+    // CREDIT and DEBIT: INITIALIZE is the (volatile) prelude.
+    auto purseCheck = [](std::uint8_t type, std::uint32_t oldBalance, std::uint32_t newBalance) {
+        return [=](HostToken& tok, bool committed) {
+            Terminal term(tok);
+            (void)term.select();
+            QCOMPARE(term.balance(), committed ? newBalance : oldBalance);
+            // The purse ATCs after the setup: online 1, offline 1. Committed → N+1 = 2 and its proof exists.
+            const Bytes prove = tok.process(cat({hex("805A00"), Bytes{type}, hex("020002 08")}));
+            QCOMPARE(swOf(prove), std::uint16_t(committed ? 0x9000 : 0x9406));
+            const Bytes rec = tok.process(hex("00B201C417"));
+            QCOMPARE(swOf(rec), std::uint16_t(0x9000));
+            // Record 1 holds N of the newest transaction of either type; committed: this one, with ATC N = 1.
+            if (committed) {
+                QCOMPARE(rec[9], type);
+                QCOMPARE(rec[0] << 8 | rec[1], 1);
+            }
+        };
+    };
+    scenarios.push_back({"CREDIT",
+        selVerify,
+        [](HostToken& tok) {
+            Terminal term(tok);
+            tok.rng().force(hex("01020304"));
+            const Bytes init = term.initLoad(1000);
+            return term.credit(init, 1000);
+        },
+        nullptr,
+        purseCheck(0x02, 49900, 50900)});
+    scenarios.push_back({"DEBIT",
+        selVerify,
+        [](HostToken& tok) {
+            Terminal term(tok);
+            tok.rng().force(hex("05060708"));
+            const Bytes init = term.initPurchase(250);
+            return term.debit(init, 250);
+        },
+        nullptr,
+        purseCheck(0x06, 49900, 49650)});
+    scenarios.push_back({"DEBIT bad MAC (failure counter)",
+        selVerify,
+        [](HostToken& tok) {
+            Terminal term(tok);
+            const Bytes init = term.initPurchase(250);
+            return term.debit(init, 250, true);
+        },
+        nullptr,
+        nullptr});
+    scenarios.push_back({"APPLICATION BLOCK temporary",
+        sel,
+        [](HostToken& tok) { return Issuer(tok).sendSecure(hex("841E0000"), {}, kDamk); },
+        nullptr,
+        nullptr});
+    scenarios.push_back({"APPLICATION BLOCK permanent",
+        sel,
+        [](HostToken& tok) { return Issuer(tok).sendSecure(hex("841E0001"), {}, kDamk); },
+        nullptr,
+        nullptr});
+    scenarios.push_back({"CARD BLOCK",
+        sel,
+        [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84160000"), {}, kDamk); },
+        nullptr,
+        nullptr});
+    scenarios.push_back({"UPDATE BINARY 16 (DAMK)",
+        sel,
+        [](HostToken& tok) { return Issuer(tok).sendSecure(hex("04D69600"), hex("0100 E5BCA0E4B889"), kDamk); },
+        nullptr,
+        nullptr});
+    for (const auto& s : scenarios) {
+        QVERIFY2(runScenario(t, ready, s), s.name.c_str());
+    }
+
+    // Third MAC failure: blocks the application in the same commit.
+    restore(t, ready);
+    {
+        Terminal term(t);
+        (void)term.select();
+        (void)term.verify(hex("123456"));
+        QCOMPARE(swOf(term.purchase(1, true)), std::uint16_t(0x9302));
+        QCOMPARE(swOf(term.purchase(1, true)), std::uint16_t(0x9302));
+    }
+    const std::vector<std::uint8_t> twoFailures = imageOf(t);
+    QVERIFY(runScenario(t,
+        twoFailures,
+        {"DEBIT 3rd bad MAC (blocks)",
+            selVerify,
+            [](HostToken& tok) { return Terminal(tok).purchase(1, true); },
+            nullptr,
+            [](HostToken& tok, bool committed) {
+                QCOMPARE(tok.os().lifeCycle(), committed ? LifeCycle::BlockedTemporary : LifeCycle::Personalized);
+            }}));
+    // APPLICATION UNBLOCK from a blocked token; PIN UNBLOCK from a blocked PIN.
+    restore(t, twoFailures);
+    selVerify(t);
+    QCOMPARE(swOf(Terminal(t).purchase(1, true)), std::uint16_t(0x9302));
+    const std::vector<std::uint8_t> blocked = imageOf(t);
+    QVERIFY(runScenario(t,
+        blocked,
+        {"APPLICATION UNBLOCK",
+            sel,
+            [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84180000"), {}, kDamk); },
+            nullptr,
+            nullptr}));
+    restore(t, ready);
+    for (int i = 0; i < 3; ++i) {
+        (void)Terminal(t).verify(hex("999999"));
+    }
+    const std::vector<std::uint8_t> pinBlocked = imageOf(t);
+    QVERIFY(runScenario(t,
+        pinBlocked,
+        {"PIN UNBLOCK",
+            sel,
+            [](HostToken& tok) {
+                Issuer i(tok);
+                Bytes enc(8);
+                (void)i.crypto().ecb(
+                    0x00, true, key16(hex("808182838485868788898A8B8C8D8E8F")), hex("0312345680000000"), enc);
+                return i.sendSecure(hex("84240000"), enc, hex("808182838485868788898A8B8C8D8E8F"));
+            },
+            nullptr,
+            nullptr}));
+}
+
+void TestTearing::purseThroughGarbageCollection()
+{
+    // A small NVM (16 pages of 512 bytes) so that the journal fills, collects and rotates within ~150 transactions:
+    // the cut then also lands inside garbage collection (page erase, header, live-item copies).
+    HostToken t(HostToken::kDefaultSerial, 512, 16);
+    Profile p = standardProfile();
+    p.policy = 0;
+    QCOMPARE(Issuer(t).personalize(p), std::uint16_t(0x9000));
+    {
+        Terminal term(t);
+        (void)term.select();
+        QCOMPARE(swOf(term.load(900000)), std::uint16_t(0x9000));
+    }
+    const int before = m_cutPoints;
+    std::uint64_t maxWrites = 0;
+    for (int i = 0; i < 160; ++i) {
+        const std::vector<std::uint8_t> pre = imageOf(t);
+        const bool load = i % 4 == 3;
+        Scenario s{load ? "CREDIT (GC)" : "DEBIT (GC)",
+            [](HostToken& tok) { (void)Terminal(tok).select(); },
+            [load](HostToken& tok) {
+                Terminal term(tok);
+                return load ? term.load(7) : term.purchase(3);
+            },
+            nullptr,
+            nullptr};
+        QVERIFY2(runScenario(t, pre, s), qPrintable(QString::number(i)));
+        // Advance the base state by one clean transaction.
+        restore(t, pre);
+        Terminal term(t);
+        (void)term.select();
+        QCOMPARE(swOf(load ? term.load(7) : term.purchase(3)), std::uint16_t(0x9000));
+        maxWrites = std::max<std::uint64_t>(maxWrites, t.nvm().counters().programs + t.nvm().counters().erases);
+    }
+    QVERIFY(maxWrites > 2); // some transaction went through garbage collection (erase + header + copies)
+    qInfo("garbage-collection run: %d cut points, at most %llu NVM writes in one transaction",
+        m_cutPoints - before,
+        static_cast<unsigned long long>(maxWrites));
+}
+
+void TestTearing::cleanupTestCase()
+{
+    qInfo("tearing: %d scenarios, %d power-cut points covered (each TearModel)", m_scenarios, m_cutPoints);
+    QVERIFY(m_cutPoints > 0);
+}
+
+QTEST_GUILESS_MAIN(TestTearing)
+#include "TestTearing.moc"

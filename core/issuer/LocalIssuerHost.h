@@ -58,7 +58,6 @@ private:
     QSqlDatabase db() const;
     QString m_connection;
     IssuerMasterKeys m_keys;
-    struct Pending; ///< the last authorisation's session key per (ASN, ATC), for the TAC check context
 };
 
 } // namespace wallet::core

@@ -11,6 +11,7 @@
 
 #include <QStringList>
 
+#include <optional>
 #include <vector>
 
 namespace wallet::core {
@@ -25,6 +26,7 @@ struct PursePolicy
     std::uint8_t loadKeyIndex = 1;
     std::uint8_t purchaseKeyIndex = 1;
     int recoveryAttempts = 3;         ///< reconnect attempts after a lost response before giving up
+    QString merchantName = QStringLiteral("SmartKey Wallet terminal"); ///< stored with purchases in the mirror
 };
 
 /**
@@ -69,6 +71,26 @@ public:
     [[nodiscard]] Result<int> syncMirror();
 
 private:
+    /// The answer of INITIALIZE FOR LOAD / FOR PURCHASE.
+    struct Init
+    {
+        Amount balance;
+        std::uint16_t atc = 0;
+        std::uint8_t keyVersion = 0;
+        Algorithm algorithm = Algorithm::TripleDes;
+        QByteArray random;
+        QByteArray mac1; ///< load only
+    };
+    /// What the §4 recovery found: the transaction happened, or not (then `fresh` is the new session).
+    struct Outcome
+    {
+        bool happened = false;
+        std::optional<Init> fresh;
+    };
+    [[nodiscard]] Result<Init> initialize(TransactionType type, Amount amount, const QByteArray& terminalId);
+    [[nodiscard]] Result<Outcome> probe(TransactionType type, const Init& before, Amount amount,
+                                        const QByteArray& terminalId, const QByteArray& date, const QByteArray& time,
+                                        const Pin* pin);
     [[nodiscard]] Result<void> select();
     [[nodiscard]] Result<void> reconnect(const Pin* pin);
     [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);

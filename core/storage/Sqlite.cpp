@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/storage/Sqlite.h"
+
+#include <QAtomicInteger>
+#include <QFileInfo>
+#include <QVariant>
+
+namespace wallet::core {
+
+Error Sqlite::error(const QSqlError& e, const QString& what)
+{
+    const QString text = e.text();
+    QString hint;
+    if (text.contains(QStringLiteral("not a database"), Qt::CaseInsensitive) ||
+        text.contains(QStringLiteral("malformed"), Qt::CaseInsensitive) ||
+        text.contains(QStringLiteral("corrupt"), Qt::CaseInsensitive)) {
+        hint = QStringLiteral(" — the file is damaged; move it away to start a new one (the key keeps its own log)");
+    } else if (text.contains(QStringLiteral("locked"), Qt::CaseInsensitive) ||
+               text.contains(QStringLiteral("busy"), Qt::CaseInsensitive)) {
+        hint = QStringLiteral(" — another program is using it; close it and retry");
+    } else if (text.contains(QStringLiteral("readonly"), Qt::CaseInsensitive) ||
+               text.contains(QStringLiteral("unable to open"), Qt::CaseInsensitive)) {
+        hint = QStringLiteral(" — check the file's permissions and the free disk space");
+    }
+    return makeError(ErrorCode::StorageError, QStringLiteral("%1: %2%3").arg(what, text, hint));
+}
+
+Result<QString> Sqlite::open(const QString& path, const QString& what)
+{
+    static QAtomicInteger<quint64> counter;
+    const QString name = QStringLiteral("wallet-%1-%2").arg(what).arg(counter.fetchAndAddRelaxed(1));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=3000"));
+        if (!db.open()) {
+            Error e = error(db.lastError(), what + QStringLiteral(" ") + path);
+            db = QSqlDatabase();
+            QSqlDatabase::removeDatabase(name);
+            return e;
+        }
+        const char* pragmas[] = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                                 "SELECT count(*) FROM sqlite_master"};
+        for (const char* p : pragmas) {
+            QSqlQuery q(db);
+            if (!q.exec(QString::fromLatin1(p))) {
+                Error e = error(q.lastError(), what + QStringLiteral(" ") + path);
+                q = QSqlQuery();
+                db.close();
+                db = QSqlDatabase();
+                QSqlDatabase::removeDatabase(name);
+                return e;
+            }
+        }
+    }
+    return name;
+}
+
+void Sqlite::close(const QString& connection)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::database(connection, false);
+        if (db.isValid()) {
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(connection);
+}
+
+Result<QSqlQuery> Sqlite::exec(QSqlDatabase db, const QString& sql, const QVariantList& binds, const QString& what)
+{
+    QSqlQuery q(db);
+    if (!q.prepare(sql)) {
+        return error(q.lastError(), what);
+    }
+    for (const QVariant& v : binds) {
+        q.addBindValue(v);
+    }
+    if (!q.exec()) {
+        return error(q.lastError(), what);
+    }
+    return q;
+}
+
+Result<void> Sqlite::migrate(QSqlDatabase db, const std::vector<QStringList>& steps, const QString& what)
+{
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        return error(q.lastError(), what);
+    }
+    const int version = q.value(0).toInt();
+    const int latest = static_cast<int>(steps.size());
+    if (version > latest) {
+        return makeError(ErrorCode::StorageError,
+                         QStringLiteral("%1 was written by a newer version (schema %2, this program knows %3); "
+                                        "it was left untouched — update the program")
+                             .arg(what)
+                             .arg(version)
+                             .arg(latest));
+    }
+    for (int v = version; v < latest; ++v) {
+        SqlTransaction tx(db);
+        if (!tx.begun()) {
+            return error(db.lastError(), what);
+        }
+        for (const QString& sql : steps[static_cast<std::size_t>(v)]) {
+            QSqlQuery s(db);
+            if (!s.exec(sql)) {
+                return error(s.lastError(), what + QStringLiteral(" migration %1").arg(v + 1));
+            }
+        }
+        QSqlQuery s(db);
+        if (!s.exec(QStringLiteral("PRAGMA user_version=%1").arg(v + 1))) {
+            return error(s.lastError(), what);
+        }
+        if (auto c = tx.commit(what); !c) {
+            return c.error();
+        }
+    }
+    return {};
+}
+
+SqlTransaction::SqlTransaction(QSqlDatabase db)
+    : m_db(std::move(db))
+{
+    m_begun = m_db.transaction();
+}
+
+SqlTransaction::~SqlTransaction()
+{
+    if (m_begun && !m_done) {
+        m_db.rollback();
+    }
+}
+
+Result<void> SqlTransaction::commit(const QString& what)
+{
+    if (!m_begun) {
+        return Sqlite::error(m_db.lastError(), what);
+    }
+    if (!m_db.commit()) {
+        Error e = Sqlite::error(m_db.lastError(), what + QStringLiteral(" commit"));
+        return e;
+    }
+    m_done = true;
+    return {};
+}
+
+} // namespace wallet::core

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/Result.h"
+
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStringList>
+
+#include <vector>
+
+namespace wallet::core {
+
+/**
+ * @brief Shared SQLite plumbing for the mirror, the issuer ledger and the PSAM (Qt Sql, QSQLITE): one uniquely
+ * named connection per object, WAL + synchronous=FULL + a busy timeout, forward-only migrations on
+ * PRAGMA user_version, and SQLite errors turned into clear StorageError values.
+ */
+class Sqlite
+{
+public:
+    /// Opens `path` on a new connection and checks that it is a readable SQLite database. Returns the connection name.
+    [[nodiscard]] static Result<QString> open(const QString& path, const QString& what);
+    static void close(const QString& connection);
+    /// `steps[i]` migrates from version i to i+1, in one transaction each. A newer file is refused untouched.
+    [[nodiscard]] static Result<void> migrate(QSqlDatabase db, const std::vector<QStringList>& steps, const QString& what);
+    [[nodiscard]] static Error error(const QSqlError& e, const QString& what);
+    /// Runs one statement (with positional bindings); StorageError on failure.
+    [[nodiscard]] static Result<QSqlQuery> exec(QSqlDatabase db, const QString& sql, const QVariantList& binds,
+                                                const QString& what);
+};
+
+/// Begins a transaction on construction, rolls back on destruction unless commit() succeeded.
+class SqlTransaction
+{
+public:
+    explicit SqlTransaction(QSqlDatabase db);
+    ~SqlTransaction();
+    SqlTransaction(const SqlTransaction&) = delete;
+    SqlTransaction& operator=(const SqlTransaction&) = delete;
+    [[nodiscard]] bool begun() const { return m_begun; }
+    [[nodiscard]] Result<void> commit(const QString& what);
+
+private:
+    QSqlDatabase m_db;
+    bool m_begun = false;
+    bool m_done = false;
+};
+
+} // namespace wallet::core

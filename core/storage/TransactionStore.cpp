@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/storage/TransactionStore.h"
+
+#include "core/storage/Sqlite.h"
+
+#include <QSaveFile>
+#include <QVariant>
+
+namespace wallet::core {
+namespace {
+
+const QString kWhat = QStringLiteral("history database");
+
+/// Schema steps; index i migrates user_version i → i+1. Never edit a released step: append a new one.
+const std::vector<QStringList>& migrations()
+{
+    static const std::vector<QStringList> steps{
+        // 1: one row per token transaction, natural key (token, type, ATC) — spec §2 records, §4 counters.
+        {QStringLiteral("CREATE TABLE txlog ("
+                        " id INTEGER PRIMARY KEY,"
+                        " token_serial TEXT NOT NULL,"
+                        " type INTEGER NOT NULL,"
+                        " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535),"
+                        " amount INTEGER NOT NULL CHECK (amount BETWEEN 0 AND 4294967295),"
+                        " terminal_id BLOB,"
+                        " ts TEXT,"
+                        " record BLOB,"
+                        " balance_after INTEGER,"
+                        " tac BLOB,"
+                        " mac2 BLOB,"
+                        " tsn INTEGER,"
+                        " made_here INTEGER NOT NULL DEFAULT 0,"
+                        " UNIQUE (token_serial, type, atc))"),
+         QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
+                        " records_seen INTEGER NOT NULL)")},
+        // 2: merchant name for purchases made here; indexes for history pages.
+        {QStringLiteral("ALTER TABLE txlog ADD COLUMN merchant TEXT"),
+         QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
+         QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)")},
+    };
+    return steps;
+}
+
+QString isoTs(const QDateTime& t)
+{
+    return t.isValid() ? t.toString(Qt::ISODate) : QString();
+}
+
+struct Where
+{
+    QString sql;
+    QVariantList binds;
+};
+
+Where whereClause(const HistoryQuery& q)
+{
+    Where w;
+    QStringList parts;
+    if (!q.tokenSerial.isEmpty()) {
+        parts << QStringLiteral("token_serial = ?");
+        w.binds << q.tokenSerial;
+    }
+    if (q.type) {
+        parts << QStringLiteral("type = ?");
+        w.binds << static_cast<int>(*q.type);
+    }
+    if (q.from) {
+        parts << QStringLiteral("ts >= ?");
+        w.binds << q.from->toString(Qt::ISODate);
+    }
+    if (q.to) {
+        parts << QStringLiteral("ts < ?");
+        w.binds << q.to->addDays(1).toString(Qt::ISODate);
+    }
+    if (q.minAmount) {
+        parts << QStringLiteral("amount >= ?");
+        w.binds << static_cast<qint64>(q.minAmount->fen());
+    }
+    if (q.maxAmount) {
+        parts << QStringLiteral("amount <= ?");
+        w.binds << static_cast<qint64>(q.maxAmount->fen());
+    }
+    if (!parts.isEmpty()) {
+        w.sql = QStringLiteral(" WHERE ") + parts.join(QStringLiteral(" AND "));
+    }
+    return w;
+}
+
+QString csvField(const QString& s)
+{
+    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) || s.contains(QLatin1Char('\n'))) {
+        QString e = s;
+        e.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+        return QLatin1Char('"') + e + QLatin1Char('"');
+    }
+    return s;
+}
+
+} // namespace
+
+TransactionStore::TransactionStore(QString connectionName, QString path)
+    : m_connection(std::move(connectionName))
+    , m_path(std::move(path))
+{
+}
+
+TransactionStore::~TransactionStore()
+{
+    Sqlite::close(m_connection);
+}
+
+QSqlDatabase TransactionStore::db() const
+{
+    return QSqlDatabase::database(m_connection, false);
+}
+
+Result<std::unique_ptr<TransactionStore>> TransactionStore::open(const QString& path)
+{
+    auto name = Sqlite::open(path, QStringLiteral("mirror"));
+    if (!name) {
+        Error e = name.error();
+        e.detail = kWhat + QStringLiteral(" ") + path + QStringLiteral(": ") + e.detail;
+        return e;
+    }
+    std::unique_ptr<TransactionStore> store(new TransactionStore(*name, path));
+    if (auto m = store->migrate(); !m) {
+        return m.error();
+    }
+    return store;
+}
+
+Result<void> TransactionStore::migrate()
+{
+    return Sqlite::migrate(db(), migrations(), kWhat + QStringLiteral(" ") + m_path);
+}
+
+Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector<TransactionRecord>& records)
+{
+    QSqlDatabase d = db();
+    SqlTransaction tx(d);
+    if (!tx.begun()) {
+        return Sqlite::error(d.lastError(), kWhat);
+    }
+    QSqlQuery insert(d);
+    QSqlQuery fill(d);
+    if (!insert.prepare(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
+                                       " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                                       " ON CONFLICT (token_serial, type, atc) DO NOTHING")) ||
+        !fill.prepare(QStringLiteral("UPDATE txlog SET record = ? WHERE token_serial = ? AND type = ? AND atc = ?"
+                                     " AND record IS NULL"))) {
+        return Sqlite::error(insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat);
+    }
+    int added = 0;
+    for (const TransactionRecord& r : records) {
+        insert.addBindValue(tokenSerial);
+        insert.addBindValue(static_cast<int>(r.rawType));
+        insert.addBindValue(static_cast<int>(r.atc));
+        insert.addBindValue(static_cast<qint64>(r.amount.fen()));
+        insert.addBindValue(r.terminalId);
+        insert.addBindValue(isoTs(r.when));
+        insert.addBindValue(r.raw);
+        if (!insert.exec()) {
+            return Sqlite::error(insert.lastError(), kWhat + QStringLiteral(" sync"));
+        }
+        if (insert.numRowsAffected() > 0) {
+            ++added;
+        } else {
+            // a row made here before the sync: complete it with the token's raw record
+            fill.addBindValue(r.raw);
+            fill.addBindValue(tokenSerial);
+            fill.addBindValue(static_cast<int>(r.rawType));
+            fill.addBindValue(static_cast<int>(r.atc));
+            if (!fill.exec()) {
+                return Sqlite::error(fill.lastError(), kWhat + QStringLiteral(" sync"));
+            }
+        }
+    }
+    auto st = Sqlite::exec(d,
+                           QStringLiteral("INSERT INTO sync_state (token_serial, last_sync, records_seen) VALUES (?, ?, ?)"
+                                          " ON CONFLICT (token_serial) DO UPDATE SET last_sync = excluded.last_sync,"
+                                          " records_seen = excluded.records_seen"),
+                           {tokenSerial, QDateTime::currentDateTimeUtc().toString(Qt::ISODate),
+                            static_cast<qint64>(records.size())},
+                           kWhat);
+    if (!st) {
+        return st.error();
+    }
+    if (auto c = tx.commit(kWhat); !c) {
+        return c.error();
+    }
+    return added;
+}
+
+Result<void> TransactionStore::recordLocal(const StoredTransaction& t)
+{
+    const QVariant balance = t.balanceAfter ? QVariant(static_cast<qint64>(t.balanceAfter->fen())) : QVariant();
+    auto r = Sqlite::exec(
+        db(),
+        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record, balance_after, tac,"
+                       " mac2, tsn, made_here, merchant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+                       " ON CONFLICT (token_serial, type, atc) DO UPDATE SET balance_after = excluded.balance_after,"
+                       " tac = excluded.tac, mac2 = excluded.mac2, tsn = excluded.tsn, made_here = 1,"
+                       " merchant = excluded.merchant"),
+        {t.tokenSerial, static_cast<int>(t.type), static_cast<int>(t.atc), static_cast<qint64>(t.amount.fen()),
+         t.terminalId, isoTs(t.when), t.record.isEmpty() ? QVariant() : QVariant(t.record), balance, t.tac, t.mac2,
+         static_cast<qint64>(t.tsn), t.merchant},
+        kWhat + QStringLiteral(" record"));
+    if (!r) {
+        return r.error();
+    }
+    return {};
+}
+
+Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQuery& query) const
+{
+    if (query.limit < 1 || query.limit > 1000 || query.offset < 0) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("history: page size 1..1000, offset ≥ 0"));
+    }
+    Where w = whereClause(query);
+    w.binds << query.limit << query.offset;
+    auto q = Sqlite::exec(db(),
+                          QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record, balance_after,"
+                                         " tac, mac2, tsn, made_here, merchant FROM txlog") +
+                              w.sql + QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"),
+                          w.binds, kWhat + QStringLiteral(" query"));
+    if (!q) {
+        return q.error();
+    }
+    std::vector<StoredTransaction> out;
+    while (q->next()) {
+        StoredTransaction t;
+        t.tokenSerial = q->value(0).toString();
+        t.type = static_cast<TransactionType>(q->value(1).toInt());
+        t.atc = static_cast<std::uint16_t>(q->value(2).toInt());
+        t.amount = Amount(static_cast<std::uint32_t>(q->value(3).toLongLong()));
+        t.terminalId = q->value(4).toByteArray();
+        t.when = QDateTime::fromString(q->value(5).toString(), Qt::ISODate);
+        t.record = q->value(6).toByteArray();
+        if (!q->value(7).isNull()) {
+            t.balanceAfter = Amount(static_cast<std::uint32_t>(q->value(7).toLongLong()));
+        }
+        t.tac = q->value(8).toByteArray();
+        t.mac2 = q->value(9).toByteArray();
+        t.tsn = static_cast<std::uint32_t>(q->value(10).toLongLong());
+        t.madeHere = q->value(11).toInt() != 0;
+        t.merchant = q->value(12).toString();
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+Result<qint64> TransactionStore::count(const HistoryQuery& query) const
+{
+    const Where w = whereClause(query);
+    auto q = Sqlite::exec(db(), QStringLiteral("SELECT count(*) FROM txlog") + w.sql, w.binds, kWhat);
+    if (!q) {
+        return q.error();
+    }
+    if (!q->next()) {
+        return Sqlite::error(q->lastError(), kWhat);
+    }
+    return q->value(0).toLongLong();
+}
+
+Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QString& path) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    }
+    file.write("token_serial,type,atc,amount,terminal_id,date_time,balance_after,tac,mac2,tsn,merchant\n");
+    HistoryQuery page = query;
+    page.limit = 1000;
+    page.offset = 0;
+    qint64 rows = 0;
+    for (;;) {
+        auto h = history(page);
+        if (!h) {
+            file.cancelWriting();
+            return h.error();
+        }
+        for (const StoredTransaction& t : *h) {
+            const QStringList fields{
+                t.tokenSerial,
+                transactionTypeName(t.type),
+                QString::number(t.atc),
+                t.amount.toString(),
+                QString::fromLatin1(t.terminalId.toHex().toUpper()),
+                t.when.toString(Qt::ISODate),
+                t.balanceAfter ? t.balanceAfter->toString() : QString(),
+                QString::fromLatin1(t.tac.toHex().toUpper()),
+                QString::fromLatin1(t.mac2.toHex().toUpper()),
+                t.madeHere && t.type != TransactionType::Load ? QString::number(t.tsn) : QString(),
+                csvField(t.merchant),
+            };
+            file.write(fields.join(QLatin1Char(',')).toUtf8() + '\n');
+            ++rows;
+        }
+        if (static_cast<int>(h->size()) < page.limit) {
+            break;
+        }
+        page.offset += page.limit;
+    }
+    if (!file.commit()) {
+        return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    }
+    return rows;
+}
+
+Result<void> TransactionStore::check() const
+{
+    auto q = Sqlite::exec(db(), QStringLiteral("PRAGMA quick_check"), {}, kWhat);
+    if (!q) {
+        return q.error();
+    }
+    if (!q->next() || q->value(0).toString() != QStringLiteral("ok")) {
+        return makeError(ErrorCode::StorageError, kWhat + QStringLiteral(" failed its integrity check: ") +
+                                                      q->value(0).toString());
+    }
+    return {};
+}
+
+} // namespace wallet::core

@@ -99,7 +99,7 @@ StoreStatus Journal::mount()
     m_head = kMaxPages;
     m_headOffset = 0;
     m_maxSeq = 0;
-    if (m_pageSize < 128 || m_pageSize > 65536 || m_pageCount < 4) {
+    if (m_pageSize < 256 || m_pageSize > 65536 || m_pageCount < 4) {
         return StoreStatus::Fault;
     }
     for (std::size_t p = 0; p < m_pageCount; ++p) {
@@ -320,7 +320,10 @@ StoreStatus Journal::collectOldest()
         if (m_nvm.read(m_addr[id], std::span<std::uint8_t>(item.data(), len)) != hal::NvmStatus::Ok) {
             return StoreStatus::Fault;
         }
-        if (!m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len))) {
+        // One entry must fit the batch and a page (small pages hold less than kMaxEntryBytes).
+        const std::size_t pageBody = m_pageSize - kPageHeaderBytes - kEntryHeaderBytes - kEntryCrcBytes;
+        if (m_gcBatch.size() + 2 + len > pageBody
+            || !m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len))) {
             const StoreStatus s = appendEntry(m_gcBatch.body(), false);
             m_gcBatch.clear();
             if (s != StoreStatus::Ok) {

@@ -43,6 +43,7 @@ public:
     [[nodiscard]] bool add(std::uint8_t id, std::span<const std::uint8_t> data);
     [[nodiscard]] std::span<const std::uint8_t> body() const { return {m_body.data(), m_used}; }
     [[nodiscard]] bool empty() const { return m_used == 0; }
+    [[nodiscard]] std::size_t size() const { return m_used; }
     void clear();
     ~JournalBatch();
 

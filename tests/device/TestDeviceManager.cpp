@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// DeviceManager, EmbeddedSimulator and SimulatorControl against the real skey-sim child process (label sim).
+#include "device/DeviceManager.h"
+#include "device/EmbeddedSimulator.h"
+#include "device/HidapiTransport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace wallet;
+using namespace wallet::device;
+
+namespace {
+const QByteArray kGetData = QByteArray::fromHex("80CA000100");
+
+SimulatorOptions options(const QTemporaryDir& dir, QStringList extra = {}, QString executable = {})
+{
+    SimulatorOptions o;
+    o.dataDirectory = dir.path();
+    o.extraArguments = std::move(extra);
+    o.executable = std::move(executable);
+    return o;
+}
+
+bool hasKey(const DeviceManager& m, const QString& id)
+{
+    const auto keys = m.keys();
+    return std::any_of(keys.begin(), keys.end(), [&](const KeyEntry& k) { return k.id == id; });
+}
+} // namespace
+
+class TestDeviceManager : public QObject
+{
+    Q_OBJECT
+private slots:
+    void simulatorComesAndGoes()
+    {
+        QTemporaryDir dir;
+        EmbeddedSimulator sim(options(dir));
+        auto started = sim.start();
+        QVERIFY2(started, qPrintable(started ? QString() : started.error().detail));
+        QVERIFY(sim.hidPort() != 0 && sim.controlPort() != 0);
+
+        DeviceManager manager;
+        manager.setUsbEnabled(false);
+        manager.setPollInterval(100);
+        manager.addSimulator(sim.hidPort());
+        QList<QString> added;
+        QList<QString> removed;
+        connect(&manager, &DeviceManager::keyAdded, this, [&](const KeyEntry& k) { added << k.id; }, Qt::QueuedConnection);
+        connect(&manager, &DeviceManager::keyRemoved, this, [&](const QString& id) { removed << id; }, Qt::QueuedConnection);
+        manager.start();
+        const QString id = QStringLiteral("sim:%1").arg(sim.hidPort());
+        QTRY_VERIFY_WITH_TIMEOUT(hasKey(manager, id), 5000);
+        QCOMPARE(manager.state(), DeviceState::Simulated);
+        QTRY_COMPARE_WITH_TIMEOUT(added, QList<QString>{id}, 2000);
+        QVERIFY(manager.keys().first().simulated());
+        QVERIFY(manager.keys().first().description.contains(QStringLiteral("INSECURE")));
+
+        // Two host programs on one key: two channels, interleaved.
+        auto a = manager.openChannel(id);
+        auto b = manager.openChannel(id);
+        QVERIFY(a && b);
+        QVERIFY(a.value()->hello().cid != b.value()->hello().cid);
+        for (int i = 0; i < 5; ++i) {
+            QVERIFY(a.value()->transmitRaw(kGetData));
+            QVERIFY(b.value()->ping(QByteArray(300, static_cast<char>(i))));
+        }
+
+        // Unplug: the key disappears; replug: it comes back and the old channel recovers with a new CID.
+        QVERIFY(sim.control().send(QStringLiteral("unplug")));
+        QTRY_VERIFY_WITH_TIMEOUT(!hasKey(manager, id), 5000);
+        QCOMPARE(manager.state(), DeviceState::NoKey);
+        QTRY_COMPARE_WITH_TIMEOUT(removed, QList<QString>{id}, 2000);
+        QVERIFY(!manager.openChannel(id));
+        QVERIFY(sim.control().send(QStringLiteral("replug")));
+        QTRY_VERIFY_WITH_TIMEOUT(hasKey(manager, id), 5000);
+        QCOMPARE(manager.state(), DeviceState::Simulated);
+        auto again = a.value()->transmitRaw(kGetData);
+        QVERIFY2(again, qPrintable(again ? QString() : again.error().detail));
+        manager.stop();
+    }
+
+    void controlPortCommands_data()
+    {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<bool>("ok");
+        QTest::newRow("status") << "status" << true;
+        QTest::newRow("help") << "help" << true;
+        QTest::newRow("touch-mode") << "touch-mode manual" << true;
+        QTest::newRow("touch without request") << "touch accept" << false;
+        QTest::newRow("bad touch") << "touch maybe" << false;
+        QTest::newRow("power-cut-at") << "power-cut-at 5 partial" << true;
+        QTest::newRow("power-cut-at 0") << "power-cut-at 0" << false;
+        QTest::newRow("power-cut-at bad model") << "power-cut-at 3 sideways" << false;
+        QTest::newRow("unknown") << "format c:" << false;
+        QTest::newRow("empty") << "   " << false;
+    }
+    void controlPortCommands()
+    {
+        QFETCH(QString, command);
+        QFETCH(bool, ok);
+        QTemporaryDir dir;
+        EmbeddedSimulator sim(options(dir));
+        QVERIFY(sim.start());
+        auto r = sim.control().send(command);
+        QCOMPARE(bool(r), ok);
+        if (ok && command == QLatin1String("status")) {
+            QVERIFY(r.value().contains(QStringLiteral("plugged=1")));
+            QVERIFY(r.value().contains(QStringLiteral("serial=534B000000000001")));
+        }
+        // Whatever was sent, the token still answers.
+        auto channel = sim.makeChannel();
+        QVERIFY(channel->transmitRaw(kGetData));
+    }
+
+    void missingBinaryIsAClearError()
+    {
+        QTemporaryDir dir;
+        EmbeddedSimulator sim(options(dir, {}, dir.filePath(QStringLiteral("no-such-sim"))));
+        auto r = sim.start();
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, core::ErrorCode::NoDevice);
+        QVERIFY(r.error().detail.contains(QStringLiteral("not found")));
+    }
+
+    void portInUseIsRefused()
+    {
+        const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        socklen_t len = sizeof addr;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+        const quint16 taken = ntohs(addr.sin_port);
+        QTemporaryDir dir;
+        EmbeddedSimulator sim(options(dir, {QStringLiteral("--hid-port"), QString::number(taken)}));
+        auto r = sim.start();
+        ::close(fd);
+        QVERIFY(!r);
+        QVERIFY2(r.error().detail.contains(QStringLiteral("code 3")), qPrintable(r.error().detail));
+        QVERIFY(r.error().detail.contains(QStringLiteral("in use")));
+    }
+
+    void badNvmFileIsRefused()
+    {
+        QTemporaryDir dir;
+        QFile f(dir.filePath(QStringLiteral("token.nvm")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a token image");
+        f.close();
+        EmbeddedSimulator sim(options(dir));
+        auto r = sim.start();
+        QVERIFY(!r);
+        QVERIFY2(r.error().detail.contains(QStringLiteral("code 4")), qPrintable(r.error().detail));
+    }
+
+    void usbEnumerationRuns()
+    {
+        // No USB key is attached to the test machine: enumeration must work and simply find none (or real ones).
+        auto keys = HidapiTransport::enumerate();
+        QVERIFY(keys);
+        for (const auto& k : keys.value()) {
+            QCOMPARE(k.vendorId, skey::wire::kUsbVendorId);
+        }
+        HidapiTransport t(QStringLiteral("/dev/no-such-hidraw"));
+        auto o = t.open();
+        QVERIFY(!o);
+        QCOMPARE(o.error().code, core::ErrorCode::NoDevice);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDeviceManager)
+#include "TestDeviceManager.moc"

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: Apache-2.0
+// HidApduChannel against the real firmware packet layer in-process, and against a scripted key that misbehaves.
+#include "device/HidApduChannel.h"
+#include "device/HidFraming.h"
+#include "skey/Version.h"
+#include "support/FirmwareLink.h"
+#include "support/Packets.h"
+
+#include <QTest>
+
+#include <functional>
+
+using namespace wallet;
+using namespace wallet::device;
+using skey::wire::Cmd;
+
+namespace {
+
+/// A key whose answers a test scripts: `responder` sees every report the host writes and returns what the key sends.
+class ScriptedTransport final : public Transport
+{
+public:
+    std::function<std::vector<Report>(const Report&)> responder;
+    core::Result<void> open() override
+    {
+        m_open = true;
+        return {};
+    }
+    void close() override { m_open = false; }
+    bool isOpen() const override { return m_open; }
+    core::Result<void> write(const Report& r) override
+    {
+        for (const auto& out : responder(r)) {
+            m_queue.push_back(out);
+        }
+        return {};
+    }
+    core::Result<std::optional<Report>> read(int) override
+    {
+        if (m_queue.empty()) {
+            return std::optional<Report>{};
+        }
+        auto r = m_queue.front();
+        m_queue.pop_front();
+        return std::optional<Report>(r);
+    }
+    QString description() const override { return QStringLiteral("scripted key"); }
+    bool isSimulated() const override { return true; }
+
+private:
+    std::deque<Report> m_queue;
+    bool m_open = false;
+};
+
+constexpr std::uint32_t kCid = 0x11223344;
+
+/// The INIT answer for the nonce in `request`, with protocol version `version`.
+std::vector<Report> initAnswer(const Report& request, std::uint8_t version = 2)
+{
+    std::vector<std::uint8_t> p(request.begin() + 7, request.begin() + 15);
+    p.insert(p.end(), {0x11, 0x22, 0x33, 0x44, version, 0, 1, 0, 3});
+    return testsupport::message(0xFFFFFFFF, 0x06, p);
+}
+
+bool isInit(const Report& r)
+{
+    return r[4] == 0x86;
+}
+
+HidChannelOptions quick()
+{
+    HidChannelOptions o;
+    o.replyTimeoutMs = 200;
+    o.busyRetryMs = 300;
+    return o;
+}
+
+const QByteArray kGetData = QByteArray::fromHex("80CA000100");
+
+} // namespace
+
+class TestHidApduChannel : public QObject
+{
+    Q_OBJECT
+private slots:
+    void connectAndTransmit()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel channel(std::make_unique<testsupport::FirmwareLinkTransport>(link));
+        auto hello = channel.connect();
+        QVERIFY2(hello, qPrintable(hello ? QString() : hello.error().detail));
+        QCOMPARE(hello->protocolVersion, std::uint8_t(2));
+        QCOMPARE(hello->firmwareMajor, skey::kFirmwareMajor);
+        QCOMPARE(hello->capabilities, std::uint8_t(0x03));
+
+        const auto sentBefore = channel.reportsSent();
+        const auto receivedBefore = channel.reportsReceived();
+        auto r = channel.transmit(core::CommandApdu(0x80, 0xCA, 0x00, 0x01, {}, 0));
+        QVERIFY(r);
+        QCOMPARE(r->sw(), std::uint16_t(0x9000));
+        const QByteArray direct = [&] {
+            const auto v = link->token.process(std::vector<std::uint8_t>{0x80, 0xCA, 0x00, 0x01, 0x00});
+            return QByteArray(reinterpret_cast<const char*>(v.data()), static_cast<int>(v.size()));
+        }();
+        QCOMPARE(r->encode(), direct);
+        // A purse-sized APDU takes one report each way.
+        QCOMPARE(channel.reportsSent() - sentBefore, 1u);
+        QCOMPARE(channel.reportsReceived() - receivedBefore, 1u);
+    }
+
+    void pingSizes_data()
+    {
+        QTest::addColumn<int>("size");
+        for (int n : {0, 57, 58, 1000, 7609}) {
+            QTest::newRow(QByteArray::number(n).constData()) << n;
+        }
+    }
+    void pingSizes()
+    {
+        QFETCH(int, size);
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel channel(std::make_unique<testsupport::FirmwareLinkTransport>(link));
+        QByteArray data(size, 'x');
+        for (int i = 0; i < size; ++i) {
+            data[i] = static_cast<char>(i);
+        }
+        auto r = channel.ping(data);
+        QVERIFY(r);
+        QCOMPARE(r.value(), data);
+    }
+
+    void tooLargeRefusedBeforeSending()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        auto transport = std::make_unique<testsupport::FirmwareLinkTransport>(link);
+        auto* t = transport.get();
+        HidApduChannel channel(std::move(transport));
+        auto r = channel.ping(QByteArray(7610, 'x'));
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, core::ErrorCode::InvalidInput);
+        QCOMPARE(t->writes, 0);
+    }
+
+    void winkAndLock()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel a(std::make_unique<testsupport::FirmwareLinkTransport>(link), quick());
+        HidApduChannel b(std::make_unique<testsupport::FirmwareLinkTransport>(link), quick());
+        QVERIFY(a.wink());
+        QCOMPARE(link->token.presence().winks(), 1u);
+        QVERIFY(b.connect());
+        QVERIFY(a.lock(10));
+        auto busy = b.transmitRaw(kGetData);
+        QVERIFY(!busy);
+        QCOMPARE(busy.error().code, core::ErrorCode::DeviceBusy);
+        QVERIFY(a.lock(0));
+        QVERIFY(b.transmitRaw(kGetData));
+        QCOMPARE(a.lock(11).error().code, core::ErrorCode::InvalidInput);
+    }
+
+    void silentKeyTimesOut()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        auto transport = std::make_unique<testsupport::FirmwareLinkTransport>(link);
+        auto* t = transport.get();
+        HidApduChannel channel(std::move(transport), quick());
+        QVERIFY(channel.connect());
+        t->silent = true;
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, core::ErrorCode::Timeout);
+        t->silent = false;
+        auto again = channel.transmitRaw(kGetData); // resynchronises (INIT on its CID) and works
+        QVERIFY2(again, qPrintable(again ? QString() : again.error().detail));
+        QCOMPARE(again->right(2), QByteArray::fromHex("9000"));
+    }
+
+    void silentKeyNeverConnects()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        auto transport = std::make_unique<testsupport::FirmwareLinkTransport>(link);
+        transport->silent = true;
+        HidApduChannel channel(std::move(transport), quick());
+        auto r = channel.connect();
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, core::ErrorCode::Timeout);
+        QVERIFY(!channel.isConnected());
+    }
+
+    void unplugMidOperation()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        auto transport = std::make_unique<testsupport::FirmwareLinkTransport>(link);
+        auto* t = transport.get();
+        HidApduChannel channel(std::move(transport), quick());
+        QVERIFY(channel.connect());
+        t->failWritesAfter = 0;
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY(!r);
+        QCOMPARE(r.error().code, core::ErrorCode::Disconnected);
+        QVERIFY(!channel.isConnected());
+        t->failWritesAfter = -1;
+        QVERIFY(channel.transmitRaw(kGetData)); // replugged: a fresh INIT
+    }
+
+    void keyResetForgetsChannel()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel channel(std::make_unique<testsupport::FirmwareLinkTransport>(link), quick());
+        QVERIFY(channel.connect());
+        const auto oldCid = channel.hello().cid;
+        link->layer.reset(); // the token rebooted: our CID is unknown (InvalidChannel) → re-INIT and retry
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY2(r, qPrintable(r ? QString() : r.error().detail));
+        QVERIFY(channel.hello().cid != oldCid);
+    }
+
+    void staleAndForeignAnswersSkipped()
+    {
+        ScriptedTransport* t = nullptr;
+        auto owned = std::make_unique<ScriptedTransport>();
+        t = owned.get();
+        t->responder = [](const Report& r) {
+            std::vector<Report> out;
+            if (isInit(r)) {
+                // A stale INIT answer (wrong nonce) and another program's channel first, then ours.
+                Report stale = initAnswer(r)[0];
+                stale[7] ^= 0xFF;
+                out.push_back(stale);
+                out.push_back(testsupport::message(0x55555555, 0x40, {0x90, 0x00})[0]);
+                for (const auto& a : initAnswer(r)) {
+                    out.push_back(a);
+                }
+            } else {
+                out.push_back(testsupport::message(0x99999999, 0x40, {0x6A, 0x82})[0]);
+                out.push_back(testsupport::message(kCid, 0x40, {0x01, 0x90, 0x00})[0]);
+            }
+            return out;
+        };
+        HidApduChannel channel(std::move(owned), quick());
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY(r);
+        QCOMPARE(r.value(), QByteArray::fromHex("019000"));
+        QCOMPARE(channel.hello().cid, kCid);
+    }
+
+    void misbehavingKey_data()
+    {
+        QTest::addColumn<int>("which");
+        QTest::addColumn<int>("code");
+        QTest::newRow("wrong protocol version") << 0 << int(core::ErrorCode::ProtocolError);
+        QTest::newRow("wrong SEQ in answer") << 1 << int(core::ErrorCode::ProtocolError);
+        QTest::newRow("ERROR invalid command") << 2 << int(core::ErrorCode::ProtocolError);
+        QTest::newRow("always busy") << 3 << int(core::ErrorCode::DeviceBusy);
+        QTest::newRow("answer to another command") << 4 << int(core::ErrorCode::ProtocolError);
+        QTest::newRow("answer without SW") << 5 << int(core::ErrorCode::ProtocolError);
+        QTest::newRow("truncated: init packet only") << 6 << int(core::ErrorCode::Timeout);
+        QTest::newRow("only KEEPALIVE then silence") << 7 << int(core::ErrorCode::Timeout);
+        QTest::newRow("reserved CID allocated") << 8 << int(core::ErrorCode::ProtocolError);
+    }
+    void misbehavingKey()
+    {
+        QFETCH(int, which);
+        QFETCH(int, code);
+        auto owned = std::make_unique<ScriptedTransport>();
+        owned->responder = [which](const Report& r) -> std::vector<Report> {
+            if (isInit(r)) {
+                if (which == 8) {
+                    auto a = initAnswer(r);
+                    a[0][15] = a[0][16] = a[0][17] = a[0][18] = 0xFF;
+                    return a;
+                }
+                return initAnswer(r, which == 0 ? 1 : 2);
+            }
+            switch (which) {
+            case 1: {
+                auto m = testsupport::message(kCid, 0x40, std::vector<std::uint8_t>(100, 1));
+                m[1][4] = 3;
+                return m;
+            }
+            case 2: return testsupport::message(kCid, 0x3F, {0x01});
+            case 3: return testsupport::message(kCid, 0x3F, {0x06});
+            case 4: return testsupport::message(kCid, 0x01, {0x90, 0x00});
+            case 5: return testsupport::message(kCid, 0x40, {0x90});
+            case 6: return {testsupport::message(kCid, 0x40, std::vector<std::uint8_t>(100, 1))[0]};
+            case 7: return testsupport::message(kCid, 0x3B, {0x01});
+            default: return {};
+            }
+        };
+        HidApduChannel channel(std::move(owned), quick());
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY(!r);
+        QCOMPARE(int(r.error().code), code);
+        QVERIFY(!r.error().detail.isEmpty());
+    }
+
+    void keepAliveExtendsTheWait()
+    {
+        auto owned = std::make_unique<ScriptedTransport>();
+        owned->responder = [](const Report& r) -> std::vector<Report> {
+            if (isInit(r)) {
+                return initAnswer(r);
+            }
+            std::vector<Report> out;
+            for (int i = 0; i < 5; ++i) {
+                out.push_back(testsupport::message(kCid, 0x3B, {0x02})[0]);
+            }
+            out.push_back(testsupport::message(kCid, 0x40, {0x90, 0x00})[0]);
+            return out;
+        };
+        HidApduChannel channel(std::move(owned), quick());
+        int keepAlives = 0;
+        channel.setKeepAliveHandler([&](skey::wire::KeepAliveStatus s) {
+            QCOMPARE(s, skey::wire::KeepAliveStatus::UserPresenceNeeded);
+            ++keepAlives;
+        });
+        auto r = channel.transmitRaw(kGetData);
+        QVERIFY(r);
+        QCOMPARE(keepAlives, 5);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHidApduChannel)
+#include "TestHidApduChannel.moc"

@@ -88,6 +88,19 @@ Result<void> PurseService::select()
         return StatusWord::toError(resp->sw(), QStringLiteral("SELECT purse"));
     }
     m_card.aid = aid;
+    // FCI: 6F { 84 AID, A5 { 9F08 version, 9F0C <the 30 bytes of SFI 0x15> } } (spec §1).
+    m_fciApplicationData.clear();
+    if (auto fci = Tlv::parse(resp->data())) {
+        if (const auto t6f = Tlv::find(*fci, 0x6F)) {
+            if (auto inner = Tlv::parse(*t6f)) {
+                if (const auto a5 = Tlv::find(*inner, 0xA5)) {
+                    if (auto prop = Tlv::parse(*a5)) {
+                        m_fciApplicationData = Tlv::find(*prop, 0x9F0C).value_or(QByteArray());
+                    }
+                }
+            }
+        }
+    }
     return {};
 }
 
@@ -112,6 +125,9 @@ Result<CardInfo> PurseService::open()
         return s.error();
     }
     auto ef15 = readBinary(0x15, 30);
+    if (!ef15 && m_card.temporarilyBlocked && m_fciApplicationData.size() == 30) {
+        ef15 = m_fciApplicationData; // a blocked purse still shows its FCI (spec §1)
+    }
     if (!ef15) {
         return ef15.error();
     }
@@ -125,7 +141,7 @@ Result<CardInfo> PurseService::open()
         if (auto holder = CardholderData::decode(*ef16)) {
             m_card.cardholder = *holder;
         }
-    } else if (ef16.error().code != ErrorCode::PinRequired) {
+    } else if (ef16.error().code != ErrorCode::PinRequired && !m_card.temporarilyBlocked) {
         return ef16.error();
     }
     return m_card;

@@ -102,6 +102,7 @@ private:
     TransactionStore* m_mirror;
     PursePolicy m_policy;
     CardInfo m_card;
+    QByteArray m_fciApplicationData;
 };
 
 } // namespace wallet::core

@@ -37,4 +37,9 @@ QByteArray errText(const R& r)
     return r.ok() ? QByteArray() : r.error().detail.toUtf8();
 }
 } // namespace wallet::core::test
-#define CORE_VERIFY_OK(r) QVERIFY2((r).ok(), wallet::core::test::errText(r).constData())
+/// Evaluates `expr` exactly once (it may be a transaction!) and fails the test with its error text.
+#define CORE_VERIFY_OK(expr)                                                                                           \
+    do {                                                                                                               \
+        const auto& coreResult_ = (expr);                                                                             \
+        QVERIFY2(coreResult_.ok(), wallet::core::test::errText(coreResult_).constData());                             \
+    } while (false)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "Simulator.h"
 
+#include "SimProfile.h"
+
 #include "skey/HidWire.h"
 
 #include <arpa/inet.h>
@@ -125,6 +127,17 @@ int Simulator::setup()
         }
     }
     m_token->powerCycle(); // the card OS recovers the journal of the loaded image
+    if (!m_config.profilePath.empty()) {
+        std::string message;
+        const auto outcome = applyProfile(
+            m_config.profilePath, [this](std::span<const std::uint8_t> apdu) { return m_token->process(apdu); }, message);
+        if (outcome == ProfileOutcome::Failed || m_token->nvm().powerLost()) {
+            log("profile " + m_config.profilePath + ": " + message);
+            return kExitProfile;
+        }
+        log(outcome == ProfileOutcome::Issued ? message : "the token is already issued; profile not applied (" + message + ")");
+        m_token->powerCycle(); // personalisation ends with a fresh power-on, as at the branch
+    }
 
     bool inUse = false;
     if (auto err = m_endpoint.bind(m_config.hidPort, inUse); !err.empty()) {

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// Personalising the simulated token from a profile (JSON): the core's issuance (core/issuance) drives the real
+// spec §6 APDUs into the token in-process, as a branch terminal would over USB. Host tool only: this is the one
+// place the simulator links wallet_core.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace skey::sim {
+
+enum class ProfileOutcome : std::uint8_t { Issued, AlreadyIssued, Failed };
+
+/// `process` sends one APDU to the token and returns its answer. `message` receives what happened.
+ProfileOutcome applyProfile(const std::string& path,
+                            const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,
+                            std::string& message);
+
+} // namespace skey::sim

@@ -5,6 +5,23 @@
 
 namespace skey::test {
 
+namespace {
+std::vector<Bytes>* g_recorder = nullptr;
+}
+
+void setRecorder(std::vector<Bytes>* recorder)
+{
+    g_recorder = recorder;
+}
+
+Bytes transmit(host::HostToken& token, const Bytes& apdu)
+{
+    if (g_recorder != nullptr) {
+        g_recorder->push_back(apdu);
+    }
+    return token.process(apdu);
+}
+
 Bytes hex(const std::string& text)
 {
     Bytes out;
@@ -195,12 +212,12 @@ Terminal::Terminal(host::HostToken& t, std::uint8_t a)
 
 Bytes Terminal::select()
 {
-    return token.process(cat({hex("00A404000A"), hex("D15600000145442F4550")}));
+    return transmit(token, cat({hex("00A404000A"), hex("D15600000145442F4550")}));
 }
 
 Bytes Terminal::verify(const Bytes& pin)
 {
-    return token.process(cat({hex("00200000"), Bytes{static_cast<std::uint8_t>(pin.size())}, pin}));
+    return transmit(token, cat({hex("00200000"), Bytes{static_cast<std::uint8_t>(pin.size())}, pin}));
 }
 
 namespace {
@@ -215,7 +232,7 @@ Bytes be32(std::uint32_t v)
 
 Bytes Terminal::initLoad(std::uint32_t amount)
 {
-    return token.process(cat({hex("805000020B01"), be32(amount), hex("112233445566"), hex("10")}));
+    return transmit(token, cat({hex("805000020B01"), be32(amount), hex("112233445566"), hex("10")}));
 }
 
 Bytes Terminal::credit(const Bytes& init, std::uint32_t amount, bool corruptMac)
@@ -231,7 +248,7 @@ Bytes Terminal::credit(const Bytes& init, std::uint32_t amount, bool corruptMac)
     if (corruptMac) {
         mac2[0] ^= 1;
     }
-    return token.process(cat({hex("805200000B"), dateTime, Bytes(mac2.begin(), mac2.end()), hex("04")}));
+    return transmit(token, cat({hex("805200000B"), dateTime, Bytes(mac2.begin(), mac2.end()), hex("04")}));
 }
 
 Bytes Terminal::load(std::uint32_t amount, bool corruptMac)
@@ -245,7 +262,7 @@ Bytes Terminal::load(std::uint32_t amount, bool corruptMac)
 
 Bytes Terminal::initPurchase(std::uint32_t amount)
 {
-    return token.process(cat({hex("805001020B01"), be32(amount), hex("112233445566"), hex("0F")}));
+    return transmit(token, cat({hex("805001020B01"), be32(amount), hex("112233445566"), hex("0F")}));
 }
 
 Bytes Terminal::debit(const Bytes& init, std::uint32_t amount, bool corruptMac)
@@ -263,7 +280,7 @@ Bytes Terminal::debit(const Bytes& init, std::uint32_t amount, bool corruptMac)
     if (corruptMac) {
         mac1[0] ^= 1;
     }
-    return token.process(cat({hex("805401000F"), tsnBytes, dateTime, Bytes(mac1.begin(), mac1.end()), hex("08")}));
+    return transmit(token, cat({hex("805401000F"), tsnBytes, dateTime, Bytes(mac1.begin(), mac1.end()), hex("08")}));
 }
 
 Bytes Terminal::purchase(std::uint32_t amount, bool corruptMac)
@@ -277,7 +294,7 @@ Bytes Terminal::purchase(std::uint32_t amount, bool corruptMac)
 
 std::uint32_t Terminal::balance()
 {
-    const Bytes r = token.process(hex("805C000204"));
+    const Bytes r = transmit(token, hex("805C000204"));
     if (swOf(r) != 0x9000 || r.size() != 6) {
         return 0xFFFFFFFFu;
     }

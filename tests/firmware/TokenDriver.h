@@ -22,6 +22,9 @@ std::string toHex(const Bytes& bytes);
 std::uint16_t swOf(const Bytes& response);
 Bytes cat(std::initializer_list<Bytes> parts);
 std::array<std::uint8_t, 16> key16(const Bytes& bytes);
+/// When set, every command the Issuer and Terminal helpers send is also appended here (fuzz corpus generation).
+void setRecorder(std::vector<Bytes>* recorder);
+Bytes transmit(host::HostToken& token, const Bytes& apdu);
 
 struct KeySpec
 {
@@ -56,7 +59,7 @@ public:
         : m_token(token)
         , m_crypto(m_engine)
     { }
-    Bytes send(const Bytes& apdu) { return m_token.process(apdu); }
+    Bytes send(const Bytes& apdu) { return transmit(m_token, apdu); }
     /// GET CHALLENGE 4, then the command `header(4) ‖ Lc ‖ data ‖ MAC` with the retail/SM4 MAC of `key`.
     Bytes sendSecure(const Bytes& header, const Bytes& data, const Bytes& key, std::uint8_t alg = 0x00);
     /// Builds WRITE KEY ENC with KT and sends it through sendSecure.

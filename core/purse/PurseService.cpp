@@ -284,6 +284,58 @@ Result<PurseService::Init> PurseService::initialize(TransactionType type, Amount
     return init;
 }
 
+Result<PurseService::Init> PurseService::start(TransactionType type, Amount amount, const QByteArray& terminalId,
+                                               const Pin* pin)
+{
+    // Nothing has moved money yet: a transport failure here (a power cut during VERIFY's try-counter write, a lost
+    // INITIALIZE answer) is handled by reconnecting and starting again.
+    Error last = makeError(ErrorCode::Disconnected, QStringLiteral("the key did not answer"));
+    for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
+        Result<void> ready = attempt == 0 ? (pin ? verifyPin(*pin) : Result<void>()) : reconnect(pin);
+        if (!ready) {
+            last = ready.error();
+            if (isTransportError(last)) {
+                continue;
+            }
+            return last;
+        }
+        auto init = initialize(type, amount, terminalId);
+        if (init) {
+            return init;
+        }
+        last = init.error();
+        if (!isTransportError(last)) {
+            return last;
+        }
+    }
+    return last;
+}
+
+Result<QByteArray> PurseService::prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin)
+{
+    QByteArray atc;
+    appendU16(atc, atcAfter);
+    Error last = makeError(ErrorCode::Disconnected, QStringLiteral("the key did not answer"));
+    for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
+        if (attempt > 0) {
+            if (auto c = reconnect(pin); !c) {
+                last = c.error();
+                if (isTransportError(last)) {
+                    continue;
+                }
+                return last;
+            }
+        }
+        auto r = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, static_cast<std::uint8_t>(type), atc, 8),
+                          QStringLiteral("GET TRANSACTION PROVE"), 8);
+        if (r || !isTransportError(r.error())) {
+            return r;
+        }
+        last = r.error();
+    }
+    return last;
+}
+
 Result<PurseService::Outcome> PurseService::probe(TransactionType type, const Init& before, Amount amount,
                                                   const QByteArray& terminalId, const QByteArray& date,
                                                   const QByteArray& time, const Pin* pin)
@@ -364,14 +416,9 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
         return makeError(v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState,
                          v.reason);
     }
-    if (pin) {
-        if (auto v = verifyPin(*pin); !v) {
-            return v.error();
-        }
-    }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();
-    auto init = initialize(TransactionType::Load, amount, terminalId);
+    auto init = start(TransactionType::Load, amount, terminalId, pin);
     if (!init) {
         return init.error();
     }
@@ -408,14 +455,11 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
                 init = *outcome->fresh;
                 continue; // run it again with the fresh session (same ATC: the issuer does not debit twice)
             }
-            QByteArray atc;
-            appendU16(atc, static_cast<std::uint16_t>(init->atc + 1));
-            auto prove = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x02, atc, 8),
-                                  QStringLiteral("GET TRANSACTION PROVE"), 8);
-            if (!prove) {
-                return prove.error();
+            auto proof = prove(TransactionType::Load, static_cast<std::uint16_t>(init->atc + 1), pin);
+            if (!proof) {
+                return proof.error();
             }
-            tac = prove->mid(4, 4);
+            tac = proof->mid(4, 4);
         }
         if (auto c = m_issuer.confirmLoad(asn, init->atc, after, *tac); !c) {
             return c.error();
@@ -463,14 +507,9 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         return makeError(v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState,
                          v.reason);
     }
-    if (pin) {
-        if (auto v = verifyPin(*pin); !v) {
-            return v.error();
-        }
-    }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();
-    auto init = initialize(TransactionType::Purchase, amount, terminalId);
+    auto init = start(TransactionType::Purchase, amount, terminalId, pin);
     if (!init) {
         return init.error();
     }
@@ -506,14 +545,11 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
                 init = *outcome->fresh;
                 continue;
             }
-            QByteArray atc;
-            appendU16(atc, static_cast<std::uint16_t>(init->atc + 1));
-            auto prove = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x06, atc, 8),
-                                  QStringLiteral("GET TRANSACTION PROVE"), 8);
-            if (!prove) {
-                return prove.error();
+            auto proof = prove(TransactionType::Purchase, static_cast<std::uint16_t>(init->atc + 1), pin);
+            if (!proof) {
+                return proof.error();
             }
-            resp = prove->mid(4, 4) + prove->left(4); // normalise to DEBIT's order: TAC ‖ MAC2
+            resp = proof->mid(4, 4) + proof->left(4); // normalise to DEBIT's order: TAC ‖ MAC2
         }
         const QByteArray tac = resp->left(4);
         const QByteArray mac2 = resp->mid(4, 4);

@@ -87,6 +87,8 @@ private:
         bool happened = false;
         std::optional<Init> fresh;
     };
+    [[nodiscard]] Result<Init> start(TransactionType type, Amount amount, const QByteArray& terminalId, const Pin* pin);
+    [[nodiscard]] Result<QByteArray> prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin);
     [[nodiscard]] Result<Init> initialize(TransactionType type, Amount amount, const QByteArray& terminalId);
     [[nodiscard]] Result<Outcome> probe(TransactionType type, const Init& before, Amount amount,
                                         const QByteArray& terminalId, const QByteArray& date, const QByteArray& time,

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: Apache-2.0
+// The real stack over loopback: core (PurseService, Personaliser) → device (HidApduChannel, UdpTransport) → UDP →
+// skey-sim as a child process (firmware packet layer + card OS). Power cuts through the control port, touch with
+// KEEPALIVE / CANCEL, bad input on the raw UDP port.
+#include "core/apdu/SecureMessaging.h"
+#include "core/issuance/Personaliser.h"
+#include "core/issuer/LocalIssuerHost.h"
+#include "core/keystore/KeyStore.h"
+#include "core/psam/LocalPsam.h"
+#include "core/purse/PurseService.h"
+#include "device/EmbeddedSimulator.h"
+#include "device/HidFraming.h"
+#include "device/UdpTransport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace wallet;
+using namespace wallet::core;
+using namespace wallet::device;
+
+namespace {
+
+const QByteArray kGetData = QByteArray::fromHex("80CA000100");
+const QByteArray kSelectPurse = QByteArray::fromHex("00A404000AD15600000145442F455000");
+
+QString profilePath(const char* name)
+{
+    return qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/") + QLatin1String(name);
+}
+
+QString errText(const Error& e)
+{
+    return QStringLiteral("code %1 sw %2: %3").arg(int(e.code)).arg(e.statusWord, 4, 16, QLatin1Char('0')).arg(e.detail);
+}
+
+#define VERIFY_OK(expr)                                                                                                \
+    do {                                                                                                               \
+        const auto& verifyResult_ = (expr);                                                                            \
+        if (!verifyResult_.ok()) {                                                                                     \
+            QFAIL(qPrintable(errText(verifyResult_.error())));                                                         \
+        }                                                                                                              \
+    } while (false)
+
+/// Wraps a channel during personalisation and turns on the project's "purchase needs touch" policy bit (0x08) in
+/// PUT DATA 04, re-MACed with the same challenge: the demo profiles have no field for it.
+class TouchPolicyChannel final : public ApduChannel
+{
+public:
+    TouchPolicyChannel(ApduChannel& inner, SecureBytes transportKey)
+        : m_inner(inner)
+        , m_kt(std::move(transportKey))
+    {
+    }
+    Result<ResponseApdu> transmit(const CommandApdu& c) override
+    {
+        if (c.cla() == 0x84 && c.ins() == 0xDA && c.p2() == 0x04 && !c.data().isEmpty()) {
+            QByteArray value(1, static_cast<char>(static_cast<std::uint8_t>(c.data()[0]) | 0x08));
+            auto re = SecureMessaging::withMac(0x84, 0xDA, 0x00, 0x04, value, m_kt, m_challenge);
+            if (!re) {
+                return re.error();
+            }
+            return m_inner.transmit(*re);
+        }
+        auto r = m_inner.transmit(c);
+        if (r && c.ins() == 0x84) {
+            m_challenge = r->data();
+        }
+        return r;
+    }
+    QString description() const override { return m_inner.description(); }
+
+private:
+    ApduChannel& m_inner;
+    SecureBytes m_kt;
+    QByteArray m_challenge;
+};
+
+/// Passes APDUs through; right before the first command with INS `ins` it arms a power cut on the simulator, so the
+/// cut lands inside that command (the N-th NVM write it makes).
+class CutBeforeChannel final : public ApduChannel
+{
+public:
+    CutBeforeChannel(ApduChannel& inner, quint16 controlPort, std::uint8_t ins, QString cutCommand)
+        : m_inner(inner)
+        , m_control(controlPort)
+        , m_ins(ins)
+        , m_cut(std::move(cutCommand))
+    {
+    }
+    Result<ResponseApdu> transmit(const CommandApdu& c) override
+    {
+        if (!m_armed && c.ins() == m_ins) {
+            m_armed = true;
+            if (auto r = m_control.send(m_cut); !r) {
+                return r.error();
+            }
+        }
+        return m_inner.transmit(c);
+    }
+    QString description() const override { return m_inner.description(); }
+    bool armed() const { return m_armed; }
+
+private:
+    ApduChannel& m_inner;
+    SimulatorControl m_control;
+    std::uint8_t m_ins;
+    QString m_cut;
+    bool m_armed = false;
+};
+
+/// A terminal around one skey-sim child process.
+struct SimRig
+{
+    QTemporaryDir dir;
+    std::unique_ptr<EmbeddedSimulator> sim;
+    std::unique_ptr<HidApduChannel> channel;
+    FixedClock clock{QDateTime(QDate(2026, 3, 14), QTime(10, 30, 0))};
+    std::unique_ptr<LocalIssuerHost> issuer;
+    std::unique_ptr<LocalPsam> psam;
+    std::unique_ptr<PurseService> purse;
+    QByteArray asn;
+
+    QString start(const QString& profile = {}, int replyTimeoutMs = 1500)
+    {
+        SimulatorOptions o;
+        o.dataDirectory = dir.path();
+        o.profilePath = profile;
+        o.touchMode = QStringLiteral("manual");
+        o.seed = 42;
+        sim = std::make_unique<EmbeddedSimulator>(o);
+        if (auto s = sim->start(); !s) {
+            return s.error().detail;
+        }
+        HidChannelOptions co;
+        co.replyTimeoutMs = replyTimeoutMs;
+        channel = sim->makeChannel(co);
+        return {};
+    }
+    QString control(const QString& command)
+    {
+        auto r = sim->control().send(command);
+        return r ? QString() : r.error().detail;
+    }
+    QString status()
+    {
+        auto r = sim->control().send(QStringLiteral("status"));
+        return r ? r.value() : QString();
+    }
+    QString openPurse()
+    {
+        const auto keys = KeyStore::demoKeys();
+        auto i = LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer.sqlite")), keys);
+        if (!i) {
+            return i.error().detail;
+        }
+        issuer = std::move(*i);
+        auto p = LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
+        if (!p) {
+            return p.error().detail;
+        }
+        psam = std::move(*p);
+        purse = std::make_unique<PurseService>(*channel, *issuer, *psam, clock);
+        auto o = purse->open();
+        if (!o) {
+            return errText(o.error());
+        }
+        asn = purse->card().application.asn();
+        auto reg = issuer->registerCard(asn, Amount(10000000), Amount(0));
+        return reg ? QString() : reg.error().detail;
+    }
+    /// Personalises the blank simulator over HID with the touch policy on.
+    QString issueWithTouch()
+    {
+        auto profile = IssuanceProfile::fromFile(profilePath("demo-3des.json"));
+        if (!profile) {
+            return profile.error().detail;
+        }
+        TouchPolicyChannel wrapped(*channel, profile->transportKey);
+        auto r = Personaliser(wrapped).personalise(*profile);
+        return r ? QString() : errText(r.error());
+    }
+};
+
+/// Runs `action` on a helper thread once the simulator reports a pending touch; returns that thread.
+std::thread whenTouchPending(quint16 controlPort, std::function<void()> action, std::atomic<bool>& sawPending)
+{
+    return std::thread([controlPort, action = std::move(action), &sawPending] {
+        SimulatorControl control(controlPort);
+        for (int i = 0; i < 300; ++i) {
+            auto s = control.send(QStringLiteral("status"));
+            if (s && s.value().contains(QStringLiteral("touch=pending"))) {
+                sawPending = true;
+                std::this_thread::sleep_for(std::chrono::milliseconds(300)); // let a few KEEPALIVEs go out
+                action();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+}
+
+} // namespace
+
+class TestSimulatorIntegration : public QObject
+{
+    Q_OBJECT
+private slots:
+    void transportBasics()
+    {
+        SimRig rig;
+        QCOMPARE(rig.start(profilePath("demo-3des.json")), QString());
+        auto hello = rig.channel->connect();
+        QVERIFY(hello);
+        QCOMPARE(hello->protocolVersion, std::uint8_t(2));
+        QCOMPARE(hello->capabilities, std::uint8_t(0x03));
+
+        auto info = rig.channel->transmit(CommandApdu(0x80, 0xCA, 0x00, 0x01, {}, 0));
+        QVERIFY(info);
+        QCOMPARE(info->sw(), std::uint16_t(0x9000));
+        QCOMPARE(info->data().mid(0, 10), QByteArray::fromHex("C108534B000000000001"));
+
+        auto select = rig.channel->transmit(CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550"), 0));
+        QVERIFY(select);
+        QCOMPARE(select->sw(), std::uint16_t(0x9000));
+        QCOMPARE(select->data().at(0), char(0x6F)); // FCI
+
+        QByteArray big(7609, Qt::Uninitialized);
+        for (int i = 0; i < big.size(); ++i) {
+            big[i] = static_cast<char>(i * 31);
+        }
+        auto echo = rig.channel->ping(big);
+        QVERIFY(echo);
+        QCOMPARE(echo.value(), big);
+
+        // A large extended APDU (case 3, 6000 data bytes): carried whole; the card OS answers with a status word.
+        QByteArray ext = QByteArray::fromHex("80EE000000") ;
+        ext.append(static_cast<char>(6000 >> 8)).append(static_cast<char>(6000 & 0xFF)).append(QByteArray(6000, 'A'));
+        auto extAnswer = rig.channel->transmitRaw(ext);
+        QVERIFY(extAnswer);
+        QCOMPARE(extAnswer->size(), 2);
+        QVERIFY(rig.channel->transmitRaw(kGetData)); // and the channel is fine afterwards
+
+        // Reports per purse APDU: one each way.
+        const auto sent = rig.channel->reportsSent();
+        const auto received = rig.channel->reportsReceived();
+        QVERIFY(rig.channel->transmitRaw(QByteArray::fromHex("805C000204"))); // GET BALANCE
+        QCOMPARE(rig.channel->reportsSent() - sent, 1u);
+        QCOMPARE(rig.channel->reportsReceived() - received, 1u);
+        QVERIFY(rig.channel->wink());
+    }
+
+    void stateSurvivesRestart()
+    {
+        SimRig rig;
+        QCOMPARE(rig.start(profilePath("demo-3des.json")), QString());
+        QCOMPARE(rig.openPurse(), QString());
+        const Pin pin = *Pin::fromDigits("123456");
+        auto load = rig.purse->load(Amount(2500), &pin);
+        VERIFY_OK(load);
+        rig.purse.reset();
+        rig.channel.reset();
+        rig.sim->stop();
+        // Same NVM file, profile given again: not re-applied, balance kept.
+        QCOMPARE(rig.start(profilePath("demo-3des.json")), QString());
+        rig.purse = std::make_unique<PurseService>(*rig.channel, *rig.issuer, *rig.psam, rig.clock);
+        QVERIFY(rig.purse->open());
+        auto balance = rig.purse->balance();
+        QVERIFY(balance);
+        QCOMPARE(balance->fen(), 2500u);
+    }
+
+    void powerCutMidCommandAndRecovery()
+    {
+        SimRig rig;
+        QCOMPARE(rig.start(profilePath("demo-3des.json"), 600), QString());
+        QVERIFY(rig.channel->transmitRaw(kSelectPurse));
+        // VERIFY PIN writes the try counter first: cut power at that write.
+        QCOMPARE(rig.control(QStringLiteral("power-cut-at 1 partial")), QString());
+        auto lost = rig.channel->transmitRaw(QByteArray::fromHex("0020000003123456"));
+        QVERIFY(!lost);
+        QCOMPARE(lost.error().code, ErrorCode::Timeout);
+        QVERIFY(rig.status().contains(QStringLiteral("powered=0")));
+        auto silent = rig.channel->transmitRaw(kGetData); // still off: a clear error, no hang
+        QVERIFY(!silent);
+        QCOMPARE(rig.control(QStringLiteral("replug")), QString());
+        auto back = rig.channel->transmitRaw(kGetData);
+        VERIFY_OK(back);
+        QCOMPARE(back->right(2), QByteArray::fromHex("9000"));
+        // The token is consistent: the PIN try counter is 3 (cut before the write landed) or 2 (landed), and the
+        // right PIN still verifies.
+        QVERIFY(rig.channel->transmitRaw(kSelectPurse));
+        auto verify = rig.channel->transmitRaw(QByteArray::fromHex("0020000003123456"));
+        QVERIFY(verify);
+        QCOMPARE(verify->right(2), QByteArray::fromHex("9000"));
+    }
+
+    void powerCutMidDebit_data()
+    {
+        QTest::addColumn<int>("write");
+        QTest::addColumn<QString>("model");
+        // DEBIT commits with one journal append (one NVM write): the cut lands before it (nothing), tears it
+        // (partial) or lands right after it (full: paid, but the answer is lost → GET TRANSACTION PROVE).
+        QTest::newRow("write 1 nothing") << 1 << "nothing";
+        QTest::newRow("write 1 partial") << 1 << "partial";
+        QTest::newRow("write 1 full") << 1 << "full";
+        QTest::newRow("write 2 (beyond the DEBIT)") << 2 << "nothing";
+    }
+    void powerCutMidDebit()
+    {
+        QFETCH(int, write);
+        QFETCH(QString, model);
+        SimRig rig;
+        QCOMPARE(rig.start(profilePath("demo-3des.json"), 800), QString());
+        QCOMPARE(rig.openPurse(), QString());
+        const Pin pin = *Pin::fromDigits("123456");
+        auto load = rig.purse->load(Amount(5000), &pin);
+        VERIFY_OK(load);
+        rig.clock.advanceSeconds(60);
+
+        CutBeforeChannel cutting(*rig.channel, rig.sim->controlPort(), 0x54,
+                                 QStringLiteral("power-cut-at %1 %2").arg(write).arg(model));
+        PurseService purse(cutting, *rig.issuer, *rig.psam, rig.clock);
+        QVERIFY(purse.open());
+        // Power comes back 300 ms after the cut (the user replugs); the service recovers meanwhile.
+        std::atomic<bool> done{false};
+        const quint16 port = rig.sim->controlPort();
+        std::thread replugger([port, &done] {
+            SimulatorControl control(port);
+            while (!done) {
+                auto s = control.send(QStringLiteral("status"));
+                if (s && s.value().contains(QStringLiteral("powered=0"))) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                    (void)control.send(QStringLiteral("replug"));
+                    return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+        auto buy = purse.purchase(Amount(1234), &pin);
+        done = true;
+        replugger.join();
+        (void)rig.control(QStringLiteral("replug")); // in case the cut never fired (write beyond the command)
+        VERIFY_OK(buy);
+        QCOMPARE(buy->balanceAfter.fen(), 5000u - 1234u);
+        QCOMPARE(buy->tac.size(), 4);
+
+        // Exactly once: the key's balance and history agree.
+        QVERIFY(cutting.armed());
+        QVERIFY(rig.purse->open());
+        auto balance = rig.purse->balance();
+        QVERIFY(balance);
+        QCOMPARE(balance->fen(), 5000u - 1234u);
+        auto history = rig.purse->history();
+        QVERIFY(history);
+        int purchases = 0;
+        for (const auto& r : *history) {
+            purchases += r.type == TransactionType::Purchase ? 1 : 0;
+        }
+        QCOMPARE(purchases, 1);
+        QCOMPARE(buy->recovered, write == 1);
+    }
+
+    void touchKeepAliveAcceptRefuseCancel_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::addColumn<int>("expected"); // ErrorCode, None = success
+        QTest::newRow("accept") << "accept" << int(ErrorCode::None);
+        QTest::newRow("refuse") << "refuse" << int(ErrorCode::ConditionsNotSatisfied);
+        QTest::newRow("cancel") << "cancel" << int(ErrorCode::Cancelled);
+    }
+    void touchKeepAliveAcceptRefuseCancel()
+    {
+        QFETCH(QString, answer);
+        QFETCH(int, expected);
+        SimRig rig;
+        QCOMPARE(rig.start(), QString());
+        QCOMPARE(rig.issueWithTouch(), QString());
+        QCOMPARE(rig.openPurse(), QString());
+        const Pin pin = *Pin::fromDigits("123456");
+        QVERIFY(rig.purse->load(Amount(5000), &pin));
+        std::atomic<int> keepAlives{0};
+        rig.channel->setKeepAliveHandler([&](skey::wire::KeepAliveStatus s) {
+            if (s == skey::wire::KeepAliveStatus::UserPresenceNeeded) {
+                ++keepAlives;
+            }
+        });
+        std::atomic<bool> sawPending{false};
+        HidApduChannel* channel = rig.channel.get();
+        const quint16 port = rig.sim->controlPort();
+        auto helper = whenTouchPending(port, [&] {
+            if (answer == QLatin1String("cancel")) {
+                channel->cancel();
+            } else {
+                (void)SimulatorControl(port).send(QStringLiteral("touch ") + answer);
+            }
+        }, sawPending);
+        auto buy = rig.purse->purchase(Amount(100), &pin);
+        helper.join();
+        QVERIFY(sawPending);
+        QVERIFY2(keepAlives >= 2, qPrintable(QString::number(keepAlives)));
+        if (expected == int(ErrorCode::None)) {
+            VERIFY_OK(buy);
+            QCOMPARE(rig.purse->balance()->fen(), 4900u);
+        } else {
+            QVERIFY(!buy);
+            QCOMPARE(int(buy.error().code), expected);
+            QCOMPARE(rig.purse->balance()->fen(), 5000u); // nothing paid
+        }
+    }
+
+    void badInputOnTheWire()
+    {
+        SimRig rig;
+        QCOMPARE(rig.start(profilePath("demo-3des.json")), QString());
+        QVERIFY(rig.channel->transmitRaw(kSelectPurse));
+        const QString before = rig.status();
+
+        // A raw UDP client sends garbage, truncated and oversized datagrams, a bad SEQ, a huge BCNT, and starts a
+        // message it never finishes.
+        const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(rig.sim->hidPort());
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        auto sendRaw = [&](const QByteArray& b) {
+            ::sendto(fd, b.constData(), static_cast<size_t>(b.size()), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        };
+        sendRaw(QByteArray(64, '\xA5'));
+        sendRaw(QByteArray(10, '\x01'));      // truncated report
+        sendRaw(QByteArray(200, '\x02'));     // oversized datagram
+        sendRaw(QByteArray());                // empty
+        sendRaw(QByteArray::fromHex("FFFFFFFF86FFFF") + QByteArray(57, 0)); // INIT with BCNT 65535
+        sendRaw(QByteArray::fromHex("1234567801") + QByteArray(59, 0));   // continuation on an unknown CID
+        // Half a message from another program on a fresh channel: the key is busy for up to 500 ms.
+        HidApduChannel other(std::make_unique<UdpTransport>(rig.sim->hidPort()));
+        QVERIFY(other.connect());
+        const auto frames = HidFraming::fragment(other.hello().cid, skey::wire::Cmd::Ping, QByteArray(300, 'p'));
+        sendRaw(QByteArray(reinterpret_cast<const char*>(frames[0].data()), 64));
+
+        // Our channel waits out the busy key (ChannelBusy retries) and works.
+        auto r = rig.channel->transmitRaw(kGetData);
+        VERIFY_OK(r);
+        QCOMPARE(r->right(2), QByteArray::fromHex("9000"));
+        ::close(fd);
+
+        // Token state untouched: no NVM write happened, the selected application is still there.
+        const QString after = rig.status();
+        auto nvm = [](const QString& s) { return s.section(QStringLiteral("nvm-programs="), 1).section(QLatin1Char(' '), 0, 0); };
+        QCOMPARE(nvm(after), nvm(before));
+        QVERIFY(rig.channel->transmitRaw(QByteArray::fromHex("805C000204")));
+    }
+
+    void simulatorGoneIsAClearError()
+    {
+        SimRig rig;
+        QCOMPARE(rig.start({}, 300), QString());
+        QVERIFY(rig.channel->transmitRaw(kGetData));
+        rig.sim->stop();
+        auto r = rig.channel->transmitRaw(kGetData);
+        QVERIFY(!r);
+        QVERIFY2(r.error().code == ErrorCode::NoDevice || r.error().code == ErrorCode::Timeout, qPrintable(errText(r.error())));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSimulatorIntegration)
+#include "TestSimulatorIntegration.moc"

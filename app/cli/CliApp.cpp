@@ -2,7 +2,19 @@
 #include "CliApp.h"
 
 #include "InProcessKey.h"
+#include "PinReader.h"
+#include "core/issuance/Personaliser.h"
 #include "core/purse/DeviceInfo.h"
+
+#ifdef WALLETCTL_HAVE_DEVICE
+#include "device/EmbeddedSimulator.h"
+#include "device/HidApduChannel.h"
+#include "device/HidapiTransport.h"
+#include "device/UdpTransport.h"
+#endif
+
+#include <QFile>
+#include <QJsonArray>
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -203,10 +215,26 @@ void CliApp::emitResult(const QJsonObject& json, const QString& text)
     }
 }
 
+
+namespace {
+
+const QByteArray kTerminalId = QByteArray::fromHex("112233445566");
+
+QString yuan(core::Amount a)
+{
+    return a.toDisplayString();
+}
+
+} // namespace
+
+void CliApp::notice(const QString& text)
+{
+    err(text); // notices go to stderr so that --json output stays machine-readable
+}
+
 core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
 {
-    if (m_inProcess || m_sim.isEmpty()) {
-        // Until device/ provides the simulator transport, the in-process key is the only way; it says so.
+    if (m_inProcess) {
         QString path = m_nvmPath;
         if (path.isEmpty()) {
             QDir().mkpath(m_dataDir);
@@ -217,10 +245,128 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
             return core::makeError(core::ErrorCode::NoDevice,
                                    QStringLiteral("in-process key image %1: %2").arg(path, key->loadError()));
         }
-        m_channelNote = QStringLiteral("Using the simulated key (in-process, state in %1)").arg(path);
+        m_channelNote = QStringLiteral("simulated key (in-process, state in %1)").arg(path);
         return std::unique_ptr<core::ApduChannel>(std::move(key));
     }
-    return core::makeError(core::ErrorCode::NoDevice, QStringLiteral("--sim needs the device layer, not built"));
+#ifdef WALLETCTL_HAVE_DEVICE
+    if (!m_sim.isEmpty()) {
+        const QStringList parts = m_sim.split(QLatin1Char(':'));
+        bool portOk = false;
+        const uint port = parts.size() == 2 ? parts[1].toUInt(&portOk) : 0;
+        if (parts.size() != 2 || !portOk || port == 0 || port > 65535) {
+            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--sim expects HOST:PORT, e.g. 127.0.0.1:21700"));
+        }
+        if (parts[0] != QStringLiteral("127.0.0.1") && parts[0] != QStringLiteral("localhost")) {
+            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--sim: the simulator is reachable on loopback only (127.0.0.1)"));
+        }
+        m_channelNote = QStringLiteral("simulated key at 127.0.0.1:%1").arg(port);
+        return std::unique_ptr<core::ApduChannel>(
+            std::make_unique<device::HidApduChannel>(std::make_unique<device::UdpTransport>(static_cast<std::uint16_t>(port))));
+    }
+    auto keys = device::HidapiTransport::enumerate();
+    if (keys && !keys->isEmpty()) {
+        const auto& k = keys->first();
+        if (!k.accessible) {
+            return core::makeError(core::ErrorCode::PermissionDenied,
+                                   QStringLiteral("a key is plugged in but this user may not open it. ") +
+                                       device::HidapiTransport::udevFixText());
+        }
+        m_channelNote = QStringLiteral("USB key %1").arg(k.path);
+        return std::unique_ptr<core::ApduChannel>(
+            std::make_unique<device::HidApduChannel>(std::make_unique<device::HidapiTransport>(k.path)));
+    }
+    // No key: the embedded simulated key, with its state kept in the data directory.
+    const QString simDir = QDir(m_dataDir).filePath(QStringLiteral("simulator"));
+    QDir().mkpath(simDir);
+    device::SimulatorOptions options;
+    options.dataDirectory = simDir;
+    auto sim = std::make_unique<device::EmbeddedSimulator>(options);
+    if (auto started = sim->start(); !started) {
+        return started.error();
+    }
+    auto channel = sim->makeChannel();
+    m_channelNote = QStringLiteral("no key found: using the embedded simulated key (state in %1)").arg(simDir);
+    notice(QStringLiteral("Note: ") + m_channelNote + QStringLiteral("."));
+    m_simulator = std::move(sim);
+    return std::unique_ptr<core::ApduChannel>(std::move(channel));
+#else
+    return core::makeError(core::ErrorCode::NoDevice,
+                           QStringLiteral("this walletctl was built without the device layer; use --in-process"));
+#endif
+}
+
+core::Result<void> CliApp::openRoles(bool needMirror)
+{
+    QDir().mkpath(m_dataDir);
+    const QDir dir(m_dataDir);
+    QByteArray pass = qgetenv("WALLETCTL_PASSPHRASE");
+    if (pass.isEmpty()) {
+        pass = QByteArrayLiteral("smartkey-demo-passphrase");
+        notice(QStringLiteral("Note: key store opened with the demo passphrase (set WALLETCTL_PASSPHRASE for your own)."));
+    }
+    const core::SecureBytes passphrase = core::toSecure(pass);
+    pass.fill('\0');
+    auto keys = core::KeyStore::openOrCreateDemo(dir.filePath(QStringLiteral("issuer-keys.json")), passphrase);
+    if (!keys) {
+        return keys.error();
+    }
+    if (keys->createdDemoKeys) {
+        notice(QStringLiteral("Note: created DEMO issuer master keys in %1 — public test values, never for real money.")
+                   .arg(dir.filePath(QStringLiteral("issuer-keys.json"))));
+    }
+    m_keys = std::move(keys->keys);
+    auto issuer = core::LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer-ledger.sqlite")), m_keys);
+    if (!issuer) {
+        return issuer.error();
+    }
+    m_issuer = std::move(*issuer);
+    auto psam = core::LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), kTerminalId, m_keys.mpk);
+    if (!psam) {
+        return psam.error();
+    }
+    m_psam = std::move(*psam);
+    auto mirror = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
+    if (mirror) {
+        m_mirror = std::move(*mirror);
+    } else if (needMirror) {
+        return mirror.error();
+    } else {
+        notice(QStringLiteral("Warning: %1 — continuing without the history mirror.").arg(mirror.error().detail));
+    }
+    return {};
+}
+
+core::Result<void> CliApp::openPurse()
+{
+    auto channel = openChannel();
+    if (!channel) {
+        return channel.error();
+    }
+    m_channel = std::move(*channel);
+    if (auto r = openRoles(false); !r) {
+        return r.error();
+    }
+    m_purse = std::make_unique<core::PurseService>(*m_channel, *m_issuer, *m_psam, m_clock, m_mirror.get());
+    auto card = m_purse->open();
+    if (!card) {
+        return card.error();
+    }
+    return {};
+}
+
+template <typename R, typename F>
+core::Result<R> CliApp::withPinIfNeeded(F&& run)
+{
+    // Try without the PIN; the key says 6982 when its policy needs it (nothing has moved at that point).
+    auto first = run(nullptr);
+    if (first || first.error().code != core::ErrorCode::PinRequired) {
+        return first;
+    }
+    auto pin = readPin(QStringLiteral("PIN: "));
+    if (!pin) {
+        return pin.error();
+    }
+    return run(&*pin);
 }
 
 int CliApp::cmdInfo()
@@ -233,25 +379,330 @@ int CliApp::cmdInfo()
     if (!info) {
         return fail(info.error());
     }
+    const bool simulated = m_inProcess || !m_sim.isEmpty() || m_simulator;
+    const QString kind = simulated ? QStringLiteral("Simulated key") : QStringLiteral("Key");
     const QJsonObject json{{QStringLiteral("serial"), info->serialHex()},
                            {QStringLiteral("firmware"), info->firmwareVersion()},
                            {QStringLiteral("lifeCycle"), core::lifeCycleName(info->lifeCycle)},
                            {QStringLiteral("hidProtocol"), info->hidProtocol},
                            {QStringLiteral("capabilities"), info->capabilities},
-                           {QStringLiteral("simulated"), true},
+                           {QStringLiteral("simulated"), simulated},
                            {QStringLiteral("channel"), (*channel)->description()}};
-    emitResult(json, QStringLiteral("Simulated key — serial %1, firmware %2, %3")
-                         .arg(info->serialHex(), info->firmwareVersion(), core::lifeCycleName(info->lifeCycle)));
+    emitResult(json, QStringLiteral("%1 — serial %2, firmware %3, %4")
+                         .arg(kind, info->serialHex(), info->firmwareVersion(), core::lifeCycleName(info->lifeCycle)));
     return 0;
 }
 
-int CliApp::cmdPin(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("pin: not built yet"))); }
-int CliApp::cmdBalance() { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("balance: not built yet"))); }
-int CliApp::cmdLoad(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("load: not built yet"))); }
-int CliApp::cmdPurchase(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("purchase: not built yet"))); }
-int CliApp::cmdHistory(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("history: not built yet"))); }
-int CliApp::cmdExport(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("export: not built yet"))); }
-int CliApp::cmdIssue(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("issue: not built yet"))); }
-int CliApp::cmdSettle(const QStringList&) { return fail(core::makeError(core::ErrorCode::Internal, QStringLiteral("settle: not built yet"))); }
+int CliApp::cmdPin(const QStringList& args)
+{
+    const QString sub = args.value(0);
+    if (args.size() != 1 || (sub != QStringLiteral("verify") && sub != QStringLiteral("change"))) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl pin verify|change (the PIN is read from the terminal or stdin)")));
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    if (sub == QStringLiteral("verify")) {
+        auto pin = readPin(QStringLiteral("PIN: "));
+        if (!pin) {
+            return fail(pin.error());
+        }
+        if (auto v = m_purse->verifyPin(*pin); !v) {
+            return fail(v.error());
+        }
+        emitResult({{QStringLiteral("verified"), true}}, QStringLiteral("PIN correct."));
+        return 0;
+    }
+    auto oldPin = readPin(QStringLiteral("Current PIN: "));
+    if (!oldPin) {
+        return fail(oldPin.error());
+    }
+    auto newPin = readPin(QStringLiteral("New PIN: "));
+    if (!newPin) {
+        return fail(newPin.error());
+    }
+    auto again = readPin(QStringLiteral("New PIN again: "));
+    if (!again) {
+        return fail(again.error());
+    }
+    if (again->bcd() != newPin->bcd()) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the two new PINs differ; nothing changed")));
+    }
+    if (auto c = m_purse->changePin(*oldPin, *newPin); !c) {
+        return fail(c.error());
+    }
+    emitResult({{QStringLiteral("changed"), true}}, QStringLiteral("PIN changed."));
+    return 0;
+}
+
+int CliApp::cmdBalance()
+{
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    auto bal = m_purse->balance();
+    if (!bal) {
+        return fail(bal.error());
+    }
+    emitResult({{QStringLiteral("balance"), bal->toString()}, {QStringLiteral("balanceFen"), static_cast<qint64>(bal->fen())},
+                {QStringLiteral("asn"), m_purse->card().asnHex()}},
+               QStringLiteral("Balance: %1").arg(yuan(*bal)));
+    return 0;
+}
+
+int CliApp::cmdLoad(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl load AMOUNT (e.g. 12.34)")));
+    }
+    auto amount = core::Amount::parse(args[0]);
+    if (!amount) {
+        return fail(amount.error());
+    }
+    if (amount->isZero()) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00")));
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    auto result = withPinIfNeeded<core::LoadResult>([&](const core::Pin* pin) { return m_purse->load(*amount, pin); });
+    if (!result) {
+        return fail(result.error());
+    }
+    if (m_mirror) {
+        (void)m_purse->syncMirror();
+    }
+    emitResult({{QStringLiteral("amount"), result->amount.toString()},
+                {QStringLiteral("balance"), result->balanceAfter.toString()},
+                {QStringLiteral("atc"), result->atc},
+                {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
+                {QStringLiteral("recovered"), result->recovered}},
+               QStringLiteral("Loaded %1. Balance %2.%3")
+                   .arg(yuan(result->amount), yuan(result->balanceAfter),
+                        result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
+    return 0;
+}
+
+int CliApp::cmdPurchase(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl purchase AMOUNT (e.g. 12.34)")));
+    }
+    auto amount = core::Amount::parse(args[0]);
+    if (!amount) {
+        return fail(amount.error());
+    }
+    if (amount->isZero()) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to pay must be above 0.00")));
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    auto result = withPinIfNeeded<core::PurchaseResult>([&](const core::Pin* pin) { return m_purse->purchase(*amount, pin); });
+    if (!result) {
+        return fail(result.error());
+    }
+    if (m_mirror) {
+        (void)m_purse->syncMirror();
+    }
+    emitResult({{QStringLiteral("amount"), result->amount.toString()},
+                {QStringLiteral("balance"), result->balanceAfter.toString()},
+                {QStringLiteral("atc"), result->atc},
+                {QStringLiteral("tsn"), static_cast<qint64>(result->tsn)},
+                {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
+                {QStringLiteral("recovered"), result->recovered}},
+               QStringLiteral("Paid %1. Balance %2.%3")
+                   .arg(yuan(result->amount), yuan(result->balanceAfter),
+                        result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
+    return 0;
+}
+
+namespace {
+
+core::Result<core::HistoryQuery> parseQuery(const QString& type, const QString& from, const QString& to,
+                                            const QString& limit, const QString& offset)
+{
+    core::HistoryQuery q;
+    if (type == QStringLiteral("load")) {
+        q.type = core::TransactionType::Load;
+    } else if (type == QStringLiteral("purchase")) {
+        q.type = core::TransactionType::Purchase;
+    } else if (!type.isEmpty()) {
+        return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--type is load or purchase"));
+    }
+    for (const auto& [text, slot] : {std::pair{from, &q.from}, std::pair{to, &q.to}}) {
+        if (!text.isEmpty()) {
+            const QDate d = QDate::fromString(text, Qt::ISODate);
+            if (!d.isValid()) {
+                return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("\"%1\" is not a date YYYY-MM-DD").arg(text));
+            }
+            *slot = d;
+        }
+    }
+    bool ok = true;
+    if (!limit.isEmpty()) {
+        q.limit = limit.toInt(&ok);
+        if (!ok || q.limit < 1 || q.limit > 1000) {
+            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--limit is 1..1000"));
+        }
+    }
+    if (!offset.isEmpty()) {
+        q.offset = offset.toInt(&ok);
+        if (!ok || q.offset < 0) {
+            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--offset is 0 or more"));
+        }
+    }
+    return q;
+}
+
+} // namespace
+
+int CliApp::cmdHistory(const QStringList& args)
+{
+    if (!args.isEmpty()) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl history [--type ..] [--from ..] [--to ..] [--limit N] [--offset N]")));
+    }
+    auto query = parseQuery(m_history.type, m_history.from, m_history.to, m_history.limit, m_history.offset);
+    if (!query) {
+        return fail(query.error());
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    if (!m_mirror) {
+        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("the history mirror is unavailable")));
+    }
+    if (auto s = m_purse->syncMirror(); !s) {
+        notice(QStringLiteral("Warning: could not read the key's log: ") + s.error().detail);
+    }
+    query->tokenSerial = m_purse->card().device.serialHex();
+    auto rows = m_mirror->history(*query);
+    if (!rows) {
+        return fail(rows.error());
+    }
+    QJsonArray arr;
+    QStringList lines;
+    for (const auto& t : *rows) {
+        arr.append(QJsonObject{{QStringLiteral("type"), core::transactionTypeName(t.type)},
+                               {QStringLiteral("atc"), t.atc},
+                               {QStringLiteral("amount"), t.amount.toString()},
+                               {QStringLiteral("dateTime"), t.when.toString(Qt::ISODate)},
+                               {QStringLiteral("terminalId"), QString::fromLatin1(t.terminalId.toHex().toUpper())},
+                               {QStringLiteral("tac"), QString::fromLatin1(t.tac.toHex().toUpper())},
+                               {QStringLiteral("madeHere"), t.madeHere}});
+        lines << QStringLiteral("%1  %2  %3  #%4").arg(t.when.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
+                                                     core::transactionTypeName(t.type).leftJustified(8),
+                                                     (t.type == core::TransactionType::Load ? QStringLiteral("+") : QStringLiteral("-")) + yuan(t.amount),
+                                                     QString::number(t.atc));
+    }
+    emitResult({{QStringLiteral("transactions"), arr}},
+               lines.isEmpty() ? QStringLiteral("No transactions.") : lines.join(QLatin1Char('\n')));
+    return 0;
+}
+
+int CliApp::cmdExport(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl export FILE.csv")));
+    }
+    auto query = parseQuery(m_history.type, m_history.from, m_history.to, QString(), QString());
+    if (!query) {
+        return fail(query.error());
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    if (!m_mirror) {
+        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("the history mirror is unavailable")));
+    }
+    (void)m_purse->syncMirror();
+    query->tokenSerial = m_purse->card().device.serialHex();
+    auto n = m_mirror->exportCsv(*query, args[0]);
+    if (!n) {
+        return fail(n.error());
+    }
+    emitResult({{QStringLiteral("rows"), *n}, {QStringLiteral("file"), args[0]}},
+               QStringLiteral("Exported %1 transactions to %2.").arg(*n).arg(args[0]));
+    return 0;
+}
+
+int CliApp::cmdIssue(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl issue PROFILE.json")));
+    }
+    auto profile = core::IssuanceProfile::fromFile(args[0]);
+    if (!profile) {
+        return fail(profile.error());
+    }
+    auto channel = openChannel();
+    if (!channel) {
+        return fail(channel.error());
+    }
+    m_channel = std::move(*channel);
+    if (auto r = openRoles(false); !r) {
+        return fail(r.error());
+    }
+    // The card keys come from this issuer's key store, so that its host can authorise the loads.
+    auto issued = core::Personaliser(*m_channel).personalise(*profile, &m_keys);
+    if (!issued) {
+        return fail(issued.error());
+    }
+    if (auto reg = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0)); !reg) {
+        return fail(reg.error());
+    }
+    const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());
+    emitResult({{QStringLiteral("asn"), asn},
+                {QStringLiteral("serial"), QString::fromLatin1(issued->deviceSerial.toHex().toUpper())},
+                {QStringLiteral("algorithm"), profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES")},
+                {QStringLiteral("funding"), profile->initialFunding.toString()}},
+               QStringLiteral("Issued key %1 (ASN %2, %3). Funding account opened with %4.")
+                   .arg(QString::fromLatin1(issued->deviceSerial.toHex().toUpper()), asn,
+                        profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES"),
+                        yuan(profile->initialFunding)));
+    return 0;
+}
+
+int CliApp::cmdSettle(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl settle FILE.json")));
+    }
+    if (auto r = openRoles(false); !r) {
+        return fail(r.error());
+    }
+    auto pending = m_psam->pendingSettlement();
+    if (!pending) {
+        return fail(pending.error());
+    }
+    // The acquirer's check before anything leaves: every TAC must verify with the TAC master key.
+    core::SettlementVerifier acquirer(m_keys.mtk);
+    std::uint64_t total = 0;
+    std::vector<std::uint32_t> tsns;
+    for (const auto& s : *pending) {
+        if (auto v = acquirer.verify(s); !v) {
+            return fail(v.error());
+        }
+        total += s.amount.fen();
+        tsns.push_back(s.tsn);
+    }
+    QFile out(args[0]);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(core::SettlementVerifier::toJson(*pending)) < 0 ||
+        !out.flush()) {
+        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(args[0], out.errorString())));
+    }
+    out.close();
+    if (auto m = m_psam->markSettled(tsns); !m) {
+        return fail(m.error());
+    }
+    const core::Amount sum(static_cast<std::uint32_t>(std::min<std::uint64_t>(total, core::Amount::kMaxFen)));
+    emitResult({{QStringLiteral("purchases"), static_cast<qint64>(pending->size())},
+                {QStringLiteral("total"), sum.toString()},
+                {QStringLiteral("file"), args[0]}},
+               QStringLiteral("Settled %1 purchases, %2 in total, to %3 (every TAC verified).")
+                   .arg(pending->size())
+                   .arg(yuan(sum), args[0]));
+    return 0;
+}
 
 } // namespace wallet::app::cli

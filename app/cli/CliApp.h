@@ -3,6 +3,11 @@
 
 #include "core/Error.h"
 #include "core/channel/ApduChannel.h"
+#include "core/issuer/LocalIssuerHost.h"
+#include "core/keystore/KeyStore.h"
+#include "core/psam/LocalPsam.h"
+#include "core/purse/PurseService.h"
+#include "core/storage/TransactionStore.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -34,6 +39,13 @@ private:
     void emitResult(const QJsonObject& json, const QString& text);
     static ExitCode exitCodeFor(core::ErrorCode code);
     core::Result<std::unique_ptr<core::ApduChannel>> openChannel();
+    /// Key store, issuer ledger, PSAM, mirror (the mirror is optional: a damaged one is reported, not fatal).
+    core::Result<void> openRoles(bool needMirror);
+    /// Channel + roles + PurseService::open().
+    core::Result<void> openPurse();
+    void notice(const QString& text);
+    template <typename R, typename F>
+    core::Result<R> withPinIfNeeded(F&& run);
 
     int cmdInfo();
     int cmdPin(const QStringList& args);
@@ -51,6 +63,14 @@ private:
     QString m_nvmPath;
     QString m_dataDir;
     QString m_channelNote;
+    std::unique_ptr<QObject> m_simulator; ///< device::EmbeddedSimulator when the embedded key is used
+    std::unique_ptr<core::ApduChannel> m_channel;
+    core::IssuerMasterKeys m_keys;
+    std::unique_ptr<core::LocalIssuerHost> m_issuer;
+    std::unique_ptr<core::LocalPsam> m_psam;
+    std::unique_ptr<core::TransactionStore> m_mirror;
+    core::SystemClock m_clock;
+    std::unique_ptr<core::PurseService> m_purse;
     struct HistoryArgs
     {
         QString type, from, to, limit, offset;

@@ -3,6 +3,7 @@
 #include "CliApp.h"
 
 #include <QCoreApplication>
+#include <QLoggingCategory>
 
 int main(int argc, char** argv)
 {
@@ -10,5 +11,9 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationName(QStringLiteral("walletctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("SmartKeyWallet"));
     QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    // Progress chatter off unless asked for (WALLETCTL_VERBOSE=1 or QT_LOGGING_RULES); warnings always show.
+    if (qEnvironmentVariableIsEmpty("WALLETCTL_VERBOSE")) {
+        QLoggingCategory::setFilterRules(QStringLiteral("wallet.*.info=false\nwallet.*.debug=false"));
+    }
     return wallet::app::cli::CliApp().run(QCoreApplication::arguments());
 }

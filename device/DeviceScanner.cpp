@@ -26,7 +26,7 @@ QString versionText(const KeyHello& h)
 HidChannelOptions probeOptions()
 {
     HidChannelOptions o;
-    o.replyTimeoutMs = 400;
+    o.replyTimeoutMs = 250; // loopback or a local USB key answers INIT/PING in well under a millisecond
     o.busyRetryMs = 0; // a busy key is a present key
     return o;
 }

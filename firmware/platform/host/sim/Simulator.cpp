@@ -509,6 +509,10 @@ void Simulator::serviceVpcd()
         if (n < 0) {
             break;
         }
+        // vpcd writes the length and the APDU in two segments; with Nagle on its side the second waits for our
+        // (delayed) ACK: acknowledge at once (quick-ack mode is not sticky, so after every read).
+        const int quick = 1;
+        ::setsockopt(m_vpcdFd, IPPROTO_TCP, TCP_QUICKACK, &quick, sizeof quick);
         m_vpcdRx.append(buf, static_cast<std::size_t>(n));
         if (m_vpcdRx.size() > kMaxVpcdFrame * 2) {
             ::close(m_vpcdFd);

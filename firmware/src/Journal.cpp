@@ -96,6 +96,7 @@ void Journal::indexBody(std::size_t bodyAddress, std::span<const std::uint8_t> b
 StoreStatus Journal::mount()
 {
     clearIndex();
+    m_knownErased.fill(false); // after a reset nothing is known: a free page may hold a torn erase or write
     m_head = kMaxPages;
     m_headOffset = 0;
     m_maxSeq = 0;
@@ -185,6 +186,7 @@ StoreStatus Journal::format()
             return s;
         }
         m_pageSeq[p] = 0;
+        m_knownErased[p] = true;
     }
     clearIndex();
     m_maxSeq = 0;
@@ -221,10 +223,12 @@ StoreStatus Journal::openNewPage()
     if (page == kMaxPages || m_maxSeq >= 0xFFFFFFF0u) {
         return StoreStatus::Full;
     }
-    StoreStatus s = fromNvm(m_nvm.erase(page)); // free pages may hold garbage of a torn erase or write
+    // A free page may hold garbage of a torn erase or write: erase it, unless we erased it ourselves since mount().
+    StoreStatus s = m_knownErased[page] ? StoreStatus::Ok : fromNvm(m_nvm.erase(page));
     if (s != StoreStatus::Ok) {
         return s;
     }
+    m_knownErased[page] = false;
     std::array<std::uint8_t, kPageHeaderBytes> h{};
     h.fill(0xFF);
     putBe32(h.data(), kPageMagic);
@@ -346,6 +350,7 @@ StoreStatus Journal::collectOldest()
         return s;
     }
     m_pageSeq[tail] = 0;
+    m_knownErased[tail] = true;
     return StoreStatus::Ok;
 }
 

@@ -88,6 +88,7 @@ private:
     std::array<std::uint32_t, kItemCount> m_addr{}; ///< NVM address of the item's data
     std::array<std::uint8_t, kItemCount> m_len{}; ///< 0 = absent
     std::array<std::uint32_t, kMaxPages> m_pageSeq{}; ///< 0 = free page
+    std::array<bool, kMaxPages> m_knownErased{}; ///< erased by us since mount(): no second erase needed
     std::uint32_t m_maxSeq = 0;
     std::size_t m_head = kMaxPages; ///< page receiving entries; kMaxPages = none
     std::size_t m_headOffset = 0;

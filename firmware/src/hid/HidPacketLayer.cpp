@@ -21,8 +21,8 @@ constexpr std::uint8_t cmdByte(Cmd cmd)
 
 std::uint32_t readCid(std::span<const std::uint8_t> report)
 {
-    return (static_cast<std::uint32_t>(report[0]) << 24) | (static_cast<std::uint32_t>(report[1]) << 16) |
-           (static_cast<std::uint32_t>(report[2]) << 8) | static_cast<std::uint32_t>(report[3]);
+    return (static_cast<std::uint32_t>(report[0]) << 24) | (static_cast<std::uint32_t>(report[1]) << 16)
+        | (static_cast<std::uint32_t>(report[2]) << 8) | static_cast<std::uint32_t>(report[3]);
 }
 
 void writeCid(std::span<std::uint8_t> out, std::uint32_t cid)
@@ -41,8 +41,8 @@ bool reached(std::uint32_t now, std::uint32_t deadline)
 
 } // namespace
 
-HidPacketLayer::HidPacketLayer(hal::HidEndpoint& endpoint, hal::System& system, hal::Rng& rng,
-                               hal::Presence& presence, CardOs& os)
+HidPacketLayer::HidPacketLayer(
+    hal::HidEndpoint& endpoint, hal::System& system, hal::Rng& rng, hal::Presence& presence, CardOs& os)
     : m_endpoint(endpoint)
     , m_system(system)
     , m_rng(rng)
@@ -325,8 +325,8 @@ bool HidPacketLayer::sendMessage(std::uint32_t cid, std::uint8_t cmd, std::span<
     report[5] = static_cast<std::uint8_t>(payload.size() >> 8);
     report[6] = static_cast<std::uint8_t>(payload.size());
     std::size_t sent = std::min(payload.size(), wire::kInitDataSize);
-    std::copy(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(sent),
-              report.begin() + wire::kInitHeaderSize);
+    std::copy(
+        payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(sent), report.begin() + wire::kInitHeaderSize);
     if (!m_endpoint.send(report)) {
         return false;
     }
@@ -337,7 +337,8 @@ bool HidPacketLayer::sendMessage(std::uint32_t cid, std::uint8_t cmd, std::span<
         report[4] = seq;
         const std::size_t take = std::min(wire::kContDataSize, payload.size() - sent);
         std::copy(payload.begin() + static_cast<std::ptrdiff_t>(sent),
-                  payload.begin() + static_cast<std::ptrdiff_t>(sent + take), report.begin() + wire::kContHeaderSize);
+            payload.begin() + static_cast<std::ptrdiff_t>(sent + take),
+            report.begin() + wire::kContHeaderSize);
         sent += take;
         if (!m_endpoint.send(report)) {
             return false;

@@ -24,8 +24,7 @@ class HidPacketLayer
 public:
     /// Every HAL reference is borrowed for the lifetime of the layer. `rng` draws the base of the CID space at
     /// power-on so that CIDs from before a reset are (almost certainly) unknown afterwards.
-    HidPacketLayer(hal::HidEndpoint& endpoint, hal::System& system, hal::Rng& rng, hal::Presence& presence,
-                   CardOs& os);
+    HidPacketLayer(hal::HidEndpoint& endpoint, hal::System& system, hal::Rng& rng, hal::Presence& presence, CardOs& os);
 
     /// Power-on / reset: every channel, lock and partial message is forgotten (volatile state).
     void reset();

@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/gui/CompositionRoot.h"
+
+#include "app/gui/ErrorText.h"
+#include "app/gui/UiSnapshot.h"
+#include "core/issuance/IssuanceProfile.h"
+#include "core/issuance/Personaliser.h"
+#include "device/DeviceManager.h"
+#include "device/EmbeddedSimulator.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QGuiApplication>
+#include <QLoggingCategory>
+#include <QQuickStyle>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <cstdio>
+
+Q_LOGGING_CATEGORY(lcApp, "wallet.app")
+
+namespace wallet::app {
+
+CompositionRoot::CompositionRoot(Options options, QObject* parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+    if (m_options.dataDir.isEmpty()) {
+        m_options.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    }
+    QDir().mkpath(m_options.dataDir);
+    m_log.install();
+    m_settings = std::make_unique<QSettings>(
+        QDir(m_options.dataDir).filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+    if (!m_options.language.isEmpty()) {
+        m_settings->setValue(QStringLiteral("ui/language"), m_options.language);
+    }
+    if (m_options.darkThemeSet) {
+        m_settings->setValue(QStringLiteral("ui/dark"), m_options.darkTheme);
+    }
+
+    m_worker = std::make_unique<KeyWorker>();
+    m_session = std::make_unique<WalletSession>(*m_worker, m_options.dataDir);
+    m_engine = std::make_unique<QQmlApplicationEngine>();
+    m_engine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+
+    m_key = new KeyViewModel(*m_session, this);
+    m_pin = new PinViewModel(this);
+    m_settingsVm = new SettingsViewModel(
+        m_settings.get(), [this] { m_engine->retranslate(); }, this);
+    m_diagnostics = new DiagnosticsViewModel(*m_session, *m_key, m_log, m_options.dataDir, this);
+
+    m_overview = new OverviewViewModel(*m_session, this);
+    m_load = new LoadViewModel(*m_session, this);
+    m_purchase = new PurchaseViewModel(*m_session, this);
+    m_history = new HistoryViewModel(*m_session, m_options.dataDir, this);
+
+    AppViewModel::Parts parts;
+    parts.key = m_key;
+    parts.pin = m_pin;
+    parts.overview = m_overview;
+    parts.load = m_load;
+    parts.purchase = m_purchase;
+    parts.history = m_history;
+    parts.settings = m_settingsVm;
+    parts.diagnostics = m_diagnostics;
+    m_app = new AppViewModel(parts, this);
+
+    wire();
+    startDevices();
+}
+
+void CompositionRoot::wire()
+{
+    m_pin->setSubmitHandler([this](Botan::secure_vector<char> digits) { unlock(std::move(digits)); });
+
+    // A key that is ready asks for the PIN; anything else locks the purse pages.
+    connect(m_key, &KeyViewModel::infoRead, this, [this] {
+        if (m_key->state() != KeyViewModel::State::Ready) {
+            lock();
+            return;
+        }
+        if (!m_app->unlocked()
+            && (m_app->page() == AppViewModel::Page::Key || m_app->page() == AppViewModel::Page::Pin)) {
+            m_pin->reset();
+            m_app->setPage(AppViewModel::Page::Pin);
+            // Tries left before anything is typed (VERIFY without data spends no try, spec §3).
+            m_session->run<core::PinStatus>(
+                m_pin,
+                [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<core::PinStatus> {
+                    auto purse = ctx.purse(channel);
+                    if (!purse) {
+                        return purse.error();
+                    }
+                    return (*purse)->pinStatus();
+                },
+                [this](core::Result<core::PinStatus> status) {
+                    if (status) {
+                        m_pin->setTriesLeft(status->triesLeft);
+                        m_pin->setBlocked(status->blocked);
+                    }
+                });
+        }
+    });
+    connect(m_session.get(), &WalletSession::presenceChanged, this, [this] {
+        if (m_session->presence() != WalletSession::Presence::Present) {
+            lock();
+        }
+    });
+    connect(m_overview, &OverviewViewModel::validityProblemFound, this, [this](core::ValidityProblem problem) {
+        switch (problem) {
+        case core::ValidityProblem::Blocked:
+            m_key->setPurseState(KeyViewModel::State::Blocked);
+            break;
+        case core::ValidityProblem::Terminated:
+            m_key->setPurseState(KeyViewModel::State::Terminated);
+            break;
+        case core::ValidityProblem::NotPersonalised:
+            m_key->setPurseState(KeyViewModel::State::Blank);
+            break;
+        default:
+            m_key->setPurseState(KeyViewModel::State::Expired);
+            break;
+        }
+        lock();
+    });
+    connect(m_load, &LoadViewModel::completed, this, [this](qint64 balance) {
+        m_overview->setBalance(balance);
+        m_overview->refresh();
+    });
+    connect(m_purchase, &PurchaseViewModel::completed, this, [this](qint64 balance) {
+        m_overview->setBalance(balance);
+        m_overview->refresh();
+    });
+    connect(m_app, &AppViewModel::pageChanged, this, [this] {
+        if (m_app->page() == AppViewModel::Page::History) {
+            m_history->refresh();
+        }
+    });
+    connect(m_key, &KeyViewModel::issueRequested, this, &CompositionRoot::issueDemo);
+}
+
+void CompositionRoot::lock()
+{
+    m_app->setUnlocked(false);
+    m_overview->clear();
+    switch (m_app->page()) {
+    case AppViewModel::Page::Overview:
+    case AppViewModel::Page::Load:
+    case AppViewModel::Page::Purchase:
+    case AppViewModel::Page::History:
+    case AppViewModel::Page::Pin:
+        // A load or payment result stays readable: the interrupted-load check reports there when the key is back.
+        if (m_app->page() == AppViewModel::Page::Load && m_load->step() == LoadViewModel::Step::Interrupted) {
+            break;
+        }
+        m_app->setPage(AppViewModel::Page::Key);
+        break;
+    default:
+        break;
+    }
+}
+
+void CompositionRoot::unlock(Botan::secure_vector<char> digits)
+{
+    auto shared = std::make_shared<Botan::secure_vector<char>>(std::move(digits));
+    m_session->run<QString>(
+        m_pin,
+        [shared](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<QString> {
+            auto pin = core::Pin::fromDigits(std::string_view(shared->data(), shared->size()));
+            Botan::secure_scrub_memory(shared->data(), shared->size());
+            if (!pin) {
+                return pin.error();
+            }
+            auto purse = ctx.purse(channel);
+            if (!purse) {
+                return purse.error();
+            }
+            if (auto verified = (*purse)->verifyPin(*pin); !verified) {
+                return verified.error();
+            }
+            return (*purse)->card().device.serialHex();
+        },
+        [this](core::Result<QString> serial) {
+            m_pin->setBusy(false);
+            if (!serial) {
+                const core::Error& e = serial.error();
+                if (e.code == core::ErrorCode::WrongPin) {
+                    m_pin->setTriesLeft(e.triesLeft);
+                } else if (e.code == core::ErrorCode::PinBlocked) {
+                    m_pin->setTriesLeft(0);
+                    m_pin->setBlocked(true);
+                }
+                m_pin->setErrorText(ErrorText::describe(e));
+                return;
+            }
+            m_pin->reset();
+            m_history->setTokenSerial(*serial);
+            m_app->setUnlocked(true);
+            m_app->setPage(AppViewModel::Page::Overview);
+            m_overview->refresh();
+            emit m_pin->accepted();
+        });
+}
+
+void CompositionRoot::issueDemo()
+{
+    m_session->run<bool>(
+        m_key,
+        [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<bool> {
+            if (auto ready = ctx.ensureServices(); !ready) {
+                return ready.error();
+            }
+            auto profile = core::IssuanceProfile::fromFile(QStringLiteral(":/profiles/demo-3des.json"));
+            if (!profile) {
+                return profile.error();
+            }
+            auto issued = core::Personaliser(channel).personalise(*profile, &ctx.masterKeys());
+            if (!issued) {
+                return issued.error();
+            }
+            ctx.forgetKey();
+            if (auto registered = ctx.issuer()->registerCard(issued->asn, profile->initialFunding, profile->maxBalance);
+                !registered) {
+                return registered.error();
+            }
+            return true;
+        },
+        [this](core::Result<bool> done) {
+            m_key->setIssuing(false, done ? QString() : ErrorText::describe(done.error()));
+            if (done) {
+                m_key->refresh();
+            }
+        });
+}
+
+CompositionRoot::~CompositionRoot()
+{
+    // Window first (it binds to the view models), then stop watching, then let the key I/O finish (the simulator is
+    // stopped on the thread it lives on) before the session goes.
+    m_engine.reset();
+    m_devices->stop();
+    m_session->detach(WalletSession::Presence::NoKey);
+    if (m_simulator) {
+        device::EmbeddedSimulator* sim = m_simulator;
+        m_simulator = nullptr;
+        m_worker->post([sim] { delete sim; });
+    }
+    m_worker->drain();
+}
+
+void CompositionRoot::startDevices()
+{
+    m_devices = std::make_unique<device::DeviceManager>();
+    m_devices->setUsbEnabled(m_options.usb);
+    connect(
+        m_devices.get(), &device::DeviceManager::keyAdded, this, &CompositionRoot::onKeysChanged, Qt::QueuedConnection);
+    connect(m_devices.get(),
+        &device::DeviceManager::keyRemoved,
+        this,
+        &CompositionRoot::onKeysChanged,
+        Qt::QueuedConnection);
+    connect(m_devices.get(),
+        &device::DeviceManager::keyChanged,
+        this,
+        &CompositionRoot::onKeysChanged,
+        Qt::QueuedConnection);
+    connect(m_devices.get(),
+        &device::DeviceManager::stateChanged,
+        this,
+        &CompositionRoot::onKeysChanged,
+        Qt::QueuedConnection);
+    connect(m_key, &KeyViewModel::keyChosen, this, [this](const QString& id) {
+        m_chosenId = id;
+        onKeysChanged();
+    });
+    connect(m_session.get(), &WalletSession::keyLost, this, [this] {
+        // An operation saw the key vanish: look again now instead of at the next poll.
+        m_devices->rescan();
+    });
+    m_devices->start();
+
+    if (!m_options.embeddedSimulator) {
+        return;
+    }
+    // The simulated key is a child process; starting it waits for its READY line, so it happens on the worker
+    // thread and the window appears at once.
+    device::SimulatorOptions simOptions;
+    simOptions.dataDirectory = QDir(m_options.dataDir).filePath(QStringLiteral("simulated-key"));
+    simOptions.profilePath = m_options.simulatorProfile;
+    QDir().mkpath(simOptions.dataDirectory);
+    m_worker->post([this, simOptions] {
+        auto* sim = new device::EmbeddedSimulator(simOptions);
+        const auto started = sim->start();
+        const quint16 port = started.ok() ? sim->hidPort() : 0;
+        const QString error = started.ok() ? QString() : started.error().detail;
+        if (!started.ok()) {
+            delete sim;
+            sim = nullptr;
+        }
+        KeyWorker::deliver(this, [this, sim, port, error] {
+            if (!sim) {
+                qCWarning(lcApp) << "the simulated key did not start:" << error;
+                emit simulatorFailed(error);
+                return;
+            }
+            m_simulator = sim;
+            qCInfo(lcApp) << "simulated key on 127.0.0.1 port" << port;
+            m_devices->addSimulator(port);
+            m_devices->rescan();
+        });
+    });
+}
+
+void CompositionRoot::onKeysChanged()
+{
+    const QList<device::KeyEntry> keys = m_devices->keys();
+    QVector<KeyListModel::Entry> entries;
+    QString usbId;
+    QString simId;
+    bool chosenPresent = false;
+    bool attachedPresent = false;
+    for (const device::KeyEntry& k : keys) {
+        entries.push_back({k.id, k.description, k.simulated()});
+        const bool usable = k.state == device::DeviceState::Connected || k.state == device::DeviceState::Simulated;
+        if (!usable) {
+            continue;
+        }
+        if (k.id == m_chosenId) {
+            chosenPresent = true;
+        }
+        if (k.id == m_attachedId) {
+            attachedPresent = true;
+        }
+        if (k.simulated() && simId.isEmpty()) {
+            simId = k.id;
+        } else if (!k.simulated() && usbId.isEmpty()) {
+            usbId = k.id;
+        }
+    }
+    m_key->keys()->setEntries(entries);
+
+    // Which key: the one the user chose; else the one in use; else a USB key; else the simulated key.
+    QString wanted = chosenPresent ? m_chosenId : (attachedPresent ? m_attachedId : (!usbId.isEmpty() ? usbId : simId));
+    m_key->keys()->setCurrentId(wanted);
+    if (wanted.isEmpty()) {
+        m_attachedId.clear();
+        WalletSession::Presence presence = WalletSession::Presence::NoKey;
+        switch (m_devices->state()) {
+        case device::DeviceState::NoPermission:
+            presence = WalletSession::Presence::NoPermission;
+            break;
+        case device::DeviceState::Busy:
+            presence = WalletSession::Presence::Busy;
+            break;
+        default:
+            presence = m_simulator || !m_options.embeddedSimulator ? WalletSession::Presence::NoKey
+                                                                   : WalletSession::Presence::Searching;
+            break;
+        }
+        if (m_session->presence() != presence || m_session->presenceDetail() != m_devices->stateDetail()) {
+            m_session->detach(presence, m_devices->stateDetail());
+        }
+        return;
+    }
+    if (wanted != m_attachedId && wanted != m_openingId) {
+        openKey(wanted);
+    }
+}
+
+void CompositionRoot::openKey(const QString& id)
+{
+    m_openingId = id;
+    device::DeviceManager* devices = m_devices.get();
+    m_worker->post([this, devices, id] {
+        auto opened = devices->openChannel(id);
+        std::shared_ptr<device::HidApduChannel> channel;
+        core::Error error;
+        if (opened.ok()) {
+            channel = std::shared_ptr<device::HidApduChannel>(std::move(opened.value()));
+        } else {
+            error = opened.error();
+        }
+        KeyWorker::deliver(this, [this, id, channel, error] {
+            if (m_openingId == id) {
+                m_openingId.clear();
+            }
+            if (!channel) {
+                qCWarning(lcApp) << "could not open" << id << ":" << error.detail;
+                m_session->detach(error.code == core::ErrorCode::PermissionDenied
+                        ? WalletSession::Presence::NoPermission
+                        : error.code == core::ErrorCode::DeviceBusy ? WalletSession::Presence::Busy
+                                                                    : WalletSession::Presence::NoKey,
+                    error.detail);
+                return;
+            }
+            m_attachedId = id;
+            const bool simulated = channel->transport().isSimulated();
+            device::HidApduChannel* raw = channel.get();
+            m_session->attach(channel, simulated, channel->description(), [raw] { raw->cancel(); });
+        });
+    });
+}
+
+bool CompositionRoot::createWindow()
+{
+    m_engine->setInitialProperties({{QStringLiteral("app"), QVariant::fromValue(m_app)}});
+    // Qt 6.4 has no loadFromModule(): the module's files live under the resource prefix /qt/qml.
+    m_engine->load(QUrl(QStringLiteral("qrc:/qt/qml/SmartKey/Wallet/Ui/Main.qml")));
+    const auto roots = m_engine->rootObjects();
+    if (roots.isEmpty()) {
+        return false;
+    }
+    m_window = qobject_cast<QQuickWindow*>(roots.first());
+    return m_window != nullptr;
+}
+
+namespace {
+
+bool haveDisplay(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "-platform") == 0 || qstrncmp(argv[i], "-platform=", 10) == 0) {
+            return true;
+        }
+    }
+    return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || qEnvironmentVariableIsSet("DISPLAY")
+        || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+}
+
+void printHeadlessHelp()
+{
+    std::fputs("smartkey-wallet: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window cannot "
+               "open.\n"
+               "  * On a desktop: start it from a terminal inside your graphical session.\n"
+               "  * Headless, on a virtual screen:  xvfb-run -a smartkey-wallet\n"
+               "  * Headless, no screen at all:     QT_QPA_PLATFORM=offscreen smartkey-wallet --screenshot DIR\n"
+               "  * The same wallet on the command line: walletctl --help\n",
+        stderr);
+}
+
+/// Waits (without blocking the event loop) until the key page has left its transient states, or `ms` passed.
+void settle(CompositionRoot& root, int ms)
+{
+    QElapsedTimer timer;
+    timer.start();
+    auto transient = [&root] {
+        const auto s = root.app()->key()->state();
+        return s == KeyViewModel::State::Searching || s == KeyViewModel::State::Reading || root.worker().pending() > 0;
+    };
+    while (timer.elapsed() < ms && transient()) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    }
+    // Two more frames so bindings and layouts have caught up with the last change.
+    for (int i = 0; i < 3; ++i) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 30);
+    }
+}
+
+} // namespace
+
+int CompositionRoot::run(int argc, char** argv)
+{
+    if (!haveDisplay(argc, argv)) {
+        printHeadlessHelp();
+        return 2;
+    }
+    QGuiApplication::setApplicationName(QStringLiteral("smartkey-wallet"));
+    QGuiApplication::setOrganizationName(QStringLiteral("SmartKey"));
+    QGuiApplication::setApplicationVersion(QStringLiteral(WALLET_VERSION));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("SmartKey Wallet"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.smartkey.Wallet"));
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    QGuiApplication application(argc, argv);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("SmartKey Wallet: the cardholder's electronic purse."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption langOpt(
+        QStringLiteral("lang"), QStringLiteral("Language: zh_CN or en."), QStringLiteral("code"));
+    const QCommandLineOption dataOpt(QStringLiteral("data-dir"),
+        QStringLiteral("Folder for settings, the transaction mirror and the simulated "
+                       "key."),
+        QStringLiteral("dir"));
+    const QCommandLineOption darkOpt(QStringLiteral("dark"), QStringLiteral("Start with the dark theme."));
+    const QCommandLineOption noSimOpt(
+        QStringLiteral("no-simulator"), QStringLiteral("Do not start the embedded simulated key."));
+    const QCommandLineOption dumpOpt(QStringLiteral("selftest-dump"),
+        QStringLiteral("Start, wait for the key, write the visible texts to FILE and "
+                       "exit."),
+        QStringLiteral("file"));
+    const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
+        QStringLiteral("Start, wait for the key, save a PNG of the window into DIR and "
+                       "exit."),
+        QStringLiteral("dir"));
+    const QCommandLineOption firstFrameOpt(QStringLiteral("quit-after-first-frame"),
+        QStringLiteral("Print the time to the first frame and exit "
+                       "(benchmarks)."));
+    const QCommandLineOption profileOpt(QStringLiteral("sim-profile"),
+        QStringLiteral("Issue the simulated key with this personalisation profile "
+                       "(JSON) when it starts blank."),
+        QStringLiteral("file"));
+    const QCommandLineOption noUsbOpt(QStringLiteral("no-usb"), QStringLiteral("Do not look for USB keys."));
+    parser.addOptions({langOpt, dataOpt, darkOpt, noSimOpt, profileOpt, noUsbOpt, dumpOpt, shotOpt, firstFrameOpt});
+    parser.process(application);
+
+    Options options;
+    options.dataDir = parser.value(dataOpt);
+    options.language = parser.value(langOpt);
+    if (!options.language.isEmpty() && options.language != QLatin1String("zh_CN")
+        && options.language != QLatin1String("en")) {
+        std::fprintf(stderr, "smartkey-wallet: --lang must be zh_CN or en\n");
+        return 2;
+    }
+    options.embeddedSimulator = !parser.isSet(noSimOpt);
+    options.simulatorProfile = parser.value(profileOpt);
+    options.usb = !parser.isSet(noUsbOpt);
+    if (parser.isSet(darkOpt)) {
+        options.darkTheme = true;
+        options.darkThemeSet = true;
+    }
+
+    CompositionRoot root(options);
+    if (!root.createWindow()) {
+        std::fprintf(stderr, "smartkey-wallet: the window could not be created (QML errors above)\n");
+        return 1;
+    }
+
+    if (parser.isSet(firstFrameOpt)) {
+        QObject::connect(
+            root.window(),
+            &QQuickWindow::frameSwapped,
+            &application,
+            [] { QTimer::singleShot(0, [] { QCoreApplication::exit(0); }); },
+            Qt::QueuedConnection);
+        return application.exec();
+    }
+
+    if (parser.isSet(dumpOpt) || parser.isSet(shotOpt)) {
+        settle(root, 20000);
+        int rc = 0;
+        if (parser.isSet(dumpOpt)) {
+            QFile out(parser.value(dumpOpt));
+            if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+                std::fprintf(stderr, "smartkey-wallet: cannot write %s\n", qPrintable(parser.value(dumpOpt)));
+                rc = 1;
+            } else {
+                out.write(UiSnapshot::visibleTexts(root.window()).join(QLatin1Char('\n')).toUtf8());
+                out.write("\n");
+            }
+        }
+        if (parser.isSet(shotOpt)) {
+            QDir().mkpath(parser.value(shotOpt));
+            const QString path = QDir(parser.value(shotOpt)).filePath(QStringLiteral("wallet.png"));
+            if (!UiSnapshot::grab(root.window(), path)) {
+                std::fprintf(stderr, "smartkey-wallet: could not grab the window\n");
+                rc = 1;
+            } else {
+                std::printf("%s\n", qPrintable(path));
+            }
+        }
+        return rc;
+    }
+    return application.exec();
+}
+
+} // namespace wallet::app

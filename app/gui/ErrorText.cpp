@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/gui/ErrorText.h"
+
+#include <QCoreApplication>
+
+namespace wallet::app {
+
+QString ErrorText::triesLeft(int tries)
+{
+    return tr("%n try(s) left", nullptr, tries);
+}
+
+QString ErrorText::describe(const core::Error& error)
+{
+    using core::ErrorCode;
+    switch (error.code) {
+    case ErrorCode::None:
+        return {};
+    case ErrorCode::NoDevice:
+        return tr("No key found. Insert your SmartKey and try again.");
+    case ErrorCode::PermissionDenied:
+        return tr("The key is present but this computer does not allow the wallet to open it. "
+                  "Install the SmartKey device rule (see the key page) and insert the key again.");
+    case ErrorCode::DeviceBusy:
+        return tr("Another program is using the key. Close it and try again.");
+    case ErrorCode::Timeout:
+        return tr("The key did not answer in time. Remove it, insert it again and retry.");
+    case ErrorCode::Disconnected:
+        return tr("The key was removed during the operation. Insert it again: the wallet will check whether the "
+                  "transaction went through and finish it.");
+    case ErrorCode::ProtocolError:
+        return tr("The key sent an answer the wallet does not understand. Insert it again; if this persists, "
+                  "contact your bank.");
+    case ErrorCode::Cancelled:
+        return tr("Cancelled. Nothing was changed.");
+    case ErrorCode::WrongPin:
+        if (error.triesLeft >= 0) {
+            return tr("Wrong PIN.") + QLatin1Char(' ') + triesLeft(error.triesLeft) + QLatin1Char('.');
+        }
+        return tr("Wrong PIN.");
+    case ErrorCode::PinBlocked:
+        return tr("The PIN is blocked after too many wrong tries. Take the key and your ID to a branch of your "
+                  "bank to unblock it.");
+    case ErrorCode::PinRequired:
+        return tr("This operation needs your PIN. Enter it and try again.");
+    case ErrorCode::ConditionsNotSatisfied:
+        return tr("The key refused the operation in its current state (for example the balance limit would be "
+                  "exceeded).");
+    case ErrorCode::BadMac:
+        return tr("The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, "
+                  "contact your bank.");
+    case ErrorCode::InsufficientBalance:
+        return tr("The balance is not enough for this payment.");
+    case ErrorCode::AtcExhausted:
+        return tr("This key has reached its maximum number of transactions. Ask your bank for a new key.");
+    case ErrorCode::UnknownKeyIndex:
+        return tr("The key does not support this bank's terminal keys. Contact your bank.");
+    case ErrorCode::NoProof:
+        return tr("The key holds no proof for that transaction.");
+    case ErrorCode::NotFound:
+        return tr("The purse application was not found on this key. It may not be issued yet.");
+    case ErrorCode::ApplicationBlocked:
+        return tr("The purse on this key is temporarily blocked. Contact your bank to unblock it.");
+    case ErrorCode::ApplicationTerminated:
+        return tr("The purse on this key is permanently blocked. Ask your bank for a replacement.");
+    case ErrorCode::WrongLength:
+    case ErrorCode::WrongParameters:
+    case ErrorCode::InvalidData:
+    case ErrorCode::CommandNotAllowed:
+    case ErrorCode::NoChallenge:
+    case ErrorCode::CardError:
+        return tr("The key rejected the request. Try again; if this persists, contact your bank.");
+    case ErrorCode::MemoryFailure:
+        return tr("The key reported a memory failure. Stop using it and contact your bank.");
+    case ErrorCode::InvalidInput:
+        return tr("Please check what you entered.");
+    case ErrorCode::AmountOverflow:
+        return tr("The amount is too large.");
+    case ErrorCode::CryptoError:
+        return tr("A security check failed on this computer. Try again.");
+    case ErrorCode::StorageError:
+        return tr("The wallet could not save its transaction record on this computer. Check free disk space.");
+    case ErrorCode::Declined:
+        return tr("The bank declined the request. No money moved.");
+    case ErrorCode::VerificationFailed:
+        return tr("The key's answer could not be verified. Keep the key inserted; the wallet will check the "
+                  "transaction again.");
+    case ErrorCode::InvalidState:
+        return tr("The wallet is not ready for this yet. Try again in a moment.");
+    case ErrorCode::Internal:
+        return tr("Something went wrong inside the wallet. Export the log from the About page and contact "
+                  "support.");
+    }
+    return tr("Something went wrong.");
+}
+
+} // namespace wallet::app

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "app/gui/TransactionListModel.h"
+
+#include <QObject>
+#include <QString>
+#include <QtQml/qqmlregistration.h>
+
+namespace wallet::app {
+
+class WalletSession;
+
+/**
+ * @brief The history page over the SQLite mirror: filter by type and date range, search (merchant, terminal,
+ * amount), pages of kPageSize, and CSV export of everything that matches the filter.
+ */
+class HistoryViewModel : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the wallet")
+
+    Q_PROPERTY(wallet::app::TransactionListModel* model READ model CONSTANT)
+    /// 0 all, 1 loads, 2 payments.
+    Q_PROPERTY(int typeFilter READ typeFilter WRITE setTypeFilter NOTIFY filterChanged)
+    /// ISO dates "2026-01-31"; empty = open-ended.
+    Q_PROPERTY(QString fromDate READ fromDate WRITE setFromDate NOTIFY filterChanged)
+    Q_PROPERTY(QString toDate READ toDate WRITE setToDate NOTIFY filterChanged)
+    Q_PROPERTY(QString search READ search WRITE setSearch NOTIFY filterChanged)
+    Q_PROPERTY(QString filterProblem READ filterProblem NOTIFY filterChanged)
+    Q_PROPERTY(int page READ page NOTIFY changed)
+    Q_PROPERTY(int pageCount READ pageCount NOTIFY changed)
+    Q_PROPERTY(int totalCount READ totalCount NOTIFY changed)
+    Q_PROPERTY(QString pageText READ pageText NOTIFY changed)
+    Q_PROPERTY(bool busy READ busy NOTIFY changed)
+    Q_PROPERTY(QString errorText READ errorText NOTIFY changed)
+    Q_PROPERTY(QString defaultExportPath READ defaultExportPath CONSTANT)
+    Q_PROPERTY(QString exportResult READ exportResult NOTIFY changed)
+
+public:
+    static constexpr int kPageSize = 20;
+    /// Search looks through at most this many matching rows (newest first).
+    static constexpr int kSearchWindow = 1000;
+
+    HistoryViewModel(WalletSession& session, QString dataDir, QObject* parent = nullptr);
+
+    [[nodiscard]] TransactionListModel* model() { return &m_model; }
+    [[nodiscard]] int typeFilter() const { return m_type; }
+    void setTypeFilter(int type);
+    [[nodiscard]] QString fromDate() const { return m_from; }
+    void setFromDate(const QString& date);
+    [[nodiscard]] QString toDate() const { return m_to; }
+    void setToDate(const QString& date);
+    [[nodiscard]] QString search() const { return m_search; }
+    void setSearch(const QString& text);
+    [[nodiscard]] QString filterProblem() const;
+    [[nodiscard]] int page() const { return m_page; }
+    [[nodiscard]] int pageCount() const;
+    [[nodiscard]] int totalCount() const { return static_cast<int>(m_total); }
+    [[nodiscard]] QString pageText() const;
+    [[nodiscard]] bool busy() const { return m_busy; }
+    [[nodiscard]] QString errorText() const { return m_error; }
+    [[nodiscard]] QString defaultExportPath() const;
+    [[nodiscard]] QString exportResult() const { return m_exportResult; }
+
+    /// Syncs the mirror from the key (when one is attached) and shows the current page.
+    Q_INVOKABLE void refresh();
+    Q_INVOKABLE void nextPage();
+    Q_INVOKABLE void previousPage();
+    /// Writes every row matching the type and date filter to `path` (local path or file: URL) as CSV.
+    Q_INVOKABLE void exportCsv(const QString& path);
+
+    /// The serial of the key whose history is shown (empty: all keys).
+    void setTokenSerial(const QString& serial);
+
+signals:
+    void changed();
+    void filterChanged();
+    void exported(bool ok);
+
+private:
+    void query();
+    void filterEdited();
+
+    WalletSession& m_session;
+    QString m_dataDir;
+    TransactionListModel m_model;
+    QString m_tokenSerial;
+    int m_type = 0;
+    QString m_from;
+    QString m_to;
+    QString m_search;
+    int m_page = 0;
+    qint64 m_total = 0;
+    bool m_busy = false;
+    QString m_error;
+    QString m_exportResult;
+    quint64 m_querySerial = 0;
+};
+
+} // namespace wallet::app

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/gui/LoadViewModel.h"
+
+#include "app/gui/AmountText.h"
+#include "app/gui/ErrorText.h"
+#include "app/gui/WalletSession.h"
+
+namespace wallet::app {
+
+namespace {
+struct LoadOutcome
+{
+    bool needPin = false;
+    std::int64_t balanceBefore = -1;
+    QString serial;
+    std::optional<core::LoadResult> result;
+    std::optional<core::Error> error; ///< set when it failed after the balance was read
+};
+} // namespace
+
+LoadViewModel::LoadViewModel(WalletSession& session, QObject* parent)
+    : QObject(parent)
+    , m_session(session)
+{
+    m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) { start(std::move(digits)); });
+    connect(&m_session, &WalletSession::attached, this, &LoadViewModel::checkInterrupted);
+}
+
+void LoadViewModel::setAmountText(const QString& text)
+{
+    if (text == m_amountText) {
+        return;
+    }
+    m_amountText = text;
+    emit changed();
+}
+
+QString LoadViewModel::amountProblem() const
+{
+    if (m_amountText.trimmed().isEmpty()) {
+        return {};
+    }
+    const auto parsed = AmountText::parse(m_amountText, kMaxLoadFen);
+    return AmountText::problemText(parsed.problem, kMaxLoadFen);
+}
+
+QString LoadViewModel::maxText() const
+{
+    return AmountText::format(kMaxLoadFen);
+}
+
+bool LoadViewModel::canSubmit() const
+{
+    return m_step == Step::Enter && AmountText::parse(m_amountText, kMaxLoadFen).ok();
+}
+
+QString LoadViewModel::progressText() const
+{
+    return m_step == Step::Working
+        ? tr("Your bank is authorising the load of %1. Keep the key inserted…").arg(AmountText::format(m_amountFen))
+        : QString();
+}
+
+void LoadViewModel::setStep(Step step)
+{
+    m_step = step;
+    emit changed();
+}
+
+void LoadViewModel::submit()
+{
+    const auto parsed = AmountText::parse(m_amountText, kMaxLoadFen);
+    if (m_step != Step::Enter || !parsed.ok()) {
+        return;
+    }
+    m_amountFen = parsed.fen;
+    start(std::nullopt);
+}
+
+void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
+{
+    setStep(Step::Working);
+    const auto amount = core::Amount(static_cast<std::uint32_t>(m_amountFen));
+    auto digits = std::make_shared<std::optional<Botan::secure_vector<char>>>(std::move(pinDigits));
+    m_session.run<LoadOutcome>(
+        this,
+        [amount, digits](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<LoadOutcome> {
+            auto purse = ctx.purse(channel);
+            if (!purse) {
+                return purse.error();
+            }
+            core::PurseService& p = **purse;
+            LoadOutcome out;
+            out.serial = p.card().device.serialHex();
+            if (auto funded = ctx.ensureFundingAccount(p.card().application.asn()); !funded) {
+                return funded.error();
+            }
+            auto before = p.balance();
+            if (!before) {
+                return before.error();
+            }
+            out.balanceBefore = before->fen();
+            std::optional<core::Pin> pin;
+            if (*digits) {
+                auto made = core::Pin::fromDigits(std::string_view((*digits)->data(), (*digits)->size()));
+                Botan::secure_scrub_memory((*digits)->data(), (*digits)->size());
+                if (!made) {
+                    return made.error();
+                }
+                pin = std::move(made.value());
+            }
+            auto result = p.load(amount, pin ? &*pin : nullptr);
+            if (!result) {
+                if (result.error().code == core::ErrorCode::PinRequired && !pin) {
+                    out.needPin = true;
+                    return out;
+                }
+                out.error = result.error();
+                return out;
+            }
+            out.result = result.value();
+            return out;
+        },
+        [this](core::Result<LoadOutcome> outcome) {
+            m_pin.setBusy(false);
+            if (!outcome) {
+                m_resultTitle = tr("The load did not start");
+                m_resultText = ErrorText::describe(outcome.error());
+                setStep(Step::Failed);
+                return;
+            }
+            if (outcome->needPin) {
+                m_pin.reset();
+                setStep(Step::NeedPin);
+                return;
+            }
+            if (outcome->error) {
+                const core::Error& e = *outcome->error;
+                if (e.code == core::ErrorCode::WrongPin || e.code == core::ErrorCode::PinBlocked) {
+                    m_pin.setTriesLeft(e.triesLeft);
+                    m_pin.setBlocked(e.code == core::ErrorCode::PinBlocked);
+                    m_pin.setErrorText(ErrorText::describe(e));
+                    setStep(Step::NeedPin);
+                    return;
+                }
+                if (e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout) {
+                    m_pendingSerial = outcome->serial;
+                    m_pendingBalanceBefore = outcome->balanceBefore;
+                    m_resultTitle = tr("The key was removed during the load");
+                    m_resultText = ErrorText::describe(core::makeError(core::ErrorCode::Disconnected, {}));
+                    setStep(Step::Interrupted);
+                    return;
+                }
+                m_resultTitle = tr("The load did not go through");
+                m_resultText = ErrorText::describe(e);
+                setStep(Step::Failed);
+                return;
+            }
+            const core::LoadResult& r = *outcome->result;
+            m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
+            m_newBalance = AmountText::format(r.balanceAfter.fen());
+            m_resultTitle = tr("Loaded %1").arg(AmountText::format(r.amount.fen()));
+            m_resultText = r.recovered ? tr("The connection was interrupted, but the wallet confirmed with the key "
+                                            "that the load went through.")
+                                       : tr("The money is on your key.");
+            m_pin.reset();
+            setStep(Step::Done);
+            emit completed(r.balanceAfter.fen());
+        });
+}
+
+void LoadViewModel::checkInterrupted()
+{
+    if (m_step != Step::Interrupted || m_pendingSerial.isEmpty()) {
+        return;
+    }
+    const QString serial = m_pendingSerial;
+    const std::int64_t before = m_pendingBalanceBefore;
+    const std::int64_t amount = m_amountFen;
+    m_resultTitle = tr("Checking the interrupted load…");
+    emit changed();
+    m_session.run<std::int64_t>(
+        this,
+        [serial](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<std::int64_t> {
+            auto purse = ctx.purse(channel);
+            if (!purse) {
+                return purse.error();
+            }
+            if ((*purse)->card().device.serialHex() != serial) {
+                return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("a different key"));
+            }
+            (void)(*purse)->syncMirror();
+            auto balance = (*purse)->balance();
+            if (!balance) {
+                return balance.error();
+            }
+            return static_cast<std::int64_t>(balance->fen());
+        },
+        [this, before, amount](core::Result<std::int64_t> balance) {
+            if (!balance) {
+                if (balance.error().code == core::ErrorCode::InvalidState) {
+                    m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
+                                      "check.");
+                    emit changed();
+                }
+                return;
+            }
+            m_pendingSerial.clear();
+            m_newBalance = AmountText::format(*balance);
+            if (*balance == before + amount) {
+                m_resultTitle = tr("Loaded %1").arg(AmountText::format(amount));
+                m_resultText = tr("The key is back: the load went through before it was removed.");
+                setStep(Step::Done);
+                emit completed(*balance);
+            } else {
+                m_resultTitle = tr("The load did not go through");
+                m_resultText = tr("The key is back: the load did not reach it, and your bank has not charged you. "
+                                  "You can load again.");
+                setStep(Step::Failed);
+            }
+        });
+}
+
+void LoadViewModel::cancel()
+{
+    if (!cancellable()) {
+        return;
+    }
+    reset();
+}
+
+void LoadViewModel::reset()
+{
+    if (m_step == Step::Working) {
+        return;
+    }
+    m_pin.reset();
+    m_amountText.clear();
+    m_amountFen = 0;
+    m_resultTitle.clear();
+    m_resultText.clear();
+    m_tac.clear();
+    m_newBalance.clear();
+    m_pendingSerial.clear();
+    setStep(Step::Enter);
+}
+
+} // namespace wallet::app

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "app/gui/PinViewModel.h"
+#include "core/purse/PurseTypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QtQml/qqmlregistration.h>
+
+#include <optional>
+
+namespace wallet::app {
+
+class WalletSession;
+
+/**
+ * @brief Load money onto the key: amount entry (validated in C++), the bank's authorisation with progress, the PIN
+ * when the key's policy asks for it, and the result with its TAC. If the key is pulled out mid-way, the outcome is
+ * checked as soon as the same key is back (balance compared with the one before).
+ */
+class LoadViewModel : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the wallet")
+
+    Q_PROPERTY(QString amountText READ amountText WRITE setAmountText NOTIFY changed)
+    /// Empty when the amount is acceptable (or nothing typed yet), else what is wrong.
+    Q_PROPERTY(QString amountProblem READ amountProblem NOTIFY changed)
+    Q_PROPERTY(qint64 maxFen READ maxFen CONSTANT)
+    Q_PROPERTY(QString maxText READ maxText CONSTANT)
+    Q_PROPERTY(bool canSubmit READ canSubmit NOTIFY changed)
+    Q_PROPERTY(Step step READ step NOTIFY changed)
+    Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
+    Q_PROPERTY(QString resultTitle READ resultTitle NOTIFY changed)
+    Q_PROPERTY(QString resultText READ resultText NOTIFY changed)
+    Q_PROPERTY(QString tac READ tac NOTIFY changed)
+    Q_PROPERTY(QString newBalanceText READ newBalanceText NOTIFY changed)
+    Q_PROPERTY(bool cancellable READ cancellable NOTIFY changed)
+    Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
+
+public:
+    enum class Step : std::uint8_t { Enter, NeedPin, Working, Done, Failed, Interrupted };
+    Q_ENUM(Step)
+
+    /// The largest single load the wallet offers (the demo issuer's per-load limit).
+    static constexpr std::int64_t kMaxLoadFen = 1000000;
+
+    explicit LoadViewModel(WalletSession& session, QObject* parent = nullptr);
+
+    [[nodiscard]] QString amountText() const { return m_amountText; }
+    void setAmountText(const QString& text);
+    [[nodiscard]] QString amountProblem() const;
+    [[nodiscard]] qint64 maxFen() const { return kMaxLoadFen; }
+    [[nodiscard]] QString maxText() const;
+    [[nodiscard]] bool canSubmit() const;
+    [[nodiscard]] Step step() const { return m_step; }
+    [[nodiscard]] QString progressText() const;
+    [[nodiscard]] QString resultTitle() const { return m_resultTitle; }
+    [[nodiscard]] QString resultText() const { return m_resultText; }
+    [[nodiscard]] QString tac() const { return m_tac; }
+    [[nodiscard]] QString newBalanceText() const { return m_newBalance; }
+    [[nodiscard]] bool cancellable() const { return m_step == Step::Enter || m_step == Step::NeedPin; }
+    [[nodiscard]] PinViewModel* pin() { return &m_pin; }
+
+    /// Starts the load of the amount entered.
+    Q_INVOKABLE void submit();
+    /// Leaves the flow before anything was sent to the key.
+    Q_INVOKABLE void cancel();
+    /// Back to an empty form after a result.
+    Q_INVOKABLE void reset();
+
+signals:
+    void changed();
+    /// The key's balance after a successful load.
+    void completed(qint64 balanceAfterFen);
+
+private:
+    void start(std::optional<Botan::secure_vector<char>> pinDigits);
+    void checkInterrupted();
+    void setStep(Step step);
+
+    WalletSession& m_session;
+    PinViewModel m_pin;
+    QString m_amountText;
+    std::int64_t m_amountFen = 0;
+    Step m_step = Step::Enter;
+    QString m_resultTitle;
+    QString m_resultText;
+    QString m_tac;
+    QString m_newBalance;
+    // An interrupted load: which key, the balance before, the amount. Checked when the key is back.
+    QString m_pendingSerial;
+    std::int64_t m_pendingBalanceBefore = -1;
+};
+
+} // namespace wallet::app

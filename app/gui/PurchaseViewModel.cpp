@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/gui/PurchaseViewModel.h"
+
+#include "app/gui/AmountText.h"
+#include "app/gui/ErrorText.h"
+#include "app/gui/WalletSession.h"
+
+namespace wallet::app {
+
+namespace {
+struct PayOutcome
+{
+    bool needPin = false;
+    std::optional<core::PurchaseResult> result;
+    std::optional<core::Error> error;
+};
+} // namespace
+
+PurchaseViewModel::PurchaseViewModel(WalletSession& session, QObject* parent)
+    : QObject(parent)
+    , m_session(session)
+{
+    m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) { start(std::move(digits)); });
+}
+
+void PurchaseViewModel::setMerchant(const QString& merchant)
+{
+    if (merchant != m_merchant && m_step == Step::Enter) {
+        m_merchant = merchant;
+        emit changed();
+    }
+}
+
+void PurchaseViewModel::setOrder(const QString& order)
+{
+    if (order != m_order && m_step == Step::Enter) {
+        m_order = order;
+        emit changed();
+    }
+}
+
+void PurchaseViewModel::setAmountText(const QString& text)
+{
+    if (text != m_amountText && m_step == Step::Enter) {
+        m_amountText = text;
+        emit changed();
+    }
+}
+
+QString PurchaseViewModel::amountProblem() const
+{
+    if (m_amountText.trimmed().isEmpty()) {
+        return {};
+    }
+    return AmountText::problemText(AmountText::parse(m_amountText).problem);
+}
+
+QString PurchaseViewModel::formProblem() const
+{
+    if (m_merchant.trimmed().isEmpty()) {
+        return tr("Enter the merchant's name.");
+    }
+    if (m_merchant.trimmed().size() > kMaxMerchantLength) {
+        return tr("The merchant's name can be at most %1 characters.").arg(kMaxMerchantLength);
+    }
+    if (m_order.trimmed().size() > kMaxOrderLength) {
+        return tr("The order number can be at most %1 characters.").arg(kMaxOrderLength);
+    }
+    const auto parsed = AmountText::parse(m_amountText);
+    return parsed.ok() ? QString() : AmountText::problemText(parsed.problem);
+}
+
+bool PurchaseViewModel::canConfirm() const
+{
+    return m_step == Step::Enter && formProblem().isEmpty();
+}
+
+QString PurchaseViewModel::amountDisplay() const
+{
+    return m_amountFen > 0 ? AmountText::format(m_amountFen) : QString();
+}
+
+QString PurchaseViewModel::progressText() const
+{
+    return m_step == Step::Working
+        ? tr("Paying %1 to %2. Keep the key inserted…").arg(AmountText::format(m_amountFen), m_merchant.trimmed())
+        : QString();
+}
+
+void PurchaseViewModel::setStep(Step step)
+{
+    m_step = step;
+    emit changed();
+}
+
+void PurchaseViewModel::review()
+{
+    if (!canConfirm()) {
+        return;
+    }
+    m_amountFen = AmountText::parse(m_amountText).fen;
+    setStep(Step::Confirm);
+}
+
+void PurchaseViewModel::pay()
+{
+    if (m_step != Step::Confirm) {
+        return;
+    }
+    start(std::nullopt);
+}
+
+void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
+{
+    setStep(Step::Working);
+    const auto amount = core::Amount(static_cast<std::uint32_t>(m_amountFen));
+    const QString merchant = m_order.trimmed().isEmpty()
+        ? m_merchant.trimmed()
+        : tr("%1 · order %2").arg(m_merchant.trimmed(), m_order.trimmed());
+    auto digits = std::make_shared<std::optional<Botan::secure_vector<char>>>(std::move(pinDigits));
+    m_session.run<PayOutcome>(
+        this,
+        [amount, digits, merchant](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<PayOutcome> {
+            auto purse = ctx.purse(channel);
+            if (!purse) {
+                return purse.error();
+            }
+            core::PurseService& p = **purse;
+            std::optional<core::Pin> pin;
+            if (*digits) {
+                auto made = core::Pin::fromDigits(std::string_view((*digits)->data(), (*digits)->size()));
+                Botan::secure_scrub_memory((*digits)->data(), (*digits)->size());
+                if (!made) {
+                    return made.error();
+                }
+                pin = std::move(made.value());
+            }
+            PayOutcome out;
+            auto result = p.purchase(amount, pin ? &*pin : nullptr);
+            if (!result) {
+                if (result.error().code == core::ErrorCode::PinRequired && !pin) {
+                    out.needPin = true;
+                } else {
+                    out.error = result.error();
+                }
+                return out;
+            }
+            out.result = result.value();
+            // The merchant and order are this wallet's knowledge: they go into the mirror beside the key's record.
+            if (ctx.mirror()) {
+                core::StoredTransaction t;
+                t.tokenSerial = p.card().device.serialHex();
+                t.type = core::TransactionType::Purchase;
+                t.atc = out.result->atc;
+                t.amount = out.result->amount;
+                t.terminalId = out.result->terminalId;
+                t.when = out.result->when;
+                t.balanceAfter = out.result->balanceAfter;
+                t.tac = out.result->tac;
+                t.mac2 = out.result->mac2;
+                t.tsn = out.result->tsn;
+                t.merchant = merchant;
+                t.madeHere = true;
+                (void)ctx.mirror()->recordLocal(t);
+            }
+            return out;
+        },
+        [this](core::Result<PayOutcome> outcome) {
+            m_pin.setBusy(false);
+            if (!outcome) {
+                m_resultTitle = tr("The payment did not start");
+                m_resultText = ErrorText::describe(outcome.error());
+                setStep(Step::Failed);
+                return;
+            }
+            if (outcome->needPin) {
+                m_pin.reset();
+                setStep(Step::NeedPin);
+                return;
+            }
+            if (outcome->error) {
+                const core::Error& e = *outcome->error;
+                if (e.code == core::ErrorCode::WrongPin || e.code == core::ErrorCode::PinBlocked) {
+                    m_pin.setTriesLeft(e.triesLeft);
+                    m_pin.setBlocked(e.code == core::ErrorCode::PinBlocked);
+                    m_pin.setErrorText(ErrorText::describe(e));
+                    setStep(Step::NeedPin);
+                    return;
+                }
+                m_resultTitle = e.code == core::ErrorCode::Disconnected ? tr("The key was removed during the payment")
+                                                                        : tr("The payment did not go through");
+                m_resultText = ErrorText::describe(e);
+                setStep(Step::Failed);
+                return;
+            }
+            const core::PurchaseResult& r = *outcome->result;
+            m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
+            m_newBalance = AmountText::format(r.balanceAfter.fen());
+            m_resultTitle = tr("Paid %1").arg(AmountText::format(r.amount.fen()));
+            m_resultText = tr("Paid to %1.").arg(m_merchant.trimmed());
+            m_pin.reset();
+            setStep(Step::Done);
+            emit completed(r.balanceAfter.fen());
+        });
+}
+
+void PurchaseViewModel::cancel()
+{
+    if (!cancellable()) {
+        return;
+    }
+    m_pin.reset();
+    setStep(Step::Enter);
+}
+
+void PurchaseViewModel::reset()
+{
+    if (m_step == Step::Working) {
+        return;
+    }
+    m_pin.reset();
+    m_merchant.clear();
+    m_order.clear();
+    m_amountText.clear();
+    m_amountFen = 0;
+    m_resultTitle.clear();
+    m_resultText.clear();
+    m_tac.clear();
+    m_newBalance.clear();
+    setStep(Step::Enter);
+}
+
+} // namespace wallet::app

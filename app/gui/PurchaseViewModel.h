@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "app/gui/PinViewModel.h"
+#include "core/purse/PurseTypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QtQml/qqmlregistration.h>
+
+#include <optional>
+
+namespace wallet::app {
+
+class WalletSession;
+
+/**
+ * @brief Pay a merchant from the purse: merchant, order and amount, a confirmation of all three, the PIN when the
+ * key's policy asks for it, and the result with its TAC. The embedded PSAM plays the merchant's terminal.
+ */
+class PurchaseViewModel : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("Created by the wallet")
+
+    Q_PROPERTY(QString merchant READ merchant WRITE setMerchant NOTIFY changed)
+    Q_PROPERTY(QString order READ order WRITE setOrder NOTIFY changed)
+    Q_PROPERTY(QString amountText READ amountText WRITE setAmountText NOTIFY changed)
+    Q_PROPERTY(QString amountProblem READ amountProblem NOTIFY changed)
+    Q_PROPERTY(QString formProblem READ formProblem NOTIFY changed)
+    Q_PROPERTY(bool canConfirm READ canConfirm NOTIFY changed)
+    /// "¥12.50" of the amount being confirmed or paid.
+    Q_PROPERTY(QString amountDisplay READ amountDisplay NOTIFY changed)
+    Q_PROPERTY(Step step READ step NOTIFY changed)
+    Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
+    Q_PROPERTY(QString resultTitle READ resultTitle NOTIFY changed)
+    Q_PROPERTY(QString resultText READ resultText NOTIFY changed)
+    Q_PROPERTY(QString tac READ tac NOTIFY changed)
+    Q_PROPERTY(QString newBalanceText READ newBalanceText NOTIFY changed)
+    Q_PROPERTY(bool cancellable READ cancellable NOTIFY changed)
+    Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
+
+public:
+    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed };
+    Q_ENUM(Step)
+
+    static constexpr int kMaxMerchantLength = 40;
+    static constexpr int kMaxOrderLength = 32;
+
+    explicit PurchaseViewModel(WalletSession& session, QObject* parent = nullptr);
+
+    [[nodiscard]] QString merchant() const { return m_merchant; }
+    void setMerchant(const QString& merchant);
+    [[nodiscard]] QString order() const { return m_order; }
+    void setOrder(const QString& order);
+    [[nodiscard]] QString amountText() const { return m_amountText; }
+    void setAmountText(const QString& text);
+    [[nodiscard]] QString amountProblem() const;
+    [[nodiscard]] QString formProblem() const;
+    [[nodiscard]] bool canConfirm() const;
+    [[nodiscard]] QString amountDisplay() const;
+    [[nodiscard]] Step step() const { return m_step; }
+    [[nodiscard]] QString progressText() const;
+    [[nodiscard]] QString resultTitle() const { return m_resultTitle; }
+    [[nodiscard]] QString resultText() const { return m_resultText; }
+    [[nodiscard]] QString tac() const { return m_tac; }
+    [[nodiscard]] QString newBalanceText() const { return m_newBalance; }
+    [[nodiscard]] bool cancellable() const { return m_step == Step::Confirm || m_step == Step::NeedPin; }
+    [[nodiscard]] PinViewModel* pin() { return &m_pin; }
+
+    /// Checks the form and shows the confirmation.
+    Q_INVOKABLE void review();
+    /// Pays (from the confirmation).
+    Q_INVOKABLE void pay();
+    /// Back to the form, nothing paid.
+    Q_INVOKABLE void cancel();
+    Q_INVOKABLE void reset();
+
+signals:
+    void changed();
+    void completed(qint64 balanceAfterFen);
+
+private:
+    void start(std::optional<Botan::secure_vector<char>> pinDigits);
+    void setStep(Step step);
+
+    WalletSession& m_session;
+    PinViewModel m_pin;
+    QString m_merchant;
+    QString m_order;
+    QString m_amountText;
+    std::int64_t m_amountFen = 0;
+    Step m_step = Step::Enter;
+    QString m_resultTitle;
+    QString m_resultText;
+    QString m_tac;
+    QString m_newBalance;
+};
+
+} // namespace wallet::app

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/gui/UiSnapshot.h"
+
+#include <QImage>
+#include <QQuickItem>
+
+#include <vector>
+
+namespace wallet::app {
+
+namespace {
+struct Found
+{
+    QPointF pos;
+    QString text;
+};
+
+bool effectivelyVisible(const QQuickItem* item)
+{
+    for (const QQuickItem* i = item; i; i = i->parentItem()) {
+        if (!i->isVisible() || i->opacity() <= 0.01) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void collect(QQuickItem* item, const QRectF& viewport, std::vector<Found>& out)
+{
+    if (!item->isVisible() || item->opacity() <= 0.01) {
+        return;
+    }
+    // Text, Label, TextField, TextEdit and the contentItem of buttons all carry a "text" property.
+    const char* cls = item->metaObject()->className();
+    const bool textual = qstrncmp(cls, "QQuickText", 10) == 0;
+    if (textual) {
+        const QString text = item->property("text").toString().trimmed();
+        const QRectF box = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+        if (!text.isEmpty() && box.intersects(viewport) && effectivelyVisible(item) && item->width() > 0) {
+            out.push_back({box.topLeft(), text});
+        }
+    }
+    for (QQuickItem* child : item->childItems()) {
+        collect(child, viewport, out);
+    }
+}
+} // namespace
+
+QStringList UiSnapshot::visibleTexts(QQuickWindow* window)
+{
+    QStringList texts;
+    if (!window) {
+        return texts;
+    }
+    std::vector<Found> found;
+    collect(window->contentItem(), QRectF(0, 0, window->width(), window->height()), found);
+    // Item-tree order follows the layouts: the navigation rail first, then the page top to bottom.
+    for (const Found& f : found) {
+        texts << f.text;
+    }
+    return texts;
+}
+
+bool UiSnapshot::grab(QQuickWindow* window, const QString& path)
+{
+    if (!window) {
+        return false;
+    }
+    const QImage image = window->grabWindow();
+    return !image.isNull() && image.save(path, "PNG");
+}
+
+} // namespace wallet::app

@@ -1,0 +1,165 @@
+// The wallet window: a navigation rail on the left, the simulated-key banner on top, one page at a time.
+// Receives the whole application as its required property `app` (set by the composition root).
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import SmartKey.Wallet
+import SmartKey.Wallet.Ui
+
+ApplicationWindow {
+    id: root
+
+    required property AppViewModel app
+
+    width: 1040
+    height: 700
+    minimumWidth: 820
+    minimumHeight: 560
+    visible: true
+    title: qsTr("SmartKey Wallet")
+    color: Theme.window
+
+    Binding { target: Theme; property: "dark"; value: root.app.settings.darkTheme }
+
+    function go(page) { root.app.navigate(page) }
+
+    Shortcut { sequence: "Ctrl+1"; onActivated: root.go(AppViewModel.Overview) }
+    Shortcut { sequence: "Ctrl+2"; onActivated: root.go(AppViewModel.Load) }
+    Shortcut { sequence: "Ctrl+3"; onActivated: root.go(AppViewModel.Purchase) }
+    Shortcut { sequence: "Ctrl+4"; onActivated: root.go(AppViewModel.History) }
+    Shortcut { sequence: "Ctrl+5"; onActivated: root.go(AppViewModel.Key) }
+    Shortcut { sequence: "Ctrl+,"; onActivated: root.go(AppViewModel.Settings) }
+    Shortcut { sequence: "F1"; onActivated: root.go(AppViewModel.About) }
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        // Navigation rail.
+        Rectangle {
+            Layout.fillHeight: true
+            Layout.preferredWidth: 220
+            color: Theme.sidebar
+
+            ColumnLayout {
+                anchors { fill: parent; margins: Theme.spacing; topMargin: Theme.spacingLarge }
+                spacing: 4
+
+                RowLayout {
+                    spacing: Theme.spacing
+                    Layout.bottomMargin: Theme.spacingLarge
+                    Layout.leftMargin: Theme.spacingSmall
+                    Rectangle {
+                        implicitWidth: 34; implicitHeight: 34; radius: 9
+                        color: Theme.accent
+                        Text {
+                            anchors.centerIn: parent
+                            text: "\u00A5"
+                            color: "#ffffff"
+                            font.pixelSize: 19
+                            font.weight: Font.Bold
+                        }
+                    }
+                    ColumnLayout {
+                        spacing: 0
+                        Text {
+                            text: qsTr("SmartKey")
+                            color: "#ffffff"
+                            font.pixelSize: Theme.fontLarge
+                            font.weight: Font.DemiBold
+                        }
+                        Text {
+                            text: qsTr("Wallet")
+                            color: Theme.sidebarText
+                            font.pixelSize: Theme.fontSmall
+                        }
+                    }
+                }
+
+                NavButton {
+                    text: qsTr("Overview"); glyph: "\u25A3"
+                    current: root.app.page === AppViewModel.Overview
+                    enabled: root.app.unlocked
+                    onClicked: root.go(AppViewModel.Overview)
+                }
+                NavButton {
+                    text: qsTr("Load money"); glyph: "\u2193"
+                    current: root.app.page === AppViewModel.Load
+                    enabled: root.app.unlocked
+                    onClicked: root.go(AppViewModel.Load)
+                }
+                NavButton {
+                    text: qsTr("Pay"); glyph: "\u2191"
+                    current: root.app.page === AppViewModel.Purchase
+                    enabled: root.app.unlocked
+                    onClicked: root.go(AppViewModel.Purchase)
+                }
+                NavButton {
+                    text: qsTr("History"); glyph: "\u2261"
+                    current: root.app.page === AppViewModel.History
+                    enabled: root.app.unlocked
+                    onClicked: root.go(AppViewModel.History)
+                }
+                NavButton {
+                    text: qsTr("My key"); glyph: "\u25C8"
+                    current: root.app.page === AppViewModel.Key || root.app.page === AppViewModel.Pin
+                    onClicked: root.go(AppViewModel.Key)
+                }
+                Item { Layout.fillHeight: true }
+                NavButton {
+                    text: qsTr("Settings"); glyph: "\u2699"
+                    current: root.app.page === AppViewModel.Settings
+                    onClicked: root.go(AppViewModel.Settings)
+                }
+                NavButton {
+                    text: qsTr("About"); glyph: "\u24D8"
+                    current: root.app.page === AppViewModel.About
+                    onClicked: root.go(AppViewModel.About)
+                }
+            }
+        }
+
+        ColumnLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 0
+
+            // The simulated key is never mistaken for money: a permanent banner while it is in use.
+            Rectangle {
+                objectName: "simulatedBanner"
+                Layout.fillWidth: true
+                visible: root.app.key.simulated
+                implicitHeight: visible ? 34 : 0
+                color: Theme.warningSoft
+                Accessible.role: Accessible.AlertMessage
+                Accessible.name: bannerText.text
+                Text {
+                    id: bannerText
+                    anchors { verticalCenter: parent.verticalCenter; left: parent.left; leftMargin: Theme.spacingLarge
+                              right: parent.right; rightMargin: Theme.spacingLarge }
+                    text: "\u26A0  " + qsTr("SIMULATED KEY: for testing and demonstrations only, no real money.")
+                    color: Theme.warning
+                    font.pixelSize: Theme.fontSmall
+                    font.weight: Font.DemiBold
+                    elide: Text.ElideRight
+                }
+            }
+
+            StackLayout {
+                id: pages
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                currentIndex: root.app.page
+
+                KeyPage { vm: root.app.key; app: root.app }
+                PinPage { vm: root.app.pin; key: root.app.key }
+                Item {}
+                Item {}
+                Item {}
+                Item {}
+                SettingsPage { vm: root.app.settings }
+                AboutPage { vm: root.app.diagnostics }
+            }
+        }
+    }
+}

@@ -1,0 +1,750 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>AboutPage</name>
+    <message>
+        <source>About and diagnostics</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>What support needs to know when something does not work.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Wallet</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Key firmware</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Qt</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>simulated, insecure</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The log helps support find a problem. Serial numbers are shortened to their last four digits; PINs and keys are never written to it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>File to save the log to</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Export log</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) collected</source>
+        <translation><numerusform>%n line collected</numerusform><numerusform>%n lines collected</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>AmountField</name>
+    <message>
+        <source>Amount (CNY)</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>KeyPage</name>
+    <message>
+        <source>My key</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The SmartKey holds your purse. The wallet reads it when it is plugged in.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Command that installs the device rule</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Issuing…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Issue with the demo profile</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Key details</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Firmware</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>State</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Keys found</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Several keys are plugged in. The wallet uses the one marked in use.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>simulated</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>in use</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>SmartKey Wallet</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>SmartKey</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Wallet</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Load money</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>My key</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>About</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>SIMULATED KEY: for testing and demonstrations only, no real money.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>Money</name>
+    <message>
+        <source>Enter an amount.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Use digits and one decimal point, for example 25.50.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>At most two digits after the decimal point.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The amount cannot be negative.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The amount can be at most %1.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <source>Confirm</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>PIN, %n digit(s) entered</source>
+        <translation><numerusform>PIN, %n digit entered</numerusform><numerusform>PIN, %n digits entered</numerusform></translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Clear the PIN</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Delete the last digit</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>PinPage</name>
+    <message>
+        <source>Enter your PIN</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The PIN protects your purse. It is checked by the key itself and never stored.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The PIN is blocked after too many wrong tries. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Settings</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Changes apply at once and are remembered.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Language</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Light</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::DiagnosticsViewModel</name>
+    <message>
+        <source>unknown (no key)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>no key connected</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Log saved to %1. Serial numbers are shortened to their last four digits; PINs and keys are never logged.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The log could not be saved: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>no file chosen</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::ErrorText</name>
+    <message numerus="yes">
+        <source>%n try(s) left</source>
+        <translation><numerusform>%n try left</numerusform><numerusform>%n tries left</numerusform></translation>
+    </message>
+    <message>
+        <source>No key found. Insert your SmartKey and try again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is present but this computer does not allow the wallet to open it. Install the SmartKey device rule (see the key page) and insert the key again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Another program is using the key. Close it and try again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key did not answer in time. Remove it, insert it again and retry.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key was removed during the operation. Insert it again: the wallet will check whether the transaction went through and finish it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key sent an answer the wallet does not understand. Insert it again; if this persists, contact your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancelled. Nothing was changed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The PIN is blocked after too many wrong tries. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This operation needs your PIN. Enter it and try again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key refused the operation in its current state (for example the balance limit would be exceeded).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The balance is not enough for this payment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key has reached its maximum number of transactions. Ask your bank for a new key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key does not support this bank's terminal keys. Contact your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key holds no proof for that transaction.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse application was not found on this key. It may not be issued yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse on this key is temporarily blocked. Contact your bank to unblock it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse on this key is permanently blocked. Ask your bank for a replacement.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key rejected the request. Try again; if this persists, contact your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key reported a memory failure. Stop using it and contact your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Please check what you entered.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The amount is too large.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A security check failed on this computer. Try again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The wallet could not save its transaction record on this computer. Check free disk space.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The bank declined the request. No money moved.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key's answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The wallet is not ready for this yet. Try again in a moment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Something went wrong inside the wallet. Export the log from the About page and contact support.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::HistoryViewModel</name>
+    <message>
+        <source>Write the start date as YYYY-MM-DD, for example 2026-01-31.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Write the end date as YYYY-MM-DD, for example 2026-01-31.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The start date is after the end date.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>Page %1 of %2 · %n transaction(s)</source>
+        <extracomment>page X of Y, N transactions</extracomment>
+        <translation><numerusform>Page %1 of %2 · %n transaction</numerusform><numerusform>Page %1 of %2 · %n transactions</numerusform></translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>%n transaction(s) exported to %1.</source>
+        <translation><numerusform>%n transaction exported to %1.</numerusform><numerusform>%n transactions exported to %1.</numerusform></translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::KeyViewModel</name>
+    <message>
+        <source>The key reports a state this wallet does not know. Update the wallet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>blank</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>issued</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>permanently blocked</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>terminated</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Looking for your key…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No key found</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key cannot be opened</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is in use</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose a key</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Reading the key…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Simulated key</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>SmartKey</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse is blocked</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is no longer usable</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse has expired</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key could not be read</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This takes a moment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Insert your SmartKey into a USB port. The wallet notices it by itself.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A key is plugged in, but this computer does not allow the wallet to open it. Install the SmartKey device rule with the command below, then unplug the key and insert it again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Another program is using the key. Close that program; the wallet retries by itself.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Several keys are plugged in. Choose the one you want to use.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Your key is ready.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This simulated key has not been issued yet. Issue it with the demo profile to try the wallet (PIN 123456).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key has not been issued yet. Your bank issues it at the branch; until then it holds no purse.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse on this key is blocked. Bring the key and your ID to a branch of your bank to unblock it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key has been permanently blocked by your bank. Ask your bank for a replacement key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse on this key is past its validity date. Ask your bank to renew it; the remaining balance is refunded or moved to the new key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 — serial %2, firmware %3, %4</source>
+        <extracomment>%1 = "Simulated key" or "SmartKey", %2 = serial, %3 = firmware version, %4 = life cycle ("blank")</extracomment>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::LoadViewModel</name>
+    <message>
+        <source>Your bank is authorising the load of %1. Keep the key inserted…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The load did not start</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key was removed during the load</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The load did not go through</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Loaded %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The connection was interrupted, but the wallet confirmed with the key that the load went through.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The money is on your key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Checking the interrupted load…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This is a different key. Insert the key that was removed to finish the check.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back: the load went through before it was removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back: the load did not reach it, and your bank has not charged you. You can load again.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::OverviewViewModel</name>
+    <message>
+        <source>Cardholder</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <extracomment>validity period of the purse: from date to date</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key has not been issued yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse is blocked. Bring the key and your ID to a branch of your bank.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse is permanently blocked. Ask your bank for a replacement key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse is not valid yet. It can be used from %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The purse expired on %1. Ask your bank to renew it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key was issued by a bank this wallet does not accept.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This key does not hold an electronic purse.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::PinViewModel</name>
+    <message>
+        <source>The PIN is blocked.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::PurchaseViewModel</name>
+    <message>
+        <source>Enter the merchant's name.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The merchant's name can be at most %1 characters.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The order number can be at most %1 characters.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Paying %1 to %2. Keep the key inserted…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 · order %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The payment did not start</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key was removed during the payment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The payment did not go through</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Paid %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Paid to %1.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::TransactionListModel</name>
+    <message>
+        <source>Load</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Composite payment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Transaction</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Terminal %1</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+</TS>

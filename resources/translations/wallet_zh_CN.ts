@@ -1,0 +1,750 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AboutPage</name>
+    <message>
+        <source>About and diagnostics</source>
+        <translation>关于与诊断</translation>
+    </message>
+    <message>
+        <source>What support needs to know when something does not work.</source>
+        <translation>出现问题时，客服需要了解的信息。</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Wallet</source>
+        <translation>钱包</translation>
+    </message>
+    <message>
+        <source>Key firmware</source>
+        <translation>密钥固件</translation>
+    </message>
+    <message>
+        <source>Qt</source>
+        <translation>Qt</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>simulated, insecure</source>
+        <translation>模拟，不安全</translation>
+    </message>
+    <message>
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <source>The log helps support find a problem. Serial numbers are shortened to their last four digits; PINs and keys are never written to it.</source>
+        <translation>日志可帮助客服定位问题。序列号只保留最后四位；PIN 码和密钥从不写入日志。</translation>
+    </message>
+    <message>
+        <source>File to save the log to</source>
+        <translation>日志保存位置</translation>
+    </message>
+    <message>
+        <source>Export log</source>
+        <translation>导出日志</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n line(s) collected</source>
+        <translation><numerusform>已收集 %n 行</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>AmountField</name>
+    <message>
+        <source>Amount (CNY)</source>
+        <translation>金额（人民币）</translation>
+    </message>
+</context>
+<context>
+    <name>KeyPage</name>
+    <message>
+        <source>My key</source>
+        <translation>我的密钥</translation>
+    </message>
+    <message>
+        <source>The SmartKey holds your purse. The wallet reads it when it is plugged in.</source>
+        <translation>SmartKey 中保存着您的电子钱包。插入后，钱包会自动读取。</translation>
+    </message>
+    <message>
+        <source>Command that installs the device rule</source>
+        <translation>安装设备规则的命令</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Issuing…</source>
+        <translation>正在发行…</translation>
+    </message>
+    <message>
+        <source>Issue with the demo profile</source>
+        <translation>用演示配置发行</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <source>Key details</source>
+        <translation>密钥详情</translation>
+    </message>
+    <message>
+        <source>Serial number</source>
+        <translation>序列号</translation>
+    </message>
+    <message>
+        <source>Firmware</source>
+        <translation>固件</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>连接</translation>
+    </message>
+    <message>
+        <source>Keys found</source>
+        <translation>已找到的密钥</translation>
+    </message>
+    <message>
+        <source>Several keys are plugged in. The wallet uses the one marked in use.</source>
+        <translation>插入了多个密钥。钱包使用标记为“使用中”的那一个。</translation>
+    </message>
+    <message>
+        <source>simulated</source>
+        <translation>模拟</translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation>使用中</translation>
+    </message>
+</context>
+<context>
+    <name>Main</name>
+    <message>
+        <source>SmartKey Wallet</source>
+        <translation>SmartKey 钱包</translation>
+    </message>
+    <message>
+        <source>SmartKey</source>
+        <translation>SmartKey</translation>
+    </message>
+    <message>
+        <source>Wallet</source>
+        <translation>钱包</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Load money</source>
+        <translation>圈存充值</translation>
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation>支付</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>交易记录</translation>
+    </message>
+    <message>
+        <source>My key</source>
+        <translation>我的密钥</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>About</source>
+        <translation>关于</translation>
+    </message>
+    <message>
+        <source>SIMULATED KEY: for testing and demonstrations only, no real money.</source>
+        <translation>模拟密钥：仅用于测试和演示，不涉及真实资金。</translation>
+    </message>
+</context>
+<context>
+    <name>Money</name>
+    <message>
+        <source>Enter an amount.</source>
+        <translation>请输入金额。</translation>
+    </message>
+    <message>
+        <source>Use digits and one decimal point, for example 25.50.</source>
+        <translation>请使用数字和一个小数点，例如 25.50。</translation>
+    </message>
+    <message>
+        <source>At most two digits after the decimal point.</source>
+        <translation>小数点后最多两位。</translation>
+    </message>
+    <message>
+        <source>The amount cannot be negative.</source>
+        <translation>金额不能为负数。</translation>
+    </message>
+    <message>
+        <source>The amount must be more than zero.</source>
+        <translation>金额必须大于零。</translation>
+    </message>
+    <message>
+        <source>The amount can be at most %1.</source>
+        <translation>金额最多为 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message numerus="yes">
+        <source>PIN, %n digit(s) entered</source>
+        <translation><numerusform>PIN 码，已输入 %n 位</numerusform></translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <source>Clear the PIN</source>
+        <translation>清除 PIN 码</translation>
+    </message>
+    <message>
+        <source>Delete the last digit</source>
+        <translation>删除最后一位</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在验证…</translation>
+    </message>
+</context>
+<context>
+    <name>PinPage</name>
+    <message>
+        <source>Enter your PIN</source>
+        <translation>请输入 PIN 码</translation>
+    </message>
+    <message>
+        <source>The PIN protects your purse. It is checked by the key itself and never stored.</source>
+        <translation>PIN 码保护您的钱包。它由密钥本身验证，从不保存。</translation>
+    </message>
+    <message>
+        <source>The PIN is blocked after too many wrong tries. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation>错误次数过多，PIN 码已锁定。请携带密钥和身份证件到银行网点解锁。</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Changes apply at once and are remembered.</source>
+        <translation>更改立即生效并会被记住。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::DiagnosticsViewModel</name>
+    <message>
+        <source>unknown (no key)</source>
+        <translation>未知（无密钥）</translation>
+    </message>
+    <message>
+        <source>no key connected</source>
+        <translation>未连接密钥</translation>
+    </message>
+    <message>
+        <source>Log saved to %1. Serial numbers are shortened to their last four digits; PINs and keys are never logged.</source>
+        <translation>日志已保存到 %1。序列号只保留最后四位；PIN 码和密钥从不记录。</translation>
+    </message>
+    <message>
+        <source>The log could not be saved: %1</source>
+        <translation>日志无法保存：%1</translation>
+    </message>
+    <message>
+        <source>no file chosen</source>
+        <translation>未选择文件</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::ErrorText</name>
+    <message numerus="yes">
+        <source>%n try(s) left</source>
+        <translation><numerusform>还剩 %n 次机会</numerusform></translation>
+    </message>
+    <message>
+        <source>No key found. Insert your SmartKey and try again.</source>
+        <translation>未找到密钥。请插入 SmartKey 后重试。</translation>
+    </message>
+    <message>
+        <source>The key is present but this computer does not allow the wallet to open it. Install the SmartKey device rule (see the key page) and insert the key again.</source>
+        <translation>密钥已插入，但本机不允许钱包打开它。请安装 SmartKey 设备规则（见“我的密钥”页面），然后重新插入密钥。</translation>
+    </message>
+    <message>
+        <source>Another program is using the key. Close it and try again.</source>
+        <translation>另一个程序正在使用密钥。请关闭该程序后重试。</translation>
+    </message>
+    <message>
+        <source>The key did not answer in time. Remove it, insert it again and retry.</source>
+        <translation>密钥未及时响应。请拔出后重新插入再试。</translation>
+    </message>
+    <message>
+        <source>The key was removed during the operation. Insert it again: the wallet will check whether the transaction went through and finish it.</source>
+        <translation>操作过程中密钥被拔出。请重新插入：钱包会检查交易是否完成并予以处理。</translation>
+    </message>
+    <message>
+        <source>The key sent an answer the wallet does not understand. Insert it again; if this persists, contact your bank.</source>
+        <translation>密钥返回了钱包无法识别的应答。请重新插入；如仍出现，请联系您的银行。</translation>
+    </message>
+    <message>
+        <source>Cancelled. Nothing was changed.</source>
+        <translation>已取消，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Wrong PIN.</source>
+        <translation>PIN 码错误。</translation>
+    </message>
+    <message>
+        <source>The PIN is blocked after too many wrong tries. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation>错误次数过多，PIN 码已锁定。请携带密钥和身份证件到银行网点解锁。</translation>
+    </message>
+    <message>
+        <source>This operation needs your PIN. Enter it and try again.</source>
+        <translation>此操作需要 PIN 码。请输入后重试。</translation>
+    </message>
+    <message>
+        <source>The key refused the operation in its current state (for example the balance limit would be exceeded).</source>
+        <translation>密钥在当前状态下拒绝了该操作（例如将超过余额上限）。</translation>
+    </message>
+    <message>
+        <source>The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
+        <translation>密钥无法验证银行的授权，资金未发生变动。请重试；如反复出现，请联系您的银行。</translation>
+    </message>
+    <message>
+        <source>The balance is not enough for this payment.</source>
+        <translation>余额不足，无法完成此笔支付。</translation>
+    </message>
+    <message>
+        <source>This key has reached its maximum number of transactions. Ask your bank for a new key.</source>
+        <translation>此密钥的交易次数已达上限。请向银行申请新密钥。</translation>
+    </message>
+    <message>
+        <source>The key does not support this bank's terminal keys. Contact your bank.</source>
+        <translation>此密钥不支持该银行的终端密钥。请联系您的银行。</translation>
+    </message>
+    <message>
+        <source>The key holds no proof for that transaction.</source>
+        <translation>密钥中没有该笔交易的凭证。</translation>
+    </message>
+    <message>
+        <source>The purse application was not found on this key. It may not be issued yet.</source>
+        <translation>此密钥上没有找到电子钱包应用，可能尚未发行。</translation>
+    </message>
+    <message>
+        <source>The purse on this key is temporarily blocked. Contact your bank to unblock it.</source>
+        <translation>此密钥上的钱包已被临时锁定。请联系银行解锁。</translation>
+    </message>
+    <message>
+        <source>The purse on this key is permanently blocked. Ask your bank for a replacement.</source>
+        <translation>此密钥上的钱包已被永久锁定。请向银行申请更换。</translation>
+    </message>
+    <message>
+        <source>The key rejected the request. Try again; if this persists, contact your bank.</source>
+        <translation>密钥拒绝了请求。请重试；如仍出现，请联系您的银行。</translation>
+    </message>
+    <message>
+        <source>The key reported a memory failure. Stop using it and contact your bank.</source>
+        <translation>密钥报告存储故障。请停止使用并联系您的银行。</translation>
+    </message>
+    <message>
+        <source>Please check what you entered.</source>
+        <translation>请检查您输入的内容。</translation>
+    </message>
+    <message>
+        <source>The amount is too large.</source>
+        <translation>金额过大。</translation>
+    </message>
+    <message>
+        <source>A security check failed on this computer. Try again.</source>
+        <translation>本机上的安全校验失败。请重试。</translation>
+    </message>
+    <message>
+        <source>The wallet could not save its transaction record on this computer. Check free disk space.</source>
+        <translation>钱包无法在本机保存交易记录。请检查磁盘剩余空间。</translation>
+    </message>
+    <message>
+        <source>The bank declined the request. No money moved.</source>
+        <translation>银行拒绝了请求，资金未发生变动。</translation>
+    </message>
+    <message>
+        <source>The key's answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
+        <translation>无法验证密钥的应答。请保持密钥插入，钱包将再次核对该交易。</translation>
+    </message>
+    <message>
+        <source>The wallet is not ready for this yet. Try again in a moment.</source>
+        <translation>钱包尚未准备好。请稍后再试。</translation>
+    </message>
+    <message>
+        <source>Something went wrong inside the wallet. Export the log from the About page and contact support.</source>
+        <translation>钱包内部出现错误。请在“关于”页面导出日志并联系客服。</translation>
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation>出现错误。</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::HistoryViewModel</name>
+    <message>
+        <source>Write the start date as YYYY-MM-DD, for example 2026-01-31.</source>
+        <translation>开始日期请写成 YYYY-MM-DD，例如 2026-01-31。</translation>
+    </message>
+    <message>
+        <source>Write the end date as YYYY-MM-DD, for example 2026-01-31.</source>
+        <translation>结束日期请写成 YYYY-MM-DD，例如 2026-01-31。</translation>
+    </message>
+    <message>
+        <source>The start date is after the end date.</source>
+        <translation>开始日期晚于结束日期。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Page %1 of %2 · %n transaction(s)</source>
+        <extracomment>page X of Y, N transactions</extracomment>
+        <translation><numerusform>第 %1 / %2 页 · 共 %n 笔交易</numerusform></translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation>请选择导出文件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n transaction(s) exported to %1.</source>
+        <translation><numerusform>已将 %n 笔交易导出到 %1。</numerusform></translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::KeyViewModel</name>
+    <message>
+        <source>The key reports a state this wallet does not know. Update the wallet.</source>
+        <translation>密钥报告了钱包无法识别的状态。请更新钱包。</translation>
+    </message>
+    <message>
+        <source>blank</source>
+        <translation>空白</translation>
+    </message>
+    <message>
+        <source>issued</source>
+        <translation>已发行</translation>
+    </message>
+    <message>
+        <source>blocked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>permanently blocked</source>
+        <translation>永久锁定</translation>
+    </message>
+    <message>
+        <source>terminated</source>
+        <translation>已终止</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Looking for your key…</source>
+        <translation>正在查找密钥…</translation>
+    </message>
+    <message>
+        <source>No key found</source>
+        <translation>未找到密钥</translation>
+    </message>
+    <message>
+        <source>The key cannot be opened</source>
+        <translation>无法打开密钥</translation>
+    </message>
+    <message>
+        <source>The key is in use</source>
+        <translation>密钥正被占用</translation>
+    </message>
+    <message>
+        <source>Choose a key</source>
+        <translation>选择密钥</translation>
+    </message>
+    <message>
+        <source>Reading the key…</source>
+        <translation>正在读取密钥…</translation>
+    </message>
+    <message>
+        <source>Simulated key</source>
+        <translation>模拟密钥</translation>
+    </message>
+    <message>
+        <source>SmartKey</source>
+        <translation>SmartKey</translation>
+    </message>
+    <message>
+        <source>The purse is blocked</source>
+        <translation>钱包已锁定</translation>
+    </message>
+    <message>
+        <source>The key is no longer usable</source>
+        <translation>密钥已无法使用</translation>
+    </message>
+    <message>
+        <source>The purse has expired</source>
+        <translation>钱包已过期</translation>
+    </message>
+    <message>
+        <source>The key could not be read</source>
+        <translation>无法读取密钥</translation>
+    </message>
+    <message>
+        <source>This takes a moment.</source>
+        <translation>请稍候。</translation>
+    </message>
+    <message>
+        <source>Insert your SmartKey into a USB port. The wallet notices it by itself.</source>
+        <translation>请将 SmartKey 插入 USB 接口，钱包会自动识别。</translation>
+    </message>
+    <message>
+        <source>A key is plugged in, but this computer does not allow the wallet to open it. Install the SmartKey device rule with the command below, then unplug the key and insert it again.</source>
+        <translation>已插入密钥，但本机不允许钱包打开它。请用下面的命令安装 SmartKey 设备规则，然后拔出密钥再重新插入。</translation>
+    </message>
+    <message>
+        <source>Another program is using the key. Close that program; the wallet retries by itself.</source>
+        <translation>另一个程序正在使用密钥。请关闭该程序，钱包会自动重试。</translation>
+    </message>
+    <message>
+        <source>Several keys are plugged in. Choose the one you want to use.</source>
+        <translation>插入了多个密钥。请选择要使用的密钥。</translation>
+    </message>
+    <message>
+        <source>Your key is ready.</source>
+        <translation>密钥已就绪。</translation>
+    </message>
+    <message>
+        <source>This simulated key has not been issued yet. Issue it with the demo profile to try the wallet (PIN 123456).</source>
+        <translation>此模拟密钥尚未发行。用演示配置发行后即可试用钱包（PIN 码 123456）。</translation>
+    </message>
+    <message>
+        <source>This key has not been issued yet. Your bank issues it at the branch; until then it holds no purse.</source>
+        <translation>此密钥尚未发行。请到银行网点办理发行；发行前密钥中没有钱包。</translation>
+    </message>
+    <message>
+        <source>The purse on this key is blocked. Bring the key and your ID to a branch of your bank to unblock it.</source>
+        <translation>此密钥上的钱包已锁定。请携带密钥和身份证件到银行网点解锁。</translation>
+    </message>
+    <message>
+        <source>This key has been permanently blocked by your bank. Ask your bank for a replacement key.</source>
+        <translation>此密钥已被银行永久锁定。请向银行申请更换密钥。</translation>
+    </message>
+    <message>
+        <source>The purse on this key is past its validity date. Ask your bank to renew it; the remaining balance is refunded or moved to the new key.</source>
+        <translation>此密钥上的钱包已过有效期。请联系银行续期；剩余余额将退还或转入新密钥。</translation>
+    </message>
+    <message>
+        <source>%1 — serial %2, firmware %3, %4</source>
+        <extracomment>%1 = "Simulated key" or "SmartKey", %2 = serial, %3 = firmware version, %4 = life cycle ("blank")</extracomment>
+        <translation>%1 — 序列号 %2，固件 %3，%4</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::LoadViewModel</name>
+    <message>
+        <source>Your bank is authorising the load of %1. Keep the key inserted…</source>
+        <translation>银行正在授权 %1 的圈存。请保持密钥插入…</translation>
+    </message>
+    <message>
+        <source>The load did not start</source>
+        <translation>圈存未能开始</translation>
+    </message>
+    <message>
+        <source>The key was removed during the load</source>
+        <translation>圈存过程中密钥被拔出</translation>
+    </message>
+    <message>
+        <source>The load did not go through</source>
+        <translation>圈存未成功</translation>
+    </message>
+    <message>
+        <source>Loaded %1</source>
+        <translation>已圈存 %1</translation>
+    </message>
+    <message>
+        <source>The connection was interrupted, but the wallet confirmed with the key that the load went through.</source>
+        <translation>连接曾中断，但钱包已与密钥确认圈存成功。</translation>
+    </message>
+    <message>
+        <source>The money is on your key.</source>
+        <translation>资金已存入您的密钥。</translation>
+    </message>
+    <message>
+        <source>Checking the interrupted load…</source>
+        <translation>正在核对中断的圈存…</translation>
+    </message>
+    <message>
+        <source>This is a different key. Insert the key that was removed to finish the check.</source>
+        <translation>这是另一个密钥。请插入之前拔出的密钥以完成核对。</translation>
+    </message>
+    <message>
+        <source>The key is back: the load went through before it was removed.</source>
+        <translation>密钥已重新插入：拔出前圈存已经完成。</translation>
+    </message>
+    <message>
+        <source>The key is back: the load did not reach it, and your bank has not charged you. You can load again.</source>
+        <translation>密钥已重新插入：圈存未写入密钥，银行也未扣款。您可以重新圈存。</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::OverviewViewModel</name>
+    <message>
+        <source>Cardholder</source>
+        <translation>持卡人</translation>
+    </message>
+    <message>
+        <source>%1 to %2</source>
+        <extracomment>validity period of the purse: from date to date</extracomment>
+        <translation>%1 至 %2</translation>
+    </message>
+    <message>
+        <source>This key has not been issued yet.</source>
+        <translation>此密钥尚未发行。</translation>
+    </message>
+    <message>
+        <source>The purse is blocked. Bring the key and your ID to a branch of your bank.</source>
+        <translation>钱包已锁定。请携带密钥和身份证件到银行网点办理。</translation>
+    </message>
+    <message>
+        <source>The purse is permanently blocked. Ask your bank for a replacement key.</source>
+        <translation>钱包已被永久锁定。请向银行申请更换密钥。</translation>
+    </message>
+    <message>
+        <source>The purse is not valid yet. It can be used from %1.</source>
+        <translation>钱包尚未生效，自 %1 起可以使用。</translation>
+    </message>
+    <message>
+        <source>The purse expired on %1. Ask your bank to renew it.</source>
+        <translation>钱包已于 %1 过期。请联系银行续期。</translation>
+    </message>
+    <message>
+        <source>This key was issued by a bank this wallet does not accept.</source>
+        <translation>此密钥的发卡银行不在本钱包的受理范围内。</translation>
+    </message>
+    <message>
+        <source>This key does not hold an electronic purse.</source>
+        <translation>此密钥中没有电子钱包。</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::PinViewModel</name>
+    <message>
+        <source>The PIN is blocked.</source>
+        <translation>PIN 码已锁定。</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::PurchaseViewModel</name>
+    <message>
+        <source>Enter the merchant's name.</source>
+        <translation>请输入商户名称。</translation>
+    </message>
+    <message>
+        <source>The merchant's name can be at most %1 characters.</source>
+        <translation>商户名称最多 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>The order number can be at most %1 characters.</source>
+        <translation>订单号最多 %1 个字符。</translation>
+    </message>
+    <message>
+        <source>Paying %1 to %2. Keep the key inserted…</source>
+        <translation>正在向 %2 支付 %1。请保持密钥插入…</translation>
+    </message>
+    <message>
+        <source>%1 · order %2</source>
+        <translation>%1 · 订单 %2</translation>
+    </message>
+    <message>
+        <source>The payment did not start</source>
+        <translation>支付未能开始</translation>
+    </message>
+    <message>
+        <source>The key was removed during the payment</source>
+        <translation>支付过程中密钥被拔出</translation>
+    </message>
+    <message>
+        <source>The payment did not go through</source>
+        <translation>支付未成功</translation>
+    </message>
+    <message>
+        <source>Paid %1</source>
+        <translation>已支付 %1</translation>
+    </message>
+    <message>
+        <source>Paid to %1.</source>
+        <translation>已付款给 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::TransactionListModel</name>
+    <message>
+        <source>Load</source>
+        <translation>圈存</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Composite payment</source>
+        <translation>复合消费</translation>
+    </message>
+    <message>
+        <source>Transaction</source>
+        <translation>交易</translation>
+    </message>
+    <message>
+        <source>Terminal %1</source>
+        <translation>终端 %1</translation>
+    </message>
+</context>
+</TS>

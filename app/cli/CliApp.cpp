@@ -90,8 +90,12 @@ int CliApp::run(const QStringList& arguments)
     parser.addOptions({typeOpt, fromOpt, toOpt, limitOpt, offsetOpt});
 
     if (!parser.parse(arguments)) {
-        err(parser.errorText());
-        return static_cast<int>(ExitCode::Usage);
+        m_json = arguments.contains(QStringLiteral("--json"));
+        QString text = parser.errorText();
+        if (text.contains(QStringLiteral("Unknown option")) && arguments.join(QLatin1Char(' ')).contains(QStringLiteral(" -"))) {
+            text += QStringLiteral(" (amounts are positive, e.g. 12.34)");
+        }
+        return fail(core::makeError(core::ErrorCode::InvalidInput, text));
     }
     if (parser.isSet(QStringLiteral("help"))) {
         out(parser.helpText());

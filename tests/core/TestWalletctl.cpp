@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// walletctl as a user runs it (a child process, --in-process key with its NVM in a temporary directory, --json):
+// issue → pin verify → load → purchase → balance → history → export → settle; bad amounts, wrong PIN, re-issue,
+// and the documented exit codes. The PIN always comes on stdin, never on the command line.
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QJsonObject json;
+    QByteArray out;
+    QByteArray err;
+};
+
+} // namespace
+
+class TestWalletctl : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void badAmounts_data();
+    void badAmounts();
+    void userSession();
+
+private:
+    Run walletctl(const QStringList& args, const QByteArray& stdinData = {});
+    QString m_exe;
+    QTemporaryDir m_dir;
+};
+
+void TestWalletctl::initTestCase()
+{
+    m_exe = QStringLiteral(WALLETCTL_PATH);
+    QVERIFY2(QFile::exists(m_exe), qPrintable(m_exe));
+}
+
+Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinData)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
+    p.setProcessEnvironment(env);
+    p.start(m_exe, QStringList{QStringLiteral("--json"), QStringLiteral("--in-process"), QStringLiteral("--data-dir"),
+                               m_dir.path()} + args);
+    p.waitForStarted();
+    p.write(stdinData);
+    p.closeWriteChannel();
+    p.waitForFinished(60000);
+    Run r;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+    return r;
+}
+
+void TestWalletctl::badAmounts_data()
+{
+    QTest::addColumn<QString>("amount");
+    for (const char* a : {"-1", "1.234", "1e3", "abc", "1,00", "42949672.96", "0", ""}) {
+        QTest::newRow(a) << QString::fromLatin1(a);
+    }
+}
+
+void TestWalletctl::badAmounts()
+{
+    QFETCH(QString, amount);
+    const Run r = walletctl({QStringLiteral("load"), amount});
+    QCOMPARE(r.exitCode, 1);
+    QCOMPARE(r.json.value(QStringLiteral("ok")).toBool(true), false);
+    QVERIFY(!r.json.value(QStringLiteral("error")).toString().isEmpty());
+}
+
+void TestWalletctl::userSession()
+{
+    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR)) +
+                            QStringLiteral("/resources/profiles/demo-sm4.json");
+    Run r = walletctl({QStringLiteral("info")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json.value(QStringLiteral("lifeCycle")).toString(), QStringLiteral("blank"));
+    r = walletctl({QStringLiteral("issue"), profile});
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("algorithm")).toString(), QStringLiteral("SM4"));
+    r = walletctl({QStringLiteral("issue"), profile});
+    QCOMPARE(r.exitCode, 3); // already issued: refused by the key's state
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "111111\n");
+    QCOMPARE(r.exitCode, 3);
+    QCOMPARE(r.json.value(QStringLiteral("triesLeft")).toInt(), 2);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "123456\n");
+    QCOMPARE(r.exitCode, 0);
+    r = walletctl({QStringLiteral("load"), QStringLiteral("100.00")}, "123456\n");
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("100.00"));
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("0.99")}, "123456\n");
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("99.01"));
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("200")}, "123456\n");
+    QCOMPARE(r.exitCode, 3); // balance too low
+    QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9401"));
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1")}, "");
+    QCOMPARE(r.exitCode, 1); // the key wants the PIN and stdin gave none
+    r = walletctl({QStringLiteral("balance")});
+    QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("99.01"));
+    r = walletctl({QStringLiteral("history"), QStringLiteral("--type"), QStringLiteral("purchase")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonDocument hist = QJsonDocument::fromJson(r.out.trimmed().split('\n').last());
+    QCOMPARE(hist.object().value(QStringLiteral("transactions")).toArray().size(), 1);
+    const QString csv = m_dir.filePath(QStringLiteral("h.csv"));
+    r = walletctl({QStringLiteral("export"), csv});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json.value(QStringLiteral("rows")).toInt(), 2);
+    r = walletctl({QStringLiteral("settle"), m_dir.filePath(QStringLiteral("settle.json"))});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json.value(QStringLiteral("purchases")).toInt(), 1);
+    QCOMPARE(r.json.value(QStringLiteral("total")).toString(), QStringLiteral("0.99"));
+    r = walletctl({QStringLiteral("bogus")});
+    QCOMPARE(r.exitCode, 1);
+    // PINs never appear in output, and the mirror/key store never hold them.
+    QFile mirror(m_dir.filePath(QStringLiteral("mirror.sqlite")));
+    QVERIFY(mirror.open(QIODevice::ReadOnly));
+    QVERIFY(!mirror.readAll().contains(QByteArray::fromHex("123456")));
+}
+
+QTEST_GUILESS_MAIN(TestWalletctl)
+#include "TestWalletctl.moc"

@@ -8,6 +8,7 @@ namespace skey::test {
 
 FuzzHarness::FuzzHarness()
     : m_trace(std::getenv("SKEY_FUZZ_TRACE") != nullptr)
+    , m_token(host::HostToken::kDefaultSerial, 512, 16) // a small NVM: power-on recovery per input stays cheap
 {
     m_blank = m_token.nvm().image();
     Issuer issuer(m_token);

@@ -139,8 +139,8 @@ void DeviceManager::applyScan(const QList<KeyEntry>& found)
         }
         m_keys = found;
         // Most useful state wins: a usable USB key, then a simulator, then what to fix.
-        const DeviceState order[] = {DeviceState::Connected, DeviceState::Simulated, DeviceState::Busy,
-                                     DeviceState::NoPermission};
+        const DeviceState order[]
+            = {DeviceState::Connected, DeviceState::Simulated, DeviceState::Busy, DeviceState::NoPermission};
         for (DeviceState s : order) {
             auto it = std::find_if(found.cbegin(), found.cend(), [s](const KeyEntry& k) { return k.state == s; });
             if (it != found.cend()) {

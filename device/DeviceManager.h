@@ -21,20 +21,20 @@ class DeviceScanner;
 
 /// Overall state, most useful first: a Connected USB key wins over a Simulated one, which wins over Busy, etc.
 enum class DeviceState : std::uint8_t {
-    NoKey,        ///< nothing plugged in (and no simulator answering)
+    NoKey, ///< nothing plugged in (and no simulator answering)
     NoPermission, ///< a key is present but this user may not open it: stateDetail() holds the udev fix
-    Busy,         ///< a key is present but another program holds it
-    Connected,    ///< a USB key answered INIT
-    Simulated,    ///< a simulator answered INIT (show the INSECURE banner)
+    Busy, ///< a key is present but another program holds it
+    Connected, ///< a USB key answered INIT
+    Simulated, ///< a simulator answered INIT (show the INSECURE banner)
 };
 
 struct KeyEntry
 {
-    QString id;          ///< stable: "usb:<serial>" (or "usb:<path>" without serial), "sim:<port>"
+    QString id; ///< stable: "usb:<serial>" (or "usb:<path>" without serial), "sim:<port>"
     QString description; ///< for the UI and logs
     DeviceState state = DeviceState::NoKey;
-    QString problem;     ///< for NoPermission / Busy: what to do
-    QString path;        ///< hidraw path (USB)
+    QString problem; ///< for NoPermission / Busy: what to do
+    QString path; ///< hidraw path (USB)
     quint16 udpPort = 0; ///< simulator HID port
     QString firmwareVersion; ///< "0.1.0" from INIT, when it answered
     [[nodiscard]] bool simulated() const { return udpPort != 0; }
@@ -74,8 +74,8 @@ public:
     [[nodiscard]] bool usesNativeHotplug() const;
 
     /// A new channel (own transport, own CID) to the key `id`, connected (INIT done). Thread-safe.
-    [[nodiscard]] core::Result<std::unique_ptr<HidApduChannel>> openChannel(const QString& id,
-                                                                           HidChannelOptions options = {});
+    [[nodiscard]] core::Result<std::unique_ptr<HidApduChannel>> openChannel(
+        const QString& id, HidChannelOptions options = {});
 
 signals:
     void keyAdded(const wallet::device::KeyEntry& key);

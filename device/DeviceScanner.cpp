@@ -35,8 +35,7 @@ HidChannelOptions probeOptions()
 
 DeviceScanner::DeviceScanner(DeviceManager& manager)
     : m_manager(manager)
-{
-}
+{ }
 
 DeviceScanner::~DeviceScanner()
 {
@@ -97,8 +96,8 @@ void DeviceScanner::setupUdev()
         return;
     }
     m_monitor = udev_monitor_new_from_netlink(m_udev, "udev");
-    if (!m_monitor || udev_monitor_filter_add_match_subsystem_devtype(m_monitor, "hidraw", nullptr) < 0 ||
-        udev_monitor_enable_receiving(m_monitor) < 0) {
+    if (!m_monitor || udev_monitor_filter_add_match_subsystem_devtype(m_monitor, "hidraw", nullptr) < 0
+        || udev_monitor_enable_receiving(m_monitor) < 0) {
         // No udev daemon (containers): polling alone.
         if (m_monitor) {
             udev_monitor_unref(m_monitor);
@@ -127,7 +126,8 @@ KeyEntry DeviceScanner::probeUsb(const HidKeyInfo& info, const QString& id)
     KeyEntry e;
     e.id = id;
     e.path = info.path;
-    e.description = QStringLiteral("%1 (%2)").arg(info.product.isEmpty() ? QStringLiteral("SmartKey") : info.product, info.path);
+    e.description
+        = QStringLiteral("%1 (%2)").arg(info.product.isEmpty() ? QStringLiteral("SmartKey") : info.product, info.path);
     if (!info.accessible) {
         e.state = DeviceState::NoPermission;
         e.problem = HidapiTransport::udevFixText();
@@ -172,7 +172,8 @@ void DeviceScanner::scan()
         auto list = HidapiTransport::enumerate();
         if (list) {
             for (const auto& info : list.value()) {
-                const QString id = QStringLiteral("usb:") + (info.serialNumber.isEmpty() ? info.path : info.serialNumber);
+                const QString id
+                    = QStringLiteral("usb:") + (info.serialNumber.isEmpty() ? info.path : info.serialNumber);
                 const KeyEntry* k = knownEntry(id);
                 // Probe only on arrival (or while it was not usable): INIT on every poll would be noise.
                 if (k && k->state == DeviceState::Connected && info.accessible) {

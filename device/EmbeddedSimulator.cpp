@@ -17,8 +17,7 @@ using core::makeError;
 EmbeddedSimulator::EmbeddedSimulator(SimulatorOptions options, QObject* parent)
     : QObject(parent)
     , m_options(std::move(options))
-{
-}
+{ }
 
 EmbeddedSimulator::~EmbeddedSimulator()
 {
@@ -76,17 +75,23 @@ core::Result<void> EmbeddedSimulator::start()
     QStringList searched;
     const QString exe = m_options.executable.isEmpty() ? findExecutable(&searched) : m_options.executable;
     if (exe.isEmpty() || !QFileInfo(exe).isExecutable()) {
-        return makeError(ErrorCode::NoDevice, QStringLiteral("the key simulator (skey-sim) was not found; looked in: %1. "
-                                                             "Set SKEY_SIM_PATH to its location.")
-                                                  .arg(searched.isEmpty() ? exe : searched.join(QStringLiteral(", "))));
+        return makeError(ErrorCode::NoDevice,
+            QStringLiteral("the key simulator (skey-sim) was not found; looked in: %1. "
+                           "Set SKEY_SIM_PATH to its location.")
+                .arg(searched.isEmpty() ? exe : searched.join(QStringLiteral(", "))));
     }
     if (m_options.dataDirectory.isEmpty() || !QDir().mkpath(m_options.dataDirectory)) {
         return makeError(ErrorCode::StorageError,
-                         QStringLiteral("cannot create the simulator data directory '%1'").arg(m_options.dataDirectory));
+            QStringLiteral("cannot create the simulator data directory '%1'").arg(m_options.dataDirectory));
     }
-    QStringList args{QStringLiteral("--hid-port"), QStringLiteral("0"), QStringLiteral("--control-port"),
-                     QStringLiteral("0"), QStringLiteral("--nvm"), nvmPath(), QStringLiteral("--touch"),
-                     m_options.touchMode};
+    QStringList args{QStringLiteral("--hid-port"),
+        QStringLiteral("0"),
+        QStringLiteral("--control-port"),
+        QStringLiteral("0"),
+        QStringLiteral("--nvm"),
+        nvmPath(),
+        QStringLiteral("--touch"),
+        m_options.touchMode};
     if (!m_options.profilePath.isEmpty()) {
         args << QStringLiteral("--profile") << m_options.profilePath;
     }
@@ -152,12 +157,13 @@ core::Result<void> EmbeddedSimulator::start()
             const QString text = QString::fromUtf8(m_stderr).trimmed();
             delete m_process;
             m_process = nullptr;
-            return makeError(ErrorCode::NoDevice,
-                             QStringLiteral("skey-sim exited with code %1: %2").arg(code).arg(text.right(600)));
+            return makeError(
+                ErrorCode::NoDevice, QStringLiteral("skey-sim exited with code %1: %2").arg(code).arg(text.right(600)));
         }
     }
     stop();
-    return makeError(ErrorCode::Timeout, QStringLiteral("skey-sim did not report ready within %1 ms").arg(m_options.startTimeoutMs));
+    return makeError(
+        ErrorCode::Timeout, QStringLiteral("skey-sim did not report ready within %1 ms").arg(m_options.startTimeoutMs));
 }
 
 void EmbeddedSimulator::stop()

@@ -19,13 +19,13 @@ namespace wallet::device {
 
 struct SimulatorOptions
 {
-    QString dataDirectory;  ///< the NVM image lives here as token.nvm (created if missing); required
-    QString profilePath;    ///< optional personalisation profile (JSON): the token starts issued
-    QString serialHex;      ///< optional 16 hex digits
+    QString dataDirectory; ///< the NVM image lives here as token.nvm (created if missing); required
+    QString profilePath; ///< optional personalisation profile (JSON): the token starts issued
+    QString serialHex; ///< optional 16 hex digits
     std::optional<quint64> seed; ///< deterministic RNG
     QString touchMode = QStringLiteral("accept"); ///< manual | accept | refuse (how the "button" answers)
-    bool pcsc = false;      ///< also attach to pcscd through vpcd
-    QString executable;     ///< override the skey-sim path (else findExecutable())
+    bool pcsc = false; ///< also attach to pcscd through vpcd
+    QString executable; ///< override the skey-sim path (else findExecutable())
     QStringList extraArguments;
     int startTimeoutMs = 15000;
 };

@@ -21,7 +21,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kReadSliceMs = 20;     ///< read granularity, so cancel() is honoured promptly
+constexpr int kReadSliceMs = 20; ///< read granularity, so cancel() is honoured promptly
 constexpr int kBusyRetryDelayMs = 100; ///< python-fido2 retries ChannelBusy after 100 ms as well
 
 int msUntil(Clock::time_point deadline)
@@ -31,8 +31,8 @@ int msUntil(Clock::time_point deadline)
 
 bool isBusyCode(std::uint8_t code)
 {
-    return code == static_cast<std::uint8_t>(skey::wire::ErrorCode::ChannelBusy) ||
-           code == static_cast<std::uint8_t>(skey::wire::ErrorCode::LockRequired);
+    return code == static_cast<std::uint8_t>(skey::wire::ErrorCode::ChannelBusy)
+        || code == static_cast<std::uint8_t>(skey::wire::ErrorCode::LockRequired);
 }
 
 } // namespace
@@ -40,8 +40,7 @@ bool isBusyCode(std::uint8_t code)
 HidApduChannel::HidApduChannel(std::unique_ptr<Transport> transport, HidChannelOptions options)
     : m_transport(std::move(transport))
     , m_options(options)
-{
-}
+{ }
 
 HidApduChannel::~HidApduChannel()
 {
@@ -153,9 +152,10 @@ Result<KeyHello> HidApduChannel::initLocked(std::uint32_t onCid)
     for (;;) {
         const int left = msUntil(deadline);
         if (left <= 0) {
-            return makeError(ErrorCode::Timeout, QStringLiteral("the key did not answer INIT within %1 ms on %2")
-                                                     .arg(m_options.replyTimeoutMs)
-                                                     .arg(m_transport->description()));
+            return makeError(ErrorCode::Timeout,
+                QStringLiteral("the key did not answer INIT within %1 ms on %2")
+                    .arg(m_options.replyTimeoutMs)
+                    .arg(m_transport->description()));
         }
         auto rr = m_transport->read(std::min(left, kReadSliceMs));
         if (!rr) {
@@ -172,21 +172,24 @@ Result<KeyHello> HidApduChannel::initLocked(std::uint32_t onCid)
         if (o.cmd == static_cast<std::uint8_t>(Cmd::Error) && o.payload.size() == 1) {
             const auto code = static_cast<std::uint8_t>(o.payload[0]);
             if (isBusyCode(code)) {
-                return makeError(ErrorCode::DeviceBusy, QStringLiteral("key busy: %1").arg(HidFraming::errorName(code)));
+                return makeError(
+                    ErrorCode::DeviceBusy, QStringLiteral("key busy: %1").arg(HidFraming::errorName(code)));
             }
-            if (onCid != skey::wire::kBroadcastCid && code == static_cast<std::uint8_t>(skey::wire::ErrorCode::InvalidChannel)) {
+            if (onCid != skey::wire::kBroadcastCid
+                && code == static_cast<std::uint8_t>(skey::wire::ErrorCode::InvalidChannel)) {
                 return makeError(ErrorCode::ProtocolError, QStringLiteral("channel no longer valid"));
             }
             continue;
         }
-        if (o.cmd != static_cast<std::uint8_t>(Cmd::Init) || o.payload.size() < static_cast<int>(skey::wire::kInitResponseSize) ||
-            o.payload.left(static_cast<int>(skey::wire::kInitNonceSize)) != nonce) {
+        if (o.cmd != static_cast<std::uint8_t>(Cmd::Init)
+            || o.payload.size() < static_cast<int>(skey::wire::kInitResponseSize)
+            || o.payload.left(static_cast<int>(skey::wire::kInitNonceSize)) != nonce) {
             continue; // another program's INIT answer, or a stale one
         }
         const auto* p = reinterpret_cast<const std::uint8_t*>(o.payload.constData());
         KeyHello h;
-        h.cid = (static_cast<std::uint32_t>(p[8]) << 24) | (static_cast<std::uint32_t>(p[9]) << 16) |
-                (static_cast<std::uint32_t>(p[10]) << 8) | p[11];
+        h.cid = (static_cast<std::uint32_t>(p[8]) << 24) | (static_cast<std::uint32_t>(p[9]) << 16)
+            | (static_cast<std::uint32_t>(p[10]) << 8) | p[11];
         h.protocolVersion = p[12];
         h.firmwareMajor = p[13];
         h.firmwareMinor = p[14];
@@ -197,9 +200,9 @@ Result<KeyHello> HidApduChannel::initLocked(std::uint32_t onCid)
         }
         if (h.protocolVersion != skey::wire::kProtocolVersion) {
             return makeError(ErrorCode::ProtocolError,
-                             QStringLiteral("the key speaks HID protocol version %1, this program %2")
-                                 .arg(h.protocolVersion)
-                                 .arg(skey::wire::kProtocolVersion));
+                QStringLiteral("the key speaks HID protocol version %1, this program %2")
+                    .arg(h.protocolVersion)
+                    .arg(skey::wire::kProtocolVersion));
         }
         return h;
     }
@@ -215,7 +218,9 @@ Result<QByteArray> HidApduChannel::exchangeLocked(Cmd cmd, const QByteArray& pay
 {
     if (payload.size() > static_cast<int>(skey::wire::kMaxMessageSize)) {
         return makeError(ErrorCode::InvalidInput,
-                         QStringLiteral("message of %1 bytes exceeds the HID limit of %2").arg(payload.size()).arg(skey::wire::kMaxMessageSize));
+            QStringLiteral("message of %1 bytes exceeds the HID limit of %2")
+                .arg(payload.size())
+                .arg(skey::wire::kMaxMessageSize));
     }
     if (auto c = connectLocked(); !c) {
         return c.error();
@@ -283,9 +288,10 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
         const int left = msUntil(replyDeadline);
         if (left <= 0) {
             m_needResync = true;
-            return makeError(ErrorCode::Timeout, QStringLiteral("the key did not answer within %1 ms (%2)")
-                                                     .arg(m_options.replyTimeoutMs)
-                                                     .arg(m_transport->description()));
+            return makeError(ErrorCode::Timeout,
+                QStringLiteral("the key did not answer within %1 ms (%2)")
+                    .arg(m_options.replyTimeoutMs)
+                    .arg(m_transport->description()));
         }
         auto rr = m_transport->read(std::min(left, kReadSliceMs));
         if (!rr) {
@@ -304,7 +310,8 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
         case HidReassembler::Status::Malformed:
             ++m_reportsReceived;
             m_needResync = true;
-            return makeError(ErrorCode::ProtocolError, QStringLiteral("malformed answer from the key: %1").arg(o.problem));
+            return makeError(
+                ErrorCode::ProtocolError, QStringLiteral("malformed answer from the key: %1").arg(o.problem));
         case HidReassembler::Status::Complete:
             ++m_reportsReceived;
             break;
@@ -326,20 +333,21 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
             const std::uint8_t code = o.payload.isEmpty() ? 0x7F : static_cast<std::uint8_t>(o.payload[0]);
             *errorCode = code == 0 ? 0x7F : code;
             return makeError(isBusyCode(code) ? ErrorCode::DeviceBusy : ErrorCode::ProtocolError,
-                             QStringLiteral("the key reported: %1").arg(HidFraming::errorName(code)));
+                QStringLiteral("the key reported: %1").arg(HidFraming::errorName(code)));
         }
         if (o.cmd != static_cast<std::uint8_t>(cmd)) {
             m_needResync = true;
-            return makeError(ErrorCode::ProtocolError, QStringLiteral("the key answered command 0x%1 to 0x%2")
-                                                           .arg(o.cmd, 2, 16, QLatin1Char('0'))
-                                                           .arg(static_cast<int>(cmd), 2, 16, QLatin1Char('0')));
+            return makeError(ErrorCode::ProtocolError,
+                QStringLiteral("the key answered command 0x%1 to 0x%2")
+                    .arg(o.cmd, 2, 16, QLatin1Char('0'))
+                    .arg(static_cast<int>(cmd), 2, 16, QLatin1Char('0')));
         }
-        if (cancelSent && cmd == Cmd::Apdu && o.payload.size() == 2 &&
-            static_cast<std::uint8_t>(o.payload[0]) == (skey::wire::kSwCancelled >> 8) &&
-            static_cast<std::uint8_t>(o.payload[1]) == (skey::wire::kSwCancelled & 0xFF)) {
+        if (cancelSent && cmd == Cmd::Apdu && o.payload.size() == 2
+            && static_cast<std::uint8_t>(o.payload[0]) == (skey::wire::kSwCancelled >> 8)
+            && static_cast<std::uint8_t>(o.payload[1]) == (skey::wire::kSwCancelled & 0xFF)) {
             return makeError(touchTimedOut ? ErrorCode::Timeout : ErrorCode::Cancelled,
-                             touchTimedOut ? QStringLiteral("nobody touched the key in time") : QStringLiteral("cancelled"),
-                             skey::wire::kSwCancelled);
+                touchTimedOut ? QStringLiteral("nobody touched the key in time") : QStringLiteral("cancelled"),
+                skey::wire::kSwCancelled);
         }
         return o.payload;
     }

@@ -18,9 +18,9 @@ namespace wallet::device {
 
 struct HidChannelOptions
 {
-    int replyTimeoutMs = 3000;  ///< the key must answer, or send KEEPALIVE, within this
+    int replyTimeoutMs = 3000; ///< the key must answer, or send KEEPALIVE, within this
     int touchTimeoutMs = 65000; ///< longest total wait while the key reports "waiting for the touch"
-    int busyRetryMs = 3000;     ///< how long ChannelBusy / LockRequired is retried (every 100 ms) before DeviceBusy
+    int busyRetryMs = 3000; ///< how long ChannelBusy / LockRequired is retried (every 100 ms) before DeviceBusy
 };
 
 /// What INIT told us about the key.
@@ -81,7 +81,8 @@ private:
     core::Result<KeyHello> connectLocked();
     core::Result<KeyHello> initLocked(std::uint32_t onCid);
     core::Result<QByteArray> exchangeLocked(skey::wire::Cmd cmd, const QByteArray& payload);
-    core::Result<QByteArray> exchangeOnceLocked(skey::wire::Cmd cmd, const QByteArray& payload, std::uint8_t* errorCode);
+    core::Result<QByteArray> exchangeOnceLocked(
+        skey::wire::Cmd cmd, const QByteArray& payload, std::uint8_t* errorCode);
     core::Result<void> writeAll(const std::vector<Report>& reports);
     core::Error ioFailed(const core::Error& error);
 

@@ -40,8 +40,8 @@ std::vector<Report> HidFraming::fragment(std::uint32_t cid, Cmd cmd, const QByte
 
 std::uint32_t HidFraming::cidOf(const Report& report)
 {
-    return (static_cast<std::uint32_t>(report[0]) << 24) | (static_cast<std::uint32_t>(report[1]) << 16) |
-           (static_cast<std::uint32_t>(report[2]) << 8) | static_cast<std::uint32_t>(report[3]);
+    return (static_cast<std::uint32_t>(report[0]) << 24) | (static_cast<std::uint32_t>(report[1]) << 16)
+        | (static_cast<std::uint32_t>(report[2]) << 8) | static_cast<std::uint32_t>(report[3]);
 }
 
 QString HidFraming::errorName(std::uint8_t code)

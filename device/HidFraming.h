@@ -15,7 +15,8 @@ class HidFraming
 {
 public:
     /// Splits one message into its init packet and continuations. Empty when the payload exceeds 7609 bytes.
-    [[nodiscard]] static std::vector<Report> fragment(std::uint32_t cid, skey::wire::Cmd cmd, const QByteArray& payload);
+    [[nodiscard]] static std::vector<Report> fragment(
+        std::uint32_t cid, skey::wire::Cmd cmd, const QByteArray& payload);
     [[nodiscard]] static std::uint32_t cidOf(const Report& report);
     [[nodiscard]] static bool isInitPacket(const Report& report) { return (report[4] & skey::wire::kInitBit) != 0; }
     /// Command of an init packet, without bit 7.

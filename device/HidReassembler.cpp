@@ -11,8 +11,7 @@ using namespace skey::wire;
 
 HidReassembler::HidReassembler(std::uint32_t cid)
     : m_cid(cid)
-{
-}
+{ }
 
 void HidReassembler::setCid(std::uint32_t cid)
 {

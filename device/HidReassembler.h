@@ -25,8 +25,8 @@ public:
     {
         Status status = Status::Ignored;
         std::uint8_t cmd = 0; ///< without bit 7, when Complete
-        QByteArray payload;   ///< when Complete
-        QString problem;      ///< when Malformed
+        QByteArray payload; ///< when Complete
+        QString problem; ///< when Malformed
     };
 
     explicit HidReassembler(std::uint32_t cid = skey::wire::kBroadcastCid);

@@ -68,8 +68,7 @@ QString HidapiTransport::udevFixText()
 
 HidapiTransport::HidapiTransport(QString path)
     : m_path(std::move(path))
-{
-}
+{ }
 
 HidapiTransport::~HidapiTransport()
 {
@@ -126,8 +125,8 @@ core::Result<void> HidapiTransport::open()
     }
     // macOS opens exclusively: another program holds it. Linux hidraw: EBUSY.
     return makeError(ErrorCode::DeviceBusy,
-                     QStringLiteral("cannot open %1: %2 (is another program using the key?)")
-                         .arg(m_path, e ? QString::fromLocal8Bit(std::strerror(e)) : fromWide(hid_error(nullptr))));
+        QStringLiteral("cannot open %1: %2 (is another program using the key?)")
+            .arg(m_path, e ? QString::fromLocal8Bit(std::strerror(e)) : fromWide(hid_error(nullptr))));
 }
 
 void HidapiTransport::close()
@@ -149,7 +148,8 @@ core::Result<void> HidapiTransport::write(const Report& report)
     std::memcpy(buf.data() + 1, report.data(), report.size());
     const int n = hid_write(m_device, buf.data(), buf.size());
     if (n < 0) {
-        return makeError(ErrorCode::Disconnected, QStringLiteral("write to %1 failed: %2").arg(m_path, fromWide(hid_error(m_device))));
+        return makeError(ErrorCode::Disconnected,
+            QStringLiteral("write to %1 failed: %2").arg(m_path, fromWide(hid_error(m_device))));
     }
     return {};
 }
@@ -163,7 +163,8 @@ core::Result<std::optional<Report>> HidapiTransport::read(int timeoutMs)
     const int n = hid_read_timeout(m_device, r.data(), r.size(), timeoutMs);
     if (n < 0) {
         // Treat any -1 as "device gone": close, re-enumerate, re-INIT (transport-research §B.6).
-        return makeError(ErrorCode::Disconnected, QStringLiteral("read from %1 failed: %2").arg(m_path, fromWide(hid_error(m_device))));
+        return makeError(ErrorCode::Disconnected,
+            QStringLiteral("read from %1 failed: %2").arg(m_path, fromWide(hid_error(m_device))));
     }
     if (n == 0) {
         return std::optional<Report>{};

@@ -16,8 +16,8 @@ namespace wallet::device {
 /// One key interface found by enumerate().
 struct HidKeyInfo
 {
-    QString path;          ///< /dev/hidrawN on Linux
-    QString serialNumber;  ///< USB iSerial (empty when the OS would not tell: often a permission problem)
+    QString path; ///< /dev/hidrawN on Linux
+    QString serialNumber; ///< USB iSerial (empty when the OS would not tell: often a permission problem)
     QString product;
     QString manufacturer;
     std::uint16_t vendorId = 0;

@@ -32,9 +32,10 @@ core::Result<QString> SimulatorControl::send(const QString& command, int timeout
     addr.sin_port = htons(m_port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-        return makeError(ErrorCode::NoDevice, QStringLiteral("no simulator control port on 127.0.0.1:%1: %2")
-                                                  .arg(m_port)
-                                                  .arg(QString::fromLocal8Bit(std::strerror(errno))));
+        return makeError(ErrorCode::NoDevice,
+            QStringLiteral("no simulator control port on 127.0.0.1:%1: %2")
+                .arg(m_port)
+                .arg(QString::fromLocal8Bit(std::strerror(errno))));
     }
     QByteArray line = command.trimmed().toUtf8();
     line.append('\n');
@@ -44,7 +45,9 @@ core::Result<QString> SimulatorControl::send(const QString& command, int timeout
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     QByteArray answer;
     while (!answer.contains('\n')) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        const auto left
+            = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                  .count();
         if (left <= 0) {
             return makeError(ErrorCode::Timeout, QStringLiteral("the simulator did not answer '%1'").arg(command));
         }

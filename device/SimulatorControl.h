@@ -17,8 +17,7 @@ class SimulatorControl
 public:
     explicit SimulatorControl(std::uint16_t port)
         : m_port(port)
-    {
-    }
+    { }
     /// Sends one command line and returns the answer text after "ok " (an "error ..." answer becomes an Error with
     /// code InvalidInput; an unreachable port NoDevice). Blocking, thread-safe (one connection per command).
     [[nodiscard]] core::Result<QString> send(const QString& command, int timeoutMs = 3000) const;

@@ -18,8 +18,7 @@ using core::makeError;
 
 UdpTransport::UdpTransport(std::uint16_t port)
     : m_port(port)
-{
-}
+{ }
 
 UdpTransport::~UdpTransport()
 {
@@ -33,7 +32,8 @@ core::Result<void> UdpTransport::open()
     }
     const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return makeError(ErrorCode::Internal, QStringLiteral("socket(): %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
+        return makeError(
+            ErrorCode::Internal, QStringLiteral("socket(): %1").arg(QString::fromLocal8Bit(std::strerror(errno))));
     }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -44,9 +44,10 @@ core::Result<void> UdpTransport::open()
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
         const int e = errno;
         ::close(fd);
-        return makeError(ErrorCode::NoDevice, QStringLiteral("cannot reach the simulator on 127.0.0.1:%1: %2")
-                                                  .arg(m_port)
-                                                  .arg(QString::fromLocal8Bit(std::strerror(e))));
+        return makeError(ErrorCode::NoDevice,
+            QStringLiteral("cannot reach the simulator on 127.0.0.1:%1: %2")
+                .arg(m_port)
+                .arg(QString::fromLocal8Bit(std::strerror(e))));
     }
     m_fd = fd;
     return {};
@@ -69,7 +70,7 @@ core::Result<void> UdpTransport::write(const Report& report)
     if (n != static_cast<ssize_t>(report.size())) {
         const int e = errno;
         return makeError(e == ECONNREFUSED ? ErrorCode::NoDevice : ErrorCode::Disconnected,
-                         QStringLiteral("simulator on 127.0.0.1:%1: %2").arg(m_port).arg(QString::fromLocal8Bit(std::strerror(e))));
+            QStringLiteral("simulator on 127.0.0.1:%1: %2").arg(m_port).arg(QString::fromLocal8Bit(std::strerror(e))));
     }
     return {};
 }
@@ -81,7 +82,9 @@ core::Result<std::optional<Report>> UdpTransport::read(int timeoutMs)
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, timeoutMs));
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        const auto left
+            = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                  .count();
         pollfd p{m_fd, POLLIN, 0};
         const int r = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left)));
         if (r < 0 && errno == EINTR) {

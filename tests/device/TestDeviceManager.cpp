@@ -52,8 +52,14 @@ private slots:
         manager.addSimulator(sim.hidPort());
         QList<QString> added;
         QList<QString> removed;
-        connect(&manager, &DeviceManager::keyAdded, this, [&](const KeyEntry& k) { added << k.id; }, Qt::QueuedConnection);
-        connect(&manager, &DeviceManager::keyRemoved, this, [&](const QString& id) { removed << id; }, Qt::QueuedConnection);
+        connect(
+            &manager, &DeviceManager::keyAdded, this, [&](const KeyEntry& k) { added << k.id; }, Qt::QueuedConnection);
+        connect(
+            &manager,
+            &DeviceManager::keyRemoved,
+            this,
+            [&](const QString& id) { removed << id; },
+            Qt::QueuedConnection);
         manager.start();
         const QString id = QStringLiteral("sim:%1").arg(sim.hidPort());
         QTRY_VERIFY_WITH_TIMEOUT(hasKey(manager, id), 5000);

@@ -278,13 +278,20 @@ private slots:
                 m[1][4] = 3;
                 return m;
             }
-            case 2: return testsupport::message(kCid, 0x3F, {0x01});
-            case 3: return testsupport::message(kCid, 0x3F, {0x06});
-            case 4: return testsupport::message(kCid, 0x01, {0x90, 0x00});
-            case 5: return testsupport::message(kCid, 0x40, {0x90});
-            case 6: return {testsupport::message(kCid, 0x40, std::vector<std::uint8_t>(100, 1))[0]};
-            case 7: return testsupport::message(kCid, 0x3B, {0x01});
-            default: return {};
+            case 2:
+                return testsupport::message(kCid, 0x3F, {0x01});
+            case 3:
+                return testsupport::message(kCid, 0x3F, {0x06});
+            case 4:
+                return testsupport::message(kCid, 0x01, {0x90, 0x00});
+            case 5:
+                return testsupport::message(kCid, 0x40, {0x90});
+            case 6:
+                return {testsupport::message(kCid, 0x40, std::vector<std::uint8_t>(100, 1))[0]};
+            case 7:
+                return testsupport::message(kCid, 0x3B, {0x01});
+            default:
+                return {};
             }
         };
         HidApduChannel channel(std::move(owned), quick());

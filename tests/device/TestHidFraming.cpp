@@ -90,8 +90,10 @@ private slots:
     void otherChannelIgnored()
     {
         HidReassembler r(7);
-        QCOMPARE(r.feed(toReport(testsupport::initPacket(8, 0x40, 2, {0x90, 0x00}))).status, HidReassembler::Status::Ignored);
-        QCOMPARE(r.feed(toReport(testsupport::initPacket(7, 0x40, 2, {0x90, 0x00}))).status, HidReassembler::Status::Complete);
+        QCOMPARE(r.feed(toReport(testsupport::initPacket(8, 0x40, 2, {0x90, 0x00}))).status,
+            HidReassembler::Status::Ignored);
+        QCOMPARE(r.feed(toReport(testsupport::initPacket(7, 0x40, 2, {0x90, 0x00}))).status,
+            HidReassembler::Status::Complete);
     }
 
     void continuationWithoutMessageIgnored()

@@ -70,11 +70,12 @@ private slots:
         QCOMPARE(out[0].payload.size(), std::size_t(17));
         QCOMPARE(std::vector<std::uint8_t>(out[0].payload.begin(), out[0].payload.begin() + 8), kNonce);
         const auto& p = out[0].payload;
-        const std::uint32_t cid = (std::uint32_t(p[8]) << 24) | (std::uint32_t(p[9]) << 16) | (std::uint32_t(p[10]) << 8) | p[11];
+        const std::uint32_t cid
+            = (std::uint32_t(p[8]) << 24) | (std::uint32_t(p[9]) << 16) | (std::uint32_t(p[10]) << 8) | p[11];
         QVERIFY(cid != 0 && cid != kBroadcast);
-        QCOMPARE(p[12], std::uint8_t(2));    // protocol version
+        QCOMPARE(p[12], std::uint8_t(2)); // protocol version
         QCOMPARE(p[16], std::uint8_t(0x03)); // WINK | LOCK
-        QVERIFY(allocate() != cid);          // a second INIT gets another channel
+        QVERIFY(allocate() != cid); // a second INIT gets another channel
     }
 
     void initWithWrongNonceLength_data()
@@ -129,16 +130,39 @@ private slots:
         std::uint32_t target = cid;
         std::vector<Packet> p;
         switch (which) {
-        case 0: target = kBroadcast; p = message(kBroadcast, kPing, {1}); break;
-        case 1: target = cid + 1000; p = message(cid + 1000, kPing, {1}); break;
-        case 2: target = 0; p = message(0, kPing, {1}); break;
-        case 3: p = message(cid, 0x22, {}); break;
-        case 4: p = message(cid, kKeepAlive, {1}); break;
-        case 5: p = message(cid, kError, {1}); break;
-        case 6: p = message(cid, kApdu, {}); break;
-        case 7: p = message(cid, kLock, {11}); break;
-        case 8: p = message(cid, kLock, {1, 1}); break;
-        case 9: p = message(cid, kWink, {1}); break;
+        case 0:
+            target = kBroadcast;
+            p = message(kBroadcast, kPing, {1});
+            break;
+        case 1:
+            target = cid + 1000;
+            p = message(cid + 1000, kPing, {1});
+            break;
+        case 2:
+            target = 0;
+            p = message(0, kPing, {1});
+            break;
+        case 3:
+            p = message(cid, 0x22, {});
+            break;
+        case 4:
+            p = message(cid, kKeepAlive, {1});
+            break;
+        case 5:
+            p = message(cid, kError, {1});
+            break;
+        case 6:
+            p = message(cid, kApdu, {});
+            break;
+        case 7:
+            p = message(cid, kLock, {11});
+            break;
+        case 8:
+            p = message(cid, kLock, {1, 1});
+            break;
+        case 9:
+            p = message(cid, kWink, {1});
+            break;
         }
         expectError(run(p), target, static_cast<std::uint8_t>(code));
     }

@@ -38,7 +38,10 @@ QString profilePath(const char* name)
 
 QString errText(const Error& e)
 {
-    return QStringLiteral("code %1 sw %2: %3").arg(int(e.code)).arg(e.statusWord, 4, 16, QLatin1Char('0')).arg(e.detail);
+    return QStringLiteral("code %1 sw %2: %3")
+        .arg(int(e.code))
+        .arg(e.statusWord, 4, 16, QLatin1Char('0'))
+        .arg(e.detail);
 }
 
 #define VERIFY_OK(expr)                                                                                                \
@@ -57,8 +60,7 @@ public:
     TouchPolicyChannel(ApduChannel& inner, SecureBytes transportKey)
         : m_inner(inner)
         , m_kt(std::move(transportKey))
-    {
-    }
+    { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
         if (c.cla() == 0x84 && c.ins() == 0xDA && c.p2() == 0x04 && !c.data().isEmpty()) {
@@ -93,8 +95,7 @@ public:
         , m_control(controlPort)
         , m_ins(ins)
         , m_cut(std::move(cutCommand))
-    {
-    }
+    { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
         if (!m_armed && c.ins() == m_ins) {
@@ -162,7 +163,8 @@ struct SimRig
             return i.error().detail;
         }
         issuer = std::move(*i);
-        auto p = LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
+        auto p = LocalPsam::open(
+            dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
         if (!p) {
             return p.error().detail;
         }
@@ -227,7 +229,8 @@ private slots:
         QCOMPARE(info->sw(), std::uint16_t(0x9000));
         QCOMPARE(info->data().mid(0, 10), QByteArray::fromHex("C108534B000000000001"));
 
-        auto select = rig.channel->transmit(CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550"), 0));
+        auto select = rig.channel->transmit(
+            CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550"), 0));
         QVERIFY(select);
         QCOMPARE(select->sw(), std::uint16_t(0x9000));
         QCOMPARE(select->data().at(0), char(0x6F)); // FCI
@@ -241,7 +244,7 @@ private slots:
         QCOMPARE(echo.value(), big);
 
         // A large extended APDU (case 3, 6000 data bytes): carried whole; the card OS answers with a status word.
-        QByteArray ext = QByteArray::fromHex("80EE000000") ;
+        QByteArray ext = QByteArray::fromHex("80EE000000");
         ext.append(static_cast<char>(6000 >> 8)).append(static_cast<char>(6000 & 0xFF)).append(QByteArray(6000, 'A'));
         auto extAnswer = rig.channel->transmitRaw(ext);
         QVERIFY(extAnswer);
@@ -325,8 +328,8 @@ private slots:
         VERIFY_OK(load);
         rig.clock.advanceSeconds(60);
 
-        CutBeforeChannel cutting(*rig.channel, rig.sim->controlPort(), 0x54,
-                                 QStringLiteral("power-cut-at %1 %2").arg(write).arg(model));
+        CutBeforeChannel cutting(
+            *rig.channel, rig.sim->controlPort(), 0x54, QStringLiteral("power-cut-at %1 %2").arg(write).arg(model));
         PurseService purse(cutting, *rig.issuer, *rig.psam, rig.clock);
         QVERIFY(purse.open());
         // Power comes back 300 ms after the cut (the user replugs); the service recovers meanwhile.
@@ -395,13 +398,16 @@ private slots:
         std::atomic<bool> sawPending{false};
         HidApduChannel* channel = rig.channel.get();
         const quint16 port = rig.sim->controlPort();
-        auto helper = whenTouchPending(port, [&] {
-            if (answer == QLatin1String("cancel")) {
-                channel->cancel();
-            } else {
-                (void)SimulatorControl(port).send(QStringLiteral("touch ") + answer);
-            }
-        }, sawPending);
+        auto helper = whenTouchPending(
+            port,
+            [&] {
+                if (answer == QLatin1String("cancel")) {
+                    channel->cancel();
+                } else {
+                    (void)SimulatorControl(port).send(QStringLiteral("touch ") + answer);
+                }
+            },
+            sawPending);
         auto buy = rig.purse->purchase(Amount(100), &pin);
         helper.join();
         QVERIFY(sawPending);
@@ -434,11 +440,11 @@ private slots:
             ::sendto(fd, b.constData(), static_cast<size_t>(b.size()), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
         };
         sendRaw(QByteArray(64, '\xA5'));
-        sendRaw(QByteArray(10, '\x01'));      // truncated report
-        sendRaw(QByteArray(200, '\x02'));     // oversized datagram
-        sendRaw(QByteArray());                // empty
+        sendRaw(QByteArray(10, '\x01')); // truncated report
+        sendRaw(QByteArray(200, '\x02')); // oversized datagram
+        sendRaw(QByteArray()); // empty
         sendRaw(QByteArray::fromHex("FFFFFFFF86FFFF") + QByteArray(57, 0)); // INIT with BCNT 65535
-        sendRaw(QByteArray::fromHex("1234567801") + QByteArray(59, 0));   // continuation on an unknown CID
+        sendRaw(QByteArray::fromHex("1234567801") + QByteArray(59, 0)); // continuation on an unknown CID
         // Half a message from another program on a fresh channel: the key is busy for up to 500 ms.
         HidApduChannel other(std::make_unique<UdpTransport>(rig.sim->hidPort()));
         QVERIFY(other.connect());
@@ -453,7 +459,9 @@ private slots:
 
         // Token state untouched: no NVM write happened, the selected application is still there.
         const QString after = rig.status();
-        auto nvm = [](const QString& s) { return s.section(QStringLiteral("nvm-programs="), 1).section(QLatin1Char(' '), 0, 0); };
+        auto nvm = [](const QString& s) {
+            return s.section(QStringLiteral("nvm-programs="), 1).section(QLatin1Char(' '), 0, 0);
+        };
         QCOMPARE(nvm(after), nvm(before));
         QVERIFY(rig.channel->transmitRaw(QByteArray::fromHex("805C000204")));
     }
@@ -466,7 +474,8 @@ private slots:
         rig.sim->stop();
         auto r = rig.channel->transmitRaw(kGetData);
         QVERIFY(!r);
-        QVERIFY2(r.error().code == ErrorCode::NoDevice || r.error().code == ErrorCode::Timeout, qPrintable(errText(r.error())));
+        QVERIFY2(r.error().code == ErrorCode::NoDevice || r.error().code == ErrorCode::Timeout,
+            qPrintable(errText(r.error())));
     }
 };
 

@@ -32,8 +32,9 @@ public:
                             continue;
                         }
                         DWORD proto = 0;
-                        if (SCardConnect(m_context, name.constData(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &m_card,
-                                         &proto) == SCARD_S_SUCCESS) {
+                        if (SCardConnect(
+                                m_context, name.constData(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T1, &m_card, &proto)
+                            == SCARD_S_SUCCESS) {
                             m_connected = true;
                             m_reader = QString::fromLatin1(name);
                             return {};
@@ -68,11 +69,16 @@ public:
     {
         unsigned char out[4096];
         DWORD outLen = sizeof out;
-        const LONG rv = SCardTransmit(m_card, SCARD_PCI_T1, reinterpret_cast<const unsigned char*>(apdu.constData()),
-                                      static_cast<DWORD>(apdu.size()), nullptr, out, &outLen);
+        const LONG rv = SCardTransmit(m_card,
+            SCARD_PCI_T1,
+            reinterpret_cast<const unsigned char*>(apdu.constData()),
+            static_cast<DWORD>(apdu.size()),
+            nullptr,
+            out,
+            &outLen);
         if (rv != SCARD_S_SUCCESS || outLen < 2) {
             return wallet::core::makeError(wallet::core::ErrorCode::Disconnected,
-                                           QStringLiteral("SCardTransmit: %1").arg(QString::fromLatin1(pcsc_stringify_error(rv))));
+                QStringLiteral("SCardTransmit: %1").arg(QString::fromLatin1(pcsc_stringify_error(rv))));
         }
         return QByteArray(reinterpret_cast<const char*>(out), static_cast<int>(outLen));
     }

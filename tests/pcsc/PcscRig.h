@@ -8,9 +8,9 @@
 #include "device/EmbeddedSimulator.h"
 
 #include <QDir>
-#include <QStandardPaths>
 #include <QFile>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QThread>
 
@@ -56,8 +56,8 @@ struct PcscRig
     /// Returns an error text; sets skipReason when the environment cannot host the test.
     QString start(const QString& profile)
     {
-        if (QStandardPaths::findExecutable(QStringLiteral("pcscd")).isEmpty() &&
-            !QFile::exists(QStringLiteral("/usr/sbin/pcscd"))) {
+        if (QStandardPaths::findExecutable(QStringLiteral("pcscd")).isEmpty()
+            && !QFile::exists(QStringLiteral("/usr/sbin/pcscd"))) {
             skipReason = QStringLiteral("pcscd is not installed (scripts/setup-deps.sh installs it)");
             return {};
         }
@@ -66,7 +66,8 @@ struct PcscRig
             return {};
         }
         if (systemPcscdRunning()) {
-            skipReason = QStringLiteral("a system pcscd is running; pcscd 1.9 has one fixed socket, stop it to run this test");
+            skipReason
+                = QStringLiteral("a system pcscd is running; pcscd 1.9 has one fixed socket, stop it to run this test");
             return {};
         }
         vpcdPort = freeTcpPort();
@@ -76,12 +77,15 @@ struct PcscRig
             return QStringLiteral("cannot write the reader configuration");
         }
         const QByteArray port = "0x" + QByteArray::number(vpcdPort, 16).toUpper();
-        conf.write("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:" + port +
-                   "\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    " + port + "\n");
+        conf.write("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:" + port
+            + "\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    " + port + "\n");
         conf.close();
         pcscd.setProcessChannelMode(QProcess::MergedChannels);
         pcscd.start(QStringLiteral("/usr/sbin/pcscd"),
-                    {QStringLiteral("-f"), QStringLiteral("-a"), QStringLiteral("-c"), dir.filePath(QStringLiteral("reader.conf.d"))});
+            {QStringLiteral("-f"),
+                QStringLiteral("-a"),
+                QStringLiteral("-c"),
+                dir.filePath(QStringLiteral("reader.conf.d"))});
         if (!pcscd.waitForStarted(5000)) {
             return QStringLiteral("pcscd did not start: %1").arg(pcscd.errorString());
         }

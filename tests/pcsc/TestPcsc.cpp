@@ -46,13 +46,15 @@ QStringList answers(const QString& output)
     QStringList out;
     const QStringList lines = output.split(QLatin1Char('\n'));
     for (int i = 0; i < lines.size(); ++i) {
-        static const QRegularExpression sw(QStringLiteral("Received \\(SW1=0x([0-9A-Fa-f]{2}), SW2=0x([0-9A-Fa-f]{2})\\)"));
+        static const QRegularExpression sw(
+            QStringLiteral("Received \\(SW1=0x([0-9A-Fa-f]{2}), SW2=0x([0-9A-Fa-f]{2})\\)"));
         const auto m = sw.match(lines[i]);
         if (!m.hasMatch()) {
             continue;
         }
         QString data;
-        for (int j = i + 1; j < lines.size() && !lines[j].startsWith(QLatin1String("Sending")) && !lines[j].isEmpty(); ++j) {
+        for (int j = i + 1; j < lines.size() && !lines[j].startsWith(QLatin1String("Sending")) && !lines[j].isEmpty();
+             ++j) {
             static const QRegularExpression hexPart(QStringLiteral("^((?:[0-9A-Fa-f]{2} ){1,16})"));
             data += hexPart.match(lines[j]).captured(1).remove(QLatin1Char(' ')); // hex columns, not the ASCII
         }
@@ -83,14 +85,20 @@ private slots:
         }
         const QString list = openscTool({QStringLiteral("-l")});
         QVERIFY2(list.contains(QStringLiteral("Virtual PCD 00 00")), qPrintable(list));
-        const QString atr = openscTool({QStringLiteral("-r"), QStringLiteral("Virtual PCD 00 00"), QStringLiteral("-a")});
+        const QString atr
+            = openscTool({QStringLiteral("-r"), QStringLiteral("Virtual PCD 00 00"), QStringLiteral("-a")});
         QVERIFY2(atr.contains(QStringLiteral("3b:8a:80:01:53:6d:61:72:74:4b:65:79:45:50:10")), qPrintable(atr));
 
         int code = -1;
-        const QString out = openscTool({QStringLiteral("-r"), QStringLiteral("Virtual PCD 00 00"), QStringLiteral("-s"),
-                                        kSelect, QStringLiteral("-s"), kBalance, QStringLiteral("-s"),
-                                        QStringLiteral("80 CA 00 01 00")},
-                                       &code);
+        const QString out = openscTool({QStringLiteral("-r"),
+                                           QStringLiteral("Virtual PCD 00 00"),
+                                           QStringLiteral("-s"),
+                                           kSelect,
+                                           QStringLiteral("-s"),
+                                           kBalance,
+                                           QStringLiteral("-s"),
+                                           QStringLiteral("80 CA 00 01 00")},
+            &code);
         QCOMPARE(code, 0);
         const QStringList a = answers(out);
         QCOMPARE(a.size(), 3);
@@ -110,7 +118,8 @@ private slots:
         QVERIFY2(err.isEmpty(), qPrintable(err));
         const auto keys = KeyStore::demoKeys();
         auto issuer = LocalIssuerHost::open(rig.dir.filePath(QStringLiteral("issuer.sqlite")), keys);
-        auto psam = LocalPsam::open(rig.dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
+        auto psam = LocalPsam::open(
+            rig.dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
         QVERIFY(issuer && psam);
         FixedClock clock(QDateTime(QDate(2026, 3, 14), QTime(10, 30, 0)));
         const Pin pin = *Pin::fromDigits("123456");
@@ -136,8 +145,12 @@ private slots:
             QVERIFY(!buy->recovered);
         }
         // And a standard client reads the new balance: 3766 fen = 0x00000EB6.
-        const QStringList a = answers(openscTool({QStringLiteral("-r"), QStringLiteral("Virtual PCD 00 00"), QStringLiteral("-s"),
-                                                  kSelect, QStringLiteral("-s"), kBalance}));
+        const QStringList a = answers(openscTool({QStringLiteral("-r"),
+            QStringLiteral("Virtual PCD 00 00"),
+            QStringLiteral("-s"),
+            kSelect,
+            QStringLiteral("-s"),
+            kBalance}));
         QCOMPARE(a.size(), 2);
         QCOMPARE(a[1], QStringLiteral("00000EB69000"));
     }

@@ -41,8 +41,7 @@ class CountingChannel final : public ApduChannel
 public:
     explicit CountingChannel(ApduChannel& inner)
         : m_inner(inner)
-    {
-    }
+    { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
         ++count;
@@ -126,7 +125,8 @@ int main(int argc, char** argv)
         CountingChannel counting(*channel);
         const auto keys = KeyStore::demoKeys();
         auto issuer = LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer.sqlite")), keys);
-        auto psam = LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
+        auto psam = LocalPsam::open(
+            dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
         FixedClock clock(QDateTime(QDate(2026, 3, 14), QTime(10, 30, 0)));
         PurseService purse(counting, **issuer, **psam, clock);
         if (!purse.open()) {
@@ -139,9 +139,11 @@ int main(int argc, char** argv)
         const int apdu0 = counting.count;
         const bool ok = purse.load(Amount(5000), &pin) && purse.purchase(Amount(1234), &pin) && purse.history();
         const int n = counting.count - apdu0;
-        std::printf("reports per purse APDU (load + purchase + history, %d APDUs%s): %.2f out, %.2f in\n", n,
-                    ok ? "" : ", FLOW FAILED", double(channel->reportsSent() - sent0) / n,
-                    double(channel->reportsReceived() - received0) / n);
+        std::printf("reports per purse APDU (load + purchase + history, %d APDUs%s): %.2f out, %.2f in\n",
+            n,
+            ok ? "" : ", FLOW FAILED",
+            double(channel->reportsSent() - sent0) / n,
+            double(channel->reportsReceived() - received0) / n);
     }
 
     // 3. Replug → present in the DeviceManager.
@@ -179,9 +181,11 @@ int main(int argc, char** argv)
         manager.stop();
         std::sort(times.begin(), times.end());
         if (!times.empty()) {
-            std::printf("replug -> connected (poll %d ms, %zu replugs): median %lld ms, max %lld ms\n", interval,
-                        times.size(), static_cast<long long>(times[times.size() / 2]),
-                        static_cast<long long>(times.back()));
+            std::printf("replug -> connected (poll %d ms, %zu replugs): median %lld ms, max %lld ms\n",
+                interval,
+                times.size(),
+                static_cast<long long>(times[times.size() / 2]),
+                static_cast<long long>(times.back()));
         }
     }
     delete sim;

@@ -22,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (out.size() != 1) {
         std::abort();
     }
-    const std::uint32_t cid = (std::uint32_t(out[0][15]) << 24) | (std::uint32_t(out[0][16]) << 16) |
-                              (std::uint32_t(out[0][17]) << 8) | out[0][18];
+    const std::uint32_t cid = (std::uint32_t(out[0][15]) << 24) | (std::uint32_t(out[0][16]) << 16)
+        | (std::uint32_t(out[0][17]) << 8) | out[0][18];
     for (std::size_t at = 0; at + 65 <= size; at += 65) {
         link->clock.now += data[at] * 8u;
         testsupport::Packet p{};

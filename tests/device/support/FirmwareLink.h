@@ -50,7 +50,7 @@ class FakeClock final : public skey::hal::System
 public:
     std::uint32_t millis() const override { return now; }
     void deviceSerial(std::span<std::uint8_t, 8> out) const override { std::fill(out.begin(), out.end(), 0x5A); }
-    void reset() override {}
+    void reset() override { }
     std::uint32_t now = 1000;
 };
 
@@ -59,8 +59,7 @@ struct FirmwareLink
 {
     FirmwareLink()
         : layer(endpoint, clock, token.rng(), token.presence(), token.os())
-    {
-    }
+    { }
     /// Queues reports and runs one main-loop step.
     void deliver(const std::vector<Report>& reports)
     {
@@ -90,8 +89,7 @@ class FirmwareLinkTransport final : public wallet::device::Transport
 public:
     explicit FirmwareLinkTransport(std::shared_ptr<FirmwareLink> link)
         : m_link(std::move(link))
-    {
-    }
+    { }
     wallet::core::Result<void> open() override
     {
         m_open = true;
@@ -136,7 +134,7 @@ public:
     bool isSimulated() const override { return true; }
 
     int failWritesAfter = -1; ///< >= 0: that many writes succeed, then every write fails (unplug)
-    bool silent = false;      ///< the key never answers
+    bool silent = false; ///< the key never answers
     int writes = 0;
 
 private:

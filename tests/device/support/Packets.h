@@ -12,7 +12,8 @@ namespace testsupport {
 
 using Packet = std::array<std::uint8_t, 64>;
 
-inline Packet initPacket(std::uint32_t cid, std::uint8_t cmd, std::uint16_t bcnt, const std::vector<std::uint8_t>& data = {})
+inline Packet initPacket(
+    std::uint32_t cid, std::uint8_t cmd, std::uint16_t bcnt, const std::vector<std::uint8_t>& data = {})
 {
     Packet p{};
     p[0] = static_cast<std::uint8_t>(cid >> 24);
@@ -46,7 +47,8 @@ inline std::vector<Packet> message(std::uint32_t cid, std::uint8_t cmd, const st
     std::size_t at = std::min<std::size_t>(payload.size(), 57);
     for (std::uint8_t seq = 0; at < payload.size(); ++seq) {
         const std::size_t take = std::min<std::size_t>(59, payload.size() - at);
-        out.push_back(contPacket(cid, seq, std::vector<std::uint8_t>(payload.begin() + at, payload.begin() + at + take)));
+        out.push_back(
+            contPacket(cid, seq, std::vector<std::uint8_t>(payload.begin() + at, payload.begin() + at + take)));
         at += take;
     }
     return out;

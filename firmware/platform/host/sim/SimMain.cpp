@@ -90,8 +90,8 @@ bool parseSerial(const std::string& s, std::array<std::uint8_t, 8>& out)
         char* end = nullptr;
         const std::string byte = s.substr(i * 2, 2);
         const long v = std::strtol(byte.c_str(), &end, 16);
-        if (*end != '\0' || !std::isxdigit(static_cast<unsigned char>(byte[0])) ||
-            !std::isxdigit(static_cast<unsigned char>(byte[1]))) {
+        if (*end != '\0' || !std::isxdigit(static_cast<unsigned char>(byte[0]))
+            || !std::isxdigit(static_cast<unsigned char>(byte[1]))) {
             return false;
         }
         out[i] = static_cast<std::uint8_t>(v);
@@ -127,8 +127,8 @@ int main(int argc, char** argv)
             config.verbose = true;
         } else if (a == "--pcsc") {
             config.pcsc = true;
-        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch" ||
-                   a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
+        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch"
+            || a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
             const char* v = value(a.c_str());
             if (!v) {
                 return usage(a + " needs a value");
@@ -170,7 +170,10 @@ int main(int argc, char** argv)
                 if (!parsePort(v, port)) {
                     return usage(a + " takes a port number 0..65535");
                 }
-                (a == "--hid-port" ? config.hidPort : a == "--control-port" ? config.controlPort : config.vpcdPort) = port;
+                (a == "--hid-port"              ? config.hidPort
+                        : a == "--control-port" ? config.controlPort
+                                                : config.vpcdPort)
+                    = port;
             }
         } else {
             return usage("unknown option '" + a + "'");
@@ -181,9 +184,11 @@ int main(int argc, char** argv)
                "*  SIMULATED KEY — INSECURE, FOR DEVELOPMENT ONLY          *\n"
                "*  Its keys, PINs and balances are not protected.          *\n"
                "***********************************************************\n",
-               stderr);
+        stderr);
 
-    struct sigaction sa{};
+    struct sigaction sa
+    {
+    };
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, nullptr);

@@ -15,13 +15,12 @@ class InProcessChannel final : public wallet::core::ApduChannel
 public:
     explicit InProcessChannel(const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process)
         : m_process(process)
-    {
-    }
+    { }
     wallet::core::Result<wallet::core::ResponseApdu> transmit(const wallet::core::CommandApdu& command) override
     {
         const QByteArray bytes = command.encode();
-        const auto answer = m_process(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(bytes.constData()),
-                                                                    static_cast<std::size_t>(bytes.size())));
+        const auto answer = m_process(std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(bytes.constData()), static_cast<std::size_t>(bytes.size())));
         auto parsed = wallet::core::ResponseApdu::parse(
             QByteArray(reinterpret_cast<const char*>(answer.data()), static_cast<int>(answer.size())));
         if (!parsed) {
@@ -38,8 +37,8 @@ private:
 } // namespace
 
 ProfileOutcome applyProfile(const std::string& path,
-                            const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,
-                            std::string& message)
+    const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,
+    std::string& message)
 {
     auto profile = wallet::core::IssuanceProfile::fromFile(QString::fromStdString(path));
     if (!profile) {
@@ -52,10 +51,10 @@ ProfileOutcome applyProfile(const std::string& path,
     if (!r) {
         message = r.error().detail.toStdString();
         return r.error().code == wallet::core::ErrorCode::InvalidState ? ProfileOutcome::AlreadyIssued
-                                                                        : ProfileOutcome::Failed;
+                                                                       : ProfileOutcome::Failed;
     }
-    message = "issued from profile '" + profile.value().name.toStdString() + "', ASN " +
-              r.value().asn.toHex().toUpper().toStdString();
+    message = "issued from profile '" + profile.value().name.toStdString() + "', ASN "
+        + r.value().asn.toHex().toUpper().toStdString();
     return ProfileOutcome::Issued;
 }
 

@@ -16,7 +16,7 @@ enum class ProfileOutcome : std::uint8_t { Issued, AlreadyIssued, Failed };
 
 /// `process` sends one APDU to the token and returns its answer. `message` receives what happened.
 ProfileOutcome applyProfile(const std::string& path,
-                            const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,
-                            std::string& message);
+    const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,
+    std::string& message);
 
 } // namespace skey::sim

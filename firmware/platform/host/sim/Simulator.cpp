@@ -88,8 +88,7 @@ std::vector<std::uint8_t> simulatorAtr()
 Simulator::Simulator(SimConfig config)
     : m_config(std::move(config))
     , m_touchMode(m_config.touch)
-{
-}
+{ }
 
 Simulator::~Simulator()
 {
@@ -130,19 +129,23 @@ int Simulator::setup()
     if (!m_config.profilePath.empty()) {
         std::string message;
         const auto outcome = applyProfile(
-            m_config.profilePath, [this](std::span<const std::uint8_t> apdu) { return m_token->process(apdu); }, message);
+            m_config.profilePath,
+            [this](std::span<const std::uint8_t> apdu) { return m_token->process(apdu); },
+            message);
         if (outcome == ProfileOutcome::Failed || m_token->nvm().powerLost()) {
             log("profile " + m_config.profilePath + ": " + message);
             return kExitProfile;
         }
-        log(outcome == ProfileOutcome::Issued ? message : "the token is already issued; profile not applied (" + message + ")");
+        log(outcome == ProfileOutcome::Issued ? message
+                                              : "the token is already issued; profile not applied (" + message + ")");
         m_token->powerCycle(); // personalisation ends with a fresh power-on, as at the branch
     }
 
     bool inUse = false;
     if (auto err = m_endpoint.bind(m_config.hidPort, inUse); !err.empty()) {
-        log(inUse ? "the HID port " + err + " (another simulator running?). Choose another with --hid-port, or 0 "
-                                            "for any free port."
+        log(inUse ? "the HID port " + err
+                    + " (another simulator running?). Choose another with --hid-port, or 0 "
+                      "for any free port."
                   : err);
         return inUse ? kExitPortInUse : kExitFailure;
     }
@@ -155,18 +158,19 @@ int Simulator::setup()
     addr.sin_family = AF_INET;
     addr.sin_port = htons(m_config.controlPort);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // loopback only, always
-    if (::bind(m_controlFd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(m_controlFd, 8) != 0) {
+    if (::bind(m_controlFd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0
+        || ::listen(m_controlFd, 8) != 0) {
         const int e = errno;
-        log("the control port TCP 127.0.0.1:" + std::to_string(m_config.controlPort) + ": " + std::strerror(e) +
-            (e == EADDRINUSE ? " (another simulator running?). Choose another with --control-port, or 0." : ""));
+        log("the control port TCP 127.0.0.1:" + std::to_string(m_config.controlPort) + ": " + std::strerror(e)
+            + (e == EADDRINUSE ? " (another simulator running?). Choose another with --control-port, or 0." : ""));
         return e == EADDRINUSE ? kExitPortInUse : kExitFailure;
     }
     socklen_t len = sizeof addr;
     ::getsockname(m_controlFd, reinterpret_cast<sockaddr*>(&addr), &len);
     m_controlPort = ntohs(addr.sin_port);
 
-    m_layer = std::make_unique<HidPacketLayer>(m_endpoint, m_token->system(), m_token->rng(), m_token->presence(),
-                                               m_token->os());
+    m_layer = std::make_unique<HidPacketLayer>(
+        m_endpoint, m_token->system(), m_token->rng(), m_token->presence(), m_token->os());
     m_token->presence().setWaiter([this](std::uint32_t timeoutMs) { return waitForTouch(timeoutMs); });
     return kExitOk;
 }
@@ -185,8 +189,11 @@ int Simulator::run()
     }
     std::array<std::uint8_t, 8> serial{};
     m_token->system().deviceSerial(serial);
-    std::printf("SKEY-SIM READY hid=%u control=%u pcsc=%s serial=%s\n", m_endpoint.port(), m_controlPort,
-                m_config.pcsc ? "on" : "off", hex(serial).c_str());
+    std::printf("SKEY-SIM READY hid=%u control=%u pcsc=%s serial=%s\n",
+        m_endpoint.port(),
+        m_controlPort,
+        m_config.pcsc ? "on" : "off",
+        hex(serial).c_str());
     std::fflush(stdout);
     if (m_config.pcsc) {
         vpcdConnect();
@@ -416,8 +423,8 @@ std::string Simulator::handleControl(const std::string& line)
             << " touch=" << (m_touchPending ? "pending" : "idle") << " touch-mode=" << touchModeName(m_touchMode)
             << " busy=" << (m_layer->busy() ? 1 : 0) << " hid-apdus=" << m_layer->counters().apdus
             << " reports-in=" << m_layer->counters().reportsIn << " reports-out=" << m_layer->counters().reportsOut
-            << " pcsc-apdus=" << m_vpcdApdus << " pcsc="
-            << (!m_config.pcsc ? "off" : (m_vpcdFd >= 0 && !m_vpcdConnecting ? "connected" : "waiting"))
+            << " pcsc-apdus=" << m_vpcdApdus
+            << " pcsc=" << (!m_config.pcsc ? "off" : (m_vpcdFd >= 0 && !m_vpcdConnecting ? "connected" : "waiting"))
             << " nvm-programs=" << c.programs << " nvm-erases=" << c.erases << " serial=" << hex(serial);
         return out.str();
     }

@@ -21,11 +21,11 @@ namespace skey::sim {
 /// Exit codes (documented in --help and docs/transport.md).
 enum ExitCode : int {
     kExitOk = 0,
-    kExitFailure = 1,   ///< anything else (socket errors)
-    kExitUsage = 2,     ///< bad command line
+    kExitFailure = 1, ///< anything else (socket errors)
+    kExitUsage = 2, ///< bad command line
     kExitPortInUse = 3, ///< a requested port is taken
-    kExitNvm = 4,       ///< the NVM file cannot be used
-    kExitProfile = 5,   ///< the personalisation profile cannot be read or applied
+    kExitNvm = 4, ///< the NVM file cannot be used
+    kExitProfile = 5, ///< the personalisation profile cannot be read or applied
 };
 
 enum class TouchMode : std::uint8_t { Manual, Accept, Refuse };

@@ -48,8 +48,7 @@ std::string UdpHidEndpoint::bind(std::uint16_t port, bool& inUse)
 void UdpHidEndpoint::drain()
 {
     std::uint8_t buf[256];
-    while (::recv(m_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0) {
-    }
+    while (::recv(m_fd, buf, sizeof buf, MSG_DONTWAIT) >= 0) { }
 }
 
 void UdpHidEndpoint::remember(const sockaddr_in& from)
@@ -63,8 +62,8 @@ void UdpHidEndpoint::remember(const sockaddr_in& from)
     }
     std::erase_if(m_peers, [now](const Peer& p) { return now - p.lastSeen > kPeerIdle; });
     if (m_peers.size() >= kMaxPeers) {
-        m_peers.erase(std::min_element(m_peers.begin(), m_peers.end(),
-                                       [](const Peer& a, const Peer& b) { return a.lastSeen < b.lastSeen; }));
+        m_peers.erase(std::min_element(
+            m_peers.begin(), m_peers.end(), [](const Peer& a, const Peer& b) { return a.lastSeen < b.lastSeen; }));
     }
     m_peers.push_back({from, now});
 }
@@ -99,8 +98,8 @@ bool UdpHidEndpoint::send(std::span<const std::uint8_t, 64> report)
     }
     bool any = false;
     for (const auto& p : m_peers) {
-        if (::sendto(m_fd, report.data(), report.size(), 0, reinterpret_cast<const sockaddr*>(&p.addr), sizeof p.addr) ==
-            static_cast<ssize_t>(report.size())) {
+        if (::sendto(m_fd, report.data(), report.size(), 0, reinterpret_cast<const sockaddr*>(&p.addr), sizeof p.addr)
+            == static_cast<ssize_t>(report.size())) {
             any = true;
         }
     }

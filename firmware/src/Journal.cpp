@@ -10,9 +10,11 @@ constexpr std::uint32_t kPageMagic = 0x534B4A31u; // "SKJ1"
 constexpr std::uint16_t kEntryMagic = 0x4A45u; // "JE"
 constexpr std::size_t kReservePages = 2; // kept free so GC always has somewhere to copy to
 
-constexpr std::size_t align4(std::size_t n)
+/// Entries start and end on 8-byte boundaries: flash with 64-bit program granularity (and ECC) never programs the
+/// same double word twice.
+constexpr std::size_t align8(std::size_t n)
 {
-    return (n + 3u) & ~static_cast<std::size_t>(3u);
+    return (n + 7u) & ~static_cast<std::size_t>(7u);
 }
 
 StoreStatus fromNvm(hal::NvmStatus s)
@@ -139,8 +141,8 @@ StoreStatus Journal::mount()
             const std::size_t total = be16(e + 2);
             const std::size_t bodyLen = be16(e + 4);
             if (be16(e) != kEntryMagic || total < kEntryHeaderBytes + kEntryCrcBytes || total > kMaxEntryBytes
-                || (total & 3u) != 0 || off + total > m_pageSize
-                || align4(kEntryHeaderBytes + bodyLen) + kEntryCrcBytes != total) {
+                || (total & 7u) != 0 || off + total > m_pageSize
+                || align8(kEntryHeaderBytes + bodyLen + kEntryCrcBytes) != total) {
                 clean = false;
                 break;
             }
@@ -247,7 +249,7 @@ StoreStatus Journal::openNewPage()
 
 StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowGc)
 {
-    const std::size_t total = align4(kEntryHeaderBytes + body.size()) + kEntryCrcBytes;
+    const std::size_t total = align8(kEntryHeaderBytes + body.size() + kEntryCrcBytes);
     if (body.empty() || total > kMaxEntryBytes || total > m_pageSize - kPageHeaderBytes) {
         return StoreStatus::Fault;
     }

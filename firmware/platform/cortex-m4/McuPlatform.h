@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// Cortex-M4 platform (STM32L4-class MCU: 2 KiB flash pages with 64-bit programming, TRNG, USB FS device). There is no
+// board in this project yet: the NVM driver is a register-level implementation of the real interface, the RNG, USB,
+// button and crypto engine are register-level skeletons. It exists to keep host-only code out of the firmware and to
+// measure the image (docs/firmware.md).
+#pragma once
+
+#include "hal/CryptoEngine.h"
+#include "hal/HidEndpoint.h"
+#include "hal/Nvm.h"
+#include "hal/Presence.h"
+#include "hal/Rng.h"
+#include "hal/System.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace skey {
+class HidPacketLayer;
+}
+
+namespace skey::mcu {
+
+/// Memory-mapped flash: the journal area is the last 64 KiB of a 512 KiB flash (32 pages of 2 KiB).
+class McuNvm final : public hal::Nvm
+{
+public:
+    static constexpr std::uintptr_t kBase = 0x08070000u;
+    static constexpr std::size_t kPageSize = 2048;
+    static constexpr std::size_t kPageCount = 32;
+    static constexpr std::size_t kFirstFlashPage = (kBase - 0x08000000u) / kPageSize;
+
+    std::size_t pageSize() const override { return kPageSize; }
+    std::size_t pageCount() const override { return kPageCount; }
+    hal::NvmStatus read(std::size_t address, std::span<std::uint8_t> out) override;
+    hal::NvmStatus program(std::size_t address, std::span<const std::uint8_t> data) override;
+    hal::NvmStatus erase(std::size_t page) override;
+
+private:
+    bool waitReady();
+    void unlock();
+    void lock();
+};
+
+class McuRng final : public hal::Rng
+{
+public:
+    bool fill(std::span<std::uint8_t> out) override;
+};
+
+/// The MCU has no DES/SM4 engine: a product board adds a secure element or a constant-time software engine here.
+/// This skeleton refuses every operation, so every MAC-protected command answers 6581 (never a wrong 9000).
+class McuCrypto final : public hal::CryptoEngine
+{
+public:
+    bool desEncrypt(
+        std::span<const std::uint8_t, 8>, std::span<const std::uint8_t, 8>, std::span<std::uint8_t, 8>) override
+    {
+        return false;
+    }
+    bool desDecrypt(
+        std::span<const std::uint8_t, 8>, std::span<const std::uint8_t, 8>, std::span<std::uint8_t, 8>) override
+    {
+        return false;
+    }
+    bool tdesEncrypt(
+        std::span<const std::uint8_t, 16>, std::span<const std::uint8_t, 8>, std::span<std::uint8_t, 8>) override
+    {
+        return false;
+    }
+    bool tdesDecrypt(
+        std::span<const std::uint8_t, 16>, std::span<const std::uint8_t, 8>, std::span<std::uint8_t, 8>) override
+    {
+        return false;
+    }
+    bool sm4Encrypt(
+        std::span<const std::uint8_t, 16>, std::span<const std::uint8_t, 16>, std::span<std::uint8_t, 16>) override
+    {
+        return false;
+    }
+    bool sm4Decrypt(
+        std::span<const std::uint8_t, 16>, std::span<const std::uint8_t, 16>, std::span<std::uint8_t, 16>) override
+    {
+        return false;
+    }
+};
+
+/// USB FS device, one HID interface: the USB interrupt fills a one-report OUT mailbox; IN reports are written to the
+/// endpoint FIFO. Register-level skeleton (no enumeration code yet).
+class McuHid final : public hal::HidEndpoint
+{
+public:
+    bool receive(std::span<std::uint8_t, 64> report) override;
+    bool send(std::span<const std::uint8_t, 64> report) override;
+    /// Called from the USB interrupt with a received OUT report.
+    void onOutReport(const std::uint8_t* data);
+
+private:
+    std::uint8_t m_mailbox[64] = {};
+    volatile bool m_full = false;
+};
+
+class McuSystem final : public hal::System
+{
+public:
+    std::uint32_t millis() const override;
+    void deviceSerial(std::span<std::uint8_t, 8> out) const override;
+    void reset() override;
+};
+
+/// The touch button on a GPIO; while waiting it keeps the HID link alive through the packet layer.
+class McuPresence final : public hal::Presence
+{
+public:
+    void attach(HidPacketLayer* layer) { m_layer = layer; }
+    hal::PresenceResult waitForTouch(std::uint32_t timeoutMs) override;
+    void wink() override;
+
+private:
+    HidPacketLayer* m_layer = nullptr;
+};
+
+/// SysTick handler increments this (1 kHz).
+extern volatile std::uint32_t g_millis;
+
+} // namespace skey::mcu

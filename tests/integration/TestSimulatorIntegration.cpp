@@ -378,6 +378,8 @@ private slots:
         QTest::newRow("accept") << "accept" << int(ErrorCode::None);
         QTest::newRow("refuse") << "refuse" << int(ErrorCode::ConditionsNotSatisfied);
         QTest::newRow("cancel") << "cancel" << int(ErrorCode::Cancelled);
+        // Unplugged and replugged while waiting: the DEBIT is abandoned, the service recovers and pays once.
+        QTest::newRow("replug while waiting") << "replug" << int(ErrorCode::None);
     }
     void touchKeepAliveAcceptRefuseCancel()
     {
@@ -403,6 +405,11 @@ private slots:
             [&] {
                 if (answer == QLatin1String("cancel")) {
                     channel->cancel();
+                } else if (answer == QLatin1String("replug")) {
+                    SimulatorControl control(port);
+                    (void)control.send(QStringLiteral("touch-mode accept")); // the repeated DEBIT needs no hand
+                    (void)control.send(QStringLiteral("unplug"));
+                    (void)control.send(QStringLiteral("replug"));
                 } else {
                     (void)SimulatorControl(port).send(QStringLiteral("touch ") + answer);
                 }
@@ -414,6 +421,8 @@ private slots:
         QVERIFY2(keepAlives >= 2, qPrintable(QString::number(keepAlives)));
         if (expected == int(ErrorCode::None)) {
             VERIFY_OK(buy);
+            QCOMPARE(buy->recovered, answer == QLatin1String("replug"));
+            QVERIFY(rig.purse->open());
             QCOMPARE(rig.purse->balance()->fen(), 4900u);
         } else {
             QVERIFY(!buy);

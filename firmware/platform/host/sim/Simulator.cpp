@@ -249,6 +249,10 @@ void Simulator::pump(int timeoutMs, bool tokenMayRun)
     if (!tokenMayRun) {
         return; // inside a touch wait: the packet layer is serviced by waitForTouch
     }
+    if (m_powerUpPending) {
+        m_powerUpPending = false;
+        powerUp();
+    }
     if (online()) {
         m_layer->poll();
         afterToken();
@@ -269,6 +273,7 @@ hal::PresenceResult Simulator::waitForTouch(std::uint32_t timeoutMs)
         return hal::PresenceResult::Refused;
     }
     m_touchPending = true;
+    m_inTouchWait = true;
     m_touchAnswer.reset();
     const std::int64_t deadline = nowMs() + std::min(timeoutMs, m_config.touchTimeoutMs);
     if (m_config.verbose) {
@@ -281,7 +286,7 @@ hal::PresenceResult Simulator::waitForTouch(std::uint32_t timeoutMs)
             result = *m_touchAnswer;
             break;
         }
-        if (!online() || g_stopRequested) {
+        if (!online() || g_stopRequested || m_powerUpPending) {
             result = hal::PresenceResult::Cancelled; // power went away while waiting
             break;
         }
@@ -294,6 +299,7 @@ hal::PresenceResult Simulator::waitForTouch(std::uint32_t timeoutMs)
         }
     }
     m_touchPending = false;
+    m_inTouchWait = false;
     m_touchAnswer.reset();
     return result;
 }
@@ -407,10 +413,18 @@ std::string Simulator::handleControl(const std::string& line)
     }
     if (cmd == "replug" && w.size() == 1) {
         m_plugged = true;
+        if (m_inTouchWait) {
+            m_powerUpPending = true; // the running command is abandoned first, then the token powers up
+            return "ok replugged (the pending command was abandoned)";
+        }
         powerUp(); // plugging in powers the token: NVM kept, volatile state (channels, sessions) lost
         return "ok replugged";
     }
     if (cmd == "reset" && w.size() == 1) {
+        if (m_inTouchWait) {
+            m_powerUpPending = true;
+            return "ok reset (the pending command was abandoned)";
+        }
         powerUp();
         return "ok reset";
     }

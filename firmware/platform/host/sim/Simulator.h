@@ -91,6 +91,8 @@ private:
     bool m_powered = true;
     TouchMode m_touchMode;
     bool m_touchPending = false;
+    bool m_inTouchWait = false; ///< the card OS is inside process(): power-up must wait until it returns
+    bool m_powerUpPending = false;
     std::optional<hal::PresenceResult> m_touchAnswer;
 
     // vpcd (PC/SC) link: we are the TCP client of vpcd inside pcscd.

@@ -196,6 +196,34 @@ Result<void> LocalPsam::confirmPurchase(std::uint32_t tsn, const QByteArray& mac
     return {};
 }
 
+Result<std::vector<UnconfirmedPurchase>> LocalPsam::unconfirmed(const QByteArray& asn)
+{
+    auto q = Sqlite::exec(db(),
+                          QStringLiteral("SELECT tsn, atc, amount FROM purchases WHERE asn = ? AND state = 'authorised'"
+                                         " ORDER BY tsn"),
+                          {asn}, kWhat);
+    if (!q) {
+        return q.error();
+    }
+    std::vector<UnconfirmedPurchase> out;
+    while (q->next()) {
+        out.push_back(UnconfirmedPurchase{static_cast<std::uint32_t>(q->value(0).toLongLong()),
+                                          static_cast<std::uint16_t>(q->value(1).toInt()),
+                                          Amount(static_cast<std::uint32_t>(q->value(2).toLongLong()))});
+    }
+    return out;
+}
+
+Result<void> LocalPsam::abandon(std::uint32_t tsn)
+{
+    auto r = Sqlite::exec(db(), QStringLiteral("UPDATE purchases SET state = 'abandoned' WHERE tsn = ? AND state = 'authorised'"),
+                          {static_cast<qint64>(tsn)}, kWhat);
+    if (!r) {
+        return r.error();
+    }
+    return {};
+}
+
 Result<std::vector<SettlementRecord>> LocalPsam::pendingSettlement()
 {
     auto q = Sqlite::exec(db(),

@@ -25,6 +25,8 @@ public:
     [[nodiscard]] Result<PurchaseAuthorisation> authorisePurchase(const PurchaseRequest& request) override;
     [[nodiscard]] Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2,
                                                const QByteArray& tac) override;
+    [[nodiscard]] Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) override;
+    [[nodiscard]] Result<void> abandon(std::uint32_t tsn) override;
     [[nodiscard]] Result<std::vector<SettlementRecord>> pendingSettlement() override;
     [[nodiscard]] Result<void> markSettled(const std::vector<std::uint32_t>& tsns) override;
     /// The next TSN that will be used (for tests and diagnostics).

@@ -44,6 +44,14 @@ struct SettlementRecord
     QByteArray mac2;
 };
 
+/// A purchase the PSAM authorised (MAC1 given) but never saw completed: the key may or may not have debited it.
+struct UnconfirmedPurchase
+{
+    std::uint32_t tsn = 0;
+    std::uint16_t offlineAtc = 0;
+    Amount amount;
+};
+
 /**
  * @brief The PSAM (purchase secure access module, spec §4 purchase, §5.2): computes MAC1 with a persistent TSN and
  * its terminal ID, verifies the token's MAC2, keeps each TAC for settlement.
@@ -57,6 +65,10 @@ public:
     /// Verifies MAC2 (constant time) and stores the TAC for settlement. Idempotent per TSN.
     [[nodiscard]] virtual Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2,
                                                        const QByteArray& tac) = 0;
+    /// Authorised but never confirmed purchases of one card (oldest first), for reconciliation at the next contact.
+    [[nodiscard]] virtual Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) = 0;
+    /// The key proved it never made this purchase (its counter did not move): drop it from the open list.
+    [[nodiscard]] virtual Result<void> abandon(std::uint32_t tsn) = 0;
     /// Confirmed purchases not yet settled.
     [[nodiscard]] virtual Result<std::vector<SettlementRecord>> pendingSettlement() = 0;
     /// Marks them settled (after a successful export).

@@ -144,6 +144,9 @@ Result<CardInfo> PurseService::open()
     } else if (ef16.error().code != ErrorCode::PinRequired && !m_card.temporarilyBlocked) {
         return ef16.error();
     }
+    if (auto r = reconcile(); !r) {
+        qCWarning(lcPurse) << "reconciliation:" << r.error().detail; // retried at the next open()
+    }
     return m_card;
 }
 
@@ -529,6 +532,7 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         debit += date + time + auth->mac1;
         auto resp = exchange(m_channel, CommandApdu(0x80, 0x54, 0x01, 0x00, debit, 8), QStringLiteral("DEBIT FOR PURCHASE"), 8);
         if (!resp && !isTransportError(resp.error())) {
+            (void)m_psam.abandon(auth->tsn); // the key refused it: nothing was debited
             return resp.error();
         }
         if (!resp) {
@@ -539,6 +543,7 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             }
             recovered = true;
             if (!outcome->happened) {
+                (void)m_psam.abandon(auth->tsn);
                 if (round + 1 >= m_policy.recoveryAttempts) {
                     return makeError(ErrorCode::Disconnected, QStringLiteral("the payment could not be completed; nothing was paid"));
                 }
@@ -608,6 +613,57 @@ Result<std::vector<TransactionRecord>> PurseService::history()
         out.push_back(*rec);
     }
     return out;
+}
+
+Result<int> PurseService::reconcile()
+{
+    auto open = m_psam.unconfirmed(m_card.application.asn());
+    if (!open) {
+        return open.error();
+    }
+    int done = 0;
+    for (const UnconfirmedPurchase& u : *open) {
+        QByteArray atc;
+        appendU16(atc, static_cast<std::uint16_t>(u.offlineAtc + 1));
+        auto proof = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x06, atc, 8), QStringLiteral("GET TRANSACTION PROVE"), 8);
+        if (proof) {
+            // MAC2 ‖ TAC; the PSAM's MAC2 check (its own session key for this TSN) proves it is this purchase.
+            if (auto c = m_psam.confirmPurchase(u.tsn, proof->left(4), proof->mid(4, 4)); c) {
+                ++done;
+                qCInfo(lcPurse) << "reconciled purchase TSN" << u.tsn << "(completed on the key)";
+                continue;
+            }
+        } else if (isTransportError(proof.error())) {
+            return proof.error();
+        }
+        // No proof for it (or another purchase's): what does the key's log say about purchase counter N?
+        auto records = history();
+        if (!records) {
+            return records.error();
+        }
+        bool sawN = false;
+        bool ours = false;
+        bool olderVisible = records->empty();
+        for (const auto& r : *records) {
+            if (r.type != TransactionType::Purchase) {
+                continue;
+            }
+            if (r.atc == u.offlineAtc) {
+                sawN = true;
+                ours = r.amount == u.amount && r.terminalId == m_psam.terminalId();
+            }
+            olderVisible = olderVisible || r.atc < u.offlineAtc;
+        }
+        const bool neverHappened = (sawN && !ours) || (!sawN && (olderVisible || records->size() < 10));
+        if (neverHappened) {
+            if (auto a = m_psam.abandon(u.tsn); !a) {
+                return a.error();
+            }
+            ++done;
+        }
+        // else: it happened but its proof was overwritten by a later purchase; it stays open for the acquirer.
+    }
+    return done;
 }
 
 Result<int> PurseService::syncMirror()

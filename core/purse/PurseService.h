@@ -69,6 +69,13 @@ public:
     [[nodiscard]] Result<std::vector<TransactionRecord>> history();
     /// history() into the mirror (idempotent). Returns the number of new rows.
     [[nodiscard]] Result<int> syncMirror();
+    /**
+     * Finishes purchases the PSAM authorised but never saw completed (the key vanished after DEBIT): for each,
+     * GET TRANSACTION PROVE with its counter; a proof whose MAC2 verifies confirms it (TAC kept for settlement);
+     * a purchase counter that never moved past it means it never happened (abandoned). Called by open(); returns
+     * how many were settled either way. Never moves money.
+     */
+    [[nodiscard]] Result<int> reconcile();
 
 private:
     /// The answer of INITIALIZE FOR LOAD / FOR PURCHASE.

@@ -406,6 +406,8 @@ public:
     {
         return m_real.confirmPurchase(tsn, mac2, tac);
     }
+    Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) override { return m_real.unconfirmed(asn); }
+    Result<void> abandon(std::uint32_t tsn) override { return m_real.abandon(tsn); }
     Result<std::vector<SettlementRecord>> pendingSettlement() override { return m_real.pendingSettlement(); }
     Result<void> markSettled(const std::vector<std::uint32_t>& t) override { return m_real.markSettled(t); }
 

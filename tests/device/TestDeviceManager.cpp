@@ -4,6 +4,7 @@
 #include "device/EmbeddedSimulator.h"
 #include "device/HidapiTransport.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -165,6 +166,84 @@ private slots:
         auto r = sim.start();
         QVERIFY(!r);
         QVERIFY2(r.error().detail.contains(QStringLiteral("code 4")), qPrintable(r.error().detail));
+    }
+
+    void signalStopsCleanlyAndOptionsApply()
+    {
+        QTemporaryDir dir;
+        QProcess sim;
+        sim.start(EmbeddedSimulator::findExecutable(),
+            {QStringLiteral("--hid-port"),
+                QStringLiteral("0"),
+                QStringLiteral("--control-port"),
+                QStringLiteral("0"),
+                QStringLiteral("--serial"),
+                QStringLiteral("0102030405060708"),
+                QStringLiteral("--seed"),
+                QStringLiteral("9"),
+                QStringLiteral("--nvm"),
+                dir.filePath(QStringLiteral("t.nvm"))});
+        QVERIFY(sim.waitForStarted());
+        QByteArray out;
+        for (int i = 0; i < 100 && !out.contains('\n'); ++i) {
+            sim.waitForReadyRead(100);
+            out += sim.readAllStandardOutput();
+        }
+        QVERIFY2(out.startsWith("SKEY-SIM READY hid="), out.constData());
+        QVERIFY(out.contains("serial=0102030405060708"));
+        const quint16 control = static_cast<quint16>(out.mid(out.indexOf("control=") + 8).split(' ').first().toUInt());
+        auto status = SimulatorControl(control).send(QStringLiteral("status"));
+        QVERIFY(status);
+        QVERIFY(status.value().contains(QStringLiteral("serial=0102030405060708")));
+        sim.terminate(); // SIGTERM
+        QVERIFY(sim.waitForFinished(5000));
+        QCOMPARE(sim.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(sim.exitCode(), 0);
+        const QByteArray err = sim.readAllStandardError();
+        QVERIFY(err.contains("SIMULATED KEY"));
+        QVERIFY(err.contains("INSECURE, FOR DEVELOPMENT ONLY"));
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("t.nvm"))));
+    }
+
+    void badCommandLine_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--bogus")};
+        QTest::newRow("bad serial") << QStringList{QStringLiteral("--serial"), QStringLiteral("12")};
+        QTest::newRow("bad port") << QStringList{QStringLiteral("--hid-port"), QStringLiteral("70000")};
+        QTest::newRow("missing value") << QStringList{QStringLiteral("--nvm")};
+        QTest::newRow("bad touch") << QStringList{QStringLiteral("--touch"), QStringLiteral("maybe")};
+    }
+    void badCommandLine()
+    {
+        QFETCH(QStringList, args);
+        QProcess sim;
+        sim.start(EmbeddedSimulator::findExecutable(), args);
+        QVERIFY(sim.waitForFinished(5000));
+        QCOMPARE(sim.exitCode(), 2);
+        QVERIFY(sim.readAllStandardError().contains("see --help"));
+    }
+
+    void helpExplainsEverything()
+    {
+        QProcess sim;
+        sim.start(EmbeddedSimulator::findExecutable(), {QStringLiteral("--help")});
+        QVERIFY(sim.waitForFinished(5000));
+        QCOMPARE(sim.exitCode(), 0);
+        const QByteArray help = sim.readAllStandardOutput();
+        for (const char* word : {"--nvm",
+                 "--profile",
+                 "--serial",
+                 "--seed",
+                 "--hid-port",
+                 "--control-port",
+                 "--pcsc",
+                 "power-cut-at",
+                 "replug",
+                 "Exit codes",
+                 "INSECURE"}) {
+            QVERIFY2(help.contains(word), word);
+        }
     }
 
     void usbEnumerationRuns()

@@ -98,6 +98,9 @@ public:
     { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
+        if (c.ins() == 0x5A) {
+            ++proves; // GET TRANSACTION PROVE
+        }
         if (!m_armed && c.ins() == m_ins) {
             m_armed = true;
             if (auto r = m_control.send(m_cut); !r) {
@@ -108,6 +111,7 @@ public:
     }
     QString description() const override { return m_inner.description(); }
     bool armed() const { return m_armed; }
+    int proves = 0;
 
 private:
     ApduChannel& m_inner;
@@ -369,6 +373,8 @@ private slots:
         }
         QCOMPARE(purchases, 1);
         QCOMPARE(buy->recovered, write == 1);
+        // Paid before the cut ("full"): the proof comes from GET TRANSACTION PROVE. Not paid: the DEBIT is re-run.
+        QCOMPARE(cutting.proves, write == 1 && model == QLatin1String("full") ? 1 : 0);
     }
 
     void touchKeepAliveAcceptRefuseCancel_data()

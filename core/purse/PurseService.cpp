@@ -215,8 +215,12 @@ Result<PinStatus> PurseService::pinStatus()
 
 Result<void> PurseService::verifyPin(const Pin& pin)
 {
-    auto r = exchange(m_channel, CommandApdu(0x00, 0x20, 0x00, 0x00, toQByteArray(pin.bcd()), std::nullopt, true),
-                      QStringLiteral("VERIFY"));
+    QByteArray data = toQByteArray(pin.bcd());
+    auto r = [&] {
+        const CommandApdu command(0x00, 0x20, 0x00, 0x00, data, std::nullopt, true);
+        return exchange(m_channel, command, QStringLiteral("VERIFY"));
+    }();
+    data.fill('\0'); // the command (sharing this buffer) is gone: this wipes the only copy left here
     if (!r) {
         return r.error();
     }
@@ -228,9 +232,11 @@ Result<void> PurseService::changePin(const Pin& oldPin, const Pin& newPin)
     QByteArray data = toQByteArray(oldPin.bcd());
     data.append(static_cast<char>(0xFF));
     data.append(toQByteArray(newPin.bcd()));
-    auto r = exchange(m_channel, CommandApdu(0x80, 0x5E, 0x01, 0x00, data, std::nullopt, true),
-                      QStringLiteral("CHANGE PIN"));
-    data.fill('\0');
+    auto r = [&] {
+        const CommandApdu command(0x80, 0x5E, 0x01, 0x00, data, std::nullopt, true);
+        return exchange(m_channel, command, QStringLiteral("CHANGE PIN"));
+    }();
+    data.fill('\0'); // the command (sharing this buffer) is gone: this wipes the only copy left here
     if (!r) {
         return r.error();
     }

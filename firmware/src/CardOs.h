@@ -88,6 +88,8 @@ public:
     /// True once a transport key was stored (factoryInit ran on this NVM).
     [[nodiscard]] bool manufactured() const { return m_lifeCycle != LifeCycle::Unmanufactured; }
     [[nodiscard]] LifeCycle lifeCycle() const { return m_lifeCycle; }
+    /// Consecutive transaction-MAC failures (diagnostics; three block the application).
+    [[nodiscard]] std::uint8_t macFailures() const { return m_macFailures; }
     /// The journal (tests and benchmarks read its page use and the state digest).
     [[nodiscard]] Journal& journal() { return m_journal; }
 

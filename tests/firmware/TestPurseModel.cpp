@@ -45,12 +45,6 @@ struct Model
     std::deque<Bytes> records; // newest first
     Proof load;
     Proof purchase;
-
-    bool samePersistent(const Model& o) const
-    {
-        return balance == o.balance && online == o.online && offline == o.offline && tries == o.tries
-            && blocked == o.blocked && records == o.records && load == o.load && purchase == o.purchase;
-    }
 };
 
 Bytes be32(std::uint32_t v)
@@ -351,6 +345,10 @@ private:
         const Bytes info = send(hex("80CA000100"));
         if (info.size() < 20 || info[17] != (c.blocked ? 0x02 : 0x01)) {
             return "life cycle " + toHex(info);
+        }
+        // The failure counter has no APDU to read it; the OS reports it for diagnostics.
+        if (m_token.os().macFailures() != c.macFailures) {
+            return "MAC failure counter " + std::to_string(m_token.os().macFailures());
         }
         if (c.blocked) {
             return {};

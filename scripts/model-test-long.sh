@@ -16,5 +16,5 @@ cmake --build "$build" --target test_firmware_PurseModel -j2
 binary="$(find "$build" -type f -name test_firmware_PurseModel -perm -u+x | head -n1)"
 echo "model test: $sequences sequences from seed $seed ($binary)"
 start=$(date +%s)
-SKEY_MODEL_SEQUENCES="$sequences" SKEY_MODEL_SEED="$seed" QT_QPA_PLATFORM=offscreen "$binary" -maxwarnings 0
+QTEST_FUNCTION_TIMEOUT=86400000 SKEY_MODEL_SEQUENCES="$sequences" SKEY_MODEL_SEED="$seed" QT_QPA_PLATFORM=offscreen "$binary" -maxwarnings 0
 echo "finished in $(( $(date +%s) - start )) s"

@@ -153,10 +153,10 @@ ApplicationWindow {
 
                 KeyPage { vm: root.app.key; app: root.app }
                 PinPage { vm: root.app.pin; key: root.app.key }
-                Item {}
-                Item {}
-                Item {}
-                Item {}
+                OverviewPage { vm: root.app.overview; app: root.app }
+                LoadPage { vm: root.app.load; app: root.app }
+                PurchasePage { vm: root.app.purchase; app: root.app }
+                HistoryPage { vm: root.app.history }
                 SettingsPage { vm: root.app.settings }
                 AboutPage { vm: root.app.diagnostics }
             }

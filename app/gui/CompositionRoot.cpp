@@ -141,6 +141,22 @@ void CompositionRoot::wire()
         }
     });
     connect(m_key, &KeyViewModel::issueRequested, this, &CompositionRoot::issueDemo);
+
+    // Texts made in C++ follow a language switch: every view model re-announces its properties.
+    connect(m_settingsVm, &SettingsViewModel::languageChanged, this, [this] {
+        emit m_key->changed();
+        emit m_pin->stateChanged();
+        emit m_overview->changed();
+        emit m_load->changed();
+        emit m_load->pin()->stateChanged();
+        emit m_purchase->changed();
+        emit m_purchase->pin()->stateChanged();
+        emit m_history->changed();
+        emit m_history->filterChanged();
+        emit m_diagnostics->changed();
+        m_overview->recent()->retranslate();
+        m_history->model()->retranslate();
+    });
 }
 
 void CompositionRoot::lock()

@@ -114,9 +114,10 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
 {
     setStep(Step::Working);
     const auto amount = core::Amount(static_cast<std::uint32_t>(m_amountFen));
+    // Stored in the mirror as written here, so language-neutral: "Campus Canteen · #A-1024".
     const QString merchant = m_order.trimmed().isEmpty()
         ? m_merchant.trimmed()
-        : tr("%1 · order %2").arg(m_merchant.trimmed(), m_order.trimmed());
+        : QStringLiteral("%1 \u00B7 #%2").arg(m_merchant.trimmed(), m_order.trimmed());
     auto digits = std::make_shared<std::optional<Botan::secure_vector<char>>>(std::move(pinDigits));
     m_session.run<PayOutcome>(
         this,
@@ -206,7 +207,8 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
 
 void PurchaseViewModel::cancel()
 {
-    if (!cancellable()) {
+    // From the confirmation, the PIN or a failed attempt: back to the form as it was. Never while paying.
+    if (!cancellable() && m_step != Step::Failed) {
         return;
     }
     m_pin.reset();

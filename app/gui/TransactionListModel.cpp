@@ -50,6 +50,10 @@ QVariant TransactionListModel::data(const QModelIndex& index, int role) const
     case DateTextRole:
         return r.when.isValid() ? QLocale().toString(r.when, QLocale::ShortFormat) : QString();
     case DetailTextRole:
+        // Loads come from the cardholder's bank (the mirror's note for them is not for display).
+        if (r.type == core::TransactionType::Load) {
+            return tr("From your bank");
+        }
         if (!r.merchant.isEmpty()) {
             return r.merchant;
         }
@@ -88,6 +92,13 @@ void TransactionListModel::setRows(QVector<Row> rows)
     endResetModel();
     if (countChange) {
         emit countChanged();
+    }
+}
+
+void TransactionListModel::retranslate()
+{
+    if (!m_rows.isEmpty()) {
+        emit dataChanged(index(0), index(static_cast<int>(m_rows.size()) - 1));
     }
 }
 

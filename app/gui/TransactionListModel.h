@@ -58,6 +58,8 @@ public:
     [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
 
     void setRows(QVector<Row> rows);
+    /// The language changed: every formatted role is re-read.
+    void retranslate();
     [[nodiscard]] const QVector<Row>& rows() const { return m_rows; }
 
     [[nodiscard]] static Row fromStored(const core::StoredTransaction& t);

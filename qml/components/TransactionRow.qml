@@ -67,7 +67,6 @@ Rectangle {
             color: root.incoming ? Theme.positive : Theme.text
             font.pixelSize: Theme.fontLarge
             font.weight: Font.DemiBold
-            font.features: { "tnum": 1 }
         }
     }
     Rectangle {

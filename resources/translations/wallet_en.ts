@@ -64,6 +64,69 @@
     </message>
 </context>
 <context>
+    <name>HistoryPage</name>
+    <message>
+        <source>History</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Every load and payment of this key, newest first.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>All</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Loads</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Search merchant, terminal, amount</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Transactions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No transactions match.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Next</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>CSV file</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>From YYYY-MM-DD</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>To YYYY-MM-DD</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>KeyPage</name>
     <message>
         <source>My key</source>
@@ -127,6 +190,53 @@
     </message>
     <message>
         <source>in use</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>LoadPage</name>
+    <message>
+        <source>Load money</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Move money from your bank account onto the key. Your bank authorises every load.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Load %1 yuan</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Up to %1 per load.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Load</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Enter your PIN to load %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>New balance</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Transaction code (TAC)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Try again</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -205,6 +315,73 @@
     </message>
 </context>
 <context>
+    <name>OverviewPage</name>
+    <message>
+        <source>Overview</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Your purse, read from the key just now.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Refreshing…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Balance %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>E-purse</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>SIMULATED</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cardholder</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Card number</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Load money</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Recent transactions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>No transactions yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>All transactions</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>PinPad</name>
     <message>
         <source>Confirm</source>
@@ -247,6 +424,77 @@
     </message>
     <message>
         <source>Unlock</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>PurchasePage</name>
+    <message>
+        <source>Pay</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Pay a merchant from the purse on your key.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>e.g. Campus Canteen</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Order number (optional)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>e.g. A-1024</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Review payment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confirm the payment</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Pay %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Back</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Enter your PIN to pay %1 to %2.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>New balance</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Transaction code (TAC)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Done</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Try again</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -700,10 +948,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>%1 · order %2</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>The payment did not start</source>
         <translation type="unfinished" />
     </message>
@@ -744,6 +988,10 @@
     </message>
     <message>
         <source>Terminal %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>From your bank</source>
         <translation type="unfinished" />
     </message>
 </context>

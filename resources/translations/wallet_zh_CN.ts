@@ -64,6 +64,69 @@
     </message>
 </context>
 <context>
+    <name>HistoryPage</name>
+    <message>
+        <source>History</source>
+        <translation>交易记录</translation>
+    </message>
+    <message>
+        <source>Every load and payment of this key, newest first.</source>
+        <translation>此密钥的每一笔圈存和消费，最新的在前。</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Loads</source>
+        <translation>圈存</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation>消费</translation>
+    </message>
+    <message>
+        <source>Search merchant, terminal, amount</source>
+        <translation>搜索商户、终端、金额</translation>
+    </message>
+    <message>
+        <source>Transactions</source>
+        <translation>交易</translation>
+    </message>
+    <message>
+        <source>No transactions match.</source>
+        <translation>没有符合条件的交易。</translation>
+    </message>
+    <message>
+        <source>Previous</source>
+        <translation>上一页</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一页</translation>
+    </message>
+    <message>
+        <source>CSV file</source>
+        <translation>CSV 文件</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <source>From YYYY-MM-DD</source>
+        <translation>起 YYYY-MM-DD</translation>
+    </message>
+    <message>
+        <source>To YYYY-MM-DD</source>
+        <translation>止 YYYY-MM-DD</translation>
+    </message>
+</context>
+<context>
     <name>KeyPage</name>
     <message>
         <source>My key</source>
@@ -128,6 +191,53 @@
     <message>
         <source>in use</source>
         <translation>使用中</translation>
+    </message>
+</context>
+<context>
+    <name>LoadPage</name>
+    <message>
+        <source>Load money</source>
+        <translation>圈存充值</translation>
+    </message>
+    <message>
+        <source>Move money from your bank account onto the key. Your bank authorises every load.</source>
+        <translation>将银行账户中的资金转入密钥。每笔圈存都由银行授权。</translation>
+    </message>
+    <message>
+        <source>Load %1 yuan</source>
+        <translation>圈存 %1 元</translation>
+    </message>
+    <message>
+        <source>Up to %1 per load.</source>
+        <translation>每次最多 %1。</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>圈存</translation>
+    </message>
+    <message>
+        <source>Enter your PIN to load %1.</source>
+        <translation>请输入 PIN 码以圈存 %1。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>New balance</source>
+        <translation>新余额</translation>
+    </message>
+    <message>
+        <source>Transaction code (TAC)</source>
+        <translation>交易验证码（TAC）</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>
@@ -205,6 +315,73 @@
     </message>
 </context>
 <context>
+    <name>OverviewPage</name>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Your purse, read from the key just now.</source>
+        <translation>刚刚从密钥读取的钱包信息。</translation>
+    </message>
+    <message>
+        <source>Refreshing…</source>
+        <translation>正在刷新…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Balance %1</source>
+        <translation>余额 %1</translation>
+    </message>
+    <message>
+        <source>E-purse</source>
+        <translation>电子钱包</translation>
+    </message>
+    <message>
+        <source>SIMULATED</source>
+        <translation>模拟</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>余额</translation>
+    </message>
+    <message>
+        <source>Cardholder</source>
+        <translation>持卡人</translation>
+    </message>
+    <message>
+        <source>Card number</source>
+        <translation>卡号</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效期</translation>
+    </message>
+    <message>
+        <source>Load money</source>
+        <translation>圈存充值</translation>
+    </message>
+    <message>
+        <source>Pay</source>
+        <translation>支付</translation>
+    </message>
+    <message>
+        <source>Recent transactions</source>
+        <translation>最近交易</translation>
+    </message>
+    <message>
+        <source>No transactions yet.</source>
+        <translation>暂无交易。</translation>
+    </message>
+    <message>
+        <source>All transactions</source>
+        <translation>全部交易</translation>
+    </message>
+</context>
+<context>
     <name>PinPad</name>
     <message>
         <source>Confirm</source>
@@ -248,6 +425,77 @@
     <message>
         <source>Unlock</source>
         <translation>解锁</translation>
+    </message>
+</context>
+<context>
+    <name>PurchasePage</name>
+    <message>
+        <source>Pay</source>
+        <translation>支付</translation>
+    </message>
+    <message>
+        <source>Pay a merchant from the purse on your key.</source>
+        <translation>用密钥中的钱包向商户付款。</translation>
+    </message>
+    <message>
+        <source>Merchant</source>
+        <translation>商户</translation>
+    </message>
+    <message>
+        <source>e.g. Campus Canteen</source>
+        <translation>例如：校园食堂</translation>
+    </message>
+    <message>
+        <source>Order number (optional)</source>
+        <translation>订单号（可选）</translation>
+    </message>
+    <message>
+        <source>e.g. A-1024</source>
+        <translation>例如：A-1024</translation>
+    </message>
+    <message>
+        <source>Review payment</source>
+        <translation>核对付款</translation>
+    </message>
+    <message>
+        <source>Confirm the payment</source>
+        <translation>确认付款</translation>
+    </message>
+    <message>
+        <source>Order number</source>
+        <translation>订单号</translation>
+    </message>
+    <message>
+        <source>Pay %1</source>
+        <translation>支付 %1</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>返回</translation>
+    </message>
+    <message>
+        <source>Enter your PIN to pay %1 to %2.</source>
+        <translation>请输入 PIN 码，向 %2 支付 %1。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>New balance</source>
+        <translation>新余额</translation>
+    </message>
+    <message>
+        <source>Transaction code (TAC)</source>
+        <translation>交易验证码（TAC）</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
     </message>
 </context>
 <context>
@@ -700,10 +948,6 @@
         <translation>正在向 %2 支付 %1。请保持密钥插入…</translation>
     </message>
     <message>
-        <source>%1 · order %2</source>
-        <translation>%1 · 订单 %2</translation>
-    </message>
-    <message>
         <source>The payment did not start</source>
         <translation>支付未能开始</translation>
     </message>
@@ -745,6 +989,10 @@
     <message>
         <source>Terminal %1</source>
         <translation>终端 %1</translation>
+    </message>
+    <message>
+        <source>From your bank</source>
+        <translation>来自您的银行</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,212 @@
+// Load money onto the key: amount, the bank's authorisation (progress), the PIN if the key asks, the result.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import SmartKey.Wallet
+import SmartKey.Wallet.Ui
+
+Flickable {
+    id: root
+
+    required property LoadViewModel vm
+    required property AppViewModel app
+
+    contentHeight: column.implicitHeight + 2 * Theme.spacingHuge
+    clip: true
+    boundsBehavior: Flickable.StopAtBounds
+
+    ColumnLayout {
+        id: column
+        width: Math.min(root.width - 2 * Theme.spacingHuge, 560)
+        x: Theme.spacingHuge
+        y: Theme.spacingHuge
+        spacing: Theme.spacingLarge
+
+        PageHeader {
+            Layout.fillWidth: true
+            title: qsTr("Load money")
+            subtitle: qsTr("Move money from your bank account onto the key. Your bank authorises every load.")
+        }
+
+        // Step 1: the amount.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === LoadViewModel.Enter
+
+            AmountField {
+                id: amount
+                objectName: "loadAmount"
+                Layout.fillWidth: true
+                maxFen: root.vm.maxFen
+                focus: root.vm.step === LoadViewModel.Enter
+                onTextChanged: root.vm.amountText = text
+                onAccepted: root.vm.submit()
+                // The view model may clear the amount (reset after a result): follow it.
+                Connections {
+                    target: root.vm
+                    function onChanged() {
+                        if (amount.text !== root.vm.amountText)
+                            amount.text = root.vm.amountText
+                    }
+                }
+            }
+            Flow {
+                Layout.fillWidth: true
+                spacing: Theme.spacingSmall
+                Repeater {
+                    model: ["50", "100", "200", "500"]
+                    PrimaryButton {
+                        required property string modelData
+                        secondary: true
+                        text: "\u00A5" + modelData
+                        Accessible.name: qsTr("Load %1 yuan").arg(modelData)
+                        onClicked: amount.text = modelData
+                    }
+                }
+            }
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Up to %1 per load.").arg(root.vm.maxText)
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+            }
+            PrimaryButton {
+                objectName: "loadSubmit"
+                Layout.fillWidth: true
+                text: qsTr("Load")
+                enabled: root.vm.canSubmit
+                onClicked: root.vm.submit()
+            }
+        }
+
+        // Step 2 (when the key's policy asks): the PIN.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === LoadViewModel.NeedPin
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Enter your PIN to load %1.").arg(root.vm.amountText.length > 0 ? "\u00A5" + root.vm.amountText : "")
+                color: Theme.text
+                font.pixelSize: Theme.fontLarge
+                font.weight: Font.DemiBold
+                wrapMode: Text.WordWrap
+            }
+            StatusBanner {
+                Layout.fillWidth: true
+                kind: StatusBanner.Warning
+                text: root.vm.pin.errorText
+            }
+            PinPad {
+                objectName: "loadPinPad"
+                Layout.fillWidth: true
+                visible: !root.vm.pin.blocked
+                focus: root.vm.step === LoadViewModel.NeedPin
+                length: root.vm.pin.length
+                busy: root.vm.pin.busy
+                submitText: qsTr("Load")
+                onDigitPressed: (digit) => root.vm.pin.appendDigit(digit)
+                onBackspacePressed: root.vm.pin.backspace()
+                onClearPressed: root.vm.pin.clear()
+                onSubmitPressed: root.vm.pin.submit()
+            }
+            Text {
+                text: root.vm.pin.triesLeftText
+                visible: text.length > 0
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+            }
+            PrimaryButton {
+                secondary: true
+                text: qsTr("Cancel")
+                onClicked: root.vm.cancel()
+            }
+        }
+
+        // Step 3: the bank authorises and the key is credited. Not interruptible: money is moving.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === LoadViewModel.Working
+            RowLayout {
+                spacing: Theme.spacingLarge
+                BusyIndicator { running: root.vm.step === LoadViewModel.Working }
+                Text {
+                    objectName: "loadProgress"
+                    Layout.fillWidth: true
+                    text: root.vm.progressText
+                    color: Theme.text
+                    font.pixelSize: Theme.fontBody
+                    wrapMode: Text.WordWrap
+                    Accessible.role: Accessible.StaticText
+                    Accessible.name: text
+                }
+            }
+        }
+
+        // Step 4: the outcome.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === LoadViewModel.Done || root.vm.step === LoadViewModel.Failed
+                     || root.vm.step === LoadViewModel.Interrupted
+
+            RowLayout {
+                spacing: Theme.spacing
+                Rectangle {
+                    implicitWidth: 40; implicitHeight: 40; radius: 20
+                    color: root.vm.step === LoadViewModel.Done ? Theme.accentSoft : Theme.dangerSoft
+                    Text {
+                        anchors.centerIn: parent
+                        text: root.vm.step === LoadViewModel.Done ? "\u2713" : "!"
+                        color: root.vm.step === LoadViewModel.Done ? Theme.positive : Theme.negative
+                        font.pixelSize: 20
+                        font.weight: Font.Bold
+                    }
+                }
+                Text {
+                    objectName: "loadResultTitle"
+                    Layout.fillWidth: true
+                    text: root.vm.resultTitle
+                    color: Theme.text
+                    font.pixelSize: Theme.fontTitle
+                    font.weight: Font.DemiBold
+                    wrapMode: Text.WordWrap
+                    Accessible.role: Accessible.AlertMessage
+                    Accessible.name: text
+                }
+            }
+            Text {
+                objectName: "loadResultText"
+                Layout.fillWidth: true
+                text: root.vm.resultText
+                color: Theme.text
+                font.pixelSize: Theme.fontBody
+                wrapMode: Text.WordWrap
+            }
+            InfoRow {
+                Layout.fillWidth: true
+                visible: root.vm.newBalanceText.length > 0
+                label: qsTr("New balance")
+                value: root.vm.newBalanceText
+            }
+            InfoRow {
+                Layout.fillWidth: true
+                visible: root.vm.tac.length > 0
+                label: qsTr("Transaction code (TAC)")
+                value: root.vm.tac
+            }
+            RowLayout {
+                spacing: Theme.spacing
+                PrimaryButton {
+                    visible: root.vm.step !== LoadViewModel.Interrupted
+                    text: qsTr("Done")
+                    onClicked: { root.vm.reset(); root.app.navigate(AppViewModel.Overview) }
+                }
+                PrimaryButton {
+                    secondary: true
+                    visible: root.vm.step === LoadViewModel.Failed
+                    text: qsTr("Try again")
+                    onClicked: root.vm.reset()
+                }
+            }
+        }
+    }
+}

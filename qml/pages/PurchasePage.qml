@@ -1,0 +1,268 @@
+// Pay a merchant: merchant, order and amount; a confirmation; the PIN when the key asks; the result with its TAC.
+import QtQuick
+import QtQuick.Controls.Basic
+import QtQuick.Layouts
+import SmartKey.Wallet
+import SmartKey.Wallet.Ui
+
+Flickable {
+    id: root
+
+    required property PurchaseViewModel vm
+    required property AppViewModel app
+
+    contentHeight: column.implicitHeight + 2 * Theme.spacingHuge
+    clip: true
+    boundsBehavior: Flickable.StopAtBounds
+
+    component FormField: ColumnLayout {
+        id: field
+        property alias text: input.text
+        property string label
+        property string placeholder
+        property int maximumLength: 40
+        spacing: 6
+        Layout.fillWidth: true
+        Text {
+            text: field.label
+            color: Theme.textMuted
+            font.pixelSize: Theme.fontSmall
+            font.weight: Font.DemiBold
+        }
+        TextField {
+            id: input
+            Layout.fillWidth: true
+            placeholderText: field.placeholder
+            maximumLength: field.maximumLength
+            color: Theme.text
+            placeholderTextColor: Theme.textMuted
+            font.pixelSize: Theme.fontBody
+            selectByMouse: true
+            Accessible.name: field.label
+            background: Rectangle {
+                implicitHeight: Theme.controlHeight + 4
+                radius: Theme.radius
+                color: Theme.surfaceAlt
+                border.width: input.activeFocus ? 2 : 1
+                border.color: input.activeFocus ? Theme.focus : Theme.border
+            }
+        }
+    }
+
+    ColumnLayout {
+        id: column
+        width: Math.min(root.width - 2 * Theme.spacingHuge, 560)
+        x: Theme.spacingHuge
+        y: Theme.spacingHuge
+        spacing: Theme.spacingLarge
+
+        PageHeader {
+            Layout.fillWidth: true
+            title: qsTr("Pay")
+            subtitle: qsTr("Pay a merchant from the purse on your key.")
+        }
+
+        // Step 1: the form.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.Enter
+
+            FormField {
+                id: merchant
+                objectName: "payMerchant"
+                label: qsTr("Merchant")
+                placeholder: qsTr("e.g. Campus Canteen")
+                maximumLength: 40
+                focus: true
+                onTextChanged: root.vm.merchant = text
+            }
+            FormField {
+                id: order
+                objectName: "payOrder"
+                label: qsTr("Order number (optional)")
+                placeholder: qsTr("e.g. A-1024")
+                maximumLength: 32
+                onTextChanged: root.vm.order = text
+            }
+            AmountField {
+                id: amount
+                objectName: "payAmount"
+                Layout.fillWidth: true
+                onTextChanged: root.vm.amountText = text
+                onAccepted: root.vm.review()
+            }
+            Connections {
+                target: root.vm
+                function onChanged() {
+                    if (merchant.text !== root.vm.merchant) merchant.text = root.vm.merchant
+                    if (order.text !== root.vm.order) order.text = root.vm.order
+                    if (amount.text !== root.vm.amountText) amount.text = root.vm.amountText
+                }
+            }
+            PrimaryButton {
+                objectName: "payReview"
+                Layout.fillWidth: true
+                text: qsTr("Review payment")
+                enabled: root.vm.canConfirm
+                onClicked: root.vm.review()
+            }
+        }
+
+        // Step 2: confirm what will be paid.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.Confirm
+            title: qsTr("Confirm the payment")
+            Text {
+                objectName: "payConfirmAmount"
+                text: root.vm.amountDisplay
+                color: Theme.text
+                font.pixelSize: Theme.fontDisplay
+                font.weight: Font.DemiBold
+            }
+            InfoRow { Layout.fillWidth: true; label: qsTr("Merchant"); value: root.vm.merchant }
+            InfoRow {
+                Layout.fillWidth: true
+                visible: root.vm.order.length > 0
+                label: qsTr("Order number")
+                value: root.vm.order
+            }
+            RowLayout {
+                spacing: Theme.spacing
+                PrimaryButton {
+                    objectName: "payConfirm"
+                    text: qsTr("Pay %1").arg(root.vm.amountDisplay)
+                    focus: root.vm.step === PurchaseViewModel.Confirm
+                    onClicked: root.vm.pay()
+                }
+                PrimaryButton {
+                    secondary: true
+                    text: qsTr("Back")
+                    onClicked: root.vm.cancel()
+                }
+            }
+        }
+
+        // Step 3 (when the key's policy asks): the PIN.
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.NeedPin
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.merchant)
+                color: Theme.text
+                font.pixelSize: Theme.fontLarge
+                font.weight: Font.DemiBold
+                wrapMode: Text.WordWrap
+            }
+            StatusBanner {
+                Layout.fillWidth: true
+                kind: StatusBanner.Warning
+                text: root.vm.pin.errorText
+            }
+            PinPad {
+                objectName: "payPinPad"
+                Layout.fillWidth: true
+                visible: !root.vm.pin.blocked
+                focus: root.vm.step === PurchaseViewModel.NeedPin
+                length: root.vm.pin.length
+                busy: root.vm.pin.busy
+                submitText: qsTr("Pay")
+                onDigitPressed: (digit) => root.vm.pin.appendDigit(digit)
+                onBackspacePressed: root.vm.pin.backspace()
+                onClearPressed: root.vm.pin.clear()
+                onSubmitPressed: root.vm.pin.submit()
+            }
+            Text {
+                text: root.vm.pin.triesLeftText
+                visible: text.length > 0
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+            }
+            PrimaryButton {
+                secondary: true
+                text: qsTr("Cancel")
+                onClicked: root.vm.cancel()
+            }
+        }
+
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.Working
+            RowLayout {
+                spacing: Theme.spacingLarge
+                BusyIndicator { running: root.vm.step === PurchaseViewModel.Working }
+                Text {
+                    objectName: "payProgress"
+                    Layout.fillWidth: true
+                    text: root.vm.progressText
+                    color: Theme.text
+                    font.pixelSize: Theme.fontBody
+                    wrapMode: Text.WordWrap
+                }
+            }
+        }
+
+        Card {
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.Done || root.vm.step === PurchaseViewModel.Failed
+            RowLayout {
+                spacing: Theme.spacing
+                Rectangle {
+                    implicitWidth: 40; implicitHeight: 40; radius: 20
+                    color: root.vm.step === PurchaseViewModel.Done ? Theme.accentSoft : Theme.dangerSoft
+                    Text {
+                        anchors.centerIn: parent
+                        text: root.vm.step === PurchaseViewModel.Done ? "\u2713" : "!"
+                        color: root.vm.step === PurchaseViewModel.Done ? Theme.positive : Theme.negative
+                        font.pixelSize: 20
+                        font.weight: Font.Bold
+                    }
+                }
+                Text {
+                    objectName: "payResultTitle"
+                    Layout.fillWidth: true
+                    text: root.vm.resultTitle
+                    color: Theme.text
+                    font.pixelSize: Theme.fontTitle
+                    font.weight: Font.DemiBold
+                    wrapMode: Text.WordWrap
+                    Accessible.role: Accessible.AlertMessage
+                    Accessible.name: text
+                }
+            }
+            Text {
+                Layout.fillWidth: true
+                text: root.vm.resultText
+                color: Theme.text
+                font.pixelSize: Theme.fontBody
+                wrapMode: Text.WordWrap
+            }
+            InfoRow {
+                Layout.fillWidth: true
+                visible: root.vm.newBalanceText.length > 0
+                label: qsTr("New balance")
+                value: root.vm.newBalanceText
+            }
+            InfoRow {
+                Layout.fillWidth: true
+                visible: root.vm.tac.length > 0
+                label: qsTr("Transaction code (TAC)")
+                value: root.vm.tac
+            }
+            RowLayout {
+                spacing: Theme.spacing
+                PrimaryButton {
+                    text: qsTr("Done")
+                    onClicked: { root.vm.reset(); root.app.navigate(AppViewModel.Overview) }
+                }
+                PrimaryButton {
+                    secondary: true
+                    visible: root.vm.step === PurchaseViewModel.Failed
+                    text: qsTr("Try again")
+                    onClicked: root.vm.cancel()
+                }
+            }
+        }
+    }
+}

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/gui/KeyWorker.h"
 
-#include <QSemaphore>
-
 namespace wallet::app {
 
 KeyWorker::KeyWorker(QObject* parent)
@@ -53,9 +51,9 @@ void KeyWorker::drain()
     if (QThread::currentThread() == m_thread.get()) {
         return;
     }
-    QSemaphore done;
-    post([&done] { done.release(); });
-    done.acquire();
+    // Runs after every job posted before it, each of which has already counted itself out of m_pending.
+    QMetaObject::invokeMethod(
+        m_context, [] {}, Qt::BlockingQueuedConnection);
 }
 
 } // namespace wallet::app

@@ -38,23 +38,36 @@ LogCollector::LogCollector(std::size_t capacity)
 
 LogCollector::~LogCollector()
 {
-    if (m_installed) {
+    if (!m_installed) {
+        return;
+    }
+    if (g_collector == this) {
+        g_collector = m_prior;
+    }
+    if (!m_prior) {
+        // The first collector put the handler in: it takes it out.
         qInstallMessageHandler(g_previous);
-        g_collector = nullptr;
+        g_previous = nullptr;
     }
 }
 
 void LogCollector::install()
 {
+    if (m_installed) {
+        return;
+    }
+    m_prior = g_collector;
+    if (!m_prior) {
+        g_previous = qInstallMessageHandler(handler);
+    }
     g_collector = this;
-    g_previous = qInstallMessageHandler(handler);
     m_installed = true;
 }
 
 QString LogCollector::redact(const QString& line)
 {
-    // Runs of 17 or more hex digits: APDU payloads, cryptograms. Keep the length only.
-    static const QRegularExpression longHex(QStringLiteral("\\b[0-9A-Fa-f ]{17,}[0-9A-Fa-f]\\b"));
+    // Nine or more hex bytes, spaced or not (APDU payloads, cryptograms): cut entirely.
+    static const QRegularExpression longHex(QStringLiteral("\\b[0-9A-Fa-f]{2}(?: ?[0-9A-Fa-f]{2}){8,}\\b"));
     // 8–16 hex digits (device serials, ASNs, card numbers): keep the last four.
     static const QRegularExpression serial(QStringLiteral("\\b([0-9A-Fa-f]{4,12})([0-9A-Fa-f]{4})\\b"));
     QString out = line;

@@ -24,7 +24,8 @@ public:
     LogCollector(const LogCollector&) = delete;
     LogCollector& operator=(const LogCollector&) = delete;
 
-    /// Routes Qt's messages through this collector (and on to stderr). One collector at a time.
+    /// Routes Qt's messages through this collector (and on to the previous handler, stderr). A later collector takes
+    /// over until it is destroyed; destroy collectors in reverse order of installation.
     void install();
     void append(const QString& line);
     [[nodiscard]] QStringList lines() const;
@@ -39,6 +40,7 @@ private:
     std::deque<QString> m_lines;
     std::size_t m_capacity;
     bool m_installed = false;
+    LogCollector* m_prior = nullptr; ///< the collector that was current before this one
 };
 
 } // namespace wallet::app

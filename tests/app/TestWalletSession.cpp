@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: Apache-2.0
+// The session and view models against the real simulated key (skey-sim over loopback UDP) and a real SQLite mirror:
+// key I/O happens on the worker thread only, results arrive on the GUI thread, the key page reads what the key says,
+// and the history pages, filters, searches and exports the mirror.
+#include "app/gui/HistoryViewModel.h"
+#include "app/gui/KeyViewModel.h"
+#include "app/gui/KeyWorker.h"
+#include "app/gui/WalletSession.h"
+#include "core/storage/TransactionStore.h"
+#include "device/EmbeddedSimulator.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <mutex>
+#include <set>
+
+using namespace wallet;
+
+namespace {
+/// Passes every APDU to the real channel and notes the thread it was sent from.
+class RecordingChannel final : public core::ApduChannel
+{
+public:
+    explicit RecordingChannel(std::unique_ptr<core::ApduChannel> inner)
+        : m_inner(std::move(inner))
+    { }
+    core::Result<core::ResponseApdu> transmit(const core::CommandApdu& command) override
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_threads.insert(QThread::currentThread());
+            ++m_count;
+        }
+        return m_inner->transmit(command);
+    }
+    [[nodiscard]] QString description() const override { return m_inner->description(); }
+    std::set<QThread*> threads()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_threads;
+    }
+    int count()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_count;
+    }
+
+private:
+    std::unique_ptr<core::ApduChannel> m_inner;
+    std::mutex m_mutex;
+    std::set<QThread*> m_threads;
+    int m_count = 0;
+};
+} // namespace
+
+class TestWalletSession : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void workerRunsJobsInOrderOffTheGuiThread();
+    void keyPageReadsTheSimulatedKey();
+    void noKeyGivesNoDevice();
+    void historyPagesFiltersSearchesExports();
+};
+
+void TestWalletSession::workerRunsJobsInOrderOffTheGuiThread()
+{
+    app::KeyWorker worker;
+    QVector<int> order;
+    QThread* seen = nullptr;
+    for (int i = 0; i < 20; ++i) {
+        worker.post([&order, &seen, i] {
+            seen = QThread::currentThread();
+            order.push_back(i);
+        });
+    }
+    worker.drain();
+    QCOMPARE(order.size(), 20);
+    for (int i = 0; i < 20; ++i) {
+        QCOMPARE(order.at(i), i);
+    }
+    QCOMPARE(seen, worker.thread());
+    QVERIFY(seen != QThread::currentThread());
+    QCOMPARE(worker.pending(), 0);
+}
+
+void TestWalletSession::keyPageReadsTheSimulatedKey()
+{
+    QTemporaryDir dir;
+    device::SimulatorOptions options;
+    options.dataDirectory = dir.filePath(QStringLiteral("sim"));
+    QDir().mkpath(options.dataDirectory);
+    options.serialHex = QStringLiteral("534B00000000BEEF");
+    device::EmbeddedSimulator sim(options);
+    const auto started = sim.start();
+    QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().detail));
+
+    app::KeyWorker worker;
+    app::WalletSession session(worker, dir.filePath(QStringLiteral("wallet")));
+    app::KeyViewModel key(session);
+    QCOMPARE(key.state(), app::KeyViewModel::State::Searching);
+    session.detach(app::WalletSession::Presence::NoKey);
+    QCOMPARE(key.state(), app::KeyViewModel::State::NoKey);
+    QVERIFY(!key.message().isEmpty());
+
+    auto recording = std::make_shared<RecordingChannel>(sim.makeChannel());
+    QSignalSpy read(&key, &app::KeyViewModel::infoRead);
+    session.attach(recording, true, recording->description());
+    QCOMPARE(key.state(), app::KeyViewModel::State::Reading);
+    QVERIFY(read.wait(20000));
+    QCOMPARE(key.state(), app::KeyViewModel::State::Blank);
+    QVERIFY(key.simulated());
+    QCOMPARE(key.serial(), QStringLiteral("534B00000000BEEF"));
+    QVERIFY(QRegularExpression(QStringLiteral("^\\d+\\.\\d+\\.\\d+$")).match(key.firmwareVersion()).hasMatch());
+    QCOMPARE(key.statusLine(),
+        QStringLiteral("Simulated key — serial 534B00000000BEEF, firmware %1, blank").arg(key.firmwareVersion()));
+    QVERIFY(key.canIssueDemo());
+
+    // Every APDU went out on the worker thread, none on this (the GUI) thread.
+    QVERIFY(recording->count() > 0);
+    const auto threads = recording->threads();
+    QCOMPARE(threads.size(), std::size_t(1));
+    QCOMPARE(*threads.begin(), worker.thread());
+
+    // The key goes away: the page says so and forgets what it read.
+    session.detach(app::WalletSession::Presence::NoPermission, QStringLiteral("install the rule"));
+    QCOMPARE(key.state(), app::KeyViewModel::State::NoPermission);
+    QCOMPARE(key.fixCommand(), QStringLiteral("install the rule"));
+    QVERIFY(key.serial().isEmpty());
+}
+
+void TestWalletSession::noKeyGivesNoDevice()
+{
+    QTemporaryDir dir;
+    app::KeyWorker worker;
+    app::WalletSession session(worker, dir.path());
+    session.detach(app::WalletSession::Presence::NoKey);
+    QObject receiver;
+    bool called = false;
+    core::ErrorCode code = core::ErrorCode::None;
+    session.run<int>(
+        &receiver,
+        [](core::ApduChannel&, app::PurseContext&) -> core::Result<int> { return 1; },
+        [&](core::Result<int> r) {
+            called = true;
+            code = r.ok() ? core::ErrorCode::None : r.error().code;
+        });
+    QTRY_VERIFY(called);
+    QCOMPARE(code, core::ErrorCode::NoDevice);
+}
+
+void TestWalletSession::historyPagesFiltersSearchesExports()
+{
+    QTemporaryDir dir;
+    const QString serial = QStringLiteral("534B000000000001");
+    {
+        // A mirror with 25 key records (13 loads, 12 purchases) and one local purchase with a merchant.
+        auto store = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
+        QVERIFY2(store.ok(), qPrintable(store.ok() ? QString() : store.error().detail));
+        std::vector<core::TransactionRecord> records;
+        for (int i = 0; i < 25; ++i) {
+            core::TransactionRecord r;
+            r.atc = static_cast<std::uint16_t>(i + 1);
+            r.amount = core::Amount(static_cast<std::uint32_t>(100 * (i + 1)));
+            r.type = i % 2 == 0 ? core::TransactionType::Load : core::TransactionType::Purchase;
+            r.rawType = static_cast<std::uint8_t>(r.type);
+            r.terminalId = QByteArray::fromHex("112233445566");
+            r.when = QDateTime(QDate(2026, 1, 1).addDays(i), QTime(10, 0));
+            records.push_back(r);
+        }
+        QVERIFY(store.value()->sync(serial, records).ok());
+        core::StoredTransaction local;
+        local.tokenSerial = serial;
+        local.type = core::TransactionType::Purchase;
+        local.atc = 100;
+        local.amount = core::Amount(1880);
+        local.terminalId = QByteArray::fromHex("112233445566");
+        local.when = QDateTime(QDate(2026, 2, 1), QTime(12, 0));
+        local.merchant = QStringLiteral("Campus Canteen \u00B7 #A-1024");
+        local.madeHere = true;
+        QVERIFY(store.value()->recordLocal(local).ok());
+    }
+    app::KeyWorker worker;
+    app::WalletSession session(worker, dir.path());
+    session.detach(app::WalletSession::Presence::NoKey);
+    app::HistoryViewModel history(session, dir.path());
+    QAbstractItemModelTester tester(history.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    history.setTokenSerial(serial);
+
+    history.refresh(); // no key: straight from the mirror
+    QTRY_VERIFY(!history.busy() && history.totalCount() > 0);
+    QVERIFY2(history.errorText().isEmpty(), qPrintable(history.errorText()));
+    QCOMPARE(history.totalCount(), 26);
+    QCOMPARE(history.pageCount(), 2);
+    QCOMPARE(history.model()->rowCount(), app::HistoryViewModel::kPageSize);
+    history.nextPage();
+    QTRY_COMPARE(history.model()->rowCount(), 6);
+    QCOMPARE(history.page(), 1);
+    history.nextPage(); // past the end: stays
+    QCOMPARE(history.page(), 1);
+    history.previousPage();
+    QTRY_COMPARE(history.model()->rowCount(), 20);
+
+    history.setTypeFilter(1); // loads
+    QTRY_COMPARE(history.totalCount(), 13);
+    QCOMPARE(history.page(), 0);
+    history.setTypeFilter(2); // payments
+    QTRY_COMPARE(history.totalCount(), 13);
+    history.setTypeFilter(0);
+    history.setFromDate(QStringLiteral("2026-01-10"));
+    history.setToDate(QStringLiteral("2026-01-19"));
+    QTRY_COMPARE(history.totalCount(), 10);
+    history.setToDate(QStringLiteral("2026-13-01"));
+    QVERIFY(!history.filterProblem().isEmpty());
+    history.setToDate(QStringLiteral("2026-01-01"));
+    QCOMPARE(history.filterProblem(), QStringLiteral("The start date is after the end date."));
+    history.setFromDate(QString());
+    history.setToDate(QString());
+    QTRY_COMPARE(history.totalCount(), 26);
+
+    history.setSearch(QStringLiteral("canteen"));
+    QTRY_COMPARE(history.totalCount(), 1);
+    QCOMPARE(history.model()->data(history.model()->index(0), app::TransactionListModel::DetailTextRole).toString(),
+        QStringLiteral("Campus Canteen \u00B7 #A-1024"));
+    history.setSearch(QStringLiteral("18.80"));
+    QTRY_COMPARE(history.totalCount(), 1);
+    history.setSearch(QString());
+    QTRY_COMPARE(history.totalCount(), 26);
+
+    QSignalSpy exported(&history, &app::HistoryViewModel::exported);
+    history.setTypeFilter(1);
+    QTRY_COMPARE(history.totalCount(), 13);
+    const QString csv = dir.filePath(QStringLiteral("loads.csv"));
+    history.exportCsv(csv);
+    QTRY_COMPARE(exported.count(), 1);
+    QVERIFY(exported.at(0).at(0).toBool());
+    QVERIFY(history.exportResult().startsWith(QStringLiteral("13 transaction")));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll().trimmed().split('\n').size(), 14);
+
+    history.exportCsv(QStringLiteral("/nonexistent-dir/x.csv"));
+    QTRY_COMPARE(exported.count(), 2);
+    QVERIFY(!exported.at(1).at(0).toBool());
+    QVERIFY(history.exportResult().startsWith(QStringLiteral("The export failed")));
+}
+
+QTEST_GUILESS_MAIN(TestWalletSession)
+#include "TestWalletSession.moc"

@@ -335,6 +335,7 @@ core::Result<void> CliApp::openRoles(bool needMirror)
     } else if (needMirror) {
         return mirror.error();
     } else {
+        m_mirrorError = mirror.error();
         notice(QStringLiteral("Warning: %1 — continuing without the history mirror.").arg(mirror.error().detail));
     }
     return {};
@@ -574,7 +575,7 @@ int CliApp::cmdHistory(const QStringList& args)
         return fail(r.error());
     }
     if (!m_mirror) {
-        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("the history mirror is unavailable")));
+        return fail(m_mirrorError);
     }
     if (auto s = m_purse->syncMirror(); !s) {
         notice(QStringLiteral("Warning: could not read the key's log: ") + s.error().detail);
@@ -617,7 +618,7 @@ int CliApp::cmdExport(const QStringList& args)
         return fail(r.error());
     }
     if (!m_mirror) {
-        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("the history mirror is unavailable")));
+        return fail(m_mirrorError);
     }
     (void)m_purse->syncMirror();
     query->tokenSerial = m_purse->card().device.serialHex();

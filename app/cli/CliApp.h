@@ -69,6 +69,7 @@ private:
     std::unique_ptr<core::LocalIssuerHost> m_issuer;
     std::unique_ptr<core::LocalPsam> m_psam;
     std::unique_ptr<core::TransactionStore> m_mirror;
+    core::Error m_mirrorError{core::ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};
     core::SystemClock m_clock;
     std::unique_ptr<core::PurseService> m_purse;
     struct HistoryArgs

@@ -129,6 +129,21 @@ void TestWalletctl::userSession()
     QFile mirror(m_dir.filePath(QStringLiteral("mirror.sqlite")));
     QVERIFY(mirror.open(QIODevice::ReadOnly));
     QVERIFY(!mirror.readAll().contains(QByteArray::fromHex("123456")));
+    mirror.close();
+    // A damaged mirror never stops the purse: payments work (with a warning), history says what is wrong.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        QFile::remove(m_dir.filePath(QStringLiteral("mirror.sqlite") + QLatin1String(suffix)));
+    }
+    QVERIFY(mirror.open(QIODevice::WriteOnly));
+    mirror.write(QByteArray(4096, 'x'));
+    mirror.close();
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1.00")}, "123456\n");
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("98.01"));
+    QVERIFY(r.err.contains("damaged"));
+    r = walletctl({QStringLiteral("history")});
+    QCOMPARE(r.exitCode, 5);
+    QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("damaged")));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

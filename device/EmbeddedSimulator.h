@@ -50,6 +50,8 @@ public:
     /// SIGTERM, wait up to 3 s, then SIGKILL.
     void stop();
     [[nodiscard]] bool isRunning() const;
+    /// The child's process id (0 when not running), for diagnostics.
+    [[nodiscard]] qint64 processId() const { return m_process ? m_process->processId() : 0; }
 
     [[nodiscard]] quint16 hidPort() const { return m_hidPort; }
     [[nodiscard]] quint16 controlPort() const { return m_controlPort; }

@@ -126,6 +126,24 @@ private slots:
         QVERIFY(channel->transmitRaw(kGetData));
     }
 
+    void crashIsReported()
+    {
+        QTemporaryDir dir;
+        EmbeddedSimulator sim(options(dir));
+        QVERIFY(sim.start());
+        int exitCode = -1;
+        connect(&sim, &EmbeddedSimulator::exitedUnexpectedly, this, [&](int code, const QString&) { exitCode = code; });
+        auto status = sim.control().send(QStringLiteral("status"));
+        QVERIFY(status);
+        // Kill the child behind the launcher's back (SIGKILL by pid, as a crash would end it).
+        const QString pidText = QString::number(sim.processId());
+        QVERIFY(QProcess::execute(QStringLiteral("kill"), {QStringLiteral("-9"), pidText}) == 0);
+        QTRY_VERIFY_WITH_TIMEOUT(exitCode != -1, 5000);
+        QVERIFY(!sim.isRunning());
+        auto channel = sim.makeChannel();
+        QVERIFY(!channel->connect()); // a clear error, no hang
+    }
+
     void missingBinaryIsAClearError()
     {
         QTemporaryDir dir;

@@ -37,6 +37,8 @@ const std::vector<QStringList>& migrations()
         {QStringLiteral("ALTER TABLE txlog ADD COLUMN merchant TEXT"),
          QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
          QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)")},
+        // 3: amount filters of the history page (a range scan instead of a walk in time order).
+        {QStringLiteral("CREATE INDEX txlog_amount ON txlog (amount)")},
     };
     return steps;
 }

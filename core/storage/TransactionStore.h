@@ -61,7 +61,7 @@ struct HistoryQuery
 class TransactionStore
 {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     ~TransactionStore();
     TransactionStore(const TransactionStore&) = delete;

@@ -31,6 +31,7 @@ private slots:
     void queries();
     void csvExport();
     void newerSchemaRefusedUntouched();
+    void olderSchemaMigratesForward();
     void corruptFileIsAClearError();
     void lockedFileIsAClearError();
     void noSecretColumns();
@@ -180,6 +181,41 @@ void TestTransactionStore::newerSchemaRefusedUntouched()
     QVERIFY(refused.error().detail.contains(QStringLiteral("newer version")));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QCOMPARE(f.readAll(), before);
+}
+
+void TestTransactionStore::olderSchemaMigratesForward()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("m.sqlite"));
+    {
+        // A version-1 file as the first release wrote it, with one row.
+        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE txlog (id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL,"
+                                      " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB, ts TEXT, record BLOB,"
+                                      " balance_after INTEGER, tac BLOB, mac2 BLOB, tsn INTEGER, made_here INTEGER NOT NULL DEFAULT 0,"
+                                      " UNIQUE (token_serial, type, atc))")));
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
+                                      " records_seen INTEGER NOT NULL)")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, ts) VALUES ('AA', 6, 0, 5, '2026-01-01T00:00:00')")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=1")));
+        q = QSqlQuery();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+    auto store = TransactionStore::open(path);
+    CORE_VERIFY_OK(store);
+    QCOMPARE(*(*store)->count(HistoryQuery{}), qint64(1));
+    StoredTransaction t;
+    t.tokenSerial = QStringLiteral("AA");
+    t.type = TransactionType::Purchase;
+    t.atc = 0;
+    t.amount = Amount(5);
+    t.merchant = QStringLiteral("after migration"); // column added by step 2
+    CORE_VERIFY_OK((*store)->recordLocal(t));
+    QCOMPARE((*store)->history(HistoryQuery{})->at(0).merchant, QStringLiteral("after migration"));
 }
 
 void TestTransactionStore::corruptFileIsAClearError()

@@ -53,12 +53,17 @@ private slots:
         manager.addSimulator(sim.hidPort());
         QList<QString> added;
         QList<QString> removed;
+        QObject receiver; // queued signals die with it (declared after the lists it writes to)
         connect(
-            &manager, &DeviceManager::keyAdded, this, [&](const KeyEntry& k) { added << k.id; }, Qt::QueuedConnection);
+            &manager,
+            &DeviceManager::keyAdded,
+            &receiver,
+            [&](const KeyEntry& k) { added << k.id; },
+            Qt::QueuedConnection);
         connect(
             &manager,
             &DeviceManager::keyRemoved,
-            this,
+            &receiver,
             [&](const QString& id) { removed << id; },
             Qt::QueuedConnection);
         manager.start();

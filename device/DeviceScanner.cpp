@@ -189,13 +189,24 @@ void DeviceScanner::scan()
     for (auto it = m_simProbes.begin(); it != m_simProbes.end();) {
         it = ports.contains(it->first) ? std::next(it) : m_simProbes.erase(it);
     }
+    for (auto it = m_simMisses.begin(); it != m_simMisses.end();) {
+        it = ports.contains(it->first) ? std::next(it) : m_simMisses.erase(it);
+    }
     for (quint16 port : ports) {
         auto& probe = m_simProbes[port];
         if (!probe) {
             probe = std::make_unique<HidApduChannel>(std::make_unique<UdpTransport>(port), probeOptions());
         }
         auto r = probe->ping(QByteArrayLiteral("skey"));
-        if (r || r.error().code == core::ErrorCode::DeviceBusy) {
+        const bool answered = r || r.error().code == core::ErrorCode::DeviceBusy;
+        int& misses = m_simMisses[port];
+        misses = answered ? 0 : misses + 1;
+        // A key that was there is declared gone after two silent probes in a row (one slow answer on a loaded
+        // machine must not make it flicker); a refused port (no simulator process) counts at once.
+        const bool wasThere
+            = std::any_of(known.cbegin(), known.cend(), [port](const KeyEntry& k) { return k.udpPort == port; });
+        const bool gone = !answered && (!wasThere || misses >= 2 || r.error().code == core::ErrorCode::NoDevice);
+        if (!gone) {
             KeyEntry e;
             e.id = QStringLiteral("sim:%1").arg(port);
             e.udpPort = port;
@@ -203,7 +214,8 @@ void DeviceScanner::scan()
             e.description = QStringLiteral("Simulated key 127.0.0.1:%1 (INSECURE, for development only)").arg(port);
             e.firmwareVersion = versionText(probe->hello());
             found.append(e);
-        } else {
+        }
+        if (!answered) {
             probe->disconnect(); // next time: a fresh INIT
         }
     }

@@ -42,6 +42,7 @@ private:
     udev_monitor* m_monitor = nullptr;
     QSocketNotifier* m_notifier = nullptr;
     std::map<quint16, std::unique_ptr<HidApduChannel>> m_simProbes;
+    std::map<quint16, int> m_simMisses; ///< consecutive silent probes per simulator port
 };
 
 } // namespace wallet::device

@@ -287,7 +287,7 @@ private slots:
     void powerCutMidCommandAndRecovery()
     {
         SimRig rig;
-        QCOMPARE(rig.start(profilePath("demo-3des.json"), 600), QString());
+        QCOMPARE(rig.start(profilePath("demo-3des.json"), 1500), QString());
         QVERIFY(rig.channel->transmitRaw(kSelectPurse));
         // VERIFY PIN writes the try counter first: cut power at that write.
         QCOMPARE(rig.control(QStringLiteral("power-cut-at 1 partial")), QString());
@@ -325,7 +325,7 @@ private slots:
         QFETCH(int, write);
         QFETCH(QString, model);
         SimRig rig;
-        QCOMPARE(rig.start(profilePath("demo-3des.json"), 800), QString());
+        QCOMPARE(rig.start(profilePath("demo-3des.json"), 1500), QString());
         QCOMPARE(rig.openPurse(), QString());
         const Pin pin = *Pin::fromDigits("123456");
         auto load = rig.purse->load(Amount(5000), &pin);

@@ -31,6 +31,7 @@ private slots:
     void badAmounts_data();
     void badAmounts();
     void userSession();
+    void embeddedSimulatorByDefault();
 
 private:
     Run walletctl(const QStringList& args, const QByteArray& stdinData = {});
@@ -144,6 +145,29 @@ void TestWalletctl::userSession()
     r = walletctl({QStringLiteral("history")});
     QCOMPARE(r.exitCode, 5);
     QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("damaged")));
+}
+
+void TestWalletctl::embeddedSimulatorByDefault()
+{
+    // No key, no --in-process: walletctl starts the embedded simulated key (skey-sim over loopback UDP) and says so.
+    QTemporaryDir dir;
+    QProcess p;
+    p.start(m_exe, {QStringLiteral("--json"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("info")});
+    QVERIFY(p.waitForFinished(60000));
+    const QByteArray out = p.readAllStandardOutput();
+    const QByteArray err = p.readAllStandardError();
+    QVERIFY2(p.exitCode() == 0, out + err);
+    const QJsonObject o = QJsonDocument::fromJson(out.trimmed()).object();
+    QCOMPARE(o.value(QStringLiteral("simulated")).toBool(), true);
+    QVERIFY(o.value(QStringLiteral("channel")).toString().contains(QStringLiteral("127.0.0.1")));
+    QVERIFY(err.contains("embedded simulated key"));
+    // --sim is loopback only.
+    QProcess q;
+    q.start(m_exe, {QStringLiteral("--json"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sim"),
+                    QStringLiteral("10.0.0.1:21700"), QStringLiteral("info")});
+    QVERIFY(q.waitForFinished(30000));
+    QCOMPARE(q.exitCode(), 1);
+    QVERIFY(q.readAllStandardOutput().contains("loopback"));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

@@ -169,8 +169,14 @@ void CompositionRoot::lock()
     case AppViewModel::Page::Purchase:
     case AppViewModel::Page::History:
     case AppViewModel::Page::Pin:
-        // A load or payment result stays readable: the interrupted-load check reports there when the key is back.
-        if (m_app->page() == AppViewModel::Page::Load && m_load->step() == LoadViewModel::Step::Interrupted) {
+        // A load or payment in flight or interrupted stays on screen: its outcome, and the check made when the key
+        // is back, are reported there.
+        if ((m_app->page() == AppViewModel::Page::Load
+                && (m_load->step() == LoadViewModel::Step::Interrupted
+                    || m_load->step() == LoadViewModel::Step::Working))
+            || (m_app->page() == AppViewModel::Page::Purchase
+                && (m_purchase->step() == PurchaseViewModel::Step::Interrupted
+                    || m_purchase->step() == PurchaseViewModel::Step::Working))) {
             break;
         }
         m_app->setPage(AppViewModel::Page::Key);
@@ -470,10 +476,15 @@ void settle(CompositionRoot& root, int ms)
     while (timer.elapsed() < ms && transient()) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
     }
-    // Two more frames so bindings and layouts have caught up with the last change.
-    for (int i = 0; i < 3; ++i) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 30);
+    // Two more frames so bindings and layouts (polished while a frame is prepared) have caught up.
+    for (int i = 0; i < 2; ++i) {
+        QEventLoop loop;
+        QTimer::singleShot(1000, &loop, &QEventLoop::quit);
+        QObject::connect(root.window(), &QQuickWindow::frameSwapped, &loop, &QEventLoop::quit);
+        root.window()->update();
+        loop.exec();
     }
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 30);
 }
 
 } // namespace
@@ -490,6 +501,16 @@ int CompositionRoot::run(int argc, char** argv)
     QGuiApplication::setApplicationDisplayName(QStringLiteral("SmartKey Wallet"));
     QGuiApplication::setDesktopFileName(QStringLiteral("org.smartkey.Wallet"));
     QQuickStyle::setStyle(QStringLiteral("Basic"));
+    // The wallet is a few flat pages: Qt Quick's software renderer draws them well within a frame, starts faster and
+    // needs far less memory than an OpenGL context (on llvmpipe, ~100 MB more). A user or packager who wants the GPU
+    // sets QT_QUICK_BACKEND / QSG_RHI_BACKEND, or passes --gpu.
+    bool gpu = false;
+    for (int i = 1; i < argc; ++i) {
+        gpu = gpu || qstrcmp(argv[i], "--gpu") == 0;
+    }
+    if (!gpu && !qEnvironmentVariableIsSet("QT_QUICK_BACKEND") && !qEnvironmentVariableIsSet("QSG_RHI_BACKEND")) {
+        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
+    }
     QGuiApplication application(argc, argv);
 
     QCommandLineParser parser;
@@ -521,7 +542,10 @@ int CompositionRoot::run(int argc, char** argv)
                        "(JSON) when it starts blank."),
         QStringLiteral("file"));
     const QCommandLineOption noUsbOpt(QStringLiteral("no-usb"), QStringLiteral("Do not look for USB keys."));
-    parser.addOptions({langOpt, dataOpt, darkOpt, noSimOpt, profileOpt, noUsbOpt, dumpOpt, shotOpt, firstFrameOpt});
+    const QCommandLineOption gpuOpt(
+        QStringLiteral("gpu"), QStringLiteral("Draw with the GPU (OpenGL/Vulkan) instead of the software renderer."));
+    parser.addOptions(
+        {langOpt, dataOpt, darkOpt, noSimOpt, profileOpt, noUsbOpt, gpuOpt, dumpOpt, shotOpt, firstFrameOpt});
     parser.process(application);
 
     Options options;

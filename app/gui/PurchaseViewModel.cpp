@@ -11,6 +11,8 @@ namespace {
 struct PayOutcome
 {
     bool needPin = false;
+    QString serial;
+    std::int64_t balanceBefore = -1;
     std::optional<core::PurchaseResult> result;
     std::optional<core::Error> error;
 };
@@ -21,6 +23,7 @@ PurchaseViewModel::PurchaseViewModel(WalletSession& session, QObject* parent)
     , m_session(session)
 {
     m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) { start(std::move(digits)); });
+    connect(&m_session, &WalletSession::attached, this, &PurchaseViewModel::checkInterrupted);
 }
 
 void PurchaseViewModel::setMerchant(const QString& merchant)
@@ -137,6 +140,12 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
                 pin = std::move(made.value());
             }
             PayOutcome out;
+            out.serial = p.card().device.serialHex();
+            auto before = p.balance();
+            if (!before) {
+                return before.error();
+            }
+            out.balanceBefore = before->fen();
             auto result = p.purchase(amount, pin ? &*pin : nullptr);
             if (!result) {
                 if (result.error().code == core::ErrorCode::PinRequired && !pin) {
@@ -188,8 +197,15 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
                     setStep(Step::NeedPin);
                     return;
                 }
-                m_resultTitle = e.code == core::ErrorCode::Disconnected ? tr("The key was removed during the payment")
-                                                                        : tr("The payment did not go through");
+                if (e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout) {
+                    m_pendingSerial = outcome->serial;
+                    m_pendingBalanceBefore = outcome->balanceBefore;
+                    m_resultTitle = tr("The key was removed during the payment");
+                    m_resultText = ErrorText::describe(core::makeError(core::ErrorCode::Disconnected, {}));
+                    setStep(Step::Interrupted);
+                    return;
+                }
+                m_resultTitle = tr("The payment did not go through");
                 m_resultText = ErrorText::describe(e);
                 setStep(Step::Failed);
                 return;
@@ -202,6 +218,58 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
             m_pin.reset();
             setStep(Step::Done);
             emit completed(r.balanceAfter.fen());
+        });
+}
+
+void PurchaseViewModel::checkInterrupted()
+{
+    if (m_step != Step::Interrupted || m_pendingSerial.isEmpty()) {
+        return;
+    }
+    const QString serial = m_pendingSerial;
+    const std::int64_t before = m_pendingBalanceBefore;
+    const std::int64_t amount = m_amountFen;
+    m_resultTitle = tr("Checking the interrupted payment…");
+    emit changed();
+    m_session.run<std::int64_t>(
+        this,
+        [serial](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<std::int64_t> {
+            auto purse = ctx.purse(channel);
+            if (!purse) {
+                return purse.error();
+            }
+            if ((*purse)->card().device.serialHex() != serial) {
+                return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("a different key"));
+            }
+            (void)(*purse)->syncMirror();
+            auto balance = (*purse)->balance();
+            if (!balance) {
+                return balance.error();
+            }
+            return static_cast<std::int64_t>(balance->fen());
+        },
+        [this, before, amount](core::Result<std::int64_t> balance) {
+            if (!balance) {
+                if (balance.error().code == core::ErrorCode::InvalidState) {
+                    m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
+                                      "check.");
+                    emit changed();
+                }
+                return;
+            }
+            m_pendingSerial.clear();
+            m_newBalance = AmountText::format(*balance);
+            if (*balance == before - amount) {
+                m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
+                m_resultText = tr("The key is back: the payment went through before it was removed.");
+                setStep(Step::Done);
+                emit completed(*balance);
+            } else {
+                m_resultTitle = tr("The payment did not go through");
+                m_resultText = tr("The key is back: the payment did not reach it and nothing was charged. You can "
+                                  "pay again.");
+                setStep(Step::Failed);
+            }
         });
 }
 
@@ -229,6 +297,7 @@ void PurchaseViewModel::reset()
     m_resultText.clear();
     m_tac.clear();
     m_newBalance.clear();
+    m_pendingSerial.clear();
     setStep(Step::Enter);
 }
 

@@ -42,7 +42,7 @@ class PurchaseViewModel : public QObject
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
 
 public:
-    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed };
+    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted };
     Q_ENUM(Step)
 
     static constexpr int kMaxMerchantLength = 40;
@@ -83,6 +83,7 @@ signals:
 
 private:
     void start(std::optional<Botan::secure_vector<char>> pinDigits);
+    void checkInterrupted();
     void setStep(Step step);
 
     WalletSession& m_session;
@@ -96,6 +97,9 @@ private:
     QString m_resultText;
     QString m_tac;
     QString m_newBalance;
+    // An interrupted payment: which key and its balance before. Checked when the key is back.
+    QString m_pendingSerial;
+    std::int64_t m_pendingBalanceBefore = -1;
 };
 
 } // namespace wallet::app

@@ -52,6 +52,8 @@ QStringList UiSnapshot::visibleTexts(QQuickWindow* window)
     if (!window) {
         return texts;
     }
+    // Layouts are polished when a frame is prepared: make sure the last change has been laid out.
+    (void)window->grabWindow();
     std::vector<Found> found;
     collect(window->contentItem(), QRectF(0, 0, window->width(), window->height()), found);
     // Item-tree order follows the layouts: the navigation rail first, then the page top to bottom.

@@ -206,6 +206,7 @@ Flickable {
         Card {
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Done || root.vm.step === PurchaseViewModel.Failed
+                     || root.vm.step === PurchaseViewModel.Interrupted
             RowLayout {
                 spacing: Theme.spacing
                 Rectangle {
@@ -253,6 +254,7 @@ Flickable {
             RowLayout {
                 spacing: Theme.spacing
                 PrimaryButton {
+                    visible: root.vm.step !== PurchaseViewModel.Interrupted
                     text: qsTr("Done")
                     onClicked: { root.vm.reset(); root.app.navigate(AppViewModel.Overview) }
                 }

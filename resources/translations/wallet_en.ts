@@ -967,6 +967,22 @@
         <source>Paid to %1.</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Checking the interrupted payment…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>This is a different key. Insert the key that was removed to finish the check.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back: the payment went through before it was removed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back: the payment did not reach it and nothing was charged. You can pay again.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>wallet::app::TransactionListModel</name>

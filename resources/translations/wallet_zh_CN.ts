@@ -967,6 +967,22 @@
         <source>Paid to %1.</source>
         <translation>已付款给 %1。</translation>
     </message>
+    <message>
+        <source>Checking the interrupted payment…</source>
+        <translation>正在核对中断的支付…</translation>
+    </message>
+    <message>
+        <source>This is a different key. Insert the key that was removed to finish the check.</source>
+        <translation>这是另一个密钥。请插入之前拔出的密钥以完成核对。</translation>
+    </message>
+    <message>
+        <source>The key is back: the payment went through before it was removed.</source>
+        <translation>密钥已重新插入：拔出前支付已经完成。</translation>
+    </message>
+    <message>
+        <source>The key is back: the payment did not reach it and nothing was charged. You can pay again.</source>
+        <translation>密钥已重新插入：支付未写入密钥，未产生扣款。您可以重新支付。</translation>
+    </message>
 </context>
 <context>
     <name>wallet::app::TransactionListModel</name>

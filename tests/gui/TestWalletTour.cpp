@@ -4,8 +4,10 @@
 // through its view models the way the pages drive them. Issues the simulated key, unlocks it with the PIN, loads
 // money, pays a merchant, then takes a screenshot of every page in English and Simplified Chinese and checks the
 // texts each page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or a temporary folder, printed at the end.
+#include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/UiSnapshot.h"
+#include "device/EmbeddedSimulator.h"
 
 #include <QDir>
 #include <QGuiApplication>
@@ -38,6 +40,7 @@ private slots:
     void historyShowsBoth();
     void screenshotsOfEveryPage_data();
     void screenshotsOfEveryPage();
+    void powerCutDuringLoadIsCheckedWhenTheKeyIsBack();
     void cleanupTestCase();
 
 private:
@@ -328,6 +331,52 @@ void TestWalletTour::screenshotsOfEveryPage()
     }
     const QString file = QDir(m_shotDir).filePath(QStringLiteral("%1-%2.png").arg(lang, name));
     QVERIFY(UiSnapshot::grab(m_root->window(), file));
+}
+
+void TestWalletTour::powerCutDuringLoadIsCheckedWhenTheKeyIsBack()
+{
+    AppViewModel* app = m_root->app();
+    app->settings()->setLanguage(QStringLiteral("en"));
+    LoadViewModel* load = app->load();
+    load->reset();
+    app->navigate(AppViewModel::Page::Load);
+    QTRY_VERIFY_WITH_TIMEOUT(app->overview()->hasBalance() && !app->overview()->busy(), 20000);
+    const qint64 before = app->overview()->balanceFen();
+    QVERIFY(m_root->simulator());
+    const auto control = m_root->simulator()->control();
+
+    // The key loses power during the load, after the first NVM write has fully landed: the key falls silent.
+    const auto armed = control.send(QStringLiteral("power-cut-at 1 full"));
+    QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
+    load->setAmountText(QStringLiteral("10.00"));
+    load->submit();
+    QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 90000);
+    if (load->step() == LoadViewModel::Step::NeedPin) {
+        typePin(load->pin(), "123456");
+        QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 90000);
+    }
+    QCOMPARE(load->step(), LoadViewModel::Step::Interrupted);
+    settle();
+    QVERIFY(shows(QStringLiteral("The key was removed during the load")));
+    // The device layer notices the silent key; the purse pages lock, the load page keeps its message.
+    QTRY_VERIFY_WITH_TIMEOUT(m_root->session().presence() != wallet::app::WalletSession::Presence::Present, 30000);
+    QVERIFY(!app->unlocked());
+    QCOMPARE(app->page(), AppViewModel::Page::Load);
+
+    // Power comes back: the wallet checks the balance against the one before the load and says what happened.
+    const auto replug = control.send(QStringLiteral("replug"));
+    QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        load->step() == LoadViewModel::Step::Done || load->step() == LoadViewModel::Step::Failed, 60000);
+    const QString after = load->newBalanceText();
+    if (load->step() == LoadViewModel::Step::Done) {
+        QCOMPARE(after, wallet::app::AmountText::format(before + 1000));
+    } else {
+        QCOMPARE(after, wallet::app::AmountText::format(before));
+    }
+    settle();
+    QVERIFY(shows(load->resultText()));
+    qInfo().noquote() << "interrupted load:" << load->resultTitle() << "-" << load->resultText();
 }
 
 void TestWalletTour::cleanupTestCase()

@@ -11,39 +11,39 @@ namespace wallet::core {
 enum class ErrorCode : std::uint8_t {
     None = 0,
     // Transport and device
-    NoDevice,          ///< no key present / simulator not reachable
-    PermissionDenied,  ///< a key is present but this user may not open it (udev rule missing)
-    DeviceBusy,        ///< another program holds the key (channel busy / locked)
-    Timeout,           ///< the key did not answer in time
-    Disconnected,      ///< the key went away mid-operation
-    ProtocolError,     ///< malformed frame or response
-    Cancelled,         ///< the user or the program cancelled
+    NoDevice, ///< no key present / simulator not reachable
+    PermissionDenied, ///< a key is present but this user may not open it (udev rule missing)
+    DeviceBusy, ///< another program holds the key (channel busy / locked)
+    Timeout, ///< the key did not answer in time
+    Disconnected, ///< the key went away mid-operation
+    ProtocolError, ///< malformed frame or response
+    Cancelled, ///< the user or the program cancelled
     // Card status words (spec/pboc-epurse.md)
-    WrongPin,          ///< 63Cx: tries left in Error::triesLeft
-    PinBlocked,        ///< 6983
-    PinRequired,       ///< 6982
+    WrongPin, ///< 63Cx: tries left in Error::triesLeft
+    PinBlocked, ///< 6983
+    PinRequired, ///< 6982
     ConditionsNotSatisfied, ///< 6985
-    BadMac,            ///< 9302 / 6988
+    BadMac, ///< 9302 / 6988
     InsufficientBalance, ///< 9401
-    AtcExhausted,      ///< 9402
-    UnknownKeyIndex,   ///< 9403
-    NoProof,           ///< 9406
-    NotFound,          ///< 6A82 / 6A83
+    AtcExhausted, ///< 9402
+    UnknownKeyIndex, ///< 9403
+    NoProof, ///< 9406
+    NotFound, ///< 6A82 / 6A83
     ApplicationBlocked, ///< 6A81 (temporary)
     ApplicationTerminated, ///< 9303 (permanent) or card blocked
-    WrongLength,       ///< 6700 / 6Cxx
-    WrongParameters,   ///< 6A86 / 6B00
-    InvalidData,       ///< 6A80
+    WrongLength, ///< 6700 / 6Cxx
+    WrongParameters, ///< 6A86 / 6B00
+    InvalidData, ///< 6A80
     CommandNotAllowed, ///< 6901 / 6986
-    NoChallenge,       ///< 6984
-    MemoryFailure,     ///< 6581
-    CardError,         ///< any other SW
+    NoChallenge, ///< 6984
+    MemoryFailure, ///< 6581
+    CardError, ///< any other SW
     // Terminal side
-    InvalidInput,      ///< bad amount, PIN format, argument
+    InvalidInput, ///< bad amount, PIN format, argument
     AmountOverflow,
     CryptoError,
-    StorageError,      ///< SQLite mirror or key store
-    Declined,          ///< issuer host or PSAM declined
+    StorageError, ///< SQLite mirror or key store
+    Declined, ///< issuer host or PSAM declined
     VerificationFailed, ///< MAC2/TAC from the key or host did not verify
     InvalidState,
     Internal,
@@ -56,7 +56,7 @@ struct Error
     ErrorCode code = ErrorCode::Internal;
     std::uint16_t statusWord = 0; ///< SW1SW2 when the key produced the error, else 0
     QString detail;
-    int triesLeft = -1;           ///< for WrongPin
+    int triesLeft = -1; ///< for WrongPin
 };
 
 } // namespace wallet::core

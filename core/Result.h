@@ -15,12 +15,10 @@ class [[nodiscard]] Result
 public:
     Result(T value)
         : m_data(std::in_place_index<0>, std::move(value))
-    {
-    }
+    { }
     Result(Error error)
         : m_data(std::in_place_index<1>, std::move(error))
-    {
-    }
+    { }
 
     [[nodiscard]] bool ok() const { return m_data.index() == 0; }
     explicit operator bool() const { return ok(); }
@@ -46,8 +44,7 @@ public:
     Result(Error error)
         : m_error(std::move(error))
         , m_failed(true)
-    {
-    }
+    { }
     [[nodiscard]] bool ok() const { return !m_failed; }
     explicit operator bool() const { return ok(); }
     [[nodiscard]] const Error& error() const { return m_error; }

@@ -57,42 +57,43 @@ Exit codes: 0 ok, 1 usage or bad input, 2 no key / transport, 3 refused by the k
 int CliApp::run(const QStringList& arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("SmartKey Wallet command-line tool") +
-                                     QString::fromLatin1(kHelpTail));
+    parser.setApplicationDescription(
+        QStringLiteral("SmartKey Wallet command-line tool") + QString::fromLatin1(kHelpTail));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Machine-readable JSON output."));
-    const QCommandLineOption simOpt(QStringLiteral("sim"), QStringLiteral("Use a running simulator at HOST:PORT."),
-                                    QStringLiteral("HOST:PORT"));
-    const QCommandLineOption inProcessOpt(
-        QStringLiteral("in-process"),
+    const QCommandLineOption simOpt(
+        QStringLiteral("sim"), QStringLiteral("Use a running simulator at HOST:PORT."), QStringLiteral("HOST:PORT"));
+    const QCommandLineOption inProcessOpt(QStringLiteral("in-process"),
         QStringLiteral("Development aid: run a simulated key inside walletctl (state kept in --nvm)."));
-    const QCommandLineOption nvmOpt(QStringLiteral("nvm"), QStringLiteral("NVM image file for --in-process."),
-                                    QStringLiteral("FILE"));
+    const QCommandLineOption nvmOpt(
+        QStringLiteral("nvm"), QStringLiteral("NVM image file for --in-process."), QStringLiteral("FILE"));
     const QCommandLineOption dataOpt(QStringLiteral("data-dir"),
-                                     QStringLiteral("Where the mirror, issuer ledger, PSAM state and key store live."),
-                                     QStringLiteral("DIR"));
+        QStringLiteral("Where the mirror, issuer ledger, PSAM state and key store live."),
+        QStringLiteral("DIR"));
     parser.addOptions({jsonOpt, simOpt, inProcessOpt, nvmOpt, dataOpt});
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("info, pin, balance, load, purchase, "
-                                                                           "history, export, issue, settle"));
+    parser.addPositionalArgument(QStringLiteral("command"),
+        QStringLiteral("info, pin, balance, load, purchase, "
+                       "history, export, issue, settle"));
     // Command-specific options are declared here too so that one parser validates the whole line.
-    const QCommandLineOption typeOpt(QStringLiteral("type"), QStringLiteral("history: load or purchase."),
-                                     QStringLiteral("TYPE"));
-    const QCommandLineOption fromOpt(QStringLiteral("from"), QStringLiteral("history: first day (YYYY-MM-DD)."),
-                                     QStringLiteral("DATE"));
-    const QCommandLineOption toOpt(QStringLiteral("to"), QStringLiteral("history: last day (YYYY-MM-DD)."),
-                                   QStringLiteral("DATE"));
-    const QCommandLineOption limitOpt(QStringLiteral("limit"), QStringLiteral("history: rows per page."),
-                                      QStringLiteral("N"));
-    const QCommandLineOption offsetOpt(QStringLiteral("offset"), QStringLiteral("history: rows to skip."),
-                                       QStringLiteral("N"));
+    const QCommandLineOption typeOpt(
+        QStringLiteral("type"), QStringLiteral("history: load or purchase."), QStringLiteral("TYPE"));
+    const QCommandLineOption fromOpt(
+        QStringLiteral("from"), QStringLiteral("history: first day (YYYY-MM-DD)."), QStringLiteral("DATE"));
+    const QCommandLineOption toOpt(
+        QStringLiteral("to"), QStringLiteral("history: last day (YYYY-MM-DD)."), QStringLiteral("DATE"));
+    const QCommandLineOption limitOpt(
+        QStringLiteral("limit"), QStringLiteral("history: rows per page."), QStringLiteral("N"));
+    const QCommandLineOption offsetOpt(
+        QStringLiteral("offset"), QStringLiteral("history: rows to skip."), QStringLiteral("N"));
     parser.addOptions({typeOpt, fromOpt, toOpt, limitOpt, offsetOpt});
 
     if (!parser.parse(arguments)) {
         m_json = arguments.contains(QStringLiteral("--json"));
         QString text = parser.errorText();
-        if (text.contains(QStringLiteral("Unknown option")) && arguments.join(QLatin1Char(' ')).contains(QStringLiteral(" -"))) {
+        if (text.contains(QStringLiteral("Unknown option"))
+            && arguments.join(QLatin1Char(' ')).contains(QStringLiteral(" -"))) {
             text += QStringLiteral(" (amounts are positive, e.g. 12.34)");
         }
         return fail(core::makeError(core::ErrorCode::InvalidInput, text));
@@ -192,11 +193,11 @@ int CliApp::fail(const core::Error& error)
     const ExitCode code = exitCodeFor(error.code);
     if (m_json) {
         QJsonObject o{{QStringLiteral("ok"), false},
-                      {QStringLiteral("error"), error.detail},
-                      {QStringLiteral("exitCode"), static_cast<int>(code)}};
+            {QStringLiteral("error"), error.detail},
+            {QStringLiteral("exitCode"), static_cast<int>(code)}};
         if (error.statusWord != 0) {
             o.insert(QStringLiteral("statusWord"),
-                     QStringLiteral("%1").arg(error.statusWord, 4, 16, QLatin1Char('0')).toUpper());
+                QStringLiteral("%1").arg(error.statusWord, 4, 16, QLatin1Char('0')).toUpper());
         }
         if (error.triesLeft >= 0) {
             o.insert(QStringLiteral("triesLeft"), error.triesLeft);
@@ -218,7 +219,6 @@ void CliApp::emitResult(const QJsonObject& json, const QString& text)
         out(text);
     }
 }
-
 
 namespace {
 
@@ -246,8 +246,8 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
         }
         auto key = std::make_unique<InProcessKey>(path);
         if (!key->loadError().isEmpty()) {
-            return core::makeError(core::ErrorCode::NoDevice,
-                                   QStringLiteral("in-process key image %1: %2").arg(path, key->loadError()));
+            return core::makeError(
+                core::ErrorCode::NoDevice, QStringLiteral("in-process key image %1: %2").arg(path, key->loadError()));
         }
         m_channelNote = QStringLiteral("simulated key (in-process, state in %1)").arg(path);
         return std::unique_ptr<core::ApduChannel>(std::move(key));
@@ -258,22 +258,24 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
         bool portOk = false;
         const uint port = parts.size() == 2 ? parts[1].toUInt(&portOk) : 0;
         if (parts.size() != 2 || !portOk || port == 0 || port > 65535) {
-            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--sim expects HOST:PORT, e.g. 127.0.0.1:21700"));
+            return core::makeError(
+                core::ErrorCode::InvalidInput, QStringLiteral("--sim expects HOST:PORT, e.g. 127.0.0.1:21700"));
         }
         if (parts[0] != QStringLiteral("127.0.0.1") && parts[0] != QStringLiteral("localhost")) {
-            return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--sim: the simulator is reachable on loopback only (127.0.0.1)"));
+            return core::makeError(core::ErrorCode::InvalidInput,
+                QStringLiteral("--sim: the simulator is reachable on loopback only (127.0.0.1)"));
         }
         m_channelNote = QStringLiteral("simulated key at 127.0.0.1:%1").arg(port);
-        return std::unique_ptr<core::ApduChannel>(
-            std::make_unique<device::HidApduChannel>(std::make_unique<device::UdpTransport>(static_cast<std::uint16_t>(port))));
+        return std::unique_ptr<core::ApduChannel>(std::make_unique<device::HidApduChannel>(
+            std::make_unique<device::UdpTransport>(static_cast<std::uint16_t>(port))));
     }
     auto keys = device::HidapiTransport::enumerate();
     if (keys && !keys->isEmpty()) {
         const auto& k = keys->first();
         if (!k.accessible) {
             return core::makeError(core::ErrorCode::PermissionDenied,
-                                   QStringLiteral("a key is plugged in but this user may not open it. ") +
-                                       device::HidapiTransport::udevFixText());
+                QStringLiteral("a key is plugged in but this user may not open it. ")
+                    + device::HidapiTransport::udevFixText());
         }
         m_channelNote = QStringLiteral("USB key %1").arg(k.path);
         return std::unique_ptr<core::ApduChannel>(
@@ -295,7 +297,7 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
     return std::unique_ptr<core::ApduChannel>(std::move(channel));
 #else
     return core::makeError(core::ErrorCode::NoDevice,
-                           QStringLiteral("this walletctl was built without the device layer; use --in-process"));
+        QStringLiteral("this walletctl was built without the device layer; use --in-process"));
 #endif
 }
 
@@ -306,7 +308,8 @@ core::Result<void> CliApp::openRoles(bool needMirror)
     QByteArray pass = qgetenv("WALLETCTL_PASSPHRASE");
     if (pass.isEmpty()) {
         pass = QByteArrayLiteral("smartkey-demo-passphrase");
-        notice(QStringLiteral("Note: key store opened with the demo passphrase (set WALLETCTL_PASSPHRASE for your own)."));
+        notice(
+            QStringLiteral("Note: key store opened with the demo passphrase (set WALLETCTL_PASSPHRASE for your own)."));
     }
     const core::SecureBytes passphrase = core::toSecure(pass);
     pass.fill('\0');
@@ -387,14 +390,15 @@ int CliApp::cmdInfo()
     const bool simulated = m_inProcess || !m_sim.isEmpty() || m_simulator;
     const QString kind = simulated ? QStringLiteral("Simulated key") : QStringLiteral("Key");
     const QJsonObject json{{QStringLiteral("serial"), info->serialHex()},
-                           {QStringLiteral("firmware"), info->firmwareVersion()},
-                           {QStringLiteral("lifeCycle"), core::lifeCycleName(info->lifeCycle)},
-                           {QStringLiteral("hidProtocol"), info->hidProtocol},
-                           {QStringLiteral("capabilities"), info->capabilities},
-                           {QStringLiteral("simulated"), simulated},
-                           {QStringLiteral("channel"), (*channel)->description()}};
-    emitResult(json, QStringLiteral("%1 — serial %2, firmware %3, %4")
-                         .arg(kind, info->serialHex(), info->firmwareVersion(), core::lifeCycleName(info->lifeCycle)));
+        {QStringLiteral("firmware"), info->firmwareVersion()},
+        {QStringLiteral("lifeCycle"), core::lifeCycleName(info->lifeCycle)},
+        {QStringLiteral("hidProtocol"), info->hidProtocol},
+        {QStringLiteral("capabilities"), info->capabilities},
+        {QStringLiteral("simulated"), simulated},
+        {QStringLiteral("channel"), (*channel)->description()}};
+    emitResult(json,
+        QStringLiteral("%1 — serial %2, firmware %3, %4")
+            .arg(kind, info->serialHex(), info->firmwareVersion(), core::lifeCycleName(info->lifeCycle)));
     return 0;
 }
 
@@ -402,7 +406,8 @@ int CliApp::cmdPin(const QStringList& args)
 {
     const QString sub = args.value(0);
     if (args.size() != 1 || (sub != QStringLiteral("verify") && sub != QStringLiteral("change"))) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl pin verify|change (the PIN is read from the terminal or stdin)")));
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("usage: walletctl pin verify|change (the PIN is read from the terminal or stdin)")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
@@ -431,7 +436,8 @@ int CliApp::cmdPin(const QStringList& args)
         return fail(again.error());
     }
     if (again->bcd() != newPin->bcd()) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the two new PINs differ; nothing changed")));
+        return fail(
+            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the two new PINs differ; nothing changed")));
     }
     if (auto c = m_purse->changePin(*oldPin, *newPin); !c) {
         return fail(c.error());
@@ -449,23 +455,26 @@ int CliApp::cmdBalance()
     if (!bal) {
         return fail(bal.error());
     }
-    emitResult({{QStringLiteral("balance"), bal->toString()}, {QStringLiteral("balanceFen"), static_cast<qint64>(bal->fen())},
-                {QStringLiteral("asn"), m_purse->card().asnHex()}},
-               QStringLiteral("Balance: %1").arg(yuan(*bal)));
+    emitResult({{QStringLiteral("balance"), bal->toString()},
+                   {QStringLiteral("balanceFen"), static_cast<qint64>(bal->fen())},
+                   {QStringLiteral("asn"), m_purse->card().asnHex()}},
+        QStringLiteral("Balance: %1").arg(yuan(*bal)));
     return 0;
 }
 
 int CliApp::cmdLoad(const QStringList& args)
 {
     if (args.size() != 1) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl load AMOUNT (e.g. 12.34)")));
+        return fail(core::makeError(
+            core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl load AMOUNT (e.g. 12.34)")));
     }
     auto amount = core::Amount::parse(args[0]);
     if (!amount) {
         return fail(amount.error());
     }
     if (amount->isZero()) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00")));
+        return fail(
+            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
@@ -478,32 +487,36 @@ int CliApp::cmdLoad(const QStringList& args)
         (void)m_purse->syncMirror();
     }
     emitResult({{QStringLiteral("amount"), result->amount.toString()},
-                {QStringLiteral("balance"), result->balanceAfter.toString()},
-                {QStringLiteral("atc"), result->atc},
-                {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
-                {QStringLiteral("recovered"), result->recovered}},
-               QStringLiteral("Loaded %1. Balance %2.%3")
-                   .arg(yuan(result->amount), yuan(result->balanceAfter),
-                        result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
+                   {QStringLiteral("balance"), result->balanceAfter.toString()},
+                   {QStringLiteral("atc"), result->atc},
+                   {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
+                   {QStringLiteral("recovered"), result->recovered}},
+        QStringLiteral("Loaded %1. Balance %2.%3")
+            .arg(yuan(result->amount),
+                yuan(result->balanceAfter),
+                result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
     return 0;
 }
 
 int CliApp::cmdPurchase(const QStringList& args)
 {
     if (args.size() != 1) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl purchase AMOUNT (e.g. 12.34)")));
+        return fail(core::makeError(
+            core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl purchase AMOUNT (e.g. 12.34)")));
     }
     auto amount = core::Amount::parse(args[0]);
     if (!amount) {
         return fail(amount.error());
     }
     if (amount->isZero()) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to pay must be above 0.00")));
+        return fail(
+            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to pay must be above 0.00")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
     }
-    auto result = withPinIfNeeded<core::PurchaseResult>([&](const core::Pin* pin) { return m_purse->purchase(*amount, pin); });
+    auto result
+        = withPinIfNeeded<core::PurchaseResult>([&](const core::Pin* pin) { return m_purse->purchase(*amount, pin); });
     if (!result) {
         return fail(result.error());
     }
@@ -511,21 +524,22 @@ int CliApp::cmdPurchase(const QStringList& args)
         (void)m_purse->syncMirror();
     }
     emitResult({{QStringLiteral("amount"), result->amount.toString()},
-                {QStringLiteral("balance"), result->balanceAfter.toString()},
-                {QStringLiteral("atc"), result->atc},
-                {QStringLiteral("tsn"), static_cast<qint64>(result->tsn)},
-                {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
-                {QStringLiteral("recovered"), result->recovered}},
-               QStringLiteral("Paid %1. Balance %2.%3")
-                   .arg(yuan(result->amount), yuan(result->balanceAfter),
-                        result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
+                   {QStringLiteral("balance"), result->balanceAfter.toString()},
+                   {QStringLiteral("atc"), result->atc},
+                   {QStringLiteral("tsn"), static_cast<qint64>(result->tsn)},
+                   {QStringLiteral("tac"), QString::fromLatin1(result->tac.toHex().toUpper())},
+                   {QStringLiteral("recovered"), result->recovered}},
+        QStringLiteral("Paid %1. Balance %2.%3")
+            .arg(yuan(result->amount),
+                yuan(result->balanceAfter),
+                result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
     return 0;
 }
 
 namespace {
 
-core::Result<core::HistoryQuery> parseQuery(const QString& type, const QString& from, const QString& to,
-                                            const QString& limit, const QString& offset)
+core::Result<core::HistoryQuery> parseQuery(
+    const QString& type, const QString& from, const QString& to, const QString& limit, const QString& offset)
 {
     core::HistoryQuery q;
     if (type == QStringLiteral("load")) {
@@ -539,7 +553,8 @@ core::Result<core::HistoryQuery> parseQuery(const QString& type, const QString& 
         if (!text.isEmpty()) {
             const QDate d = QDate::fromString(text, Qt::ISODate);
             if (!d.isValid()) {
-                return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("\"%1\" is not a date YYYY-MM-DD").arg(text));
+                return core::makeError(
+                    core::ErrorCode::InvalidInput, QStringLiteral("\"%1\" is not a date YYYY-MM-DD").arg(text));
             }
             *slot = d;
         }
@@ -565,7 +580,8 @@ core::Result<core::HistoryQuery> parseQuery(const QString& type, const QString& 
 int CliApp::cmdHistory(const QStringList& args)
 {
     if (!args.isEmpty()) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl history [--type ..] [--from ..] [--to ..] [--limit N] [--offset N]")));
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("usage: walletctl history [--type ..] [--from ..] [--to ..] [--limit N] [--offset N]")));
     }
     auto query = parseQuery(m_history.type, m_history.from, m_history.to, m_history.limit, m_history.offset);
     if (!query) {
@@ -589,19 +605,21 @@ int CliApp::cmdHistory(const QStringList& args)
     QStringList lines;
     for (const auto& t : *rows) {
         arr.append(QJsonObject{{QStringLiteral("type"), core::transactionTypeName(t.type)},
-                               {QStringLiteral("atc"), t.atc},
-                               {QStringLiteral("amount"), t.amount.toString()},
-                               {QStringLiteral("dateTime"), t.when.toString(Qt::ISODate)},
-                               {QStringLiteral("terminalId"), QString::fromLatin1(t.terminalId.toHex().toUpper())},
-                               {QStringLiteral("tac"), QString::fromLatin1(t.tac.toHex().toUpper())},
-                               {QStringLiteral("madeHere"), t.madeHere}});
-        lines << QStringLiteral("%1  %2  %3  #%4").arg(t.when.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
-                                                     core::transactionTypeName(t.type).leftJustified(8),
-                                                     (t.type == core::TransactionType::Load ? QStringLiteral("+") : QStringLiteral("-")) + yuan(t.amount),
-                                                     QString::number(t.atc));
+            {QStringLiteral("atc"), t.atc},
+            {QStringLiteral("amount"), t.amount.toString()},
+            {QStringLiteral("dateTime"), t.when.toString(Qt::ISODate)},
+            {QStringLiteral("terminalId"), QString::fromLatin1(t.terminalId.toHex().toUpper())},
+            {QStringLiteral("tac"), QString::fromLatin1(t.tac.toHex().toUpper())},
+            {QStringLiteral("madeHere"), t.madeHere}});
+        lines << QStringLiteral("%1  %2  %3  #%4")
+                     .arg(t.when.toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
+                         core::transactionTypeName(t.type).leftJustified(8),
+                         (t.type == core::TransactionType::Load ? QStringLiteral("+") : QStringLiteral("-"))
+                             + yuan(t.amount),
+                         QString::number(t.atc));
     }
     emitResult({{QStringLiteral("transactions"), arr}},
-               lines.isEmpty() ? QStringLiteral("No transactions.") : lines.join(QLatin1Char('\n')));
+        lines.isEmpty() ? QStringLiteral("No transactions.") : lines.join(QLatin1Char('\n')));
     return 0;
 }
 
@@ -627,14 +645,15 @@ int CliApp::cmdExport(const QStringList& args)
         return fail(n.error());
     }
     emitResult({{QStringLiteral("rows"), *n}, {QStringLiteral("file"), args[0]}},
-               QStringLiteral("Exported %1 transactions to %2.").arg(*n).arg(args[0]));
+        QStringLiteral("Exported %1 transactions to %2.").arg(*n).arg(args[0]));
     return 0;
 }
 
 int CliApp::cmdIssue(const QStringList& args)
 {
     if (args.size() != 1) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl issue PROFILE.json")));
+        return fail(
+            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl issue PROFILE.json")));
     }
     auto profile = core::IssuanceProfile::fromFile(args[0]);
     if (!profile) {
@@ -658,20 +677,23 @@ int CliApp::cmdIssue(const QStringList& args)
     }
     const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());
     emitResult({{QStringLiteral("asn"), asn},
-                {QStringLiteral("serial"), QString::fromLatin1(issued->deviceSerial.toHex().toUpper())},
-                {QStringLiteral("algorithm"), profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES")},
-                {QStringLiteral("funding"), profile->initialFunding.toString()}},
-               QStringLiteral("Issued key %1 (ASN %2, %3). Funding account opened with %4.")
-                   .arg(QString::fromLatin1(issued->deviceSerial.toHex().toUpper()), asn,
-                        profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES"),
-                        yuan(profile->initialFunding)));
+                   {QStringLiteral("serial"), QString::fromLatin1(issued->deviceSerial.toHex().toUpper())},
+                   {QStringLiteral("algorithm"),
+                       profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES")},
+                   {QStringLiteral("funding"), profile->initialFunding.toString()}},
+        QStringLiteral("Issued key %1 (ASN %2, %3). Funding account opened with %4.")
+            .arg(QString::fromLatin1(issued->deviceSerial.toHex().toUpper()),
+                asn,
+                profile->algorithm == core::Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES"),
+                yuan(profile->initialFunding)));
     return 0;
 }
 
 int CliApp::cmdSettle(const QStringList& args)
 {
     if (args.size() != 1) {
-        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl settle FILE.json")));
+        return fail(
+            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl settle FILE.json")));
     }
     if (auto r = openRoles(false); !r) {
         return fail(r.error());
@@ -692,9 +714,10 @@ int CliApp::cmdSettle(const QStringList& args)
         tsns.push_back(s.tsn);
     }
     QFile out(args[0]);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(core::SettlementVerifier::toJson(*pending)) < 0 ||
-        !out.flush()) {
-        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(args[0], out.errorString())));
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)
+        || out.write(core::SettlementVerifier::toJson(*pending)) < 0 || !out.flush()) {
+        return fail(core::makeError(
+            core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(args[0], out.errorString())));
     }
     out.close();
     if (auto m = m_psam->markSettled(tsns); !m) {
@@ -702,11 +725,11 @@ int CliApp::cmdSettle(const QStringList& args)
     }
     const core::Amount sum(static_cast<std::uint32_t>(std::min<std::uint64_t>(total, core::Amount::kMaxFen)));
     emitResult({{QStringLiteral("purchases"), static_cast<qint64>(pending->size())},
-                {QStringLiteral("total"), sum.toString()},
-                {QStringLiteral("file"), args[0]}},
-               QStringLiteral("Settled %1 purchases, %2 in total, to %3 (every TAC verified).")
-                   .arg(pending->size())
-                   .arg(yuan(sum), args[0]));
+                   {QStringLiteral("total"), sum.toString()},
+                   {QStringLiteral("file"), args[0]}},
+        QStringLiteral("Settled %1 purchases, %2 in total, to %3 (every TAC verified).")
+            .arg(pending->size())
+            .arg(yuan(sum), args[0]));
     return 0;
 }
 

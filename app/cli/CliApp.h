@@ -19,12 +19,12 @@ namespace wallet::app::cli {
 /// Exit codes of walletctl (documented in docs/core.md and `walletctl --help`).
 enum class ExitCode : int {
     Ok = 0,
-    Usage = 1,          ///< bad command line or input (amount, PIN format)
-    NoKey = 2,          ///< no key / simulator unreachable / transport failure
-    Refused = 3,        ///< the key refused: wrong PIN, blocked, balance too low, limit
-    Declined = 4,       ///< the issuer host or the PSAM declined
-    Storage = 5,        ///< mirror database or key store problem
-    Security = 6,       ///< a MAC/TAC did not verify
+    Usage = 1, ///< bad command line or input (amount, PIN format)
+    NoKey = 2, ///< no key / simulator unreachable / transport failure
+    Refused = 3, ///< the key refused: wrong PIN, blocked, balance too low, limit
+    Declined = 4, ///< the issuer host or the PSAM declined
+    Storage = 5, ///< mirror database or key store problem
+    Security = 6, ///< a MAC/TAC did not verify
     Internal = 7,
 };
 
@@ -69,7 +69,8 @@ private:
     std::unique_ptr<core::LocalIssuerHost> m_issuer;
     std::unique_ptr<core::LocalPsam> m_psam;
     std::unique_ptr<core::TransactionStore> m_mirror;
-    core::Error m_mirrorError{core::ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};
+    core::Error m_mirrorError{
+        core::ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};
     core::SystemClock m_clock;
     std::unique_ptr<core::PurseService> m_purse;
     struct HistoryArgs

@@ -48,7 +48,8 @@ core::Result<core::Pin> readPin(const QString& prompt)
         return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("a PIN has 4 to 12 digits"));
     }
     if (n == 0) {
-        return core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("no PIN given (type it, or pipe it on stdin)"));
+        return core::makeError(
+            core::ErrorCode::InvalidInput, QStringLiteral("no PIN given (type it, or pipe it on stdin)"));
     }
     return core::Pin::fromDigits(std::string_view(line.data(), n));
 }

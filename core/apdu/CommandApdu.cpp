@@ -5,8 +5,13 @@
 
 namespace wallet::core {
 
-CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, QByteArray data,
-                         std::optional<int> le, bool sensitive)
+CommandApdu::CommandApdu(std::uint8_t cla,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    QByteArray data,
+    std::optional<int> le,
+    bool sensitive)
     : m_cla(cla)
     , m_ins(ins)
     , m_p1(p1)
@@ -14,8 +19,7 @@ CommandApdu::CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, st
     , m_data(std::move(data))
     , m_le(le)
     , m_sensitive(sensitive)
-{
-}
+{ }
 
 QByteArray CommandApdu::encode() const
 {

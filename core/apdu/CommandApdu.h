@@ -15,8 +15,13 @@ namespace wallet::core {
 class CommandApdu
 {
 public:
-    CommandApdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, QByteArray data = {},
-                std::optional<int> le = std::nullopt, bool sensitive = false);
+    CommandApdu(std::uint8_t cla,
+        std::uint8_t ins,
+        std::uint8_t p1,
+        std::uint8_t p2,
+        QByteArray data = {},
+        std::optional<int> le = std::nullopt,
+        bool sensitive = false);
 
     [[nodiscard]] std::uint8_t cla() const { return m_cla; }
     [[nodiscard]] std::uint8_t ins() const { return m_ins; }

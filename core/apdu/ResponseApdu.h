@@ -16,16 +16,15 @@ public:
     ResponseApdu(QByteArray data, std::uint16_t sw)
         : m_data(std::move(data))
         , m_sw(sw)
-    {
-    }
+    { }
     /// Splits raw bytes; nullopt when fewer than 2 bytes (no status word).
     [[nodiscard]] static std::optional<ResponseApdu> parse(const QByteArray& raw)
     {
         if (raw.size() < 2) {
             return std::nullopt;
         }
-        const auto sw = static_cast<std::uint16_t>((static_cast<std::uint8_t>(raw.at(raw.size() - 2)) << 8) |
-                                                   static_cast<std::uint8_t>(raw.at(raw.size() - 1)));
+        const auto sw = static_cast<std::uint16_t>((static_cast<std::uint8_t>(raw.at(raw.size() - 2)) << 8)
+            | static_cast<std::uint8_t>(raw.at(raw.size() - 1)));
         return ResponseApdu(raw.left(raw.size() - 2), sw);
     }
 
@@ -41,7 +40,8 @@ public:
     }
     [[nodiscard]] QString toLogString() const
     {
-        return QString::fromLatin1(m_data.toHex(' ').toUpper()) + QStringLiteral(" SW=%1").arg(m_sw, 4, 16, QLatin1Char('0')).toUpper();
+        return QString::fromLatin1(m_data.toHex(' ').toUpper())
+            + QStringLiteral(" SW=%1").arg(m_sw, 4, 16, QLatin1Char('0')).toUpper();
     }
 
 private:

@@ -5,9 +5,14 @@
 
 namespace wallet::core {
 
-Result<CommandApdu> SecureMessaging::withMac(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2,
-                                             const QByteArray& data, const SecureBytes& key16,
-                                             const QByteArray& challenge, bool sensitive)
+Result<CommandApdu> SecureMessaging::withMac(std::uint8_t cla,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    const QByteArray& data,
+    const SecureBytes& key16,
+    const QByteArray& challenge,
+    bool sensitive)
 {
     QByteArray iv;
     if (challenge.size() == 8) {
@@ -34,8 +39,8 @@ Result<CommandApdu> SecureMessaging::withMac(std::uint8_t cla, std::uint8_t ins,
     return CommandApdu(cla, ins, p1, p2, data + *mac, std::nullopt, sensitive);
 }
 
-Result<CommandApdu> SecureMessaging::externalAuthenticate(const SecureBytes& key16, const QByteArray& challenge8,
-                                                          std::uint8_t keyId)
+Result<CommandApdu> SecureMessaging::externalAuthenticate(
+    const SecureBytes& key16, const QByteArray& challenge8, std::uint8_t keyId)
 {
     if (challenge8.size() != 8) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("EXTERNAL AUTHENTICATE needs an 8-byte challenge"));
@@ -47,8 +52,8 @@ Result<CommandApdu> SecureMessaging::externalAuthenticate(const SecureBytes& key
     return CommandApdu(0x00, 0x82, 0x00, keyId, *cryptogram);
 }
 
-Result<CommandApdu> SecureMessaging::writeKey(const SecureBytes& transportKey, const QByteArray& challenge,
-                                              std::uint8_t keyType, const SecureBytes& fields)
+Result<CommandApdu> SecureMessaging::writeKey(
+    const SecureBytes& transportKey, const QByteArray& challenge, std::uint8_t keyType, const SecureBytes& fields)
 {
     auto enc = CardCrypto::tdesEncryptWithLength(transportKey, fields);
     if (!enc) {
@@ -57,8 +62,8 @@ Result<CommandApdu> SecureMessaging::writeKey(const SecureBytes& transportKey, c
     return withMac(0x84, 0xD4, 0x00, keyType, *enc, transportKey, challenge, true);
 }
 
-Result<CommandApdu> SecureMessaging::pinUnblock(const SecureBytes& dpuk, const QByteArray& challenge,
-                                                const SecureBytes& pinBcd)
+Result<CommandApdu> SecureMessaging::pinUnblock(
+    const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd)
 {
     auto enc = CardCrypto::tdesEncryptWithLength(dpuk, pinBcd);
     if (!enc) {

@@ -16,20 +16,24 @@ class SecureMessaging
 public:
     /// `cla ins p1 p2 Lc data MAC4`: retail MAC (alg 3) under `key16` over the header with Lc counting the MAC,
     /// IV = challenge (8 bytes) or challenge ‖ 00000000 (4 bytes).
-    [[nodiscard]] static Result<CommandApdu> withMac(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1,
-                                                     std::uint8_t p2, const QByteArray& data, const SecureBytes& key16,
-                                                     const QByteArray& challenge, bool sensitive = false);
+    [[nodiscard]] static Result<CommandApdu> withMac(std::uint8_t cla,
+        std::uint8_t ins,
+        std::uint8_t p1,
+        std::uint8_t p2,
+        const QByteArray& data,
+        const SecureBytes& key16,
+        const QByteArray& challenge,
+        bool sensitive = false);
     /// EXTERNAL AUTHENTICATE `00 82 00 keyId 08 3DES(key, challenge8)`.
-    [[nodiscard]] static Result<CommandApdu> externalAuthenticate(const SecureBytes& key16,
-                                                                  const QByteArray& challenge8,
-                                                                  std::uint8_t keyId = 0);
+    [[nodiscard]] static Result<CommandApdu> externalAuthenticate(
+        const SecureBytes& key16, const QByteArray& challenge8, std::uint8_t keyId = 0);
     /// WRITE KEY `84 D4 00 keyType Lc ENC MAC` (spec §6 step 2). `fields` = keyIndex ‖ keyVer ‖ algID ‖ key16, or
     /// tries ‖ PIN for the PIN (type 3A); the length byte is prepended here.
-    [[nodiscard]] static Result<CommandApdu> writeKey(const SecureBytes& transportKey, const QByteArray& challenge,
-                                                      std::uint8_t keyType, const SecureBytes& fields);
+    [[nodiscard]] static Result<CommandApdu> writeKey(
+        const SecureBytes& transportKey, const QByteArray& challenge, std::uint8_t keyType, const SecureBytes& fields);
     /// PIN UNBLOCK `84 24 00 00 0C ENC8 MAC4` (spec §3).
-    [[nodiscard]] static Result<CommandApdu> pinUnblock(const SecureBytes& dpuk, const QByteArray& challenge,
-                                                        const SecureBytes& pinBcd);
+    [[nodiscard]] static Result<CommandApdu> pinUnblock(
+        const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd);
     /// RELOAD PIN `80 5E 00 00 Lc PIN MAC4`, MAC = DES-MAC(DRPK_L XOR DRPK_R) over the PIN (spec §3).
     [[nodiscard]] static Result<CommandApdu> reloadPin(const SecureBytes& drpk, const SecureBytes& pinBcd);
 };

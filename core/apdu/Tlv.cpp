@@ -16,7 +16,8 @@ Result<std::vector<TlvElement>> Tlv::parse(const QByteArray& data)
 {
     std::vector<TlvElement> out;
     const auto size = static_cast<std::size_t>(data.size());
-    const auto byteAt = [&data](std::size_t i) { return static_cast<std::uint8_t>(data.at(static_cast<qsizetype>(i))); };
+    const auto byteAt
+        = [&data](std::size_t i) { return static_cast<std::uint8_t>(data.at(static_cast<qsizetype>(i))); };
     std::size_t pos = 0;
     while (pos < size) {
         std::uint8_t b = byteAt(pos);
@@ -62,7 +63,7 @@ Result<std::vector<TlvElement>> Tlv::parse(const QByteArray& data)
         }
         if (length > size - pos) {
             return makeError(ErrorCode::InvalidData,
-                             QStringLiteral("TLV: tag %1 claims %2 bytes, %3 left").arg(tag, 0, 16).arg(length).arg(size - pos));
+                QStringLiteral("TLV: tag %1 claims %2 bytes, %3 left").arg(tag, 0, 16).arg(length).arg(size - pos));
         }
         out.push_back(TlvElement{tag, data.mid(static_cast<qsizetype>(pos), static_cast<qsizetype>(length))});
         pos += length;

@@ -26,12 +26,12 @@ QByteArray toQByteArray(const V& v)
 inline std::vector<std::uint8_t> toBytes(const QByteArray& b)
 {
     return std::vector<std::uint8_t>(reinterpret_cast<const std::uint8_t*>(b.constData()),
-                                     reinterpret_cast<const std::uint8_t*>(b.constData()) + b.size());
+        reinterpret_cast<const std::uint8_t*>(b.constData()) + b.size());
 }
 inline SecureBytes toSecure(const QByteArray& b)
 {
     return SecureBytes(reinterpret_cast<const std::uint8_t*>(b.constData()),
-                       reinterpret_cast<const std::uint8_t*>(b.constData()) + b.size());
+        reinterpret_cast<const std::uint8_t*>(b.constData()) + b.size());
 }
 /// Hex (any case, spaces ignored) into a secure buffer; empty on bad input.
 SecureBytes secureFromHex(const QString& hex);
@@ -51,8 +51,8 @@ inline void appendU32(QByteArray& out, std::uint32_t v)
 }
 inline std::uint32_t readU16(const QByteArray& b, int at)
 {
-    return (static_cast<std::uint32_t>(static_cast<std::uint8_t>(b.at(at))) << 8) |
-           static_cast<std::uint8_t>(b.at(at + 1));
+    return (static_cast<std::uint32_t>(static_cast<std::uint8_t>(b.at(at))) << 8)
+        | static_cast<std::uint8_t>(b.at(at + 1));
 }
 inline std::uint32_t readU32(const QByteArray& b, int at)
 {

@@ -19,7 +19,8 @@ const std::uint8_t* u8(const QByteArray& b)
 
 Error cryptoError(const char* what, const std::exception& e)
 {
-    return makeError(ErrorCode::CryptoError, QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromUtf8(e.what())));
+    return makeError(
+        ErrorCode::CryptoError, QStringLiteral("%1: %2").arg(QLatin1String(what), QString::fromUtf8(e.what())));
 }
 
 /// Encrypts whole blocks in place with `algo` keyed with `key`. Throws (caught by the callers).
@@ -195,7 +196,8 @@ Result<QByteArray> CardCrypto::transactionMac(Algorithm alg, const SecureBytes& 
 Result<SecureBytes> CardCrypto::diversify(Algorithm alg, const SecureBytes& masterKey16, const QByteArray& asn8)
 {
     if (asn8.size() != 8 || masterKey16.size() != 16) {
-        return makeError(ErrorCode::CryptoError, QStringLiteral("diversify: needs a 16-byte master key and 8-byte ASN"));
+        return makeError(
+            ErrorCode::CryptoError, QStringLiteral("diversify: needs a 16-byte master key and 8-byte ASN"));
     }
     QByteArray notAsn = asn8;
     for (auto& c : notAsn) {

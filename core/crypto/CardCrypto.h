@@ -32,23 +32,23 @@ public:
     /// ISO/IEC 9797-1 padding method 2 to `blockSize`: always 80, then 00s.
     [[nodiscard]] static QByteArray pad80(const QByteArray& data, int blockSize);
     /// MAC algorithm 1 with single DES, padding 2, given IV (spec §5.2: IV 0), left 4 bytes.
-    [[nodiscard]] static Result<QByteArray> desMac(const SecureBytes& key8, const QByteArray& data,
-                                                   const QByteArray& iv = QByteArray(8, '\0'));
+    [[nodiscard]] static Result<QByteArray> desMac(
+        const SecureBytes& key8, const QByteArray& data, const QByteArray& iv = QByteArray(8, '\0'));
     /// MAC algorithm 3 ("retail MAC", spec §5.3), padding 2, IV 8 bytes, left 4 bytes.
-    [[nodiscard]] static Result<QByteArray> retailMac(const SecureBytes& key16, const QByteArray& data,
-                                                      const QByteArray& iv);
+    [[nodiscard]] static Result<QByteArray> retailMac(
+        const SecureBytes& key16, const QByteArray& data, const QByteArray& iv);
     /// SM4-CBC MAC, padding 2 to 16, IV 0, left 4 bytes (spec §5.4).
     [[nodiscard]] static Result<QByteArray> sm4Mac(const SecureBytes& key16, const QByteArray& data);
     /// The transaction MAC of a profile: desMac (3DES profile, 8-byte session key) or sm4Mac.
-    [[nodiscard]] static Result<QByteArray> transactionMac(Algorithm alg, const SecureBytes& sessionKey,
-                                                           const QByteArray& data);
+    [[nodiscard]] static Result<QByteArray> transactionMac(
+        Algorithm alg, const SecureBytes& sessionKey, const QByteArray& data);
 
     /// Card key from an issuer master key (spec §5.1, §5.4).
-    [[nodiscard]] static Result<SecureBytes> diversify(Algorithm alg, const SecureBytes& masterKey16,
-                                                       const QByteArray& asn8);
+    [[nodiscard]] static Result<SecureBytes> diversify(
+        Algorithm alg, const SecureBytes& masterKey16, const QByteArray& asn8);
     /// Session key from the card key and the 8-byte seed (3DES: 8-byte key; SM4: 16-byte, seed ‖ NOT seed).
-    [[nodiscard]] static Result<SecureBytes> sessionKey(Algorithm alg, const SecureBytes& cardKey,
-                                                        const QByteArray& seed8);
+    [[nodiscard]] static Result<SecureBytes> sessionKey(
+        Algorithm alg, const SecureBytes& cardKey, const QByteArray& seed8);
     /// Seeds of spec §5.2: load = rnd ‖ onlineATC ‖ 8000; purchase = rnd ‖ offlineATC ‖ TSN[2..3].
     [[nodiscard]] static QByteArray loadSeed(const QByteArray& rnd4, std::uint16_t onlineAtc);
     [[nodiscard]] static QByteArray purchaseSeed(const QByteArray& rnd4, std::uint16_t offlineAtc, std::uint32_t tsn);

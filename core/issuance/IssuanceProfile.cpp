@@ -68,31 +68,46 @@ std::optional<int> intField(const QJsonValue& v, int lo, int hi)
 
 std::uint8_t IssuanceProfile::policyFlags() const
 {
-    return static_cast<std::uint8_t>((loadNeedsPin ? 0x01 : 0) | (purchaseAboveLimitNeedsPin ? 0x02 : 0) |
-                                     (readCardholderNeedsPin ? 0x04 : 0));
+    return static_cast<std::uint8_t>(
+        (loadNeedsPin ? 0x01 : 0) | (purchaseAboveLimitNeedsPin ? 0x02 : 0) | (readCardholderNeedsPin ? 0x04 : 0));
 }
 
 Result<IssuanceProfile> IssuanceProfile::fromFile(const QString& path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly)) {
-        return makeError(ErrorCode::InvalidInput, QStringLiteral("cannot read profile %1: %2").arg(path, f.errorString()));
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("cannot read profile %1: %2").arg(path, f.errorString()));
     }
     const QByteArray bytes = f.read(1 << 20);
     QJsonParseError pe{};
     const QJsonDocument doc = QJsonDocument::fromJson(bytes, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        return makeError(ErrorCode::InvalidInput,
-                         QStringLiteral("profile %1 is not a JSON object: %2").arg(path, pe.errorString()));
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("profile %1 is not a JSON object: %2").arg(path, pe.errorString()));
     }
     return fromJson(doc.object());
 }
 
 Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
 {
-    if (auto e = onlyKeys(json, QStringLiteral("the profile"),
-                          {"format", "name", "algorithm", "transportKey", "masterKeys", "keyIndex", "keyVersion", "aid",
-                           "label", "application", "cardholder", "pin", "limits", "policy", "recordCapacity"})) {
+    if (auto e = onlyKeys(json,
+            QStringLiteral("the profile"),
+            {"format",
+                "name",
+                "algorithm",
+                "transportKey",
+                "masterKeys",
+                "keyIndex",
+                "keyVersion",
+                "aid",
+                "label",
+                "application",
+                "cardholder",
+                "pin",
+                "limits",
+                "policy",
+                "recordCapacity"})) {
         return *e;
     }
     if (json.value(QStringLiteral("format")).toString() != QStringLiteral("smartkey-issuance-profile/1")) {
@@ -115,14 +130,19 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     p.transportKey = toSecure(*kt);
     if (json.contains(QStringLiteral("masterKeys"))) {
         const QJsonObject mk = json.value(QStringLiteral("masterKeys")).toObject();
-        if (auto e = onlyKeys(mk, QStringLiteral("masterKeys"), {"MLK", "MPK", "MTK", "MAMK", "MPUK", "MRPK", "MEAK", "MIAK"})) {
+        if (auto e = onlyKeys(
+                mk, QStringLiteral("masterKeys"), {"MLK", "MPK", "MTK", "MAMK", "MPUK", "MRPK", "MEAK", "MIAK"})) {
             return *e;
         }
         IssuerMasterKeys keys;
-        const std::pair<const char*, SecureBytes*> keySlots[] = {{"MLK", &keys.mlk},   {"MPK", &keys.mpk},
-                                                              {"MTK", &keys.mtk},   {"MAMK", &keys.mamk},
-                                                              {"MPUK", &keys.mpuk}, {"MRPK", &keys.mrpk},
-                                                              {"MEAK", &keys.meak}, {"MIAK", &keys.miak}};
+        const std::pair<const char*, SecureBytes*> keySlots[] = {{"MLK", &keys.mlk},
+            {"MPK", &keys.mpk},
+            {"MTK", &keys.mtk},
+            {"MAMK", &keys.mamk},
+            {"MPUK", &keys.mpuk},
+            {"MRPK", &keys.mrpk},
+            {"MEAK", &keys.meak},
+            {"MIAK", &keys.miak}};
         for (const auto& [name, slot] : keySlots) {
             const auto k = hexField(mk.value(QLatin1String(name)), 16, 16);
             if (!k) {
@@ -166,8 +186,9 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     }
 
     const QJsonObject app = json.value(QStringLiteral("application")).toObject();
-    if (auto e = onlyKeys(app, QStringLiteral("application"),
-                          {"issuerId", "appType", "appVersion", "applicationSerial", "startDate", "expiryDate", "issuerData"})) {
+    if (auto e = onlyKeys(app,
+            QStringLiteral("application"),
+            {"issuerId", "appType", "appVersion", "applicationSerial", "startDate", "expiryDate", "issuerData"})) {
         return *e;
     }
     const auto issuerId = hexField(app.value(QStringLiteral("issuerId")), 8, 8);
@@ -175,8 +196,10 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
         return bad(QStringLiteral("application.issuerId must be 8 bytes of hex"));
     }
     p.application.issuerId = *issuerId;
-    p.application.appType = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appType")), 0, 255).value_or(2));
-    p.application.appVersion = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appVersion")), 0, 255).value_or(1));
+    p.application.appType
+        = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appType")), 0, 255).value_or(2));
+    p.application.appVersion
+        = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appVersion")), 0, 255).value_or(1));
     const QJsonValue serial = app.value(QStringLiteral("applicationSerial"));
     if (serial.isUndefined() || serial.toString() == QStringLiteral("device")) {
         p.application.applicationSerial.clear(); // from the device serial at issuance
@@ -208,11 +231,14 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     if (auto e = onlyKeys(holder, QStringLiteral("cardholder"), {"cardType", "staff", "name", "idNumber", "idType"})) {
         return *e;
     }
-    p.cardholder.cardType = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("cardType")), 0, 255).value_or(0));
-    p.cardholder.staffFlag = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("staff")), 0, 255).value_or(0));
+    p.cardholder.cardType
+        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("cardType")), 0, 255).value_or(0));
+    p.cardholder.staffFlag
+        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("staff")), 0, 255).value_or(0));
     p.cardholder.name = holder.value(QStringLiteral("name")).toString();
     p.cardholder.idNumber = holder.value(QStringLiteral("idNumber")).toString();
-    p.cardholder.idType = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("idType")), 0, 255).value_or(0));
+    p.cardholder.idType
+        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("idType")), 0, 255).value_or(0));
     if (p.cardholder.name.toUtf8().size() > 20 || p.cardholder.idNumber.toUtf8().size() > 32) {
         return bad(QStringLiteral("cardholder.name is at most 20 bytes and idNumber at most 32 (UTF-8)"));
     }
@@ -237,8 +263,8 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     if (auto e = onlyKeys(limits, QStringLiteral("limits"), {"maxBalance", "noPinLimit", "initialFunding"})) {
         return *e;
     }
-    const std::pair<const char*, Amount*> amounts[] = {
-        {"maxBalance", &p.maxBalance}, {"noPinLimit", &p.noPinLimit}, {"initialFunding", &p.initialFunding}};
+    const std::pair<const char*, Amount*> amounts[]
+        = {{"maxBalance", &p.maxBalance}, {"noPinLimit", &p.noPinLimit}, {"initialFunding", &p.initialFunding}};
     for (const auto& [key, slot] : amounts) {
         const QJsonValue v = limits.value(QLatin1String(key));
         if (v.isUndefined()) {
@@ -258,8 +284,9 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     }
 
     const QJsonObject policy = json.value(QStringLiteral("policy")).toObject();
-    if (auto e = onlyKeys(policy, QStringLiteral("policy"),
-                          {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin"})) {
+    if (auto e = onlyKeys(policy,
+            QStringLiteral("policy"),
+            {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin"})) {
         return *e;
     }
     p.loadNeedsPin = policy.value(QStringLiteral("loadNeedsPin")).toBool(true);

@@ -21,15 +21,15 @@ struct IssuanceProfile
 {
     QString name;
     Algorithm algorithm = Algorithm::TripleDes;
-    SecureBytes transportKey;                       ///< KT, 16 bytes
-    std::optional<IssuerMasterKeys> masterKeys;     ///< inline (demo/simulator); else the caller supplies them
+    SecureBytes transportKey; ///< KT, 16 bytes
+    std::optional<IssuerMasterKeys> masterKeys; ///< inline (demo/simulator); else the caller supplies them
     std::uint8_t keyIndex = 1;
     std::uint8_t keyVersion = 1;
-    QByteArray aid;                                 ///< 5..16 bytes
-    QString label = QStringLiteral("E-PURSE");      ///< 1..16 ASCII
-    ApplicationData application;                    ///< applicationSerial empty → 00 00 ‖ device serial
+    QByteArray aid; ///< 5..16 bytes
+    QString label = QStringLiteral("E-PURSE"); ///< 1..16 ASCII
+    ApplicationData application; ///< applicationSerial empty → 00 00 ‖ device serial
     CardholderData cardholder;
-    SecureBytes pinDigits;                          ///< ASCII digits of the initial PIN
+    SecureBytes pinDigits; ///< ASCII digits of the initial PIN
     std::uint8_t pinTries = 3;
     Amount maxBalance{1000000};
     Amount noPinLimit{0};
@@ -37,7 +37,7 @@ struct IssuanceProfile
     bool purchaseAboveLimitNeedsPin = true;
     bool readCardholderNeedsPin = false;
     std::uint8_t recordCapacity = 10;
-    Amount initialFunding{10000000};                ///< the issuer funding account opened with the card (demo)
+    Amount initialFunding{10000000}; ///< the issuer funding account opened with the card (demo)
 
     [[nodiscard]] static Result<IssuanceProfile> fromJson(const QJsonObject& json);
     [[nodiscard]] static Result<IssuanceProfile> fromFile(const QString& path);

@@ -26,13 +26,18 @@ QByteArray u32(std::uint32_t v)
 
 Result<QByteArray> Personaliser::challenge(int length)
 {
-    return exchange(m_channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, length), QStringLiteral("GET CHALLENGE"),
-                    length);
+    return exchange(
+        m_channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, length), QStringLiteral("GET CHALLENGE"), length);
 }
 
-Result<QByteArray> Personaliser::sendWithMac(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2,
-                                             const QByteArray& data, const SecureBytes& key, const QString& what,
-                                             bool sensitive)
+Result<QByteArray> Personaliser::sendWithMac(std::uint8_t cla,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    const QByteArray& data,
+    const SecureBytes& key,
+    const QString& what,
+    bool sensitive)
 {
     auto rnd = challenge(8);
     if (!rnd) {
@@ -57,8 +62,8 @@ Result<IssuanceResult> Personaliser::personalise(const IssuanceProfile& profile,
     }
     if (info->lifeCycle != LifeCycle::Blank) {
         return makeError(ErrorCode::InvalidState,
-                         QStringLiteral("this key is already issued (%1): issuance needs a blank key")
-                             .arg(lifeCycleName(info->lifeCycle)));
+            QStringLiteral("this key is already issued (%1): issuance needs a blank key")
+                .arg(lifeCycleName(info->lifeCycle)));
     }
     IssuanceResult result;
     result.deviceSerial = info->serial;
@@ -92,9 +97,14 @@ Result<IssuanceResult> Personaliser::personalise(const IssuanceProfile& profile,
     }
 
     // 2. Keys, diversified from the master keys with the ASN (spec §5.1), then the PIN.
-    const std::pair<std::uint8_t, const SecureBytes*> keyRecords[] = {
-        {0x25, &keys->mtk},  {0x26, &keys->mlk},  {0x27, &keys->mpk},  {0x30, &keys->miak},
-        {0x36, &keys->mamk}, {0x37, &keys->mpuk}, {0x38, &keys->mrpk}, {0x39, &keys->meak}};
+    const std::pair<std::uint8_t, const SecureBytes*> keyRecords[] = {{0x25, &keys->mtk},
+        {0x26, &keys->mlk},
+        {0x27, &keys->mpk},
+        {0x30, &keys->miak},
+        {0x36, &keys->mamk},
+        {0x37, &keys->mpuk},
+        {0x38, &keys->mrpk},
+        {0x39, &keys->meak}};
     for (const auto& [keyType, master] : keyRecords) {
         auto cardKey = CardCrypto::diversify(profile.algorithm, *master, result.asn);
         if (!cardKey) {
@@ -110,13 +120,14 @@ Result<IssuanceResult> Personaliser::personalise(const IssuanceProfile& profile,
         if (!cmd) {
             return cmd.error();
         }
-        if (auto r = exchange(m_channel, *cmd, QStringLiteral("WRITE KEY %1").arg(keyType, 2, 16, QLatin1Char('0'))); !r) {
+        if (auto r = exchange(m_channel, *cmd, QStringLiteral("WRITE KEY %1").arg(keyType, 2, 16, QLatin1Char('0')));
+            !r) {
             return r.error();
         }
     }
     {
-        auto pin = Pin::fromDigits(std::string_view(reinterpret_cast<const char*>(profile.pinDigits.data()),
-                                                    profile.pinDigits.size()));
+        auto pin = Pin::fromDigits(
+            std::string_view(reinterpret_cast<const char*>(profile.pinDigits.data()), profile.pinDigits.size()));
         if (!pin) {
             return pin.error();
         }
@@ -136,13 +147,25 @@ Result<IssuanceResult> Personaliser::personalise(const IssuanceProfile& profile,
     }
 
     // 3. Public application data and cardholder data.
-    if (auto r = sendWithMac(0x04, 0xD6, 0x80 | 0x15, 0x00, app.encode(), profile.transportKey,
-                             QStringLiteral("UPDATE BINARY SFI 0x15"), false);
+    if (auto r = sendWithMac(0x04,
+            0xD6,
+            0x80 | 0x15,
+            0x00,
+            app.encode(),
+            profile.transportKey,
+            QStringLiteral("UPDATE BINARY SFI 0x15"),
+            false);
         !r) {
         return r.error();
     }
-    if (auto r = sendWithMac(0x04, 0xD6, 0x80 | 0x16, 0x00, profile.cardholder.encode(), profile.transportKey,
-                             QStringLiteral("UPDATE BINARY SFI 0x16"), false);
+    if (auto r = sendWithMac(0x04,
+            0xD6,
+            0x80 | 0x16,
+            0x00,
+            profile.cardholder.encode(),
+            profile.transportKey,
+            QStringLiteral("UPDATE BINARY SFI 0x16"),
+            false);
         !r) {
         return r.error();
     }
@@ -157,16 +180,22 @@ Result<IssuanceResult> Personaliser::personalise(const IssuanceProfile& profile,
         {0x06, profile.label.toLatin1()},
     };
     for (const auto& [tag, value] : data) {
-        if (auto r = sendWithMac(0x84, 0xDA, 0x00, tag, value, profile.transportKey,
-                                 QStringLiteral("PUT DATA %1").arg(tag, 2, 16, QLatin1Char('0')), false);
+        if (auto r = sendWithMac(0x84,
+                0xDA,
+                0x00,
+                tag,
+                value,
+                profile.transportKey,
+                QStringLiteral("PUT DATA %1").arg(tag, 2, 16, QLatin1Char('0')),
+                false);
             !r) {
             return r.error();
         }
     }
 
     // 5. Close: the key checks its keys and PIN and becomes PERSONALIZED; KT is dead from now on.
-    if (auto r = sendWithMac(0x84, 0xEA, 0x00, 0x00, {}, profile.transportKey, QStringLiteral("END PERSONALIZATION"),
-                             false);
+    if (auto r
+        = sendWithMac(0x84, 0xEA, 0x00, 0x00, {}, profile.transportKey, QStringLiteral("END PERSONALIZATION"), false);
         !r) {
         return r.error();
     }

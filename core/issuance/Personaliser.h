@@ -9,9 +9,9 @@ namespace wallet::core {
 
 struct IssuanceResult
 {
-    QByteArray deviceSerial;      ///< 8
+    QByteArray deviceSerial; ///< 8
     QByteArray applicationSerial; ///< 10
-    QByteArray asn;               ///< 8
+    QByteArray asn; ///< 8
     Algorithm algorithm = Algorithm::TripleDes;
 };
 
@@ -27,18 +27,22 @@ class Personaliser
 public:
     explicit Personaliser(ApduChannel& channel)
         : m_channel(channel)
-    {
-    }
+    { }
     /// `masterKeys` overrides the profile's inline keys (when the profile has none it is required).
-    [[nodiscard]] Result<IssuanceResult> personalise(const IssuanceProfile& profile,
-                                                     const IssuerMasterKeys* masterKeys = nullptr);
+    [[nodiscard]] Result<IssuanceResult> personalise(
+        const IssuanceProfile& profile, const IssuerMasterKeys* masterKeys = nullptr);
 
 private:
     [[nodiscard]] Result<QByteArray> challenge(int length);
     /// Sends `cla ins p1 p2 Lc data MAC` with the retail MAC under `key` and a fresh 8-byte challenge (spec §5.3).
-    [[nodiscard]] Result<QByteArray> sendWithMac(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2,
-                                                 const QByteArray& data, const SecureBytes& key, const QString& what,
-                                                 bool sensitive);
+    [[nodiscard]] Result<QByteArray> sendWithMac(std::uint8_t cla,
+        std::uint8_t ins,
+        std::uint8_t p1,
+        std::uint8_t p2,
+        const QByteArray& data,
+        const SecureBytes& key,
+        const QString& what,
+        bool sensitive);
 
     ApduChannel& m_channel;
 };

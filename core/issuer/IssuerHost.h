@@ -9,18 +9,18 @@ namespace wallet::core {
 /// What the terminal sends the issuer after INITIALIZE FOR LOAD (spec §4, §5.2).
 struct LoadRequest
 {
-    QByteArray asn;            ///< 8, from SFI 0x15
+    QByteArray asn; ///< 8, from SFI 0x15
     Algorithm algorithm = Algorithm::TripleDes;
     std::uint8_t keyIndex = 1;
     std::uint8_t keyVersion = 0;
     Amount balanceBefore;
     Amount amount;
     std::uint16_t onlineAtc = 0; ///< N
-    QByteArray random;         ///< 4
-    QByteArray mac1;           ///< 4
-    QByteArray terminalId;     ///< 6
-    QByteArray date;           ///< 4 BCD, the terminal's, goes into MAC2
-    QByteArray time;           ///< 3 BCD
+    QByteArray random; ///< 4
+    QByteArray mac1; ///< 4
+    QByteArray terminalId; ///< 6
+    QByteArray date; ///< 4 BCD, the terminal's, goes into MAC2
+    QByteArray time; ///< 3 BCD
 };
 
 struct LoadAuthorisation
@@ -42,8 +42,9 @@ public:
     virtual ~IssuerHost() = default;
     [[nodiscard]] virtual Result<LoadAuthorisation> authoriseLoad(const LoadRequest& request) = 0;
     /// The token credited the load: verifies the TAC over balanceAfter ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
-    [[nodiscard]] virtual Result<void> confirmLoad(const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter,
-                                                   const QByteArray& tac) = 0;
+    [[nodiscard]] virtual Result<void> confirmLoad(
+        const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter, const QByteArray& tac)
+        = 0;
     /// The token did not credit the load (recovery saw it unchanged and gave up): the debit is reversed.
     [[nodiscard]] virtual Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) = 0;
 };

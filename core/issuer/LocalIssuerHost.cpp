@@ -18,10 +18,10 @@ const std::vector<QStringList>& migrations()
     static const std::vector<QStringList> steps{
         {QStringLiteral("CREATE TABLE accounts (asn TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0),"
                         " per_load_limit INTEGER NOT NULL, blocked INTEGER NOT NULL DEFAULT 0)"),
-         QStringLiteral("CREATE TABLE loads (asn TEXT NOT NULL REFERENCES accounts (asn), atc INTEGER NOT NULL,"
-                        " amount INTEGER NOT NULL, state TEXT NOT NULL, algorithm INTEGER NOT NULL,"
-                        " terminal_id BLOB NOT NULL, date BLOB NOT NULL, time BLOB NOT NULL, tac BLOB,"
-                        " updated TEXT NOT NULL, PRIMARY KEY (asn, atc))")},
+            QStringLiteral("CREATE TABLE loads (asn TEXT NOT NULL REFERENCES accounts (asn), atc INTEGER NOT NULL,"
+                           " amount INTEGER NOT NULL, state TEXT NOT NULL, algorithm INTEGER NOT NULL,"
+                           " terminal_id BLOB NOT NULL, date BLOB NOT NULL, time BLOB NOT NULL, tac BLOB,"
+                           " updated TEXT NOT NULL, PRIMARY KEY (asn, atc))")},
     };
     return steps;
 }
@@ -46,8 +46,7 @@ QString now()
 LocalIssuerHost::LocalIssuerHost(QString connection, IssuerMasterKeys keys)
     : m_connection(std::move(connection))
     , m_keys(std::move(keys))
-{
-}
+{ }
 
 LocalIssuerHost::~LocalIssuerHost()
 {
@@ -78,10 +77,11 @@ Result<std::unique_ptr<LocalIssuerHost>> LocalIssuerHost::open(const QString& le
 Result<void> LocalIssuerHost::registerCard(const QByteArray& asn, Amount funding, Amount perLoadLimit)
 {
     auto r = Sqlite::exec(db(),
-                          QStringLiteral("INSERT INTO accounts (asn, balance, per_load_limit, blocked) VALUES (?, ?, ?, 0)"
-                                         " ON CONFLICT (asn) DO UPDATE SET balance = excluded.balance,"
-                                         " per_load_limit = excluded.per_load_limit"),
-                          {hexOf(asn), static_cast<qint64>(funding.fen()), static_cast<qint64>(perLoadLimit.fen())}, kWhat);
+        QStringLiteral("INSERT INTO accounts (asn, balance, per_load_limit, blocked) VALUES (?, ?, ?, 0)"
+                       " ON CONFLICT (asn) DO UPDATE SET balance = excluded.balance,"
+                       " per_load_limit = excluded.per_load_limit"),
+        {hexOf(asn), static_cast<qint64>(funding.fen()), static_cast<qint64>(perLoadLimit.fen())},
+        kWhat);
     if (!r) {
         return r.error();
     }
@@ -90,8 +90,8 @@ Result<void> LocalIssuerHost::registerCard(const QByteArray& asn, Amount funding
 
 Result<void> LocalIssuerHost::setBlocked(const QByteArray& asn, bool blocked)
 {
-    auto r = Sqlite::exec(db(), QStringLiteral("UPDATE accounts SET blocked = ? WHERE asn = ?"),
-                          {blocked ? 1 : 0, hexOf(asn)}, kWhat);
+    auto r = Sqlite::exec(
+        db(), QStringLiteral("UPDATE accounts SET blocked = ? WHERE asn = ?"), {blocked ? 1 : 0, hexOf(asn)}, kWhat);
     if (!r) {
         return r.error();
     }
@@ -103,8 +103,10 @@ Result<void> LocalIssuerHost::setBlocked(const QByteArray& asn, bool blocked)
 
 Result<FundingAccount> LocalIssuerHost::account(const QByteArray& asn) const
 {
-    auto q = Sqlite::exec(db(), QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"),
-                          {hexOf(asn)}, kWhat);
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"),
+        {hexOf(asn)},
+        kWhat);
     if (!q) {
         return q.error();
     }
@@ -121,8 +123,10 @@ Result<FundingAccount> LocalIssuerHost::account(const QByteArray& asn) const
 
 Result<std::vector<LedgerEntry>> LocalIssuerHost::loads(const QByteArray& asn) const
 {
-    auto q = Sqlite::exec(db(), QStringLiteral("SELECT atc, amount, state, tac FROM loads WHERE asn = ? ORDER BY atc"),
-                          {hexOf(asn)}, kWhat);
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("SELECT atc, amount, state, tac FROM loads WHERE asn = ? ORDER BY atc"),
+        {hexOf(asn)},
+        kWhat);
     if (!q) {
         return q.error();
     }
@@ -141,8 +145,8 @@ Result<std::vector<LedgerEntry>> LocalIssuerHost::loads(const QByteArray& asn) c
 
 Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
 {
-    if (req.asn.size() != 8 || req.random.size() != 4 || req.mac1.size() != 4 || req.terminalId.size() != 6 ||
-        req.date.size() != 4 || req.time.size() != 3) {
+    if (req.asn.size() != 8 || req.random.size() != 4 || req.mac1.size() != 4 || req.terminalId.size() != 6
+        || req.date.size() != 4 || req.time.size() != 3) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("issuer: malformed load request"));
     }
     const QString asn = hexOf(req.asn);
@@ -174,8 +178,8 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     if (!tx.begun()) {
         return Sqlite::error(d.lastError(), kWhat);
     }
-    auto acc = Sqlite::exec(d, QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"),
-                            {asn}, kWhat);
+    auto acc = Sqlite::exec(
+        d, QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"), {asn}, kWhat);
     if (!acc) {
         return acc.error();
     }
@@ -188,18 +192,22 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
         return declined(QStringLiteral("the card is blocked by its issuer"));
     }
     if (limit > 0 && req.amount.fen() > limit) {
-        return declined(QStringLiteral("above the per-load limit of %1").arg(Amount(static_cast<std::uint32_t>(limit)).toString()));
+        return declined(
+            QStringLiteral("above the per-load limit of %1").arg(Amount(static_cast<std::uint32_t>(limit)).toString()));
     }
     // Reconciliation: the online ATC only moves on a credit, so an older authorisation still pending was credited.
     if (auto r = Sqlite::exec(d,
-                              QStringLiteral("UPDATE loads SET state = 'completed', updated = ? WHERE asn = ? AND atc < ?"
-                                             " AND state = 'authorised'"),
-                              {now(), asn, static_cast<int>(req.onlineAtc)}, kWhat);
+            QStringLiteral("UPDATE loads SET state = 'completed', updated = ? WHERE asn = ? AND atc < ?"
+                           " AND state = 'authorised'"),
+            {now(), asn, static_cast<int>(req.onlineAtc)},
+            kWhat);
         !r) {
         return r.error();
     }
-    auto existing = Sqlite::exec(d, QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),
-                                 {asn, static_cast<int>(req.onlineAtc)}, kWhat);
+    auto existing = Sqlite::exec(d,
+        QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),
+        {asn, static_cast<int>(req.onlineAtc)},
+        kWhat);
     if (!existing) {
         return existing.error();
     }
@@ -219,19 +227,26 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
                             .arg(Amount(static_cast<std::uint32_t>(funds)).toString()));
     }
     funds -= delta;
-    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE accounts SET balance = ? WHERE asn = ?"), {funds, asn}, kWhat); !r) {
+    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE accounts SET balance = ? WHERE asn = ?"), {funds, asn}, kWhat);
+        !r) {
         return r.error();
     }
     if (auto r = Sqlite::exec(d,
-                              QStringLiteral("INSERT INTO loads (asn, atc, amount, state, algorithm, terminal_id, date, time,"
-                                             " updated) VALUES (?, ?, ?, 'authorised', ?, ?, ?, ?, ?)"
-                                             " ON CONFLICT (asn, atc) DO UPDATE SET amount = excluded.amount,"
-                                             " state = 'authorised', algorithm = excluded.algorithm,"
-                                             " terminal_id = excluded.terminal_id, date = excluded.date,"
-                                             " time = excluded.time, updated = excluded.updated"),
-                              {asn, static_cast<int>(req.onlineAtc), static_cast<qint64>(req.amount.fen()),
-                               static_cast<int>(req.algorithm), req.terminalId, req.date, req.time, now()},
-                              kWhat);
+            QStringLiteral("INSERT INTO loads (asn, atc, amount, state, algorithm, terminal_id, date, time,"
+                           " updated) VALUES (?, ?, ?, 'authorised', ?, ?, ?, ?, ?)"
+                           " ON CONFLICT (asn, atc) DO UPDATE SET amount = excluded.amount,"
+                           " state = 'authorised', algorithm = excluded.algorithm,"
+                           " terminal_id = excluded.terminal_id, date = excluded.date,"
+                           " time = excluded.time, updated = excluded.updated"),
+            {asn,
+                static_cast<int>(req.onlineAtc),
+                static_cast<qint64>(req.amount.fen()),
+                static_cast<int>(req.algorithm),
+                req.terminalId,
+                req.date,
+                req.time,
+                now()},
+            kWhat);
         !r) {
         return r.error();
     }
@@ -252,24 +267,27 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     return LoadAuthorisation{*mac2};
 }
 
-Result<void> LocalIssuerHost::confirmLoad(const QByteArray& asnBytes, std::uint16_t onlineAtc, Amount balanceAfter,
-                                          const QByteArray& tac)
+Result<void> LocalIssuerHost::confirmLoad(
+    const QByteArray& asnBytes, std::uint16_t onlineAtc, Amount balanceAfter, const QByteArray& tac)
 {
     const QString asn = hexOf(asnBytes);
     auto row = Sqlite::exec(db(),
-                            QStringLiteral("SELECT amount, state, algorithm, terminal_id, date, time, tac FROM loads"
-                                           " WHERE asn = ? AND atc = ?"),
-                            {asn, static_cast<int>(onlineAtc)}, kWhat);
+        QStringLiteral("SELECT amount, state, algorithm, terminal_id, date, time, tac FROM loads"
+                       " WHERE asn = ? AND atc = ?"),
+        {asn, static_cast<int>(onlineAtc)},
+        kWhat);
     if (!row) {
         return row.error();
     }
     if (!row->next()) {
-        return makeError(ErrorCode::InvalidState, QStringLiteral("issuer: no authorised load for ATC %1").arg(onlineAtc));
+        return makeError(
+            ErrorCode::InvalidState, QStringLiteral("issuer: no authorised load for ATC %1").arg(onlineAtc));
     }
     const auto alg = static_cast<Algorithm>(row->value(2).toInt());
     const QString state = row->value(1).toString();
     if (state == QStringLiteral("cancelled")) {
-        return makeError(ErrorCode::InvalidState, QStringLiteral("issuer: the load with ATC %1 was cancelled").arg(onlineAtc));
+        return makeError(
+            ErrorCode::InvalidState, QStringLiteral("issuer: the load with ATC %1 was cancelled").arg(onlineAtc));
     }
     auto dtk = CardCrypto::diversify(alg, m_keys.mtk, asnBytes);
     if (!dtk) {
@@ -294,10 +312,12 @@ Result<void> LocalIssuerHost::confirmLoad(const QByteArray& asnBytes, std::uint1
     if (!CardCrypto::macEquals(*expected, tac)) {
         qCWarning(lcIssuer) << "TAC did not verify for card" << asn << "ATC" << onlineAtc;
         return makeError(ErrorCode::VerificationFailed,
-                         QStringLiteral("the key's TAC for the load did not verify: the issuer flags this load"));
+            QStringLiteral("the key's TAC for the load did not verify: the issuer flags this load"));
     }
-    auto r = Sqlite::exec(db(), QStringLiteral("UPDATE loads SET state = 'completed', tac = ?, updated = ? WHERE asn = ? AND atc = ?"),
-                          {tac, now(), asn, static_cast<int>(onlineAtc)}, kWhat);
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("UPDATE loads SET state = 'completed', tac = ?, updated = ? WHERE asn = ? AND atc = ?"),
+        {tac, now(), asn, static_cast<int>(onlineAtc)},
+        kWhat);
     if (!r) {
         return r.error();
     }
@@ -312,8 +332,10 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
     if (!tx.begun()) {
         return Sqlite::error(d.lastError(), kWhat);
     }
-    auto row = Sqlite::exec(d, QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),
-                            {asn, static_cast<int>(onlineAtc)}, kWhat);
+    auto row = Sqlite::exec(d,
+        QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),
+        {asn, static_cast<int>(onlineAtc)},
+        kWhat);
     if (!row) {
         return row.error();
     }
@@ -321,11 +343,15 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
         return {}; // nothing pending: nothing to give back
     }
     const qint64 amount = row->value(0).toLongLong();
-    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE accounts SET balance = balance + ? WHERE asn = ?"), {amount, asn}, kWhat); !r) {
+    if (auto r = Sqlite::exec(
+            d, QStringLiteral("UPDATE accounts SET balance = balance + ? WHERE asn = ?"), {amount, asn}, kWhat);
+        !r) {
         return r.error();
     }
-    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE loads SET state = 'cancelled', updated = ? WHERE asn = ? AND atc = ?"),
-                              {now(), asn, static_cast<int>(onlineAtc)}, kWhat);
+    if (auto r = Sqlite::exec(d,
+            QStringLiteral("UPDATE loads SET state = 'cancelled', updated = ? WHERE asn = ? AND atc = ?"),
+            {now(), asn, static_cast<int>(onlineAtc)},
+            kWhat);
         !r) {
         return r.error();
     }

@@ -39,12 +39,12 @@ class LocalIssuerHost final : public IssuerHost
 {
 public:
     ~LocalIssuerHost() override;
-    [[nodiscard]] static Result<std::unique_ptr<LocalIssuerHost>> open(const QString& ledgerPath,
-                                                                       IssuerMasterKeys keys);
+    [[nodiscard]] static Result<std::unique_ptr<LocalIssuerHost>> open(
+        const QString& ledgerPath, IssuerMasterKeys keys);
 
     [[nodiscard]] Result<LoadAuthorisation> authoriseLoad(const LoadRequest& request) override;
-    [[nodiscard]] Result<void> confirmLoad(const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter,
-                                           const QByteArray& tac) override;
+    [[nodiscard]] Result<void> confirmLoad(
+        const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter, const QByteArray& tac) override;
     [[nodiscard]] Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) override;
 
     /// Opens (or updates) a card's funding account; issuance calls it.

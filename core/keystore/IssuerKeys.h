@@ -9,9 +9,9 @@ namespace wallet::core {
 /// diversified from them with the ASN (spec §5.1). Held only in wiped memory; persisted only by KeyStore, encrypted.
 struct IssuerMasterKeys
 {
-    SecureBytes mlk;  ///< load → DLK
-    SecureBytes mpk;  ///< purchase → DPK
-    SecureBytes mtk;  ///< TAC → DTK
+    SecureBytes mlk; ///< load → DLK
+    SecureBytes mpk; ///< purchase → DPK
+    SecureBytes mtk; ///< TAC → DTK
     SecureBytes mamk; ///< application maintenance → DAMK
     SecureBytes mpuk; ///< PIN unblock → DPUK
     SecureBytes mrpk; ///< PIN reload → DRPK

@@ -46,13 +46,18 @@ QByteArray associatedData(std::size_t m, std::size_t t, std::size_t p)
     return QStringLiteral("%1|Argon2id|%2|%3|%4|ChaCha20Poly1305").arg(kFormat).arg(m).arg(t).arg(p).toLatin1();
 }
 
-SecureBytes deriveKey(const SecureBytes& passphrase, const QByteArray& salt, std::size_t m, std::size_t t, std::size_t p)
+SecureBytes deriveKey(
+    const SecureBytes& passphrase, const QByteArray& salt, std::size_t m, std::size_t t, std::size_t p)
 {
     auto family = Botan::PasswordHashFamily::create_or_throw("Argon2id");
     auto hash = family->from_params(m, t, p);
     SecureBytes key(32);
-    hash->derive_key(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()), passphrase.size(),
-                     reinterpret_cast<const std::uint8_t*>(salt.constData()), static_cast<std::size_t>(salt.size()));
+    hash->derive_key(key.data(),
+        key.size(),
+        reinterpret_cast<const char*>(passphrase.data()),
+        passphrase.size(),
+        reinterpret_cast<const std::uint8_t*>(salt.constData()),
+        static_cast<std::size_t>(salt.size()));
     return key;
 }
 
@@ -94,18 +99,19 @@ Result<void> KeyStore::save(const QString& path, const SecureBytes& passphrase, 
         auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", kEncrypt);
         aead->set_key(key);
         const QByteArray ad = associatedData(kArgonMemoryKiB, kArgonPasses, kArgonLanes);
-        aead->set_associated_data(reinterpret_cast<const std::uint8_t*>(ad.constData()), static_cast<std::size_t>(ad.size()));
+        aead->set_associated_data(
+            reinterpret_cast<const std::uint8_t*>(ad.constData()), static_cast<std::size_t>(ad.size()));
         aead->start(reinterpret_cast<const std::uint8_t*>(nonce.constData()), static_cast<std::size_t>(nonce.size()));
         aead->finish(buffer);
         o = QJsonObject{{QStringLiteral("format"), kFormat},
-                        {QStringLiteral("kdf"), QStringLiteral("Argon2id")},
-                        {QStringLiteral("memoryKiB"), static_cast<qint64>(kArgonMemoryKiB)},
-                        {QStringLiteral("passes"), static_cast<qint64>(kArgonPasses)},
-                        {QStringLiteral("lanes"), static_cast<qint64>(kArgonLanes)},
-                        {QStringLiteral("aead"), QStringLiteral("ChaCha20Poly1305")},
-                        {QStringLiteral("salt"), QString::fromLatin1(salt.toHex())},
-                        {QStringLiteral("nonce"), QString::fromLatin1(nonce.toHex())},
-                        {QStringLiteral("ciphertext"), QString::fromLatin1(toQByteArray(buffer).toHex())}};
+            {QStringLiteral("kdf"), QStringLiteral("Argon2id")},
+            {QStringLiteral("memoryKiB"), static_cast<qint64>(kArgonMemoryKiB)},
+            {QStringLiteral("passes"), static_cast<qint64>(kArgonPasses)},
+            {QStringLiteral("lanes"), static_cast<qint64>(kArgonLanes)},
+            {QStringLiteral("aead"), QStringLiteral("ChaCha20Poly1305")},
+            {QStringLiteral("salt"), QString::fromLatin1(salt.toHex())},
+            {QStringLiteral("nonce"), QString::fromLatin1(nonce.toHex())},
+            {QStringLiteral("ciphertext"), QString::fromLatin1(toQByteArray(buffer).toHex())}};
     } catch (const std::exception& e) {
         return makeError(ErrorCode::CryptoError, QStringLiteral("key store: %1").arg(QString::fromUtf8(e.what())));
     }
@@ -131,8 +137,9 @@ Result<IssuerMasterKeys> KeyStore::load(const QString& path, const SecureBytes& 
     const auto damaged = [&path](const QString& why) {
         return makeError(ErrorCode::StorageError, QStringLiteral("key store %1 is damaged: %2").arg(path, why));
     };
-    if (o.value(QStringLiteral("format")).toString() != kFormat || o.value(QStringLiteral("kdf")).toString() != QStringLiteral("Argon2id") ||
-        o.value(QStringLiteral("aead")).toString() != QStringLiteral("ChaCha20Poly1305")) {
+    if (o.value(QStringLiteral("format")).toString() != kFormat
+        || o.value(QStringLiteral("kdf")).toString() != QStringLiteral("Argon2id")
+        || o.value(QStringLiteral("aead")).toString() != QStringLiteral("ChaCha20Poly1305")) {
         return damaged(QStringLiteral("unknown format"));
     }
     const auto m = static_cast<std::size_t>(o.value(QStringLiteral("memoryKiB")).toInteger());
@@ -148,23 +155,25 @@ Result<IssuerMasterKeys> KeyStore::load(const QString& path, const SecureBytes& 
         return damaged(QStringLiteral("wrong field sizes"));
     }
     SecureBytes buffer(reinterpret_cast<const std::uint8_t*>(ct.constData()),
-                       reinterpret_cast<const std::uint8_t*>(ct.constData()) + ct.size());
+        reinterpret_cast<const std::uint8_t*>(ct.constData()) + ct.size());
     try {
         const SecureBytes key = deriveKey(passphrase, salt, m, t, p);
         auto aead = Botan::AEAD_Mode::create_or_throw("ChaCha20Poly1305", kDecrypt);
         aead->set_key(key);
         const QByteArray ad = associatedData(m, t, p);
-        aead->set_associated_data(reinterpret_cast<const std::uint8_t*>(ad.constData()), static_cast<std::size_t>(ad.size()));
+        aead->set_associated_data(
+            reinterpret_cast<const std::uint8_t*>(ad.constData()), static_cast<std::size_t>(ad.size()));
         aead->start(reinterpret_cast<const std::uint8_t*>(nonce.constData()), static_cast<std::size_t>(nonce.size()));
         aead->finish(buffer);
     } catch (const std::exception&) {
-        return makeError(ErrorCode::StorageError,
-                         QStringLiteral("key store %1: wrong passphrase or damaged file").arg(path));
+        return makeError(
+            ErrorCode::StorageError, QStringLiteral("key store %1: wrong passphrase or damaged file").arg(path));
     }
     IssuerMasterKeys keys;
     std::size_t at = 0;
     for (SecureBytes* k : slotsOf(keys)) {
-        k->assign(buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin() + static_cast<std::ptrdiff_t>(at + 16));
+        k->assign(
+            buffer.begin() + static_cast<std::ptrdiff_t>(at), buffer.begin() + static_cast<std::ptrdiff_t>(at + 16));
         at += 16;
     }
     return keys;

@@ -27,8 +27,8 @@ public:
     /// tests/data/vectors/pboc.json) — never for real money — and reports createdDemoKeys.
     [[nodiscard]] static Result<Loaded> openOrCreateDemo(const QString& path, const SecureBytes& passphrase);
     [[nodiscard]] static Result<IssuerMasterKeys> load(const QString& path, const SecureBytes& passphrase);
-    [[nodiscard]] static Result<void> save(const QString& path, const SecureBytes& passphrase,
-                                           const IssuerMasterKeys& keys);
+    [[nodiscard]] static Result<void> save(
+        const QString& path, const SecureBytes& passphrase, const IssuerMasterKeys& keys);
     /// The demo keys (MLK/MPK/MTK from the golden vectors; the others fixed demo values).
     [[nodiscard]] static IssuerMasterKeys demoKeys();
 };

@@ -20,10 +20,11 @@ const std::vector<QStringList>& migrations()
 {
     static const std::vector<QStringList> steps{
         {QStringLiteral("CREATE TABLE counter (id INTEGER PRIMARY KEY CHECK (id = 1), next_tsn INTEGER NOT NULL)"),
-         QStringLiteral("INSERT INTO counter (id, next_tsn) VALUES (1, 1)"),
-         QStringLiteral("CREATE TABLE purchases (tsn INTEGER PRIMARY KEY, asn BLOB NOT NULL, algorithm INTEGER NOT NULL,"
-                        " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB NOT NULL, random BLOB NOT NULL,"
-                        " date BLOB NOT NULL, time BLOB NOT NULL, state TEXT NOT NULL, tac BLOB, mac2 BLOB)")},
+            QStringLiteral("INSERT INTO counter (id, next_tsn) VALUES (1, 1)"),
+            QStringLiteral(
+                "CREATE TABLE purchases (tsn INTEGER PRIMARY KEY, asn BLOB NOT NULL, algorithm INTEGER NOT NULL,"
+                " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB NOT NULL, random BLOB NOT NULL,"
+                " date BLOB NOT NULL, time BLOB NOT NULL, state TEXT NOT NULL, tac BLOB, mac2 BLOB)")},
     };
     return steps;
 }
@@ -45,8 +46,7 @@ LocalPsam::LocalPsam(QString connection, QByteArray terminalId, SecureBytes mpk)
     : m_connection(std::move(connection))
     , m_terminalId(std::move(terminalId))
     , m_mpk(std::move(mpk))
-{
-}
+{ }
 
 LocalPsam::~LocalPsam()
 {
@@ -58,8 +58,8 @@ QSqlDatabase LocalPsam::db() const
     return QSqlDatabase::database(m_connection, false);
 }
 
-Result<std::unique_ptr<LocalPsam>> LocalPsam::open(const QString& path, const QByteArray& terminalId,
-                                                   SecureBytes purchaseMasterKey)
+Result<std::unique_ptr<LocalPsam>> LocalPsam::open(
+    const QString& path, const QByteArray& terminalId, SecureBytes purchaseMasterKey)
 {
     if (terminalId.size() != 6 || purchaseMasterKey.size() != 16) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("PSAM: terminal ID 6 bytes and a 16-byte MPK"));
@@ -89,7 +89,8 @@ Result<std::uint32_t> LocalPsam::nextTsn() const
 
 Result<void> LocalPsam::setNextTsn(std::uint32_t tsn)
 {
-    auto r = Sqlite::exec(db(), QStringLiteral("UPDATE counter SET next_tsn = ? WHERE id = 1"), {static_cast<qint64>(tsn)}, kWhat);
+    auto r = Sqlite::exec(
+        db(), QStringLiteral("UPDATE counter SET next_tsn = ? WHERE id = 1"), {static_cast<qint64>(tsn)}, kWhat);
     if (!r) {
         return r.error();
     }
@@ -121,24 +122,33 @@ Result<PurchaseAuthorisation> LocalPsam::authorisePurchase(const PurchaseRequest
     if (!dpk) {
         return dpk.error();
     }
-    auto sespk = CardCrypto::sessionKey(req.algorithm, *dpk,
-                                        CardCrypto::purchaseSeed(req.random, req.offlineAtc, static_cast<std::uint32_t>(tsn)));
+    auto sespk = CardCrypto::sessionKey(
+        req.algorithm, *dpk, CardCrypto::purchaseSeed(req.random, req.offlineAtc, static_cast<std::uint32_t>(tsn)));
     if (!sespk) {
         return sespk.error();
     }
-    auto mac1 = CardCrypto::transactionMac(req.algorithm, *sespk, purchaseMacInput(req.amount, m_terminalId, req.date, req.time));
+    auto mac1 = CardCrypto::transactionMac(
+        req.algorithm, *sespk, purchaseMacInput(req.amount, m_terminalId, req.date, req.time));
     if (!mac1) {
         return mac1.error();
     }
-    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE counter SET next_tsn = next_tsn + 1 WHERE id = 1"), {}, kWhat); !r) {
+    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE counter SET next_tsn = next_tsn + 1 WHERE id = 1"), {}, kWhat);
+        !r) {
         return r.error();
     }
     if (auto r = Sqlite::exec(d,
-                              QStringLiteral("INSERT INTO purchases (tsn, asn, algorithm, atc, amount, terminal_id, random,"
-                                             " date, time, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'authorised')"),
-                              {tsn, req.asn, static_cast<int>(req.algorithm), static_cast<int>(req.offlineAtc),
-                               static_cast<qint64>(req.amount.fen()), m_terminalId, req.random, req.date, req.time},
-                              kWhat);
+            QStringLiteral("INSERT INTO purchases (tsn, asn, algorithm, atc, amount, terminal_id, random,"
+                           " date, time, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'authorised')"),
+            {tsn,
+                req.asn,
+                static_cast<int>(req.algorithm),
+                static_cast<int>(req.offlineAtc),
+                static_cast<qint64>(req.amount.fen()),
+                m_terminalId,
+                req.random,
+                req.date,
+                req.time},
+            kWhat);
         !r) {
         return r.error();
     }
@@ -152,8 +162,9 @@ Result<PurchaseAuthorisation> LocalPsam::authorisePurchase(const PurchaseRequest
 Result<void> LocalPsam::confirmPurchase(std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac)
 {
     auto q = Sqlite::exec(db(),
-                          QStringLiteral("SELECT asn, algorithm, atc, amount, random, state, mac2 FROM purchases WHERE tsn = ?"),
-                          {static_cast<qint64>(tsn)}, kWhat);
+        QStringLiteral("SELECT asn, algorithm, atc, amount, random, state, mac2 FROM purchases WHERE tsn = ?"),
+        {static_cast<qint64>(tsn)},
+        kWhat);
     if (!q) {
         return q.error();
     }
@@ -181,15 +192,17 @@ Result<void> LocalPsam::confirmPurchase(std::uint32_t tsn, const QByteArray& mac
     }
     if (!CardCrypto::macEquals(*expected, mac2)) {
         qCWarning(lcPsam) << "MAC2 did not verify, TSN" << tsn;
-        return makeError(ErrorCode::VerificationFailed, QStringLiteral("the key's MAC2 did not verify (TSN %1)").arg(tsn));
+        return makeError(
+            ErrorCode::VerificationFailed, QStringLiteral("the key's MAC2 did not verify (TSN %1)").arg(tsn));
     }
     if (tac.size() != 4) {
         return makeError(ErrorCode::ProtocolError, QStringLiteral("PSAM: a TAC has 4 bytes"));
     }
     auto r = Sqlite::exec(db(),
-                          QStringLiteral("UPDATE purchases SET state = CASE state WHEN 'settled' THEN 'settled' ELSE"
-                                         " 'confirmed' END, tac = ?, mac2 = ? WHERE tsn = ?"),
-                          {tac, mac2, static_cast<qint64>(tsn)}, kWhat);
+        QStringLiteral("UPDATE purchases SET state = CASE state WHEN 'settled' THEN 'settled' ELSE"
+                       " 'confirmed' END, tac = ?, mac2 = ? WHERE tsn = ?"),
+        {tac, mac2, static_cast<qint64>(tsn)},
+        kWhat);
     if (!r) {
         return r.error();
     }
@@ -199,25 +212,28 @@ Result<void> LocalPsam::confirmPurchase(std::uint32_t tsn, const QByteArray& mac
 Result<std::vector<UnconfirmedPurchase>> LocalPsam::unconfirmed(const QByteArray& asn)
 {
     auto q = Sqlite::exec(db(),
-                          QStringLiteral("SELECT tsn, atc, amount FROM purchases WHERE asn = ? AND state = 'authorised'"
-                                         " ORDER BY tsn"),
-                          {asn}, kWhat);
+        QStringLiteral("SELECT tsn, atc, amount FROM purchases WHERE asn = ? AND state = 'authorised'"
+                       " ORDER BY tsn"),
+        {asn},
+        kWhat);
     if (!q) {
         return q.error();
     }
     std::vector<UnconfirmedPurchase> out;
     while (q->next()) {
         out.push_back(UnconfirmedPurchase{static_cast<std::uint32_t>(q->value(0).toLongLong()),
-                                          static_cast<std::uint16_t>(q->value(1).toInt()),
-                                          Amount(static_cast<std::uint32_t>(q->value(2).toLongLong()))});
+            static_cast<std::uint16_t>(q->value(1).toInt()),
+            Amount(static_cast<std::uint32_t>(q->value(2).toLongLong()))});
     }
     return out;
 }
 
 Result<void> LocalPsam::abandon(std::uint32_t tsn)
 {
-    auto r = Sqlite::exec(db(), QStringLiteral("UPDATE purchases SET state = 'abandoned' WHERE tsn = ? AND state = 'authorised'"),
-                          {static_cast<qint64>(tsn)}, kWhat);
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("UPDATE purchases SET state = 'abandoned' WHERE tsn = ? AND state = 'authorised'"),
+        {static_cast<qint64>(tsn)},
+        kWhat);
     if (!r) {
         return r.error();
     }
@@ -227,9 +243,10 @@ Result<void> LocalPsam::abandon(std::uint32_t tsn)
 Result<std::vector<SettlementRecord>> LocalPsam::pendingSettlement()
 {
     auto q = Sqlite::exec(db(),
-                          QStringLiteral("SELECT tsn, asn, algorithm, atc, amount, terminal_id, date, time, tac, mac2"
-                                         " FROM purchases WHERE state = 'confirmed' ORDER BY tsn"),
-                          {}, kWhat);
+        QStringLiteral("SELECT tsn, asn, algorithm, atc, amount, terminal_id, date, time, tac, mac2"
+                       " FROM purchases WHERE state = 'confirmed' ORDER BY tsn"),
+        {},
+        kWhat);
     if (!q) {
         return q.error();
     }
@@ -259,8 +276,10 @@ Result<void> LocalPsam::markSettled(const std::vector<std::uint32_t>& tsns)
         return Sqlite::error(d.lastError(), kWhat);
     }
     for (const auto tsn : tsns) {
-        if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE purchases SET state = 'settled' WHERE tsn = ? AND state = 'confirmed'"),
-                                  {static_cast<qint64>(tsn)}, kWhat);
+        if (auto r = Sqlite::exec(d,
+                QStringLiteral("UPDATE purchases SET state = 'settled' WHERE tsn = ? AND state = 'confirmed'"),
+                {static_cast<qint64>(tsn)},
+                kWhat);
             !r) {
             return r.error();
         }
@@ -293,9 +312,9 @@ Result<void> SettlementVerifier::verify(const SettlementRecord& s) const
     }
     if (!CardCrypto::macEquals(*expected, s.tac)) {
         return makeError(ErrorCode::VerificationFailed,
-                         QStringLiteral("settlement: TAC of TSN %1 (card %2) does not verify")
-                             .arg(s.tsn)
-                             .arg(QString::fromLatin1(s.asn.toHex().toUpper())));
+            QStringLiteral("settlement: TAC of TSN %1 (card %2) does not verify")
+                .arg(s.tsn)
+                .arg(QString::fromLatin1(s.asn.toHex().toUpper())));
     }
     return {};
 }
@@ -305,18 +324,19 @@ QByteArray SettlementVerifier::toJson(const std::vector<SettlementRecord>& recor
     QJsonArray arr;
     for (const auto& s : records) {
         arr.append(QJsonObject{{QStringLiteral("asn"), QString::fromLatin1(s.asn.toHex().toUpper())},
-                               {QStringLiteral("algorithm"), s.algorithm == Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES")},
-                               {QStringLiteral("offlineAtc"), s.offlineAtc},
-                               {QStringLiteral("tsn"), static_cast<qint64>(s.tsn)},
-                               {QStringLiteral("amount"), s.amount.toString()},
-                               {QStringLiteral("terminalId"), QString::fromLatin1(s.terminalId.toHex().toUpper())},
-                               {QStringLiteral("date"), QString::fromLatin1(s.date.toHex())},
-                               {QStringLiteral("time"), QString::fromLatin1(s.time.toHex())},
-                               {QStringLiteral("tac"), QString::fromLatin1(s.tac.toHex().toUpper())},
-                               {QStringLiteral("mac2"), QString::fromLatin1(s.mac2.toHex().toUpper())}});
+            {QStringLiteral("algorithm"),
+                s.algorithm == Algorithm::Sm4 ? QStringLiteral("SM4") : QStringLiteral("3DES")},
+            {QStringLiteral("offlineAtc"), s.offlineAtc},
+            {QStringLiteral("tsn"), static_cast<qint64>(s.tsn)},
+            {QStringLiteral("amount"), s.amount.toString()},
+            {QStringLiteral("terminalId"), QString::fromLatin1(s.terminalId.toHex().toUpper())},
+            {QStringLiteral("date"), QString::fromLatin1(s.date.toHex())},
+            {QStringLiteral("time"), QString::fromLatin1(s.time.toHex())},
+            {QStringLiteral("tac"), QString::fromLatin1(s.tac.toHex().toUpper())},
+            {QStringLiteral("mac2"), QString::fromLatin1(s.mac2.toHex().toUpper())}});
     }
     return QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-settlement/1")},
-                                     {QStringLiteral("purchases"), arr}})
+                             {QStringLiteral("purchases"), arr}})
         .toJson(QJsonDocument::Indented);
 }
 
@@ -330,9 +350,11 @@ Result<std::vector<SettlementRecord>> SettlementVerifier::fromJson(const QByteAr
     for (const auto& v : root.value(QStringLiteral("purchases")).toArray()) {
         const QJsonObject o = v.toObject();
         SettlementRecord s;
-        const auto hx = [&o](const char* k) { return QByteArray::fromHex(o.value(QLatin1String(k)).toString().toLatin1()); };
+        const auto hx
+            = [&o](const char* k) { return QByteArray::fromHex(o.value(QLatin1String(k)).toString().toLatin1()); };
         s.asn = hx("asn");
-        s.algorithm = o.value(QStringLiteral("algorithm")).toString() == QStringLiteral("SM4") ? Algorithm::Sm4 : Algorithm::TripleDes;
+        s.algorithm = o.value(QStringLiteral("algorithm")).toString() == QStringLiteral("SM4") ? Algorithm::Sm4
+                                                                                               : Algorithm::TripleDes;
         s.offlineAtc = static_cast<std::uint16_t>(o.value(QStringLiteral("offlineAtc")).toInt());
         s.tsn = static_cast<std::uint32_t>(o.value(QStringLiteral("tsn")).toInteger());
         auto amount = Amount::parse(o.value(QStringLiteral("amount")).toString());
@@ -345,8 +367,10 @@ Result<std::vector<SettlementRecord>> SettlementVerifier::fromJson(const QByteAr
         s.time = hx("time");
         s.tac = hx("tac");
         s.mac2 = hx("mac2");
-        if (s.asn.size() != 8 || s.terminalId.size() != 6 || s.date.size() != 4 || s.time.size() != 3 || s.tac.size() != 4) {
-            return makeError(ErrorCode::InvalidInput, QStringLiteral("settlement: malformed purchase (TSN %1)").arg(s.tsn));
+        if (s.asn.size() != 8 || s.terminalId.size() != 6 || s.date.size() != 4 || s.time.size() != 3
+            || s.tac.size() != 4) {
+            return makeError(
+                ErrorCode::InvalidInput, QStringLiteral("settlement: malformed purchase (TSN %1)").arg(s.tsn));
         }
         out.push_back(s);
     }

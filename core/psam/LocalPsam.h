@@ -18,13 +18,13 @@ class LocalPsam final : public Psam
 {
 public:
     ~LocalPsam() override;
-    [[nodiscard]] static Result<std::unique_ptr<LocalPsam>> open(const QString& path, const QByteArray& terminalId,
-                                                                 SecureBytes purchaseMasterKey);
+    [[nodiscard]] static Result<std::unique_ptr<LocalPsam>> open(
+        const QString& path, const QByteArray& terminalId, SecureBytes purchaseMasterKey);
 
     [[nodiscard]] QByteArray terminalId() const override { return m_terminalId; }
     [[nodiscard]] Result<PurchaseAuthorisation> authorisePurchase(const PurchaseRequest& request) override;
-    [[nodiscard]] Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2,
-                                               const QByteArray& tac) override;
+    [[nodiscard]] Result<void> confirmPurchase(
+        std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac) override;
     [[nodiscard]] Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) override;
     [[nodiscard]] Result<void> abandon(std::uint32_t tsn) override;
     [[nodiscard]] Result<std::vector<SettlementRecord>> pendingSettlement() override;
@@ -51,8 +51,7 @@ class SettlementVerifier
 public:
     explicit SettlementVerifier(SecureBytes tacMasterKey)
         : m_mtk(std::move(tacMasterKey))
-    {
-    }
+    { }
     [[nodiscard]] Result<void> verify(const SettlementRecord& record) const;
     /// JSON export (what `walletctl settle` writes) and its parse.
     [[nodiscard]] static QByteArray toJson(const std::vector<SettlementRecord>& records);

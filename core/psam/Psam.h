@@ -18,15 +18,15 @@ struct PurchaseRequest
     Amount balanceBefore;
     Amount amount;
     std::uint16_t offlineAtc = 0; ///< N
-    QByteArray random;            ///< 4
-    QByteArray date;              ///< 4 BCD
-    QByteArray time;              ///< 3 BCD
+    QByteArray random; ///< 4
+    QByteArray date; ///< 4 BCD
+    QByteArray time; ///< 3 BCD
 };
 
 struct PurchaseAuthorisation
 {
     std::uint32_t tsn = 0; ///< the PSAM's terminal transaction serial, persisted before it is used
-    QByteArray mac1;       ///< 4
+    QByteArray mac1; ///< 4
 };
 
 /// One purchase kept for settlement (what the acquirer receives).
@@ -63,8 +63,8 @@ public:
     [[nodiscard]] virtual QByteArray terminalId() const = 0; ///< 6 bytes
     [[nodiscard]] virtual Result<PurchaseAuthorisation> authorisePurchase(const PurchaseRequest& request) = 0;
     /// Verifies MAC2 (constant time) and stores the TAC for settlement. Idempotent per TSN.
-    [[nodiscard]] virtual Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2,
-                                                       const QByteArray& tac) = 0;
+    [[nodiscard]] virtual Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac)
+        = 0;
     /// Authorised but never confirmed purchases of one card (oldest first), for reconciliation at the next contact.
     [[nodiscard]] virtual Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) = 0;
     /// The key proved it never made this purchase (its counter did not move): drop it from the open list.

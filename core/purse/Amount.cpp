@@ -16,7 +16,8 @@ Result<Amount> Amount::parse(const QString& input)
     for (const QChar c : text) {
         if (c == QLatin1Char('.')) {
             if (decimals >= 0) {
-                return makeError(ErrorCode::InvalidInput, QStringLiteral("amount \"%1\" has more than one decimal point").arg(input));
+                return makeError(ErrorCode::InvalidInput,
+                    QStringLiteral("amount \"%1\" has more than one decimal point").arg(input));
             }
             decimals = 0;
             continue;
@@ -26,14 +27,14 @@ Result<Amount> Amount::parse(const QString& input)
                 return makeError(ErrorCode::InvalidInput, QStringLiteral("amount \"%1\" is negative").arg(input));
             }
             return makeError(ErrorCode::InvalidInput,
-                             QStringLiteral("amount \"%1\" contains '%2': use digits and one '.', e.g. 12.34")
-                                 .arg(input, QString(c)));
+                QStringLiteral("amount \"%1\" contains '%2': use digits and one '.', e.g. 12.34")
+                    .arg(input, QString(c)));
         }
         const auto digit = static_cast<std::uint64_t>(c.unicode() - u'0');
         if (decimals >= 0) {
             if (++decimals > 2) {
                 return makeError(ErrorCode::InvalidInput,
-                                 QStringLiteral("amount \"%1\" has more than two decimals (1 fen is 0.01)").arg(input));
+                    QStringLiteral("amount \"%1\" has more than two decimals (1 fen is 0.01)").arg(input));
             }
             fraction = fraction * 10 + digit;
         } else {
@@ -53,7 +54,7 @@ Result<Amount> Amount::parse(const QString& input)
     const std::uint64_t fen = yuan * 100 + fraction;
     if (fen > kMaxFen) {
         return makeError(ErrorCode::AmountOverflow,
-                         QStringLiteral("amount \"%1\" is above the largest a key can hold (42949672.95)").arg(input));
+            QStringLiteral("amount \"%1\" is above the largest a key can hold (42949672.95)").arg(input));
     }
     return Amount(static_cast<std::uint32_t>(fen));
 }

@@ -22,8 +22,7 @@ public:
     constexpr Amount() = default;
     constexpr explicit Amount(std::uint32_t fen)
         : m_fen(fen)
-    {
-    }
+    { }
     [[nodiscard]] constexpr std::uint32_t fen() const { return m_fen; }
     [[nodiscard]] constexpr bool isZero() const { return m_fen == 0; }
 

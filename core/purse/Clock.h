@@ -25,8 +25,7 @@ class FixedClock final : public Clock
 public:
     explicit FixedClock(QDateTime t)
         : m_now(std::move(t))
-    {
-    }
+    { }
     void set(QDateTime t) { m_now = std::move(t); }
     void advanceSeconds(int s) { m_now = m_now.addSecs(s); }
     [[nodiscard]] QDateTime now() const override { return m_now; }

@@ -43,10 +43,10 @@ Result<DeviceInfo> DeviceInfo::decode(const QByteArray& tlv)
         }
         if (v->size() != length) {
             return makeError(ErrorCode::ProtocolError,
-                             QStringLiteral("device info: tag %1 has %2 bytes, expected %3")
-                                 .arg(tag, 0, 16)
-                                 .arg(v->size())
-                                 .arg(length));
+                QStringLiteral("device info: tag %1 has %2 bytes, expected %3")
+                    .arg(tag, 0, 16)
+                    .arg(v->size())
+                    .arg(length));
         }
         return *v;
     };

@@ -27,7 +27,7 @@ enum class LifeCycle : std::uint8_t {
 /// What GET DATA `80 CA 00 01 00` says about the key (spec §6): serial, firmware, life cycle, protocol, capabilities.
 struct DeviceInfo
 {
-    QByteArray serial;                 ///< 8 bytes
+    QByteArray serial; ///< 8 bytes
     std::uint8_t firmwareMajor = 0;
     std::uint8_t firmwareMinor = 0;
     std::uint8_t firmwareBuild = 0;

@@ -39,17 +39,19 @@ QByteArray initData(std::uint8_t keyIndex, Amount amount, const QByteArray& term
 
 } // namespace
 
-
-PurseService::PurseService(ApduChannel& channel, IssuerHost& issuer, Psam& psam, const Clock& clock,
-                           TransactionStore* mirror, PursePolicy policy)
+PurseService::PurseService(ApduChannel& channel,
+    IssuerHost& issuer,
+    Psam& psam,
+    const Clock& clock,
+    TransactionStore* mirror,
+    PursePolicy policy)
     : m_channel(channel)
     , m_issuer(issuer)
     , m_psam(psam)
     , m_clock(clock)
     , m_mirror(mirror)
     , m_policy(std::move(policy))
-{
-}
+{ }
 
 // ---- selection and reading (spec §1, §2) ------------------------------------------------------------------------
 
@@ -106,8 +108,10 @@ Result<void> PurseService::select()
 
 Result<QByteArray> PurseService::readBinary(std::uint8_t sfi, int length)
 {
-    return exchange(m_channel, CommandApdu(0x00, 0xB0, static_cast<std::uint8_t>(0x80 | sfi), 0x00, {}, length),
-                    QStringLiteral("READ BINARY SFI %1").arg(sfi, 2, 16, QLatin1Char('0')), length);
+    return exchange(m_channel,
+        CommandApdu(0x00, 0xB0, static_cast<std::uint8_t>(0x80 | sfi), 0x00, {}, length),
+        QStringLiteral("READ BINARY SFI %1").arg(sfi, 2, 16, QLatin1Char('0')),
+        length);
 }
 
 Result<CardInfo> PurseService::open()
@@ -177,12 +181,12 @@ Validity PurseService::checkValidity() const
     }
     const QDate today = m_clock.now().date();
     if (!m_card.application.startDate.isValid() || today < m_card.application.startDate) {
-        return bad(ValidityProblem::NotYetValid, QStringLiteral("the purse is valid from %1")
-                                                     .arg(m_card.application.startDate.toString(Qt::ISODate)));
+        return bad(ValidityProblem::NotYetValid,
+            QStringLiteral("the purse is valid from %1").arg(m_card.application.startDate.toString(Qt::ISODate)));
     }
     if (!m_card.application.expiryDate.isValid() || today > m_card.application.expiryDate) {
-        return bad(ValidityProblem::Expired, QStringLiteral("the purse expired on %1")
-                                                 .arg(m_card.application.expiryDate.toString(Qt::ISODate)));
+        return bad(ValidityProblem::Expired,
+            QStringLiteral("the purse expired on %1").arg(m_card.application.expiryDate.toString(Qt::ISODate)));
     }
     const QString issuer = QString::fromLatin1(m_card.application.issuerId.toHex().toUpper());
     if (!m_policy.allowedIssuerIds.isEmpty() && !m_policy.allowedIssuerIds.contains(issuer, Qt::CaseInsensitive)) {
@@ -271,8 +275,9 @@ Result<PurseService::Init> PurseService::initialize(TransactionType type, Amount
     const std::uint8_t ki = load ? m_policy.loadKeyIndex : m_policy.purchaseKeyIndex;
     const int le = load ? 16 : 15;
     auto r = exchange(m_channel,
-                      CommandApdu(0x80, 0x50, load ? 0x00 : 0x01, 0x02, initData(ki, amount, terminalId), le),
-                      load ? QStringLiteral("INITIALIZE FOR LOAD") : QStringLiteral("INITIALIZE FOR PURCHASE"), le);
+        CommandApdu(0x80, 0x50, load ? 0x00 : 0x01, 0x02, initData(ki, amount, terminalId), le),
+        load ? QStringLiteral("INITIALIZE FOR LOAD") : QStringLiteral("INITIALIZE FOR PURCHASE"),
+        le);
     if (!r) {
         return r.error();
     }
@@ -293,8 +298,8 @@ Result<PurseService::Init> PurseService::initialize(TransactionType type, Amount
     return init;
 }
 
-Result<PurseService::Init> PurseService::start(TransactionType type, Amount amount, const QByteArray& terminalId,
-                                               const Pin* pin)
+Result<PurseService::Init> PurseService::start(
+    TransactionType type, Amount amount, const QByteArray& terminalId, const Pin* pin)
 {
     // Nothing has moved money yet: a transport failure here (a power cut during VERIFY's try-counter write, a lost
     // INITIALIZE answer) is handled by reconnecting and starting again.
@@ -335,8 +340,10 @@ Result<QByteArray> PurseService::prove(TransactionType type, std::uint16_t atcAf
                 return last;
             }
         }
-        auto r = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, static_cast<std::uint8_t>(type), atc, 8),
-                          QStringLiteral("GET TRANSACTION PROVE"), 8);
+        auto r = exchange(m_channel,
+            CommandApdu(0x80, 0x5A, 0x00, static_cast<std::uint8_t>(type), atc, 8),
+            QStringLiteral("GET TRANSACTION PROVE"),
+            8);
         if (r || !isTransportError(r.error())) {
             return r;
         }
@@ -345,9 +352,13 @@ Result<QByteArray> PurseService::prove(TransactionType type, std::uint16_t atcAf
     return last;
 }
 
-Result<PurseService::Outcome> PurseService::probe(TransactionType type, const Init& before, Amount amount,
-                                                  const QByteArray& terminalId, const QByteArray& date,
-                                                  const QByteArray& time, const Pin* pin)
+Result<PurseService::Outcome> PurseService::probe(TransactionType type,
+    const Init& before,
+    Amount amount,
+    const QByteArray& terminalId,
+    const QByteArray& date,
+    const QByteArray& time,
+    const Pin* pin)
 {
     Error last = makeError(ErrorCode::Disconnected, QStringLiteral("the key did not come back"));
     for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
@@ -374,9 +385,9 @@ Result<PurseService::Outcome> PurseService::probe(TransactionType type, const In
                 return o;
             }
             return makeError(ErrorCode::InvalidState,
-                             QStringLiteral("recovery: the key's balance/counter changed unexpectedly (ATC %1→%2)")
-                                 .arg(before.atc)
-                                 .arg(again->atc));
+                QStringLiteral("recovery: the key's balance/counter changed unexpectedly (ATC %1→%2)")
+                    .arg(before.atc)
+                    .arg(again->atc));
         }
         if (isTransportError(again.error())) {
             last = again.error();
@@ -396,9 +407,9 @@ Result<PurseService::Outcome> PurseService::probe(TransactionType type, const In
         Outcome o;
         if (rec) {
             auto r = TransactionRecord::decode(*rec);
-            if (r && r->atc == before.atc && r->rawType == static_cast<std::uint8_t>(type) && r->amount == amount &&
-                r->terminalId == terminalId && r->raw.mid(16, 4) == date && r->raw.mid(20, 3) == time &&
-                bal->fen() == expectedAfter) {
+            if (r && r->atc == before.atc && r->rawType == static_cast<std::uint8_t>(type) && r->amount == amount
+                && r->terminalId == terminalId && r->raw.mid(16, 4) == date && r->raw.mid(20, 3) == time
+                && bal->fen() == expectedAfter) {
                 o.happened = true;
                 return o;
             }
@@ -422,8 +433,8 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
         }
     }
     if (const Validity v = checkValidity(); !v.ok()) {
-        return makeError(v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState,
-                         v.reason);
+        return makeError(
+            v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState, v.reason);
     }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();
@@ -436,14 +447,25 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
         const QDateTime now = m_clock.now();
         const QByteArray date = bcdDate(now.date());
         const QByteArray time = bcdTime(now.time());
-        LoadRequest req{asn,         init->algorithm, m_policy.loadKeyIndex, init->keyVersion, init->balance, amount,
-                        init->atc,   init->random,    init->mac1,            terminalId,       date,          time};
+        LoadRequest req{asn,
+            init->algorithm,
+            m_policy.loadKeyIndex,
+            init->keyVersion,
+            init->balance,
+            amount,
+            init->atc,
+            init->random,
+            init->mac1,
+            terminalId,
+            date,
+            time};
         auto auth = m_issuer.authoriseLoad(req);
         if (!auth) {
             return auth.error(); // declined or MAC1 wrong: nothing changed on the key
         }
         QByteArray credit = date + time + auth->mac2;
-        auto tac = exchange(m_channel, CommandApdu(0x80, 0x52, 0x00, 0x00, credit, 4), QStringLiteral("CREDIT FOR LOAD"), 4);
+        auto tac
+            = exchange(m_channel, CommandApdu(0x80, 0x52, 0x00, 0x00, credit, 4), QStringLiteral("CREDIT FOR LOAD"), 4);
         const Amount after(init->balance.fen() + amount.fen());
         if (!tac && !isTransportError(tac.error())) {
             (void)m_issuer.cancelLoad(asn, init->atc); // the key refused: give the funds back
@@ -459,7 +481,8 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
             if (!outcome->happened) {
                 if (round + 1 >= m_policy.recoveryAttempts) {
                     (void)m_issuer.cancelLoad(asn, init->atc);
-                    return makeError(ErrorCode::Disconnected, QStringLiteral("the load could not be completed; nothing was loaded"));
+                    return makeError(
+                        ErrorCode::Disconnected, QStringLiteral("the load could not be completed; nothing was loaded"));
                 }
                 init = *outcome->fresh;
                 continue; // run it again with the fresh session (same ATC: the issuer does not debit twice)
@@ -513,8 +536,8 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         }
     }
     if (const Validity v = checkValidity(); !v.ok()) {
-        return makeError(v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState,
-                         v.reason);
+        return makeError(
+            v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState, v.reason);
     }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();
@@ -527,8 +550,16 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         const QDateTime now = m_clock.now();
         const QByteArray date = bcdDate(now.date());
         const QByteArray time = bcdTime(now.time());
-        PurchaseRequest req{asn,       init->algorithm, m_policy.purchaseKeyIndex, init->keyVersion, init->balance,
-                            amount,    init->atc,       init->random,              date,             time};
+        PurchaseRequest req{asn,
+            init->algorithm,
+            m_policy.purchaseKeyIndex,
+            init->keyVersion,
+            init->balance,
+            amount,
+            init->atc,
+            init->random,
+            date,
+            time};
         auto auth = m_psam.authorisePurchase(req);
         if (!auth) {
             return auth.error();
@@ -536,7 +567,8 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         QByteArray debit;
         appendU32(debit, auth->tsn);
         debit += date + time + auth->mac1;
-        auto resp = exchange(m_channel, CommandApdu(0x80, 0x54, 0x01, 0x00, debit, 8), QStringLiteral("DEBIT FOR PURCHASE"), 8);
+        auto resp = exchange(
+            m_channel, CommandApdu(0x80, 0x54, 0x01, 0x00, debit, 8), QStringLiteral("DEBIT FOR PURCHASE"), 8);
         if (!resp && !isTransportError(resp.error())) {
             (void)m_psam.abandon(auth->tsn); // the key refused it: nothing was debited
             return resp.error();
@@ -551,7 +583,8 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             if (!outcome->happened) {
                 (void)m_psam.abandon(auth->tsn);
                 if (round + 1 >= m_policy.recoveryAttempts) {
-                    return makeError(ErrorCode::Disconnected, QStringLiteral("the payment could not be completed; nothing was paid"));
+                    return makeError(ErrorCode::Disconnected,
+                        QStringLiteral("the payment could not be completed; nothing was paid"));
                 }
                 init = *outcome->fresh;
                 continue;
@@ -604,8 +637,10 @@ Result<std::vector<TransactionRecord>> PurseService::history()
 {
     std::vector<TransactionRecord> out;
     for (int i = 1; i <= 100; ++i) {
-        auto r = exchange(m_channel, CommandApdu(0x00, 0xB2, static_cast<std::uint8_t>(i), 0xC4, {}, 23),
-                          QStringLiteral("READ RECORD %1").arg(i), 23);
+        auto r = exchange(m_channel,
+            CommandApdu(0x00, 0xB2, static_cast<std::uint8_t>(i), 0xC4, {}, 23),
+            QStringLiteral("READ RECORD %1").arg(i),
+            23);
         if (!r) {
             if (r.error().code == ErrorCode::NotFound) {
                 break;
@@ -631,7 +666,8 @@ Result<int> PurseService::reconcile()
     for (const UnconfirmedPurchase& u : *open) {
         QByteArray atc;
         appendU16(atc, static_cast<std::uint16_t>(u.offlineAtc + 1));
-        auto proof = exchange(m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x06, atc, 8), QStringLiteral("GET TRANSACTION PROVE"), 8);
+        auto proof = exchange(
+            m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x06, atc, 8), QStringLiteral("GET TRANSACTION PROVE"), 8);
         if (proof) {
             // MAC2 ‖ TAC; the PSAM's MAC2 check (its own session key for this TSN) proves it is this purchase.
             if (auto c = m_psam.confirmPurchase(u.tsn, proof->left(4), proof->mid(4, 4)); c) {

@@ -22,10 +22,10 @@ class TransactionStore;
 struct PursePolicy
 {
     QByteArray aid = QByteArray::fromHex("D15600000145442F4550"); ///< default purse AID (spec §1)
-    QStringList allowedIssuerIds;     ///< hex issuer IDs accepted by checkValidity(); empty = any
+    QStringList allowedIssuerIds; ///< hex issuer IDs accepted by checkValidity(); empty = any
     std::uint8_t loadKeyIndex = 1;
     std::uint8_t purchaseKeyIndex = 1;
-    int recoveryAttempts = 3;         ///< reconnect attempts after a lost response before giving up
+    int recoveryAttempts = 3; ///< reconnect attempts after a lost response before giving up
     QString merchantName = QStringLiteral("SmartKey Wallet terminal"); ///< stored with purchases in the mirror
 };
 
@@ -46,8 +46,12 @@ struct PursePolicy
 class PurseService
 {
 public:
-    PurseService(ApduChannel& channel, IssuerHost& issuer, Psam& psam, const Clock& clock,
-                 TransactionStore* mirror = nullptr, PursePolicy policy = {});
+    PurseService(ApduChannel& channel,
+        IssuerHost& issuer,
+        Psam& psam,
+        const Clock& clock,
+        TransactionStore* mirror = nullptr,
+        PursePolicy policy = {});
 
     /// GET DATA, SELECT (PSE first, falling back to the AID), READ BINARY SFI 0x15 (and 0x16 when free).
     [[nodiscard]] Result<CardInfo> open();
@@ -97,9 +101,13 @@ private:
     [[nodiscard]] Result<Init> start(TransactionType type, Amount amount, const QByteArray& terminalId, const Pin* pin);
     [[nodiscard]] Result<QByteArray> prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin);
     [[nodiscard]] Result<Init> initialize(TransactionType type, Amount amount, const QByteArray& terminalId);
-    [[nodiscard]] Result<Outcome> probe(TransactionType type, const Init& before, Amount amount,
-                                        const QByteArray& terminalId, const QByteArray& date, const QByteArray& time,
-                                        const Pin* pin);
+    [[nodiscard]] Result<Outcome> probe(TransactionType type,
+        const Init& before,
+        Amount amount,
+        const QByteArray& terminalId,
+        const QByteArray& date,
+        const QByteArray& time,
+        const Pin* pin);
     [[nodiscard]] Result<void> select();
     [[nodiscard]] Result<void> reconnect(const Pin* pin);
     [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);

@@ -105,7 +105,8 @@ QTime timeFromBcd(const QByteArray& b)
 Result<ApplicationData> ApplicationData::decode(const QByteArray& raw)
 {
     if (raw.size() != 30) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("SFI 0x15 has %1 bytes, expected 30").arg(raw.size()));
+        return makeError(
+            ErrorCode::ProtocolError, QStringLiteral("SFI 0x15 has %1 bytes, expected 30").arg(raw.size()));
     }
     ApplicationData a;
     a.raw = raw;
@@ -135,7 +136,8 @@ QByteArray ApplicationData::encode() const
 Result<CardholderData> CardholderData::decode(const QByteArray& raw)
 {
     if (raw.size() != 55) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("SFI 0x16 has %1 bytes, expected 55").arg(raw.size()));
+        return makeError(
+            ErrorCode::ProtocolError, QStringLiteral("SFI 0x16 has %1 bytes, expected 55").arg(raw.size()));
     }
     CardholderData c;
     c.cardType = static_cast<std::uint8_t>(raw[0]);
@@ -160,7 +162,8 @@ QByteArray CardholderData::encode() const
 Result<TransactionRecord> TransactionRecord::decode(const QByteArray& raw)
 {
     if (raw.size() != 23) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("a transaction record has %1 bytes, expected 23").arg(raw.size()));
+        return makeError(
+            ErrorCode::ProtocolError, QStringLiteral("a transaction record has %1 bytes, expected 23").arg(raw.size()));
     }
     TransactionRecord r;
     r.raw = raw;

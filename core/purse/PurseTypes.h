@@ -27,14 +27,14 @@ enum class TransactionType : std::uint8_t {
 /// SFI 0x15, public application data (30 bytes).
 struct ApplicationData
 {
-    QByteArray issuerId;          ///< 8
-    std::uint8_t appType = 0;     ///< 02 = EP
+    QByteArray issuerId; ///< 8
+    std::uint8_t appType = 0; ///< 02 = EP
     std::uint8_t appVersion = 0;
     QByteArray applicationSerial; ///< 10; the last 8 bytes are the ASN
     QDate startDate;
     QDate expiryDate;
-    QByteArray issuerData;        ///< 2
-    QByteArray raw;               ///< the 30 bytes as read
+    QByteArray issuerData; ///< 2
+    QByteArray raw; ///< the 30 bytes as read
 
     [[nodiscard]] QByteArray asn() const { return applicationSerial.right(8); }
     [[nodiscard]] static Result<ApplicationData> decode(const QByteArray& raw30);
@@ -46,7 +46,7 @@ struct CardholderData
 {
     std::uint8_t cardType = 0;
     std::uint8_t staffFlag = 0;
-    QString name;      ///< UTF-8 (GBK names are shown as read, best effort)
+    QString name; ///< UTF-8 (GBK names are shown as read, best effort)
     QString idNumber;
     std::uint8_t idType = 0;
 
@@ -62,7 +62,7 @@ struct CardInfo
     QString label;
     ApplicationData application;
     std::optional<CardholderData> cardholder; ///< absent when reading SFI 0x16 needs the PIN
-    bool temporarilyBlocked = false;          ///< SELECT answered 6A81
+    bool temporarilyBlocked = false; ///< SELECT answered 6A81
     [[nodiscard]] QString asnHex() const { return QString::fromLatin1(application.asn().toHex().toUpper()); }
 };
 
@@ -100,8 +100,8 @@ struct TransactionRecord
     TransactionType type = TransactionType::Purchase;
     std::uint8_t rawType = 0;
     QByteArray terminalId; ///< 6
-    QDateTime when;        ///< terminal's local date and time (invalid if the BCD was not a date)
-    QByteArray raw;        ///< the 23 bytes
+    QDateTime when; ///< terminal's local date and time (invalid if the BCD was not a date)
+    QByteArray raw; ///< the 23 bytes
 
     [[nodiscard]] static Result<TransactionRecord> decode(const QByteArray& raw23);
 };
@@ -111,11 +111,11 @@ struct LoadResult
     Amount amount;
     Amount balanceBefore;
     Amount balanceAfter;
-    std::uint16_t atc = 0;   ///< N, the online ATC used by this load
+    std::uint16_t atc = 0; ///< N, the online ATC used by this load
     QByteArray terminalId;
     QDateTime when;
-    QByteArray tac;          ///< verified by the issuer host
-    bool recovered = false;  ///< finished by the §4 recovery after a lost response
+    QByteArray tac; ///< verified by the issuer host
+    bool recovered = false; ///< finished by the §4 recovery after a lost response
 };
 
 struct PurchaseResult
@@ -123,12 +123,12 @@ struct PurchaseResult
     Amount amount;
     Amount balanceBefore;
     Amount balanceAfter;
-    std::uint16_t atc = 0;   ///< N, the offline ATC used
-    std::uint32_t tsn = 0;   ///< PSAM terminal transaction serial
+    std::uint16_t atc = 0; ///< N, the offline ATC used
+    std::uint32_t tsn = 0; ///< PSAM terminal transaction serial
     QByteArray terminalId;
     QDateTime when;
     QByteArray tac;
-    QByteArray mac2;         ///< verified by the PSAM
+    QByteArray mac2; ///< verified by the PSAM
     bool recovered = false;
 };
 

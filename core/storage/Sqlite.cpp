@@ -11,15 +11,15 @@ Error Sqlite::error(const QSqlError& e, const QString& what)
 {
     const QString text = e.text();
     QString hint;
-    if (text.contains(QStringLiteral("not a database"), Qt::CaseInsensitive) ||
-        text.contains(QStringLiteral("malformed"), Qt::CaseInsensitive) ||
-        text.contains(QStringLiteral("corrupt"), Qt::CaseInsensitive)) {
+    if (text.contains(QStringLiteral("not a database"), Qt::CaseInsensitive)
+        || text.contains(QStringLiteral("malformed"), Qt::CaseInsensitive)
+        || text.contains(QStringLiteral("corrupt"), Qt::CaseInsensitive)) {
         hint = QStringLiteral(" — the file is damaged; move it away to start a new one (the key keeps its own log)");
-    } else if (text.contains(QStringLiteral("locked"), Qt::CaseInsensitive) ||
-               text.contains(QStringLiteral("busy"), Qt::CaseInsensitive)) {
+    } else if (text.contains(QStringLiteral("locked"), Qt::CaseInsensitive)
+        || text.contains(QStringLiteral("busy"), Qt::CaseInsensitive)) {
         hint = QStringLiteral(" — another program is using it; close it and retry");
-    } else if (text.contains(QStringLiteral("readonly"), Qt::CaseInsensitive) ||
-               text.contains(QStringLiteral("unable to open"), Qt::CaseInsensitive)) {
+    } else if (text.contains(QStringLiteral("readonly"), Qt::CaseInsensitive)
+        || text.contains(QStringLiteral("unable to open"), Qt::CaseInsensitive)) {
         hint = QStringLiteral(" — check the file's permissions and the free disk space");
     }
     return makeError(ErrorCode::StorageError, QStringLiteral("%1: %2%3").arg(what, text, hint));
@@ -39,8 +39,10 @@ Result<QString> Sqlite::open(const QString& path, const QString& what)
             QSqlDatabase::removeDatabase(name);
             return e;
         }
-        const char* pragmas[] = {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
-                                 "SELECT count(*) FROM sqlite_master"};
+        const char* pragmas[] = {"PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA foreign_keys=ON",
+            "SELECT count(*) FROM sqlite_master"};
         for (const char* p : pragmas) {
             QSqlQuery q(db);
             if (!q.exec(QString::fromLatin1(p))) {
@@ -92,11 +94,11 @@ Result<void> Sqlite::migrate(QSqlDatabase db, const std::vector<QStringList>& st
     const int latest = static_cast<int>(steps.size());
     if (version > latest) {
         return makeError(ErrorCode::StorageError,
-                         QStringLiteral("%1 was written by a newer version (schema %2, this program knows %3); "
-                                        "it was left untouched — update the program")
-                             .arg(what)
-                             .arg(version)
-                             .arg(latest));
+            QStringLiteral("%1 was written by a newer version (schema %2, this program knows %3); "
+                           "it was left untouched — update the program")
+                .arg(what)
+                .arg(version)
+                .arg(latest));
     }
     for (int v = version; v < latest; ++v) {
         SqlTransaction tx(db);

@@ -24,11 +24,12 @@ public:
     [[nodiscard]] static Result<QString> open(const QString& path, const QString& what);
     static void close(const QString& connection);
     /// `steps[i]` migrates from version i to i+1, in one transaction each. A newer file is refused untouched.
-    [[nodiscard]] static Result<void> migrate(QSqlDatabase db, const std::vector<QStringList>& steps, const QString& what);
+    [[nodiscard]] static Result<void> migrate(
+        QSqlDatabase db, const std::vector<QStringList>& steps, const QString& what);
     [[nodiscard]] static Error error(const QSqlError& e, const QString& what);
     /// Runs one statement (with positional bindings); StorageError on failure.
-    [[nodiscard]] static Result<QSqlQuery> exec(QSqlDatabase db, const QString& sql, const QVariantList& binds,
-                                                const QString& what);
+    [[nodiscard]] static Result<QSqlQuery> exec(
+        QSqlDatabase db, const QString& sql, const QVariantList& binds, const QString& what);
 };
 
 /// Begins a transaction on construction, rolls back on destruction unless commit() succeeded.

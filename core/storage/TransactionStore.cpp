@@ -31,12 +31,12 @@ const std::vector<QStringList>& migrations()
                         " tsn INTEGER,"
                         " made_here INTEGER NOT NULL DEFAULT 0,"
                         " UNIQUE (token_serial, type, atc))"),
-         QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
-                        " records_seen INTEGER NOT NULL)")},
+            QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
+                           " records_seen INTEGER NOT NULL)")},
         // 2: merchant name for purchases made here; indexes for history pages.
         {QStringLiteral("ALTER TABLE txlog ADD COLUMN merchant TEXT"),
-         QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
-         QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)")},
+            QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
+            QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)")},
         // 3: amount filters of the history page (a range scan instead of a walk in time order).
         {QStringLiteral("CREATE INDEX txlog_amount ON txlog (amount)")},
     };
@@ -103,8 +103,7 @@ QString csvField(const QString& s)
 TransactionStore::TransactionStore(QString connectionName, QString path)
     : m_connection(std::move(connectionName))
     , m_path(std::move(path))
-{
-}
+{ }
 
 TransactionStore::~TransactionStore()
 {
@@ -147,9 +146,9 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
     QSqlQuery fill(d);
     if (!insert.prepare(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
                                        " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                                       " ON CONFLICT (token_serial, type, atc) DO NOTHING")) ||
-        !fill.prepare(QStringLiteral("UPDATE txlog SET record = ? WHERE token_serial = ? AND type = ? AND atc = ?"
-                                     " AND record IS NULL"))) {
+                                       " ON CONFLICT (token_serial, type, atc) DO NOTHING"))
+        || !fill.prepare(QStringLiteral("UPDATE txlog SET record = ? WHERE token_serial = ? AND type = ? AND atc = ?"
+                                        " AND record IS NULL"))) {
         return Sqlite::error(insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat);
     }
     int added = 0;
@@ -178,12 +177,11 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
         }
     }
     auto st = Sqlite::exec(d,
-                           QStringLiteral("INSERT INTO sync_state (token_serial, last_sync, records_seen) VALUES (?, ?, ?)"
-                                          " ON CONFLICT (token_serial) DO UPDATE SET last_sync = excluded.last_sync,"
-                                          " records_seen = excluded.records_seen"),
-                           {tokenSerial, QDateTime::currentDateTimeUtc().toString(Qt::ISODate),
-                            static_cast<qint64>(records.size())},
-                           kWhat);
+        QStringLiteral("INSERT INTO sync_state (token_serial, last_sync, records_seen) VALUES (?, ?, ?)"
+                       " ON CONFLICT (token_serial) DO UPDATE SET last_sync = excluded.last_sync,"
+                       " records_seen = excluded.records_seen"),
+        {tokenSerial, QDateTime::currentDateTimeUtc().toString(Qt::ISODate), static_cast<qint64>(records.size())},
+        kWhat);
     if (!st) {
         return st.error();
     }
@@ -196,16 +194,25 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
 Result<void> TransactionStore::recordLocal(const StoredTransaction& t)
 {
     const QVariant balance = t.balanceAfter ? QVariant(static_cast<qint64>(t.balanceAfter->fen())) : QVariant();
-    auto r = Sqlite::exec(
-        db(),
-        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record, balance_after, tac,"
-                       " mac2, tsn, made_here, merchant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
-                       " ON CONFLICT (token_serial, type, atc) DO UPDATE SET balance_after = excluded.balance_after,"
-                       " tac = excluded.tac, mac2 = excluded.mac2, tsn = excluded.tsn, made_here = 1,"
-                       " merchant = excluded.merchant"),
-        {t.tokenSerial, static_cast<int>(t.type), static_cast<int>(t.atc), static_cast<qint64>(t.amount.fen()),
-         t.terminalId, isoTs(t.when), t.record.isEmpty() ? QVariant() : QVariant(t.record), balance, t.tac, t.mac2,
-         static_cast<qint64>(t.tsn), t.merchant},
+    auto r = Sqlite::exec(db(),
+        QStringLiteral(
+            "INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record, balance_after, tac,"
+            " mac2, tsn, made_here, merchant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+            " ON CONFLICT (token_serial, type, atc) DO UPDATE SET balance_after = excluded.balance_after,"
+            " tac = excluded.tac, mac2 = excluded.mac2, tsn = excluded.tsn, made_here = 1,"
+            " merchant = excluded.merchant"),
+        {t.tokenSerial,
+            static_cast<int>(t.type),
+            static_cast<int>(t.atc),
+            static_cast<qint64>(t.amount.fen()),
+            t.terminalId,
+            isoTs(t.when),
+            t.record.isEmpty() ? QVariant() : QVariant(t.record),
+            balance,
+            t.tac,
+            t.mac2,
+            static_cast<qint64>(t.tsn),
+            t.merchant},
         kWhat + QStringLiteral(" record"));
     if (!r) {
         return r.error();
@@ -221,10 +228,11 @@ Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQu
     Where w = whereClause(query);
     w.binds << query.limit << query.offset;
     auto q = Sqlite::exec(db(),
-                          QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record, balance_after,"
-                                         " tac, mac2, tsn, made_here, merchant FROM txlog") +
-                              w.sql + QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"),
-                          w.binds, kWhat + QStringLiteral(" query"));
+        QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record, balance_after,"
+                       " tac, mac2, tsn, made_here, merchant FROM txlog")
+            + w.sql + QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"),
+        w.binds,
+        kWhat + QStringLiteral(" query"));
     if (!q) {
         return q.error();
     }
@@ -316,8 +324,8 @@ Result<void> TransactionStore::check() const
         return q.error();
     }
     if (!q->next() || q->value(0).toString() != QStringLiteral("ok")) {
-        return makeError(ErrorCode::StorageError, kWhat + QStringLiteral(" failed its integrity check: ") +
-                                                      q->value(0).toString());
+        return makeError(
+            ErrorCode::StorageError, kWhat + QStringLiteral(" failed its integrity check: ") + q->value(0).toString());
     }
     return {};
 }

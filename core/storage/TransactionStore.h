@@ -16,13 +16,13 @@ namespace wallet::core {
 /// One row of the mirror: a token transaction, keyed by (token serial, type, ATC).
 struct StoredTransaction
 {
-    QString tokenSerial;   ///< device serial, hex
+    QString tokenSerial; ///< device serial, hex
     TransactionType type = TransactionType::Purchase;
     std::uint16_t atc = 0;
     Amount amount;
     QByteArray terminalId;
     QDateTime when;
-    QByteArray record;     ///< the 23 raw bytes of SFI 0x18 (empty if made here and not yet synced)
+    QByteArray record; ///< the 23 raw bytes of SFI 0x18 (empty if made here and not yet synced)
     // Filled for transactions made by this terminal:
     std::optional<Amount> balanceAfter;
     QByteArray tac;
@@ -34,13 +34,13 @@ struct StoredTransaction
 
 struct HistoryQuery
 {
-    QString tokenSerial;                 ///< empty = all tokens
+    QString tokenSerial; ///< empty = all tokens
     std::optional<TransactionType> type;
-    std::optional<QDate> from;           ///< inclusive
-    std::optional<QDate> to;             ///< inclusive
+    std::optional<QDate> from; ///< inclusive
+    std::optional<QDate> to; ///< inclusive
     std::optional<Amount> minAmount;
     std::optional<Amount> maxAmount;
-    int limit = 50;                      ///< page size (1..1000)
+    int limit = 50; ///< page size (1..1000)
     int offset = 0;
 };
 

@@ -44,7 +44,8 @@ int main(int argc, char** argv)
     std::puts("ready");
     std::fflush(stdout);
     for (std::size_t upto = 1;; upto = upto * 2 > log.size() ? 1 : upto * 2) {
-        const std::vector<TransactionRecord> batch(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(std::min(upto, log.size())));
+        const std::vector<TransactionRecord> batch(
+            log.begin(), log.begin() + static_cast<std::ptrdiff_t>(std::min(upto, log.size())));
         auto r = (*store)->sync(QString::fromLocal8Bit(argv[3]), batch);
         if (!r) {
             std::fprintf(stderr, "%s\n", qPrintable(r.error().detail));

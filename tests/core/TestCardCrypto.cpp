@@ -52,14 +52,14 @@ void TestCardCrypto::primitives()
     Result<QByteArray> got = makeError(ErrorCode::Internal, QStringLiteral("row not understood: ") + name);
     if (name.startsWith(QStringLiteral("session key load"))) {
         // data = rnd ‖ onlineATC; the seed appends 8000 (spec §5.2)
-        auto sk = CardCrypto::sessionKey(Algorithm::TripleDes, k,
-                                         CardCrypto::loadSeed(data.left(4), static_cast<std::uint16_t>(readU16(data, 4))));
+        auto sk = CardCrypto::sessionKey(
+            Algorithm::TripleDes, k, CardCrypto::loadSeed(data.left(4), static_cast<std::uint16_t>(readU16(data, 4))));
         got = sk ? Result<QByteArray>(toQByteArray(*sk)) : Result<QByteArray>(sk.error());
     } else if (name.startsWith(QStringLiteral("session key purchase"))) {
         // data = rnd ‖ offlineATC ‖ TSN; the seed takes TSN[2..3]
-        auto sk = CardCrypto::sessionKey(Algorithm::TripleDes, k,
-                                         CardCrypto::purchaseSeed(data.left(4), static_cast<std::uint16_t>(readU16(data, 4)),
-                                                                  readU32(data, 6)));
+        auto sk = CardCrypto::sessionKey(Algorithm::TripleDes,
+            k,
+            CardCrypto::purchaseSeed(data.left(4), static_cast<std::uint16_t>(readU16(data, 4)), readU32(data, 6)));
         got = sk ? Result<QByteArray>(toQByteArray(*sk)) : Result<QByteArray>(sk.error());
     } else if (name.startsWith(QStringLiteral("TAC key"))) {
         auto tk = CardCrypto::tacKey(Algorithm::TripleDes, k);

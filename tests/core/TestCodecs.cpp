@@ -146,7 +146,8 @@ void TestCodecs::tlvMalformed()
 void TestCodecs::tlvNested()
 {
     const QByteArray inner = Tlv::encode(0x9F0C, QByteArray(30, '\x11')) + Tlv::encode(0x9F08, QByteArray(1, '\x02'));
-    const QByteArray fci = Tlv::encode(0x6F, Tlv::encode(0x84, QByteArray::fromHex("D15600000145442F4550")) + Tlv::encode(0xA5, inner));
+    const QByteArray fci
+        = Tlv::encode(0x6F, Tlv::encode(0x84, QByteArray::fromHex("D15600000145442F4550")) + Tlv::encode(0xA5, inner));
     auto top = Tlv::parse(fci);
     CORE_VERIFY_OK(top);
     QVERIFY(top->at(0).isConstructed());
@@ -220,7 +221,7 @@ void TestCodecs::deviceInfo()
     QVERIFY(!DeviceInfo::decode(QByteArray::fromHex("C108534B000000000001C203000100C40102C5020003")).ok());
     QVERIFY(!DeviceInfo::decode(good.left(good.size() - 1)).ok());
     QCOMPARE(DeviceInfo::decode(QByteArray::fromHex("C108534B000000000001C203000100C30177C40102C5020003"))->lifeCycle,
-             LifeCycle::Unknown);
+        LifeCycle::Unknown);
 }
 
 void TestCodecs::profileValidation_data()
@@ -231,21 +232,34 @@ void TestCodecs::profileValidation_data()
     QTest::newRow("demo as is") << QString() << QJsonValue() << QString();
     QTest::newRow("typo key") << QStringLiteral("recordCapcity") << QJsonValue(10) << QStringLiteral("unknown key");
     QTest::newRow("format") << QStringLiteral("format") << QJsonValue(QStringLiteral("x")) << QStringLiteral("format");
-    QTest::newRow("algorithm") << QStringLiteral("algorithm") << QJsonValue(QStringLiteral("AES")) << QStringLiteral("algorithm");
-    QTest::newRow("short KT") << QStringLiteral("transportKey") << QJsonValue(QStringLiteral("4B54")) << QStringLiteral("transportKey");
+    QTest::newRow("algorithm") << QStringLiteral("algorithm") << QJsonValue(QStringLiteral("AES"))
+                               << QStringLiteral("algorithm");
+    QTest::newRow("short KT") << QStringLiteral("transportKey") << QJsonValue(QStringLiteral("4B54"))
+                              << QStringLiteral("transportKey");
     QTest::newRow("bad aid") << QStringLiteral("aid") << QJsonValue(QStringLiteral("D156")) << QStringLiteral("aid");
-    QTest::newRow("long label") << QStringLiteral("label") << QJsonValue(QStringLiteral("ABCDEFGHIJKLMNOPQ")) << QStringLiteral("label");
-    QTest::newRow("capacity 9") << QStringLiteral("recordCapacity") << QJsonValue(9) << QStringLiteral("recordCapacity");
-    QTest::newRow("capacity 101") << QStringLiteral("recordCapacity") << QJsonValue(101) << QStringLiteral("recordCapacity");
-    QTest::newRow("pin 3 digits") << QStringLiteral("pin.initial") << QJsonValue(QStringLiteral("123")) << QStringLiteral("pin.initial");
+    QTest::newRow("long label") << QStringLiteral("label") << QJsonValue(QStringLiteral("ABCDEFGHIJKLMNOPQ"))
+                                << QStringLiteral("label");
+    QTest::newRow("capacity 9") << QStringLiteral("recordCapacity") << QJsonValue(9)
+                                << QStringLiteral("recordCapacity");
+    QTest::newRow("capacity 101") << QStringLiteral("recordCapacity") << QJsonValue(101)
+                                  << QStringLiteral("recordCapacity");
+    QTest::newRow("pin 3 digits") << QStringLiteral("pin.initial") << QJsonValue(QStringLiteral("123"))
+                                  << QStringLiteral("pin.initial");
     QTest::newRow("pin tries 0") << QStringLiteral("pin.tries") << QJsonValue(0) << QStringLiteral("pin.tries");
-    QTest::newRow("float amount") << QStringLiteral("limits.maxBalance") << QJsonValue(100.5) << QStringLiteral("maxBalance");
-    QTest::newRow("3-decimal amount") << QStringLiteral("limits.noPinLimit") << QJsonValue(QStringLiteral("1.001")) << QStringLiteral("noPinLimit");
-    QTest::newRow("expiry before start") << QStringLiteral("application.expiryDate") << QJsonValue(QStringLiteral("2020-01-01")) << QStringLiteral("expiryDate");
-    QTest::newRow("bad date") << QStringLiteral("application.startDate") << QJsonValue(QStringLiteral("2025-13-01")) << QStringLiteral("startDate");
-    QTest::newRow("bad serial") << QStringLiteral("application.applicationSerial") << QJsonValue(QStringLiteral("0102")) << QStringLiteral("applicationSerial");
-    QTest::newRow("bad master key") << QStringLiteral("masterKeys.MLK") << QJsonValue(QStringLiteral("zz")) << QStringLiteral("MLK");
-    QTest::newRow("long name") << QStringLiteral("cardholder.name") << QJsonValue(QStringLiteral("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) << QStringLiteral("name");
+    QTest::newRow("float amount") << QStringLiteral("limits.maxBalance") << QJsonValue(100.5)
+                                  << QStringLiteral("maxBalance");
+    QTest::newRow("3-decimal amount") << QStringLiteral("limits.noPinLimit") << QJsonValue(QStringLiteral("1.001"))
+                                      << QStringLiteral("noPinLimit");
+    QTest::newRow("expiry before start") << QStringLiteral("application.expiryDate")
+                                         << QJsonValue(QStringLiteral("2020-01-01")) << QStringLiteral("expiryDate");
+    QTest::newRow("bad date") << QStringLiteral("application.startDate") << QJsonValue(QStringLiteral("2025-13-01"))
+                              << QStringLiteral("startDate");
+    QTest::newRow("bad serial") << QStringLiteral("application.applicationSerial") << QJsonValue(QStringLiteral("0102"))
+                                << QStringLiteral("applicationSerial");
+    QTest::newRow("bad master key") << QStringLiteral("masterKeys.MLK") << QJsonValue(QStringLiteral("zz"))
+                                    << QStringLiteral("MLK");
+    QTest::newRow("long name") << QStringLiteral("cardholder.name")
+                               << QJsonValue(QStringLiteral("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) << QStringLiteral("name");
 }
 
 void TestCodecs::profileValidation()
@@ -253,7 +267,8 @@ void TestCodecs::profileValidation()
     QFETCH(QString, path);
     QFETCH(QJsonValue, value);
     QFETCH(QString, complaint);
-    QFile f(qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR)) + QStringLiteral("/resources/profiles/demo-3des.json"));
+    QFile f(qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/demo-3des.json"));
     QVERIFY(f.open(QIODevice::ReadOnly));
     QJsonObject root = QJsonDocument::fromJson(f.readAll()).object();
     if (!path.isEmpty()) {

@@ -143,11 +143,12 @@ void TestPurseFlows::goldenFlowsThroughTheService()
     keys.mtk = toSecure(hex(mk.value(QStringLiteral("MTK")).toString()));
     QCOMPARE(rig.openRoles(keys), QString());
     QCOMPARE(rig.issue(profile.toLatin1().constData(),
-                       [&](IssuanceProfile& p) {
-                           p.masterKeys = keys;
-                           p.application.applicationSerial = hex(QStringLiteral("0000")) + hex(loadFlow.value(QStringLiteral("asn")).toString());
-                       }),
-             QString());
+                 [&](IssuanceProfile& p) {
+                     p.masterKeys = keys;
+                     p.application.applicationSerial
+                         = hex(QStringLiteral("0000")) + hex(loadFlow.value(QStringLiteral("asn")).toString());
+                 }),
+        QString());
     // Every command the service sends is recorded, to compare with the vector's C-APDUs.
     QList<QByteArray> sent;
     rig.channel.dropResponseIf = [&sent](const CommandApdu& c) {
@@ -163,9 +164,12 @@ void TestPurseFlows::goldenFlowsThroughTheService()
     auto load = rig.purse->load(Amount(1000));
     CORE_VERIFY_OK(load);
     const QJsonArray ls = loadFlow.value(QStringLiteral("steps")).toArray();
-    QCOMPARE(sent.value(0).toHex().toUpper(), hex(ls.at(0).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
-    QCOMPARE(sent.value(1).toHex().toUpper(), hex(ls.at(1).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
-    QCOMPARE(load->tac.toHex().toUpper(), hex(ls.at(1).toObject().value(QStringLiteral("r")).toString()).left(4).toHex().toUpper());
+    QCOMPARE(sent.value(0).toHex().toUpper(),
+        hex(ls.at(0).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
+    QCOMPARE(sent.value(1).toHex().toUpper(),
+        hex(ls.at(1).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
+    QCOMPARE(load->tac.toHex().toUpper(),
+        hex(ls.at(1).toObject().value(QStringLiteral("r")).toString()).left(4).toHex().toUpper());
 
     CORE_VERIFY_OK(rig.psam->setNextTsn(readU32(hex(purchaseFlow.value(QStringLiteral("tsn")).toString()), 0)));
     rig.clock.set(QDateTime(QDate(2025, 1, 1), QTime(12, 5, 0)));
@@ -175,8 +179,10 @@ void TestPurseFlows::goldenFlowsThroughTheService()
     auto buy = rig.purse->purchase(Amount(100));
     CORE_VERIFY_OK(buy);
     const QJsonArray ps = purchaseFlow.value(QStringLiteral("steps")).toArray();
-    QCOMPARE(sent.value(0).toHex().toUpper(), hex(ps.at(0).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
-    QCOMPARE(sent.value(1).toHex().toUpper(), hex(ps.at(1).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
+    QCOMPARE(sent.value(0).toHex().toUpper(),
+        hex(ps.at(0).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
+    QCOMPARE(sent.value(1).toHex().toUpper(),
+        hex(ps.at(1).toObject().value(QStringLiteral("c")).toString()).toHex().toUpper());
     const QByteArray r = hex(ps.at(1).toObject().value(QStringLiteral("r")).toString());
     QCOMPARE((buy->tac + buy->mac2).toHex().toUpper(), r.left(8).toHex().toUpper());
     QCOMPARE(rig.purse->balance()->fen(), 900u);
@@ -367,8 +373,7 @@ class TamperingIssuer final : public IssuerHost
 public:
     explicit TamperingIssuer(IssuerHost& real)
         : m_real(real)
-    {
-    }
+    { }
     Result<LoadAuthorisation> authoriseLoad(const LoadRequest& r) override
     {
         auto a = m_real.authoriseLoad(r);
@@ -391,8 +396,7 @@ class TamperingPsam final : public Psam
 public:
     explicit TamperingPsam(Psam& real)
         : m_real(real)
-    {
-    }
+    { }
     QByteArray terminalId() const override { return m_real.terminalId(); }
     Result<PurchaseAuthorisation> authorisePurchase(const PurchaseRequest& r) override
     {
@@ -406,7 +410,10 @@ public:
     {
         return m_real.confirmPurchase(tsn, mac2, tac);
     }
-    Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) override { return m_real.unconfirmed(asn); }
+    Result<std::vector<UnconfirmedPurchase>> unconfirmed(const QByteArray& asn) override
+    {
+        return m_real.unconfirmed(asn);
+    }
     Result<void> abandon(std::uint32_t tsn) override { return m_real.abandon(tsn); }
     Result<std::vector<SettlementRecord>> pendingSettlement() override { return m_real.pendingSettlement(); }
     Result<void> markSettled(const std::vector<std::uint32_t>& t) override { return m_real.markSettled(t); }

@@ -60,7 +60,10 @@ QString checkAgreement(Rig& rig, int psamMisses = 0)
         }
     }
     if (bal->fen() != loadSum - purchaseSum) {
-        return QStringLiteral("token balance %1 != loads %2 - purchases %3").arg(bal->fen()).arg(loadSum).arg(purchaseSum);
+        return QStringLiteral("token balance %1 != loads %2 - purchases %3")
+            .arg(bal->fen())
+            .arg(loadSum)
+            .arg(purchaseSum);
     }
     // Issuer: the funding account lost exactly what the token gained by loads, once.
     const std::uint64_t debited = rig.profile.initialFunding.fen() - funds->balance.fen();
@@ -168,7 +171,8 @@ void TestRecovery::powerCutAtEveryWrite()
             wasRecovered = ok && r->recovered;
         }
         rig->token.nvm().disarmPowerCut();
-        QVERIFY2(ok, qPrintable(QStringLiteral("cut at write %1 of %2: the transaction did not complete").arg(n).arg(writes)));
+        QVERIFY2(ok,
+            qPrintable(QStringLiteral("cut at write %1 of %2: the transaction did not complete").arg(n).arg(writes)));
         recovered += wasRecovered ? 1 : 0;
         const QString agree = checkAgreement(*rig);
         QVERIFY2(agree.isEmpty(), qPrintable(QStringLiteral("cut at write %1: %2").arg(n).arg(agree)));

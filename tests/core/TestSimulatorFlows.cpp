@@ -20,8 +20,8 @@ namespace {
 
 QString profilePath(const char* name)
 {
-    return qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR)) + QStringLiteral("/resources/profiles/") +
-           QLatin1String(name);
+    return qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/") + QLatin1String(name);
 }
 
 /// After a transport failure, the "user" replugs the key (control port) before the next command.
@@ -31,8 +31,7 @@ public:
     ReplugChannel(ApduChannel& inner, wallet::device::SimulatorControl control)
         : m_inner(inner)
         , m_control(std::move(control))
-    {
-    }
+    { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
         if (m_replug) {
@@ -83,7 +82,9 @@ struct SimRig
         channel = std::make_unique<ReplugChannel>(*hid, sim->control());
         const IssuerMasterKeys keys = KeyStore::demoKeys();
         issuer = LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer.sqlite")), keys).value();
-        psam = LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk).value();
+        psam = LocalPsam::open(
+            dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk)
+                   .value();
         mirror = TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite"))).value();
         auto p = IssuanceProfile::fromFile(profilePath(profileFile));
         if (!p) {
@@ -164,7 +165,10 @@ void TestSimulatorFlows::powerCutsOverUdp()
     // Cut at the n-th NVM write from the start of the transaction (VERIFY's try counter, then the journal).
     for (int n = 1; n <= 6; ++n) {
         for (const bool isLoad : {true, false}) {
-            auto armed = rig.sim->control().send(QStringLiteral("power-cut-at %1 %2").arg(n).arg(n % 2 ? QStringLiteral("partial") : QStringLiteral("nothing")));
+            auto armed
+                = rig.sim->control().send(QStringLiteral("power-cut-at %1 %2")
+                                              .arg(n)
+                                              .arg(n % 2 ? QStringLiteral("partial") : QStringLiteral("nothing")));
             CORE_VERIFY_OK(armed);
             const Amount amount(static_cast<std::uint32_t>(100 + n));
             if (isLoad) {
@@ -185,7 +189,8 @@ void TestSimulatorFlows::powerCutsOverUdp()
     auto bal = rig.purse->balance();
     CORE_VERIFY_OK(bal);
     QCOMPARE(static_cast<std::uint64_t>(bal->fen()), loads - purchases);
-    QCOMPARE(static_cast<std::uint64_t>(rig.profile.initialFunding.fen() - rig.issuer->account(rig.asn)->balance.fen()), loads);
+    QCOMPARE(static_cast<std::uint64_t>(rig.profile.initialFunding.fen() - rig.issuer->account(rig.asn)->balance.fen()),
+        loads);
     QCOMPARE(rig.psam->pendingSettlement()->size(), std::size_t(6));
     CORE_VERIFY_OK(rig.purse->syncMirror());
     auto history = rig.purse->history();

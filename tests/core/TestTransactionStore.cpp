@@ -12,8 +12,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 
@@ -193,13 +193,15 @@ void TestTransactionStore::olderSchemaMigratesForward()
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("CREATE TABLE txlog (id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL,"
-                                      " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB, ts TEXT, record BLOB,"
-                                      " balance_after INTEGER, tac BLOB, mac2 BLOB, tsn INTEGER, made_here INTEGER NOT NULL DEFAULT 0,"
-                                      " UNIQUE (token_serial, type, atc))")));
+        QVERIFY(q.exec(QStringLiteral(
+            "CREATE TABLE txlog (id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL,"
+            " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB, ts TEXT, record BLOB,"
+            " balance_after INTEGER, tac BLOB, mac2 BLOB, tsn INTEGER, made_here INTEGER NOT NULL DEFAULT 0,"
+            " UNIQUE (token_serial, type, atc))")));
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
                                       " records_seen INTEGER NOT NULL)")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, ts) VALUES ('AA', 6, 0, 5, '2026-01-01T00:00:00')")));
+        QVERIFY(q.exec(QStringLiteral(
+            "INSERT INTO txlog (token_serial, type, atc, amount, ts) VALUES ('AA', 6, 0, 5, '2026-01-01T00:00:00')")));
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=1")));
         q = QSqlQuery();
         db.close();
@@ -301,9 +303,9 @@ void TestTransactionStore::noSecretColumns()
         QVERIFY(q.exec(QStringLiteral("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")));
         while (q.next()) {
             const QString sql = q.value(0).toString().toLower();
-            QVERIFY2(!sql.contains(QStringLiteral("pin")) && !sql.contains(QStringLiteral("key ")) &&
-                         !sql.contains(QStringLiteral("secret")),
-                     qPrintable(sql));
+            QVERIFY2(!sql.contains(QStringLiteral("pin")) && !sql.contains(QStringLiteral("key "))
+                    && !sql.contains(QStringLiteral("secret")),
+                qPrintable(sql));
         }
     }
     db.close();

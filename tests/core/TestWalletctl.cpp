@@ -51,8 +51,10 @@ Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinDat
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
     p.setProcessEnvironment(env);
-    p.start(m_exe, QStringList{QStringLiteral("--json"), QStringLiteral("--in-process"), QStringLiteral("--data-dir"),
-                               m_dir.path()} + args);
+    p.start(m_exe,
+        QStringList{
+            QStringLiteral("--json"), QStringLiteral("--in-process"), QStringLiteral("--data-dir"), m_dir.path()}
+            + args);
     p.waitForStarted();
     p.write(stdinData);
     p.closeWriteChannel();
@@ -84,8 +86,8 @@ void TestWalletctl::badAmounts()
 
 void TestWalletctl::userSession()
 {
-    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR)) +
-                            QStringLiteral("/resources/profiles/demo-sm4.json");
+    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/demo-sm4.json");
     Run r = walletctl({QStringLiteral("info")});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.json.value(QStringLiteral("lifeCycle")).toString(), QStringLiteral("blank"));
@@ -163,8 +165,13 @@ void TestWalletctl::embeddedSimulatorByDefault()
     QVERIFY(err.contains("embedded simulated key"));
     // --sim is loopback only.
     QProcess q;
-    q.start(m_exe, {QStringLiteral("--json"), QStringLiteral("--data-dir"), dir.path(), QStringLiteral("--sim"),
-                    QStringLiteral("10.0.0.1:21700"), QStringLiteral("info")});
+    q.start(m_exe,
+        {QStringLiteral("--json"),
+            QStringLiteral("--data-dir"),
+            dir.path(),
+            QStringLiteral("--sim"),
+            QStringLiteral("10.0.0.1:21700"),
+            QStringLiteral("info")});
     QVERIFY(q.waitForFinished(30000));
     QCOMPARE(q.exitCode(), 1);
     QVERIFY(q.readAllStandardOutput().contains("loopback"));

@@ -9,8 +9,8 @@
 #include <QTemporaryDir>
 
 #include <algorithm>
-#include <functional>
 #include <cstdio>
+#include <functional>
 #include <vector>
 
 using namespace wallet::core;
@@ -62,7 +62,8 @@ int main(int argc, char** argv)
         t.start();
         const int added = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
-        std::printf("sync of 10,000 new records: %.1f ms (%d added, %.0f records/s)\n", ms, added, 10000.0 / ms * 1000.0);
+        std::printf(
+            "sync of 10,000 new records: %.1f ms (%d added, %.0f records/s)\n", ms, added, 10000.0 / ms * 1000.0);
         t.start();
         const int again = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms2 = static_cast<double>(t.nsecsElapsed()) / 1e6;
@@ -80,27 +81,27 @@ int main(int argc, char** argv)
     std::printf("filled %d rows in %.1f s\n", rows, static_cast<double>(fill.elapsed()) / 1000.0);
     HistoryQuery newest;
     newest.limit = 50;
-    std::printf("history page (newest 50 of %d): median %.3f ms\n", rows,
-                medianMs([&] { (void)store->history(newest); }, 50));
+    std::printf(
+        "history page (newest 50 of %d): median %.3f ms\n", rows, medianMs([&] { (void)store->history(newest); }, 50));
     HistoryQuery ranged;
     ranged.type = TransactionType::Purchase;
     ranged.from = QDate(2020, 3, 1);
     ranged.to = QDate(2020, 3, 31);
     ranged.limit = 50;
     std::printf("history page (purchases in one month, 50): median %.3f ms\n",
-                medianMs([&] { (void)store->history(ranged); }, 50));
+        medianMs([&] { (void)store->history(ranged); }, 50));
     HistoryQuery token;
     token.tokenSerial = QStringLiteral("TOKEN0003");
     token.limit = 50;
     token.offset = 500;
     std::printf("history page (one token, page 11 of 50): median %.3f ms\n",
-                medianMs([&] { (void)store->history(token); }, 50));
+        medianMs([&] { (void)store->history(token); }, 50));
     HistoryQuery amount;
     amount.minAmount = Amount(1000);
     amount.maxAmount = Amount(1100);
     amount.limit = 50;
     std::printf("history page (amount 10.00..11.00, 50): median %.3f ms\n",
-                medianMs([&] { (void)store->history(amount); }, 20));
+        medianMs([&] { (void)store->history(amount); }, 20));
     std::printf("count (all rows): median %.3f ms\n", medianMs([&] { (void)store->count(HistoryQuery{}); }, 10));
     return 0;
 }

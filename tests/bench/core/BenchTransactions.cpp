@@ -31,9 +31,10 @@ public:
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
         const QByteArray raw = c.encode();
-        const auto out = m_token.process(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(raw.constData()),
-                                                                       static_cast<std::size_t>(raw.size())));
-        return *ResponseApdu::parse(QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));
+        const auto out = m_token.process(std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(raw.constData()), static_cast<std::size_t>(raw.size())));
+        return *ResponseApdu::parse(
+            QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));
     }
     QString description() const override { return QStringLiteral("in-process"); }
 
@@ -50,15 +51,20 @@ void report(const char* what, std::vector<double> ms)
     }
     const double median = ms[ms.size() / 2];
     const double p99 = ms[std::min(ms.size() - 1, static_cast<std::size_t>(static_cast<double>(ms.size()) * 0.99))];
-    std::printf("%-40s n=%zu  median %.2f ms  p99 %.2f ms  throughput %.1f tx/s\n", what, ms.size(), median, p99,
-                1000.0 * static_cast<double>(ms.size()) / total);
+    std::printf("%-40s n=%zu  median %.2f ms  p99 %.2f ms  throughput %.1f tx/s\n",
+        what,
+        ms.size(),
+        median,
+        p99,
+        1000.0 * static_cast<double>(ms.size()) / total);
 }
 
 int run(ApduChannel& channel, const QString& dir, const char* label, int n)
 {
     const IssuerMasterKeys keys = KeyStore::demoKeys();
     auto issuer = LocalIssuerHost::open(dir + QStringLiteral("/issuer.sqlite"), keys).value();
-    auto psam = LocalPsam::open(dir + QStringLiteral("/psam.sqlite"), QByteArray::fromHex("112233445566"), keys.mpk).value();
+    auto psam
+        = LocalPsam::open(dir + QStringLiteral("/psam.sqlite"), QByteArray::fromHex("112233445566"), keys.mpk).value();
     auto mirror = TransactionStore::open(dir + QStringLiteral("/mirror.sqlite")).value();
     const QString root = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR));
     auto profile = IssuanceProfile::fromFile(root + QStringLiteral("/resources/profiles/demo-3des.json")).value();

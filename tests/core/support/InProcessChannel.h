@@ -18,8 +18,7 @@ class InProcessChannel final : public ApduChannel
 public:
     explicit InProcessChannel(skey::host::HostToken& token)
         : m_token(token)
-    {
-    }
+    { }
 
     /// Called with each command before it is sent; returning true makes the channel lose that command's response.
     std::function<bool(const CommandApdu&)> dropResponseIf;
@@ -48,8 +47,8 @@ public:
             m_needsPowerUp = true; // a lost response: the host reconnects, the token restarts
             return makeError(ErrorCode::Disconnected, QStringLiteral("injected: response lost"));
         }
-        auto parsed = ResponseApdu::parse(QByteArray(reinterpret_cast<const char*>(out.data()),
-                                                     static_cast<qsizetype>(out.size())));
+        auto parsed = ResponseApdu::parse(
+            QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));
         if (!parsed) {
             return makeError(ErrorCode::ProtocolError, QStringLiteral("response shorter than 2 bytes"));
         }

@@ -45,7 +45,8 @@ struct Rig
             return i.error().detail;
         }
         issuer = std::move(*i);
-        auto p = LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
+        auto p = LocalPsam::open(
+            dir.filePath(QStringLiteral("psam.sqlite")), QByteArray::fromHex("112233445566"), keys.mpk);
         if (!p) {
             return p.error().detail;
         }

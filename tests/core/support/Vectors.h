@@ -40,6 +40,6 @@ QByteArray errText(const R& r)
 /// Evaluates `expr` exactly once (it may be a transaction!) and fails the test with its error text.
 #define CORE_VERIFY_OK(expr)                                                                                           \
     do {                                                                                                               \
-        const auto& coreResult_ = (expr);                                                                             \
-        QVERIFY2(coreResult_.ok(), wallet::core::test::errText(coreResult_).constData());                             \
+        const auto& coreResult_ = (expr);                                                                              \
+        QVERIFY2(coreResult_.ok(), wallet::core::test::errText(coreResult_).constData());                              \
     } while (false)

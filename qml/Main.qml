@@ -23,6 +23,14 @@ ApplicationWindow {
 
     function go(page) { root.app.navigate(page) }
 
+    component PageLoader: Loader {
+        required property int page
+        property bool visited: false
+        active: visited || root.app.page === page
+        onLoaded: visited = true
+        focus: root.app.page === page
+    }
+
     Shortcut { sequence: "Ctrl+1"; onActivated: root.go(AppViewModel.Overview) }
     Shortcut { sequence: "Ctrl+2"; onActivated: root.go(AppViewModel.Load) }
     Shortcut { sequence: "Ctrl+3"; onActivated: root.go(AppViewModel.Purchase) }
@@ -151,14 +159,21 @@ ApplicationWindow {
                 Layout.fillHeight: true
                 currentIndex: root.app.page
 
-                KeyPage { vm: root.app.key; app: root.app }
-                PinPage { vm: root.app.pin; key: root.app.key }
-                OverviewPage { vm: root.app.overview; app: root.app }
-                LoadPage { vm: root.app.load; app: root.app }
-                PurchasePage { vm: root.app.purchase; app: root.app }
-                HistoryPage { vm: root.app.history }
-                SettingsPage { vm: root.app.settings }
-                AboutPage { vm: root.app.diagnostics }
+                // Pages are created the first time they are shown (a faster first frame), then kept.
+                PageLoader { page: AppViewModel.Key; sourceComponent: KeyPage { vm: root.app.key; app: root.app } }
+                PageLoader { page: AppViewModel.Pin; sourceComponent: PinPage { vm: root.app.pin; key: root.app.key } }
+                PageLoader {
+                    page: AppViewModel.Overview
+                    sourceComponent: OverviewPage { vm: root.app.overview; app: root.app }
+                }
+                PageLoader { page: AppViewModel.Load; sourceComponent: LoadPage { vm: root.app.load; app: root.app } }
+                PageLoader {
+                    page: AppViewModel.Purchase
+                    sourceComponent: PurchasePage { vm: root.app.purchase; app: root.app }
+                }
+                PageLoader { page: AppViewModel.History; sourceComponent: HistoryPage { vm: root.app.history } }
+                PageLoader { page: AppViewModel.Settings; sourceComponent: SettingsPage { vm: root.app.settings } }
+                PageLoader { page: AppViewModel.About; sourceComponent: AboutPage { vm: root.app.diagnostics } }
             }
         }
     }

@@ -85,23 +85,47 @@ void CompositionRoot::wire()
         }
         if (!m_app->unlocked()
             && (m_app->page() == AppViewModel::Page::Key || m_app->page() == AppViewModel::Page::Pin)) {
-            m_pin->reset();
-            m_app->setPage(AppViewModel::Page::Pin);
-            // Tries left before anything is typed (VERIFY without data spends no try, spec §3).
-            m_session->run<core::PinStatus>(
+            // Before asking for the PIN: is the purse usable at all (dates, blocked), and how many tries are left
+            // (VERIFY without data spends no try, spec §3)?
+            struct Check
+            {
+                core::Validity validity;
+                core::PinStatus pin;
+            };
+            const quint64 generation = m_session->generation();
+            m_session->run<Check>(
                 m_pin,
-                [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<core::PinStatus> {
+                [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<Check> {
                     auto purse = ctx.purse(channel);
                     if (!purse) {
                         return purse.error();
                     }
-                    return (*purse)->pinStatus();
-                },
-                [this](core::Result<core::PinStatus> status) {
-                    if (status) {
-                        m_pin->setTriesLeft(status->triesLeft);
-                        m_pin->setBlocked(status->blocked);
+                    Check check;
+                    check.validity = (*purse)->checkValidity();
+                    if (!check.validity.ok()) {
+                        return check;
                     }
+                    auto pin = (*purse)->pinStatus();
+                    if (!pin) {
+                        return pin.error();
+                    }
+                    check.pin = *pin;
+                    return check;
+                },
+                [this, generation](core::Result<Check> check) {
+                    if (generation != m_session->generation() || m_app->unlocked()) {
+                        return;
+                    }
+                    if (check && !check->validity.ok()) {
+                        emit m_overview->validityProblemFound(check->validity.problem);
+                        return;
+                    }
+                    m_pin->reset();
+                    if (check) {
+                        m_pin->setTriesLeft(check->pin.triesLeft);
+                        m_pin->setBlocked(check->pin.blocked);
+                    }
+                    m_app->setPage(AppViewModel::Page::Pin);
                 });
         }
     });

@@ -24,6 +24,8 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 namespace wallet::app::cli {
 namespace {
 
@@ -41,6 +43,11 @@ const char* kHelpTail = R"(
 Commands:
   info                          device information (serial, firmware, life cycle)
   pin verify | pin change       verify or change the PIN (read without echo from the terminal, or from stdin)
+  pin unblock                   unblock a blocked PIN through the issuer host (asks for the card's PIN)
+  pin reload                    set a new PIN through the issuer host (tries reset; entered twice on a terminal)
+  app block [--permanent]       block the purse through the issuer host; --permanent is irreversible and asks
+                                for confirmation (type "block"), or --yes when stdin is not a terminal
+  app unblock                   unblock a temporarily blocked purse through the issuer host
   balance                       the purse balance
   load AMOUNT                   load money (e.g. 12.34 = 12 yuan 34 fen) through the issuer host
   purchase AMOUNT               pay AMOUNT through the local PSAM
@@ -74,7 +81,7 @@ int CliApp::run(const QStringList& arguments)
     parser.addOptions({jsonOpt, simOpt, inProcessOpt, nvmOpt, dataOpt});
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
-        QStringLiteral("info, pin, balance, load, purchase, "
+        QStringLiteral("info, pin, app, balance, load, purchase, "
                        "history, export, issue, settle"));
     // Command-specific options are declared here too so that one parser validates the whole line.
     const QCommandLineOption typeOpt(
@@ -88,6 +95,11 @@ int CliApp::run(const QStringList& arguments)
     const QCommandLineOption offsetOpt(
         QStringLiteral("offset"), QStringLiteral("history: rows to skip."), QStringLiteral("N"));
     parser.addOptions({typeOpt, fromOpt, toOpt, limitOpt, offsetOpt});
+    const QCommandLineOption permanentOpt(
+        QStringLiteral("permanent"), QStringLiteral("app block: block for good (irreversible)."));
+    const QCommandLineOption yesOpt(
+        QStringLiteral("yes"), QStringLiteral("app block --permanent: confirm without asking (scripts)."));
+    parser.addOptions({permanentOpt, yesOpt});
 
     if (!parser.parse(arguments)) {
         m_json = arguments.contains(QStringLiteral("--json"));
@@ -112,6 +124,8 @@ int CliApp::run(const QStringList& arguments)
     m_nvmPath = parser.value(nvmOpt);
     m_dataDir = parser.isSet(dataOpt) ? parser.value(dataOpt)
                                       : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    m_permanent = parser.isSet(permanentOpt);
+    m_yes = parser.isSet(yesOpt);
     m_history.type = parser.value(typeOpt);
     m_history.from = parser.value(fromOpt);
     m_history.to = parser.value(toOpt);
@@ -130,6 +144,9 @@ int CliApp::run(const QStringList& arguments)
     }
     if (command == QStringLiteral("pin")) {
         return cmdPin(rest);
+    }
+    if (command == QStringLiteral("app")) {
+        return cmdApp(rest);
     }
     if (command == QStringLiteral("balance")) {
         return cmdBalance();
@@ -405,9 +422,13 @@ int CliApp::cmdInfo()
 int CliApp::cmdPin(const QStringList& args)
 {
     const QString sub = args.value(0);
+    if (args.size() == 1 && (sub == QStringLiteral("unblock") || sub == QStringLiteral("reload"))) {
+        return cmdPinMaintenance(sub);
+    }
     if (args.size() != 1 || (sub != QStringLiteral("verify") && sub != QStringLiteral("change"))) {
         return fail(core::makeError(core::ErrorCode::InvalidInput,
-            QStringLiteral("usage: walletctl pin verify|change (the PIN is read from the terminal or stdin)")));
+            QStringLiteral(
+                "usage: walletctl pin verify|change|unblock|reload (the PIN is read from the terminal or stdin)")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
@@ -443,6 +464,99 @@ int CliApp::cmdPin(const QStringList& args)
         return fail(c.error());
     }
     emitResult({{QStringLiteral("changed"), true}}, QStringLiteral("PIN changed."));
+    return 0;
+}
+
+int CliApp::cmdPinMaintenance(const QString& sub)
+{
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    const bool tty = isatty(STDIN_FILENO) != 0;
+    if (sub == QStringLiteral("unblock")) {
+        // Spec §3: PIN UNBLOCK carries the card's own PIN (it must match); the issuer host encrypts and MACs it.
+        auto pin = readPin(QStringLiteral("The card's PIN: "));
+        if (!pin) {
+            return fail(pin.error());
+        }
+        if (auto u = m_purse->unblockPin(*m_issuer, *pin); !u) {
+            return fail(u.error());
+        }
+        auto status = m_purse->pinStatus();
+        QJsonObject o{{QStringLiteral("unblocked"), true}};
+        if (status) {
+            o.insert(QStringLiteral("triesLeft"), status->triesLeft);
+        }
+        emitResult(o, QStringLiteral("PIN unblocked."));
+        return 0;
+    }
+    auto newPin = readPin(QStringLiteral("New PIN: "));
+    if (!newPin) {
+        return fail(newPin.error());
+    }
+    if (tty) {
+        auto again = readPin(QStringLiteral("New PIN again: "));
+        if (!again) {
+            return fail(again.error());
+        }
+        if (again->bcd() != newPin->bcd()) {
+            return fail(core::makeError(
+                core::ErrorCode::InvalidInput, QStringLiteral("the two new PINs differ; nothing changed")));
+        }
+    }
+    if (auto r = m_purse->reloadPin(*m_issuer, *newPin); !r) {
+        return fail(r.error());
+    }
+    auto status = m_purse->pinStatus();
+    QJsonObject o{{QStringLiteral("reloaded"), true}};
+    if (status) {
+        o.insert(QStringLiteral("triesLeft"), status->triesLeft);
+    }
+    emitResult(o, QStringLiteral("New PIN set; the try counter is reset."));
+    return 0;
+}
+
+int CliApp::cmdApp(const QStringList& args)
+{
+    const QString sub = args.value(0);
+    if (args.size() != 1 || (sub != QStringLiteral("block") && sub != QStringLiteral("unblock"))
+        || (m_permanent && sub != QStringLiteral("block")) || (m_yes && !m_permanent)) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("usage: walletctl app block [--permanent [--yes]] | app unblock")));
+    }
+    if (auto r = openPurse(); !r) {
+        return fail(r.error());
+    }
+    if (sub == QStringLiteral("unblock")) {
+        if (auto r = m_purse->unblockApplication(*m_issuer); !r) {
+            return fail(r.error());
+        }
+        emitResult({{QStringLiteral("blocked"), false}}, QStringLiteral("Purse unblocked."));
+        return 0;
+    }
+    if (m_permanent && !m_yes) {
+        // Irreversible: a person types the word; a script says --yes. Nothing is sent otherwise.
+        if (isatty(STDIN_FILENO) == 0) {
+            return fail(core::makeError(core::ErrorCode::InvalidInput,
+                QStringLiteral("a permanent block cannot be undone: confirm with --yes (stdin is not a terminal);"
+                               " nothing was changed")));
+        }
+        QTextStream(stderr) << QStringLiteral("This blocks purse %1 for good: it can never be used or unblocked "
+                                              "again, and its balance stays on it. Type \"block\" to continue: ")
+                                   .arg(m_purse->card().asnHex())
+                            << Qt::flush;
+        const QString answer = QTextStream(stdin).readLine().trimmed();
+        if (answer != QStringLiteral("block")) {
+            return fail(
+                core::makeError(core::ErrorCode::Cancelled, QStringLiteral("not confirmed; nothing was changed")));
+        }
+    }
+    if (auto r = m_purse->blockApplication(*m_issuer, m_permanent); !r) {
+        return fail(r.error());
+    }
+    emitResult({{QStringLiteral("blocked"), true}, {QStringLiteral("permanent"), m_permanent}},
+        m_permanent ? QStringLiteral("Purse blocked permanently.")
+                    : QStringLiteral("Purse blocked (temporarily; walletctl app unblock lifts it)."));
     return 0;
 }
 
@@ -672,7 +786,8 @@ int CliApp::cmdIssue(const QStringList& args)
     if (!issued) {
         return fail(issued.error());
     }
-    if (auto reg = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0)); !reg) {
+    if (auto reg = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0), profile->algorithm);
+        !reg) {
         return fail(reg.error());
     }
     const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());

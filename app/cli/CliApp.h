@@ -56,10 +56,14 @@ private:
     int cmdExport(const QStringList& args);
     int cmdIssue(const QStringList& args);
     int cmdSettle(const QStringList& args);
+    int cmdPinMaintenance(const QString& sub);
+    int cmdApp(const QStringList& args);
 
     bool m_json = false;
     QString m_sim;
     bool m_inProcess = false;
+    bool m_permanent = false; ///< app block --permanent
+    bool m_yes = false; ///< --yes: the irreversible confirmation given on the command line (scripts)
     QString m_nvmPath;
     QString m_dataDir;
     QString m_channelNote;

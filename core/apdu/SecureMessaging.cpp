@@ -86,4 +86,75 @@ Result<CommandApdu> SecureMessaging::reloadPin(const SecureBytes& drpk, const Se
     return CommandApdu(0x80, 0x5E, 0x00, 0x00, pin + *mac, std::nullopt, true);
 }
 
+Result<CommandApdu> SecureMessaging::withMac(Algorithm alg,
+    std::uint8_t cla,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    const QByteArray& data,
+    const SecureBytes& key16,
+    const QByteArray& challenge,
+    bool sensitive)
+{
+    if (alg != Algorithm::Sm4) {
+        return withMac(cla, ins, p1, p2, data, key16, challenge, sensitive);
+    }
+    if (challenge.size() != 4 && challenge.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("secure messaging needs a 4- or 8-byte challenge"));
+    }
+    if (data.size() + 4 > 255) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("secure messaging data too long"));
+    }
+    const QByteArray iv = challenge + QByteArray(16 - challenge.size(), '\0');
+    QByteArray macInput;
+    macInput.append(static_cast<char>(cla));
+    macInput.append(static_cast<char>(ins));
+    macInput.append(static_cast<char>(p1));
+    macInput.append(static_cast<char>(p2));
+    macInput.append(static_cast<char>(data.size() + 4));
+    macInput.append(data);
+    auto mac = CardCrypto::sm4Mac(key16, macInput, iv);
+    if (!mac) {
+        return mac.error();
+    }
+    return CommandApdu(cla, ins, p1, p2, data + *mac, std::nullopt, sensitive);
+}
+
+Result<CommandApdu> SecureMessaging::pinUnblock(
+    Algorithm alg, const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd)
+{
+    auto enc = alg == Algorithm::Sm4 ? CardCrypto::sm4EncryptWithLength(dpuk, pinBcd)
+                                     : CardCrypto::tdesEncryptWithLength(dpuk, pinBcd);
+    if (!enc) {
+        return enc.error();
+    }
+    return withMac(alg, 0x84, 0x24, 0x00, 0x00, *enc, dpuk, challenge, true);
+}
+
+Result<CommandApdu> SecureMessaging::reloadPin(Algorithm alg, const SecureBytes& drpk, const SecureBytes& pinBcd)
+{
+    auto key = CardCrypto::tacKey(alg, drpk); // 3DES: L XOR R; SM4: DRPK itself (the TAC rule, spec §3 Decision)
+    if (!key) {
+        return key.error();
+    }
+    const QByteArray pin = toQByteArray(pinBcd);
+    auto mac = CardCrypto::transactionMac(alg, *key, pin);
+    if (!mac) {
+        return mac.error();
+    }
+    return CommandApdu(0x80, 0x5E, 0x00, 0x00, pin + *mac, std::nullopt, true);
+}
+
+Result<CommandApdu> SecureMessaging::applicationBlock(
+    Algorithm alg, const SecureBytes& damk, const QByteArray& challenge, bool permanent)
+{
+    return withMac(alg, 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00, {}, damk, challenge);
+}
+
+Result<CommandApdu> SecureMessaging::applicationUnblock(
+    Algorithm alg, const SecureBytes& damk, const QByteArray& challenge)
+{
+    return withMac(alg, 0x84, 0x18, 0x00, 0x00, {}, damk, challenge);
+}
+
 } // namespace wallet::core

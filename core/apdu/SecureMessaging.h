@@ -4,6 +4,7 @@
 #include "core/Result.h"
 #include "core/apdu/CommandApdu.h"
 #include "core/crypto/Bytes.h"
+#include "core/crypto/CardCrypto.h"
 
 namespace wallet::core {
 
@@ -36,6 +37,28 @@ public:
         const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd);
     /// RELOAD PIN `80 5E 00 00 Lc PIN MAC4`, MAC = DES-MAC(DRPK_L XOR DRPK_R) over the PIN (spec §3).
     [[nodiscard]] static Result<CommandApdu> reloadPin(const SecureBytes& drpk, const SecureBytes& pinBcd);
+
+    // The same commands for either profile (spec §5.4: the key's algID selects it). SM4: the MAC is SM4-CBC over
+    // 16-byte blocks with IV = challenge ‖ 00… (16 bytes), ENC is SM4-ECB, RELOAD PIN is MACed with DRPK itself.
+    [[nodiscard]] static Result<CommandApdu> withMac(Algorithm alg,
+        std::uint8_t cla,
+        std::uint8_t ins,
+        std::uint8_t p1,
+        std::uint8_t p2,
+        const QByteArray& data,
+        const SecureBytes& key16,
+        const QByteArray& challenge,
+        bool sensitive = false);
+    [[nodiscard]] static Result<CommandApdu> pinUnblock(
+        Algorithm alg, const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd);
+    [[nodiscard]] static Result<CommandApdu> reloadPin(
+        Algorithm alg, const SecureBytes& drpk, const SecureBytes& pinBcd);
+    /// APPLICATION BLOCK `84 1E 00 P2 04 MAC` with DAMK, P2 00 temporary / 01 permanent (spec §5.3).
+    [[nodiscard]] static Result<CommandApdu> applicationBlock(
+        Algorithm alg, const SecureBytes& damk, const QByteArray& challenge, bool permanent);
+    /// APPLICATION UNBLOCK `84 18 00 00 04 MAC` with DAMK (spec §5.3).
+    [[nodiscard]] static Result<CommandApdu> applicationUnblock(
+        Algorithm alg, const SecureBytes& damk, const QByteArray& challenge);
 };
 
 } // namespace wallet::core

@@ -166,16 +166,22 @@ Result<QByteArray> CardCrypto::retailMac(const SecureBytes& key16, const QByteAr
     }
 }
 
-Result<QByteArray> CardCrypto::sm4Mac(const SecureBytes& key16, const QByteArray& data)
+Result<QByteArray> CardCrypto::sm4Mac(const SecureBytes& key16, const QByteArray& data, const QByteArray& iv)
 {
     try {
         if (key16.size() != 16) {
             throw std::invalid_argument("SM4 MAC needs a 16-byte key");
         }
+        if (iv.size() != 16) {
+            throw std::invalid_argument("SM4 MAC needs a 16-byte IV");
+        }
         auto sm4 = Botan::BlockCipher::create_or_throw("SM4");
         sm4->set_key(key16.data(), key16.size());
         const QByteArray padded = pad80(data, 16);
         std::array<std::uint8_t, 16> state{};
+        for (int i = 0; i < 16; ++i) {
+            state[static_cast<std::size_t>(i)] = u8(iv)[i];
+        }
         for (qsizetype off = 0; off < padded.size(); off += 16) {
             for (int i = 0; i < 16; ++i) {
                 state[static_cast<std::size_t>(i)] ^= u8(padded)[off + i];
@@ -288,6 +294,32 @@ Result<QByteArray> CardCrypto::tdesEncryptWithLength(const SecureBytes& key16, c
         return toQByteArray(plain);
     } catch (const std::exception& e) {
         return cryptoError("3DES-ECB", e);
+    }
+}
+
+Result<QByteArray> CardCrypto::sm4EncryptWithLength(const SecureBytes& key16, const SecureBytes& data)
+{
+    if (data.size() > 255) {
+        return makeError(ErrorCode::CryptoError, QStringLiteral("SM4-ECB: data too long"));
+    }
+    SecureBytes plain;
+    plain.reserve(data.size() + 17);
+    plain.push_back(static_cast<std::uint8_t>(data.size()));
+    plain.insert(plain.end(), data.begin(), data.end());
+    plain.push_back(0x80);
+    while (plain.size() % 16 != 0) {
+        plain.push_back(0x00);
+    }
+    try {
+        if (key16.size() != 16) {
+            throw std::invalid_argument("SM4 needs a 16-byte key");
+        }
+        auto cipher = Botan::BlockCipher::create_or_throw("SM4");
+        cipher->set_key(key16.data(), key16.size());
+        cipher->encrypt_n(plain.data(), plain.data(), plain.size() / 16);
+        return toQByteArray(plain);
+    } catch (const std::exception& e) {
+        return cryptoError("SM4-ECB", e);
     }
 }
 

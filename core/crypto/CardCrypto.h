@@ -37,8 +37,9 @@ public:
     /// MAC algorithm 3 ("retail MAC", spec §5.3), padding 2, IV 8 bytes, left 4 bytes.
     [[nodiscard]] static Result<QByteArray> retailMac(
         const SecureBytes& key16, const QByteArray& data, const QByteArray& iv);
-    /// SM4-CBC MAC, padding 2 to 16, IV 0, left 4 bytes (spec §5.4).
-    [[nodiscard]] static Result<QByteArray> sm4Mac(const SecureBytes& key16, const QByteArray& data);
+    /// SM4-CBC MAC, padding 2 to 16, IV 0 (or the given 16-byte IV), left 4 bytes (spec §5.4).
+    [[nodiscard]] static Result<QByteArray> sm4Mac(
+        const SecureBytes& key16, const QByteArray& data, const QByteArray& iv = QByteArray(16, '\0'));
     /// The transaction MAC of a profile: desMac (3DES profile, 8-byte session key) or sm4Mac.
     [[nodiscard]] static Result<QByteArray> transactionMac(
         Algorithm alg, const SecureBytes& sessionKey, const QByteArray& data);
@@ -57,6 +58,8 @@ public:
 
     /// 3DES-ECB(key, len ‖ data ‖ 80 00…) (spec §5.3, §6 WRITE KEY, PIN UNBLOCK). `data` is secret.
     [[nodiscard]] static Result<QByteArray> tdesEncryptWithLength(const SecureBytes& key16, const SecureBytes& data);
+    /// The same with SM4-ECB and 16-byte blocks (spec §5.4).
+    [[nodiscard]] static Result<QByteArray> sm4EncryptWithLength(const SecureBytes& key16, const SecureBytes& data);
 
     [[nodiscard]] static QByteArray random(int n);
     /// Constant-time equality of two MACs (false on different sizes).

@@ -68,8 +68,8 @@ std::optional<int> intField(const QJsonValue& v, int lo, int hi)
 
 std::uint8_t IssuanceProfile::policyFlags() const
 {
-    return static_cast<std::uint8_t>(
-        (loadNeedsPin ? 0x01 : 0) | (purchaseAboveLimitNeedsPin ? 0x02 : 0) | (readCardholderNeedsPin ? 0x04 : 0));
+    return static_cast<std::uint8_t>((loadNeedsPin ? 0x01 : 0) | (purchaseAboveLimitNeedsPin ? 0x02 : 0)
+        | (readCardholderNeedsPin ? 0x04 : 0) | (purchaseNeedsTouch ? 0x08 : 0));
 }
 
 Result<IssuanceProfile> IssuanceProfile::fromFile(const QString& path)
@@ -286,12 +286,20 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     const QJsonObject policy = json.value(QStringLiteral("policy")).toObject();
     if (auto e = onlyKeys(policy,
             QStringLiteral("policy"),
-            {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin"})) {
+            {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin", "purchaseNeedsTouch"})) {
         return *e;
+    }
+    for (const char* flag :
+        {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin", "purchaseNeedsTouch"}) {
+        const QJsonValue v = policy.value(QLatin1String(flag));
+        if (!v.isUndefined() && !v.isBool()) {
+            return bad(QStringLiteral("policy.%1 must be true or false").arg(QLatin1String(flag)));
+        }
     }
     p.loadNeedsPin = policy.value(QStringLiteral("loadNeedsPin")).toBool(true);
     p.purchaseAboveLimitNeedsPin = policy.value(QStringLiteral("purchaseAboveLimitNeedsPin")).toBool(true);
     p.readCardholderNeedsPin = policy.value(QStringLiteral("readCardholderNeedsPin")).toBool(false);
+    p.purchaseNeedsTouch = policy.value(QStringLiteral("purchaseNeedsTouch")).toBool(false);
 
     if (json.contains(QStringLiteral("recordCapacity"))) {
         const auto n = intField(json.value(QStringLiteral("recordCapacity")), 10, 100);

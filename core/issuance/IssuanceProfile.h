@@ -36,6 +36,7 @@ struct IssuanceProfile
     bool loadNeedsPin = true;
     bool purchaseAboveLimitNeedsPin = true;
     bool readCardholderNeedsPin = false;
+    bool purchaseNeedsTouch = false; ///< project extension, policy bit 3: DEBIT waits for a touch on the key
     std::uint8_t recordCapacity = 10;
     Amount initialFunding{10000000}; ///< the issuer funding account opened with the card (demo)
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "core/Result.h"
+#include "core/apdu/CommandApdu.h"
+#include "core/purse/Pin.h"
 #include "core/purse/PurseTypes.h"
 
 namespace wallet::core {
@@ -28,6 +30,24 @@ struct LoadAuthorisation
     QByteArray mac2; ///< 4
 };
 
+/// Card maintenance that needs an issuer key (spec §3, §5.3): DPUK, DRPK and DAMK are diversified from the issuer's
+/// master keys, so only the issuer host can build these commands.
+enum class CardMaintenance : std::uint8_t {
+    PinUnblock, ///< `84 24` with DPUK: ENC(PIN) + MAC; the PIN must be the stored one
+    PinReload, ///< `80 5E 00 00` with DRPK: sets a new PIN (no challenge: the MAC covers the PIN only)
+    BlockApplication, ///< `84 1E 00 00` with DAMK (temporary)
+    BlockApplicationPermanently, ///< `84 1E 00 01` with DAMK (irreversible)
+    UnblockApplication, ///< `84 18 00 00` with DAMK
+};
+
+struct MaintenanceRequest
+{
+    QByteArray asn; ///< 8
+    CardMaintenance operation = CardMaintenance::PinUnblock;
+    QByteArray challenge; ///< 4 or 8 from GET CHALLENGE (unused by PinReload)
+    const Pin* pin = nullptr; ///< PinUnblock: the cardholder's PIN; PinReload: the new PIN; else null
+};
+
 /**
  * @brief The issuer host's load authorisation (spec §4 load, §5.2). It derives the card's DLK/DTK from its master
  * keys and the ASN, verifies MAC1, debits the funding account exactly once per (ASN, online ATC), returns MAC2,
@@ -47,6 +67,16 @@ public:
         = 0;
     /// The token did not credit the load (recovery saw it unchanged and gave up): the debit is reversed.
     [[nodiscard]] virtual Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) = 0;
+    /**
+     * The ready C-APDU of a maintenance command for this card (keys diversified with the ASN, the profile the issuer
+     * recorded for the card). PINs stay in wiped buffers; the command is marked sensitive when it carries one.
+     * The default declines: an issuer host that does not offer card maintenance.
+     */
+    [[nodiscard]] virtual Result<CommandApdu> maintenanceCommand(const MaintenanceRequest& request)
+    {
+        (void)request;
+        return makeError(ErrorCode::Declined, QStringLiteral("this issuer host does not offer card maintenance"));
+    }
 };
 
 } // namespace wallet::core

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/issuer/LocalIssuerHost.h"
 
+#include "core/apdu/SecureMessaging.h"
+#include "core/crypto/CardCrypto.h"
 #include "core/storage/Sqlite.h"
 
 #include <QLoggingCategory>
@@ -22,6 +24,7 @@ const std::vector<QStringList>& migrations()
                            " amount INTEGER NOT NULL, state TEXT NOT NULL, algorithm INTEGER NOT NULL,"
                            " terminal_id BLOB NOT NULL, date BLOB NOT NULL, time BLOB NOT NULL, tac BLOB,"
                            " updated TEXT NOT NULL, PRIMARY KEY (asn, atc))")},
+        {QStringLiteral("ALTER TABLE accounts ADD COLUMN algorithm INTEGER NOT NULL DEFAULT 0")},
     };
     return steps;
 }
@@ -74,13 +77,17 @@ Result<std::unique_ptr<LocalIssuerHost>> LocalIssuerHost::open(const QString& le
     return host;
 }
 
-Result<void> LocalIssuerHost::registerCard(const QByteArray& asn, Amount funding, Amount perLoadLimit)
+Result<void> LocalIssuerHost::registerCard(
+    const QByteArray& asn, Amount funding, Amount perLoadLimit, Algorithm algorithm)
 {
     auto r = Sqlite::exec(db(),
-        QStringLiteral("INSERT INTO accounts (asn, balance, per_load_limit, blocked) VALUES (?, ?, ?, 0)"
+        QStringLiteral("INSERT INTO accounts (asn, balance, per_load_limit, blocked, algorithm) VALUES (?, ?, ?, 0, ?)"
                        " ON CONFLICT (asn) DO UPDATE SET balance = excluded.balance,"
-                       " per_load_limit = excluded.per_load_limit"),
-        {hexOf(asn), static_cast<qint64>(funding.fen()), static_cast<qint64>(perLoadLimit.fen())},
+                       " per_load_limit = excluded.per_load_limit, algorithm = excluded.algorithm"),
+        {hexOf(asn),
+            static_cast<qint64>(funding.fen()),
+            static_cast<qint64>(perLoadLimit.fen()),
+            static_cast<int>(algorithm)},
         kWhat);
     if (!r) {
         return r.error();
@@ -227,7 +234,11 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
                             .arg(Amount(static_cast<std::uint32_t>(funds)).toString()));
     }
     funds -= delta;
-    if (auto r = Sqlite::exec(d, QStringLiteral("UPDATE accounts SET balance = ? WHERE asn = ?"), {funds, asn}, kWhat);
+    // The card's MAC1 verified under this profile: it is the card's (the maintenance keys follow it).
+    if (auto r = Sqlite::exec(d,
+            QStringLiteral("UPDATE accounts SET balance = ?, algorithm = ? WHERE asn = ?"),
+            {funds, static_cast<int>(req.algorithm), asn},
+            kWhat);
         !r) {
         return r.error();
     }
@@ -356,6 +367,60 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
         return r.error();
     }
     return tx.commit(kWhat);
+}
+
+Result<CommandApdu> LocalIssuerHost::maintenanceCommand(const MaintenanceRequest& req)
+{
+    if (req.asn.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("issuer: malformed maintenance request"));
+    }
+    const bool needsPin = req.operation == CardMaintenance::PinUnblock || req.operation == CardMaintenance::PinReload;
+    if (needsPin != (req.pin != nullptr)) {
+        return makeError(ErrorCode::InvalidInput,
+            needsPin ? QStringLiteral("issuer: this maintenance command needs a PIN")
+                     : QStringLiteral("issuer: this maintenance command takes no PIN"));
+    }
+    const QString asn = hexOf(req.asn);
+    auto q = Sqlite::exec(db(), QStringLiteral("SELECT blocked, algorithm FROM accounts WHERE asn = ?"), {asn}, kWhat);
+    if (!q) {
+        return q.error();
+    }
+    if (!q->next()) {
+        return makeError(ErrorCode::Declined, QStringLiteral("issuer: unknown card %1").arg(asn));
+    }
+    // A card the issuer blocked may still be blocked on the token, never unblocked or given a PIN back.
+    if (q->value(0).toInt() != 0 && req.operation != CardMaintenance::BlockApplication
+        && req.operation != CardMaintenance::BlockApplicationPermanently) {
+        return makeError(ErrorCode::Declined, QStringLiteral("issuer: the card is blocked by its issuer"));
+    }
+    const auto algorithm = static_cast<Algorithm>(q->value(1).toInt());
+    if (algorithm != Algorithm::TripleDes && algorithm != Algorithm::Sm4) {
+        return makeError(ErrorCode::StorageError, QStringLiteral("issuer: unknown algorithm recorded for %1").arg(asn));
+    }
+    const SecureBytes* master = &m_keys.mamk;
+    if (req.operation == CardMaintenance::PinUnblock) {
+        master = &m_keys.mpuk;
+    } else if (req.operation == CardMaintenance::PinReload) {
+        master = &m_keys.mrpk;
+    }
+    auto key = CardCrypto::diversify(algorithm, *master, req.asn);
+    if (!key) {
+        return key.error();
+    }
+    qCInfo(lcIssuer) << "maintenance command" << static_cast<int>(req.operation) << "for card" << asn;
+    switch (req.operation) {
+    case CardMaintenance::PinUnblock:
+        return SecureMessaging::pinUnblock(algorithm, *key, req.challenge, req.pin->bcd());
+    case CardMaintenance::PinReload:
+        return SecureMessaging::reloadPin(algorithm, *key, req.pin->bcd());
+    case CardMaintenance::BlockApplication:
+        return SecureMessaging::applicationBlock(algorithm, *key, req.challenge, false);
+    case CardMaintenance::BlockApplicationPermanently:
+        return SecureMessaging::applicationBlock(algorithm, *key, req.challenge, true);
+    case CardMaintenance::UnblockApplication:
+        return SecureMessaging::applicationUnblock(algorithm, *key, req.challenge);
+    }
+    return makeError(ErrorCode::InvalidInput, QStringLiteral("issuer: unknown maintenance operation"));
 }
 
 } // namespace wallet::core

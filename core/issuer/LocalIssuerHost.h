@@ -46,9 +46,13 @@ public:
     [[nodiscard]] Result<void> confirmLoad(
         const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter, const QByteArray& tac) override;
     [[nodiscard]] Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) override;
+    /// Refuses cards it does not know and cards it blocked (Declined).
+    [[nodiscard]] Result<CommandApdu> maintenanceCommand(const MaintenanceRequest& request) override;
 
-    /// Opens (or updates) a card's funding account; issuance calls it.
-    [[nodiscard]] Result<void> registerCard(const QByteArray& asn, Amount funding, Amount perLoadLimit);
+    /// Opens (or updates) a card's funding account; issuance calls it. `algorithm` is the card's profile (the
+    /// maintenance keys are diversified with it); a load also records the profile the card reported.
+    [[nodiscard]] Result<void> registerCard(
+        const QByteArray& asn, Amount funding, Amount perLoadLimit, Algorithm algorithm = Algorithm::TripleDes);
     [[nodiscard]] Result<void> setBlocked(const QByteArray& asn, bool blocked);
     [[nodiscard]] Result<FundingAccount> account(const QByteArray& asn) const;
     [[nodiscard]] Result<std::vector<LedgerEntry>> loads(const QByteArray& asn) const;

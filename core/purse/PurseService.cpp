@@ -247,6 +247,87 @@ Result<void> PurseService::changePin(const Pin& oldPin, const Pin& newPin)
     return {};
 }
 
+Result<void> PurseService::maintain(IssuerHost& issuer, CardMaintenance operation, const Pin* pin)
+{
+    QString what;
+    switch (operation) {
+    case CardMaintenance::PinUnblock:
+        what = QStringLiteral("PIN UNBLOCK");
+        break;
+    case CardMaintenance::PinReload:
+        what = QStringLiteral("RELOAD PIN");
+        break;
+    case CardMaintenance::BlockApplication:
+    case CardMaintenance::BlockApplicationPermanently:
+        what = QStringLiteral("APPLICATION BLOCK");
+        break;
+    case CardMaintenance::UnblockApplication:
+        what = QStringLiteral("APPLICATION UNBLOCK");
+        break;
+    }
+    const QByteArray asn = m_card.application.asn();
+    if (asn.size() != 8) {
+        return makeError(ErrorCode::InvalidState, what + QStringLiteral(": open the key first (no ASN read)"));
+    }
+    if (auto s = select(); !s) {
+        return s.error();
+    }
+    MaintenanceRequest request;
+    request.asn = asn;
+    request.operation = operation;
+    request.pin = pin;
+    if (operation != CardMaintenance::PinReload) {
+        auto challenge
+            = exchange(m_channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, 8), QStringLiteral("GET CHALLENGE"), 8);
+        if (!challenge) {
+            return challenge.error();
+        }
+        request.challenge = *challenge;
+    }
+    auto command = issuer.maintenanceCommand(request);
+    if (!command) {
+        return command.error();
+    }
+    auto r = exchange(m_channel, *command, what);
+    if (!r) {
+        Error e = r.error();
+        if (operation == CardMaintenance::PinUnblock && e.code == ErrorCode::ConditionsNotSatisfied) {
+            e.detail = QStringLiteral("PIN UNBLOCK: the PIN is not blocked, nothing to unblock (6985)");
+        } else if (operation == CardMaintenance::PinUnblock && e.code == ErrorCode::InvalidData) {
+            e.detail = QStringLiteral("PIN UNBLOCK: that is not the card's PIN; it stays blocked (6A80)");
+        } else if (operation == CardMaintenance::UnblockApplication && e.code == ErrorCode::ConditionsNotSatisfied) {
+            e.detail = QStringLiteral("APPLICATION UNBLOCK: the purse is not blocked (6985)");
+        }
+        return e;
+    }
+    qCInfo(lcPurse) << what << "done for card" << m_card.asnHex();
+    if (operation == CardMaintenance::BlockApplication || operation == CardMaintenance::UnblockApplication) {
+        m_card.temporarilyBlocked = operation == CardMaintenance::BlockApplication;
+    }
+    return {};
+}
+
+Result<void> PurseService::unblockPin(IssuerHost& issuer, const Pin& pin)
+{
+    return maintain(issuer, CardMaintenance::PinUnblock, &pin);
+}
+
+Result<void> PurseService::reloadPin(IssuerHost& issuer, const Pin& newPin)
+{
+    return maintain(issuer, CardMaintenance::PinReload, &newPin);
+}
+
+Result<void> PurseService::blockApplication(IssuerHost& issuer, bool permanent)
+{
+    return maintain(
+        issuer, permanent ? CardMaintenance::BlockApplicationPermanently : CardMaintenance::BlockApplication, nullptr);
+}
+
+Result<void> PurseService::unblockApplication(IssuerHost& issuer)
+{
+    return maintain(issuer, CardMaintenance::UnblockApplication, nullptr);
+}
+
 Result<Amount> PurseService::balance()
 {
     auto r = exchange(m_channel, CommandApdu(0x80, 0x5C, 0x00, 0x02, {}, 4), QStringLiteral("GET BALANCE"), 4);

@@ -65,6 +65,19 @@ public:
     [[nodiscard]] Result<void> verifyPin(const Pin& pin);
     [[nodiscard]] Result<void> changePin(const Pin& oldPin, const Pin& newPin);
 
+    // Card maintenance through an issuer host (it holds the master keys of DPUK, DRPK, DAMK). Each reselects the
+    // purse, takes a fresh GET CHALLENGE when the command needs one, asks `issuer` for the command and sends it.
+    /// PIN UNBLOCK (spec §3): `pin` must be the card's PIN; resets the tries. ConditionsNotSatisfied (6985) when the
+    /// PIN is not blocked; InvalidData (6A80) when `pin` is not the card's PIN.
+    [[nodiscard]] Result<void> unblockPin(IssuerHost& issuer, const Pin& pin);
+    /// RELOAD PIN (spec §3): sets `newPin` and resets the tries, blocked or not.
+    [[nodiscard]] Result<void> reloadPin(IssuerHost& issuer, const Pin& newPin);
+    /// APPLICATION BLOCK (spec §5.3): temporary (purse commands answer 6A81 until unblockApplication()) or
+    /// permanent (9303 from then on, irreversible).
+    [[nodiscard]] Result<void> blockApplication(IssuerHost& issuer, bool permanent);
+    /// APPLICATION UNBLOCK (spec §5.3) of a temporarily blocked purse (also clears the MAC-failure block).
+    [[nodiscard]] Result<void> unblockApplication(IssuerHost& issuer);
+
     [[nodiscard]] Result<Amount> balance();
     /// `pin` (optional) is verified first and again after a reselect during recovery.
     [[nodiscard]] Result<LoadResult> load(Amount amount, const Pin* pin = nullptr);
@@ -111,6 +124,7 @@ private:
     [[nodiscard]] Result<void> select();
     [[nodiscard]] Result<void> reconnect(const Pin* pin);
     [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);
+    [[nodiscard]] Result<void> maintain(IssuerHost& issuer, CardMaintenance operation, const Pin* pin);
 
     ApduChannel& m_channel;
     IssuerHost& m_issuer;

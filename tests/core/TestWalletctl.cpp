@@ -32,9 +32,10 @@ private slots:
     void badAmounts();
     void userSession();
     void embeddedSimulatorByDefault();
+    void maintenanceCommands();
 
 private:
-    Run walletctl(const QStringList& args, const QByteArray& stdinData = {});
+    Run walletctl(const QStringList& args, const QByteArray& stdinData = {}, const QString& dataDir = {});
     QString m_exe;
     QTemporaryDir m_dir;
 };
@@ -45,15 +46,17 @@ void TestWalletctl::initTestCase()
     QVERIFY2(QFile::exists(m_exe), qPrintable(m_exe));
 }
 
-Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinData)
+Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinData, const QString& dataDir)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
     p.setProcessEnvironment(env);
     p.start(m_exe,
-        QStringList{
-            QStringLiteral("--json"), QStringLiteral("--in-process"), QStringLiteral("--data-dir"), m_dir.path()}
+        QStringList{QStringLiteral("--json"),
+            QStringLiteral("--in-process"),
+            QStringLiteral("--data-dir"),
+            dataDir.isEmpty() ? m_dir.path() : dataDir}
             + args);
     p.waitForStarted();
     p.write(stdinData);
@@ -175,6 +178,66 @@ void TestWalletctl::embeddedSimulatorByDefault()
     QVERIFY(q.waitForFinished(30000));
     QCOMPARE(q.exitCode(), 1);
     QVERIFY(q.readAllStandardOutput().contains("loopback"));
+}
+
+void TestWalletctl::maintenanceCommands()
+{
+    // pin unblock / pin reload / app block [--permanent] / app unblock, with the PINs on stdin only.
+    QTemporaryDir dir;
+    const QString d = dir.path();
+    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/demo-3des.json");
+    Run r = walletctl({QStringLiteral("issue"), profile}, {}, d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("unblock")}, "123456\n", d);
+    QCOMPARE(r.exitCode, 3); // not blocked: refused by the key
+    QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("6985"));
+    QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("not blocked")));
+    for (int i = 0; i < 3; ++i) {
+        r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "000000\n", d);
+        QCOMPARE(r.exitCode, 3);
+    }
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "123456\n", d);
+    QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("6983"));
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("unblock")}, "123456\n", d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("triesLeft")).toInt(), 3);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("reload")}, "2468\n", d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "2468\n", d);
+    QCOMPARE(r.exitCode, 0);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("reload")}, "12ab\n", d);
+    QCOMPARE(r.exitCode, 1);
+
+    r = walletctl({QStringLiteral("app"), QStringLiteral("block")}, {}, d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("permanent")).toBool(true), false);
+    r = walletctl({QStringLiteral("balance")}, {}, d);
+    QCOMPARE(r.exitCode, 3);
+    QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("6A81"));
+    r = walletctl({QStringLiteral("app"), QStringLiteral("unblock")}, {}, d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    r = walletctl({QStringLiteral("balance")}, {}, d);
+    QCOMPARE(r.exitCode, 0);
+
+    // The irreversible one: without a terminal and without --yes nothing is sent.
+    r = walletctl({QStringLiteral("app"), QStringLiteral("block"), QStringLiteral("--permanent")}, {}, d);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("--yes")));
+    r = walletctl({QStringLiteral("balance")}, {}, d);
+    QCOMPARE(r.exitCode, 0);
+    r = walletctl({QStringLiteral("app"), QStringLiteral("unblock"), QStringLiteral("--permanent")}, {}, d);
+    QCOMPARE(r.exitCode, 1);
+    r = walletctl(
+        {QStringLiteral("app"), QStringLiteral("block"), QStringLiteral("--permanent"), QStringLiteral("--yes")},
+        {},
+        d);
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("permanent")).toBool(), true);
+    r = walletctl({QStringLiteral("app"), QStringLiteral("unblock")}, {}, d);
+    QCOMPARE(r.exitCode, 3);
+    QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9303"));
+    QVERIFY(!r.out.contains("2468") && !r.err.contains("2468"));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

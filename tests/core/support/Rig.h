@@ -76,7 +76,7 @@ struct Rig
             return r.error().detail;
         }
         asn = r->asn;
-        if (auto reg = issuer->registerCard(asn, profile.initialFunding, Amount(0)); !reg) {
+        if (auto reg = issuer->registerCard(asn, profile.initialFunding, Amount(0), profile.algorithm); !reg) {
             return reg.error().detail;
         }
         auto o = purse->open();

@@ -652,7 +652,16 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             m_channel, CommandApdu(0x80, 0x54, 0x01, 0x00, debit, 8), QStringLiteral("DEBIT FOR PURCHASE"), 8);
         if (!resp && !isTransportError(resp.error())) {
             (void)m_psam.abandon(auth->tsn); // the key refused it: nothing was debited
-            return resp.error();
+            Error e = resp.error();
+            if (e.statusWord == 0x6985) {
+                // A key issued with "purchase needs touch" (policy bit 3) answers 6985 when the touch is refused or
+                // times out; the other 6985 causes are checked before DEBIT.
+                e.detail = QStringLiteral("DEBIT FOR PURCHASE: not confirmed on the key (touch refused or timed out,"
+                                          " 6985); nothing was paid");
+            } else if (e.statusWord == 0x6F00) {
+                e.detail = QStringLiteral("DEBIT FOR PURCHASE: cancelled on the key (6F00); nothing was paid");
+            }
+            return e;
         }
         if (!resp) {
             qCWarning(lcPurse) << "DEBIT FOR PURCHASE: response lost, recovering:" << resp.error().detail;

@@ -283,10 +283,19 @@ void TestMaintenance::purchaseNeedsTouch()
         if (touch) {
             QVERIFY(!buy.ok());
             QCOMPARE(buy.error().statusWord, std::uint16_t(0x6985));
+            QVERIFY2(buy.error().detail.contains(QStringLiteral("touch")), qPrintable(buy.error().detail));
             QCOMPARE(rig.purse->balance()->fen(), 1000u); // no money moved
+            auto pending = rig.psam->unconfirmed(rig.asn);
+            CORE_VERIFY_OK(pending);
+            QVERIFY(pending->empty()); // the PSAM's authorisation was abandoned, nothing to reconcile
             auto history = rig.purse->history();
             CORE_VERIFY_OK(history);
             QCOMPARE(history->size(), std::size_t(1)); // the load only
+            rig.token.presence().setAutoAnswer(skey::hal::PresenceResult::Cancelled);
+            auto cancelled = rig.purse->purchase(Amount(300), &p);
+            QVERIFY(!cancelled.ok());
+            QCOMPARE(cancelled.error().code, ErrorCode::Cancelled);
+            QCOMPARE(rig.purse->balance()->fen(), 1000u);
             rig.token.presence().setAutoAnswer(skey::hal::PresenceResult::Confirmed);
             auto confirmed = rig.purse->purchase(Amount(300), &p);
             CORE_VERIFY_OK(confirmed);

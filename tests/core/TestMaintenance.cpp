@@ -8,6 +8,8 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTest>
 
 using namespace wallet::core;
@@ -30,6 +32,7 @@ private slots:
     void permanentBlockTerminates();
     void issuerRefusesUnknownOrBlockedCards();
     void issuerLearnsTheProfileFromALoad();
+    void ledgerFromBeforeTheProfileColumnIsMigrated();
     void builderOverloadsMatchThe3desBuilders();
     void purchaseNeedsTouch_data() { profiles(); }
     void purchaseNeedsTouch();
@@ -233,6 +236,46 @@ void TestMaintenance::issuerLearnsTheProfileFromALoad()
     CORE_VERIFY_OK(rig.purse->load(Amount(100), &p));
     CORE_VERIFY_OK(rig.purse->blockApplication(*rig.issuer, false));
     CORE_VERIFY_OK(rig.purse->unblockApplication(*rig.issuer));
+}
+
+void TestMaintenance::ledgerFromBeforeTheProfileColumnIsMigrated()
+{
+    // A version-1 issuer ledger (no accounts.algorithm) opens, keeps its accounts and serves maintenance (3DES).
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("old-ledger.sqlite"));
+    {
+        QSqlDatabase d = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+        d.setDatabaseName(path);
+        QVERIFY(d.open());
+        QSqlQuery q(d);
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE accounts (asn TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK"
+                                      " (balance >= 0), per_load_limit INTEGER NOT NULL, blocked INTEGER NOT NULL"
+                                      " DEFAULT 0)")));
+        QVERIFY(q.exec(QStringLiteral("CREATE TABLE loads (asn TEXT NOT NULL REFERENCES accounts (asn), atc INTEGER"
+                                      " NOT NULL, amount INTEGER NOT NULL, state TEXT NOT NULL, algorithm INTEGER NOT"
+                                      " NULL, terminal_id BLOB NOT NULL, date BLOB NOT NULL, time BLOB NOT NULL, tac"
+                                      " BLOB, updated TEXT NOT NULL, PRIMARY KEY (asn, atc))")));
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO accounts VALUES ('534B000000000001', 12345, 0, 0)")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version=1")));
+        d.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+    auto host = LocalIssuerHost::open(path, KeyStore::demoKeys());
+    CORE_VERIFY_OK(host);
+    auto account = (*host)->account(QByteArray::fromHex("534B000000000001"));
+    CORE_VERIFY_OK(account);
+    QCOMPARE(account->balance.fen(), 12345u);
+    MaintenanceRequest req;
+    req.asn = QByteArray::fromHex("534B000000000001");
+    req.operation = CardMaintenance::BlockApplication;
+    req.challenge = QByteArray::fromHex("0102030405060708");
+    auto cmd = (*host)->maintenanceCommand(req);
+    CORE_VERIFY_OK(cmd);
+    auto damk = CardCrypto::diversify(Algorithm::TripleDes, KeyStore::demoKeys().mamk, req.asn);
+    CORE_VERIFY_OK(damk);
+    auto expected = SecureMessaging::applicationBlock(Algorithm::TripleDes, *damk, req.challenge, false);
+    CORE_VERIFY_OK(expected);
+    QCOMPARE(cmd->encode(), expected->encode());
 }
 
 void TestMaintenance::builderOverloadsMatchThe3desBuilders()

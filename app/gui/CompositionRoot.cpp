@@ -269,7 +269,8 @@ void CompositionRoot::issueDemo()
                 return issued.error();
             }
             ctx.forgetKey();
-            if (auto registered = ctx.issuer()->registerCard(issued->asn, profile->initialFunding, profile->maxBalance);
+            if (auto registered = ctx.issuer()->registerCard(
+                    issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
                 !registered) {
                 return registered.error();
             }

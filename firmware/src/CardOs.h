@@ -170,10 +170,20 @@ private:
     [[nodiscard]] static bool canonicalPin(std::span<const std::uint8_t> pin, std::span<std::uint8_t, kPinBytes> out);
     [[nodiscard]] Status spendTryAndCompare(std::span<const std::uint8_t, kPinBytes> candidate, Verdict& verdict);
     [[nodiscard]] Status countMacFailure();
+    [[nodiscard]] const KeySlot* findTacKey(std::uint8_t index) const;
+    /// Logs the transaction into `next`, ends the session and commits purse, record, proof and the MAC-failure
+    /// reset as one journal entry; RAM follows only on success.
+    [[nodiscard]] Status commitTransaction(
+        Purse next, std::span<const std::uint8_t, 18> macIn, std::uint8_t proofId, const Proof& proof);
 
     // Secure messaging: checks the MAC of `CLA INS P1 P2 Lc ‖ data` (the last 4 data bytes), consuming the challenge.
     [[nodiscard]] Status checkSecureMac(const Apdu& apdu, std::uint8_t alg, std::span<const std::uint8_t, 16> key);
     [[nodiscard]] Status adminKey(const std::uint8_t*& key, std::uint8_t& alg) const;
+    // adminKey() then checkSecureMac() with it; key receives the admin key (valid while *this lives).
+    [[nodiscard]] Status checkAdminMac(const Apdu& apdu, const std::uint8_t*& key);
+    [[nodiscard]] Status checkAdminMac(const Apdu& apdu);
+    [[nodiscard]] static Status checkMacOnlyShape(const Apdu& apdu);
+    [[nodiscard]] Status checkNotBlockedForGood() const;
 
     // Command handlers (CardOs.cpp: selection, files, GET DATA, challenge, authentication).
     Status cmdSelect(const Apdu& a, ResponseWriter& out);

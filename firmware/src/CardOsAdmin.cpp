@@ -67,15 +67,51 @@ Status CardOs::adminKey(const std::uint8_t*& key, std::uint8_t& alg) const
     return Status::Ok;
 }
 
-// --- life cycle --------------------------------------------------------------------------------------------------
-
-Status CardOs::cmdApplicationBlock(const Apdu& a, ResponseWriter&)
+Status CardOs::checkAdminMac(const Apdu& a, const std::uint8_t*& key)
 {
+    std::uint8_t alg = 0;
+    if (const Status s = adminKey(key, alg); s != Status::Ok) {
+        return s;
+    }
+    return checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(key, 16));
+}
+
+Status CardOs::checkAdminMac(const Apdu& a)
+{
+    const std::uint8_t* key = nullptr;
+    return checkAdminMac(a, key);
+}
+
+Status CardOs::checkMacOnlyShape(const Apdu& a)
+{
+    // P1 = P2 = 00 and a body of the 4-byte MAC alone, no Le.
+    if (a.p1 != 0 || a.p2 != 0) {
+        return Status::BadP1P2;
+    }
+    if (a.data.size() != 4 || a.hasLe) {
+        return Status::WrongLength;
+    }
+    return Status::Ok;
+}
+
+Status CardOs::checkNotBlockedForGood() const
+{
+    // A permanently blocked or terminated application answers block and unblock with its state.
     if (m_lifeCycle == LifeCycle::BlockedPermanent) {
         return Status::AppPermanentlyBlocked;
     }
     if (m_lifeCycle == LifeCycle::Terminated) {
         return Status::AppTemporarilyBlocked;
+    }
+    return Status::Ok;
+}
+
+// --- life cycle --------------------------------------------------------------------------------------------------
+
+Status CardOs::cmdApplicationBlock(const Apdu& a, ResponseWriter&)
+{
+    if (const Status s = checkNotBlockedForGood(); s != Status::Ok) {
+        return s;
     }
     if ((m_lifeCycle != LifeCycle::Personalized && m_lifeCycle != LifeCycle::BlockedTemporary)
         || m_selection != Selection::Purse) {
@@ -87,12 +123,7 @@ Status CardOs::cmdApplicationBlock(const Apdu& a, ResponseWriter&)
     if (a.data.size() != 4 || a.hasLe) {
         return Status::WrongLength;
     }
-    const std::uint8_t* key = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(key, alg); s != Status::Ok) {
-        return s;
-    }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(key, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     const LifeCycle next = a.p2 == 0x01 ? LifeCycle::BlockedPermanent : LifeCycle::BlockedTemporary;
@@ -110,27 +141,16 @@ Status CardOs::cmdApplicationBlock(const Apdu& a, ResponseWriter&)
 
 Status CardOs::cmdApplicationUnblock(const Apdu& a, ResponseWriter&)
 {
-    if (m_lifeCycle == LifeCycle::BlockedPermanent) {
-        return Status::AppPermanentlyBlocked;
-    }
-    if (m_lifeCycle == LifeCycle::Terminated) {
-        return Status::AppTemporarilyBlocked;
+    if (const Status s = checkNotBlockedForGood(); s != Status::Ok) {
+        return s;
     }
     if (m_lifeCycle != LifeCycle::BlockedTemporary || m_selection != Selection::Purse) {
         return Status::ConditionsNotSatisfied;
     }
-    if (a.p1 != 0 || a.p2 != 0) {
-        return Status::BadP1P2;
-    }
-    if (a.data.size() != 4 || a.hasLe) {
-        return Status::WrongLength;
-    }
-    const std::uint8_t* key = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(key, alg); s != Status::Ok) {
+    if (const Status s = checkMacOnlyShape(a); s != Status::Ok) {
         return s;
     }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(key, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     JournalBatch b;
@@ -155,18 +175,10 @@ Status CardOs::cmdCardBlock(const Apdu& a, ResponseWriter&)
         || m_selection != Selection::Purse) {
         return Status::ConditionsNotSatisfied;
     }
-    if (a.p1 != 0 || a.p2 != 0) {
-        return Status::BadP1P2;
-    }
-    if (a.data.size() != 4 || a.hasLe) {
-        return Status::WrongLength;
-    }
-    const std::uint8_t* key = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(key, alg); s != Status::Ok) {
+    if (const Status s = checkMacOnlyShape(a); s != Status::Ok) {
         return s;
     }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(key, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     JournalBatch b;
@@ -205,12 +217,7 @@ Status CardOs::cmdUpdateBinary(const Apdu& a, ResponseWriter&)
     if (offset + length > size) {
         return Status::WrongLength;
     }
-    const std::uint8_t* key = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(key, alg); s != Status::Ok) {
-        return s;
-    }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(key, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     std::array<std::uint8_t, kSfi16Size> file{};
@@ -240,11 +247,7 @@ Status CardOs::cmdWriteKey(const Apdu& a, ResponseWriter&)
         return Status::WrongLength;
     }
     const std::uint8_t* kt = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(kt, alg); s != Status::Ok) {
-        return s;
-    }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(kt, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a, kt); s != Status::Ok) {
         return s;
     }
     const std::span<const std::uint8_t> enc = a.data.first(a.data.size() - 4);
@@ -334,12 +337,7 @@ Status CardOs::cmdPutData(const Apdu& a, ResponseWriter&)
     if ((a.p2 == 0x01 && (v.size() < 5 || v.size() > 16)) || (a.p2 == 0x06 && v.size() > 16)) {
         return Status::WrongLength;
     }
-    const std::uint8_t* kt = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(kt, alg); s != Status::Ok) {
-        return s;
-    }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(kt, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     Config c = m_config;
@@ -392,18 +390,10 @@ Status CardOs::cmdEndPersonalization(const Apdu& a, ResponseWriter&)
     if (m_lifeCycle != LifeCycle::Blank || m_selection != Selection::Purse) {
         return Status::ConditionsNotSatisfied;
     }
-    if (a.p1 != 0 || a.p2 != 0) {
-        return Status::BadP1P2;
-    }
-    if (a.data.size() != 4 || a.hasLe) {
-        return Status::WrongLength;
-    }
-    const std::uint8_t* kt = nullptr;
-    std::uint8_t alg = 0;
-    if (const Status s = adminKey(kt, alg); s != Status::Ok) {
+    if (const Status s = checkMacOnlyShape(a); s != Status::Ok) {
         return s;
     }
-    if (const Status s = checkSecureMac(a, alg, std::span<const std::uint8_t, 16>(kt, 16)); s != Status::Ok) {
+    if (const Status s = checkAdminMac(a); s != Status::Ok) {
         return s;
     }
     if (findKey(KeyType::Dlk, 0) == nullptr || findKey(KeyType::Dpk, 0) == nullptr

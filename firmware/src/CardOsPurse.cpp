@@ -378,6 +378,45 @@ Status CardOs::cmdInitialize(const Apdu& a, ResponseWriter& out)
     return Status::Ok;
 }
 
+const CardOs::KeySlot* CardOs::findTacKey(std::uint8_t index) const
+{
+    // The DTK with the transaction key's index, else DTK 00.
+    const KeySlot* dtk = findKey(KeyType::Dtk, index);
+    if (dtk == nullptr) {
+        dtk = findKey(KeyType::Dtk, 0);
+    }
+    return dtk;
+}
+
+Status CardOs::commitTransaction(
+    Purse next, std::span<const std::uint8_t, 18> macIn, std::uint8_t proofId, const Proof& proof)
+{
+    Session& s = m_session;
+    // Record: N ‖ 000000 ‖ amount ‖ type ‖ terminal ‖ date ‖ time.
+    std::array<std::uint8_t, kRecordSize> rec{};
+    putBe16(rec.data(), s.atc);
+    copyBytes(rec.data() + 5, macIn.data(), 18);
+    next.logHead = next.logCount == 0 ? 0 : static_cast<std::uint8_t>((next.logHead + 1) % m_config.capacity);
+    next.logCount = static_cast<std::uint8_t>(next.logCount < m_config.capacity ? next.logCount + 1 : next.logCount);
+    // Balance, ATC, record and proof: one journal entry, so together or not at all.
+    JournalBatch b;
+    addPurse(b, next);
+    (void)b.add(static_cast<std::uint8_t>(kRecordBase + next.logHead), rec);
+    addProof(b, proofId, proof);
+    if (m_macFailures != 0) {
+        addByte(b, kMacFailures, 0);
+    }
+    s.type = SessionType::None;
+    s.sessionKey.wipe();
+    if (const Status c = commit(b); c != Status::Ok) {
+        return c;
+    }
+    m_purse = next;
+    (proofId == kLoadProof ? m_loadProof : m_purchaseProof) = proof;
+    m_macFailures = 0;
+    return Status::Ok;
+}
+
 Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
 {
     if (const Status g = gate(false); g != Status::Ok) {
@@ -418,10 +457,7 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
     }
     const std::uint32_t after = static_cast<std::uint32_t>(after64);
     // TAC over balance_after ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
-    const KeySlot* dtk = findKey(KeyType::Dtk, dlk.index);
-    if (dtk == nullptr) {
-        dtk = findKey(KeyType::Dtk, 0);
-    }
+    const KeySlot* dtk = findTacKey(dlk.index);
     if (dtk == nullptr) {
         s.type = SessionType::None;
         return Status::ConditionsNotSatisfied;
@@ -436,31 +472,12 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
     }
     proof.valid = 1;
     proof.atc = static_cast<std::uint16_t>(s.atc + 1);
-    // Record: N ‖ 000000 ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
-    std::array<std::uint8_t, kRecordSize> rec{};
-    putBe16(rec.data(), s.atc);
-    copyBytes(rec.data() + 5, macIn.data(), 18);
     Purse next = m_purse;
     next.balance = after;
     next.onlineAtc = proof.atc;
-    next.logHead = next.logCount == 0 ? 0 : static_cast<std::uint8_t>((next.logHead + 1) % m_config.capacity);
-    next.logCount = static_cast<std::uint8_t>(next.logCount < m_config.capacity ? next.logCount + 1 : next.logCount);
-    // Balance, ATC, record and proof: one journal entry, so together or not at all.
-    JournalBatch b;
-    addPurse(b, next);
-    (void)b.add(static_cast<std::uint8_t>(kRecordBase + next.logHead), rec);
-    addProof(b, kLoadProof, proof);
-    if (m_macFailures != 0) {
-        addByte(b, kMacFailures, 0);
-    }
-    s.type = SessionType::None;
-    s.sessionKey.wipe();
-    if (const Status c = commit(b); c != Status::Ok) {
+    if (const Status c = commitTransaction(next, macIn, kLoadProof, proof); c != Status::Ok) {
         return c;
     }
-    m_purse = next;
-    m_loadProof = proof;
-    m_macFailures = 0;
     out.put(proof.tac);
     return Status::Ok;
 }
@@ -521,10 +538,7 @@ Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
             return touch == hal::PresenceResult::Cancelled ? Status::Cancelled : Status::TouchRefused;
         }
     }
-    const KeySlot* dtk = findKey(KeyType::Dtk, dpk.index);
-    if (dtk == nullptr) {
-        dtk = findKey(KeyType::Dtk, 0);
-    }
+    const KeySlot* dtk = findTacKey(dpk.index);
     if (dtk == nullptr) {
         s.type = SessionType::None;
         return Status::ConditionsNotSatisfied;
@@ -541,29 +555,12 @@ Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
     }
     proof.valid = 1;
     proof.atc = static_cast<std::uint16_t>(s.atc + 1);
-    std::array<std::uint8_t, kRecordSize> rec{};
-    putBe16(rec.data(), s.atc);
-    copyBytes(rec.data() + 5, macIn.data(), 18);
     Purse next = m_purse;
     next.balance = m_purse.balance - s.amount;
     next.offlineAtc = proof.atc;
-    next.logHead = next.logCount == 0 ? 0 : static_cast<std::uint8_t>((next.logHead + 1) % m_config.capacity);
-    next.logCount = static_cast<std::uint8_t>(next.logCount < m_config.capacity ? next.logCount + 1 : next.logCount);
-    JournalBatch b;
-    addPurse(b, next);
-    (void)b.add(static_cast<std::uint8_t>(kRecordBase + next.logHead), rec);
-    addProof(b, kPurchaseProof, proof);
-    if (m_macFailures != 0) {
-        addByte(b, kMacFailures, 0);
-    }
-    s.type = SessionType::None;
-    s.sessionKey.wipe();
-    if (const Status c = commit(b); c != Status::Ok) {
+    if (const Status c = commitTransaction(next, macIn, kPurchaseProof, proof); c != Status::Ok) {
         return c;
     }
-    m_purse = next;
-    m_purchaseProof = proof;
-    m_macFailures = 0;
     out.put(proof.tac); // TAC first (spec §4)
     out.put(proof.mac);
     return Status::Ok;

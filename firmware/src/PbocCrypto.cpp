@@ -17,6 +17,27 @@ std::size_t paddedLength(std::size_t n, std::size_t block)
     return (n / block + 1) * block;
 }
 
+/// CBC-MAC of `data ‖ 80 ‖ 00…` chained from `iv`: `step(last, x, h)` enciphers the chained block x into h.
+template <std::size_t N, typename Step>
+bool cbcMac(
+    std::span<const std::uint8_t, N> iv, std::span<const std::uint8_t> data, std::span<std::uint8_t, N> out, Step step)
+{
+    std::array<std::uint8_t, N> h{};
+    copyBytes(h.data(), iv.data(), N);
+    const std::size_t total = paddedLength(data.size(), N);
+    bool ok = true;
+    for (std::size_t b = 0; b < total && ok; b += N) {
+        std::array<std::uint8_t, N> x{};
+        for (std::size_t i = 0; i < N; ++i) {
+            x[i] = static_cast<std::uint8_t>(h[i] ^ padded(data, b + i));
+        }
+        ok = step(b + N >= total, x, h);
+    }
+    copyBytes(out.data(), h.data(), N);
+    secureZero(h);
+    return ok;
+}
+
 } // namespace
 
 void KeyBuffer::wipe()
@@ -35,20 +56,9 @@ bool PbocCrypto::desMac(std::span<const std::uint8_t, 8> key,
     std::span<const std::uint8_t> data,
     std::span<std::uint8_t, 8> out)
 {
-    std::array<std::uint8_t, 8> h{};
-    copyBytes(h.data(), iv.data(), 8);
-    const std::size_t total = paddedLength(data.size(), 8);
-    bool ok = true;
-    for (std::size_t b = 0; b < total && ok; b += 8) {
-        std::array<std::uint8_t, 8> x{};
-        for (std::size_t i = 0; i < 8; ++i) {
-            x[i] = static_cast<std::uint8_t>(h[i] ^ padded(data, b + i));
-        }
-        ok = m_engine.desEncrypt(key, x, h);
-    }
-    copyBytes(out.data(), h.data(), 8);
-    secureZero(h);
-    return ok;
+    return cbcMac(iv, data, out, [&](bool, const std::array<std::uint8_t, 8>& x, std::array<std::uint8_t, 8>& h) {
+        return m_engine.desEncrypt(key, x, h);
+    });
 }
 
 bool PbocCrypto::retailMac(std::span<const std::uint8_t, 16> key,
@@ -56,22 +66,11 @@ bool PbocCrypto::retailMac(std::span<const std::uint8_t, 16> key,
     std::span<const std::uint8_t> data,
     std::span<std::uint8_t, 8> out)
 {
-    std::array<std::uint8_t, 8> h{};
-    copyBytes(h.data(), iv.data(), 8);
-    const std::size_t total = paddedLength(data.size(), 8);
     const std::span<const std::uint8_t, 8> kl = key.first<8>();
-    bool ok = true;
-    for (std::size_t b = 0; b < total && ok; b += 8) {
-        std::array<std::uint8_t, 8> x{};
-        for (std::size_t i = 0; i < 8; ++i) {
-            x[i] = static_cast<std::uint8_t>(h[i] ^ padded(data, b + i));
-        }
+    return cbcMac(iv, data, out, [&](bool last, const std::array<std::uint8_t, 8>& x, std::array<std::uint8_t, 8>& h) {
         // Every block with K_L; the last one with the full 3DES key (DES(K_L, DES⁻¹(K_R, DES(K_L, x))) = 3DES).
-        ok = (b + 8 < total) ? m_engine.desEncrypt(kl, x, h) : m_engine.tdesEncrypt(key, x, h);
-    }
-    copyBytes(out.data(), h.data(), 8);
-    secureZero(h);
-    return ok;
+        return last ? m_engine.tdesEncrypt(key, x, h) : m_engine.desEncrypt(kl, x, h);
+    });
 }
 
 bool PbocCrypto::sm4Mac(std::span<const std::uint8_t, 16> key,
@@ -79,20 +78,9 @@ bool PbocCrypto::sm4Mac(std::span<const std::uint8_t, 16> key,
     std::span<const std::uint8_t> data,
     std::span<std::uint8_t, 16> out)
 {
-    std::array<std::uint8_t, 16> h{};
-    copyBytes(h.data(), iv.data(), 16);
-    const std::size_t total = paddedLength(data.size(), 16);
-    bool ok = true;
-    for (std::size_t b = 0; b < total && ok; b += 16) {
-        std::array<std::uint8_t, 16> x{};
-        for (std::size_t i = 0; i < 16; ++i) {
-            x[i] = static_cast<std::uint8_t>(h[i] ^ padded(data, b + i));
-        }
-        ok = m_engine.sm4Encrypt(key, x, h);
-    }
-    copyBytes(out.data(), h.data(), 16);
-    secureZero(h);
-    return ok;
+    return cbcMac(iv, data, out, [&](bool, const std::array<std::uint8_t, 16>& x, std::array<std::uint8_t, 16>& h) {
+        return m_engine.sm4Encrypt(key, x, h);
+    });
 }
 
 bool PbocCrypto::sessionKey(

@@ -2,20 +2,13 @@
 #include "app/gui/LoadViewModel.h"
 
 #include "app/gui/AmountText.h"
-#include "app/gui/ErrorText.h"
+#include "app/gui/MoneyOperation.h"
 #include "app/gui/WalletSession.h"
 
 namespace wallet::app {
 
 namespace {
-struct LoadOutcome
-{
-    bool needPin = false;
-    std::int64_t balanceBefore = -1;
-    QString serial;
-    std::optional<core::LoadResult> result;
-    std::optional<core::Error> error; ///< set when it failed after the balance was read
-};
+using LoadOutcome = MoneyOperation::Outcome<core::LoadResult>;
 } // namespace
 
 LoadViewModel::LoadViewModel(WalletSession& session, QObject* parent)
@@ -100,61 +93,32 @@ void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
                 return before.error();
             }
             out.balanceBefore = before->fen();
-            std::optional<core::Pin> pin;
-            if (*digits) {
-                auto made = core::Pin::fromDigits(std::string_view((*digits)->data(), (*digits)->size()));
-                Botan::secure_scrub_memory((*digits)->data(), (*digits)->size());
-                if (!made) {
-                    return made.error();
-                }
-                pin = std::move(made.value());
+            auto pin = MoneyOperation::takePin(*digits);
+            if (!pin) {
+                return pin.error();
             }
-            auto result = p.load(amount, pin ? &*pin : nullptr);
-            if (!result) {
-                if (result.error().code == core::ErrorCode::PinRequired && !pin) {
-                    out.needPin = true;
-                    return out;
-                }
-                out.error = result.error();
-                return out;
-            }
-            out.result = result.value();
+            const core::Pin* given = *pin ? &**pin : nullptr;
+            MoneyOperation::settle(out, p.load(amount, given), given != nullptr);
             return out;
         },
         [this](core::Result<LoadOutcome> outcome) {
-            m_pin.setBusy(false);
-            if (!outcome) {
-                m_resultTitle = tr("The load did not start");
-                m_resultText = ErrorText::describe(outcome.error());
+            const MoneyOperation::Titles titles{tr("The load did not start"),
+                tr("The key was removed during the load"),
+                tr("The load did not go through")};
+            switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
+            case MoneyOperation::Next::Failed:
                 setStep(Step::Failed);
                 return;
-            }
-            if (outcome->needPin) {
-                m_pin.reset();
+            case MoneyOperation::Next::NeedPin:
                 setStep(Step::NeedPin);
                 return;
-            }
-            if (outcome->error) {
-                const core::Error& e = *outcome->error;
-                if (e.code == core::ErrorCode::WrongPin || e.code == core::ErrorCode::PinBlocked) {
-                    m_pin.setTriesLeft(e.triesLeft);
-                    m_pin.setBlocked(e.code == core::ErrorCode::PinBlocked);
-                    m_pin.setErrorText(ErrorText::describe(e));
-                    setStep(Step::NeedPin);
-                    return;
-                }
-                if (e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout) {
-                    m_pendingSerial = outcome->serial;
-                    m_pendingBalanceBefore = outcome->balanceBefore;
-                    m_resultTitle = tr("The key was removed during the load");
-                    m_resultText = ErrorText::describe(core::makeError(core::ErrorCode::Disconnected, {}));
-                    setStep(Step::Interrupted);
-                    return;
-                }
-                m_resultTitle = tr("The load did not go through");
-                m_resultText = ErrorText::describe(e);
-                setStep(Step::Failed);
+            case MoneyOperation::Next::Interrupted:
+                m_pendingSerial = outcome->serial;
+                m_pendingBalanceBefore = outcome->balanceBefore;
+                setStep(Step::Interrupted);
                 return;
+            case MoneyOperation::Next::Done:
+                break;
             }
             const core::LoadResult& r = *outcome->result;
             m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
@@ -181,20 +145,8 @@ void LoadViewModel::checkInterrupted()
     emit changed();
     m_session.run<std::int64_t>(
         this,
-        [serial](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<std::int64_t> {
-            auto purse = ctx.purse(channel);
-            if (!purse) {
-                return purse.error();
-            }
-            if ((*purse)->card().device.serialHex() != serial) {
-                return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("a different key"));
-            }
-            (void)(*purse)->syncMirror();
-            auto balance = (*purse)->balance();
-            if (!balance) {
-                return balance.error();
-            }
-            return static_cast<std::int64_t>(balance->fen());
+        [serial](core::ApduChannel& channel, PurseContext& ctx) {
+            return MoneyOperation::balanceOfKey(channel, ctx, serial);
         },
         [this, before, amount](core::Result<std::int64_t> balance) {
             if (!balance) {

@@ -503,11 +503,8 @@ Result<PurseService::Outcome> PurseService::probe(TransactionType type,
     return last;
 }
 
-Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
+Result<void> PurseService::readyToTransact()
 {
-    if (amount.isZero()) {
-        return makeError(ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00"));
-    }
     if (m_card.application.raw.isEmpty()) {
         if (auto o = open(); !o) {
             return o.error();
@@ -516,6 +513,17 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
     if (const Validity v = checkValidity(); !v.ok()) {
         return makeError(
             v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState, v.reason);
+    }
+    return {};
+}
+
+Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
+{
+    if (amount.isZero()) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00"));
+    }
+    if (auto ready = readyToTransact(); !ready) {
+        return ready.error();
     }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();
@@ -611,14 +619,8 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
     if (amount.isZero()) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("the amount to pay must be above 0.00"));
     }
-    if (m_card.application.raw.isEmpty()) {
-        if (auto o = open(); !o) {
-            return o.error();
-        }
-    }
-    if (const Validity v = checkValidity(); !v.ok()) {
-        return makeError(
-            v.problem == ValidityProblem::Blocked ? ErrorCode::ApplicationBlocked : ErrorCode::InvalidState, v.reason);
+    if (auto ready = readyToTransact(); !ready) {
+        return ready.error();
     }
     const QByteArray asn = m_card.application.asn();
     const QByteArray terminalId = m_psam.terminalId();

@@ -111,6 +111,8 @@ private:
         bool happened = false;
         std::optional<Init> fresh;
     };
+    /// Opens the purse if not done yet and checks it may transact (ApplicationBlocked / InvalidState if not).
+    [[nodiscard]] Result<void> readyToTransact();
     [[nodiscard]] Result<Init> start(TransactionType type, Amount amount, const QByteArray& terminalId, const Pin* pin);
     [[nodiscard]] Result<QByteArray> prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin);
     [[nodiscard]] Result<Init> initialize(TransactionType type, Amount amount, const QByteArray& terminalId);

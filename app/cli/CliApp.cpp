@@ -59,6 +59,22 @@ Commands:
 Exit codes: 0 ok, 1 usage or bad input, 2 no key / transport, 3 refused by the key (PIN, blocked, balance, limit),
 4 declined by the issuer host or PSAM, 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal.)";
 
+/// The one AMOUNT argument of load and purchase, in fen and above zero.
+core::Result<core::Amount> amountArgument(const QStringList& args, const QString& usage, const QString& zeroProblem)
+{
+    if (args.size() != 1) {
+        return core::makeError(core::ErrorCode::InvalidInput, usage);
+    }
+    auto amount = core::Amount::parse(args[0]);
+    if (!amount) {
+        return amount.error();
+    }
+    if (amount->isZero()) {
+        return core::makeError(core::ErrorCode::InvalidInput, zeroProblem);
+    }
+    return *amount;
+}
+
 } // namespace
 
 int CliApp::run(const QStringList& arguments)
@@ -578,17 +594,11 @@ int CliApp::cmdBalance()
 
 int CliApp::cmdLoad(const QStringList& args)
 {
-    if (args.size() != 1) {
-        return fail(core::makeError(
-            core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl load AMOUNT (e.g. 12.34)")));
-    }
-    auto amount = core::Amount::parse(args[0]);
+    auto amount = amountArgument(args,
+        QStringLiteral("usage: walletctl load AMOUNT (e.g. 12.34)"),
+        QStringLiteral("the amount to load must be above 0.00"));
     if (!amount) {
         return fail(amount.error());
-    }
-    if (amount->isZero()) {
-        return fail(
-            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to load must be above 0.00")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
@@ -614,17 +624,11 @@ int CliApp::cmdLoad(const QStringList& args)
 
 int CliApp::cmdPurchase(const QStringList& args)
 {
-    if (args.size() != 1) {
-        return fail(core::makeError(
-            core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl purchase AMOUNT (e.g. 12.34)")));
-    }
-    auto amount = core::Amount::parse(args[0]);
+    auto amount = amountArgument(args,
+        QStringLiteral("usage: walletctl purchase AMOUNT (e.g. 12.34)"),
+        QStringLiteral("the amount to pay must be above 0.00"));
     if (!amount) {
         return fail(amount.error());
-    }
-    if (amount->isZero()) {
-        return fail(
-            core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("the amount to pay must be above 0.00")));
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());

@@ -4,6 +4,22 @@
 #include "core/crypto/CardCrypto.h"
 
 namespace wallet::core {
+namespace {
+
+/// What the MAC of a secure-messaging command covers: CLA INS P1 P2, Lc counting the 4-byte MAC, and the data.
+QByteArray macInputOf(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const QByteArray& data)
+{
+    QByteArray macInput;
+    macInput.append(static_cast<char>(cla));
+    macInput.append(static_cast<char>(ins));
+    macInput.append(static_cast<char>(p1));
+    macInput.append(static_cast<char>(p2));
+    macInput.append(static_cast<char>(data.size() + 4));
+    macInput.append(data);
+    return macInput;
+}
+
+} // namespace
 
 Result<CommandApdu> SecureMessaging::withMac(std::uint8_t cla,
     std::uint8_t ins,
@@ -25,13 +41,7 @@ Result<CommandApdu> SecureMessaging::withMac(std::uint8_t cla,
     if (data.size() + 4 > 255) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("secure messaging data too long"));
     }
-    QByteArray macInput;
-    macInput.append(static_cast<char>(cla));
-    macInput.append(static_cast<char>(ins));
-    macInput.append(static_cast<char>(p1));
-    macInput.append(static_cast<char>(p2));
-    macInput.append(static_cast<char>(data.size() + 4));
-    macInput.append(data);
+    const QByteArray macInput = macInputOf(cla, ins, p1, p2, data);
     auto mac = CardCrypto::retailMac(key16, macInput, iv);
     if (!mac) {
         return mac.error();
@@ -106,13 +116,7 @@ Result<CommandApdu> SecureMessaging::withMac(Algorithm alg,
         return makeError(ErrorCode::InvalidInput, QStringLiteral("secure messaging data too long"));
     }
     const QByteArray iv = challenge + QByteArray(16 - challenge.size(), '\0');
-    QByteArray macInput;
-    macInput.append(static_cast<char>(cla));
-    macInput.append(static_cast<char>(ins));
-    macInput.append(static_cast<char>(p1));
-    macInput.append(static_cast<char>(p2));
-    macInput.append(static_cast<char>(data.size() + 4));
-    macInput.append(data);
+    const QByteArray macInput = macInputOf(cla, ins, p1, p2, data);
     auto mac = CardCrypto::sm4Mac(key16, macInput, iv);
     if (!mac) {
         return mac.error();

@@ -47,6 +47,19 @@ Botan::secure_vector<std::uint8_t> expand3des(const SecureBytes& key16)
     return k;
 }
 
+/// Lc ‖ data ‖ 80 00.. up to a whole number of blocks (the layout of the key and PIN cryptograms). data ≤ 255 bytes.
+SecureBytes withLengthPadded(const SecureBytes& data, std::size_t blockSize)
+{
+    SecureBytes plain;
+    plain.reserve(data.size() + 1 + blockSize);
+    plain.push_back(static_cast<std::uint8_t>(data.size()));
+    plain.insert(plain.end(), data.begin(), data.end());
+    plain.push_back(0x80);
+    while (plain.size() % blockSize != 0) {
+        plain.push_back(0x00);
+    }
+    return plain;
+}
 } // namespace
 
 SecureBytes secureFromHex(const QString& hex)
@@ -278,14 +291,7 @@ Result<QByteArray> CardCrypto::tdesEncryptWithLength(const SecureBytes& key16, c
     if (data.size() > 255) {
         return makeError(ErrorCode::CryptoError, QStringLiteral("3DES-ECB: data too long"));
     }
-    SecureBytes plain;
-    plain.reserve(data.size() + 9);
-    plain.push_back(static_cast<std::uint8_t>(data.size()));
-    plain.insert(plain.end(), data.begin(), data.end());
-    plain.push_back(0x80);
-    while (plain.size() % 8 != 0) {
-        plain.push_back(0x00);
-    }
+    SecureBytes plain = withLengthPadded(data, 8);
     try {
         const auto k = expand3des(key16);
         auto cipher = Botan::BlockCipher::create_or_throw("TripleDES");
@@ -302,14 +308,7 @@ Result<QByteArray> CardCrypto::sm4EncryptWithLength(const SecureBytes& key16, co
     if (data.size() > 255) {
         return makeError(ErrorCode::CryptoError, QStringLiteral("SM4-ECB: data too long"));
     }
-    SecureBytes plain;
-    plain.reserve(data.size() + 17);
-    plain.push_back(static_cast<std::uint8_t>(data.size()));
-    plain.insert(plain.end(), data.begin(), data.end());
-    plain.push_back(0x80);
-    while (plain.size() % 16 != 0) {
-        plain.push_back(0x00);
-    }
+    SecureBytes plain = withLengthPadded(data, 16);
     try {
         if (key16.size() != 16) {
             throw std::invalid_argument("SM4 needs a 16-byte key");

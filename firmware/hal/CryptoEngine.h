@@ -18,20 +18,26 @@ class CryptoEngine
 public:
     virtual ~CryptoEngine() = default;
     /// Single DES, 8-byte key (parity ignored), one 8-byte block.
-    [[nodiscard]] virtual bool desEncrypt(std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in,
-                                          std::span<std::uint8_t, 8> out) = 0;
-    [[nodiscard]] virtual bool desDecrypt(std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in,
-                                          std::span<std::uint8_t, 8> out) = 0;
+    [[nodiscard]] virtual bool desEncrypt(
+        std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
+        = 0;
+    [[nodiscard]] virtual bool desDecrypt(
+        std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
+        = 0;
     /// Two-key triple DES EDE (K1, K2, K1), 16-byte key, one 8-byte block.
-    [[nodiscard]] virtual bool tdesEncrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in,
-                                           std::span<std::uint8_t, 8> out) = 0;
-    [[nodiscard]] virtual bool tdesDecrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in,
-                                           std::span<std::uint8_t, 8> out) = 0;
+    [[nodiscard]] virtual bool tdesEncrypt(
+        std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
+        = 0;
+    [[nodiscard]] virtual bool tdesDecrypt(
+        std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
+        = 0;
     /// SM4 (GB/T 32907-2016), 16-byte key, one 16-byte block.
-    [[nodiscard]] virtual bool sm4Encrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in,
-                                          std::span<std::uint8_t, 16> out) = 0;
-    [[nodiscard]] virtual bool sm4Decrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in,
-                                          std::span<std::uint8_t, 16> out) = 0;
+    [[nodiscard]] virtual bool sm4Encrypt(
+        std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out)
+        = 0;
+    [[nodiscard]] virtual bool sm4Decrypt(
+        std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out)
+        = 0;
 };
 
 } // namespace skey::hal

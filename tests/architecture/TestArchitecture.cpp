@@ -12,8 +12,8 @@ namespace {
 struct Rule
 {
     const char* name;
-    QString root;                 ///< folder, relative to the repository
-    QStringList exceptUnder;      ///< sub-folders the rule does not cover
+    QString root; ///< folder, relative to the repository
+    QStringList exceptUnder; ///< sub-folders the rule does not cover
     QRegularExpression forbidden; ///< matched against the included path, or the whole line
     bool wholeLine = false;
 };
@@ -28,8 +28,10 @@ QStringList violations(const Rule& rule)
     static const QRegularExpression include(QStringLiteral("^\\s*#\\s*include\\s*[<\"]([^>\"]+)[>\"]"));
     QStringList found;
     const QString root = sourceDir() + QLatin1Char('/') + rule.root;
-    QDirIterator it(root, {QStringLiteral("*.h"), QStringLiteral("*.cpp"), QStringLiteral("*.c"), QStringLiteral("*.qml")},
-                    QDir::Files, QDirIterator::Subdirectories);
+    QDirIterator it(root,
+        {QStringLiteral("*.h"), QStringLiteral("*.cpp"), QStringLiteral("*.c"), QStringLiteral("*.qml")},
+        QDir::Files,
+        QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
         const QString rel = path.mid(sourceDir().size() + 1);
@@ -79,20 +81,27 @@ private Q_SLOTS:
         // simulator executable is a host tool that may issue the token through core/, like a branch terminal).
         QTest::newRow("firmware includes nothing outside firmware")
             << QStringLiteral("firmware") << QStringList{QStringLiteral("firmware/platform/host")}
-            << QStringLiteral(R"(^(Q[A-Za-z]+|Qt[A-Za-z]+/.*|botan/.*|hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)") << false;
+            << QStringLiteral(R"(^(Q[A-Za-z]+|Qt[A-Za-z]+/.*|botan/.*|hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)")
+            << false;
         QTest::newRow("firmware host platform: no Qt, hidapi, device, app")
             << QStringLiteral("firmware/platform/host") << QStringList{QStringLiteral("firmware/platform/host/sim")}
             << QStringLiteral(R"(^(Q[A-Za-z]+|Qt[A-Za-z]+/.*|hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)") << false;
         // Embedded discipline: the token's own code uses no allocating or exception-based standard headers.
         QTest::newRow("firmware: no heap or iostreams on the token")
             << QStringLiteral("firmware") << QStringList{QStringLiteral("firmware/platform/host")}
-            << QStringLiteral(R"(^(vector|string|memory|map|unordered_map|list|deque|functional|iostream|sstream|fstream|stdexcept|thread|mutex|regex)$)") << false;
+            << QStringLiteral(
+                   R"(^(vector|string|memory|map|unordered_map|list|deque|functional|iostream|sstream|fstream|stdexcept|thread|mutex|regex)$)")
+            << false;
         QTest::newRow("core: Qt Core/Sql and Botan only")
             << QStringLiteral("core") << QStringList{}
-            << QStringLiteral(R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*)$)") << false;
+            << QStringLiteral(
+                   R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*)$)")
+            << false;
         QTest::newRow("device: no GUI, no app")
             << QStringLiteral("device") << QStringList{}
-            << QStringLiteral(R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|app/.*|qml/.*)$)") << false;
+            << QStringLiteral(
+                   R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|app/.*|qml/.*)$)")
+            << false;
         QTest::newRow("app: no context properties, no imperative registration")
             << QStringLiteral("app") << QStringList{} << QStringLiteral(R"(setContextProperty|qmlRegister)") << true;
     }
@@ -103,7 +112,8 @@ private Q_SLOTS:
         QFETCH(QStringList, exceptUnder);
         QFETCH(QString, forbidden);
         QFETCH(bool, wholeLine);
-        QVERIFY2(QDir(sourceDir() + QLatin1Char('/') + root).exists(), qPrintable(root + QStringLiteral(" is missing")));
+        QVERIFY2(
+            QDir(sourceDir() + QLatin1Char('/') + root).exists(), qPrintable(root + QStringLiteral(" is missing")));
         const Rule rule{"", root, exceptUnder, QRegularExpression(forbidden), wholeLine};
         const QStringList bad = violations(rule);
         QVERIFY2(bad.isEmpty(), qPrintable(bad.join(QLatin1Char('\n'))));

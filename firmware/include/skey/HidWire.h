@@ -21,10 +21,10 @@ inline constexpr std::uint16_t kUsagePage = 0xFF00; ///< vendor-defined: no admi
 inline constexpr std::uint16_t kUsage = 0x01;
 
 // Packets ("Packets (64 bytes)").
-inline constexpr std::size_t kReportSize = 64;       ///< no report ID on the wire; hidapi writes 65 bytes (00 + report)
+inline constexpr std::size_t kReportSize = 64; ///< no report ID on the wire; hidapi writes 65 bytes (00 + report)
 inline constexpr std::size_t kCidSize = 4;
-inline constexpr std::size_t kInitHeaderSize = 7;    ///< CID 4 | CMD 1 | BCNT 2
-inline constexpr std::size_t kContHeaderSize = 5;    ///< CID 4 | SEQ 1
+inline constexpr std::size_t kInitHeaderSize = 7; ///< CID 4 | CMD 1 | BCNT 2
+inline constexpr std::size_t kContHeaderSize = 5; ///< CID 4 | SEQ 1
 inline constexpr std::size_t kInitDataSize = kReportSize - kInitHeaderSize; ///< 57
 inline constexpr std::size_t kContDataSize = kReportSize - kContHeaderSize; ///< 59
 inline constexpr std::uint8_t kMaxSeq = 0x7F;
@@ -74,15 +74,15 @@ inline constexpr std::uint8_t kCapLock = 0x02;
 inline constexpr std::uint8_t kMaxLockSeconds = 10;
 
 // Timing rules.
-inline constexpr std::uint32_t kMessageTimeoutMs = 500;  ///< a message not completed within this gives MessageTimeout
+inline constexpr std::uint32_t kMessageTimeoutMs = 500; ///< a message not completed within this gives MessageTimeout
 inline constexpr std::uint32_t kKeepAliveIntervalMs = 100; ///< long operations send KEEPALIVE at least this often
 
 /// SW sent when a pending APDU waiting for the user is cancelled.
 inline constexpr std::uint16_t kSwCancelled = 0x6F00;
 
 // Simulator transports (token-hid.md "The simulator's transports"): loopback only.
-inline constexpr std::uint16_t kSimDefaultHidPort = 21700;     ///< UDP, one 64-byte report per datagram
+inline constexpr std::uint16_t kSimDefaultHidPort = 21700; ///< UDP, one 64-byte report per datagram
 inline constexpr std::uint16_t kSimDefaultControlPort = 21701; ///< TCP, line-based control protocol
-inline constexpr std::uint16_t kVpcdDefaultPort = 35963;       ///< vsmartcard vpcd, loopback TCP
+inline constexpr std::uint16_t kVpcdDefaultPort = 35963; ///< vsmartcard vpcd, loopback TCP
 
 } // namespace skey::wire

@@ -10,8 +10,11 @@ namespace skey::host {
 namespace {
 
 // Botan throws; the HAL returns a flag. No exception leaves this file.
-bool run(const char* algo, std::span<const std::uint8_t> key, std::span<const std::uint8_t> in,
-         std::span<std::uint8_t> out, bool encrypt) noexcept
+bool run(const char* algo,
+    std::span<const std::uint8_t> key,
+    std::span<const std::uint8_t> in,
+    std::span<std::uint8_t> out,
+    bool encrypt) noexcept
 {
     try {
         auto cipher = Botan::BlockCipher::create(algo);
@@ -33,33 +36,33 @@ bool run(const char* algo, std::span<const std::uint8_t> key, std::span<const st
 
 } // namespace
 
-bool HostCrypto::desEncrypt(std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in,
-                            std::span<std::uint8_t, 8> out)
+bool HostCrypto::desEncrypt(
+    std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
 {
     return run("DES", key, in, out, true);
 }
-bool HostCrypto::desDecrypt(std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in,
-                            std::span<std::uint8_t, 8> out)
+bool HostCrypto::desDecrypt(
+    std::span<const std::uint8_t, 8> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
 {
     return run("DES", key, in, out, false);
 }
-bool HostCrypto::tdesEncrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in,
-                             std::span<std::uint8_t, 8> out)
+bool HostCrypto::tdesEncrypt(
+    std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
 {
     return run("TripleDES", key, in, out, true);
 }
-bool HostCrypto::tdesDecrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in,
-                             std::span<std::uint8_t, 8> out)
+bool HostCrypto::tdesDecrypt(
+    std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 8> in, std::span<std::uint8_t, 8> out)
 {
     return run("TripleDES", key, in, out, false);
 }
-bool HostCrypto::sm4Encrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in,
-                            std::span<std::uint8_t, 16> out)
+bool HostCrypto::sm4Encrypt(
+    std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out)
 {
     return run("SM4", key, in, out, true);
 }
-bool HostCrypto::sm4Decrypt(std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in,
-                            std::span<std::uint8_t, 16> out)
+bool HostCrypto::sm4Decrypt(
+    std::span<const std::uint8_t, 16> key, std::span<const std::uint8_t, 16> in, std::span<std::uint8_t, 16> out)
 {
     return run("SM4", key, in, out, false);
 }

@@ -30,8 +30,8 @@ std::optional<std::string> HostNvm::attachFile(const std::string& path)
             return "cannot read NVM file " + path;
         }
         if (bytes.size() != m_image.size()) {
-            return "NVM file " + path + " has " + std::to_string(bytes.size()) + " bytes, expected " +
-                   std::to_string(m_image.size()) + " (not a token image of this simulator)";
+            return "NVM file " + path + " has " + std::to_string(bytes.size()) + " bytes, expected "
+                + std::to_string(m_image.size()) + " (not a token image of this simulator)";
         }
         m_image = std::move(bytes);
     }
@@ -102,15 +102,15 @@ hal::NvmStatus HostNvm::program(std::size_t address, std::span<const std::uint8_
     if (m_powerLost) {
         return hal::NvmStatus::PowerLost;
     }
-    if (address > m_image.size() || data.size() > m_image.size() - address ||
-        (data.size() > 0 && address / m_pageSize != (address + data.size() - 1) / m_pageSize)) {
+    if (address > m_image.size() || data.size() > m_image.size() - address
+        || (data.size() > 0 && address / m_pageSize != (address + data.size() - 1) / m_pageSize)) {
         return hal::NvmStatus::Fault;
     }
     std::size_t count = data.size();
     const bool cut = hitByCut();
     if (cut) {
         count = m_tearModel == TearModel::NothingWritten ? 0
-              : m_tearModel == TearModel::PartlyWritten  ? data.size() / 2
+            : m_tearModel == TearModel::PartlyWritten    ? data.size() / 2
                                                          : data.size();
     }
     for (std::size_t i = 0; i < count; ++i) {
@@ -140,8 +140,8 @@ hal::NvmStatus HostNvm::erase(std::size_t page)
     if (cut && m_tearModel == TearModel::PartlyWritten) {
         // An interrupted erase leaves a prefix erased and the rest unreliable (modelled as a fixed pattern).
         std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), 0xFF);
-        std::fill(begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), begin + static_cast<std::ptrdiff_t>(m_pageSize),
-                  0xA5);
+        std::fill(
+            begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), begin + static_cast<std::ptrdiff_t>(m_pageSize), 0xA5);
     } else if (!cut || m_tearModel == TearModel::FullyWritten) {
         std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize), 0xFF);
     }

@@ -15,8 +15,8 @@ namespace skey::host {
 
 enum class TearModel : std::uint8_t {
     NothingWritten, ///< the cut write has no effect
-    PartlyWritten,  ///< a prefix of the cut program (or erase: a prefix of the page reads 0xFF, the rest garbage)
-    FullyWritten,   ///< the cut write completes, the CPU stops right after it
+    PartlyWritten, ///< a prefix of the cut program (or erase: a prefix of the page reads 0xFF, the rest garbage)
+    FullyWritten, ///< the cut write completes, the CPU stops right after it
 };
 
 struct NvmCounters

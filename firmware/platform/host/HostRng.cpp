@@ -5,13 +5,11 @@ namespace skey::host {
 
 HostRng::HostRng()
     : m_engine((static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}())
-{
-}
+{ }
 
 HostRng::HostRng(std::uint64_t seed)
     : m_engine(seed)
-{
-}
+{ }
 
 void HostRng::seed(std::uint64_t seed)
 {

@@ -14,7 +14,7 @@ namespace skey::host {
 class HostRng final : public hal::Rng
 {
 public:
-    HostRng();                            ///< seeded from std::random_device
+    HostRng(); ///< seeded from std::random_device
     explicit HostRng(std::uint64_t seed); ///< deterministic
     void seed(std::uint64_t seed);
     /// The next fill() calls return these bytes first, in order (then the generator resumes).

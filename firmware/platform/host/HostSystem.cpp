@@ -8,8 +8,7 @@ namespace skey::host {
 HostSystem::HostSystem(const std::array<std::uint8_t, 8>& serial)
     : m_serial(serial)
     , m_start(std::chrono::steady_clock::now())
-{
-}
+{ }
 
 std::uint32_t HostSystem::millis() const
 {

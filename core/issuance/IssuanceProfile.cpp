@@ -51,6 +51,8 @@ std::optional<QByteArray> hexField(const QJsonValue& v, int minLen, int maxLen)
     return b;
 }
 
+/// A small integer field (key index, tries, capacity, type bytes; never money: amounts are strings parsed by
+/// Amount::parse). JSON numbers arrive as doubles, so the double is only used to reject 1.5 or 1e10.
 std::optional<int> intField(const QJsonValue& v, int lo, int hi)
 {
     if (!v.isDouble()) {
@@ -62,6 +64,14 @@ std::optional<int> intField(const QJsonValue& v, int lo, int hi)
         return std::nullopt;
     }
     return i;
+}
+
+/// An optional small integer field: absent gives `fallback`; present but not an integer in [lo, hi] gives nullopt,
+/// so a garbled value is refused instead of silently replaced by the default.
+std::optional<int> optionalIntField(const QJsonObject& object, const char* key, int lo, int hi, int fallback)
+{
+    const QJsonValue v = object.value(QLatin1String(key));
+    return v.isUndefined() ? std::optional<int>(fallback) : intField(v, lo, hi);
 }
 
 } // namespace
@@ -196,10 +206,13 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
         return bad(QStringLiteral("application.issuerId must be 8 bytes of hex"));
     }
     p.application.issuerId = *issuerId;
-    p.application.appType
-        = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appType")), 0, 255).value_or(2));
-    p.application.appVersion
-        = static_cast<std::uint8_t>(intField(app.value(QStringLiteral("appVersion")), 0, 255).value_or(1));
+    const auto appType = optionalIntField(app, "appType", 0, 255, 2);
+    const auto appVersion = optionalIntField(app, "appVersion", 0, 255, 1);
+    if (!appType || !appVersion) {
+        return bad(QStringLiteral("application.appType and appVersion must be whole numbers 0..255"));
+    }
+    p.application.appType = static_cast<std::uint8_t>(*appType);
+    p.application.appVersion = static_cast<std::uint8_t>(*appVersion);
     const QJsonValue serial = app.value(QStringLiteral("applicationSerial"));
     if (serial.isUndefined() || serial.toString() == QStringLiteral("device")) {
         p.application.applicationSerial.clear(); // from the device serial at issuance
@@ -231,14 +244,17 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
     if (auto e = onlyKeys(holder, QStringLiteral("cardholder"), {"cardType", "staff", "name", "idNumber", "idType"})) {
         return *e;
     }
-    p.cardholder.cardType
-        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("cardType")), 0, 255).value_or(0));
-    p.cardholder.staffFlag
-        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("staff")), 0, 255).value_or(0));
+    const auto cardType = optionalIntField(holder, "cardType", 0, 255, 0);
+    const auto staff = optionalIntField(holder, "staff", 0, 255, 0);
+    const auto idType = optionalIntField(holder, "idType", 0, 255, 0);
+    if (!cardType || !staff || !idType) {
+        return bad(QStringLiteral("cardholder.cardType, staff and idType must be whole numbers 0..255"));
+    }
+    p.cardholder.cardType = static_cast<std::uint8_t>(*cardType);
+    p.cardholder.staffFlag = static_cast<std::uint8_t>(*staff);
     p.cardholder.name = holder.value(QStringLiteral("name")).toString();
     p.cardholder.idNumber = holder.value(QStringLiteral("idNumber")).toString();
-    p.cardholder.idType
-        = static_cast<std::uint8_t>(intField(holder.value(QStringLiteral("idType")), 0, 255).value_or(0));
+    p.cardholder.idType = static_cast<std::uint8_t>(*idType);
     if (p.cardholder.name.toUtf8().size() > 20 || p.cardholder.idNumber.toUtf8().size() > 32) {
         return bad(QStringLiteral("cardholder.name is at most 20 bytes and idNumber at most 32 (UTF-8)"));
     }
@@ -253,11 +269,11 @@ Result<IssuanceProfile> IssuanceProfile::fromJson(const QJsonObject& json)
         return bad(QStringLiteral("pin.initial: ") + checked.error().detail);
     }
     p.pinDigits = toSecure(digits);
-    const auto tries = intField(pin.value(QStringLiteral("tries")), 1, 15);
-    if (pin.contains(QStringLiteral("tries")) && !tries) {
+    const auto tries = optionalIntField(pin, "tries", 1, 15, 3);
+    if (!tries) {
         return bad(QStringLiteral("pin.tries must be 1..15"));
     }
-    p.pinTries = static_cast<std::uint8_t>(tries.value_or(3));
+    p.pinTries = static_cast<std::uint8_t>(*tries);
 
     const QJsonObject limits = json.value(QStringLiteral("limits")).toObject();
     if (auto e = onlyKeys(limits, QStringLiteral("limits"), {"maxBalance", "noPinLimit", "initialFunding"})) {

@@ -258,6 +258,14 @@ void TestCodecs::profileValidation_data()
                                 << QStringLiteral("applicationSerial");
     QTest::newRow("bad master key") << QStringLiteral("masterKeys.MLK") << QJsonValue(QStringLiteral("zz"))
                                     << QStringLiteral("MLK");
+    QTest::newRow("garbled appType") << QStringLiteral("application.appType") << QJsonValue(QStringLiteral("x"))
+                                     << QStringLiteral("appType");
+    QTest::newRow("appVersion 256") << QStringLiteral("application.appVersion") << QJsonValue(256)
+                                    << QStringLiteral("appVersion");
+    QTest::newRow("fractional staff") << QStringLiteral("cardholder.staff") << QJsonValue(1.5)
+                                      << QStringLiteral("staff");
+    QTest::newRow("garbled idType") << QStringLiteral("cardholder.idType") << QJsonValue(QStringLiteral("01"))
+                                    << QStringLiteral("idType");
     QTest::newRow("long name") << QStringLiteral("cardholder.name")
                                << QJsonValue(QStringLiteral("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) << QStringLiteral("name");
 }

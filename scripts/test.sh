@@ -15,12 +15,9 @@ echo "== configure ($preset)"
 cmake --preset "$preset" >/dev/null
 echo "== build ($preset)"
 cmake --build --preset "$preset"
-echo "== firmware cross-build (firmware-arm: Cortex-M4, -Os)"
+echo "== firmware cross-build (firmware-arm: Cortex-M4, -Os; the build prints the image size)"
 cmake --preset firmware-arm >/dev/null
 cmake --build --preset firmware-arm
-if [[ -x build/firmware-arm/firmware/platform/cortex-m4/skey-firmware.elf ]] || ls build/firmware-arm/firmware/platform/cortex-m4/*.elf >/dev/null 2>&1; then
-    arm-none-eabi-size build/firmware-arm/firmware/platform/cortex-m4/*.elf
-fi
 
 echo "== tests"
 # GUI tests need an X server: they start their own Xvfb when DISPLAY is unset.

@@ -82,18 +82,10 @@ Result<CommandApdu> SecureMessaging::pinUnblock(
     return withMac(0x84, 0x24, 0x00, 0x00, *enc, dpuk, challenge, true);
 }
 
-Result<CommandApdu> SecureMessaging::reloadPin(const SecureBytes& drpk, const SecureBytes& pinBcd)
+Result<CommandApdu> SecureMessaging::reloadPin(
+    const SecureBytes& drpk, const QByteArray& challenge, const SecureBytes& pinBcd)
 {
-    auto key = CardCrypto::tacKey(Algorithm::TripleDes, drpk); // the same L XOR R fold
-    if (!key) {
-        return key.error();
-    }
-    const QByteArray pin = toQByteArray(pinBcd);
-    auto mac = CardCrypto::desMac(*key, pin);
-    if (!mac) {
-        return mac.error();
-    }
-    return CommandApdu(0x80, 0x5E, 0x00, 0x00, pin + *mac, std::nullopt, true);
+    return reloadPin(Algorithm::TripleDes, drpk, challenge, pinBcd);
 }
 
 Result<CommandApdu> SecureMessaging::withMac(Algorithm alg,
@@ -135,18 +127,15 @@ Result<CommandApdu> SecureMessaging::pinUnblock(
     return withMac(alg, 0x84, 0x24, 0x00, 0x00, *enc, dpuk, challenge, true);
 }
 
-Result<CommandApdu> SecureMessaging::reloadPin(Algorithm alg, const SecureBytes& drpk, const SecureBytes& pinBcd)
+Result<CommandApdu> SecureMessaging::reloadPin(
+    Algorithm alg, const SecureBytes& drpk, const QByteArray& challenge, const SecureBytes& pinBcd)
 {
-    auto key = CardCrypto::tacKey(alg, drpk); // 3DES: L XOR R; SM4: DRPK itself (the TAC rule, spec §3 Decision)
-    if (!key) {
-        return key.error();
+    auto enc = alg == Algorithm::Sm4 ? CardCrypto::sm4EncryptWithLength(drpk, pinBcd)
+                                     : CardCrypto::tdesEncryptWithLength(drpk, pinBcd);
+    if (!enc) {
+        return enc.error();
     }
-    const QByteArray pin = toQByteArray(pinBcd);
-    auto mac = CardCrypto::transactionMac(alg, *key, pin);
-    if (!mac) {
-        return mac.error();
-    }
-    return CommandApdu(0x80, 0x5E, 0x00, 0x00, pin + *mac, std::nullopt, true);
+    return withMac(alg, 0x84, 0x5E, 0x00, 0x00, *enc, drpk, challenge, true);
 }
 
 Result<CommandApdu> SecureMessaging::applicationBlock(

@@ -35,11 +35,13 @@ public:
     /// PIN UNBLOCK `84 24 00 00 0C ENC8 MAC4` (spec §3).
     [[nodiscard]] static Result<CommandApdu> pinUnblock(
         const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd);
-    /// RELOAD PIN `80 5E 00 00 Lc PIN MAC4`, MAC = DES-MAC(DRPK_L XOR DRPK_R) over the PIN (spec §3).
-    [[nodiscard]] static Result<CommandApdu> reloadPin(const SecureBytes& drpk, const SecureBytes& pinBcd);
+    /// RELOAD PIN `84 5E 00 00 0C ENC8 MAC4` (spec §3, Decision 2026-12): exactly like PIN UNBLOCK with DRPK, so the
+    /// new PIN is enciphered and the MAC covers a fresh card challenge (no replay).
+    [[nodiscard]] static Result<CommandApdu> reloadPin(
+        const SecureBytes& drpk, const QByteArray& challenge, const SecureBytes& pinBcd);
 
     // The same commands for either profile (spec §5.4: the key's algID selects it). SM4: the MAC is SM4-CBC over
-    // 16-byte blocks with IV = challenge ‖ 00… (16 bytes), ENC is SM4-ECB, RELOAD PIN is MACed with DRPK itself.
+    // 16-byte blocks with IV = challenge ‖ 00… (16 bytes), ENC is SM4-ECB.
     [[nodiscard]] static Result<CommandApdu> withMac(Algorithm alg,
         std::uint8_t cla,
         std::uint8_t ins,
@@ -52,7 +54,7 @@ public:
     [[nodiscard]] static Result<CommandApdu> pinUnblock(
         Algorithm alg, const SecureBytes& dpuk, const QByteArray& challenge, const SecureBytes& pinBcd);
     [[nodiscard]] static Result<CommandApdu> reloadPin(
-        Algorithm alg, const SecureBytes& drpk, const SecureBytes& pinBcd);
+        Algorithm alg, const SecureBytes& drpk, const QByteArray& challenge, const SecureBytes& pinBcd);
     /// APPLICATION BLOCK `84 1E 00 P2 04 MAC` with DAMK, P2 00 temporary / 01 permanent (spec §5.3).
     [[nodiscard]] static Result<CommandApdu> applicationBlock(
         Algorithm alg, const SecureBytes& damk, const QByteArray& challenge, bool permanent);

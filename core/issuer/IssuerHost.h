@@ -34,7 +34,7 @@ struct LoadAuthorisation
 /// master keys, so only the issuer host can build these commands.
 enum class CardMaintenance : std::uint8_t {
     PinUnblock, ///< `84 24` with DPUK: ENC(PIN) + MAC; the PIN must be the stored one
-    PinReload, ///< `80 5E 00 00` with DRPK: sets a new PIN (no challenge: the MAC covers the PIN only)
+    PinReload, ///< `84 5E 00 00` with DRPK: ENC(new PIN) + MAC over a fresh challenge (spec §3, Decision 2026-12)
     BlockApplication, ///< `84 1E 00 00` with DAMK (temporary)
     BlockApplicationPermanently, ///< `84 1E 00 01` with DAMK (irreversible)
     UnblockApplication, ///< `84 18 00 00` with DAMK
@@ -44,7 +44,7 @@ struct MaintenanceRequest
 {
     QByteArray asn; ///< 8
     CardMaintenance operation = CardMaintenance::PinUnblock;
-    QByteArray challenge; ///< 4 or 8 from GET CHALLENGE (unused by PinReload)
+    QByteArray challenge; ///< 4 or 8 from GET CHALLENGE (every operation: each command needs a fresh one)
     const Pin* pin = nullptr; ///< PinUnblock: the cardholder's PIN; PinReload: the new PIN; else null
 };
 

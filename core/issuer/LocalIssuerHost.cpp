@@ -412,7 +412,7 @@ Result<CommandApdu> LocalIssuerHost::maintenanceCommand(const MaintenanceRequest
     case CardMaintenance::PinUnblock:
         return SecureMessaging::pinUnblock(algorithm, *key, req.challenge, req.pin->bcd());
     case CardMaintenance::PinReload:
-        return SecureMessaging::reloadPin(algorithm, *key, req.pin->bcd());
+        return SecureMessaging::reloadPin(algorithm, *key, req.challenge, req.pin->bcd());
     case CardMaintenance::BlockApplication:
         return SecureMessaging::applicationBlock(algorithm, *key, req.challenge, false);
     case CardMaintenance::BlockApplicationPermanently:

@@ -276,14 +276,13 @@ Result<void> PurseService::maintain(IssuerHost& issuer, CardMaintenance operatio
     request.asn = asn;
     request.operation = operation;
     request.pin = pin;
-    if (operation != CardMaintenance::PinReload) {
-        auto challenge
-            = exchange(m_channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, 8), QStringLiteral("GET CHALLENGE"), 8);
-        if (!challenge) {
-            return challenge.error();
-        }
-        request.challenge = *challenge;
+    // Every maintenance command, RELOAD PIN included (spec §3 Decision 2026-12), is MACed over a fresh challenge.
+    auto challenge
+        = exchange(m_channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, 8), QStringLiteral("GET CHALLENGE"), 8);
+    if (!challenge) {
+        return challenge.error();
     }
+    request.challenge = *challenge;
     auto command = issuer.maintenanceCommand(request);
     if (!command) {
         return command.error();

@@ -3,6 +3,7 @@
 // the compiler cannot remove.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -60,6 +61,27 @@ inline void secureZero(std::span<std::uint8_t> buffer)
         p[i] = 0;
     }
 }
+
+/// A fixed buffer for a secret (a key copy, an expected MAC, a decrypted PIN block) that is wiped on every exit
+/// path of the scope that holds it, early returns included (spec §7 hygiene; docs/firmware.md "Secrets in RAM").
+template <std::size_t N>
+struct Wiped
+{
+    std::array<std::uint8_t, N> bytes{};
+    Wiped() = default;
+    Wiped(const Wiped&) = delete;
+    Wiped& operator=(const Wiped&) = delete;
+    ~Wiped() { secureZero(bytes); }
+    [[nodiscard]] std::uint8_t* data() { return bytes.data(); }
+    [[nodiscard]] const std::uint8_t* data() const { return bytes.data(); }
+    [[nodiscard]] static constexpr std::size_t size() { return N; }
+    operator std::span<std::uint8_t, N>() { return bytes; }
+    operator std::span<const std::uint8_t, N>() const { return bytes; }
+    operator std::span<std::uint8_t>() { return bytes; }
+    operator std::span<const std::uint8_t>() const { return bytes; }
+    std::uint8_t& operator[](std::size_t i) { return bytes[i]; }
+    const std::uint8_t& operator[](std::size_t i) const { return bytes[i]; }
+};
 
 /// Copies `n` bytes (small, bounded copies; avoids pulling memcpy semantics into security reasoning).
 inline void copyBytes(std::uint8_t* dst, const std::uint8_t* src, std::size_t n)

@@ -28,7 +28,8 @@ const CardOs::Command CardOs::kCommands[] = {
     {0x52, 1, &CardOs::cmdCredit},
     {0x54, 1, &CardOs::cmdDebit},
     {0x5A, 1, &CardOs::cmdGetProve},
-    {0x5E, 1, &CardOs::cmdChangeReloadPin},
+    {0x5E, 1, &CardOs::cmdChangePin},
+    {0x5E, 2, &CardOs::cmdReloadPin},
     {0x24, 2, &CardOs::cmdPinUnblock},
     {0x1E, 2, &CardOs::cmdApplicationBlock},
     {0x18, 2, &CardOs::cmdApplicationUnblock},
@@ -52,21 +53,52 @@ void CardOs::resetVolatile()
     m_externalAuthenticated = Verdict::Denied;
     secureZero(m_challenge);
     m_challengeLength = 0;
+    endSession();
+}
+
+void CardOs::endSession()
+{
     m_session.type = SessionType::None;
     m_session.sessionKey.wipe();
+    secureZero(m_session.random);
 }
 
 void CardOs::powerOn()
 {
     resetVolatile();
+    m_channel = kDirectChannel;
+    m_macTry = {};
+    m_smTry = {};
     m_selection = Selection::Purse; // the e-purse is the implicitly selected application (ISO 7816-4 §8.2.1.2)
     m_halted = m_journal.mount() != StoreStatus::Ok;
     loadState();
+    if (!stateInRange()) {
+        m_halted = true; // a corrupted image: refuse to run the purse (6581) rather than misuse the values
+    }
+}
+
+bool CardOs::stateInRange() const
+{
+    if (m_lifeCycle == LifeCycle::Unmanufactured) {
+        return true;
+    }
+    const bool knownLifeCycle = m_lifeCycle == LifeCycle::Blank || m_lifeCycle == LifeCycle::Personalized
+        || m_lifeCycle == LifeCycle::BlockedTemporary || m_lifeCycle == LifeCycle::BlockedPermanent
+        || m_lifeCycle == LifeCycle::Terminated;
+    const Config& c = m_config;
+    const bool config = c.capacity >= kMinCapacity && c.capacity <= kMaxRecords && c.aidLength >= kMinAidLength
+        && c.aidLength <= c.aid.size() && c.labelLength >= 1 && c.labelLength <= c.label.size()
+        && (c.policy & 0xF0) == 0;
+    const bool log = m_purse.logCount <= c.capacity && m_purse.logHead < c.capacity
+        && (m_purse.logCount != 0 || m_purse.logHead == 0);
+    const bool pin = !m_hasPin || (m_pinMaxTries >= 1 && m_pinMaxTries <= 15 && m_pinTries <= m_pinMaxTries);
+    const bool balance = m_purse.balance <= c.maxBalance || m_lifeCycle == LifeCycle::Blank;
+    return knownLifeCycle && config && log && pin && balance;
 }
 
 void CardOs::loadState()
 {
-    std::array<std::uint8_t, kMaxItemSize> buf{};
+    Wiped<kMaxItemSize> buf; // keys and the PIN pass through it
     std::size_t n = 0;
     auto get = [&](std::uint8_t id, std::size_t expected) {
         if (m_journal.read(id, buf, n) != StoreStatus::Ok) {
@@ -107,6 +139,7 @@ void CardOs::loadState()
     }
     m_pinTries = get(kPinTries, 1) ? buf[0] : 0;
     m_macFailures = get(kMacFailures, 1) ? buf[0] : 0;
+    m_smFailures = get(kSmFailures, 1) ? buf[0] : 0;
     if (get(kConfig, kConfigItemSize)) {
         m_config.aidLength = buf[0];
         copyBytes(m_config.aid.data(), buf.data() + 1, 16);
@@ -179,15 +212,105 @@ bool CardOs::factoryInit(std::span<const std::uint8_t, 16> transportKey)
     return !m_halted;
 }
 
-Status CardOs::commit(const JournalBatch& batch)
+Status CardOs::writeBatch(const JournalBatch& batch)
 {
     if (m_journal.commit(batch) != StoreStatus::Ok) {
         // RAM and NVM may now disagree: stop until the next power-on reloads the truth from the journal.
         m_halted = true;
         resetVolatile();
+        m_macTry = {};
+        m_smTry = {};
         return Status::NvmFailure;
     }
     return Status::Ok;
+}
+
+Status CardOs::commit(JournalBatch& batch)
+{
+    addTryResets(batch);
+    if (const Status s = writeBatch(batch); s != Status::Ok) {
+        return s;
+    }
+    if (m_macTry.reset) {
+        m_macFailures = 0;
+        m_macTry = {};
+    }
+    if (m_smTry.reset) {
+        m_smFailures = 0;
+        m_smTry = {};
+    }
+    return Status::Ok;
+}
+
+// --- MAC try counters (spec §4, §6a, Decisions 2026-12) ----------------------------------------------------------
+
+Status CardOs::spendTry(TryCounter counter)
+{
+    const bool tx = counter == TryCounter::TransactionMac;
+    const std::uint8_t count = tx ? m_macFailures : m_smFailures;
+    const std::uint8_t next = static_cast<std::uint8_t>(count < 0xFF ? count + 1 : 0xFF);
+    PendingTry& p = tx ? m_macTry : m_smTry;
+    p = {};
+    p.before = m_lifeCycle;
+    // The limit is reached by THIS try: block in the same commit, so cutting power during the comparison can
+    // never leave an unblocked token with a spent last try. A good MAC undoes the block in its own commit.
+    bool block = false;
+    if (tx) {
+        block = next >= kMaxMacFailures && m_lifeCycle == LifeCycle::Personalized;
+    } else {
+        block = next >= kMaxSmFailures
+            && (m_lifeCycle == LifeCycle::Blank || m_lifeCycle == LifeCycle::Personalized
+                || m_lifeCycle == LifeCycle::BlockedTemporary);
+    }
+    JournalBatch b;
+    addByte(b, tx ? kMacFailures : kSmFailures, next);
+    if (block) {
+        addByte(
+            b, kLifeCycle, static_cast<std::uint8_t>(tx ? LifeCycle::BlockedTemporary : LifeCycle::BlockedPermanent));
+    }
+    if (const Status s = writeBatch(b); s != Status::Ok) {
+        return s;
+    }
+    (tx ? m_macFailures : m_smFailures) = next;
+    p.blocked = block;
+    return Status::Ok;
+}
+
+void CardOs::tryGood(TryCounter counter)
+{
+    (counter == TryCounter::TransactionMac ? m_macTry : m_smTry).reset = true;
+}
+
+Status CardOs::tryFailed(TryCounter counter, Status failure)
+{
+    const bool tx = counter == TryCounter::TransactionMac;
+    PendingTry& p = tx ? m_macTry : m_smTry;
+    const bool blocked = p.blocked;
+    p = {};
+    if (tx) {
+        endSession(); // a wrong MAC1/MAC2 ends the session (spec §4)
+    }
+    if (blocked) {
+        m_lifeCycle = tx ? LifeCycle::BlockedTemporary : LifeCycle::BlockedPermanent; // RAM follows NVM
+        resetVolatile();
+    }
+    return failure;
+}
+
+void CardOs::addTryResets(JournalBatch& b) const
+{
+    const PendingTry* tries[] = {&m_macTry, &m_smTry};
+    const std::uint8_t ids[] = {kMacFailures, kSmFailures};
+    for (std::size_t i = 0; i < 2; ++i) {
+        if (!tries[i]->reset) {
+            continue;
+        }
+        addByte(b, ids[i], 0);
+        // Undo the tentative block of this try, unless the command sets the life cycle itself.
+        if (tries[i]->blocked && !b.contains(kLifeCycle)) {
+            addByte(b, kLifeCycle, static_cast<std::uint8_t>(tries[i]->before));
+        }
+    }
 }
 
 void CardOs::addPurse(JournalBatch& b, const Purse& p) const
@@ -198,7 +321,7 @@ void CardOs::addPurse(JournalBatch& b, const Purse& p) const
     putBe16(v.data() + 6, p.offlineAtc);
     v[8] = p.logHead;
     v[9] = p.logCount;
-    (void)b.add(kPurse, v);
+    b.add(kPurse, v);
 }
 
 void CardOs::addProof(JournalBatch& b, std::uint8_t id, const Proof& p) const
@@ -208,7 +331,7 @@ void CardOs::addProof(JournalBatch& b, std::uint8_t id, const Proof& p) const
     putBe16(v.data() + 1, p.atc);
     copyBytes(v.data() + 3, p.mac.data(), 4);
     copyBytes(v.data() + 7, p.tac.data(), 4);
-    (void)b.add(id, v);
+    b.add(id, v);
 }
 
 void CardOs::addConfig(JournalBatch& b, const Config& c) const
@@ -222,7 +345,7 @@ void CardOs::addConfig(JournalBatch& b, const Config& c) const
     putBe32(v.data() + 38, c.noPinLimit);
     v[42] = c.policy;
     v[43] = c.capacity;
-    (void)b.add(kConfig, v);
+    b.add(kConfig, v);
 }
 
 void CardOs::addKey(JournalBatch& b, std::size_t slot, const KeySlot& k) const
@@ -233,13 +356,13 @@ void CardOs::addKey(JournalBatch& b, std::size_t slot, const KeySlot& k) const
     v[2] = k.version;
     v[3] = k.alg;
     copyBytes(v.data() + 4, k.key.data(), 16);
-    (void)b.add(static_cast<std::uint8_t>(kKeyBase + slot), v);
+    b.add(static_cast<std::uint8_t>(kKeyBase + slot), v);
     secureZero(v);
 }
 
 void CardOs::addByte(JournalBatch& b, std::uint8_t id, std::uint8_t value) const
 {
-    (void)b.add(id, std::span<const std::uint8_t>(&value, 1));
+    b.add(id, std::span<const std::uint8_t>(&value, 1));
 }
 
 const CardOs::KeySlot* CardOs::findKey(KeyType type, std::uint8_t index) const
@@ -275,14 +398,39 @@ Status CardOs::readRecordSlot(std::size_t slot, std::span<std::uint8_t, kRecordS
 
 // --- dispatcher ------------------------------------------------------------------------------------------------
 
-std::size_t CardOs::process(std::span<const std::uint8_t> command, std::span<std::uint8_t> response)
+std::size_t CardOs::process(std::span<const std::uint8_t> command, std::span<std::uint8_t> response, ChannelId channel)
 {
     ResponseWriter out(response);
+    // spec §6a (Decision 2026-12): the PIN-verified state, a pending session, a challenge and a personalisation
+    // session belong to the channel that made them; a command from any other channel clears them first. The
+    // selected application stays selected.
+    if (channel != m_channel) {
+        resetVolatile();
+        m_channel = channel;
+    }
     Apdu apdu;
     Status status = Status::WrongLength;
-    if (command.size() <= kMaxCommandApdu && parseApdu(command, apdu)) {
+    const bool parsed = command.size() <= kMaxCommandApdu && parseApdu(command, apdu);
+    // spec §4 (Decision 2026-12): the completion must be the very next command; anything else ends the session.
+    if (m_session.type != SessionType::None) {
+        const std::uint8_t completion = m_session.type == SessionType::Load ? 0x52 : 0x54;
+        if (!parsed || apdu.cla != 0x80 || apdu.ins != completion) {
+            endSession();
+        }
+    }
+    if (parsed) {
         status = dispatch(apdu, out);
     }
+    if ((m_macTry.reset || m_smTry.reset) && !m_halted) {
+        // A good MAC whose command wrote nothing else (EXTERNAL AUTHENTICATE, a refused DEBIT touch, a data error
+        // after a good secure-messaging MAC) still resets its counter and undoes a tentative block.
+        JournalBatch b;
+        if (const Status s = commit(b); s != Status::Ok) {
+            status = s;
+        }
+    }
+    m_macTry = {};
+    m_smTry = {};
     const bool fciWithWarning = status == Status::AppTemporarilyBlocked && apdu.ins == 0xA4 && apdu.cla == 0x00;
     if (status != Status::Ok && !fciWithWarning) {
         out.reset(); // an error carries no data, except SELECT of a temporarily blocked application (spec §1)
@@ -453,17 +601,24 @@ Status CardOs::cmdReadBinary(const Apdu& a, ResponseWriter& out)
 
 Status CardOs::cmdReadRecord(const Apdu& a, ResponseWriter& out)
 {
-    if ((a.p2 & 0x07) != 0x04) {
+    // Documented order (docs/firmware.md Decision 2): state → P1/P2 → Lc/Le → file and record.
+    const std::uint8_t sfi = a.p2 >> 3;
+    const bool pse = m_selection == Selection::Pse && sfi == 0x01; // the PSE's directory file
+    if (!pse) {
+        if (const Status g = gate(true); g != Status::Ok) {
+            return g;
+        }
+    }
+    if ((a.p2 & 0x07) != 0x04 || a.p1 == 0) {
         return Status::BadP1P2;
     }
     if (!a.data.empty() || !a.hasLe) {
         return Status::WrongLength;
     }
-    const std::uint8_t sfi = a.p2 >> 3;
-    if (sfi == 0x01 && m_selection == Selection::Pse) {
+    if (pse) {
         // PSE directory (spec §1): 70 L 61 L 4F L <AID> 50 L <label>.
         if (a.p1 != 0x01) {
-            return a.p1 == 0 ? Status::BadP1P2 : Status::RecordNotFound;
+            return Status::RecordNotFound;
         }
         const std::size_t inner = 2 + m_config.aidLength + 2 + m_config.labelLength;
         out.put(0x70);
@@ -482,20 +637,14 @@ Status CardOs::cmdReadRecord(const Apdu& a, ResponseWriter& out)
         }
         return Status::Ok;
     }
-    if (const Status g = gate(true); g != Status::Ok) {
-        return g;
+    if (!a.leIsMax && a.ne != kRecordSize) {
+        return Status::WrongLength;
     }
     if (sfi == 0x15 || sfi == 0x16) {
         return Status::IncompatibleFile;
     }
     if (sfi != 0x18) {
         return Status::FileNotFound;
-    }
-    if (a.p1 == 0) {
-        return Status::BadP1P2;
-    }
-    if (!a.leIsMax && a.ne != kRecordSize) {
-        return Status::WrongLength;
     }
     if (a.p1 > m_purse.logCount || m_config.capacity == 0) {
         return Status::RecordNotFound;
@@ -574,7 +723,7 @@ Status CardOs::cmdExternalAuthenticate(const Apdu& a, ResponseWriter&)
     if (a.data.size() != 8 || a.hasLe) {
         return Status::WrongLength;
     }
-    std::array<std::uint8_t, 16> key{};
+    Wiped<16> key;
     std::uint8_t alg = kAlg3Des;
     if (m_lifeCycle == LifeCycle::Blank) {
         if (a.p2 != 0) {
@@ -583,32 +732,40 @@ Status CardOs::cmdExternalAuthenticate(const Apdu& a, ResponseWriter&)
         if (!m_hasTransportKey) {
             return Status::ConditionsNotSatisfied;
         }
-        key = m_transportKey;
+        key.bytes = m_transportKey;
     } else {
         const KeySlot* eak = findKey(KeyType::Eak, a.p2);
         if (eak == nullptr) {
             return Status::UnknownKeyIndex;
         }
-        key = eak->key;
+        key.bytes = eak->key;
         alg = eak->alg;
     }
-    if (m_challengeLength == 0) {
-        secureZero(key);
+    // spec §6a: an 8-byte challenge (GET CHALLENGE 08) and nothing else; one challenge, one command.
+    const bool challenge8 = m_challengeLength == 8;
+    Wiped<16> block;
+    copyBytes(block.data(), m_challenge.data(), 8);
+    secureZero(m_challenge);
+    m_challengeLength = 0;
+    if (!challenge8) {
         return Status::NoChallenge;
     }
-    std::array<std::uint8_t, 16> block{};
-    copyBytes(block.data(), m_challenge.data(), m_challengeLength);
-    secureZero(m_challenge);
-    m_challengeLength = 0; // one challenge, one command
-    std::array<std::uint8_t, 16> expected{};
+    // The try is counted in NVM before the comparison (spec §6a); 15 failures in a row block for good.
+    if (const Status s = spendTry(TryCounter::SecureMessaging); s != Status::Ok) {
+        return s;
+    }
+    Wiped<16> expected;
     const bool ok = m_crypto.ecb(
         alg, true, key, std::span<const std::uint8_t>(block.data(), PbocCrypto::blockSize(alg)), expected);
-    secureZero(key);
-    const Verdict v = ctEqual(std::span<const std::uint8_t>(expected.data(), 8), a.data);
-    secureZero(expected);
-    if (!ok || v != Verdict::Granted) {
-        return Status::AuthenticationFailed;
+    if (!ok) {
+        return Status::NvmFailure;
     }
+    if (ctEqual(std::span<const std::uint8_t>(expected.data(), 8), a.data) != Verdict::Granted) {
+        m_personalizationSession = Verdict::Denied; // a failed one closes an open personalisation session
+        m_externalAuthenticated = Verdict::Denied;
+        return tryFailed(TryCounter::SecureMessaging, Status::AuthenticationFailed);
+    }
+    tryGood(TryCounter::SecureMessaging);
     if (m_lifeCycle == LifeCycle::Blank) {
         m_personalizationSession = Verdict::Granted;
     } else {
@@ -625,16 +782,19 @@ Status CardOs::cmdInternalAuthenticate(const Apdu& a, ResponseWriter& out)
     if (a.p1 != 0) {
         return Status::BadP1P2;
     }
-    const KeySlot* iak = findKey(KeyType::Iak, a.p2);
-    if (iak == nullptr) {
-        return Status::UnknownKeyIndex;
-    }
-    const std::size_t bs = PbocCrypto::blockSize(iak->alg);
-    if (a.data.empty() || a.data.size() % bs != 0 || a.data.size() > 240) {
+    // Documented order: P1/P2 → Lc/Le → the key named by P2 (9403) → the data fits the key's block size (6700).
+    if (a.data.empty() || a.data.size() % 8 != 0 || a.data.size() > 240) {
         return Status::WrongLength;
     }
     if (const Status s = expectLe(a, a.data.size()); s != Status::Ok) {
         return s;
+    }
+    const KeySlot* iak = findKey(KeyType::Iak, a.p2);
+    if (iak == nullptr) {
+        return Status::UnknownKeyIndex;
+    }
+    if (a.data.size() % PbocCrypto::blockSize(iak->alg) != 0) {
+        return Status::WrongLength;
     }
     std::array<std::uint8_t, 240> result{};
     if (!m_crypto.ecb(iak->alg, true, iak->key, a.data, result)) {

@@ -18,6 +18,12 @@
 
 namespace skey {
 
+/// The channel a command arrived on (spec §6a): a HID channel's CID (never 0, never the broadcast CID), or
+/// kDirectChannel for the PC/SC (vpcd) link and in-process drivers. The volatile security state belongs to the
+/// channel that created it; a command from another channel clears it first.
+using ChannelId = std::uint32_t;
+inline constexpr ChannelId kDirectChannel = 0;
+
 /// Largest command and response APDU the OS accepts (extended APDUs up to the HID message limit).
 inline constexpr std::size_t kMaxCommandApdu = 7609;
 inline constexpr std::size_t kMaxResponseApdu = 7609;
@@ -80,7 +86,8 @@ public:
      * Processes one command APDU and writes the response (data ‖ SW1 SW2) into `response`, which must hold at least
      * kMaxResponseApdu bytes. Returns the response length (≥ 2). Never fails: every error becomes a status word.
      */
-    std::size_t process(std::span<const std::uint8_t> command, std::span<std::uint8_t> response);
+    std::size_t process(
+        std::span<const std::uint8_t> command, std::span<std::uint8_t> response, ChannelId channel = kDirectChannel);
 
     /// Factory step: erases the NVM and stores the device's transport key KT; the token is then BLANK.
     /// Returns false when the NVM fails. Never available through an APDU.
@@ -90,6 +97,10 @@ public:
     [[nodiscard]] LifeCycle lifeCycle() const { return m_lifeCycle; }
     /// Consecutive transaction-MAC failures (diagnostics; three block the application).
     [[nodiscard]] std::uint8_t macFailures() const { return m_macFailures; }
+    /// Consecutive secure-messaging MAC / EXTERNAL AUTHENTICATE failures (diagnostics; 15 block it for good).
+    [[nodiscard]] std::uint8_t smFailures() const { return m_smFailures; }
+    /// True when power-on found the persistent state unusable (journal or a range check): only GET DATA answers.
+    [[nodiscard]] bool halted() const { return m_halted; }
     /// The journal (tests and benchmarks read its page use and the state digest).
     [[nodiscard]] Journal& journal() { return m_journal; }
 
@@ -155,7 +166,15 @@ private:
     [[nodiscard]] static Status expectLe(const Apdu& apdu, std::size_t length);
     void resetVolatile();
     void loadState();
-    [[nodiscard]] Status commit(const JournalBatch& batch);
+    /// Writes a batch as it is; on failure halts until the next power-on.
+    [[nodiscard]] Status writeBatch(const JournalBatch& batch);
+    /// The one commit path: adds the counter resets a good MAC earned in this command (settleTries) to the batch.
+    [[nodiscard]] Status commit(JournalBatch& batch);
+    /// Ends the transaction session (INITIALIZE … CREDIT/DEBIT) and wipes its key and random.
+    void endSession();
+    /// Range checks of what loadState() read (spec §7: a corrupted image must not divide by zero or write past the
+    /// log); false → the token halts with 6581.
+    [[nodiscard]] bool stateInRange() const;
 
     // Persistence helpers (item encoders).
     void addPurse(JournalBatch& b, const Purse& p) const;
@@ -169,12 +188,26 @@ private:
     // PIN helpers.
     [[nodiscard]] static bool canonicalPin(std::span<const std::uint8_t> pin, std::span<std::uint8_t, kPinBytes> out);
     [[nodiscard]] Status spendTryAndCompare(std::span<const std::uint8_t, kPinBytes> candidate, Verdict& verdict);
-    [[nodiscard]] Status countMacFailure();
+    // MAC try counters (spec §4 and §6a, Decisions 2026-12): the try is spent in NVM BEFORE the comparison. When the
+    // spent try reaches the limit, the same commit already blocks the application; a good MAC then restores the
+    // life cycle and resets the counter in the command's own commit (or at the end of process()).
+    enum class TryCounter : std::uint8_t { TransactionMac, SecureMessaging };
+    [[nodiscard]] Status spendTry(TryCounter counter);
+    /// The MAC just compared was good: its counter is reset with the next commit (or at the end of process()).
+    void tryGood(TryCounter counter);
+    /// The MAC just compared was wrong: the spent try stands; RAM follows the block committed by spendTry().
+    [[nodiscard]] Status tryFailed(TryCounter counter, Status failure);
+    void addTryResets(JournalBatch& b) const;
     [[nodiscard]] const KeySlot* findTacKey(std::uint8_t index) const;
-    /// Logs the transaction into `next`, ends the session and commits purse, record, proof and the MAC-failure
-    /// reset as one journal entry; RAM follows only on success.
-    [[nodiscard]] Status commitTransaction(
-        Purse next, std::span<const std::uint8_t, 18> macIn, std::uint8_t proofId, const Proof& proof);
+    /// Logs the transaction (ATC N = `atc`) into `next` and commits purse, record, proof and the MAC-failure reset
+    /// as one journal entry; RAM follows only on success.
+    [[nodiscard]] Status commitTransaction(Purse next,
+        std::uint16_t atc,
+        std::span<const std::uint8_t, 18> macIn,
+        std::uint8_t proofId,
+        const Proof& proof);
+    /// Stores a new PIN (FF-padded) and resets its tries, in one commit.
+    [[nodiscard]] Status storePin(std::span<const std::uint8_t, kPinBytes> pin);
 
     // Secure messaging: checks the MAC of `CLA INS P1 P2 Lc ‖ data` (the last 4 data bytes), consuming the challenge.
     [[nodiscard]] Status checkSecureMac(const Apdu& apdu, std::uint8_t alg, std::span<const std::uint8_t, 16> key);
@@ -195,7 +228,11 @@ private:
     Status cmdInternalAuthenticate(const Apdu& a, ResponseWriter& out);
     // CardOsPurse.cpp: PIN and transactions.
     Status cmdVerify(const Apdu& a, ResponseWriter& out);
-    Status cmdChangeReloadPin(const Apdu& a, ResponseWriter& out);
+    Status cmdChangePin(const Apdu& a, ResponseWriter& out);
+    Status cmdReloadPin(const Apdu& a, ResponseWriter& out);
+    /// PIN UNBLOCK and RELOAD PIN share their shape: ENC(len ‖ PIN ‖ 80 00…) ‖ MAC under DPUK or DRPK (spec §3).
+    [[nodiscard]] Status decryptPinCryptogram(
+        const Apdu& a, const KeySlot& key, std::span<std::uint8_t, kPinBytes> pin);
     Status cmdPinUnblock(const Apdu& a, ResponseWriter& out);
     Status cmdGetBalance(const Apdu& a, ResponseWriter& out);
     Status cmdInitialize(const Apdu& a, ResponseWriter& out);
@@ -227,6 +264,7 @@ private:
     std::array<std::uint8_t, kPinBytes> m_pin{};
     std::uint8_t m_pinTries = 0;
     std::uint8_t m_macFailures = 0;
+    std::uint8_t m_smFailures = 0;
     Config m_config{};
     std::array<std::uint8_t, kSfi15Size> m_sfi15{};
     std::array<std::uint8_t, kSfi16Size> m_sfi16{};
@@ -235,6 +273,15 @@ private:
     Proof m_purchaseProof{};
 
     // Volatile state.
+    ChannelId m_channel = kDirectChannel; ///< the channel the volatile security state belongs to (spec §6a)
+    struct PendingTry
+    {
+        bool reset = false; ///< a good MAC: reset the counter (and undo a tentative block) in the next commit
+        bool blocked = false; ///< spendTry() committed a tentative block with this try
+        LifeCycle before = LifeCycle::Personalized; ///< the life cycle to restore when the MAC was good
+    };
+    PendingTry m_macTry; ///< transaction MAC (MAC1/MAC2)
+    PendingTry m_smTry; ///< secure messaging and EXTERNAL AUTHENTICATE
     bool m_halted = false; ///< NVM failed: only GET DATA answers until the next powerOn()
     Selection m_selection = Selection::None;
     Verdict m_pinVerified = Verdict::Denied;

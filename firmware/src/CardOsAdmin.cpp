@@ -22,6 +22,11 @@ Status CardOs::checkSecureMac(const Apdu& a, std::uint8_t alg, std::span<const s
     copyBytes(challenge.data(), m_challenge.data(), challengeLength);
     secureZero(m_challenge);
     m_challengeLength = 0; // one challenge serves one command, whatever its outcome
+    // spec §6a (Decision 2026-12): the try is counted in NVM before the comparison; 15 wrong MACs in a row block the
+    // application for good, so a 4-byte MAC cannot be searched.
+    if (const Status s = spendTry(TryCounter::SecureMessaging); s != Status::Ok) {
+        return s;
+    }
 
     std::array<std::uint8_t, 5 + 255> input{};
     input[0] = a.cla;
@@ -31,7 +36,7 @@ Status CardOs::checkSecureMac(const Apdu& a, std::uint8_t alg, std::span<const s
     input[4] = static_cast<std::uint8_t>(a.data.size());
     const std::size_t body = a.data.size() - 4;
     copyBytes(input.data() + 5, a.data.data(), body);
-    std::array<std::uint8_t, 4> mac{};
+    Wiped<4> mac;
     const bool ok = m_crypto.secureMessagingMac(alg,
         key,
         std::span<const std::uint8_t>(challenge.data(), challengeLength),
@@ -41,7 +46,11 @@ Status CardOs::checkSecureMac(const Apdu& a, std::uint8_t alg, std::span<const s
     if (!ok) {
         return Status::NvmFailure;
     }
-    return ctEqual(mac, a.data.last(4)) == Verdict::Granted ? Status::Ok : Status::SmMacWrong;
+    if (ctEqual(mac, a.data.last(4)) != Verdict::Granted) {
+        return tryFailed(TryCounter::SecureMessaging, Status::SmMacWrong);
+    }
+    tryGood(TryCounter::SecureMessaging);
+    return Status::Ok;
 }
 
 Status CardOs::adminKey(const std::uint8_t*& key, std::uint8_t& alg) const
@@ -224,7 +233,7 @@ Status CardOs::cmdUpdateBinary(const Apdu& a, ResponseWriter&)
     copyBytes(file.data(), sfi == 0x15 ? m_sfi15.data() : m_sfi16.data(), size);
     copyBytes(file.data() + offset, a.data.data(), length);
     JournalBatch b;
-    (void)b.add(sfi == 0x15 ? kSfi15 : kSfi16, std::span<const std::uint8_t>(file.data(), size));
+    b.add(sfi == 0x15 ? kSfi15 : kSfi16, std::span<const std::uint8_t>(file.data(), size));
     if (const Status s = commit(b); s != Status::Ok) {
         return s;
     }
@@ -251,7 +260,7 @@ Status CardOs::cmdWriteKey(const Apdu& a, ResponseWriter&)
         return s;
     }
     const std::span<const std::uint8_t> enc = a.data.first(a.data.size() - 4);
-    std::array<std::uint8_t, 32> plain{};
+    Wiped<32> plain;
     if (!m_crypto.ecb(kAlg3Des, false, std::span<const std::uint8_t, 16>(kt, 16), enc, plain)) {
         return Status::NvmFailure;
     }
@@ -264,25 +273,23 @@ Status CardOs::cmdWriteKey(const Apdu& a, ResponseWriter&)
     JournalBatch b;
     if (ok && type == static_cast<std::uint8_t>(KeyType::Pin)) {
         // tries 1 ‖ PIN 2..6
-        std::array<std::uint8_t, kPinBytes> pin{};
+        Wiped<kPinBytes> pin;
         const std::uint8_t tries = plain[1];
         if (len >= 3 && tries >= 1 && tries <= 15
             && canonicalPin(std::span<const std::uint8_t>(plain.data() + 2, len - 1), pin)) {
-            std::array<std::uint8_t, 1 + kPinBytes> rec{};
+            Wiped<1 + kPinBytes> rec;
             rec[0] = tries;
             copyBytes(rec.data() + 1, pin.data(), kPinBytes);
-            (void)b.add(kPin, rec);
+            b.add(kPin, rec);
             addByte(b, kPinTries, tries);
-            secureZero(rec);
             result = commit(b);
             if (result == Status::Ok) {
                 m_hasPin = true;
                 m_pinMaxTries = tries;
                 m_pinTries = tries;
-                m_pin = pin;
+                m_pin = pin.bytes;
             }
         }
-        secureZero(pin);
     } else if (ok && len == 19 && plain[1] != 0 && (plain[3] == kAlg3Des || plain[3] == kAlgSm4)) {
         // keyIndex 1 ‖ keyVer 1 ‖ algID 1 ‖ key 16
         std::size_t slot = kKeySlots;
@@ -314,7 +321,6 @@ Status CardOs::cmdWriteKey(const Apdu& a, ResponseWriter&)
             secureZero(k.key);
         }
     }
-    secureZero(plain);
     return result;
 }
 
@@ -403,7 +409,7 @@ Status CardOs::cmdEndPersonalization(const Apdu& a, ResponseWriter&)
     JournalBatch b;
     addByte(b, kLifeCycle, static_cast<std::uint8_t>(LifeCycle::Personalized));
     const std::array<std::uint8_t, 16> zero{};
-    (void)b.add(kTransportKey, zero); // KT is never usable again
+    b.add(kTransportKey, zero); // KT is never usable again
     if (const Status s = commit(b); s != Status::Ok) {
         return s;
     }

@@ -20,6 +20,7 @@ inline constexpr std::uint8_t kLoadProof = 151; ///< valid 1 ‖ ATC 2 ‖ MAC 4
 inline constexpr std::uint8_t kPurchaseProof = 152;
 inline constexpr std::uint8_t kPinTries = 153;
 inline constexpr std::uint8_t kMacFailures = 154;
+inline constexpr std::uint8_t kSmFailures = 155; ///< consecutive secure-messaging / EXTERNAL AUTHENTICATE failures
 
 inline constexpr std::size_t kKeyItemSize = 20;
 inline constexpr std::size_t kPurseItemSize = 10;
@@ -34,6 +35,9 @@ inline constexpr std::uint32_t kDefaultMaxBalance = 1000000;
 inline constexpr std::uint8_t kDefaultPolicy = 0x03; ///< load and every purchase above the limit (0) need the PIN
 inline constexpr std::uint8_t kDefaultCapacity = 10;
 inline constexpr std::uint8_t kMaxMacFailures = 3;
+inline constexpr std::uint8_t kMaxSmFailures = 15; ///< spec §6a: then the application is blocked permanently
+inline constexpr std::uint8_t kMinCapacity = 10;
+inline constexpr std::uint8_t kMinAidLength = 5;
 inline constexpr std::uint8_t kTypeLoad = 0x02;
 inline constexpr std::uint8_t kTypePurchase = 0x06;
 

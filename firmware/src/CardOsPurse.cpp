@@ -59,29 +59,6 @@ Status CardOs::spendTryAndCompare(std::span<const std::uint8_t, kPinBytes> candi
     return Status::Ok;
 }
 
-Status CardOs::countMacFailure()
-{
-    // Three consecutive MAC failures (counted in NVM, reset by a good MAC) block the application (spec §4).
-    m_session.type = SessionType::None;
-    m_session.sessionKey.wipe();
-    const std::uint8_t failures = static_cast<std::uint8_t>(m_macFailures < 0xFF ? m_macFailures + 1 : 0xFF);
-    JournalBatch b;
-    addByte(b, kMacFailures, failures);
-    const bool block = failures >= kMaxMacFailures && m_lifeCycle == LifeCycle::Personalized;
-    if (block) {
-        addByte(b, kLifeCycle, static_cast<std::uint8_t>(LifeCycle::BlockedTemporary));
-    }
-    if (const Status s = commit(b); s != Status::Ok) {
-        return s;
-    }
-    m_macFailures = failures;
-    if (block) {
-        m_lifeCycle = LifeCycle::BlockedTemporary;
-        resetVolatile();
-    }
-    return Status::TxMacWrong;
-}
-
 Status CardOs::cmdVerify(const Apdu& a, ResponseWriter&)
 {
     if (const Status g = gate(false); g != Status::Ok) {
@@ -110,13 +87,12 @@ Status CardOs::cmdVerify(const Apdu& a, ResponseWriter&)
     if (a.data.size() < 2 || a.data.size() > kPinBytes) {
         return Status::WrongLength;
     }
-    std::array<std::uint8_t, kPinBytes> candidate{};
+    Wiped<kPinBytes> candidate;
     if (!canonicalPin(a.data, candidate)) {
         return Status::BadData;
     }
     Verdict v = Verdict::Denied;
     const Status s = spendTryAndCompare(candidate, v);
-    secureZero(candidate);
     if (s != Status::Ok) {
         return s;
     }
@@ -133,7 +109,7 @@ Status CardOs::cmdVerify(const Apdu& a, ResponseWriter&)
     return Status::PinWrong;
 }
 
-Status CardOs::cmdChangeReloadPin(const Apdu& a, ResponseWriter&)
+Status CardOs::cmdChangePin(const Apdu& a, ResponseWriter&)
 {
     if (const Status g = gate(false); g != Status::Ok) {
         return g;
@@ -144,77 +120,108 @@ Status CardOs::cmdChangeReloadPin(const Apdu& a, ResponseWriter&)
     if (a.hasLe || a.data.empty()) {
         return Status::WrongLength;
     }
+    if (a.p1 == 0x00) {
+        // The plain RELOAD PIN `80 5E 00 00 Lc PIN MAC` (a MAC over the PIN only) could be replayed: refused, nothing
+        // changes (spec §3, Decision 2026-12). RELOAD PIN is `84 5E` with secure messaging.
+        return Status::SecurityNotSatisfied;
+    }
     if (!m_hasPin) {
         return Status::ConditionsNotSatisfied;
     }
-    std::array<std::uint8_t, kPinBytes> newPin{};
-    if (a.p1 == 0x01) {
-        // CHANGE PIN: old FF new.
-        std::size_t sep = a.data.size();
-        for (std::size_t i = 0; i < a.data.size(); ++i) {
-            if (a.data[i] == 0xFF) {
-                sep = i;
-                break;
-            }
-        }
-        if (sep < 2 || sep > kPinBytes || a.data.size() - sep - 1 < 2 || a.data.size() - sep - 1 > kPinBytes) {
-            return Status::WrongLength;
-        }
-        std::array<std::uint8_t, kPinBytes> oldPin{};
-        if (!canonicalPin(a.data.first(sep), oldPin) || !canonicalPin(a.data.subspan(sep + 1), newPin)) {
-            secureZero(oldPin);
-            return Status::BadData;
-        }
-        Verdict v = Verdict::Denied;
-        const Status s = spendTryAndCompare(oldPin, v);
-        secureZero(oldPin);
-        if (s != Status::Ok || v != Verdict::Granted) {
-            secureZero(newPin);
-            return s == Status::Ok ? Status::PinWrong : s;
-        }
-    } else {
-        // RELOAD PIN: new PIN ‖ MAC (DES-MAC, DRPK_L XOR DRPK_R, over the new PIN only; spec §3 Decision).
-        if (a.data.size() < 2 + 4 || a.data.size() > kPinBytes + 4) {
-            return Status::WrongLength;
-        }
-        const KeySlot* drpk = findKey(KeyType::Drpk, 0);
-        if (drpk == nullptr) {
-            return Status::ConditionsNotSatisfied;
-        }
-        const std::span<const std::uint8_t> pin = a.data.first(a.data.size() - 4);
-        std::array<std::uint8_t, 4> mac{};
-        if (!m_crypto.reloadPinMac(drpk->alg, drpk->key, pin, mac)) {
-            return Status::NvmFailure;
-        }
-        if (ctEqual(mac, a.data.last(4)) != Verdict::Granted) {
-            return countMacFailure();
-        }
-        if (!canonicalPin(pin, newPin)) {
-            return Status::BadData;
+    // CHANGE PIN: old FF new.
+    std::size_t sep = a.data.size();
+    for (std::size_t i = 0; i < a.data.size(); ++i) {
+        if (a.data[i] == 0xFF) {
+            sep = i;
+            break;
         }
     }
+    if (sep < 2 || sep > kPinBytes || a.data.size() - sep - 1 < 2 || a.data.size() - sep - 1 > kPinBytes) {
+        return Status::WrongLength;
+    }
+    Wiped<kPinBytes> oldPin;
+    Wiped<kPinBytes> newPin;
+    if (!canonicalPin(a.data.first(sep), oldPin) || !canonicalPin(a.data.subspan(sep + 1), newPin)) {
+        return Status::BadData;
+    }
+    Verdict v = Verdict::Denied;
+    const Status s = spendTryAndCompare(oldPin, v);
+    if (s != Status::Ok || v != Verdict::Granted) {
+        return s == Status::Ok ? Status::PinWrong : s;
+    }
+    if (const Status c = storePin(newPin); c != Status::Ok) {
+        return c;
+    }
+    m_pinVerified = Verdict::Granted; // CHANGE PIN success also verifies (Decision 9)
+    return Status::Ok;
+}
+
+Status CardOs::storePin(std::span<const std::uint8_t, kPinBytes> pin)
+{
     JournalBatch b;
-    std::array<std::uint8_t, 1 + kPinBytes> rec{};
+    Wiped<1 + kPinBytes> rec;
     rec[0] = m_pinMaxTries;
-    copyBytes(rec.data() + 1, newPin.data(), kPinBytes);
-    (void)b.add(kPin, rec);
+    copyBytes(rec.data() + 1, pin.data(), kPinBytes);
+    b.add(kPin, rec);
     addByte(b, kPinTries, m_pinMaxTries);
-    if (m_macFailures != 0 && a.p1 == 0x00) {
-        addByte(b, kMacFailures, 0);
+    if (const Status s = commit(b); s != Status::Ok) {
+        return s;
     }
-    secureZero(rec);
-    const Status s = commit(b);
-    if (s == Status::Ok) {
-        m_pin = newPin;
-        m_pinTries = m_pinMaxTries;
-        if (a.p1 == 0x00) {
-            m_macFailures = 0;
-        } else {
-            m_pinVerified = Verdict::Granted;
-        }
+    copyBytes(m_pin.data(), pin.data(), kPinBytes);
+    m_pinTries = m_pinMaxTries;
+    return Status::Ok;
+}
+
+Status CardOs::decryptPinCryptogram(const Apdu& a, const KeySlot& key, std::span<std::uint8_t, kPinBytes> pin)
+{
+    // ENC = ECB(key, len ‖ PIN ‖ 80 00…) ‖ MAC4 (spec §3); the MAC was checked by the caller.
+    const std::size_t bs = PbocCrypto::blockSize(key.alg);
+    const std::span<const std::uint8_t> enc = a.data.first(a.data.size() - 4);
+    Wiped<32> plain;
+    if (!m_crypto.ecb(key.alg, false, key.key, enc, plain)) {
+        return Status::NvmFailure;
     }
-    secureZero(newPin);
-    return s;
+    const std::size_t len = plain[0];
+    bool ok = len >= 2 && len <= kPinBytes && 1 + len < enc.size() && plain[1 + len] == 0x80
+        && ((1 + len) / bs + 1) * bs == enc.size();
+    for (std::size_t i = 2 + len; ok && i < enc.size(); ++i) {
+        ok = plain[i] == 0x00;
+    }
+    ok = ok && canonicalPin(std::span<const std::uint8_t>(plain.data() + 1, len), pin);
+    return ok ? Status::Ok : Status::BadData;
+}
+
+Status CardOs::cmdReloadPin(const Apdu& a, ResponseWriter&)
+{
+    // RELOAD PIN `84 5E 00 00 Lc ENC MAC` with DRPK (spec §3, Decision 2026-12): the PIN travels enciphered, the MAC
+    // covers a fresh card challenge, so a captured command is worthless. It sets the PIN and resets the PIN tries;
+    // it never touches the transaction-MAC failure counter.
+    if (const Status g = gate(false); g != Status::Ok) {
+        return g;
+    }
+    if (a.p1 != 0 || a.p2 != 0) {
+        return Status::BadP1P2;
+    }
+    const KeySlot* drpk = findKey(KeyType::Drpk, 0);
+    const std::size_t bs = drpk != nullptr ? PbocCrypto::blockSize(drpk->alg) : 8;
+    if (a.hasLe || a.data.size() < bs + 4 || (a.data.size() - 4) % bs != 0 || a.data.size() > 4 + 32) {
+        return Status::WrongLength;
+    }
+    if (drpk == nullptr || !m_hasPin) {
+        return Status::ConditionsNotSatisfied;
+    }
+    if (const Status s = checkSecureMac(a, drpk->alg, drpk->key); s != Status::Ok) {
+        return s;
+    }
+    Wiped<kPinBytes> newPin;
+    if (const Status s = decryptPinCryptogram(a, *drpk, newPin); s != Status::Ok) {
+        return s;
+    }
+    if (const Status s = storePin(newPin); s != Status::Ok) {
+        return s;
+    }
+    m_pinVerified = Verdict::Denied; // the new PIN is verified like any other
+    return Status::Ok;
 }
 
 Status CardOs::cmdPinUnblock(const Apdu& a, ResponseWriter&)
@@ -236,26 +243,13 @@ Status CardOs::cmdPinUnblock(const Apdu& a, ResponseWriter&)
     if (const Status s = checkSecureMac(a, dpuk->alg, dpuk->key); s != Status::Ok) {
         return s;
     }
-    const std::span<const std::uint8_t> enc = a.data.first(a.data.size() - 4);
-    std::array<std::uint8_t, 32> plain{};
-    if (!m_crypto.ecb(dpuk->alg, false, dpuk->key, enc, plain)) {
-        return Status::NvmFailure;
+    Wiped<kPinBytes> candidate;
+    if (const Status s = decryptPinCryptogram(a, *dpuk, candidate); s != Status::Ok) {
+        return s;
     }
-    // len ‖ PIN ‖ 80 00…
-    const std::size_t len = plain[0];
-    bool ok = len >= 2 && len <= kPinBytes && 1 + len < enc.size() && plain[1 + len] == 0x80
-        && ((1 + len) / bs + 1) * bs == enc.size();
-    for (std::size_t i = 2 + len; ok && i < enc.size(); ++i) {
-        ok = plain[i] == 0x00;
-    }
-    std::array<std::uint8_t, kPinBytes> candidate{};
-    ok = ok && canonicalPin(std::span<const std::uint8_t>(plain.data() + 1, len), candidate);
-    secureZero(plain);
-    if (!ok || ctEqual(candidate, m_pin) != Verdict::Granted) {
-        secureZero(candidate);
+    if (ctEqual(candidate, m_pin) != Verdict::Granted) {
         return Status::BadData;
     }
-    secureZero(candidate);
     JournalBatch b;
     addByte(b, kPinTries, m_pinMaxTries);
     if (const Status s = commit(b); s != Status::Ok) {
@@ -301,10 +295,12 @@ Status CardOs::cmdInitialize(const Apdu& a, ResponseWriter& out)
         return s;
     }
     // Any INITIALIZE replaces the previous session.
-    m_session.type = SessionType::None;
-    m_session.sessionKey.wipe();
+    endSession();
     const std::uint8_t keyIndex = a.data[0];
     const std::uint32_t amount = be32(a.data.data() + 1);
+    if (amount == 0) {
+        return Status::BadData; // spec §4 Decision 2026-12: every load and purchase moves money and spends an ATC
+    }
     const KeySlot* key = keyIndex == 0 ? nullptr : findKey(load ? KeyType::Dlk : KeyType::Dpk, keyIndex);
     if (load) {
         if ((m_config.policy & kPolicyLoadNeedsPin) != 0 && m_pinVerified != Verdict::Granted) {
@@ -389,36 +385,34 @@ const CardOs::KeySlot* CardOs::findTacKey(std::uint8_t index) const
 }
 
 Status CardOs::commitTransaction(
-    Purse next, std::span<const std::uint8_t, 18> macIn, std::uint8_t proofId, const Proof& proof)
+    Purse next, std::uint16_t atc, std::span<const std::uint8_t, 18> macIn, std::uint8_t proofId, const Proof& proof)
 {
-    Session& s = m_session;
     // Record: N ‖ 000000 ‖ amount ‖ type ‖ terminal ‖ date ‖ time.
     std::array<std::uint8_t, kRecordSize> rec{};
-    putBe16(rec.data(), s.atc);
+    putBe16(rec.data(), atc);
     copyBytes(rec.data() + 5, macIn.data(), 18);
     next.logHead = next.logCount == 0 ? 0 : static_cast<std::uint8_t>((next.logHead + 1) % m_config.capacity);
     next.logCount = static_cast<std::uint8_t>(next.logCount < m_config.capacity ? next.logCount + 1 : next.logCount);
     // Balance, ATC, record and proof: one journal entry, so together or not at all.
     JournalBatch b;
     addPurse(b, next);
-    (void)b.add(static_cast<std::uint8_t>(kRecordBase + next.logHead), rec);
+    b.add(static_cast<std::uint8_t>(kRecordBase + next.logHead), rec);
     addProof(b, proofId, proof);
-    if (m_macFailures != 0) {
-        addByte(b, kMacFailures, 0);
-    }
-    s.type = SessionType::None;
-    s.sessionKey.wipe();
+    // commit() adds the MAC-failure reset that the good MAC earned: the same entry, so together or not at all.
     if (const Status c = commit(b); c != Status::Ok) {
         return c;
     }
     m_purse = next;
     (proofId == kLoadProof ? m_loadProof : m_purchaseProof) = proof;
-    m_macFailures = 0;
     return Status::Ok;
 }
 
 Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
 {
+    // The completion ends the session whatever its outcome (Decision 10): work on a copy whose session key is wiped
+    // on every exit path (KeyBuffer's destructor).
+    const Session s = m_session;
+    endSession();
     if (const Status g = gate(false); g != Status::Ok) {
         return g;
     }
@@ -428,10 +422,9 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
     if (a.data.size() != 11) {
         return Status::WrongLength;
     }
-    if (const Status s = expectLe(a, 4); s != Status::Ok) {
-        return s;
+    if (const Status st = expectLe(a, 4); st != Status::Ok) {
+        return st;
     }
-    Session& s = m_session;
     if (s.type != SessionType::Load) {
         return Status::NoSession;
     }
@@ -443,23 +436,26 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
     macIn[4] = kTypeLoad;
     copyBytes(macIn.data() + 5, s.terminal.data(), 6);
     copyBytes(macIn.data() + 11, dateTime.data(), 7);
-    std::array<std::uint8_t, 4> mac2{};
+    // The try is spent in NVM before the comparison (spec §4 Decision 2026-12).
+    if (const Status st = spendTry(TryCounter::TransactionMac); st != Status::Ok) {
+        return st;
+    }
+    Wiped<4> mac2;
     if (!m_crypto.transactionMac(dlk.alg, s.sessionKey, macIn, mac2)) {
         return Status::NvmFailure;
     }
     if (ctEqual(mac2, a.data.subspan(7, 4)) != Verdict::Granted) {
-        return countMacFailure();
+        return tryFailed(TryCounter::TransactionMac, Status::TxMacWrong);
     }
+    tryGood(TryCounter::TransactionMac);
     const std::uint64_t after64 = static_cast<std::uint64_t>(m_purse.balance) + s.amount;
     if (after64 > m_config.maxBalance) {
-        s.type = SessionType::None;
         return Status::ConditionsNotSatisfied;
     }
     const std::uint32_t after = static_cast<std::uint32_t>(after64);
     // TAC over balance_after ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
     const KeySlot* dtk = findTacKey(dlk.index);
     if (dtk == nullptr) {
-        s.type = SessionType::None;
         return Status::ConditionsNotSatisfied;
     }
     std::array<std::uint8_t, 24> tacIn{};
@@ -475,7 +471,7 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
     Purse next = m_purse;
     next.balance = after;
     next.onlineAtc = proof.atc;
-    if (const Status c = commitTransaction(next, macIn, kLoadProof, proof); c != Status::Ok) {
+    if (const Status c = commitTransaction(next, s.atc, macIn, kLoadProof, proof); c != Status::Ok) {
         return c;
     }
     out.put(proof.tac);
@@ -484,6 +480,9 @@ Status CardOs::cmdCredit(const Apdu& a, ResponseWriter& out)
 
 Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
 {
+    // As CREDIT: the completion ends the session whatever its outcome; the copy's key is wiped on every exit.
+    Session s = m_session;
+    endSession();
     if (const Status g = gate(false); g != Status::Ok) {
         return g;
     }
@@ -496,7 +495,6 @@ Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
     if (const Status st = expectLe(a, 8); st != Status::Ok) {
         return st;
     }
-    Session& s = m_session;
     if (s.type != SessionType::Purchase) {
         return Status::NoSession;
     }
@@ -518,29 +516,30 @@ Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
     macIn[4] = kTypePurchase;
     copyBytes(macIn.data() + 5, s.terminal.data(), 6);
     copyBytes(macIn.data() + 11, dateTime.data(), 7);
-    std::array<std::uint8_t, 4> mac1{};
+    // The try is spent in NVM before the comparison (spec §4 Decision 2026-12).
+    if (const Status st = spendTry(TryCounter::TransactionMac); st != Status::Ok) {
+        return st;
+    }
+    Wiped<4> mac1;
     if (!m_crypto.transactionMac(dpk.alg, s.sessionKey, macIn, mac1)) {
         return Status::NvmFailure;
     }
     if (ctEqual(mac1, a.data.subspan(11, 4)) != Verdict::Granted) {
-        return countMacFailure();
+        return tryFailed(TryCounter::TransactionMac, Status::TxMacWrong);
     }
+    tryGood(TryCounter::TransactionMac);
     if (m_purse.balance < s.amount) {
-        s.type = SessionType::None;
         return Status::InsufficientBalance;
     }
     if ((m_config.policy & kPolicyPurchaseNeedsTouch) != 0) {
         // Project extension (policy bit 3): the cardholder confirms on the key before any state change.
         const hal::PresenceResult touch = m_platform.presence.waitForTouch(kTouchTimeoutMs);
         if (touch != hal::PresenceResult::Confirmed) {
-            s.type = SessionType::None;
-            s.sessionKey.wipe();
             return touch == hal::PresenceResult::Cancelled ? Status::Cancelled : Status::TouchRefused;
         }
     }
     const KeySlot* dtk = findTacKey(dpk.index);
     if (dtk == nullptr) {
-        s.type = SessionType::None;
         return Status::ConditionsNotSatisfied;
     }
     Proof proof{};
@@ -558,7 +557,7 @@ Status CardOs::cmdDebit(const Apdu& a, ResponseWriter& out)
     Purse next = m_purse;
     next.balance = m_purse.balance - s.amount;
     next.offlineAtc = proof.atc;
-    if (const Status c = commitTransaction(next, macIn, kPurchaseProof, proof); c != Status::Ok) {
+    if (const Status c = commitTransaction(next, s.atc, macIn, kPurchaseProof, proof); c != Status::Ok) {
         return c;
     }
     out.put(proof.tac); // TAC first (spec §4)

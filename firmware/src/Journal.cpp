@@ -35,6 +35,7 @@ StoreStatus fromNvm(hal::NvmStatus s)
 bool JournalBatch::add(std::uint8_t id, std::span<const std::uint8_t> data)
 {
     if (id >= kItemCount || data.empty() || data.size() > kMaxItemSize || m_used + 2 + data.size() > m_body.size()) {
+        m_failed = true;
         return false;
     }
     m_body[m_used++] = id;
@@ -44,10 +45,21 @@ bool JournalBatch::add(std::uint8_t id, std::span<const std::uint8_t> data)
     return true;
 }
 
+bool JournalBatch::contains(std::uint8_t id) const
+{
+    for (std::size_t i = 0; i + 1 < m_used; i += 2u + m_body[i + 1]) {
+        if (m_body[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void JournalBatch::clear()
 {
     secureZero(std::span<std::uint8_t>(m_body.data(), m_used));
     m_used = 0;
+    m_failed = false;
 }
 
 JournalBatch::~JournalBatch()
@@ -335,7 +347,10 @@ StoreStatus Journal::collectOldest()
             if (s != StoreStatus::Ok) {
                 return s;
             }
-            (void)m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len));
+            if (!m_gcBatch.add(static_cast<std::uint8_t>(id), std::span<const std::uint8_t>(item.data(), len))) {
+                secureZero(item);
+                return StoreStatus::Fault; // an item larger than a page body: impossible by construction
+            }
         }
     }
     secureZero(item);
@@ -358,6 +373,9 @@ StoreStatus Journal::collectOldest()
 
 StoreStatus Journal::commit(const JournalBatch& batch)
 {
+    if (batch.failed()) {
+        return StoreStatus::Fault; // a programming error: never write part of a change
+    }
     return appendEntry(batch.body(), true);
 }
 

@@ -40,7 +40,12 @@ class JournalBatch
 {
 public:
     /// Adds an item; returns false when the id or size is out of range or the batch is full (a programming error).
-    [[nodiscard]] bool add(std::uint8_t id, std::span<const std::uint8_t> data);
+    /// A failed add() also poisons the batch: Journal::commit() refuses a poisoned batch and writes nothing, so no
+    /// caller can commit half of what it meant to (callers may therefore ignore the return value).
+    bool add(std::uint8_t id, std::span<const std::uint8_t> data);
+    [[nodiscard]] bool failed() const { return m_failed; }
+    /// True when the batch already holds item `id`.
+    [[nodiscard]] bool contains(std::uint8_t id) const;
     [[nodiscard]] std::span<const std::uint8_t> body() const { return {m_body.data(), m_used}; }
     [[nodiscard]] bool empty() const { return m_used == 0; }
     [[nodiscard]] std::size_t size() const { return m_used; }
@@ -50,6 +55,7 @@ public:
 private:
     std::array<std::uint8_t, kMaxBatchBody> m_body{};
     std::size_t m_used = 0;
+    bool m_failed = false;
 };
 
 class Journal
@@ -61,7 +67,7 @@ public:
     [[nodiscard]] StoreStatus mount();
     /// Erases every page: factory initialisation only.
     [[nodiscard]] StoreStatus format();
-    /// Writes all items of the batch atomically.
+    /// Writes all items of the batch atomically. A poisoned batch (a failed add()) is refused with Fault.
     [[nodiscard]] StoreStatus commit(const JournalBatch& batch);
     /// Copies item `id` into `out` (which must hold its length) and sets `length`; length 0 when the item is absent.
     [[nodiscard]] StoreStatus read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length);

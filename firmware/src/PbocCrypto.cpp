@@ -148,14 +148,6 @@ bool PbocCrypto::tac(std::uint8_t alg,
     return transactionMac(alg, k, data, out);
 }
 
-bool PbocCrypto::reloadPinMac(std::uint8_t alg,
-    std::span<const std::uint8_t, 16> drpk,
-    std::span<const std::uint8_t> pin,
-    std::span<std::uint8_t, 4> out)
-{
-    return tac(alg, drpk, pin, out); // same key fold and MAC as the TAC (§3 Decision)
-}
-
 bool PbocCrypto::secureMessagingMac(std::uint8_t alg,
     std::span<const std::uint8_t, 16> key,
     std::span<const std::uint8_t> challenge,

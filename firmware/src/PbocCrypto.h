@@ -64,11 +64,6 @@ public:
         std::span<const std::uint8_t, 16> dtk,
         std::span<const std::uint8_t> data,
         std::span<std::uint8_t, 4> out);
-    /// RELOAD PIN MAC (§3): DES-MAC with DRPK_L XOR DRPK_R over the new PIN (SM4: SM4-MAC with DRPK), IV 0.
-    [[nodiscard]] bool reloadPinMac(std::uint8_t alg,
-        std::span<const std::uint8_t, 16> drpk,
-        std::span<const std::uint8_t> pin,
-        std::span<std::uint8_t, 4> out);
     /// Secure-messaging MAC (§5.3): IV = challenge padded with zeros to the block size; left 4 bytes.
     [[nodiscard]] bool secureMessagingMac(std::uint8_t alg,
         std::span<const std::uint8_t, 16> key,

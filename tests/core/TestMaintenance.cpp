@@ -288,8 +288,8 @@ void TestMaintenance::builderOverloadsMatchThe3desBuilders()
     CORE_VERIFY_OK(a);
     CORE_VERIFY_OK(b);
     QCOMPARE(b->encode(), a->encode());
-    auto c = SecureMessaging::reloadPin(key, pinBcd);
-    auto d = SecureMessaging::reloadPin(Algorithm::TripleDes, key, pinBcd);
+    auto c = SecureMessaging::reloadPin(key, challenge, pinBcd);
+    auto d = SecureMessaging::reloadPin(Algorithm::TripleDes, key, challenge, pinBcd);
     CORE_VERIFY_OK(c);
     CORE_VERIFY_OK(d);
     QCOMPARE(d->encode(), c->encode());

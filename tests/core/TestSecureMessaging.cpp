@@ -64,7 +64,7 @@ void TestSecureMessaging::commands()
     } else if (name.startsWith(QStringLiteral("PIN UNBLOCK"))) {
         cmd = SecureMessaging::pinUnblock(k, challenge, Pin::fromDigits("123456")->bcd());
     } else if (name.startsWith(QStringLiteral("RELOAD PIN"))) {
-        cmd = SecureMessaging::reloadPin(k, Pin::fromDigits("123456")->bcd());
+        cmd = SecureMessaging::reloadPin(k, challenge, Pin::fromDigits("654321")->bcd());
     } else {
         // Plain data + MAC: data is what lies between Lc and the 4 MAC bytes.
         const QByteArray data = expected.mid(5, expected.size() - 5 - 4);

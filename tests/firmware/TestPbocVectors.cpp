@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Reproduces every value of tests/data/vectors/pboc.json (copy of ../shared/spec/vectors/pboc.json) on the firmware:
+// Reproduces every value of ../shared/spec/vectors/pboc.json (or its copy in tests/data) on the firmware:
 // the primitives through the firmware's own MAC/key code (PbocCrypto over HostCrypto), and the flows, secure-messaging
 // and personalisation commands as exact command/response bytes on a HostToken personalised with real §6 APDUs.
 #include "TokenDriver.h"
+#include "support/GoldenVectors.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -17,11 +18,7 @@ namespace {
 
 QJsonObject loadVectors()
 {
-    QFile f(qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(".")) + "/tests/data/vectors/pboc.json");
-    if (!f.open(QIODevice::ReadOnly)) {
-        qFatal("cannot open pboc.json");
-    }
-    return QJsonDocument::fromJson(f.readAll()).object();
+    return skey::vectors::loadGoldenVectorsOrDie();
 }
 
 Bytes hexOf(const QJsonValue& v)
@@ -94,7 +91,9 @@ void TestPbocVectors::primitives()
         QVERIFY(crypto.sessionKey(kAlg3Des, key16(k), seed, ses));
         got.assign(ses.bytes.begin(), ses.bytes.begin() + static_cast<std::ptrdiff_t>(ses.size));
     } else if (name.startsWith("TAC key")) {
-        // The TAC with DTK must equal the DES-MAC with the expected folded key, for any data.
+        // The firmware's TAC with DTK must equal the DES-MAC with the vector's folded key, for any data; and the
+        // vector's value must be DTK_L XOR DTK_R (computed here, compared with the vector below).
+        QCOMPARE(expected.size(), 8);
         const Bytes sample = hex("000003E8000100000003E802112233445566");
         std::array<std::uint8_t, 4> tac{};
         QVERIFY(crypto.tac(kAlg3Des, key16(k), sample, tac));
@@ -103,7 +102,11 @@ void TestPbocVectors::primitives()
         std::copy(expected.begin(), expected.end(), folded.begin());
         QVERIFY(crypto.desMac(folded, std::array<std::uint8_t, 8>{}, sample, mac));
         QCOMPARE(qb(Bytes(tac.begin(), tac.end())), qb(Bytes(mac.begin(), mac.begin() + 4)));
-        got = Bytes(expected.begin(), expected.end());
+        QCOMPARE(k.size(), std::size_t(16));
+        got.clear();
+        for (std::size_t i = 0; i < 8; ++i) {
+            got.push_back(static_cast<std::uint8_t>(k[i] ^ k[8 + i]));
+        }
     } else if (name.startsWith("retail MAC")) {
         std::array<std::uint8_t, 8> mac{};
         QVERIFY(crypto.retailMac(key16(k), std::array<std::uint8_t, 8>{}, d, mac));
@@ -249,14 +252,21 @@ void TestPbocVectors::secureMessaging()
     QCOMPARE(toHex(t.verify(hex("123456"))), std::string("6983"));
     QCOMPARE(toHex(withChallenge(vector("PIN UNBLOCK, PIN 123456"))), std::string("9000"));
     QCOMPARE(toHex(token.process(hex("00200000"))), std::string("63C3"));
-    // RELOAD PIN (no challenge).
+    // RELOAD PIN (spec §3, Decision 2026-12): secure messaging with DRPK over a fresh challenge.
     QCOMPARE(toHex(t.verify(hex("111111"))), std::string("63C2"));
-    QCOMPARE(toHex(token.process(
-                 hexOf(vector("RELOAD PIN 123456 (DES-MAC with DRPK left XOR right over the PIN only)").value("c")))),
-        std::string("9000"));
+    const QJsonObject reload = vector("RELOAD PIN to 654321 (secure messaging with DRPK, spec 2026-12)");
+    QCOMPARE(toHex(withChallenge(reload)), std::string("9000"));
     QCOMPARE(toHex(token.process(hex("00200000"))), std::string("63C3"));
-    QCOMPARE(toHex(t.verify(hex("123456"))), std::string("9000"));
+    QCOMPARE(toHex(t.verify(hex("123456"))), std::string("63C2"));
+    QCOMPARE(toHex(t.verify(hex("654321"))), std::string("9000"));
     QCOMPARE(toHex(token.process(hex("00200000"))), std::string("9000"));
+    // A captured RELOAD PIN is worthless: without a challenge 6984, under a fresh challenge 6988; the PIN stays.
+    QCOMPARE(toHex(token.process(hexOf(reload.value("c")))), std::string("6984"));
+    QCOMPARE(swOf(token.process(hex("0084000004"))), std::uint16_t(0x9000));
+    QCOMPARE(toHex(token.process(hexOf(reload.value("c")))), std::string("6988"));
+    // The earlier plain form (a MAC over the PIN only) is refused and changes nothing.
+    QCOMPARE(toHex(token.process(hex("805E000007123456E609A089"))), std::string("6982"));
+    QCOMPARE(toHex(t.verify(hex("654321"))), std::string("9000"));
     // EXTERNAL AUTHENTICATE with EAK.
     QCOMPARE(toHex(withChallenge(vector("EXTERNAL AUTHENTICATE"))), std::string("9000"));
     // Permanent block, then card block.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// Exhaustive tearing: every state-changing command is run once cleanly, then again with the power cut at its 1st,
-// 2nd, … NVM write under each TearModel, until it completes without reaching the cut. After each cut the token is
-// power-cycled and must hold the old or the new logical state (journal digest), never a mix, plus the purse
-// invariants: balance old or new; ATC, record, proof and balance agree; PROVE answers iff committed; a PIN try is
-// never regained.
+// Exhaustive tearing: every state-changing command is run once cleanly (it must answer its expected status word),
+// then again with the power cut at its 1st, 2nd, … NVM write under each TearModel, until it completes without
+// reaching the cut; every scenario must reach at least one cut. After each cut the token is power-cycled and must hold
+// the old or the new logical state (journal digest) or a declared legal intermediate one (a spent PIN or MAC try),
+// never a mix, plus the purse invariants: balance old or new; ATC, record, proof and balance agree; PROVE answers iff
+// committed; a PIN try is never regained. A write that fully landed is never lost: the state after a cut at write k
+// under FullyWritten equals the state after a cut at write k+1 under NothingWritten, and the new state at the last.
 #include "TokenDriver.h"
 
 #include <QtTest>
@@ -25,6 +27,7 @@ struct Scenario
     std::function<Bytes(HostToken&)> command; // the state-changing command
     std::function<void(HostToken&)> intermediate; // optional: reaches a legal intermediate state
     std::function<void(HostToken&, bool committed)> check; // optional semantic check after recovery
+    std::uint16_t sw = 0x9000; // what the clean run must answer
 };
 
 std::uint32_t digestOf(HostToken& t)
@@ -38,6 +41,29 @@ std::uint32_t digestOf(HostToken& t)
 
 const Bytes kKt = hex("4B544B544B544B544B544B544B544B54");
 const Bytes kDamk = hex("505152535455565758595A5B5C5D5E5F");
+const Bytes kDrpk = hex("3C1D8E2F4A5B6C7D9E0F1A2B3C4D5E6F");
+const Bytes kWrongKey = hex("00000000000000000000000000000000");
+
+/// A secure-messaging command with a wrong MAC: the legal intermediate state of every secure-messaging command is
+/// "its try spent" (spec §6a: counted in NVM before the comparison), which this reaches.
+void badSecureMac(HostToken& tok)
+{
+    if (swOf(Issuer(tok).sendSecure(hex("04D69500"), hex("00"), kWrongKey)) != 0x6988) {
+        qFatal("the wrong-MAC command was not refused with 6988");
+    }
+}
+
+/// ENC(len ‖ PIN ‖ 80 00…) under `key` (3DES): the cryptogram of PIN UNBLOCK and RELOAD PIN (spec §3).
+Bytes pinCryptogram(Issuer& i, const Bytes& key, const Bytes& pinBcd)
+{
+    Bytes plain = cat({Bytes{static_cast<std::uint8_t>(pinBcd.size())}, pinBcd, hex("80")});
+    while (plain.size() % 8 != 0) {
+        plain.push_back(0);
+    }
+    Bytes enc(plain.size());
+    (void)i.crypto().ecb(0x00, true, key16(key), plain, enc);
+    return enc;
+}
 
 std::vector<std::uint8_t> imageOf(HostToken& t)
 {
@@ -81,6 +107,14 @@ bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre
     const std::uint32_t before = digestOf(t);
     const Bytes cleanResponse = s.command(t);
     const std::uint32_t after = digestOf(t);
+    if (swOf(cleanResponse) != s.sw) {
+        qWarning() << s.name.c_str() << "clean run answered" << toHex(cleanResponse).c_str() << "expected"
+                   << QString::number(s.sw, 16);
+        return false;
+    }
+    int cuts = 0;
+    std::vector<std::uint32_t> fullAt{0}; // [k]: the digest after a cut at write k, FullyWritten
+    std::vector<std::uint32_t> nothingAt{0}; // [k]: the same, NothingWritten
     std::set<std::uint32_t> legal{before, after};
     if (s.intermediate) {
         restore(t, pre);
@@ -120,11 +154,34 @@ bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre
             if (s.check) {
                 s.check(t, d == after && before != after);
             }
+            if (model == TearModel::FullyWritten) {
+                fullAt.push_back(d);
+            } else if (model == TearModel::NothingWritten) {
+                nothingAt.push_back(d);
+            }
+            ++cuts;
             ++m_cutPoints;
             if (k > 200) {
                 qWarning() << s.name.c_str() << "never completes";
                 return false;
             }
+        }
+    }
+    if (cuts == 0) {
+        qWarning() << s.name.c_str() << "reached no NVM write: the scenario proves nothing";
+        return false;
+    }
+    // A fully written write is never lost (nor undone by recovery).
+    const std::size_t writes = fullAt.size() - 1;
+    if (nothingAt.size() != fullAt.size()) {
+        qWarning() << s.name.c_str() << "the tear models saw different numbers of writes";
+        return false;
+    }
+    for (std::size_t k = 1; k <= writes; ++k) {
+        const std::uint32_t expected = k < writes ? nothingAt[k + 1] : after;
+        if (fullAt[k] != expected) {
+            qWarning() << s.name.c_str() << "write" << k << "landed fully but its state is not there after the cut";
+            return false;
         }
     }
     ++m_scenarios;
@@ -152,18 +209,18 @@ void TestTearing::personalization()
                 plain.insert(plain.end(), k.key.begin(), k.key.end());
                 return Issuer(tok).writeKey(kKt, k.type, plain);
             },
-            nullptr,
+            badSecureMac,
             nullptr});
     }
     scenarios.push_back({"WRITE KEY PIN",
         open,
         [](HostToken& tok) { return Issuer(tok).writeKey(kKt, 0x3A, hex("0403123456")); },
-        nullptr,
+        badSecureMac,
         nullptr});
     scenarios.push_back({"UPDATE BINARY 15 (KT)",
         open,
         [p](HostToken& tok) { return Issuer(tok).sendSecure(hex("04D69500"), p.sfi15, kKt); },
-        nullptr,
+        badSecureMac,
         nullptr});
     for (std::uint8_t tag = 1; tag <= 6; ++tag) {
         const Bytes values[] = {{},
@@ -179,9 +236,18 @@ void TestTearing::personalization()
             [tag, v](HostToken& tok) {
                 return Issuer(tok).sendSecure({0x84, 0xDA, 0x00, tag}, v, kKt);
             },
-            nullptr,
+            badSecureMac,
             nullptr});
     }
+    // EXTERNAL AUTHENTICATE itself writes: the try before the comparison, its reset after (spec §6a).
+    scenarios.push_back({"EXTERNAL AUTHENTICATE (KT)",
+        [](HostToken& tok) { (void)Issuer(tok).send(hex("00A404000AD15600000145442F4550")); },
+        [](HostToken& tok) { return Issuer(tok).openPersonalization(kKt); },
+        [](HostToken& tok) {
+            (void)tok.process(hex("0084000008"));
+            (void)tok.process(hex("00820000080000000000000000"));
+        },
+        [](HostToken& tok, bool) { QVERIFY(tok.os().smFailures() <= 1); }});
     for (const auto& s : scenarios) {
         QVERIFY2(runScenario(t, blank, s), s.name.c_str());
     }
@@ -196,7 +262,7 @@ void TestTearing::personalization()
         {"END PERSONALIZATION",
             open,
             [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84EA0000"), {}, kKt); },
-            nullptr,
+            badSecureMac,
             [](HostToken& tok, bool committed) {
                 QCOMPARE(tok.os().lifeCycle(), committed ? LifeCycle::Personalized : LifeCycle::Blank);
             }}));
@@ -232,7 +298,8 @@ void TestTearing::pinAndPurse()
         [&](HostToken& tok, bool committed) {
             // A try is never regained: 3 before, 2 after once the decrement is in NVM.
             QCOMPARE(triesOf(tok), committed ? 2 : 3);
-        }});
+        },
+        0x63C2});
     scenarios.push_back({"VERIFY right",
         sel,
         [](HostToken& tok) { return Terminal(tok).verify(hex("123456")); },
@@ -243,11 +310,16 @@ void TestTearing::pinAndPurse()
         [](HostToken& tok) { return tok.process(hex("805E0100071234 56FF654321")); },
         wrongPin,
         nullptr});
-    scenarios.push_back({"RELOAD PIN",
+    scenarios.push_back({"RELOAD PIN (secure messaging)",
         sel,
-        [](HostToken& tok) { return tok.process(hex("805E000007123456E609A089")); },
-        nullptr,
-        nullptr});
+        [](HostToken& tok) {
+            Issuer i(tok);
+            return i.sendSecure(hex("845E0000"), pinCryptogram(i, kDrpk, hex("654321")), kDrpk);
+        },
+        badSecureMac,
+        [](HostToken& tok, bool committed) {
+            QCOMPARE(swOf(Terminal(tok).verify(hex(committed ? "654321" : "123456"))), std::uint16_t(0x9000));
+        }});
     // CREDIT and DEBIT: INITIALIZE is the (volatile) prelude.
     auto purseCheck = [](std::uint8_t type, std::uint32_t oldBalance, std::uint32_t newBalance) {
         return [=](HostToken& tok, bool committed) {
@@ -274,7 +346,10 @@ void TestTearing::pinAndPurse()
             const Bytes init = term.initLoad(1000);
             return term.credit(init, 1000);
         },
-        nullptr,
+        [](HostToken& tok) { // the MAC try spent, before the comparison (spec §4 Decision 2026-12)
+            Terminal term(tok);
+            (void)term.credit(term.initLoad(1000), 1000, true);
+        },
         purseCheck(0x02, 49900, 50900)});
     scenarios.push_back({"DEBIT",
         selVerify,
@@ -284,7 +359,10 @@ void TestTearing::pinAndPurse()
             const Bytes init = term.initPurchase(250);
             return term.debit(init, 250);
         },
-        nullptr,
+        [](HostToken& tok) {
+            Terminal term(tok);
+            (void)term.debit(term.initPurchase(250), 250, true);
+        },
         purseCheck(0x06, 49900, 49650)});
     scenarios.push_back({"DEBIT bad MAC (failure counter)",
         selVerify,
@@ -294,26 +372,30 @@ void TestTearing::pinAndPurse()
             return term.debit(init, 250, true);
         },
         nullptr,
-        nullptr});
+        [](HostToken& tok, bool committed) {
+            // The try is in NVM whenever the comparison could have run.
+            QCOMPARE(tok.os().macFailures(), std::uint8_t(committed ? 1 : 0));
+        },
+        0x9302});
     scenarios.push_back({"APPLICATION BLOCK temporary",
         sel,
         [](HostToken& tok) { return Issuer(tok).sendSecure(hex("841E0000"), {}, kDamk); },
-        nullptr,
+        badSecureMac,
         nullptr});
     scenarios.push_back({"APPLICATION BLOCK permanent",
         sel,
         [](HostToken& tok) { return Issuer(tok).sendSecure(hex("841E0001"), {}, kDamk); },
-        nullptr,
+        badSecureMac,
         nullptr});
     scenarios.push_back({"CARD BLOCK",
         sel,
         [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84160000"), {}, kDamk); },
-        nullptr,
+        badSecureMac,
         nullptr});
     scenarios.push_back({"UPDATE BINARY 16 (DAMK)",
         sel,
         [](HostToken& tok) { return Issuer(tok).sendSecure(hex("04D69600"), hex("0100 E5BCA0E4B889"), kDamk); },
-        nullptr,
+        badSecureMac,
         nullptr});
     for (const auto& s : scenarios) {
         QVERIFY2(runScenario(t, ready, s), s.name.c_str());
@@ -337,6 +419,25 @@ void TestTearing::pinAndPurse()
             nullptr,
             [](HostToken& tok, bool committed) {
                 QCOMPARE(tok.os().lifeCycle(), committed ? LifeCycle::BlockedTemporary : LifeCycle::Personalized);
+            },
+            0x9302}));
+    // A good MAC after two failures: the third try is spent with a tentative block (so a cut during the comparison
+    // leaves a blocked token, never an unblocked one with a free guess); the transaction undoes it in its own commit.
+    QVERIFY(runScenario(t,
+        twoFailures,
+        {"DEBIT good after two bad MACs",
+            selVerify,
+            [](HostToken& tok) { return Terminal(tok).purchase(1); },
+            [](HostToken& tok) { (void)Terminal(tok).purchase(1, true); },
+            [](HostToken& tok, bool committed) {
+                if (committed) {
+                    QCOMPARE(tok.os().lifeCycle(), LifeCycle::Personalized);
+                    QCOMPARE(tok.os().macFailures(), std::uint8_t(0));
+                } else {
+                    // Old state (2 failures) or the spent third try, which blocks.
+                    QVERIFY(tok.os().macFailures() == 2
+                        || (tok.os().macFailures() == 3 && tok.os().lifeCycle() == LifeCycle::BlockedTemporary));
+                }
             }}));
     // APPLICATION UNBLOCK from a blocked token; PIN UNBLOCK from a blocked PIN.
     restore(t, twoFailures);
@@ -348,7 +449,7 @@ void TestTearing::pinAndPurse()
         {"APPLICATION UNBLOCK",
             sel,
             [](HostToken& tok) { return Issuer(tok).sendSecure(hex("84180000"), {}, kDamk); },
-            nullptr,
+            [](HostToken& tok) { (void)Issuer(tok).sendSecure(hex("84180000"), {}, kWrongKey); },
             nullptr}));
     restore(t, ready);
     for (int i = 0; i < 3; ++i) {
@@ -366,7 +467,7 @@ void TestTearing::pinAndPurse()
                     0x00, true, key16(hex("808182838485868788898A8B8C8D8E8F")), hex("0312345680000000"), enc);
                 return i.sendSecure(hex("84240000"), enc, hex("808182838485868788898A8B8C8D8E8F"));
             },
-            nullptr,
+            badSecureMac,
             nullptr}));
 }
 
@@ -385,23 +486,47 @@ void TestTearing::purseThroughGarbageCollection()
     }
     const int before = m_cutPoints;
     std::uint64_t maxWrites = 0;
+    std::uint32_t balance = 900000;
+    std::uint16_t atcs[2] = {1, 0}; // online (one load so far), offline
     for (int i = 0; i < 160; ++i) {
         const std::vector<std::uint8_t> pre = imageOf(t);
         const bool load = i % 4 == 3;
+        const std::uint32_t after = load ? balance + 7 : balance - 3;
+        const std::uint16_t atc = atcs[load ? 0 : 1];
         Scenario s{load ? "CREDIT (GC)" : "DEBIT (GC)",
             [](HostToken& tok) { (void)Terminal(tok).select(); },
             [load](HostToken& tok) {
                 Terminal term(tok);
                 return load ? term.load(7) : term.purchase(3);
             },
-            nullptr,
-            nullptr};
+            [load](HostToken& tok) {
+                Terminal term(tok);
+                (void)(load ? term.load(7, true) : term.purchase(3, true));
+            },
+            [=](HostToken& tok, bool committed) {
+                // Balance old or new, and ATC, newest record and proof agree with it.
+                Terminal term(tok);
+                (void)term.select();
+                QCOMPARE(term.balance(), committed ? after : balance);
+                const std::uint8_t type = load ? 0x02 : 0x06;
+                const Bytes prove = tok.process(cat({hex("805A00"),
+                    Bytes{type},
+                    hex("02"),
+                    Bytes{static_cast<std::uint8_t>((atc + 1) >> 8), static_cast<std::uint8_t>(atc + 1)},
+                    hex("08")}));
+                QCOMPARE(swOf(prove), std::uint16_t(committed ? 0x9000 : 0x9406));
+                const Bytes rec = tok.process(hex("00B201C417"));
+                QCOMPARE(swOf(rec), std::uint16_t(0x9000));
+                QCOMPARE(rec[9] == type && (rec[0] << 8 | rec[1]) == atc, committed);
+            }};
         QVERIFY2(runScenario(t, pre, s), qPrintable(QString::number(i)));
         // Advance the base state by one clean transaction.
         restore(t, pre);
         Terminal term(t);
         (void)term.select();
         QCOMPARE(swOf(load ? term.load(7) : term.purchase(3)), std::uint16_t(0x9000));
+        balance = after;
+        ++atcs[load ? 0 : 1];
         maxWrites = std::max<std::uint64_t>(maxWrites, t.nvm().counters().programs + t.nvm().counters().erases);
     }
     QVERIFY(maxWrites > 2); // some transaction went through garbage collection (erase + header + copies)

@@ -7,11 +7,17 @@ namespace skey::test {
 
 namespace {
 std::vector<Bytes>* g_recorder = nullptr;
-}
+ChannelId g_channel = kDirectChannel;
+} // namespace
 
 void setRecorder(std::vector<Bytes>* recorder)
 {
     g_recorder = recorder;
+}
+
+void setChannel(ChannelId channel)
+{
+    g_channel = channel;
 }
 
 Bytes transmit(host::HostToken& token, const Bytes& apdu)
@@ -19,7 +25,7 @@ Bytes transmit(host::HostToken& token, const Bytes& apdu)
     if (g_recorder != nullptr) {
         g_recorder->push_back(apdu);
     }
-    return token.process(apdu);
+    return token.process(apdu, g_channel);
 }
 
 Bytes hex(const std::string& text)

@@ -24,6 +24,8 @@ Bytes cat(std::initializer_list<Bytes> parts);
 std::array<std::uint8_t, 16> key16(const Bytes& bytes);
 /// When set, every command the Issuer and Terminal helpers send is also appended here (fuzz corpus generation).
 void setRecorder(std::vector<Bytes>* recorder);
+/// The channel (spec §6a) the Issuer and Terminal helpers send on; kDirectChannel by default.
+void setChannel(ChannelId channel);
 Bytes transmit(host::HostToken& token, const Bytes& apdu);
 
 struct KeySpec

@@ -26,9 +26,9 @@ bool HostToken::manufacture(const std::array<std::uint8_t, 16>& transportKey)
     return m_os.factoryInit(transportKey);
 }
 
-std::vector<std::uint8_t> HostToken::process(std::span<const std::uint8_t> command)
+std::vector<std::uint8_t> HostToken::process(std::span<const std::uint8_t> command, ChannelId channel)
 {
-    const std::size_t n = m_os.process(command, m_response);
+    const std::size_t n = m_os.process(command, m_response, channel);
     return {m_response.begin(), m_response.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 

@@ -35,8 +35,9 @@ public:
     /// Returns false when the NVM failed.
     [[nodiscard]] bool manufacture(const std::array<std::uint8_t, 16>& transportKey);
 
-    /// Sends one command APDU, returns data ‖ SW1 SW2.
-    [[nodiscard]] std::vector<std::uint8_t> process(std::span<const std::uint8_t> command);
+    /// Sends one command APDU on `channel` (spec §6a; kDirectChannel = the PC/SC link), returns data ‖ SW1 SW2.
+    [[nodiscard]] std::vector<std::uint8_t> process(
+        std::span<const std::uint8_t> command, ChannelId channel = kDirectChannel);
     /// Power comes back after a cut (or a plain reset): NVM kept, volatile state lost, journal recovered. An NVM
     /// without a transport key (e.g. a new image file) gets the development key.
     void powerCycle();

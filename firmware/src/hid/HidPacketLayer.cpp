@@ -75,6 +75,7 @@ void HidPacketLayer::poll()
     // Bounded so that one flood of reports cannot starve the timers.
     for (int i = 0; i < 64 && m_endpoint.receive(report); ++i) {
         handleReport(report);
+        secureZero(report); // a one-report APDU (VERIFY, CHANGE PIN) carried the PIN in it
     }
     checkTimers();
 }
@@ -122,6 +123,7 @@ void HidPacketLayer::checkTimers()
 
 void HidPacketLayer::dropMessage()
 {
+    secureZero(std::span<std::uint8_t>(m_rxBuffer.data(), m_rxReceived));
     m_rxActive = false;
     m_rxReceived = 0;
     m_rxLength = 0;
@@ -219,6 +221,7 @@ void HidPacketLayer::handleContinuation(std::uint32_t cid, std::uint8_t seq, con
         m_rxLength = 0;
         m_rxReceived = 0;
         dispatch(cid, m_rxCmd, std::span<const std::uint8_t>(m_rxBuffer.data(), length));
+        secureZero(std::span<std::uint8_t>(m_rxBuffer.data(), length)); // PINs and key cryptograms do not linger
     }
 }
 
@@ -308,10 +311,12 @@ void HidPacketLayer::handleApdu(std::uint32_t cid, std::span<const std::uint8_t>
     m_busyCid = cid;
     m_keepAliveSent = false;
     ++m_counters.apdus;
-    const std::size_t n = m_os.process(payload, m_txBuffer);
+    // The HID channel is the card OS's channel (spec §6a): another CID's command clears this one's PIN state.
+    const std::size_t n = m_os.process(payload, m_txBuffer, cid);
     m_processing = false;
     m_busyCid = 0;
     (void)sendMessage(cid, cmdByte(Cmd::Apdu), std::span<const std::uint8_t>(m_txBuffer.data(), n));
+    secureZero(std::span<std::uint8_t>(m_txBuffer.data(), n));
 }
 
 bool HidPacketLayer::sendMessage(std::uint32_t cid, std::uint8_t cmd, std::span<const std::uint8_t> payload)

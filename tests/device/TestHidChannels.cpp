@@ -124,7 +124,8 @@ void TestHidChannels::pinBytesDoNotLingerInTheLayer()
     FirmwareLink link;
     const std::uint32_t cid = allocate(link, 1);
     const std::string marker = "9753186420F1E2D3C4B5";
-    std::string longCommand = "80CA0001" "0000C8"; // GET DATA with 200 bytes of (ignored, refused) data
+    std::string longCommand = "80CA0001"
+                              "0000C8"; // GET DATA with 200 bytes of (ignored, refused) data
     for (int i = 0; i < 20; ++i) {
         longCommand += marker;
     }

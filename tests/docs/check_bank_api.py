@@ -20,6 +20,7 @@ The rules, each checked mechanically:
   8. every string schema described as hex digits has an uppercase-only hex pattern, minLength and maxLength.
   9. every example (of a schema or of a request/response body) matches its schema: type, pattern, length, range,
      enum, required and unknown fields.
+ 10. every integer has a format (int32 or int64); every scalar field has an example value.
 """
 import re
 import sys
@@ -193,6 +194,14 @@ class Checker:
                         self.fail(f"{where}/properties/{name}", "money field is not type integer")
                     if target.get("x-unit") != "fen":
                         self.fail(f"{where}/properties/{name}", "money field has no x-unit: fen")
+        if "integer" in types and node.get("format") not in ("int32", "int64"):
+            self.fail(where, "integer without format int32 or int64")
+        if isinstance(props, dict):
+            for name, prop in props.items():
+                target = self.resolve(prop, f"{where}/properties/{name}") or {}
+                scalar = target.get("type") in ("string", "integer", "boolean")
+                if scalar and not (target.get("examples") or "example" in target):
+                    self.fail(f"{where}/properties/{name}", "field without an example value")
         if "string" in types and "hex digits" in str(node.get("description", "")):
             pattern = node.get("pattern", "")
             if "0-9A-F" not in pattern or "a-f" in pattern:

@@ -20,7 +20,8 @@ The rules, each checked mechanically:
   8. every string schema described as hex digits has an uppercase-only hex pattern, minLength and maxLength.
   9. every example (of a schema or of a request/response body) matches its schema: type, pattern, length, range,
      enum, required and unknown fields.
- 10. every integer has a format (int32 or int64); every scalar field has an example value.
+ 10. every integer has a format (int32 or int64); every scalar field has an example value; every string without
+     an enum has a maxLength.
 """
 import re
 import sys
@@ -202,6 +203,8 @@ class Checker:
                 scalar = target.get("type") in ("string", "integer", "boolean")
                 if scalar and not (target.get("examples") or "example" in target):
                     self.fail(f"{where}/properties/{name}", "field without an example value")
+        if "string" in types and "maxLength" not in node and "enum" not in node:
+            self.fail(where, "string without maxLength (every string is bounded before parsing)")
         if "string" in types and "hex digits" in str(node.get("description", "")):
             pattern = node.get("pattern", "")
             if "0-9A-F" not in pattern or "a-f" in pattern:

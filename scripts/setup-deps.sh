@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
     # build tools
     build-essential cmake ninja-build pkg-config git clang clang-format clang-tidy libclang-rt-14-dev
+    # docs checks (tests/docs: the bank API contract is YAML)
+    python3 python3-yaml
     # Qt 6 (Core Gui Qml Quick QuickControls2 Sql Test QuickTest LinguistTools) and the QML modules the app imports
     qt6-base-dev qt6-base-dev-tools qt6-declarative-dev qt6-declarative-dev-tools qt6-tools-dev qt6-tools-dev-tools
     qt6-l10n-tools qt6-qpa-plugins libqt6sql6-sqlite libgl-dev libglx-dev libxkbcommon-dev libvulkan-dev

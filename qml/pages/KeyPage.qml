@@ -129,6 +129,7 @@ Flickable {
                     onClicked: root.vm.issueDemo()
                 }
                 PrimaryButton {
+                    objectName: "keyCheckAgain"
                     secondary: true
                     visible: !root.vm.busy && !root.vm.issuing
                     text: qsTr("Check again")
@@ -149,6 +150,7 @@ Flickable {
 
         Card {
             Layout.fillWidth: true
+            objectName: "keysFound"
             title: qsTr("Keys found")
             visible: root.vm.keys.count > 1 || root.vm.state === KeyViewModel.Choose
 
@@ -163,6 +165,7 @@ Flickable {
                 model: root.vm.keys
                 delegate: ItemDelegate {
                     id: keyRow
+                    objectName: "keyRow" + index
                     required property int index
                     required property string description
                     required property bool simulated

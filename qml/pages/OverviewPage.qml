@@ -31,6 +31,7 @@ Flickable {
                 subtitle: qsTr("Your purse, read from the key just now.")
             }
             PrimaryButton {
+                objectName: "overviewRefresh"
                 secondary: true
                 text: root.vm.busy ? qsTr("Refreshing…") : qsTr("Refresh")
                 enabled: !root.vm.busy
@@ -147,6 +148,7 @@ Flickable {
         }
 
         Card {
+            objectName: "recentCard"
             Layout.fillWidth: true
             title: qsTr("Recent transactions")
             padding: Theme.spacing
@@ -171,6 +173,7 @@ Flickable {
                 }
             }
             PrimaryButton {
+                objectName: "overviewAllTransactions"
                 secondary: true
                 visible: root.vm.recent.count > 0
                 text: qsTr("All transactions")

@@ -201,6 +201,9 @@ void TestWalletTour::issueAndUnlock()
 
     // A wrong PIN, clicked on the pad, costs a try and says so.
     enterPin(QStringLiteral("pinPad"), "999999", PinBy::Pad);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("pinTries")), QStringLiteral("2 tries left"), 20000);
     QVERIFY(m_ui->text(QStringLiteral("bannerText"), QStringLiteral("pinPage")).contains(QStringLiteral("Wrong PIN")));
     QCOMPARE(m_ui->property(QStringLiteral("pinPad"), "length").toInt(), 0); // the digits were wiped
@@ -209,6 +212,9 @@ void TestWalletTour::issueAndUnlock()
 
     // The right one, typed on the keyboard.
     enterPin(QStringLiteral("pinPad"), "123456", PinBy::Keyboard);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     SHOWN(QStringLiteral("overviewPage"), QString(), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥0.00"), 20000);
     QCOMPARE(m_ui->text(QStringLiteral("holder")), QStringLiteral("DEMO HOLDER"));

@@ -343,6 +343,9 @@ void TestWalletXdotool::loadAndPayWithXEvents()
     QVERIFY(waitForFocus(QStringLiteral("amountInput")));
     (void)xdotool({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("250.50")});
     runLoad();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     QCOMPARE(mirrorRows(Type::Load, 25050), 1);
 
     // Pay: merchant, Tab, order, Tab, amount; Review; then Pay on the confirmation.
@@ -360,6 +363,9 @@ void TestWalletXdotool::loadAndPayWithXEvents()
     QVERIFY(clickReaching(QStringLiteral("pay/payReview"), QStringLiteral("payReview")));
     QVERIFY(waitForFocus(QStringLiteral("payConfirm"))); // the confirmation, its Pay button focused
     runPayment();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     QCOMPARE(mirrorRows(Type::Purchase, 1880), 1);
 
     closeWindow();

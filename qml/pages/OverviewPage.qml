@@ -160,16 +160,21 @@ Flickable {
                 font.pixelSize: Theme.fontBody
                 Layout.margins: Theme.spacing
             }
-            Repeater {
-                model: root.vm.recent
-                delegate: TransactionRow {
-                    // The model's roles fill the row's own properties.
-                    required kindText
-                    required incoming
-                    required amountText
-                    required dateText
-                    required detailText
-                    Layout.fillWidth: true
+            // In a Column, not straight in the card's layout: see KeyPage.qml (Qt 6.4, Repeater in a Layout whose
+            // model changes).
+            Column {
+                Layout.fillWidth: true
+                Repeater {
+                    model: root.vm.recent
+                    delegate: TransactionRow {
+                        // The model's roles fill the row's own properties.
+                        required kindText
+                        required incoming
+                        required amountText
+                        required dateText
+                        required detailText
+                        width: parent ? parent.width : 0
+                    }
                 }
             }
             PrimaryButton {

@@ -85,41 +85,48 @@ ApplicationWindow {
                 }
 
                 NavButton {
+                    objectName: "navOverview"
                     text: qsTr("Overview"); glyph: "\u25A3"
                     current: root.app.page === AppViewModel.Overview
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Overview)
                 }
                 NavButton {
+                    objectName: "navLoad"
                     text: qsTr("Load money"); glyph: "\u2193"
                     current: root.app.page === AppViewModel.Load
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Load)
                 }
                 NavButton {
+                    objectName: "navPay"
                     text: qsTr("Pay"); glyph: "\u2191"
                     current: root.app.page === AppViewModel.Purchase
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Purchase)
                 }
                 NavButton {
+                    objectName: "navHistory"
                     text: qsTr("History"); glyph: "\u2261"
                     current: root.app.page === AppViewModel.History
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.History)
                 }
                 NavButton {
+                    objectName: "navKey"
                     text: qsTr("My key"); glyph: "\u25C8"
                     current: root.app.page === AppViewModel.Key || root.app.page === AppViewModel.Pin
                     onClicked: root.go(AppViewModel.Key)
                 }
                 Item { Layout.fillHeight: true }
                 NavButton {
+                    objectName: "navSettings"
                     text: qsTr("Settings"); glyph: "\u2699"
                     current: root.app.page === AppViewModel.Settings
                     onClicked: root.go(AppViewModel.Settings)
                 }
                 NavButton {
+                    objectName: "navAbout"
                     text: qsTr("About"); glyph: "\u24D8"
                     current: root.app.page === AppViewModel.About
                     onClicked: root.go(AppViewModel.About)
@@ -160,20 +167,46 @@ ApplicationWindow {
                 currentIndex: root.app.page
 
                 // Pages are created the first time they are shown (a faster first frame), then kept.
-                PageLoader { page: AppViewModel.Key; sourceComponent: KeyPage { vm: root.app.key; app: root.app } }
-                PageLoader { page: AppViewModel.Pin; sourceComponent: PinPage { vm: root.app.pin; key: root.app.key } }
                 PageLoader {
+                    objectName: "keyLoader"
+                    page: AppViewModel.Key
+                    sourceComponent: KeyPage { objectName: "keyPage"; vm: root.app.key; app: root.app }
+                }
+                PageLoader {
+                    objectName: "pinLoader"
+                    page: AppViewModel.Pin
+                    sourceComponent: PinPage { objectName: "pinPage"; vm: root.app.pin; key: root.app.key }
+                }
+                PageLoader {
+                    objectName: "overviewLoader"
                     page: AppViewModel.Overview
-                    sourceComponent: OverviewPage { vm: root.app.overview; app: root.app }
+                    sourceComponent: OverviewPage { objectName: "overviewPage"; vm: root.app.overview; app: root.app }
                 }
-                PageLoader { page: AppViewModel.Load; sourceComponent: LoadPage { vm: root.app.load; app: root.app } }
                 PageLoader {
-                    page: AppViewModel.Purchase
-                    sourceComponent: PurchasePage { vm: root.app.purchase; app: root.app }
+                    objectName: "loadLoader"
+                    page: AppViewModel.Load
+                    sourceComponent: LoadPage { objectName: "loadPage"; vm: root.app.load; app: root.app }
                 }
-                PageLoader { page: AppViewModel.History; sourceComponent: HistoryPage { vm: root.app.history } }
-                PageLoader { page: AppViewModel.Settings; sourceComponent: SettingsPage { vm: root.app.settings } }
-                PageLoader { page: AppViewModel.About; sourceComponent: AboutPage { vm: root.app.diagnostics } }
+                PageLoader {
+                    objectName: "payLoader"
+                    page: AppViewModel.Purchase
+                    sourceComponent: PurchasePage { objectName: "payPage"; vm: root.app.purchase; app: root.app }
+                }
+                PageLoader {
+                    objectName: "historyLoader"
+                    page: AppViewModel.History
+                    sourceComponent: HistoryPage { objectName: "historyPage"; vm: root.app.history }
+                }
+                PageLoader {
+                    objectName: "settingsLoader"
+                    page: AppViewModel.Settings
+                    sourceComponent: SettingsPage { objectName: "settingsPage"; vm: root.app.settings }
+                }
+                PageLoader {
+                    objectName: "aboutLoader"
+                    page: AppViewModel.About
+                    sourceComponent: AboutPage { objectName: "aboutPage"; vm: root.app.diagnostics }
+                }
             }
         }
     }

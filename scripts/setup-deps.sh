@@ -17,8 +17,8 @@ packages=(
     qml6-module-qtquick-dialogs qml6-module-qttest qml6-module-qtcore
     # crypto, USB HID
     libbotan-2-dev libhidapi-dev libudev-dev
-    # GUI tests headless, and a CJK font so Simplified Chinese renders
-    xvfb xauth fonts-wqy-microhei
+    # GUI tests headless (xdotool clicks through the real executable), and a CJK font so Simplified Chinese renders
+    xvfb xauth xdotool fonts-wqy-microhei
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
     # firmware cross-build for Cortex-M

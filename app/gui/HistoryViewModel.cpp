@@ -123,6 +123,8 @@ void HistoryViewModel::refresh()
         query();
         return;
     }
+    // A query in flight is overtaken by the one after the sync; the generation says so at once.
+    ++m_querySerial;
     m_busy = true;
     emit changed();
     m_session.run<int>(
@@ -217,7 +219,9 @@ void HistoryViewModel::query()
                 m_total = result->total;
                 m_model.setRows(result->rows);
             }
+            m_finishedSerial = serial;
             emit changed();
+            emit queryFinished(serial);
         });
 }
 

@@ -37,6 +37,10 @@ class HistoryViewModel : public QObject
     Q_PROPERTY(QString errorText READ errorText NOTIFY changed)
     Q_PROPERTY(QString defaultExportPath READ defaultExportPath CONSTANT)
     Q_PROPERTY(QString exportResult READ exportResult NOTIFY changed)
+    /// Generation of the newest query asked for (a filter, page or refresh); grows by one or more per request.
+    Q_PROPERTY(quint64 queryGeneration READ queryGeneration NOTIFY changed)
+    /// Generation of the query whose rows and total are shown; equals queryGeneration once the newest is in.
+    Q_PROPERTY(quint64 finishedGeneration READ finishedGeneration NOTIFY changed)
 
 public:
     static constexpr int kPageSize = 20;
@@ -63,6 +67,8 @@ public:
     [[nodiscard]] QString errorText() const { return m_error; }
     [[nodiscard]] QString defaultExportPath() const;
     [[nodiscard]] QString exportResult() const { return m_exportResult; }
+    [[nodiscard]] quint64 queryGeneration() const { return m_querySerial; }
+    [[nodiscard]] quint64 finishedGeneration() const { return m_finishedSerial; }
 
     /// Syncs the mirror from the key (when one is attached) and shows the current page.
     Q_INVOKABLE void refresh();
@@ -78,6 +84,9 @@ signals:
     void changed();
     void filterChanged();
     void exported(bool ok);
+    /// The newest query's rows and total are in (queries overtaken by a newer one never finish). Queries run on the
+    /// worker thread and the old total stays on screen meanwhile: wait for this, not for a count, before reading.
+    void queryFinished(quint64 generation);
 
 private:
     void query();
@@ -97,6 +106,7 @@ private:
     QString m_error;
     QString m_exportResult;
     quint64 m_querySerial = 0;
+    quint64 m_finishedSerial = 0;
 };
 
 } // namespace wallet::app

@@ -89,6 +89,7 @@ FocusScope {
                 model: [1, 2, 3, 4, 5, 6, 7, 8, 9]
                 PadKey {
                     required property int modelData
+                    objectName: "pad" + modelData
                     text: String(modelData)
                     onClicked: root.press(modelData)
                 }

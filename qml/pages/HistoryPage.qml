@@ -39,6 +39,7 @@ Item {
                 subtitle: qsTr("Every load and payment of this key, newest first.")
             }
             PrimaryButton {
+                objectName: "historyRefresh"
                 secondary: true
                 text: qsTr("Refresh")
                 onClicked: root.vm.refresh()
@@ -55,6 +56,7 @@ Item {
                     id: seg
                     required property int index
                     required property string modelData
+                    objectName: "historyFilter" + index
                     text: modelData
                     focusPolicy: Qt.StrongFocus
                     Accessible.role: Accessible.RadioButton
@@ -99,6 +101,7 @@ Item {
             }
         }
         Text {
+            objectName: "historyProblem"
             visible: text.length > 0
             text: root.vm.filterProblem.length > 0 ? root.vm.filterProblem : root.vm.errorText
             color: Theme.negative
@@ -137,6 +140,7 @@ Item {
                     focus: ListView.isCurrentItem
                 }
                 Text {
+                    objectName: "historyEmpty"
                     anchors.centerIn: parent
                     visible: list.count === 0 && !root.vm.busy
                     text: qsTr("No transactions match.")
@@ -155,6 +159,7 @@ Item {
             Layout.fillWidth: true
             spacing: Theme.spacing
             PrimaryButton {
+                objectName: "historyPrevious"
                 secondary: true
                 text: qsTr("Previous")
                 enabled: root.vm.page > 0
@@ -167,6 +172,7 @@ Item {
                 font.pixelSize: Theme.fontSmall
             }
             PrimaryButton {
+                objectName: "historyNext"
                 secondary: true
                 text: qsTr("Next")
                 enabled: root.vm.page + 1 < root.vm.pageCount

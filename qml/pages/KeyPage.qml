@@ -129,6 +129,7 @@ Flickable {
                     onClicked: root.vm.issueDemo()
                 }
                 PrimaryButton {
+                    objectName: "keyCheckAgain"
                     secondary: true
                     visible: !root.vm.busy && !root.vm.issuing
                     text: qsTr("Check again")
@@ -149,6 +150,7 @@ Flickable {
 
         Card {
             Layout.fillWidth: true
+            objectName: "keysFound"
             title: qsTr("Keys found")
             visible: root.vm.keys.count > 1 || root.vm.state === KeyViewModel.Choose
 
@@ -159,47 +161,55 @@ Flickable {
                 wrapMode: Text.WordWrap
                 Layout.fillWidth: true
             }
-            Repeater {
-                model: root.vm.keys
-                delegate: ItemDelegate {
-                    id: keyRow
-                    required property int index
-                    required property string description
-                    required property bool simulated
-                    required property bool current
-                    Layout.fillWidth: true
-                    focusPolicy: Qt.StrongFocus
-                    Accessible.role: Accessible.RadioButton
-                    Accessible.name: description
-                    Accessible.checked: current
-                    onClicked: root.vm.choose(index)
-                    contentItem: RowLayout {
-                        spacing: Theme.spacing
-                        Text {
-                            text: keyRow.current ? "\u25C9" : "\u25CB"
-                            color: Theme.accent
-                            font.pixelSize: Theme.fontLarge
+            // The rows sit in a Column, not straight in the card's layout: on Qt 6.4 a Repeater that is a direct child
+            // of a Quick Layout and whose model changes (a key plugged in or out) can make the layout read a freed
+            // delegate (QQuickLayout::effectiveSizePolicy_helper, SIGSEGV); gui-key-choice hit it.
+            Column {
+                Layout.fillWidth: true
+                spacing: Theme.spacingSmall
+                Repeater {
+                    model: root.vm.keys
+                    delegate: ItemDelegate {
+                        id: keyRow
+                        objectName: "keyRow" + index
+                        required property int index
+                        required property string description
+                        required property bool simulated
+                        required property bool current
+                        width: parent ? parent.width : 0
+                        focusPolicy: Qt.StrongFocus
+                        Accessible.role: Accessible.RadioButton
+                        Accessible.name: description
+                        Accessible.checked: current
+                        onClicked: root.vm.choose(index)
+                        contentItem: RowLayout {
+                            spacing: Theme.spacing
+                            Text {
+                                text: keyRow.current ? "\u25C9" : "\u25CB"
+                                color: Theme.accent
+                                font.pixelSize: Theme.fontLarge
+                            }
+                            Text {
+                                Layout.fillWidth: true
+                                text: keyRow.description + (keyRow.simulated ? "  (" + qsTr("simulated") + ")" : "")
+                                color: Theme.text
+                                font.pixelSize: Theme.fontBody
+                                elide: Text.ElideRight
+                            }
+                            Text {
+                                visible: keyRow.current
+                                text: qsTr("in use")
+                                color: Theme.accent
+                                font.pixelSize: Theme.fontSmall
+                                font.weight: Font.DemiBold
+                            }
                         }
-                        Text {
-                            Layout.fillWidth: true
-                            text: keyRow.description + (keyRow.simulated ? "  (" + qsTr("simulated") + ")" : "")
-                            color: Theme.text
-                            font.pixelSize: Theme.fontBody
-                            elide: Text.ElideRight
+                        background: Rectangle {
+                            radius: Theme.radius - 4
+                            color: keyRow.current ? Theme.accentSoft : "transparent"
+                            border.width: keyRow.visualFocus ? 2 : 0
+                            border.color: Theme.focus
                         }
-                        Text {
-                            visible: keyRow.current
-                            text: qsTr("in use")
-                            color: Theme.accent
-                            font.pixelSize: Theme.fontSmall
-                            font.weight: Font.DemiBold
-                        }
-                    }
-                    background: Rectangle {
-                        radius: Theme.radius - 4
-                        color: keyRow.current ? Theme.accentSoft : "transparent"
-                        border.width: keyRow.visualFocus ? 2 : 0
-                        border.color: Theme.focus
                     }
                 }
             }

@@ -30,6 +30,7 @@ Flickable {
 
         // Step 1: the amount.
         Card {
+            objectName: "loadEnterCard"
             Layout.fillWidth: true
             visible: root.vm.step === LoadViewModel.Enter
 
@@ -57,6 +58,7 @@ Flickable {
                     model: ["50", "100", "200", "500"]
                     PrimaryButton {
                         required property string modelData
+                        objectName: "loadQuick" + modelData
                         secondary: true
                         text: "\u00A5" + modelData
                         Accessible.name: qsTr("Load %1 yuan").arg(modelData)
@@ -81,9 +83,11 @@ Flickable {
 
         // Step 2 (when the key's policy asks): the PIN.
         Card {
+            objectName: "loadPinCard"
             Layout.fillWidth: true
             visible: root.vm.step === LoadViewModel.NeedPin
             Text {
+                objectName: "loadPinPrompt"
                 Layout.fillWidth: true
                 text: qsTr("Enter your PIN to load %1.").arg(root.vm.amountText.length > 0 ? "\u00A5" + root.vm.amountText : "")
                 color: Theme.text
@@ -92,6 +96,7 @@ Flickable {
                 wrapMode: Text.WordWrap
             }
             StatusBanner {
+                objectName: "loadPinError"
                 Layout.fillWidth: true
                 kind: StatusBanner.Warning
                 text: root.vm.pin.errorText
@@ -110,12 +115,14 @@ Flickable {
                 onSubmitPressed: root.vm.pin.submit()
             }
             Text {
+                objectName: "loadPinTries"
                 text: root.vm.pin.triesLeftText
                 visible: text.length > 0
                 color: Theme.textMuted
                 font.pixelSize: Theme.fontSmall
             }
             PrimaryButton {
+                objectName: "loadCancel"
                 secondary: true
                 text: qsTr("Cancel")
                 onClicked: root.vm.cancel()
@@ -124,6 +131,7 @@ Flickable {
 
         // Step 3: the bank authorises and the key is credited. Not interruptible: money is moving.
         Card {
+            objectName: "loadWorkingCard"
             Layout.fillWidth: true
             visible: root.vm.step === LoadViewModel.Working
             RowLayout {
@@ -144,6 +152,7 @@ Flickable {
 
         // Step 4: the outcome.
         Card {
+            objectName: "loadResultCard"
             Layout.fillWidth: true
             visible: root.vm.step === LoadViewModel.Done || root.vm.step === LoadViewModel.Failed
                      || root.vm.step === LoadViewModel.Interrupted
@@ -182,12 +191,14 @@ Flickable {
                 wrapMode: Text.WordWrap
             }
             InfoRow {
+                objectName: "loadNewBalance"
                 Layout.fillWidth: true
                 visible: root.vm.newBalanceText.length > 0
                 label: qsTr("New balance")
                 value: root.vm.newBalanceText
             }
             InfoRow {
+                objectName: "loadTac"
                 Layout.fillWidth: true
                 visible: root.vm.tac.length > 0
                 label: qsTr("Transaction code (TAC)")
@@ -196,11 +207,13 @@ Flickable {
             RowLayout {
                 spacing: Theme.spacing
                 PrimaryButton {
+                    objectName: "loadDone"
                     visible: root.vm.step !== LoadViewModel.Interrupted
                     text: qsTr("Done")
                     onClicked: { root.vm.reset(); root.app.navigate(AppViewModel.Overview) }
                 }
                 PrimaryButton {
+                    objectName: "loadTryAgain"
                     secondary: true
                     visible: root.vm.step === LoadViewModel.Failed
                     text: qsTr("Try again")

@@ -31,6 +31,7 @@ Flickable {
                 subtitle: qsTr("Your purse, read from the key just now.")
             }
             PrimaryButton {
+                objectName: "overviewRefresh"
                 secondary: true
                 text: root.vm.busy ? qsTr("Refreshing…") : qsTr("Refresh")
                 enabled: !root.vm.busy
@@ -147,6 +148,7 @@ Flickable {
         }
 
         Card {
+            objectName: "recentCard"
             Layout.fillWidth: true
             title: qsTr("Recent transactions")
             padding: Theme.spacing
@@ -158,19 +160,25 @@ Flickable {
                 font.pixelSize: Theme.fontBody
                 Layout.margins: Theme.spacing
             }
-            Repeater {
-                model: root.vm.recent
-                delegate: TransactionRow {
-                    // The model's roles fill the row's own properties.
-                    required kindText
-                    required incoming
-                    required amountText
-                    required dateText
-                    required detailText
-                    Layout.fillWidth: true
+            // In a Column, not straight in the card's layout: see KeyPage.qml (Qt 6.4, Repeater in a Layout whose
+            // model changes).
+            Column {
+                Layout.fillWidth: true
+                Repeater {
+                    model: root.vm.recent
+                    delegate: TransactionRow {
+                        // The model's roles fill the row's own properties.
+                        required kindText
+                        required incoming
+                        required amountText
+                        required dateText
+                        required detailText
+                        width: parent ? parent.width : 0
+                    }
                 }
             }
             PrimaryButton {
+                objectName: "overviewAllTransactions"
                 secondary: true
                 visible: root.vm.recent.count > 0
                 text: qsTr("All transactions")

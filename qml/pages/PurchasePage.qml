@@ -31,6 +31,7 @@ Flickable {
         }
         TextField {
             id: input
+            objectName: field.objectName.length > 0 ? field.objectName + "Input" : ""
             Layout.fillWidth: true
             placeholderText: field.placeholder
             maximumLength: field.maximumLength
@@ -64,6 +65,7 @@ Flickable {
 
         // Step 1: the form.
         Card {
+            objectName: "payEnterCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Enter
 
@@ -110,6 +112,7 @@ Flickable {
 
         // Step 2: confirm what will be paid.
         Card {
+            objectName: "payConfirmCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Confirm
             title: qsTr("Confirm the payment")
@@ -120,7 +123,7 @@ Flickable {
                 font.pixelSize: Theme.fontDisplay
                 font.weight: Font.DemiBold
             }
-            InfoRow { Layout.fillWidth: true; label: qsTr("Merchant"); value: root.vm.merchant }
+            InfoRow { objectName: "payConfirmMerchant"; Layout.fillWidth: true; label: qsTr("Merchant"); value: root.vm.merchant }
             InfoRow {
                 Layout.fillWidth: true
                 visible: root.vm.order.length > 0
@@ -136,6 +139,7 @@ Flickable {
                     onClicked: root.vm.pay()
                 }
                 PrimaryButton {
+                    objectName: "payBack"
                     secondary: true
                     text: qsTr("Back")
                     onClicked: root.vm.cancel()
@@ -145,9 +149,11 @@ Flickable {
 
         // Step 3 (when the key's policy asks): the PIN.
         Card {
+            objectName: "payPinCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.NeedPin
             Text {
+                objectName: "payPinPrompt"
                 Layout.fillWidth: true
                 text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.merchant)
                 color: Theme.text
@@ -156,6 +162,7 @@ Flickable {
                 wrapMode: Text.WordWrap
             }
             StatusBanner {
+                objectName: "payPinError"
                 Layout.fillWidth: true
                 kind: StatusBanner.Warning
                 text: root.vm.pin.errorText
@@ -174,12 +181,14 @@ Flickable {
                 onSubmitPressed: root.vm.pin.submit()
             }
             Text {
+                objectName: "payPinTries"
                 text: root.vm.pin.triesLeftText
                 visible: text.length > 0
                 color: Theme.textMuted
                 font.pixelSize: Theme.fontSmall
             }
             PrimaryButton {
+                objectName: "payCancel"
                 secondary: true
                 text: qsTr("Cancel")
                 onClicked: root.vm.cancel()
@@ -187,6 +196,7 @@ Flickable {
         }
 
         Card {
+            objectName: "payWorkingCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Working
             RowLayout {
@@ -204,6 +214,7 @@ Flickable {
         }
 
         Card {
+            objectName: "payResultCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Done || root.vm.step === PurchaseViewModel.Failed
                      || root.vm.step === PurchaseViewModel.Interrupted
@@ -233,6 +244,7 @@ Flickable {
                 }
             }
             Text {
+                objectName: "payResultText"
                 Layout.fillWidth: true
                 text: root.vm.resultText
                 color: Theme.text
@@ -240,12 +252,14 @@ Flickable {
                 wrapMode: Text.WordWrap
             }
             InfoRow {
+                objectName: "payNewBalance"
                 Layout.fillWidth: true
                 visible: root.vm.newBalanceText.length > 0
                 label: qsTr("New balance")
                 value: root.vm.newBalanceText
             }
             InfoRow {
+                objectName: "payTac"
                 Layout.fillWidth: true
                 visible: root.vm.tac.length > 0
                 label: qsTr("Transaction code (TAC)")
@@ -254,11 +268,13 @@ Flickable {
             RowLayout {
                 spacing: Theme.spacing
                 PrimaryButton {
+                    objectName: "payDone"
                     visible: root.vm.step !== PurchaseViewModel.Interrupted
                     text: qsTr("Done")
                     onClicked: { root.vm.reset(); root.app.navigate(AppViewModel.Overview) }
                 }
                 PrimaryButton {
+                    objectName: "payTryAgain"
                     secondary: true
                     visible: root.vm.step === PurchaseViewModel.Failed
                     text: qsTr("Try again")

@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <functional>
 #include <mutex>
 #include <set>
 
@@ -153,20 +154,67 @@ void TestWalletSession::noKeyGivesNoDevice()
     QCOMPARE(code, core::ErrorCode::NoDevice);
 }
 
+namespace {
+/// Waits until the query asked for last (by a setter, a page turn or refresh) has delivered its rows. The view model
+/// keeps showing the previous total while a query runs, so comparing a count right away would read the old one.
+[[nodiscard]] bool queryDone(const app::HistoryViewModel& history)
+{
+    const quint64 wanted = history.queryGeneration();
+    return QTest::qWaitFor([&] { return history.finishedGeneration() >= wanted && !history.busy(); }, 20000);
+}
+
+/// The ATCs of the rows shown, in order (each key record has its own ATC; the local canteen payment has 100).
+QList<int> shownAtcs(app::HistoryViewModel& history)
+{
+    QList<int> out;
+    auto* model = history.model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        out << model->data(model->index(row), app::TransactionListModel::AtcRole).toInt();
+    }
+    return out;
+}
+
+QString shownKinds(app::HistoryViewModel& history)
+{
+    QStringList out;
+    auto* model = history.model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        out << model->data(model->index(row), app::TransactionListModel::KindRole).toString();
+    }
+    out.removeDuplicates();
+    return out.join(QLatin1Char(','));
+}
+
+/// ATCs 25, 24, … 1 filtered by `keep` (newest first, as the history shows them).
+QList<int> atcsWhere(const std::function<bool(int index)>& keep)
+{
+    QList<int> out;
+    for (int i = 24; i >= 0; --i) {
+        if (keep(i)) {
+            out << i + 1;
+        }
+    }
+    return out;
+}
+} // namespace
+
 void TestWalletSession::historyPagesFiltersSearchesExports()
 {
     QTemporaryDir dir;
     const QString serial = QStringLiteral("534B000000000001");
+    // Key record i (0..24): ATC i+1, a load when i % 3 == 0 (9 loads), else a purchase (16); ¥(i+1).00 on
+    // 2026-01-(i+1), except the load i = 6, which is ¥18.80. Plus one local purchase of ¥18.80 at the canteen on
+    // 2026-02-01 (ATC 100). Every step below expects a total different from the one before it.
+    const auto isLoad = [](int i) { return i % 3 == 0; };
     {
-        // A mirror with 25 key records (13 loads, 12 purchases) and one local purchase with a merchant.
         auto store = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
         QVERIFY2(store.ok(), qPrintable(store.ok() ? QString() : store.error().detail));
         std::vector<core::TransactionRecord> records;
         for (int i = 0; i < 25; ++i) {
             core::TransactionRecord r;
             r.atc = static_cast<std::uint16_t>(i + 1);
-            r.amount = core::Amount(static_cast<std::uint32_t>(100 * (i + 1)));
-            r.type = i % 2 == 0 ? core::TransactionType::Load : core::TransactionType::Purchase;
+            r.amount = core::Amount(static_cast<std::uint32_t>(i == 6 ? 1880 : 100 * (i + 1)));
+            r.type = isLoad(i) ? core::TransactionType::Load : core::TransactionType::Purchase;
             r.rawType = static_cast<std::uint8_t>(r.type);
             r.terminalId = QByteArray::fromHex("112233445566");
             r.when = QDateTime(QDate(2026, 1, 1).addDays(i), QTime(10, 0));
@@ -190,58 +238,100 @@ void TestWalletSession::historyPagesFiltersSearchesExports()
     app::HistoryViewModel history(session, dir.path());
     QAbstractItemModelTester tester(history.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     history.setTokenSerial(serial);
+    QSignalSpy finished(&history, &app::HistoryViewModel::queryFinished);
 
     history.refresh(); // no key: straight from the mirror
-    QTRY_VERIFY(!history.busy() && history.totalCount() > 0);
+    QVERIFY(queryDone(history));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.at(0).at(0).toULongLong(), history.queryGeneration());
     QVERIFY2(history.errorText().isEmpty(), qPrintable(history.errorText()));
     QCOMPARE(history.totalCount(), 26);
     QCOMPARE(history.pageCount(), 2);
-    QCOMPARE(history.model()->rowCount(), app::HistoryViewModel::kPageSize);
+    // Newest first: the canteen payment, then ATC 25 … 7.
+    QList<int> all = QList<int>{100} + atcsWhere([](int) { return true; });
+    QCOMPARE(shownAtcs(history), all.mid(0, app::HistoryViewModel::kPageSize));
     history.nextPage();
-    QTRY_COMPARE(history.model()->rowCount(), 6);
+    QVERIFY(queryDone(history));
     QCOMPARE(history.page(), 1);
-    history.nextPage(); // past the end: stays
+    QCOMPARE(shownAtcs(history), all.mid(app::HistoryViewModel::kPageSize)); // ATC 6 … 1
+    history.nextPage(); // past the end: stays, no query
     QCOMPARE(history.page(), 1);
+    QCOMPARE(history.finishedGeneration(), history.queryGeneration());
     history.previousPage();
-    QTRY_COMPARE(history.model()->rowCount(), 20);
+    QVERIFY(queryDone(history));
+    QCOMPARE(shownAtcs(history), all.mid(0, app::HistoryViewModel::kPageSize));
 
     history.setTypeFilter(1); // loads
-    QTRY_COMPARE(history.totalCount(), 13);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 9);
     QCOMPARE(history.page(), 0);
+    QCOMPARE(shownKinds(history), QStringLiteral("load"));
+    QCOMPARE(shownAtcs(history), atcsWhere(isLoad));
     history.setTypeFilter(2); // payments
-    QTRY_COMPARE(history.totalCount(), 13);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 17);
+    QCOMPARE(shownKinds(history), QStringLiteral("purchase"));
+    QCOMPARE(shownAtcs(history), QList<int>{100} + atcsWhere([&](int i) { return !isLoad(i); }));
     history.setTypeFilter(0);
     history.setFromDate(QStringLiteral("2026-01-10"));
     history.setToDate(QStringLiteral("2026-01-19"));
-    QTRY_COMPARE(history.totalCount(), 10);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 10);
+    QCOMPARE(shownAtcs(history), atcsWhere([](int i) { return i >= 9 && i <= 18; }));
+    const quint64 beforeProblem = history.queryGeneration();
     history.setToDate(QStringLiteral("2026-13-01"));
     QVERIFY(!history.filterProblem().isEmpty());
+    QCOMPARE(history.queryGeneration(), beforeProblem); // a bad filter asks nothing
     history.setToDate(QStringLiteral("2026-01-01"));
     QCOMPARE(history.filterProblem(), QStringLiteral("The start date is after the end date."));
     history.setFromDate(QString());
     history.setToDate(QString());
-    QTRY_COMPARE(history.totalCount(), 26);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 26);
 
     history.setSearch(QStringLiteral("canteen"));
-    QTRY_COMPARE(history.totalCount(), 1);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 1);
+    QCOMPARE(shownAtcs(history), QList<int>{100});
     QCOMPARE(history.model()->data(history.model()->index(0), app::TransactionListModel::DetailTextRole).toString(),
         QStringLiteral("Campus Canteen \u00B7 #A-1024"));
-    history.setSearch(QStringLiteral("18.80"));
-    QTRY_COMPARE(history.totalCount(), 1);
+    history.setSearch(QStringLiteral("18.80")); // the canteen payment and the ¥18.80 load
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 2);
+    QCOMPARE(shownAtcs(history), (QList<int>{100, 7}));
+    QCOMPARE(history.model()->data(history.model()->index(1), app::TransactionListModel::KindRole).toString(),
+        QStringLiteral("load"));
+    QCOMPARE(
+        history.model()->data(history.model()->index(1), app::TransactionListModel::AmountFenRole).toLongLong(), 1880);
     history.setSearch(QString());
-    QTRY_COMPARE(history.totalCount(), 26);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 26);
 
     QSignalSpy exported(&history, &app::HistoryViewModel::exported);
     history.setTypeFilter(1);
-    QTRY_COMPARE(history.totalCount(), 13);
+    QVERIFY(queryDone(history));
+    QCOMPARE(history.totalCount(), 9);
     const QString csv = dir.filePath(QStringLiteral("loads.csv"));
     history.exportCsv(csv);
     QTRY_COMPARE(exported.count(), 1);
     QVERIFY(exported.at(0).at(0).toBool());
-    QVERIFY(history.exportResult().startsWith(QStringLiteral("13 transaction")));
+    QVERIFY(history.exportResult().startsWith(QStringLiteral("9 transaction")));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    QCOMPARE(f.readAll().trimmed().split('\n').size(), 14);
+    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 10);
+    QVERIFY(lines.at(0).startsWith("token_serial,type,atc,amount,"));
+    QList<int> csvAtcs;
+    for (const QByteArray& line : lines.mid(1)) {
+        const QList<QByteArray> fields = line.split(',');
+        QCOMPARE(fields.at(0), serial.toLatin1());
+        QCOMPARE(fields.at(1), QByteArray("load"));
+        const int atc = fields.at(2).toInt();
+        csvAtcs << atc;
+        QCOMPARE(fields.at(3), atc == 7 ? QByteArray("18.80") : QByteArray::number(atc) + ".00");
+    }
+    std::sort(csvAtcs.begin(), csvAtcs.end(), std::greater<>());
+    QCOMPARE(csvAtcs, atcsWhere(isLoad));
 
     history.exportCsv(QStringLiteral("/nonexistent-dir/x.csv"));
     QTRY_COMPARE(exported.count(), 2);

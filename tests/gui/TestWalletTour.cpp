@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // End to end, under Xvfb: the wallet exactly as the executable builds it (CompositionRoot, the real QML window, the
 // embedded skey-sim simulated key over loopback UDP, the demo issuer host, the PSAM, the SQLite mirror), driven
-// through its view models the way the pages drive them. Issues the simulated key, unlocks it with the PIN, loads
-// money, pays a merchant, then takes a screenshot of every page in English and Simplified Chinese and checks the
-// texts each page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or a temporary folder, printed at the end.
+// through the window the way a person drives it: mouse clicks on the items (found by objectName), the keyboard (the
+// PIN typed on the keyboard as well as on the on-screen pad, the Ctrl+N shortcuts, Return, Tab), and what the window
+// shows is what is checked. Issues the simulated key, unlocks it with the PIN, loads money, pays a merchant, filters
+// the history, then takes a screenshot of every page in English and Simplified Chinese and checks the texts each
+// page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or a temporary folder, printed at the end.
 #include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/UiSnapshot.h"
 #include "device/EmbeddedSimulator.h"
+#include "support/QuickDriver.h"
 
 #include <QDir>
 #include <QGuiApplication>
@@ -27,6 +30,12 @@ using wallet::app::KeyViewModel;
 using wallet::app::LoadViewModel;
 using wallet::app::PurchaseViewModel;
 using wallet::app::UiSnapshot;
+using wallet::test::QuickDriver;
+
+// A click that must land: on failure, say which item and what the window showed instead.
+#define CLICK(...) QVERIFY2(m_ui->click(__VA_ARGS__), qPrintable(m_ui->lastError()))
+#define TYPE_INTO(...) QVERIFY2(m_ui->typeInto(__VA_ARGS__), qPrintable(m_ui->lastError()))
+#define SHOWN(...) QVERIFY2(m_ui->waitShown(__VA_ARGS__), qPrintable(m_ui->visibleTexts().join(QLatin1Char('\n'))))
 
 class TestWalletTour : public QObject
 {
@@ -44,45 +53,106 @@ private slots:
     void cleanupTestCase();
 
 private:
-    void typePin(wallet::app::PinViewModel* pin, const char* digits);
-    [[nodiscard]] QStringList texts() const { return UiSnapshot::visibleTexts(m_root->window()); }
-    [[nodiscard]] bool shows(const QString& text) const;
-    void settle();
+    enum class PinBy { Pad, Keyboard };
+    void enterPin(const QString& pad, const char* digits, PinBy how);
+    void runLoad(PinBy how);
+    void runPayment(PinBy how);
+    [[nodiscard]] bool historyQueryDone() const;
 
     QTemporaryDir m_data;
     QString m_shotDir;
     std::unique_ptr<CompositionRoot> m_root;
+    std::unique_ptr<QuickDriver> m_ui;
     std::unique_ptr<QTemporaryDir> m_shotTemp;
 };
 
-bool TestWalletTour::shows(const QString& text) const
+/// Types a PIN on the pad `pad` (an objectName) as a person does: clicking the on-screen keys or typing on the
+/// keyboard (the pad holds the focus), checks the dots follow, then submits with the pad's button or Return.
+void TestWalletTour::enterPin(const QString& pad, const char* digits, PinBy how)
 {
-    for (const QString& t : texts()) {
-        if (t.contains(text)) {
-            return true;
+    SHOWN(pad);
+    CLICK(QStringLiteral("padClear"), pad);
+    QCOMPARE(m_ui->property(pad, "length").toInt(), 0);
+    const int n = static_cast<int>(qstrlen(digits));
+    for (int i = 0; i < n; ++i) {
+        const int digit = digits[i] - '0';
+        if (how == PinBy::Pad) {
+            CLICK(QStringLiteral("pad%1").arg(digit), pad);
+        } else {
+            m_ui->key(static_cast<Qt::Key>(Qt::Key_0 + digit));
         }
+        QCOMPARE(m_ui->property(pad, "length").toInt(), i + 1); // one more dot per key
     }
-    return false;
+    if (how == PinBy::Pad) {
+        // A slip, corrected with the pad's delete key.
+        CLICK(QStringLiteral("pad%1").arg((digits[n - 1] - '0' + 1) % 10), pad);
+        QCOMPARE(m_ui->property(pad, "length").toInt(), n + 1);
+        CLICK(QStringLiteral("padBackspace"), pad);
+        QCOMPARE(m_ui->property(pad, "length").toInt(), n);
+        CLICK(QStringLiteral("padSubmit"), pad);
+    } else {
+        m_ui->key(static_cast<Qt::Key>(Qt::Key_0 + (digits[n - 1] - '0' + 1) % 10));
+        QCOMPARE(m_ui->property(pad, "length").toInt(), n + 1);
+        m_ui->key(Qt::Key_Backspace);
+        QCOMPARE(m_ui->property(pad, "length").toInt(), n);
+        m_ui->key(Qt::Key_Return);
+    }
 }
 
-void TestWalletTour::settle()
+/// The one place a load is started: clicks Load on the load page (the amount is typed), types the PIN whenever the
+/// key's policy asks for it (any number of times), and returns once the page shows an outcome.
+void TestWalletTour::runLoad(PinBy how)
 {
-    for (int i = 0; i < 5; ++i) {
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QTest::qWait(20);
+    CLICK(QStringLiteral("loadSubmit"), QStringLiteral("loadPage"));
+    for (int asked = 0;; ++asked) {
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_ui->isShown(QStringLiteral("loadResultCard")) || m_ui->isShown(QStringLiteral("loadPinCard"));
+            },
+            90000));
+        if (m_ui->isShown(QStringLiteral("loadResultCard"))) {
+            return;
+        }
+        QVERIFY2(asked < 3, "the PIN was asked again and again");
+        QVERIFY(m_ui->text(QStringLiteral("loadPinPrompt")).startsWith(QStringLiteral("Enter your PIN to load ¥")));
+        enterPin(QStringLiteral("loadPinPad"), "123456", how);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+        QVERIFY(QTest::qWaitFor([&] { return !m_ui->isShown(QStringLiteral("loadPinCard")); }, 90000));
     }
 }
 
-void TestWalletTour::typePin(wallet::app::PinViewModel* pin, const char* digits)
+/// The one place a payment is made: clicks "Pay ¥…" on the confirmation card, types the PIN whenever the key's
+/// policy asks for it, and returns once the page shows an outcome.
+void TestWalletTour::runPayment(PinBy how)
 {
-    pin->clear();
-    for (const char* d = digits; *d; ++d) {
-        pin->appendDigit(*d - '0');
+    CLICK(QStringLiteral("payConfirm"), QStringLiteral("payPage"));
+    for (int asked = 0;; ++asked) {
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return m_ui->isShown(QStringLiteral("payResultCard")) || m_ui->isShown(QStringLiteral("payPinCard"));
+            },
+            90000));
+        if (m_ui->isShown(QStringLiteral("payResultCard"))) {
+            return;
+        }
+        QVERIFY2(asked < 3, "the PIN was asked again and again");
+        QVERIFY(m_ui->text(QStringLiteral("payPinPrompt")).startsWith(QStringLiteral("Enter your PIN to pay ¥")));
+        enterPin(QStringLiteral("payPinPad"), "123456", how);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+        QVERIFY(QTest::qWaitFor([&] { return !m_ui->isShown(QStringLiteral("payPinCard")); }, 90000));
     }
-    QCOMPARE(pin->length(), static_cast<int>(qstrlen(digits)));
-    QVERIFY(pin->canSubmit());
-    pin->submit();
-    QCOMPARE(pin->length(), 0); // the view model wiped its copy on submit
+}
+
+/// The history query asked for last has delivered its rows (the page keeps the old ones meanwhile).
+bool TestWalletTour::historyQueryDone() const
+{
+    auto* history = m_root->app()->history();
+    const quint64 wanted = history->queryGeneration();
+    return QTest::qWaitFor([&] { return history->finishedGeneration() >= wanted && !history->busy(); }, 20000);
 }
 
 void TestWalletTour::initTestCase()
@@ -103,151 +173,180 @@ void TestWalletTour::initTestCase()
     m_root = std::make_unique<CompositionRoot>(options);
     QVERIFY(m_root->createWindow());
     QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
-    // The embedded simulated key starts blank.
-    KeyViewModel* key = m_root->app()->key();
-    QTRY_COMPARE_WITH_TIMEOUT(key->state(), KeyViewModel::State::Blank, 30000);
-    QVERIFY(key->simulated());
-    QVERIFY(key->canIssueDemo());
-    QVERIFY(shows(QStringLiteral("SIMULATED KEY")));
+    m_root->window()->requestActivate();
+    QVERIFY(QTest::qWaitForWindowActive(m_root->window())); // keyboard input goes to the active window
+    m_ui = std::make_unique<QuickDriver>(m_root->window());
+    // The embedded simulated key starts blank: the key page offers to issue it.
+    SHOWN(QStringLiteral("keyIssueDemo"), QStringLiteral("keyPage"));
+    QVERIFY(m_ui->text(QStringLiteral("keyStatusLine")).endsWith(QStringLiteral("blank")));
+    QVERIFY(m_ui->isShown(QStringLiteral("simulatedBanner")));
+    QVERIFY(m_ui->shows(QStringLiteral("SIMULATED KEY")));
 }
 
 void TestWalletTour::issueAndUnlock()
 {
     AppViewModel* app = m_root->app();
-    KeyViewModel* key = app->key();
-    // Purse pages are locked until the PIN was entered.
-    app->navigate(AppViewModel::Page::Load);
-    QCOMPARE(app->page(), AppViewModel::Page::Key);
+    // Purse pages are locked until the PIN was entered: the rail's entries are disabled, the shortcut does nothing.
+    QVERIFY(!m_ui->click(QStringLiteral("navLoad")));
+    QVERIFY2(m_ui->lastError().contains(QStringLiteral("disabled")), qPrintable(m_ui->lastError()));
+    m_ui->key(Qt::Key_2, Qt::ControlModifier);
+    QVERIFY(m_ui->isShown(QStringLiteral("keyPage")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("loadPage")));
 
-    key->issueDemo();
-    QTRY_COMPARE_WITH_TIMEOUT(app->page(), AppViewModel::Page::Pin, 60000);
-    QCOMPARE(key->state(), KeyViewModel::State::Ready);
-    QVERIFY(key->statusLine().endsWith(QStringLiteral("issued")));
-    QTRY_COMPARE_WITH_TIMEOUT(app->pin()->triesLeft(), 3, 10000);
+    CLICK(QStringLiteral("keyIssueDemo"), QStringLiteral("keyPage"));
+    SHOWN(QStringLiteral("pinPad"), QStringLiteral("pinPage"), 60000);
+    QVERIFY(!m_ui->isShown(QStringLiteral("keyPage")));
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("pinTries")), QStringLiteral("3 tries left"), 10000);
+    QVERIFY(app->key()->statusLine().endsWith(QStringLiteral("issued")));
 
-    // A wrong PIN costs a try and says so.
-    typePin(app->pin(), "999999");
-    QTRY_VERIFY_WITH_TIMEOUT(!app->pin()->busy(), 20000);
-    QCOMPARE(app->pin()->triesLeft(), 2);
-    QVERIFY(app->pin()->errorText().contains(QStringLiteral("Wrong PIN")));
-    settle();
-    QVERIFY(shows(QStringLiteral("2 tries left")));
+    // A wrong PIN, clicked on the pad, costs a try and says so.
+    enterPin(QStringLiteral("pinPad"), "999999", PinBy::Pad);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("pinTries")), QStringLiteral("2 tries left"), 20000);
+    QVERIFY(m_ui->text(QStringLiteral("bannerText"), QStringLiteral("pinPage")).contains(QStringLiteral("Wrong PIN")));
+    QCOMPARE(m_ui->property(QStringLiteral("pinPad"), "length").toInt(), 0); // the digits were wiped
+    QVERIFY(m_ui->isShown(QStringLiteral("pinPage")));
     QVERIFY(!app->unlocked());
 
-    typePin(app->pin(), "123456");
-    QTRY_VERIFY_WITH_TIMEOUT(app->unlocked(), 20000);
-    QCOMPARE(app->page(), AppViewModel::Page::Overview);
-    QTRY_VERIFY_WITH_TIMEOUT(app->overview()->hasBalance(), 20000);
-    QCOMPARE(app->overview()->balanceFen(), 0);
-    QCOMPARE(app->overview()->holderName(), QStringLiteral("DEMO HOLDER"));
-    QVERIFY(app->overview()->maskedSerial().endsWith(QStringLiteral("0001")));
-    QVERIFY(app->overview()->maskedSerial().contains(QChar(0x2022)));
-    settle();
-    QVERIFY(shows(QStringLiteral("¥0.00")));
-    QVERIFY(shows(QStringLiteral("DEMO HOLDER")));
+    // The right one, typed on the keyboard.
+    enterPin(QStringLiteral("pinPad"), "123456", PinBy::Keyboard);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    SHOWN(QStringLiteral("overviewPage"), QString(), 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥0.00"), 20000);
+    QCOMPARE(m_ui->text(QStringLiteral("holder")), QStringLiteral("DEMO HOLDER"));
+    const QString serial = m_ui->text(QStringLiteral("maskedSerial"));
+    QVERIFY2(serial.endsWith(QStringLiteral("0001")) && serial.contains(QChar(0x2022)), qPrintable(serial));
+    QVERIFY(m_ui->property(QStringLiteral("navLoad"), "enabled").toBool());
 }
 
 void TestWalletTour::loadMoney()
 {
-    AppViewModel* app = m_root->app();
-    LoadViewModel* load = app->load();
-    app->navigate(AppViewModel::Page::Load);
-    QCOMPARE(app->page(), AppViewModel::Page::Load);
+    m_ui->key(Qt::Key_2, Qt::ControlModifier); // the shortcut to the load page
+    SHOWN(QStringLiteral("loadEnterCard"));
+    const QString field = QStringLiteral("amountInput");
+    const QString scope = QStringLiteral("loadAmount");
 
-    // Invalid amounts are refused before anything reaches the key.
-    load->setAmountText(QStringLiteral("12.345"));
-    QVERIFY(!load->canSubmit());
-    QCOMPARE(load->amountProblem(), QStringLiteral("At most two digits after the decimal point."));
-    settle();
+    // A quick amount fills the field.
+    CLICK(QStringLiteral("loadQuick500"));
+    QCOMPARE(m_ui->text(field, scope), QStringLiteral("500"));
+    QVERIFY(m_ui->property(QStringLiteral("loadSubmit"), "enabled").toBool());
 
-    load->setAmountText(QStringLiteral("250.50"));
-    QVERIFY(load->canSubmit());
-    load->submit();
-    QCOMPARE(load->step(), LoadViewModel::Step::Working);
-    // The demo profile wants the PIN for loads; the key still holds it from the unlock unless it was reselected,
-    // so the PIN step appears only when the key asks.
-    QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 30000);
-    if (load->step() == LoadViewModel::Step::NeedPin) {
-        settle();
-        QVERIFY(shows(QStringLiteral("Enter your PIN to load")));
-        typePin(load->pin(), "123456");
-        QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 30000);
+    // Invalid amounts are refused before anything reaches the key: said under the field, Load disabled.
+    TYPE_INTO(field, QStringLiteral("12.345"), scope);
+    QCOMPARE(m_ui->text(QStringLiteral("amountProblem"), scope),
+        QStringLiteral("At most two digits after the decimal point."));
+    QVERIFY(!m_ui->property(QStringLiteral("loadSubmit"), "enabled").toBool());
+    QVERIFY(!m_ui->click(QStringLiteral("loadSubmit")));
+    QVERIFY(m_ui->isShown(QStringLiteral("loadEnterCard")));
+
+    TYPE_INTO(field, QStringLiteral("250.50"), scope);
+    QVERIFY(!m_ui->isShown(QStringLiteral("amountProblem"), scope));
+    runLoad(PinBy::Pad);
+    if (QTest::currentTestFailed()) {
+        return;
     }
-    QVERIFY2(load->step() == LoadViewModel::Step::Done, qPrintable(load->resultText()));
-    QCOMPARE(load->resultTitle(), QStringLiteral("Loaded ¥250.50"));
-    QCOMPARE(load->newBalanceText(), QStringLiteral("¥250.50"));
-    QCOMPARE(load->tac().size(), 8);
-    settle();
-    QVERIFY(shows(QStringLiteral("Loaded ¥250.50")));
-    QVERIFY(shows(load->tac()));
-    QTRY_COMPARE_WITH_TIMEOUT(app->overview()->balanceFen(), 25050, 20000);
+    QCOMPARE(m_ui->text(QStringLiteral("loadResultTitle")), QStringLiteral("Loaded ¥250.50"));
+    QCOMPARE(m_ui->text(QStringLiteral("loadNewBalance")), QStringLiteral("¥250.50"));
+    const QString tac = m_ui->text(QStringLiteral("loadTac"));
+    QVERIFY2(QRegularExpression(QStringLiteral("^[0-9A-F]{8}$")).match(tac).hasMatch(), qPrintable(tac));
+    QVERIFY(m_ui->isShown(QStringLiteral("loadDone")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("loadTryAgain")));
+
+    // Done: back to the overview, which shows the new balance; the form is empty again.
+    CLICK(QStringLiteral("loadDone"));
+    SHOWN(QStringLiteral("overviewPage"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥250.50"), 20000);
+    QVERIFY(m_ui->shows(QStringLiteral("+¥250.50")));
 }
 
 void TestWalletTour::payMerchant()
 {
-    AppViewModel* app = m_root->app();
-    PurchaseViewModel* pay = app->purchase();
-    app->navigate(AppViewModel::Page::Purchase);
-    QCOMPARE(app->page(), AppViewModel::Page::Purchase);
+    CLICK(QStringLiteral("navPay"));
+    SHOWN(QStringLiteral("payEnterCard"));
+    // The merchant field has the focus; Tab moves to the order and then to the amount.
+    QVERIFY(!m_ui->property(QStringLiteral("payReview"), "enabled").toBool());
+    TYPE_INTO(QStringLiteral("payMerchantInput"), QStringLiteral("Campus Canteen"));
+    m_ui->key(Qt::Key_Tab);
+    m_ui->type(QStringLiteral("A-1024"));
+    QCOMPARE(m_ui->text(QStringLiteral("payOrderInput")), QStringLiteral("A-1024"));
+    m_ui->key(Qt::Key_Tab);
+    m_ui->type(QStringLiteral("18.8"));
+    QCOMPARE(m_ui->text(QStringLiteral("amountInput"), QStringLiteral("payAmount")), QStringLiteral("18.8"));
+    QVERIFY(m_ui->property(QStringLiteral("payReview"), "enabled").toBool());
+    m_ui->key(Qt::Key_Return); // in the amount field: review
+    SHOWN(QStringLiteral("payConfirmCard"));
+    QCOMPARE(m_ui->text(QStringLiteral("payConfirmAmount")), QStringLiteral("¥18.80"));
+    QCOMPARE(m_ui->text(QStringLiteral("payConfirmMerchant")), QStringLiteral("Campus Canteen"));
+    QCOMPARE(m_ui->text(QStringLiteral("payConfirm")), QStringLiteral("Pay ¥18.80"));
 
-    pay->setAmountText(QStringLiteral("18.8"));
-    QVERIFY(!pay->canConfirm()); // no merchant yet
-    QCOMPARE(pay->formProblem(), QStringLiteral("Enter the merchant's name."));
-    pay->setMerchant(QStringLiteral("Campus Canteen"));
-    pay->setOrder(QStringLiteral("A-1024"));
-    QVERIFY(pay->canConfirm());
-    pay->review();
-    QCOMPARE(pay->step(), PurchaseViewModel::Step::Confirm);
-    settle();
-    QVERIFY(shows(QStringLiteral("Pay ¥18.80")));
-    pay->pay();
-    QTRY_VERIFY_WITH_TIMEOUT(pay->step() != PurchaseViewModel::Step::Working, 30000);
-    if (pay->step() == PurchaseViewModel::Step::NeedPin) {
-        typePin(pay->pin(), "123456");
-        QTRY_VERIFY_WITH_TIMEOUT(pay->step() != PurchaseViewModel::Step::Working, 30000);
+    // Back keeps what was typed; Review shows the same confirmation again.
+    CLICK(QStringLiteral("payBack"));
+    SHOWN(QStringLiteral("payEnterCard"));
+    QCOMPARE(m_ui->text(QStringLiteral("payMerchantInput")), QStringLiteral("Campus Canteen"));
+    CLICK(QStringLiteral("payReview"));
+    SHOWN(QStringLiteral("payConfirmCard"));
+
+    runPayment(PinBy::Keyboard);
+    if (QTest::currentTestFailed()) {
+        return;
     }
-    QVERIFY2(pay->step() == PurchaseViewModel::Step::Done, qPrintable(pay->resultText()));
-    QCOMPARE(pay->resultTitle(), QStringLiteral("Paid ¥18.80"));
-    QCOMPARE(pay->newBalanceText(), QStringLiteral("¥231.70"));
-    settle();
-    QVERIFY(shows(QStringLiteral("Paid ¥18.80")));
-    QTRY_COMPARE_WITH_TIMEOUT(app->overview()->balanceFen(), 23170, 20000);
+    QCOMPARE(m_ui->text(QStringLiteral("payResultTitle")), QStringLiteral("Paid ¥18.80"));
+    QCOMPARE(m_ui->text(QStringLiteral("payNewBalance")), QStringLiteral("¥231.70"));
+    QVERIFY(m_ui->text(QStringLiteral("payTac")).size() == 8);
+    CLICK(QStringLiteral("payDone"));
+    SHOWN(QStringLiteral("overviewPage"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥231.70"), 20000);
 }
 
 void TestWalletTour::historyShowsBoth()
 {
-    AppViewModel* app = m_root->app();
-    app->navigate(AppViewModel::Page::History);
-    QTRY_COMPARE_WITH_TIMEOUT(app->history()->totalCount(), 2, 20000);
-    QTRY_VERIFY_WITH_TIMEOUT(!app->history()->busy(), 20000);
-    auto* model = app->history()->model();
-    QCOMPARE(model->rowCount(), 2);
-    // Newest first: the payment, then the load.
-    QCOMPARE(model->data(model->index(0), wallet::app::TransactionListModel::KindRole).toString(),
-        QStringLiteral("purchase"));
-    QCOMPARE(
-        model->data(model->index(1), wallet::app::TransactionListModel::KindRole).toString(), QStringLiteral("load"));
-    settle();
-    QVERIFY(shows(QStringLiteral("Campus Canteen")));
+    m_ui->key(Qt::Key_4, Qt::ControlModifier);
+    SHOWN(QStringLiteral("historyPage"));
+    QVERIFY(historyQueryDone());
+    const QString list = QStringLiteral("historyList");
+    const QString row = QStringLiteral("rowAmount");
+    // Newest first: the payment, then the load. Each step below changes what the list shows.
+    QTRY_COMPARE_WITH_TIMEOUT(
+        m_ui->textsOf(row, list), (QStringList{QStringLiteral("\u2212¥18.80"), QStringLiteral("+¥250.50")}), 20000);
+    QCOMPARE(m_ui->textsOf(QStringLiteral("rowKind"), list),
+        (QStringList{QStringLiteral("Payment · Campus Canteen · #A-1024"), QStringLiteral("Load · From your bank")}));
+    QVERIFY(m_ui->text(QStringLiteral("historyPageText")).endsWith(QStringLiteral("2 transactions")));
 
-    app->history()->setTypeFilter(1);
-    QTRY_COMPARE_WITH_TIMEOUT(app->history()->totalCount(), 1, 20000);
-    app->history()->setTypeFilter(0);
-    app->history()->setSearch(QStringLiteral("canteen"));
-    QTRY_COMPARE_WITH_TIMEOUT(app->history()->totalCount(), 1, 20000);
-    app->history()->setSearch(QString());
-    QTRY_COMPARE_WITH_TIMEOUT(app->history()->totalCount(), 2, 20000);
+    CLICK(QStringLiteral("historyFilter1")); // Loads
+    QVERIFY(historyQueryDone());
+    QCOMPARE(m_ui->textsOf(row, list), QStringList{QStringLiteral("+¥250.50")});
+    QVERIFY(m_ui->text(QStringLiteral("historyPageText")).endsWith(QStringLiteral("1 transaction")));
+    CLICK(QStringLiteral("historyFilter0")); // All
+    QVERIFY(historyQueryDone());
+    QCOMPARE(m_ui->textsOf(row, list).size(), 2);
+    TYPE_INTO(QStringLiteral("historySearch"), QStringLiteral("canteen"));
+    QVERIFY(historyQueryDone());
+    QCOMPARE(m_ui->textsOf(row, list), QStringList{QStringLiteral("\u2212¥18.80")});
+    TYPE_INTO(QStringLiteral("historySearch"), QStringLiteral("nothing like this"));
+    QVERIFY(historyQueryDone());
+    QVERIFY(m_ui->textsOf(row, list).isEmpty());
+    QVERIFY(m_ui->isShown(QStringLiteral("historyEmpty")));
+    TYPE_INTO(QStringLiteral("historySearch"), QString());
+    QVERIFY(historyQueryDone());
+    QCOMPARE(m_ui->textsOf(row, list).size(), 2);
 
     const QString csv = m_data.filePath(QStringLiteral("export.csv"));
-    QSignalSpy exported(app->history(), &wallet::app::HistoryViewModel::exported);
-    app->history()->exportCsv(csv);
-    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);
-    QCOMPARE(exported.at(0).at(0).toBool(), true);
+    TYPE_INTO(QStringLiteral("historyExportPath"), csv);
+    CLICK(QStringLiteral("historyExport"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_ui->text(QStringLiteral("historyExportResult")).startsWith(QStringLiteral("2 transactions exported")), 20000);
     QFile file(csv);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
-    QCOMPARE(lines.size(), 3); // header + 2 rows
-    QVERIFY(lines.at(1).contains("18.80") || lines.at(2).contains("18.80"));
+    QCOMPARE(lines.size(), 3); // header + 2 rows, newest first
+    QVERIFY2(lines.at(1).contains(",purchase,") && lines.at(1).contains(",18.80,")
+            && lines.at(1).endsWith("Campus Canteen \xC2\xB7 #A-1024"),
+        lines.at(1).constData());
+    QVERIFY2(lines.at(2).contains(",load,") && lines.at(2).contains(",250.50,"), lines.at(2).constData());
 }
 
 void TestWalletTour::screenshotsOfEveryPage_data()
@@ -305,21 +404,41 @@ void TestWalletTour::screenshotsOfEveryPage()
     QFETCH(int, page);
     QFETCH(QString, name);
     QFETCH(QStringList, expected);
+    // The language is chosen on the settings page (F1 opens About, Ctrl+, Settings).
+    m_ui->key(Qt::Key_Comma, Qt::ControlModifier);
+    SHOWN(QStringLiteral("settingsPage"));
+    CLICK(QStringLiteral("language_") + lang);
+    // Then the page, from the navigation rail.
+    static const QHash<int, QString> nav{
+        {static_cast<int>(AppViewModel::Page::Key), QStringLiteral("navKey")},
+        {static_cast<int>(AppViewModel::Page::Overview), QStringLiteral("navOverview")},
+        {static_cast<int>(AppViewModel::Page::Load), QStringLiteral("navLoad")},
+        {static_cast<int>(AppViewModel::Page::Purchase), QStringLiteral("navPay")},
+        {static_cast<int>(AppViewModel::Page::History), QStringLiteral("navHistory")},
+        {static_cast<int>(AppViewModel::Page::Settings), QStringLiteral("navSettings")},
+        {static_cast<int>(AppViewModel::Page::About), QStringLiteral("navAbout")},
+    };
+    CLICK(nav.value(page));
+    static const QHash<int, QString> pageItem{
+        {static_cast<int>(AppViewModel::Page::Key), QStringLiteral("keyPage")},
+        {static_cast<int>(AppViewModel::Page::Overview), QStringLiteral("overviewPage")},
+        {static_cast<int>(AppViewModel::Page::Load), QStringLiteral("loadPage")},
+        {static_cast<int>(AppViewModel::Page::Purchase), QStringLiteral("payPage")},
+        {static_cast<int>(AppViewModel::Page::History), QStringLiteral("historyPage")},
+        {static_cast<int>(AppViewModel::Page::Settings), QStringLiteral("settingsPage")},
+        {static_cast<int>(AppViewModel::Page::About), QStringLiteral("aboutPage")},
+    };
+    SHOWN(pageItem.value(page));
     AppViewModel* app = m_root->app();
-    app->settings()->setLanguage(lang);
-    // The forms, not the results of the flows above.
-    app->load()->reset();
-    app->purchase()->reset();
-    app->navigate(static_cast<AppViewModel::Page>(page));
-    QCOMPARE(static_cast<int>(app->page()), page);
     if (app->page() == AppViewModel::Page::History) {
-        QTRY_VERIFY_WITH_TIMEOUT(!app->history()->busy() && app->history()->totalCount() == 2, 20000);
+        QVERIFY(historyQueryDone());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_ui->textsOf(QStringLiteral("rowAmount"), QStringLiteral("historyList")).size(), 2, 20000);
     }
     if (app->page() == AppViewModel::Page::Overview) {
-        QTRY_VERIFY_WITH_TIMEOUT(!app->overview()->busy(), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥231.70"), 20000);
     }
-    settle();
-    const QStringList shown = texts();
+    const QStringList shown = m_ui->visibleTexts();
     for (const QString& want : expected) {
         bool found = false;
         for (const QString& t : shown) {
@@ -336,47 +455,49 @@ void TestWalletTour::screenshotsOfEveryPage()
 void TestWalletTour::powerCutDuringLoadIsCheckedWhenTheKeyIsBack()
 {
     AppViewModel* app = m_root->app();
-    app->settings()->setLanguage(QStringLiteral("en"));
-    LoadViewModel* load = app->load();
-    load->reset();
-    app->navigate(AppViewModel::Page::Load);
-    QTRY_VERIFY_WITH_TIMEOUT(app->overview()->hasBalance() && !app->overview()->busy(), 20000);
-    const qint64 before = app->overview()->balanceFen();
+    m_ui->key(Qt::Key_Comma, Qt::ControlModifier);
+    CLICK(QStringLiteral("language_en"));
+    m_ui->key(Qt::Key_1, Qt::ControlModifier);
+    SHOWN(QStringLiteral("overviewPage"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥231.70"), 20000);
+    const qint64 before = 23170;
+    CLICK(QStringLiteral("overviewLoad"));
+    SHOWN(QStringLiteral("loadEnterCard"));
     QVERIFY(m_root->simulator());
     const auto control = m_root->simulator()->control();
 
     // The key loses power during the load, after the first NVM write has fully landed: the key falls silent.
     const auto armed = control.send(QStringLiteral("power-cut-at 1 full"));
     QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
-    load->setAmountText(QStringLiteral("10.00"));
-    load->submit();
-    QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 90000);
-    if (load->step() == LoadViewModel::Step::NeedPin) {
-        typePin(load->pin(), "123456");
-        QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 90000);
+    TYPE_INTO(QStringLiteral("amountInput"), QStringLiteral("10.00"), QStringLiteral("loadAmount"));
+    runLoad(PinBy::Keyboard);
+    if (QTest::currentTestFailed()) {
+        return;
     }
+    LoadViewModel* load = app->load();
     QCOMPARE(load->step(), LoadViewModel::Step::Interrupted);
-    settle();
-    QVERIFY(shows(QStringLiteral("The key was removed during the load")));
+    QVERIFY(
+        m_ui->text(QStringLiteral("loadResultTitle")).contains(QStringLiteral("The key was removed during the load")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("loadDone"))); // nothing to confirm until the outcome is known
     // The device layer notices the silent key; the purse pages lock, the load page keeps its message.
     QTRY_VERIFY_WITH_TIMEOUT(m_root->session().presence() != wallet::app::WalletSession::Presence::Present, 30000);
-    QVERIFY(!app->unlocked());
-    QCOMPARE(app->page(), AppViewModel::Page::Load);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_ui->property(QStringLiteral("navPay"), "enabled").toBool(), 20000);
+    QVERIFY(m_ui->isShown(QStringLiteral("loadResultCard")));
 
     // Power comes back: the wallet checks the balance against the one before the load and says what happened.
     const auto replug = control.send(QStringLiteral("replug"));
     QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
     QTRY_VERIFY_WITH_TIMEOUT(
         load->step() == LoadViewModel::Step::Done || load->step() == LoadViewModel::Step::Failed, 60000);
-    const QString after = load->newBalanceText();
+    const QString after = m_ui->text(QStringLiteral("loadNewBalance"));
     if (load->step() == LoadViewModel::Step::Done) {
         QCOMPARE(after, wallet::app::AmountText::format(before + 1000));
     } else {
         QCOMPARE(after, wallet::app::AmountText::format(before));
     }
-    settle();
-    QVERIFY(shows(load->resultText()));
-    qInfo().noquote() << "interrupted load:" << load->resultTitle() << "-" << load->resultText();
+    QCOMPARE(m_ui->text(QStringLiteral("loadResultText")), load->resultText());
+    qInfo().noquote() << "interrupted load:" << m_ui->text(QStringLiteral("loadResultTitle")) << "-"
+                      << m_ui->text(QStringLiteral("loadResultText"));
 }
 
 void TestWalletTour::cleanupTestCase()
@@ -384,6 +505,7 @@ void TestWalletTour::cleanupTestCase()
     if (m_root) {
         m_root->app()->settings()->setLanguage(QStringLiteral("en"));
     }
+    m_ui.reset();
     m_root.reset();
     qInfo().noquote() << "screenshots of every page in both languages:" << m_shotDir;
 }

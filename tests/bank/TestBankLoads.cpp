@@ -274,6 +274,63 @@ private slots:
         auditLedger();
     }
 
+    void insufficientFundsIs422()
+    {
+        const qint64 before = funding();
+        const auto init = m_card->initializeForLoad(static_cast<std::uint32_t>(before + 1), kTerminal);
+        const qint64 loadsBefore = loads();
+        Answer a
+            = post(QStringLiteral("/v1/loads"), newKey(), authorisation(init, static_cast<std::uint32_t>(before + 1)));
+        QCOMPARE(a.status, 422);
+        QCOMPARE(a.json.value(QStringLiteral("code")).toString(), QStringLiteral("insufficient-funds"));
+        QCOMPARE(funding(), before);
+        QCOMPARE(loads(), loadsBefore);
+        auditLedger();
+    }
+
+    void reauthoriseSameAtcDebitsOnce()
+    {
+        // The answer was lost and the terminal reran INITIALIZE (new random, same ATC): new MAC2, no second debit.
+        const qint64 before = funding();
+        const auto first = m_card->initializeForLoad(600, kTerminal);
+        Answer a = post(QStringLiteral("/v1/loads"), newKey(), authorisation(first, 600));
+        QCOMPARE(a.status, 201);
+        const auto second = m_card->initializeForLoad(600, kTerminal);
+        Answer b = post(QStringLiteral("/v1/loads"), newKey(), authorisation(second, 600));
+        QCOMPARE(b.status, 201);
+        QCOMPARE(b.json.value(QStringLiteral("loadId")), a.json.value(QStringLiteral("loadId")));
+        QCOMPARE(funding(), before - 600);
+        // A probe taken before another MAC2 is no evidence (409 probe-stale, §9.1).
+        Answer probe
+            = post(QStringLiteral("/v1/cards/%1/probes").arg(kAsn), newKey(), {{QStringLiteral("keyIndex"), 1}});
+        QCOMPARE(probe.status, 201);
+        const auto third = m_card->initializeForLoad(600, kTerminal);
+        Answer c = post(QStringLiteral("/v1/loads"), newKey(), authorisation(third, 600));
+        QCOMPARE(c.status, 201);
+        const QString probeTerminal = probe.json.value(QStringLiteral("terminalId")).toString();
+        const auto answer = m_card->initializeForLoad(1, QByteArray::fromHex(probeTerminal.toLatin1()));
+        Answer stale
+            = post(QStringLiteral("/v1/loads/%1/cancellation").arg(c.json.value(QStringLiteral("loadId")).toString()),
+                newKey(),
+                {{QStringLiteral("probeId"), probe.json.value(QStringLiteral("probeId"))},
+                    {QStringLiteral("algorithm"), QStringLiteral("3des")},
+                    {QStringLiteral("keyVersion"), 1},
+                    {QStringLiteral("balance"), static_cast<qint64>(answer.balance)},
+                    {QStringLiteral("onlineAtc"), answer.onlineAtc},
+                    {QStringLiteral("random"), hex(answer.random)},
+                    {QStringLiteral("mac1"), hex(answer.mac1)}});
+        QCOMPARE(stale.status, 409);
+        QCOMPARE(stale.json.value(QStringLiteral("code")).toString(), QStringLiteral("probe-stale"));
+        QCOMPARE(funding(), before - 600);
+        // The terminal loads again at the same ATC and this time the key credits.
+        const auto fourth = m_card->initializeForLoad(600, kTerminal);
+        Answer d = post(QStringLiteral("/v1/loads"), newKey(), authorisation(fourth, 600));
+        QCOMPARE(d.status, 201);
+        creditAndConfirm(d);
+        QCOMPARE(funding(), before - 600);
+        auditLedger();
+    }
+
     void crashAfterCommitThenRetryMovesMoneyOnce()
     {
         m_rig.stopServer();

@@ -53,12 +53,14 @@ private:
     BankRig m_rig;
     std::unique_ptr<TestCard> m_card;
 
-    [[nodiscard]] std::unique_ptr<httplib::SSLClient> client(bool withCertificate = true) const
+    /// A client with the wallet terminal's certificate, another one of the test folder's (`certificate`), or none.
+    [[nodiscard]] std::unique_ptr<httplib::SSLClient> client(
+        bool withCertificate = true, const QString& certificate = QStringLiteral("client")) const
     {
         auto c = withCertificate ? std::make_unique<httplib::SSLClient>("127.0.0.1",
                      m_rig.port(),
-                     m_rig.tlsPath(QStringLiteral("client.pem")).toStdString(),
-                     m_rig.tlsPath(QStringLiteral("client.key")).toStdString())
+                     m_rig.tlsPath(certificate + QStringLiteral(".pem")).toStdString(),
+                     m_rig.tlsPath(certificate + QStringLiteral(".key")).toStdString())
                                  : std::make_unique<httplib::SSLClient>("127.0.0.1", m_rig.port());
         c->set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
         c->enable_server_certificate_verification(true);
@@ -66,9 +68,13 @@ private:
         return c;
     }
 
-    Answer post(const QString& path, const QString& key, const QJsonObject& body, bool withCertificate = true) const
+    Answer post(const QString& path,
+        const QString& key,
+        const QJsonObject& body,
+        bool withCertificate = true,
+        const QString& certificate = QStringLiteral("client")) const
     {
-        auto c = client(withCertificate);
+        auto c = client(withCertificate, certificate);
         httplib::Headers h{{"Idempotency-Key", key.toStdString()}};
         auto res = c->Post(path.toStdString().c_str(),
             h,
@@ -194,6 +200,27 @@ private slots:
         QCOMPARE(a.contentType, std::string("application/problem+json"));
         QCOMPARE(a.json.value(QStringLiteral("code")).toString(), QStringLiteral("certificate-missing"));
         QCOMPARE(funding(), 10000);
+    }
+
+    void foreignOtherOrWrongKindCertificateMovesNothing()
+    {
+        const auto init = m_card->initializeForLoad(100, kTerminal);
+        Answer foreign
+            = post(QStringLiteral("/v1/loads"), newKey(), authorisation(init, 100), true, QStringLiteral("foreign"));
+        QCOMPARE(foreign.status, 401);
+        QCOMPARE(foreign.json.value(QStringLiteral("code")).toString(), QStringLiteral("certificate-unknown"));
+        // A real terminal relaying another terminal's INITIALIZE (its terminal ID is in MAC1 and MAC2).
+        Answer other
+            = post(QStringLiteral("/v1/loads"), newKey(), authorisation(init, 100), true, QStringLiteral("other"));
+        QCOMPARE(other.status, 403);
+        QCOMPARE(other.json.value(QStringLiteral("code")).toString(), QStringLiteral("terminal-mismatch"));
+        Answer merchant
+            = post(QStringLiteral("/v1/loads"), newKey(), authorisation(init, 100), true, QStringLiteral("merchant"));
+        QCOMPARE(merchant.status, 403);
+        QCOMPARE(merchant.json.value(QStringLiteral("code")).toString(), QStringLiteral("role-forbidden"));
+        QCOMPARE(funding(), 10000);
+        QCOMPARE(loads(), 0);
+        auditLedger();
     }
 
     void authoriseThenConfirm()

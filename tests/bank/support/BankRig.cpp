@@ -259,6 +259,49 @@ QString BankRig::makeTls()
             return e;
         }
     }
+    // The negative cases (§5): a certificate from another CA, another terminal's, and a merchant's.
+    const QString foreign = ossl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+        + QStringList{QStringLiteral("-keyout"),
+            p("foreign.key"),
+            QStringLiteral("-out"),
+            p("foreign.pem"),
+            QStringLiteral("-days"),
+            QStringLiteral("2"),
+            QStringLiteral("-subj"),
+            QStringLiteral("/OU=wallet/CN=112233445566")});
+    if (!foreign.isEmpty()) {
+        return foreign;
+    }
+    for (const auto& [name, subject] :
+        {std::pair{"other", "/OU=wallet/CN=998877665544"}, std::pair{"merchant", "/OU=merchant/CN=112233445566"}}) {
+        const QString key = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".key");
+        const QString csr = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".csr");
+        const QString pem = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".pem");
+        for (const QString& e : {ossl(QStringList{QStringLiteral("req")} + ec
+                                     + QStringList{QStringLiteral("-keyout"),
+                                         key,
+                                         QStringLiteral("-out"),
+                                         csr,
+                                         QStringLiteral("-subj"),
+                                         QLatin1String(subject)}),
+                 ossl({QStringLiteral("x509"),
+                     QStringLiteral("-req"),
+                     QStringLiteral("-in"),
+                     csr,
+                     QStringLiteral("-CA"),
+                     p("ca.pem"),
+                     QStringLiteral("-CAkey"),
+                     p("ca.key"),
+                     QStringLiteral("-CAcreateserial"),
+                     QStringLiteral("-out"),
+                     pem,
+                     QStringLiteral("-days"),
+                     QStringLiteral("2")})}) {
+            if (!e.isEmpty()) {
+                return e;
+            }
+        }
+    }
     QFile::setPermissions(p("server.key"), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     return {};
 }

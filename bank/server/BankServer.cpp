@@ -302,10 +302,6 @@ void BankServer::routes()
                 return;
             }
             const QJsonObject body = doc.object();
-            if (Reply bad = validate(body, call.requestKey); bad.problem) {
-                send(res, bad, false);
-                return;
-            }
             PgConnection* db = threadConnection(conninfo);
             if (!db) {
                 send(res, unavailableDb(call.requestKey), false);
@@ -320,7 +316,14 @@ void BankServer::routes()
                 req.method,
                 req.path,
                 canonical,
-                [&](PgConnection& c) { return op(c, call, req, body); },
+                [&](PgConnection& c) {
+                    // A schema refusal after authentication is an answer like any other (§6.1 item 3): stored
+                    // with the request id, so the same id with a corrected body is 422, not a second request.
+                    if (Reply bad = validate(body, call.requestKey); bad.problem) {
+                        return bad;
+                    }
+                    return op(c, call, req, body);
+                },
                 replayed);
             send(res, r, replayed);
         };

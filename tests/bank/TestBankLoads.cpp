@@ -9,6 +9,7 @@
 
 #include <httplib.h>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -292,12 +293,21 @@ private slots:
         QCOMPARE(funding(), before);
         QCOMPARE(loads(), loadsBefore);
         QCOMPARE(transfers(), transfersBefore);
-        // The same amount as a plain JSON number with a fraction is refused before anything runs.
+        // The same amount as a JSON number with a fraction is refused (400) before anything moves.
         QJsonObject fraction = authorisation(init, 700);
         fraction.insert(QStringLiteral("amount"), 700.5);
         Answer f = post(QStringLiteral("/v1/loads"), newKey(), fraction);
         QCOMPARE(f.status, 400);
         QCOMPARE(f.json.value(QStringLiteral("code")).toString(), QStringLiteral("invalid-field"));
+        QCOMPARE(f.json.value(QStringLiteral("errors")).toArray().at(0).toObject().value(QStringLiteral("pointer")),
+            QJsonValue(QStringLiteral("/amount")));
+        // That refusal is the request id's answer: the same id with a corrected body is another request (422).
+        const QString refusedKey = newKey();
+        QCOMPARE(post(QStringLiteral("/v1/loads"), refusedKey, fraction).status, 400);
+        Answer corrected = post(QStringLiteral("/v1/loads"), refusedKey, authorisation(init, 700));
+        QCOMPARE(corrected.status, 422);
+        QCOMPARE(corrected.json.value(QStringLiteral("code")).toString(), QStringLiteral("idempotency-key-reused"));
+        QCOMPARE(funding(), before);
         auditLedger();
     }
 

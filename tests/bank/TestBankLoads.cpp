@@ -192,6 +192,36 @@ private slots:
         auditLedger();
     }
 
+    void bankctlIsRepeatableAndStrict()
+    {
+        QString out;
+        // A second init keeps the token, the keys and the data; keys init keeps what exists.
+        QCOMPARE(m_rig.bankctl({QStringLiteral("init"), QStringLiteral("--db"), QStringLiteral("unused")}, &out), 0);
+        QCOMPARE(m_rig.bankctl({QStringLiteral("keys"), QStringLiteral("init")}, &out), 0);
+        QVERIFY2(out.contains(QStringLiteral("mlk.v1: present, kept")), qPrintable(out));
+        // A counter receipt is posted once; amounts are whole fen in range.
+        const qint64 before = funding();
+        const QStringList deposit{QStringLiteral("accounts"),
+            QStringLiteral("deposit"),
+            QStringLiteral("--asn"),
+            kAsn,
+            QStringLiteral("--reference"),
+            QStringLiteral("CASH-0001"),
+            QStringLiteral("--amount")};
+        QVERIFY(m_rig.bankctl(deposit + QStringList{QStringLiteral("10000")}, &out) != 0);
+        QVERIFY2(out.contains(QStringLiteral("posted already")), qPrintable(out));
+        for (const char* bad : {"10.5", "0", "-5", "4294967296", "1e3", ""}) {
+            QVERIFY2(m_rig.bankctl(
+                         QStringList(deposit).replaceInStrings(QStringLiteral("CASH-0001"), QStringLiteral("CASH-0002"))
+                             + QStringList{QString::fromLatin1(bad)},
+                         &out)
+                    != 0,
+                bad);
+        }
+        QCOMPARE(funding(), before);
+        auditLedger();
+    }
+
     void withoutCertificateIs401()
     {
         const auto init = m_card->initializeForLoad(100, kTerminal);

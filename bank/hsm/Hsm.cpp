@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/hsm/Hsm.h"
+
+#include "core/crypto/CardCrypto.h"
+
+#include <p11-kit/pkcs11.h>
+
+#include <QString>
+
+#include <dlfcn.h>
+
+#include <vector>
+
+namespace wallet::bank {
+
+using core::CardCrypto;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+core::Error p11Error(const char* what, CK_RV rv)
+{
+    return makeError(ErrorCode::CryptoError,
+        QStringLiteral("HSM: %1 failed (CKR 0x%2)").arg(QString::fromLatin1(what)).arg(rv, 0, 16));
+}
+
+std::string paddedLabel(const std::string& label)
+{
+    std::string s = label.substr(0, 32);
+    s.resize(32, ' ');
+    return s;
+}
+
+CK_BBOOL kTrue = CK_TRUE;
+CK_BBOOL kFalse = CK_FALSE;
+CK_OBJECT_CLASS kSecret = CKO_SECRET_KEY;
+CK_KEY_TYPE kDes2 = CKK_DES2;
+CK_KEY_TYPE kGeneric = CKK_GENERIC_SECRET;
+
+} // namespace
+
+/// One PKCS#11 session, closed (and its session objects destroyed) on scope exit.
+class Hsm::Session
+{
+public:
+    Session(CK_FUNCTION_LIST_PTR f, CK_SLOT_ID slot)
+        : m_f(f)
+    {
+        m_rv = m_f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &m_handle);
+    }
+    ~Session()
+    {
+        if (m_rv == CKR_OK) {
+            m_f->C_CloseSession(m_handle);
+        }
+    }
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+    [[nodiscard]] bool ok() const { return m_rv == CKR_OK; }
+    [[nodiscard]] CK_RV rv() const { return m_rv; }
+    [[nodiscard]] CK_SESSION_HANDLE handle() const { return m_handle; }
+
+private:
+    CK_FUNCTION_LIST_PTR m_f;
+    CK_SESSION_HANDLE m_handle = 0;
+    CK_RV m_rv = CKR_GENERAL_ERROR;
+};
+
+Hsm::Hsm(void* dl, CK_FUNCTION_LIST_PTR f)
+    : m_dl(dl)
+    , m_f(f)
+{ }
+
+Hsm::~Hsm()
+{
+    if (m_loggedIn) {
+        m_f->C_Logout(m_loginSession);
+        m_f->C_CloseSession(m_loginSession);
+    }
+    m_f->C_Finalize(nullptr);
+    dlclose(m_dl);
+}
+
+Result<std::unique_ptr<Hsm>> Hsm::load(const std::string& modulePath)
+{
+    void* dl = dlopen(modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        return makeError(ErrorCode::CryptoError,
+            QStringLiteral("HSM: cannot load the PKCS#11 module %1 (%2); install softhsm2 or give --pkcs11-module")
+                .arg(QString::fromStdString(modulePath), QString::fromUtf8(dlerror())));
+    }
+    auto getList = reinterpret_cast<CK_C_GetFunctionList>(dlsym(dl, "C_GetFunctionList"));
+    CK_FUNCTION_LIST_PTR f = nullptr;
+    if (!getList || getList(&f) != CKR_OK || !f) {
+        dlclose(dl);
+        return makeError(ErrorCode::CryptoError,
+            QStringLiteral("HSM: %1 is not a PKCS#11 module").arg(QString::fromStdString(modulePath)));
+    }
+    CK_C_INITIALIZE_ARGS args{};
+    args.flags = CKF_OS_LOCKING_OK;
+    if (CK_RV rv = f->C_Initialize(&args); rv != CKR_OK) {
+        dlclose(dl);
+        return p11Error("C_Initialize", rv);
+    }
+    return std::unique_ptr<Hsm>(new Hsm(dl, f));
+}
+
+Result<unsigned long> Hsm::findSlot(const std::string& label, bool wantInitialised)
+{
+    CK_ULONG n = 0;
+    if (CK_RV rv = m_f->C_GetSlotList(CK_TRUE, nullptr, &n); rv != CKR_OK) {
+        return p11Error("C_GetSlotList", rv);
+    }
+    std::vector<CK_SLOT_ID> slotIds(n);
+    if (CK_RV rv = m_f->C_GetSlotList(CK_TRUE, slotIds.data(), &n); rv != CKR_OK) {
+        return p11Error("C_GetSlotList", rv);
+    }
+    const std::string want = paddedLabel(label);
+    for (CK_ULONG i = 0; i < n; ++i) {
+        CK_TOKEN_INFO info{};
+        if (m_f->C_GetTokenInfo(slotIds[i], &info) != CKR_OK) {
+            continue;
+        }
+        const bool initialised = (info.flags & CKF_TOKEN_INITIALIZED) != 0;
+        if (!wantInitialised && !initialised) {
+            return slotIds[i];
+        }
+        if (wantInitialised && initialised && std::string(reinterpret_cast<const char*>(info.label), 32) == want) {
+            return slotIds[i];
+        }
+    }
+    return makeError(ErrorCode::NotFound,
+        wantInitialised
+            ? QStringLiteral("HSM: no token labelled \"%1\"; run `bankctl init`").arg(QString::fromStdString(label))
+            : QStringLiteral("HSM: no free slot for a new token"));
+}
+
+Result<void> Hsm::initToken(const std::string& label, const SecureBytes& soPin, const SecureBytes& userPin)
+{
+    if (auto existing = findSlot(label, true); existing) {
+        return makeError(ErrorCode::InvalidState,
+            QStringLiteral("HSM: a token labelled \"%1\" exists already; nothing was changed")
+                .arg(QString::fromStdString(label)));
+    }
+    auto slot = findSlot(label, false);
+    if (!slot) {
+        return slot.error();
+    }
+    std::string padded = paddedLabel(label);
+    if (CK_RV rv = m_f->C_InitToken(*slot,
+            const_cast<CK_UTF8CHAR_PTR>(soPin.data()),
+            soPin.size(),
+            reinterpret_cast<CK_UTF8CHAR_PTR>(padded.data()));
+        rv != CKR_OK) {
+        return p11Error("C_InitToken", rv);
+    }
+    // SoftHSM renumbers its slotIds after C_InitToken: find the token again by its label.
+    auto fresh = findSlot(label, true);
+    if (!fresh) {
+        return fresh.error();
+    }
+    Session s(m_f, *fresh);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    if (CK_RV rv = m_f->C_Login(s.handle(), CKU_SO, const_cast<CK_UTF8CHAR_PTR>(soPin.data()), soPin.size());
+        rv != CKR_OK) {
+        return p11Error("C_Login(SO)", rv);
+    }
+    CK_RV rv = m_f->C_InitPIN(s.handle(), const_cast<CK_UTF8CHAR_PTR>(userPin.data()), userPin.size());
+    m_f->C_Logout(s.handle());
+    if (rv != CKR_OK) {
+        return p11Error("C_InitPIN", rv);
+    }
+    return {};
+}
+
+Result<void> Hsm::login(const std::string& label, const SecureBytes& userPin)
+{
+    std::lock_guard lock(m_mutex);
+    auto slot = findSlot(label, true);
+    if (!slot) {
+        return slot.error();
+    }
+    m_slot = *slot;
+    if (CK_RV rv = m_f->C_OpenSession(m_slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &m_loginSession);
+        rv != CKR_OK) {
+        return p11Error("C_OpenSession", rv);
+    }
+    CK_RV rv = m_f->C_Login(m_loginSession, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(userPin.data()), userPin.size());
+    if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        m_f->C_CloseSession(m_loginSession);
+        return rv == CKR_PIN_INCORRECT
+            ? makeError(ErrorCode::WrongPin, QStringLiteral("HSM: the token's user PIN is wrong"))
+            : p11Error("C_Login", rv);
+    }
+    m_loggedIn = true;
+    return {};
+}
+
+Result<unsigned long> Hsm::findKey(unsigned long session, const std::string& label)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_keys.find(label); it != m_keys.end()) {
+            return it->second;
+        }
+    }
+    std::string l = label;
+    CK_ATTRIBUTE tmpl[]
+        = {{CKA_CLASS, &kSecret, sizeof kSecret}, {CKA_LABEL, l.data(), l.size()}, {CKA_TOKEN, &kTrue, sizeof kTrue}};
+    if (CK_RV rv = m_f->C_FindObjectsInit(session, tmpl, 3); rv != CKR_OK) {
+        return p11Error("C_FindObjectsInit", rv);
+    }
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG n = 0;
+    CK_RV rv = m_f->C_FindObjects(session, found, 2, &n);
+    m_f->C_FindObjectsFinal(session);
+    if (rv != CKR_OK) {
+        return p11Error("C_FindObjects", rv);
+    }
+    if (n != 1) {
+        return makeError(n == 0 ? ErrorCode::NotFound : ErrorCode::InvalidState,
+            QStringLiteral("HSM: %1 key labelled \"%2\" in the token; run `bankctl keys init`")
+                .arg(n == 0 ? QStringLiteral("no") : QStringLiteral("more than one"), QString::fromStdString(label)));
+    }
+    std::lock_guard lock(m_mutex);
+    m_keys[label] = found[0];
+    return found[0];
+}
+
+Result<bool> Hsm::hasKey(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = findKey(s.handle(), label);
+    if (!k) {
+        if (k.error().code == ErrorCode::NotFound) {
+            return false;
+        }
+        return k.error();
+    }
+    return true;
+}
+
+Result<void> Hsm::generateDes2(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    std::string l = label;
+    CK_MECHANISM mech{CKM_DES2_KEY_GEN, nullptr, 0};
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
+        {CKA_KEY_TYPE, &kDes2, sizeof kDes2},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_PRIVATE, &kTrue, sizeof kTrue},
+        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
+        {CKA_DERIVE, &kTrue, sizeof kTrue}};
+    CK_OBJECT_HANDLE h = 0;
+    if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &mech, tmpl, std::size(tmpl), &h); rv != CKR_OK) {
+        return p11Error("C_GenerateKey(DES2)", rv);
+    }
+    return {};
+}
+
+Result<void> Hsm::importDes2(const std::string& label, const SecureBytes& value)
+{
+    if (value.size() != 16) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: a DES2 key has 16 bytes"));
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    std::string l = label;
+    SecureBytes v = value;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
+        {CKA_KEY_TYPE, &kDes2, sizeof kDes2},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_PRIVATE, &kTrue, sizeof kTrue},
+        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
+        {CKA_DERIVE, &kTrue, sizeof kTrue},
+        {CKA_VALUE, v.data(), v.size()}};
+    CK_OBJECT_HANDLE h = 0;
+    if (CK_RV rv = m_f->C_CreateObject(s.handle(), tmpl, std::size(tmpl), &h); rv != CKR_OK) {
+        return p11Error("C_CreateObject(DES2)", rv);
+    }
+    return {};
+}
+
+Result<void> Hsm::generateHmacKey(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    std::string l = label;
+    CK_ULONG len = 32;
+    CK_MECHANISM mech{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
+        {CKA_KEY_TYPE, &kGeneric, sizeof kGeneric},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_PRIVATE, &kTrue, sizeof kTrue},
+        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
+        {CKA_SIGN, &kTrue, sizeof kTrue},
+        {CKA_VALUE_LEN, &len, sizeof len}};
+    CK_OBJECT_HANDLE h = 0;
+    if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &mech, tmpl, std::size(tmpl), &h); rv != CKR_OK) {
+        return p11Error("C_GenerateKey(HMAC)", rv);
+    }
+    return {};
+}
+
+Result<unsigned long> Hsm::deriveDes2(
+    unsigned long session, unsigned long base, const QByteArray& data16, bool extractable)
+{
+    QByteArray data = data16;
+    CK_KEY_DERIVATION_STRING_DATA param{
+        reinterpret_cast<unsigned char*>(data.data()), static_cast<CK_ULONG>(data.size())};
+    CK_MECHANISM mech{CKM_DES3_ECB_ENCRYPT_DATA, &param, sizeof param};
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
+        {CKA_KEY_TYPE, &kDes2, sizeof kDes2},
+        {CKA_TOKEN, &kFalse, sizeof kFalse},
+        {CKA_SENSITIVE, extractable ? &kFalse : &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, extractable ? &kTrue : &kFalse, sizeof kTrue},
+        {CKA_ENCRYPT, &kTrue, sizeof kTrue},
+        {CKA_DERIVE, &kTrue, sizeof kTrue}};
+    CK_OBJECT_HANDLE h = 0;
+    if (CK_RV rv = m_f->C_DeriveKey(session, &mech, base, tmpl, std::size(tmpl), &h); rv != CKR_OK) {
+        return p11Error("C_DeriveKey(CKM_DES3_ECB_ENCRYPT_DATA)", rv);
+    }
+    return h;
+}
+
+namespace {
+
+/// Spec §5.1 diversification data: ASN ‖ NOT ASN.
+QByteArray diversificationData(const QByteArray& asn8)
+{
+    QByteArray d = asn8;
+    for (char c : asn8) {
+        d.append(static_cast<char>(~static_cast<unsigned char>(c)));
+    }
+    return d;
+}
+
+} // namespace
+
+Result<QByteArray> Hsm::transactionMac(
+    const std::string& masterLabel, const QByteArray& asn8, const QByteArray& seed8, const QByteArray& data)
+{
+    if (asn8.size() != 8 || seed8.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: ASN and seed have 8 bytes"));
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto master = findKey(s.handle(), masterLabel);
+    if (!master) {
+        return master.error();
+    }
+    auto dk = deriveDes2(s.handle(), *master, diversificationData(asn8), false);
+    if (!dk) {
+        return dk.error();
+    }
+    // §8.3: 3DES-ECB(DK, S ‖ S) = S' ‖ S', a DES2 key with equal halves = single DES with S' (spec §5.2).
+    auto ses = deriveDes2(s.handle(), *dk, seed8 + seed8, false);
+    if (!ses) {
+        return ses.error();
+    }
+    QByteArray padded = CardCrypto::pad80(data, 8);
+    QByteArray iv(8, '\0');
+    CK_MECHANISM mech{CKM_DES3_CBC, iv.data(), static_cast<CK_ULONG>(iv.size())};
+    if (CK_RV rv = m_f->C_EncryptInit(s.handle(), &mech, *ses); rv != CKR_OK) {
+        return p11Error("C_EncryptInit(CKM_DES3_CBC)", rv);
+    }
+    QByteArray out(padded.size(), '\0');
+    CK_ULONG outLen = static_cast<CK_ULONG>(out.size());
+    if (CK_RV rv = m_f->C_Encrypt(s.handle(),
+            reinterpret_cast<CK_BYTE_PTR>(padded.data()),
+            static_cast<CK_ULONG>(padded.size()),
+            reinterpret_cast<CK_BYTE_PTR>(out.data()),
+            &outLen);
+        rv != CKR_OK || outLen != static_cast<CK_ULONG>(padded.size())) {
+        return p11Error("C_Encrypt(CKM_DES3_CBC)", rv);
+    }
+    return out.mid(out.size() - 8, 4);
+}
+
+Result<QByteArray> Hsm::tac(const std::string& mtkLabel, const QByteArray& asn8, const QByteArray& data)
+{
+    if (asn8.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: the ASN has 8 bytes"));
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto master = findKey(s.handle(), mtkLabel);
+    if (!master) {
+        return master.error();
+    }
+    auto dtk = deriveDes2(s.handle(), *master, diversificationData(asn8), true);
+    if (!dtk) {
+        return dtk.error();
+    }
+    SecureBytes value(16);
+    CK_ATTRIBUTE get{CKA_VALUE, value.data(), value.size()};
+    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), *dtk, &get, 1); rv != CKR_OK || get.ulValueLen != 16) {
+        return p11Error("C_GetAttributeValue(DTK)", rv);
+    }
+    SecureBytes key8(8);
+    for (std::size_t i = 0; i < 8; ++i) {
+        key8[i] = static_cast<std::uint8_t>(value[i] ^ value[8 + i]);
+    }
+    return CardCrypto::desMac(key8, data);
+}
+
+Result<QByteArray> Hsm::hmacSha256(const std::string& label, const QByteArray& data)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto key = findKey(s.handle(), label);
+    if (!key) {
+        return key.error();
+    }
+    CK_MECHANISM mech{CKM_SHA256_HMAC, nullptr, 0};
+    if (CK_RV rv = m_f->C_SignInit(s.handle(), &mech, *key); rv != CKR_OK) {
+        return p11Error("C_SignInit(CKM_SHA256_HMAC)", rv);
+    }
+    QByteArray in = data;
+    QByteArray out(32, '\0');
+    CK_ULONG outLen = 32;
+    if (CK_RV rv = m_f->C_Sign(s.handle(),
+            reinterpret_cast<CK_BYTE_PTR>(in.data()),
+            static_cast<CK_ULONG>(in.size()),
+            reinterpret_cast<CK_BYTE_PTR>(out.data()),
+            &outLen);
+        rv != CKR_OK) {
+        return p11Error("C_Sign(CKM_SHA256_HMAC)", rv);
+    }
+    out.resize(static_cast<int>(outLen));
+    return out;
+}
+
+} // namespace wallet::bank

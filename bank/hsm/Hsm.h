@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/Result.h"
+#include "core/crypto/Bytes.h"
+
+#include <QByteArray>
+
+#include <p11-kit/pkcs11.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace wallet::bank {
+
+using core::Result;
+using core::SecureBytes;
+
+/**
+ * @brief The bank's HSM over PKCS#11 (docs/bank.md §8): a module loaded by path (dlopen; SoftHSM2 by default), one
+ * token found by label, logged in once per process. Master keys are token objects (sensitive, not extractable,
+ * not modifiable) found by label (`mlk.v1`); every card key and session key is a session object derived in the
+ * token for one request (§8.2, §8.3) and destroyed when that request's session closes.
+ *
+ * Thread-safe: each operation opens its own session (the module is initialised with CKF_OS_LOCKING_OK); the
+ * process-wide login is held by one session kept open for the lifetime of this object.
+ */
+class Hsm
+{
+public:
+    ~Hsm();
+    Hsm(const Hsm&) = delete;
+    Hsm& operator=(const Hsm&) = delete;
+
+    /// Loads and initialises the module (C_Initialize with OS locking).
+    [[nodiscard]] static Result<std::unique_ptr<Hsm>> load(const std::string& modulePath);
+
+    /// Initialises a fresh token with this label in the first free slot and sets its user PIN.
+    [[nodiscard]] Result<void> initToken(
+        const std::string& label, const SecureBytes& soPin, const SecureBytes& userPin);
+    /// Finds the token by label and logs in as its user (once per process).
+    [[nodiscard]] Result<void> login(const std::string& label, const SecureBytes& userPin);
+
+    /// Master keys (§8.2): a DES2 key generated in the token, or imported (test folders only: the golden vectors).
+    [[nodiscard]] Result<void> generateDes2(const std::string& label);
+    [[nodiscard]] Result<void> importDes2(const std::string& label, const SecureBytes& value);
+    /// The request-fingerprint key (§6.1): a 32-byte generic secret for CKM_SHA256_HMAC.
+    [[nodiscard]] Result<void> generateHmacKey(const std::string& label);
+    [[nodiscard]] Result<bool> hasKey(const std::string& label);
+
+    /**
+     * The transaction MAC of spec §5.2 (3DES profile): DK = diversify(master, ASN) and the session key from `seed8`
+     * are derived in the token with CKM_DES3_ECB_ENCRYPT_DATA (the session key as the equal-halves DES2 key S'‖S',
+     * which is single DES with S'), then CKM_DES3_CBC with IV 0 over the data with padding 2; MAC = the left 4
+     * bytes of the last block. Used for MAC1 (verified) and MAC2 (made).
+     */
+    [[nodiscard]] Result<QByteArray> transactionMac(
+        const std::string& masterLabel, const QByteArray& asn8, const QByteArray& seed8, const QByteArray& data);
+    /**
+     * The TAC of spec §5.2: single-DES CBC-MAC with DTK_L XOR DTK_R. SoftHSM 2.6 cannot XOR two halves of a key
+     * (§8.4), so DTK is derived in the token as an extractable session object, read into a wiped buffer, combined
+     * and used by core's crypto facade, and wiped. The master MTK never leaves the token. (The design moves this
+     * step into the separate process `skey-keyd`; until that exists it runs here, see docs/bank.md "Status".)
+     */
+    [[nodiscard]] Result<QByteArray> tac(const std::string& mtkLabel, const QByteArray& asn8, const QByteArray& data);
+    /// HMAC-SHA256 with a token key (request fingerprints, §6.1).
+    [[nodiscard]] Result<QByteArray> hmacSha256(const std::string& label, const QByteArray& data);
+
+private:
+    Hsm(void* dl, CK_FUNCTION_LIST_PTR f);
+    class Session;
+    [[nodiscard]] Result<unsigned long> findKey(unsigned long session, const std::string& label);
+    [[nodiscard]] Result<unsigned long> deriveDes2(
+        unsigned long session, unsigned long base, const QByteArray& data16, bool extractable);
+    [[nodiscard]] Result<unsigned long> findSlot(const std::string& label, bool wantInitialised);
+
+    void* m_dl = nullptr;
+    CK_FUNCTION_LIST_PTR m_f = nullptr;
+    unsigned long m_slot = 0;
+    unsigned long m_loginSession = 0;
+    bool m_loggedIn = false;
+    std::mutex m_mutex;
+    std::map<std::string, unsigned long> m_keys;
+};
+
+} // namespace wallet::bank

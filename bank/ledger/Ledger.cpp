@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/ledger/Ledger.h"
+
+#include "bank/Util.h"
+
+#include <openssl/evp.h>
+
+#include <QString>
+
+namespace wallet::bank {
+
+using core::ErrorCode;
+using core::makeError;
+
+Result<void> Ledger::createSystemAccounts(PgConnection& db)
+{
+    const std::string now = std::to_string(nowMicros());
+    if (auto r = db.exec("INSERT INTO accounts (id, kind, name, min_balance, created_at) VALUES ($1, 'clearing',"
+                         " 'Clearing', NULL, $2) ON CONFLICT DO NOTHING",
+            {uuidV7(), now});
+        !r) {
+        return r.error();
+    }
+    for (int b = 0; b < 64; ++b) {
+        if (auto r = db.exec("INSERT INTO accounts (id, kind, bucket, name, min_balance, created_at) VALUES ($1,"
+                             " 'purse-float', $2, $3, 0, $4) ON CONFLICT DO NOTHING",
+                {uuidV7(), std::to_string(b), "Purse float " + std::to_string(b), now});
+            !r) {
+            return r.error();
+        }
+    }
+    return {};
+}
+
+Result<std::string> Ledger::openAccount(PgConnection& db, const std::string& kind, const std::string& name)
+{
+    const std::string id = uuidV7();
+    const std::optional<std::string> minimum
+        = kind == "clearing" ? std::nullopt : std::optional<std::string>(std::string("0"));
+    auto r = db.exec("INSERT INTO accounts (id, kind, name, min_balance, created_at) VALUES ($1, $2, $3, $4, $5)",
+        {id, kind, name, minimum, std::to_string(nowMicros())});
+    if (!r) {
+        return r.error();
+    }
+    return id;
+}
+
+Result<std::string> Ledger::clearingAccount(PgConnection& db)
+{
+    auto r = db.exec("SELECT id FROM accounts WHERE kind = 'clearing'");
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows() != 1) {
+        return makeError(ErrorCode::InvalidState, QStringLiteral("ledger: no clearing account; run `bankctl init`"));
+    }
+    return r->text(0, 0);
+}
+
+int Ledger::floatBucket(const QByteArray& asn8)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(asn8.constData(), static_cast<std::size_t>(asn8.size()), md, &len, EVP_sha256(), nullptr);
+    return md[0] % 64;
+}
+
+Result<std::string> Ledger::floatAccount(PgConnection& db, const QByteArray& asn8)
+{
+    auto r = db.exec(
+        "SELECT id FROM accounts WHERE kind = 'purse-float' AND bucket = $1", {std::to_string(floatBucket(asn8))});
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows() != 1) {
+        return makeError(
+            ErrorCode::InvalidState, QStringLiteral("ledger: purse float bucket missing; run `bankctl init`"));
+    }
+    return r->text(0, 0);
+}
+
+Result<std::string> Ledger::transfer(PgConnection& db, const TransferSpec& t)
+{
+    if (t.amount <= 0 || t.debitAccount == t.creditAccount) {
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("ledger: a transfer moves a positive amount between two accounts"));
+    }
+    const std::string id = uuidV7();
+    const std::string now = std::to_string(nowMicros());
+    // The natural key first: a replay finds it taken before touching any balance.
+    auto claim = db.exec("INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, amount, natural_key,"
+                         " request_scope, request_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                         " ON CONFLICT (natural_key) DO NOTHING RETURNING id",
+        {id,
+            t.kind,
+            t.debitAccount,
+            t.creditAccount,
+            std::to_string(t.amount),
+            t.naturalKey,
+            t.requestScope.empty() ? std::nullopt : std::optional<std::string>(t.requestScope),
+            t.requestKey.empty() ? std::nullopt : std::optional<std::string>(t.requestKey),
+            now});
+    if (!claim) {
+        return claim.error();
+    }
+    if (claim->rows() != 1) {
+        return makeError(ErrorCode::InvalidState,
+            QStringLiteral("ledger: transfer %1 was posted already; nothing was changed")
+                .arg(QString::fromStdString(t.naturalKey)));
+    }
+    // Both rows locked in ascending id order (§7.3).
+    auto rows = db.exec("SELECT id, balance, min_balance, version FROM accounts WHERE id IN ($1, $2) ORDER BY id"
+                        " FOR UPDATE",
+        {t.debitAccount, t.creditAccount});
+    if (!rows) {
+        return rows.error();
+    }
+    if (rows->rows() != 2) {
+        return makeError(ErrorCode::NotFound, QStringLiteral("ledger: account missing"));
+    }
+    for (int i = 0; i < 2; ++i) {
+        const std::string account = rows->text(i, 0);
+        const bool debit = account == t.debitAccount;
+        const std::int64_t delta = debit ? -t.amount : t.amount;
+        const std::int64_t after = rows->integer(i, 1) + delta;
+        if (debit && !rows->isNull(i, 2) && after < rows->integer(i, 2)) {
+            return makeError(ErrorCode::InsufficientBalance,
+                QStringLiteral("available %1 fen, needed %2 fen").arg(rows->integer(i, 1)).arg(t.amount));
+        }
+        const std::string seq = std::to_string(rows->integer(i, 3) + 1);
+        if (auto u = db.exec(
+                "UPDATE accounts SET balance = $2, version = $3 WHERE id = $1", {account, std::to_string(after), seq});
+            !u) {
+            return u.error();
+        }
+        if (auto p = db.exec("INSERT INTO postings (transfer_id, account_id, amount, balance_after, seq)"
+                             " VALUES ($1, $2, $3, $4, $5)",
+                {id, account, std::to_string(delta), std::to_string(after), seq});
+            !p) {
+            return p.error();
+        }
+    }
+    return id;
+}
+
+Result<std::vector<std::string>> Ledger::audit(PgConnection& db)
+{
+    struct Check
+    {
+        const char* name;
+        const char* sql; ///< returns violating rows; the first column describes them
+    };
+    static const Check checks[] = {
+        {"1 every transfer has exactly two postings, -amount and +amount",
+            "SELECT t.id::text FROM transfers t LEFT JOIN postings p ON p.transfer_id = t.id GROUP BY t.id, t.amount"
+            " HAVING count(p.*) <> 2 OR COALESCE(sum(p.amount), 1) <> 0 OR min(p.amount) <> -t.amount"
+            " OR max(p.amount) <> t.amount"},
+        {"2 all postings and all balances sum to zero",
+            "SELECT 'postings ' || COALESCE(sum(amount), 0) FROM postings HAVING COALESCE(sum(amount), 0) <> 0"
+            " UNION ALL SELECT 'balances ' || COALESCE(sum(balance), 0) FROM accounts"
+            " HAVING COALESCE(sum(balance), 0) <> 0"},
+        {"3 each balance is its postings, version its last seq, seq without gaps",
+            "SELECT a.id::text FROM accounts a LEFT JOIN postings p ON p.account_id = a.id"
+            " GROUP BY a.id, a.balance, a.version HAVING a.balance <> COALESCE(sum(p.amount), 0)"
+            " OR a.version <> COALESCE(max(p.seq), 0) OR count(p.*) <> a.version"
+            " OR a.balance <> COALESCE((SELECT balance_after FROM postings q WHERE q.account_id = a.id"
+            " ORDER BY seq DESC LIMIT 1), 0)"},
+        {"4 no balance below its minimum",
+            "SELECT id::text FROM accounts WHERE min_balance IS NOT NULL AND balance < min_balance"},
+        {"5 at most one load per (ASN, online ATC), its transfers match its state",
+            "SELECT l.id::text FROM loads l WHERE (l.state = 'cancelled') <> (l.reversal_transfer_id IS NOT NULL)"},
+        {"6 shadow balance = completed loads (no purchases yet)",
+            "SELECT c.asn FROM cards c WHERE c.shadow_balance <> COALESCE((SELECT sum(amount) FROM loads l"
+            " WHERE l.asn = c.asn AND l.state = 'completed'), 0)"},
+        {"6 the float holds the money of completed and open loads",
+            "SELECT 'float ' || COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
+            " WHERE COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
+            " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"},
+        {"7 every completed load has its proof",
+            "SELECT id::text FROM loads WHERE state = 'completed' AND (proven_by IS NULL"
+            " OR (proven_by = 'tac' AND tac IS NULL))"},
+        {"idempotency: no request left running",
+            "SELECT scope || ' ' || key::text FROM idempotency WHERE state <> 'done'"},
+    };
+    std::vector<std::string> violations;
+    for (const auto& c : checks) {
+        auto r = db.exec(c.sql);
+        if (!r) {
+            return r.error();
+        }
+        for (int i = 0; i < r->rows(); ++i) {
+            violations.push_back(std::string(c.name) + ": " + r->text(i, 0));
+        }
+    }
+    return violations;
+}
+
+} // namespace wallet::bank

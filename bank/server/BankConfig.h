@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "bank/hsm/Hsm.h"
+
+#include <QString>
+
+#include <memory>
+#include <string>
+
+namespace wallet::bank {
+
+/**
+ * @brief A bank host's data folder (docs/bank.md §5), written by `bankctl init`:
+ *   bank.json       the database connection string, the PKCS#11 module and token label, the test mark;
+ *   hsm-pin         the token's user PIN (mode 0600; the embedded default, §8.1);
+ *   softhsm2.conf   and softhsm/: SoftHSM2's token store, private to this folder;
+ *   tls/            server.pem, server.key (0600) and ca.pem (the CA whose client certificates are accepted).
+ */
+struct BankConfig
+{
+    QString dataDir;
+    std::string conninfo;
+    std::string pkcs11Module;
+    std::string tokenLabel = "skey-bank";
+    bool test = false; ///< `bankctl init --test`: test-only commands and fault injection are allowed
+
+    [[nodiscard]] static Result<BankConfig> load(const QString& dataDir);
+    [[nodiscard]] Result<void> save() const;
+    [[nodiscard]] QString path(const QString& name) const { return dataDir + QLatin1Char('/') + name; }
+    /// Points SoftHSM2 at this folder's token store (before the module is loaded).
+    void exportSoftHsmConfig() const;
+    [[nodiscard]] Result<SecureBytes> readHsmPin() const;
+    /// Loads the module and logs in to this bank's token.
+    [[nodiscard]] Result<std::unique_ptr<Hsm>> openHsm() const;
+};
+
+} // namespace wallet::bank

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/server/BankServer.h"
+
+#include "bank/Util.h"
+#include "bank/db/Migrations.h"
+#include "bank/db/PgConnection.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <QDateTime>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+namespace wallet::bank {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+constexpr std::size_t kMaxBody = 64 * 1024; // §4: 64 KiB for every route of this slice
+constexpr int kWorkers = 16;
+
+void send(httplib::Response& res, const Reply& r, bool replayed)
+{
+    res.status = r.status;
+    res.set_content(r.body.toStdString(), r.problem ? "application/problem+json" : "application/json");
+    if (!r.location.empty()) {
+        res.set_header("Location", r.location);
+    }
+    if (r.retryAfter > 0) {
+        res.set_header("Retry-After", std::to_string(r.retryAfter));
+    }
+    if (replayed) {
+        res.set_header("Idempotent-Replayed", "true");
+    }
+}
+
+std::string certField(X509_NAME* name, int nid)
+{
+    const int i = X509_NAME_get_index_by_NID(name, nid, -1);
+    if (i < 0) {
+        return {};
+    }
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    return std::string(
+        reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)), static_cast<std::size_t>(ASN1_STRING_length(data)));
+}
+
+/// §3: the terminal from its client certificate (CN = terminal ID, OU = kind), or a 401 problem.
+std::optional<Reply> authenticate(const httplib::Request& req, CallContext& call)
+{
+    auto problem = [](const QString& code, const QString& title, const QString& detail) {
+        return Reply::problemOf(401,
+            code,
+            title,
+            detail,
+            QStringLiteral("Enrol this terminal with the bank and use the certificate it issued."));
+    };
+    if (!req.ssl) {
+        return problem(QStringLiteral("certificate-missing"),
+            QStringLiteral("No client certificate"),
+            QStringLiteral("This call needs a terminal certificate from the bank CA."));
+    }
+    X509* cert = SSL_get1_peer_certificate(req.ssl);
+    if (!cert) {
+        return problem(QStringLiteral("certificate-missing"),
+            QStringLiteral("No client certificate"),
+            QStringLiteral("This call needs a terminal certificate from the bank CA."));
+    }
+    const long verdict = SSL_get_verify_result(req.ssl);
+    X509_NAME* subject = X509_get_subject_name(cert);
+    const std::string cn = certField(subject, NID_commonName);
+    const std::string ou = certField(subject, NID_organizationalUnitName);
+    X509_free(cert);
+    if (verdict == X509_V_ERR_CERT_HAS_EXPIRED) {
+        return problem(QStringLiteral("certificate-expired"),
+            QStringLiteral("The client certificate has expired"),
+            QStringLiteral("Terminal %1: certificate expired.").arg(QString::fromStdString(cn)));
+    }
+    if (verdict != X509_V_OK) {
+        return problem(QStringLiteral("certificate-unknown"),
+            QStringLiteral("The client certificate is not from the bank CA"),
+            QString::fromLatin1(X509_verify_cert_error_string(verdict)));
+    }
+    static const QRegularExpression terminalId(QStringLiteral("^[0-9]{12}$"));
+    call.terminalId = QString::fromStdString(cn);
+    call.kind = QString::fromStdString(ou);
+    if (!terminalId.match(call.terminalId).hasMatch()) {
+        return problem(QStringLiteral("certificate-unknown"),
+            QStringLiteral("The client certificate names no terminal"),
+            QStringLiteral("Its CN is not a 12-digit terminal ID."));
+    }
+    return std::nullopt;
+}
+
+/// One PostgreSQL connection per worker thread (the pool's threads live as long as the server).
+PgConnection* threadConnection(const std::string& conninfo)
+{
+    thread_local std::unique_ptr<PgConnection> conn;
+    if (conn && !conn->healthy()) {
+        conn.reset();
+    }
+    if (!conn) {
+        auto c = PgConnection::connect(conninfo);
+        if (!c) {
+            return nullptr;
+        }
+        conn = std::move(c.value());
+    }
+    return conn.get();
+}
+
+std::pair<QString, QString> bankClock()
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    return {now.toString(QStringLiteral("yyyyMMdd")), now.toString(QStringLiteral("HHmmss"))};
+}
+
+Reply unavailableDb(const QString& rid)
+{
+    Reply r = Reply::problemOf(503,
+        QStringLiteral("unavailable"),
+        QStringLiteral("The bank host cannot reach its database"),
+        {},
+        QStringLiteral("Retry with the same Idempotency-Key after Retry-After seconds."),
+        rid);
+    r.retryAfter = 1;
+    return r;
+}
+
+} // namespace
+
+BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fault)
+    : m_config(std::move(config))
+    , m_hsm(std::move(hsm))
+    , m_issuer(std::make_unique<Issuer>(*m_hsm, bankClock))
+    , m_idempotency(std::make_unique<Idempotency>(*m_hsm, fault))
+{ }
+
+BankServer::~BankServer() = default;
+
+Result<int> BankServer::bind(const std::string& host, int port)
+{
+    const std::string cert = m_config.path(QStringLiteral("tls/server.pem")).toStdString();
+    const std::string key = m_config.path(QStringLiteral("tls/server.key")).toStdString();
+    const std::string ca = m_config.path(QStringLiteral("tls/ca.pem")).toStdString();
+    for (const auto& f : {cert, key, ca}) {
+        if (!QFile::exists(QString::fromStdString(f))) {
+            return makeError(ErrorCode::NotFound,
+                QStringLiteral("missing %1: put the server certificate, its key and the terminal CA into <data>/tls")
+                    .arg(QString::fromStdString(f)));
+        }
+    }
+    std::string tlsError;
+    m_server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
+        SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+        // TLS 1.2: ECDHE with AEAD only; TLS 1.3 suites are all forward secret.
+        if (SSL_CTX_set_cipher_list(&ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1
+            || SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) != 1
+            || SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) != 1
+            || SSL_CTX_check_private_key(&ctx) != 1 || SSL_CTX_load_verify_locations(&ctx, ca.c_str(), nullptr) != 1) {
+            tlsError = "cannot load the TLS files in <data>/tls";
+            return false;
+        }
+        SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(ca.c_str()));
+        // §5: request, verify, record the verdict, never fail the handshake: the HTTP layer answers 401 with a
+        // next step instead.
+        SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+        return true;
+    });
+    if (!m_server->is_valid()) {
+        return makeError(ErrorCode::InvalidInput, QString::fromStdString(tlsError));
+    }
+    m_server->set_tcp_nodelay(true); // §4: 43 ms per answer without it (Nagle × delayed ACK)
+    m_server->set_read_timeout(5, 0);
+    m_server->set_write_timeout(5, 0);
+    m_server->set_keep_alive_max_count(100);
+    m_server->set_keep_alive_timeout(5);
+    m_server->set_payload_max_length(kMaxBody);
+    m_server->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+    routes();
+    const int bound = port == 0 ? m_server->bind_to_any_port(host) : (m_server->bind_to_port(host, port) ? port : -1);
+    if (bound <= 0) {
+        return makeError(ErrorCode::InvalidInput,
+            QStringLiteral("cannot listen on %1:%2").arg(QString::fromStdString(host)).arg(port));
+    }
+    return bound;
+}
+
+void BankServer::run()
+{
+    m_server->listen_after_bind();
+}
+
+void BankServer::stop()
+{
+    if (m_server) {
+        m_server->stop();
+    }
+}
+
+void BankServer::routes()
+{
+    auto& svr = *m_server;
+    const std::string conninfo = m_config.conninfo;
+
+    svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) {
+            return;
+        }
+        Reply r = res.status == 413
+            ? Reply::problemOf(413,
+                QStringLiteral("body-too-large"),
+                QStringLiteral("The request body is too large"),
+                QStringLiteral("This operation accepts at most %1 bytes.").arg(kMaxBody),
+                QStringLiteral("Send a smaller body; nothing was changed."))
+            : Reply::problemOf(res.status == 404 ? 404 : res.status,
+                res.status == 404 ? QStringLiteral("not-found") : QStringLiteral("invalid-field"),
+                res.status == 404 ? QStringLiteral("No such resource") : QStringLiteral("The request was refused"),
+                QStringLiteral("%1 %2").arg(QString::fromStdString(req.method), QString::fromStdString(req.path)),
+                QStringLiteral("Check the path and method against the API (docs/bank-api.yaml); nothing was changed."));
+        send(res, r, false);
+    });
+
+    svr.Get("/v1/health", [conninfo](const httplib::Request&, httplib::Response& res) {
+        PgConnection* db = threadConnection(conninfo);
+        const bool up = db && db->exec("SELECT 1").ok();
+        send(res,
+            Reply::json(up ? 200 : 503,
+                QJsonObject{{QStringLiteral("status"), up ? QStringLiteral("ok") : QStringLiteral("down")},
+                    {QStringLiteral("time"), rfc3339(nowMicros())}}),
+            false);
+    });
+
+    using Validate = Reply (*)(const QJsonObject&, const QString&);
+    using Op = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
+    // Every mutating route: authenticate, role, media type, size, request id, strict JSON, then exactly once.
+    auto mutating = [this, conninfo](Validate validate, Op op) {
+        return [this, conninfo, validate, op](const httplib::Request& req, httplib::Response& res) {
+            CallContext call;
+            if (auto denied = authenticate(req, call)) {
+                send(res, *denied, false);
+                return;
+            }
+            if (call.kind != QLatin1String("wallet") && call.kind != QLatin1String("kiosk")
+                && call.kind != QLatin1String("branch")) {
+                send(res,
+                    Reply::problemOf(403,
+                        QStringLiteral("role-forbidden"),
+                        QStringLiteral("Not allowed for this terminal"),
+                        QStringLiteral("Terminals of kind '%1' may not call this.").arg(call.kind),
+                        QStringLiteral("Use a wallet, kiosk or branch terminal; nothing was changed.")),
+                    false);
+                return;
+            }
+            if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+                send(res,
+                    Reply::problemOf(415,
+                        QStringLiteral("unsupported-media-type"),
+                        QStringLiteral("The body must be application/json"),
+                        {},
+                        QStringLiteral("Send Content-Type application/json with UTF-8 JSON.")),
+                    false);
+                return;
+            }
+            static const QRegularExpression uuid(
+                QStringLiteral("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"));
+            call.requestKey = QString::fromStdString(req.get_header_value("Idempotency-Key"));
+            if (!uuid.match(call.requestKey).hasMatch()) {
+                const bool missing = call.requestKey.isEmpty();
+                call.requestKey.clear();
+                send(res,
+                    Reply::problemOf(400,
+                        missing ? QStringLiteral("idempotency-key-missing") : QStringLiteral("invalid-field"),
+                        missing ? QStringLiteral("The request id is missing")
+                                : QStringLiteral("The request id is not a UUID"),
+                        {},
+                        QStringLiteral(
+                            "Send a UUID in Idempotency-Key, stored before the first attempt; nothing was changed.")),
+                    false);
+                return;
+            }
+            QJsonParseError err{};
+            const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(req.body), &err);
+            if (err.error != QJsonParseError::NoError || !doc.isObject()) {
+                send(res,
+                    Reply::problemOf(400,
+                        QStringLiteral("malformed-json"),
+                        QStringLiteral("The request body is not a JSON object"),
+                        err.error != QJsonParseError::NoError
+                            ? QStringLiteral("%1 at byte %2.").arg(err.errorString()).arg(err.offset)
+                            : QStringLiteral("Expected an object."),
+                        QStringLiteral("Send a complete JSON object; nothing was changed."),
+                        call.requestKey),
+                    false);
+                return;
+            }
+            const QJsonObject body = doc.object();
+            PgConnection* db = threadConnection(conninfo);
+            if (!db) {
+                send(res, unavailableDb(call.requestKey), false);
+                return;
+            }
+            // §6.1: the canonical body (keys sorted, no whitespace) is what the fingerprint covers.
+            const QByteArray canonical = QJsonDocument(body).toJson(QJsonDocument::Compact);
+            bool replayed = false;
+            Reply r = m_idempotency->run(
+                *db,
+                call,
+                req.method,
+                req.path,
+                canonical,
+                [&](PgConnection& c) {
+                    // A schema refusal after authentication is an answer like any other (§6.1 item 3): stored
+                    // with the request id, so the same id with a corrected body is 422, not a second request.
+                    if (Reply bad = validate(body, call.requestKey); bad.problem) {
+                        return bad;
+                    }
+                    return op(c, call, req, body);
+                },
+                replayed);
+            send(res, r, replayed);
+        };
+    };
+
+    svr.Post("/v1/loads",
+        mutating(&Issuer::validateAuthorisation,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
+                return m_issuer->authoriseLoad(db, call, body);
+            }));
+    svr.Post(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/confirmation)",
+        mutating(&Issuer::validateConfirmation,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_issuer->confirmLoad(db, call, QString::fromStdString(req.matches[1]), body);
+            }));
+    svr.Post(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/cancellation)",
+        mutating(&Issuer::validateProbeEvidence,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_issuer->cancelLoad(db, call, QString::fromStdString(req.matches[1]), body);
+            }));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/probes)",
+        mutating(&Issuer::validateProbeRequest,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_issuer->createProbe(db, call, QString::fromStdString(req.matches[1]), body);
+            }));
+    svr.Get(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))",
+        [this, conninfo](const httplib::Request& req, httplib::Response& res) {
+            CallContext call;
+            if (auto denied = authenticate(req, call)) {
+                send(res, *denied, false);
+                return;
+            }
+            PgConnection* db = threadConnection(conninfo);
+            if (!db) {
+                send(res, unavailableDb({}), false);
+                return;
+            }
+            send(res, m_issuer->getLoad(*db, call, QString::fromStdString(req.matches[1])), false);
+        });
+}
+
+} // namespace wallet::bank

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "bank/hsm/Hsm.h"
+#include "bank/issuer/Issuer.h"
+#include "bank/server/BankConfig.h"
+#include "bank/server/Idempotency.h"
+
+#include <memory>
+#include <string>
+
+namespace httplib {
+class SSLServer;
+}
+
+namespace wallet::bank {
+
+/**
+ * @brief `skey-bank`'s HTTPS server (docs/bank.md §4, §5): cpp-httplib's SSLServer over OpenSSL 3 with our own
+ * SSL_CTX (TLS 1.2 minimum, ECDHE only; the client certificate is requested, verified against the data folder's
+ * CA, but not required, so that a missing or foreign one gets a 401 problem instead of a handshake failure),
+ * `set_tcp_nodelay(true)`, 16 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
+ *
+ * Routes of this slice: GET /v1/health; the issuer's loads (authoriseLoad, getLoad, confirmLoad, cancelLoad) and
+ * createCardProbe. Everything else answers a 404 problem.
+ */
+class BankServer
+{
+public:
+    BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fault);
+    ~BankServer();
+    BankServer(const BankServer&) = delete;
+    BankServer& operator=(const BankServer&) = delete;
+
+    /// Loads the TLS files and binds; port 0 picks a free one. Returns the port.
+    [[nodiscard]] Result<int> bind(const std::string& host, int port);
+    /// Serves until stop().
+    void run();
+    void stop();
+
+private:
+    void routes();
+
+    BankConfig m_config;
+    std::unique_ptr<Hsm> m_hsm;
+    std::unique_ptr<Issuer> m_issuer;
+    std::unique_ptr<Idempotency> m_idempotency;
+    std::unique_ptr<httplib::SSLServer> m_server;
+};
+
+} // namespace wallet::bank

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HSM path of docs/bank.md §8.3 reproduces the golden load vectors of ../shared/spec/vectors/pboc.json (flow
+// "EP load 10.00 CNY (3DES profile)"): MAC1 3905D068, MAC2 2561CD1B, TAC C40AF0DE, with the master keys imported
+// into a fresh SoftHSM2 token in a private SOFTHSM2_CONF folder, and derivation and MACs done in the token.
+#include "bank/BankPaths.h"
+#include "bank/hsm/Hsm.h"
+#include "bank/support/CheckOk.h"
+
+#include "core/crypto/CardCrypto.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdlib>
+
+using namespace wallet;
+using wallet::bank::Hsm;
+
+namespace {
+
+QJsonObject loadFlow()
+{
+    QFile f(qEnvironmentVariable("SKEY_SHARED_DIR") + QStringLiteral("/spec/vectors/pboc.json"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    const auto flows = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("flows")).toArray();
+    for (const auto& v : flows) {
+        if (v.toObject()
+                .value(QStringLiteral("name"))
+                .toString()
+                .startsWith(QStringLiteral("EP load 10.00 CNY (3DES"))) {
+            return v.toObject();
+        }
+    }
+    return {};
+}
+
+QByteArray hex(const QString& s)
+{
+    return QByteArray::fromHex(QString(s).remove(QLatin1Char(' ')).toLatin1());
+}
+
+} // namespace
+
+class TestBankHsm : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<Hsm> m_hsm;
+    QJsonObject m_flow;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_flow = loadFlow();
+        QVERIFY2(!m_flow.isEmpty(), "pboc.json flow 'EP load 10.00 CNY (3DES profile)' not found");
+        QVERIFY(bank::writeSoftHsmConfig(m_dir.path()));
+        qputenv("SOFTHSM2_CONF", (m_dir.path() + QStringLiteral("/softhsm2.conf")).toLocal8Bit());
+        auto hsm = Hsm::load(bank::kSoftHsmModule);
+        BANK_CHECK_OK(hsm);
+        m_hsm = std::move(hsm.value());
+        const core::SecureBytes so{'1', '2', '3', '4', '5', '6', '7', '8'};
+        const core::SecureBytes user{'8', '7', '6', '5', '4', '3', '2', '1'};
+        auto init = m_hsm->initToken("skey-bank-test", so, user);
+        BANK_CHECK_OK(init);
+        auto login = m_hsm->login("skey-bank-test", user);
+        BANK_CHECK_OK(login);
+        const auto masters = m_flow.value(QStringLiteral("issuer_master_keys")).toObject();
+        QVERIFY(m_hsm->importDes2("mlk.v1", core::toSecure(hex(masters.value(QStringLiteral("MLK")).toString()))).ok());
+        QVERIFY(m_hsm->importDes2("mtk.v1", core::toSecure(hex(masters.value(QStringLiteral("MTK")).toString()))).ok());
+    }
+
+    void mac1AndMac2ThroughTheToken()
+    {
+        const QByteArray asn = hex(m_flow.value(QStringLiteral("asn")).toString());
+        const QByteArray rnd = hex(m_flow.value(QStringLiteral("card_random")).toString());
+        const auto steps = m_flow.value(QStringLiteral("steps")).toArray();
+        const QByteArray initCmd = hex(steps.at(0).toObject().value(QStringLiteral("c")).toString());
+        const QByteArray initResp = hex(steps.at(0).toObject().value(QStringLiteral("r")).toString());
+        const QByteArray creditCmd = hex(steps.at(1).toObject().value(QStringLiteral("c")).toString());
+        const QByteArray amount = initCmd.mid(6, 4);
+        const QByteArray terminal = initCmd.mid(10, 6);
+        const QByteArray balance = initResp.mid(0, 4);
+        const QByteArray atc = initResp.mid(4, 2);
+        const QByteArray seed = rnd + atc + QByteArray::fromHex("8000");
+        // MAC1 (spec §5.2): balance ‖ amount ‖ 02 ‖ terminal.
+        auto mac1 = m_hsm->transactionMac("mlk.v1", asn, seed, balance + amount + '\x02' + terminal);
+        BANK_CHECK_OK(mac1);
+        QCOMPARE(mac1->toHex().toUpper(), initResp.mid(12, 4).toHex().toUpper());
+        // MAC2: amount ‖ 02 ‖ terminal ‖ date ‖ time; date and time from the CREDIT FOR LOAD command.
+        const QByteArray dateTime = creditCmd.mid(5, 7);
+        auto mac2 = m_hsm->transactionMac("mlk.v1", asn, seed, amount + '\x02' + terminal + dateTime);
+        BANK_CHECK_OK(mac2);
+        QCOMPARE(mac2->toHex().toUpper(), creditCmd.mid(12, 4).toHex().toUpper());
+        QCOMPARE(mac2->toHex().toUpper(), QByteArray("2561CD1B"));
+    }
+
+    void tacThroughTheToken()
+    {
+        const QByteArray asn = hex(m_flow.value(QStringLiteral("asn")).toString());
+        const auto steps = m_flow.value(QStringLiteral("steps")).toArray();
+        const QByteArray initCmd = hex(steps.at(0).toObject().value(QStringLiteral("c")).toString());
+        const QByteArray initResp = hex(steps.at(0).toObject().value(QStringLiteral("r")).toString());
+        const QByteArray creditCmd = hex(steps.at(1).toObject().value(QStringLiteral("c")).toString());
+        const QByteArray tacExpected = hex(steps.at(1).toObject().value(QStringLiteral("r")).toString()).left(4);
+        const QByteArray amount = initCmd.mid(6, 4);
+        QByteArray balanceAfter;
+        core::appendU32(balanceAfter, core::readU32(initResp, 0) + core::readU32(amount, 0));
+        // TAC (spec §5.2): balance after ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
+        const QByteArray data
+            = balanceAfter + initResp.mid(4, 2) + amount + '\x02' + initCmd.mid(10, 6) + creditCmd.mid(5, 7);
+        auto tac = m_hsm->tac("mtk.v1", asn, data);
+        BANK_CHECK_OK(tac);
+        QCOMPARE(tac->toHex().toUpper(), tacExpected.toHex().toUpper());
+    }
+
+    void masterKeysStayInTheToken()
+    {
+        // A wrong master label is an error, not a silent default key.
+        auto none = m_hsm->transactionMac("mlk.v9", QByteArray(8, '\1'), QByteArray(8, '\2'), "x");
+        QVERIFY(!none.ok());
+        QVERIFY(m_hsm->generateHmacKey("fingerprint").ok());
+        auto a = m_hsm->hmacSha256("fingerprint", "POST /v1/loads {}");
+        auto b = m_hsm->hmacSha256("fingerprint", "POST /v1/loads {}");
+        auto c = m_hsm->hmacSha256("fingerprint", "POST /v1/loads {\"a\":1}");
+        QVERIFY(a.ok() && b.ok() && c.ok());
+        QCOMPARE(a->size(), 32);
+        QCOMPARE(*a, *b);
+        QVERIFY(*a != *c);
+    }
+};
+
+int main(int argc, char** argv)
+{
+    // Skipped (ctest SKIP_RETURN_CODE 77), never passed, when SoftHSM2 is not installed.
+    if (!QFile::exists(QString::fromLatin1(bank::kSoftHsmModule))) {
+        std::fprintf(stderr, "SKIP: %s not found (install softhsm2: scripts/setup-deps.sh)\n", bank::kSoftHsmModule);
+        return 77;
+    }
+    QCoreApplication app(argc, argv);
+    TestBankHsm t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "TestBankHsm.moc"

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/support/BankRig.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+#include <QThread>
+
+#include <csignal>
+#include <pwd.h>
+#include <unistd.h>
+
+namespace wallet::bank::test {
+
+namespace {
+
+QString pgBin()
+{
+    for (const char* v : {"15", "16", "17", "14", "13"}) {
+        const QString dir = QStringLiteral("/usr/lib/postgresql/%1/bin").arg(QLatin1String(v));
+        if (QFile::exists(dir + QStringLiteral("/postgres"))) {
+            return dir;
+        }
+    }
+    return {};
+}
+
+bool root()
+{
+    return ::geteuid() == 0;
+}
+
+QString buildDir()
+{
+    return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank");
+}
+
+} // namespace
+
+std::optional<QString> BankRig::missingPart()
+{
+    if (pgBin().isEmpty()) {
+        return QStringLiteral("PostgreSQL server binaries (/usr/lib/postgresql/*/bin; package postgresql)");
+    }
+    if (!QFile::exists(QStringLiteral("/usr/lib/softhsm/libsofthsm2.so"))) {
+        return QStringLiteral("SoftHSM2 (package softhsm2)");
+    }
+    if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty()) {
+        return QStringLiteral("the openssl command");
+    }
+    if (root() && (!::getpwnam("postgres") || QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty())) {
+        return QStringLiteral("a postgres user and setpriv (PostgreSQL refuses to run as root)");
+    }
+    return std::nullopt;
+}
+
+BankRig::~BankRig()
+{
+    stopServer();
+    m_db.reset();
+    if (m_postgres.state() != QProcess::NotRunning) {
+        ::kill(static_cast<pid_t>(m_postgres.processId()), SIGINT); // fast shutdown
+        if (!m_postgres.waitForFinished(30000)) {
+            m_postgres.kill();
+            m_postgres.waitForFinished(5000);
+        }
+    }
+}
+
+QString BankRig::run(const QString& program, const QStringList& args, bool asPostgres)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    if (asPostgres && root()) {
+        p.start(QStringLiteral("setpriv"),
+            QStringList{QStringLiteral("--reuid=postgres"),
+                QStringLiteral("--regid=postgres"),
+                QStringLiteral("--init-groups"),
+                QStringLiteral("--")}
+                + QStringList{program} + args);
+    } else {
+        p.start(program, args);
+    }
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        return program + QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll());
+    }
+    return {};
+}
+
+QString BankRig::dataDir() const
+{
+    return m_tmp.path() + QStringLiteral("/bank");
+}
+
+QString BankRig::tlsPath(const QString& name) const
+{
+    return dataDir() + QStringLiteral("/tls/") + name;
+}
+
+QString BankRig::setUp()
+{
+    if (!m_tmp.isValid()) {
+        return QStringLiteral("no temporary folder");
+    }
+    // The postgres user must reach its folders inside the test's private temporary folder.
+    QFile::setPermissions(m_tmp.path(),
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ExeGroup
+            | QFileDevice::ExeOther);
+    const QString pgData = m_tmp.path() + QStringLiteral("/pg");
+    const QString socket = m_tmp.path() + QStringLiteral("/sock");
+    QDir().mkpath(pgData);
+    QDir().mkpath(socket);
+    if (root()) {
+        const passwd* pw = ::getpwnam("postgres");
+        if (::chown(pgData.toLocal8Bit().constData(), pw->pw_uid, pw->pw_gid) != 0
+            || ::chown(socket.toLocal8Bit().constData(), pw->pw_uid, pw->pw_gid) != 0) {
+            return QStringLiteral("cannot hand the PostgreSQL folders to the postgres user");
+        }
+    }
+    const QString bin = pgBin();
+    if (QString e = run(bin + QStringLiteral("/initdb"),
+            {QStringLiteral("-D"),
+                pgData,
+                QStringLiteral("-A"),
+                QStringLiteral("trust"),
+                QStringLiteral("-U"),
+                QStringLiteral("bank"),
+                QStringLiteral("-E"),
+                QStringLiteral("UTF8"),
+                QStringLiteral("--no-sync")},
+            true);
+        !e.isEmpty()) {
+        return e;
+    }
+    const QStringList pgArgs{QStringLiteral("-D"),
+        pgData,
+        QStringLiteral("-k"),
+        socket,
+        QStringLiteral("-c"),
+        QStringLiteral("listen_addresses="),
+        QStringLiteral("-p"),
+        QStringLiteral("5432")};
+    m_postgres.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    if (root()) {
+        m_postgres.start(QStringLiteral("setpriv"),
+            QStringList{QStringLiteral("--reuid=postgres"),
+                QStringLiteral("--regid=postgres"),
+                QStringLiteral("--init-groups"),
+                QStringLiteral("--"),
+                bin + QStringLiteral("/postgres")}
+                + pgArgs);
+    } else {
+        m_postgres.start(bin + QStringLiteral("/postgres"), pgArgs);
+    }
+    m_conninfo = QStringLiteral("host=%1 port=5432 user=bank dbname=postgres").arg(socket);
+    // Wait until it accepts connections (a readiness wait, not a timing assertion).
+    QDeadlineTimer deadline(60000);
+    while (!deadline.hasExpired()) {
+        auto c = PgConnection::connect(m_conninfo.toStdString());
+        if (c) {
+            m_db = std::move(c.value());
+            break;
+        }
+        if (m_postgres.state() == QProcess::NotRunning) {
+            return QStringLiteral("postgres exited during start-up");
+        }
+        QThread::msleep(100);
+    }
+    if (!m_db) {
+        return QStringLiteral("PostgreSQL did not accept connections");
+    }
+    QString out;
+    if (bankctl({QStringLiteral("init"), QStringLiteral("--db"), m_conninfo, QStringLiteral("--test")}, &out) != 0) {
+        return QStringLiteral("bankctl init: ") + out;
+    }
+    if (bankctl({QStringLiteral("keys"),
+                    QStringLiteral("import-test-vectors"),
+                    QStringLiteral("--vectors"),
+                    qEnvironmentVariable("SKEY_SHARED_DIR") + QStringLiteral("/spec/vectors/pboc.json")},
+            &out)
+        != 0) {
+        return QStringLiteral("bankctl keys import-test-vectors: ") + out;
+    }
+    return makeTls();
+}
+
+QString BankRig::makeTls()
+{
+    const QString dir = dataDir() + QStringLiteral("/tls");
+    QDir().mkpath(dir);
+    auto ossl = [&](const QStringList& a) { return run(QStringLiteral("openssl"), a, false); };
+    auto p = [&](const char* n) { return dir + QLatin1Char('/') + QLatin1String(n); };
+    const QStringList ec{QStringLiteral("-newkey"),
+        QStringLiteral("ec"),
+        QStringLiteral("-pkeyopt"),
+        QStringLiteral("ec_paramgen_curve:P-256"),
+        QStringLiteral("-nodes")};
+    QFile ext(p("san.ext"));
+    if (!ext.open(QIODevice::WriteOnly) || ext.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n") <= 0) {
+        return QStringLiteral("cannot write san.ext");
+    }
+    ext.close();
+    for (const QString& e : {
+             ossl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+                 + QStringList{QStringLiteral("-keyout"),
+                     p("ca.key"),
+                     QStringLiteral("-out"),
+                     p("ca.pem"),
+                     QStringLiteral("-days"),
+                     QStringLiteral("2"),
+                     QStringLiteral("-subj"),
+                     QStringLiteral("/CN=SmartKey test bank CA")}),
+             ossl(QStringList{QStringLiteral("req")} + ec
+                 + QStringList{QStringLiteral("-keyout"),
+                     p("server.key"),
+                     QStringLiteral("-out"),
+                     p("server.csr"),
+                     QStringLiteral("-subj"),
+                     QStringLiteral("/CN=localhost")}),
+             ossl({QStringLiteral("x509"),
+                 QStringLiteral("-req"),
+                 QStringLiteral("-in"),
+                 p("server.csr"),
+                 QStringLiteral("-CA"),
+                 p("ca.pem"),
+                 QStringLiteral("-CAkey"),
+                 p("ca.key"),
+                 QStringLiteral("-CAcreateserial"),
+                 QStringLiteral("-out"),
+                 p("server.pem"),
+                 QStringLiteral("-days"),
+                 QStringLiteral("2"),
+                 QStringLiteral("-extfile"),
+                 p("san.ext")}),
+             ossl(QStringList{QStringLiteral("req")} + ec
+                 + QStringList{QStringLiteral("-keyout"),
+                     p("client.key"),
+                     QStringLiteral("-out"),
+                     p("client.csr"),
+                     QStringLiteral("-subj"),
+                     QStringLiteral("/OU=wallet/CN=112233445566")}),
+             ossl({QStringLiteral("x509"),
+                 QStringLiteral("-req"),
+                 QStringLiteral("-in"),
+                 p("client.csr"),
+                 QStringLiteral("-CA"),
+                 p("ca.pem"),
+                 QStringLiteral("-CAkey"),
+                 p("ca.key"),
+                 QStringLiteral("-CAcreateserial"),
+                 QStringLiteral("-out"),
+                 p("client.pem"),
+                 QStringLiteral("-days"),
+                 QStringLiteral("2")}),
+         }) {
+        if (!e.isEmpty()) {
+            return e;
+        }
+    }
+    // The negative cases (§5): a certificate from another CA, another terminal's, and a merchant's.
+    const QString foreign = ossl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
+        + QStringList{QStringLiteral("-keyout"),
+            p("foreign.key"),
+            QStringLiteral("-out"),
+            p("foreign.pem"),
+            QStringLiteral("-days"),
+            QStringLiteral("2"),
+            QStringLiteral("-subj"),
+            QStringLiteral("/OU=wallet/CN=112233445566")});
+    if (!foreign.isEmpty()) {
+        return foreign;
+    }
+    for (const auto& [name, subject] :
+        {std::pair{"other", "/OU=wallet/CN=998877665544"}, std::pair{"merchant", "/OU=merchant/CN=112233445566"}}) {
+        const QString key = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".key");
+        const QString csr = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".csr");
+        const QString pem = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".pem");
+        for (const QString& e : {ossl(QStringList{QStringLiteral("req")} + ec
+                                     + QStringList{QStringLiteral("-keyout"),
+                                         key,
+                                         QStringLiteral("-out"),
+                                         csr,
+                                         QStringLiteral("-subj"),
+                                         QLatin1String(subject)}),
+                 ossl({QStringLiteral("x509"),
+                     QStringLiteral("-req"),
+                     QStringLiteral("-in"),
+                     csr,
+                     QStringLiteral("-CA"),
+                     p("ca.pem"),
+                     QStringLiteral("-CAkey"),
+                     p("ca.key"),
+                     QStringLiteral("-CAcreateserial"),
+                     QStringLiteral("-out"),
+                     pem,
+                     QStringLiteral("-days"),
+                     QStringLiteral("2")})}) {
+            if (!e.isEmpty()) {
+                return e;
+            }
+        }
+    }
+    QFile::setPermissions(p("server.key"), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    return {};
+}
+
+int BankRig::bankctl(const QStringList& args, QString* out)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(buildDir() + QStringLiteral("/bankctl"), args + QStringList{QStringLiteral("--data"), dataDir()});
+    if (!p.waitForFinished(120000)) {
+        return -1;
+    }
+    if (out) {
+        *out = QString::fromLocal8Bit(p.readAll());
+    }
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+QString BankRig::startServer(const QString& fault)
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("SKEY_BANK_FAULT"));
+    if (!fault.isEmpty()) {
+        env.insert(QStringLiteral("SKEY_BANK_FAULT"), fault);
+    }
+    m_server.setProcessEnvironment(env);
+    m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    m_server.start(buildDir() + QStringLiteral("/skey-bank"),
+        {QStringLiteral("--data"), dataDir(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    QByteArray line;
+    QDeadlineTimer deadline(60000);
+    while (!line.contains('\n') && !deadline.hasExpired() && m_server.state() != QProcess::NotRunning) {
+        m_server.waitForReadyRead(1000);
+        line += m_server.readAllStandardOutput();
+    }
+    if (!line.startsWith("listening 127.0.0.1:")) {
+        return QStringLiteral("skey-bank did not start: ") + QString::fromLocal8Bit(line);
+    }
+    m_port = line.trimmed().mid(int(sizeof("listening 127.0.0.1:") - 1)).toInt();
+    return m_port > 0 ? QString() : QStringLiteral("no port in: ") + QString::fromLocal8Bit(line);
+}
+
+int BankRig::waitServerExit()
+{
+    if (!m_server.waitForFinished(60000)) {
+        return -1;
+    }
+    return m_server.exitStatus() == QProcess::NormalExit ? m_server.exitCode() : -1;
+}
+
+void BankRig::stopServer()
+{
+    if (m_server.state() != QProcess::NotRunning) {
+        m_server.terminate();
+        if (!m_server.waitForFinished(30000)) {
+            m_server.kill();
+            m_server.waitForFinished(5000);
+        }
+    }
+}
+
+} // namespace wallet::bank::test

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "bank/db/PgConnection.h"
+
+#include <QProcess>
+#include <QString>
+#include <QTemporaryDir>
+
+#include <memory>
+#include <optional>
+
+namespace wallet::bank::test {
+
+/**
+ * @brief The real parts of a bank host, started by the test itself (docs/bank.md §5 "Tests"): a PostgreSQL cluster
+ * (initdb into a temporary folder, `postgres` on a Unix socket in that folder, as the `postgres` user when the test
+ * runs as root, because PostgreSQL refuses root), a bank data folder made by `bankctl init --test` with its own
+ * SoftHSM2 token, TLS files from the `openssl` CLI (a test CA, the server certificate for 127.0.0.1 and one wallet
+ * terminal's client certificate), and `skey-bank` on a free loopback port.
+ */
+class BankRig
+{
+public:
+    ~BankRig();
+
+    /// Why this machine cannot run the rig (a missing program), or nullopt.
+    [[nodiscard]] static std::optional<QString> missingPart();
+
+    /// Starts PostgreSQL and makes the data folder (bankctl init --test, golden-vector keys). Empty on success.
+    [[nodiscard]] QString setUp();
+    /// Runs bankctl with these arguments (plus --data); returns its exit code, output in `out`.
+    int bankctl(const QStringList& args, QString* out = nullptr);
+    /// Starts skey-bank (optionally with SKEY_BANK_FAULT) and waits for its `listening` line. Empty on success.
+    [[nodiscard]] QString startServer(const QString& fault = {});
+    /// Waits for the server to exit by itself (a fault-injection crash); returns its exit code or -1.
+    int waitServerExit();
+    void stopServer();
+
+    [[nodiscard]] int port() const { return m_port; }
+    [[nodiscard]] QString tlsPath(const QString& name) const;
+    [[nodiscard]] QString dataDir() const;
+    [[nodiscard]] PgConnection& db() { return *m_db; }
+
+private:
+    [[nodiscard]] QString run(const QString& program, const QStringList& args, bool asPostgres);
+    [[nodiscard]] QString makeTls();
+
+    QTemporaryDir m_tmp;
+    QString m_conninfo;
+    QProcess m_postgres;
+    QProcess m_server;
+    int m_port = 0;
+    std::unique_ptr<PgConnection> m_db;
+};
+
+} // namespace wallet::bank::test

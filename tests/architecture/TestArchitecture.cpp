@@ -102,6 +102,17 @@ private Q_SLOTS:
             << QStringLiteral(
                    R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|app/.*|qml/.*)$)")
             << false;
+        // The bank host may use core's codecs and crypto facade; nothing on the terminal side includes bank/ (the
+        // wire between them is docs/bank-api.yaml), and the bank has no GUI, device or firmware code.
+        QTest::newRow("bank: core only, no GUI, device, app or firmware")
+            << QStringLiteral("bank") << QStringList{}
+            << QStringLiteral(
+                   R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*|firmware/.*)$)")
+            << false;
+        for (const char* terminal : {"core", "device", "app", "firmware"}) {
+            QTest::newRow(qPrintable(QStringLiteral("%1 does not include bank/").arg(QLatin1String(terminal))))
+                << QString::fromLatin1(terminal) << QStringList{} << QStringLiteral(R"(^bank/.*$)") << false;
+        }
         QTest::newRow("app: no context properties, no imperative registration")
             << QStringLiteral("app") << QStringList{} << QStringLiteral(R"(setContextProperty|qmlRegister)") << true;
     }

@@ -42,7 +42,8 @@ enum class ErrorCode : std::uint8_t {
     InvalidInput, ///< bad amount, PIN format, argument
     AmountOverflow,
     CryptoError,
-    StorageError, ///< SQLite mirror or key store
+    StorageError, ///< SQLite mirror, issuer ledger, PSAM store or key store file (the detail says which and what to do)
+    WrongPassphrase, ///< the key store does not open with this passphrase (or was altered): not a disk problem
     Declined, ///< issuer host or PSAM declined
     VerificationFailed, ///< MAC2/TAC from the key or host did not verify
     InvalidState,

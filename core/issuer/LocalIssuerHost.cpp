@@ -188,7 +188,7 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     auto acc = Sqlite::exec(
         d, QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"), {asn}, kWhat);
@@ -351,7 +351,7 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     auto row = Sqlite::exec(d,
         QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),

@@ -157,7 +157,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     QSqlQuery insert(d);
     QSqlQuery fill(d);
@@ -166,7 +166,8 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
                                        " ON CONFLICT (token_serial, type, atc) DO NOTHING"))
         || !fill.prepare(QStringLiteral("UPDATE txlog SET record = ? WHERE token_serial = ? AND type = ? AND atc = ?"
                                         " AND record IS NULL"))) {
-        return Sqlite::error(insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat);
+        return Sqlite::error(
+            insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat, d.connectionName());
     }
     int added = 0;
     for (const TransactionRecord& r : records) {
@@ -178,7 +179,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
         insert.addBindValue(isoTs(r.when));
         insert.addBindValue(r.raw);
         if (!insert.exec()) {
-            return Sqlite::error(insert.lastError(), kWhat + QStringLiteral(" sync"));
+            return Sqlite::error(insert.lastError(), kWhat + QStringLiteral(" sync"), d.connectionName());
         }
         if (insert.numRowsAffected() > 0) {
             ++added;
@@ -189,7 +190,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
             fill.addBindValue(static_cast<int>(r.rawType));
             fill.addBindValue(static_cast<int>(r.atc));
             if (!fill.exec()) {
-                return Sqlite::error(fill.lastError(), kWhat + QStringLiteral(" sync"));
+                return Sqlite::error(fill.lastError(), kWhat + QStringLiteral(" sync"), d.connectionName());
             }
         }
     }
@@ -284,7 +285,7 @@ Result<qint64> TransactionStore::count(const HistoryQuery& query) const
         return q.error();
     }
     if (!q->next()) {
-        return Sqlite::error(q->lastError(), kWhat);
+        return Sqlite::error(q->lastError(), kWhat, m_connection);
     }
     return q->value(0).toLongLong();
 }

@@ -42,10 +42,15 @@ enum class ErrorCode : std::uint8_t {
     InvalidInput, ///< bad amount, PIN format, argument
     AmountOverflow,
     CryptoError,
-    StorageError, ///< SQLite mirror or key store
+    StorageError, ///< SQLite mirror, issuer ledger, PSAM store or key store file (the detail says which and what to do)
+    WrongPassphrase, ///< the key store does not open with this passphrase (or was altered): not a disk problem
     Declined, ///< issuer host or PSAM declined
     VerificationFailed, ///< MAC2/TAC from the key or host did not verify
     InvalidState,
+    /// CREDIT or DEBIT was sent and nobody knows yet whether it took effect (key pulled, 6581, no proof, the
+    /// terminal could not record the key's answer). Persisted and resolved by the key's ATC, log and proof at the
+    /// next open() of that key; never "did not go through" (spec §4, issue 9 item 10).
+    OutcomeUnknown,
     Internal,
 };
 

@@ -4,6 +4,9 @@
 #include "InProcessKey.h"
 #include "PinReader.h"
 #include "core/issuance/Personaliser.h"
+#include "core/issuer/UnavailableIssuerHost.h"
+#include "core/psam/SettlementExport.h"
+#include "core/psam/UnavailablePsam.h"
 #include "core/purse/DeviceInfo.h"
 
 #ifdef WALLETCTL_HAVE_DEVICE
@@ -55,9 +58,11 @@ Commands:
   export FILE.csv               export the mirrored history as CSV
   issue PROFILE.json            personalise a blank key from a profile
   settle FILE.json              export the PSAM's purchases (records + TAC) for the acquirer
+  pending                       loads and payments whose outcome is being checked or disputed (no key needed)
 
 Exit codes: 0 ok, 1 usage or bad input, 2 no key / transport, 3 refused by the key (PIN, blocked, balance, limit),
-4 declined by the issuer host or PSAM, 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal.)";
+4 declined by the issuer host or PSAM, 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal,
+8 the load or payment was sent but its outcome is not known yet (do not repeat it; see walletctl pending).)";
 
 /// The one AMOUNT argument of load and purchase, in fen and above zero.
 core::Result<core::Amount> amountArgument(const QStringList& args, const QString& usage, const QString& zeroProblem)
@@ -98,7 +103,7 @@ int CliApp::run(const QStringList& arguments)
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
         QStringLiteral("info, pin, app, balance, load, purchase, "
-                       "history, export, issue, settle"));
+                       "history, export, issue, settle, pending"));
     // Command-specific options are declared here too so that one parser validates the whole line.
     const QCommandLineOption typeOpt(
         QStringLiteral("type"), QStringLiteral("history: load or purchase."), QStringLiteral("TYPE"));
@@ -185,6 +190,9 @@ int CliApp::run(const QStringList& arguments)
     if (command == QStringLiteral("settle")) {
         return cmdSettle(rest);
     }
+    if (command == QStringLiteral("pending")) {
+        return cmdPending(rest);
+    }
     err(QStringLiteral("walletctl: unknown command \"%1\"; try walletctl --help").arg(command));
     return static_cast<int>(ExitCode::Usage);
 }
@@ -197,6 +205,7 @@ ExitCode CliApp::exitCodeFor(core::ErrorCode code)
         return ExitCode::Ok;
     case ErrorCode::InvalidInput:
     case ErrorCode::AmountOverflow:
+    case ErrorCode::WrongPassphrase: // set WALLETCTL_PASSPHRASE to the right one
         return ExitCode::Usage;
     case ErrorCode::NoDevice:
     case ErrorCode::PermissionDenied:
@@ -216,6 +225,8 @@ ExitCode CliApp::exitCodeFor(core::ErrorCode code)
         return ExitCode::Security;
     case ErrorCode::Internal:
         return ExitCode::Internal;
+    case ErrorCode::OutcomeUnknown:
+        return ExitCode::Unknown;
     default:
         return ExitCode::Refused;
     }
@@ -334,7 +345,7 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
 #endif
 }
 
-core::Result<void> CliApp::openRoles(bool needMirror)
+core::Result<void> CliApp::openRoles(bool needMirror, bool needMoneyFiles)
 {
     QDir().mkpath(m_dataDir);
     const QDir dir(m_dataDir);
@@ -348,7 +359,11 @@ core::Result<void> CliApp::openRoles(bool needMirror)
     pass.fill('\0');
     auto keys = core::KeyStore::openOrCreateDemo(dir.filePath(QStringLiteral("issuer-keys.json")), passphrase);
     if (!keys) {
-        return keys.error();
+        core::Error e = keys.error();
+        if (e.code == core::ErrorCode::WrongPassphrase) {
+            e.detail += QStringLiteral(" (walletctl reads it from $WALLETCTL_PASSPHRASE)");
+        }
+        return e;
     }
     if (keys->createdDemoKeys) {
         notice(QStringLiteral("Note: created DEMO issuer master keys in %1 — public test values, never for real money.")
@@ -356,15 +371,27 @@ core::Result<void> CliApp::openRoles(bool needMirror)
     }
     m_keys = std::move(keys->keys);
     auto issuer = core::LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer-ledger.sqlite")), m_keys);
-    if (!issuer) {
+    if (issuer) {
+        m_issuer = std::move(*issuer);
+    } else if (needMoneyFiles) {
         return issuer.error();
+    } else {
+        notice(QStringLiteral("Warning: %1 — loads are unavailable until it is repaired; the balance is read from "
+                              "the key.")
+                   .arg(issuer.error().detail));
+        m_issuerStandIn = std::make_unique<core::UnavailableIssuerHost>(issuer.error());
     }
-    m_issuer = std::move(*issuer);
     auto psam = core::LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), kTerminalId, m_keys.mpk);
-    if (!psam) {
+    if (psam) {
+        m_psam = std::move(*psam);
+    } else if (needMoneyFiles) {
         return psam.error();
+    } else {
+        notice(QStringLiteral("Warning: %1 — payments are unavailable until it is repaired; the balance is read "
+                              "from the key.")
+                   .arg(psam.error().detail));
+        m_psamStandIn = std::make_unique<core::UnavailablePsam>(kTerminalId, psam.error());
     }
-    m_psam = std::move(*psam);
     auto mirror = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
     if (mirror) {
         m_mirror = std::move(*mirror);
@@ -377,22 +404,48 @@ core::Result<void> CliApp::openRoles(bool needMirror)
     return {};
 }
 
-core::Result<void> CliApp::openPurse()
+core::Result<void> CliApp::openPurse(bool needMoneyFiles)
 {
     auto channel = openChannel();
     if (!channel) {
         return channel.error();
     }
     m_channel = std::move(*channel);
-    if (auto r = openRoles(false); !r) {
+    if (auto r = openRoles(false, needMoneyFiles); !r) {
         return r.error();
     }
-    m_purse = std::make_unique<core::PurseService>(*m_channel, *m_issuer, *m_psam, m_clock, m_mirror.get());
-    auto card = m_purse->open();
+    core::IssuerHost& issuer = m_issuer ? static_cast<core::IssuerHost&>(*m_issuer) : *m_issuerStandIn;
+    core::Psam& psam = m_psam ? static_cast<core::Psam&>(*m_psam) : *m_psamStandIn;
+    m_purse = std::make_unique<core::PurseService>(*m_channel, issuer, psam, m_clock, m_mirror.get());
+    auto card = m_purse->open(); // also settles what earlier runs left unknown, with the key's own proof
     if (!card) {
         return card.error();
     }
+    notePending();
     return {};
+}
+
+void CliApp::notePending()
+{
+    if (!m_mirror || !m_purse) {
+        return;
+    }
+    auto ops = m_mirror->pendingOperations(m_purse->card().device.serialHex(), false);
+    if (!ops) {
+        return;
+    }
+    int checking = 0;
+    int disputed = 0;
+    for (const auto& op : *ops) {
+        checking += op.state == core::PendingState::Checking ? 1 : 0;
+        disputed += op.state == core::PendingState::Disputed ? 1 : 0;
+    }
+    if (checking + disputed > 0) {
+        notice(QStringLiteral("Note: this key has %1 operation(s) still being checked and %2 disputed; see walletctl "
+                              "pending.")
+                   .arg(checking)
+                   .arg(disputed));
+    }
 }
 
 template <typename R, typename F>
@@ -578,7 +631,7 @@ int CliApp::cmdApp(const QStringList& args)
 
 int CliApp::cmdBalance()
 {
-    if (auto r = openPurse(); !r) {
+    if (auto r = openPurse(false); !r) {
         return fail(r.error());
     }
     auto bal = m_purse->balance();
@@ -705,7 +758,7 @@ int CliApp::cmdHistory(const QStringList& args)
     if (!query) {
         return fail(query.error());
     }
-    if (auto r = openPurse(); !r) {
+    if (auto r = openPurse(false); !r) {
         return fail(r.error());
     }
     if (!m_mirror) {
@@ -750,7 +803,7 @@ int CliApp::cmdExport(const QStringList& args)
     if (!query) {
         return fail(query.error());
     }
-    if (auto r = openPurse(); !r) {
+    if (auto r = openPurse(false); !r) {
         return fail(r.error());
     }
     if (!m_mirror) {
@@ -817,38 +870,97 @@ int CliApp::cmdSettle(const QStringList& args)
     if (auto r = openRoles(false); !r) {
         return fail(r.error());
     }
-    auto pending = m_psam->pendingSettlement();
-    if (!pending) {
-        return fail(pending.error());
+    // The acquirer's check before anything leaves: every TAC must verify with the TAC master key; a bad one is
+    // set aside and reported, the others are written durably and only then marked settled (issue 9 item 16).
+    const core::SettlementVerifier acquirer(m_keys.mtk);
+    auto report = core::SettlementExport::run(*m_psam, acquirer, args[0]);
+    if (!report) {
+        return fail(report.error());
     }
-    // The acquirer's check before anything leaves: every TAC must verify with the TAC master key.
-    core::SettlementVerifier acquirer(m_keys.mtk);
-    std::uint64_t total = 0;
-    std::vector<std::uint32_t> tsns;
-    for (const auto& s : *pending) {
-        if (auto v = acquirer.verify(s); !v) {
-            return fail(v.error());
-        }
-        total += s.amount.fen();
-        tsns.push_back(s.tsn);
+    QJsonArray aside;
+    for (const auto& a : report->setAside) {
+        aside.append(QJsonObject{{QStringLiteral("tsn"), static_cast<qint64>(a.record.tsn)},
+            {QStringLiteral("asn"), QString::fromLatin1(a.record.asn.toHex().toUpper())},
+            {QStringLiteral("amount"), a.record.amount.toString()},
+            {QStringLiteral("reason"), a.why.detail}});
+        notice(QStringLiteral("Warning: purchase TSN %1 (%2) set aside, not exported: %3")
+                   .arg(a.record.tsn)
+                   .arg(yuan(a.record.amount), a.why.detail));
     }
-    QFile out(args[0]);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        || out.write(core::SettlementVerifier::toJson(*pending)) < 0 || !out.flush()) {
-        return fail(core::makeError(
-            core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(args[0], out.errorString())));
-    }
-    out.close();
-    if (auto m = m_psam->markSettled(tsns); !m) {
-        return fail(m.error());
-    }
-    const core::Amount sum(static_cast<std::uint32_t>(std::min<std::uint64_t>(total, core::Amount::kMaxFen)));
-    emitResult({{QStringLiteral("purchases"), static_cast<qint64>(pending->size())},
+    const core::Amount sum(
+        static_cast<std::uint32_t>(std::min<std::uint64_t>(report->totalFen, core::Amount::kMaxFen)));
+    emitResult({{QStringLiteral("purchases"), static_cast<qint64>(report->exported.size())},
                    {QStringLiteral("total"), sum.toString()},
-                   {QStringLiteral("file"), args[0]}},
-        QStringLiteral("Settled %1 purchases, %2 in total, to %3 (every TAC verified).")
-            .arg(pending->size())
-            .arg(yuan(sum), args[0]));
+                   {QStringLiteral("file"), args[0]},
+                   {QStringLiteral("setAside"), aside}},
+        QStringLiteral("Settled %1 purchases, %2 in total, to %3 (every TAC verified)%4.")
+            .arg(report->exported.size())
+            .arg(yuan(sum), args[0])
+            .arg(report->setAside.empty()
+                    ? QString()
+                    : QStringLiteral("; %1 set aside because their TAC did not verify").arg(report->setAside.size())));
+    return 0;
+}
+
+int CliApp::cmdPending(const QStringList& args)
+{
+    if (!args.isEmpty()) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("usage: walletctl pending")));
+    }
+    // No key needed: what this terminal noted as unknown (and how the key settled it), and the issuer's open and
+    // disputed loads. A key's operations are settled by its next use (any walletctl command that opens it).
+    if (auto r = openRoles(true, false); !r) {
+        return fail(r.error());
+    }
+    QJsonArray ops;
+    QStringList lines;
+    auto noted = m_mirror->pendingOperations(QString(), false);
+    if (!noted) {
+        return fail(noted.error());
+    }
+    for (const auto& op : *noted) {
+        ops.append(QJsonObject{{QStringLiteral("serial"), op.tokenSerial},
+            {QStringLiteral("asn"), QString::fromLatin1(op.asn.toHex().toUpper())},
+            {QStringLiteral("type"), core::transactionTypeName(op.type)},
+            {QStringLiteral("atc"), op.atc},
+            {QStringLiteral("amount"), op.amount.toString()},
+            {QStringLiteral("terminalId"), QString::fromLatin1(op.terminalId.toHex().toUpper())},
+            {QStringLiteral("state"), core::pendingStateName(op.state)},
+            {QStringLiteral("reason"), op.reason},
+            {QStringLiteral("created"), op.created.toString(Qt::ISODate)},
+            {QStringLiteral("resolved"), op.resolved.isValid() ? op.resolved.toString(Qt::ISODate) : QString()}});
+        lines << QStringLiteral("%1  key %2  %3 %4 #%5  %6 — %7")
+                     .arg(op.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd hh:mm:ss")),
+                         op.tokenSerial,
+                         core::transactionTypeName(op.type),
+                         yuan(op.amount),
+                         QString::number(op.atc),
+                         core::pendingStateName(op.state),
+                         op.reason);
+    }
+    QJsonArray loads;
+    if (m_issuer) {
+        auto open = m_issuer->allPendingLoads();
+        if (!open) {
+            return fail(open.error());
+        }
+        for (const auto& l : *open) {
+            const QString state = l.disputed ? QStringLiteral("disputed") : QStringLiteral("authorised");
+            loads.append(QJsonObject{{QStringLiteral("asn"), QString::fromLatin1(l.asn.toHex().toUpper())},
+                {QStringLiteral("atc"), l.onlineAtc},
+                {QStringLiteral("amount"), l.amount.toString()},
+                {QStringLiteral("state"), state},
+                {QStringLiteral("note"), l.note}});
+            lines << QStringLiteral("issuer: card %1 load %2 #%3 %4%5")
+                         .arg(QString::fromLatin1(l.asn.toHex().toUpper()),
+                             yuan(l.amount),
+                             QString::number(l.onlineAtc),
+                             l.disputed ? QStringLiteral("DISPUTED") : QStringLiteral("debited, waiting for the key"),
+                             l.note.isEmpty() ? QString() : QStringLiteral(" — ") + l.note);
+        }
+    }
+    emitResult({{QStringLiteral("operations"), ops}, {QStringLiteral("issuerLoads"), loads}},
+        lines.isEmpty() ? QStringLiteral("Nothing pending.") : lines.join(QLatin1Char('\n')));
     return 0;
 }
 

@@ -26,6 +26,7 @@ enum class ExitCode : int {
     Storage = 5, ///< mirror database or key store problem
     Security = 6, ///< a MAC/TAC did not verify
     Internal = 7,
+    Unknown = 8, ///< a load/purchase was sent and its outcome is not known yet: checked at the key's next use
 };
 
 /// The walletctl command dispatcher. main() only builds a QCoreApplication and calls run().
@@ -40,9 +41,13 @@ private:
     static ExitCode exitCodeFor(core::ErrorCode code);
     core::Result<std::unique_ptr<core::ApduChannel>> openChannel();
     /// Key store, issuer ledger, PSAM, mirror (the mirror is optional: a damaged one is reported, not fatal).
-    core::Result<void> openRoles(bool needMirror);
+    /// `needMoneyFiles` false (balance, info, history): a damaged issuer ledger or PSAM store is reported and
+    /// replaced by a stand-in that refuses money operations, so the key's balance stays readable (issue 9 item 17).
+    core::Result<void> openRoles(bool needMirror, bool needMoneyFiles = true);
     /// Channel + roles + PurseService::open().
-    core::Result<void> openPurse();
+    core::Result<void> openPurse(bool needMoneyFiles = true);
+    /// stderr note about this key's operations still being checked or disputed (walletctl pending).
+    void notePending();
     void notice(const QString& text);
     template <typename R, typename F>
     core::Result<R> withPinIfNeeded(F&& run);
@@ -56,6 +61,7 @@ private:
     int cmdExport(const QStringList& args);
     int cmdIssue(const QStringList& args);
     int cmdSettle(const QStringList& args);
+    int cmdPending(const QStringList& args);
     int cmdPinMaintenance(const QString& sub);
     int cmdApp(const QStringList& args);
 
@@ -72,6 +78,8 @@ private:
     core::IssuerMasterKeys m_keys;
     std::unique_ptr<core::LocalIssuerHost> m_issuer;
     std::unique_ptr<core::LocalPsam> m_psam;
+    std::unique_ptr<core::IssuerHost> m_issuerStandIn; ///< when the ledger could not be opened (read-only commands)
+    std::unique_ptr<core::Psam> m_psamStandIn; ///< when the PSAM store could not be opened (read-only commands)
     std::unique_ptr<core::TransactionStore> m_mirror;
     core::Error m_mirrorError{
         core::ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};

@@ -264,6 +264,9 @@ void CompositionRoot::issueDemo()
             if (!profile) {
                 return profile.error();
             }
+            if (!ctx.issuer()) {
+                return ctx.rolesError(); // its ledger could not be opened: issue nothing it cannot register
+            }
             auto issued = core::Personaliser(channel).personalise(*profile, &ctx.masterKeys());
             if (!issued) {
                 return issued.error();

@@ -79,7 +79,16 @@ QString ErrorText::describe(const core::Error& error)
     case ErrorCode::CryptoError:
         return tr("A security check failed on this computer. Try again.");
     case ErrorCode::StorageError:
-        return tr("The wallet could not save its transaction record on this computer. Check free disk space.");
+        // Not "check free disk space": the cause may be a damaged or locked file, and the money files (PSAM, issuer
+        // ledger) must never be moved away. The detail names the file and what to do.
+        return tr("The wallet could not read or save its records on this computer. Nothing on the key was changed "
+                  "by this; see the details for which file and what to do.");
+    case ErrorCode::WrongPassphrase:
+        return tr("The wallet's key store does not open with its passphrase, or the file was altered. Nothing was "
+                  "changed; restore the key store from a backup.");
+    case ErrorCode::OutcomeUnknown:
+        return tr("It is not known yet whether this went through. Do not repeat it: the wallet checks it with the key "
+                  "as soon as the key is back, and shows the result.");
     case ErrorCode::Declined:
         return tr("The bank declined the request. No money moved.");
     case ErrorCode::VerificationFailed:

@@ -104,7 +104,8 @@ void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
         [this](core::Result<LoadOutcome> outcome) {
             const MoneyOperation::Titles titles{tr("The load did not start"),
                 tr("The key was removed during the load"),
-                tr("The load did not go through")};
+                tr("The load did not go through"),
+                tr("Checking the load…")};
             switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
             case MoneyOperation::Next::Failed:
                 setStep(Step::Failed);
@@ -114,7 +115,6 @@ void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
                 return;
             case MoneyOperation::Next::Interrupted:
                 m_pendingSerial = outcome->serial;
-                m_pendingBalanceBefore = outcome->balanceBefore;
                 setStep(Step::Interrupted);
                 return;
             case MoneyOperation::Next::Done:
@@ -135,40 +135,62 @@ void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
 
 void LoadViewModel::checkInterrupted()
 {
+    // Only an unknown outcome comes here (MoneyOperation::judge). Core's open() of the returning key settled it
+    // with the key's counter, log and proof (spec §4); this shows that verdict, never a balance comparison.
     if (m_step != Step::Interrupted || m_pendingSerial.isEmpty()) {
         return;
     }
     const QString serial = m_pendingSerial;
-    const std::int64_t before = m_pendingBalanceBefore;
-    const std::int64_t amount = m_amountFen;
     m_resultTitle = tr("Checking the interrupted load…");
     emit changed();
-    m_session.run<std::int64_t>(
+    m_session.run<core::PendingOperation>(
         this,
         [serial](core::ApduChannel& channel, PurseContext& ctx) {
-            return MoneyOperation::balanceOfKey(channel, ctx, serial);
+            return MoneyOperation::pendingOfKey(channel, ctx, serial, core::TransactionType::Load);
         },
-        [this, before, amount](core::Result<std::int64_t> balance) {
-            if (!balance) {
-                if (balance.error().code == core::ErrorCode::InvalidState) {
+        [this](core::Result<core::PendingOperation> op) {
+            if (!op) {
+                if (op.error().code == core::ErrorCode::InvalidState) {
                     m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
                                       "check.");
                     emit changed();
                 }
                 return;
             }
-            m_pendingSerial.clear();
-            m_newBalance = AmountText::format(*balance);
-            if (*balance == before + amount) {
-                m_resultTitle = tr("Loaded %1").arg(AmountText::format(amount));
-                m_resultText = tr("The key is back: the load went through before it was removed.");
+            switch (op->state) {
+            case core::PendingState::Checking:
+                m_resultText = tr(
+                    "Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not "
+                    "load it again.");
+                emit changed();
+                return;
+            case core::PendingState::Done: {
+                m_pendingSerial.clear();
+                const std::int64_t after
+                    = static_cast<std::int64_t>(op->balanceBefore.fen()) + static_cast<std::int64_t>(op->amount.fen());
+                m_newBalance = AmountText::format(after);
+                m_resultTitle = tr("Loaded %1").arg(AmountText::format(op->amount.fen()));
+                m_resultText = tr("The key is back and proved the load went through.");
                 setStep(Step::Done);
-                emit completed(*balance);
-            } else {
+                emit completed(after);
+                return;
+            }
+            case core::PendingState::NotDone:
+                m_pendingSerial.clear();
                 m_resultTitle = tr("The load did not go through");
-                m_resultText = tr("The key is back: the load did not reach it, and your bank has not charged you. "
-                                  "You can load again.");
+                m_resultText
+                    = tr("The key is back and proved the load never reached it; your bank gave the money back to your "
+                         "funding account. You can load again.");
                 setStep(Step::Failed);
+                return;
+            case core::PendingState::Disputed:
+                m_pendingSerial.clear();
+                m_resultTitle = tr("The load is being checked by your bank");
+                m_resultText
+                    = tr("The key can no longer prove whether the load went through. Do not load it again: your bank "
+                         "keeps the record and will settle it.");
+                setStep(Step::Failed);
+                return;
             }
         });
 }

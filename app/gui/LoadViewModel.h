@@ -90,9 +90,8 @@ private:
     QString m_resultText;
     QString m_tac;
     QString m_newBalance;
-    // An interrupted load: which key, the balance before, the amount. Checked when the key is back.
+    // A load of unknown outcome: which key. Settled by the key at its next open() (MoneyOperation::pendingOfKey).
     QString m_pendingSerial;
-    std::int64_t m_pendingBalanceBefore = -1;
 };
 
 } // namespace wallet::app

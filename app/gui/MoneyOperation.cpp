@@ -38,16 +38,21 @@ MoneyOperation::Next MoneyOperation::judgeError(
         pin.setErrorText(ErrorText::describe(e));
         return Next::NeedPin;
     }
-    if (e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout) {
-        resultTitle = titles.removed;
-        resultText = ErrorText::describe(core::makeError(core::ErrorCode::Disconnected, {}));
+    if (e.code == core::ErrorCode::OutcomeUnknown) {
+        // CREDIT/DEBIT was sent: never "did not go through" without the key's proof (spec §4, docs/app.md).
+        resultTitle = titles.checking;
+        resultText = ErrorText::describe(e);
         return Next::Interrupted;
+    }
+    if (e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout) {
+        // Core reports these only when no money can have moved (before CREDIT/DEBIT, or proven by the key).
+        return failed(e, titles.removed, resultTitle, resultText);
     }
     return failed(e, titles.notThrough, resultTitle, resultText);
 }
 
-core::Result<std::int64_t> MoneyOperation::balanceOfKey(
-    core::ApduChannel& channel, PurseContext& ctx, const QString& serial)
+core::Result<core::PendingOperation> MoneyOperation::pendingOfKey(
+    core::ApduChannel& channel, PurseContext& ctx, const QString& serial, core::TransactionType type)
 {
     auto purse = ctx.purse(channel);
     if (!purse) {
@@ -56,12 +61,21 @@ core::Result<std::int64_t> MoneyOperation::balanceOfKey(
     if ((*purse)->card().device.serialHex() != serial) {
         return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("a different key"));
     }
-    (void)(*purse)->syncMirror();
-    auto balance = (*purse)->balance();
-    if (!balance) {
-        return balance.error();
+    if (!ctx.mirror()) {
+        return core::makeError(core::ErrorCode::StorageError, ctx.mirrorError());
     }
-    return static_cast<std::int64_t>(balance->fen());
+    (void)(*purse)->reconcile(); // open() did it for a new key; again here for one that stayed attached
+    (void)(*purse)->syncMirror();
+    auto ops = ctx.mirror()->pendingOperations(serial, false);
+    if (!ops) {
+        return ops.error();
+    }
+    for (const core::PendingOperation& op : *ops) { // newest first
+        if (op.type == type) {
+            return op;
+        }
+    }
+    return core::makeError(core::ErrorCode::NotFound, QStringLiteral("no pending operation for this key"));
 }
 
 } // namespace wallet::app

@@ -5,6 +5,7 @@
 #include "core/Result.h"
 #include "core/channel/ApduChannel.h"
 #include "core/purse/Pin.h"
+#include "core/storage/TransactionStore.h"
 
 #include <QString>
 
@@ -45,6 +46,7 @@ public:
         QString notStarted;
         QString removed;
         QString notThrough;
+        QString checking; ///< CREDIT/DEBIT was sent and the outcome is not known yet
     };
 
     /// Packs the digits typed into a PIN and wipes them; no PIN when none were typed.
@@ -91,10 +93,12 @@ public:
         return Next::Done;
     }
 
-    /// Worker side of the check after an interruption: the balance in fen of the key with that serial, else
-    /// InvalidState ("a different key").
-    [[nodiscard]] static core::Result<std::int64_t> balanceOfKey(
-        core::ApduChannel& channel, PurseContext& ctx, const QString& serial);
+    /// Worker side of the check after an unknown outcome, once the key is back: open() of the key with that serial
+    /// has asked the key (ATC, log, GET TRANSACTION PROVE — never the balance); this is the newest pending operation
+    /// of `type` as it stands now (still Checking, Done, NotDone or Disputed). InvalidState ("a different key") for
+    /// another key; StorageError when the wallet has no records to look in.
+    [[nodiscard]] static core::Result<core::PendingOperation> pendingOfKey(
+        core::ApduChannel& channel, PurseContext& ctx, const QString& serial, core::TransactionType type);
 
 private:
     static Next failed(const core::Error& e, const QString& title, QString& resultTitle, QString& resultText);

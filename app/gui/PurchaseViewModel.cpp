@@ -161,7 +161,8 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
         [this](core::Result<PayOutcome> outcome) {
             const MoneyOperation::Titles titles{tr("The payment did not start"),
                 tr("The key was removed during the payment"),
-                tr("The payment did not go through")};
+                tr("The payment did not go through"),
+                tr("Checking the payment…")};
             switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
             case MoneyOperation::Next::Failed:
                 setStep(Step::Failed);
@@ -171,7 +172,6 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
                 return;
             case MoneyOperation::Next::Interrupted:
                 m_pendingSerial = outcome->serial;
-                m_pendingBalanceBefore = outcome->balanceBefore;
                 setStep(Step::Interrupted);
                 return;
             case MoneyOperation::Next::Done:
@@ -190,40 +190,62 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
 
 void PurchaseViewModel::checkInterrupted()
 {
+    // Only an unknown outcome comes here (MoneyOperation::judge). Core's open() of the returning key settled it
+    // with the key's counter, log and proof (spec §4); this shows that verdict, never a balance comparison.
     if (m_step != Step::Interrupted || m_pendingSerial.isEmpty()) {
         return;
     }
     const QString serial = m_pendingSerial;
-    const std::int64_t before = m_pendingBalanceBefore;
-    const std::int64_t amount = m_amountFen;
     m_resultTitle = tr("Checking the interrupted payment…");
     emit changed();
-    m_session.run<std::int64_t>(
+    m_session.run<core::PendingOperation>(
         this,
         [serial](core::ApduChannel& channel, PurseContext& ctx) {
-            return MoneyOperation::balanceOfKey(channel, ctx, serial);
+            return MoneyOperation::pendingOfKey(channel, ctx, serial, core::TransactionType::Purchase);
         },
-        [this, before, amount](core::Result<std::int64_t> balance) {
-            if (!balance) {
-                if (balance.error().code == core::ErrorCode::InvalidState) {
+        [this](core::Result<core::PendingOperation> op) {
+            if (!op) {
+                if (op.error().code == core::ErrorCode::InvalidState) {
                     m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
                                       "check.");
                     emit changed();
                 }
                 return;
             }
-            m_pendingSerial.clear();
-            m_newBalance = AmountText::format(*balance);
-            if (*balance == before - amount) {
-                m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
-                m_resultText = tr("The key is back: the payment went through before it was removed.");
+            switch (op->state) {
+            case core::PendingState::Checking:
+                m_resultText = tr(
+                    "Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not "
+                    "pay again.");
+                emit changed();
+                return;
+            case core::PendingState::Done: {
+                m_pendingSerial.clear();
+                const std::int64_t after
+                    = static_cast<std::int64_t>(op->balanceBefore.fen()) - static_cast<std::int64_t>(op->amount.fen());
+                m_newBalance = AmountText::format(after);
+                m_resultTitle = tr("Paid %1").arg(AmountText::format(op->amount.fen()));
+                m_resultText = tr("The key is back and proved the payment went through.");
                 setStep(Step::Done);
-                emit completed(*balance);
-            } else {
+                emit completed(after);
+                return;
+            }
+            case core::PendingState::NotDone:
+                m_pendingSerial.clear();
                 m_resultTitle = tr("The payment did not go through");
-                m_resultText = tr("The key is back: the payment did not reach it and nothing was charged. You can "
-                                  "pay again.");
+                m_resultText
+                    = tr("The key is back and proved the payment never reached it: nothing was charged. You can pay "
+                         "again.");
                 setStep(Step::Failed);
+                return;
+            case core::PendingState::Disputed:
+                m_pendingSerial.clear();
+                m_resultTitle = tr("The payment is being checked by the bank");
+                m_resultText
+                    = tr("The key can no longer prove whether the payment went through. Do not pay again: the bank "
+                         "keeps the record and will settle it.");
+                setStep(Step::Failed);
+                return;
             }
         });
 }

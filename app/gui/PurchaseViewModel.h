@@ -97,9 +97,8 @@ private:
     QString m_resultText;
     QString m_tac;
     QString m_newBalance;
-    // An interrupted payment: which key and its balance before. Checked when the key is back.
+    // A payment of unknown outcome: which key. Settled by the key at its next open() (MoneyOperation::pendingOfKey).
     QString m_pendingSerial;
-    std::int64_t m_pendingBalanceBefore = -1;
 };
 
 } // namespace wallet::app

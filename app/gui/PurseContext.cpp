@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/gui/PurseContext.h"
 
+#include "core/issuer/UnavailableIssuerHost.h"
+#include "core/psam/UnavailablePsam.h"
+
 #include "core/keystore/KeyStore.h"
 
 #include <QDir>
@@ -42,16 +45,24 @@ core::Result<void> PurseContext::ensureServices()
     if (keys->createdDemoKeys) {
         qCInfo(lcPurseCtx) << "created the demo issuer key store (public demo keys, never for real money)";
     }
+    // A damaged or locked ledger / PSAM store must not hide the key's balance (issue 9 item 17): a stand-in that
+    // refuses money operations with the reason takes its place; the files are never moved or replaced.
     auto issuer = core::LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer-ledger.sqlite")), m_keys);
-    if (!issuer) {
-        return issuer.error();
+    if (issuer) {
+        m_issuer = std::move(issuer.value());
+    } else {
+        qCWarning(lcPurseCtx) << "issuer ledger unavailable:" << issuer.error().detail;
+        m_rolesError = issuer.error();
+        m_issuerStandIn = std::make_unique<core::UnavailableIssuerHost>(issuer.error());
     }
     auto psam = core::LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), kTerminalId, m_keys.mpk);
-    if (!psam) {
-        return psam.error();
+    if (psam) {
+        m_psam = std::move(psam.value());
+    } else {
+        qCWarning(lcPurseCtx) << "PSAM store unavailable:" << psam.error().detail;
+        m_rolesError = psam.error();
+        m_psamStandIn = std::make_unique<core::UnavailablePsam>(kTerminalId, psam.error());
     }
-    m_issuer = std::move(issuer.value());
-    m_psam = std::move(psam.value());
     auto mirror = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
     if (mirror) {
         m_mirror = std::move(mirror.value());
@@ -71,7 +82,9 @@ core::Result<core::PurseService*> PurseContext::purse(core::ApduChannel& channel
     if (m_purse && m_purseChannel == &channel) {
         return m_purse.get();
     }
-    m_purse = std::make_unique<core::PurseService>(channel, *m_issuer, *m_psam, m_clock, m_mirror.get());
+    core::IssuerHost& issuer = m_issuer ? static_cast<core::IssuerHost&>(*m_issuer) : *m_issuerStandIn;
+    core::Psam& psam = m_psam ? static_cast<core::Psam&>(*m_psam) : *m_psamStandIn;
+    m_purse = std::make_unique<core::PurseService>(channel, issuer, psam, m_clock, m_mirror.get());
     m_purseChannel = &channel;
     auto card = m_purse->open();
     if (!card) {
@@ -92,6 +105,9 @@ core::Result<void> PurseContext::ensureFundingAccount(const QByteArray& asn)
 {
     if (auto ready = ensureServices(); !ready) {
         return ready.error();
+    }
+    if (!m_issuer) {
+        return m_rolesError;
     }
     if (m_issuer->account(asn).ok()) {
         return {};

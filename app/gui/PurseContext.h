@@ -37,8 +37,10 @@ public:
     void forgetKey();
 
     [[nodiscard]] core::TransactionStore* mirror() { return m_mirror.get(); }
+    /// Null when its file could not be opened (then rolesError() says why; the key stays readable).
     [[nodiscard]] core::LocalIssuerHost* issuer() { return m_issuer.get(); }
     [[nodiscard]] core::LocalPsam* psam() { return m_psam.get(); }
+    [[nodiscard]] const core::Error& rolesError() const { return m_rolesError; }
     [[nodiscard]] const core::IssuerMasterKeys& masterKeys() const { return m_keys; }
     [[nodiscard]] const core::Clock& clock() const { return m_clock; }
     [[nodiscard]] QString mirrorError() const { return m_mirrorError; }
@@ -53,6 +55,9 @@ private:
     core::IssuerMasterKeys m_keys;
     std::unique_ptr<core::LocalIssuerHost> m_issuer;
     std::unique_ptr<core::LocalPsam> m_psam;
+    std::unique_ptr<core::IssuerHost> m_issuerStandIn;
+    std::unique_ptr<core::Psam> m_psamStandIn;
+    core::Error m_rolesError;
     std::unique_ptr<core::TransactionStore> m_mirror;
     QString m_mirrorError;
     core::SystemClock m_clock;

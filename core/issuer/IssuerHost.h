@@ -6,6 +6,9 @@
 #include "core/purse/Pin.h"
 #include "core/purse/PurseTypes.h"
 
+#include <optional>
+#include <vector>
+
 namespace wallet::core {
 
 /// What the terminal sends the issuer after INITIALIZE FOR LOAD (spec §4, §5.2).
@@ -28,6 +31,21 @@ struct LoadRequest
 struct LoadAuthorisation
 {
     QByteArray mac2; ///< 4
+};
+
+/// A load the issuer authorised (and debited) that no confirmation or cancel has closed yet, or one a person must
+/// decide ("disputed"). What the terminal needs to ask the key about it (spec §4: ATC, log record, proof).
+struct PendingLoad
+{
+    QByteArray asn; ///< 8
+    std::uint16_t onlineAtc = 0; ///< N
+    Amount amount;
+    std::optional<Amount> balanceBefore; ///< the key's balance at INITIALIZE (the TAC covers N's balance + amount)
+    QByteArray terminalId; ///< 6
+    QByteArray date; ///< 4 BCD
+    QByteArray time; ///< 3 BCD
+    bool disputed = false;
+    QString note; ///< why it is disputed
 };
 
 /// Card maintenance that needs an issuer key (spec §3, §5.3): DPUK, DRPK and DAMK are diversified from the issuer's
@@ -67,6 +85,29 @@ public:
         = 0;
     /// The token did not credit the load (recovery saw it unchanged and gave up): the debit is reversed.
     [[nodiscard]] virtual Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) = 0;
+    /**
+     * Loads of this card still authorised (debited, neither confirmed nor cancelled), and the disputed ones, oldest
+     * first. PurseService::open() resolves the authorised ones with the key (issue 9 item 12). The default: none
+     * (a host that resolves them itself).
+     */
+    [[nodiscard]] virtual Result<std::vector<PendingLoad>> pendingLoads(const QByteArray& asn)
+    {
+        (void)asn;
+        return std::vector<PendingLoad>{};
+    }
+    /**
+     * The key can no longer tell whether this load was credited (its proof and record are gone, or its proof does
+     * not verify): the debit stays and the load is marked disputed with `reason` until a person decides. Never a
+     * refund and never a completion.
+     */
+    [[nodiscard]] virtual Result<void> disputeLoad(
+        const QByteArray& asn, std::uint16_t onlineAtc, const QString& reason)
+    {
+        (void)asn;
+        (void)onlineAtc;
+        (void)reason;
+        return makeError(ErrorCode::Declined, QStringLiteral("this issuer host keeps no dispute list"));
+    }
     /**
      * The ready C-APDU of a maintenance command for this card (keys diversified with the ASN, the profile the issuer
      * recorded for the card). PINs stay in wiped buffers; the command is marked sensitive when it carries one.

@@ -25,6 +25,10 @@ const std::vector<QStringList>& migrations()
                            " terminal_id BLOB NOT NULL, date BLOB NOT NULL, time BLOB NOT NULL, tac BLOB,"
                            " updated TEXT NOT NULL, PRIMARY KEY (asn, atc))")},
         {QStringLiteral("ALTER TABLE accounts ADD COLUMN algorithm INTEGER NOT NULL DEFAULT 0")},
+        // 3: reconciliation at open() (issue 9 item 12): the key's balance at INITIALIZE (a load's TAC covers
+        // balance + amount) and the reason of a dispute. NULL balance for older rows: resolved from the log only.
+        {QStringLiteral("ALTER TABLE loads ADD COLUMN balance_before INTEGER"),
+            QStringLiteral("ALTER TABLE loads ADD COLUMN note TEXT")},
     };
     return steps;
 }
@@ -131,7 +135,7 @@ Result<FundingAccount> LocalIssuerHost::account(const QByteArray& asn) const
 Result<std::vector<LedgerEntry>> LocalIssuerHost::loads(const QByteArray& asn) const
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("SELECT atc, amount, state, tac FROM loads WHERE asn = ? ORDER BY atc"),
+        QStringLiteral("SELECT atc, amount, state, tac, note FROM loads WHERE asn = ? ORDER BY atc"),
         {hexOf(asn)},
         kWhat);
     if (!q) {
@@ -145,6 +149,7 @@ Result<std::vector<LedgerEntry>> LocalIssuerHost::loads(const QByteArray& asn) c
         e.amount = Amount(static_cast<std::uint32_t>(q->value(1).toLongLong()));
         e.state = q->value(2).toString();
         e.tac = q->value(3).toByteArray();
+        e.note = q->value(4).toString();
         out.push_back(e);
     }
     return out;
@@ -183,7 +188,7 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     auto acc = Sqlite::exec(
         d, QStringLiteral("SELECT balance, per_load_limit, blocked FROM accounts WHERE asn = ?"), {asn}, kWhat);
@@ -224,8 +229,10 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
         if (state == QStringLiteral("completed")) {
             return declined(QStringLiteral("this load (ATC %1) was already completed").arg(req.onlineAtc));
         }
-        if (state == QStringLiteral("authorised")) {
-            alreadyDebited = existing->value(0).toLongLong(); // a retry of the same load: no second debit
+        if (state == QStringLiteral("authorised") || state == QStringLiteral("disputed")) {
+            // A retry of the same load: no second debit. The key offering this ATC again proves the earlier
+            // attempt never credited (the online ATC moves only on a credit), so a dispute on it is settled too.
+            alreadyDebited = existing->value(0).toLongLong();
         }
     }
     const qint64 delta = static_cast<qint64>(req.amount.fen()) - alreadyDebited;
@@ -244,11 +251,12 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     }
     if (auto r = Sqlite::exec(d,
             QStringLiteral("INSERT INTO loads (asn, atc, amount, state, algorithm, terminal_id, date, time,"
-                           " updated) VALUES (?, ?, ?, 'authorised', ?, ?, ?, ?, ?)"
+                           " updated, balance_before) VALUES (?, ?, ?, 'authorised', ?, ?, ?, ?, ?, ?)"
                            " ON CONFLICT (asn, atc) DO UPDATE SET amount = excluded.amount,"
                            " state = 'authorised', algorithm = excluded.algorithm,"
                            " terminal_id = excluded.terminal_id, date = excluded.date,"
-                           " time = excluded.time, updated = excluded.updated"),
+                           " time = excluded.time, updated = excluded.updated,"
+                           " balance_before = excluded.balance_before, note = NULL"),
             {asn,
                 static_cast<int>(req.onlineAtc),
                 static_cast<qint64>(req.amount.fen()),
@@ -256,7 +264,8 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
                 req.terminalId,
                 req.date,
                 req.time,
-                now()},
+                now(),
+                static_cast<qint64>(req.balanceBefore.fen())},
             kWhat);
         !r) {
         return r.error();
@@ -326,7 +335,8 @@ Result<void> LocalIssuerHost::confirmLoad(
             QStringLiteral("the key's TAC for the load did not verify: the issuer flags this load"));
     }
     auto r = Sqlite::exec(db(),
-        QStringLiteral("UPDATE loads SET state = 'completed', tac = ?, updated = ? WHERE asn = ? AND atc = ?"),
+        QStringLiteral("UPDATE loads SET state = 'completed', tac = ?, updated = ?, note = NULL WHERE asn = ? AND"
+                       " atc = ?"),
         {tac, now(), asn, static_cast<int>(onlineAtc)},
         kWhat);
     if (!r) {
@@ -341,7 +351,7 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     auto row = Sqlite::exec(d,
         QStringLiteral("SELECT amount, state FROM loads WHERE asn = ? AND atc = ?"),
@@ -367,6 +377,63 @@ Result<void> LocalIssuerHost::cancelLoad(const QByteArray& asnBytes, std::uint16
         return r.error();
     }
     return tx.commit(kWhat);
+}
+
+namespace {
+Result<std::vector<PendingLoad>> pendingRows(QSqlDatabase d, const QString& where, const QVariantList& binds)
+{
+    auto q = Sqlite::exec(d,
+        QStringLiteral("SELECT asn, atc, amount, balance_before, terminal_id, date, time, state, note FROM loads"
+                       " WHERE state IN ('authorised', 'disputed')")
+            + where + QStringLiteral(" ORDER BY asn, atc"),
+        binds,
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    std::vector<PendingLoad> out;
+    while (q->next()) {
+        PendingLoad p;
+        p.asn = QByteArray::fromHex(q->value(0).toString().toLatin1());
+        p.onlineAtc = static_cast<std::uint16_t>(q->value(1).toInt());
+        p.amount = Amount(static_cast<std::uint32_t>(q->value(2).toLongLong()));
+        if (!q->value(3).isNull()) {
+            p.balanceBefore = Amount(static_cast<std::uint32_t>(q->value(3).toLongLong()));
+        }
+        p.terminalId = q->value(4).toByteArray();
+        p.date = q->value(5).toByteArray();
+        p.time = q->value(6).toByteArray();
+        p.disputed = q->value(7).toString() == QStringLiteral("disputed");
+        p.note = q->value(8).toString();
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+} // namespace
+
+Result<std::vector<PendingLoad>> LocalIssuerHost::pendingLoads(const QByteArray& asn)
+{
+    return pendingRows(db(), QStringLiteral(" AND asn = ?"), {hexOf(asn)});
+}
+
+Result<std::vector<PendingLoad>> LocalIssuerHost::allPendingLoads()
+{
+    return pendingRows(db(), {}, {});
+}
+
+Result<void> LocalIssuerHost::disputeLoad(const QByteArray& asnBytes, std::uint16_t onlineAtc, const QString& reason)
+{
+    // Only an open authorisation becomes disputed: the debit stays where it is, nothing is given back or completed.
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("UPDATE loads SET state = 'disputed', note = ?, updated = ? WHERE asn = ? AND atc = ?"
+                       " AND state IN ('authorised', 'disputed')"),
+        {reason, now(), hexOf(asnBytes), static_cast<int>(onlineAtc)},
+        kWhat);
+    if (!r) {
+        return r.error();
+    }
+    qCWarning(lcIssuer) << "load disputed: card" << hexOf(asnBytes) << "ATC" << onlineAtc << reason;
+    return {};
 }
 
 Result<CommandApdu> LocalIssuerHost::maintenanceCommand(const MaintenanceRequest& req)

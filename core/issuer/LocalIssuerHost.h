@@ -25,8 +25,9 @@ struct LedgerEntry
     QByteArray asn;
     std::uint16_t onlineAtc = 0;
     Amount amount;
-    QString state; ///< "authorised", "completed", "cancelled"
+    QString state; ///< "authorised", "completed", "cancelled", "disputed"
     QByteArray tac;
+    QString note; ///< why it is disputed (empty otherwise)
 };
 
 /**
@@ -46,6 +47,11 @@ public:
     [[nodiscard]] Result<void> confirmLoad(
         const QByteArray& asn, std::uint16_t onlineAtc, Amount balanceAfter, const QByteArray& tac) override;
     [[nodiscard]] Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) override;
+    [[nodiscard]] Result<std::vector<PendingLoad>> pendingLoads(const QByteArray& asn) override;
+    [[nodiscard]] Result<void> disputeLoad(
+        const QByteArray& asn, std::uint16_t onlineAtc, const QString& reason) override;
+    /// Every disputed or still authorised load of every card (walletctl pending).
+    [[nodiscard]] Result<std::vector<PendingLoad>> allPendingLoads();
     /// Refuses cards it does not know and cards it blocked (Declined).
     [[nodiscard]] Result<CommandApdu> maintenanceCommand(const MaintenanceRequest& request) override;
 

@@ -166,8 +166,11 @@ Result<IssuerMasterKeys> KeyStore::load(const QString& path, const SecureBytes& 
         aead->start(reinterpret_cast<const std::uint8_t*>(nonce.constData()), static_cast<std::size_t>(nonce.size()));
         aead->finish(buffer);
     } catch (const std::exception&) {
-        return makeError(
-            ErrorCode::StorageError, QStringLiteral("key store %1: wrong passphrase or damaged file").arg(path));
+        // The AEAD tag: a wrong passphrase (or an altered file). Not a storage fault: nothing to free or repair.
+        return makeError(ErrorCode::WrongPassphrase,
+            QStringLiteral("key store %1 does not open with this passphrase (or the file was altered); nothing was "
+                           "changed — use the passphrase it was created with")
+                .arg(path));
     }
     IssuerMasterKeys keys;
     std::size_t at = 0;

@@ -25,6 +25,8 @@ const std::vector<QStringList>& migrations()
                 "CREATE TABLE purchases (tsn INTEGER PRIMARY KEY, asn BLOB NOT NULL, algorithm INTEGER NOT NULL,"
                 " atc INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id BLOB NOT NULL, random BLOB NOT NULL,"
                 " date BLOB NOT NULL, time BLOB NOT NULL, state TEXT NOT NULL, tac BLOB, mac2 BLOB)")},
+        // 2: purchases set aside by the settlement check (state 'set-aside'), with the reason (issue 9 item 16).
+        {QStringLiteral("ALTER TABLE purchases ADD COLUMN note TEXT")},
     };
     return steps;
 }
@@ -105,7 +107,7 @@ Result<PurchaseAuthorisation> LocalPsam::authorisePurchase(const PurchaseRequest
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     auto q = Sqlite::exec(d, QStringLiteral("SELECT next_tsn FROM counter WHERE id = 1"), {}, kWhat);
     if (!q) {
@@ -273,7 +275,7 @@ Result<void> LocalPsam::markSettled(const std::vector<std::uint32_t>& tsns)
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     for (const auto tsn : tsns) {
         if (auto r = Sqlite::exec(d,
@@ -285,6 +287,18 @@ Result<void> LocalPsam::markSettled(const std::vector<std::uint32_t>& tsns)
         }
     }
     return tx.commit(kWhat);
+}
+
+Result<void> LocalPsam::setAside(std::uint32_t tsn, const QString& reason)
+{
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("UPDATE purchases SET state = 'set-aside', note = ? WHERE tsn = ? AND state = 'confirmed'"),
+        {reason, static_cast<qint64>(tsn)},
+        kWhat);
+    if (!r) {
+        return r.error();
+    }
+    return {};
 }
 
 // ---- acquirer side ----------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ public:
     [[nodiscard]] Result<void> abandon(std::uint32_t tsn) override;
     [[nodiscard]] Result<std::vector<SettlementRecord>> pendingSettlement() override;
     [[nodiscard]] Result<void> markSettled(const std::vector<std::uint32_t>& tsns) override;
+    [[nodiscard]] Result<void> setAside(std::uint32_t tsn, const QString& reason) override;
     /// The next TSN that will be used (for tests and diagnostics).
     [[nodiscard]] Result<std::uint32_t> nextTsn() const;
     /// Tests force the TSN of a golden-vector flow.

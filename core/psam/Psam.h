@@ -73,6 +73,14 @@ public:
     [[nodiscard]] virtual Result<std::vector<SettlementRecord>> pendingSettlement() = 0;
     /// Marks them settled (after a successful export).
     [[nodiscard]] virtual Result<void> markSettled(const std::vector<std::uint32_t>& tsns) = 0;
+    /// A confirmed purchase whose TAC the acquirer's check refused: kept (never deleted), left out of settlement,
+    /// with the reason, until a person decides. The default refuses (a PSAM without that list).
+    [[nodiscard]] virtual Result<void> setAside(std::uint32_t tsn, const QString& reason)
+    {
+        (void)tsn;
+        (void)reason;
+        return makeError(ErrorCode::Declined, QStringLiteral("this PSAM cannot set purchases aside"));
+    }
 };
 
 } // namespace wallet::core

@@ -28,6 +28,36 @@ bool isTransportError(const Error& e)
     }
 }
 
+/// A status word with which the key refuses CREDIT/DEBIT before it writes anything (spec §4 check order): proof that
+/// no money moved. 6581 (memory failure), an unknown status word or a transport failure prove nothing.
+bool refusedBeforeWriting(const Error& e)
+{
+    if (e.statusWord == 0) {
+        return false;
+    }
+    switch (e.code) {
+    case ErrorCode::BadMac:
+    case ErrorCode::InsufficientBalance:
+    case ErrorCode::AtcExhausted:
+    case ErrorCode::UnknownKeyIndex:
+    case ErrorCode::ConditionsNotSatisfied:
+    case ErrorCode::PinRequired:
+    case ErrorCode::PinBlocked:
+    case ErrorCode::WrongPin:
+    case ErrorCode::CommandNotAllowed:
+    case ErrorCode::ApplicationBlocked:
+    case ErrorCode::ApplicationTerminated:
+    case ErrorCode::WrongParameters:
+    case ErrorCode::WrongLength:
+    case ErrorCode::InvalidData:
+    case ErrorCode::Cancelled:
+    case ErrorCode::NotFound:
+        return true;
+    default:
+        return false;
+    }
+}
+
 QByteArray initData(std::uint8_t keyIndex, Amount amount, const QByteArray& terminalId)
 {
     QByteArray d;
@@ -405,101 +435,211 @@ Result<PurseService::Init> PurseService::start(
     return last;
 }
 
-Result<QByteArray> PurseService::prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin)
+Result<QByteArray> PurseService::proveOnce(TransactionType type, std::uint16_t atc)
 {
-    QByteArray atc;
-    appendU16(atc, atcAfter);
-    Error last = makeError(ErrorCode::Disconnected, QStringLiteral("the key did not answer"));
-    for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
-        if (attempt > 0) {
-            if (auto c = reconnect(pin); !c) {
-                last = c.error();
-                if (isTransportError(last)) {
-                    continue;
-                }
-                return last;
-            }
-        }
-        auto r = exchange(m_channel,
-            CommandApdu(0x80, 0x5A, 0x00, static_cast<std::uint8_t>(type), atc, 8),
-            QStringLiteral("GET TRANSACTION PROVE"),
-            8);
-        if (r || !isTransportError(r.error())) {
-            return r;
-        }
-        last = r.error();
-    }
-    return last;
+    // The current ATC N+1 (spec §4): the proof of the transaction made at counter N.
+    QByteArray data;
+    appendU16(data, static_cast<std::uint16_t>(atc + 1));
+    return exchange(m_channel,
+        CommandApdu(0x80, 0x5A, 0x00, static_cast<std::uint8_t>(type), data, 8),
+        QStringLiteral("GET TRANSACTION PROVE"),
+        8);
 }
 
-Result<PurseService::Outcome> PurseService::probe(TransactionType type,
-    const Init& before,
+PurseService::Outcome PurseService::probe(
+    TransactionType type, const Init& before, Amount amount, const QByteArray& terminalId, const Pin* pin)
+{
+    // Spec §4 recovery, proof first: GET TRANSACTION PROVE does not touch a session, and INITIALIZE must be the last
+    // command before a re-run completion (Decisions 2026-12: any command in between ends the session).
+    const auto unknown = [](QString why) {
+        Outcome o;
+        o.kind = Outcome::Kind::Unknown;
+        o.why = std::move(why);
+        return o;
+    };
+    QString last = QStringLiteral("the key did not come back");
+    for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
+        if (auto c = reconnect(pin); !c) {
+            last = c.error().detail;
+            if (isTransportError(c.error())) {
+                continue;
+            }
+            return unknown(last);
+        }
+        auto proof = proveOnce(type, before.atc);
+        if (proof) {
+            Outcome o;
+            o.kind = Outcome::Kind::Done;
+            o.proof = *proof;
+            return o;
+        }
+        if (isTransportError(proof.error())) {
+            last = proof.error().detail;
+            continue;
+        }
+        if (proof.error().code != ErrorCode::NoProof) {
+            return unknown(proof.error().detail);
+        }
+        // No proof for counter N. The counter itself decides: unchanged → it never happened.
+        auto again = initialize(type, amount, terminalId);
+        if (again) {
+            if (again->atc == before.atc && again->balance == before.balance) {
+                Outcome o;
+                o.kind = Outcome::Kind::NotDone;
+                o.fresh = *again;
+                return o;
+            }
+            return unknown(QStringLiteral("the key's counter or balance moved (ATC %1→%2) but it has no proof")
+                               .arg(before.atc)
+                               .arg(again->atc));
+        }
+        if (isTransportError(again.error())) {
+            last = again.error().detail;
+            continue;
+        }
+        // INITIALIZE refused (e.g. 9401: a purchase took the balance below the amount meanwhile): the log decides.
+        auto h = history();
+        if (!h) {
+            last = h.error().detail;
+            if (isTransportError(h.error())) {
+                continue;
+            }
+            return unknown(last);
+        }
+        const Evidence e = fromLog(*h, type, before.atc, amount, terminalId, {}, {}, {});
+        if (e.kind == Evidence::Kind::NotDone) {
+            Outcome o;
+            o.kind = Outcome::Kind::NotDone;
+            o.refusal = again.error(); // never happened, and it cannot be run again now: report why
+            return o;
+        }
+        return unknown(e.why);
+    }
+    return unknown(last);
+}
+
+PurseService::Evidence PurseService::fromLog(const std::vector<TransactionRecord>& log,
+    TransactionType type,
+    std::uint16_t atc,
     Amount amount,
     const QByteArray& terminalId,
     const QByteArray& date,
     const QByteArray& time,
-    const Pin* pin)
+    const QString& proofProblem)
 {
-    Error last = makeError(ErrorCode::Disconnected, QStringLiteral("the key did not come back"));
-    for (int attempt = 0; attempt < m_policy.recoveryAttempts; ++attempt) {
-        if (auto c = reconnect(pin); !c) {
-            last = c.error();
-            if (isTransportError(last)) {
-                continue;
-            }
-            return last;
-        }
-        const bool load = type == TransactionType::Load;
-        const auto expectedAfter = load ? static_cast<std::uint64_t>(before.balance.fen()) + amount.fen()
-                                        : static_cast<std::uint64_t>(before.balance.fen()) - amount.fen();
-        auto again = initialize(type, amount, terminalId);
-        if (again) {
-            Outcome o;
-            if (again->atc == before.atc && again->balance == before.balance) {
-                o.happened = false;
-                o.fresh = *again;
-                return o;
-            }
-            if (again->atc == before.atc + 1 && again->balance.fen() == expectedAfter) {
-                o.happened = true;
-                return o;
-            }
-            return makeError(ErrorCode::InvalidState,
-                QStringLiteral("recovery: the key's balance/counter changed unexpectedly (ATC %1→%2)")
-                    .arg(before.atc)
-                    .arg(again->atc));
-        }
-        if (isTransportError(again.error())) {
-            last = again.error();
+    // SFI 0x18 is cyclic and written in counter order per type: if the record of N is gone, so is every record older
+    // than it. A visible older record of the same type, or a log that never wrapped (capacity ≥ 10), therefore
+    // proves that N was never written.
+    bool olderVisible = false;
+    for (const TransactionRecord& r : log) {
+        if (r.rawType != static_cast<std::uint8_t>(type)) {
             continue;
         }
-        // INITIALIZE refused (the balance moved past a limit, e.g. 9401 after a purchase that took the balance
-        // below the amount): decide from the balance and the newest detail record instead.
-        auto bal = balance();
-        auto rec = exchange(m_channel, CommandApdu(0x00, 0xB2, 0x01, 0xC4, {}, 23), QStringLiteral("READ RECORD"), 23);
-        if (!bal || (!rec && rec.error().code != ErrorCode::NotFound)) {
-            last = !bal ? bal.error() : rec.error();
-            if (isTransportError(last)) {
-                continue;
+        if (r.atc == atc) {
+            const bool ours = r.amount == amount && r.terminalId == terminalId
+                && (date.isEmpty() || r.raw.mid(16, 4) == date) && (time.isEmpty() || r.raw.mid(20, 3) == time);
+            if (!ours) {
+                return {Evidence::Kind::NotDone,
+                    QStringLiteral("counter %1 was used by another transaction on the key").arg(atc)};
             }
-            return last;
+            return {Evidence::Kind::Disputed,
+                proofProblem.isEmpty()
+                    ? QStringLiteral("the key's log shows it (counter %1), but its proof was overwritten by a later "
+                                     "transaction, so it cannot be verified")
+                          .arg(atc)
+                    : QStringLiteral("the key's log shows it (counter %1), but its proof does not verify: %2")
+                          .arg(atc)
+                          .arg(proofProblem)};
         }
-        Outcome o;
-        if (rec) {
-            auto r = TransactionRecord::decode(*rec);
-            if (r && r->atc == before.atc && r->rawType == static_cast<std::uint8_t>(type) && r->amount == amount
-                && r->terminalId == terminalId && r->raw.mid(16, 4) == date && r->raw.mid(20, 3) == time
-                && bal->fen() == expectedAfter) {
-                o.happened = true;
-                return o;
-            }
-        }
-        if (*bal == before.balance) {
-            return again.error(); // never happened, and it cannot be run again now: report why
-        }
-        return makeError(ErrorCode::InvalidState, QStringLiteral("recovery: the key's balance changed unexpectedly"));
+        olderVisible = olderVisible || r.atc < atc;
     }
-    return last;
+    if (olderVisible || log.size() < 10) {
+        return {Evidence::Kind::NotDone,
+            QStringLiteral("the key's counter never moved past %1: no proof and no record").arg(atc)};
+    }
+    return {Evidence::Kind::Disputed,
+        QStringLiteral("the key's log no longer reaches counter %1 and it holds no proof for it").arg(atc)};
+}
+
+Result<PurseService::Evidence> PurseService::askKey(TransactionType type,
+    std::uint16_t atc,
+    Amount amount,
+    const QByteArray& terminalId,
+    const QByteArray& date,
+    const QByteArray& time,
+    const std::function<Result<void>(const QByteArray&)>& verifyProof,
+    std::optional<std::vector<TransactionRecord>>& log)
+{
+    QString proofProblem;
+    auto proof = proveOnce(type, atc);
+    if (proof) {
+        if (!verifyProof) {
+            proofProblem = QStringLiteral("the balance before it is not known, so its TAC cannot be checked");
+        } else if (auto v = verifyProof(*proof); v) {
+            return Evidence{Evidence::Kind::Done, QStringLiteral("proved by the key (GET TRANSACTION PROVE)"), *proof};
+        } else if (v.error().code == ErrorCode::VerificationFailed) {
+            proofProblem = v.error().detail; // another transaction's proof (N+1), or a wrong one: the log decides
+        } else {
+            return Evidence{Evidence::Kind::Unknown, v.error().detail}; // e.g. the issuer's ledger is locked
+        }
+    } else if (isTransportError(proof.error())) {
+        return proof.error();
+    } else if (proof.error().code != ErrorCode::NoProof) {
+        return Evidence{Evidence::Kind::Unknown, proof.error().detail}; // blocked, 6581…: ask again next time
+    }
+    if (!log) {
+        auto h = history();
+        if (!h) {
+            if (isTransportError(h.error())) {
+                return h.error();
+            }
+            return Evidence{Evidence::Kind::Unknown, h.error().detail};
+        }
+        log = std::move(*h);
+    }
+    return fromLog(*log, type, atc, amount, terminalId, date, time, proofProblem);
+}
+
+Error PurseService::unknownOutcome(PendingOperation op, const QString& why)
+{
+    qCWarning(lcPurse) << transactionTypeName(op.type) << "ATC" << op.atc << "outcome unknown:" << why;
+    op.state = PendingState::Checking;
+    op.reason = why;
+    op.created = m_clock.now().toUTC();
+    QString kept;
+    if (m_mirror) {
+        if (auto r = m_mirror->recordPending(op); !r) {
+            qCWarning(lcPurse) << "could not record the pending operation:" << r.error().detail;
+            kept = QStringLiteral(" The wallet could not note it (%1); the issuer and PSAM keep their own record.")
+                       .arg(r.error().detail);
+        }
+    }
+    return makeError(ErrorCode::OutcomeUnknown,
+        QStringLiteral("the %1 of %2 was sent to the key, but whether it went through is not known yet (%3). It will "
+                       "be checked with the key when it is back: do not repeat it.%4")
+            .arg(transactionTypeName(op.type), op.amount.toString(), why, kept));
+}
+
+PendingOperation PurseService::pendingOf(TransactionType type,
+    const Init& init,
+    Amount amount,
+    const QByteArray& terminalId,
+    const QByteArray& date,
+    const QByteArray& time,
+    std::uint32_t tsn) const
+{
+    PendingOperation op;
+    op.tokenSerial = m_card.device.serialHex();
+    op.asn = m_card.application.asn();
+    op.type = type;
+    op.atc = init.atc;
+    op.amount = amount;
+    op.balanceBefore = init.balance;
+    op.terminalId = terminalId;
+    op.date = date;
+    op.time = time;
+    op.tsn = tsn;
+    return op;
 }
 
 Result<void> PurseService::readyToTransact()
@@ -549,40 +689,53 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
             time};
         auto auth = m_issuer.authoriseLoad(req);
         if (!auth) {
+            if (round > 0) {
+                // The previous round's authorisation of this ATC was proven not credited (the key's counter did not
+                // move): give it back whatever this decline says (a card blocked meanwhile, a limit, no funds).
+                if (auto c = m_issuer.cancelLoad(asn, init->atc); !c) {
+                    qCWarning(lcPurse) << "cancel after a decline:" << c.error().detail; // reconciled at open()
+                }
+            }
             return auth.error(); // declined or MAC1 wrong: nothing changed on the key
         }
+        const PendingOperation op = pendingOf(TransactionType::Load, *init, amount, terminalId, date, time, 0);
         QByteArray credit = date + time + auth->mac2;
         auto tac
             = exchange(m_channel, CommandApdu(0x80, 0x52, 0x00, 0x00, credit, 4), QStringLiteral("CREDIT FOR LOAD"), 4);
         const Amount after(init->balance.fen() + amount.fen());
-        if (!tac && !isTransportError(tac.error())) {
-            (void)m_issuer.cancelLoad(asn, init->atc); // the key refused: give the funds back
+        if (!tac && refusedBeforeWriting(tac.error())) {
+            (void)m_issuer.cancelLoad(asn, init->atc); // the key refused before writing: give the funds back
             return tac.error();
         }
+        if (!tac && tac.error().code == ErrorCode::MemoryFailure) {
+            // 6581 is not a refusal: the key may have written part or all of it (issue 9 item 11). The authorisation
+            // stays; the key's counter, log and proof decide at its next open().
+            return unknownOutcome(op, tac.error().detail);
+        }
         if (!tac) {
-            qCWarning(lcPurse) << "CREDIT FOR LOAD: response lost, recovering:" << tac.error().detail;
-            auto outcome = probe(TransactionType::Load, *init, amount, terminalId, date, time, pin);
-            if (!outcome) {
-                return outcome.error(); // key unreachable: the issuer authorisation stays pending
-            }
+            qCWarning(lcPurse) << "CREDIT FOR LOAD: no answer, recovering:" << tac.error().detail;
+            const Outcome outcome = probe(TransactionType::Load, *init, amount, terminalId, pin);
             recovered = true;
-            if (!outcome->happened) {
-                if (round + 1 >= m_policy.recoveryAttempts) {
+            if (outcome.kind == Outcome::Kind::Unknown) {
+                return unknownOutcome(op, outcome.why); // the issuer authorisation stays pending
+            }
+            if (outcome.kind == Outcome::Kind::NotDone) {
+                if (!outcome.fresh || round + 1 >= m_policy.recoveryAttempts) {
                     (void)m_issuer.cancelLoad(asn, init->atc);
-                    return makeError(
-                        ErrorCode::Disconnected, QStringLiteral("the load could not be completed; nothing was loaded"));
+                    if (!outcome.fresh) {
+                        return outcome.refusal;
+                    }
+                    return makeError(ErrorCode::Disconnected,
+                        QStringLiteral("the load could not be completed; the key proved nothing was loaded"));
                 }
-                init = *outcome->fresh;
+                init = *outcome.fresh;
                 continue; // run it again with the fresh session (same ATC: the issuer does not debit twice)
             }
-            auto proof = prove(TransactionType::Load, static_cast<std::uint16_t>(init->atc + 1), pin);
-            if (!proof) {
-                return proof.error();
-            }
-            tac = proof->mid(4, 4);
+            tac = outcome.proof.mid(4, 4);
         }
         if (auto c = m_issuer.confirmLoad(asn, init->atc, after, *tac); !c) {
-            return c.error();
+            // The key answered; the issuer could not record or verify it: not "failed", the key's proof decides.
+            return unknownOutcome(op, QStringLiteral("the issuer could not confirm it: ") + c.error().detail);
         }
         LoadResult result;
         result.amount = amount;
@@ -593,23 +746,29 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
         result.when = QDateTime(dateFromBcd(date), timeFromBcd(time));
         result.tac = *tac;
         result.recovered = recovered;
-        if (m_mirror) {
-            StoredTransaction t;
-            t.tokenSerial = m_card.device.serialHex();
-            t.type = TransactionType::Load;
-            t.atc = result.atc;
-            t.amount = amount;
-            t.terminalId = terminalId;
-            t.when = result.when;
-            t.balanceAfter = after;
-            t.tac = result.tac;
-            t.madeHere = true;
-            t.merchant = QStringLiteral("issuer load");
-            if (auto m = m_mirror->recordLocal(t); !m) {
-                qCWarning(lcPurse) << "mirror:" << m.error().detail; // history only: the load stands
-            }
-        }
+        recordLoad(result);
         return result;
+    }
+}
+
+void PurseService::recordLoad(const LoadResult& result)
+{
+    if (!m_mirror) {
+        return;
+    }
+    StoredTransaction t;
+    t.tokenSerial = m_card.device.serialHex();
+    t.type = TransactionType::Load;
+    t.atc = result.atc;
+    t.amount = result.amount;
+    t.terminalId = result.terminalId;
+    t.when = result.when;
+    t.balanceAfter = result.balanceAfter;
+    t.tac = result.tac;
+    t.madeHere = true;
+    t.merchant = QStringLiteral("issuer load");
+    if (auto m = m_mirror->recordLocal(t); !m) {
+        qCWarning(lcPurse) << "mirror:" << m.error().detail; // history only: the load stands
     }
 }
 
@@ -644,15 +803,17 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             time};
         auto auth = m_psam.authorisePurchase(req);
         if (!auth) {
-            return auth.error();
+            return auth.error(); // an earlier round's TSN was abandoned when the key proved it never happened
         }
+        const PendingOperation op
+            = pendingOf(TransactionType::Purchase, *init, amount, terminalId, date, time, auth->tsn);
         QByteArray debit;
         appendU32(debit, auth->tsn);
         debit += date + time + auth->mac1;
         auto resp = exchange(
             m_channel, CommandApdu(0x80, 0x54, 0x01, 0x00, debit, 8), QStringLiteral("DEBIT FOR PURCHASE"), 8);
-        if (!resp && !isTransportError(resp.error())) {
-            (void)m_psam.abandon(auth->tsn); // the key refused it: nothing was debited
+        if (!resp && refusedBeforeWriting(resp.error())) {
+            (void)m_psam.abandon(auth->tsn); // the key refused before writing: nothing was debited
             Error e = resp.error();
             if (e.statusWord == 0x6985) {
                 // A key issued with "purchase needs touch" (policy bit 3) answers 6985 when the touch is refused or
@@ -664,32 +825,34 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             }
             return e;
         }
+        if (!resp && resp.error().code == ErrorCode::MemoryFailure) {
+            return unknownOutcome(op, resp.error().detail); // 6581: the PSAM record stays open (issue 9 item 11)
+        }
         if (!resp) {
-            qCWarning(lcPurse) << "DEBIT FOR PURCHASE: response lost, recovering:" << resp.error().detail;
-            auto outcome = probe(TransactionType::Purchase, *init, amount, terminalId, date, time, pin);
-            if (!outcome) {
-                return outcome.error();
-            }
+            qCWarning(lcPurse) << "DEBIT FOR PURCHASE: no answer, recovering:" << resp.error().detail;
+            const Outcome outcome = probe(TransactionType::Purchase, *init, amount, terminalId, pin);
             recovered = true;
-            if (!outcome->happened) {
+            if (outcome.kind == Outcome::Kind::Unknown) {
+                return unknownOutcome(op, outcome.why); // the PSAM record stays unconfirmed
+            }
+            if (outcome.kind == Outcome::Kind::NotDone) {
                 (void)m_psam.abandon(auth->tsn);
+                if (!outcome.fresh) {
+                    return outcome.refusal;
+                }
                 if (round + 1 >= m_policy.recoveryAttempts) {
                     return makeError(ErrorCode::Disconnected,
-                        QStringLiteral("the payment could not be completed; nothing was paid"));
+                        QStringLiteral("the payment could not be completed; the key proved nothing was paid"));
                 }
-                init = *outcome->fresh;
+                init = *outcome.fresh;
                 continue;
             }
-            auto proof = prove(TransactionType::Purchase, static_cast<std::uint16_t>(init->atc + 1), pin);
-            if (!proof) {
-                return proof.error();
-            }
-            resp = proof->mid(4, 4) + proof->left(4); // normalise to DEBIT's order: TAC ‖ MAC2
+            resp = outcome.proof.mid(4, 4) + outcome.proof.left(4); // normalise to DEBIT's order: TAC ‖ MAC2
         }
         const QByteArray tac = resp->left(4);
         const QByteArray mac2 = resp->mid(4, 4);
         if (auto c = m_psam.confirmPurchase(auth->tsn, mac2, tac); !c) {
-            return c.error();
+            return unknownOutcome(op, QStringLiteral("the PSAM could not confirm it: ") + c.error().detail);
         }
         PurchaseResult result;
         result.amount = amount;
@@ -702,25 +865,31 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         result.tac = tac;
         result.mac2 = mac2;
         result.recovered = recovered;
-        if (m_mirror) {
-            StoredTransaction t;
-            t.tokenSerial = m_card.device.serialHex();
-            t.type = TransactionType::Purchase;
-            t.atc = result.atc;
-            t.amount = amount;
-            t.terminalId = terminalId;
-            t.when = result.when;
-            t.balanceAfter = result.balanceAfter;
-            t.tac = tac;
-            t.mac2 = mac2;
-            t.tsn = auth->tsn;
-            t.madeHere = true;
-            t.merchant = m_policy.merchantName;
-            if (auto m = m_mirror->recordLocal(t); !m) {
-                qCWarning(lcPurse) << "mirror:" << m.error().detail;
-            }
-        }
+        recordPurchase(result);
         return result;
+    }
+}
+
+void PurseService::recordPurchase(const PurchaseResult& result)
+{
+    if (!m_mirror) {
+        return;
+    }
+    StoredTransaction t;
+    t.tokenSerial = m_card.device.serialHex();
+    t.type = TransactionType::Purchase;
+    t.atc = result.atc;
+    t.amount = result.amount;
+    t.terminalId = result.terminalId;
+    t.when = result.when;
+    t.balanceAfter = result.balanceAfter;
+    t.tac = result.tac;
+    t.mac2 = result.mac2;
+    t.tsn = result.tsn;
+    t.madeHere = true;
+    t.merchant = m_policy.merchantName;
+    if (auto m = m_mirror->recordLocal(t); !m) {
+        qCWarning(lcPurse) << "mirror:" << m.error().detail;
     }
 }
 
@@ -747,56 +916,158 @@ Result<std::vector<TransactionRecord>> PurseService::history()
     return out;
 }
 
+Result<PurseService::Evidence> PurseService::resolveLoad(std::uint16_t atc,
+    Amount amount,
+    std::optional<Amount> balanceBefore,
+    const QByteArray& terminalId,
+    const QByteArray& date,
+    const QByteArray& time,
+    std::optional<std::vector<TransactionRecord>>& log)
+{
+    const QByteArray asn = m_card.application.asn();
+    std::function<Result<void>(const QByteArray&)> verify;
+    if (balanceBefore) {
+        const Amount after(balanceBefore->fen() + amount.fen());
+        verify = [this, asn, atc, after](const QByteArray& proof) {
+            return m_issuer.confirmLoad(asn, atc, after, proof.mid(4, 4)); // MAC 00000000 ‖ TAC
+        };
+    }
+    auto e = askKey(TransactionType::Load, atc, amount, terminalId, date, time, verify, log);
+    if (!e) {
+        return e.error();
+    }
+    Result<void> acted;
+    if (e->kind == Evidence::Kind::NotDone) {
+        acted = m_issuer.cancelLoad(asn, atc); // the funds go back to the funding account
+    } else if (e->kind == Evidence::Kind::Disputed) {
+        acted = m_issuer.disputeLoad(asn, atc, e->why); // the debit stays; a person decides
+    }
+    if (!acted) {
+        return Evidence{Evidence::Kind::Unknown, acted.error().detail};
+    }
+    return e;
+}
+
+Result<PurseService::Evidence> PurseService::resolvePurchase(std::uint32_t tsn,
+    std::uint16_t atc,
+    Amount amount,
+    const QByteArray& date,
+    const QByteArray& time,
+    std::optional<std::vector<TransactionRecord>>& log)
+{
+    const auto verify = [this, tsn](const QByteArray& proof) {
+        return m_psam.confirmPurchase(tsn, proof.left(4), proof.mid(4, 4)); // MAC2 ‖ TAC
+    };
+    auto e = askKey(TransactionType::Purchase, atc, amount, m_psam.terminalId(), date, time, verify, log);
+    if (!e) {
+        return e.error();
+    }
+    if (e->kind == Evidence::Kind::NotDone) {
+        if (auto a = m_psam.abandon(tsn); !a) {
+            return Evidence{Evidence::Kind::Unknown, a.error().detail};
+        }
+    }
+    // Disputed: it stays unconfirmed at the PSAM, for the acquirer to decide with the card's statement.
+    return e;
+}
+
 Result<int> PurseService::reconcile()
 {
-    auto open = m_psam.unconfirmed(m_card.application.asn());
-    if (!open) {
-        return open.error();
+    const QByteArray asn = m_card.application.asn();
+    const QString serial = m_card.device.serialHex();
+    std::optional<std::vector<TransactionRecord>> log; // read once, and only when a proof is missing
+    int settled = 0;
+    QStringList problems;
+    // 1. This terminal's own operations of unknown outcome (what the user was told is "being checked").
+    if (m_mirror) {
+        auto ops = m_mirror->pendingOperations(serial, true);
+        if (!ops) {
+            problems << ops.error().detail;
+        } else {
+            for (const PendingOperation& op : *ops) {
+                auto e = op.type == TransactionType::Load
+                    ? resolveLoad(op.atc, op.amount, op.balanceBefore, op.terminalId, op.date, op.time, log)
+                    : resolvePurchase(op.tsn, op.atc, op.amount, op.date, op.time, log);
+                if (!e) {
+                    return e.error(); // the key went away: the rest waits for the next open()
+                }
+                if (e->kind == Evidence::Kind::Unknown) {
+                    problems << e->why;
+                    continue;
+                }
+                const PendingState state = e->kind == Evidence::Kind::Done ? PendingState::Done
+                    : e->kind == Evidence::Kind::NotDone                   ? PendingState::NotDone
+                                                                           : PendingState::Disputed;
+                if (auto r = m_mirror->resolvePending(serial, op.type, op.atc, state, e->why); !r) {
+                    problems << r.error().detail;
+                }
+                if (state == PendingState::Done) {
+                    StoredTransaction t;
+                    t.tokenSerial = serial;
+                    t.type = op.type;
+                    t.atc = op.atc;
+                    t.amount = op.amount;
+                    t.terminalId = op.terminalId;
+                    t.when = QDateTime(dateFromBcd(op.date), timeFromBcd(op.time));
+                    t.balanceAfter
+                        = Amount(op.type == TransactionType::Load ? op.balanceBefore.fen() + op.amount.fen()
+                                                                  : op.balanceBefore.fen() - op.amount.fen());
+                    t.tac = e->proof.mid(4, 4);
+                    if (op.type == TransactionType::Purchase) {
+                        t.mac2 = e->proof.left(4);
+                        t.tsn = op.tsn;
+                    }
+                    t.madeHere = true;
+                    t.merchant
+                        = op.type == TransactionType::Load ? QStringLiteral("issuer load") : m_policy.merchantName;
+                    (void)m_mirror->recordLocal(t); // history only
+                }
+                ++settled;
+                qCInfo(lcPurse) << "resolved" << transactionTypeName(op.type) << "ATC" << op.atc << "as"
+                                << pendingStateName(state) << ":" << e->why;
+            }
+        }
     }
-    int done = 0;
-    for (const UnconfirmedPurchase& u : *open) {
-        QByteArray atc;
-        appendU16(atc, static_cast<std::uint16_t>(u.offlineAtc + 1));
-        auto proof = exchange(
-            m_channel, CommandApdu(0x80, 0x5A, 0x00, 0x06, atc, 8), QStringLiteral("GET TRANSACTION PROVE"), 8);
-        if (proof) {
-            // MAC2 ‖ TAC; the PSAM's MAC2 check (its own session key for this TSN) proves it is this purchase.
-            if (auto c = m_psam.confirmPurchase(u.tsn, proof->left(4), proof->mid(4, 4)); c) {
-                ++done;
-                qCInfo(lcPurse) << "reconciled purchase TSN" << u.tsn << "(completed on the key)";
+    // 2. Loads the issuer still holds authorised (debited) for this card, whoever started them (issue 9 item 12).
+    if (auto loads = m_issuer.pendingLoads(asn); !loads) {
+        problems << loads.error().detail;
+    } else {
+        for (const PendingLoad& p : *loads) {
+            if (p.disputed) {
+                continue; // a person decides
+            }
+            auto e = resolveLoad(p.onlineAtc, p.amount, p.balanceBefore, p.terminalId, p.date, p.time, log);
+            if (!e) {
+                return e.error();
+            }
+            if (e->kind == Evidence::Kind::Unknown) {
+                problems << e->why;
                 continue;
             }
-        } else if (isTransportError(proof.error())) {
-            return proof.error();
+            ++settled;
+            qCInfo(lcPurse) << "issuer load ATC" << p.onlineAtc << "reconciled:" << e->why;
         }
-        // No proof for it (or another purchase's): what does the key's log say about purchase counter N?
-        auto records = history();
-        if (!records) {
-            return records.error();
-        }
-        bool sawN = false;
-        bool ours = false;
-        bool olderVisible = records->empty();
-        for (const auto& r : *records) {
-            if (r.type != TransactionType::Purchase) {
-                continue;
-            }
-            if (r.atc == u.offlineAtc) {
-                sawN = true;
-                ours = r.amount == u.amount && r.terminalId == m_psam.terminalId();
-            }
-            olderVisible = olderVisible || r.atc < u.offlineAtc;
-        }
-        const bool neverHappened = (sawN && !ours) || (!sawN && (olderVisible || records->size() < 10));
-        if (neverHappened) {
-            if (auto a = m_psam.abandon(u.tsn); !a) {
-                return a.error();
-            }
-            ++done;
-        }
-        // else: it happened but its proof was overwritten by a later purchase; it stays open for the acquirer.
     }
-    return done;
+    // 3. Purchases the PSAM authorised but never saw completed.
+    if (auto open = m_psam.unconfirmed(asn); !open) {
+        problems << open.error().detail;
+    } else {
+        for (const UnconfirmedPurchase& u : *open) {
+            auto e = resolvePurchase(u.tsn, u.offlineAtc, u.amount, {}, {}, log);
+            if (!e) {
+                return e.error();
+            }
+            if (e->kind == Evidence::Kind::Done || e->kind == Evidence::Kind::NotDone) {
+                ++settled;
+                qCInfo(lcPurse) << "reconciled purchase TSN" << u.tsn << ":" << e->why;
+            }
+        }
+    }
+    if (!problems.isEmpty()) {
+        return makeError(
+            ErrorCode::OutcomeUnknown, QStringLiteral("still being checked: ") + problems.join(QStringLiteral("; ")));
+    }
+    return settled;
 }
 
 Result<int> PurseService::syncMirror()

@@ -8,15 +8,15 @@
 #include "core/purse/Clock.h"
 #include "core/purse/Pin.h"
 #include "core/purse/PurseTypes.h"
+#include "core/storage/TransactionStore.h"
 
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
 namespace wallet::core {
-
-class TransactionStore;
 
 /// Terminal-side policy for PurseService.
 struct PursePolicy
@@ -37,11 +37,12 @@ struct PursePolicy
  * PurseService per connected key; not for concurrent use. A TransactionStore, when given, must live on the same
  * thread (Qt Sql connections are per thread).
  *
- * Money safety (spec §4): load() and purchase() never double-credit or double-charge. If the response of CREDIT or
- * DEBIT is lost (unplug, power cut), they reselect, repeat INITIALIZE and compare balance and ATC: unchanged → the
- * transaction is run again; changed by the amount with ATC N+1 → GET TRANSACTION PROVE fetches MAC2/TAC, which are
- * verified, and the result is flagged `recovered`. If the key cannot be reached again, the error is
- * ErrorCode::Disconnected and the issuer authorisation stays pending (reconciled at the next load).
+ * Money safety (spec §4): load() and purchase() never double-credit or double-charge. Once CREDIT or DEBIT has been
+ * sent there are three outcomes only: done (a result whose TAC/MAC2 verified), not done (an error; the key refused
+ * before writing, or proved it: no proof for counter N and the counter unchanged), or ErrorCode::OutcomeUnknown
+ * (key gone, 6581, no proof, or the issuer/PSAM could not record the key's answer): the operation is persisted in
+ * the mirror's pending list, the issuer authorisation / PSAM record stays open, and open() of that key resolves it
+ * with GET TRANSACTION PROVE, the ATC and the SFI 0x18 log — never by comparing balances.
  */
 class PurseService
 {
@@ -87,10 +88,13 @@ public:
     /// history() into the mirror (idempotent). Returns the number of new rows.
     [[nodiscard]] Result<int> syncMirror();
     /**
-     * Finishes purchases the PSAM authorised but never saw completed (the key vanished after DEBIT): for each,
-     * GET TRANSACTION PROVE with its counter; a proof whose MAC2 verifies confirms it (TAC kept for settlement);
-     * a purchase counter that never moved past it means it never happened (abandoned). Called by open(); returns
-     * how many were settled either way. Never moves money.
+     * Resolves, with this key, (1) the terminal's pending operations of unknown outcome (mirror), (2) the loads the
+     * issuer still holds authorised for the card, (3) the purchases the PSAM authorised but never saw confirmed.
+     * For each: GET TRANSACTION PROVE for counter N — a proof the issuer (TAC) or PSAM (MAC2) verifies → done;
+     * otherwise the SFI 0x18 log: the record of N present but unprovable → disputed; N never written → not done
+     * (the issuer gives the funds back, the PSAM abandons the TSN). Called by open(); returns how many were
+     * settled; OutcomeUnknown when some could not be decided yet (asked again at the next open()). Never moves
+     * money on the key.
      */
     [[nodiscard]] Result<int> reconcile();
 
@@ -105,24 +109,76 @@ private:
         QByteArray random;
         QByteArray mac1; ///< load only
     };
-    /// What the §4 recovery found: the transaction happened, or not (then `fresh` is the new session).
+    /// What the §4 recovery found during the transaction.
     struct Outcome
     {
-        bool happened = false;
-        std::optional<Init> fresh;
+        enum class Kind : std::uint8_t { Done, NotDone, Unknown } kind = Kind::Unknown;
+        QByteArray proof; ///< Done: MAC ‖ TAC of GET TRANSACTION PROVE (not verified yet)
+        std::optional<Init> fresh; ///< NotDone: a fresh session to run it again (none when INITIALIZE was refused)
+        Error refusal; ///< NotDone without `fresh`: why it cannot be run again
+        QString why; ///< Unknown: what is missing
+    };
+    /// What the key says about a transaction at counter N, after the fact (no PIN, no INITIALIZE).
+    struct Evidence
+    {
+        enum class Kind : std::uint8_t { Done, NotDone, Disputed, Unknown } kind = Kind::Unknown;
+        Evidence() = default;
+        Evidence(Kind k, QString w, QByteArray p = {})
+            : kind(k)
+            , why(std::move(w))
+            , proof(std::move(p))
+        { }
+        QString why;
+        QByteArray proof; ///< Done: MAC ‖ TAC (verified)
     };
     /// Opens the purse if not done yet and checks it may transact (ApplicationBlocked / InvalidState if not).
     [[nodiscard]] Result<void> readyToTransact();
     [[nodiscard]] Result<Init> start(TransactionType type, Amount amount, const QByteArray& terminalId, const Pin* pin);
-    [[nodiscard]] Result<QByteArray> prove(TransactionType type, std::uint16_t atcAfter, const Pin* pin);
+    [[nodiscard]] Result<QByteArray> proveOnce(TransactionType type, std::uint16_t atc);
     [[nodiscard]] Result<Init> initialize(TransactionType type, Amount amount, const QByteArray& terminalId);
-    [[nodiscard]] Result<Outcome> probe(TransactionType type,
-        const Init& before,
+    [[nodiscard]] Outcome probe(
+        TransactionType type, const Init& before, Amount amount, const QByteArray& terminalId, const Pin* pin);
+    [[nodiscard]] static Evidence fromLog(const std::vector<TransactionRecord>& log,
+        TransactionType type,
+        std::uint16_t atc,
         Amount amount,
         const QByteArray& terminalId,
         const QByteArray& date,
         const QByteArray& time,
-        const Pin* pin);
+        const QString& proofProblem);
+    /// Transport errors only as errors (the key went away); everything else is Evidence.
+    [[nodiscard]] Result<Evidence> askKey(TransactionType type,
+        std::uint16_t atc,
+        Amount amount,
+        const QByteArray& terminalId,
+        const QByteArray& date,
+        const QByteArray& time,
+        const std::function<Result<void>(const QByteArray&)>& verifyProof,
+        std::optional<std::vector<TransactionRecord>>& log);
+    [[nodiscard]] Result<Evidence> resolveLoad(std::uint16_t atc,
+        Amount amount,
+        std::optional<Amount> balanceBefore,
+        const QByteArray& terminalId,
+        const QByteArray& date,
+        const QByteArray& time,
+        std::optional<std::vector<TransactionRecord>>& log);
+    [[nodiscard]] Result<Evidence> resolvePurchase(std::uint32_t tsn,
+        std::uint16_t atc,
+        Amount amount,
+        const QByteArray& date,
+        const QByteArray& time,
+        std::optional<std::vector<TransactionRecord>>& log);
+    /// Persists `op` as being checked and returns the OutcomeUnknown error that says so.
+    [[nodiscard]] Error unknownOutcome(PendingOperation op, const QString& why);
+    [[nodiscard]] PendingOperation pendingOf(TransactionType type,
+        const Init& init,
+        Amount amount,
+        const QByteArray& terminalId,
+        const QByteArray& date,
+        const QByteArray& time,
+        std::uint32_t tsn) const;
+    void recordLoad(const LoadResult& result);
+    void recordPurchase(const PurchaseResult& result);
     [[nodiscard]] Result<void> select();
     [[nodiscard]] Result<void> reconnect(const Pin* pin);
     [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);

@@ -7,14 +7,28 @@
 
 namespace wallet::core {
 
-Error Sqlite::error(const QSqlError& e, const QString& what)
+Error Sqlite::error(const QSqlError& e, const QString& what, const QString& connection)
 {
     const QString text = e.text();
+    // Connection names are "wallet-<what>-<n>" (open()): the mirror is history only, the others hold money.
+    const bool history = connection.startsWith(QStringLiteral("wallet-mirror-"));
+    const bool money = connection.startsWith(QStringLiteral("wallet-issuer-"))
+        || connection.startsWith(QStringLiteral("wallet-psam-"));
     QString hint;
     if (text.contains(QStringLiteral("not a database"), Qt::CaseInsensitive)
         || text.contains(QStringLiteral("malformed"), Qt::CaseInsensitive)
         || text.contains(QStringLiteral("corrupt"), Qt::CaseInsensitive)) {
-        hint = QStringLiteral(" — the file is damaged; move it away to start a new one (the key keeps its own log)");
+        if (history) {
+            hint = QStringLiteral(" — the file is damaged; move it away to start a new one (the history is read "
+                                  "again from each key's own log)");
+        } else if (money) {
+            hint = QStringLiteral(" — the file is damaged. Do not delete, move or replace it: it holds unsettled "
+                                  "purchases, the issuer's loads and the transaction serial, which would be lost. "
+                                  "Keep a copy and restore it from a backup, or contact support; the key's balance "
+                                  "can still be read");
+        } else {
+            hint = QStringLiteral(" — the file is damaged; keep a copy and restore it from a backup");
+        }
     } else if (text.contains(QStringLiteral("locked"), Qt::CaseInsensitive)
         || text.contains(QStringLiteral("busy"), Qt::CaseInsensitive)) {
         hint = QStringLiteral(" — another program is using it; close it and retry");
@@ -34,7 +48,7 @@ Result<QString> Sqlite::open(const QString& path, const QString& what)
         db.setDatabaseName(path);
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=3000"));
         if (!db.open()) {
-            Error e = error(db.lastError(), what + QStringLiteral(" ") + path);
+            Error e = error(db.lastError(), what + QStringLiteral(" ") + path, name);
             db = QSqlDatabase();
             QSqlDatabase::removeDatabase(name);
             return e;
@@ -46,7 +60,7 @@ Result<QString> Sqlite::open(const QString& path, const QString& what)
         for (const char* p : pragmas) {
             QSqlQuery q(db);
             if (!q.exec(QString::fromLatin1(p))) {
-                Error e = error(q.lastError(), what + QStringLiteral(" ") + path);
+                Error e = error(q.lastError(), what + QStringLiteral(" ") + path, name);
                 q = QSqlQuery();
                 db.close();
                 db = QSqlDatabase();
@@ -73,13 +87,13 @@ Result<QSqlQuery> Sqlite::exec(QSqlDatabase db, const QString& sql, const QVaria
 {
     QSqlQuery q(db);
     if (!q.prepare(sql)) {
-        return error(q.lastError(), what);
+        return error(q.lastError(), what, db.connectionName());
     }
     for (const QVariant& v : binds) {
         q.addBindValue(v);
     }
     if (!q.exec()) {
-        return error(q.lastError(), what);
+        return error(q.lastError(), what, db.connectionName());
     }
     return q;
 }
@@ -88,7 +102,7 @@ Result<void> Sqlite::migrate(QSqlDatabase db, const std::vector<QStringList>& st
 {
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
-        return error(q.lastError(), what);
+        return error(q.lastError(), what, db.connectionName());
     }
     const int version = q.value(0).toInt();
     const int latest = static_cast<int>(steps.size());
@@ -103,17 +117,17 @@ Result<void> Sqlite::migrate(QSqlDatabase db, const std::vector<QStringList>& st
     for (int v = version; v < latest; ++v) {
         SqlTransaction tx(db);
         if (!tx.begun()) {
-            return error(db.lastError(), what);
+            return error(db.lastError(), what, db.connectionName());
         }
         for (const QString& sql : steps[static_cast<std::size_t>(v)]) {
             QSqlQuery s(db);
             if (!s.exec(sql)) {
-                return error(s.lastError(), what + QStringLiteral(" migration %1").arg(v + 1));
+                return error(s.lastError(), what + QStringLiteral(" migration %1").arg(v + 1), db.connectionName());
             }
         }
         QSqlQuery s(db);
         if (!s.exec(QStringLiteral("PRAGMA user_version=%1").arg(v + 1))) {
-            return error(s.lastError(), what);
+            return error(s.lastError(), what, db.connectionName());
         }
         if (auto c = tx.commit(what); !c) {
             return c.error();
@@ -138,10 +152,10 @@ SqlTransaction::~SqlTransaction()
 Result<void> SqlTransaction::commit(const QString& what)
 {
     if (!m_begun) {
-        return Sqlite::error(m_db.lastError(), what);
+        return Sqlite::error(m_db.lastError(), what, m_db.connectionName());
     }
     if (!m_db.commit()) {
-        Error e = Sqlite::error(m_db.lastError(), what + QStringLiteral(" commit"));
+        Error e = Sqlite::error(m_db.lastError(), what + QStringLiteral(" commit"), m_db.connectionName());
         return e;
     }
     m_done = true;

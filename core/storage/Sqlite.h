@@ -26,7 +26,9 @@ public:
     /// `steps[i]` migrates from version i to i+1, in one transaction each. A newer file is refused untouched.
     [[nodiscard]] static Result<void> migrate(
         QSqlDatabase db, const std::vector<QStringList>& steps, const QString& what);
-    [[nodiscard]] static Error error(const QSqlError& e, const QString& what);
+    /// `connection` (the name open() returned) selects the advice: the mirror may be moved away and rebuilt from the
+    /// keys' logs; the issuer ledger and the PSAM store hold money (unsettled purchases, loads, the TSN) and never may.
+    [[nodiscard]] static Error error(const QSqlError& e, const QString& what, const QString& connection = {});
     /// Runs one statement (with positional bindings); StorageError on failure.
     [[nodiscard]] static Result<QSqlQuery> exec(
         QSqlDatabase db, const QString& sql, const QVariantList& binds, const QString& what);

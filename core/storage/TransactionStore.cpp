@@ -39,6 +39,23 @@ const std::vector<QStringList>& migrations()
             QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)")},
         // 3: amount filters of the history page (a range scan instead of a walk in time order).
         {QStringLiteral("CREATE INDEX txlog_amount ON txlog (amount)")},
+        // 4: money operations whose outcome is unknown until the key is back (issue 9 item 10).
+        {QStringLiteral("CREATE TABLE pending_ops ("
+                        " token_serial TEXT NOT NULL,"
+                        " asn BLOB NOT NULL,"
+                        " type INTEGER NOT NULL,"
+                        " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535),"
+                        " amount INTEGER NOT NULL CHECK (amount BETWEEN 0 AND 4294967295),"
+                        " balance_before INTEGER NOT NULL,"
+                        " terminal_id BLOB NOT NULL,"
+                        " date BLOB NOT NULL,"
+                        " time BLOB NOT NULL,"
+                        " tsn INTEGER NOT NULL DEFAULT 0,"
+                        " state TEXT NOT NULL CHECK (state IN ('checking', 'done', 'not-done', 'disputed')),"
+                        " reason TEXT NOT NULL,"
+                        " created TEXT NOT NULL,"
+                        " resolved TEXT,"
+                        " UNIQUE (token_serial, type, atc))")},
     };
     return steps;
 }
@@ -140,7 +157,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
     QSqlDatabase d = db();
     SqlTransaction tx(d);
     if (!tx.begun()) {
-        return Sqlite::error(d.lastError(), kWhat);
+        return Sqlite::error(d.lastError(), kWhat, d.connectionName());
     }
     QSqlQuery insert(d);
     QSqlQuery fill(d);
@@ -149,7 +166,8 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
                                        " ON CONFLICT (token_serial, type, atc) DO NOTHING"))
         || !fill.prepare(QStringLiteral("UPDATE txlog SET record = ? WHERE token_serial = ? AND type = ? AND atc = ?"
                                         " AND record IS NULL"))) {
-        return Sqlite::error(insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat);
+        return Sqlite::error(
+            insert.lastError().isValid() ? insert.lastError() : fill.lastError(), kWhat, d.connectionName());
     }
     int added = 0;
     for (const TransactionRecord& r : records) {
@@ -161,7 +179,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
         insert.addBindValue(isoTs(r.when));
         insert.addBindValue(r.raw);
         if (!insert.exec()) {
-            return Sqlite::error(insert.lastError(), kWhat + QStringLiteral(" sync"));
+            return Sqlite::error(insert.lastError(), kWhat + QStringLiteral(" sync"), d.connectionName());
         }
         if (insert.numRowsAffected() > 0) {
             ++added;
@@ -172,7 +190,7 @@ Result<int> TransactionStore::sync(const QString& tokenSerial, const std::vector
             fill.addBindValue(static_cast<int>(r.rawType));
             fill.addBindValue(static_cast<int>(r.atc));
             if (!fill.exec()) {
-                return Sqlite::error(fill.lastError(), kWhat + QStringLiteral(" sync"));
+                return Sqlite::error(fill.lastError(), kWhat + QStringLiteral(" sync"), d.connectionName());
             }
         }
     }
@@ -267,7 +285,7 @@ Result<qint64> TransactionStore::count(const HistoryQuery& query) const
         return q.error();
     }
     if (!q->next()) {
-        return Sqlite::error(q->lastError(), kWhat);
+        return Sqlite::error(q->lastError(), kWhat, m_connection);
     }
     return q->value(0).toLongLong();
 }
@@ -315,6 +333,126 @@ Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QStr
         return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     }
     return rows;
+}
+
+QString pendingStateName(PendingState state)
+{
+    switch (state) {
+    case PendingState::Checking:
+        return QStringLiteral("checking");
+    case PendingState::Done:
+        return QStringLiteral("done");
+    case PendingState::NotDone:
+        return QStringLiteral("not-done");
+    case PendingState::Disputed:
+        return QStringLiteral("disputed");
+    }
+    return QStringLiteral("checking");
+}
+
+namespace {
+PendingState pendingStateFromName(const QString& name)
+{
+    for (const auto s : {PendingState::Done, PendingState::NotDone, PendingState::Disputed}) {
+        if (pendingStateName(s) == name) {
+            return s;
+        }
+    }
+    return PendingState::Checking;
+}
+} // namespace
+
+Result<void> TransactionStore::recordPending(const PendingOperation& op)
+{
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("INSERT INTO pending_ops (token_serial, asn, type, atc, amount, balance_before, terminal_id,"
+                       " date, time, tsn, state, reason, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'checking', ?,"
+                       " ?) ON CONFLICT (token_serial, type, atc) DO UPDATE SET asn = excluded.asn,"
+                       " amount = excluded.amount, balance_before = excluded.balance_before,"
+                       " terminal_id = excluded.terminal_id, date = excluded.date, time = excluded.time,"
+                       " tsn = excluded.tsn, state = 'checking', reason = excluded.reason,"
+                       " created = excluded.created, resolved = NULL"),
+        {op.tokenSerial,
+            op.asn,
+            static_cast<int>(op.type),
+            static_cast<int>(op.atc),
+            static_cast<qint64>(op.amount.fen()),
+            static_cast<qint64>(op.balanceBefore.fen()),
+            op.terminalId,
+            op.date,
+            op.time,
+            static_cast<qint64>(op.tsn),
+            op.reason,
+            (op.created.isValid() ? op.created : QDateTime::currentDateTimeUtc()).toString(Qt::ISODate)},
+        kWhat + QStringLiteral(" pending operation"));
+    if (!r) {
+        return r.error();
+    }
+    return {};
+}
+
+Result<std::vector<PendingOperation>> TransactionStore::pendingOperations(
+    const QString& tokenSerial, bool onlyChecking) const
+{
+    QStringList where;
+    QVariantList binds;
+    if (!tokenSerial.isEmpty()) {
+        where << QStringLiteral("token_serial = ?");
+        binds << tokenSerial;
+    }
+    if (onlyChecking) {
+        where << QStringLiteral("state = 'checking'");
+    }
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("SELECT token_serial, asn, type, atc, amount, balance_before, terminal_id, date, time, tsn,"
+                       " state, reason, created, resolved FROM pending_ops")
+            + (where.isEmpty() ? QString() : QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND ")))
+            + QStringLiteral(" ORDER BY created DESC, atc DESC"),
+        binds,
+        kWhat + QStringLiteral(" pending operations"));
+    if (!q) {
+        return q.error();
+    }
+    std::vector<PendingOperation> out;
+    while (q->next()) {
+        PendingOperation p;
+        p.tokenSerial = q->value(0).toString();
+        p.asn = q->value(1).toByteArray();
+        p.type = static_cast<TransactionType>(q->value(2).toInt());
+        p.atc = static_cast<std::uint16_t>(q->value(3).toInt());
+        p.amount = Amount(static_cast<std::uint32_t>(q->value(4).toLongLong()));
+        p.balanceBefore = Amount(static_cast<std::uint32_t>(q->value(5).toLongLong()));
+        p.terminalId = q->value(6).toByteArray();
+        p.date = q->value(7).toByteArray();
+        p.time = q->value(8).toByteArray();
+        p.tsn = static_cast<std::uint32_t>(q->value(9).toLongLong());
+        p.state = pendingStateFromName(q->value(10).toString());
+        p.reason = q->value(11).toString();
+        p.created = QDateTime::fromString(q->value(12).toString(), Qt::ISODate);
+        p.resolved = QDateTime::fromString(q->value(13).toString(), Qt::ISODate);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+Result<void> TransactionStore::resolvePending(
+    const QString& tokenSerial, TransactionType type, std::uint16_t atc, PendingState state, const QString& reason)
+{
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("UPDATE pending_ops SET state = ?, reason = ?, resolved = ? WHERE token_serial = ? AND type = ?"
+                       " AND atc = ?"),
+        {pendingStateName(state),
+            reason,
+            state == PendingState::Checking ? QVariant()
+                                            : QVariant(QDateTime::currentDateTimeUtc().toString(Qt::ISODate)),
+            tokenSerial,
+            static_cast<int>(type),
+            static_cast<int>(atc)},
+        kWhat + QStringLiteral(" pending operation"));
+    if (!r) {
+        return r.error();
+    }
+    return {};
 }
 
 Result<void> TransactionStore::check() const

@@ -32,6 +32,36 @@ struct StoredTransaction
     bool madeHere = false;
 };
 
+/// What a pending (unknown-outcome) money operation ended as.
+enum class PendingState : std::uint8_t {
+    Checking, ///< CREDIT/DEBIT was sent, the outcome is not known yet: checked at the next open() of that key
+    Done, ///< the key proved it (its proof verified, or its log holds the record)
+    NotDone, ///< the key proved it never happened (counter never reached N+1, no proof)
+    Disputed, ///< the key can no longer tell (proof and record gone, or a proof that does not verify): a person decides
+};
+
+/// A load or purchase whose CREDIT/DEBIT was sent without a known outcome (spec §4; issue 9 item 10). Everything
+/// needed to resolve it from the key alone: its ATC N, the amount, the terminal, the date/time of the completion.
+struct PendingOperation
+{
+    QString tokenSerial; ///< device serial, hex
+    QByteArray asn; ///< 8
+    TransactionType type = TransactionType::Purchase;
+    std::uint16_t atc = 0; ///< N, the counter before the transaction
+    Amount amount;
+    Amount balanceBefore; ///< from INITIALIZE (a load's TAC covers balance N + amount)
+    QByteArray terminalId; ///< 6
+    QByteArray date; ///< 4 BCD, as sent in CREDIT/DEBIT
+    QByteArray time; ///< 3 BCD
+    std::uint32_t tsn = 0; ///< purchase: the PSAM's TSN
+    PendingState state = PendingState::Checking;
+    QString reason; ///< why it is unknown, then how it was resolved (no PIN, no key)
+    QDateTime created; ///< UTC
+    QDateTime resolved; ///< UTC, invalid while checking
+};
+
+[[nodiscard]] QString pendingStateName(PendingState state); ///< "checking", "done", "not-done", "disputed"
+
 struct HistoryQuery
 {
     QString tokenSerial; ///< empty = all tokens
@@ -61,7 +91,7 @@ struct HistoryQuery
 class TransactionStore
 {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     ~TransactionStore();
     TransactionStore(const TransactionStore&) = delete;
@@ -77,6 +107,15 @@ public:
     [[nodiscard]] Result<qint64> count(const HistoryQuery& query) const;
     /// CSV with a header row; amounts as yuan with two decimals; written to a temporary file then renamed.
     [[nodiscard]] Result<qint64> exportCsv(const HistoryQuery& query, const QString& path) const;
+    /// Persists an operation whose outcome is unknown (state Checking); replaces an older row of the same
+    /// (token, type, ATC). Durable before it returns.
+    [[nodiscard]] Result<void> recordPending(const PendingOperation& operation);
+    /// Operations of one token (empty = all), newest first; `onlyChecking` leaves out the resolved ones.
+    [[nodiscard]] Result<std::vector<PendingOperation>> pendingOperations(
+        const QString& tokenSerial, bool onlyChecking) const;
+    /// Records how the key resolved it.
+    [[nodiscard]] Result<void> resolvePending(
+        const QString& tokenSerial, TransactionType type, std::uint16_t atc, PendingState state, const QString& reason);
     /// PRAGMA quick_check.
     [[nodiscard]] Result<void> check() const;
     [[nodiscard]] QString path() const { return m_path; }

@@ -326,8 +326,10 @@ void TestCodecs::keyStore()
     // Wrong passphrase and a flipped ciphertext byte both fail authentication.
     auto wrong = KeyStore::load(path, toSecure(QByteArrayLiteral("wrong horse")));
     QVERIFY(!wrong.ok());
-    QCOMPARE(wrong.error().code, ErrorCode::StorageError);
-    QVERIFY(wrong.error().detail.contains(QStringLiteral("wrong passphrase")));
+    // A wrong passphrase is its own error (issue 9 item 17), never a storage fault ("check free disk space").
+    QCOMPARE(wrong.error().code, ErrorCode::WrongPassphrase);
+    QVERIFY(wrong.error().detail.contains(QStringLiteral("passphrase")));
+    QVERIFY(!wrong.error().detail.contains(QStringLiteral("disk")));
     QByteArray tampered = text;
     const int at = tampered.indexOf("\"ciphertext\": \"") + 20;
     tampered[at] = tampered[at] == '0' ? '1' : '0';

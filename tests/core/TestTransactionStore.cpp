@@ -2,6 +2,9 @@
 // The SQLite mirror: idempotent sync, local rows completed by the sync, queries (type, dates, amounts, paging),
 // CSV export, schema versioning (a newer schema is refused untouched), corrupt and locked files, no secrets stored,
 // and SIGKILL of a syncing child process at many random points.
+#include "core/issuer/LocalIssuerHost.h"
+#include "core/keystore/KeyStore.h"
+#include "core/psam/LocalPsam.h"
 #include "core/storage/Sqlite.h"
 #include "core/storage/TransactionStore.h"
 #include "support/Vectors.h"
@@ -33,6 +36,7 @@ private slots:
     void newerSchemaRefusedUntouched();
     void olderSchemaMigratesForward();
     void corruptFileIsAClearError();
+    void damagedFileAdviceFitsTheFile();
     void lockedFileIsAClearError();
     void noSecretColumns();
     void sigkillDuringSync();
@@ -218,6 +222,33 @@ void TestTransactionStore::olderSchemaMigratesForward()
     t.merchant = QStringLiteral("after migration"); // column added by step 2
     CORE_VERIFY_OK((*store)->recordLocal(t));
     QCOMPARE((*store)->history(HistoryQuery{})->at(0).merchant, QStringLiteral("after migration"));
+}
+
+void TestTransactionStore::damagedFileAdviceFitsTheFile()
+{
+    // Issue 9 item 17: "move it away" is right for the mirror (rebuilt from the keys' logs) and wrong for the PSAM
+    // and the issuer ledger (unsettled purchases, loads and the TSN would be lost).
+    QTemporaryDir dir;
+    const auto garbage = [&](const char* name) {
+        const QString path = dir.filePath(QLatin1String(name));
+        QFile g(path);
+        if (g.open(QIODevice::WriteOnly)) {
+            g.write(QByteArray(8192, 'x'));
+        }
+        return path;
+    };
+    auto mirror = TransactionStore::open(garbage("mirror.sqlite"));
+    QVERIFY(!mirror.ok());
+    QVERIFY2(mirror.error().detail.contains(QStringLiteral("move it away")), qPrintable(mirror.error().detail));
+    auto psam = LocalPsam::open(garbage("psam.sqlite"), QByteArray::fromHex("112233445566"), KeyStore::demoKeys().mpk);
+    auto ledger = LocalIssuerHost::open(garbage("ledger.sqlite"), KeyStore::demoKeys());
+    QVERIFY(!psam.ok());
+    QVERIFY(!ledger.ok());
+    for (const Error& e : {psam.error(), ledger.error()}) {
+        QCOMPARE(e.code, ErrorCode::StorageError);
+        QVERIFY2(!e.detail.contains(QStringLiteral("move it away")), qPrintable(e.detail));
+        QVERIFY2(e.detail.contains(QStringLiteral("Do not delete, move or replace it")), qPrintable(e.detail));
+    }
 }
 
 void TestTransactionStore::corruptFileIsAClearError()

@@ -2,11 +2,14 @@
 // walletctl as a user runs it (a child process, --in-process key with its NVM in a temporary directory, --json):
 // issue → pin verify → load → purchase → balance → history → export → settle; bad amounts, wrong PIN, re-issue,
 // and the documented exit codes. The PIN always comes on stdin, never on the command line.
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -33,6 +36,8 @@ private slots:
     void userSession();
     void embeddedSimulatorByDefault();
     void maintenanceCommands();
+    void settlementSetsABadTacAside();
+    void damagedLedgerStillShowsTheBalance();
 
 private:
     Run walletctl(const QStringList& args, const QByteArray& stdinData = {}, const QString& dataDir = {});
@@ -238,6 +243,112 @@ void TestWalletctl::maintenanceCommands()
     QCOMPARE(r.exitCode, 3);
     QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9303"));
     QVERIFY(!r.out.contains("2468") && !r.err.contains("2468"));
+}
+
+namespace {
+/// Runs SQL on a wallet file from the test (as a tampering program or a bad disk would).
+bool sqlOn(const QString& file, const QString& sql)
+{
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tamper"));
+        db.setDatabaseName(file);
+        ok = db.open() && QSqlQuery(db).exec(sql);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("tamper"));
+    return ok;
+}
+} // namespace
+
+void TestWalletctl::settlementSetsABadTacAside()
+{
+    // Issue 9 item 16: one purchase whose TAC does not verify is reported and set aside; the others are written
+    // (temporary file, fsync, rename) and only then marked settled.
+    QTemporaryDir dir;
+    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/demo-3des.json");
+    QCOMPARE(walletctl({QStringLiteral("issue"), profile}, {}, dir.path()).exitCode, 0);
+    QCOMPARE(walletctl({QStringLiteral("load"), QStringLiteral("10.00")}, "123456\n", dir.path()).exitCode, 0);
+    for (const char* amount : {"1.00", "2.00", "3.00"}) {
+        const Run r = walletctl({QStringLiteral("purchase"), QLatin1String(amount)}, "123456\n", dir.path());
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+    }
+    const QString psam = dir.filePath(QStringLiteral("psam.sqlite"));
+    QVERIFY(sqlOn(psam, QStringLiteral("UPDATE purchases SET tac = X'00000000' WHERE tsn = 2")));
+    const QString file = dir.filePath(QStringLiteral("settle.json"));
+    Run r = walletctl({QStringLiteral("settle"), file}, {}, dir.path());
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("purchases")).toInt(), 2);
+    QCOMPARE(r.json.value(QStringLiteral("total")).toString(), QStringLiteral("4.00"));
+    const QJsonArray aside = r.json.value(QStringLiteral("setAside")).toArray();
+    QCOMPARE(aside.size(), 1);
+    QCOMPARE(aside.at(0).toObject().value(QStringLiteral("tsn")).toInt(), 2);
+    QVERIFY(r.err.contains("TSN 2"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray written
+        = QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("purchases")).toArray();
+    QCOMPARE(written.size(), 2);
+    QCOMPARE(written.at(0).toObject().value(QStringLiteral("tsn")).toInt(), 1);
+    QCOMPARE(written.at(1).toObject().value(QStringLiteral("tsn")).toInt(), 3);
+    QCOMPARE(QDir(dir.path()).entryList({QStringLiteral(".settle.json.tmp-*")}, QDir::Hidden | QDir::Files).size(), 0);
+    // Nothing left to settle: the good ones are settled, the bad one stays aside (not exported again).
+    r = walletctl({QStringLiteral("settle"), dir.filePath(QStringLiteral("again.json"))}, {}, dir.path());
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.json.value(QStringLiteral("purchases")).toInt(), 0);
+    QCOMPARE(r.json.value(QStringLiteral("setAside")).toArray().size(), 0);
+    // A settlement file that cannot be written marks nothing settled.
+    QCOMPARE(walletctl({QStringLiteral("purchase"), QStringLiteral("1.00")}, "123456\n", dir.path()).exitCode, 0);
+    r = walletctl({QStringLiteral("settle"), dir.filePath(QStringLiteral("missing/dir/s.json"))}, {}, dir.path());
+    QCOMPARE(r.exitCode, 5);
+    r = walletctl({QStringLiteral("settle"), dir.filePath(QStringLiteral("later.json"))}, {}, dir.path());
+    QCOMPARE(r.json.value(QStringLiteral("purchases")).toInt(), 1);
+}
+
+void TestWalletctl::damagedLedgerStillShowsTheBalance()
+{
+    // Issue 9 item 17: a damaged issuer ledger never hides the key's balance, and its advice never says "move it
+    // away" (that would lose the loads and restart the TSN); a wrong passphrase is not a disk problem.
+    QTemporaryDir dir;
+    const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
+        + QStringLiteral("/resources/profiles/demo-3des.json");
+    QCOMPARE(walletctl({QStringLiteral("issue"), profile}, {}, dir.path()).exitCode, 0);
+    QCOMPARE(walletctl({QStringLiteral("load"), QStringLiteral("12.34")}, "123456\n", dir.path()).exitCode, 0);
+    for (const char* name : {"issuer-ledger.sqlite", "issuer-ledger.sqlite-wal", "issuer-ledger.sqlite-shm"}) {
+        QFile::remove(dir.filePath(QLatin1String(name)));
+    }
+    QFile ledger(dir.filePath(QStringLiteral("issuer-ledger.sqlite")));
+    QVERIFY(ledger.open(QIODevice::WriteOnly));
+    ledger.write(QByteArray(8192, 'x'));
+    ledger.close();
+    Run r = walletctl({QStringLiteral("balance")}, {}, dir.path());
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("12.34"));
+    QVERIFY2(r.err.contains("Do not delete, move or replace it"), r.err);
+    QVERIFY2(!r.err.contains("move it away"), r.err);
+    r = walletctl({QStringLiteral("load"), QStringLiteral("1.00")}, "123456\n", dir.path());
+    QCOMPARE(r.exitCode, 5);
+    QVERIFY(!r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("move it away")));
+    // The key store with another passphrase: "wrong passphrase", exit 1, no disk advice.
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("not the passphrase"));
+    p.setProcessEnvironment(env);
+    p.start(m_exe,
+        {QStringLiteral("--json"),
+            QStringLiteral("--in-process"),
+            QStringLiteral("--data-dir"),
+            dir.path(),
+            QStringLiteral("balance")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    const QString error = QJsonDocument::fromJson(p.readAllStandardOutput().trimmed())
+                              .object()
+                              .value(QStringLiteral("error"))
+                              .toString();
+    QVERIFY2(
+        error.contains(QStringLiteral("passphrase")) && !error.contains(QStringLiteral("disk")), qPrintable(error));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

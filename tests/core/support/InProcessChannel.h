@@ -9,6 +9,7 @@
 #include "core/channel/ApduChannel.h"
 
 #include <functional>
+#include <optional>
 #include <span>
 
 namespace wallet::core::test {
@@ -24,6 +25,12 @@ public:
     std::function<bool(const CommandApdu&)> dropResponseIf;
     /// Called before each command; returning true makes the channel fail without sending (cable pulled before).
     std::function<bool(const CommandApdu&)> failBeforeSend;
+    /// Called before each command; an answer returned here is given instead, without sending (a key that fails
+    /// before doing anything, e.g. `6581` from a damaged NVM).
+    std::function<std::optional<QByteArray>(const CommandApdu&)> answerWithoutSending;
+    /// Called after the token processed a command; an answer returned here replaces the token's (the key did the
+    /// work, then reported a failure, e.g. `6581` after its commit).
+    std::function<std::optional<QByteArray>(const CommandApdu&)> replaceAnswer;
     int transmitted = 0;
 
     Result<ResponseApdu> transmit(const CommandApdu& command) override
@@ -34,6 +41,11 @@ public:
         }
         if (failBeforeSend && failBeforeSend(command)) {
             return makeError(ErrorCode::Disconnected, QStringLiteral("injected: unplugged before send"));
+        }
+        if (answerWithoutSending) {
+            if (auto instead = answerWithoutSending(command)) {
+                return *ResponseApdu::parse(*instead);
+            }
         }
         const QByteArray raw = command.encode();
         const auto* p = reinterpret_cast<const std::uint8_t*>(raw.constData());
@@ -46,6 +58,11 @@ public:
         if (dropResponseIf && dropResponseIf(command)) {
             m_needsPowerUp = true; // a lost response: the host reconnects, the token restarts
             return makeError(ErrorCode::Disconnected, QStringLiteral("injected: response lost"));
+        }
+        if (replaceAnswer) {
+            if (auto instead = replaceAnswer(command)) {
+                return *ResponseApdu::parse(*instead);
+            }
         }
         auto parsed = ResponseApdu::parse(
             QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));

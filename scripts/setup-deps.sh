@@ -15,8 +15,8 @@ packages=(
     qml6-module-qtquick-dialogs qml6-module-qttest qml6-module-qtcore
     # crypto, USB HID
     libbotan-2-dev libhidapi-dev libudev-dev
-    # GUI tests headless, and a CJK font so Simplified Chinese renders
-    xvfb xauth fonts-wqy-microhei
+    # GUI tests headless, and a CJK font so Simplified Chinese renders; desktop-file-validate (resources-desktop-file)
+    xvfb xauth fonts-wqy-microhei desktop-file-utils
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
     # firmware cross-build for Cortex-M

@@ -19,8 +19,9 @@ packages=(
     libcpp-httplib-dev libpq-dev postgresql libssl-dev softhsm2 p11-kit libp11-kit-dev
     # crypto, USB HID
     libbotan-2-dev libhidapi-dev libudev-dev
-    # GUI tests headless (xdotool clicks through the real executable), and a CJK font so Simplified Chinese renders
-    xvfb xauth xdotool fonts-wqy-microhei
+    # GUI tests headless (xdotool clicks through the real executable), a CJK font so Simplified Chinese renders,
+    # desktop-file-validate (resources-desktop-file)
+    xvfb xauth xdotool fonts-wqy-microhei desktop-file-utils
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
     # firmware cross-build for Cortex-M

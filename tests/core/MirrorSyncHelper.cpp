@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Helper for TestTransactionStore::sigkillDuringSync: syncs a deterministic token log of N records into a mirror
-// file, over and over (batches of growing size), printing "synced" after each commit, until killed.
-// Usage: test_core_mirror_sync_helper <mirror.sqlite> <records> <serial>
+// file as a large backlog, <batch> new records per sync() (one transaction each), printing "synced <n>" after each
+// commit (n = records 0..n-1 are committed) and "done" once all are in. The test kills it in the middle.
+// Usage: test_core_mirror_sync_helper <mirror.sqlite> <records> <serial> <batch>
 #include "core/storage/TransactionStore.h"
 
 #include <QCoreApplication>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 using namespace wallet::core;
 
@@ -32,10 +35,11 @@ std::vector<TransactionRecord> tokenLog(int n)
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
-    if (argc != 4) {
+    if (argc != 5) {
         return 2;
     }
     const auto log = tokenLog(std::atoi(argv[2]));
+    const std::size_t batch = static_cast<std::size_t>(std::max(1, std::atoi(argv[4])));
     auto store = TransactionStore::open(QString::fromLocal8Bit(argv[1]));
     if (!store) {
         std::fprintf(stderr, "%s\n", qPrintable(store.error().detail));
@@ -43,15 +47,19 @@ int main(int argc, char** argv)
     }
     std::puts("ready");
     std::fflush(stdout);
-    for (std::size_t upto = 1;; upto = upto * 2 > log.size() ? 1 : upto * 2) {
-        const std::vector<TransactionRecord> batch(
-            log.begin(), log.begin() + static_cast<std::ptrdiff_t>(std::min(upto, log.size())));
-        auto r = (*store)->sync(QString::fromLocal8Bit(argv[3]), batch);
+    for (std::size_t from = 0; from < log.size(); from += batch) {
+        const std::size_t to = std::min(from + batch, log.size());
+        const std::vector<TransactionRecord> window(
+            log.begin() + static_cast<std::ptrdiff_t>(from), log.begin() + static_cast<std::ptrdiff_t>(to));
+        auto r = (*store)->sync(QString::fromLocal8Bit(argv[3]), window);
         if (!r) {
             std::fprintf(stderr, "%s\n", qPrintable(r.error().detail));
             return 1;
         }
-        std::puts("synced");
+        std::printf("synced %zu\n", to);
         std::fflush(stdout);
     }
+    std::puts("done");
+    std::fflush(stdout);
+    return 0;
 }

@@ -11,6 +11,8 @@
 #include "device/EmbeddedSimulator.h"
 #include "support/Vectors.h"
 
+#include <algorithm>
+
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -158,49 +160,96 @@ void TestSimulatorFlows::powerCutsOverUdp()
     const QString started = rig.start("demo-3des.json");
     QVERIFY2(started.isEmpty(), qPrintable(started));
     const Pin pin = *Pin::fromDigits("123456");
+    // NVM writes (programs + erases) so far, from the simulator's control port.
+    auto nvmWrites = [&]() -> qint64 {
+        const auto st = rig.sim->control().send(QStringLiteral("status"));
+        if (!st) {
+            return -1;
+        }
+        qint64 sum = 0;
+        for (const QString& kv : st->split(QLatin1Char(' '))) {
+            if (kv.startsWith(QStringLiteral("nvm-programs=")) || kv.startsWith(QStringLiteral("nvm-erases="))) {
+                sum += kv.section(QLatin1Char('='), 1).toLongLong();
+            }
+        }
+        return sum;
+    };
     CORE_VERIFY_OK(rig.purse->load(Amount(50000), &pin));
     std::uint64_t loads = 50000;
     std::uint64_t purchases = 0;
+    int transactions = 1;
+    int purchaseCount = 0;
     int recovered = 0;
-    // Cut at the n-th NVM write from the start of the transaction (VERIFY's try counter, then the journal).
-    for (int n = 1; n <= 6; ++n) {
-        for (const bool isLoad : {true, false}) {
+    int cutPoints = 0;
+    std::uint32_t nextAmount = 100;
+    auto run = [&](bool isLoad) -> Result<bool> {
+        const Amount amount(nextAmount++);
+        bool wasRecovered = false;
+        if (isLoad) {
+            auto r = rig.purse->load(amount, &pin);
+            if (!r) {
+                return r.error();
+            }
+            wasRecovered = r->recovered;
+            loads += amount.fen();
+        } else {
+            auto r = rig.purse->purchase(amount, &pin);
+            if (!r) {
+                return r.error();
+            }
+            wasRecovered = r->recovered;
+            purchases += amount.fen();
+            ++purchaseCount;
+        }
+        ++transactions;
+        return wasRecovered;
+    };
+    for (const bool isLoad : {true, false}) {
+        // A clean transaction first, to learn how many NVM writes one makes (VERIFY's try counter, the journal).
+        const qint64 before = nvmWrites();
+        CORE_VERIFY_OK(run(isLoad));
+        const qint64 writes = nvmWrites() - before;
+        QVERIFY2(before >= 0 && writes >= 2, qPrintable(QString::number(writes)));
+        // Then a cut at each of those writes, alternating the tear model: every armed cut must fire (a replug).
+        for (qint64 n = 1; n <= writes; ++n) {
+            const int replugsBefore = rig.channel->replugs;
             auto armed
                 = rig.sim->control().send(QStringLiteral("power-cut-at %1 %2")
                                               .arg(n)
                                               .arg(n % 2 ? QStringLiteral("partial") : QStringLiteral("nothing")));
             CORE_VERIFY_OK(armed);
-            const Amount amount(static_cast<std::uint32_t>(100 + n));
-            if (isLoad) {
-                auto r = rig.purse->load(amount, &pin);
-                CORE_VERIFY_OK(r);
-                recovered += r->recovered ? 1 : 0;
-                loads += amount.fen();
-            } else {
-                auto r = rig.purse->purchase(amount, &pin);
-                CORE_VERIFY_OK(r);
-                recovered += r->recovered ? 1 : 0;
-                purchases += amount.fen();
-            }
+            auto r = run(isLoad);
+            CORE_VERIFY_OK(r);
+            recovered += *r ? 1 : 0;
             (void)rig.sim->control().send(QStringLiteral("power-cut-at 1000000")); // disarm: far away
+            QVERIFY2(rig.channel->replugs > replugsBefore,
+                qPrintable(QStringLiteral("%1: the cut at write %2 of %3 never fired")
+                               .arg(isLoad ? QStringLiteral("load") : QStringLiteral("purchase"))
+                               .arg(n)
+                               .arg(writes)));
+            ++cutPoints;
         }
     }
-    QVERIFY(rig.channel->replugs > 0);
+    QVERIFY(cutPoints >= 4);
     auto bal = rig.purse->balance();
     CORE_VERIFY_OK(bal);
     QCOMPARE(static_cast<std::uint64_t>(bal->fen()), loads - purchases);
     QCOMPARE(static_cast<std::uint64_t>(rig.profile.initialFunding.fen() - rig.issuer->account(rig.asn)->balance.fen()),
         loads);
-    QCOMPARE(rig.psam->pendingSettlement()->size(), std::size_t(6));
+    QCOMPARE(rig.psam->pendingSettlement()->size(), std::size_t(purchaseCount));
     CORE_VERIFY_OK(rig.purse->syncMirror());
     auto history = rig.purse->history();
     CORE_VERIFY_OK(history);
-    // The token keeps its newest 10 records (cyclic SFI 0x18); the mirror keeps all 13 transactions, once each.
-    QCOMPARE(history->size(), std::size_t(10));
-    QCOMPARE(*rig.mirror->count(HistoryQuery{}), qint64(13));
+    // The token keeps its newest 10 records (cyclic SFI 0x18); the mirror keeps every transaction, once each.
+    QCOMPARE(history->size(), std::size_t(std::min(transactions, 10)));
+    QCOMPARE(*rig.mirror->count(HistoryQuery{}), qint64(transactions));
     CORE_VERIFY_OK(rig.purse->syncMirror());
-    QCOMPARE(*rig.mirror->count(HistoryQuery{}), qint64(13));
-    qInfo("power cuts over UDP: %d replugs, %d transactions finished by recovery", rig.channel->replugs, recovered);
+    QCOMPARE(*rig.mirror->count(HistoryQuery{}), qint64(transactions));
+    qInfo("power cuts over UDP: %d cut points (every NVM write of a load and of a purchase), %d replugs, %d "
+          "transactions finished by recovery",
+        cutPoints,
+        rig.channel->replugs,
+        recovered);
 }
 
 QTEST_GUILESS_MAIN(TestSimulatorFlows)

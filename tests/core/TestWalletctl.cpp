@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // walletctl as a user runs it (a child process, --in-process key with its NVM in a temporary directory, --json):
 // issue → pin verify → load → purchase → balance → history → export → settle; bad amounts, wrong PIN, re-issue,
-// and the documented exit codes. The PIN always comes on stdin, never on the command line.
+// and the documented exit codes. The PIN always comes on stdin, never on the command line: every run that is given
+// PINs (verify, change, reload, unblock, load, purchase) is checked for them in its stdout, its stderr, and the argv of
+// the process and of its children, sampled from /proc while it runs.
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -21,7 +23,72 @@ struct Run
     QJsonObject json;
     QByteArray out;
     QByteArray err;
+    QList<QByteArray> argvSeen; ///< every /proc/<pid>/cmdline read while it ran (the process and its children)
 };
+
+/// The PINs a run was given: every stdin line that is 4..12 digits.
+QList<QByteArray> pinsIn(const QByteArray& stdinData)
+{
+    QList<QByteArray> pins;
+    for (const QByteArray& line : stdinData.split('\n')) {
+        const QByteArray l = line.trimmed();
+        bool digits = l.size() >= 4 && l.size() <= 12;
+        for (const char c : l) {
+            digits = digits && c >= '0' && c <= '9';
+        }
+        if (digits) {
+            pins << l;
+        }
+    }
+    return pins;
+}
+
+/// /proc/<pid>/cmdline of `pid` and of its children (recursively): NUL-separated argv.
+void sampleArgv(qint64 pid, QList<QByteArray>& seen)
+{
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    if (cmdline.open(QIODevice::ReadOnly)) {
+        const QByteArray argv = cmdline.readAll();
+        if (!argv.isEmpty() && !seen.contains(argv)) {
+            seen << argv;
+        }
+    }
+    const QStringList tasks
+        = QDir(QStringLiteral("/proc/%1/task").arg(pid)).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString& task : tasks) {
+        QFile children(QStringLiteral("/proc/%1/task/%2/children").arg(pid).arg(task));
+        if (children.open(QIODevice::ReadOnly)) {
+            for (const QByteArray& child : children.readAll().split(' ')) {
+                if (!child.trimmed().isEmpty()) {
+                    sampleArgv(child.trimmed().toLongLong(), seen);
+                }
+            }
+        }
+    }
+}
+
+/// Fails the calling test when one of `pins` appears in the run's output or in an argv seen while it ran.
+/// The PIN is looked for as typed (ASCII digits); BCD on the wire has the same hex spelling, so a hex dump is caught.
+bool pinLeaked(const Run& r, const QList<QByteArray>& pins, QByteArray& where)
+{
+    for (const QByteArray& pin : pins) {
+        if (r.out.contains(pin)) {
+            where = "stdout contains PIN " + pin + ": " + r.out;
+            return true;
+        }
+        if (r.err.contains(pin)) {
+            where = "stderr contains PIN " + pin + ": " + r.err;
+            return true;
+        }
+        for (const QByteArray& argv : r.argvSeen) {
+            if (argv.contains(pin)) {
+                where = "argv contains PIN " + pin + ": " + QByteArray(argv).replace('\0', ' ');
+                return true;
+            }
+        }
+    }
+    return false;
+}
 
 } // namespace
 
@@ -31,6 +98,12 @@ class TestWalletctl : public QObject
 
 private slots:
     void initTestCase();
+    void init()
+    {
+        m_pinRuns = 0;
+        m_argvSamples = 0;
+        m_leak.clear();
+    }
     void badAmounts_data();
     void badAmounts();
     void userSession();
@@ -40,8 +113,14 @@ private slots:
     void damagedLedgerStillShowsTheBalance();
 
 private:
+    /// Runs walletctl; when stdinData holds PINs, the run is checked for them (output, argv) and the test fails on a
+    /// leak. `pinRuns` counts those checked runs.
     Run walletctl(const QStringList& args, const QByteArray& stdinData = {}, const QString& dataDir = {});
+    void pinNeverLeaks();
     QString m_exe;
+    int m_pinRuns = 0;
+    int m_argvSamples = 0;
+    QByteArray m_leak;
     QTemporaryDir m_dir;
 };
 
@@ -63,16 +142,36 @@ Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinDat
             QStringLiteral("--data-dir"),
             dataDir.isEmpty() ? m_dir.path() : dataDir}
             + args);
+    Run r;
     p.waitForStarted();
+    // argv while it waits for stdin, then while it works with the PIN, until it exits.
+    sampleArgv(p.processId(), r.argvSeen);
     p.write(stdinData);
     p.closeWriteChannel();
+    for (int i = 0; i < 60000 && p.state() != QProcess::NotRunning; ++i) {
+        sampleArgv(p.processId(), r.argvSeen);
+        p.waitForFinished(1);
+    }
     p.waitForFinished(60000);
-    Run r;
     r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
     r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+    const QList<QByteArray> pins = pinsIn(stdinData);
+    if (!pins.isEmpty()) {
+        ++m_pinRuns;
+        m_argvSamples += static_cast<int>(r.argvSeen.size());
+        QByteArray where;
+        if (m_leak.isEmpty() && pinLeaked(r, pins, where)) {
+            m_leak = args.join(QLatin1Char(' ')).toUtf8() + ": " + where;
+        }
+    }
     return r;
+}
+
+void TestWalletctl::pinNeverLeaks()
+{
+    QVERIFY2(m_leak.isEmpty(), m_leak.constData());
 }
 
 void TestWalletctl::badAmounts_data()
@@ -104,7 +203,7 @@ void TestWalletctl::userSession()
     QCOMPARE(r.json.value(QStringLiteral("algorithm")).toString(), QStringLiteral("SM4"));
     r = walletctl({QStringLiteral("issue"), profile});
     QCOMPARE(r.exitCode, 3); // already issued: refused by the key's state
-    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "111111\n");
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "975318\n");
     QCOMPARE(r.exitCode, 3);
     QCOMPARE(r.json.value(QStringLiteral("triesLeft")).toInt(), 2);
     r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "123456\n");
@@ -115,6 +214,13 @@ void TestWalletctl::userSession()
     r = walletctl({QStringLiteral("purchase"), QStringLiteral("0.99")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("99.01"));
+    // CHANGE PIN (old, new, new again on stdin), checked by a VERIFY of the new one, then back to the first.
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("change")}, "123456\n135790\n135790\n");
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "135790\n");
+    QCOMPARE(r.exitCode, 0);
+    r = walletctl({QStringLiteral("pin"), QStringLiteral("change")}, "135790\n123456\n123456\n");
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
     r = walletctl({QStringLiteral("purchase"), QStringLiteral("200")}, "123456\n");
     QCOMPARE(r.exitCode, 3); // balance too low
     QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9401"));
@@ -155,6 +261,10 @@ void TestWalletctl::userSession()
     r = walletctl({QStringLiteral("history")});
     QCOMPARE(r.exitCode, 5);
     QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("damaged")));
+    // Every run above that was given a PIN (wrong and right VERIFY, CHANGE twice, load, purchases) was checked.
+    QVERIFY2(m_pinRuns >= 9, QByteArray::number(m_pinRuns).constData());
+    QVERIFY(m_argvSamples >= m_pinRuns);
+    pinNeverLeaks();
 }
 
 void TestWalletctl::embeddedSimulatorByDefault()
@@ -199,7 +309,7 @@ void TestWalletctl::maintenanceCommands()
     QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("6985"));
     QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("not blocked")));
     for (int i = 0; i < 3; ++i) {
-        r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "000000\n", d);
+        r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "864209\n", d);
         QCOMPARE(r.exitCode, 3);
     }
     r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "123456\n", d);
@@ -242,7 +352,9 @@ void TestWalletctl::maintenanceCommands()
     r = walletctl({QStringLiteral("app"), QStringLiteral("unblock")}, {}, d);
     QCOMPARE(r.exitCode, 3);
     QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9303"));
-    QVERIFY(!r.out.contains("2468") && !r.err.contains("2468"));
+    // The runs given a PIN here: unblock ×2, wrong VERIFY ×3, VERIFY ×2, reload ×1 (the bad "12ab" is no PIN).
+    QVERIFY2(m_pinRuns >= 8, QByteArray::number(m_pinRuns).constData());
+    pinNeverLeaks();
 }
 
 namespace {

@@ -6,8 +6,12 @@
 #include "support/FirmwareLink.h"
 #include "support/Packets.h"
 
+#include <QElapsedTimer>
 #include <QTest>
+#include <QThread>
 
+#include <algorithm>
+#include <deque>
 #include <functional>
 
 using namespace wallet;
@@ -49,6 +53,59 @@ public:
 
 private:
     std::deque<Report> m_queue;
+    bool m_open = false;
+};
+
+/// A key whose answers take time: the reply to a write is a list of reports, each released `gapMs` after the
+/// previous one was read; read() waits for it (up to its timeout), so time really passes between the reports.
+class PacedTransport final : public Transport
+{
+public:
+    std::function<std::vector<Report>(const Report&)> responder;
+    std::function<bool(const Report&)> immediate; ///< reports answered at once (INIT)
+    int gapMs = 0;
+    core::Result<void> open() override
+    {
+        m_open = true;
+        return {};
+    }
+    void close() override { m_open = false; }
+    bool isOpen() const override { return m_open; }
+    core::Result<void> write(const Report& r) override
+    {
+        m_paced = !(immediate && immediate(r));
+        for (const auto& out : responder(r)) {
+            m_queue.push_back(out);
+        }
+        m_clock.start();
+        return {};
+    }
+    core::Result<std::optional<Report>> read(int timeoutMs) override
+    {
+        if (m_queue.empty()) {
+            QThread::msleep(static_cast<unsigned long>(std::max(0, timeoutMs)));
+            return std::optional<Report>{};
+        }
+        const qint64 wait = m_paced ? gapMs - m_clock.elapsed() : 0;
+        if (wait > timeoutMs) {
+            QThread::msleep(static_cast<unsigned long>(std::max(0, timeoutMs)));
+            return std::optional<Report>{};
+        }
+        if (wait > 0) {
+            QThread::msleep(static_cast<unsigned long>(wait));
+        }
+        auto r = m_queue.front();
+        m_queue.pop_front();
+        m_clock.start(); // the next report comes gapMs after this one
+        return std::optional<Report>(r);
+    }
+    QString description() const override { return QStringLiteral("paced scripted key"); }
+    bool isSimulated() const override { return true; }
+
+private:
+    std::deque<Report> m_queue;
+    QElapsedTimer m_clock;
+    bool m_paced = false;
     bool m_open = false;
 };
 
@@ -301,29 +358,54 @@ private slots:
         QVERIFY(!r.error().detail.isEmpty());
     }
 
+    void keepAliveExtendsTheWait_data()
+    {
+        QTest::addColumn<int>("keepAlives");
+        QTest::addColumn<bool>("answered");
+        // The reply timeout is 400 ms and each report comes 150 ms after the previous one: six KEEPALIVEs stretch
+        // the wait to 1,050 ms before the answer; the same answer after 1,050 ms of silence is a timeout.
+        QTest::newRow("six keep-alives, then the answer") << 6 << true;
+        QTest::newRow("silence as long, then the answer") << 0 << false;
+    }
     void keepAliveExtendsTheWait()
     {
-        auto owned = std::make_unique<ScriptedTransport>();
-        owned->responder = [](const Report& r) -> std::vector<Report> {
+        QFETCH(int, keepAlives);
+        QFETCH(bool, answered);
+        auto owned = std::make_unique<PacedTransport>();
+        owned->gapMs = 150;
+        owned->immediate = [](const Report& r) { return isInit(r); };
+        owned->responder = [keepAlives](const Report& r) -> std::vector<Report> {
             if (isInit(r)) {
                 return initAnswer(r);
             }
             std::vector<Report> out;
-            for (int i = 0; i < 5; ++i) {
+            for (int i = 0; i < keepAlives; ++i) {
                 out.push_back(testsupport::message(kCid, 0x3B, {0x02})[0]);
             }
             out.push_back(testsupport::message(kCid, 0x40, {0x90, 0x00})[0]);
             return out;
         };
-        HidApduChannel channel(std::move(owned), quick());
-        int keepAlives = 0;
+        if (keepAlives == 0) {
+            owned->gapMs = 150 * 7; // the whole time in one silence
+        }
+        HidChannelOptions options = quick();
+        options.replyTimeoutMs = 400;
+        HidApduChannel channel(std::move(owned), options);
+        QVERIFY(channel.connect());
+        int seen = 0;
         channel.setKeepAliveHandler([&](skey::wire::KeepAliveStatus s) {
             QCOMPARE(s, skey::wire::KeepAliveStatus::UserPresenceNeeded);
-            ++keepAlives;
+            ++seen;
         });
         auto r = channel.transmitRaw(kGetData);
-        QVERIFY(r);
-        QCOMPARE(keepAlives, 5);
+        QCOMPARE(seen, keepAlives);
+        if (answered) {
+            QVERIFY2(r, qPrintable(r ? QString() : r.error().detail));
+            QCOMPARE(r->toHex(), QByteArray("9000"));
+        } else {
+            QVERIFY(!r);
+            QCOMPARE(r.error().code, core::ErrorCode::Timeout);
+        }
     }
 };
 

@@ -1,10 +1,62 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "FuzzApduHarness.h"
 
+#include "Apdu.h"
+#include "CardOsItems.h"
+#include "Journal.h"
+
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 namespace skey::test {
+namespace {
+
+[[noreturn]] void violated(const char* what, unsigned long expected, unsigned long got)
+{
+    std::fprintf(stderr, "fuzz invariant violated: %s (expected %lX, got %lX)\n", what, expected, got);
+    std::abort();
+}
+
+std::uint32_t be32(const std::uint8_t* p)
+{
+    return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16
+        | static_cast<std::uint32_t>(p[2]) << 8 | p[3];
+}
+
+/// What the token said it committed, learnt only from commands it answered 9000.
+struct Tracked
+{
+    std::uint32_t balance = 0;
+    int pendingType = -1; ///< P1 of the last INITIALIZE answered 9000 (00 load, 01 purchase), -1 none
+    std::uint32_t pendingAmount = 0;
+    Bytes aid = hex("D15600000145442F4550");
+
+    void observe(std::span<const std::uint8_t> command, std::uint16_t sw)
+    {
+        Apdu a;
+        if (sw != 0x9000 || !parseApdu(command, a)) {
+            return;
+        }
+        if (a.ins == 0x50 && a.data.size() == 11) { // INITIALIZE: keyIndex 1 ‖ amount 4 ‖ terminal 6 (spec §4)
+            pendingType = a.p1;
+            pendingAmount = be32(a.data.data() + 1);
+        } else if (a.ins == 0x52 || a.ins == 0x54) { // CREDIT FOR LOAD / DEBIT FOR PURCHASE answered 9000
+            const int want = a.ins == 0x52 ? 0x00 : 0x01;
+            if (pendingType != want) {
+                violated("a CREDIT/DEBIT succeeded without its INITIALIZE",
+                    static_cast<unsigned long>(want),
+                    static_cast<unsigned long>(pendingType));
+            }
+            balance = a.ins == 0x52 ? balance + pendingAmount : balance - pendingAmount;
+            pendingType = -1;
+        } else if (a.ins == 0xDA && a.p2 == 0x01 && a.data.size() > 4) { // PUT DATA 01: the AID (before the MAC)
+            aid.assign(a.data.begin(), a.data.end() - 4);
+        }
+    }
+};
+
+} // namespace
 
 FuzzHarness::FuzzHarness()
     : m_trace(std::getenv("SKEY_FUZZ_TRACE") != nullptr)
@@ -21,6 +73,10 @@ FuzzHarness::FuzzHarness()
         std::abort();
     }
     m_personalised = m_token.nvm().image();
+    m_personalisedBalance = Terminal(m_token).balance();
+    if (m_personalisedBalance != 500000) {
+        std::abort();
+    }
 }
 
 host::HostToken& FuzzHarness::reset(std::uint8_t flags)
@@ -38,6 +94,8 @@ void FuzzHarness::run(const std::uint8_t* data, std::size_t size)
         return;
     }
     host::HostToken& t = reset(data[0]);
+    Tracked tracked;
+    tracked.balance = (data[0] & 1) != 0 ? 0 : m_personalisedBalance;
     std::size_t at = 1;
     int count = 0;
     while (at < size && count < 64) {
@@ -58,6 +116,7 @@ void FuzzHarness::run(const std::uint8_t* data, std::size_t size)
             std::abort();
         }
         const std::uint16_t sw = swOf(r);
+        tracked.observe(std::span<const std::uint8_t>(data + at, len), sw);
         if (m_trace) {
             std::fprintf(stderr, "%s -> %04X\n", toHex(Bytes(data + at, data + at + len)).c_str(), sw);
         }
@@ -68,15 +127,63 @@ void FuzzHarness::run(const std::uint8_t* data, std::size_t size)
         at += len;
         ++count;
     }
-    // Whatever happened, the token still answers after a power cycle and its state is consistent.
+    // Power cut and back: the journal mounts on its own, holds the balance the token last committed, and the
+    // purse answers SELECT as its life cycle demands.
     t.powerCycle();
-    const std::vector<std::uint8_t> info = t.process(hex("80CA000100"));
-    if (swOf(info) != 0x9000) {
-        std::abort();
+    auto journal = std::make_unique<Journal>(t.nvm());
+    if (const StoreStatus s = journal->mount(); s != StoreStatus::Ok) {
+        violated("the journal mounts after a power cycle", 0, static_cast<unsigned long>(s));
+    }
+    std::array<std::uint8_t, kMaxItemSize> item{};
+    std::size_t length = 0;
+    if (journal->read(items::kPurse, item, length) != StoreStatus::Ok) {
+        violated("the purse item reads", 0, 1);
+    }
+    const std::uint32_t stored = length == 0 ? 0 : (length >= 4 ? be32(item.data()) : 0xFFFFFFFFu);
+    if (stored != tracked.balance) {
+        violated("the stored balance equals the last committed one", tracked.balance, stored);
     }
     std::uint32_t digest = 0;
-    if (t.os().journal().digest(digest) != StoreStatus::Ok) {
-        std::abort();
+    if (journal->digest(digest) != StoreStatus::Ok) {
+        violated("the journal digest is computable", 0, 1);
+    }
+    const std::vector<std::uint8_t> info = t.process(hex("80CA000100"));
+    // C1 08 serial ‖ C2 03 version ‖ C3 01 life cycle ‖ … (spec §6)
+    if (swOf(info) != 0x9000 || info.size() < 20 || info[15] != 0xC3) {
+        violated("GET DATA answers with the life cycle", 0x9000, swOf(info));
+    }
+    const auto lifeCycle = static_cast<LifeCycle>(info[17]);
+    std::uint16_t wantSelect = 0x9000;
+    switch (lifeCycle) {
+    case LifeCycle::Blank:
+    case LifeCycle::Personalized:
+        break;
+    case LifeCycle::BlockedTemporary:
+    case LifeCycle::Terminated:
+        wantSelect = 0x6A81;
+        break;
+    case LifeCycle::BlockedPermanent:
+        wantSelect = 0x9303;
+        break;
+    default:
+        violated("a known life cycle", 0, static_cast<unsigned long>(lifeCycle));
+    }
+    Bytes select = hex("00A40400");
+    select.push_back(static_cast<std::uint8_t>(tracked.aid.size()));
+    select.insert(select.end(), tracked.aid.begin(), tracked.aid.end());
+    select.push_back(0x00);
+    const std::uint16_t selectSw = swOf(t.process(select));
+    if (selectSw != wantSelect) {
+        violated("SELECT of the purse answers as its life cycle demands", wantSelect, selectSw);
+    }
+    if (lifeCycle == LifeCycle::Personalized) {
+        const std::vector<std::uint8_t> balance = t.process(hex("805C000204"));
+        if (swOf(balance) != 0x9000 || balance.size() != 6) {
+            violated("GET BALANCE answers", 0x9000, swOf(balance));
+        }
+        if (be32(balance.data()) != tracked.balance) {
+            violated("GET BALANCE equals the last committed balance", tracked.balance, be32(balance.data()));
+        }
     }
 }
 

@@ -304,12 +304,24 @@ private slots:
         auto back = rig.channel->transmitRaw(kGetData);
         VERIFY_OK(back);
         QCOMPARE(back->right(2), QByteArray::fromHex("9000"));
-        // The token is consistent: the PIN try counter is 3 (cut before the write landed) or 2 (landed), and the
-        // right PIN still verifies.
+        // The token is consistent: the cut tore the try-counter write, so the journal kept the old value: VERIFY
+        // without data (spec §3, spends no try) reports all 3 tries; no free try was gained either.
         QVERIFY(rig.channel->transmitRaw(kSelectPurse));
+        const QByteArray kVerifyState = QByteArray::fromHex("00200000");
+        auto tries = rig.channel->transmitRaw(kVerifyState);
+        VERIFY_OK(tries);
+        QCOMPARE(tries->toHex().toUpper(), QByteArray("63C3"));
+        // The right PIN still verifies, and the state says so; after a reselect the tries are all there again.
         auto verify = rig.channel->transmitRaw(QByteArray::fromHex("0020000003123456"));
-        QVERIFY(verify);
-        QCOMPARE(verify->right(2), QByteArray::fromHex("9000"));
+        VERIFY_OK(verify);
+        QCOMPARE(verify->toHex().toUpper(), QByteArray("9000"));
+        auto state = rig.channel->transmitRaw(kVerifyState);
+        VERIFY_OK(state);
+        QCOMPARE(state->toHex().toUpper(), QByteArray("9000"));
+        QVERIFY(rig.channel->transmitRaw(kSelectPurse));
+        auto after = rig.channel->transmitRaw(kVerifyState);
+        VERIFY_OK(after);
+        QCOMPARE(after->toHex().toUpper(), QByteArray("63C3"));
     }
 
     void powerCutMidDebit_data()

@@ -47,6 +47,9 @@ enum class ErrorCode : std::uint8_t {
     VerificationFailed, ///< MAC2/TAC from the key or host did not verify
     InvalidState,
     Internal,
+    // Added at the end so that the values above keep their numbers.
+    TouchRefused, ///< the key's button was not pressed: refused on the key, or not in time (a purchase's 6985 after
+                  ///< its touch request, or the host's touch timeout). The key proved nothing moved.
 };
 
 /// An error value: never thrown across a library boundary. `detail` is for developers and logs: it never contains

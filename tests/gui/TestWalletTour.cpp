@@ -163,6 +163,8 @@ void TestWalletTour::loadMoney()
     load->setAmountText(QStringLiteral("250.50"));
     QVERIFY(load->canSubmit());
     load->submit();
+    QCOMPARE(load->step(), LoadViewModel::Step::Confirm); // the parsed amount is confirmed first (issue 9)
+    load->confirm();
     QCOMPARE(load->step(), LoadViewModel::Step::Working);
     // The demo profile wants the PIN for loads; the key still holds it from the unlock unless it was reselected,
     // so the PIN step appears only when the key asks.
@@ -350,6 +352,7 @@ void TestWalletTour::powerCutDuringLoadIsCheckedWhenTheKeyIsBack()
     QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
     load->setAmountText(QStringLiteral("10.00"));
     load->submit();
+    load->confirm();
     QTRY_VERIFY_WITH_TIMEOUT(load->step() != LoadViewModel::Step::Working, 90000);
     if (load->step() == LoadViewModel::Step::NeedPin) {
         typePin(load->pin(), "123456");

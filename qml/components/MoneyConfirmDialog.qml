@@ -4,6 +4,7 @@
 // and accessibility tools find are the same: moneyConfirmDialog, moneyConfirmButton, moneyCancelButton.
 import QtQuick
 import QtQuick.Controls.Basic
+import QtQuick.Templates as T
 import QtQuick.Layouts
 import SmartKey.Wallet.Ui
 
@@ -25,7 +26,7 @@ Popup {
     signal cancelled()
 
     objectName: "moneyConfirmDialog"
-    parent: Overlay.overlay
+    parent: T.Overlay.overlay
     anchors.centerIn: parent
     width: Math.min(parent ? parent.width - 2 * Theme.spacingHuge : 440, 440)
     modal: true

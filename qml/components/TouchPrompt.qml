@@ -4,6 +4,7 @@
 // touchPrompt, touchCancelButton.
 import QtQuick
 import QtQuick.Controls.Basic
+import QtQuick.Templates as T
 import QtQuick.Layouts
 import SmartKey.Wallet.Ui
 
@@ -15,7 +16,7 @@ Popup {
     signal cancelRequested()
 
     objectName: "touchPrompt"
-    parent: Overlay.overlay
+    parent: T.Overlay.overlay
     anchors.centerIn: parent
     width: Math.min(parent ? parent.width - 2 * Theme.spacingHuge : 400, 400)
     modal: true

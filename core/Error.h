@@ -52,6 +52,9 @@ enum class ErrorCode : std::uint8_t {
     /// next open() of that key; never "did not go through" (spec §4, issue 9 item 10).
     OutcomeUnknown,
     Internal,
+    // Added at the end so that the values above keep their numbers.
+    TouchRefused, ///< the key's button was not pressed: refused on the key, or not in time (a purchase's 6985 after
+                  ///< its touch request, or the host's touch timeout). The key proved nothing moved.
 };
 
 /// An error value: never thrown across a library boundary. `detail` is for developers and logs: it never contains

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "device/HidApduChannel.h"
 
+#include "core/crypto/Bytes.h"
 #include "device/HidFraming.h"
 
 #include <QLoggingCategory>
@@ -271,8 +272,14 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
     m_cancelRequested = false;
     const std::uint32_t cid = m_hello.cid;
     m_reassembler.setCid(cid);
-    if (auto w = writeAll(HidFraming::fragment(cid, cmd, payload)); !w) {
-        return w.error();
+    {
+        std::vector<Report> reports = HidFraming::fragment(cid, cmd, payload);
+        auto w = writeAll(reports);
+        // The reports may carry a PIN (VERIFY): wiped once written, whatever the command (64 bytes each, cheap).
+        Botan::secure_scrub_memory(reports.data(), reports.size() * sizeof(Report));
+        if (!w) {
+            return w.error();
+        }
     }
     auto replyDeadline = Clock::now() + std::chrono::milliseconds(m_options.replyTimeoutMs);
     const auto touchDeadline = Clock::now() + std::chrono::milliseconds(m_options.touchTimeoutMs);
@@ -345,7 +352,7 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
         if (cancelSent && cmd == Cmd::Apdu && o.payload.size() == 2
             && static_cast<std::uint8_t>(o.payload[0]) == (skey::wire::kSwCancelled >> 8)
             && static_cast<std::uint8_t>(o.payload[1]) == (skey::wire::kSwCancelled & 0xFF)) {
-            return makeError(touchTimedOut ? ErrorCode::Timeout : ErrorCode::Cancelled,
+            return makeError(touchTimedOut ? ErrorCode::TouchRefused : ErrorCode::Cancelled,
                 touchTimedOut ? QStringLiteral("nobody touched the key in time") : QStringLiteral("cancelled"),
                 skey::wire::kSwCancelled);
         }
@@ -355,7 +362,11 @@ Result<QByteArray> HidApduChannel::exchangeOnceLocked(Cmd cmd, const QByteArray&
 
 Result<core::ResponseApdu> HidApduChannel::transmit(const core::CommandApdu& command)
 {
-    auto raw = transmitRaw(command.encode());
+    QByteArray wire = command.encode();
+    auto raw = transmitRaw(wire);
+    if (command.isSensitive()) {
+        core::wipe(wire); // VERIFY / CHANGE PIN: the PIN bytes (issue 9 item 19)
+    }
     if (!raw) {
         return raw.error();
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "device/HidapiTransport.h"
 
+#include <botan/mem_ops.h>
+
 #include <hidapi/hidapi.h>
 
 #include <QFile>
@@ -147,6 +149,7 @@ core::Result<void> HidapiTransport::write(const Report& report)
     std::array<unsigned char, skey::wire::kReportSize + 1> buf{};
     std::memcpy(buf.data() + 1, report.data(), report.size());
     const int n = hid_write(m_device, buf.data(), buf.size());
+    Botan::secure_scrub_memory(buf.data(), buf.size()); // may carry PIN bytes (VERIFY)
     if (n < 0) {
         return makeError(ErrorCode::Disconnected,
             QStringLiteral("write to %1 failed: %2").arg(m_path, fromWide(hid_error(m_device))));

@@ -39,6 +39,12 @@ ApplicationWindow {
     Shortcut { sequence: "Ctrl+,"; onActivated: root.go(AppViewModel.Settings) }
     Shortcut { sequence: "F1"; onActivated: root.go(AppViewModel.About) }
 
+    // The key waits for its button (a payment it must confirm): say so over every page, with Cancel.
+    TouchPrompt {
+        shown: root.app.key.touchPending
+        onCancelRequested: root.app.key.cancelTouch()
+    }
+
     RowLayout {
         anchors.fill: parent
         spacing: 0

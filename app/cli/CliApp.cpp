@@ -52,8 +52,10 @@ Commands:
                                 for confirmation (type "block"), or --yes when stdin is not a terminal
   app unblock                   unblock a temporarily blocked purse through the issuer host
   balance                       the purse balance
-  load AMOUNT                   load money (e.g. 12.34 = 12 yuan 34 fen) through the issuer host
-  purchase AMOUNT               pay AMOUNT through the local PSAM
+  load AMOUNT [--yes]           load money (e.g. 12.34 = 12 yuan 34 fen; 1,250.00 with thousands commas) through
+                                the issuer host; asks you to type "yes" to the parsed amount first, or --yes
+                                (scripts: prints the parsed amount and goes on)
+  purchase AMOUNT [--yes]       pay AMOUNT through the local PSAM (confirmed the same way)
   history [--type load|purchase] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--offset N]
   export FILE.csv               export the mirrored history as CSV
   issue PROFILE.json            personalise a blank key from a profile
@@ -118,8 +120,8 @@ int CliApp::run(const QStringList& arguments)
     parser.addOptions({typeOpt, fromOpt, toOpt, limitOpt, offsetOpt});
     const QCommandLineOption permanentOpt(
         QStringLiteral("permanent"), QStringLiteral("app block: block for good (irreversible)."));
-    const QCommandLineOption yesOpt(
-        QStringLiteral("yes"), QStringLiteral("app block --permanent: confirm without asking (scripts)."));
+    const QCommandLineOption yesOpt(QStringLiteral("yes"),
+        QStringLiteral("load, purchase, app block --permanent: confirm without asking (scripts)."));
     parser.addOptions({permanentOpt, yesOpt});
 
     if (!parser.parse(arguments)) {
@@ -274,6 +276,29 @@ QString yuan(core::Amount a)
 }
 
 } // namespace
+
+core::Result<void> CliApp::confirmMoney(const QString& what, core::Amount amount, const QString& typed)
+{
+    // Issue 9 item 13: the amount as parsed is shown, and agreed to, before any APDU. "12,50" never loads
+    // ¥1,250.00 unseen: it is refused by the parser, and what is accepted is echoed back in yuan and fen.
+    const QString sentence = what.arg(yuan(amount));
+    if (m_yes) {
+        notice(QStringLiteral("%1 (from \"%2\"; confirmed by --yes).").arg(sentence, typed));
+        return {};
+    }
+    if (!stdinIsTerminal()) {
+        return core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("%1 needs a confirmation: stdin is not a terminal, so add --yes; nothing was sent to "
+                           "the key")
+                .arg(sentence));
+    }
+    const QString answer = askLine(QStringLiteral("%1? Type \"yes\" to continue: ").arg(sentence));
+    if (answer.compare(QStringLiteral("yes"), Qt::CaseInsensitive) != 0) {
+        return core::makeError(
+            core::ErrorCode::Cancelled, QStringLiteral("not confirmed; nothing was sent to the key"));
+    }
+    return {};
+}
 
 void CliApp::notice(const QString& text)
 {
@@ -653,6 +678,9 @@ int CliApp::cmdLoad(const QStringList& args)
     if (!amount) {
         return fail(amount.error());
     }
+    if (auto ok = confirmMoney(QStringLiteral("Load %1 onto the key"), *amount, args.value(0)); !ok) {
+        return fail(ok.error());
+    }
     if (auto r = openPurse(); !r) {
         return fail(r.error());
     }
@@ -682,6 +710,9 @@ int CliApp::cmdPurchase(const QStringList& args)
         QStringLiteral("the amount to pay must be above 0.00"));
     if (!amount) {
         return fail(amount.error());
+    }
+    if (auto ok = confirmMoney(QStringLiteral("Pay %1 from the key"), *amount, args.value(0)); !ok) {
+        return fail(ok.error());
     }
     if (auto r = openPurse(); !r) {
         return fail(r.error());

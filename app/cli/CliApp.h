@@ -52,6 +52,8 @@ private:
     template <typename R, typename F>
     core::Result<R> withPinIfNeeded(F&& run);
 
+    /// The parsed amount shown and agreed to before any APDU: typed "yes" on a terminal, or --yes (printed).
+    core::Result<void> confirmMoney(const QString& what, core::Amount amount, const QString& typed);
     int cmdInfo();
     int cmdPin(const QStringList& args);
     int cmdBalance();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "InProcessKey.h"
 
+#include "core/crypto/Bytes.h"
+
 #include <span>
 
 namespace wallet::app::cli {
@@ -19,9 +21,12 @@ InProcessKey::InProcessKey(const QString& nvmPath)
 
 core::Result<core::ResponseApdu> InProcessKey::transmit(const core::CommandApdu& command)
 {
-    const QByteArray raw = command.encode();
+    QByteArray raw = command.encode();
     const auto* p = reinterpret_cast<const std::uint8_t*>(raw.constData());
     const auto out = m_token->process(std::span<const std::uint8_t>(p, static_cast<std::size_t>(raw.size())));
+    if (command.isSensitive()) {
+        core::wipe(raw); // the PIN bytes of VERIFY / CHANGE PIN (issue 9 item 19)
+    }
     auto parsed = core::ResponseApdu::parse(
         QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<qsizetype>(out.size())));
     if (!parsed) {

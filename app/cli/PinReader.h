@@ -8,7 +8,16 @@
 namespace wallet::app::cli {
 
 /// Reads a PIN: from the terminal without echo when stdin is a TTY (prompting on stderr), else one line from stdin.
-/// Never from the command line. The line buffer is wiped.
+/// Never from the command line. The line buffer is wiped. While echo is off, SIGINT, SIGTERM, SIGQUIT and SIGHUP
+/// first restore the terminal's settings and then end the program as they would have (Ctrl-C never leaves the
+/// shell without echo).
 [[nodiscard]] core::Result<core::Pin> readPin(const QString& prompt);
+
+/// True when stdin is a terminal (a person can be asked).
+[[nodiscard]] bool stdinIsTerminal();
+
+/// Asks on the terminal (prompt on stderr) and reads one line from stdin with the same unbuffered reader as
+/// readPin(), so a PIN typed after it is not swallowed. Returns the line, trimmed.
+[[nodiscard]] QString askLine(const QString& prompt);
 
 } // namespace wallet::app::cli

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/gui/AmountText.h"
 
+#include "core/purse/Amount.h"
+
 #include <QCoreApplication>
 
 namespace wallet::app {
@@ -11,76 +13,34 @@ AmountText::AmountText(QObject* parent)
 
 AmountText::Parsed AmountText::parse(const QString& text, std::int64_t maxFen)
 {
+    // The one parser is core's (walletctl uses it too); here only the wallet's own bounds are added: above zero and
+    // at most maxFen.
+    using CoreProblem = core::Amount::Problem;
     Parsed out;
-    QString s = text.trimmed();
-    // The yuan sign in its half-width and full-width forms, and the ISO code, are allowed in front.
-    for (const QString& prefix : {QStringLiteral("CNY"), QStringLiteral("\u00A5"), QStringLiteral("\uFFE5")}) {
-        if (s.startsWith(prefix, Qt::CaseInsensitive)) {
-            s = s.mid(prefix.size()).trimmed();
-            break;
-        }
-    }
-    if (s.isEmpty()) {
+    const core::Amount::Scan scan = core::Amount::scan(text);
+    switch (scan.problem) {
+    case CoreProblem::None:
+        break;
+    case CoreProblem::Empty:
         out.problem = Problem::Empty;
         return out;
-    }
-    if (s.startsWith(QLatin1Char('-')) || s.startsWith(QChar(0x2212))) {
-        out.problem = Problem::Negative;
-        return out;
-    }
-    std::int64_t yuan = 0;
-    std::int64_t fraction = 0;
-    int fractionDigits = 0;
-    int integerDigits = 0;
-    bool seenPoint = false;
-    for (qsizetype i = 0; i < s.size(); ++i) {
-        const QChar c = s.at(i);
-        // Full-width digits and point (U+FF10.., U+FF0E) come from Chinese input methods: digitValue() maps them.
-        if (c == QLatin1Char('.') || c == QChar(0xFF0E) || c == QChar(0x3002)) {
-            if (seenPoint) {
-                out.problem = Problem::NotANumber;
-                return out;
-            }
-            seenPoint = true;
-            continue;
-        }
-        if (c == QLatin1Char(',') || c == QChar(0xFF0C) || c == QLatin1Char(' ') || c == QChar(0x00A0)) {
-            // Group separators only in the integer part.
-            if (seenPoint || integerDigits == 0) {
-                out.problem = Problem::NotANumber;
-                return out;
-            }
-            continue;
-        }
-        const int digit = c.digitValue();
-        if (digit < 0 || digit > 9) {
-            out.problem = Problem::NotANumber;
-            return out;
-        }
-        if (seenPoint) {
-            if (++fractionDigits > 2) {
-                out.problem = Problem::TooManyDecimals;
-                return out;
-            }
-            fraction = fraction * 10 + digit;
-        } else {
-            ++integerDigits;
-            // 12 integer digits already exceed any purse; stop before the multiplication can overflow.
-            if (integerDigits > 12) {
-                out.problem = Problem::TooLarge;
-                return out;
-            }
-            yuan = yuan * 10 + digit;
-        }
-    }
-    if (integerDigits == 0 && fractionDigits == 0) {
+    case CoreProblem::NotANumber:
         out.problem = Problem::NotANumber;
         return out;
+    case CoreProblem::Grouping:
+        out.problem = Problem::Grouping;
+        return out;
+    case CoreProblem::TooManyDecimals:
+        out.problem = Problem::TooManyDecimals;
+        return out;
+    case CoreProblem::Negative:
+        out.problem = Problem::Negative;
+        return out;
+    case CoreProblem::TooLarge:
+        out.problem = Problem::TooLarge;
+        return out;
     }
-    if (fractionDigits == 1) {
-        fraction *= 10;
-    }
-    const std::int64_t fen = yuan * 100 + fraction;
+    const std::int64_t fen = scan.fen;
     if (fen == 0) {
         out.problem = Problem::Zero;
         return out;
@@ -128,6 +88,9 @@ QString AmountText::problemText(Problem problem, std::int64_t maxFen)
         return QCoreApplication::translate("Money", "Use digits and one decimal point, for example 25.50.");
     case Problem::TooManyDecimals:
         return QCoreApplication::translate("Money", "At most two digits after the decimal point.");
+    case Problem::Grouping:
+        return QCoreApplication::translate(
+            "Money", "A comma only separates thousands, as in 1,250.00. For fen use a point, as in 12.50.");
     case Problem::Negative:
         return QCoreApplication::translate("Money", "The amount cannot be negative.");
     case Problem::Zero:

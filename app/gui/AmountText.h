@@ -12,8 +12,9 @@ namespace wallet::app {
 
 /**
  * @brief Money as text, both ways, without floating point: amounts are integer fen (0.01 CNY).
- * parse() accepts what a cardholder types ("12", "12.5", "1,234.56", "¥ 8", full-width digits from a Chinese input
- * method) and format() writes the locale's grouping and decimal point with the yuan sign. QML uses the singleton
+ * parse() is core::Amount::scan() (the one parser, shared with walletctl: "12", "12.5", "1,234.56", "¥ 8",
+ * full-width digits from a Chinese input method; "12,50" refused) plus the wallet's bounds (above zero, at most
+ * maxFen), and format() writes the locale's grouping and decimal point with the yuan sign. QML uses the singleton
  * `Money` for display and validation; it never does arithmetic on money.
  */
 class AmountText : public QObject
@@ -26,7 +27,7 @@ public:
     /// The largest amount a purse field can hold (4-byte binary, spec §4).
     static constexpr std::int64_t kMaxFen = 0xFFFFFFFFLL;
 
-    enum class Problem : std::uint8_t { None, Empty, NotANumber, TooManyDecimals, Negative, Zero, TooLarge };
+    enum class Problem : std::uint8_t { None, Empty, NotANumber, TooManyDecimals, Negative, Zero, TooLarge, Grouping };
     Q_ENUM(Problem)
 
     struct Parsed

@@ -68,6 +68,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     parts.settings = m_settingsVm;
     parts.diagnostics = m_diagnostics;
     m_app = new AppViewModel(parts, this);
+    m_idle = new IdleLock(m_options.idleLock, this);
 
     wire();
     startDevices();
@@ -166,6 +167,12 @@ void CompositionRoot::wire()
     });
     connect(m_key, &KeyViewModel::issueRequested, this, &CompositionRoot::issueDemo);
 
+    // Idle lock: counting while unlocked; an operation's end counts as activity (issue 9 item 14).
+    connect(m_app, &AppViewModel::unlockedChanged, this, [this] { m_idle->setArmed(m_app->unlocked()); });
+    connect(m_load, &LoadViewModel::changed, m_idle, &IdleLock::activity);
+    connect(m_purchase, &PurchaseViewModel::changed, m_idle, &IdleLock::activity);
+    connect(m_idle, &IdleLock::expired, this, &CompositionRoot::lockWhenIdle);
+
     // Texts made in C++ follow a language switch: every view model re-announces its properties.
     connect(m_settingsVm, &SettingsViewModel::languageChanged, this, [this] {
         emit m_key->changed();
@@ -207,6 +214,30 @@ void CompositionRoot::lock()
         break;
     default:
         break;
+    }
+}
+
+void CompositionRoot::lockWhenIdle()
+{
+    // Money on the move is never interrupted: wait for the next quiet period.
+    if (m_load->step() == LoadViewModel::Step::Working || m_purchase->step() == PurchaseViewModel::Step::Working) {
+        m_idle->setArmed(m_app->unlocked());
+        return;
+    }
+    qCInfo(lcApp) << "locked after" << m_idle->timeout().count() << "ms without input";
+    // A form left half filled (amount, merchant) or a result on screen is cleared: the next person at the computer
+    // sees nothing of it.
+    if (m_load->step() != LoadViewModel::Step::Interrupted) {
+        m_load->reset();
+    }
+    if (m_purchase->step() != PurchaseViewModel::Step::Interrupted) {
+        m_purchase->reset();
+    }
+    lock();
+    if (m_session->presence() == WalletSession::Presence::Present && m_key->state() == KeyViewModel::State::Ready
+        && m_app->page() == AppViewModel::Page::Key) {
+        m_pin->reset();
+        m_app->setPage(AppViewModel::Page::Pin);
     }
 }
 
@@ -325,6 +356,7 @@ void CompositionRoot::startDevices()
         Qt::QueuedConnection);
     connect(m_key, &KeyViewModel::keyChosen, this, [this](const QString& id) {
         m_chosenId = id;
+        m_returnId.clear(); // the user's choice wins over taking the previous key back
         onKeysChanged();
     });
     connect(m_session.get(), &WalletSession::keyLost, this, [this] {
@@ -341,6 +373,7 @@ void CompositionRoot::startDevices()
     device::SimulatorOptions simOptions;
     simOptions.dataDirectory = QDir(m_options.dataDir).filePath(QStringLiteral("simulated-key"));
     simOptions.profilePath = m_options.simulatorProfile;
+    simOptions.touchMode = m_options.simulatorTouchMode;
     QDir().mkpath(simOptions.dataDirectory);
     m_worker->post([this, simOptions] {
         auto* sim = new device::EmbeddedSimulator(simOptions);
@@ -373,6 +406,7 @@ void CompositionRoot::onKeysChanged()
     QString simId;
     bool chosenPresent = false;
     bool attachedPresent = false;
+    bool returnPresent = false;
     for (const device::KeyEntry& k : keys) {
         entries.push_back({k.id, k.description, k.simulated()});
         const bool usable = k.state == device::DeviceState::Connected || k.state == device::DeviceState::Simulated;
@@ -385,6 +419,9 @@ void CompositionRoot::onKeysChanged()
         if (k.id == m_attachedId) {
             attachedPresent = true;
         }
+        if (k.id == m_returnId) {
+            returnPresent = true;
+        }
         if (k.simulated() && simId.isEmpty()) {
             simId = k.id;
         } else if (!k.simulated() && usbId.isEmpty()) {
@@ -393,8 +430,19 @@ void CompositionRoot::onKeysChanged()
     }
     m_key->keys()->setEntries(entries);
 
-    // Which key: the one the user chose; else the one in use; else a USB key; else the simulated key.
-    QString wanted = chosenPresent ? m_chosenId : (attachedPresent ? m_attachedId : (!usbId.isEmpty() ? usbId : simId));
+    // The key in use went away (unplugged, or silent): remember it, so that it is taken back as soon as it returns
+    // instead of staying on whatever key replaced it meanwhile (issue 9 item 15: a USB key back after an unplug
+    // while the wallet had fallen back on the simulated key). Its interrupted operation is then checked on it.
+    if (!m_attachedId.isEmpty() && !attachedPresent) {
+        m_returnId = m_attachedId;
+    }
+    // Which key: the one the user chose; else the one in use before it went away; else the one in use; else a USB
+    // key; else the simulated key.
+    QString wanted = chosenPresent ? m_chosenId
+        : returnPresent            ? m_returnId
+        : attachedPresent          ? m_attachedId
+        : !usbId.isEmpty()         ? usbId
+                                   : simId;
     m_key->keys()->setCurrentId(wanted);
     if (wanted.isEmpty()) {
         m_attachedId.clear();
@@ -431,6 +479,15 @@ void CompositionRoot::openKey(const QString& id)
         core::Error error;
         if (opened.ok()) {
             channel = std::shared_ptr<device::HidApduChannel>(std::move(opened.value()));
+            // KEEPALIVE UP_NEEDED arrives on this (worker) thread while a command waits for the key's button: the
+            // window shows the touch prompt with its Cancel (issue 9 item 20). Set before any job can use it.
+            WalletSession* session = m_session.get();
+            const core::ApduChannel* which = channel.get();
+            channel->setKeepAliveHandler([session, which](skey::wire::KeepAliveStatus status) {
+                if (status == skey::wire::KeepAliveStatus::UserPresenceNeeded) {
+                    KeyWorker::deliver(session, [session, which] { session->keyWaitsForTouch(which); });
+                }
+            });
         } else {
             error = opened.error();
         }
@@ -448,6 +505,9 @@ void CompositionRoot::openKey(const QString& id)
                 return;
             }
             m_attachedId = id;
+            if (m_returnId == id) {
+                m_returnId.clear(); // it is back
+            }
             const bool simulated = channel->transport().isSimulated();
             device::HidApduChannel* raw = channel.get();
             m_session->attach(channel, simulated, channel->description(), [raw] { raw->cancel(); });

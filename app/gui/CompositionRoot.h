@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/gui/AppViewModel.h"
+#include "app/gui/IdleLock.h"
 #include "app/gui/KeyWorker.h"
 #include "app/gui/LogCollector.h"
 #include "app/gui/WalletSession.h"
@@ -40,7 +41,10 @@ public:
         bool darkTheme = false;
         bool darkThemeSet = false;
         QString simulatorProfile; ///< personalisation profile for the simulated key (empty: it starts blank)
+        QString simulatorTouchMode = QStringLiteral("accept"); ///< how its button answers: accept | refuse | manual
         bool usb = true; ///< look for USB keys
+        /// Lock (ask the PIN again) after this long without input while unlocked (issue 9 item 14).
+        std::chrono::milliseconds idleLock = IdleLock::kDefaultTimeout;
     };
 
     explicit CompositionRoot(Options options, QObject* parent = nullptr);
@@ -57,6 +61,7 @@ public:
     [[nodiscard]] LogCollector& log() { return m_log; }
     [[nodiscard]] const Options& options() const { return m_options; }
     [[nodiscard]] device::DeviceManager& devices() { return *m_devices; }
+    [[nodiscard]] IdleLock& idleLock() { return *m_idle; }
     /// The embedded simulated key (null until it started, or when disabled). Lives on the worker thread.
     [[nodiscard]] device::EmbeddedSimulator* simulator() const { return m_simulator; }
 
@@ -73,6 +78,7 @@ private:
     void unlock(Botan::secure_vector<char> digits);
     void issueDemo();
     void lock();
+    void lockWhenIdle();
     void onKeysChanged();
     void openKey(const QString& id);
 
@@ -91,12 +97,14 @@ private:
     LoadViewModel* m_load = nullptr;
     PurchaseViewModel* m_purchase = nullptr;
     HistoryViewModel* m_history = nullptr;
+    IdleLock* m_idle = nullptr;
     QPointer<QQuickWindow> m_window;
     std::unique_ptr<device::DeviceManager> m_devices;
     device::EmbeddedSimulator* m_simulator = nullptr; ///< created, used and deleted on the worker thread
     QString m_attachedId; ///< the key the session talks to
     QString m_chosenId; ///< the key the user picked (wins over the automatic choice)
     QString m_openingId; ///< a channel to this key is being opened
+    QString m_returnId; ///< the key in use when it went away: taken back when it returns (unless the user chose)
 };
 
 } // namespace wallet::app

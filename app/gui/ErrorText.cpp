@@ -44,8 +44,11 @@ QString ErrorText::describe(const core::Error& error)
     case ErrorCode::PinRequired:
         return tr("This operation needs your PIN. Enter it and try again.");
     case ErrorCode::ConditionsNotSatisfied:
-        return tr("The key refused the operation in its current state (for example the balance limit would be "
-                  "exceeded).");
+        // 6985 has many causes; the ones the wallet can tell apart have their own codes (TouchRefused) or texts.
+        return tr("The key refused the operation in its current state. Nothing was changed.");
+    case ErrorCode::TouchRefused:
+        return tr("The payment was not confirmed on the key: its button was not pressed in time, or the payment "
+                  "was refused there. Nothing was paid. Try again and touch the key when it asks.");
     case ErrorCode::BadMac:
         return tr("The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, "
                   "contact your bank.");

@@ -12,7 +12,20 @@ KeyViewModel::KeyViewModel(WalletSession& session, QObject* parent)
 {
     connect(&m_session, &WalletSession::presenceChanged, this, &KeyViewModel::onPresenceChanged);
     connect(&m_session, &WalletSession::attached, this, &KeyViewModel::refresh);
+    connect(&m_session, &WalletSession::touchPendingChanged, this, &KeyViewModel::touchPendingChanged);
     onPresenceChanged();
+}
+
+bool KeyViewModel::touchPending() const
+{
+    return m_session.touchPending();
+}
+
+void KeyViewModel::cancelTouch()
+{
+    if (m_session.touchPending()) {
+        m_session.cancelPending();
+    }
 }
 
 bool KeyViewModel::simulated() const

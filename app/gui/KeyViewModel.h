@@ -44,6 +44,8 @@ class KeyViewModel : public QObject
     /// A blank simulated key can be issued here with the demo profile (development and demonstrations).
     Q_PROPERTY(bool canIssueDemo READ canIssueDemo NOTIFY changed)
     Q_PROPERTY(bool issuing READ issuing NOTIFY changed)
+    /// The key waits for its button to be touched (a payment it must confirm): the window shows the touch prompt.
+    Q_PROPERTY(bool touchPending READ touchPending NOTIFY touchPendingChanged)
 
 public:
     enum class State : std::uint8_t {
@@ -87,6 +89,10 @@ public:
     Q_INVOKABLE void choose(int row);
     /// Issues the blank simulated key with the demo profile (see canIssueDemo).
     Q_INVOKABLE void issueDemo();
+    [[nodiscard]] bool touchPending() const;
+    /// The touch prompt's Cancel: asks the key to give up the waiting command (HID CANCEL); it answers 6F00 and
+    /// nothing moves.
+    Q_INVOKABLE void cancelTouch();
 
     /// The overview found the purse past its validity or blocked: the key page says so.
     void setPurseState(State state);
@@ -103,6 +109,7 @@ signals:
     void issueRequested();
     /// The key's info was read (a new key, or a refresh).
     void infoRead();
+    void touchPendingChanged();
 
 private:
     void onPresenceChanged();

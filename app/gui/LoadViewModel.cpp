@@ -21,7 +21,7 @@ LoadViewModel::LoadViewModel(WalletSession& session, QObject* parent)
 
 void LoadViewModel::setAmountText(const QString& text)
 {
-    if (text == m_amountText) {
+    if (text == m_amountText || m_step == Step::Confirm) { // the confirmed amount cannot change under the dialog
         return;
     }
     m_amountText = text;
@@ -47,6 +47,11 @@ bool LoadViewModel::canSubmit() const
     return m_step == Step::Enter && AmountText::parse(m_amountText, kMaxLoadFen).ok();
 }
 
+QString LoadViewModel::amountDisplay() const
+{
+    return m_amountFen > 0 ? AmountText::format(m_amountFen) : QString();
+}
+
 QString LoadViewModel::progressText() const
 {
     return m_step == Step::Working
@@ -66,7 +71,16 @@ void LoadViewModel::submit()
     if (m_step != Step::Enter || !parsed.ok()) {
         return;
     }
+    // Issue 9 item 13: what was understood is shown before any APDU ("12,50" once loaded ¥1,250.00 unseen).
     m_amountFen = parsed.fen;
+    setStep(Step::Confirm);
+}
+
+void LoadViewModel::confirm()
+{
+    if (m_step != Step::Confirm || m_amountFen <= 0) {
+        return;
+    }
     start(std::nullopt);
 }
 
@@ -198,6 +212,11 @@ void LoadViewModel::checkInterrupted()
 void LoadViewModel::cancel()
 {
     if (!cancellable()) {
+        return;
+    }
+    if (m_step == Step::Confirm) {
+        m_amountFen = 0;
+        setStep(Step::Enter);
         return;
     }
     reset();

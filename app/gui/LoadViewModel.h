@@ -31,6 +31,8 @@ class LoadViewModel : public QObject
     Q_PROPERTY(qint64 maxFen READ maxFen CONSTANT)
     Q_PROPERTY(QString maxText READ maxText CONSTANT)
     Q_PROPERTY(bool canSubmit READ canSubmit NOTIFY changed)
+    /// The parsed amount as it will be loaded ("¥12.50"), shown in the confirmation before anything is sent.
+    Q_PROPERTY(QString amountDisplay READ amountDisplay NOTIFY changed)
     Q_PROPERTY(Step step READ step NOTIFY changed)
     Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
     Q_PROPERTY(QString resultTitle READ resultTitle NOTIFY changed)
@@ -41,7 +43,7 @@ class LoadViewModel : public QObject
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
 
 public:
-    enum class Step : std::uint8_t { Enter, NeedPin, Working, Done, Failed, Interrupted };
+    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted };
     Q_ENUM(Step)
 
     /// The largest single load the wallet offers (the demo issuer's per-load limit).
@@ -55,18 +57,24 @@ public:
     [[nodiscard]] qint64 maxFen() const { return kMaxLoadFen; }
     [[nodiscard]] QString maxText() const;
     [[nodiscard]] bool canSubmit() const;
+    [[nodiscard]] QString amountDisplay() const;
     [[nodiscard]] Step step() const { return m_step; }
     [[nodiscard]] QString progressText() const;
     [[nodiscard]] QString resultTitle() const { return m_resultTitle; }
     [[nodiscard]] QString resultText() const { return m_resultText; }
     [[nodiscard]] QString tac() const { return m_tac; }
     [[nodiscard]] QString newBalanceText() const { return m_newBalance; }
-    [[nodiscard]] bool cancellable() const { return m_step == Step::Enter || m_step == Step::NeedPin; }
+    [[nodiscard]] bool cancellable() const
+    {
+        return m_step == Step::Enter || m_step == Step::Confirm || m_step == Step::NeedPin;
+    }
     [[nodiscard]] PinViewModel* pin() { return &m_pin; }
 
-    /// Starts the load of the amount entered.
+    /// Parses the amount entered and asks for confirmation (Step::Confirm): nothing is sent to the key yet.
     Q_INVOKABLE void submit();
-    /// Leaves the flow before anything was sent to the key.
+    /// The cardholder confirmed the parsed amount: the load starts.
+    Q_INVOKABLE void confirm();
+    /// Leaves the flow before anything was sent to the key (from Confirm: back to the amount, as typed).
     Q_INVOKABLE void cancel();
     /// Back to an empty form after a result.
     Q_INVOKABLE void reset();

@@ -51,6 +51,7 @@ void WalletSession::detach(Presence presence, const QString& detail)
     // The worker may still hold a copy for a job in flight; that job fails with Disconnected and its result is
     // dropped because the generation moves on.
     m_channel.reset();
+    setTouchPending(false);
     m_presence = presence;
     m_detail = detail;
     m_simulated = false;
@@ -60,6 +61,21 @@ void WalletSession::detach(Presence presence, const QString& detail)
     m_worker.post([context] { context->forgetKey(); });
     qCInfo(lcSession) << "key detached:" << presence;
     emit presenceChanged();
+}
+
+void WalletSession::setTouchPending(bool pending)
+{
+    if (pending != m_touchPending) {
+        m_touchPending = pending;
+        emit touchPendingChanged();
+    }
+}
+
+void WalletSession::keyWaitsForTouch(const core::ApduChannel* channel)
+{
+    if (channel != nullptr && channel == m_channel.get()) {
+        setTouchPending(true);
+    }
 }
 
 void WalletSession::cancelPending()

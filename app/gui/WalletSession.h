@@ -70,6 +70,8 @@ public:
                     : core::Result<T>(core::makeError(core::ErrorCode::NoDevice, QStringLiteral("no key")));
                 KeyWorker::deliver(
                     receiver, [this, generation, done = std::move(done), result = std::move(result)]() mutable {
+                        // The operation is over: whatever it waited for, the key no longer waits for its button.
+                        setTouchPending(false);
                         if (!result.ok() && result.error().code == core::ErrorCode::Disconnected
                             && generation == m_generation) {
                             emit keyLost();
@@ -95,12 +97,20 @@ public:
     /// Asks the key to abandon the APDU in progress (e.g. a purchase waiting for the touch). Any thread.
     void cancelPending();
 
+    /// True while the key waits for its button (KEEPALIVE with status UP_NEEDED, spec/token-hid.md) during an
+    /// operation; false again when that operation's result is back. GUI thread.
+    [[nodiscard]] bool touchPending() const { return m_touchPending; }
+    /// Called (through KeyWorker::deliver) when a KEEPALIVE UP_NEEDED arrived on `channel`; ignored unless that is
+    /// the attached one.
+    void keyWaitsForTouch(const core::ApduChannel* channel);
+
 signals:
     void presenceChanged();
     /// A key was attached (a fresh generation): view models re-read what they show.
     void attached();
     /// An operation failed because the key went away mid-way.
     void keyLost();
+    void touchPendingChanged();
 
 private:
     KeyWorker& m_worker;
@@ -113,6 +123,8 @@ private:
     QString m_description;
     QString m_detail;
     quint64 m_generation = 0;
+    bool m_touchPending = false;
+    void setTouchPending(bool pending);
 };
 
 } // namespace wallet::app

@@ -33,6 +33,19 @@ inline SecureBytes toSecure(const QByteArray& b)
     return SecureBytes(reinterpret_cast<const std::uint8_t*>(b.constData()),
         reinterpret_cast<const std::uint8_t*>(b.constData()) + b.size());
 }
+/**
+ * Zeroes a QByteArray that held a PIN or key bytes, then empties it. The bytes are wiped where they lie, without
+ * detaching: every QByteArray sharing them (implicit sharing, e.g. the copy inside a CommandApdu) holds the same
+ * secret, and detaching would first make one more copy. Never for QByteArray::fromRawData() over read-only memory.
+ */
+inline void wipe(QByteArray& bytes)
+{
+    if (!bytes.isEmpty()) {
+        Botan::secure_scrub_memory(const_cast<char*>(bytes.constData()), static_cast<std::size_t>(bytes.size()));
+    }
+    bytes.clear();
+}
+
 /// Hex (any case, spaces ignored) into a secure buffer; empty on bad input.
 SecureBytes secureFromHex(const QString& hex);
 

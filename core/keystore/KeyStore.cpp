@@ -18,9 +18,18 @@
 namespace wallet::core {
 namespace {
 
+// The cost a new store is written with (RFC 9106 §4's second recommended option, one lane as this is one thread):
+// 64 MiB, 2 passes. KeyStore.h says the same.
 constexpr std::size_t kArgonMemoryKiB = 65536; // 64 MiB
 constexpr std::size_t kArgonPasses = 2;
 constexpr std::size_t kArgonLanes = 1;
+// What a file may ask for. The parameters come from the file, before its authentication can be checked, so a
+// tampered file must not make the wallet allocate gigabytes or spin for minutes (issue 9 item 19): at most 4 times
+// the memory and passes written today, at least an eighth of the memory (below that the store would be weak).
+constexpr qint64 kArgonMinMemoryKiB = 8192; // 8 MiB
+constexpr qint64 kArgonMaxMemoryKiB = 4 * 65536; // 256 MiB
+constexpr qint64 kArgonMaxPasses = 4 * 2;
+constexpr qint64 kArgonMaxLanes = 4;
 const QString kFormat = QStringLiteral("smartkey-keystore/1");
 
 #if BOTAN_VERSION_MAJOR >= 3
@@ -142,12 +151,21 @@ Result<IssuerMasterKeys> KeyStore::load(const QString& path, const SecureBytes& 
         || o.value(QStringLiteral("aead")).toString() != QStringLiteral("ChaCha20Poly1305")) {
         return damaged(QStringLiteral("unknown format"));
     }
-    const auto m = static_cast<std::size_t>(o.value(QStringLiteral("memoryKiB")).toInteger());
-    const auto t = static_cast<std::size_t>(o.value(QStringLiteral("passes")).toInteger());
-    const auto p = static_cast<std::size_t>(o.value(QStringLiteral("lanes")).toInteger());
-    if (m < 8192 || m > (1u << 21) || t < 1 || t > 10 || p < 1 || p > 8) {
-        return damaged(QStringLiteral("KDF parameters out of range"));
+    // Bounded before any use (a negative or fractional JSON number reads as -1 here and is refused too).
+    const qint64 mIn = o.value(QStringLiteral("memoryKiB")).toInteger(-1);
+    const qint64 tIn = o.value(QStringLiteral("passes")).toInteger(-1);
+    const qint64 pIn = o.value(QStringLiteral("lanes")).toInteger(-1);
+    if (mIn < kArgonMinMemoryKiB || mIn > kArgonMaxMemoryKiB || tIn < 1 || tIn > kArgonMaxPasses || pIn < 1
+        || pIn > kArgonMaxLanes) {
+        return damaged(QStringLiteral("KDF parameters out of range (memory %1..%2 KiB, passes 1..%3, lanes 1..%4)")
+                           .arg(kArgonMinMemoryKiB)
+                           .arg(kArgonMaxMemoryKiB)
+                           .arg(kArgonMaxPasses)
+                           .arg(kArgonMaxLanes));
     }
+    const auto m = static_cast<std::size_t>(mIn);
+    const auto t = static_cast<std::size_t>(tIn);
+    const auto p = static_cast<std::size_t>(pIn);
     const QByteArray salt = QByteArray::fromHex(o.value(QStringLiteral("salt")).toString().toLatin1());
     const QByteArray nonce = QByteArray::fromHex(o.value(QStringLiteral("nonce")).toString().toLatin1());
     const QByteArray ct = QByteArray::fromHex(o.value(QStringLiteral("ciphertext")).toString().toLatin1());

@@ -10,9 +10,10 @@ namespace wallet::core {
 
 /**
  * @brief The issuer's master keys in a file encrypted under a passphrase: Argon2id (Botan PasswordHashFamily,
- * 64 MiB, 3 passes) derives a 256-bit key that seals the keys with ChaCha20Poly1305 (AEAD; the header is the
- * associated data). Written to a temporary file and renamed. A wrong passphrase or a modified file fails
- * authentication (ErrorCode::StorageError, "wrong passphrase or damaged key store").
+ * 64 MiB, 2 passes, 1 lane; a file asking for more than 256 MiB, 8 passes or 4 lanes is refused unread) derives a
+ * 256-bit key that seals the keys with ChaCha20Poly1305 (AEAD; the header is the associated data). Written to a
+ * temporary file and renamed. A wrong passphrase or a modified file fails authentication (ErrorCode::StorageError,
+ * "wrong passphrase or damaged key store").
  */
 class KeyStore
 {

@@ -17,6 +17,18 @@ namespace wallet::core {
 class Amount
 {
 public:
+    /// Why a text is not an amount (None: it is one). The GUI turns these into translated sentences; parse() into
+    /// English error details for walletctl.
+    enum class Problem : std::uint8_t { None, Empty, NotANumber, Grouping, TooManyDecimals, Negative, TooLarge };
+
+    /// What scan() found: the problem, or the amount in fen (0 is a valid amount here; callers refuse it).
+    struct Scan
+    {
+        Problem problem = Problem::Empty;
+        std::uint32_t fen = 0;
+        [[nodiscard]] bool ok() const { return problem == Problem::None; }
+    };
+
     static constexpr std::uint64_t kMaxFen = 0xFFFFFFFFu;
 
     constexpr Amount() = default;
@@ -27,10 +39,16 @@ public:
     [[nodiscard]] constexpr bool isZero() const { return m_fen == 0; }
 
     /**
-     * Parses a yuan amount exactly: "12", "12.3", "12.34" (at most two decimals), optional surrounding spaces.
-     * Refuses signs, exponents, thousands separators, more than two decimals and values above kMaxFen, each with a
-     * clear message (InvalidInput or AmountOverflow). No floating point is involved.
+     * The one amount parser of the wallet (GUI and walletctl), exact and without floating point. Accepts a yuan
+     * amount "12", "12.3", "12.34", ".5" (at most two decimals), surrounding spaces, an optional yuan sign in front
+     * ("¥", "￥", "CNY"), the full-width digits, point and comma of a Chinese input method, and commas that group
+     * the integer part in thousands: the first group 1 to 3 digits, every later group exactly 3 ("1,250.00",
+     * "12,345,678"). Any other comma is refused: "12,50" is not ¥1,250.00 (the comma would be a decimal comma in
+     * many locales), nor is "1,2500" (Decisions: docs/core.md "Amounts"). Refuses signs, exponents, spaces inside,
+     * more than two decimals and values above kMaxFen.
      */
+    [[nodiscard]] static Scan scan(const QString& text);
+    /// scan() with an English error for each problem (InvalidInput, or AmountOverflow for TooLarge) naming it.
     [[nodiscard]] static Result<Amount> parse(const QString& text);
     /// "12.34" (always two decimals, no currency sign).
     [[nodiscard]] QString toString() const;

@@ -648,6 +648,11 @@ Result<void> PurseService::readyToTransact()
         if (auto o = open(); !o) {
             return o.error();
         }
+    } else if (auto s = select(); !s) {
+        // Issue 9 item 14: a fresh SELECT before every load and payment clears the key's PIN-verified state (spec
+        // §1: SELECT resets the volatile state), so one VERIFY at unlock no longer covers every later operation: the
+        // key asks for the PIN whenever its policy says so (loads; payments above its PIN-free limit).
+        return s.error();
     }
     if (const Validity v = checkValidity(); !v.ok()) {
         return makeError(
@@ -817,7 +822,9 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
             Error e = resp.error();
             if (e.statusWord == 0x6985) {
                 // A key issued with "purchase needs touch" (policy bit 3) answers 6985 when the touch is refused or
-                // times out; the other 6985 causes are checked before DEBIT.
+                // times out; the other 6985 causes are checked before DEBIT. Its own code, so that it is told by its
+                // meaning and never as a generic 6985 ("balance limit", issue 9 item 20).
+                e.code = ErrorCode::TouchRefused;
                 e.detail = QStringLiteral("DEBIT FOR PURCHASE: not confirmed on the key (touch refused or timed out,"
                                           " 6985); nothing was paid");
             } else if (e.statusWord == 0x6F00) {

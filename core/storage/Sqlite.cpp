@@ -2,8 +2,13 @@
 #include "core/storage/Sqlite.h"
 
 #include <QAtomicInteger>
+#include <QFile>
 #include <QFileInfo>
 #include <QVariant>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace wallet::core {
 
@@ -39,8 +44,44 @@ Error Sqlite::error(const QSqlError& e, const QString& what, const QString& conn
     return makeError(ErrorCode::StorageError, QStringLiteral("%1: %2%3").arg(what, text, hint));
 }
 
+Result<void> Sqlite::ownerOnly(const QString& path)
+{
+    // Ledgers, the PSAM and the mirror hold money records: readable by their owner only (issue 9 item 19). SQLite
+    // creates the -wal and -shm files with the database file's mode, so creating that one 0600 (instead of through
+    // the process umask, usually 0644) covers all three; an existing file from an older version is tightened.
+    if (path.isEmpty() || path == QStringLiteral(":memory:") || path.startsWith(QStringLiteral("file:"))) {
+        return {};
+    }
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        return {}; // SQLite's own open reports the problem with its advice
+    }
+    struct stat st
+    {
+    };
+    const bool tighten = ::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0;
+    const bool ok = !tighten || ::fchmod(fd, st.st_mode & 0700) == 0;
+    ::close(fd);
+    if (!ok) {
+        return makeError(ErrorCode::StorageError,
+            QStringLiteral("%1 can be read by other users and its mode cannot be changed: run chmod 600 on it")
+                .arg(path));
+    }
+    for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+        const QByteArray side = native + suffix;
+        if (::stat(side.constData(), &st) == 0 && (st.st_mode & 077) != 0) {
+            (void)::chmod(side.constData(), st.st_mode & 0700);
+        }
+    }
+    return {};
+}
+
 Result<QString> Sqlite::open(const QString& path, const QString& what)
 {
+    if (auto owner = ownerOnly(path); !owner) {
+        return owner.error();
+    }
     static QAtomicInteger<quint64> counter;
     const QString name = QStringLiteral("wallet-%1-%2").arg(what).arg(counter.fetchAndAddRelaxed(1));
     {

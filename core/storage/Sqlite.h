@@ -21,7 +21,11 @@ class Sqlite
 {
 public:
     /// Opens `path` on a new connection and checks that it is a readable SQLite database. Returns the connection name.
+    /// A new file is created 0600 (owner only), an existing one tightened to it (see ownerOnly()).
     [[nodiscard]] static Result<QString> open(const QString& path, const QString& what);
+    /// Creates `path` if missing with mode 0600, or removes the group/other bits of an existing file and of its
+    /// -wal/-shm/-journal companions. Files of money and secrets are the owner's only (issue 9 item 19).
+    [[nodiscard]] static Result<void> ownerOnly(const QString& path);
     static void close(const QString& connection);
     /// `steps[i]` migrates from version i to i+1, in one transaction each. A newer file is refused untouched.
     [[nodiscard]] static Result<void> migrate(

@@ -32,7 +32,8 @@ Flickable {
         Card {
             objectName: "loadEnterCard"
             Layout.fillWidth: true
-            visible: root.vm.step === LoadViewModel.Enter
+            // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
+            visible: root.vm.step === LoadViewModel.Enter || root.vm.step === LoadViewModel.Confirm
 
             AmountField {
                 id: amount
@@ -81,6 +82,17 @@ Flickable {
             }
         }
 
+        // Step 1b: the parsed amount confirmed before anything is sent (issue 9 item 13).
+        MoneyConfirmDialog {
+            shown: root.vm.step === LoadViewModel.Confirm
+            title: qsTr("Confirm the load")
+            amountText: root.vm.amountDisplay
+            detail: qsTr("Your bank account is charged %1 and the key credited with it.").arg(root.vm.amountDisplay)
+            confirmText: qsTr("Load %1").arg(root.vm.amountDisplay)
+            onConfirmed: root.vm.confirm()
+            onCancelled: root.vm.cancel()
+        }
+
         // Step 2 (when the key's policy asks): the PIN.
         Card {
             objectName: "loadPinCard"
@@ -89,7 +101,7 @@ Flickable {
             Text {
                 objectName: "loadPinPrompt"
                 Layout.fillWidth: true
-                text: qsTr("Enter your PIN to load %1.").arg(root.vm.amountText.length > 0 ? "\u00A5" + root.vm.amountText : "")
+                text: qsTr("Enter your PIN to load %1.").arg(root.vm.amountDisplay)
                 color: Theme.text
                 font.pixelSize: Theme.fontLarge
                 font.weight: Font.DemiBold

@@ -67,7 +67,8 @@ Flickable {
         Card {
             objectName: "payEnterCard"
             Layout.fillWidth: true
-            visible: root.vm.step === PurchaseViewModel.Enter
+            // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
+            visible: root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm
 
             FormField {
                 id: merchant
@@ -110,41 +111,16 @@ Flickable {
             }
         }
 
-        // Step 2: confirm what will be paid.
-        Card {
-            objectName: "payConfirmCard"
-            Layout.fillWidth: true
-            visible: root.vm.step === PurchaseViewModel.Confirm
+        // Step 2: confirm what will be paid, before anything is sent to the key (issue 9 item 13).
+        MoneyConfirmDialog {
+            shown: root.vm.step === PurchaseViewModel.Confirm
             title: qsTr("Confirm the payment")
-            Text {
-                objectName: "payConfirmAmount"
-                text: root.vm.amountDisplay
-                color: Theme.text
-                font.pixelSize: Theme.fontDisplay
-                font.weight: Font.DemiBold
-            }
-            InfoRow { objectName: "payConfirmMerchant"; Layout.fillWidth: true; label: qsTr("Merchant"); value: root.vm.merchant }
-            InfoRow {
-                Layout.fillWidth: true
-                visible: root.vm.order.length > 0
-                label: qsTr("Order number")
-                value: root.vm.order
-            }
-            RowLayout {
-                spacing: Theme.spacing
-                PrimaryButton {
-                    objectName: "payConfirm"
-                    text: qsTr("Pay %1").arg(root.vm.amountDisplay)
-                    focus: root.vm.step === PurchaseViewModel.Confirm
-                    onClicked: root.vm.pay()
-                }
-                PrimaryButton {
-                    objectName: "payBack"
-                    secondary: true
-                    text: qsTr("Back")
-                    onClicked: root.vm.cancel()
-                }
-            }
+            amountText: root.vm.amountDisplay
+            rows: [[qsTr("Merchant"), root.vm.merchant], [qsTr("Order number"), root.vm.order]]
+            detail: qsTr("%1 is paid from the purse on your key.").arg(root.vm.amountDisplay)
+            confirmText: qsTr("Pay %1").arg(root.vm.amountDisplay)
+            onConfirmed: root.vm.pay()
+            onCancelled: root.vm.cancel()
         }
 
         // Step 3 (when the key's policy asks): the PIN.

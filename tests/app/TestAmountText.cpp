@@ -50,8 +50,18 @@ void TestAmountText::parse_data()
     QTest::newRow("exponent")           << QStringLiteral("1e3")         << big << int(Problem::NotANumber) << qint64(0);
     QTest::newRow("two points")         << QStringLiteral("1.2.3")       << big << int(Problem::NotANumber) << qint64(0);
     QTest::newRow("lone point")         << QStringLiteral(".")           << big << int(Problem::NotANumber) << qint64(0);
-    QTest::newRow("grouping in cents")  << QStringLiteral("1.2,3")       << big << int(Problem::NotANumber) << qint64(0);
-    QTest::newRow("leading comma")      << QStringLiteral(",5")          << big << int(Problem::NotANumber) << qint64(0);
+    QTest::newRow("grouping in cents")  << QStringLiteral("1.2,3")       << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("leading comma")      << QStringLiteral(",5")          << big << int(Problem::Grouping) << qint64(0);
+    // A comma groups thousands only (issue 9 item 13: "12,50" loaded ¥1,250.00).
+    QTest::newRow("decimal comma")      << QStringLiteral("12,50")       << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("group of four")      << QStringLiteral("1,2500")      << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("first group of four") << QStringLiteral("1234,567")   << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("short group, point") << QStringLiteral("1,25.00")     << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("trailing comma")     << QStringLiteral("1,")          << big << int(Problem::Grouping) << qint64(0);
+    QTest::newRow("thousands")          << QStringLiteral("1,250.00")    << big << int(Problem::None) << qint64(125000);
+    QTest::newRow("millions")           << QStringLiteral("12,345,678")  << big << int(Problem::None) << qint64(1234567800);
+    QTest::newRow("full-width comma")   << QStringLiteral("1\uFF0C250")  << big << int(Problem::None) << qint64(125000);
+    QTest::newRow("space inside")       << QStringLiteral("1 250")       << big << int(Problem::NotANumber) << qint64(0);
     QTest::newRow("above purse")        << QStringLiteral("42949672.96") << big << int(Problem::TooLarge) << qint64(0);
     QTest::newRow("above limit")        << QStringLiteral("10000.01")    << qint64(1000000) << int(Problem::TooLarge) << qint64(0);
     QTest::newRow("overflow guard")     << QStringLiteral("99999999999999999999") << big << int(Problem::TooLarge) << qint64(0);
@@ -133,7 +143,8 @@ void TestAmountText::problemTextsAreSentences()
              Problem::TooManyDecimals,
              Problem::Negative,
              Problem::Zero,
-             Problem::TooLarge}) {
+             Problem::TooLarge,
+             Problem::Grouping}) {
         const QString text = AmountText::problemText(p);
         QVERIFY(!text.isEmpty());
         QVERIFY(text.endsWith(QLatin1Char('.')));

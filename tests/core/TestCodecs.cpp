@@ -58,12 +58,16 @@ void TestCodecs::amountParse_data()
     QTest::newRow("negative") << QStringLiteral("-1.00") << qint64(-1);
     QTest::newRow("plus") << QStringLiteral("+1") << qint64(-1);
     QTest::newRow("exponent") << QStringLiteral("1e3") << qint64(-1);
-    QTest::newRow("comma") << QStringLiteral("1,000") << qint64(-1);
+    QTest::newRow("thousands comma") << QStringLiteral("1,000") << qint64(100000);
+    QTest::newRow("grouped") << QStringLiteral("1,250.00") << qint64(125000);
+    QTest::newRow("decimal comma") << QStringLiteral("12,50") << qint64(-1);
+    QTest::newRow("group of four") << QStringLiteral("1,2500") << qint64(-1);
     QTest::newRow("two points") << QStringLiteral("1.2.3") << qint64(-1);
     QTest::newRow("empty") << QString() << qint64(-1);
     QTest::newRow("dot") << QStringLiteral(".") << qint64(-1);
-    QTest::newRow("yen sign") << QStringLiteral("\u00A51") << qint64(-1);
-    QTest::newRow("fullwidth digit") << QStringLiteral("\uFF11") << qint64(-1);
+    QTest::newRow("yen sign") << QStringLiteral("\u00A51") << qint64(100);
+    QTest::newRow("fullwidth digit") << QStringLiteral("\uFF11") << qint64(100);
+    QTest::newRow("other script digit") << QStringLiteral("\u0661") << qint64(-1);
     QTest::newRow("nan") << QStringLiteral("nan") << qint64(-1);
 }
 
@@ -79,6 +83,9 @@ void TestCodecs::amountParse()
         QVERIFY(!r.ok());
         QCOMPARE(r.error().code, fen == -1 ? ErrorCode::InvalidInput : ErrorCode::AmountOverflow);
         QVERIFY(!r.error().detail.isEmpty());
+        if (text.contains(QLatin1Char(','))) {
+            QVERIFY2(r.error().detail.contains(QStringLiteral("comma")), qPrintable(r.error().detail));
+        }
     }
 }
 

@@ -149,10 +149,14 @@ void TestPurseFlows::goldenFlowsThroughTheService()
                          = hex(QStringLiteral("0000")) + hex(loadFlow.value(QStringLiteral("asn")).toString());
                  }),
         QString());
-    // Every command the service sends is recorded, to compare with the vector's C-APDUs.
+    // Every transaction command the service sends is recorded, to compare with the vector's C-APDUs. The SELECTs
+    // (and the PSE's READ RECORD) and VERIFY that precede each operation since issue 9 item 14 are not in the
+    // vectors.
     QList<QByteArray> sent;
     rig.channel.dropResponseIf = [&sent](const CommandApdu& c) {
-        sent.append(c.encode());
+        if (c.ins() != 0xA4 && c.ins() != 0xB2 && c.ins() != 0x20) {
+            sent.append(c.encode());
+        }
         return false;
     };
     const Pin p = pin("123456");
@@ -161,7 +165,7 @@ void TestPurseFlows::goldenFlowsThroughTheService()
     const QByteArray rnd = hex(loadFlow.value(QStringLiteral("card_random")).toString());
     rig.token.rng().force(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(rnd.constData()), 4));
     sent.clear();
-    auto load = rig.purse->load(Amount(1000));
+    auto load = rig.purse->load(Amount(1000), &p); // the VERIFY above no longer covers it (issue 9 item 14)
     CORE_VERIFY_OK(load);
     const QJsonArray ls = loadFlow.value(QStringLiteral("steps")).toArray();
     QCOMPARE(sent.value(0).toHex().toUpper(),
@@ -176,7 +180,7 @@ void TestPurseFlows::goldenFlowsThroughTheService()
     const QByteArray rnd2 = hex(purchaseFlow.value(QStringLiteral("card_random")).toString());
     rig.token.rng().force(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(rnd2.constData()), 4));
     sent.clear();
-    auto buy = rig.purse->purchase(Amount(100));
+    auto buy = rig.purse->purchase(Amount(100), &p);
     CORE_VERIFY_OK(buy);
     const QJsonArray ps = purchaseFlow.value(QStringLiteral("steps")).toArray();
     QCOMPARE(sent.value(0).toHex().toUpper(),

@@ -208,10 +208,16 @@ void TestWalletctl::userSession()
     QCOMPARE(r.json.value(QStringLiteral("triesLeft")).toInt(), 2);
     r = walletctl({QStringLiteral("pin"), QStringLiteral("verify")}, "123456\n");
     QCOMPARE(r.exitCode, 0);
+    // Issue 9 item 13: no load without the parsed amount confirmed; --yes prints it (stdin here is not a terminal).
     r = walletctl({QStringLiteral("load"), QStringLiteral("100.00")}, "123456\n");
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("--yes")), r.out);
+    QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("\u00A5100.00")));
+    r = walletctl({QStringLiteral("load"), QStringLiteral("100.00"), QStringLiteral("--yes")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QVERIFY2(r.err.contains("Load \xC2\xA5" "100.00 onto the key"), r.err);
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("100.00"));
-    r = walletctl({QStringLiteral("purchase"), QStringLiteral("0.99")}, "123456\n");
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("0.99"), QStringLiteral("--yes")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("99.01"));
     // CHANGE PIN (old, new, new again on stdin), checked by a VERIFY of the new one, then back to the first.
@@ -221,10 +227,10 @@ void TestWalletctl::userSession()
     QCOMPARE(r.exitCode, 0);
     r = walletctl({QStringLiteral("pin"), QStringLiteral("change")}, "135790\n123456\n123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
-    r = walletctl({QStringLiteral("purchase"), QStringLiteral("200")}, "123456\n");
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("200"), QStringLiteral("--yes")}, "123456\n");
     QCOMPARE(r.exitCode, 3); // balance too low
     QCOMPARE(r.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9401"));
-    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1")}, "");
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1"), QStringLiteral("--yes")}, "");
     QCOMPARE(r.exitCode, 1); // the key wants the PIN and stdin gave none
     r = walletctl({QStringLiteral("balance")});
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("99.01"));
@@ -254,7 +260,7 @@ void TestWalletctl::userSession()
     QVERIFY(mirror.open(QIODevice::WriteOnly));
     mirror.write(QByteArray(4096, 'x'));
     mirror.close();
-    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1.00")}, "123456\n");
+    r = walletctl({QStringLiteral("purchase"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("98.01"));
     QVERIFY(r.err.contains("damaged"));

@@ -222,6 +222,9 @@ void TestWalletXdotool::initTestCase()
 void TestWalletXdotool::runLoad()
 {
     QVERIFY(clickReaching(QStringLiteral("load/loadSubmit"), QStringLiteral("loadSubmit")));
+    // The confirmation of the parsed amount (issue 9 item 13) opens with its confirm button focused: Return on it.
+    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmButton")));
+    (void)xdotool({QStringLiteral("key"), QStringLiteral("Return")});
     for (int asked = 0; mirrorRows(Type::Load, 25050) <= 0; ++asked) {
         QVERIFY(QTest::qWaitFor(
             [&] { return mirrorRows(Type::Load, 25050) > 0 || focusSeen(QStringLiteral("loadPinPad")); }, 90000));
@@ -361,7 +364,7 @@ void TestWalletXdotool::loadAndPayWithXEvents()
     (void)xdotool({QStringLiteral("key"), QStringLiteral("Tab")});
     (void)xdotool({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("18.80")});
     QVERIFY(clickReaching(QStringLiteral("pay/payReview"), QStringLiteral("payReview")));
-    QVERIFY(waitForFocus(QStringLiteral("payConfirm"))); // the confirmation, its Pay button focused
+    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmButton"))); // the confirmation dialog, its Pay button focused
     runPayment();
     if (QTest::currentTestFailed()) {
         return;

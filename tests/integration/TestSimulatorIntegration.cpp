@@ -234,7 +234,8 @@ private slots:
         auto info = rig.channel->transmit(CommandApdu(0x80, 0xCA, 0x00, 0x01, {}, 0));
         QVERIFY(info);
         QCOMPARE(info->sw(), std::uint16_t(0x9000));
-        QCOMPARE(info->data().mid(0, 10), QByteArray::fromHex("C108534B000000000001"));
+        // The serial is the simulator's own (random for a new key, issue 9 item 18), as its READY line said.
+        QCOMPARE(info->data().mid(0, 10), QByteArray::fromHex("C108" + rig.sim->serialHex().toLatin1()));
 
         auto select = rig.channel->transmit(
             CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550"), 0));
@@ -422,7 +423,8 @@ private slots:
         QTest::addColumn<QString>("answer");
         QTest::addColumn<int>("expected"); // ErrorCode, None = success
         QTest::newRow("accept") << "accept" << int(ErrorCode::None);
-        QTest::newRow("refuse") << "refuse" << int(ErrorCode::ConditionsNotSatisfied);
+        // Refused on the key: told by its meaning (issue 9 item 20), not as a generic 6985.
+        QTest::newRow("refuse") << "refuse" << int(ErrorCode::TouchRefused);
         QTest::newRow("cancel") << "cancel" << int(ErrorCode::Cancelled);
         // Unplugged and replugged while waiting: the DEBIT is abandoned, the service recovers and pays once.
         QTest::newRow("replug while waiting") << "replug" << int(ErrorCode::None);

@@ -106,7 +106,7 @@ private slots:
         QCOMPARE(a.size(), 3);
         QVERIFY2(a[0].startsWith(QStringLiteral("6F")) && a[0].endsWith(QStringLiteral("9000")), qPrintable(out));
         QCOMPARE(a[1], QStringLiteral("000000009000")); // a fresh purse is empty
-        QVERIFY(a[2].startsWith(QStringLiteral("C108534B000000000001")));
+        QVERIFY(a[2].startsWith(QStringLiteral("C108") + rig.sim->serialHex()));
         QVERIFY(rig.sim->control().send(QStringLiteral("status")).value().contains(QStringLiteral("pcsc-apdus=")));
     }
 

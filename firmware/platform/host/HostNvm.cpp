@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace skey::host {
@@ -29,15 +30,27 @@ std::optional<std::string> HostNvm::attachFile(const std::string& path)
         if (!in.good() && !in.eof()) {
             return "cannot read NVM file " + path;
         }
-        if (bytes.size() != m_image.size()) {
+        if (bytes.size() < m_image.size() || bytes.size() > m_image.size() + kMaxFileTrailer) {
             return "NVM file " + path + " has " + std::to_string(bytes.size()) + " bytes, expected "
                 + std::to_string(m_image.size()) + " (not a token image of this simulator)";
         }
-        m_image = std::move(bytes);
+        const auto imageEnd = bytes.begin() + static_cast<std::ptrdiff_t>(m_image.size());
+        m_trailer.assign(imageEnd, bytes.end());
+        m_image.assign(bytes.begin(), imageEnd);
+        m_loadedFromFile = true;
     }
     m_path = path;
     persist();
     return std::nullopt;
+}
+
+void HostNvm::setFileTrailer(std::vector<std::uint8_t> trailer)
+{
+    if (trailer.size() > kMaxFileTrailer) {
+        return;
+    }
+    m_trailer = std::move(trailer);
+    persist();
 }
 
 void HostNvm::armPowerCut(std::uint64_t n, TearModel model)
@@ -167,14 +180,19 @@ void HostNvm::persist()
     if (fd < 0) {
         return;
     }
-    std::size_t done = 0;
-    while (done < m_image.size()) {
-        const ssize_t n = ::write(fd, m_image.data() + done, m_image.size() - done);
-        if (n <= 0) {
-            ::close(fd);
-            return;
+    // A temporary file left by a killed simulator keeps its old mode through O_CREAT: the image (keys, PINs,
+    // balances) is the owner's only in any case (issue 9 item 19).
+    ::fchmod(fd, 0600);
+    for (const std::vector<std::uint8_t>* part : {&m_image, &m_trailer}) {
+        std::size_t done = 0;
+        while (done < part->size()) {
+            const ssize_t n = ::write(fd, part->data() + done, part->size() - done);
+            if (n <= 0) {
+                ::close(fd);
+                return;
+            }
+            done += static_cast<std::size_t>(n);
         }
-        done += static_cast<std::size_t>(n);
     }
     ::fsync(fd);
     ::close(fd);

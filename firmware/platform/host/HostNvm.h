@@ -35,9 +35,19 @@ public:
 
     explicit HostNvm(std::size_t pageSize = kDefaultPageSize, std::size_t pageCount = kDefaultPageCount);
 
-    /// Backs the image with `path`: loads it if it exists (it must have the right size) and writes every change
-    /// through (write to a temporary file, fsync, rename). Returns an error text, or nothing on success.
+    /// Host-side bytes kept after the image in the file (the simulator's serial number); never seen by the card OS.
+    static constexpr std::size_t kMaxFileTrailer = 64;
+
+    /// Backs the image with `path`: loads it if it exists (the image's size, plus at most kMaxFileTrailer bytes of
+    /// trailer) and writes every change through (write to a temporary file, mode 0600, fsync, rename). Returns an
+    /// error text, or nothing on success.
     [[nodiscard]] std::optional<std::string> attachFile(const std::string& path);
+    /// True when attachFile() loaded an existing file (false: a new image was created).
+    [[nodiscard]] bool loadedFromFile() const { return m_loadedFromFile; }
+    /// The trailer read from the file (empty for a file written before trailers existed, or a new one).
+    [[nodiscard]] const std::vector<std::uint8_t>& fileTrailer() const { return m_trailer; }
+    /// Sets the trailer and writes the file (no effect beyond kMaxFileTrailer bytes).
+    void setFileTrailer(std::vector<std::uint8_t> trailer);
 
     /// Arms a power cut at the `n`-th write from now (1 = the next program/erase).
     void armPowerCut(std::uint64_t n, TearModel model);
@@ -70,6 +80,8 @@ private:
     std::size_t m_pageSize;
     std::size_t m_pageCount;
     std::vector<std::uint8_t> m_image;
+    std::vector<std::uint8_t> m_trailer;
+    bool m_loadedFromFile = false;
     std::string m_path;
     std::uint64_t m_cutCountdown = 0; ///< 0: not armed
     TearModel m_tearModel = TearModel::NothingWritten;

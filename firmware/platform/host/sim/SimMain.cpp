@@ -24,7 +24,9 @@ Token:
                         restarts; without it the token lives in memory only
   --profile FILE        personalise a blank token from a JSON profile at start (issued through the real
                         personalisation APDUs); ignored when the NVM image is already issued
-  --serial HEX          the 8-byte device serial, 16 hex digits (default 534B000000000001)
+  --serial HEX          the 8-byte device serial, 16 hex digits (stored in the --nvm file). Default: the serial
+                        stored in the --nvm file; for a new key a random one ("SK" + 6 random bytes), so that
+                        two keys never share a serial (an image from before stored serials keeps 534B000000000001)
   --seed N              seed the token's random generator (deterministic runs); default: from the OS
   --touch MODE          how the touch button answers: manual (wait for the control port, default),
                         accept (touch at once), refuse (refuse at once)
@@ -138,9 +140,11 @@ int main(int argc, char** argv)
             } else if (a == "--profile") {
                 config.profilePath = v;
             } else if (a == "--serial") {
-                if (!parseSerial(v, config.serial)) {
+                std::array<std::uint8_t, 8> serial{};
+                if (!parseSerial(v, serial)) {
                     return usage("--serial takes 16 hex digits");
                 }
+                config.serial = serial;
             } else if (a == "--seed") {
                 char* end = nullptr;
                 config.seed = std::strtoull(v, &end, 10);

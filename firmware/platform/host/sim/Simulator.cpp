@@ -5,6 +5,7 @@
 
 #include "skey/HidWire.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <random>
 #include <sstream>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -115,7 +117,7 @@ bool Simulator::online() const
 
 int Simulator::setup()
 {
-    m_token = std::make_unique<host::HostToken>(m_config.serial);
+    m_token = std::make_unique<host::HostToken>(m_config.serial.value_or(host::HostToken::kDefaultSerial));
     if (m_config.seed) {
         m_token->rng().seed(*m_config.seed);
     }
@@ -125,6 +127,7 @@ int Simulator::setup()
             return kExitNvm;
         }
     }
+    m_token->system().setSerial(chooseSerial());
     m_token->powerCycle(); // the card OS recovers the journal of the loaded image
     if (!m_config.profilePath.empty()) {
         std::string message;
@@ -173,6 +176,48 @@ int Simulator::setup()
         m_endpoint, m_token->system(), m_token->rng(), m_token->presence(), m_token->os());
     m_token->presence().setWaiter([this](std::uint32_t timeoutMs) { return waitForTouch(timeoutMs); });
     return kExitOk;
+}
+
+std::array<std::uint8_t, 8> Simulator::chooseSerial()
+{
+    // The NVM file's trailer: "SKSERIAL" then the 8 serial bytes. Host-side only: the card OS never sees it, as a
+    // real key's serial is burned in at the factory, outside its NVM.
+    static constexpr std::array<std::uint8_t, 8> kMagic{'S', 'K', 'S', 'E', 'R', 'I', 'A', 'L'};
+    host::HostNvm& nvm = m_token->nvm();
+    const std::vector<std::uint8_t>& trailer = nvm.fileTrailer();
+    std::optional<std::array<std::uint8_t, 8>> stored;
+    if (trailer.size() == 16 && std::equal(kMagic.begin(), kMagic.end(), trailer.begin())) {
+        stored.emplace();
+        std::copy(trailer.begin() + 8, trailer.end(), stored->begin());
+    }
+    std::array<std::uint8_t, 8> serial{};
+    if (m_config.serial) {
+        serial = *m_config.serial;
+        if (stored && *stored != serial) {
+            log("--serial " + hex(serial) + " replaces the serial " + hex(*stored) + " stored in " + m_config.nvmPath);
+        }
+    } else if (stored) {
+        serial = *stored;
+    } else if (nvm.loadedFromFile()) {
+        // An image written before serials were stored was issued with the old fixed default: keep it, so that its
+        // mirror and ledger records still match.
+        serial = host::HostToken::kDefaultSerial;
+    } else {
+        // A new key: "SK" and 6 bytes from the operating system's generator (not the token's RNG, which --seed makes
+        // repeatable: two simulators started with one seed must still differ).
+        std::random_device os;
+        serial[0] = 'S';
+        serial[1] = 'K';
+        for (std::size_t i = 2; i < serial.size(); ++i) {
+            serial[i] = static_cast<std::uint8_t>(os() & 0xFF);
+        }
+    }
+    if (!m_config.nvmPath.empty() && stored != serial) {
+        std::vector<std::uint8_t> record(kMagic.begin(), kMagic.end());
+        record.insert(record.end(), serial.begin(), serial.end());
+        nvm.setFileTrailer(std::move(record));
+    }
+    return serial;
 }
 
 std::vector<std::uint8_t> Simulator::processApdu(std::span<const std::uint8_t> apdu)

@@ -34,7 +34,10 @@ struct SimConfig
 {
     std::string nvmPath;
     std::string profilePath;
-    std::array<std::uint8_t, 8> serial = host::HostToken::kDefaultSerial;
+    /// --serial: this serial, also stored in the NVM file. Without it: the one stored in the NVM file; a new file
+    /// gets a random one ("SK" + 6 random bytes) so that two keys, or a re-issued one, never share a serial (and so
+    /// an ASN and a mirror); an image written before serials were stored keeps the old default.
+    std::optional<std::array<std::uint8_t, 8>> serial;
     std::optional<std::uint64_t> seed;
     std::uint16_t hidPort = 21700;
     std::uint16_t controlPort = 21701;
@@ -67,6 +70,8 @@ private:
     };
 
     int setup();
+    /// Decides the serial (see SimConfig::serial) and records it in the NVM file's trailer.
+    std::array<std::uint8_t, 8> chooseSerial();
     void pump(int timeoutMs, bool tokenMayRun);
     void acceptControl();
     void serviceControlClient(ControlClient& client);

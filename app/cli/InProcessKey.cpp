@@ -15,6 +15,10 @@ InProcessKey::InProcessKey(const QString& nvmPath)
         if (auto err = m_token->nvm().attachFile(nvmPath.toStdString())) {
             m_loadError = QString::fromStdString(*err);
         }
+        // The serial skey-sim stored with this image (issue 9 item 18): the same key, the same mirror and ledger.
+        if (const auto serial = skey::host::HostToken::serialFromTrailer(m_token->nvm().fileTrailer())) {
+            m_token->system().setSerial(*serial);
+        }
         m_token->powerCycle(); // run the card OS start-up (journal recovery) over the loaded image
     }
 }

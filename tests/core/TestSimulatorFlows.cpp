@@ -218,15 +218,22 @@ void TestSimulatorFlows::powerCutsOverUdp()
                                               .arg(n)
                                               .arg(n % 2 ? QStringLiteral("partial") : QStringLiteral("nothing")));
             CORE_VERIFY_OK(armed);
+            const qint64 writesBefore = nvmWrites();
             auto r = run(isLoad);
             CORE_VERIFY_OK(r);
             recovered += *r ? 1 : 0;
+            const qint64 made = nvmWrites() - writesBefore;
             (void)rig.sim->control().send(QStringLiteral("power-cut-at 1000000")); // disarm: far away
-            QVERIFY2(rig.channel->replugs > replugsBefore,
-                qPrintable(QStringLiteral("%1: the cut at write %2 of %3 never fired")
-                               .arg(isLoad ? QStringLiteral("load") : QStringLiteral("purchase"))
-                               .arg(n)
-                               .arg(writes)));
+            if (rig.channel->replugs == replugsBefore) {
+                // Garbage collection makes some transactions write more than others: a cut armed past the writes
+                // this one made cannot fire. Any other silent cut is a failure.
+                QVERIFY2(made < n,
+                    qPrintable(QStringLiteral("%1: the cut at write %2 never fired, though the run made %3 writes")
+                                   .arg(isLoad ? QStringLiteral("load") : QStringLiteral("purchase"))
+                                   .arg(n)
+                                   .arg(made)));
+                continue;
+            }
             ++cutPoints;
         }
     }

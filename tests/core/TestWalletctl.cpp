@@ -215,7 +215,9 @@ void TestWalletctl::userSession()
     QVERIFY(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("\u00A5100.00")));
     r = walletctl({QStringLiteral("load"), QStringLiteral("100.00"), QStringLiteral("--yes")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
-    QVERIFY2(r.err.contains("Load \xC2\xA5" "100.00 onto the key"), r.err);
+    QVERIFY2(r.err.contains("Load \xC2\xA5"
+                            "100.00 onto the key"),
+        r.err);
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("100.00"));
     r = walletctl({QStringLiteral("purchase"), QStringLiteral("0.99"), QStringLiteral("--yes")}, "123456\n");
     QVERIFY2(r.exitCode == 0, r.out + r.err);
@@ -387,9 +389,13 @@ void TestWalletctl::settlementSetsABadTacAside()
     const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
         + QStringLiteral("/resources/profiles/demo-3des.json");
     QCOMPARE(walletctl({QStringLiteral("issue"), profile}, {}, dir.path()).exitCode, 0);
-    QCOMPARE(walletctl({QStringLiteral("load"), QStringLiteral("10.00")}, "123456\n", dir.path()).exitCode, 0);
+    QCOMPARE(
+        walletctl({QStringLiteral("load"), QStringLiteral("10.00"), QStringLiteral("--yes")}, "123456\n", dir.path())
+            .exitCode,
+        0);
     for (const char* amount : {"1.00", "2.00", "3.00"}) {
-        const Run r = walletctl({QStringLiteral("purchase"), QLatin1String(amount)}, "123456\n", dir.path());
+        const Run r = walletctl(
+            {QStringLiteral("purchase"), QLatin1String(amount), QStringLiteral("--yes")}, "123456\n", dir.path());
         QVERIFY2(r.exitCode == 0, r.out + r.err);
     }
     const QString psam = dir.filePath(QStringLiteral("psam.sqlite"));
@@ -417,7 +423,10 @@ void TestWalletctl::settlementSetsABadTacAside()
     QCOMPARE(r.json.value(QStringLiteral("purchases")).toInt(), 0);
     QCOMPARE(r.json.value(QStringLiteral("setAside")).toArray().size(), 0);
     // A settlement file that cannot be written marks nothing settled.
-    QCOMPARE(walletctl({QStringLiteral("purchase"), QStringLiteral("1.00")}, "123456\n", dir.path()).exitCode, 0);
+    QCOMPARE(
+        walletctl({QStringLiteral("purchase"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "123456\n", dir.path())
+            .exitCode,
+        0);
     r = walletctl({QStringLiteral("settle"), dir.filePath(QStringLiteral("missing/dir/s.json"))}, {}, dir.path());
     QCOMPARE(r.exitCode, 5);
     r = walletctl({QStringLiteral("settle"), dir.filePath(QStringLiteral("later.json"))}, {}, dir.path());
@@ -432,7 +441,10 @@ void TestWalletctl::damagedLedgerStillShowsTheBalance()
     const QString profile = qEnvironmentVariable("SKEY_SOURCE_DIR", QStringLiteral(WALLET_SOURCE_DIR))
         + QStringLiteral("/resources/profiles/demo-3des.json");
     QCOMPARE(walletctl({QStringLiteral("issue"), profile}, {}, dir.path()).exitCode, 0);
-    QCOMPARE(walletctl({QStringLiteral("load"), QStringLiteral("12.34")}, "123456\n", dir.path()).exitCode, 0);
+    QCOMPARE(
+        walletctl({QStringLiteral("load"), QStringLiteral("12.34"), QStringLiteral("--yes")}, "123456\n", dir.path())
+            .exitCode,
+        0);
     for (const char* name : {"issuer-ledger.sqlite", "issuer-ledger.sqlite-wal", "issuer-ledger.sqlite-shm"}) {
         QFile::remove(dir.filePath(QLatin1String(name)));
     }
@@ -445,7 +457,7 @@ void TestWalletctl::damagedLedgerStillShowsTheBalance()
     QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("12.34"));
     QVERIFY2(r.err.contains("Do not delete, move or replace it"), r.err);
     QVERIFY2(!r.err.contains("move it away"), r.err);
-    r = walletctl({QStringLiteral("load"), QStringLiteral("1.00")}, "123456\n", dir.path());
+    r = walletctl({QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "123456\n", dir.path());
     QCOMPARE(r.exitCode, 5);
     QVERIFY(!r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("move it away")));
     // The key store with another passphrase: "wrong passphrase", exit 1, no disk advice.

@@ -98,8 +98,7 @@ void TestKeyChoice::chooseTheOtherKey()
     }
     QVERIFY2(firstRow->hasActiveFocus(), "Tab never reached the key list");
     ui.key(Qt::Key_Space);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        ui.text(QStringLiteral("keyStatusLine"), page).contains(ownSerial), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(ui.text(QStringLiteral("keyStatusLine"), page).contains(ownSerial), 20000);
     QTRY_VERIFY(ui.property(currentRow, "current", page).toBool());
 }
 

@@ -98,20 +98,21 @@ public:
     { }
     Result<ResponseApdu> transmit(const CommandApdu& c) override
     {
-        if (c.ins() == 0x5A) {
-            ++proves; // GET TRANSACTION PROVE
-        }
         if (!m_armed && c.ins() == m_ins) {
             m_armed = true;
             if (auto r = m_control.send(m_cut); !r) {
                 return r.error();
             }
         }
-        return m_inner.transmit(c);
+        auto r = m_inner.transmit(c);
+        if (c.ins() == 0x5A && r && r->sw() == 0x9000) {
+            ++proves; // GET TRANSACTION PROVE that returned the proof (the recovery also asks when nothing was paid)
+        }
+        return r;
     }
     QString description() const override { return m_inner.description(); }
     bool armed() const { return m_armed; }
-    int proves = 0;
+    int proves = 0; ///< GET TRANSACTION PROVE answered 9000
 
 private:
     ApduChannel& m_inner;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "HostToken.h"
 
+#include <algorithm>
+
 namespace skey::host {
 
 HostToken::HostToken(const std::array<std::uint8_t, 8>& serial)
@@ -39,6 +41,17 @@ void HostToken::powerCycle()
     if (!m_os.manufactured() && !m_nvm.powerLost()) {
         (void)m_os.factoryInit(kDevelopmentTransportKey);
     }
+}
+
+std::optional<std::array<std::uint8_t, 8>> HostToken::serialFromTrailer(const std::vector<std::uint8_t>& trailer)
+{
+    static constexpr std::array<std::uint8_t, 8> kMagic{'S', 'K', 'S', 'E', 'R', 'I', 'A', 'L'};
+    if (trailer.size() != 16 || !std::equal(kMagic.begin(), kMagic.end(), trailer.begin())) {
+        return std::nullopt;
+    }
+    std::array<std::uint8_t, 8> serial{};
+    std::copy(trailer.begin() + 8, trailer.end(), serial.begin());
+    return serial;
 }
 
 } // namespace skey::host

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -24,6 +25,10 @@ public:
     /// The development transport key (spec §6), used when no factory key is given.
     static constexpr std::array<std::uint8_t, 16> kDevelopmentTransportKey{
         0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54};
+
+    /// The serial stored in an NVM file's host-side trailer ("SKSERIAL" ‖ 8 bytes, written by skey-sim), if any.
+    [[nodiscard]] static std::optional<std::array<std::uint8_t, 8>> serialFromTrailer(
+        const std::vector<std::uint8_t>& trailer);
 
     /// A token on a fresh NVM; when the NVM holds no transport key yet, the factory step runs with the
     /// development key (call manufacture() to give it its own).

@@ -182,14 +182,8 @@ std::array<std::uint8_t, 8> Simulator::chooseSerial()
 {
     // The NVM file's trailer: "SKSERIAL" then the 8 serial bytes. Host-side only: the card OS never sees it, as a
     // real key's serial is burned in at the factory, outside its NVM.
-    static constexpr std::array<std::uint8_t, 8> kMagic{'S', 'K', 'S', 'E', 'R', 'I', 'A', 'L'};
     host::HostNvm& nvm = m_token->nvm();
-    const std::vector<std::uint8_t>& trailer = nvm.fileTrailer();
-    std::optional<std::array<std::uint8_t, 8>> stored;
-    if (trailer.size() == 16 && std::equal(kMagic.begin(), kMagic.end(), trailer.begin())) {
-        stored.emplace();
-        std::copy(trailer.begin() + 8, trailer.end(), stored->begin());
-    }
+    const std::optional<std::array<std::uint8_t, 8>> stored = host::HostToken::serialFromTrailer(nvm.fileTrailer());
     std::array<std::uint8_t, 8> serial{};
     if (m_config.serial) {
         serial = *m_config.serial;
@@ -213,7 +207,8 @@ std::array<std::uint8_t, 8> Simulator::chooseSerial()
         }
     }
     if (!m_config.nvmPath.empty() && stored != serial) {
-        std::vector<std::uint8_t> record(kMagic.begin(), kMagic.end());
+        const std::string magic = "SKSERIAL"; // read back by HostToken::serialFromTrailer()
+        std::vector<std::uint8_t> record(magic.begin(), magic.end());
         record.insert(record.end(), serial.begin(), serial.end());
         nvm.setFileTrailer(std::move(record));
     }

@@ -16,7 +16,7 @@ packages=(
     qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
     qml6-module-qtquick-dialogs qml6-module-qttest qml6-module-qtcore
     # the bank host (bank/): HTTPS server, PostgreSQL client and server (tests start their own), PKCS#11 (SoftHSM2)
-    libcpp-httplib-dev libpq-dev postgresql libssl-dev softhsm2 p11-kit libp11-kit-dev
+    libcpp-httplib-dev libpq-dev postgresql libssl-dev openssl softhsm2 p11-kit libp11-kit-dev
     # crypto, USB HID
     libbotan-2-dev libhidapi-dev libudev-dev
     # GUI tests headless (xdotool clicks through the real executable), a CJK font so Simplified Chinese renders,

@@ -9,6 +9,8 @@
 
 #include <QJsonObject>
 
+#include <optional>
+
 namespace wallet::bank {
 
 using core::ErrorCode;
@@ -92,6 +94,21 @@ Reply unknownCard(const QString& asn, const QString& requestId)
         QStringLiteral("No card with ASN %1.").arg(asn),
         QStringLiteral("Check that the key belongs to this bank; nothing was changed."),
         requestId);
+}
+
+/// The ASN of load `loadId` (read before the card row is locked, so that confirm and cancel lock the card first, as
+/// authoriseLoad does), or the reply that ends the request: the database is unavailable, or there is no such load.
+std::optional<Reply> loadAsn(PgConnection& db, const QString& loadId, const QString& requestId, std::string& asnHex)
+{
+    auto row = db.exec("SELECT asn FROM loads WHERE id = $1", {s(loadId)});
+    if (!row) {
+        return unavailable(row.error(), requestId);
+    }
+    if (row->rows() != 1) {
+        return notFound(QStringLiteral("No load %1.").arg(loadId), requestId);
+    }
+    asnHex = row->text(0, 0);
+    return std::nullopt;
 }
 
 QString masterLabel(const char* prefix, std::int64_t keyVersion)
@@ -460,14 +477,10 @@ Reply Issuer::confirmLoad(PgConnection& db, const CallContext& call, const QStri
 {
     const QString& rid = call.requestKey;
     const QString tacHex = body.value(QStringLiteral("tac")).toString();
-    auto asnRow = db.exec("SELECT asn FROM loads WHERE id = $1", {s(loadId)});
-    if (!asnRow) {
-        return unavailable(asnRow.error(), rid);
+    std::string asnHex;
+    if (auto stop = loadAsn(db, loadId, rid, asnHex)) {
+        return *stop;
     }
-    if (asnRow->rows() != 1) {
-        return notFound(QStringLiteral("No load %1.").arg(loadId), rid);
-    }
-    const std::string asnHex = asnRow->text(0, 0);
     // Same lock order as authoriseLoad: the card row, then the load.
     auto card = db.exec("SELECT key_version FROM cards WHERE asn = $1 FOR UPDATE", {asnHex});
     if (!card) {
@@ -574,14 +587,10 @@ Reply Issuer::createProbe(PgConnection& db, const CallContext& call, const QStri
 Reply Issuer::cancelLoad(PgConnection& db, const CallContext& call, const QString& loadId, const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
-    auto asnRow = db.exec("SELECT asn FROM loads WHERE id = $1", {s(loadId)});
-    if (!asnRow) {
-        return unavailable(asnRow.error(), rid);
+    std::string asnHex;
+    if (auto stop = loadAsn(db, loadId, rid, asnHex)) {
+        return *stop;
     }
-    if (asnRow->rows() != 1) {
-        return notFound(QStringLiteral("No load %1.").arg(loadId), rid);
-    }
-    const std::string asnHex = asnRow->text(0, 0);
     auto card = db.exec("SELECT account_id, key_version, mac2_issued FROM cards WHERE asn = $1 FOR UPDATE", {asnHex});
     if (!card) {
         return unavailable(card.error(), rid);

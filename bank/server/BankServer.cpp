@@ -172,6 +172,13 @@ Result<int> BankServer::bind(const std::string& host, int port)
         // §5: request, verify, record the verdict, never fail the handshake: the HTTP layer answers 401 with a
         // next step instead.
         SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+        // §5: no session resumption. Every connection is a full handshake whose client certificate is checked anew
+        // (expiry, revocation). Without this, OpenSSL refuses every resumption attempt of a peer-verifying server
+        // that has no session id context ("SSL handshake failure" on every second connection of a client that
+        // caches sessions, e.g. haproxy's health checks; test_bank_two_instances).
+        SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+        SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(&ctx, 0);
         return true;
     });
     if (!m_server->is_valid()) {

@@ -82,6 +82,9 @@ int main(int argc, char** argv)
             return 1;
         }
     }
+    // A terminal that hangs up while its answer is being written (OpenSSL writes with write(2), not MSG_NOSIGNAL)
+    // is an error on that connection, not the end of the server.
+    std::signal(SIGPIPE, SIG_IGN);
     // Signals go to one waiting thread, which stops the server (no work in a signal handler).
     sigset_t stopSignals;
     sigemptyset(&stopSignals);

@@ -322,26 +322,37 @@ int BankRig::bankctl(const QStringList& args, QString* out)
 
 QString BankRig::startServer(const QString& fault)
 {
+    QString why;
+    m_port = startInstance(m_server, QStringLiteral("127.0.0.1:0"), fault, &why);
+    return m_port > 0 ? QString() : why;
+}
+
+int BankRig::startInstance(QProcess& process, const QString& listen, const QString& fault, QString* why)
+{
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("SKEY_BANK_FAULT"));
     if (!fault.isEmpty()) {
         env.insert(QStringLiteral("SKEY_BANK_FAULT"), fault);
     }
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_server.start(buildDir() + QStringLiteral("/skey-bank"),
-        {QStringLiteral("--data"), dataDir(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+    process.setProcessEnvironment(env);
+    process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    process.start(buildDir() + QStringLiteral("/skey-bank"),
+        {QStringLiteral("--data"), dataDir(), QStringLiteral("--listen"), listen});
     QByteArray line;
     QDeadlineTimer deadline(60000);
-    while (!line.contains('\n') && !deadline.hasExpired() && m_server.state() != QProcess::NotRunning) {
-        m_server.waitForReadyRead(1000);
-        line += m_server.readAllStandardOutput();
+    while (!line.contains('\n') && !deadline.hasExpired() && process.state() != QProcess::NotRunning) {
+        process.waitForReadyRead(1000);
+        line += process.readAllStandardOutput();
     }
     if (!line.startsWith("listening 127.0.0.1:")) {
-        return QStringLiteral("skey-bank did not start: ") + QString::fromLocal8Bit(line);
+        *why = QStringLiteral("skey-bank did not start: ") + QString::fromLocal8Bit(line);
+        return 0;
     }
-    m_port = line.trimmed().mid(int(sizeof("listening 127.0.0.1:") - 1)).toInt();
-    return m_port > 0 ? QString() : QStringLiteral("no port in: ") + QString::fromLocal8Bit(line);
+    const int port = line.trimmed().mid(int(sizeof("listening 127.0.0.1:") - 1)).toInt();
+    if (port <= 0) {
+        *why = QStringLiteral("no port in: ") + QString::fromLocal8Bit(line);
+    }
+    return port;
 }
 
 int BankRig::waitServerExit()

@@ -36,6 +36,12 @@ public:
     /// Waits for the server to exit by itself (a fault-injection crash); returns its exit code or -1.
     int waitServerExit();
     void stopServer();
+    /**
+     * Starts one more skey-bank on the same data folder and database (a second instance, docs/deployment.md §6),
+     * listening on `listen` ("127.0.0.1:0" or a fixed loopback port), with an optional SKEY_BANK_FAULT. Waits for its
+     * `listening` line; returns the port, or 0 with the reason in `why`.
+     */
+    int startInstance(QProcess& process, const QString& listen, const QString& fault, QString* why);
 
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] QString tlsPath(const QString& name) const;

@@ -144,8 +144,13 @@ StoreStatus Journal::mount()
         bool clean = true;
         while (off + kEntryHeaderBytes + kEntryCrcBytes <= m_pageSize) {
             std::uint8_t* e = m_entry.data();
-            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, kEntryHeaderBytes)) != hal::NvmStatus::Ok) {
+            const hal::NvmStatus hs = m_nvm.read(base + off, std::span<std::uint8_t>(e, kEntryHeaderBytes));
+            if (hs == hal::NvmStatus::PowerLost) {
                 return StoreStatus::Fault;
+            }
+            if (hs != hal::NvmStatus::Ok) {
+                clean = false; // an unreadable double word (ECC error of a torn program): a torn tail
+                break;
             }
             if (be16(e) == 0xFFFF && be16(e + 2) == 0xFFFF && be16(e + 4) == 0xFFFF && be16(e + 6) == 0xFFFF) {
                 break; // end of the written part (checked for cleanliness below)
@@ -158,8 +163,13 @@ StoreStatus Journal::mount()
                 clean = false;
                 break;
             }
-            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, total)) != hal::NvmStatus::Ok) {
+            const hal::NvmStatus es = m_nvm.read(base + off, std::span<std::uint8_t>(e, total));
+            if (es == hal::NvmStatus::PowerLost) {
                 return StoreStatus::Fault;
+            }
+            if (es != hal::NvmStatus::Ok) {
+                clean = false; // the torn entry holds an unreadable double word
+                break;
             }
             if (crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)) != be32(e + total - kEntryCrcBytes)) {
                 clean = false; // torn entry: the commit never happened
@@ -173,8 +183,13 @@ StoreStatus Journal::mount()
             std::size_t at = off;
             while (clean && at < m_pageSize) {
                 const std::size_t chunk = (m_pageSize - at) < m_entry.size() ? (m_pageSize - at) : m_entry.size();
-                if (m_nvm.read(base + at, std::span<std::uint8_t>(m_entry.data(), chunk)) != hal::NvmStatus::Ok) {
+                const hal::NvmStatus ts = m_nvm.read(base + at, std::span<std::uint8_t>(m_entry.data(), chunk));
+                if (ts == hal::NvmStatus::PowerLost) {
                     return StoreStatus::Fault;
+                }
+                if (ts != hal::NvmStatus::Ok) {
+                    clean = false; // unreadable after the last entry: torn
+                    break;
                 }
                 for (std::size_t i = 0; i < chunk; ++i) {
                     if (m_entry[i] != 0xFF) {

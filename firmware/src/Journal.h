@@ -12,7 +12,8 @@
 // * Garbage collection copies the live items of the oldest page forward (ordinary commits) and then erases it, so
 //   the journal rotates over every page (wear levelling) and a cut during GC loses nothing.
 // * mount() (called by CardOs::powerOn) rebuilds the RAM index from NVM; a page whose tail is not clean after its
-//   last valid entry (a torn write) is closed and never appended to again.
+//   last valid entry (a torn write) is closed and never appended to again. A read that faults (flash ECC: a double
+//   word whose program was cut) counts as such a torn tail, never as a failed mount.
 #pragma once
 
 #include "hal/Nvm.h"

@@ -120,7 +120,7 @@ public:
             const int op = static_cast<int>(rng() % 100);
             const bool cut = rng() % 5 == 0;
             if (cut) {
-                m_token.nvm().armPowerCut(1 + rng() % 4, static_cast<host::TearModel>(rng() % 3));
+                m_token.nvm().armPowerCut(1 + rng() % 4, static_cast<host::TearModel>(rng() % host::kTearModelCount));
             }
             // One step in five comes from another program on the key (spec §6a): the volatile state of the
             // channel that made it is cleared first.

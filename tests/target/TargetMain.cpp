@@ -10,6 +10,7 @@
 #include "TokenDriver.h"
 
 #include "Journal.h"
+#include "McuPlatform.h"
 
 #include <cstdio>
 #include <map>
@@ -239,7 +240,7 @@ void journal(std::size_t pageSize, std::size_t pageCount, int steps)
     std::mt19937 rng(1234);
     State model;
     int cuts = 0;
-    constexpr int kModels = 3;
+    constexpr int kModels = host::kTearModelCount;
     for (int step = 0; step < steps; ++step) {
         JournalBatch b;
         State next = model;
@@ -310,6 +311,28 @@ void modelSequences(int count)
         + " divergences");
 }
 
+/// The M4 platform's flash-ECC NMI logic on register images in RAM (QEMU models no flash ECC), and McuNvm::read on
+/// QEMU's flash (no ECC error: Ok).
+void eccNmi()
+{
+    mcu::FlashRegs regs{};
+    constexpr std::uint32_t kEccd = 1u << 31;
+    regs.ECCR = kEccd | (mcu::McuNvm::kBase - 0x08000000u + 0x128u);
+    mcu::g_nvmEccFault = false;
+    check(mcu::onFlashEccNmi(regs), "ECC NMI in the journal area not handled");
+    check(mcu::g_nvmEccFault, "ECC NMI did not flag the read");
+    check(regs.ECCR == kEccd, "ECC NMI did not clear ECCD");
+    mcu::g_nvmEccFault = false;
+    regs.ECCR = kEccd | 0x100u; // in the code
+    check(!mcu::onFlashEccNmi(regs) && !mcu::g_nvmEccFault, "ECC NMI in the code taken for a journal read");
+    regs.ECCR = 0;
+    check(!mcu::onFlashEccNmi(regs), "an NMI without ECCD taken for an ECC error");
+    mcu::McuNvm nvm;
+    std::array<std::uint8_t, 16> buf{};
+    check(nvm.read(0, buf) == hal::NvmStatus::Ok, "McuNvm::read without an ECC error");
+    report("ECC NMI: journal area flagged, code area and other NMIs refused");
+}
+
 } // namespace
 
 int main()
@@ -324,6 +347,7 @@ int main()
     report("counter: 200000 instructions measured as " + std::to_string(static_cast<unsigned long>(loop)));
     check(loop >= 199000 && loop <= 201000, "instruction counter");
 
+    eccNmi();
     primitives();
     flows();
     personalization();

@@ -6,11 +6,7 @@
 namespace skey::mcu {
 namespace {
 
-// STM32L4 register map (RM0351): FLASH, RNG, GPIO, UID, SCB.
-struct FlashRegs
-{
-    volatile std::uint32_t ACR, PDKEYR, KEYR, OPTKEYR, SR, CR;
-};
+// STM32L4 register map (RM0351): FLASH (McuPlatform.h), RNG, GPIO, UID, SCB.
 struct RngRegs
 {
     volatile std::uint32_t CR, SR, DR;
@@ -30,6 +26,8 @@ constexpr std::uint32_t kCrPg = 1u << 0;
 constexpr std::uint32_t kCrPer = 1u << 1;
 constexpr std::uint32_t kCrStrt = 1u << 16;
 constexpr std::uint32_t kCrLock = 1u << 31;
+constexpr std::uint32_t kEccrEccd = 1u << 31; // ECC double error (write 1 to clear); raises the NMI
+constexpr std::uint32_t kEccrAddrMask = 0x0007FFFFu; // ADDR_ECC: offset of the failing double word in the bank
 volatile std::uint32_t* const kUid = reinterpret_cast<volatile std::uint32_t*>(0x1FFF7590u);
 volatile std::uint32_t* const kAircr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED0Cu);
 volatile std::uint32_t* const kButtonIdr = reinterpret_cast<volatile std::uint32_t*>(0x48000010u); // GPIOA IDR
@@ -38,6 +36,22 @@ volatile std::uint32_t* const kLedOdr = reinterpret_cast<volatile std::uint32_t*
 } // namespace
 
 volatile std::uint32_t g_millis = 0;
+volatile bool g_nvmEccFault = false;
+
+bool onFlashEccNmi(FlashRegs& regs)
+{
+    const std::uint32_t eccr = regs.ECCR;
+    if ((eccr & kEccrEccd) == 0) {
+        return false;
+    }
+    const std::uint32_t address = 0x08000000u + (eccr & kEccrAddrMask);
+    if (address < McuNvm::kBase || address >= McuNvm::kBase + McuNvm::kPageSize * McuNvm::kPageCount) {
+        return false; // the image itself is damaged: nothing safe to return to
+    }
+    regs.ECCR = kEccrEccd; // clear ECCD (ECCC and the interrupt enable bits are not used)
+    g_nvmEccFault = true;
+    return true;
+}
 
 bool McuNvm::waitReady()
 {
@@ -69,9 +83,20 @@ hal::NvmStatus McuNvm::read(std::size_t address, std::span<std::uint8_t> out)
     if (address > kPageSize * kPageCount || out.size() > kPageSize * kPageCount - address) {
         return hal::NvmStatus::Fault;
     }
+    // A double word whose program was cut by a power loss may hold an ECC double error: reading it raises the NMI,
+    // whose handler (onFlashEccNmi) sets g_nvmEccFault and returns. The journal takes Fault for a torn tail.
+    g_nvmEccFault = false;
     const volatile std::uint8_t* src = reinterpret_cast<const volatile std::uint8_t*>(kBase + address);
     for (std::size_t i = 0; i < out.size(); ++i) {
         out[i] = src[i];
+    }
+    __asm__ volatile("dsb" ::: "memory"); // the NMI of the last load is taken before the flag is checked
+    if (g_nvmEccFault) {
+        g_nvmEccFault = false;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i] = 0;
+        }
+        return hal::NvmStatus::Fault;
     }
     return hal::NvmStatus::Ok;
 }
@@ -217,3 +242,13 @@ void McuPresence::wink()
 }
 
 } // namespace skey::mcu
+
+// Replaces the weak Default_Handler alias of Startup.cpp. Flash ECC errors in the journal become Nvm::read → Fault;
+// any other NMI (clock security system, an ECC error in the code) stops the core as before.
+extern "C" void NMI_Handler()
+{
+    if (skey::mcu::onFlashEccNmi(*reinterpret_cast<skey::mcu::FlashRegs*>(0x40022000u))) {
+        return;
+    }
+    for (;;) { }
+}

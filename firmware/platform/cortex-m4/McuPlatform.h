@@ -123,4 +123,20 @@ private:
 /// SysTick handler increments this (1 kHz).
 extern volatile std::uint32_t g_millis;
 
+/// The STM32L4 flash interface registers (RM0351 §3.7) up to OPTR.
+struct FlashRegs
+{
+    volatile std::uint32_t ACR, PDKEYR, KEYR, OPTKEYR, SR, CR, ECCR, RESERVED, OPTR;
+};
+
+/// Set by the NMI handler when a read of the journal area hit an ECC double error; McuNvm::read clears it before
+/// and checks it after its copy.
+extern volatile bool g_nvmEccFault;
+
+/// The NMI's flash part: when `regs` report an ECC double error (ECCR.ECCD) at an address inside the journal area,
+/// clears the flag, sets g_nvmEccFault and returns true (the interrupted read then completes with garbage, which
+/// McuNvm::read discards). False for any other NMI, or an ECC error in the code or constants (not recoverable).
+/// The handler of ST's EEPROM emulation (X-CUBE-EEPROM) does the same.
+bool onFlashEccNmi(FlashRegs& regs);
+
 } // namespace skey::mcu

@@ -9,6 +9,7 @@
 #include "TargetRuntime.h"
 #include "TokenDriver.h"
 
+#include "Bytes.h"
 #include "Journal.h"
 #include "McuPlatform.h"
 
@@ -333,6 +334,38 @@ void eccNmi()
     report("ECC NMI: journal area flagged, code area and other NMIs refused");
 }
 
+/// The production steps' decisions: the OTP factory record (valid, damaged, consumed) and the RDP upgrade table.
+void productionSteps()
+{
+    std::array<std::uint8_t, mcu::kFactoryRecordSize> record{};
+    record.fill(0xFF);
+    const Bytes head = cat({Bytes{'S', 'K', 'K', 'T', '0', '0', '0', '1'}, hex("00112233445566778899AABBCCDDEEFF")});
+    std::copy(head.begin(), head.end(), record.begin());
+    putBe32(record.data() + 24, crc32(std::span<const std::uint8_t>(record.data(), 24)));
+    std::array<std::uint8_t, 16> kt{};
+    check(mcu::parseFactoryRecord(record, kt) && Bytes(kt.begin(), kt.end()) == hex("00112233445566778899AABBCCDDEEFF"),
+        "factory record: a valid record");
+    auto damaged = record;
+    damaged[12] ^= 0x01;
+    check(!mcu::parseFactoryRecord(damaged, kt), "factory record: a damaged KT accepted");
+    auto consumed = record;
+    std::fill(consumed.begin() + 32, consumed.end(), 0);
+    check(!mcu::parseFactoryRecord(consumed, kt), "factory record: a consumed record accepted");
+    std::array<std::uint8_t, mcu::kFactoryRecordSize> blank{};
+    blank.fill(0xFF);
+    check(!mcu::parseFactoryRecord(blank, kt), "factory record: an empty OTP accepted");
+    using mcu::ReadoutProtection;
+    std::uint32_t optr = 0;
+    check(mcu::rdpUpgrade(0xFFEFF8AAu, ReadoutProtection::Level2, optr) && optr == 0xFFEFF8CCu, "RDP 0 -> 2");
+    check(mcu::rdpUpgrade(0xFFEFF8AAu, ReadoutProtection::Level1, optr) && optr == 0xFFEFF8BBu, "RDP 0 -> 1");
+    check(mcu::rdpUpgrade(0xFFEFF8BBu, ReadoutProtection::Level2, optr) && optr == 0xFFEFF8CCu, "RDP 1 -> 2");
+    check(!mcu::rdpUpgrade(0xFFEFF8BBu, ReadoutProtection::Level1, optr), "RDP 1 kept at level 1");
+    check(!mcu::rdpUpgrade(0xFFEFF812u, ReadoutProtection::Level1, optr), "RDP 1 (any byte) kept");
+    check(!mcu::rdpUpgrade(0xFFEFF8CCu, ReadoutProtection::Level1, optr), "RDP 2 never lowered");
+    check(!mcu::rdpUpgrade(0xFFEFF8CCu, ReadoutProtection::Level2, optr), "RDP 2 kept");
+    report("production: factory record and RDP decisions");
+}
+
 } // namespace
 
 int main()
@@ -348,6 +381,7 @@ int main()
     check(loop >= 199000 && loop <= 201000, "instruction counter");
 
     eccNmi();
+    productionSteps();
     primitives();
     flows();
     personalization();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "McuPlatform.h"
 
+#include "Bytes.h"
+#include "TouchEdge.h"
 #include "hid/HidPacketLayer.h"
 
 namespace skey::mcu {
@@ -26,6 +28,9 @@ constexpr std::uint32_t kCrPg = 1u << 0;
 constexpr std::uint32_t kCrPer = 1u << 1;
 constexpr std::uint32_t kCrStrt = 1u << 16;
 constexpr std::uint32_t kCrLock = 1u << 31;
+constexpr std::uint32_t kCrOptStrt = 1u << 17;
+constexpr std::uint32_t kCrOblLaunch = 1u << 27;
+constexpr std::uint32_t kCrOptLock = 1u << 30;
 constexpr std::uint32_t kEccrEccd = 1u << 31; // ECC double error (write 1 to clear); raises the NMI
 constexpr std::uint32_t kEccrAddrMask = 0x0007FFFFu; // ADDR_ECC: offset of the failing double word in the bank
 volatile std::uint32_t* const kUid = reinterpret_cast<volatile std::uint32_t*>(0x1FFF7590u);
@@ -54,6 +59,11 @@ bool onFlashEccNmi(FlashRegs& regs)
 }
 
 bool McuNvm::waitReady()
+{
+    return waitReadyStatic();
+}
+
+bool McuNvm::waitReadyStatic()
 {
     for (std::uint32_t spin = 0; spin < 10000000u; ++spin) {
         if ((flash()->SR & kSrBsy) == 0) {
@@ -146,6 +156,89 @@ hal::NvmStatus McuNvm::erase(std::size_t page)
     return ok ? hal::NvmStatus::Ok : hal::NvmStatus::Fault;
 }
 
+bool parseFactoryRecord(std::span<const std::uint8_t, kFactoryRecordSize> record, std::span<std::uint8_t, 16> kt)
+{
+    static constexpr std::uint8_t kMagic[8] = {'S', 'K', 'K', 'T', '0', '0', '0', '1'};
+    for (std::size_t i = 0; i < 8; ++i) {
+        if (record[i] != kMagic[i]) {
+            return false;
+        }
+    }
+    if (be32(record.data() + 24) != crc32(record.first(24))) {
+        return false;
+    }
+    for (std::size_t i = 32; i < kFactoryRecordSize; ++i) {
+        if (record[i] != 0xFF) {
+            return false; // consumed: the factory step ran on this chip already
+        }
+    }
+    for (std::size_t i = 0; i < 16; ++i) {
+        kt[i] = record[8 + i];
+    }
+    return true;
+}
+
+bool factoryTransportKey(std::span<std::uint8_t, 16> kt)
+{
+    std::array<std::uint8_t, kFactoryRecordSize> record{};
+    const volatile std::uint8_t* otp = reinterpret_cast<const volatile std::uint8_t*>(kOtpFactoryRecord);
+    for (std::size_t i = 0; i < record.size(); ++i) {
+        record[i] = otp[i];
+    }
+    const bool ok = parseFactoryRecord(record, kt);
+    secureZero(record);
+    return ok;
+}
+
+bool consumeFactoryRecord()
+{
+    if (!McuNvm::waitReadyStatic()) {
+        return false;
+    }
+    if ((flash()->CR & kCrLock) != 0) {
+        flash()->KEYR = 0x45670123u;
+        flash()->KEYR = 0xCDEF89ABu;
+    }
+    flash()->CR = kCrPg;
+    volatile std::uint32_t* marker = reinterpret_cast<volatile std::uint32_t*>(kOtpFactoryRecord + 32);
+    marker[0] = 0;
+    marker[1] = 0;
+    const bool ok = McuNvm::waitReadyStatic();
+    flash()->CR = kCrLock;
+    return ok;
+}
+
+bool rdpUpgrade(std::uint32_t optr, ReadoutProtection level, std::uint32_t& newOptr)
+{
+    const std::uint8_t rdp = static_cast<std::uint8_t>(optr & 0xFFu);
+    const bool atLevel2 = rdp == 0xCC;
+    const bool atLevel1OrMore = rdp != 0xAA;
+    if (atLevel2 || (level == ReadoutProtection::Level1 && atLevel1OrMore)) {
+        return false;
+    }
+    newOptr = (optr & ~0xFFu) | static_cast<std::uint8_t>(level);
+    return true;
+}
+
+void lockReadoutProtection(ReadoutProtection level)
+{
+    std::uint32_t optr = 0;
+    if (!rdpUpgrade(flash()->OPTR, level, optr) || !McuNvm::waitReadyStatic()) {
+        return;
+    }
+    // RM0351 §3.4.2: unlock the flash, then the option bytes; write OPTR; OPTSTRT; wait; OBL_LAUNCH (resets).
+    flash()->KEYR = 0x45670123u;
+    flash()->KEYR = 0xCDEF89ABu;
+    flash()->OPTKEYR = 0x08192A3Bu;
+    flash()->OPTKEYR = 0x4C5D6E7Fu;
+    flash()->OPTR = optr;
+    flash()->CR = flash()->CR | kCrOptStrt;
+    if (McuNvm::waitReadyStatic()) {
+        flash()->CR = flash()->CR | kCrOblLaunch; // reloads the option bytes: a system reset
+    }
+    flash()->CR = flash()->CR | kCrOptLock | kCrLock;
+}
+
 bool McuRng::fill(std::span<std::uint8_t> out)
 {
     rng()->CR = 1u << 2; // RNGEN
@@ -225,8 +318,10 @@ void McuSystem::reset()
 hal::PresenceResult McuPresence::waitForTouch(std::uint32_t timeoutMs)
 {
     const std::uint32_t start = g_millis;
+    TouchEdge edge; // a button held down since before the request confirms nothing
+    edge.start(start);
     while (g_millis - start < timeoutMs) {
-        if ((*kButtonIdr & 1u) != 0) {
+        if (edge.sample((*kButtonIdr & 1u) != 0, g_millis)) {
             return hal::PresenceResult::Confirmed;
         }
         if (m_layer != nullptr && m_layer->serviceWhileBusy(wire::KeepAliveStatus::UserPresenceNeeded)) {

@@ -114,6 +114,7 @@ StoreStatus Journal::mount()
     m_head = kMaxPages;
     m_headOffset = 0;
     m_maxSeq = 0;
+    m_headerPending = false;
     if (m_pageSize < 256 || m_pageSize > 65536 || m_pageCount < 4) {
         return StoreStatus::Fault;
     }
@@ -221,6 +222,7 @@ StoreStatus Journal::format()
     m_maxSeq = 0;
     m_head = kMaxPages;
     m_headOffset = 0;
+    m_headerPending = false;
     return StoreStatus::Ok;
 }
 
@@ -258,15 +260,10 @@ StoreStatus Journal::openNewPage()
         return s;
     }
     m_knownErased[page] = false;
-    std::array<std::uint8_t, kPageHeaderBytes> h{};
-    h.fill(0xFF);
-    putBe32(h.data(), kPageMagic);
-    putBe32(h.data() + 4, m_maxSeq + 1);
-    putBe32(h.data() + 8, crc32(std::span<const std::uint8_t>(h.data(), 8)));
-    s = fromNvm(m_nvm.program(page * m_pageSize, h));
-    if (s != StoreStatus::Ok) {
-        return s;
-    }
+    // The header is programmed together with the page's first entry (appendEntry): one page program less for
+    // every page opened. A cut of that program leaves no valid header (a free page, erased before use) or a valid
+    // header with a torn entry (a torn tail): the old state either way.
+    m_headerPending = true;
     m_maxSeq += 1;
     m_pageSeq[page] = m_maxSeq;
     m_head = page;
@@ -307,7 +304,15 @@ StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowG
             }
         }
     }
-    std::uint8_t* e = m_entry.data();
+    const std::size_t lead = m_headerPending ? kPageHeaderBytes : 0;
+    std::uint8_t* e = m_entry.data() + lead;
+    if (m_headerPending) {
+        std::uint8_t* h = m_entry.data();
+        putBe32(h, kPageMagic);
+        putBe32(h + 4, m_maxSeq);
+        putBe32(h + 8, crc32(std::span<const std::uint8_t>(h, 8)));
+        putBe32(h + 12, 0xFFFFFFFFu);
+    }
     putBe16(e, kEntryMagic);
     putBe16(e + 2, static_cast<std::uint16_t>(total));
     putBe16(e + 4, static_cast<std::uint16_t>(body.size()));
@@ -318,11 +323,13 @@ StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowG
     }
     putBe32(e + total - kEntryCrcBytes, crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)));
     const std::size_t address = m_head * m_pageSize + m_headOffset;
-    const StoreStatus s = fromNvm(m_nvm.program(address, std::span<const std::uint8_t>(e, total)));
-    secureZero(std::span<std::uint8_t>(e, total));
+    const StoreStatus s
+        = fromNvm(m_nvm.program(address - lead, std::span<const std::uint8_t>(m_entry.data(), lead + total)));
+    secureZero(std::span<std::uint8_t>(m_entry.data(), lead + total));
     if (s != StoreStatus::Ok) {
         return s;
     }
+    m_headerPending = false;
     indexBody(address + kEntryHeaderBytes, body);
     m_headOffset += total;
     return StoreStatus::Ok;

@@ -99,7 +99,10 @@ private:
     std::uint32_t m_maxSeq = 0;
     std::size_t m_head = kMaxPages; ///< page receiving entries; kMaxPages = none
     std::size_t m_headOffset = 0;
-    std::array<std::uint8_t, kMaxEntryBytes> m_entry{}; ///< entry assembly / scan buffer
+    /// The head page's header is not written yet: it goes out with the page's first entry, in one program().
+    bool m_headerPending = false;
+    /// Entry assembly (after room for a pending page header) / scan buffer.
+    std::array<std::uint8_t, kPageHeaderBytes + kMaxEntryBytes> m_entry{};
     JournalBatch m_gcBatch;
 };
 

@@ -28,6 +28,8 @@ packages=(
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
+    # the firmware test image on an emulated Cortex-M4 (ctest label target: tests/target)
+    qemu-system-arm
 )
 # shellcheck disable=SC2206
 packages+=(${SKEY_SETUP_EXTRA:-})

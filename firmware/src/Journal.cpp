@@ -114,6 +114,7 @@ StoreStatus Journal::mount()
     m_head = kMaxPages;
     m_headOffset = 0;
     m_maxSeq = 0;
+    m_headerPending = false;
     if (m_pageSize < 256 || m_pageSize > 65536 || m_pageCount < 4) {
         return StoreStatus::Fault;
     }
@@ -144,8 +145,13 @@ StoreStatus Journal::mount()
         bool clean = true;
         while (off + kEntryHeaderBytes + kEntryCrcBytes <= m_pageSize) {
             std::uint8_t* e = m_entry.data();
-            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, kEntryHeaderBytes)) != hal::NvmStatus::Ok) {
+            const hal::NvmStatus hs = m_nvm.read(base + off, std::span<std::uint8_t>(e, kEntryHeaderBytes));
+            if (hs == hal::NvmStatus::PowerLost) {
                 return StoreStatus::Fault;
+            }
+            if (hs != hal::NvmStatus::Ok) {
+                clean = false; // an unreadable double word (ECC error of a torn program): a torn tail
+                break;
             }
             if (be16(e) == 0xFFFF && be16(e + 2) == 0xFFFF && be16(e + 4) == 0xFFFF && be16(e + 6) == 0xFFFF) {
                 break; // end of the written part (checked for cleanliness below)
@@ -158,8 +164,13 @@ StoreStatus Journal::mount()
                 clean = false;
                 break;
             }
-            if (m_nvm.read(base + off, std::span<std::uint8_t>(e, total)) != hal::NvmStatus::Ok) {
+            const hal::NvmStatus es = m_nvm.read(base + off, std::span<std::uint8_t>(e, total));
+            if (es == hal::NvmStatus::PowerLost) {
                 return StoreStatus::Fault;
+            }
+            if (es != hal::NvmStatus::Ok) {
+                clean = false; // the torn entry holds an unreadable double word
+                break;
             }
             if (crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)) != be32(e + total - kEntryCrcBytes)) {
                 clean = false; // torn entry: the commit never happened
@@ -173,8 +184,13 @@ StoreStatus Journal::mount()
             std::size_t at = off;
             while (clean && at < m_pageSize) {
                 const std::size_t chunk = (m_pageSize - at) < m_entry.size() ? (m_pageSize - at) : m_entry.size();
-                if (m_nvm.read(base + at, std::span<std::uint8_t>(m_entry.data(), chunk)) != hal::NvmStatus::Ok) {
+                const hal::NvmStatus ts = m_nvm.read(base + at, std::span<std::uint8_t>(m_entry.data(), chunk));
+                if (ts == hal::NvmStatus::PowerLost) {
                     return StoreStatus::Fault;
+                }
+                if (ts != hal::NvmStatus::Ok) {
+                    clean = false; // unreadable after the last entry: torn
+                    break;
                 }
                 for (std::size_t i = 0; i < chunk; ++i) {
                     if (m_entry[i] != 0xFF) {
@@ -206,6 +222,7 @@ StoreStatus Journal::format()
     m_maxSeq = 0;
     m_head = kMaxPages;
     m_headOffset = 0;
+    m_headerPending = false;
     return StoreStatus::Ok;
 }
 
@@ -243,15 +260,10 @@ StoreStatus Journal::openNewPage()
         return s;
     }
     m_knownErased[page] = false;
-    std::array<std::uint8_t, kPageHeaderBytes> h{};
-    h.fill(0xFF);
-    putBe32(h.data(), kPageMagic);
-    putBe32(h.data() + 4, m_maxSeq + 1);
-    putBe32(h.data() + 8, crc32(std::span<const std::uint8_t>(h.data(), 8)));
-    s = fromNvm(m_nvm.program(page * m_pageSize, h));
-    if (s != StoreStatus::Ok) {
-        return s;
-    }
+    // The header is programmed together with the page's first entry (appendEntry): one page program less for
+    // every page opened. A cut of that program leaves no valid header (a free page, erased before use) or a valid
+    // header with a torn entry (a torn tail): the old state either way.
+    m_headerPending = true;
     m_maxSeq += 1;
     m_pageSeq[page] = m_maxSeq;
     m_head = page;
@@ -292,7 +304,15 @@ StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowG
             }
         }
     }
-    std::uint8_t* e = m_entry.data();
+    const std::size_t lead = m_headerPending ? kPageHeaderBytes : 0;
+    std::uint8_t* e = m_entry.data() + lead;
+    if (m_headerPending) {
+        std::uint8_t* h = m_entry.data();
+        putBe32(h, kPageMagic);
+        putBe32(h + 4, m_maxSeq);
+        putBe32(h + 8, crc32(std::span<const std::uint8_t>(h, 8)));
+        putBe32(h + 12, 0xFFFFFFFFu);
+    }
     putBe16(e, kEntryMagic);
     putBe16(e + 2, static_cast<std::uint16_t>(total));
     putBe16(e + 4, static_cast<std::uint16_t>(body.size()));
@@ -303,11 +323,13 @@ StoreStatus Journal::appendEntry(std::span<const std::uint8_t> body, bool allowG
     }
     putBe32(e + total - kEntryCrcBytes, crc32(std::span<const std::uint8_t>(e, total - kEntryCrcBytes)));
     const std::size_t address = m_head * m_pageSize + m_headOffset;
-    const StoreStatus s = fromNvm(m_nvm.program(address, std::span<const std::uint8_t>(e, total)));
-    secureZero(std::span<std::uint8_t>(e, total));
+    const StoreStatus s
+        = fromNvm(m_nvm.program(address - lead, std::span<const std::uint8_t>(m_entry.data(), lead + total)));
+    secureZero(std::span<std::uint8_t>(m_entry.data(), lead + total));
     if (s != StoreStatus::Ok) {
         return s;
     }
+    m_headerPending = false;
     indexBody(address + kEntryHeaderBytes, body);
     m_headOffset += total;
     return StoreStatus::Ok;

@@ -12,7 +12,8 @@
 // * Garbage collection copies the live items of the oldest page forward (ordinary commits) and then erases it, so
 //   the journal rotates over every page (wear levelling) and a cut during GC loses nothing.
 // * mount() (called by CardOs::powerOn) rebuilds the RAM index from NVM; a page whose tail is not clean after its
-//   last valid entry (a torn write) is closed and never appended to again.
+//   last valid entry (a torn write) is closed and never appended to again. A read that faults (flash ECC: a double
+//   word whose program was cut) counts as such a torn tail, never as a failed mount.
 #pragma once
 
 #include "hal/Nvm.h"
@@ -98,7 +99,10 @@ private:
     std::uint32_t m_maxSeq = 0;
     std::size_t m_head = kMaxPages; ///< page receiving entries; kMaxPages = none
     std::size_t m_headOffset = 0;
-    std::array<std::uint8_t, kMaxEntryBytes> m_entry{}; ///< entry assembly / scan buffer
+    /// The head page's header is not written yet: it goes out with the page's first entry, in one program().
+    bool m_headerPending = false;
+    /// Entry assembly (after room for a pending page header) / scan buffer.
+    std::array<std::uint8_t, kPageHeaderBytes + kMaxEntryBytes> m_entry{};
     JournalBatch m_gcBatch;
 };
 

@@ -124,7 +124,8 @@ bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre
         s.intermediate(t);
         legal.insert(digestOf(t));
     }
-    for (const TearModel model : {TearModel::NothingWritten, TearModel::PartlyWritten, TearModel::FullyWritten}) {
+    for (const TearModel model :
+        {TearModel::NothingWritten, TearModel::PartlyWritten, TearModel::FullyWritten, TearModel::EccTorn}) {
         for (std::uint64_t k = 1;; ++k) {
             restore(t, pre);
             if (s.prelude) {

@@ -334,10 +334,11 @@ private slots:
         // there never pays: the DEBIT is re-run), then the transaction in one journal append, possibly after a new
         // page header or garbage collection. A cut before or inside the transaction's append leaves it unpaid (the
         // DEBIT is re-run); a cut right after it ("full") leaves it paid with the answer lost: GET TRANSACTION PROVE.
-        // Which write is the append depends on the journal's layout (here the fourth: the try, then garbage
-        // collection's writes, then the entry), so each of the first four writes is cut under each model, and
-        // powerCutMidDebitCoveredBothOutcomes() checks that both outcomes were reached.
-        for (int w = 1; w <= 4; ++w) {
+        // Which write is the append depends on the journal's layout (here the third since 2026-12, when a new
+        // page's header started to go out with its first entry; the fourth before), so each of the first three
+        // writes is cut under each model, and powerCutMidDebitCoveredBothOutcomes() checks that both outcomes were
+        // reached.
+        for (int w = 1; w <= 3; ++w) {
             for (const char* m : {"nothing", "partial", "full"}) {
                 QTest::newRow(qPrintable(QStringLiteral("write %1 %2").arg(w).arg(QLatin1String(m)))) << w << m;
             }

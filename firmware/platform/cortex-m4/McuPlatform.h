@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace skey {
 class HidPacketLayer;
@@ -35,6 +36,9 @@ public:
     hal::NvmStatus read(std::size_t address, std::span<std::uint8_t> out) override;
     hal::NvmStatus program(std::size_t address, std::span<const std::uint8_t> data) override;
     hal::NvmStatus erase(std::size_t page) override;
+
+    /// Waits for the flash controller; false on a programming error (flags cleared).
+    static bool waitReadyStatic();
 
 private:
     bool waitReady();
@@ -122,5 +126,46 @@ private:
 
 /// SysTick handler increments this (1 kHz).
 extern volatile std::uint32_t g_millis;
+
+/// The STM32L4 flash interface registers (RM0351 §3.7) up to OPTR.
+struct FlashRegs
+{
+    volatile std::uint32_t ACR, PDKEYR, KEYR, OPTKEYR, SR, CR, ECCR, RESERVED, OPTR;
+};
+
+/// Set by the NMI handler when a read of the journal area hit an ECC double error; McuNvm::read clears it before
+/// and checks it after its copy.
+extern volatile bool g_nvmEccFault;
+
+/// The NMI's flash part: when `regs` report an ECC double error (ECCR.ECCD) at an address inside the journal area,
+/// clears the flag, sets g_nvmEccFault and returns true (the interrupted read then completes with garbage, which
+/// McuNvm::read discards). False for any other NMI, or an ECC error in the code or constants (not recoverable).
+/// The handler of ST's EEPROM emulation (X-CUBE-EEPROM) does the same.
+bool onFlashEccNmi(FlashRegs& regs);
+
+// ---- Factory step and readout protection (docs/firmware.md, "Production image") -----------------------------------
+
+/// The factory record in the MCU's one-time-programmable area (STM32L4: 1 KiB at 0x1FFF7000, programmable once per
+/// double word), written by the factory programmer together with the image:
+/// `"SKKT0001" ‖ KT (16) ‖ CRC-32 of the first 24 bytes (big-endian) ‖ FF FF FF FF ‖ consumed marker (8 × FF)`.
+/// The first boot runs CardOs::factoryInit with that KT, then programs the marker to zero, so the record is used once.
+inline constexpr std::uintptr_t kOtpFactoryRecord = 0x1FFF7000u;
+inline constexpr std::size_t kFactoryRecordSize = 40;
+/// The KT of a valid, unconsumed record; false for an empty, damaged or consumed one.
+bool parseFactoryRecord(std::span<const std::uint8_t, kFactoryRecordSize> record, std::span<std::uint8_t, 16> kt);
+/// Reads the OTP record (parseFactoryRecord).
+bool factoryTransportKey(std::span<std::uint8_t, 16> kt);
+/// Programs the consumed marker of the OTP record to zero.
+bool consumeFactoryRecord();
+
+/// RDP levels of the option bytes (FLASH_OPTR[7:0]). Level 0 (0xAA) is open. Level 1: debug access and boot from
+/// RAM/system memory cannot read the flash; going back to level 0 mass-erases it (keys and journal gone). Level 2:
+/// the debug port is disabled for good and the option bytes are frozen (irreversible; no failure analysis).
+enum class ReadoutProtection : std::uint8_t { Level1 = 0xBB, Level2 = 0xCC };
+/// The OPTR value that raises the protection to `level`, or false when `optr` is already at that level or above.
+bool rdpUpgrade(std::uint32_t optr, ReadoutProtection level, std::uint32_t& newOptr);
+/// Production images, at every boot: when the option bytes are below `level`, programs them and reloads them (the
+/// MCU resets and comes back protected). Returns only when nothing had to change (or programming failed).
+void lockReadoutProtection(ReadoutProtection level);
 
 } // namespace skey::mcu

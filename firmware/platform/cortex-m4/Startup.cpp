@@ -119,6 +119,10 @@ __attribute__((section(".isr_vector"), used)) const Vector g_vectors[16 + 68] = 
 
 extern "C" void Reset_Handler()
 {
+    // Hard-float build: give the core access to the FPU (CP10, CP11) before any code may touch it.
+    volatile std::uint32_t* const cpacr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED88u);
+    *cpacr = *cpacr | (0xFu << 20);
+    __asm__ volatile("dsb\n isb" ::: "memory");
     std::uint32_t* src = &_sidata;
     for (std::uint32_t* dst = &_sdata; dst < &_edata;) {
         *dst++ = *src++;
@@ -144,12 +148,13 @@ extern "C" void SysTick_Handler()
 }
 
 // No heap on the token: the deleting destructors of the HAL interfaces reference operator delete, which must never
-// run (nothing is ever allocated); defining it here keeps malloc/free out of the image.
-void operator delete(void*) noexcept
+// run (nothing is ever allocated); defining it here keeps malloc/free out of the image. Weak: the QEMU test image
+// (tests/target), whose harness has a heap, links the real ones.
+__attribute__((weak)) void operator delete(void*) noexcept
 {
     Default_Handler();
 }
-void operator delete(void*, std::size_t) noexcept
+__attribute__((weak)) void operator delete(void*, std::size_t) noexcept
 {
     Default_Handler();
 }

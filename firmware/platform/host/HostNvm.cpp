@@ -17,6 +17,7 @@ HostNvm::HostNvm(std::size_t pageSize, std::size_t pageCount)
     : m_pageSize(pageSize)
     , m_pageCount(pageCount)
     , m_image(pageSize * pageCount, 0xFF)
+    , m_unreadable((pageSize * pageCount + 7) / 8, 0)
 {
     m_counters.erasesPerPage.assign(pageCount, 0);
 }
@@ -86,6 +87,7 @@ void HostNvm::setImage(const std::vector<std::uint8_t>& image)
 {
     if (image.size() == m_image.size()) {
         m_image = image;
+        std::fill(m_unreadable.begin(), m_unreadable.end(), 0);
         persist();
     }
 }
@@ -97,6 +99,9 @@ hal::NvmStatus HostNvm::read(std::size_t address, std::span<std::uint8_t> out)
     }
     if (address > m_image.size() || out.size() > m_image.size() - address) {
         return hal::NvmStatus::Fault;
+    }
+    if (touchesUnreadable(address, out.size())) {
+        return hal::NvmStatus::Fault; // ECC double error (on the MCU: the NMI handler turns it into this)
     }
     std::copy_n(m_image.begin() + static_cast<std::ptrdiff_t>(address), out.size(), out.begin());
     return hal::NvmStatus::Ok;
@@ -119,15 +124,25 @@ hal::NvmStatus HostNvm::program(std::size_t address, std::span<const std::uint8_
         || (data.size() > 0 && address / m_pageSize != (address + data.size() - 1) / m_pageSize)) {
         return hal::NvmStatus::Fault;
     }
+    if (touchesUnreadable(address, data.size())) {
+        return hal::NvmStatus::Fault; // programming a double word that is not erased (PROGERR on the MCU)
+    }
     std::size_t count = data.size();
     const bool cut = hitByCut();
     if (cut) {
         count = m_tearModel == TearModel::NothingWritten ? 0
             : m_tearModel == TearModel::PartlyWritten    ? data.size() / 2
+            : m_tearModel == TearModel::EccTorn          ? (data.size() / 2) & ~static_cast<std::size_t>(7)
                                                          : data.size();
     }
     for (std::size_t i = 0; i < count; ++i) {
         m_image[address + i] &= data[i]; // NOR flash: bits only go 1 -> 0
+    }
+    if (cut && m_tearModel == TearModel::EccTorn && count < data.size()) {
+        // The double word being programmed when the power went: some of its bits, and an ECC code that fits none.
+        const std::size_t dw = (address + count) / 8;
+        m_unreadable[dw] = 1;
+        m_image[address + count] &= data[count];
     }
     if (cut) {
         m_powerLost = true;
@@ -149,14 +164,22 @@ hal::NvmStatus HostNvm::erase(std::size_t page)
         return hal::NvmStatus::Fault;
     }
     const auto begin = m_image.begin() + static_cast<std::ptrdiff_t>(page * m_pageSize);
+    const auto flags = m_unreadable.begin() + static_cast<std::ptrdiff_t>(page * m_pageSize / 8);
+    const auto half = static_cast<std::ptrdiff_t>(m_pageSize / 16);
     const bool cut = hitByCut();
-    if (cut && m_tearModel == TearModel::PartlyWritten) {
+    if (cut && m_tearModel == TearModel::EccTorn) {
+        // Cut mid-erase: the first half erased, the second half not erased and unreadable.
+        std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), 0xFF);
+        std::fill(flags, flags + half, 0);
+        std::fill(flags + half, flags + 2 * half, 1);
+    } else if (cut && m_tearModel == TearModel::PartlyWritten) {
         // An interrupted erase leaves a prefix erased and the rest unreliable (modelled as a fixed pattern).
         std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), 0xFF);
         std::fill(
             begin + static_cast<std::ptrdiff_t>(m_pageSize / 2), begin + static_cast<std::ptrdiff_t>(m_pageSize), 0xA5);
     } else if (!cut || m_tearModel == TearModel::FullyWritten) {
         std::fill(begin, begin + static_cast<std::ptrdiff_t>(m_pageSize), 0xFF);
+        std::fill(flags, flags + 2 * half, 0);
     }
     if (cut) {
         m_powerLost = true;
@@ -167,6 +190,24 @@ hal::NvmStatus HostNvm::erase(std::size_t page)
     ++m_counters.erasesPerPage[page];
     persist();
     return hal::NvmStatus::Ok;
+}
+
+bool HostNvm::touchesUnreadable(std::size_t address, std::size_t size) const
+{
+    if (size == 0) {
+        return false;
+    }
+    for (std::size_t dw = address / 8; dw <= (address + size - 1) / 8; ++dw) {
+        if (m_unreadable[dw] != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::size_t HostNvm::unreadableDoubleWords() const
+{
+    return static_cast<std::size_t>(std::count(m_unreadable.begin(), m_unreadable.end(), std::uint8_t{1}));
 }
 
 void HostNvm::persist()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Host platform: NVM in memory, optionally backed by a file (state survives simulator restarts), with a power-cut
-// model for tearing tests: the N-th write from now does nothing, part of its bytes, or all of them, and every NVM
-// call after it fails with PowerLost until powerRestore().
+// model for tearing tests: the N-th write from now does nothing, part of its bytes, all of them, or leaves an
+// unreadable (ECC) double word, and every NVM call after it fails with PowerLost until powerRestore().
 #pragma once
 
 #include "hal/Nvm.h"
@@ -17,7 +17,13 @@ enum class TearModel : std::uint8_t {
     NothingWritten, ///< the cut write has no effect
     PartlyWritten, ///< a prefix of the cut program (or erase: a prefix of the page reads 0xFF, the rest garbage)
     FullyWritten, ///< the cut write completes, the CPU stops right after it
+    /// Flash with ECC per 64-bit double word (STM32L4): a cut program completes the double words before the one
+    /// being programmed, which is left with an ECC double error, so every later read that touches it faults (the
+    /// MCU's NMI; HostNvm::read answers Fault); a cut erase leaves the first half of the page erased and the second
+    /// half unreadable. Only a completed erase of the page makes those double words readable again.
+    EccTorn,
 };
+inline constexpr int kTearModelCount = 4;
 
 struct NvmCounters
 {
@@ -62,6 +68,9 @@ public:
     [[nodiscard]] const NvmCounters& counters() const { return m_counters; }
     void resetCounters();
 
+    /// Double words left unreadable by EccTorn cuts (0 when none).
+    [[nodiscard]] std::size_t unreadableDoubleWords() const;
+
     /// The whole image, for byte-identity checks in tests.
     [[nodiscard]] const std::vector<std::uint8_t>& image() const { return m_image; }
     void setImage(const std::vector<std::uint8_t>& image);
@@ -75,6 +84,7 @@ public:
 private:
     /// Counts one write; returns true when this write is the one the power cut hits.
     bool hitByCut();
+    [[nodiscard]] bool touchesUnreadable(std::size_t address, std::size_t size) const;
     void persist();
 
     std::size_t m_pageSize;
@@ -87,6 +97,7 @@ private:
     TearModel m_tearModel = TearModel::NothingWritten;
     bool m_powerLost = false;
     NvmCounters m_counters;
+    std::vector<std::uint8_t> m_unreadable; ///< per 8-byte double word: 1 = ECC double error (EccTorn)
 };
 
 } // namespace skey::host

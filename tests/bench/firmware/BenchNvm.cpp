@@ -128,7 +128,7 @@ Figures run(std::size_t pageSize, std::size_t pageCount, int purchases)
 }
 
 /// The docs/firmware.md table, with a little headroom: average page programs per purchase/load, the maximum (a
-/// garbage collection), and the lifetime in millions of purchases (recorded 43.5 and 48.8; the goal is 1).
+/// garbage collection), and the lifetime in millions of purchases (recorded 31.25 and 35.71; the goal is 1).
 struct Limits
 {
     double programs;
@@ -179,8 +179,10 @@ int main(int argc, char** argv)
     if (!checkFigures) {
         return 0;
     }
-    bool ok = check("64 x 512 B", small, Limits{1.20, 4, 2, 40.0});
-    ok = check("16 x 2 KiB", large, Limits{1.10, 5, 2, 45.0}) && ok;
+    // Every DEBIT/CREDIT/VERIFY commits twice (the try, then the command): about 2 programs per command. The goal
+    // on 2 KiB pages: at most 4 page programs for a purchase, garbage collection included.
+    bool ok = check("64 x 512 B", small, Limits{2.05, 5, 3, 30.0});
+    ok = check("16 x 2 KiB", large, Limits{2.05, 4, 3, 34.0}) && ok;
     std::printf(ok ? "figures as documented in docs/firmware.md\n" : "figures worse than docs/firmware.md\n");
     return ok ? 0 : 1;
 }

@@ -23,7 +23,7 @@ packages=(
     # desktop-file-validate (resources-desktop-file)
     xvfb xauth xdotool fonts-wqy-microhei desktop-file-utils
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
-    pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
+    pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools yubico-piv-tool
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
 )

@@ -108,6 +108,7 @@ private slots:
     void slotPinPolicies();
     void objectsUpTo2KiBThroughChaining();
     void generateRemovesTheSlotCertificateAtomically();
+    void tryIsSpentBeforeTheComparison();
     void negativeMatrixLeavesNvmUnchanged();
     void tearingGenerateAndPutData();
     void purseAndPivShareNothing();
@@ -386,6 +387,39 @@ void TestPiv::generateRemovesTheSlotCertificateAtomically()
     QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's is untouched
 }
 
+void TestPiv::tryIsSpentBeforeTheComparison()
+{
+    // Power cut right after the first NVM write of VERIFY / RESET RETRY COUNTER: the right value and a wrong one
+    // leave the same state (one try spent), so cutting the power during the comparison never gives a free guess.
+    struct Case
+    {
+        const char* name;
+        Bytes right;
+        Bytes wrong;
+    };
+    const Case cases[] = {
+        {"VERIFY", cat({hex("0020008008"), PivClient::padded("123456")}),
+            cat({hex("0020008008"), PivClient::padded("123457")})},
+        {"RESET RETRY", cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("111111")}),
+            cat({hex("002C008010"), PivClient::padded("12345679"), PivClient::padded("111111")})},
+        {"CHANGE REFERENCE (PUK)", cat({hex("0024008110"), PivClient::padded("12345678"), PivClient::padded("87654321")}),
+            cat({hex("0024008110"), PivClient::padded("02345678"), PivClient::padded("87654321")})},
+    };
+    for (const Case& k : cases) {
+        Bytes states[2];
+        for (int i = 0; i < 2; ++i) {
+            HostToken t;
+            PivClient c(t);
+            c.select();
+            t.nvm().armPowerCut(1, TearModel::FullyWritten);
+            QVERIFY2(swOf(c.send(i == 0 ? k.right : k.wrong)) == 0x6581, k.name);
+            t.powerCycle();
+            states[i] = pivState(t);
+        }
+        QVERIFY2(states[0] == states[1], k.name);
+    }
+}
+
 void TestPiv::negativeMatrixLeavesNvmUnchanged()
 {
     struct Row
@@ -409,7 +443,7 @@ void TestPiv::negativeMatrixLeavesNvmUnchanged()
         {"PUT DATA malformed", [](PivClient& c) { (void)c.authenticate(); }, hex("00DB3FFF065C035FC10253"),
             0x6A80},
         {"PUT DATA 2049 bytes (extended)", [](PivClient& c) { (void)c.authenticate(); },
-            cat({hex("00DB3FFF00080C"), cert2049}), 0x6A84},
+            cat({hex("00DB3FFF00080A"), cert2049}), 0x6A84},
         {"chained PUT DATA 2049 bytes", [](PivClient& c) {
              (void)c.authenticate();
              const Bytes big = cat({hex("5C035FC105 53820801"), pattern(2049, 0)});
@@ -488,6 +522,13 @@ void TestPiv::tearingGenerateAndPutData()
         {"PUT DATA delete certificate 9A", [](PivClient& c) { return c.putData(kTagCert9A, {}); }},
         {"VERIFY right PIN", [](PivClient& c) { return c.verifyPin("123456"); },
             [](PivClient& c) { return c.verifyPin("000000"); }},
+        {"CHANGE REFERENCE DATA (PIN)",
+            [](PivClient& c) {
+                return c.send(cat({hex("0024008010"), PivClient::padded("123456"), PivClient::padded("24681357")}));
+            },
+            [](PivClient& c) {
+                return c.send(cat({hex("0024008010"), PivClient::padded("999999"), PivClient::padded("24681357")}));
+            }},
         {"RESET RETRY COUNTER",
             [](PivClient& c) {
                 return c.send(cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("765432")}));

@@ -371,7 +371,7 @@ int PivApp::objectIndex(std::span<const std::uint8_t> tag)
     return -1;
 }
 
-Status PivApp::readObject(std::size_t index, std::span<std::uint8_t> out, std::size_t& length)
+Status PivApp::readObject(std::size_t index, ResponseWriter* out, std::size_t& length)
 {
     length = 0;
     std::array<std::uint8_t, kMaxItemSize> dir{};
@@ -384,10 +384,18 @@ Status PivApp::readObject(std::size_t index, std::span<std::uint8_t> out, std::s
     }
     const std::size_t total = be16(dir.data());
     const std::size_t chunks = n - kDirHeader;
-    if (total > out.size() || total > chunks * kChunkBytes || total <= (chunks - 1) * kChunkBytes) {
+    if (total > kMaxObjectBytes || total > chunks * kChunkBytes || total <= (chunks - 1) * kChunkBytes) {
         return Status::NvmFailure;
     }
+    length = total;
+    if (out == nullptr) {
+        return Status::Ok;
+    }
+    // Streamed chunk by chunk into the response (no 2 KiB copy on the stack); the CRC is checked at the end.
+    out->put(0x53);
+    putLength(*out, total);
     std::size_t pos = 0;
+    std::uint32_t crc = 0xFFFFFFFFu;
     std::array<std::uint8_t, kMaxItemSize> chunk{};
     for (std::size_t c = 0; c < chunks; ++c) {
         std::size_t got = 0;
@@ -398,13 +406,14 @@ Status PivApp::readObject(std::size_t index, std::span<std::uint8_t> out, std::s
         if (got != want) {
             return Status::NvmFailure; // a directory never names a chunk that was not committed before it
         }
-        copyBytes(out.data() + pos, chunk.data(), want);
+        const std::span<const std::uint8_t> part(chunk.data(), want);
+        crc = crc32(part, crc);
+        out->put(part);
         pos += want;
     }
-    if (crc32(out.first(total)) != be32(dir.data() + 2)) {
+    if (crc != be32(dir.data() + 2)) {
         return Status::NvmFailure;
     }
-    length = total;
     return Status::Ok;
 }
 
@@ -542,18 +551,14 @@ Status PivApp::cmdGetData(const Apdu& a, ResponseWriter& out)
     if (kObjects[index].readNeedsPin && m_pinVerified != Verdict::Granted) {
         return Status::SecurityNotSatisfied;
     }
-    std::array<std::uint8_t, kMaxObjectBytes> content{};
     std::size_t length = 0;
-    if (const Status s = readObject(static_cast<std::size_t>(index), content, length); s != Status::Ok) {
+    if (const Status s = readObject(static_cast<std::size_t>(index), nullptr, length); s != Status::Ok) {
         return s;
     }
     if (length == 0) {
         return Status::FileNotFound;
     }
-    out.put(0x53);
-    putLength(out, length);
-    out.put(std::span<const std::uint8_t>(content.data(), length));
-    return Status::Ok;
+    return readObject(static_cast<std::size_t>(index), &out, length);
 }
 
 Status PivApp::cmdPutData(const Apdu& a)
@@ -637,7 +642,8 @@ Status PivApp::loadReference(std::uint8_t ref, std::span<std::uint8_t, 8> value,
     return Status::Ok;
 }
 
-Status PivApp::spendAndCompare(std::uint8_t ref, std::span<const std::uint8_t> candidate, std::uint8_t& swExtra)
+Status PivApp::spendAndCompare(
+    std::uint8_t ref, std::span<const std::uint8_t> candidate, std::uint8_t& swExtra, const JournalBatch* onSuccess)
 {
     Wiped<8> stored;
     std::uint8_t tries = 0;
@@ -661,8 +667,14 @@ Status PivApp::spendAndCompare(std::uint8_t ref, std::span<const std::uint8_t> c
         swExtra = left;
         return left == 0 ? Status::PinBlocked : Status::PinWrong;
     }
+    // The try comes back in the same entry as what the right value unlocks (a new PIN, PUK or PIN reset).
     b.clear();
     b.add(triesItem, std::span<const std::uint8_t>(&max, 1));
+    if (onSuccess != nullptr) {
+        for (std::size_t i = 0; i < onSuccess->body().size(); i += 2u + onSuccess->body()[i + 1]) {
+            b.add(onSuccess->body()[i], onSuccess->body().subspan(i + 2, onSuccess->body()[i + 1]));
+        }
+    }
     return commit(b);
 }
 
@@ -693,7 +705,7 @@ Status PivApp::cmdVerify(const Apdu& a, std::uint8_t& swExtra)
         return Status::BadData; // no try spent on a malformed PIN
     }
     m_pinVerified = Verdict::Denied;
-    const Status s = spendAndCompare(0x80, a.data, swExtra);
+    const Status s = spendAndCompare(0x80, a.data, swExtra, nullptr);
     if (s == Status::Ok) {
         m_pinVerified = Verdict::Granted;
         m_pinJustVerified = Verdict::Granted;
@@ -714,12 +726,6 @@ Status PivApp::cmdChangeReference(const Apdu& a, std::uint8_t& swExtra)
     if (!wellFormed(a.p2, oldValue) || !wellFormed(a.p2, newValue)) {
         return Status::BadData;
     }
-    if (const Status s = spendAndCompare(a.p2, oldValue, swExtra); s != Status::Ok) {
-        if (a.p2 == 0x80) {
-            m_pinVerified = Verdict::Denied;
-        }
-        return s;
-    }
     Wiped<9> item;
     std::uint8_t tries = 0;
     Wiped<8> stored;
@@ -727,9 +733,13 @@ Status PivApp::cmdChangeReference(const Apdu& a, std::uint8_t& swExtra)
         return s;
     }
     copyBytes(item.data() + 1, newValue.data(), 8);
-    JournalBatch b;
-    b.add(a.p2 == 0x80 ? kItemPin : kItemPuk, item);
-    return commit(b);
+    JournalBatch change;
+    change.add(a.p2 == 0x80 ? kItemPin : kItemPuk, item);
+    const Status s = spendAndCompare(a.p2, oldValue, swExtra, &change);
+    if (s != Status::Ok && a.p2 == 0x80) {
+        m_pinVerified = Verdict::Denied;
+    }
+    return s;
 }
 
 Status PivApp::cmdResetRetry(const Apdu& a, std::uint8_t& swExtra)
@@ -746,9 +756,6 @@ Status PivApp::cmdResetRetry(const Apdu& a, std::uint8_t& swExtra)
         return Status::BadData;
     }
     m_pinVerified = Verdict::Denied;
-    if (const Status s = spendAndCompare(0x81, puk, swExtra); s != Status::Ok) {
-        return s;
-    }
     Wiped<9> item;
     std::uint8_t tries = 0;
     Wiped<8> stored;
@@ -756,10 +763,10 @@ Status PivApp::cmdResetRetry(const Apdu& a, std::uint8_t& swExtra)
         return s;
     }
     copyBytes(item.data() + 1, newPin.data(), 8);
-    JournalBatch b;
-    b.add(kItemPin, item); // the new PIN and its full tries in one entry
-    b.add(kItemPinTries, std::span<const std::uint8_t>(item.data(), 1));
-    return commit(b);
+    JournalBatch reset;
+    reset.add(kItemPin, item); // the new PIN and its full tries, in the entry that gives the PUK try back
+    reset.add(kItemPinTries, std::span<const std::uint8_t>(item.data(), 1));
+    return spendAndCompare(0x81, puk, swExtra, &reset);
 }
 
 // --- management key ----------------------------------------------------------------------------------------------

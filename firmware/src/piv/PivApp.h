@@ -78,8 +78,12 @@ private:
     // PIN and PUK (key references 80 and 81).
     /// The stored reference data (8 bytes, FF-padded) and its tries left / maximum (defaults when never set).
     Status loadReference(std::uint8_t ref, std::span<std::uint8_t, 8> value, std::uint8_t& tries, std::uint8_t& max);
-    /// Spends one try in NVM, then compares in constant time; restores the tries when the value was right.
-    Status spendAndCompare(std::uint8_t ref, std::span<const std::uint8_t> candidate, std::uint8_t& swExtra);
+    /// Spends one try in NVM, then compares in constant time; when the value was right, restores the tries and
+    /// commits `onSuccess` (may be null) in the same entry.
+    Status spendAndCompare(std::uint8_t ref,
+        std::span<const std::uint8_t> candidate,
+        std::uint8_t& swExtra,
+        const JournalBatch* onSuccess);
     [[nodiscard]] static bool wellFormed(std::uint8_t ref, std::span<const std::uint8_t> value);
 
     // Management key (reference 9B, 3-key TDES).
@@ -93,7 +97,8 @@ private:
 
     // Objects: a directory item per object (`length 2 ‖ CRC-32 4 ‖ chunk ids`, or `00` when deleted) and chunks.
     [[nodiscard]] static int objectIndex(std::span<const std::uint8_t> tag);
-    Status readObject(std::size_t index, std::span<std::uint8_t> out, std::size_t& length);
+    /// The object's length (0: absent); with `out`, also appends `53 L content` to it (CRC-checked).
+    Status readObject(std::size_t index, ResponseWriter* out, std::size_t& length);
     /// Writes the content atomically: chunks to free pool ids first (invisible), then the directory in one commit;
     /// `extra` items (a key) join that final commit. Unreferenced chunks are tombstoned afterwards.
     Status writeObject(std::size_t index, std::span<const std::uint8_t> content, const JournalBatch* extra);

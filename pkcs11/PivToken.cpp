@@ -322,6 +322,30 @@ PivAnswer PivToken::ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& 
     return a;
 }
 
+std::optional<std::pair<std::uint8_t, QByteArray>> PivToken::keyMetadata(std::uint8_t slot)
+{
+    const PivAnswer a = send(header(0x00, 0xF7, 0x00, slot) + '\0');
+    if (!a.ok()) {
+        return std::nullopt;
+    }
+    int pos = 0;
+    int tag = 0;
+    QByteArray v;
+    std::uint8_t alg = 0;
+    while (readTlv(a.data, pos, tag, v)) {
+        if (tag == 0x01 && v.size() == 1) {
+            alg = static_cast<std::uint8_t>(v[0]);
+        } else if (tag == 0x04) {
+            int p = 0;
+            QByteArray point;
+            if (readTlv(v, p, tag, point) && tag == 0x86 && alg != 0) {
+                return std::make_pair(alg, point);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<std::uint32_t> PivToken::serial()
 {
     const PivAnswer a = send(QByteArray::fromHex("00F8000000"));

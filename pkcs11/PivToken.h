@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 namespace wallet::device {
 class HidApduChannel;
@@ -50,6 +51,8 @@ public:
     /// GENERAL AUTHENTICATE: DER ECDSA signature of a host-computed hash.
     PivAnswer sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash);
     PivAnswer ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& point);
+    /// Yubico GET METADATA of a key slot: the algorithm and the public point, when the slot holds a key.
+    std::optional<std::pair<std::uint8_t, QByteArray>> keyMetadata(std::uint8_t slot);
     /// Yubico GET SERIAL (4 bytes).
     std::optional<std::uint32_t> serial();
 

@@ -159,10 +159,13 @@ void loadKeys(Module& m)
         KeyInfo& k = m.keys[i];
         const auto cert = m.token->certificate(kPivSlots[i]);
         if (!cert) {
-            if (k.present && k.cert.empty()) {
-                continue; // generated in this process, no certificate yet: keep what GENERATE returned
-            }
+            // A key without a certificate (just generated): its public point from GET METADATA.
             k = KeyInfo{};
+            if (const auto meta = m.token->keyMetadata(kPivSlots[i]); meta && (meta->first == 0x11 || meta->first == 0x14)) {
+                k.present = true;
+                k.group = meta->first == 0x14 ? "secp384r1" : "secp256r1";
+                k.point = toBytes(meta->second);
+            }
             continue;
         }
         try {

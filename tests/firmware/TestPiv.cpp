@@ -642,6 +642,14 @@ void TestPiv::yubicoVersionAndSerial()
     c.select();
     QCOMPARE(c.send(hex("00FD000000")), hex("0502079000"));
     QCOMPARE(c.send(hex("00F8000000")), hex("000000019000")); // low 32 bits of the serial 534B000000000001
+    // GET METADATA of a key slot: algorithm, policies, origin, and the public point (recomputed on the key).
+    QCOMPARE(swOf(c.send(hex("00F7009A00"))), 0x6A88);
+    QCOMPARE(c.authenticate(), 0x9000);
+    const Bytes point = c.generate(0x9C, 0x11);
+    const Bytes meta = c.send(hex("00F7009C00"));
+    QCOMPARE(swOf(meta), 0x9000);
+    QCOMPARE(Bytes(meta.begin(), meta.begin() + 13), hex("010111 02020301 030101 04438641"));
+    QCOMPARE(Bytes(meta.begin() + 13, meta.end() - 2), point);
 }
 
 QTEST_GUILESS_MAIN(TestPiv)

@@ -344,6 +344,8 @@ Status PivApp::dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtr
         return cmdGetVersion(a, out);
     case 0xF8:
         return cmdGetSerial(a, out);
+    case 0xF7:
+        return cmdGetMetadata(a, out);
     default:
         return Status::InsNotSupported;
     }
@@ -1150,6 +1152,41 @@ Status PivApp::cmdGetVersion(const Apdu& a, ResponseWriter& out)
     }
     const std::uint8_t v[] = {5, 2, 7};
     out.put(v);
+    return Status::Ok;
+}
+
+Status PivApp::cmdGetMetadata(const Apdu& a, ResponseWriter& out)
+{
+    // Yubico GET METADATA of a key slot (INS F7, P2 = slot): 01 algorithm, 02 PIN and touch policy, 03 origin
+    // (01 generated), 04 { 86 public point }. The public point is recomputed from the private key by the engine.
+    if (a.p1 != 0x00 || !a.data.empty()) {
+        return Status::BadP1P2;
+    }
+    const int slot = slotIndex(a.p2);
+    if (slot < 0) {
+        return Status::BadP1P2;
+    }
+    KeySlot key;
+    if (const Status s = loadKey(static_cast<std::size_t>(slot), key); s != Status::Ok) {
+        return s;
+    }
+    hal::EcCurve curve{};
+    if (key.alg == 0 || !curveOf(key.alg, curve)) {
+        return Status::RefDataNotFound;
+    }
+    const std::size_t n = hal::ecFieldBytes(curve);
+    std::array<std::uint8_t, 1 + 2 * 48> pub{};
+    if (!m_platform.crypto.ecPublicKey(curve, std::span<const std::uint8_t>(key.priv.data(), n),
+            std::span<std::uint8_t>(pub.data(), 1 + 2 * n))) {
+        return Status::BadData;
+    }
+    const std::uint8_t head[] = {0x01, 0x01, key.alg, 0x02, 0x02, key.pinPolicy, key.touchPolicy, 0x03, 0x01, 0x01,
+        0x04};
+    out.put(head);
+    putLength(out, 2 + 1 + 2 * n);
+    out.put(0x86);
+    putLength(out, 1 + 2 * n);
+    out.put(std::span<const std::uint8_t>(pub.data(), 1 + 2 * n));
     return Status::Ok;
 }
 

@@ -111,7 +111,10 @@ std::unique_ptr<PivToken> PivToken::open()
         transport = std::make_unique<device::UdpTransport>(static_cast<std::uint16_t>(port));
     } else {
         const auto keys = device::HidapiTransport::enumerate();
-        for (const auto& k : keys) {
+        if (!keys) {
+            return nullptr;
+        }
+        for (const auto& k : keys.value()) {
             if (k.accessible) {
                 transport = std::make_unique<device::HidapiTransport>(k.path);
                 break;
@@ -344,6 +347,15 @@ std::optional<std::pair<std::uint8_t, QByteArray>> PivToken::keyMetadata(std::ui
         }
     }
     return std::nullopt;
+}
+
+std::optional<QByteArray> PivToken::random(int n)
+{
+    const PivAnswer a = send(QByteArray::fromHex("00840000") + static_cast<char>(n == 256 ? 0 : n));
+    if (!a.ok() || a.data.size() != n) {
+        return std::nullopt;
+    }
+    return a.data;
 }
 
 std::optional<std::uint32_t> PivToken::serial()

@@ -53,6 +53,8 @@ public:
     PivAnswer ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& point);
     /// Yubico GET METADATA of a key slot: the algorithm and the public point, when the slot holds a key.
     std::optional<std::pair<std::uint8_t, QByteArray>> keyMetadata(std::uint8_t slot);
+    /// GET CHALLENGE: `n` (1..256) bytes from the token's RNG.
+    std::optional<QByteArray> random(int n);
     /// Yubico GET SERIAL (4 bytes).
     std::optional<std::uint32_t> serial();
 

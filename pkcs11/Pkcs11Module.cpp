@@ -185,9 +185,9 @@ void loadKeys(Module& m)
             k.cert = toBytes(*cert);
             k.subject = x.raw_subject_dn();
             k.issuer = x.raw_issuer_dn();
-            Botan::DER_Encoder enc;
-            enc.encode(Botan::BigInt(x.serial_number()));
-            k.serial = enc.get_contents_unlocked();
+            std::vector<std::uint8_t> serial;
+            Botan::DER_Encoder(serial).encode(Botan::BigInt(x.serial_number()));
+            k.serial = serial;
         } catch (const std::exception&) {
             k = KeyInfo{};
         }
@@ -650,7 +650,7 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
     char serialText[17] = {};
     std::snprintf(serialText, sizeof serialText, "%08x", serial ? *serial : 0u);
     padCopy(pInfo->serialNumber, sizeof pInfo->serialNumber, serialText);
-    pInfo->flags = CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+    pInfo->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
     const PivAnswer status = m.token->verify({});
     if (status.sw == 0x63C1) {
         pInfo->flags |= CKF_USER_PIN_FINAL_TRY;
@@ -1240,6 +1240,26 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OB
     return CKR_OK;
 }
 
+CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen)
+{
+    LOCKED_MODULE
+    FIND_SESSION
+    if (RandomData == nullptr && ulRandomLen > 0) {
+        return CKR_ARGUMENTS_BAD;
+    }
+    CK_ULONG done = 0;
+    while (done < ulRandomLen) {
+        const int n = static_cast<int>(std::min<CK_ULONG>(256, ulRandomLen - done));
+        const auto r = m.token->random(n); // the token's RNG (GET CHALLENGE), not the host's
+        if (!r) {
+            return CKR_DEVICE_ERROR;
+        }
+        std::memcpy(RandomData + done, r->constData(), static_cast<std::size_t>(n));
+        done += static_cast<CK_ULONG>(n);
+    }
+    return CKR_OK;
+}
+
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList);
 
 } // extern "C"
@@ -1327,7 +1347,7 @@ CK_FUNCTION_LIST makeList()
         CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
     f.C_DeriveKey = C_DeriveKey;
     f.C_SeedRandom = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG>;
-    f.C_GenerateRandom = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG>;
+    f.C_GenerateRandom = C_GenerateRandom;
     f.C_GetFunctionStatus = getFunctionStatus;
     f.C_CancelFunction = getFunctionStatus;
     f.C_WaitForSlotEvent = notSupported<CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR>;

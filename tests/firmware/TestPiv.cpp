@@ -641,6 +641,12 @@ void TestPiv::yubicoVersionAndSerial()
     PivClient c(t);
     c.select();
     QCOMPARE(c.send(hex("00FD000000")), hex("0502079000"));
+    // GET CHALLENGE from the token's RNG (the module's C_GenerateRandom): two answers differ.
+    const Bytes r1 = c.send(hex("0084000020"));
+    const Bytes r2 = c.send(hex("0084000020"));
+    QCOMPARE(r1.size(), 34u);
+    QCOMPARE(swOf(r1), 0x9000);
+    QVERIFY(r1 != r2);
     QCOMPARE(c.send(hex("00F8000000")), hex("000000019000")); // low 32 bits of the serial 534B000000000001
     // GET METADATA of a key slot: algorithm, policies, origin, and the public point (recomputed on the key).
     QCOMPARE(swOf(c.send(hex("00F7009A00"))), 0x6A88);
@@ -648,8 +654,8 @@ void TestPiv::yubicoVersionAndSerial()
     const Bytes point = c.generate(0x9C, 0x11);
     const Bytes meta = c.send(hex("00F7009C00"));
     QCOMPARE(swOf(meta), 0x9000);
-    QCOMPARE(Bytes(meta.begin(), meta.begin() + 13), hex("010111 02020301 030101 04438641"));
-    QCOMPARE(Bytes(meta.begin() + 13, meta.end() - 2), point);
+    QCOMPARE(Bytes(meta.begin(), meta.begin() + 14), hex("010111 02020301 030101 04438641"));
+    QCOMPARE(Bytes(meta.begin() + 14, meta.end() - 2), point);
 }
 
 QTEST_GUILESS_MAIN(TestPiv)

@@ -346,6 +346,8 @@ Status PivApp::dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtr
         return cmdGetSerial(a, out);
     case 0xF7:
         return cmdGetMetadata(a, out);
+    case 0x84:
+        return cmdGetChallenge(a, out);
     default:
         return Status::InsNotSupported;
     }
@@ -1187,6 +1189,24 @@ Status PivApp::cmdGetMetadata(const Apdu& a, ResponseWriter& out)
     out.put(0x86);
     putLength(out, 1 + 2 * n);
     out.put(std::span<const std::uint8_t>(pub.data(), 1 + 2 * n));
+    return Status::Ok;
+}
+
+Status PivApp::cmdGetChallenge(const Apdu& a, ResponseWriter& out)
+{
+    // GET CHALLENGE (ISO 7816-4 §11.5.3) from the token's RNG: the PKCS#11 module's C_GenerateRandom. Not a PIV
+    // command (73-4 has none); 1..256 bytes.
+    if (a.p1 != 0 || a.p2 != 0) {
+        return Status::BadP1P2;
+    }
+    if (!a.data.empty() || !a.hasLe || a.ne > 256) {
+        return Status::WrongLength;
+    }
+    std::array<std::uint8_t, 256> r{};
+    if (!m_platform.rng.fill(std::span<std::uint8_t>(r.data(), a.ne))) {
+        return Status::Cancelled;
+    }
+    out.put(std::span<const std::uint8_t>(r.data(), a.ne));
     return Status::Ok;
 }
 

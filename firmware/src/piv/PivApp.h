@@ -75,6 +75,7 @@ private:
     Status cmdGetVersion(const Apdu& a, ResponseWriter& out);
     Status cmdGetSerial(const Apdu& a, ResponseWriter& out);
     Status cmdGetMetadata(const Apdu& a, ResponseWriter& out);
+    Status cmdGetChallenge(const Apdu& a, ResponseWriter& out);
 
     // PIN and PUK (key references 80 and 81).
     /// The stored reference data (8 bytes, FF-padded) and its tries left / maximum (defaults when never set).

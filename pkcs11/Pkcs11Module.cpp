@@ -270,7 +270,8 @@ std::optional<Bytes> attribute(Module& m, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE 
     case CKA_TOKEN:
         return boolean(true);
     case CKA_PRIVATE:
-        return boolean(false); // PIV keys and certificates are visible without login; using a key needs the PIN
+        // Private keys are private objects: found only after C_Login (clients such as libp11 log in for them).
+        return boolean(kind == Kind::Priv);
     case CKA_MODIFIABLE:
         return boolean(false);
     case CKA_ID:
@@ -376,7 +377,9 @@ std::vector<CK_OBJECT_HANDLE> allObjects(Module& m, CK_SESSION_HANDLE session)
         }
         if (m.keys[i].present) {
             all.push_back(kPubBase + i);
-            all.push_back(kPrivBase + i);
+            if (m.loggedIn == CKU_USER) {
+                all.push_back(kPrivBase + i); // CKA_PRIVATE objects are seen only after C_Login (PKCS#11 §4.4)
+            }
         }
     }
     for (const auto& [h, s] : m.secrets) {

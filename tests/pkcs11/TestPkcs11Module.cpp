@@ -131,52 +131,5 @@ private slots:
         qInfo("pkcs11-tool --test:\n%s", qPrintable(r.output.right(2000)));
     }
 };
-
-} // namespace
-
-class TestPkcs11Module : public QObject
-{
-    Q_OBJECT
-private slots:
-    void pkcs11ToolOverUdp()
-    {
-        for (const char* tool : {"pkcs11-tool", "openssl"}) {
-            if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty()) {
-                SKEY_SKIP(QStringLiteral("%1 is not installed (scripts/setup-deps.sh installs it)")
-                              .arg(QString::fromLatin1(tool)));
-            }
-        }
-        Pkcs11Rig rig;
-        const QString err = rig.start();
-        QVERIFY2(err.isEmpty(), qPrintable(err));
-        const QStringList login{QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("123456")};
-
-        Run r = rig.tool({QStringLiteral("--show-info"), QStringLiteral("--list-slots")});
-        QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("SmartKey PIV")), qPrintable(r.output));
-
-        // A P-256 key pair generated on the key (slot 9A = CKA_ID 01).
-        r = rig.tool(login
-            + QStringList{QStringLiteral("--keypairgen"), QStringLiteral("--key-type"), QStringLiteral("EC:prime256v1"),
-                QStringLiteral("--id"), QStringLiteral("01")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        // Objects are read from the key again in a new process: without a certificate the key pair is not listed, so
-        // the public key of this process is the one --keypairgen printed; sign in the same run below instead.
-        QFile data(rig.dir.filePath(QStringLiteral("order.txt")));
-        QVERIFY(data.open(QIODevice::WriteOnly));
-        data.write("order 1001: 12.34 CNY\n");
-        data.close();
-
-        // Sign + read the public key + verify with openssl, in one pkcs11-tool process each (the key pair stays known
-        // to the module in-process only until a certificate is stored: docs/piv.md).
-        r = rig.tool(login
-            + QStringList{QStringLiteral("--keypairgen"), QStringLiteral("--key-type"), QStringLiteral("EC:prime256v1"),
-                QStringLiteral("--id"), QStringLiteral("01"), QStringLiteral("--sign"), QStringLiteral("--mechanism"),
-                QStringLiteral("ECDSA-SHA256"), QStringLiteral("--signature-format"), QStringLiteral("openssl"),
-                QStringLiteral("-i"), QStringLiteral("order.txt"), QStringLiteral("-o"), QStringLiteral("order.sig")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        qInfo("%s", qPrintable(r.output.left(1500)));
-    }
-};
-
 SKEY_TEST_MAIN(TestPkcs11Module)
 #include "TestPkcs11Module.moc"

@@ -95,8 +95,8 @@ private slots:
         // (selfsign-certificate and request-certificate fail before sending any APDU: a known client bug), so OpenSSL
         // makes it with libp11's engine through the project's own PKCS#11 module over the same key's HID interface
         // (one key, two interfaces: docs/transport.md). yubico-piv-tool then imports it over PC/SC.
-        const QString module = qEnvironmentVariable("SKEY_PKCS11_MODULE");
-        if (module.isEmpty() || !QFile::exists(QStringLiteral("/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"))) {
+        const QString ourModule = qEnvironmentVariable("SKEY_PKCS11_MODULE");
+        if (ourModule.isEmpty() || !QFile::exists(QStringLiteral("/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so"))) {
             SKEY_SKIP(QStringLiteral("libengine-pkcs11-openssl is not installed (scripts/setup-deps.sh installs it)"));
         }
         QFile cnf(dir + QStringLiteral("/engine.cnf"));
@@ -104,7 +104,7 @@ private slots:
         cnf.write("openssl_conf = openssl_init\n[openssl_init]\nengines = engine_section\n[engine_section]\n"
                   "pkcs11 = pkcs11_section\n[pkcs11_section]\nengine_id = pkcs11\n"
                   "dynamic_path = /usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so\nMODULE_PATH = "
-            + module.toLocal8Bit() + "\ninit = 0\n[req]\ndistinguished_name = dn\n[dn]\n");
+            + ourModule.toLocal8Bit() + "\ninit = 0\n[req]\ndistinguished_name = dn\n[dn]\n");
         cnf.close();
         {
             QProcess p;

@@ -125,7 +125,8 @@ private slots:
             QVERIFY2(p.exitCode() == 0, p.readAll().constData());
         }
         r = run(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"), QStringLiteral("cert.pem")},
+            {QStringLiteral("verify"), QStringLiteral("-check_ss_sig"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"),
+                QStringLiteral("cert.pem")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output)); // the key's self-signature is valid
         // The certificate's key is the one yubico-piv-tool generated.

@@ -163,7 +163,8 @@ private slots:
                 QStringLiteral("-signature"), QStringLiteral("engine.sig"), QStringLiteral("order.txt")});
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("Verified OK")), qPrintable(r.output));
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"), QStringLiteral("cert.pem")});
+            {QStringLiteral("verify"), QStringLiteral("-check_ss_sig"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"),
+                QStringLiteral("cert.pem")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         // A wrong PIN is refused and counted.
         r = rig.tool({QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("999999"),

@@ -146,8 +146,8 @@ PivAnswer PivToken::send(const QByteArray& apdu)
         }
         const QByteArray& v = r.value();
         all.append(v.left(v.size() - 2));
-        a.sw = static_cast<std::uint16_t>((static_cast<std::uint8_t>(v[v.size() - 2]) << 8)
-            | static_cast<std::uint8_t>(v[v.size() - 1]));
+        a.sw = static_cast<std::uint16_t>(
+            (static_cast<std::uint8_t>(v[v.size() - 2]) << 8) | static_cast<std::uint8_t>(v[v.size() - 1]));
         if ((a.sw >> 8) != 0x61) {
             break;
         }
@@ -218,7 +218,8 @@ std::optional<QByteArray> PivToken::certificate(std::uint8_t slot)
     if (index < 0) {
         return std::nullopt;
     }
-    const PivAnswer a = send(extended(0xCB, 0x3F, 0xFF, QByteArray::fromHex("5C03") + QByteArray::fromHex(tags[index])));
+    const PivAnswer a
+        = send(extended(0xCB, 0x3F, 0xFF, QByteArray::fromHex("5C03") + QByteArray::fromHex(tags[index])));
     if (!a.ok()) {
         return std::nullopt;
     }
@@ -253,8 +254,8 @@ bool PivToken::authenticate(const QByteArray& managementKey)
     for (int i = 0; i < 8; ++i) {
         challenge[i] = static_cast<char>(0x5A ^ (i * 37));
     }
-    const PivAnswer r = send(QByteArray::fromHex("0087039B167C148008") + witness + QByteArray::fromHex("8108")
-        + challenge);
+    const PivAnswer r
+        = send(QByteArray::fromHex("0087039B167C148008") + witness + QByteArray::fromHex("8108") + challenge);
     if (!r.ok() || r.data.size() != 12) {
         return false;
     }
@@ -264,8 +265,8 @@ bool PivToken::authenticate(const QByteArray& managementKey)
 
 std::optional<QByteArray> PivToken::generate(std::uint8_t slot, std::uint8_t alg)
 {
-    const PivAnswer a = send(header(0x00, 0x47, 0x00, slot) + QByteArray::fromHex("05AC038001") + static_cast<char>(alg)
-        + '\0');
+    const PivAnswer a
+        = send(header(0x00, 0x47, 0x00, slot) + QByteArray::fromHex("05AC038001") + static_cast<char>(alg) + '\0');
     if (!a.ok()) {
         return std::nullopt;
     }

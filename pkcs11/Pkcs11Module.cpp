@@ -47,8 +47,10 @@ constexpr CK_OBJECT_HANDLE kPubBase = 0x200;
 constexpr CK_OBJECT_HANDLE kPrivBase = 0x300;
 constexpr CK_OBJECT_HANDLE kSecretBase = 0x1000;
 const char* const kSlotLabels[4] = {"PIV AUTH key", "SIGN key", "KEY MAN key", "CARD AUTH key"};
-const char* const kCertLabels[4] = {"Certificate for PIV Authentication", "Certificate for Digital Signature",
-    "Certificate for Key Management", "Certificate for Card Authentication"};
+const char* const kCertLabels[4] = {"Certificate for PIV Authentication",
+    "Certificate for Digital Signature",
+    "Certificate for Key Management",
+    "Certificate for Card Authentication"};
 
 Bytes toBytes(const QByteArray& b)
 {
@@ -161,7 +163,8 @@ void loadKeys(Module& m)
         if (!cert) {
             // A key without a certificate (just generated): its public point from GET METADATA.
             k = KeyInfo{};
-            if (const auto meta = m.token->keyMetadata(kPivSlots[i]); meta && (meta->first == 0x11 || meta->first == 0x14)) {
+            if (const auto meta = m.token->keyMetadata(kPivSlots[i]);
+                meta && (meta->first == 0x11 || meta->first == 0x14)) {
                 k.present = true;
                 k.group = meta->first == 0x14 ? "secp384r1" : "secp256r1";
                 k.point = toBytes(meta->second);
@@ -169,8 +172,8 @@ void loadKeys(Module& m)
             continue;
         }
         try {
-            Botan::DataSource_Memory src(reinterpret_cast<const std::uint8_t*>(cert->constData()),
-                static_cast<std::size_t>(cert->size()));
+            Botan::DataSource_Memory src(
+                reinterpret_cast<const std::uint8_t*>(cert->constData()), static_cast<std::size_t>(cert->size()));
             const Botan::X509_Certificate x(src);
             const std::unique_ptr<Botan::Public_Key> pub(x.subject_public_key());
             const auto* ec = dynamic_cast<const Botan::EC_PublicKey*>(pub.get());
@@ -545,10 +548,10 @@ CK_RV C_Initialize(CK_VOID_PTR pInitArgs)
         if (args->pReserved != nullptr) {
             return CKR_ARGUMENTS_BAD;
         }
-        const bool someFns = args->CreateMutex != nullptr || args->DestroyMutex != nullptr
-            || args->LockMutex != nullptr || args->UnlockMutex != nullptr;
-        const bool allFns = args->CreateMutex != nullptr && args->DestroyMutex != nullptr
-            && args->LockMutex != nullptr && args->UnlockMutex != nullptr;
+        const bool someFns = args->CreateMutex != nullptr || args->DestroyMutex != nullptr || args->LockMutex != nullptr
+            || args->UnlockMutex != nullptr;
+        const bool allFns = args->CreateMutex != nullptr && args->DestroyMutex != nullptr && args->LockMutex != nullptr
+            && args->UnlockMutex != nullptr;
         if (someFns && !allFns) {
             return CKR_ARGUMENTS_BAD;
         }
@@ -595,8 +598,7 @@ CK_RV C_GetInfo(CK_INFO_PTR pInfo)
 
 CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount)
 {
-    LOCKED_MODULE
-    (void)tokenPresent;
+    LOCKED_MODULE(void) tokenPresent;
     if (pulCount == nullptr) {
         return CKR_ARGUMENTS_BAD;
     }
@@ -885,12 +887,13 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPin
     if (pPin == nullptr || ulPinLen < 6 || ulPinLen > 8) {
         return CKR_PIN_LEN_RANGE;
     }
-    const PivAnswer a = m.token->resetRetry(m.soPuk, QByteArray(reinterpret_cast<const char*>(pPin), static_cast<int>(ulPinLen)));
+    const PivAnswer a
+        = m.token->resetRetry(m.soPuk, QByteArray(reinterpret_cast<const char*>(pPin), static_cast<int>(ulPinLen)));
     return a.transportOk ? mapSw(a.sw) : CKR_DEVICE_REMOVED;
 }
 
-CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin,
-    CK_ULONG ulNewLen)
+CK_RV C_SetPIN(
+    CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
     LOCKED_MODULE
     FIND_SESSION
@@ -898,7 +901,8 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
         return CKR_PIN_LEN_RANGE;
     }
     const std::uint8_t ref = m.loggedIn == CKU_SO ? 0x81 : 0x80;
-    const PivAnswer a = m.token->changePin(ref, QByteArray(reinterpret_cast<const char*>(pOldPin), static_cast<int>(ulOldLen)),
+    const PivAnswer a = m.token->changePin(ref,
+        QByteArray(reinterpret_cast<const char*>(pOldPin), static_cast<int>(ulOldLen)),
         QByteArray(reinterpret_cast<const char*>(pNewPin), static_cast<int>(ulNewLen)));
     if (a.ok() && ref == 0x81) {
         m.soPuk = QByteArray(reinterpret_cast<const char*>(pNewPin), static_cast<int>(ulNewLen));
@@ -906,8 +910,8 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulO
     return a.transportOk ? mapSw(a.sw) : CKR_DEVICE_REMOVED;
 }
 
-CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate,
-    CK_ULONG ulCount)
+CK_RV C_GetAttributeValue(
+    CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
     LOCKED_MODULE
     FIND_SESSION
@@ -1039,7 +1043,10 @@ CK_RV C_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJ
     return CKR_OK;
 }
 
-CK_RV C_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData, CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+CK_RV C_Sign(CK_SESSION_HANDLE hSession,
+    CK_BYTE_PTR pData,
+    CK_ULONG ulDataLen,
+    CK_BYTE_PTR pSignature,
     CK_ULONG_PTR pulSignatureLen)
 {
     LOCKED_MODULE
@@ -1137,9 +1144,14 @@ CK_RV C_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature, CK_ULONG
     return verifyFinal(m, session, pSignature, ulSignatureLen);
 }
 
-CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-    CK_ATTRIBUTE_PTR pPublicKeyTemplate, CK_ULONG ulPublicKeyAttributeCount, CK_ATTRIBUTE_PTR pPrivateKeyTemplate,
-    CK_ULONG ulPrivateKeyAttributeCount, CK_OBJECT_HANDLE_PTR phPublicKey, CK_OBJECT_HANDLE_PTR phPrivateKey)
+CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession,
+    CK_MECHANISM_PTR pMechanism,
+    CK_ATTRIBUTE_PTR pPublicKeyTemplate,
+    CK_ULONG ulPublicKeyAttributeCount,
+    CK_ATTRIBUTE_PTR pPrivateKeyTemplate,
+    CK_ULONG ulPrivateKeyAttributeCount,
+    CK_OBJECT_HANDLE_PTR phPublicKey,
+    CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
     LOCKED_MODULE
     FIND_SESSION
@@ -1203,8 +1215,12 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
     return CKR_OK;
 }
 
-CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hBaseKey,
-    CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
+CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession,
+    CK_MECHANISM_PTR pMechanism,
+    CK_OBJECT_HANDLE hBaseKey,
+    CK_ATTRIBUTE_PTR pTemplate,
+    CK_ULONG ulAttributeCount,
+    CK_OBJECT_HANDLE_PTR phKey)
 {
     (void)pTemplate;
     (void)ulAttributeCount;
@@ -1305,7 +1321,8 @@ CK_FUNCTION_LIST makeList()
     f.C_Login = C_Login;
     f.C_Logout = C_Logout;
     f.C_CreateObject = notSupported<CK_SESSION_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
-    f.C_CopyObject = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
+    f.C_CopyObject
+        = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
     f.C_DestroyObject = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE>;
     f.C_GetObjectSize = C_GetObjectSize;
     f.C_GetAttributeValue = C_GetAttributeValue;
@@ -1342,12 +1359,23 @@ CK_FUNCTION_LIST makeList()
     f.C_DecryptDigestUpdate = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR>;
     f.C_SignEncryptUpdate = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR>;
     f.C_DecryptVerifyUpdate = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR>;
-    f.C_GenerateKey = notSupported<CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
+    f.C_GenerateKey
+        = notSupported<CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
     f.C_GenerateKeyPair = C_GenerateKeyPair;
-    f.C_WrapKey = notSupported<CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE, CK_BYTE_PTR,
+    f.C_WrapKey = notSupported<CK_SESSION_HANDLE,
+        CK_MECHANISM_PTR,
+        CK_OBJECT_HANDLE,
+        CK_OBJECT_HANDLE,
+        CK_BYTE_PTR,
         CK_ULONG_PTR>;
-    f.C_UnwrapKey = notSupported<CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_BYTE_PTR, CK_ULONG,
-        CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
+    f.C_UnwrapKey = notSupported<CK_SESSION_HANDLE,
+        CK_MECHANISM_PTR,
+        CK_OBJECT_HANDLE,
+        CK_BYTE_PTR,
+        CK_ULONG,
+        CK_ATTRIBUTE_PTR,
+        CK_ULONG,
+        CK_OBJECT_HANDLE_PTR>;
     f.C_DeriveKey = C_DeriveKey;
     f.C_SeedRandom = notSupported<CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG>;
     f.C_GenerateRandom = C_GenerateRandom;

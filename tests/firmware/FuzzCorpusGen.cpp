@@ -119,8 +119,9 @@ int main(int argc, char** argv)
                 (void)transmit(t, hex("0047009A05AC03800111 00"));
                 Bytes obj = cat({hex("5C035FC105 5382012C"), Bytes(300, 0x30)});
                 (void)transmit(t, cat({hex("10DB3FFFC8"), Bytes(obj.begin(), obj.begin() + 200)}));
-                (void)transmit(t, cat({Bytes{0x00, 0xDB, 0x3F, 0xFF, static_cast<std::uint8_t>(obj.size() - 200)},
-                    Bytes(obj.begin() + 200, obj.end())}));
+                (void)transmit(t,
+                    cat({Bytes{0x00, 0xDB, 0x3F, 0xFF, static_cast<std::uint8_t>(obj.size() - 200)},
+                        Bytes(obj.begin() + 200, obj.end())}));
                 (void)transmit(t, hex("00CB3FFF055C035FC105 00"));
                 (void)transmit(t, hex("00C0000000"));
                 (void)transmit(t, hex("00CB3FFF035C017E 00"));

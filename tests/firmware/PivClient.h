@@ -124,7 +124,8 @@ public:
     {
         const Bytes inner = cat({hex("8200 81"), Bytes{static_cast<std::uint8_t>(digest.size())}, digest});
         const Bytes data = cat({Bytes{0x7C, static_cast<std::uint8_t>(inner.size())}, inner});
-        const Bytes r = send(cat({Bytes{0x00, 0x87, alg, slot, static_cast<std::uint8_t>(data.size())}, data, hex("00")}));
+        const Bytes r
+            = send(cat({Bytes{0x00, 0x87, alg, slot, static_cast<std::uint8_t>(data.size())}, data, hex("00")}));
         lastSw = swOf(r);
         if (lastSw != 0x9000) {
             return {};
@@ -142,7 +143,8 @@ public:
     {
         const Bytes data = cat({Bytes{0x5C, static_cast<std::uint8_t>(tag.size())}, tag});
         if (extendedLe) {
-            return send(cat({hex("00CB3FFF00"), Bytes{0x00, static_cast<std::uint8_t>(data.size())}, data, hex("0000")}));
+            return send(
+                cat({hex("00CB3FFF00"), Bytes{0x00, static_cast<std::uint8_t>(data.size())}, data, hex("0000")}));
         }
         return collect(send(cat({hex("00CB3FFF"), Bytes{static_cast<std::uint8_t>(data.size())}, data, hex("00")})));
     }

@@ -169,27 +169,27 @@ void TestPiv::pukResetsPinAndChangeReference()
     }
     QCOMPARE(swOf(c.verifyPin("123456")), 0x6983);
     // RESET RETRY COUNTER: wrong PUK spends a PUK try.
-    QCOMPARE(swOf(c.send(cat({hex("002C008010"), PivClient::padded("87654321"), PivClient::padded("222222")}))),
-        0x63C2);
-    QCOMPARE(swOf(c.send(cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("222222")}))),
-        0x9000);
+    QCOMPARE(
+        swOf(c.send(cat({hex("002C008010"), PivClient::padded("87654321"), PivClient::padded("222222")}))), 0x63C2);
+    QCOMPARE(
+        swOf(c.send(cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("222222")}))), 0x9000);
     QCOMPARE(swOf(c.send(hex("0020008000"))), 0x63C3);
     QCOMPARE(swOf(c.verifyPin("222222")), 0x9000);
     // CHANGE REFERENCE DATA of the PIN and of the PUK.
-    QCOMPARE(swOf(c.send(cat({hex("0024008010"), PivClient::padded("999999"), PivClient::padded("33333333")}))),
-        0x63C2);
-    QCOMPARE(swOf(c.send(cat({hex("0024008010"), PivClient::padded("222222"), PivClient::padded("33333333")}))),
-        0x9000);
+    QCOMPARE(
+        swOf(c.send(cat({hex("0024008010"), PivClient::padded("999999"), PivClient::padded("33333333")}))), 0x63C2);
+    QCOMPARE(
+        swOf(c.send(cat({hex("0024008010"), PivClient::padded("222222"), PivClient::padded("33333333")}))), 0x9000);
     QCOMPARE(swOf(c.verifyPin("222222")), 0x63C2);
     QCOMPARE(swOf(c.verifyPin("33333333")), 0x9000);
-    QCOMPARE(swOf(c.send(cat({hex("0024008110"), PivClient::padded("12345678"), PivClient::padded("ABCDEFGH")}))),
-        0x9000);
+    QCOMPARE(
+        swOf(c.send(cat({hex("0024008110"), PivClient::padded("12345678"), PivClient::padded("ABCDEFGH")}))), 0x9000);
     // Block the PUK: three wrong ones, then RESET RETRY is refused even with the right one.
     for (int i = 0; i < 3; ++i) {
         (void)c.send(cat({hex("002C008010"), PivClient::padded("00000000"), PivClient::padded("444444")}));
     }
-    QCOMPARE(swOf(c.send(cat({hex("002C008010"), PivClient::padded("ABCDEFGH"), PivClient::padded("444444")}))),
-        0x6983);
+    QCOMPARE(
+        swOf(c.send(cat({hex("002C008010"), PivClient::padded("ABCDEFGH"), PivClient::padded("444444")}))), 0x6983);
 }
 
 void TestPiv::managementKeyAuthentication()
@@ -205,8 +205,8 @@ void TestPiv::managementKeyAuthentication()
     QCOMPARE(c.authenticate(kPivDefaultMgmtKey, true), 0x6982);
     QCOMPARE(c.authenticate(hex("000000000000000000000000000000000000000000000000")), 0x6982);
     // Step 2 without step 1.
-    QCOMPARE(swOf(c.send(cat({hex("0087039B167C148008"), hex("0000000000000000"), hex("81080000000000000000")}))),
-        0x6985);
+    QCOMPARE(
+        swOf(c.send(cat({hex("0087039B167C148008"), hex("0000000000000000"), hex("81080000000000000000")}))), 0x6985);
     QCOMPARE(c.authenticate(), 0x9000);
     QCOMPARE(swOf(c.putData(kTagChuid, hex("3019D4"))), 0x9000);
     // One-way challenge-response (OpenSC's form) works as well.
@@ -272,12 +272,17 @@ void TestPiv::generateSignEcdh()
     const Botan::EC_Group g(group.toStdString());
     const Botan::ECDH_PrivateKey host(rng, g);
     const std::vector<std::uint8_t> hostPoint = host.public_value();
-    const Bytes inner = cat({hex("8200 85"), Bytes{static_cast<std::uint8_t>(hostPoint.size())},
+    const Bytes inner = cat({hex("8200 85"),
+        Bytes{static_cast<std::uint8_t>(hostPoint.size())},
         Bytes(hostPoint.begin(), hostPoint.end())});
     const Bytes data = cat({Bytes{0x7C, static_cast<std::uint8_t>(inner.size())}, inner});
-    const Bytes r = c.send(cat({Bytes{0x00, 0x87, static_cast<std::uint8_t>(alg), static_cast<std::uint8_t>(slot),
+    const Bytes r = c.send(cat({Bytes{0x00,
+                                    0x87,
+                                    static_cast<std::uint8_t>(alg),
+                                    static_cast<std::uint8_t>(slot),
                                     static_cast<std::uint8_t>(data.size())},
-        data, hex("00")}));
+        data,
+        hex("00")}));
     QCOMPARE(swOf(r), 0x9000);
     Botan::PK_Key_Agreement ka(host, rng, "Raw");
     const auto z = ka.derive_key(0, point.data(), point.size()).bits_of();
@@ -285,9 +290,13 @@ void TestPiv::generateSignEcdh()
     // A point off the curve is refused.
     Bytes bad = data;
     bad[bad.size() - 1] ^= 1;
-    QCOMPARE(swOf(c.send(cat({Bytes{0x00, 0x87, static_cast<std::uint8_t>(alg), static_cast<std::uint8_t>(slot),
+    QCOMPARE(swOf(c.send(cat({Bytes{0x00,
+                                  0x87,
+                                  static_cast<std::uint8_t>(alg),
+                                  static_cast<std::uint8_t>(slot),
                                   static_cast<std::uint8_t>(bad.size())},
-                 bad, hex("00")}))),
+                 bad,
+                 hex("00")}))),
         0x6A80);
 }
 
@@ -398,11 +407,14 @@ void TestPiv::tryIsSpentBeforeTheComparison()
         Bytes wrong;
     };
     const Case cases[] = {
-        {"VERIFY", cat({hex("0020008008"), PivClient::padded("123456")}),
+        {"VERIFY",
+            cat({hex("0020008008"), PivClient::padded("123456")}),
             cat({hex("0020008008"), PivClient::padded("123457")})},
-        {"RESET RETRY", cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("111111")}),
+        {"RESET RETRY",
+            cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("111111")}),
             cat({hex("002C008010"), PivClient::padded("12345679"), PivClient::padded("111111")})},
-        {"CHANGE REFERENCE (PUK)", cat({hex("0024008110"), PivClient::padded("12345678"), PivClient::padded("87654321")}),
+        {"CHANGE REFERENCE (PUK)",
+            cat({hex("0024008110"), PivClient::padded("12345678"), PivClient::padded("87654321")}),
             cat({hex("0024008110"), PivClient::padded("02345678"), PivClient::padded("87654321")})},
     };
     for (const Case& k : cases) {
@@ -433,52 +445,67 @@ void TestPiv::negativeMatrixLeavesNvmUnchanged()
     const std::vector<Row> rows = {
         {"GENERATE without management key", nullptr, hex("0047009A05AC03800111 00"), 0x6982},
         {"PUT DATA without management key", nullptr, hex("00DB3FFF085C035FC10253013000"), 0x6982},
-        {"SET MANAGEMENT KEY without it", nullptr,
-            cat({hex("00FFFFFF1B039B18"), hex("A1A2A3A4A5A6A7A8B1B2B3B4B5B6B7B8C1C2C3C4C5C6C7C8")}), 0x6982},
+        {"SET MANAGEMENT KEY without it",
+            nullptr,
+            cat({hex("00FFFFFF1B039B18"), hex("A1A2A3A4A5A6A7A8B1B2B3B4B5B6B7B8C1C2C3C4C5C6C7C8")}),
+            0x6982},
         {"GENERATE RSA", [](PivClient& c) { (void)c.authenticate(); }, hex("0047009A05AC03800107 00"), 0x6A80},
-        {"GENERATE unknown slot", [](PivClient& c) { (void)c.authenticate(); }, hex("0047009B05AC03800111 00"),
-            0x6A86},
-        {"PUT DATA unknown object", [](PivClient& c) { (void)c.authenticate(); },
-            hex("00DB3FFF085C035FC1FF53013000"), 0x6A82},
-        {"PUT DATA malformed", [](PivClient& c) { (void)c.authenticate(); }, hex("00DB3FFF065C035FC10253"),
-            0x6A80},
-        {"PUT DATA 2049 bytes (extended)", [](PivClient& c) { (void)c.authenticate(); },
-            cat({hex("00DB3FFF00080A"), cert2049}), 0x6A84},
-        {"chained PUT DATA 2049 bytes", [](PivClient& c) {
-             (void)c.authenticate();
-             const Bytes big = cat({hex("5C035FC105 53820801"), pattern(2049, 0)});
-             for (std::size_t at = 0; at + 255 < big.size(); at += 255) {
-                 (void)c.send(cat({hex("10DB3FFFFF"), Bytes(big.begin() + static_cast<long>(at),
-                                                        big.begin() + static_cast<long>(at + 255))}));
-             }
-         },
-            cat({hex("00DB3FFF0C"), Bytes(cert2049.end() - 12, cert2049.end())}), 0x6A84},
-        {"sign with empty slot", [](PivClient& c) { (void)c.verifyPin("123456"); },
+        {"GENERATE unknown slot", [](PivClient& c) { (void)c.authenticate(); }, hex("0047009B05AC03800111 00"), 0x6A86},
+        {"PUT DATA unknown object",
+            [](PivClient& c) { (void)c.authenticate(); },
+            hex("00DB3FFF085C035FC1FF53013000"),
+            0x6A82},
+        {"PUT DATA malformed", [](PivClient& c) { (void)c.authenticate(); }, hex("00DB3FFF065C035FC10253"), 0x6A80},
+        {"PUT DATA 2049 bytes (extended)",
+            [](PivClient& c) { (void)c.authenticate(); },
+            cat({hex("00DB3FFF00080A"), cert2049}),
+            0x6A84},
+        {"chained PUT DATA 2049 bytes",
+            [](PivClient& c) {
+                (void)c.authenticate();
+                const Bytes big = cat({hex("5C035FC105 53820801"), pattern(2049, 0)});
+                for (std::size_t at = 0; at + 255 < big.size(); at += 255) {
+                    (void)c.send(cat({hex("10DB3FFFFF"),
+                        Bytes(big.begin() + static_cast<long>(at), big.begin() + static_cast<long>(at + 255))}));
+                }
+            },
+            cat({hex("00DB3FFF0C"), Bytes(cert2049.end() - 12, cert2049.end())}),
+            0x6A84},
+        {"sign with empty slot",
+            [](PivClient& c) { (void)c.verifyPin("123456"); },
             hex("0087119A267C24820081200000000000000000000000000000000000000000000000000000000000000000 00"),
             0x6A88},
         {"VERIFY malformed PIN", nullptr, hex("002000800831323334FFFFFFFF"), 0x6A80},
         {"VERIFY PUK reference", nullptr, cat({hex("0020008108"), PivClient::padded("12345678")}), 0x6A88},
-        {"VERIFY blocked PIN", [](PivClient& c) {
-             for (int i = 0; i < 3; ++i) {
-                 (void)c.verifyPin("000000");
-             }
-         },
-            cat({hex("0020008008"), PivClient::padded("123456")}), 0x6983},
-        {"RESET RETRY blocked PUK", [](PivClient& c) {
-             for (int i = 0; i < 3; ++i) {
-                 (void)c.send(cat({hex("002C008010"), PivClient::padded("00000000"), PivClient::padded("111111")}));
-             }
-         },
-            cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("111111")}), 0x6983},
-        {"RESET RETRY malformed new PIN", nullptr,
-            cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("12")}), 0x6A80},
+        {"VERIFY blocked PIN",
+            [](PivClient& c) {
+                for (int i = 0; i < 3; ++i) {
+                    (void)c.verifyPin("000000");
+                }
+            },
+            cat({hex("0020008008"), PivClient::padded("123456")}),
+            0x6983},
+        {"RESET RETRY blocked PUK",
+            [](PivClient& c) {
+                for (int i = 0; i < 3; ++i) {
+                    (void)c.send(cat({hex("002C008010"), PivClient::padded("00000000"), PivClient::padded("111111")}));
+                }
+            },
+            cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("111111")}),
+            0x6983},
+        {"RESET RETRY malformed new PIN",
+            nullptr,
+            cat({hex("002C008010"), PivClient::padded("12345678"), PivClient::padded("12")}),
+            0x6A80},
         {"CHANGE REFERENCE wrong length", nullptr, hex("002400800831323334353636FFFF"), 0x6700},
         {"GET DATA printed info without PIN", nullptr, hex("00CB3FFF055C035FC10900"), 0x6982},
         {"GET DATA unknown", nullptr, hex("00CB3FFF055C035FC1EE00"), 0x6A82},
         {"wrong CLA", nullptr, hex("80CB3FFF055C035FC10200"), 0x6E00},
         {"unknown INS", nullptr, hex("00E2000000"), 0x6D00},
-        {"management auth step 2 alone", nullptr,
-            cat({hex("0087039B167C148008"), hex("0000000000000000"), hex("81080000000000000000")}), 0x6985},
+        {"management auth step 2 alone",
+            nullptr,
+            cat({hex("0087039B167C148008"), hex("0000000000000000"), hex("81080000000000000000")}),
+            0x6985},
         {"GENERAL AUTHENTICATE malformed", nullptr, hex("0087119A027C00"), 0x6A80},
     };
     for (const Row& row : rows) {
@@ -520,7 +547,8 @@ void TestPiv::tearingGenerateAndPutData()
             [](PivClient& c) { return c.putData(kTagCert9A, pattern(2048, 77)); }},
         {"PUT DATA 300-byte certificate 9C (new)", [](PivClient& c) { return c.putData(kTagCert9C, pattern(300, 5)); }},
         {"PUT DATA delete certificate 9A", [](PivClient& c) { return c.putData(kTagCert9A, {}); }},
-        {"VERIFY right PIN", [](PivClient& c) { return c.verifyPin("123456"); },
+        {"VERIFY right PIN",
+            [](PivClient& c) { return c.verifyPin("123456"); },
             [](PivClient& c) { return c.verifyPin("000000"); }},
         {"CHANGE REFERENCE DATA (PIN)",
             [](PivClient& c) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The token's PIV application driven by independent standard clients over PC/SC (private pcscd + vpcd + skey-sim):
-// yubico-piv-tool generates a P-256 key in slot 9A; OpenSSL self-signs a certificate with that key through the project's
-// PKCS#11 module over the key's HID interface; yubico-piv-tool imports it; then OpenSC's
-// PKCS#11 module lists the objects, signs with the key (checked by `openssl dgst -verify` against the public key
-// yubico-piv-tool exported) and runs `pkcs11-tool --test`. Label pcsc; skips (77) without the tools.
+// yubico-piv-tool generates a P-256 key in slot 9A; OpenSSL self-signs a certificate with that key through the
+// project's PKCS#11 module over the key's HID interface; yubico-piv-tool imports it; then OpenSC's PKCS#11 module lists
+// the objects, signs with the key (checked by `openssl dgst -verify` against the public key yubico-piv-tool exported)
+// and runs `pkcs11-tool --test`. Label pcsc; skips (77) without the tools.
 #include "PcscRig.h"
 #include "support/Skip.h"
 
@@ -80,14 +80,21 @@ private slots:
         // CHUID and CCC (OpenSC takes the token's serial from the CHUID's GUID).
         r = run(ypt,
             reader
-                + QStringList{QStringLiteral("-a"), QStringLiteral("set-chuid"), QStringLiteral("-a"),
+                + QStringList{QStringLiteral("-a"),
+                    QStringLiteral("set-chuid"),
+                    QStringLiteral("-a"),
                     QStringLiteral("set-ccc")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = run(ypt,
             reader
-                + QStringList{QStringLiteral("-a"), QStringLiteral("generate"), QStringLiteral("-s"),
-                    QStringLiteral("9a"), QStringLiteral("-A"), QStringLiteral("ECCP256"), QStringLiteral("-o"),
+                + QStringList{QStringLiteral("-a"),
+                    QStringLiteral("generate"),
+                    QStringLiteral("-s"),
+                    QStringLiteral("9a"),
+                    QStringLiteral("-A"),
+                    QStringLiteral("ECCP256"),
+                    QStringLiteral("-o"),
                     QStringLiteral("pub.pem")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
@@ -115,38 +122,64 @@ private slots:
             p.setWorkingDirectory(dir);
             p.setProcessChannelMode(QProcess::MergedChannels);
             p.start(QStringLiteral("openssl"),
-                {QStringLiteral("req"), QStringLiteral("-new"), QStringLiteral("-x509"), QStringLiteral("-days"),
-                    QStringLiteral("365"), QStringLiteral("-engine"), QStringLiteral("pkcs11"), QStringLiteral("-keyform"),
-                    QStringLiteral("engine"), QStringLiteral("-key"),
-                    QStringLiteral("pkcs11:id=%01;type=private;pin-value=123456"), QStringLiteral("-subj"),
-                    QStringLiteral("/CN=SmartKey PIV test"), QStringLiteral("-sha256"), QStringLiteral("-out"),
+                {QStringLiteral("req"),
+                    QStringLiteral("-new"),
+                    QStringLiteral("-x509"),
+                    QStringLiteral("-days"),
+                    QStringLiteral("365"),
+                    QStringLiteral("-engine"),
+                    QStringLiteral("pkcs11"),
+                    QStringLiteral("-keyform"),
+                    QStringLiteral("engine"),
+                    QStringLiteral("-key"),
+                    QStringLiteral("pkcs11:id=%01;type=private;pin-value=123456"),
+                    QStringLiteral("-subj"),
+                    QStringLiteral("/CN=SmartKey PIV test"),
+                    QStringLiteral("-sha256"),
+                    QStringLiteral("-out"),
                     QStringLiteral("cert.pem")});
             QVERIFY(p.waitForFinished(120000));
             QVERIFY2(p.exitCode() == 0, p.readAll().constData());
         }
         r = run(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-check_ss_sig"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"),
+            {QStringLiteral("verify"),
+                QStringLiteral("-check_ss_sig"),
+                QStringLiteral("-CAfile"),
+                QStringLiteral("cert.pem"),
                 QStringLiteral("cert.pem")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output)); // the key's self-signature is valid
         // The certificate's key is the one yubico-piv-tool generated.
-        r = run(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), QStringLiteral("cert.pem"),
-            QStringLiteral("-pubkey"), QStringLiteral("-noout")}, dir);
+        r = run(QStringLiteral("openssl"),
+            {QStringLiteral("x509"),
+                QStringLiteral("-in"),
+                QStringLiteral("cert.pem"),
+                QStringLiteral("-pubkey"),
+                QStringLiteral("-noout")},
+            dir);
         QFile generated(dir + QStringLiteral("/pub.pem"));
         QVERIFY(generated.open(QIODevice::ReadOnly));
         QCOMPARE(r.output.trimmed(), QString::fromLatin1(generated.readAll()).trimmed());
         r = run(ypt,
             reader
-                + QStringList{QStringLiteral("-a"), QStringLiteral("import-certificate"), QStringLiteral("-s"),
-                    QStringLiteral("9a"), QStringLiteral("-i"), QStringLiteral("cert.pem")},
+                + QStringList{QStringLiteral("-a"),
+                    QStringLiteral("import-certificate"),
+                    QStringLiteral("-s"),
+                    QStringLiteral("9a"),
+                    QStringLiteral("-i"),
+                    QStringLiteral("cert.pem")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = run(ypt, reader + QStringList{QStringLiteral("-a"), QStringLiteral("status")}, dir);
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("SmartKey PIV test")), qPrintable(r.output));
         r = run(ypt,
             reader
-                + QStringList{QStringLiteral("-a"), QStringLiteral("read-certificate"), QStringLiteral("-s"),
-                    QStringLiteral("9a"), QStringLiteral("-o"), QStringLiteral("back.pem")},
+                + QStringList{QStringLiteral("-a"),
+                    QStringLiteral("read-certificate"),
+                    QStringLiteral("-s"),
+                    QStringLiteral("9a"),
+                    QStringLiteral("-o"),
+                    QStringLiteral("back.pem")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
         QFile a(dir + QStringLiteral("/cert.pem"));
@@ -164,21 +197,38 @@ private slots:
         data.close();
         r = run(QStringLiteral("pkcs11-tool"),
             module
-                + QStringList{QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("123456"),
-                    QStringLiteral("--sign"), QStringLiteral("--id"), QStringLiteral("01"),
-                    QStringLiteral("--mechanism"), QStringLiteral("ECDSA-SHA256"),
-                    QStringLiteral("--signature-format"), QStringLiteral("openssl"), QStringLiteral("-i"),
-                    QStringLiteral("data.txt"), QStringLiteral("-o"), QStringLiteral("data.sig")},
+                + QStringList{QStringLiteral("--login"),
+                    QStringLiteral("--pin"),
+                    QStringLiteral("123456"),
+                    QStringLiteral("--sign"),
+                    QStringLiteral("--id"),
+                    QStringLiteral("01"),
+                    QStringLiteral("--mechanism"),
+                    QStringLiteral("ECDSA-SHA256"),
+                    QStringLiteral("--signature-format"),
+                    QStringLiteral("openssl"),
+                    QStringLiteral("-i"),
+                    QStringLiteral("data.txt"),
+                    QStringLiteral("-o"),
+                    QStringLiteral("data.sig")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = run(QStringLiteral("openssl"),
-            {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-verify"), QStringLiteral("pub.pem"),
-                QStringLiteral("-signature"), QStringLiteral("data.sig"), QStringLiteral("data.txt")},
+            {QStringLiteral("dgst"),
+                QStringLiteral("-sha256"),
+                QStringLiteral("-verify"),
+                QStringLiteral("pub.pem"),
+                QStringLiteral("-signature"),
+                QStringLiteral("data.sig"),
+                QStringLiteral("data.txt")},
             dir);
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("Verified OK")), qPrintable(r.output));
         r = run(QStringLiteral("pkcs11-tool"),
-            module + QStringList{QStringLiteral("--test"), QStringLiteral("--login"), QStringLiteral("--pin"),
-                         QStringLiteral("123456")},
+            module
+                + QStringList{QStringLiteral("--test"),
+                    QStringLiteral("--login"),
+                    QStringLiteral("--pin"),
+                    QStringLiteral("123456")},
             dir);
         QVERIFY2(r.code == 0, qPrintable(r.output));
         qInfo("pkcs11-tool --test:\n%s", qPrintable(r.output.right(1500)));

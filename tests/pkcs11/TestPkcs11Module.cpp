@@ -95,34 +95,59 @@ private slots:
 
         // A P-256 key pair generated on the key (slot 9A = CKA_ID 01).
         r = rig.tool(login
-            + QStringList{QStringLiteral("--keypairgen"), QStringLiteral("--key-type"), QStringLiteral("EC:prime256v1"),
-                QStringLiteral("--id"), QStringLiteral("01")});
+            + QStringList{QStringLiteral("--keypairgen"),
+                QStringLiteral("--key-type"),
+                QStringLiteral("EC:prime256v1"),
+                QStringLiteral("--id"),
+                QStringLiteral("01")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         QFile data(rig.dir.filePath(QStringLiteral("order.txt")));
         QVERIFY(data.open(QIODevice::WriteOnly));
         data.write("order 1001: 12.34 CNY\n");
         data.close();
         // A new process sees the key pair (public point from the key's metadata), exports the public key...
-        r = rig.tool({QStringLiteral("--read-object"), QStringLiteral("--type"), QStringLiteral("pubkey"),
-            QStringLiteral("--id"), QStringLiteral("01"), QStringLiteral("-o"), QStringLiteral("pub.der")});
+        r = rig.tool({QStringLiteral("--read-object"),
+            QStringLiteral("--type"),
+            QStringLiteral("pubkey"),
+            QStringLiteral("--id"),
+            QStringLiteral("01"),
+            QStringLiteral("-o"),
+            QStringLiteral("pub.der")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         // ...signs the order on the key, and openssl checks the signature.
         r = rig.tool(login
-            + QStringList{QStringLiteral("--sign"), QStringLiteral("--id"), QStringLiteral("01"),
-                QStringLiteral("--mechanism"), QStringLiteral("ECDSA-SHA256"), QStringLiteral("--signature-format"),
-                QStringLiteral("openssl"), QStringLiteral("-i"), QStringLiteral("order.txt"), QStringLiteral("-o"),
+            + QStringList{QStringLiteral("--sign"),
+                QStringLiteral("--id"),
+                QStringLiteral("01"),
+                QStringLiteral("--mechanism"),
+                QStringLiteral("ECDSA-SHA256"),
+                QStringLiteral("--signature-format"),
+                QStringLiteral("openssl"),
+                QStringLiteral("-i"),
+                QStringLiteral("order.txt"),
+                QStringLiteral("-o"),
                 QStringLiteral("order.sig")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-verify"), QStringLiteral("pub.der"),
-                QStringLiteral("-keyform"), QStringLiteral("DER"), QStringLiteral("-signature"),
-                QStringLiteral("order.sig"), QStringLiteral("order.txt")});
+            {QStringLiteral("dgst"),
+                QStringLiteral("-sha256"),
+                QStringLiteral("-verify"),
+                QStringLiteral("pub.der"),
+                QStringLiteral("-keyform"),
+                QStringLiteral("DER"),
+                QStringLiteral("-signature"),
+                QStringLiteral("order.sig"),
+                QStringLiteral("order.txt")});
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("Verified OK")), qPrintable(r.output));
         // GnuTLS's p11tool lists the objects through the module (the private key after login).
         if (!QStandardPaths::findExecutable(QStringLiteral("p11tool")).isEmpty()) {
             r = rig.run(QStringLiteral("p11tool"),
-                {QStringLiteral("--provider"), qEnvironmentVariable("SKEY_PKCS11_MODULE"), QStringLiteral("--list-all"),
-                    QStringLiteral("--login"), QStringLiteral("--set-pin"), QStringLiteral("123456")});
+                {QStringLiteral("--provider"),
+                    qEnvironmentVariable("SKEY_PKCS11_MODULE"),
+                    QStringLiteral("--list-all"),
+                    QStringLiteral("--login"),
+                    QStringLiteral("--set-pin"),
+                    QStringLiteral("123456")});
             QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("token=SmartKey%20PIV;id=%01"))
                     && r.output.contains(QStringLiteral("type=private")),
                 qPrintable(r.output));
@@ -144,42 +169,87 @@ private slots:
         const QString key = QStringLiteral("pkcs11:id=%01;type=private;pin-value=123456");
         rig.extraEnv = {{QStringLiteral("OPENSSL_CONF"), cnf.fileName()}};
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("req"), QStringLiteral("-new"), QStringLiteral("-x509"), QStringLiteral("-engine"),
-                QStringLiteral("pkcs11"), QStringLiteral("-keyform"), QStringLiteral("engine"), QStringLiteral("-key"), key,
-                QStringLiteral("-subj"), QStringLiteral("/CN=SmartKey cardholder"), QStringLiteral("-sha256"),
-                QStringLiteral("-out"), QStringLiteral("cert.pem")});
+            {QStringLiteral("req"),
+                QStringLiteral("-new"),
+                QStringLiteral("-x509"),
+                QStringLiteral("-engine"),
+                QStringLiteral("pkcs11"),
+                QStringLiteral("-keyform"),
+                QStringLiteral("engine"),
+                QStringLiteral("-key"),
+                key,
+                QStringLiteral("-subj"),
+                QStringLiteral("/CN=SmartKey cardholder"),
+                QStringLiteral("-sha256"),
+                QStringLiteral("-out"),
+                QStringLiteral("cert.pem")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-engine"), QStringLiteral("pkcs11"),
-                QStringLiteral("-keyform"), QStringLiteral("engine"), QStringLiteral("-sign"), key, QStringLiteral("-out"),
-                QStringLiteral("engine.sig"), QStringLiteral("order.txt")});
+            {QStringLiteral("dgst"),
+                QStringLiteral("-sha256"),
+                QStringLiteral("-engine"),
+                QStringLiteral("pkcs11"),
+                QStringLiteral("-keyform"),
+                QStringLiteral("engine"),
+                QStringLiteral("-sign"),
+                key,
+                QStringLiteral("-out"),
+                QStringLiteral("engine.sig"),
+                QStringLiteral("order.txt")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         rig.extraEnv.clear();
-        r = rig.run(QStringLiteral("openssl"), {QStringLiteral("x509"), QStringLiteral("-in"), QStringLiteral("cert.pem"),
-            QStringLiteral("-pubkey"), QStringLiteral("-noout"), QStringLiteral("-out"), QStringLiteral("certpub.pem")});
+        r = rig.run(QStringLiteral("openssl"),
+            {QStringLiteral("x509"),
+                QStringLiteral("-in"),
+                QStringLiteral("cert.pem"),
+                QStringLiteral("-pubkey"),
+                QStringLiteral("-noout"),
+                QStringLiteral("-out"),
+                QStringLiteral("certpub.pem")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-verify"), QStringLiteral("certpub.pem"),
-                QStringLiteral("-signature"), QStringLiteral("engine.sig"), QStringLiteral("order.txt")});
+            {QStringLiteral("dgst"),
+                QStringLiteral("-sha256"),
+                QStringLiteral("-verify"),
+                QStringLiteral("certpub.pem"),
+                QStringLiteral("-signature"),
+                QStringLiteral("engine.sig"),
+                QStringLiteral("order.txt")});
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("Verified OK")), qPrintable(r.output));
         r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-check_ss_sig"), QStringLiteral("-CAfile"), QStringLiteral("cert.pem"),
+            {QStringLiteral("verify"),
+                QStringLiteral("-check_ss_sig"),
+                QStringLiteral("-CAfile"),
+                QStringLiteral("cert.pem"),
                 QStringLiteral("cert.pem")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         // A wrong PIN is refused and counted.
-        r = rig.tool({QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("999999"),
-            QStringLiteral("--sign"), QStringLiteral("--id"), QStringLiteral("01"), QStringLiteral("--mechanism"),
-            QStringLiteral("ECDSA-SHA256"), QStringLiteral("-i"), QStringLiteral("order.txt"), QStringLiteral("-o"),
+        r = rig.tool({QStringLiteral("--login"),
+            QStringLiteral("--pin"),
+            QStringLiteral("999999"),
+            QStringLiteral("--sign"),
+            QStringLiteral("--id"),
+            QStringLiteral("01"),
+            QStringLiteral("--mechanism"),
+            QStringLiteral("ECDSA-SHA256"),
+            QStringLiteral("-i"),
+            QStringLiteral("order.txt"),
+            QStringLiteral("-o"),
             QStringLiteral("bad.sig")});
         QVERIFY2(r.code != 0 && r.output.contains(QStringLiteral("CKR_PIN_INCORRECT")), qPrintable(r.output));
         // The SO (PUK) resets the PIN: C_InitPIN.
-        r = rig.tool({QStringLiteral("--login"), QStringLiteral("--login-type"), QStringLiteral("so"),
-            QStringLiteral("--so-pin"), QStringLiteral("12345678"), QStringLiteral("--init-pin"), QStringLiteral("--new-pin"),
+        r = rig.tool({QStringLiteral("--login"),
+            QStringLiteral("--login-type"),
+            QStringLiteral("so"),
+            QStringLiteral("--so-pin"),
+            QStringLiteral("12345678"),
+            QStringLiteral("--init-pin"),
+            QStringLiteral("--new-pin"),
             QStringLiteral("654321")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         // pkcs11-tool's own test run over the module, logged in with the new PIN.
-        r = rig.tool({QStringLiteral("--test"), QStringLiteral("--login"), QStringLiteral("--pin"),
-            QStringLiteral("654321")});
+        r = rig.tool(
+            {QStringLiteral("--test"), QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("654321")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         qInfo("pkcs11-tool --test:\n%s", qPrintable(r.output.right(2000)));
     }

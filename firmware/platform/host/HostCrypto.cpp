@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <exception>
-#include <vector>
 #include <memory>
+#include <vector>
 
 namespace skey::host {
 namespace {
@@ -133,8 +133,8 @@ bool HostCrypto::ecdh(hal::EcCurve curve,
     try {
         const Botan::EC_Group group(groupName(curve));
         const Botan::BigInt x = scalar(group, curve, priv);
-        if (x.is_zero() || shared.size() != hal::ecFieldBytes(curve)
-            || peer.size() != 1 + 2 * hal::ecFieldBytes(curve) || peer[0] != 0x04) {
+        if (x.is_zero() || shared.size() != hal::ecFieldBytes(curve) || peer.size() != 1 + 2 * hal::ecFieldBytes(curve)
+            || peer[0] != 0x04) {
             return false;
         }
         // OS2ECP checks that the point is on the curve (throws otherwise).

@@ -34,8 +34,8 @@ constexpr std::uint8_t kPolicyAlways = 3;
 /// Development defaults (the values every PIV tool assumes on a new token; the bank replaces them at issuance).
 constexpr std::array<std::uint8_t, 8> kDefaultPin{'1', '2', '3', '4', '5', '6', 0xFF, 0xFF};
 constexpr std::array<std::uint8_t, 8> kDefaultPuk{'1', '2', '3', '4', '5', '6', '7', '8'};
-constexpr std::array<std::uint8_t, 24> kDefaultMgmtKey{1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5,
-    6, 7, 8};
+constexpr std::array<std::uint8_t, 24> kDefaultMgmtKey{
+    1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 
 /// Data objects (73-4 Part 1 Table 3): tag → directory item. Index 2..5 are the certificates of 9A 9C 9D 9E.
 struct ObjectInfo
@@ -77,7 +77,8 @@ bool curveOf(std::uint8_t alg, hal::EcCurve& curve)
 }
 
 /// One BER-TLV (tags of 1..3 bytes, lengths up to 82 xx xx) from `data` at `pos`; false when malformed.
-bool nextTlv(std::span<const std::uint8_t> data, std::size_t& pos, std::uint32_t& tag, std::span<const std::uint8_t>& value)
+bool nextTlv(
+    std::span<const std::uint8_t> data, std::size_t& pos, std::uint32_t& tag, std::span<const std::uint8_t>& value)
 {
     if (pos >= data.size()) {
         return false;
@@ -204,8 +205,8 @@ Status PivApp::select(ResponseWriter& out)
     // Application property template (73-4 Part 2 §3.1.1, Table 4): PIX, coexistent tag allocation authority,
     // application label, the algorithms this token supports.
     static constexpr std::uint8_t kLabel[] = {'S', 'm', 'a', 'r', 't', 'K', 'e', 'y', ' ', 'P', 'I', 'V'};
-    static constexpr std::uint8_t kAlgs[] = {0x80, 0x01, kAlgTdes, 0x80, 0x01, kAlgP256, 0x80, 0x01, kAlgP384,
-        0x80, 0x01, kAlgSm2, 0x06, 0x01, 0x00};
+    static constexpr std::uint8_t kAlgs[]
+        = {0x80, 0x01, kAlgTdes, 0x80, 0x01, kAlgP256, 0x80, 0x01, kAlgP384, 0x80, 0x01, kAlgSm2, 0x06, 0x01, 0x00};
     const std::size_t inner = 2 + 6 + 2 + 7 + 2 + sizeof kLabel + 2 + sizeof kAlgs;
     out.put(0x61);
     out.put(static_cast<std::uint8_t>(inner));
@@ -365,8 +366,8 @@ int PivApp::objectIndex(std::span<const std::uint8_t> tag)
     if (tag.size() != 3) {
         return -1;
     }
-    const std::uint32_t t = (static_cast<std::uint32_t>(tag[0]) << 16) | (static_cast<std::uint32_t>(tag[1]) << 8)
-        | tag[2];
+    const std::uint32_t t
+        = (static_cast<std::uint32_t>(tag[0]) << 16) | (static_cast<std::uint32_t>(tag[1]) << 8) | tag[2];
     for (std::size_t i = 0; i < kObjectCount; ++i) {
         if (kObjects[i].tag == t) {
             return static_cast<int>(i);
@@ -786,8 +787,10 @@ Status PivApp::loadManagementKey(std::span<std::uint8_t, 24> key)
     return Status::Ok;
 }
 
-Status PivApp::tdes3(std::span<const std::uint8_t, 24> key, std::span<const std::uint8_t, 8> in,
-    std::span<std::uint8_t, 8> out, bool encrypt)
+Status PivApp::tdes3(std::span<const std::uint8_t, 24> key,
+    std::span<const std::uint8_t, 8> in,
+    std::span<std::uint8_t, 8> out,
+    bool encrypt)
 {
     // Three-key TDES EDE (SP 800-67) from the engine's single-DES primitive: E_K3(D_K2(E_K1(x))) and its inverse.
     hal::CryptoEngine& e = m_platform.crypto;
@@ -1010,8 +1013,8 @@ Status PivApp::cmdGenerate(const Apdu& a, ResponseWriter& out)
         if (!m_platform.rng.fill(std::span<std::uint8_t>(item.data() + 3, n))) {
             return Status::Cancelled;
         }
-        ok = m_platform.crypto.ecPublicKey(curve, std::span<const std::uint8_t>(item.data() + 3, n),
-            std::span<std::uint8_t>(pub.data(), 1 + 2 * n));
+        ok = m_platform.crypto.ecPublicKey(
+            curve, std::span<const std::uint8_t>(item.data() + 3, n), std::span<std::uint8_t>(pub.data(), 1 + 2 * n));
     }
     if (!ok) {
         return Status::BadData; // the engine lacks this curve (the Cortex-M4 skeleton: docs/piv.md "Gaps")
@@ -1178,12 +1181,12 @@ Status PivApp::cmdGetMetadata(const Apdu& a, ResponseWriter& out)
     }
     const std::size_t n = hal::ecFieldBytes(curve);
     std::array<std::uint8_t, 1 + 2 * 48> pub{};
-    if (!m_platform.crypto.ecPublicKey(curve, std::span<const std::uint8_t>(key.priv.data(), n),
-            std::span<std::uint8_t>(pub.data(), 1 + 2 * n))) {
+    if (!m_platform.crypto.ecPublicKey(
+            curve, std::span<const std::uint8_t>(key.priv.data(), n), std::span<std::uint8_t>(pub.data(), 1 + 2 * n))) {
         return Status::BadData;
     }
-    const std::uint8_t head[] = {0x01, 0x01, key.alg, 0x02, 0x02, key.pinPolicy, key.touchPolicy, 0x03, 0x01, 0x01,
-        0x04};
+    const std::uint8_t head[]
+        = {0x01, 0x01, key.alg, 0x02, 0x02, key.pinPolicy, key.touchPolicy, 0x03, 0x01, 0x01, 0x04};
     out.put(head);
     putLength(out, 2 + 1 + 2 * n);
     out.put(0x86);

@@ -90,8 +90,10 @@ private:
 
     // Management key (reference 9B, 3-key TDES).
     Status loadManagementKey(std::span<std::uint8_t, 24> key);
-    Status tdes3(std::span<const std::uint8_t, 24> key, std::span<const std::uint8_t, 8> in,
-        std::span<std::uint8_t, 8> out, bool encrypt);
+    Status tdes3(std::span<const std::uint8_t, 24> key,
+        std::span<const std::uint8_t, 8> in,
+        std::span<std::uint8_t, 8> out,
+        bool encrypt);
 
     // Keys.
     [[nodiscard]] static int slotIndex(std::uint8_t keyRef);

@@ -61,7 +61,10 @@ int main(int argc, char** argv)
         elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     std::printf("ECDSA P-256 through the PKCS#11 module: %ld signatures in %.2f s = %.1f per second (%.2f ms each)\n",
-        count, elapsed, count / elapsed, 1000.0 * elapsed / static_cast<double>(count));
+        count,
+        elapsed,
+        count / elapsed,
+        1000.0 * elapsed / static_cast<double>(count));
     f->C_Finalize(nullptr);
     return 0;
 }

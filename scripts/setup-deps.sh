@@ -25,7 +25,9 @@ packages=(
     # desktop-file-validate (resources-desktop-file)
     xvfb xauth xdotool fonts-wqy-microhei desktop-file-utils
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
-    pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
+    pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools yubico-piv-tool
+    # PKCS#11 clients for the tests of libsmartkey-pkcs11 (p11tool, the OpenSSL pkcs11 engine)
+    gnutls-bin libengine-pkcs11-openssl
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
     # the firmware test image on an emulated Cortex-M4 (ctest label target: tests/target)

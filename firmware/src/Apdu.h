@@ -53,6 +53,15 @@ public:
         put16(static_cast<std::uint16_t>(v));
     }
     void reset() { m_size = 0; }
+    /// Keeps the first `n` bytes written (PIV: the rest waits for GET RESPONSE).
+    void truncate(std::size_t n)
+    {
+        if (n < m_size) {
+            m_size = n;
+        }
+    }
+    /// The bytes written so far.
+    [[nodiscard]] std::span<const std::uint8_t> written() const { return m_buffer.first(m_size); }
     [[nodiscard]] std::size_t size() const { return m_size; }
     /// Appends SW1 SW2 and returns the total length.
     std::size_t finish(std::uint16_t sw)

@@ -44,10 +44,12 @@ CardOs::CardOs(hal::Platform& platform)
     : m_platform(platform)
     , m_crypto(platform.crypto)
     , m_journal(platform.nvm)
+    , m_piv(platform, m_journal)
 { }
 
 void CardOs::resetVolatile()
 {
+    m_piv.resetVolatile();
     m_pinVerified = Verdict::Denied;
     m_personalizationSession = Verdict::Denied;
     m_externalAuthenticated = Verdict::Denied;
@@ -418,6 +420,25 @@ std::size_t CardOs::process(std::span<const std::uint8_t> command, std::span<std
             endSession();
         }
     }
+    m_triesForStatus = 0;
+    const bool isSelect = parsed && apdu.cla == 0x00 && apdu.ins == 0xA4;
+    const bool isDeviceInfo = parsed && apdu.cla == 0x80 && apdu.ins == 0xCA;
+    if (parsed && m_selection == Selection::Piv && !isSelect && !isDeviceInfo) {
+        // PIV is selected: every command but SELECT and the device GET DATA goes to it (docs/piv.md).
+        if (m_halted) {
+            status = Status::NvmFailure;
+        } else {
+            status = m_piv.process(apdu, out, m_triesForStatus);
+            if (status == Status::NvmFailure) {
+                m_halted = true; // as writeBatch(): RAM and NVM may disagree until the next power-on
+                resetVolatile();
+            }
+        }
+        if (status != Status::Ok && status != Status::MoreData) {
+            out.reset();
+        }
+        return out.finish(statusWord(status, m_triesForStatus));
+    }
     if (parsed) {
         status = dispatch(apdu, out);
     }
@@ -505,6 +526,14 @@ Status CardOs::cmdSelect(const Apdu& a, ResponseWriter& out)
     }
     if (m_lifeCycle == LifeCycle::Unmanufactured) {
         return Status::FileNotFound;
+    }
+    if (piv::isPivAid(a.data)) {
+        if (m_halted) {
+            return Status::NvmFailure;
+        }
+        resetVolatile();
+        m_selection = Selection::Piv;
+        return m_piv.select(out);
     }
     const std::span<const std::uint8_t> pse(kPseName.data(), kPseName.size());
     const std::span<const std::uint8_t> aid(m_config.aid.data(), m_config.aidLength);

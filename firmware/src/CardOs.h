@@ -10,6 +10,7 @@
 #include "PbocCrypto.h"
 #include "Status.h"
 #include "hal/Platform.h"
+#include "piv/PivApp.h"
 
 #include <array>
 #include <cstddef>
@@ -139,7 +140,7 @@ private:
         std::uint8_t policy = 0;
         std::uint8_t capacity = 0;
     };
-    enum class Selection : std::uint8_t { None, Pse, Purse };
+    enum class Selection : std::uint8_t { None, Pse, Purse, Piv };
     enum class SessionType : std::uint8_t { None, Load, Purchase };
     struct Session
     {
@@ -253,6 +254,7 @@ private:
     hal::Platform& m_platform;
     PbocCrypto m_crypto;
     Journal m_journal;
+    piv::PivApp m_piv; ///< the PIV application beside the purse (docs/piv.md); shares the journal and the RNG
 
     // Persistent state, cached in RAM; the journal is the truth (reloaded at powerOn()).
     LifeCycle m_lifeCycle = LifeCycle::Unmanufactured;
@@ -290,7 +292,7 @@ private:
     std::array<std::uint8_t, 8> m_challenge{};
     std::uint8_t m_challengeLength = 0;
     Session m_session;
-    std::uint8_t m_triesForStatus = 0; ///< x of a 63Cx answer
+    std::uint8_t m_triesForStatus = 0; ///< x of a 63Cx answer (61xx for PIV)
 };
 
 } // namespace skey

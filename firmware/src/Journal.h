@@ -27,8 +27,10 @@ namespace skey {
 
 enum class StoreStatus : std::uint8_t { Ok, PowerLost, Fault, Full };
 
-inline constexpr std::size_t kItemCount = 160; ///< item ids 0..159
-inline constexpr std::size_t kMaxItemSize = 64; ///< bytes of one item
+inline constexpr std::size_t kItemCount = 256; ///< item ids 0..255 (160..255: PIV object chunks, docs/piv.md)
+/// Bytes of one item: two of them fill one entry (2 × (2 + 120) = kMaxBatchBody), so PIV objects move in 120-byte
+/// chunks.
+inline constexpr std::size_t kMaxItemSize = 120;
 inline constexpr std::size_t kMaxEntryBytes = 256; ///< one entry = one program(), never crosses a page
 inline constexpr std::size_t kMaxPages = 128;
 inline constexpr std::size_t kPageHeaderBytes = 16;

@@ -36,9 +36,12 @@ enum class Status : std::uint8_t {
     NvmFailure, // 6581
     Cancelled, // 6F00: user cancelled the touch confirmation
     TouchRefused, // 6985 as well (the user refused or did not touch in time), kept apart for the docs/tests
+    MoreData, // 61xx: xx more response bytes wait for GET RESPONSE (ISO 7816-4 §5.3.4; PIV only; xx passed beside)
+    RefDataNotFound, // 6A88: PIV key reference (slot) empty or unknown
 };
 
-/// The one table from internal status to ISO 7816-4 / PBOC status word. `triesLeft` only matters for PinWrong.
+/// The one table from internal status to ISO 7816-4 / PBOC status word. `triesLeft` only matters for PinWrong (x of
+/// 63Cx) and MoreData (xx of 61xx).
 [[nodiscard]] std::uint16_t statusWord(Status status, std::uint8_t triesLeft = 0);
 
 } // namespace skey

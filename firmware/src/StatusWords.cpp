@@ -64,6 +64,10 @@ std::uint16_t statusWord(Status status, std::uint8_t triesLeft)
         return 0x6F00;
     case Status::TouchRefused:
         return 0x6985;
+    case Status::MoreData:
+        return static_cast<std::uint16_t>(0x6100 | triesLeft);
+    case Status::RefDataNotFound:
+        return 0x6A88;
     }
     return 0x6F00;
 }

@@ -3,6 +3,7 @@
 // test driver runs each flow on the harness's token (same image, same RNG seed, so the MACs are valid on replay).
 // Usage: skey_fuzz_corpus_gen <dir>
 #include "FuzzApduHarness.h"
+#include "PivClient.h"
 
 #include <cstdio>
 #include <fstream>
@@ -105,6 +106,30 @@ int main(int argc, char** argv)
                 (void)transmit(t, hex("80CA000100"));
             }},
         {"extended", 0, [](auto& t) { (void)transmit(t, hex("00A4040000000AD15600000145442F4550 0000")); }},
+        {"piv",
+            0,
+            [](auto& t) {
+                // PIV (docs/piv.md): select, management-key authentication, generate, chained PUT DATA, GET DATA
+                // with GET RESPONSE, PIN, sign, ECDH, PUK reset.
+                (void)transmit(t, hex("00A4040005A000000308"));
+                const Bytes r1 = transmit(t, hex("0087039B047C028000"));
+                Bytes w(r1.begin() + 4, r1.begin() + 12);
+                PivClient::tdes(kPivDefaultMgmtKey, w, false);
+                (void)transmit(t, cat({hex("0087039B167C148008"), w, hex("81081122334455667788")}));
+                (void)transmit(t, hex("0047009A05AC03800111 00"));
+                Bytes obj = cat({hex("5C035FC105 5382012C"), Bytes(300, 0x30)});
+                (void)transmit(t, cat({hex("10DB3FFFC8"), Bytes(obj.begin(), obj.begin() + 200)}));
+                (void)transmit(t,
+                    cat({Bytes{0x00, 0xDB, 0x3F, 0xFF, static_cast<std::uint8_t>(obj.size() - 200)},
+                        Bytes(obj.begin() + 200, obj.end())}));
+                (void)transmit(t, hex("00CB3FFF055C035FC105 00"));
+                (void)transmit(t, hex("00C0000000"));
+                (void)transmit(t, hex("00CB3FFF035C017E 00"));
+                (void)transmit(t, hex("0020008008 313233343536FFFF"));
+                (void)transmit(t, cat({hex("0087119A267C2482008120"), Bytes(32, 0xAB), hex("00")}));
+                (void)transmit(t, hex("00FD000000"));
+                (void)transmit(t, hex("002C008010 3132333435363738 363534333231FFFF"));
+            }},
     };
     int written = 0;
     for (const Seed& s : seeds) {

@@ -27,6 +27,16 @@ public:
     bool sm4Decrypt(std::span<const std::uint8_t, 16> key,
         std::span<const std::uint8_t, 16> in,
         std::span<std::uint8_t, 16> out) override;
+    // Public-key engine on Botan (ECDSA / ECDH over P-256 and P-384, SM2 signatures).
+    bool ecPublicKey(hal::EcCurve curve, std::span<const std::uint8_t> priv, std::span<std::uint8_t> pub) override;
+    bool ecSign(hal::EcCurve curve,
+        std::span<const std::uint8_t> priv,
+        std::span<const std::uint8_t> digest,
+        std::span<std::uint8_t> sig) override;
+    bool ecdh(hal::EcCurve curve,
+        std::span<const std::uint8_t> priv,
+        std::span<const std::uint8_t> peer,
+        std::span<std::uint8_t> shared) override;
 };
 
 } // namespace skey::host

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// The host side of the token's PIV application (docs/piv.md) over the project's own HID transport (a USB key through
+// hidapi, or the simulator's UDP port): the commands the PKCS#11 module needs. Errors are values (no exceptions).
+#pragma once
+
+#include <QByteArray>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <utility>
+
+namespace wallet::device {
+class HidApduChannel;
+}
+
+namespace wallet::pkcs11 {
+
+struct PivAnswer
+{
+    bool transportOk = false; ///< false: the key could not be reached
+    QByteArray data;
+    std::uint16_t sw = 0;
+    [[nodiscard]] bool ok() const { return transportOk && sw == 0x9000; }
+};
+
+/// PIV key slots in PKCS#11 order; CKA_ID is the index + 1 (as OpenSC's PIV emulation numbers them).
+inline constexpr std::uint8_t kPivSlots[4] = {0x9A, 0x9C, 0x9D, 0x9E};
+
+class PivToken
+{
+public:
+    /// Opens the key: $SKEY_PKCS11_UDP_PORT (the simulator's HID port on 127.0.0.1), else the first USB key.
+    static std::unique_ptr<PivToken> open();
+    ~PivToken();
+
+    /// Raw APDU (extended lengths allowed over HID); follows 61xx with GET RESPONSE.
+    PivAnswer send(const QByteArray& apdu);
+    PivAnswer select();
+    /// VERIFY of the PIV PIN (reference 80); an empty PIN asks for the status.
+    PivAnswer verify(const QByteArray& pin);
+    PivAnswer logout();
+    PivAnswer changePin(std::uint8_t reference, const QByteArray& oldValue, const QByteArray& newValue);
+    PivAnswer resetRetry(const QByteArray& puk, const QByteArray& newPin);
+    /// The DER certificate of a slot (the 70 tag of the object), or nothing.
+    std::optional<QByteArray> certificate(std::uint8_t slot);
+    /// Mutual authentication with the 24-byte management key.
+    bool authenticate(const QByteArray& managementKey);
+    /// GENERATE ASYMMETRIC KEY PAIR: the uncompressed point.
+    std::optional<QByteArray> generate(std::uint8_t slot, std::uint8_t alg);
+    /// GENERAL AUTHENTICATE: DER ECDSA signature of a host-computed hash.
+    PivAnswer sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash);
+    PivAnswer ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& point);
+    /// Yubico GET METADATA of a key slot: the algorithm and the public point, when the slot holds a key.
+    std::optional<std::pair<std::uint8_t, QByteArray>> keyMetadata(std::uint8_t slot);
+    /// GET CHALLENGE: `n` (1..256) bytes from the token's RNG.
+    std::optional<QByteArray> random(int n);
+    /// Yubico GET SERIAL (4 bytes).
+    std::optional<std::uint32_t> serial();
+
+private:
+    explicit PivToken(std::unique_ptr<device::HidApduChannel> channel);
+    std::unique_ptr<device::HidApduChannel> m_channel;
+};
+
+/// BER length encoding.
+QByteArray berLength(int n);
+
+} // namespace wallet::pkcs11

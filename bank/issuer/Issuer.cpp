@@ -209,7 +209,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     }
     // The card row lock serialises every load, probe check and cancellation of this key (§9.1).
     auto card = db.exec("SELECT account_id, algorithm, key_version, state, hotlisted, shadow_balance FROM cards"
-                        " WHERE asn = $1 FOR UPDATE",
+                        " WHERE asn = $1 FOR NO KEY UPDATE",
         {s(asnHex)});
     if (!card) {
         return unavailable(card.error(), rid);
@@ -296,7 +296,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     }
     const auto [date, time] = m_clock();
     auto existing = db.exec("SELECT id, state, attempt, adjustments, amount FROM loads WHERE asn = $1 AND"
-                            " online_atc = $2 FOR UPDATE",
+                            " online_atc = $2 FOR NO KEY UPDATE",
         {s(asnHex), std::to_string(atc)});
     if (!existing) {
         return unavailable(existing.error(), rid);
@@ -482,12 +482,12 @@ Reply Issuer::confirmLoad(PgConnection& db, const CallContext& call, const QStri
         return *stop;
     }
     // Same lock order as authoriseLoad: the card row, then the load.
-    auto card = db.exec("SELECT key_version FROM cards WHERE asn = $1 FOR UPDATE", {asnHex});
+    auto card = db.exec("SELECT key_version FROM cards WHERE asn = $1 FOR NO KEY UPDATE", {asnHex});
     if (!card) {
         return unavailable(card.error(), rid);
     }
     auto l = db.exec("SELECT state, online_atc, amount, balance_before, terminal_id, card_date, card_time, tac"
-                     " FROM loads WHERE id = $1 FOR UPDATE",
+                     " FROM loads WHERE id = $1 FOR NO KEY UPDATE",
         {s(loadId)});
     if (!l) {
         return unavailable(l.error(), rid);
@@ -544,7 +544,7 @@ Reply Issuer::confirmLoad(PgConnection& db, const CallContext& call, const QStri
 Reply Issuer::createProbe(PgConnection& db, const CallContext& call, const QString& asn, const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
-    auto card = db.exec("SELECT mac2_issued FROM cards WHERE asn = $1 FOR UPDATE", {s(asn)});
+    auto card = db.exec("SELECT mac2_issued FROM cards WHERE asn = $1 FOR NO KEY UPDATE", {s(asn)});
     if (!card) {
         return unavailable(card.error(), rid);
     }
@@ -591,17 +591,19 @@ Reply Issuer::cancelLoad(PgConnection& db, const CallContext& call, const QStrin
     if (auto stop = loadAsn(db, loadId, rid, asnHex)) {
         return *stop;
     }
-    auto card = db.exec("SELECT account_id, key_version, mac2_issued FROM cards WHERE asn = $1 FOR UPDATE", {asnHex});
+    auto card
+        = db.exec("SELECT account_id, key_version, mac2_issued FROM cards WHERE asn = $1 FOR NO KEY UPDATE", {asnHex});
     if (!card) {
         return unavailable(card.error(), rid);
     }
-    auto l = db.exec("SELECT state, online_atc, amount, attempt FROM loads WHERE id = $1 FOR UPDATE", {s(loadId)});
+    auto l
+        = db.exec("SELECT state, online_atc, amount, attempt FROM loads WHERE id = $1 FOR NO KEY UPDATE", {s(loadId)});
     if (!l) {
         return unavailable(l.error(), rid);
     }
     const QString probeId = body.value(QStringLiteral("probeId")).toString();
     auto probe = db.exec("SELECT terminal_id, mac2_issued, expires_at, used_at FROM probes WHERE id = $1 AND asn = $2"
-                         " FOR UPDATE",
+                         " FOR NO KEY UPDATE",
         {s(probeId), asnHex});
     if (!probe) {
         return unavailable(probe.error(), rid);

@@ -110,7 +110,7 @@ Result<std::string> Ledger::transfer(PgConnection& db, const TransferSpec& t)
     }
     // Both rows locked in ascending id order (§7.3).
     auto rows = db.exec("SELECT id, balance, min_balance, version FROM accounts WHERE id IN ($1, $2) ORDER BY id"
-                        " FOR UPDATE",
+                        " FOR NO KEY UPDATE",
         {t.debitAccount, t.creditAccount});
     if (!rows) {
         return rows.error();

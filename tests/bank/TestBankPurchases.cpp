@@ -24,6 +24,7 @@
 #include <QTest>
 #include <QUuid>
 
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -647,8 +648,21 @@ private slots:
         std::vector<Answer> answers(kConfirmers);
         std::vector<std::thread> threads;
         for (int i = 0; i < kConfirmers; ++i) {
-            threads.emplace_back(
-                [&, i] { answers[static_cast<std::size_t>(i)] = post(path, newKey(), confirmation(*d)); });
+            threads.emplace_back([&, i] {
+                // Each terminal keeps its request id and retries it on 503 / 409 in flight, as the protocol says.
+                const QString key = newKey();
+                Answer& x = answers[static_cast<std::size_t>(i)];
+                for (int attempt = 0; attempt < 20; ++attempt) {
+                    x = post(path, key, confirmation(*d));
+                    if (x.connected && x.status != 503
+                        && !(x.status == 409 && !x.replayed
+                            && x.json.value(QStringLiteral("code")).toString()
+                                == QLatin1String("idempotency-key-in-flight"))) {
+                        break;
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                }
+            });
         }
         for (auto& t : threads) {
             t.join();

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -838,6 +839,79 @@ private slots:
         QCOMPARE(report.at(0).toObject().value(QStringLiteral("exceptions")).toArray().size(), 2);
         QCOMPARE(ctl({QStringLiteral("merchants"), QStringLiteral("list"), QStringLiteral("--json")}, &out), 0);
         QVERIFY2(out.contains(QStringLiteral("\"payableBalance\": ") + QString::number(payable())), qPrintable(out));
+        auditLedger();
+    }
+
+    /// Issue 12's figure: a settlement upload of many sales (SKEY_BANK_SETTLEMENT_RECORDS, default 1000; the issue
+    /// asks 10,000 under 5 s). Prints the time, asserts only the money.
+    void largeSettlementBatchPostsEveryRecordOnce()
+    {
+        const int n = qEnvironmentVariableIsSet("SKEY_BANK_SETTLEMENT_RECORDS")
+            ? qEnvironmentVariableIntValue("SKEY_BANK_SETTLEMENT_RECORDS")
+            : 1000;
+        QVERIFY(n >= 1 && n <= 10000);
+        // Load the key with enough for n sales of 1 fen (a second load through the bank, online ATC 1).
+        QCOMPARE(ctl({QStringLiteral("accounts"),
+                     QStringLiteral("deposit"),
+                     QStringLiteral("--asn"),
+                     kAsn,
+                     QStringLiteral("--amount"),
+                     QString::number(n),
+                     QStringLiteral("--reference"),
+                     QStringLiteral("CASH-0002")}),
+            0);
+        const auto init = m_card->initializeForLoad(static_cast<std::uint32_t>(n), kOnlineTerminal);
+        Answer a = post(QStringLiteral("/v1/loads"),
+            newKey(),
+            {{QStringLiteral("asn"), kAsn},
+                {QStringLiteral("algorithm"), QStringLiteral("3des")},
+                {QStringLiteral("keyIndex"), 1},
+                {QStringLiteral("keyVersion"), 1},
+                {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
+                {QStringLiteral("amount"), n},
+                {QStringLiteral("onlineAtc"), init.onlineAtc},
+                {QStringLiteral("random"), hex(init.random)},
+                {QStringLiteral("mac1"), hex(init.mac1)},
+                {QStringLiteral("terminalId"), hex(kOnlineTerminal)}});
+        QCOMPARE(a.status, 201);
+        auto tac
+            = m_card->creditForLoad(QByteArray::fromHex(a.json.value(QStringLiteral("date")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("time")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("mac2")).toString().toLatin1()));
+        QVERIFY(tac);
+        QCOMPARE(
+            post(QStringLiteral("/v1/loads/%1/confirmation").arg(a.json.value(QStringLiteral("loadId")).toString()),
+                newKey(),
+                {{QStringLiteral("tac"), hex(*tac)}, {QStringLiteral("source"), QStringLiteral("credit")}})
+                .status,
+            200);
+        QJsonArray records;
+        for (int i = 0; i < n; ++i) {
+            records.append(offlineSale(1, static_cast<std::uint32_t>(1000 + i)));
+        }
+        const qint64 payableBefore = payable();
+        const qint64 transfersBefore = transfers();
+        const QString path
+            = QStringLiteral("/v1/settlement/batches/") + QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const QJsonObject batch{{QStringLiteral("terminalId"), kPsam}, {QStringLiteral("records"), records}};
+        QElapsedTimer timer;
+        timer.start();
+        Answer first = put(path, newKey(), batch);
+        const qint64 ms = timer.elapsed();
+        QCOMPARE(first.status, 200);
+        QCOMPARE(first.json.value(QStringLiteral("accepted")).toInt(), n);
+        timer.restart();
+        Answer again = put(path, newKey(), batch);
+        const qint64 replayMs = timer.elapsed();
+        QCOMPARE(again.json, first.json);
+        std::printf(
+            "FIGURE settlement batch of %d records: %lld ms to post (ASan build, one transaction); the same batch "
+            "again: %lld ms\n",
+            n,
+            static_cast<long long>(ms),
+            static_cast<long long>(replayMs));
+        QCOMPARE(payable(), payableBefore + n);
+        QCOMPARE(transfers(), transfersBefore + n);
         auditLedger();
     }
 

@@ -923,11 +923,57 @@ Reply Acquirer::uploadSettlementBatch(
         return unavailable(l.error(), rid);
     }
 
+    // The sales of this terminal already posted that this batch names: one query, not one per record.
+    std::string tsnArray = "{";
+    for (const auto& v : records) {
+        tsnArray
+            += (tsnArray.size() > 1 ? "," : "") + std::to_string(v.toObject().value(QStringLiteral("tsn")).toInteger());
+    }
+    tsnArray += "}";
+    struct Sale
+    {
+        std::string asn;
+        std::int64_t amount = 0;
+        std::int64_t atc = 0;
+        std::string date;
+        std::string time;
+        std::string tac;
+        bool operator==(const Sale&) const = default;
+    };
+    std::map<std::int64_t, Sale> known;
+    auto posted = db.exec("SELECT tsn, asn, amount, offline_atc, card_date, card_time, COALESCE(tac, '') FROM purchases"
+                          " WHERE terminal_id = $1 AND tsn = ANY($2::bigint[])",
+        {s(terminal), tsnArray});
+    if (!posted) {
+        return unavailable(posted.error(), rid);
+    }
+    for (int i = 0; i < posted->rows(); ++i) {
+        known[posted->integer(i, 0)] = Sale{posted->text(i, 1),
+            posted->integer(i, 2),
+            posted->integer(i, 3),
+            posted->text(i, 4),
+            posted->text(i, 5),
+            posted->text(i, 6)};
+    }
+
     int accepted = 0;
     int duplicates = 0;
     std::int64_t acceptedAmount = 0;
     QJsonArray rejected;
     const std::string now = std::to_string(receivedAt);
+    // The verified records, posted after the loop: one transfer per float bucket (natural key settlement:<batch>:
+    // <float account>), every purchase row in one INSERT; the purchases' UNIQUE (terminal, TSN) is the natural key.
+    struct Posting
+    {
+        std::int64_t tsn = 0;
+        Sale sale;
+        std::int64_t keyVersion = 0;
+        std::optional<std::string> mac2;
+        std::string floatAccount;
+    };
+    std::vector<Posting> postings;
+    std::map<std::string, std::int64_t> perFloat;
+    std::map<std::string, std::int64_t> perCard;
     for (const auto& v : records) {
         const QJsonObject r = v.toObject();
         const std::int64_t tsn = r.value(QStringLiteral("tsn")).toInteger();
@@ -962,17 +1008,9 @@ Reply Acquirer::uploadSettlementBatch(
             }
             continue;
         }
-        auto existing = db.exec("SELECT asn, amount, offline_atc, card_date, card_time, tac FROM purchases WHERE"
-                                " terminal_id = $1 AND tsn = $2",
-            {s(terminal), std::to_string(tsn)});
-        if (!existing) {
-            return unavailable(existing.error(), rid);
-        }
-        if (existing->rows() == 1) {
-            const bool same = q(existing->text(0, 0)) == asnHex && existing->integer(0, 1) == amount
-                && existing->integer(0, 2) == atc && q(existing->text(0, 3)) == date && q(existing->text(0, 4)) == time
-                && !existing->isNull(0, 5) && q(existing->text(0, 5)) == tacHex;
-            if (same) {
+        const Sale sale{s(asnHex), amount, atc, s(date), s(time), s(tacHex)};
+        if (const auto k = known.find(tsn); k != known.end()) {
+            if (k->second == sale) {
                 ++duplicates;
             } else if (auto stop
                 = reject(QStringLiteral("record-conflict"),
@@ -994,51 +1032,88 @@ Reply Acquirer::uploadSettlementBatch(
             }
             continue;
         }
+        known[tsn] = sale; // the same sale twice in one batch is a duplicate, not a second posting
+        const std::string floatAccount = floatOf[s(asnHex)];
+        postings.push_back(Posting{tsn,
+            sale,
+            card->second.first,
+            r.contains(QStringLiteral("mac2"))
+                ? std::optional<std::string>(s(r.value(QStringLiteral("mac2")).toString()))
+                : std::nullopt,
+            floatAccount});
+        perFloat[floatAccount] += amount;
+        perCard[s(asnHex)] += amount;
+        ++accepted;
+        acceptedAmount += amount;
+    }
+    std::map<std::string, std::string> transferOf;
+    for (const auto& [floatAccount, total] : perFloat) {
         TransferSpec tr;
-        tr.kind = "purchase";
-        tr.debitAccount = floatOf[s(asnHex)];
+        tr.kind = "settlement";
+        tr.debitAccount = floatAccount;
         tr.creditAccount = merchantAccount;
-        tr.amount = amount;
-        tr.naturalKey = "purchase:" + s(terminal) + ":" + std::to_string(tsn);
+        tr.amount = total;
+        tr.naturalKey = "settlement:" + s(batchId) + ":" + floatAccount;
         tr.requestScope = s(call.terminalId);
         tr.requestKey = s(call.requestKey);
         auto transfer = Ledger::transfer(db, tr);
         if (!transfer) {
             return unavailable(transfer.error(), rid);
         }
+        transferOf[floatAccount] = *transfer;
+    }
+    if (!postings.empty()) {
+        // Array literals of validated values only (UUIDs, digits, upper-case hex): nothing needs quoting.
+        std::string ids, tsns, asnList, kvs, atcs, amounts, dates, times, mac2s, tacs, transfers;
+        for (const auto& p : postings) {
+            const char* sep = ids.empty() ? "" : ",";
+            ids += sep + uuidV7();
+            tsns += sep + std::to_string(p.tsn);
+            asnList += sep + p.sale.asn;
+            kvs += sep + std::to_string(p.keyVersion);
+            atcs += sep + std::to_string(p.sale.atc);
+            amounts += sep + std::to_string(p.sale.amount);
+            dates += sep + p.sale.date;
+            times += sep + p.sale.time;
+            mac2s += sep + p.mac2.value_or("NULL");
+            tacs += sep + p.sale.tac;
+            transfers += sep + transferOf[p.floatAccount];
+        }
+        auto arr = [](const std::string& a) { return "{" + a + "}"; };
         auto ins
             = db.exec("INSERT INTO purchases (id, source, state, terminal_id, tsn, asn, key_version, offline_atc,"
                       " amount, card_date, card_time, merchant_id, mac2, tac, transfer_id, batch_id, request_scope,"
-                      " created_at, updated_at) VALUES ($1, 'settlement', 'completed', $2, $3, $4, $5, $6, $7, $8,"
-                      " $9, $10, $11, $12, $13, $14, $15, $16, $16)",
-                {uuidV7(),
-                    s(terminal),
-                    std::to_string(tsn),
-                    s(asnHex),
-                    std::to_string(card->second.first),
-                    std::to_string(atc),
-                    std::to_string(amount),
-                    s(date),
-                    s(time),
+                      " created_at, updated_at) SELECT u.id, 'settlement', 'completed', $1, u.tsn, u.asn, u.kv,"
+                      " u.atc, u.amount, u.d, u.t, $2, u.mac2, u.tac, u.tr, $3, $4, $5, $5 FROM unnest($6::uuid[],"
+                      " $7::bigint[], $8::text[], $9::int[], $10::int[], $11::bigint[], $12::text[], $13::text[],"
+                      " $14::text[], $15::text[], $16::uuid[]) AS u(id, tsn, asn, kv, atc, amount, d, t, mac2, tac,"
+                      " tr)",
+                {s(terminal),
                     merchantId,
-                    r.contains(QStringLiteral("mac2"))
-                        ? std::optional<std::string>(s(r.value(QStringLiteral("mac2")).toString()))
-                        : std::nullopt,
-                    s(tacHex),
-                    *transfer,
                     s(batchId),
                     s(call.terminalId),
-                    now});
+                    now,
+                    arr(ids),
+                    arr(tsns),
+                    arr(asnList),
+                    arr(kvs),
+                    arr(atcs),
+                    arr(amounts),
+                    arr(dates),
+                    arr(times),
+                    arr(mac2s),
+                    arr(tacs),
+                    arr(transfers)});
         if (!ins) {
             return unavailable(ins.error(), rid);
         }
-        if (auto u = db.exec("UPDATE cards SET shadow_balance = shadow_balance - $2 WHERE asn = $1",
-                {s(asnHex), std::to_string(amount)});
+    }
+    for (const auto& [asn, total] : perCard) {
+        if (auto u = db.exec(
+                "UPDATE cards SET shadow_balance = shadow_balance - $2 WHERE asn = $1", {asn, std::to_string(total)});
             !u) {
             return unavailable(u.error(), rid);
         }
-        ++accepted;
-        acceptedAmount += amount;
     }
     const QJsonObject result{{QStringLiteral("batchId"), batchId},
         {QStringLiteral("terminalId"), terminal},

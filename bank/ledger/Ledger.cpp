@@ -178,10 +178,14 @@ Result<std::vector<std::string>> Ledger::audit(PgConnection& db)
             " WHERE COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"
             " - COALESCE((SELECT sum(amount) FROM purchases WHERE state = 'completed'), 0)"},
-        {"5 a purchase's transfer matches its state and its natural key (terminal, TSN)",
+        {"5 a purchase's transfer matches its state: online one transfer under purchase:<terminal>:<TSN>, settled"
+         " the batch's transfer per float bucket, whose amount is the sum of its purchases",
             "SELECT p.id::text FROM purchases p LEFT JOIN transfers t ON t.id = p.transfer_id"
-            " WHERE (p.state = 'completed') <> (t.id IS NOT NULL) OR (t.id IS NOT NULL AND (t.amount <> p.amount"
-            " OR t.natural_key <> 'purchase:' || p.terminal_id || ':' || p.tsn))"},
+            " WHERE (p.state = 'completed') <> (t.id IS NOT NULL) OR (p.source = 'online' AND t.id IS NOT NULL AND"
+            " (t.kind <> 'purchase' OR t.amount <> p.amount OR t.natural_key <> 'purchase:' || p.terminal_id || ':'"
+            " || p.tsn)) OR (p.source = 'settlement' AND t.id IS NOT NULL AND t.kind <> 'settlement')"
+            " UNION ALL SELECT t.id::text FROM transfers t WHERE t.kind IN ('purchase', 'settlement') AND t.amount <>"
+            " (SELECT COALESCE(sum(p.amount), 0) FROM purchases p WHERE p.transfer_id = t.id)"},
         {"7 every completed purchase has its verified TAC",
             "SELECT id::text FROM purchases WHERE state = 'completed' AND tac IS NULL"},
         {"merchant payable = its completed purchases less refunds",

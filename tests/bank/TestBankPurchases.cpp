@@ -134,7 +134,7 @@ private:
                                            m_rig.tlsPath(certificate + QStringLiteral(".key")).toStdString());
         c->set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
         c->enable_server_certificate_verification(true);
-        c->set_read_timeout(30, 0);
+        c->set_read_timeout(120, 0); // a 10,000-record batch on the ASan build
         return c;
     }
 
@@ -777,7 +777,7 @@ private slots:
         QCOMPARE(rejected.at(0).toObject().value(QStringLiteral("tsn")).toInteger(), 4);
         QCOMPARE(rejected.at(0).toObject().value(QStringLiteral("code")).toString(), QStringLiteral("tac-invalid"));
         QCOMPARE(rejected.at(1).toObject().value(QStringLiteral("code")).toString(), QStringLiteral("unknown-card"));
-        QCOMPARE(transfers(), before + 3);
+        QCOMPARE(transfers(), before + 1); // one transfer per float bucket and batch
         QCOMPARE(payable(), payableBefore + 60);
         // The forged sale really happened on the key (40 fen) but is not vouched by a TAC: the shadow keeps it.
         QCOMPARE(shadow(), static_cast<qint64>(m_card->balance()) + 40);
@@ -797,7 +797,7 @@ private slots:
         Answer conflict = put(path, newKey(), other);
         QCOMPARE(conflict.status, 409);
         QCOMPARE(conflict.json.value(QStringLiteral("code")).toString(), QStringLiteral("batch-conflict"));
-        QCOMPARE(transfers(), before + 3);
+        QCOMPARE(transfers(), before + 1); // one transfer per float bucket and batch
 
         // A new batch repeating a posted sale: duplicate; a new sale: accepted; the same TSN with other content:
         // rejected as a conflict.
@@ -818,7 +818,7 @@ private slots:
                      .value(QStringLiteral("code"))
                      .toString(),
             QStringLiteral("record-conflict"));
-        QCOMPARE(transfers(), before + 4);
+        QCOMPARE(transfers(), before + 2);
         QCOMPARE(payable(), payableBefore + 67);
 
         // The forged record was altered in transit only: the kiosk sends the genuine one in a new batch; now it
@@ -891,6 +891,7 @@ private slots:
         }
         const qint64 payableBefore = payable();
         const qint64 transfersBefore = transfers();
+        const qint64 purchasesBefore = purchases();
         const QString path
             = QStringLiteral("/v1/settlement/batches/") + QUuid::createUuid().toString(QUuid::WithoutBraces);
         const QJsonObject batch{{QStringLiteral("terminalId"), kPsam}, {QStringLiteral("records"), records}};
@@ -911,7 +912,8 @@ private slots:
             static_cast<long long>(ms),
             static_cast<long long>(replayMs));
         QCOMPARE(payable(), payableBefore + n);
-        QCOMPARE(transfers(), transfersBefore + n);
+        QCOMPARE(transfers(), transfersBefore + 1);
+        QCOMPARE(purchases(), purchasesBefore + n);
         auditLedger();
     }
 

@@ -923,6 +923,11 @@ Reply Acquirer::uploadSettlementBatch(
         return unavailable(l.error(), rid);
     }
 
+    // Verifying 10,000 TACs in the token takes longer than the session's idle-in-transaction limit (10 s, §7.3)
+    // while no statement runs: this transaction alone may stay open up to 2 minutes.
+    if (auto l = db.exec("SET LOCAL idle_in_transaction_session_timeout = '120s'"); !l) {
+        return unavailable(l.error(), rid);
+    }
     // The sales of this terminal already posted that this batch names: one query, not one per record.
     std::string tsnArray = "{";
     for (const auto& v : records) {

@@ -459,4 +459,141 @@ Result<QByteArray> Hsm::hmacSha256(const std::string& label, const QByteArray& d
     return out;
 }
 
+Result<unsigned long> Hsm::findObject(unsigned long session, const std::string& label, unsigned long cls)
+{
+    const std::string cacheKey = label + "#" + std::to_string(cls);
+    {
+        std::lock_guard lock(m_mutex);
+        if (auto it = m_keys.find(cacheKey); it != m_keys.end()) {
+            return it->second;
+        }
+    }
+    std::string l = label;
+    CK_OBJECT_CLASS c = cls;
+    CK_ATTRIBUTE tmpl[]
+        = {{CKA_CLASS, &c, sizeof c}, {CKA_LABEL, l.data(), l.size()}, {CKA_TOKEN, &kTrue, sizeof kTrue}};
+    if (CK_RV rv = m_f->C_FindObjectsInit(session, tmpl, 3); rv != CKR_OK) {
+        return p11Error("C_FindObjectsInit", rv);
+    }
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG n = 0;
+    CK_RV rv = m_f->C_FindObjects(session, found, 2, &n);
+    m_f->C_FindObjectsFinal(session);
+    if (rv != CKR_OK) {
+        return p11Error("C_FindObjects", rv);
+    }
+    if (n != 1) {
+        return makeError(n == 0 ? ErrorCode::NotFound : ErrorCode::InvalidState,
+            QStringLiteral("HSM: %1 object labelled \"%2\" in the token; run `bankctl keys init`")
+                .arg(n == 0 ? QStringLiteral("no") : QStringLiteral("more than one"), QString::fromStdString(label)));
+    }
+    std::lock_guard lock(m_mutex);
+    m_keys[cacheKey] = found[0];
+    return found[0];
+}
+
+Result<void> Hsm::generateEcP256(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    // DER of the OID prime256v1 (1.2.840.10045.3.1.7).
+    static const unsigned char kP256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+    std::string l = label;
+    CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+    CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, const_cast<unsigned char*>(kP256), sizeof kP256},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_VERIFY, &kTrue, sizeof kTrue}};
+    CK_ATTRIBUTE priv[] = {{CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_PRIVATE, &kTrue, sizeof kTrue},
+        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
+        {CKA_SIGN, &kTrue, sizeof kTrue}};
+    CK_OBJECT_HANDLE hPub = 0;
+    CK_OBJECT_HANDLE hPriv = 0;
+    if (CK_RV rv = m_f->C_GenerateKeyPair(s.handle(), &mech, pub, std::size(pub), priv, std::size(priv), &hPub, &hPriv);
+        rv != CKR_OK) {
+        return p11Error("C_GenerateKeyPair(EC P-256)", rv);
+    }
+    return {};
+}
+
+Result<bool> Hsm::hasEcKey(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = findObject(s.handle(), label, CKO_PRIVATE_KEY);
+    if (!k) {
+        if (k.error().code == ErrorCode::NotFound) {
+            return false;
+        }
+        return k.error();
+    }
+    return true;
+}
+
+Result<QByteArray> Hsm::ecPublicPoint(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = findObject(s.handle(), label, CKO_PUBLIC_KEY);
+    if (!k) {
+        return k.error();
+    }
+    QByteArray point(128, '\0');
+    CK_ATTRIBUTE get{CKA_EC_POINT, point.data(), static_cast<CK_ULONG>(point.size())};
+    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), *k, &get, 1); rv != CKR_OK) {
+        return p11Error("C_GetAttributeValue(CKA_EC_POINT)", rv);
+    }
+    point.resize(static_cast<int>(get.ulValueLen));
+    // PKCS#11 2.40 gives the point DER-wrapped as an OCTET STRING (04 41 04 …); some modules give it bare.
+    if (point.size() == 67 && point[0] == 0x04 && point[1] == 0x41) {
+        point = point.mid(2);
+    }
+    if (point.size() != 65 || point[0] != 0x04) {
+        return makeError(
+            ErrorCode::CryptoError, QStringLiteral("HSM: unexpected EC point of %1 bytes").arg(point.size()));
+    }
+    return point;
+}
+
+Result<QByteArray> Hsm::ecdsaSign(const std::string& label, const QByteArray& digest32)
+{
+    if (digest32.size() != 32) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: ECDSA signs a 32-byte digest"));
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = findObject(s.handle(), label, CKO_PRIVATE_KEY);
+    if (!k) {
+        return k.error();
+    }
+    CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
+    if (CK_RV rv = m_f->C_SignInit(s.handle(), &mech, *k); rv != CKR_OK) {
+        return p11Error("C_SignInit(CKM_ECDSA)", rv);
+    }
+    QByteArray in = digest32;
+    QByteArray out(64, '\0');
+    CK_ULONG outLen = 64;
+    if (CK_RV rv = m_f->C_Sign(s.handle(),
+            reinterpret_cast<CK_BYTE_PTR>(in.data()),
+            static_cast<CK_ULONG>(in.size()),
+            reinterpret_cast<CK_BYTE_PTR>(out.data()),
+            &outLen);
+        rv != CKR_OK || outLen != 64) {
+        return p11Error("C_Sign(CKM_ECDSA)", rv);
+    }
+    return out;
+}
+
 } // namespace wallet::bank

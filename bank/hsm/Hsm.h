@@ -68,10 +68,19 @@ public:
     /// HMAC-SHA256 with a token key (request fingerprints, §6.1).
     [[nodiscard]] Result<QByteArray> hmacSha256(const std::string& label, const QByteArray& data);
 
+    /// An EC P-256 key pair in the token (the order-signing key, §8.2): private key sensitive, not extractable.
+    [[nodiscard]] Result<void> generateEcP256(const std::string& label);
+    [[nodiscard]] Result<bool> hasEcKey(const std::string& label);
+    /// The public point of that pair, uncompressed (65 bytes, 04 ‖ X ‖ Y).
+    [[nodiscard]] Result<QByteArray> ecPublicPoint(const std::string& label);
+    /// CKM_ECDSA over a 32-byte SHA-256 digest: r ‖ s, 64 bytes (the JWS ES256 form, RFC 7518 §3.4).
+    [[nodiscard]] Result<QByteArray> ecdsaSign(const std::string& label, const QByteArray& digest32);
+
 private:
     Hsm(void* dl, CK_FUNCTION_LIST_PTR f);
     class Session;
     [[nodiscard]] Result<unsigned long> findKey(unsigned long session, const std::string& label);
+    [[nodiscard]] Result<unsigned long> findObject(unsigned long session, const std::string& label, unsigned long cls);
     [[nodiscard]] Result<unsigned long> deriveDes2(
         unsigned long session, unsigned long base, const QByteArray& data16, bool extractable);
     [[nodiscard]] Result<unsigned long> findSlot(const std::string& label, bool wantInitialised);

@@ -169,13 +169,37 @@ Result<std::vector<std::string>> Ledger::audit(PgConnection& db)
             "SELECT id::text FROM accounts WHERE min_balance IS NOT NULL AND balance < min_balance"},
         {"5 at most one load per (ASN, online ATC), its transfers match its state",
             "SELECT l.id::text FROM loads l WHERE (l.state = 'cancelled') <> (l.reversal_transfer_id IS NOT NULL)"},
-        {"6 shadow balance = completed loads (no purchases yet)",
+        {"6 shadow balance = completed loads - completed purchases",
             "SELECT c.asn FROM cards c WHERE c.shadow_balance <> COALESCE((SELECT sum(amount) FROM loads l"
-            " WHERE l.asn = c.asn AND l.state = 'completed'), 0)"},
-        {"6 the float holds the money of completed and open loads",
+            " WHERE l.asn = c.asn AND l.state = 'completed'), 0) - COALESCE((SELECT sum(amount) FROM purchases p"
+            " WHERE p.asn = c.asn AND p.state = 'completed'), 0)"},
+        {"6 the float holds the money of completed and open loads less completed purchases",
             "SELECT 'float ' || COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " WHERE COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
-            " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"},
+            " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"
+            " - COALESCE((SELECT sum(amount) FROM purchases WHERE state = 'completed'), 0)"},
+        {"5 a purchase's transfer matches its state: online one transfer under purchase:<terminal>:<TSN>, settled"
+         " the batch's transfer per float bucket, whose amount is the sum of its purchases",
+            "SELECT p.id::text FROM purchases p LEFT JOIN transfers t ON t.id = p.transfer_id"
+            " WHERE (p.state = 'completed') <> (t.id IS NOT NULL) OR (p.source = 'online' AND t.id IS NOT NULL AND"
+            " (t.kind <> 'purchase' OR t.amount <> p.amount OR t.natural_key <> 'purchase:' || p.terminal_id || ':'"
+            " || p.tsn)) OR (p.source = 'settlement' AND t.id IS NOT NULL AND t.kind <> 'settlement')"
+            " UNION ALL SELECT t.id::text FROM transfers t WHERE t.kind IN ('purchase', 'settlement') AND t.amount <>"
+            " (SELECT COALESCE(sum(p.amount), 0) FROM purchases p WHERE p.transfer_id = t.id)"},
+        {"7 every completed purchase has its verified TAC",
+            "SELECT id::text FROM purchases WHERE state = 'completed' AND tac IS NULL"},
+        {"merchant payable = its completed purchases less refunds",
+            "SELECT m.name FROM merchants m JOIN accounts a ON a.id = m.account_id WHERE a.balance <>"
+            " COALESCE((SELECT sum(amount) FROM purchases p WHERE p.merchant_id = m.id AND p.state = 'completed'"
+            " AND p.refund_transfer_id IS NULL), 0)"},
+        {"orders: a paid order has exactly one completed purchase that is not refunded; others none",
+            "SELECT o.id::text FROM orders o WHERE (SELECT count(*) FROM purchases p WHERE p.order_id = o.id"
+            " AND p.state = 'completed' AND p.refund_transfer_id IS NULL) <> CASE WHEN o.state = 'paid' THEN 1"
+            " ELSE 0 END OR (o.state = 'paid' AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.id = o.purchase_id"
+            " AND p.state = 'completed' AND p.refund_transfer_id IS NULL))"},
+        {"orders: a checking order has its one authorised attempt",
+            "SELECT o.id::text FROM orders o WHERE o.state = 'checking' AND NOT EXISTS (SELECT 1 FROM purchases p"
+            " WHERE p.id = o.purchase_id AND p.state = 'authorised')"},
         {"7 every completed load has its proof",
             "SELECT id::text FROM loads WHERE state = 'completed' AND (proven_by IS NULL"
             " OR (proven_by = 'tac' AND tac IS NULL))"},

@@ -48,8 +48,8 @@ public:
     [[nodiscard]] static Result<std::string> floatAccount(PgConnection& db, const QByteArray& asn8);
     [[nodiscard]] static Result<std::string> transfer(PgConnection& db, const TransferSpec& t);
     /**
-     * The invariants of §7.2 that this slice can check (1–5 and the shadow balance of 6, for loads: there are no
-     * purchases yet), as SQL. Returns one line per violation; empty when the ledger is sound.
+     * The invariants of §7.2 that this slice can check (1–7 for loads and purchases, plus merchants' payables and
+     * orders paid at most once), as SQL. Returns one line per violation; empty when the ledger is sound.
      */
     [[nodiscard]] static Result<std::vector<std::string>> audit(PgConnection& db);
 };

@@ -2,6 +2,7 @@
 #include "bank/server/BankServer.h"
 
 #include "bank/Util.h"
+#include "bank/acquirer/OrderSigning.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
 
@@ -16,6 +17,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 
+#include <algorithm>
+
 namespace wallet::bank {
 
 using core::ErrorCode;
@@ -23,7 +26,9 @@ using core::makeError;
 
 namespace {
 
-constexpr std::size_t kMaxBody = 64 * 1024; // §4: 64 KiB for every route of this slice
+constexpr std::size_t kMaxBody = 64 * 1024; // §4: 64 KiB for every route but settlement batches
+constexpr std::size_t kMaxBatchBody = 4 * 1024 * 1024; // §4: settlement batches, 4 MiB
+const char kUuidPattern[] = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
 constexpr int kWorkers = 16;
 
 void send(httplib::Response& res, const Reply& r, bool replayed)
@@ -122,6 +127,18 @@ std::pair<QString, QString> bankClock()
     return {now.toString(QStringLiteral("yyyyMMdd")), now.toString(QStringLiteral("HHmmss"))};
 }
 
+/// Test folders only: SKEY_BANK_CARD_CLOCK=YYYYMMDDhhmmss fixes the date and time given to keys, so a test can
+/// reproduce the golden vectors of pboc.json through the server.
+CardClock testClockOr(bool test)
+{
+    const QString fixed = qEnvironmentVariable("SKEY_BANK_CARD_CLOCK");
+    static const QRegularExpression re(QStringLiteral("^[0-9]{14}$"));
+    if (test && re.match(fixed).hasMatch()) {
+        return [fixed] { return std::pair<QString, QString>{fixed.left(8), fixed.mid(8)}; };
+    }
+    return bankClock;
+}
+
 Reply unavailableDb(const QString& rid)
 {
     Reply r = Reply::problemOf(503,
@@ -141,7 +158,11 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     , m_hsm(std::move(hsm))
     , m_issuer(std::make_unique<Issuer>(*m_hsm, bankClock))
     , m_idempotency(std::make_unique<Idempotency>(*m_hsm, fault))
-{ }
+{
+    // Orders are signed only once `bankctl orders certify` made the order-signing certificate (getOrder: 503 before).
+    auto der = OrderSigning::loadCertificateDer(m_config.path(QString::fromLatin1(OrderSigning::kCertificateFile)));
+    m_acquirer = std::make_unique<Acquirer>(*m_hsm, testClockOr(m_config.test), der ? *der : QByteArray());
+}
 
 BankServer::~BankServer() = default;
 
@@ -189,7 +210,7 @@ Result<int> BankServer::bind(const std::string& host, int port)
     m_server->set_write_timeout(5, 0);
     m_server->set_keep_alive_max_count(100);
     m_server->set_keep_alive_timeout(5);
-    m_server->set_payload_max_length(kMaxBody);
+    m_server->set_payload_max_length(kMaxBatchBody); // each route checks its own limit (kMaxBody for most)
     m_server->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     routes();
     const int bound = port == 0 ? m_server->bind_to_any_port(host) : (m_server->bind_to_port(host, port) ? port : -1);
@@ -225,7 +246,7 @@ void BankServer::routes()
             ? Reply::problemOf(413,
                 QStringLiteral("body-too-large"),
                 QStringLiteral("The request body is too large"),
-                QStringLiteral("This operation accepts at most %1 bytes.").arg(kMaxBody),
+                QStringLiteral("This operation accepts at most %1 bytes.").arg(kMaxBatchBody),
                 QStringLiteral("Send a smaller body; nothing was changed."))
             : Reply::problemOf(res.status == 404 ? 404 : res.status,
                 res.status == 404 ? QStringLiteral("not-found") : QStringLiteral("invalid-field"),
@@ -248,25 +269,36 @@ void BankServer::routes()
     using Validate = Reply (*)(const QJsonObject&, const QString&);
     using Op = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
     // Every mutating route: authenticate, role, media type, size, request id, strict JSON, then exactly once.
-    auto mutating = [this, conninfo](Validate validate, Op op) {
-        return [this, conninfo, validate, op](const httplib::Request& req, httplib::Response& res) {
+    auto mutatingAs = [this, conninfo](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
+        return [this, conninfo, roles, maxBody, validate, op](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
             if (auto denied = authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
-            if (call.kind != QLatin1String("wallet") && call.kind != QLatin1String("kiosk")
-                && call.kind != QLatin1String("branch")) {
+            if (!roles.contains(call.kind)) {
                 send(res,
                     Reply::problemOf(403,
                         QStringLiteral("role-forbidden"),
                         QStringLiteral("Not allowed for this terminal"),
                         QStringLiteral("Terminals of kind '%1' may not call this.").arg(call.kind),
-                        QStringLiteral("Use a wallet, kiosk or branch terminal; nothing was changed.")),
+                        QStringLiteral("Use a terminal of kind %1; nothing was changed.")
+                            .arg(roles.join(QStringLiteral(", ")))),
                     false);
                 return;
             }
-            if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+            if (req.body.size() > maxBody) {
+                send(res,
+                    Reply::problemOf(413,
+                        QStringLiteral("body-too-large"),
+                        QStringLiteral("The request body is too large"),
+                        QStringLiteral("This operation accepts at most %1 bytes.").arg(maxBody),
+                        QStringLiteral("Send a smaller body; nothing was changed.")),
+                    false);
+                return;
+            }
+            // An operation without a request body (cancelOrder) may be sent with none.
+            if (!req.body.empty() && req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
                 send(res,
                     Reply::problemOf(415,
                         QStringLiteral("unsupported-media-type"),
@@ -294,7 +326,8 @@ void BankServer::routes()
                 return;
             }
             QJsonParseError err{};
-            const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(req.body), &err);
+            const QJsonDocument doc = QJsonDocument::fromJson(
+                req.body.empty() ? QByteArray("{}") : QByteArray::fromStdString(req.body), &err);
             if (err.error != QJsonParseError::NoError || !doc.isObject()) {
                 send(res,
                     Reply::problemOf(400,
@@ -335,6 +368,12 @@ void BankServer::routes()
             send(res, r, replayed);
         };
     };
+    auto mutating = [mutatingAs](Validate validate, Op op) {
+        return mutatingAs({QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch")},
+            kMaxBody,
+            validate,
+            std::move(op));
+    };
 
     svr.Post("/v1/loads",
         mutating(&Issuer::validateAuthorisation,
@@ -370,6 +409,111 @@ void BankServer::routes()
             }
             send(res, m_issuer->getLoad(*db, call, QString::fromStdString(req.matches[1])), false);
         });
+
+    // ---- acquirer and orders (docs/bank.md §9.2, §9.4; issue 12) ----
+    using Read = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)>;
+    auto readingAs = [conninfo](QStringList roles, Read read) {
+        return [conninfo, roles, read](const httplib::Request& req, httplib::Response& res) {
+            CallContext call;
+            if (auto denied = authenticate(req, call)) {
+                send(res, *denied, false);
+                return;
+            }
+            if (!roles.contains(call.kind)) {
+                send(res,
+                    Reply::problemOf(403,
+                        QStringLiteral("role-forbidden"),
+                        QStringLiteral("Not allowed for this terminal"),
+                        QStringLiteral("Terminals of kind '%1' may not read this.").arg(call.kind),
+                        QStringLiteral("Use a terminal of kind %1.").arg(roles.join(QStringLiteral(", ")))),
+                    false);
+                return;
+            }
+            PgConnection* db = threadConnection(conninfo);
+            if (!db) {
+                send(res, unavailableDb({}), false);
+                return;
+            }
+            send(res, read(*db, call, req), false);
+        };
+    };
+    const QStringList payers{QStringLiteral("wallet"), QStringLiteral("kiosk")};
+    const QStringList kiosk{QStringLiteral("kiosk")};
+    const QStringList merchant{QStringLiteral("merchant")};
+    const QStringList anyOrderReader{QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("merchant")};
+    const std::string uuid = kUuidPattern;
+    auto match = [](const httplib::Request& req, std::size_t i) { return QString::fromStdString(req.matches[i]); };
+
+    svr.Post("/v1/purchases",
+        mutatingAs(payers,
+            kMaxBody,
+            &Acquirer::validatePurchase,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
+                return m_acquirer->authorisePurchase(db, call, body);
+            }));
+    svr.Post("/v1/purchases/" + uuid + "/confirmation",
+        mutatingAs(payers,
+            kMaxBody,
+            &Acquirer::validatePurchaseConfirmation,
+            [this, match](
+                PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_acquirer->confirmPurchase(db, call, match(req, 1), body);
+            }));
+    svr.Post("/v1/purchases/" + uuid + "/abandonment",
+        mutatingAs(payers,
+            kMaxBody,
+            &Acquirer::validateAbandonment,
+            [this, match](
+                PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_acquirer->abandonPurchase(db, call, match(req, 1), body);
+            }));
+    svr.Get("/v1/purchases/" + uuid,
+        readingAs(
+            anyOrderReader, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+                return m_acquirer->getPurchase(db, call, match(req, 1));
+            }));
+    svr.Put("/v1/settlement/batches/" + uuid,
+        mutatingAs(kiosk,
+            kMaxBatchBody,
+            &Acquirer::validateSettlementBatch,
+            [this, match](
+                PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_acquirer->uploadSettlementBatch(db, call, match(req, 1), body);
+            }));
+    svr.Get("/v1/settlement/batches/" + uuid,
+        readingAs(kiosk, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            return m_acquirer->getSettlementBatch(db, call, match(req, 1));
+        }));
+    svr.Post("/v1/orders",
+        mutatingAs(merchant,
+            kMaxBody,
+            &Acquirer::validateOrder,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
+                return m_acquirer->createOrder(db, call, body);
+            }));
+    svr.Get("/v1/orders/" + uuid,
+        readingAs(
+            anyOrderReader, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+                return m_acquirer->getOrder(db, call, match(req, 1));
+            }));
+    svr.Get(R"(/v1/order-codes/([0-9A-Za-z]{4}-?[0-9A-Za-z]{4}))",
+        readingAs(payers, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            return m_acquirer->getOrderByCode(db, call, match(req, 1));
+        }));
+    svr.Get("/v1/orders/" + uuid + "/status",
+        readingAs(
+            anyOrderReader, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+                const int wait = std::clamp(std::atoi(req.get_param_value("waitSeconds").c_str()), 0, 30);
+                return m_acquirer->getOrderStatus(
+                    db, call, match(req, 1), wait, QString::fromStdString(req.get_param_value("knownState")));
+            }));
+    svr.Post("/v1/orders/" + uuid + "/cancellation",
+        mutatingAs(merchant,
+            kMaxBody,
+            &Acquirer::validateEmpty,
+            [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject&) {
+                return m_acquirer->cancelOrder(db, call, match(req, 1));
+            }));
 }
 
 } // namespace wallet::bank

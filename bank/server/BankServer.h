@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "bank/acquirer/Acquirer.h"
 #include "bank/hsm/Hsm.h"
 #include "bank/issuer/Issuer.h"
 #include "bank/server/BankConfig.h"
@@ -22,7 +23,7 @@ namespace wallet::bank {
  * `set_tcp_nodelay(true)`, 16 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
  *
  * Routes of this slice: GET /v1/health; the issuer's loads (authoriseLoad, getLoad, confirmLoad, cancelLoad) and
- * createCardProbe. Everything else answers a 404 problem.
+ * createCardProbe; the acquirer's purchases, settlement batches and orders. Everything else answers a 404 problem.
  */
 class BankServer
 {
@@ -44,6 +45,7 @@ private:
     BankConfig m_config;
     std::unique_ptr<Hsm> m_hsm;
     std::unique_ptr<Issuer> m_issuer;
+    std::unique_ptr<Acquirer> m_acquirer;
     std::unique_ptr<Idempotency> m_idempotency;
     std::unique_ptr<httplib::SSLServer> m_server;
 };

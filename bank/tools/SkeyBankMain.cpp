@@ -75,7 +75,7 @@ int main(int argc, char** argv)
     if (!hsm) {
         return fail(hsm.error());
     }
-    for (const char* label : {"fingerprint", "mlk.v1", "mtk.v1"}) {
+    for (const char* label : {"fingerprint", "mlk.v1", "mtk.v1", "mpk.v1"}) {
         auto has = (*hsm)->hasKey(label);
         if (!has || !*has) {
             std::fprintf(stderr, "skey-bank: the token has no key %s: run `bankctl keys init --data <dir>`\n", label);

@@ -320,7 +320,42 @@ int BankRig::bankctl(const QStringList& args, QString* out)
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
-QString BankRig::startServer(const QString& fault)
+QString BankRig::makeClientCertificate(const QString& name, const QString& subject)
+{
+    const QString dir = dataDir() + QStringLiteral("/tls/");
+    for (const QStringList& args : {QStringList{QStringLiteral("req"),
+                                        QStringLiteral("-newkey"),
+                                        QStringLiteral("ec"),
+                                        QStringLiteral("-pkeyopt"),
+                                        QStringLiteral("ec_paramgen_curve:P-256"),
+                                        QStringLiteral("-nodes"),
+                                        QStringLiteral("-keyout"),
+                                        dir + name + QStringLiteral(".key"),
+                                        QStringLiteral("-out"),
+                                        dir + name + QStringLiteral(".csr"),
+                                        QStringLiteral("-subj"),
+                                        subject},
+             QStringList{QStringLiteral("x509"),
+                 QStringLiteral("-req"),
+                 QStringLiteral("-in"),
+                 dir + name + QStringLiteral(".csr"),
+                 QStringLiteral("-CA"),
+                 dir + QStringLiteral("ca.pem"),
+                 QStringLiteral("-CAkey"),
+                 dir + QStringLiteral("ca.key"),
+                 QStringLiteral("-CAcreateserial"),
+                 QStringLiteral("-out"),
+                 dir + name + QStringLiteral(".pem"),
+                 QStringLiteral("-days"),
+                 QStringLiteral("2")}}) {
+        if (QString e = run(QStringLiteral("openssl"), args, false); !e.isEmpty()) {
+            return e;
+        }
+    }
+    return {};
+}
+
+QString BankRig::startServer(const QString& fault, const QString& cardClock)
 {
     QString why;
     m_port = startInstance(m_server, QStringLiteral("127.0.0.1:0"), fault, &why);
@@ -331,6 +366,10 @@ int BankRig::startInstance(QProcess& process, const QString& listen, const QStri
 {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("SKEY_BANK_FAULT"));
+    env.remove(QStringLiteral("SKEY_BANK_CARD_CLOCK"));
+    if (!cardClock.isEmpty()) {
+        env.insert(QStringLiteral("SKEY_BANK_CARD_CLOCK"), cardClock);
+    }
     if (!fault.isEmpty()) {
         env.insert(QStringLiteral("SKEY_BANK_FAULT"), fault);
     }

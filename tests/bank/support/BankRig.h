@@ -32,7 +32,7 @@ public:
     /// Runs bankctl with these arguments (plus --data); returns its exit code, output in `out`.
     int bankctl(const QStringList& args, QString* out = nullptr);
     /// Starts skey-bank (optionally with SKEY_BANK_FAULT) and waits for its `listening` line. Empty on success.
-    [[nodiscard]] QString startServer(const QString& fault = {});
+    [[nodiscard]] QString startServer(const QString& fault = {}, const QString& cardClock = {});
     /// Waits for the server to exit by itself (a fault-injection crash); returns its exit code or -1.
     int waitServerExit();
     void stopServer();
@@ -42,6 +42,10 @@ public:
      * `listening` line; returns the port, or 0 with the reason in `why`.
      */
     int startInstance(QProcess& process, const QString& listen, const QString& fault, QString* why);
+
+    /// One more client certificate from the test CA: `<name>.pem` / `<name>.key` in tls/, subject like
+    /// "/OU=kiosk/CN=556677889900". Empty on success.
+    [[nodiscard]] QString makeClientCertificate(const QString& name, const QString& subject);
 
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] QString tlsPath(const QString& name) const;

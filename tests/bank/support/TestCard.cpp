@@ -6,17 +6,23 @@ namespace wallet::bank::test {
 using core::Algorithm;
 using core::CardCrypto;
 
-TestCard::TestCard(const QByteArray& mlk, const QByteArray& mtk, const QByteArray& asn)
+TestCard::TestCard(const QByteArray& mlk, const QByteArray& mtk, const QByteArray& asn, const QByteArray& mpk)
     : m_dlk(CardCrypto::diversify(Algorithm::TripleDes, core::toSecure(mlk), asn).value())
     , m_dtk(CardCrypto::diversify(Algorithm::TripleDes, core::toSecure(mtk), asn).value())
-{ }
+{
+    if (!mpk.isEmpty()) {
+        m_dpk = CardCrypto::diversify(Algorithm::TripleDes, core::toSecure(mpk), asn).value();
+    }
+}
 
 TestCard::Initialized TestCard::initializeForLoad(std::uint32_t amount, const QByteArray& terminal6)
 {
     Initialized r;
     r.balance = m_balance;
     r.onlineAtc = m_atc;
-    r.random = CardCrypto::random(4);
+    r.random = m_forcedRandom.isEmpty() ? CardCrypto::random(4) : m_forcedRandom;
+    m_forcedRandom.clear();
+    m_purchaseOpen = false;
     m_sessionKey = CardCrypto::sessionKey(Algorithm::TripleDes, m_dlk, CardCrypto::loadSeed(r.random, m_atc)).value();
     QByteArray in;
     core::appendU32(in, m_balance);
@@ -60,6 +66,56 @@ std::optional<QByteArray> TestCard::creditForLoad(
     ++m_atc;
     m_open = false;
     return m_lastTac;
+}
+
+TestCard::PurchaseInitialized TestCard::initializeForPurchase(std::uint32_t amount, const QByteArray& terminal6)
+{
+    PurchaseInitialized r;
+    r.balance = m_balance;
+    r.offlineAtc = m_offlineAtc;
+    r.random = m_forcedRandom.isEmpty() ? CardCrypto::random(4) : m_forcedRandom;
+    m_forcedRandom.clear();
+    m_open = false; // a new INITIALIZE ends any load session
+    m_purchaseOpen = true;
+    m_purchaseRandom = r.random;
+    m_amount = amount;
+    m_terminal = terminal6;
+    return r;
+}
+
+std::optional<TestCard::Debit> TestCard::debitForPurchase(
+    std::uint32_t tsn, const QByteArray& date4, const QByteArray& time3, const QByteArray& mac1)
+{
+    if (!m_purchaseOpen || m_amount > m_balance) {
+        return std::nullopt;
+    }
+    m_purchaseOpen = false; // one DEBIT per INITIALIZE, whatever its outcome
+    const core::SecureBytes ses = CardCrypto::sessionKey(
+        Algorithm::TripleDes, m_dpk, CardCrypto::purchaseSeed(m_purchaseRandom, m_offlineAtc, tsn))
+                                      .value();
+    QByteArray in;
+    core::appendU32(in, m_amount);
+    in.append('\x06');
+    in.append(m_terminal);
+    in.append(date4);
+    in.append(time3);
+    if (!CardCrypto::macEquals(CardCrypto::desMac(ses, in).value(), mac1)) {
+        return std::nullopt;
+    }
+    QByteArray tacIn;
+    core::appendU32(tacIn, m_amount);
+    tacIn.append('\x06');
+    tacIn.append(m_terminal);
+    core::appendU32(tacIn, tsn);
+    tacIn.append(date4);
+    tacIn.append(time3);
+    auto tacKey = CardCrypto::tacKey(Algorithm::TripleDes, m_dtk).value();
+    QByteArray amount;
+    core::appendU32(amount, m_amount);
+    m_lastDebit = Debit{CardCrypto::desMac(tacKey, tacIn).value(), CardCrypto::desMac(ses, amount).value()};
+    m_balance -= m_amount;
+    ++m_offlineAtc;
+    return m_lastDebit;
 }
 
 } // namespace wallet::bank::test

@@ -14,7 +14,7 @@ using core::makeError;
 
 namespace {
 
-const std::array<const char*, 1> kMigrations{
+const std::array kMigrations{
 #include "bank/Migrations.inc"
 };
 

@@ -13,6 +13,8 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <limits>
+
 namespace wallet::bank {
 
 using core::ErrorCode;

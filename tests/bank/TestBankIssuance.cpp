@@ -150,11 +150,13 @@ private:
     /// One APDU to the simulated key: data ‖ SW as the station sees it.
     std::pair<QByteArray, std::uint16_t> send(const QByteArray& raw)
     {
-        // Parse the ready APDU from the bank: header, Lc, data (no Le); or a case-2 command (header, Le).
+        // Parse a ready APDU: header, Lc, data, optional Le; or a case-2 command (header, Le).
         const auto b = [&](int i) { return static_cast<std::uint8_t>(raw.at(i)); };
         std::optional<core::CommandApdu> c;
         if (raw.size() == 5) {
             c.emplace(b(0), b(1), b(2), b(3), QByteArray(), b(4));
+        } else if (raw.size() == 5 + b(4) + 1) {
+            c.emplace(b(0), b(1), b(2), b(3), raw.mid(5, b(4)), b(5 + b(4)) == 0 ? 256 : b(5 + b(4)));
         } else {
             c.emplace(b(0), b(1), b(2), b(3), raw.mid(5, b(4)));
         }
@@ -262,10 +264,12 @@ private:
     {
         auto [fci, selSw] = send(QByteArray::fromHex("00A404000AD15600000145442F4550"));
         if (selSw != 0x9000) {
+            qWarning("load: SELECT answered %s", qPrintable(swHex(selSw)));
             return {};
         }
         auto [v, pinSw] = send(QByteArray::fromHex("0020000003") + QByteArray::fromHex(pin.toLatin1()));
         if (pinSw != 0x9000) {
+            qWarning("load: VERIFY answered %s", qPrintable(swHex(pinSw)));
             return {};
         }
         QByteArray init = QByteArray::fromHex("805000020B01");
@@ -274,6 +278,7 @@ private:
         init += amt + kWalletTerminal + QByteArray::fromHex("10");
         auto [r, initSw] = send(init);
         if (initSw != 0x9000 || r.size() != 16) {
+            qWarning("load: INITIALIZE answered %s (%d bytes)", qPrintable(swHex(initSw)), static_cast<int>(r.size()));
             return {};
         }
         const Answer auth = post(QStringLiteral("/v1/loads"),
@@ -294,6 +299,7 @@ private:
         }
         auto [tac, creditSw] = send(QByteArray::fromHex(auth.json.value(QStringLiteral("creditApdu")).toString().toLatin1()));
         if (creditSw != 0x9000) {
+            qWarning("load: CREDIT answered %s", qPrintable(swHex(creditSw)));
             return {};
         }
         return post(QStringLiteral("/v1/loads/%1/confirmation").arg(auth.json.value(QStringLiteral("loadId")).toString()),
@@ -484,8 +490,8 @@ private slots:
         for (int i = 0; i < 3; ++i) {
             sw = send(QByteArray::fromHex("0020000003999999")).second;
         }
-        QCOMPARE(sw, std::uint16_t(0x6983));
-        QCOMPARE(send(QByteArray::fromHex("0020000003123456")).second, std::uint16_t(0x6983));
+        QCOMPARE(swHex(sw), QStringLiteral("63C0")); // the third wrong PIN leaves no try
+        QCOMPARE(swHex(send(QByteArray::fromHex("0020000003123456")).second), QStringLiteral("6983")); // blocked
         // PIN UNBLOCK from the bank for the key's challenge, with the current PIN.
         const QByteArray rnd = challenge(4);
         QCOMPARE(rnd.size(), 4);

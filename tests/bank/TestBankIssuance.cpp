@@ -484,6 +484,8 @@ private slots:
     void maintenanceAcceptedByTheKey()
     {
         QVERIFY(!m_asn.isEmpty());
+        const QString back = startKey({}, QStringLiteral("534B000000000001"));
+        QVERIFY2(back.isEmpty(), qPrintable(back));
         QCOMPARE(send(QByteArray::fromHex("00A404000AD15600000145442F4550")).second, std::uint16_t(0x9000));
         // Block the PIN: three wrong tries.
         std::uint16_t sw = 0;

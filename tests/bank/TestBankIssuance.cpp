@@ -15,6 +15,7 @@
 
 #include <httplib.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -409,7 +410,11 @@ private slots:
         QCOMPARE(early.status, 409);
         QCOMPARE(early.json.value(QStringLiteral("code")).toString(), QStringLiteral("step-out-of-order"));
 
+        QElapsedTimer timer; // a figure for docs/bank.md §14, printed, never asserted
+        timer.start();
         const auto [sw, at] = personalise(jobId);
+        qInfo("figure: 19 personalisation steps (GET CHALLENGE, bank step over HTTPS, APDU to the key) took %lld ms",
+            static_cast<long long>(timer.elapsed()));
         QVERIFY2(sw == 0x9000, qPrintable(QStringLiteral("step %1 answered %2").arg(at).arg(swHex(sw))));
         QCOMPARE(hex(deviceInfo(0xC3)), QStringLiteral("01")); // personalised
         QCOMPARE(countRows("SELECT count(*) FROM cards WHERE asn = $1", {m_asn.toStdString()}), 0);

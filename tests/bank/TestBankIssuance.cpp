@@ -23,6 +23,7 @@
 #include <QUuid>
 
 #include <cstdio>
+#include <map>
 
 using namespace wallet;
 using namespace wallet::bank::test;
@@ -87,7 +88,20 @@ private:
     QString m_token; ///< the teller's session
     QString m_asn; ///< the key issued by issueBlankKeyAndLoad
 
-    [[nodiscard]] std::unique_ptr<httplib::SSLClient> client(const QString& certificate) const
+    /// One kept-alive client per certificate, as a station keeps its connection to the bank.
+    mutable std::map<QString, std::unique_ptr<httplib::SSLClient>> m_clients;
+
+    [[nodiscard]] httplib::SSLClient* client(const QString& certificate) const
+    {
+        auto& kept = m_clients[certificate];
+        if (!kept) {
+            kept = makeClient(certificate);
+            kept->set_keep_alive(true);
+        }
+        return kept.get();
+    }
+
+    [[nodiscard]] std::unique_ptr<httplib::SSLClient> makeClient(const QString& certificate) const
     {
         auto c = std::make_unique<httplib::SSLClient>("127.0.0.1",
             m_rig.port(),
@@ -669,6 +683,7 @@ private slots:
 
     void cleanupTestCase()
     {
+        m_clients.clear();
         m_key.reset();
         m_sim.reset();
         m_rig.stopServer();

@@ -451,9 +451,7 @@ Result<QByteArray> Hsm::encrypt(
         return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: 3DES data must be whole 8-byte blocks"));
     }
     QByteArray ivCopy = iv;
-    CK_MECHANISM mech{mechanism,
-        ivCopy.isEmpty() ? nullptr : ivCopy.data(),
-        static_cast<CK_ULONG>(ivCopy.size())};
+    CK_MECHANISM mech{mechanism, ivCopy.isEmpty() ? nullptr : ivCopy.data(), static_cast<CK_ULONG>(ivCopy.size())};
     if (CK_RV rv = m_f->C_EncryptInit(session, &mech, key); rv != CKR_OK) {
         return p11Error("C_EncryptInit", rv);
     }

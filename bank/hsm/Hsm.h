@@ -108,8 +108,11 @@ private:
         unsigned long session, unsigned long base, const QByteArray& data16, bool extractable);
     [[nodiscard]] Result<unsigned long> deriveFrom(
         unsigned long session, const DerivedKey& key, bool extractable, bool leftHalfOnly = false);
-    [[nodiscard]] Result<QByteArray> encrypt(
-        unsigned long session, unsigned long key, unsigned long mechanism, const QByteArray& iv, const QByteArray& data);
+    [[nodiscard]] Result<QByteArray> encrypt(unsigned long session,
+        unsigned long key,
+        unsigned long mechanism,
+        const QByteArray& iv,
+        const QByteArray& data);
     [[nodiscard]] Result<unsigned long> findSlot(const std::string& label, bool wantInitialised);
 
     void* m_dl = nullptr;

@@ -43,23 +43,35 @@ QByteArray u32(std::int64_t v)
     return b;
 }
 
-Reply problem(int status, const char* code, const QString& title, const QString& detail, const QString& next,
-    const QString& rid, const QString& state = {})
+Reply problem(int status,
+    const char* code,
+    const QString& title,
+    const QString& detail,
+    const QString& next,
+    const QString& rid,
+    const QString& state = {})
 {
     return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
 }
 
 Reply unknownCard(const QString& asn, const QString& rid)
 {
-    return problem(404, "unknown-card", QStringLiteral("This key was not issued by this bank"),
+    return problem(404,
+        "unknown-card",
+        QStringLiteral("This key was not issued by this bank"),
         QStringLiteral("No card with ASN %1.").arg(asn),
-        QStringLiteral("Check that the key belongs to this bank; nothing was changed."), rid);
+        QStringLiteral("Check that the key belongs to this bank; nothing was changed."),
+        rid);
 }
 
 Reply notFound(const QString& what, const QString& rid)
 {
-    return problem(404, "not-found", QStringLiteral("No such resource"), what,
-        QStringLiteral("Check the id; nothing was changed."), rid);
+    return problem(404,
+        "not-found",
+        QStringLiteral("No such resource"),
+        what,
+        QStringLiteral("Check the id; nothing was changed."),
+        rid);
 }
 
 /// The key types of spec §6 step 2 in the order of steps 2–9, with the master each card key is diversified from.
@@ -177,7 +189,10 @@ std::uint8_t policyFlags(const QJsonObject& p)
     return f;
 }
 
-void checkBool(const QJsonObject& o, const QString& key, bool required, std::vector<std::pair<QString, QString>>& e,
+void checkBool(const QJsonObject& o,
+    const QString& key,
+    bool required,
+    std::vector<std::pair<QString, QString>>& e,
     const QString& prefix)
 {
     const QJsonValue v = o.value(key);
@@ -190,8 +205,13 @@ void checkBool(const QJsonObject& o, const QString& key, bool required, std::vec
     }
 }
 
-void checkText(const QJsonObject& o, const QString& key, const QString& re, int maxBytes, bool required,
-    std::vector<std::pair<QString, QString>>& e, const QString& prefix = {})
+void checkText(const QJsonObject& o,
+    const QString& key,
+    const QString& re,
+    int maxBytes,
+    bool required,
+    std::vector<std::pair<QString, QString>>& e,
+    const QString& prefix = {})
 {
     const QJsonValue v = o.value(key);
     if (v.isUndefined()) {
@@ -241,8 +261,11 @@ Issuance::Issuance(Hsm& hsm, Staff& staff)
 Reply Issuance::validateJobRequest(const QJsonObject& body, const QString& requestId)
 {
     std::vector<std::pair<QString, QString>> e;
-    JsonRequest j(body, {QStringLiteral("deviceSerial"), QStringLiteral("customer"), QStringLiteral("profile"),
-                            QStringLiteral("batchId")});
+    JsonRequest j(body,
+        {QStringLiteral("deviceSerial"),
+            QStringLiteral("customer"),
+            QStringLiteral("profile"),
+            QStringLiteral("batchId")});
     (void)j.hex(QStringLiteral("deviceSerial"), 8);
     if (body.contains(QStringLiteral("batchId"))) {
         (void)j.uuid(QStringLiteral("batchId"));
@@ -253,8 +276,8 @@ Reply Issuance::validateJobRequest(const QJsonObject& body, const QString& reque
     } else {
         const QJsonObject c = body.value(QStringLiteral("customer")).toObject();
         const QString p = QStringLiteral("/customer");
-        JsonRequest cj(c, {QStringLiteral("name"), QStringLiteral("idType"), QStringLiteral("idNumber"),
-                              QStringLiteral("phone")},
+        JsonRequest cj(c,
+            {QStringLiteral("name"), QStringLiteral("idType"), QStringLiteral("idNumber"), QStringLiteral("phone")},
             p);
         (void)cj.integer(QStringLiteral("idType"), 0, 255);
         collect(cj, e);
@@ -286,10 +309,16 @@ Reply Issuance::validateJobRequest(const QJsonObject& body, const QString& reque
         const QJsonObject pr = body.value(QStringLiteral("profile")).toObject();
         const QString p = QStringLiteral("/profile");
         JsonRequest pj(pr,
-            {QStringLiteral("algorithm"), QStringLiteral("maxBalance"), QStringLiteral("noPinLimit"),
-                QStringLiteral("loadNeedsPin"), QStringLiteral("purchaseAboveLimitNeedsPin"),
-                QStringLiteral("readCardholderNeedsPin"), QStringLiteral("purchaseNeedsTouch"),
-                QStringLiteral("pinTries"), QStringLiteral("recordCapacity"), QStringLiteral("validYears")},
+            {QStringLiteral("algorithm"),
+                QStringLiteral("maxBalance"),
+                QStringLiteral("noPinLimit"),
+                QStringLiteral("loadNeedsPin"),
+                QStringLiteral("purchaseAboveLimitNeedsPin"),
+                QStringLiteral("readCardholderNeedsPin"),
+                QStringLiteral("purchaseNeedsTouch"),
+                QStringLiteral("pinTries"),
+                QStringLiteral("recordCapacity"),
+                QStringLiteral("validYears")},
             p);
         (void)pj.oneOf(QStringLiteral("algorithm"), {QStringLiteral("3des"), QStringLiteral("sm4")});
         (void)pj.integer(QStringLiteral("maxBalance"), 1, 4294967295LL);
@@ -310,7 +339,9 @@ Reply Issuance::validateStepRequest(const QJsonObject& body, const QString& requ
 {
     std::vector<std::pair<QString, QString>> e;
     JsonRequest j(body,
-        {QStringLiteral("step"), QStringLiteral("challenge"), QStringLiteral("previousStatusWord"),
+        {QStringLiteral("step"),
+            QStringLiteral("challenge"),
+            QStringLiteral("previousStatusWord"),
             QStringLiteral("pin")});
     const auto step = j.integer(QStringLiteral("step"), 1, kTotalSteps);
     (void)j.hex(QStringLiteral("challenge"), 8);
@@ -400,7 +431,10 @@ Reply Issuance::validateHotlisting(const QJsonObject& body, const QString& reque
     std::vector<std::pair<QString, QString>> e;
     JsonRequest j(body, {QStringLiteral("reason"), QStringLiteral("note")});
     (void)j.oneOf(QStringLiteral("reason"),
-        {QStringLiteral("lost"), QStringLiteral("stolen"), QStringLiteral("damaged"), QStringLiteral("closed"),
+        {QStringLiteral("lost"),
+            QStringLiteral("stolen"),
+            QStringLiteral("damaged"),
+            QStringLiteral("closed"),
             QStringLiteral("fraud-suspected")});
     collect(j, e);
     checkText(body, QStringLiteral("note"), {}, 200, false, e);
@@ -448,10 +482,13 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     QJsonObject profile = body.value(QStringLiteral("profile")).toObject();
     const QJsonObject customer = body.value(QStringLiteral("customer")).toObject();
     if (profile.value(QStringLiteral("algorithm")).toString() != QLatin1String("3des")) {
-        return problem(422, "algorithm-unavailable", QStringLiteral("This bank host issues 3DES keys only"),
+        return problem(422,
+            "algorithm-unavailable",
+            QStringLiteral("This bank host issues 3DES keys only"),
             QStringLiteral("The SM4 profile needs the key-holding process skey-keyd (docs/bank.md §8.4), which is "
                            "not built yet."),
-            QStringLiteral("Choose the 3DES profile; nothing was changed."), rid);
+            QStringLiteral("Choose the 3DES profile; nothing was changed."),
+            rid);
     }
     // The manufacturer's transport-key master must be in the token, or no blank key can be opened.
     auto hasMkt = m_hsm.hasKey("mkt.v1");
@@ -459,9 +496,12 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
         return unavailableReply(hasMkt.error(), rid);
     }
     if (!*hasMkt) {
-        return problem(422, "manufacturer-key-missing", QStringLiteral("The manufacturer key is not installed"),
+        return problem(422,
+            "manufacturer-key-missing",
+            QStringLiteral("The manufacturer key is not installed"),
             QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank key's KT can be derived."),
-            QStringLiteral("The bank operator installs it with `bankctl keys`; nothing was changed."), rid);
+            QStringLiteral("The bank operator installs it with `bankctl keys`; nothing was changed."),
+            rid);
     }
     auto existing = db.exec("SELECT id, state FROM issuance_jobs WHERE device_serial = $1 AND state <> 'voided'"
                             " FOR UPDATE",
@@ -474,11 +514,20 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
         return unavailableReply(issued.error(), rid);
     }
     if (issued->rows() > 0 || (existing->rows() == 1 && existing->text(0, 1) == "completed")) {
-        m_staff.auditApart({call.terminalId, who.staffId, {}, QStringLiteral("issuance.job-create"), {}, serial,
-            QStringLiteral("refused: device-already-issued"), {}});
-        return problem(409, "device-already-issued", QStringLiteral("This key was issued already"),
+        m_staff.auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("issuance.job-create"),
+            {},
+            serial,
+            QStringLiteral("refused: device-already-issued"),
+            {}});
+        return problem(409,
+            "device-already-issued",
+            QStringLiteral("This key was issued already"),
             QStringLiteral("Device %1 carries a key of this bank.").arg(serial),
-            QStringLiteral("Use a blank key; a personalised key is serviced, not issued again."), rid,
+            QStringLiteral("Use a blank key; a personalised key is serviced, not issued again."),
+            rid,
             QStringLiteral("completed"));
     }
     if (existing->rows() == 1) {
@@ -489,7 +538,8 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
         return unavailableReply(seq.error(), rid);
     }
     const QString asn = QStringLiteral("8860%1").arg(seq->integer(0, 0), 12, 10, QLatin1Char('0'));
-    auto account = Ledger::openAccount(db, "customer-funding",
+    auto account = Ledger::openAccount(db,
+        "customer-funding",
         s(QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn)));
     if (!account) {
         return unavailableReply(account.error(), rid);
@@ -504,17 +554,30 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     auto ins = db.exec("INSERT INTO issuance_jobs (id, device_serial, asn, account_id, state, next_step, algorithm,"
                        " key_version, profile, customer, batch_id, staff_id, terminal_id, created_at, updated_at)"
                        " VALUES ($1, $2, $3, $4, 'prepared', 1, '3des', 1, $5, $6, $7, $8, $9, $10, $10)",
-        {id, s(serial), s(asn), *account, QJsonDocument(profile).toJson(QJsonDocument::Compact).toStdString(),
+        {id,
+            s(serial),
+            s(asn),
+            *account,
+            QJsonDocument(profile).toJson(QJsonDocument::Compact).toStdString(),
             QJsonDocument(customer).toJson(QJsonDocument::Compact).toStdString(),
             body.contains(QStringLiteral("batchId"))
                 ? std::optional<std::string>(s(body.value(QStringLiteral("batchId")).toString()))
                 : std::nullopt,
-            s(who.staffId), s(call.terminalId), now});
+            s(who.staffId),
+            s(call.terminalId),
+            now});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
-    if (auto a = Staff::audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("issuance.job-created"), asn,
-            q(id), QStringLiteral("ok"), QStringLiteral("device %1").arg(serial)});
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.job-created"),
+                asn,
+                q(id),
+                QStringLiteral("ok"),
+                QStringLiteral("device %1").arg(serial)});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -533,8 +596,8 @@ Reply Issuance::step(
     const int step = static_cast<int>(body.value(QStringLiteral("step")).toInteger());
     const QByteArray challenge = hexBytes(body.value(QStringLiteral("challenge")).toString());
     const QString previous = body.value(QStringLiteral("previousStatusWord")).toString();
-    auto job = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE",
-        {s(jobId)});
+    auto job
+        = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE", {s(jobId)});
     if (!job) {
         return unavailableReply(job.error(), rid);
     }
@@ -548,9 +611,13 @@ Reply Issuance::step(
     const std::int64_t keyVersion = job->integer(0, 11);
     const std::string now = std::to_string(nowMicros());
     if (state == "completed" || state == "voided") {
-        return problem(409, "state-conflict", QStringLiteral("This issuance job is closed"),
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This issuance job is closed"),
             QStringLiteral("Job %1 is %2.").arg(jobId, q(state)),
-            QStringLiteral("Nothing more is sent to this key; start a new job for another blank key."), rid, q(state));
+            QStringLiteral("Nothing more is sent to this key; start a new job for another blank key."),
+            rid,
+            q(state));
     }
     if (step > 1 && previous != QLatin1String("9000")) {
         // The key refused step - 1: the job fails with its word; the station may restart at step 1 (§9.5).
@@ -560,21 +627,36 @@ Reply Issuance::step(
             !u) {
             return unavailableReply(u.error(), rid);
         }
-        (void)Staff::audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("issuance.step"), asn, jobId,
-            QStringLiteral("failed: step %1 answered %2").arg(step - 1).arg(previous), stepName(step - 1)});
-        Reply r = problem(409, "step-failed", QStringLiteral("The key refused the previous step"),
-            QStringLiteral("Step %1 (%2) answered %3; the job has failed.").arg(step - 1).arg(stepName(step - 1), previous),
+        (void)Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.step"),
+                asn,
+                jobId,
+                QStringLiteral("failed: step %1 answered %2").arg(step - 1).arg(previous),
+                stepName(step - 1)});
+        Reply r = problem(409,
+            "step-failed",
+            QStringLiteral("The key refused the previous step"),
+            QStringLiteral("Step %1 (%2) answered %3; the job has failed.")
+                .arg(step - 1)
+                .arg(stepName(step - 1), previous),
             QStringLiteral("Check the key (a wrong transport key answers 6300 to step 1); restart at step 1 with a "
                            "fresh challenge, or stop."),
-            rid, QStringLiteral("failed"));
+            rid,
+            QStringLiteral("failed"));
         r.commitEffects = true;
         return r;
     }
     // Step 1 restarts; step n > 1 follows n - 1 (or repeats it for a fresh challenge when its APDU was lost).
     if (step > 1 && !(state == "personalising" && (step == next || step == next - 1))) {
-        return problem(409, "step-out-of-order", QStringLiteral("Steps go in order"),
+        return problem(409,
+            "step-out-of-order",
+            QStringLiteral("Steps go in order"),
             QStringLiteral("Job %1 expects step %2 (or step 1 to restart), not %3.").arg(jobId).arg(next).arg(step),
-            QStringLiteral("Ask for step %1, or restart at step 1 with a fresh challenge.").arg(next), rid,
+            QStringLiteral("Ask for step %1, or restart at step 1 with a fresh challenge.").arg(next),
+            rid,
             q(state));
     }
     const QJsonObject profile = QJsonDocument::fromJson(QByteArray::fromStdString(job->text(0, 12))).object();
@@ -589,8 +671,8 @@ Reply Issuance::step(
     } else if (step <= 9) {
         const KeyRecord& k = kKeyRecords[step - 2];
         sensitive = true;
-        auto enc = m_hsm.writeKeyBlock(kt, {s(label(k.master, keyVersion)), hexBytes(asn)}, 1,
-            static_cast<std::uint8_t>(keyVersion), 0x00);
+        auto enc = m_hsm.writeKeyBlock(
+            kt, {s(label(k.master, keyVersion)), hexBytes(asn)}, 1, static_cast<std::uint8_t>(keyVersion), 0x00);
         command = enc ? withMac(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, k.type, *enc) : Result<QByteArray>(enc.error());
     } else if (step == 10) {
         sensitive = true;
@@ -648,8 +730,15 @@ Reply Issuance::step(
         return unavailableReply(u.error(), rid);
     }
     if (step == 1 || step == kTotalSteps) {
-        if (auto a = Staff::audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("issuance.step"), asn, jobId,
-                QStringLiteral("sent"), stepName(step)});
+        if (auto a = Staff::audit(db,
+                {call.terminalId,
+                    who.staffId,
+                    {},
+                    QStringLiteral("issuance.step"),
+                    asn,
+                    jobId,
+                    QStringLiteral("sent"),
+                    stepName(step)});
             !a) {
             return unavailableReply(a.error(), rid);
         }
@@ -668,8 +757,8 @@ Reply Issuance::complete(
     PgConnection& db, const CallContext& call, const StaffIdentity& who, const QString& jobId, const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
-    auto job = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE",
-        {s(jobId)});
+    auto job
+        = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE", {s(jobId)});
     if (!job) {
         return unavailableReply(job.error(), rid);
     }
@@ -687,10 +776,17 @@ Reply Issuance::complete(
     const QString readAsn = hexUpper(sfi15.mid(12, 8));
     if (job->text(0, 4) != "personalising" || job->integer(0, 5) != kTotalSteps + 1 || sw != QLatin1String("9000")
         || lifeCycle != QLatin1String("01") || readAsn != asn) {
-        m_staff.auditApart({call.terminalId, who.staffId, {}, QStringLiteral("issuance.completion"), asn, jobId,
+        m_staff.auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("issuance.completion"),
+            asn,
+            jobId,
             QStringLiteral("refused: state-conflict"),
             QStringLiteral("SW %1, life cycle %2, ASN read %3").arg(sw, lifeCycle, readAsn)});
-        return problem(409, "state-conflict", QStringLiteral("The key is not personalised as this job says"),
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("The key is not personalised as this job says"),
             QStringLiteral("Job %1 (ASN %2, next step %3): END PERSONALIZATION answered %4, life cycle %5, SFI 0x15 "
                            "names ASN %6.")
                 .arg(jobId, asn)
@@ -698,7 +794,8 @@ Reply Issuance::complete(
                 .arg(sw, lifeCycle, readAsn),
             QStringLiteral("Complete only after step 19 answered 9000 and the key reads personalised with this "
                            "job's ASN; otherwise restart at step 1."),
-            rid, q(job->text(0, 4)));
+            rid,
+            q(job->text(0, 4)));
     }
     const std::string now = std::to_string(nowMicros());
     if (auto c = db.exec("INSERT INTO cards (asn, account_id, algorithm, key_version, state, device_serial,"
@@ -707,13 +804,20 @@ Reply Issuance::complete(
         !c) {
         return unavailableReply(c.error(), rid);
     }
-    if (auto u = db.exec("UPDATE issuance_jobs SET state = 'completed', updated_at = $2 WHERE id = $1",
-            {s(jobId), now});
+    if (auto u
+        = db.exec("UPDATE issuance_jobs SET state = 'completed', updated_at = $2 WHERE id = $1", {s(jobId), now});
         !u) {
         return unavailableReply(u.error(), rid);
     }
-    if (auto a = Staff::audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("issuance.completed"), asn,
-            jobId, QStringLiteral("ok"), QStringLiteral("device %1").arg(q(job->text(0, 1)))});
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.completed"),
+                asn,
+                jobId,
+                QStringLiteral("ok"),
+                QStringLiteral("device %1").arg(q(job->text(0, 1)))});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -760,12 +864,15 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
     // Without a staff session only the cardholder's own operations (docs/bank.md §3): PIN UNBLOCK and a temporary
     // APPLICATION BLOCK.
     if (!who && op != QLatin1String("pin-unblock") && op != QLatin1String("application-block")) {
-        return problem(403, "role-forbidden", QStringLiteral("Only a branch does this"),
+        return problem(403,
+            "role-forbidden",
+            QStringLiteral("Only a branch does this"),
             QStringLiteral("%1 needs a branch station with a staff session.").arg(op),
-            QStringLiteral("The cardholder visits a branch; nothing was changed."), rid);
+            QStringLiteral("The cardholder visits a branch; nothing was changed."),
+            rid);
     }
-    auto card = db.exec("SELECT state, hotlisted, shadow_balance, key_version FROM cards WHERE asn = $1 FOR UPDATE",
-        {s(asn)});
+    auto card = db.exec(
+        "SELECT state, hotlisted, shadow_balance, key_version FROM cards WHERE asn = $1 FOR UPDATE", {s(asn)});
     if (!card) {
         return unavailableReply(card.error(), rid);
     }
@@ -777,27 +884,37 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
     const std::int64_t keyVersion = card->integer(0, 3);
     const QString staffId = who ? who->staffId : QString();
     if (state == "terminated" || state == "blocked-permanently" || state == "closed") {
-        return problem(409, "state-conflict", QStringLiteral("This key is out of service"),
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This key is out of service"),
             QStringLiteral("Key %1 is %2.").arg(asn, q(state)),
-            QStringLiteral("A terminated or permanently blocked key is replaced, not serviced."), rid, q(state));
+            QStringLiteral("A terminated or permanently blocked key is replaced, not serviced."),
+            rid,
+            q(state));
     }
     if (hotlisted && op != QLatin1String("application-block") && op != QLatin1String("application-block-permanent")
         && op != QLatin1String("card-block")) {
-        return problem(403, "card-hotlisted", QStringLiteral("This key is reported lost"),
+        return problem(403,
+            "card-hotlisted",
+            QStringLiteral("This key is reported lost"),
             QStringLiteral("Key %1 is on the hot-list; only blocking it is allowed.").arg(asn),
-            QStringLiteral("Block the key or replace it; nothing was changed."), rid);
+            QStringLiteral("Block the key or replace it; nothing was changed."),
+            rid);
     }
     QString supervisor;
-    const char* approvalOp = op == QLatin1String("pin-reload")         ? "pin-reload"
-        : op == QLatin1String("application-block-permanent")           ? "application-block-permanent"
-        : op == QLatin1String("card-block")                            ? "account-closure"
-                                                                       : nullptr;
+    const char* approvalOp = op == QLatin1String("pin-reload") ? "pin-reload"
+        : op == QLatin1String("application-block-permanent")   ? "application-block-permanent"
+        : op == QLatin1String("card-block")                    ? "account-closure"
+                                                               : nullptr;
     const QString approvalId = body.value(QStringLiteral("approvalId")).toString();
     if (approvalOp) {
         if (!who) {
-            return problem(403, "role-forbidden", QStringLiteral("Only a branch does this"),
+            return problem(403,
+                "role-forbidden",
+                QStringLiteral("Only a branch does this"),
                 QStringLiteral("%1 needs a branch station with a staff session.").arg(op),
-                QStringLiteral("The cardholder visits a branch; nothing was changed."), rid);
+                QStringLiteral("The cardholder visits a branch; nothing was changed."),
+                rid);
         }
         auto used = m_staff.useApproval(db, call, *who, approvalId, QLatin1String(approvalOp), asn);
         if (auto* refusal = std::get_if<Reply>(&used)) {
@@ -806,13 +923,21 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
         supervisor = std::get<QString>(used);
     }
     if (op == QLatin1String("card-block") && card->integer(0, 2) != 0) {
-        return problem(409, "balance-not-zero", QStringLiteral("The key still holds money"),
+        return problem(409,
+            "balance-not-zero",
+            QStringLiteral("The key still holds money"),
             QStringLiteral("Key %1's balance (by the bank's record) is %2 fen.").arg(asn).arg(card->integer(0, 2)),
-            QStringLiteral("Take the balance off the key with a purchase to the bank's refund account first."), rid);
+            QStringLiteral("Take the balance off the key with a purchase to the bank's refund account first."),
+            rid);
     }
     if (op == QLatin1String("application-unblock") && state != "blocked") {
-        return problem(409, "state-conflict", QStringLiteral("This key is not blocked"),
-            QStringLiteral("Key %1 is %2.").arg(asn, q(state)), QStringLiteral("Nothing to unblock."), rid, q(state));
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This key is not blocked"),
+            QStringLiteral("Key %1 is %2.").arg(asn, q(state)),
+            QStringLiteral("Nothing to unblock."),
+            rid,
+            q(state));
     }
     if (op == QLatin1String("pin-unblock")) {
         // At most 5 per key per 24 h, so the bank is no PIN-guessing oracle (docs/bank.md §3).
@@ -823,9 +948,12 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
             return unavailableReply(n.error(), rid);
         }
         if (n->integer(0, 0) >= 5) {
-            Reply r = problem(429, "rate-limited", QStringLiteral("Too many PIN unblocks for this key"),
+            Reply r = problem(429,
+                "rate-limited",
+                QStringLiteral("Too many PIN unblocks for this key"),
                 QStringLiteral("Key %1 had 5 PIN UNBLOCK commands in 24 hours.").arg(asn),
-                QStringLiteral("Try again tomorrow, or visit a branch for a PIN reload."), rid);
+                QStringLiteral("Try again tomorrow, or visit a branch for a PIN reload."),
+                rid);
             r.retryAfter = 3600;
             return r;
         }
@@ -859,14 +987,25 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
     const std::string id = uuidV7();
     auto ins = db.exec("INSERT INTO maintenance_commands (id, asn, operation, expected_sw, approval_id, staff_id,"
                        " terminal_id, created_at) VALUES ($1, $2, $3, '9000', $4, $5, $6, $7)",
-        {id, s(asn), s(op), approvalOp ? std::optional<std::string>(s(approvalId)) : std::nullopt,
-            who ? std::optional<std::string>(s(staffId)) : std::nullopt, s(call.terminalId),
+        {id,
+            s(asn),
+            s(op),
+            approvalOp ? std::optional<std::string>(s(approvalId)) : std::nullopt,
+            who ? std::optional<std::string>(s(staffId)) : std::nullopt,
+            s(call.terminalId),
             std::to_string(nowMicros())});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
-    if (auto a = Staff::audit(db, {call.terminalId, staffId, supervisor, QStringLiteral("maintenance.") + op, asn,
-            q(id), QStringLiteral("prepared"), {}});
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                staffId,
+                supervisor,
+                QStringLiteral("maintenance.") + op,
+                asn,
+                q(id),
+                QStringLiteral("prepared"),
+                {}});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -899,9 +1038,12 @@ Reply Issuance::reportOutcome(PgConnection& db,
     const std::string op = row->text(0, 2);
     if (!row->isNull(0, 4)) {
         if (q(row->text(0, 4)) != sw) {
-            return problem(409, "state-conflict", QStringLiteral("An outcome was reported already"),
+            return problem(409,
+                "state-conflict",
+                QStringLiteral("An outcome was reported already"),
                 QStringLiteral("Command %1 was reported with %2.").arg(commandId, q(row->text(0, 4))),
-                QStringLiteral("Report each command once, with the key's own status word."), rid);
+                QStringLiteral("Report each command once, with the key's own status word."),
+                rid);
         }
     } else {
         const std::string now = std::to_string(nowMicros());
@@ -911,19 +1053,26 @@ Reply Issuance::reportOutcome(PgConnection& db,
             return unavailableReply(u.error(), rid);
         }
         if (sw == QLatin1String("9000")) {
-            const char* newState = op == "application-block"       ? "blocked"
-                : op == "application-block-permanent"              ? "blocked-permanently"
-                : op == "application-unblock"                      ? "active"
-                : op == "card-block"                               ? "terminated"
-                                                                   : nullptr;
+            const char* newState = op == "application-block" ? "blocked"
+                : op == "application-block-permanent"        ? "blocked-permanently"
+                : op == "application-unblock"                ? "active"
+                : op == "card-block"                         ? "terminated"
+                                                             : nullptr;
             if (newState) {
                 if (auto u = db.exec("UPDATE cards SET state = $2 WHERE asn = $1", {s(asn), newState}); !u) {
                     return unavailableReply(u.error(), rid);
                 }
             }
         }
-        if (auto a = Staff::audit(db, {call.terminalId, who ? who->staffId : QString(), {},
-                QStringLiteral("maintenance.outcome"), asn, commandId, sw, q(op)});
+        if (auto a = Staff::audit(db,
+                {call.terminalId,
+                    who ? who->staffId : QString(),
+                    {},
+                    QStringLiteral("maintenance.outcome"),
+                    asn,
+                    commandId,
+                    sw,
+                    q(op)});
             !a) {
             return unavailableReply(a.error(), rid);
         }
@@ -954,8 +1103,8 @@ Reply Issuance::hotlistCard(
             {QStringLiteral("since"), rfc3339(r.integer(0, 2))},
             {QStringLiteral("version"), static_cast<qint64>(r.integer(0, 3))}};
     };
-    auto open = db.exec("SELECT asn, reason, since, version FROM hotlist WHERE asn = $1 AND removed_at IS NULL",
-        {s(asn)});
+    auto open
+        = db.exec("SELECT asn, reason, since, version FROM hotlist WHERE asn = $1 AND removed_at IS NULL", {s(asn)});
     if (!open) {
         return unavailableReply(open.error(), rid);
     }
@@ -971,10 +1120,16 @@ Reply Issuance::hotlistCard(
     if (auto u = db.exec("UPDATE cards SET hotlisted = TRUE WHERE asn = $1", {s(asn)}); !u) {
         return unavailableReply(u.error(), rid);
     }
-    if (auto a = Staff::audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("card.hotlisted"), asn,
-            QString::number(ins->integer(0, 3)), QStringLiteral("ok"),
-            body.value(QStringLiteral("reason")).toString() + QStringLiteral(": ")
-                + body.value(QStringLiteral("note")).toString()});
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("card.hotlisted"),
+                asn,
+                QString::number(ins->integer(0, 3)),
+                QStringLiteral("ok"),
+                body.value(QStringLiteral("reason")).toString() + QStringLiteral(": ")
+                    + body.value(QStringLiteral("note")).toString()});
         !a) {
         return unavailableReply(a.error(), rid);
     }

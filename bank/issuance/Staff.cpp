@@ -53,8 +53,8 @@ QByteArray argon2id(const QByteArray& password, const QByteArray& salt, std::siz
     return out;
 }
 
-Reply problem(int status, const char* code, const QString& title, const QString& detail, const QString& next,
-    const QString& rid)
+Reply problem(
+    int status, const char* code, const QString& title, const QString& detail, const QString& next, const QString& rid)
 {
     return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid);
 }
@@ -98,8 +98,14 @@ QJsonObject approvalJson(const PgResult& r, int row)
 const char* kApprovalColumns = "id, operation, asn, state, requested_by, decided_by, expires_at";
 
 /// A text field: present, a string, at most `maxLen` characters, matching `re` when given.
-void text(JsonRequest& j, const QJsonObject& o, const QString& key, int maxLen, const QString& re, bool required,
-    std::vector<std::pair<QString, QString>>& errors, const QString& prefix = {})
+void text(JsonRequest& j,
+    const QJsonObject& o,
+    const QString& key,
+    int maxLen,
+    const QString& re,
+    bool required,
+    std::vector<std::pair<QString, QString>>& errors,
+    const QString& prefix = {})
 {
     (void)j;
     const QJsonValue v = o.value(key);
@@ -158,8 +164,8 @@ Result<QString> Staff::add(PgConnection& db,
 {
     static const QRegularExpression user(QStringLiteral("^[a-z][a-z0-9._-]{1,31}$"));
     if (!user.match(username).hasMatch()) {
-        return makeError(ErrorCode::InvalidInput,
-            QStringLiteral("a username is 2..32 of a-z 0-9 . _ -, starting with a letter"));
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("a username is 2..32 of a-z 0-9 . _ -, starting with a letter"));
     }
     if (role != QLatin1String("teller") && role != QLatin1String("supervisor")) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("the role is teller or supervisor"));
@@ -180,7 +186,11 @@ Result<QString> Staff::add(PgConnection& db,
     const std::string id = uuidV7();
     auto r = db.exec("INSERT INTO staff (id, username, display_name, role, password_hash, created_at) VALUES ($1, $2,"
                      " $3, $4, $5, $6)",
-        {id, s(username), s(displayName.isEmpty() ? username : displayName), s(role), s(stored),
+        {id,
+            s(username),
+            s(displayName.isEmpty() ? username : displayName),
+            s(role),
+            s(stored),
             std::to_string(nowMicros())});
     if (!r) {
         if (db.lastSqlState() == "23505") {
@@ -239,7 +249,10 @@ Reply Staff::validateDecision(const QJsonObject& body, const QString& requestId)
 {
     std::vector<std::pair<QString, QString>> errors;
     JsonRequest j(body,
-        {QStringLiteral("username"), QStringLiteral("password"), QStringLiteral("decision"), QStringLiteral("comment")});
+        {QStringLiteral("username"),
+            QStringLiteral("password"),
+            QStringLiteral("decision"),
+            QStringLiteral("comment")});
     text(j, body, QStringLiteral("username"), 32, QStringLiteral("^[a-z][a-z0-9._-]{1,31}$"), true, errors);
     text(j, body, QStringLiteral("password"), 128, QStringLiteral("^.{12,}$"), true, errors);
     (void)j.oneOf(QStringLiteral("decision"), {QStringLiteral("approve"), QStringLiteral("refuse")});
@@ -274,10 +287,14 @@ std::optional<Reply> Staff::recordFailure(const CallContext& call, const QString
         (void)db.exec("UPDATE staff SET failed_attempts = 0, lock_count = lock_count + 1, locked_until = $2 WHERE"
                       " id = $1",
             {s(staffId), std::to_string(now + lockFor)});
-        AuditEntry e{call.terminalId, staffId, {}, QStringLiteral("staff.locked"), {}, staffId,
-            QStringLiteral("locked"), QStringLiteral("%1 wrong passwords; locked for %2 min")
-                                          .arg(kMaxFailures)
-                                          .arg(lockFor / 60000000)};
+        AuditEntry e{call.terminalId,
+            staffId,
+            {},
+            QStringLiteral("staff.locked"),
+            {},
+            staffId,
+            QStringLiteral("locked"),
+            QStringLiteral("%1 wrong passwords; locked for %2 min").arg(kMaxFailures).arg(lockFor / 60000000)};
         (void)audit(db, e);
     }
     return std::nullopt;
@@ -298,9 +315,12 @@ Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject
 {
     const QString& rid = call.requestKey;
     if (call.kind != QLatin1String("branch")) {
-        return problem(403, "role-forbidden", QStringLiteral("Staff sign in only at a branch station"),
+        return problem(403,
+            "role-forbidden",
+            QStringLiteral("Staff sign in only at a branch station"),
             QStringLiteral("Terminals of kind '%1' have no staff sessions.").arg(call.kind),
-            QStringLiteral("Use a branch station; nothing was changed."), rid);
+            QStringLiteral("Use a branch station; nothing was changed."),
+            rid);
     }
     const QString username = body.value(QStringLiteral("username")).toString();
     QByteArray password = body.value(QStringLiteral("password")).toString().toUtf8();
@@ -316,11 +336,20 @@ Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject
         if (!staffId.isEmpty()) {
             (void)recordFailure(call, staffId);
         }
-        auditApart({call.terminalId, staffId, {}, QStringLiteral("staff.sign-in"), {}, username,
-            QStringLiteral("refused: credentials-invalid"), {}});
-        return problem(401, "credentials-invalid", QStringLiteral("Wrong username or password"),
+        auditApart({call.terminalId,
+            staffId,
+            {},
+            QStringLiteral("staff.sign-in"),
+            {},
+            username,
+            QStringLiteral("refused: credentials-invalid"),
+            {}});
+        return problem(401,
+            "credentials-invalid",
+            QStringLiteral("Wrong username or password"),
             QStringLiteral("The username or the password is not right."),
-            QStringLiteral("Type them again; after 5 wrong passwords the account is locked for 15 minutes."), rid);
+            QStringLiteral("Type them again; after 5 wrong passwords the account is locked for 15 minutes."),
+            rid);
     };
     if (row->rows() != 1 || row->text(0, 4) != "t") {
         password.fill('\0');
@@ -329,9 +358,12 @@ Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject
     const QString staffId = q(row->text(0, 0));
     if (!row->isNull(0, 3) && row->integer(0, 3) > now) {
         password.fill('\0');
-        Reply r = problem(429, "rate-limited", QStringLiteral("This staff account is locked"),
+        Reply r = problem(429,
+            "rate-limited",
+            QStringLiteral("This staff account is locked"),
             QStringLiteral("Too many wrong passwords."),
-            QStringLiteral("Wait until the lock ends, or ask a supervisor."), rid);
+            QStringLiteral("Wait until the lock ends, or ask a supervisor."),
+            rid);
         r.retryAfter = static_cast<int>((row->integer(0, 3) - now) / 1000000 + 1);
         return r;
     }
@@ -347,13 +379,24 @@ Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject
     }
     auto ins = db.exec("INSERT INTO staff_sessions (id, token_sha256, staff_id, terminal_id, created_at,"
                        " last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
-        {sessionId, sha256Hex(token.toStdString()), s(staffId), s(call.terminalId), std::to_string(now),
+        {sessionId,
+            sha256Hex(token.toStdString()),
+            s(staffId),
+            s(call.terminalId),
+            std::to_string(now),
             std::to_string(now + kAbsoluteMicros)});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
-    if (auto a = audit(db, {call.terminalId, staffId, {}, QStringLiteral("staff.sign-in"), {}, q(sessionId),
-            QStringLiteral("ok"), {}});
+    if (auto a = audit(db,
+            {call.terminalId,
+                staffId,
+                {},
+                QStringLiteral("staff.sign-in"),
+                {},
+                q(sessionId),
+                QStringLiteral("ok"),
+                {}});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -373,14 +416,21 @@ std::variant<StaffIdentity, Reply> Staff::authenticate(
 {
     const QString& rid = call.requestKey;
     if (call.kind != QLatin1String("branch")) {
-        return problem(403, "role-forbidden", QStringLiteral("Not allowed for this terminal"),
+        return problem(403,
+            "role-forbidden",
+            QStringLiteral("Not allowed for this terminal"),
             QStringLiteral("Terminals of kind '%1' may not call this.").arg(call.kind),
-            QStringLiteral("Use a branch station with a staff session; nothing was changed."), rid);
+            QStringLiteral("Use a branch station with a staff session; nothing was changed."),
+            rid);
     }
     const QString token = tokenOf(authorization);
     auto expired = [&](const char* code, const QString& detail) {
-        return problem(401, code, QStringLiteral("Sign in first"), detail,
-            QStringLiteral("Sign in again at this station; nothing was changed."), rid);
+        return problem(401,
+            code,
+            QStringLiteral("Sign in first"),
+            detail,
+            QStringLiteral("Sign in again at this station; nothing was changed."),
+            rid);
     };
     if (token.isEmpty()) {
         return expired("session-missing", QStringLiteral("This call needs a staff session (Authorization: Bearer)."));
@@ -404,8 +454,8 @@ std::variant<StaffIdentity, Reply> Staff::authenticate(
             now >= r->integer(0, 7) ? QStringLiteral("The session is older than 8 hours.")
                                     : QStringLiteral("The session was idle for 10 minutes."));
     }
-    if (auto u = db.exec("UPDATE staff_sessions SET last_seen_at = $2 WHERE id = $1",
-            {r->text(0, 0), std::to_string(now)});
+    if (auto u
+        = db.exec("UPDATE staff_sessions SET last_seen_at = $2 WHERE id = $1", {r->text(0, 0), std::to_string(now)});
         !u) {
         return unavailableReply(u.error(), rid);
     }
@@ -419,21 +469,28 @@ Reply Staff::currentSession(PgConnection& db, const CallContext& call, const Sta
                      " s.id = $1",
         {s(who.sessionId)});
     if (!r || r->rows() != 1) {
-        return unavailableReply(r ? core::Error{ErrorCode::StorageError, 0, QStringLiteral("no session")} : r.error(),
-            call.requestKey);
+        return unavailableReply(
+            r ? core::Error{ErrorCode::StorageError, 0, QStringLiteral("no session")} : r.error(), call.requestKey);
     }
     return Reply::json(200, sessionJson(*r, 0));
 }
 
 Reply Staff::signOut(PgConnection& db, const CallContext& call, const StaffIdentity& who)
 {
-    if (auto u = db.exec("UPDATE staff_sessions SET ended_at = $2 WHERE id = $1",
-            {s(who.sessionId), std::to_string(nowMicros())});
+    if (auto u = db.exec(
+            "UPDATE staff_sessions SET ended_at = $2 WHERE id = $1", {s(who.sessionId), std::to_string(nowMicros())});
         !u) {
         return unavailableReply(u.error(), call.requestKey);
     }
-    if (auto a = audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("staff.sign-out"), {}, who.sessionId,
-            QStringLiteral("ok"), {}});
+    if (auto a = audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("staff.sign-out"),
+                {},
+                who.sessionId,
+                QStringLiteral("ok"),
+                {}});
         !a) {
         return unavailableReply(a.error(), call.requestKey);
     }
@@ -452,8 +509,11 @@ Reply Staff::requestApproval(
         return unavailableReply(card.error(), rid);
     }
     if (card->rows() != 1) {
-        return problem(404, "unknown-card", QStringLiteral("This key was not issued by this bank"),
-            QStringLiteral("No card with ASN %1.").arg(asn), QStringLiteral("Check the key; nothing was changed."),
+        return problem(404,
+            "unknown-card",
+            QStringLiteral("This key was not issued by this bank"),
+            QStringLiteral("No card with ASN %1.").arg(asn),
+            QStringLiteral("Check the key; nothing was changed."),
             rid);
     }
     const std::string id = uuidV7();
@@ -462,14 +522,26 @@ Reply Staff::requestApproval(
                                    " terminal_id, created_at, expires_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6,"
                                    " $7, $8) RETURNING ")
             + kApprovalColumns,
-        {id, s(body.value(QStringLiteral("operation")).toString()), s(asn),
-            s(body.value(QStringLiteral("reason")).toString()), s(who.staffId), s(call.terminalId),
-            std::to_string(now), std::to_string(now + kApprovalMicros)});
+        {id,
+            s(body.value(QStringLiteral("operation")).toString()),
+            s(asn),
+            s(body.value(QStringLiteral("reason")).toString()),
+            s(who.staffId),
+            s(call.terminalId),
+            std::to_string(now),
+            std::to_string(now + kApprovalMicros)});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
-    if (auto a = audit(db, {call.terminalId, who.staffId, {}, QStringLiteral("approval.requested"), asn, q(id),
-            QStringLiteral("pending"), body.value(QStringLiteral("operation")).toString()});
+    if (auto a = audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("approval.requested"),
+                asn,
+                q(id),
+                QStringLiteral("pending"),
+                body.value(QStringLiteral("operation")).toString()});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -483,57 +555,81 @@ Reply Staff::decideApproval(PgConnection& db,
     const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
-    auto ap = db.exec(std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE id = $1 FOR UPDATE",
-        {s(approvalId)});
+    auto ap = db.exec(
+        std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE id = $1 FOR UPDATE", {s(approvalId)});
     if (!ap) {
         return unavailableReply(ap.error(), rid);
     }
     if (ap->rows() != 1) {
-        return problem(404, "not-found", QStringLiteral("No such approval"), approvalId,
-            QStringLiteral("Ask for a new approval; nothing was changed."), rid);
+        return problem(404,
+            "not-found",
+            QStringLiteral("No such approval"),
+            approvalId,
+            QStringLiteral("Ask for a new approval; nothing was changed."),
+            rid);
     }
     const QString asn = q(ap->text(0, 2));
     const QString username = body.value(QStringLiteral("username")).toString();
     QByteArray password = body.value(QStringLiteral("password")).toString().toUtf8();
-    auto sup = db.exec("SELECT id, role, password_hash, locked_until, active FROM staff WHERE username = $1",
-        {s(username)});
+    auto sup
+        = db.exec("SELECT id, role, password_hash, locked_until, active FROM staff WHERE username = $1", {s(username)});
     if (!sup) {
         password.fill('\0');
         return unavailableReply(sup.error(), rid);
     }
     const std::int64_t now = nowMicros();
     auto refused = [&](const char* code, const QString& title, const QString& detail, const QString& supId) {
-        auditApart({call.terminalId, who.staffId, supId, QStringLiteral("approval.decision"), asn, approvalId,
-            QStringLiteral("refused: %1").arg(QLatin1String(code)), {}});
-        return problem(403, code, title, detail,
-            QStringLiteral("A supervisor other than the requester types their own username and password."), rid);
+        auditApart({call.terminalId,
+            who.staffId,
+            supId,
+            QStringLiteral("approval.decision"),
+            asn,
+            approvalId,
+            QStringLiteral("refused: %1").arg(QLatin1String(code)),
+            {}});
+        return problem(403,
+            code,
+            title,
+            detail,
+            QStringLiteral("A supervisor other than the requester types their own username and password."),
+            rid);
     };
-    const bool known = sup->rows() == 1 && sup->text(0, 4) == "t"
-        && (sup->isNull(0, 3) || sup->integer(0, 3) <= now);
+    const bool known = sup->rows() == 1 && sup->text(0, 4) == "t" && (sup->isNull(0, 3) || sup->integer(0, 3) <= now);
     const bool ok = known && verifyPassword(sup->text(0, 2), password);
     password.fill('\0');
     if (!ok) {
         if (sup->rows() == 1) {
             (void)recordFailure(call, q(sup->text(0, 0)));
         }
-        return refused("approver-credentials-invalid", QStringLiteral("The approver's credentials are wrong"),
-            QStringLiteral("Wrong username or password, or the account is locked."), {});
+        return refused("approver-credentials-invalid",
+            QStringLiteral("The approver's credentials are wrong"),
+            QStringLiteral("Wrong username or password, or the account is locked."),
+            {});
     }
     const QString supId = q(sup->text(0, 0));
     if (supId == q(ap->text(0, 4))) {
-        return refused("approval-same-person", QStringLiteral("Nobody approves their own request"),
-            QStringLiteral("The approver asked for this approval."), supId);
+        return refused("approval-same-person",
+            QStringLiteral("Nobody approves their own request"),
+            QStringLiteral("The approver asked for this approval."),
+            supId);
     }
     if (q(sup->text(0, 1)) != QLatin1String("supervisor")) {
-        return refused("role-forbidden", QStringLiteral("Only a supervisor approves"),
-            QStringLiteral("%1 is not a supervisor.").arg(username), supId);
+        return refused("role-forbidden",
+            QStringLiteral("Only a supervisor approves"),
+            QStringLiteral("%1 is not a supervisor.").arg(username),
+            supId);
     }
     if (ap->text(0, 3) != "pending" || now >= ap->integer(0, 6)) {
-        return Reply::problemOf(409, QStringLiteral("state-conflict"), QStringLiteral("This approval was decided"),
-            QStringLiteral("Approval %1 is %2.").arg(approvalId,
-                now >= ap->integer(0, 6) && ap->text(0, 3) == "pending" ? QStringLiteral("expired")
-                                                                       : q(ap->text(0, 3))),
-            QStringLiteral("Ask for a new approval."), rid, q(ap->text(0, 3)));
+        return Reply::problemOf(409,
+            QStringLiteral("state-conflict"),
+            QStringLiteral("This approval was decided"),
+            QStringLiteral("Approval %1 is %2.")
+                .arg(approvalId,
+                    now >= ap->integer(0, 6) && ap->text(0, 3) == "pending" ? QStringLiteral("expired")
+                                                                            : q(ap->text(0, 3))),
+            QStringLiteral("Ask for a new approval."),
+            rid,
+            q(ap->text(0, 3)));
     }
     const bool approve = body.value(QStringLiteral("decision")).toString() == QLatin1String("approve");
     auto up = db.exec(std::string("UPDATE approvals SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1"
@@ -543,9 +639,15 @@ Reply Staff::decideApproval(PgConnection& db,
     if (!up) {
         return unavailableReply(up.error(), rid);
     }
-    if (auto a = audit(db, {call.terminalId, who.staffId, supId, QStringLiteral("approval.decision"), asn,
-            approvalId, approve ? QStringLiteral("approved") : QStringLiteral("refused"),
-            body.value(QStringLiteral("comment")).toString()});
+    if (auto a = audit(db,
+            {call.terminalId,
+                who.staffId,
+                supId,
+                QStringLiteral("approval.decision"),
+                asn,
+                approvalId,
+                approve ? QStringLiteral("approved") : QStringLiteral("refused"),
+                body.value(QStringLiteral("comment")).toString()});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -561,9 +663,18 @@ std::variant<QString, Reply> Staff::useApproval(PgConnection& db,
 {
     const QString& rid = call.requestKey;
     auto needed = [&](const QString& detail) {
-        auditApart({call.terminalId, who.staffId, {}, QStringLiteral("approval.use"), asn, approvalId,
-            QStringLiteral("refused: approval-required"), operation});
-        return problem(403, "approval-required", QStringLiteral("A supervisor's approval is needed"), detail,
+        auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("approval.use"),
+            asn,
+            approvalId,
+            QStringLiteral("refused: approval-required"),
+            operation});
+        return problem(403,
+            "approval-required",
+            QStringLiteral("A supervisor's approval is needed"),
+            detail,
             QStringLiteral("Ask for an approval of this operation on this key (POST /v1/approvals); a supervisor "
                            "decides it on this screen."),
             rid);
@@ -581,11 +692,20 @@ std::variant<QString, Reply> Staff::useApproval(PgConnection& db,
         return needed(QStringLiteral("No approval %1.").arg(approvalId));
     }
     if (ap->text(0, 2) == "refused") {
-        auditApart({call.terminalId, who.staffId, q(ap->text(0, 4)), QStringLiteral("approval.use"), asn,
-            approvalId, QStringLiteral("refused: approval-refused"), operation});
-        return problem(403, "approval-refused", QStringLiteral("The supervisor refused this operation"),
+        auditApart({call.terminalId,
+            who.staffId,
+            q(ap->text(0, 4)),
+            QStringLiteral("approval.use"),
+            asn,
+            approvalId,
+            QStringLiteral("refused: approval-refused"),
+            operation});
+        return problem(403,
+            "approval-refused",
+            QStringLiteral("The supervisor refused this operation"),
             QStringLiteral("Approval %1 was refused.").arg(approvalId),
-            QStringLiteral("Do not carry out the operation; ask the supervisor why."), rid);
+            QStringLiteral("Do not carry out the operation; ask the supervisor why."),
+            rid);
     }
     if (ap->text(0, 2) != "approved" || q(ap->text(0, 0)) != operation || q(ap->text(0, 1)) != asn
         || q(ap->text(0, 3)) != who.staffId || nowMicros() >= ap->integer(0, 5)) {
@@ -626,8 +746,15 @@ Result<void> Staff::audit(PgConnection& db, const AuditEntry& e)
     }
     const std::string prev = last->rows() == 1 ? last->text(0, 0) : std::string(64, '0');
     const std::string at = std::to_string(nowMicros());
-    const std::vector<std::optional<std::string>> fields{at, opt(e.terminalId), opt(e.staffId), opt(e.supervisorId),
-        s(e.action), opt(e.asn), opt(e.subject), s(e.outcome), opt(e.detail)};
+    const std::vector<std::optional<std::string>> fields{at,
+        opt(e.terminalId),
+        opt(e.staffId),
+        opt(e.supervisorId),
+        s(e.action),
+        opt(e.asn),
+        opt(e.subject),
+        s(e.outcome),
+        opt(e.detail)};
     const std::string hash = sha256Hex(prev + "\n" + auditRowText(fields));
     PgParams params(fields.begin(), fields.end());
     params.push_back(prev);

@@ -379,7 +379,9 @@ void BankServer::routesIssuance()
         PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&, const StaffIdentity&)>;
     // A staff session on a branch station (Authorization: Bearer), checked inside the request's transaction.
     auto withStaff = [this](StaffOp fn) {
-        return [this, fn](PgConnection& db, const CallContext& call, const httplib::Request& req,
+        return [this, fn](PgConnection& db,
+                   const CallContext& call,
+                   const httplib::Request& req,
                    const QJsonObject& body) -> Reply {
             auto who = m_staff->authenticate(db, call, req.get_header_value("Authorization"));
             if (auto* refusal = std::get_if<Reply>(&who)) {
@@ -390,7 +392,9 @@ void BankServer::routesIssuance()
     };
     // Maintenance: a branch needs a staff session; a wallet or kiosk is the cardholder's own terminal.
     auto maybeStaff = [this](const std::string& op) {
-        return [this, op](PgConnection& db, const CallContext& call, const httplib::Request& req,
+        return [this, op](PgConnection& db,
+                   const CallContext& call,
+                   const httplib::Request& req,
                    const QJsonObject& body) -> Reply {
             std::optional<StaffIdentity> staff;
             if (call.kind == QLatin1String("branch")) {
@@ -448,58 +452,68 @@ void BankServer::routesIssuance()
             [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
                 return m_staff->signIn(db, call, body);
             }));
-    svr.Get("/v1/staff/sessions/current",
-        [this, conninfo](const httplib::Request& req, httplib::Response& res) {
-            CallContext call;
-            if (auto denied = authenticate(req, call)) {
-                send(res, *denied, false);
-                return;
-            }
-            PgConnection* db = threadConnection(conninfo);
-            if (!db) {
-                send(res, unavailableDb({}), false);
-                return;
-            }
-            auto who = m_staff->authenticate(*db, call, req.get_header_value("Authorization"));
-            if (auto* refusal = std::get_if<Reply>(&who)) {
-                send(res, *refusal, false);
-                return;
-            }
-            send(res, m_staff->currentSession(*db, call, std::get<StaffIdentity>(who)), false);
-        });
+    svr.Get("/v1/staff/sessions/current", [this, conninfo](const httplib::Request& req, httplib::Response& res) {
+        CallContext call;
+        if (auto denied = authenticate(req, call)) {
+            send(res, *denied, false);
+            return;
+        }
+        PgConnection* db = threadConnection(conninfo);
+        if (!db) {
+            send(res, unavailableDb({}), false);
+            return;
+        }
+        auto who = m_staff->authenticate(*db, call, req.get_header_value("Authorization"));
+        if (auto* refusal = std::get_if<Reply>(&who)) {
+            send(res, *refusal, false);
+            return;
+        }
+        send(res, m_staff->currentSession(*db, call, std::get<StaffIdentity>(who)), false);
+    });
     svr.Post("/v1/approvals",
         m_mutating(&Staff::validateApprovalRequest,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request&,
-                          const QJsonObject& body, const StaffIdentity& who) {
-                return m_staff->requestApproval(db, call, who, body);
-            })));
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request&,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) { return m_staff->requestApproval(db, call, who, body); })));
     svr.Post(path(std::string("/v1/approvals/") + kUuid + "/decision"),
         m_mutating(&Staff::validateDecision,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request& req,
-                          const QJsonObject& body, const StaffIdentity& who) {
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
                 return m_staff->decideApproval(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
 
     svr.Post("/v1/issuance/jobs",
         m_mutating(&Issuance::validateJobRequest,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request&,
-                          const QJsonObject& body, const StaffIdentity& who) {
-                return m_issuance->createJob(db, call, who, body);
-            })));
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request&,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) { return m_issuance->createJob(db, call, who, body); })));
     svr.Get(path(std::string("/v1/issuance/jobs/") + kUuid),
         reading(true, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
             return m_issuance->getJob(db, call, QString::fromStdString(req.matches[1]));
         }));
     svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/steps"),
         m_mutating(&Issuance::validateStepRequest,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request& req,
-                          const QJsonObject& body, const StaffIdentity& who) {
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
                 return m_issuance->step(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
     svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/completion"),
         m_mutating(&Issuance::validateCompletion,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request& req,
-                          const QJsonObject& body, const StaffIdentity& who) {
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
                 return m_issuance->complete(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
 
@@ -518,28 +532,32 @@ void BankServer::routesIssuance()
 
     svr.Post(R"(/v1/cards/([0-9A-F]{16})/hotlisting)",
         m_mutating(&Issuance::validateHotlisting,
-            withStaff([this](PgConnection& db, const CallContext& call, const httplib::Request& req,
-                          const QJsonObject& body, const StaffIdentity& who) {
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
                 return m_issuance->hotlistCard(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
-    svr.Get("/v1/hotlist", reading(false, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
-        std::int64_t since = 0;
-        if (req.has_param("since")) {
-            bool ok = false;
-            since = QString::fromStdString(req.get_param_value("since")).toLongLong(&ok);
-            if (!ok || since < 0) {
-                return Reply::problemOf(400,
-                    QStringLiteral("invalid-field"),
-                    QStringLiteral("A field is outside its allowed form"),
-                    QStringLiteral("since: a hot-list version, 0 or more"),
-                    QStringLiteral("Send the version you hold, or none for the whole list."),
-                    {},
-                    {},
-                    {{QStringLiteral("/since"), QStringLiteral("must be an integer >= 0")}});
+    svr.Get(
+        "/v1/hotlist", reading(false, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            std::int64_t since = 0;
+            if (req.has_param("since")) {
+                bool ok = false;
+                since = QString::fromStdString(req.get_param_value("since")).toLongLong(&ok);
+                if (!ok || since < 0) {
+                    return Reply::problemOf(400,
+                        QStringLiteral("invalid-field"),
+                        QStringLiteral("A field is outside its allowed form"),
+                        QStringLiteral("since: a hot-list version, 0 or more"),
+                        QStringLiteral("Send the version you hold, or none for the whole list."),
+                        {},
+                        {},
+                        {{QStringLiteral("/since"), QStringLiteral("must be an integer >= 0")}});
+                }
             }
-        }
-        return m_issuance->getHotlist(db, call, since);
-    }));
+            return m_issuance->getHotlist(db, call, since);
+        }));
 }
 
 } // namespace wallet::bank

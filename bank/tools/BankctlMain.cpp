@@ -368,8 +368,16 @@ int keysList(const BankConfig& c)
         return fail(hsm.error());
     }
     QJsonArray keys;
-    for (const char* label : {"mlk.v1", "mtk.v1", "mpk.v1", "mamk.v1", "mpuk.v1", "mrpk.v1", "miak.v1", "meak.v1",
-             "mkt.v1", "fingerprint"}) {
+    for (const char* label : {"mlk.v1",
+             "mtk.v1",
+             "mpk.v1",
+             "mamk.v1",
+             "mpuk.v1",
+             "mrpk.v1",
+             "miak.v1",
+             "meak.v1",
+             "mkt.v1",
+             "fingerprint"}) {
         auto has = (*hsm)->hasKey(label);
         if (!has) {
             return fail(has.error());
@@ -433,9 +441,15 @@ int keysManufacturer(const BankConfig& c, std::map<std::string, std::string>& op
     if (auto db = connect(c)) {
         PgTransaction tx(**db);
         if (Staff::audit(**db,
-                {{}, {}, {}, QStringLiteral("keys.manufacturer-imported"), {}, QStringLiteral("mkt.v1"),
+                {{},
+                    {},
+                    {},
+                    QStringLiteral("keys.manufacturer-imported"),
+                    {},
+                    QStringLiteral("mkt.v1"),
                     QStringLiteral("ok"),
-                    QStringLiteral("%1, KCV %2").arg(development ? QStringLiteral("development key") : QStringLiteral("ceremony"), check)})) {
+                    QStringLiteral("%1, KCV %2")
+                        .arg(development ? QStringLiteral("development key") : QStringLiteral("ceremony"), check)})) {
             (void)tx.commit();
         }
     }
@@ -454,15 +468,24 @@ int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
         return fail(db.error());
     }
     PgTransaction tx(**db);
-    auto id = Staff::add(**db, QString::fromStdString(opt["--username"]), QString::fromStdString(opt["--name"]),
-        QString::fromStdString(opt["--role"]), pw);
+    auto id = Staff::add(**db,
+        QString::fromStdString(opt["--username"]),
+        QString::fromStdString(opt["--name"]),
+        QString::fromStdString(opt["--role"]),
+        pw);
     if (!id) {
         return fail(id.error());
     }
     if (auto a = Staff::audit(**db,
-            {{}, {}, {}, QStringLiteral("staff.added"), {}, *id, QStringLiteral("ok"),
-                QStringLiteral("%1 (%2)").arg(QString::fromStdString(opt["--username"]),
-                    QString::fromStdString(opt["--role"]))});
+            {{},
+                {},
+                {},
+                QStringLiteral("staff.added"),
+                {},
+                *id,
+                QStringLiteral("ok"),
+                QStringLiteral("%1 (%2)").arg(
+                    QString::fromStdString(opt["--username"]), QString::fromStdString(opt["--role"]))});
         !a) {
         return fail(a.error());
     }
@@ -475,7 +498,9 @@ int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
             {QStringLiteral("role"), QString::fromStdString(opt["--role"])}});
     } else {
         std::printf("staff %s added as %s (id %s); the password is kept only as an Argon2id hash\n",
-            opt["--username"].c_str(), opt["--role"].c_str(), id->toLatin1().constData());
+            opt["--username"].c_str(),
+            opt["--role"].c_str(),
+            id->toLatin1().constData());
     }
     return 0;
 }
@@ -535,8 +560,12 @@ int issuanceList(const BankConfig& c, const std::string& state)
         }
         a.append(o);
         if (!g_json) {
-            std::printf("%s %s %s %-13s next %lld\n", r->text(i, 0).c_str(), r->text(i, 1).c_str(),
-                r->text(i, 2).c_str(), r->text(i, 3).c_str(), static_cast<long long>(r->integer(i, 4)));
+            std::printf("%s %s %s %-13s next %lld\n",
+                r->text(i, 0).c_str(),
+                r->text(i, 1).c_str(),
+                r->text(i, 2).c_str(),
+                r->text(i, 3).c_str(),
+                static_cast<long long>(r->integer(i, 4)));
         }
     }
     if (g_json) {
@@ -565,8 +594,14 @@ int issuanceVoid(const BankConfig& c, const std::string& job)
                         .arg(QString::fromStdString(job)));
     }
     if (auto a = Staff::audit(**db,
-            {{}, {}, {}, QStringLiteral("issuance.voided"), QString::fromStdString(r->text(0, 0)),
-                QString::fromStdString(job), QStringLiteral("ok"), QStringLiteral("bankctl")});
+            {{},
+                {},
+                {},
+                QStringLiteral("issuance.voided"),
+                QString::fromStdString(r->text(0, 0)),
+                QString::fromStdString(job),
+                QStringLiteral("ok"),
+                QStringLiteral("bankctl")});
         !a) {
         return fail(a.error());
     }

@@ -148,7 +148,8 @@ private slots:
         QCOMPARE(auth->toHex().toUpper(), authRef->data().toHex().toUpper());
 
         // Retail MAC over one block (END PERSONALIZATION), two blocks (PUT DATA AID) and five (SFI 0x15).
-        for (const QByteArray& data : {QByteArray(), hex(QStringLiteral("D15600000145442F4550")), QByteArray(30, 'x')}) {
+        for (const QByteArray& data :
+            {QByteArray(), hex(QStringLiteral("D15600000145442F4550")), QByteArray(30, 'x')}) {
             QByteArray header = hex(QStringLiteral("84DA0001"));
             header.append(static_cast<char>(data.size() + 4));
             auto mac = m_hsm->retailMac(ktRef, challenge, header + data);
@@ -161,11 +162,11 @@ private slots:
         const QByteArray asn = hex(QStringLiteral("0102030405060708"));
         auto damk = core::CardCrypto::diversify(core::Algorithm::TripleDes, mamk, asn);
         BANK_CHECK_OK(damk);
-        auto block = m_hsm->retailMac({"mamk.v1", asn}, hex(QStringLiteral("A1B2C3D400000000")),
-            hex(QStringLiteral("841E000004")));
+        auto block = m_hsm->retailMac(
+            {"mamk.v1", asn}, hex(QStringLiteral("A1B2C3D400000000")), hex(QStringLiteral("841E000004")));
         BANK_CHECK_OK(block);
-        auto blockRef
-            = core::SecureMessaging::applicationBlock(core::Algorithm::TripleDes, *damk, hex(QStringLiteral("A1B2C3D4")), false);
+        auto blockRef = core::SecureMessaging::applicationBlock(
+            core::Algorithm::TripleDes, *damk, hex(QStringLiteral("A1B2C3D4")), false);
         BANK_CHECK_OK(blockRef);
         QCOMPARE(block->toHex().toUpper(), blockRef->data().toHex().toUpper());
 

@@ -135,10 +135,15 @@ private:
         if (!t.isEmpty()) {
             h.emplace("Authorization", "Bearer " + t.toStdString());
         }
-        return answer(client(certificate)->Post(path.toStdString().c_str(),
-            h,
-            QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-            "application/json"));
+        const std::string json = QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString();
+        auto res = client(certificate)->Post(path.toStdString().c_str(), h, json, "application/json");
+        if (!res) {
+            // The kept-alive connection was closed by the server (5 s idle): a new connection, the same request
+            // id, as any terminal retries (exactly once, docs/bank.md §6.1).
+            m_clients.erase(certificate);
+            res = client(certificate)->Post(path.toStdString().c_str(), h, json, "application/json");
+        }
+        return answer(res);
     }
 
     Answer get(const QString& path, const QString& certificate = QStringLiteral("branch")) const
@@ -147,7 +152,12 @@ private:
         if (!m_token.isEmpty()) {
             h.emplace("Authorization", "Bearer " + m_token.toStdString());
         }
-        return answer(client(certificate)->Get(path.toStdString().c_str(), h));
+        auto res = client(certificate)->Get(path.toStdString().c_str(), h);
+        if (!res) {
+            m_clients.erase(certificate); // closed while idle: a new connection
+            res = client(certificate)->Get(path.toStdString().c_str(), h);
+        }
+        return answer(res);
     }
 
     QString signIn(const QString& username, const QString& password, int expectStatus = 201)
@@ -242,7 +252,8 @@ private:
                 qWarning("step %d: %d %s", step, a.status, QJsonDocument(a.json).toJson().constData());
                 return {0, step};
             }
-            const auto [data, sw] = send(QByteArray::fromHex(a.json.value(QStringLiteral("apdu")).toString().toLatin1()));
+            const auto [data, sw]
+                = send(QByteArray::fromHex(a.json.value(QStringLiteral("apdu")).toString().toLatin1()));
             previous = sw;
             if (sw != 0x9000) {
                 return {sw, step};
@@ -262,8 +273,14 @@ private:
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
         p.start(QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl"),
-            {QStringLiteral("staff"), QStringLiteral("add"), QStringLiteral("--username"), user, QStringLiteral("--role"),
-                role, QStringLiteral("--data"), m_rig.dataDir()});
+            {QStringLiteral("staff"),
+                QStringLiteral("add"),
+                QStringLiteral("--username"),
+                user,
+                QStringLiteral("--role"),
+                role,
+                QStringLiteral("--data"),
+                m_rig.dataDir()});
         p.write((password + QLatin1Char('\n')).toUtf8());
         p.closeWriteChannel();
         if (!p.waitForFinished(120000) || p.exitCode() != 0) {
@@ -312,12 +329,14 @@ private:
         if (auth.status != 201) {
             return auth;
         }
-        auto [tac, creditSw] = send(QByteArray::fromHex(auth.json.value(QStringLiteral("creditApdu")).toString().toLatin1()));
+        auto [tac, creditSw]
+            = send(QByteArray::fromHex(auth.json.value(QStringLiteral("creditApdu")).toString().toLatin1()));
         if (creditSw != 0x9000) {
             qWarning("load: CREDIT answered %s", qPrintable(swHex(creditSw)));
             return {};
         }
-        return post(QStringLiteral("/v1/loads/%1/confirmation").arg(auth.json.value(QStringLiteral("loadId")).toString()),
+        return post(
+            QStringLiteral("/v1/loads/%1/confirmation").arg(auth.json.value(QStringLiteral("loadId")).toString()),
             QJsonObject{{QStringLiteral("tac"), hex(tac)}, {QStringLiteral("source"), QStringLiteral("credit")}},
             QStringLiteral("client"),
             QString());
@@ -334,8 +353,8 @@ private slots:
         QVERIFY2(up.isEmpty(), qPrintable(up));
         QString out;
         QCOMPARE(m_rig.bankctl({QStringLiteral("keys"), QStringLiteral("init")}, &out), 0);
-        QCOMPARE(m_rig.bankctl({QStringLiteral("keys"), QStringLiteral("manufacturer"), QStringLiteral("--development")},
-                     &out),
+        QCOMPARE(m_rig.bankctl(
+                     {QStringLiteral("keys"), QStringLiteral("manufacturer"), QStringLiteral("--development")}, &out),
             0);
         QVERIFY2(out.contains(QStringLiteral("mkt.v1: imported")), qPrintable(out));
         // Staff, passwords on stdin (never in argv); see staffAdd().
@@ -455,9 +474,14 @@ private slots:
 
         // A load on the new key through the bank (its keys were derived in the HSM from the same masters).
         QString out;
-        QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"), QStringLiteral("deposit"), QStringLiteral("--asn"), m_asn,
-                     QStringLiteral("--amount"), QStringLiteral("5000"), QStringLiteral("--reference"),
-                     QStringLiteral("counter-1")},
+        QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"),
+                                   QStringLiteral("deposit"),
+                                   QStringLiteral("--asn"),
+                                   m_asn,
+                                   QStringLiteral("--amount"),
+                                   QStringLiteral("5000"),
+                                   QStringLiteral("--reference"),
+                                   QStringLiteral("counter-1")},
                      &out),
             0);
         QCOMPARE(loadOnce(1000).status, 200);
@@ -470,7 +494,8 @@ private slots:
     {
         // A key that carries the spec's development KT (4B54…), as skey-sim's tests use it, is not a key this
         // bank's manufacturer made: EXTERNAL AUTHENTICATE under its derived KT fails, and nothing is issued.
-        const QString started = startKey(QStringLiteral("4B544B544B544B544B544B544B544B54"), QStringLiteral("534B000000000002"));
+        const QString started
+            = startKey(QStringLiteral("4B544B544B544B544B544B544B544B54"), QStringLiteral("534B000000000002"));
         QVERIFY2(started.isEmpty(), qPrintable(started));
         const Answer job = post(QStringLiteral("/v1/issuance/jobs"),
             QJsonObject{{QStringLiteral("deviceSerial"), QStringLiteral("534B000000000002")},
@@ -523,9 +548,9 @@ private slots:
         QVERIFY(!cmd.json.value(QStringLiteral("apdu")).toString().contains(kPin));
         sw = send(QByteArray::fromHex(cmd.json.value(QStringLiteral("apdu")).toString().toLatin1())).second;
         QCOMPARE(swHex(sw), QStringLiteral("9000"));
-        const Answer outcome
-            = post(QStringLiteral("/v1/maintenance-commands/%1/outcome").arg(cmd.json.value(QStringLiteral("commandId")).toString()),
-                QJsonObject{{QStringLiteral("statusWord"), swHex(sw)}});
+        const Answer outcome = post(QStringLiteral("/v1/maintenance-commands/%1/outcome")
+                                        .arg(cmd.json.value(QStringLiteral("commandId")).toString()),
+            QJsonObject{{QStringLiteral("statusWord"), swHex(sw)}});
         QCOMPARE(outcome.status, 200);
         QCOMPARE(outcome.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("9000"));
         QCOMPARE(send(QByteArray::fromHex("0020000003123456")).second, std::uint16_t(0x9000));

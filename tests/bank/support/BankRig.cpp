@@ -273,9 +273,9 @@ QString BankRig::makeTls()
     if (!foreign.isEmpty()) {
         return foreign;
     }
-    for (const auto& [name, subject] :
-        {std::pair{"other", "/OU=wallet/CN=998877665544"}, std::pair{"merchant", "/OU=merchant/CN=112233445566"},
-            std::pair{"branch", "/OU=branch/CN=223344556677"}}) {
+    for (const auto& [name, subject] : {std::pair{"other", "/OU=wallet/CN=998877665544"},
+             std::pair{"merchant", "/OU=merchant/CN=112233445566"},
+             std::pair{"branch", "/OU=branch/CN=223344556677"}}) {
         const QString key = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".key");
         const QString csr = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".csr");
         const QString pem = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".pem");

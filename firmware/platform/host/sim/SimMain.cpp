@@ -134,8 +134,8 @@ int main(int argc, char** argv)
             config.verbose = true;
         } else if (a == "--pcsc") {
             config.pcsc = true;
-        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch"
-            || a == "--kt" || a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
+        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch" || a == "--kt"
+            || a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
             const char* v = value(a.c_str());
             if (!v) {
                 return usage(a + " needs a value");

@@ -98,6 +98,9 @@ core::Result<void> EmbeddedSimulator::start()
     if (!m_options.serialHex.isEmpty()) {
         args << QStringLiteral("--serial") << m_options.serialHex;
     }
+    if (!m_options.transportKeyHex.isEmpty()) {
+        args << QStringLiteral("--kt") << m_options.transportKeyHex;
+    }
     if (m_options.seed) {
         args << QStringLiteral("--seed") << QString::number(*m_options.seed);
     }

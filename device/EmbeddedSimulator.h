@@ -22,6 +22,10 @@ struct SimulatorOptions
     QString dataDirectory; ///< the NVM image lives here as token.nvm (created if missing); required
     QString profilePath; ///< optional personalisation profile (JSON): the token starts issued
     QString serialHex; ///< optional 16 hex digits
+    /// The KT a blank simulated key is manufactured with (--kt): by default the shared spec's development KT, which
+    /// the demo profiles use. Empty: skey-sim derives it from the development manufacturer key and the serial, as
+    /// the bank host does for issuance (docs/firmware.md "Transport keys").
+    QString transportKeyHex = QStringLiteral("4B544B544B544B544B544B544B544B54");
     std::optional<quint64> seed; ///< deterministic RNG
     QString touchMode = QStringLiteral("accept"); ///< manual | accept | refuse (how the "button" answers)
     bool pcsc = false; ///< also attach to pcscd through vpcd

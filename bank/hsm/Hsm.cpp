@@ -430,6 +430,159 @@ Result<QByteArray> Hsm::tac(const std::string& mtkLabel, const QByteArray& asn8,
     return CardCrypto::desMac(key8, data);
 }
 
+Result<unsigned long> Hsm::deriveFrom(unsigned long session, const DerivedKey& key, bool extractable, bool leftHalfOnly)
+{
+    if (key.factor.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: a diversification factor has 8 bytes"));
+    }
+    auto master = findKey(session, key.master);
+    if (!master) {
+        return master.error();
+    }
+    // f ‖ f gives K_L ‖ K_L (an equal-halves DES2 key = single DES with K_L); f ‖ NOT f gives the key (§5.1).
+    return deriveDes2(
+        session, *master, leftHalfOnly ? key.factor + key.factor : diversificationData(key.factor), extractable);
+}
+
+Result<QByteArray> Hsm::encrypt(
+    unsigned long session, unsigned long key, unsigned long mechanism, const QByteArray& iv, const QByteArray& data)
+{
+    if (data.isEmpty() || data.size() % 8 != 0) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: 3DES data must be whole 8-byte blocks"));
+    }
+    QByteArray ivCopy = iv;
+    CK_MECHANISM mech{mechanism, ivCopy.isEmpty() ? nullptr : ivCopy.data(), static_cast<CK_ULONG>(ivCopy.size())};
+    if (CK_RV rv = m_f->C_EncryptInit(session, &mech, key); rv != CKR_OK) {
+        return p11Error("C_EncryptInit", rv);
+    }
+    QByteArray in = data;
+    QByteArray out(data.size(), '\0');
+    CK_ULONG outLen = static_cast<CK_ULONG>(out.size());
+    CK_RV rv = m_f->C_Encrypt(session,
+        reinterpret_cast<CK_BYTE_PTR>(in.data()),
+        static_cast<CK_ULONG>(in.size()),
+        reinterpret_cast<CK_BYTE_PTR>(out.data()),
+        &outLen);
+    in.fill('\0');
+    if (rv != CKR_OK || outLen != static_cast<CK_ULONG>(data.size())) {
+        return p11Error("C_Encrypt", rv);
+    }
+    return out;
+}
+
+Result<QByteArray> Hsm::encryptBlocks(const DerivedKey& key, const QByteArray& blocks)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = deriveFrom(s.handle(), key, false);
+    if (!k) {
+        return k.error();
+    }
+    return encrypt(s.handle(), *k, CKM_DES3_ECB, {}, blocks);
+}
+
+Result<QByteArray> Hsm::encryptWithLength(const DerivedKey& key, const SecureBytes& fields)
+{
+    if (fields.size() > 247) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: data too long for one command"));
+    }
+    // len ‖ fields ‖ 80 00… to a multiple of 8, in a buffer wiped on every path (it may hold a PIN).
+    SecureBytes plain;
+    plain.push_back(static_cast<std::uint8_t>(fields.size()));
+    plain.insert(plain.end(), fields.begin(), fields.end());
+    plain.push_back(0x80);
+    while (plain.size() % 8 != 0) {
+        plain.push_back(0x00);
+    }
+    QByteArray in(reinterpret_cast<const char*>(plain.data()), static_cast<int>(plain.size()));
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        in.fill('\0');
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = deriveFrom(s.handle(), key, false);
+    if (!k) {
+        in.fill('\0');
+        return k.error();
+    }
+    auto out = encrypt(s.handle(), *k, CKM_DES3_ECB, {}, in);
+    in.fill('\0');
+    return out;
+}
+
+Result<QByteArray> Hsm::retailMac(const DerivedKey& key, const QByteArray& iv8, const QByteArray& data)
+{
+    if (iv8.size() != 8) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: the MAC's IV has 8 bytes"));
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto left = deriveFrom(s.handle(), key, false, true);
+    if (!left) {
+        return left.error();
+    }
+    auto full = deriveFrom(s.handle(), key, false);
+    if (!full) {
+        return full.error();
+    }
+    const QByteArray padded = CardCrypto::pad80(data, 8);
+    QByteArray chaining = iv8;
+    if (padded.size() > 8) {
+        auto head = encrypt(s.handle(), *left, CKM_DES3_CBC, iv8, padded.left(padded.size() - 8));
+        if (!head) {
+            return head.error();
+        }
+        chaining = head->right(8);
+    }
+    auto last = encrypt(s.handle(), *full, CKM_DES3_CBC, chaining, padded.right(8));
+    if (!last) {
+        return last.error();
+    }
+    return last->left(4);
+}
+
+Result<QByteArray> Hsm::writeKeyBlock(const DerivedKey& transportKey,
+    const DerivedKey& cardKey,
+    std::uint8_t keyIndex,
+    std::uint8_t keyVersion,
+    std::uint8_t algId)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto kt = deriveFrom(s.handle(), transportKey, false);
+    if (!kt) {
+        return kt.error();
+    }
+    auto dk = deriveFrom(s.handle(), cardKey, true);
+    if (!dk) {
+        return dk.error();
+    }
+    SecureBytes value(16);
+    CK_ATTRIBUTE get{CKA_VALUE, value.data(), value.size()};
+    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), *dk, &get, 1); rv != CKR_OK || get.ulValueLen != 16) {
+        return p11Error("C_GetAttributeValue(card key)", rv);
+    }
+    // 13 ‖ index ‖ version ‖ algID ‖ key 16 ‖ 80 00 00 00 = 24 bytes (spec §6 step 2).
+    QByteArray plain(24, '\0');
+    plain[0] = 0x13;
+    plain[1] = static_cast<char>(keyIndex);
+    plain[2] = static_cast<char>(keyVersion);
+    plain[3] = static_cast<char>(algId);
+    for (int i = 0; i < 16; ++i) {
+        plain[4 + i] = static_cast<char>(value[static_cast<std::size_t>(i)]);
+    }
+    plain[20] = static_cast<char>(0x80);
+    auto out = encrypt(s.handle(), *kt, CKM_DES3_ECB, {}, plain);
+    plain.fill('\0');
+    return out;
+}
+
 Result<QByteArray> Hsm::hmacSha256(const std::string& label, const QByteArray& data)
 {
     Session s(m_f, m_slot);

@@ -65,6 +65,38 @@ public:
      * step into the separate process `skey-keyd`; until that exists it runs here, see docs/bank.md "Status".)
      */
     [[nodiscard]] Result<QByteArray> tac(const std::string& mtkLabel, const QByteArray& asn8, const QByteArray& data);
+    /**
+     * A per-card or per-device key derived in the token for one operation (spec §5.1, docs/bank.md §8.3):
+     * K = 3DES(master, f) ‖ 3DES(master, NOT f), with f the ASN (card keys from MAMK, MPUK, …) or the device serial
+     * (the transport key KT from the manufacturer master `mkt`, docs/bank.md §8.6).
+     */
+    struct DerivedKey
+    {
+        std::string master; ///< token label, e.g. "mamk.v1", "mkt.v1"
+        QByteArray factor; ///< 8 bytes
+    };
+    /// 3DES-ECB of whole 8-byte blocks with a derived key (EXTERNAL AUTHENTICATE's cryptogram, spec §5.3).
+    [[nodiscard]] Result<QByteArray> encryptBlocks(const DerivedKey& key, const QByteArray& blocks);
+    /// 3DES-ECB(K, len ‖ fields ‖ 80 00…) (PIN blocks of PIN UNBLOCK / RELOAD PIN / WRITE KEY PIN, spec §3, §6).
+    [[nodiscard]] Result<QByteArray> encryptWithLength(const DerivedKey& key, const SecureBytes& fields);
+    /**
+     * The secure-messaging MAC of spec §5.3 (ISO 9797-1 algorithm 3, padding 2) in the token: the left half is
+     * derived as the equal-halves key K_L ‖ K_L (3DES(master, f ‖ f)), CBC over all blocks but the last with
+     * IV = `iv8`, then the last block with the full key and the chaining value as IV. Returns the left 4 bytes.
+     */
+    [[nodiscard]] Result<QByteArray> retailMac(const DerivedKey& key, const QByteArray& iv8, const QByteArray& data);
+    /**
+     * WRITE KEY's ENC (spec §6 step 2): 3DES-ECB(KT, 13 ‖ keyIndex ‖ keyVersion ‖ algID ‖ card key ‖ 80 00…). The
+     * card key starts at byte 4, across block boundaries, so no PKCS#11 wrap produces this (docs/bank.md §8.4):
+     * the card key is derived in the token as an extractable session object, read into a wiped buffer for this
+     * one call, and the block is encrypted under KT inside the token. The masters and KT never leave the token.
+     * (The design moves this step into `skey-keyd`, like the TAC.)
+     */
+    [[nodiscard]] Result<QByteArray> writeKeyBlock(const DerivedKey& transportKey,
+        const DerivedKey& cardKey,
+        std::uint8_t keyIndex,
+        std::uint8_t keyVersion,
+        std::uint8_t algId);
     /// HMAC-SHA256 with a token key (request fingerprints, §6.1).
     [[nodiscard]] Result<QByteArray> hmacSha256(const std::string& label, const QByteArray& data);
 
@@ -83,6 +115,13 @@ private:
     [[nodiscard]] Result<unsigned long> findObject(unsigned long session, const std::string& label, unsigned long cls);
     [[nodiscard]] Result<unsigned long> deriveDes2(
         unsigned long session, unsigned long base, const QByteArray& data16, bool extractable);
+    [[nodiscard]] Result<unsigned long> deriveFrom(
+        unsigned long session, const DerivedKey& key, bool extractable, bool leftHalfOnly = false);
+    [[nodiscard]] Result<QByteArray> encrypt(unsigned long session,
+        unsigned long key,
+        unsigned long mechanism,
+        const QByteArray& iv,
+        const QByteArray& data);
     [[nodiscard]] Result<unsigned long> findSlot(const std::string& label, bool wantInitialised);
 
     void* m_dl = nullptr;

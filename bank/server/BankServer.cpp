@@ -18,6 +18,7 @@
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <variant>
 
 namespace wallet::bank {
 
@@ -157,6 +158,8 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     : m_config(std::move(config))
     , m_hsm(std::move(hsm))
     , m_issuer(std::make_unique<Issuer>(*m_hsm, bankClock))
+    , m_staff(std::make_unique<Staff>(m_config.conninfo))
+    , m_issuance(std::make_unique<Issuance>(*m_hsm, *m_staff))
     , m_idempotency(std::make_unique<Idempotency>(*m_hsm, fault))
 {
     // Orders are signed only once `bankctl orders certify` made the order-signing certificate (getOrder: 503 before).
@@ -266,8 +269,6 @@ void BankServer::routes()
             false);
     });
 
-    using Validate = Reply (*)(const QJsonObject&, const QString&);
-    using Op = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
     // Every mutating route: authenticate, role, media type, size, request id, strict JSON, then exactly once.
     auto mutatingAs = [this, conninfo](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
         return [this, conninfo, roles, maxBody, validate, op](const httplib::Request& req, httplib::Response& res) {
@@ -395,6 +396,8 @@ void BankServer::routes()
             [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
                 return m_issuer->createProbe(db, call, QString::fromStdString(req.matches[1]), body);
             }));
+    m_mutating = mutating;
+    routesIssuance();
     svr.Get(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))",
         [this, conninfo](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
@@ -514,6 +517,197 @@ void BankServer::routes()
             [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject&) {
                 return m_acquirer->cancelOrder(db, call, match(req, 1));
             }));
+}
+
+void BankServer::routesIssuance()
+{
+    // The issuance authority, card maintenance, hot-list, staff and approvals (docs/bank.md §1, §3, §9.5).
+    auto& svr = *m_server;
+    const std::string conninfo = m_config.conninfo;
+    constexpr const char* kUuid = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
+    using StaffOp = std::function<Reply(
+        PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&, const StaffIdentity&)>;
+    // A staff session on a branch station (Authorization: Bearer), checked inside the request's transaction.
+    auto withStaff = [this](StaffOp fn) {
+        return [this, fn](PgConnection& db,
+                   const CallContext& call,
+                   const httplib::Request& req,
+                   const QJsonObject& body) -> Reply {
+            auto who = m_staff->authenticate(db, call, req.get_header_value("Authorization"));
+            if (auto* refusal = std::get_if<Reply>(&who)) {
+                return *refusal;
+            }
+            return fn(db, call, req, body, std::get<StaffIdentity>(who));
+        };
+    };
+    // Maintenance: a branch needs a staff session; a wallet or kiosk is the cardholder's own terminal.
+    auto maybeStaff = [this](const std::string& op) {
+        return [this, op](PgConnection& db,
+                   const CallContext& call,
+                   const httplib::Request& req,
+                   const QJsonObject& body) -> Reply {
+            std::optional<StaffIdentity> staff;
+            if (call.kind == QLatin1String("branch")) {
+                auto who = m_staff->authenticate(db, call, req.get_header_value("Authorization"));
+                if (auto* refusal = std::get_if<Reply>(&who)) {
+                    return *refusal;
+                }
+                staff = std::get<StaffIdentity>(who);
+            }
+            if (op.empty()) {
+                return m_issuance->reportOutcome(db, call, staff, QString::fromStdString(req.matches[1]), body);
+            }
+            return m_issuance->prepareMaintenance(
+                db, call, staff, QString::fromStdString(req.matches[1]), QString::fromStdString(op), body);
+        };
+    };
+    // GET routes: the certificate, then (for staff-only reads) the session, outside any transaction.
+    auto reading = [this, conninfo](bool needsStaff,
+                       std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)> fn) {
+        return [this, conninfo, needsStaff, fn](const httplib::Request& req, httplib::Response& res) {
+            CallContext call;
+            if (auto denied = authenticate(req, call)) {
+                send(res, *denied, false);
+                return;
+            }
+            PgConnection* db = threadConnection(conninfo);
+            if (!db) {
+                send(res, unavailableDb({}), false);
+                return;
+            }
+            if (needsStaff) {
+                auto who = m_staff->authenticate(*db, call, req.get_header_value("Authorization"));
+                if (auto* refusal = std::get_if<Reply>(&who)) {
+                    send(res, *refusal, false);
+                    return;
+                }
+            } else if (call.kind != QLatin1String("wallet") && call.kind != QLatin1String("kiosk")
+                && call.kind != QLatin1String("branch")) {
+                send(res,
+                    Reply::problemOf(403,
+                        QStringLiteral("role-forbidden"),
+                        QStringLiteral("Not allowed for this terminal"),
+                        QStringLiteral("Terminals of kind '%1' may not call this.").arg(call.kind),
+                        QStringLiteral("Use a wallet, kiosk or branch terminal.")),
+                    false);
+                return;
+            }
+            send(res, fn(*db, call, req), false);
+        };
+    };
+    auto path = [](const std::string& p) { return p; };
+
+    svr.Post("/v1/staff/sessions",
+        m_mutating(&Staff::validateCredential,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
+                return m_staff->signIn(db, call, body);
+            }));
+    svr.Get("/v1/staff/sessions/current", [this, conninfo](const httplib::Request& req, httplib::Response& res) {
+        CallContext call;
+        if (auto denied = authenticate(req, call)) {
+            send(res, *denied, false);
+            return;
+        }
+        PgConnection* db = threadConnection(conninfo);
+        if (!db) {
+            send(res, unavailableDb({}), false);
+            return;
+        }
+        auto who = m_staff->authenticate(*db, call, req.get_header_value("Authorization"));
+        if (auto* refusal = std::get_if<Reply>(&who)) {
+            send(res, *refusal, false);
+            return;
+        }
+        send(res, m_staff->currentSession(*db, call, std::get<StaffIdentity>(who)), false);
+    });
+    svr.Post("/v1/approvals",
+        m_mutating(&Staff::validateApprovalRequest,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request&,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) { return m_staff->requestApproval(db, call, who, body); })));
+    svr.Post(path(std::string("/v1/approvals/") + kUuid + "/decision"),
+        m_mutating(&Staff::validateDecision,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
+                return m_staff->decideApproval(db, call, who, QString::fromStdString(req.matches[1]), body);
+            })));
+
+    svr.Post("/v1/issuance/jobs",
+        m_mutating(&Issuance::validateJobRequest,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request&,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) { return m_issuance->createJob(db, call, who, body); })));
+    svr.Get(path(std::string("/v1/issuance/jobs/") + kUuid),
+        reading(true, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            return m_issuance->getJob(db, call, QString::fromStdString(req.matches[1]));
+        }));
+    svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/steps"),
+        m_mutating(&Issuance::validateStepRequest,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
+                return m_issuance->step(db, call, who, QString::fromStdString(req.matches[1]), body);
+            })));
+    svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/completion"),
+        m_mutating(&Issuance::validateCompletion,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
+                return m_issuance->complete(db, call, who, QString::fromStdString(req.matches[1]), body);
+            })));
+
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/pin-unblock)",
+        m_mutating(&Issuance::validatePinMaintenance, maybeStaff("pin-unblock")));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/pin-reload)",
+        m_mutating(&Issuance::validatePinMaintenance, maybeStaff("pin-reload")));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/application-block)",
+        m_mutating(&Issuance::validateApplicationBlock, maybeStaff("application-block")));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/application-unblock)",
+        m_mutating(&Issuance::validateChallenge, maybeStaff("application-unblock")));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/card-block)",
+        m_mutating(&Issuance::validateApprovedChallenge, maybeStaff("card-block")));
+    svr.Post(path(std::string("/v1/maintenance-commands/") + kUuid + "/outcome"),
+        m_mutating(&Issuance::validateOutcome, maybeStaff({})));
+
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/hotlisting)",
+        m_mutating(&Issuance::validateHotlisting,
+            withStaff([this](PgConnection& db,
+                          const CallContext& call,
+                          const httplib::Request& req,
+                          const QJsonObject& body,
+                          const StaffIdentity& who) {
+                return m_issuance->hotlistCard(db, call, who, QString::fromStdString(req.matches[1]), body);
+            })));
+    svr.Get(
+        "/v1/hotlist", reading(false, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            std::int64_t since = 0;
+            if (req.has_param("since")) {
+                bool ok = false;
+                since = QString::fromStdString(req.get_param_value("since")).toLongLong(&ok);
+                if (!ok || since < 0) {
+                    return Reply::problemOf(400,
+                        QStringLiteral("invalid-field"),
+                        QStringLiteral("A field is outside its allowed form"),
+                        QStringLiteral("since: a hot-list version, 0 or more"),
+                        QStringLiteral("Send the version you hold, or none for the whole list."),
+                        {},
+                        {},
+                        {{QStringLiteral("/since"), QStringLiteral("must be an integer >= 0")}});
+                }
+            }
+            return m_issuance->getHotlist(db, call, since);
+        }));
 }
 
 } // namespace wallet::bank

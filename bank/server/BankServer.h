@@ -3,16 +3,21 @@
 
 #include "bank/acquirer/Acquirer.h"
 #include "bank/hsm/Hsm.h"
+#include "bank/issuance/Issuance.h"
+#include "bank/issuance/Staff.h"
 #include "bank/issuer/Issuer.h"
 #include "bank/server/BankConfig.h"
 #include "bank/server/Idempotency.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace httplib {
 class SSLServer;
-}
+struct Request;
+struct Response;
+} // namespace httplib
 
 namespace wallet::bank {
 
@@ -23,7 +28,9 @@ namespace wallet::bank {
  * `set_tcp_nodelay(true)`, 16 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
  *
  * Routes of this slice: GET /v1/health; the issuer's loads (authoriseLoad, getLoad, confirmLoad, cancelLoad) and
- * createCardProbe; the acquirer's purchases, settlement batches and orders. Everything else answers a 404 problem.
+ * createCardProbe; the acquirer's purchases, settlement batches and orders; the issuance authority (jobs, steps,
+ * completion), card maintenance, the hot-list, staff sessions and approvals (routesIssuance()). Everything else
+ * answers a 404 problem.
  */
 class BankServer
 {
@@ -41,13 +48,22 @@ public:
 
 private:
     void routes();
+    void routesIssuance();
 
     BankConfig m_config;
     std::unique_ptr<Hsm> m_hsm;
     std::unique_ptr<Issuer> m_issuer;
     std::unique_ptr<Acquirer> m_acquirer;
+    std::unique_ptr<Staff> m_staff;
+    std::unique_ptr<Issuance> m_issuance;
     std::unique_ptr<Idempotency> m_idempotency;
     std::unique_ptr<httplib::SSLServer> m_server;
+    /// The wrapper every mutating route goes through (authenticate, media type, request id, strict JSON, exactly
+    /// once), shared by routes() and routesIssuance().
+    using Validate = Reply (*)(const QJsonObject&, const QString&);
+    using Op = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
+    using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+    std::function<Handler(Validate, Op)> m_mutating;
 };
 
 } // namespace wallet::bank

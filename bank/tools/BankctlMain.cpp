@@ -11,12 +11,23 @@
 //   bankctl merchants list --data <dir> [--json]
 //   bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]
 //   bankctl reports settlement --data <dir> [--json]
+//   bankctl keys list --data <dir> [--json]
+//   bankctl keys manufacturer --data <dir> --components <2|3>   (key ceremony: components on stdin, one a line)
+//   bankctl keys manufacturer --data <dir> --development        (the simulator's development manufacturer key)
+//   bankctl staff add --data <dir> --username <u> --role <teller|supervisor> [--name <display name>]
+//                                                               (password on stdin, never in argv)
+//   bankctl staff list --data <dir> [--json]
+//   bankctl issuance list --data <dir> [--state <s>] [--json]
+//   bankctl issuance void --data <dir> --job <uuid>             (a job that never completed frees its serial)
+//   bankctl audit verify --data <dir> [--json]
+//   bankctl audit export --data <dir> --out <file.csv>
 // Keys and PINs never appear in argv or output; the token PIN is in <dir>/hsm-pin (0600).
 #include "bank/BankPaths.h"
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
+#include "bank/issuance/Staff.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/BankConfig.h"
 
@@ -26,6 +37,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QTextStream>
+
+#include "core/crypto/CardCrypto.h"
 
 #include <cstdio>
 #include <cstring>
@@ -54,7 +68,16 @@ int usage()
         " [--json]\n"
         "  bankctl merchants list --data <dir> [--json]\n"
         "  bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]\n"
-        "  bankctl reports settlement --data <dir> [--json]\n");
+        "  bankctl reports settlement --data <dir> [--json]\n"
+
+        "  bankctl keys list --data <dir> [--json]\n"
+        "  bankctl keys manufacturer --data <dir> (--components <2|3> | --development)\n"
+        "  bankctl staff add --data <dir> --username <u> --role <teller|supervisor> [--name <n>]  (password on stdin)\n"
+        "  bankctl staff list --data <dir> [--json]\n"
+        "  bankctl issuance list --data <dir> [--state <state>] [--json]\n"
+        "  bankctl issuance void --data <dir> --job <uuid>\n"
+        "  bankctl audit verify --data <dir> [--json]\n"
+        "  bankctl audit export --data <dir> --out <file.csv>\n");
     return 2;
 }
 
@@ -196,7 +219,10 @@ int keysInit(const BankConfig& c)
     if (!hsm) {
         return fail(hsm.error());
     }
-    for (const char* label : {"mlk.v1", "mtk.v1", "mpk.v1", "fingerprint"}) {
+    // Every issuer master (docs/bank.md §8.2); the manufacturer's transport-key master `mkt.v1` comes from the
+    // manufacturer (`bankctl keys manufacturer`), never generated here.
+    for (const char* label :
+        {"mlk.v1", "mtk.v1", "mpk.v1", "mamk.v1", "mpuk.v1", "mrpk.v1", "miak.v1", "meak.v1", "fingerprint"}) {
         auto has = (*hsm)->hasKey(label);
         if (!has) {
             return fail(has.error());
@@ -355,6 +381,7 @@ bool validTerminal(const std::string& t)
     static const QRegularExpression re(QStringLiteral("^[0-9]{12}$"));
     return re.match(QString::fromStdString(t)).hasMatch();
 }
+bool g_json = false;
 
 void printJson(const QJsonValue& v)
 {
@@ -377,6 +404,118 @@ int merchantsAdd(std::map<std::string, std::string>& opt, const BankConfig& c, b
         return fail(QStringLiteral("--name 1 to 64 bytes, --credential and --terminal 12 digits, --first-tsn "
                                    "0..4294967295"));
     }
+/// The development manufacturer key "SKEY-DEV-MFR-KEY" (docs/bank.md §8.6): the simulator derives its KT from it.
+/// It protects simulated keys only; a bank that installs it can issue simulated keys, nothing else.
+const char* kDevelopmentManufacturerKey = "534B45592D4445562D4D46522D4B4559";
+
+QString kcv(const core::SecureBytes& key)
+{
+    auto block = core::CardCrypto::tdesEncryptBlock(key, QByteArray(8, '\0'));
+    return block ? QString::fromLatin1(block->left(3).toHex().toUpper()) : QStringLiteral("??????");
+}
+
+int keysList(const BankConfig& c)
+{
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    QJsonArray keys;
+    for (const char* label : {"mlk.v1",
+             "mtk.v1",
+             "mpk.v1",
+             "mamk.v1",
+             "mpuk.v1",
+             "mrpk.v1",
+             "miak.v1",
+             "meak.v1",
+             "mkt.v1",
+             "fingerprint"}) {
+        auto has = (*hsm)->hasKey(label);
+        if (!has) {
+            return fail(has.error());
+        }
+        keys.append(QJsonObject{{QStringLiteral("label"), QLatin1String(label)}, {QStringLiteral("present"), *has}});
+        if (!g_json) {
+            std::printf("%-12s %s\n", label, *has ? "present" : "MISSING");
+        }
+    }
+    if (g_json) {
+        printJson(keys);
+    }
+    return 0;
+}
+
+int keysManufacturer(const BankConfig& c, std::map<std::string, std::string>& opt, bool development)
+{
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    if (auto has = (*hsm)->hasKey("mkt.v1"); !has || *has) {
+        return fail(has ? QStringLiteral("the token holds mkt.v1 already; nothing was changed") : has.error().detail);
+    }
+    core::SecureBytes key;
+    if (development) {
+        key = core::secureFromHex(QString::fromLatin1(kDevelopmentManufacturerKey));
+        std::fprintf(stderr,
+            "bankctl: WARNING: the development manufacturer key opens SIMULATED keys only (skey-sim); a bank with it "
+            "issues simulated keys.\n");
+    } else {
+        // The key ceremony (docs/bank.md §8.5): each custodian types one component (32 hex digits) and checks its
+        // KCV; the components are XORed here in wiped memory and imported at once, non-extractable.
+        const int n = std::atoi(opt["--components"].c_str());
+        if (n < 2 || n > 3) {
+            return fail(QStringLiteral("--components takes 2 or 3"));
+        }
+        key.assign(16, 0);
+        QTextStream in(stdin);
+        for (int i = 1; i <= n; ++i) {
+            std::fprintf(stderr, "component %d of %d (32 hex digits): ", i, n);
+            QString line = in.readLine().trimmed().toUpper();
+            static const QRegularExpression hex32(QStringLiteral("^[0-9A-F]{32}$"));
+            if (!hex32.match(line).hasMatch()) {
+                line.fill(QLatin1Char('0'));
+                return fail(QStringLiteral("component %1 is not 32 hex digits; nothing was imported").arg(i));
+            }
+            const core::SecureBytes part = core::secureFromHex(line);
+            line.fill(QLatin1Char('0'));
+            std::printf("component %d KCV %s\n", i, kcv(part).toLatin1().constData());
+            for (std::size_t b = 0; b < 16; ++b) {
+                key[b] ^= part[b];
+            }
+        }
+    }
+    if (auto r = (*hsm)->importDes2("mkt.v1", key); !r) {
+        return fail(r.error());
+    }
+    const QString check = kcv(key);
+    std::printf("mkt.v1: imported into the token (sensitive, not extractable), KCV %s\n", check.toLatin1().constData());
+    if (auto db = connect(c)) {
+        PgTransaction tx(**db);
+        if (Staff::audit(**db,
+                {{},
+                    {},
+                    {},
+                    QStringLiteral("keys.manufacturer-imported"),
+                    {},
+                    QStringLiteral("mkt.v1"),
+                    QStringLiteral("ok"),
+                    QStringLiteral("%1, KCV %2")
+                        .arg(development ? QStringLiteral("development key") : QStringLiteral("ceremony"), check)})) {
+            (void)tx.commit();
+        }
+    }
+    return 0;
+}
+
+int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
+{
+    // The password comes on stdin (never argv, which other users of the machine can read in /proc).
+    QTextStream in(stdin);
+    QString password = in.readLine();
+    core::SecureBytes pw = core::toSecure(password.toUtf8());
+    password.fill(QLatin1Char('\0'));
     auto db = connect(c);
     if (!db) {
         return fail(db.error());
@@ -399,6 +538,26 @@ int merchantsAdd(std::map<std::string, std::string>& opt, const BankConfig& c, b
         return fail((*db)->lastSqlState() == "23505"
                 ? QStringLiteral("that credential or terminal ID is registered already; nothing was changed")
                 : (!m ? m.error() : t.error()).detail);
+    auto id = Staff::add(**db,
+        QString::fromStdString(opt["--username"]),
+        QString::fromStdString(opt["--name"]),
+        QString::fromStdString(opt["--role"]),
+        pw);
+    if (!id) {
+        return fail(id.error());
+    }
+    if (auto a = Staff::audit(**db,
+            {{},
+                {},
+                {},
+                QStringLiteral("staff.added"),
+                {},
+                *id,
+                QStringLiteral("ok"),
+                QStringLiteral("%1 (%2)").arg(
+                    QString::fromStdString(opt["--username"]), QString::fromStdString(opt["--role"]))});
+        !a) {
+        return fail(a.error());
     }
     if (auto cm = tx.commit(); !cm) {
         return fail(cm.error());
@@ -416,6 +575,15 @@ int merchantsAdd(std::map<std::string, std::string>& opt, const BankConfig& c, b
             credential.c_str(),
             terminal.c_str(),
             account->c_str());
+    if (g_json) {
+        printJson(QJsonObject{{QStringLiteral("staffId"), *id},
+            {QStringLiteral("username"), QString::fromStdString(opt["--username"])},
+            {QStringLiteral("role"), QString::fromStdString(opt["--role"])}});
+    } else {
+        std::printf("staff %s added as %s (id %s); the password is kept only as an Argon2id hash\n",
+            opt["--username"].c_str(),
+            opt["--role"].c_str(),
+            id->toLatin1().constData());
     }
     return 0;
 }
@@ -460,6 +628,7 @@ int merchantsAddPsam(std::map<std::string, std::string>& opt, const BankConfig& 
 }
 
 int merchantsList(const BankConfig& c, bool json)
+int staffList(const BankConfig& c)
 {
     auto db = connect(c);
     if (!db) {
@@ -490,6 +659,24 @@ int merchantsList(const BankConfig& c, bool json)
     }
     if (json) {
         printJson(all);
+    auto r = (*db)->exec("SELECT id, username, display_name, role, active, locked_until FROM staff ORDER BY username");
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray a;
+    for (int i = 0; i < r->rows(); ++i) {
+        a.append(QJsonObject{{QStringLiteral("staffId"), QString::fromStdString(r->text(i, 0))},
+            {QStringLiteral("username"), QString::fromStdString(r->text(i, 1))},
+            {QStringLiteral("displayName"), QString::fromStdString(r->text(i, 2))},
+            {QStringLiteral("role"), QString::fromStdString(r->text(i, 3))},
+            {QStringLiteral("active"), r->text(i, 4) == "t"},
+            {QStringLiteral("locked"), !r->isNull(i, 5) && r->integer(i, 5) > nowMicros()}});
+        if (!g_json) {
+            std::printf("%-20s %-10s %s\n", r->text(i, 1).c_str(), r->text(i, 3).c_str(), r->text(i, 2).c_str());
+        }
+    }
+    if (g_json) {
+        printJson(a);
     }
     return 0;
 }
@@ -525,6 +712,7 @@ int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
 }
 
 int reportsSettlement(const BankConfig& c, bool json)
+int issuanceList(const BankConfig& c, const std::string& state)
 {
     auto db = connect(c);
     if (!db) {
@@ -582,6 +770,134 @@ int reportsSettlement(const BankConfig& c, bool json)
         }
     }
     std::printf("%lld batches\n", static_cast<long long>(batches.size()));
+    auto r = (*db)->exec("SELECT id, device_serial, asn, state, next_step, failure_sw, batch_id FROM issuance_jobs"
+                         " WHERE ($1 = '' OR state = $1) ORDER BY created_at",
+        {state});
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray a;
+    for (int i = 0; i < r->rows(); ++i) {
+        QJsonObject o{{QStringLiteral("jobId"), QString::fromStdString(r->text(i, 0))},
+            {QStringLiteral("deviceSerial"), QString::fromStdString(r->text(i, 1))},
+            {QStringLiteral("asn"), QString::fromStdString(r->text(i, 2))},
+            {QStringLiteral("state"), QString::fromStdString(r->text(i, 3))},
+            {QStringLiteral("nextStep"), static_cast<qint64>(r->integer(i, 4))}};
+        if (!r->isNull(i, 5)) {
+            o.insert(QStringLiteral("failureStatusWord"), QString::fromStdString(r->text(i, 5)));
+        }
+        if (!r->isNull(i, 6)) {
+            o.insert(QStringLiteral("batchId"), QString::fromStdString(r->text(i, 6)));
+        }
+        a.append(o);
+        if (!g_json) {
+            std::printf("%s %s %s %-13s next %lld\n",
+                r->text(i, 0).c_str(),
+                r->text(i, 1).c_str(),
+                r->text(i, 2).c_str(),
+                r->text(i, 3).c_str(),
+                static_cast<long long>(r->integer(i, 4)));
+        }
+    }
+    if (g_json) {
+        printJson(a);
+    } else {
+        std::printf("%d job(s)\n", r->rows());
+    }
+    return 0;
+}
+
+int issuanceVoid(const BankConfig& c, const std::string& job)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    PgTransaction tx(**db);
+    auto r = (*db)->exec("UPDATE issuance_jobs SET state = 'voided', updated_at = $2 WHERE id::text = $1 AND state"
+                         " NOT IN ('completed', 'voided') RETURNING asn",
+        {job, std::to_string(nowMicros())});
+    if (!r) {
+        return fail(r.error());
+    }
+    if (r->rows() != 1) {
+        return fail(QStringLiteral("no open job %1 (a completed job is never voided); nothing was changed")
+                        .arg(QString::fromStdString(job)));
+    }
+    if (auto a = Staff::audit(**db,
+            {{},
+                {},
+                {},
+                QStringLiteral("issuance.voided"),
+                QString::fromStdString(r->text(0, 0)),
+                QString::fromStdString(job),
+                QStringLiteral("ok"),
+                QStringLiteral("bankctl")});
+        !a) {
+        return fail(a.error());
+    }
+    if (auto cm = tx.commit(); !cm) {
+        return fail(cm.error());
+    }
+    std::printf("job %s voided; its device serial may start a new job\n", job.c_str());
+    return 0;
+}
+
+int auditVerify(const BankConfig& c)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto bad = Staff::verifyAudit(**db);
+    if (!bad) {
+        return fail(bad.error());
+    }
+    if (g_json) {
+        QJsonArray a;
+        for (const auto& line : *bad) {
+            a.append(QString::fromStdString(line));
+        }
+        printJson(QJsonObject{{QStringLiteral("intact"), bad->empty()}, {QStringLiteral("violations"), a}});
+    } else {
+        for (const auto& line : *bad) {
+            std::printf("BROKEN %s\n", line.c_str());
+        }
+        std::printf("%s\n", bad->empty() ? "audit log chain intact" : "audit log chain BROKEN");
+    }
+    return bad->empty() ? 0 : 1;
+}
+
+int auditExport(const BankConfig& c, const std::string& outPath)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = (*db)->exec("SELECT seq, at, terminal_id, staff_id, supervisor_id, action, asn, subject, outcome, detail,"
+                         " hash FROM audit_log ORDER BY seq");
+    if (!r) {
+        return fail(r.error());
+    }
+    QFile f(QString::fromStdString(outPath));
+    if (outPath.empty() || !f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return fail(QStringLiteral("cannot write --out %1").arg(QString::fromStdString(outPath)));
+    }
+    auto field = [](const std::string& v) {
+        QString t = QString::fromStdString(v);
+        t.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+        return QLatin1Char('"') + t + QLatin1Char('"');
+    };
+    QTextStream out(&f);
+    out << "seq,time,terminal,staff,supervisor,action,asn,subject,outcome,detail,hash\n";
+    for (int i = 0; i < r->rows(); ++i) {
+        QStringList cols;
+        for (int col = 0; col < 11; ++col) {
+            cols << (col == 1 ? rfc3339(r->integer(i, 1)) : field(r->isNull(i, col) ? std::string() : r->text(i, col)));
+        }
+        out << cols.join(QLatin1Char(',')) << '\n';
+    }
+    std::printf("%d audit rows written to %s\n", r->rows(), outPath.c_str());
     return 0;
 }
 
@@ -596,12 +912,16 @@ int main(int argc, char** argv)
     std::map<std::string, std::string> opt;
     bool test = false;
     bool json = false;
+    bool development = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--test") {
             test = true;
         } else if (a == "--json") {
             json = true;
+            g_json = true;
+        } else if (a == "--development") {
+            development = true;
         } else if (a.rfind("--", 0) == 0 && i + 1 < argc) {
             opt[a] = argv[++i];
         } else if (a.rfind("--", 0) == 0) {
@@ -650,6 +970,30 @@ int main(int argc, char** argv)
     }
     if (cmd == "reports settlement") {
         return reportsSettlement(*config, json);
+    }
+    if (cmd == "keys list") {
+        return keysList(*config);
+    }
+    if (cmd == "keys manufacturer") {
+        return keysManufacturer(*config, opt, development);
+    }
+    if (cmd == "staff add") {
+        return staffAdd(*config, opt);
+    }
+    if (cmd == "staff list") {
+        return staffList(*config);
+    }
+    if (cmd == "issuance list") {
+        return issuanceList(*config, opt["--state"]);
+    }
+    if (cmd == "issuance void") {
+        return issuanceVoid(*config, opt["--job"]);
+    }
+    if (cmd == "audit verify") {
+        return auditVerify(*config);
+    }
+    if (cmd == "audit export") {
+        return auditExport(*config, opt["--out"]);
     }
     return usage();
 }

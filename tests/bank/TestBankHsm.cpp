@@ -6,6 +6,7 @@
 #include "bank/hsm/Hsm.h"
 #include "bank/support/CheckOk.h"
 
+#include "core/apdu/SecureMessaging.h"
 #include "core/crypto/CardCrypto.h"
 
 #include <QFile>
@@ -120,6 +121,80 @@ private slots:
         auto tac = m_hsm->tac("mtk.v1", asn, data);
         BANK_CHECK_OK(tac);
         QCOMPARE(tac->toHex().toUpper(), tacExpected.toHex().toUpper());
+    }
+
+    /// The issuance and maintenance operations (docs/bank.md §8.3, §8.6) against core's builders, which the golden
+    /// vectors of pboc.json check byte for byte (tests/core): the same keys in clear give the same commands.
+    void secureMessagingThroughTheToken()
+    {
+        // The transport-key vector of docs/firmware.md: development manufacturer key, serial 534B000000000001.
+        const core::SecureBytes mk = core::toSecure(QByteArrayLiteral("SKEY-DEV-MFR-KEY"));
+        const QByteArray serial = hex(QStringLiteral("534B000000000001"));
+        QVERIFY(m_hsm->importDes2("mkt.v1", mk).ok());
+        const core::SecureBytes mamk = core::toSecure(hex(QStringLiteral("505152535455565758595A5B5C5D5E5F")));
+        QVERIFY(m_hsm->importDes2("mamk.v1", mamk).ok());
+        auto kt = core::CardCrypto::diversify(core::Algorithm::TripleDes, mk, serial);
+        BANK_CHECK_OK(kt);
+        QCOMPARE(QByteArray(reinterpret_cast<const char*>(kt->data()), 16).toHex().toUpper(),
+            QByteArray("9976619A86DC8F483718F446D45ADA51"));
+        const Hsm::DerivedKey ktRef{"mkt.v1", serial};
+        const QByteArray challenge = hex(QStringLiteral("0102030405060708"));
+
+        // Step 1: EXTERNAL AUTHENTICATE's cryptogram.
+        auto auth = m_hsm->encryptBlocks(ktRef, challenge);
+        BANK_CHECK_OK(auth);
+        auto authRef = core::SecureMessaging::externalAuthenticate(*kt, challenge);
+        BANK_CHECK_OK(authRef);
+        QCOMPARE(auth->toHex().toUpper(), authRef->data().toHex().toUpper());
+
+        // Retail MAC over one block (END PERSONALIZATION), two blocks (PUT DATA AID) and five (SFI 0x15).
+        for (const QByteArray& data :
+            {QByteArray(), hex(QStringLiteral("D15600000145442F4550")), QByteArray(30, 'x')}) {
+            QByteArray header = hex(QStringLiteral("84DA0001"));
+            header.append(static_cast<char>(data.size() + 4));
+            auto mac = m_hsm->retailMac(ktRef, challenge, header + data);
+            BANK_CHECK_OK(mac);
+            auto ref = core::SecureMessaging::withMac(0x84, 0xDA, 0x00, 0x01, data, *kt, challenge);
+            BANK_CHECK_OK(ref);
+            QCOMPARE(mac->toHex().toUpper(), ref->data().right(4).toHex().toUpper());
+        }
+        // A 4-byte challenge: IV = challenge ‖ 00000000, with a card key (APPLICATION BLOCK, DAMK from MAMK).
+        const QByteArray asn = hex(QStringLiteral("0102030405060708"));
+        auto damk = core::CardCrypto::diversify(core::Algorithm::TripleDes, mamk, asn);
+        BANK_CHECK_OK(damk);
+        auto block = m_hsm->retailMac(
+            {"mamk.v1", asn}, hex(QStringLiteral("A1B2C3D400000000")), hex(QStringLiteral("841E000004")));
+        BANK_CHECK_OK(block);
+        auto blockRef = core::SecureMessaging::applicationBlock(
+            core::Algorithm::TripleDes, *damk, hex(QStringLiteral("A1B2C3D4")), false);
+        BANK_CHECK_OK(blockRef);
+        QCOMPARE(block->toHex().toUpper(), blockRef->data().toHex().toUpper());
+
+        // WRITE KEY's ENC (the card key read out for one call, encrypted under KT in the token) and a PIN block.
+        auto enc = m_hsm->writeKeyBlock(ktRef, {"mlk.v1", asn}, 1, 1, 0x00);
+        BANK_CHECK_OK(enc);
+        const auto masters = m_flow.value(QStringLiteral("issuer_master_keys")).toObject();
+        auto dlk = core::CardCrypto::diversify(
+            core::Algorithm::TripleDes, core::toSecure(hex(masters.value(QStringLiteral("MLK")).toString())), asn);
+        BANK_CHECK_OK(dlk);
+        // SoftHSM sets the DES parity bit (bit 0) of every byte of a derived key; DES ignores those bits, so the
+        // key works on the card exactly as the raw value would, and the block is compared with odd parity applied.
+        core::SecureBytes fields{1, 1, 0};
+        for (std::uint8_t b : *dlk) {
+            std::uint8_t ones = 0;
+            for (int bit = 1; bit < 8; ++bit) {
+                ones += (b >> bit) & 1;
+            }
+            fields.push_back(static_cast<std::uint8_t>((b & 0xFE) | ((ones % 2 == 0) ? 1 : 0)));
+        }
+        auto writeRef = core::SecureMessaging::writeKey(*kt, challenge, 0x26, fields);
+        BANK_CHECK_OK(writeRef);
+        QCOMPARE(enc->toHex().toUpper(), writeRef->data().left(24).toHex().toUpper());
+        auto pin = m_hsm->encryptWithLength(ktRef, core::SecureBytes{0x03, 0x12, 0x34, 0x56});
+        BANK_CHECK_OK(pin);
+        auto pinRef = core::CardCrypto::tdesEncryptWithLength(*kt, core::SecureBytes{0x03, 0x12, 0x34, 0x56});
+        BANK_CHECK_OK(pinRef);
+        QCOMPARE(pin->toHex().toUpper(), pinRef->toHex().toUpper());
     }
 
     void masterKeysStayInTheToken()

@@ -43,6 +43,20 @@ void HostToken::powerCycle()
     }
 }
 
+std::array<std::uint8_t, 16> HostToken::deriveTransportKey(
+    const std::array<std::uint8_t, 16>& manufacturerKey, const std::array<std::uint8_t, 8>& serial)
+{
+    HostCrypto crypto;
+    std::array<std::uint8_t, 8> inverted{};
+    for (std::size_t i = 0; i < 8; ++i) {
+        inverted[i] = static_cast<std::uint8_t>(~serial[i]);
+    }
+    std::array<std::uint8_t, 16> kt{};
+    (void)crypto.tdesEncrypt(manufacturerKey, serial, std::span<std::uint8_t, 8>(kt.data(), 8));
+    (void)crypto.tdesEncrypt(manufacturerKey, inverted, std::span<std::uint8_t, 8>(kt.data() + 8, 8));
+    return kt;
+}
+
 std::optional<std::array<std::uint8_t, 8>> HostToken::serialFromTrailer(const std::vector<std::uint8_t>& trailer)
 {
     static constexpr std::array<std::uint8_t, 8> kMagic{'S', 'K', 'S', 'E', 'R', 'I', 'A', 'L'};

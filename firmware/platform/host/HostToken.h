@@ -26,6 +26,18 @@ public:
     static constexpr std::array<std::uint8_t, 16> kDevelopmentTransportKey{
         0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54, 0x4B, 0x54};
 
+    /// The development manufacturer key, ASCII "SKEY-DEV-MFR-KEY" (docs/firmware.md "Transport keys"): a factory
+    /// derives each blank key's KT from its manufacturer key and the device serial; the simulator does the same
+    /// with this key, and the bank host installs it only to issue simulated keys (`bankctl keys manufacturer
+    /// --development`).
+    static constexpr std::array<std::uint8_t, 16> kDevelopmentManufacturerKey{
+        'S', 'K', 'E', 'Y', '-', 'D', 'E', 'V', '-', 'M', 'F', 'R', '-', 'K', 'E', 'Y'};
+
+    /// KT = 3DES(MK, serial) ‖ 3DES(MK, NOT serial): spec §5.1's diversification with the device serial as the
+    /// factor (docs/firmware.md "Transport keys"; the bank derives the same in its HSM).
+    [[nodiscard]] static std::array<std::uint8_t, 16> deriveTransportKey(
+        const std::array<std::uint8_t, 16>& manufacturerKey, const std::array<std::uint8_t, 8>& serial);
+
     /// The serial stored in an NVM file's host-side trailer ("SKSERIAL" ‖ 8 bytes, written by skey-sim), if any.
     [[nodiscard]] static std::optional<std::array<std::uint8_t, 8>> serialFromTrailer(
         const std::vector<std::uint8_t>& trailer);

@@ -259,7 +259,8 @@ QString BankRig::makeTls()
             return e;
         }
     }
-    // The negative cases (§5): a certificate from another CA, another terminal's, and a merchant's.
+    // The negative cases (§5): a certificate from another CA, another terminal's, and a merchant's; and a branch
+    // station's (issuance and maintenance, tests/bank/TestBankIssuance.cpp).
     const QString foreign = ossl(QStringList{QStringLiteral("req"), QStringLiteral("-x509")} + ec
         + QStringList{QStringLiteral("-keyout"),
             p("foreign.key"),
@@ -272,8 +273,9 @@ QString BankRig::makeTls()
     if (!foreign.isEmpty()) {
         return foreign;
     }
-    for (const auto& [name, subject] :
-        {std::pair{"other", "/OU=wallet/CN=998877665544"}, std::pair{"merchant", "/OU=merchant/CN=112233445566"}}) {
+    for (const auto& [name, subject] : {std::pair{"other", "/OU=wallet/CN=998877665544"},
+             std::pair{"merchant", "/OU=merchant/CN=112233445566"},
+             std::pair{"branch", "/OU=branch/CN=223344556677"}}) {
         const QString key = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".key");
         const QString csr = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".csr");
         const QString pem = dir + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".pem");

@@ -27,6 +27,11 @@ Token:
   --serial HEX          the 8-byte device serial, 16 hex digits (stored in the --nvm file). Default: the serial
                         stored in the --nvm file; for a new key a random one ("SK" + 6 random bytes), so that
                         two keys never share a serial (an image from before stored serials keeps 534B000000000001)
+  --kt HEX              the 16-byte transport key (32 hex digits) a blank token is manufactured with.
+                        Default: the profile's with --profile, else KT = 3DES(MK, serial) || 3DES(MK, NOT serial)
+                        with the development manufacturer key MK = "SKEY-DEV-MFR-KEY" (docs/firmware.md).
+                        Simulator tests that issue with the spec's development KT pass
+                        --kt 4B544B544B544B544B544B544B544B54
   --seed N              seed the token's random generator (deterministic runs); default: from the OS
   --touch MODE          how the touch button answers: manual (wait for the control port, default),
                         accept (touch at once), refuse (refuse at once)
@@ -129,7 +134,7 @@ int main(int argc, char** argv)
             config.verbose = true;
         } else if (a == "--pcsc") {
             config.pcsc = true;
-        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch"
+        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch" || a == "--kt"
             || a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
             const char* v = value(a.c_str());
             if (!v) {
@@ -145,6 +150,17 @@ int main(int argc, char** argv)
                     return usage("--serial takes 16 hex digits");
                 }
                 config.serial = serial;
+            } else if (a == "--kt") {
+                std::array<std::uint8_t, 8> left{};
+                std::array<std::uint8_t, 8> right{};
+                const std::string h = v;
+                if (h.size() != 32 || !parseSerial(h.substr(0, 16), left) || !parseSerial(h.substr(16), right)) {
+                    return usage("--kt takes 32 hex digits");
+                }
+                std::array<std::uint8_t, 16> kt{};
+                std::copy(left.begin(), left.end(), kt.begin());
+                std::copy(right.begin(), right.end(), kt.begin() + 8);
+                config.kt = kt;
             } else if (a == "--seed") {
                 char* end = nullptr;
                 config.seed = std::strtoull(v, &end, 10);

@@ -5,6 +5,8 @@
 #include "core/issuance/IssuanceProfile.h"
 #include "core/issuance/Personaliser.h"
 
+#include <algorithm>
+
 namespace skey::sim {
 
 namespace {
@@ -35,6 +37,16 @@ private:
 };
 
 } // namespace
+
+bool profileTransportKey(const std::string& path, std::array<std::uint8_t, 16>& kt)
+{
+    auto profile = wallet::core::IssuanceProfile::fromFile(QString::fromStdString(path));
+    if (!profile || profile.value().transportKey.size() != kt.size()) {
+        return false;
+    }
+    std::copy(profile.value().transportKey.begin(), profile.value().transportKey.end(), kt.begin());
+    return true;
+}
 
 ProfileOutcome applyProfile(const std::string& path,
     const std::function<std::vector<std::uint8_t>(std::span<const std::uint8_t>)>& process,

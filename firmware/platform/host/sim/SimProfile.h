@@ -4,6 +4,7 @@
 // place the simulator links wallet_core.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -13,6 +14,9 @@
 namespace skey::sim {
 
 enum class ProfileOutcome : std::uint8_t { Issued, AlreadyIssued, Failed };
+
+/// The profile's transport key (its "transportKey"), or false when the profile cannot be read.
+bool profileTransportKey(const std::string& path, std::array<std::uint8_t, 16>& kt);
 
 /// `process` sends one APDU to the token and returns its answer. `message` receives what happened.
 ProfileOutcome applyProfile(const std::string& path,

@@ -129,6 +129,32 @@ int Simulator::setup()
     }
     m_token->system().setSerial(chooseSerial());
     m_token->powerCycle(); // the card OS recovers the journal of the loaded image
+    if (m_token->os().lifeCycle() == LifeCycle::Blank) {
+        // A blank token holds nothing but its KT: it is (re)manufactured at start with the KT of this run, as a
+        // factory would (docs/firmware.md "Transport keys"): --kt, else the profile's, else derived from the
+        // development manufacturer key and the serial. The shared spec's 4B54… development KT is only what --kt
+        // sets for simulator tests.
+        std::array<std::uint8_t, 16> kt{};
+        std::string source = "--kt";
+        if (m_config.kt) {
+            kt = *m_config.kt;
+        } else if (!m_config.profilePath.empty() && profileTransportKey(m_config.profilePath, kt)) {
+            source = "the profile";
+        } else {
+            std::array<std::uint8_t, 8> serial{};
+            m_token->system().deviceSerial(serial);
+            kt = host::HostToken::deriveTransportKey(host::HostToken::kDevelopmentManufacturerKey, serial);
+            source = "the development manufacturer key and the serial";
+        }
+        if (!m_token->manufacture(kt)) {
+            log("cannot write the transport key into the NVM");
+            return kExitNvm;
+        }
+        m_token->powerCycle();
+        if (m_config.verbose) {
+            log("blank token; transport key from " + source);
+        }
+    }
     if (!m_config.profilePath.empty()) {
         std::string message;
         const auto outcome = applyProfile(

@@ -39,6 +39,9 @@ struct SimConfig
     /// an ASN and a mirror); an image written before serials were stored keeps the old default.
     std::optional<std::array<std::uint8_t, 8>> serial;
     std::optional<std::uint64_t> seed;
+    /// --kt: the transport key a blank token is manufactured with. Without it: the profile's (with --profile),
+    /// else KT derived from the development manufacturer key and the serial (docs/firmware.md "Transport keys").
+    std::optional<std::array<std::uint8_t, 16>> kt;
     std::uint16_t hidPort = 21700;
     std::uint16_t controlPort = 21701;
     bool pcsc = false;

@@ -1,0 +1,1172 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/issuance/Issuance.h"
+
+#include "bank/Util.h"
+#include "bank/ledger/Ledger.h"
+#include "bank/server/JsonRequest.h"
+
+#include "core/purse/Pin.h"
+#include "core/purse/PurseTypes.h"
+
+#include <QDate>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+#include <limits>
+
+namespace wallet::bank {
+
+using core::ErrorCode;
+
+namespace {
+
+std::string s(const QString& q)
+{
+    return q.toStdString();
+}
+
+QString q(const std::string& v)
+{
+    return QString::fromStdString(v);
+}
+
+QByteArray hexBytes(const QString& h)
+{
+    return QByteArray::fromHex(h.toLatin1());
+}
+
+QByteArray u32(std::int64_t v)
+{
+    QByteArray b;
+    core::appendU32(b, static_cast<std::uint32_t>(v));
+    return b;
+}
+
+Reply problem(int status,
+    const char* code,
+    const QString& title,
+    const QString& detail,
+    const QString& next,
+    const QString& rid,
+    const QString& state = {})
+{
+    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
+}
+
+Reply unknownCard(const QString& asn, const QString& rid)
+{
+    return problem(404,
+        "unknown-card",
+        QStringLiteral("This key was not issued by this bank"),
+        QStringLiteral("No card with ASN %1.").arg(asn),
+        QStringLiteral("Check that the key belongs to this bank; nothing was changed."),
+        rid);
+}
+
+Reply notFound(const QString& what, const QString& rid)
+{
+    return problem(404,
+        "not-found",
+        QStringLiteral("No such resource"),
+        what,
+        QStringLiteral("Check the id; nothing was changed."),
+        rid);
+}
+
+/// The key types of spec §6 step 2 in the order of steps 2–9, with the master each card key is diversified from.
+struct KeyRecord
+{
+    std::uint8_t type;
+    const char* master;
+    const char* name;
+};
+constexpr KeyRecord kKeyRecords[] = {{0x25, "mtk", "DTK"},
+    {0x26, "mlk", "DLK"},
+    {0x27, "mpk", "DPK"},
+    {0x30, "miak", "IAK"},
+    {0x36, "mamk", "DAMK"},
+    {0x37, "mpuk", "DPUK"},
+    {0x38, "mrpk", "DRPK"},
+    {0x39, "meak", "EAK"}};
+
+QString label(const char* master, std::int64_t keyVersion)
+{
+    return QStringLiteral("%1.v%2").arg(QLatin1String(master)).arg(keyVersion);
+}
+
+QString stepName(int step)
+{
+    if (step == 1) {
+        return QStringLiteral("EXTERNAL AUTHENTICATE (KT)");
+    }
+    if (step <= 9) {
+        const KeyRecord& k = kKeyRecords[step - 2];
+        return QStringLiteral("WRITE KEY %1 (%2)")
+            .arg(QLatin1String(k.name))
+            .arg(k.type, 2, 16, QLatin1Char('0'))
+            .toUpper()
+            .replace(QStringLiteral("WRITE KEY"), QStringLiteral("WRITE KEY"));
+    }
+    if (step == 10) {
+        return QStringLiteral("WRITE KEY PIN (3A)");
+    }
+    if (step == 11 || step == 12) {
+        return QStringLiteral("UPDATE BINARY SFI 0x%1").arg(step == 11 ? 15 : 16);
+    }
+    if (step <= 18) {
+        return QStringLiteral("PUT DATA %1").arg(step - 12, 2, 10, QLatin1Char('0'));
+    }
+    return QStringLiteral("END PERSONALIZATION");
+}
+
+/// cla ins p1 p2 Lc data (no Le), the form of every command of spec §5.3 and §6.
+QByteArray apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const QByteArray& data)
+{
+    QByteArray a;
+    a.append(static_cast<char>(cla));
+    a.append(static_cast<char>(ins));
+    a.append(static_cast<char>(p1));
+    a.append(static_cast<char>(p2));
+    a.append(static_cast<char>(data.size()));
+    a.append(data);
+    return a;
+}
+
+/// The secure-messaging command `cla ins p1 p2 Lc data MAC` with the MAC made in the HSM (spec §5.3: Lc counts the
+/// MAC; IV = the 8-byte challenge, or a 4-byte one ‖ 00000000).
+Result<QByteArray> withMac(Hsm& hsm,
+    const Hsm::DerivedKey& key,
+    const QByteArray& challenge,
+    std::uint8_t cla,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    const QByteArray& data)
+{
+    const QByteArray iv = challenge.size() == 8 ? challenge : challenge + QByteArray(4, '\0');
+    QByteArray header;
+    header.append(static_cast<char>(cla));
+    header.append(static_cast<char>(ins));
+    header.append(static_cast<char>(p1));
+    header.append(static_cast<char>(p2));
+    header.append(static_cast<char>(data.size() + 4));
+    auto mac = hsm.retailMac(key, iv, header + data);
+    if (!mac) {
+        return mac.error();
+    }
+    return apdu(cla, ins, p1, p2, data + *mac);
+}
+
+core::ApplicationData applicationData(const QJsonObject& profile, const QString& asn)
+{
+    core::ApplicationData app;
+    app.issuerId = hexBytes(QLatin1String(Issuance::kIssuerIdHex));
+    app.appType = 0x02;
+    app.appVersion = 0x01;
+    app.applicationSerial = QByteArray(2, '\0') + hexBytes(asn);
+    app.startDate = QDate::fromString(profile.value(QStringLiteral("startDate")).toString(), Qt::ISODate);
+    app.expiryDate = QDate::fromString(profile.value(QStringLiteral("expiryDate")).toString(), Qt::ISODate);
+    app.issuerData = QByteArray(2, '\0');
+    return app;
+}
+
+std::uint8_t policyFlags(const QJsonObject& p)
+{
+    std::uint8_t f = 0;
+    if (p.value(QStringLiteral("loadNeedsPin")).toBool(true)) {
+        f |= 0x01;
+    }
+    if (p.value(QStringLiteral("purchaseAboveLimitNeedsPin")).toBool(true)) {
+        f |= 0x02;
+    }
+    if (p.value(QStringLiteral("readCardholderNeedsPin")).toBool(false)) {
+        f |= 0x04;
+    }
+    if (p.value(QStringLiteral("purchaseNeedsTouch")).toBool(false)) {
+        f |= 0x08;
+    }
+    return f;
+}
+
+void checkBool(const QJsonObject& o,
+    const QString& key,
+    bool required,
+    std::vector<std::pair<QString, QString>>& e,
+    const QString& prefix)
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined()) {
+        if (required) {
+            e.emplace_back(prefix + QLatin1Char('/') + key, QStringLiteral("required"));
+        }
+    } else if (!v.isBool()) {
+        e.emplace_back(prefix + QLatin1Char('/') + key, QStringLiteral("must be true or false"));
+    }
+}
+
+void checkText(const QJsonObject& o,
+    const QString& key,
+    const QString& re,
+    int maxBytes,
+    bool required,
+    std::vector<std::pair<QString, QString>>& e,
+    const QString& prefix = {})
+{
+    const QJsonValue v = o.value(key);
+    if (v.isUndefined()) {
+        if (required) {
+            e.emplace_back(prefix + QLatin1Char('/') + key, QStringLiteral("required"));
+        }
+        return;
+    }
+    if (!v.isString()) {
+        e.emplace_back(prefix + QLatin1Char('/') + key, QStringLiteral("must be a string"));
+        return;
+    }
+    const QString t = v.toString();
+    if (t.toUtf8().size() > maxBytes || (!re.isEmpty() && !QRegularExpression(re).match(t).hasMatch())) {
+        e.emplace_back(prefix + QLatin1Char('/') + key, QStringLiteral("outside its allowed form"));
+    }
+}
+
+void collect(const JsonRequest& j, std::vector<std::pair<QString, QString>>& e)
+{
+    e.insert(e.end(), j.errors().begin(), j.errors().end());
+}
+
+/// Optional integer: checked only when present.
+void optInteger(JsonRequest& j, const QJsonObject& o, const QString& key, qint64 min, qint64 max)
+{
+    if (o.contains(key)) {
+        (void)j.integer(key, min, max);
+    }
+}
+
+QString mapCardState(const std::string& state, bool hotlisted)
+{
+    (void)hotlisted;
+    return q(state == "closed" ? "terminated" : state);
+}
+
+} // namespace
+
+Issuance::Issuance(Hsm& hsm, Staff& staff)
+    : m_hsm(hsm)
+    , m_staff(staff)
+{ }
+
+// ---- validation --------------------------------------------------------------------------------------------------
+
+Reply Issuance::validateJobRequest(const QJsonObject& body, const QString& requestId)
+{
+    std::vector<std::pair<QString, QString>> e;
+    JsonRequest j(body,
+        {QStringLiteral("deviceSerial"),
+            QStringLiteral("customer"),
+            QStringLiteral("profile"),
+            QStringLiteral("batchId")});
+    (void)j.hex(QStringLiteral("deviceSerial"), 8);
+    if (body.contains(QStringLiteral("batchId"))) {
+        (void)j.uuid(QStringLiteral("batchId"));
+    }
+    collect(j, e);
+    if (!body.value(QStringLiteral("customer")).isObject()) {
+        e.emplace_back(QStringLiteral("/customer"), QStringLiteral("required object"));
+    } else {
+        const QJsonObject c = body.value(QStringLiteral("customer")).toObject();
+        const QString p = QStringLiteral("/customer");
+        JsonRequest cj(c,
+            {QStringLiteral("name"), QStringLiteral("idType"), QStringLiteral("idNumber"), QStringLiteral("phone")},
+            p);
+        (void)cj.integer(QStringLiteral("idType"), 0, 255);
+        collect(cj, e);
+        // SFI 0x16 (spec §2): name 20 bytes UTF-8, ID number 32 ASCII; phone E.164.
+        checkText(c, QStringLiteral("name"), QStringLiteral("^\\S.*$"), 20, true, e, p);
+        checkText(c, QStringLiteral("idNumber"), QStringLiteral("^[0-9A-Za-z]{1,32}$"), 32, true, e, p);
+        checkText(c, QStringLiteral("phone"), QStringLiteral("^\\+[1-9][0-9]{6,14}$"), 16, true, e, p);
+        // A resident ID card number (type 0) carries an ISO 7064 MOD 11-2 check character.
+        const QString id = c.value(QStringLiteral("idNumber")).toString().toUpper();
+        if (c.value(QStringLiteral("idType")).toInteger(-1) == 0 && id.size() == 18) {
+            static const int w[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+            int sum = 0;
+            bool digits = true;
+            for (int i = 0; i < 17; ++i) {
+                digits = digits && id[i].isDigit();
+                sum += (id[i].digitValue()) * w[i];
+            }
+            const QString check = QStringLiteral("10X98765432");
+            if (!digits || id[17] != check[sum % 11]) {
+                e.emplace_back(p + QStringLiteral("/idNumber"), QStringLiteral("check character does not match"));
+            }
+        } else if (c.value(QStringLiteral("idType")).toInteger(-1) == 0) {
+            e.emplace_back(p + QStringLiteral("/idNumber"), QStringLiteral("a resident ID number has 18 characters"));
+        }
+    }
+    if (!body.value(QStringLiteral("profile")).isObject()) {
+        e.emplace_back(QStringLiteral("/profile"), QStringLiteral("required object"));
+    } else {
+        const QJsonObject pr = body.value(QStringLiteral("profile")).toObject();
+        const QString p = QStringLiteral("/profile");
+        JsonRequest pj(pr,
+            {QStringLiteral("algorithm"),
+                QStringLiteral("maxBalance"),
+                QStringLiteral("noPinLimit"),
+                QStringLiteral("loadNeedsPin"),
+                QStringLiteral("purchaseAboveLimitNeedsPin"),
+                QStringLiteral("readCardholderNeedsPin"),
+                QStringLiteral("purchaseNeedsTouch"),
+                QStringLiteral("pinTries"),
+                QStringLiteral("recordCapacity"),
+                QStringLiteral("validYears")},
+            p);
+        (void)pj.oneOf(QStringLiteral("algorithm"), {QStringLiteral("3des"), QStringLiteral("sm4")});
+        (void)pj.integer(QStringLiteral("maxBalance"), 1, 4294967295LL);
+        (void)pj.integer(QStringLiteral("noPinLimit"), 0, 4294967295LL);
+        optInteger(pj, pr, QStringLiteral("pinTries"), 1, 15);
+        optInteger(pj, pr, QStringLiteral("recordCapacity"), 10, 100);
+        optInteger(pj, pr, QStringLiteral("validYears"), 1, 10);
+        collect(pj, e);
+        checkBool(pr, QStringLiteral("purchaseNeedsTouch"), true, e, p);
+        for (const char* k : {"loadNeedsPin", "purchaseAboveLimitNeedsPin", "readCardholderNeedsPin"}) {
+            checkBool(pr, QLatin1String(k), false, e, p);
+        }
+    }
+    return e.empty() ? Reply{} : invalidReply(e, requestId);
+}
+
+Reply Issuance::validateStepRequest(const QJsonObject& body, const QString& requestId)
+{
+    std::vector<std::pair<QString, QString>> e;
+    JsonRequest j(body,
+        {QStringLiteral("step"),
+            QStringLiteral("challenge"),
+            QStringLiteral("previousStatusWord"),
+            QStringLiteral("pin")});
+    const auto step = j.integer(QStringLiteral("step"), 1, kTotalSteps);
+    (void)j.hex(QStringLiteral("challenge"), 8);
+    if (body.contains(QStringLiteral("previousStatusWord"))) {
+        (void)j.hex(QStringLiteral("previousStatusWord"), 2);
+    } else if (step && *step > 1) {
+        e.emplace_back(QStringLiteral("/previousStatusWord"), QStringLiteral("required for step > 1"));
+    }
+    collect(j, e);
+    if (step && *step == 10) {
+        checkText(body, QStringLiteral("pin"), QStringLiteral("^[0-9]{4,12}$"), 12, true, e);
+    } else if (body.contains(QStringLiteral("pin"))) {
+        e.emplace_back(QStringLiteral("/pin"), QStringLiteral("only in step 10 (WRITE KEY PIN)"));
+    }
+    return e.empty() ? Reply{} : invalidReply(e, requestId);
+}
+
+Reply Issuance::validateCompletion(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("statusWord"), QStringLiteral("lifeCycle"), QStringLiteral("sfi15")});
+    (void)j.hex(QStringLiteral("statusWord"), 2);
+    (void)j.hex(QStringLiteral("lifeCycle"), 1);
+    (void)j.hex(QStringLiteral("sfi15"), 30);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+namespace {
+
+void challengeOf(JsonRequest& j, const QJsonObject& body)
+{
+    const int len = body.value(QStringLiteral("challenge")).toString().size();
+    (void)j.hex(QStringLiteral("challenge"), len == 8 ? 4 : 8);
+}
+
+} // namespace
+
+Reply Issuance::validatePinMaintenance(const QJsonObject& body, const QString& requestId)
+{
+    std::vector<std::pair<QString, QString>> e;
+    JsonRequest j(body, {QStringLiteral("challenge"), QStringLiteral("pin"), QStringLiteral("approvalId")});
+    challengeOf(j, body);
+    if (body.contains(QStringLiteral("approvalId"))) {
+        (void)j.uuid(QStringLiteral("approvalId"));
+    }
+    collect(j, e);
+    checkText(body, QStringLiteral("pin"), QStringLiteral("^[0-9]{4,12}$"), 12, true, e);
+    return e.empty() ? Reply{} : invalidReply(e, requestId);
+}
+
+Reply Issuance::validateApplicationBlock(const QJsonObject& body, const QString& requestId)
+{
+    std::vector<std::pair<QString, QString>> e;
+    JsonRequest j(body, {QStringLiteral("challenge"), QStringLiteral("permanent"), QStringLiteral("approvalId")});
+    challengeOf(j, body);
+    if (body.contains(QStringLiteral("approvalId"))) {
+        (void)j.uuid(QStringLiteral("approvalId"));
+    }
+    collect(j, e);
+    checkBool(body, QStringLiteral("permanent"), true, e, {});
+    return e.empty() ? Reply{} : invalidReply(e, requestId);
+}
+
+Reply Issuance::validateChallenge(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("challenge")});
+    challengeOf(j, body);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply Issuance::validateApprovedChallenge(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("challenge"), QStringLiteral("approvalId")});
+    challengeOf(j, body);
+    (void)j.uuid(QStringLiteral("approvalId"));
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply Issuance::validateOutcome(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("statusWord")});
+    (void)j.hex(QStringLiteral("statusWord"), 2);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply Issuance::validateHotlisting(const QJsonObject& body, const QString& requestId)
+{
+    std::vector<std::pair<QString, QString>> e;
+    JsonRequest j(body, {QStringLiteral("reason"), QStringLiteral("note")});
+    (void)j.oneOf(QStringLiteral("reason"),
+        {QStringLiteral("lost"),
+            QStringLiteral("stolen"),
+            QStringLiteral("damaged"),
+            QStringLiteral("closed"),
+            QStringLiteral("fraud-suspected")});
+    collect(j, e);
+    checkText(body, QStringLiteral("note"), {}, 200, false, e);
+    return e.empty() ? Reply{} : invalidReply(e, requestId);
+}
+
+// ---- issuance jobs -----------------------------------------------------------------------------------------------
+
+namespace {
+const char* kJobColumns = "id, device_serial, asn, account_id, state, next_step, failure_step, failure_sw,"
+                          " created_at, updated_at, algorithm, key_version, profile, customer, terminal_id";
+}
+
+Reply Issuance::jobReply(PgConnection& db, const QString& jobId, int status, const QString& rid)
+{
+    auto r = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1", {s(jobId)});
+    if (!r) {
+        return unavailableReply(r.error(), rid);
+    }
+    if (r->rows() != 1) {
+        return notFound(QStringLiteral("No issuance job %1.").arg(jobId), rid);
+    }
+    QJsonObject o{{QStringLiteral("jobId"), q(r->text(0, 0))},
+        {QStringLiteral("deviceSerial"), q(r->text(0, 1))},
+        {QStringLiteral("asn"), q(r->text(0, 2))},
+        {QStringLiteral("applicationSerial"), QStringLiteral("0000") + q(r->text(0, 2))},
+        {QStringLiteral("accountId"), q(r->text(0, 3))},
+        {QStringLiteral("state"), q(r->text(0, 4))},
+        {QStringLiteral("nextStep"), static_cast<qint64>(r->integer(0, 5))},
+        {QStringLiteral("totalSteps"), kTotalSteps},
+        {QStringLiteral("createdAt"), rfc3339(r->integer(0, 8))},
+        {QStringLiteral("updatedAt"), rfc3339(r->integer(0, 9))}};
+    if (!r->isNull(0, 6)) {
+        o.insert(QStringLiteral("failure"),
+            QJsonObject{{QStringLiteral("step"), static_cast<qint64>(r->integer(0, 6))},
+                {QStringLiteral("statusWord"), q(r->text(0, 7))}});
+    }
+    return Reply::json(status, o, status == 201 ? "/v1/issuance/jobs/" + s(jobId) : std::string());
+}
+
+Reply Issuance::createJob(PgConnection& db, const CallContext& call, const StaffIdentity& who, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const QString serial = body.value(QStringLiteral("deviceSerial")).toString();
+    QJsonObject profile = body.value(QStringLiteral("profile")).toObject();
+    const QJsonObject customer = body.value(QStringLiteral("customer")).toObject();
+    if (profile.value(QStringLiteral("algorithm")).toString() != QLatin1String("3des")) {
+        return problem(422,
+            "algorithm-unavailable",
+            QStringLiteral("This bank host issues 3DES keys only"),
+            QStringLiteral("The SM4 profile needs the key-holding process skey-keyd (docs/bank.md §8.4), which is "
+                           "not built yet."),
+            QStringLiteral("Choose the 3DES profile; nothing was changed."),
+            rid);
+    }
+    // The manufacturer's transport-key master must be in the token, or no blank key can be opened.
+    auto hasMkt = m_hsm.hasKey("mkt.v1");
+    if (!hasMkt) {
+        return unavailableReply(hasMkt.error(), rid);
+    }
+    if (!*hasMkt) {
+        return problem(422,
+            "manufacturer-key-missing",
+            QStringLiteral("The manufacturer key is not installed"),
+            QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank key's KT can be derived."),
+            QStringLiteral("The bank operator installs it with `bankctl keys`; nothing was changed."),
+            rid);
+    }
+    auto existing = db.exec("SELECT id, state FROM issuance_jobs WHERE device_serial = $1 AND state <> 'voided'"
+                            " FOR UPDATE",
+        {s(serial)});
+    if (!existing) {
+        return unavailableReply(existing.error(), rid);
+    }
+    auto issued = db.exec("SELECT asn FROM cards WHERE device_serial = $1", {s(serial)});
+    if (!issued) {
+        return unavailableReply(issued.error(), rid);
+    }
+    if (issued->rows() > 0 || (existing->rows() == 1 && existing->text(0, 1) == "completed")) {
+        m_staff.auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("issuance.job-create"),
+            {},
+            serial,
+            QStringLiteral("refused: device-already-issued"),
+            {}});
+        return problem(409,
+            "device-already-issued",
+            QStringLiteral("This key was issued already"),
+            QStringLiteral("Device %1 carries a key of this bank.").arg(serial),
+            QStringLiteral("Use a blank key; a personalised key is serviced, not issued again."),
+            rid,
+            QStringLiteral("completed"));
+    }
+    if (existing->rows() == 1) {
+        return jobReply(db, q(existing->text(0, 0)), 200, rid); // one job per device serial (§9.5)
+    }
+    auto seq = db.exec("SELECT nextval('asn_sequence')");
+    if (!seq) {
+        return unavailableReply(seq.error(), rid);
+    }
+    const QString asn = QStringLiteral("8860%1").arg(seq->integer(0, 0), 12, 10, QLatin1Char('0'));
+    auto account = Ledger::openAccount(db,
+        "customer-funding",
+        s(QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn)));
+    if (!account) {
+        return unavailableReply(account.error(), rid);
+    }
+    const QDate start = QDate::currentDate();
+    profile.insert(QStringLiteral("startDate"), start.toString(Qt::ISODate));
+    profile.insert(QStringLiteral("expiryDate"),
+        start.addYears(static_cast<int>(profile.value(QStringLiteral("validYears")).toInteger(5)))
+            .toString(Qt::ISODate));
+    const std::string id = uuidV7();
+    const std::string now = std::to_string(nowMicros());
+    auto ins = db.exec("INSERT INTO issuance_jobs (id, device_serial, asn, account_id, state, next_step, algorithm,"
+                       " key_version, profile, customer, batch_id, staff_id, terminal_id, created_at, updated_at)"
+                       " VALUES ($1, $2, $3, $4, 'prepared', 1, '3des', 1, $5, $6, $7, $8, $9, $10, $10)",
+        {id,
+            s(serial),
+            s(asn),
+            *account,
+            QJsonDocument(profile).toJson(QJsonDocument::Compact).toStdString(),
+            QJsonDocument(customer).toJson(QJsonDocument::Compact).toStdString(),
+            body.contains(QStringLiteral("batchId"))
+                ? std::optional<std::string>(s(body.value(QStringLiteral("batchId")).toString()))
+                : std::nullopt,
+            s(who.staffId),
+            s(call.terminalId),
+            now});
+    if (!ins) {
+        return unavailableReply(ins.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.job-created"),
+                asn,
+                q(id),
+                QStringLiteral("ok"),
+                QStringLiteral("device %1").arg(serial)});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    return jobReply(db, q(id), 201, rid);
+}
+
+Reply Issuance::getJob(PgConnection& db, const CallContext& call, const QString& jobId)
+{
+    return jobReply(db, jobId, 200, call.requestKey);
+}
+
+Reply Issuance::step(
+    PgConnection& db, const CallContext& call, const StaffIdentity& who, const QString& jobId, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const int step = static_cast<int>(body.value(QStringLiteral("step")).toInteger());
+    const QByteArray challenge = hexBytes(body.value(QStringLiteral("challenge")).toString());
+    const QString previous = body.value(QStringLiteral("previousStatusWord")).toString();
+    auto job
+        = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE", {s(jobId)});
+    if (!job) {
+        return unavailableReply(job.error(), rid);
+    }
+    if (job->rows() != 1) {
+        return notFound(QStringLiteral("No issuance job %1.").arg(jobId), rid);
+    }
+    const std::string state = job->text(0, 4);
+    const int next = static_cast<int>(job->integer(0, 5));
+    const QString asn = q(job->text(0, 2));
+    const QByteArray serial = hexBytes(q(job->text(0, 1)));
+    const std::int64_t keyVersion = job->integer(0, 11);
+    const std::string now = std::to_string(nowMicros());
+    if (state == "completed" || state == "voided") {
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This issuance job is closed"),
+            QStringLiteral("Job %1 is %2.").arg(jobId, q(state)),
+            QStringLiteral("Nothing more is sent to this key; start a new job for another blank key."),
+            rid,
+            q(state));
+    }
+    if (step > 1 && previous != QLatin1String("9000")) {
+        // The key refused step - 1: the job fails with its word; the station may restart at step 1 (§9.5).
+        if (auto u = db.exec("UPDATE issuance_jobs SET state = 'failed', failure_step = $2, failure_sw = $3,"
+                             " next_step = 1, updated_at = $4 WHERE id = $1",
+                {s(jobId), std::to_string(step - 1), s(previous), now});
+            !u) {
+            return unavailableReply(u.error(), rid);
+        }
+        (void)Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.step"),
+                asn,
+                jobId,
+                QStringLiteral("failed: step %1 answered %2").arg(step - 1).arg(previous),
+                stepName(step - 1)});
+        Reply r = problem(409,
+            "step-failed",
+            QStringLiteral("The key refused the previous step"),
+            QStringLiteral("Step %1 (%2) answered %3; the job has failed.")
+                .arg(step - 1)
+                .arg(stepName(step - 1), previous),
+            QStringLiteral("Check the key (a wrong transport key answers 6300 to step 1); restart at step 1 with a "
+                           "fresh challenge, or stop."),
+            rid,
+            QStringLiteral("failed"));
+        r.commitEffects = true;
+        return r;
+    }
+    // Step 1 restarts; step n > 1 follows n - 1 (or repeats it for a fresh challenge when its APDU was lost).
+    if (step > 1 && !(state == "personalising" && (step == next || step == next - 1))) {
+        return problem(409,
+            "step-out-of-order",
+            QStringLiteral("Steps go in order"),
+            QStringLiteral("Job %1 expects step %2 (or step 1 to restart), not %3.").arg(jobId).arg(next).arg(step),
+            QStringLiteral("Ask for step %1, or restart at step 1 with a fresh challenge.").arg(next),
+            rid,
+            q(state));
+    }
+    const QJsonObject profile = QJsonDocument::fromJson(QByteArray::fromStdString(job->text(0, 12))).object();
+    const QJsonObject customer = QJsonDocument::fromJson(QByteArray::fromStdString(job->text(0, 13))).object();
+    const Hsm::DerivedKey kt{"mkt.v1", serial};
+    Result<QByteArray> command = QByteArray();
+    bool sensitive = false;
+    if (step == 1) {
+        auto cryptogram = m_hsm.encryptBlocks(kt, challenge);
+        command = cryptogram ? Result<QByteArray>(apdu(0x00, 0x82, 0x00, 0x00, *cryptogram))
+                             : Result<QByteArray>(cryptogram.error());
+    } else if (step <= 9) {
+        const KeyRecord& k = kKeyRecords[step - 2];
+        sensitive = true;
+        auto enc = m_hsm.writeKeyBlock(
+            kt, {s(label(k.master, keyVersion)), hexBytes(asn)}, 1, static_cast<std::uint8_t>(keyVersion), 0x00);
+        command = enc ? withMac(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, k.type, *enc) : Result<QByteArray>(enc.error());
+    } else if (step == 10) {
+        sensitive = true;
+        const std::string digits = body.value(QStringLiteral("pin")).toString().toStdString();
+        auto pin = core::Pin::fromDigits(digits);
+        if (!pin) {
+            return invalidReply({{QStringLiteral("/pin"), pin.error().detail}}, rid);
+        }
+        core::SecureBytes fields{static_cast<std::uint8_t>(profile.value(QStringLiteral("pinTries")).toInteger(3))};
+        fields.insert(fields.end(), pin->bcd().begin(), pin->bcd().end());
+        auto enc = m_hsm.encryptWithLength(kt, fields);
+        command = enc ? withMac(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, 0x3A, *enc) : Result<QByteArray>(enc.error());
+    } else if (step == 11) {
+        command = withMac(m_hsm, kt, challenge, 0x04, 0xD6, 0x95, 0x00, applicationData(profile, asn).encode());
+    } else if (step == 12) {
+        core::CardholderData holder;
+        holder.name = customer.value(QStringLiteral("name")).toString();
+        holder.idNumber = customer.value(QStringLiteral("idNumber")).toString();
+        holder.idType = static_cast<std::uint8_t>(customer.value(QStringLiteral("idType")).toInteger());
+        command = withMac(m_hsm, kt, challenge, 0x04, 0xD6, 0x96, 0x00, holder.encode());
+    } else if (step <= 18) {
+        const int tag = step - 12;
+        QByteArray value;
+        switch (tag) {
+        case 1:
+            value = hexBytes(QStringLiteral("D15600000145442F4550")); // the default purse AID (spec §1)
+            break;
+        case 2:
+            value = u32(profile.value(QStringLiteral("maxBalance")).toInteger());
+            break;
+        case 3:
+            value = u32(profile.value(QStringLiteral("noPinLimit")).toInteger());
+            break;
+        case 4:
+            value = QByteArray(1, static_cast<char>(policyFlags(profile)));
+            break;
+        case 5:
+            value = QByteArray(1, static_cast<char>(profile.value(QStringLiteral("recordCapacity")).toInteger(10)));
+            break;
+        default:
+            value = QByteArrayLiteral("E-PURSE");
+            break;
+        }
+        command = withMac(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, static_cast<std::uint8_t>(tag), value);
+    } else {
+        command = withMac(m_hsm, kt, challenge, 0x84, 0xEA, 0x00, 0x00, {});
+    }
+    if (!command) {
+        return unavailableReply(command.error(), rid);
+    }
+    if (auto u = db.exec("UPDATE issuance_jobs SET state = 'personalising', next_step = $2, failure_step = NULL,"
+                         " failure_sw = NULL, updated_at = $3 WHERE id = $1",
+            {s(jobId), std::to_string(step + 1), now});
+        !u) {
+        return unavailableReply(u.error(), rid);
+    }
+    if (step == 1 || step == kTotalSteps) {
+        if (auto a = Staff::audit(db,
+                {call.terminalId,
+                    who.staffId,
+                    {},
+                    QStringLiteral("issuance.step"),
+                    asn,
+                    jobId,
+                    QStringLiteral("sent"),
+                    stepName(step)});
+            !a) {
+            return unavailableReply(a.error(), rid);
+        }
+    }
+    QJsonObject o{{QStringLiteral("jobId"), jobId},
+        {QStringLiteral("step"), step},
+        {QStringLiteral("name"), stepName(step)},
+        {QStringLiteral("apdu"), hexUpper(*command)},
+        {QStringLiteral("sensitive"), sensitive},
+        {QStringLiteral("expectedStatusWord"), QStringLiteral("9000")},
+        {QStringLiteral("last"), step == kTotalSteps}};
+    return Reply::json(200, o);
+}
+
+Reply Issuance::complete(
+    PgConnection& db, const CallContext& call, const StaffIdentity& who, const QString& jobId, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    auto job
+        = db.exec(std::string("SELECT ") + kJobColumns + " FROM issuance_jobs WHERE id = $1 FOR UPDATE", {s(jobId)});
+    if (!job) {
+        return unavailableReply(job.error(), rid);
+    }
+    if (job->rows() != 1) {
+        return notFound(QStringLiteral("No issuance job %1.").arg(jobId), rid);
+    }
+    const QString asn = q(job->text(0, 2));
+    if (job->text(0, 4) == "completed") {
+        return jobReply(db, jobId, 200, rid);
+    }
+    const QByteArray sfi15 = hexBytes(body.value(QStringLiteral("sfi15")).toString());
+    const QString sw = body.value(QStringLiteral("statusWord")).toString();
+    const QString lifeCycle = body.value(QStringLiteral("lifeCycle")).toString();
+    // SFI 0x15: issuer ID 8 ‖ type 1 ‖ version 1 ‖ application serial 10 (the last 8 are the ASN).
+    const QString readAsn = hexUpper(sfi15.mid(12, 8));
+    if (job->text(0, 4) != "personalising" || job->integer(0, 5) != kTotalSteps + 1 || sw != QLatin1String("9000")
+        || lifeCycle != QLatin1String("01") || readAsn != asn) {
+        m_staff.auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("issuance.completion"),
+            asn,
+            jobId,
+            QStringLiteral("refused: state-conflict"),
+            QStringLiteral("SW %1, life cycle %2, ASN read %3").arg(sw, lifeCycle, readAsn)});
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("The key is not personalised as this job says"),
+            QStringLiteral("Job %1 (ASN %2, next step %3): END PERSONALIZATION answered %4, life cycle %5, SFI 0x15 "
+                           "names ASN %6.")
+                .arg(jobId, asn)
+                .arg(job->integer(0, 5))
+                .arg(sw, lifeCycle, readAsn),
+            QStringLiteral("Complete only after step 19 answered 9000 and the key reads personalised with this "
+                           "job's ASN; otherwise restart at step 1."),
+            rid,
+            q(job->text(0, 4)));
+    }
+    const std::string now = std::to_string(nowMicros());
+    if (auto c = db.exec("INSERT INTO cards (asn, account_id, algorithm, key_version, state, device_serial,"
+                         " created_at) VALUES ($1, $2, $3, $4, 'active', $5, $6)",
+            {s(asn), job->text(0, 3), job->text(0, 10), std::to_string(job->integer(0, 11)), job->text(0, 1), now});
+        !c) {
+        return unavailableReply(c.error(), rid);
+    }
+    if (auto u
+        = db.exec("UPDATE issuance_jobs SET state = 'completed', updated_at = $2 WHERE id = $1", {s(jobId), now});
+        !u) {
+        return unavailableReply(u.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("issuance.completed"),
+                asn,
+                jobId,
+                QStringLiteral("ok"),
+                QStringLiteral("device %1").arg(q(job->text(0, 1)))});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    return jobReply(db, jobId, 200, rid);
+}
+
+// ---- maintenance -------------------------------------------------------------------------------------------------
+
+namespace {
+
+QJsonObject commandJson(const PgResult& r, int row)
+{
+    // id, asn, operation, expected_sw, outcome, created_at, card state
+    QJsonObject o{{QStringLiteral("commandId"), q(r.text(row, 0))},
+        {QStringLiteral("asn"), q(r.text(row, 1))},
+        {QStringLiteral("operation"), q(r.text(row, 2))},
+        {QStringLiteral("expectedStatusWord"), q(r.text(row, 3))},
+        {QStringLiteral("createdAt"), rfc3339(r.integer(row, 5))},
+        {QStringLiteral("cardState"), mapCardState(r.text(row, 6), false)}};
+    if (!r.isNull(row, 4)) {
+        o.insert(QStringLiteral("outcome"), q(r.text(row, 4)));
+    }
+    return o;
+}
+
+const char* kCommandSelect = "SELECT m.id, m.asn, m.operation, m.expected_sw, m.outcome, m.created_at, c.state,"
+                             " m.staff_id, m.approval_id FROM maintenance_commands m JOIN cards c ON c.asn = m.asn"
+                             " WHERE m.id = $1";
+
+} // namespace
+
+Reply Issuance::prepareMaintenance(PgConnection& db,
+    const CallContext& call,
+    const std::optional<StaffIdentity>& who,
+    const QString& asn,
+    const QString& operation,
+    const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const bool permanent = body.value(QStringLiteral("permanent")).toBool(false);
+    const QString op = operation == QLatin1String("application-block") && permanent
+        ? QStringLiteral("application-block-permanent")
+        : operation;
+    // Without a staff session only the cardholder's own operations (docs/bank.md §3): PIN UNBLOCK and a temporary
+    // APPLICATION BLOCK.
+    if (!who && op != QLatin1String("pin-unblock") && op != QLatin1String("application-block")) {
+        return problem(403,
+            "role-forbidden",
+            QStringLiteral("Only a branch does this"),
+            QStringLiteral("%1 needs a branch station with a staff session.").arg(op),
+            QStringLiteral("The cardholder visits a branch; nothing was changed."),
+            rid);
+    }
+    auto card = db.exec(
+        "SELECT state, hotlisted, shadow_balance, key_version FROM cards WHERE asn = $1 FOR UPDATE", {s(asn)});
+    if (!card) {
+        return unavailableReply(card.error(), rid);
+    }
+    if (card->rows() != 1) {
+        return unknownCard(asn, rid);
+    }
+    const std::string state = card->text(0, 0);
+    const bool hotlisted = card->text(0, 1) == "t";
+    const std::int64_t keyVersion = card->integer(0, 3);
+    const QString staffId = who ? who->staffId : QString();
+    if (state == "terminated" || state == "blocked-permanently" || state == "closed") {
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This key is out of service"),
+            QStringLiteral("Key %1 is %2.").arg(asn, q(state)),
+            QStringLiteral("A terminated or permanently blocked key is replaced, not serviced."),
+            rid,
+            q(state));
+    }
+    if (hotlisted && op != QLatin1String("application-block") && op != QLatin1String("application-block-permanent")
+        && op != QLatin1String("card-block")) {
+        return problem(403,
+            "card-hotlisted",
+            QStringLiteral("This key is reported lost"),
+            QStringLiteral("Key %1 is on the hot-list; only blocking it is allowed.").arg(asn),
+            QStringLiteral("Block the key or replace it; nothing was changed."),
+            rid);
+    }
+    QString supervisor;
+    const char* approvalOp = op == QLatin1String("pin-reload") ? "pin-reload"
+        : op == QLatin1String("application-block-permanent")   ? "application-block-permanent"
+        : op == QLatin1String("card-block")                    ? "account-closure"
+                                                               : nullptr;
+    const QString approvalId = body.value(QStringLiteral("approvalId")).toString();
+    if (approvalOp) {
+        if (!who) {
+            return problem(403,
+                "role-forbidden",
+                QStringLiteral("Only a branch does this"),
+                QStringLiteral("%1 needs a branch station with a staff session.").arg(op),
+                QStringLiteral("The cardholder visits a branch; nothing was changed."),
+                rid);
+        }
+        auto used = m_staff.useApproval(db, call, *who, approvalId, QLatin1String(approvalOp), asn);
+        if (auto* refusal = std::get_if<Reply>(&used)) {
+            return *refusal;
+        }
+        supervisor = std::get<QString>(used);
+    }
+    if (op == QLatin1String("card-block") && card->integer(0, 2) != 0) {
+        return problem(409,
+            "balance-not-zero",
+            QStringLiteral("The key still holds money"),
+            QStringLiteral("Key %1's balance (by the bank's record) is %2 fen.").arg(asn).arg(card->integer(0, 2)),
+            QStringLiteral("Take the balance off the key with a purchase to the bank's refund account first."),
+            rid);
+    }
+    if (op == QLatin1String("application-unblock") && state != "blocked") {
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This key is not blocked"),
+            QStringLiteral("Key %1 is %2.").arg(asn, q(state)),
+            QStringLiteral("Nothing to unblock."),
+            rid,
+            q(state));
+    }
+    if (op == QLatin1String("pin-unblock")) {
+        // At most 5 per key per 24 h, so the bank is no PIN-guessing oracle (docs/bank.md §3).
+        auto n = db.exec("SELECT count(*) FROM maintenance_commands WHERE asn = $1 AND operation = 'pin-unblock' AND"
+                         " created_at > $2",
+            {s(asn), std::to_string(nowMicros() - 24LL * 3600 * 1000 * 1000)});
+        if (!n) {
+            return unavailableReply(n.error(), rid);
+        }
+        if (n->integer(0, 0) >= 5) {
+            Reply r = problem(429,
+                "rate-limited",
+                QStringLiteral("Too many PIN unblocks for this key"),
+                QStringLiteral("Key %1 had 5 PIN UNBLOCK commands in 24 hours.").arg(asn),
+                QStringLiteral("Try again tomorrow, or visit a branch for a PIN reload."),
+                rid);
+            r.retryAfter = 3600;
+            return r;
+        }
+    }
+    const QByteArray challenge = hexBytes(body.value(QStringLiteral("challenge")).toString());
+    const QByteArray asnBytes = hexBytes(asn);
+    auto cardKey = [&](const char* master) { return Hsm::DerivedKey{s(label(master, keyVersion)), asnBytes}; };
+    Result<QByteArray> command = QByteArray();
+    bool sensitive = false;
+    if (op == QLatin1String("pin-unblock") || op == QLatin1String("pin-reload")) {
+        sensitive = true;
+        const bool reload = op == QLatin1String("pin-reload");
+        const Hsm::DerivedKey key = cardKey(reload ? "mrpk" : "mpuk");
+        auto pin = core::Pin::fromDigits(body.value(QStringLiteral("pin")).toString().toStdString());
+        if (!pin) {
+            return invalidReply({{QStringLiteral("/pin"), pin.error().detail}}, rid);
+        }
+        auto enc = m_hsm.encryptWithLength(key, core::SecureBytes(pin->bcd().begin(), pin->bcd().end()));
+        command = enc ? withMac(m_hsm, key, challenge, 0x84, reload ? 0x5E : 0x24, 0x00, 0x00, *enc)
+                      : Result<QByteArray>(enc.error());
+    } else if (op == QLatin1String("application-block") || op == QLatin1String("application-block-permanent")) {
+        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00, {});
+    } else if (op == QLatin1String("application-unblock")) {
+        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x18, 0x00, 0x00, {});
+    } else {
+        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x16, 0x00, 0x00, {});
+    }
+    if (!command) {
+        return unavailableReply(command.error(), rid);
+    }
+    const std::string id = uuidV7();
+    auto ins = db.exec("INSERT INTO maintenance_commands (id, asn, operation, expected_sw, approval_id, staff_id,"
+                       " terminal_id, created_at) VALUES ($1, $2, $3, '9000', $4, $5, $6, $7)",
+        {id,
+            s(asn),
+            s(op),
+            approvalOp ? std::optional<std::string>(s(approvalId)) : std::nullopt,
+            who ? std::optional<std::string>(s(staffId)) : std::nullopt,
+            s(call.terminalId),
+            std::to_string(nowMicros())});
+    if (!ins) {
+        return unavailableReply(ins.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                staffId,
+                supervisor,
+                QStringLiteral("maintenance.") + op,
+                asn,
+                q(id),
+                QStringLiteral("prepared"),
+                {}});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    auto row = db.exec(kCommandSelect, {id});
+    if (!row || row->rows() != 1) {
+        return unavailableReply(row ? core::Error{ErrorCode::StorageError, 0, {}} : row.error(), rid);
+    }
+    QJsonObject o = commandJson(*row, 0);
+    o.insert(QStringLiteral("apdu"), hexUpper(*command));
+    o.insert(QStringLiteral("sensitive"), sensitive);
+    return Reply::json(201, o, "/v1/maintenance-commands/" + id);
+}
+
+Reply Issuance::reportOutcome(PgConnection& db,
+    const CallContext& call,
+    const std::optional<StaffIdentity>& who,
+    const QString& commandId,
+    const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    auto row = db.exec(std::string(kCommandSelect) + " FOR UPDATE OF m", {s(commandId)});
+    if (!row) {
+        return unavailableReply(row.error(), rid);
+    }
+    if (row->rows() != 1) {
+        return notFound(QStringLiteral("No maintenance command %1.").arg(commandId), rid);
+    }
+    const QString sw = body.value(QStringLiteral("statusWord")).toString();
+    const QString asn = q(row->text(0, 1));
+    const std::string op = row->text(0, 2);
+    if (!row->isNull(0, 4)) {
+        if (q(row->text(0, 4)) != sw) {
+            return problem(409,
+                "state-conflict",
+                QStringLiteral("An outcome was reported already"),
+                QStringLiteral("Command %1 was reported with %2.").arg(commandId, q(row->text(0, 4))),
+                QStringLiteral("Report each command once, with the key's own status word."),
+                rid);
+        }
+    } else {
+        const std::string now = std::to_string(nowMicros());
+        if (auto u = db.exec("UPDATE maintenance_commands SET outcome = $2, reported_at = $3 WHERE id = $1",
+                {s(commandId), s(sw), now});
+            !u) {
+            return unavailableReply(u.error(), rid);
+        }
+        if (sw == QLatin1String("9000")) {
+            const char* newState = op == "application-block" ? "blocked"
+                : op == "application-block-permanent"        ? "blocked-permanently"
+                : op == "application-unblock"                ? "active"
+                : op == "card-block"                         ? "terminated"
+                                                             : nullptr;
+            if (newState) {
+                if (auto u = db.exec("UPDATE cards SET state = $2 WHERE asn = $1", {s(asn), newState}); !u) {
+                    return unavailableReply(u.error(), rid);
+                }
+            }
+        }
+        if (auto a = Staff::audit(db,
+                {call.terminalId,
+                    who ? who->staffId : QString(),
+                    {},
+                    QStringLiteral("maintenance.outcome"),
+                    asn,
+                    commandId,
+                    sw,
+                    q(op)});
+            !a) {
+            return unavailableReply(a.error(), rid);
+        }
+    }
+    auto again = db.exec(kCommandSelect, {s(commandId)});
+    if (!again || again->rows() != 1) {
+        return unavailableReply(again ? core::Error{ErrorCode::StorageError, 0, {}} : again.error(), rid);
+    }
+    return Reply::json(200, commandJson(*again, 0));
+}
+
+// ---- hot-list ----------------------------------------------------------------------------------------------------
+
+Reply Issuance::hotlistCard(
+    PgConnection& db, const CallContext& call, const StaffIdentity& who, const QString& asn, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    auto card = db.exec("SELECT hotlisted FROM cards WHERE asn = $1 FOR UPDATE", {s(asn)});
+    if (!card) {
+        return unavailableReply(card.error(), rid);
+    }
+    if (card->rows() != 1) {
+        return unknownCard(asn, rid);
+    }
+    auto entry = [&](const PgResult& r) {
+        return QJsonObject{{QStringLiteral("asn"), q(r.text(0, 0))},
+            {QStringLiteral("reason"), q(r.text(0, 1))},
+            {QStringLiteral("since"), rfc3339(r.integer(0, 2))},
+            {QStringLiteral("version"), static_cast<qint64>(r.integer(0, 3))}};
+    };
+    auto open
+        = db.exec("SELECT asn, reason, since, version FROM hotlist WHERE asn = $1 AND removed_at IS NULL", {s(asn)});
+    if (!open) {
+        return unavailableReply(open.error(), rid);
+    }
+    if (open->rows() == 1) {
+        return Reply::json(201, entry(*open)); // hot-listing again answers the existing entry
+    }
+    auto ins = db.exec("INSERT INTO hotlist (asn, reason, since) VALUES ($1, $2, $3) RETURNING asn, reason, since,"
+                       " version",
+        {s(asn), s(body.value(QStringLiteral("reason")).toString()), std::to_string(nowMicros())});
+    if (!ins) {
+        return unavailableReply(ins.error(), rid);
+    }
+    if (auto u = db.exec("UPDATE cards SET hotlisted = TRUE WHERE asn = $1", {s(asn)}); !u) {
+        return unavailableReply(u.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("card.hotlisted"),
+                asn,
+                QString::number(ins->integer(0, 3)),
+                QStringLiteral("ok"),
+                body.value(QStringLiteral("reason")).toString() + QStringLiteral(": ")
+                    + body.value(QStringLiteral("note")).toString()});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    return Reply::json(201, entry(*ins));
+}
+
+Reply Issuance::getHotlist(PgConnection& db, const CallContext& call, std::int64_t since)
+{
+    auto version = db.exec("SELECT COALESCE(greatest(max(version), max(removed_version)), 0) FROM hotlist");
+    if (!version) {
+        return unavailableReply(version.error(), call.requestKey);
+    }
+    const bool complete = since <= 0;
+    auto added = db.exec("SELECT asn, reason, since, version FROM hotlist WHERE removed_at IS NULL AND version > $1"
+                         " ORDER BY version",
+        {std::to_string(complete ? 0 : since)});
+    auto removed = db.exec("SELECT asn FROM hotlist WHERE removed_version > $1 ORDER BY removed_version",
+        {std::to_string(complete ? std::numeric_limits<std::int64_t>::max() : since)});
+    if (!added || !removed) {
+        return unavailableReply(!added ? added.error() : removed.error(), call.requestKey);
+    }
+    QJsonArray a;
+    for (int i = 0; i < added->rows(); ++i) {
+        a.append(QJsonObject{{QStringLiteral("asn"), q(added->text(i, 0))},
+            {QStringLiteral("reason"), q(added->text(i, 1))},
+            {QStringLiteral("since"), rfc3339(added->integer(i, 2))},
+            {QStringLiteral("version"), static_cast<qint64>(added->integer(i, 3))}});
+    }
+    QJsonArray r;
+    for (int i = 0; i < removed->rows(); ++i) {
+        r.append(q(removed->text(i, 0)));
+    }
+    return Reply::json(200,
+        QJsonObject{{QStringLiteral("version"), static_cast<qint64>(version->integer(0, 0))},
+            {QStringLiteral("complete"), complete},
+            {QStringLiteral("added"), a},
+            {QStringLiteral("removed"), r}});
+}
+
+} // namespace wallet::bank

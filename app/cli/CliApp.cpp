@@ -2,7 +2,6 @@
 #include "CliApp.h"
 
 #include "InProcessKey.h"
-#include "core/bank/HttpsBankClient.h"
 #include "PinReader.h"
 #include "core/issuance/Personaliser.h"
 #include "core/issuer/UnavailableIssuerHost.h"

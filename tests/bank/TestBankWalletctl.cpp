@@ -87,6 +87,15 @@ private:
     }
     qint64 shadow() { return sqlInt("SELECT shadow_balance FROM cards WHERE asn = '" + m_asn.toStdString() + "'"); }
     qint64 loadTransfers() { return sqlInt("SELECT count(*) FROM transfers WHERE kind = 'load'"); }
+    /// Requests the bank ran (not replays): confirmations answered with a completed load, authorisations with MAC2.
+    qint64 confirmationsRun()
+    {
+        return sqlInt("SELECT count(*) FROM idempotency WHERE status = 200 AND response LIKE '%\"state\":\"completed\"%'");
+    }
+    qint64 authorisationsRun()
+    {
+        return sqlInt("SELECT count(*) FROM idempotency WHERE status = 201 AND response LIKE '%\"mac2\"%'");
+    }
     qint64 loads(const char* state)
     {
         return sqlInt(std::string("SELECT count(*) FROM loads WHERE state = '") + state + "'");
@@ -196,6 +205,8 @@ private slots:
         QCOMPARE(loadTransfers(), 2);
         QCOMPARE(shadow(), 1500);
         QCOMPARE(sqlInt("SELECT count(*) FROM loads WHERE state <> 'completed'"), 0);
+        // Settled by the bank's stored first answer (the same request id), not by a second confirmation request.
+        QCOMPARE(confirmationsRun(), 2);
         ledgerHolds();
     }
 
@@ -224,6 +235,9 @@ private slots:
         QCOMPARE(shadow(), 1700);
         QCOMPARE(keyBalance(), 1700);
         QCOMPARE(sqlInt("SELECT count(*) FROM loads WHERE state <> 'completed'"), 0);
+        // The lost authorisation was learnt with its own request id (a replay), then re-authorised once.
+        QCOMPARE(authorisationsRun(), 4);
+        QCOMPARE(confirmationsRun(), 3);
         ledgerHolds();
     }
 

@@ -105,6 +105,28 @@ private:
         const Run r = walletctl({QStringLiteral("balance")});
         return r.exitCode == 0 ? r.json.value(QStringLiteral("balanceFen")).toInteger(-1) : -1;
     }
+    /// The wallet terminal's configuration: the bank's URL and three file names, nothing secret on the command line.
+    /// The key file must be the owner's only. Written again after every start (the bank listens on a new port).
+    void writeConfig()
+    {
+        QVERIFY(QFile::setPermissions(
+            m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        QFile config(m_wallet.filePath(QStringLiteral("bank-client.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                                       {QStringLiteral("url"),
+                                           QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
+                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
+                         .toJson());
+    }
+    void start(const QString& fault = {})
+    {
+        const QString started = m_rig.startServer(fault);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        writeConfig();
+    }
     void ledgerHolds()
     {
         QString out;
@@ -116,22 +138,7 @@ private slots:
     {
         const QString up = m_rig.setUp();
         QVERIFY2(up.isEmpty(), qPrintable(up));
-        const QString started = m_rig.startServer();
-        QVERIFY2(started.isEmpty(), qPrintable(started));
-        // The wallet terminal's configuration: the bank's URL and three file names, nothing secret on the command
-        // line. The key file must be the owner's only.
-        QVERIFY(QFile::setPermissions(
-            m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        QFile config(m_wallet.filePath(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                       {QStringLiteral("url"),
-                                           QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                         .toJson());
-        config.close();
+        start();
         // The simulated key, issued with the demo profile; then known to the bank (issuance by the bank is another
         // piece of issue 11) with ¥1,000.00 deposited on its funding account.
         const Run issued = walletctl(
@@ -181,8 +188,7 @@ private slots:
     {
         // The 2nd mutating request after the restart is the confirmation: committed, then no answer.
         m_rig.stopServer();
-        QString started = m_rig.startServer(QStringLiteral("crash-after-commit:2"));
-        QVERIFY2(started.isEmpty(), qPrintable(started));
+        start(QStringLiteral("crash-after-commit:2"));
         const Run r = walletctl({QStringLiteral("load"), QStringLiteral("5.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(r.exitCode == 8, r.out + r.err); // unknown: do not repeat it
         const QString said = r.json.value(QStringLiteral("error")).toString();
@@ -194,8 +200,7 @@ private slots:
         const Run pending = walletctl({QStringLiteral("pending")});
         QCOMPARE(pending.exitCode, 0);
         QVERIFY2(pending.out.contains("checking"), pending.out);
-        started = m_rig.startServer();
-        QVERIFY2(started.isEmpty(), qPrintable(started));
+        start();
         // Any run that opens the key settles it: the key's proof, and the confirmation sent again with its id.
         QCOMPARE(keyBalance(), 1500);
         const Run after = walletctl({QStringLiteral("pending")});
@@ -213,8 +218,7 @@ private slots:
     void lostAuthorisationIsNotLoadedTwice()
     {
         m_rig.stopServer();
-        QString started = m_rig.startServer(QStringLiteral("crash-after-commit:1"));
-        QVERIFY2(started.isEmpty(), qPrintable(started));
+        start(QStringLiteral("crash-after-commit:1"));
         const Run r = walletctl({QStringLiteral("load"), QStringLiteral("2.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(r.exitCode == 8, r.out + r.err);
         QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("Nothing was sent to the key")),
@@ -222,8 +226,7 @@ private slots:
         QCOMPARE(m_rig.waitServerExit(), 86);
         QCOMPARE(funding(), 100000 - 1700); // debited at authorisation, the key not credited yet
         QCOMPARE(loads("authorised"), 1);
-        started = m_rig.startServer();
-        QVERIFY2(started.isEmpty(), qPrintable(started));
+        start();
         // The next load learns the lost answer (same request id) and runs at the same online ATC: re-authorised,
         // no second debit.
         const Run again

@@ -1,9 +1,9 @@
 # Finds the host dependencies. A missing one stops configuration with a message that says how to get it.
 set(_wallet_fix "Run scripts/setup-deps.sh (Debian/Ubuntu) or see README.md, section 'Other systems'.")
 
-find_package(Qt6 6.4 COMPONENTS Core Gui Qml Quick QuickControls2 Sql Test QuickTest LinguistTools)
+find_package(Qt6 6.4 COMPONENTS Core Gui Qml Quick QuickControls2 Sql Network Test QuickTest LinguistTools)
 if(NOT Qt6_FOUND)
-    message(FATAL_ERROR "Qt 6.4 or newer with Core Gui Qml Quick QuickControls2 Sql Test QuickTest LinguistTools "
+    message(FATAL_ERROR "Qt 6.4 or newer with Core Gui Qml Quick QuickControls2 Sql Network Test QuickTest LinguistTools "
                         "was not found. ${_wallet_fix}")
 endif()
 set_package_properties(Qt6 PROPERTIES TYPE REQUIRED PURPOSE "GUI, SQLite mirror, tests")

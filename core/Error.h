@@ -55,6 +55,9 @@ enum class ErrorCode : std::uint8_t {
     // Added at the end so that the values above keep their numbers.
     TouchRefused, ///< the key's button was not pressed: refused on the key, or not in time (a purchase's 6985 after
                   ///< its touch request, or the host's touch timeout). The key proved nothing moved.
+    /// The bank host could not be reached (refused, no route, TLS failed, its certificate not the pinned CA's):
+    /// the request never arrived, nothing moved. The detail names the host and what to do.
+    BankUnreachable,
 };
 
 /// An error value: never thrown across a library boundary. `detail` is for developers and logs: it never contains

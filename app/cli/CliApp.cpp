@@ -54,7 +54,9 @@ Commands:
   balance                       the purse balance
   load AMOUNT [--yes]           load money (e.g. 12.34 = 12 yuan 34 fen; 1,250.00 with thousands commas) through
                                 the issuer host; asks you to type "yes" to the parsed amount first, or --yes
-                                (scripts: prints the parsed amount and goes on)
+                                (scripts: prints the parsed amount and goes on). With a bank configured
+                                (--bank-config, or DATA-DIR/bank-client.json) the load goes to the bank host over
+                                HTTPS with this terminal's certificate (docs/core.md, "The bank client")
   purchase AMOUNT [--yes]       pay AMOUNT through the local PSAM (confirmed the same way)
   history [--type load|purchase] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--offset N]
   export FILE.csv               export the mirrored history as CSV
@@ -63,7 +65,7 @@ Commands:
   pending                       loads and payments whose outcome is being checked or disputed (no key needed)
 
 Exit codes: 0 ok, 1 usage or bad input, 2 no key / transport, 3 refused by the key (PIN, blocked, balance, limit),
-4 declined by the issuer host or PSAM, 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal,
+4 declined by the issuer host or PSAM (or the bank host could not be reached), 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal,
 8 the load or payment was sent but its outcome is not known yet (do not repeat it; see walletctl pending).)";
 
 /// The one AMOUNT argument of load and purchase, in fen and above zero.
@@ -101,7 +103,11 @@ int CliApp::run(const QStringList& arguments)
     const QCommandLineOption dataOpt(QStringLiteral("data-dir"),
         QStringLiteral("Where the mirror, issuer ledger, PSAM state and key store live."),
         QStringLiteral("DIR"));
-    parser.addOptions({jsonOpt, simOpt, inProcessOpt, nvmOpt, dataOpt});
+    const QCommandLineOption bankOpt(QStringLiteral("bank-config"),
+        QStringLiteral("The bank client's configuration file (URL, bank CA, this terminal's certificate and key "
+                       "files; default DATA-DIR/bank-client.json when it exists)."),
+        QStringLiteral("FILE"));
+    parser.addOptions({jsonOpt, simOpt, inProcessOpt, nvmOpt, dataOpt, bankOpt});
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
         QStringLiteral("info, pin, app, balance, load, purchase, "
@@ -147,6 +153,7 @@ int CliApp::run(const QStringList& arguments)
     m_nvmPath = parser.value(nvmOpt);
     m_dataDir = parser.isSet(dataOpt) ? parser.value(dataOpt)
                                       : QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    m_bankConfig = parser.value(bankOpt);
     m_permanent = parser.isSet(permanentOpt);
     m_yes = parser.isSet(yesOpt);
     m_history.type = parser.value(typeOpt);
@@ -218,6 +225,7 @@ ExitCode CliApp::exitCodeFor(core::ErrorCode code)
     case ErrorCode::Cancelled:
         return ExitCode::NoKey;
     case ErrorCode::Declined:
+    case ErrorCode::BankUnreachable: // nothing arrived at the bank: nothing moved
         return ExitCode::Declined;
     case ErrorCode::StorageError:
         return ExitCode::Storage;
@@ -267,8 +275,6 @@ void CliApp::emitResult(const QJsonObject& json, const QString& text)
 }
 
 namespace {
-
-const QByteArray kTerminalId = QByteArray::fromHex("112233445566");
 
 QString yuan(core::Amount a)
 {
@@ -372,60 +378,29 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
 
 core::Result<void> CliApp::openRoles(bool needMirror, bool needMoneyFiles)
 {
-    QDir().mkpath(m_dataDir);
-    const QDir dir(m_dataDir);
+    core::TerminalRolesOptions options;
+    options.dataDir = m_dataDir;
     QByteArray pass = qgetenv("WALLETCTL_PASSPHRASE");
-    if (pass.isEmpty()) {
-        pass = QByteArrayLiteral("smartkey-demo-passphrase");
-        notice(
-            QStringLiteral("Note: key store opened with the demo passphrase (set WALLETCTL_PASSPHRASE for your own)."));
-    }
-    const core::SecureBytes passphrase = core::toSecure(pass);
+    options.passphrase = core::toSecure(pass);
     pass.fill('\0');
-    auto keys = core::KeyStore::openOrCreateDemo(dir.filePath(QStringLiteral("issuer-keys.json")), passphrase);
-    if (!keys) {
-        core::Error e = keys.error();
+    options.bankConfig = m_bankConfig;
+    options.needMirror = needMirror;
+    options.needMoneyFiles = needMoneyFiles;
+    auto opened = m_roles.open(options);
+    for (const QString& n : m_roles.notices()) {
+        notice(n);
+    }
+    if (!opened) {
+        core::Error e = opened.error();
         if (e.code == core::ErrorCode::WrongPassphrase) {
             e.detail += QStringLiteral(" (walletctl reads it from $WALLETCTL_PASSPHRASE)");
         }
         return e;
     }
-    if (keys->createdDemoKeys) {
-        notice(QStringLiteral("Note: created DEMO issuer master keys in %1 — public test values, never for real money.")
-                   .arg(dir.filePath(QStringLiteral("issuer-keys.json"))));
-    }
-    m_keys = std::move(keys->keys);
-    auto issuer = core::LocalIssuerHost::open(dir.filePath(QStringLiteral("issuer-ledger.sqlite")), m_keys);
-    if (issuer) {
-        m_issuer = std::move(*issuer);
-    } else if (needMoneyFiles) {
-        return issuer.error();
-    } else {
-        notice(QStringLiteral("Warning: %1 — loads are unavailable until it is repaired; the balance is read from "
-                              "the key.")
-                   .arg(issuer.error().detail));
-        m_issuerStandIn = std::make_unique<core::UnavailableIssuerHost>(issuer.error());
-    }
-    auto psam = core::LocalPsam::open(dir.filePath(QStringLiteral("psam.sqlite")), kTerminalId, m_keys.mpk);
-    if (psam) {
-        m_psam = std::move(*psam);
-    } else if (needMoneyFiles) {
-        return psam.error();
-    } else {
-        notice(QStringLiteral("Warning: %1 — payments are unavailable until it is repaired; the balance is read "
-                              "from the key.")
-                   .arg(psam.error().detail));
-        m_psamStandIn = std::make_unique<core::UnavailablePsam>(kTerminalId, psam.error());
-    }
-    auto mirror = core::TransactionStore::open(dir.filePath(QStringLiteral("mirror.sqlite")));
-    if (mirror) {
-        m_mirror = std::move(*mirror);
-    } else if (needMirror) {
-        return mirror.error();
-    } else {
-        m_mirrorError = mirror.error();
-        notice(QStringLiteral("Warning: %1 — continuing without the history mirror.").arg(mirror.error().detail));
-    }
+    m_issuer = m_roles.localIssuer();
+    m_bank = m_roles.bank();
+    m_psam = m_roles.localPsam();
+    m_mirror = m_roles.mirror();
     return {};
 }
 
@@ -439,9 +414,7 @@ core::Result<void> CliApp::openPurse(bool needMoneyFiles)
     if (auto r = openRoles(false, needMoneyFiles); !r) {
         return r.error();
     }
-    core::IssuerHost& issuer = m_issuer ? static_cast<core::IssuerHost&>(*m_issuer) : *m_issuerStandIn;
-    core::Psam& psam = m_psam ? static_cast<core::Psam&>(*m_psam) : *m_psamStandIn;
-    m_purse = std::make_unique<core::PurseService>(*m_channel, issuer, psam, m_clock, m_mirror.get());
+    m_purse = std::make_unique<core::PurseService>(*m_channel, m_roles.issuer(), m_roles.psam(), m_clock, m_mirror);
     auto card = m_purse->open(); // also settles what earlier runs left unknown, with the key's own proof
     if (!card) {
         return card.error();
@@ -793,7 +766,7 @@ int CliApp::cmdHistory(const QStringList& args)
         return fail(r.error());
     }
     if (!m_mirror) {
-        return fail(m_mirrorError);
+        return fail(m_roles.mirrorError());
     }
     if (auto s = m_purse->syncMirror(); !s) {
         notice(QStringLiteral("Warning: could not read the key's log: ") + s.error().detail);
@@ -838,7 +811,7 @@ int CliApp::cmdExport(const QStringList& args)
         return fail(r.error());
     }
     if (!m_mirror) {
-        return fail(m_mirrorError);
+        return fail(m_roles.mirrorError());
     }
     (void)m_purse->syncMirror();
     query->tokenSerial = m_purse->card().device.serialHex();
@@ -870,7 +843,7 @@ int CliApp::cmdIssue(const QStringList& args)
         return fail(r.error());
     }
     // The card keys come from this issuer's key store, so that its host can authorise the loads.
-    auto issued = core::Personaliser(*m_channel).personalise(*profile, &m_keys);
+    auto issued = core::Personaliser(*m_channel).personalise(*profile, &m_roles.keys());
     if (!issued) {
         return fail(issued.error());
     }
@@ -903,7 +876,7 @@ int CliApp::cmdSettle(const QStringList& args)
     }
     // The acquirer's check before anything leaves: every TAC must verify with the TAC master key; a bad one is
     // set aside and reported, the others are written durably and only then marked settled (issue 9 item 16).
-    const core::SettlementVerifier acquirer(m_keys.mtk);
+    const core::SettlementVerifier acquirer(m_roles.keys().mtk);
     auto report = core::SettlementExport::run(*m_psam, acquirer, args[0]);
     if (!report) {
         return fail(report.error());
@@ -990,7 +963,35 @@ int CliApp::cmdPending(const QStringList& args)
                              l.note.isEmpty() ? QString() : QStringLiteral(" — ") + l.note);
         }
     }
-    emitResult({{QStringLiteral("operations"), ops}, {QStringLiteral("issuerLoads"), loads}},
+    QJsonArray bankLoads;
+    if (m_bank) {
+        auto open = m_bank->openLoads();
+        if (!open) {
+            return fail(open.error());
+        }
+        for (const auto& l : *open) {
+            bankLoads.append(QJsonObject{{QStringLiteral("loadId"), l.loadId},
+                {QStringLiteral("asn"), QString::fromLatin1(l.asn.toHex().toUpper())},
+                {QStringLiteral("atc"), l.onlineAtc},
+                {QStringLiteral("amount"), l.amount.toString()},
+                {QStringLiteral("state"), l.state}});
+            lines << QStringLiteral("bank: card %1 load %2 #%3 %4")
+                         .arg(QString::fromLatin1(l.asn.toHex().toUpper()),
+                             yuan(l.amount),
+                             QString::number(l.onlineAtc),
+                             l.state == QStringLiteral("disputed") ? QStringLiteral("DISPUTED")
+                                                                  : QStringLiteral("debited, waiting for the key"));
+        }
+        auto requests = m_bank->openRequests();
+        if (requests && *requests > 0) {
+            lines << QStringLiteral("bank: %1 request(s) without an answer yet (sent again, same request id, at the "
+                                    "key's next use)")
+                         .arg(*requests);
+        }
+    }
+    emitResult({{QStringLiteral("operations"), ops},
+                   {QStringLiteral("issuerLoads"), loads},
+                   {QStringLiteral("bankLoads"), bankLoads}},
         lines.isEmpty() ? QStringLiteral("Nothing pending.") : lines.join(QLatin1Char('\n')));
     return 0;
 }

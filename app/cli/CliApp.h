@@ -7,6 +7,7 @@
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
 #include "core/purse/PurseService.h"
+#include "core/terminal/TerminalRoles.h"
 #include "core/storage/TransactionStore.h"
 
 #include <QJsonObject>
@@ -77,14 +78,13 @@ private:
     QString m_channelNote;
     std::unique_ptr<QObject> m_simulator; ///< device::EmbeddedSimulator when the embedded key is used
     std::unique_ptr<core::ApduChannel> m_channel;
-    core::IssuerMasterKeys m_keys;
-    std::unique_ptr<core::LocalIssuerHost> m_issuer;
-    std::unique_ptr<core::LocalPsam> m_psam;
-    std::unique_ptr<core::IssuerHost> m_issuerStandIn; ///< when the ledger could not be opened (read-only commands)
-    std::unique_ptr<core::Psam> m_psamStandIn; ///< when the PSAM store could not be opened (read-only commands)
-    std::unique_ptr<core::TransactionStore> m_mirror;
-    core::Error m_mirrorError{
-        core::ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};
+    core::TerminalRoles m_roles; ///< the terminal's roles, composed as the GUI composes them
+    // Views into m_roles after openRoles() (null when unavailable).
+    core::LocalIssuerHost* m_issuer = nullptr;
+    core::BankIssuerHost* m_bank = nullptr; ///< loads go through the bank host when one is configured
+    core::LocalPsam* m_psam = nullptr;
+    core::TransactionStore* m_mirror = nullptr;
+    QString m_bankConfig; ///< --bank-config (else TerminalRoles looks for <data-dir>/bank-client.json)
     core::SystemClock m_clock;
     std::unique_ptr<core::PurseService> m_purse;
     struct HistoryArgs

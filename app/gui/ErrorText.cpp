@@ -94,6 +94,9 @@ QString ErrorText::describe(const core::Error& error)
                   "as soon as the key is back, and shows the result.");
     case ErrorCode::Declined:
         return tr("The bank declined the request. No money moved.");
+    case ErrorCode::BankUnreachable:
+        return tr("The bank could not be reached. Nothing was sent and no money moved. Check the connection and "
+                  "try again.");
     case ErrorCode::VerificationFailed:
         return tr("The key's answer could not be verified. Keep the key inserted; the wallet will check the "
                   "transaction again.");

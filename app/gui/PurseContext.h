@@ -8,6 +8,7 @@
 #include "core/purse/Clock.h"
 #include "core/purse/PurseService.h"
 #include "core/storage/TransactionStore.h"
+#include "core/terminal/TerminalRoles.h"
 
 #include <QString>
 
@@ -16,9 +17,11 @@
 namespace wallet::app {
 
 /**
- * @brief The core services the wallet runs on the key-I/O thread: the demo issuer host (the simulated bank that
- * authorises loads), the embedded PSAM (the merchant terminal for purchases), the SQLite transaction mirror, and one
- * PurseService per connected key. Created, used and destroyed on the worker thread only (Qt Sql rule).
+ * @brief The core services the wallet runs on the key-I/O thread, composed by core::TerminalRoles exactly as walletctl
+ * composes them (same files in the data folder): the issuer for loads (the bank host when `bank-client.json` is in
+ * the data folder, else the local demo issuer), the embedded PSAM (the merchant terminal for purchases), the SQLite
+ * transaction mirror, and one PurseService per connected key. Created, used and destroyed on the worker thread only
+ * (Qt Sql, Qt Network).
  */
 class PurseContext
 {
@@ -36,30 +39,26 @@ public:
     /// Forget the per-key service (the key went away or was re-issued).
     void forgetKey();
 
-    [[nodiscard]] core::TransactionStore* mirror() { return m_mirror.get(); }
+    [[nodiscard]] core::TransactionStore* mirror() { return m_roles.mirror(); }
     /// Null when its file could not be opened (then rolesError() says why; the key stays readable).
-    [[nodiscard]] core::LocalIssuerHost* issuer() { return m_issuer.get(); }
-    [[nodiscard]] core::LocalPsam* psam() { return m_psam.get(); }
-    [[nodiscard]] const core::Error& rolesError() const { return m_rolesError; }
-    [[nodiscard]] const core::IssuerMasterKeys& masterKeys() const { return m_keys; }
+    [[nodiscard]] core::LocalIssuerHost* issuer() { return m_roles.localIssuer(); }
+    /// Non-null when loads go through a bank host.
+    [[nodiscard]] core::BankIssuerHost* bank() { return m_roles.bank(); }
+    [[nodiscard]] core::LocalPsam* psam() { return m_roles.localPsam(); }
+    [[nodiscard]] const core::Error& rolesError() const { return m_roles.rolesError(); }
+    [[nodiscard]] const core::IssuerMasterKeys& masterKeys() const { return m_roles.keys(); }
     [[nodiscard]] const core::Clock& clock() const { return m_clock; }
-    [[nodiscard]] QString mirrorError() const { return m_mirrorError; }
+    [[nodiscard]] QString mirrorError() const { return m_roles.mirrorError().detail; }
     [[nodiscard]] QString dataDir() const { return m_dataDir; }
 
-    /// Opens a funding account at the demo issuer for `asn` if it has none (simulated keys issued elsewhere).
+    /// Opens a funding account at the demo issuer for `asn` if it has none (simulated keys issued elsewhere). With a
+    /// bank host nothing is opened here: a key's funding account exists only if that bank issued the key.
     [[nodiscard]] core::Result<void> ensureFundingAccount(const QByteArray& asn);
 
 private:
     QString m_dataDir;
     bool m_ready = false;
-    core::IssuerMasterKeys m_keys;
-    std::unique_ptr<core::LocalIssuerHost> m_issuer;
-    std::unique_ptr<core::LocalPsam> m_psam;
-    std::unique_ptr<core::IssuerHost> m_issuerStandIn;
-    std::unique_ptr<core::Psam> m_psamStandIn;
-    core::Error m_rolesError;
-    std::unique_ptr<core::TransactionStore> m_mirror;
-    QString m_mirrorError;
+    core::TerminalRoles m_roles;
     core::SystemClock m_clock;
     core::ApduChannel* m_purseChannel = nullptr;
     std::unique_ptr<core::PurseService> m_purse;

@@ -6,6 +6,7 @@
 #include "core/purse/Pin.h"
 #include "core/purse/PurseTypes.h"
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -31,7 +32,15 @@ struct LoadRequest
 struct LoadAuthorisation
 {
     QByteArray mac2; ///< 4
+    /// The date and time that went into MAC2 when the host chose them (the bank host does, docs/bank.md §12: the key
+    /// has no clock and the terminal's is the cardholder's); empty when the host used the request's.
+    QByteArray date; ///< 4 BCD or empty
+    QByteArray time; ///< 3 BCD or empty
 };
+
+/// Sends one command to the key that is present and returns its data (status word 9000) or the error of its status
+/// word. PurseService hands one to the issuer host when the host needs the key's own evidence (a probe, §9.1).
+using KeyCommand = std::function<Result<QByteArray>(const CommandApdu&)>;
 
 /// A load the issuer authorised (and debited) that no confirmation or cancel has closed yet, or one a person must
 /// decide ("disputed"). What the terminal needs to ask the key about it (spec §4: ATC, log record, proof).
@@ -85,6 +94,23 @@ public:
         = 0;
     /// The token did not credit the load (recovery saw it unchanged and gave up): the debit is reversed.
     [[nodiscard]] virtual Result<void> cancelLoad(const QByteArray& asn, std::uint16_t onlineAtc) = 0;
+    /**
+     * As cancelLoad(), for a host that takes no terminal's word for it (the bank host, docs/bank.md §9.1): it asks
+     * the key itself, through `key`, for fresh evidence that its online ATC is still `onlineAtc` (a probe: an
+     * INITIALIZE FOR LOAD with a terminal ID the host chose). PurseService always calls this one. The default
+     * trusts the caller and calls cancelLoad().
+     */
+    [[nodiscard]] virtual Result<void> cancelLoadOnKey(
+        const QByteArray& asn, std::uint16_t onlineAtc, const KeyCommand& key)
+    {
+        (void)key;
+        return cancelLoad(asn, onlineAtc);
+    }
+    /**
+     * The terminal ID this host knows the terminal by (the bank host: the CN of the terminal's certificate, which
+     * it compares with the ID in INITIALIZE FOR LOAD), or nullopt when the terminal chooses (its PSAM's ID).
+     */
+    [[nodiscard]] virtual std::optional<QByteArray> terminalId() const { return std::nullopt; }
     /**
      * Loads of this card still authorised (debited, neither confirmed nor cancelled), and the disputed ones, oldest
      * first. PurseService::open() resolves the authorised ones with the key (issue 9 item 12). The default: none

@@ -284,7 +284,7 @@ Result<LoadAuthorisation> LocalIssuerHost::authoriseLoad(const LoadRequest& req)
     if (auto c = tx.commit(kWhat); !c) {
         return c.error();
     }
-    return LoadAuthorisation{*mac2};
+    return LoadAuthorisation{*mac2, {}, {}};
 }
 
 Result<void> LocalIssuerHost::confirmLoad(

@@ -670,16 +670,18 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
         return ready.error();
     }
     const QByteArray asn = m_card.application.asn();
-    const QByteArray terminalId = m_psam.terminalId();
+    // The bank host knows this terminal by its certificate and checks the ID in INITIALIZE FOR LOAD against it.
+    const QByteArray terminalId = m_issuer.terminalId().value_or(m_psam.terminalId());
     auto init = start(TransactionType::Load, amount, terminalId, pin);
     if (!init) {
         return init.error();
     }
     bool recovered = false;
+    const KeyCommand key = keyCommand();
     for (int round = 0;; ++round) {
         const QDateTime now = m_clock.now();
-        const QByteArray date = bcdDate(now.date());
-        const QByteArray time = bcdTime(now.time());
+        QByteArray date = bcdDate(now.date());
+        QByteArray time = bcdTime(now.time());
         LoadRequest req{asn,
             init->algorithm,
             m_policy.loadKeyIndex,
@@ -697,11 +699,16 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
             if (round > 0) {
                 // The previous round's authorisation of this ATC was proven not credited (the key's counter did not
                 // move): give it back whatever this decline says (a card blocked meanwhile, a limit, no funds).
-                if (auto c = m_issuer.cancelLoad(asn, init->atc); !c) {
+                if (auto c = m_issuer.cancelLoadOnKey(asn, init->atc, key); !c) {
                     qCWarning(lcPurse) << "cancel after a decline:" << c.error().detail; // reconciled at open()
                 }
             }
             return auth.error(); // declined or MAC1 wrong: nothing changed on the key
+        }
+        // MAC2 and the TAC cover the date and time the host chose when it chose them (the bank does).
+        if (!auth->date.isEmpty() && !auth->time.isEmpty()) {
+            date = auth->date;
+            time = auth->time;
         }
         const PendingOperation op = pendingOf(TransactionType::Load, *init, amount, terminalId, date, time, 0);
         QByteArray credit = date + time + auth->mac2;
@@ -709,7 +716,7 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
             = exchange(m_channel, CommandApdu(0x80, 0x52, 0x00, 0x00, credit, 4), QStringLiteral("CREDIT FOR LOAD"), 4);
         const Amount after(init->balance.fen() + amount.fen());
         if (!tac && refusedBeforeWriting(tac.error())) {
-            (void)m_issuer.cancelLoad(asn, init->atc); // the key refused before writing: give the funds back
+            (void)m_issuer.cancelLoadOnKey(asn, init->atc, key); // the key refused before writing: give the funds back
             return tac.error();
         }
         if (!tac && tac.error().code == ErrorCode::MemoryFailure) {
@@ -726,7 +733,7 @@ Result<LoadResult> PurseService::load(Amount amount, const Pin* pin)
             }
             if (outcome.kind == Outcome::Kind::NotDone) {
                 if (!outcome.fresh || round + 1 >= m_policy.recoveryAttempts) {
-                    (void)m_issuer.cancelLoad(asn, init->atc);
+                    (void)m_issuer.cancelLoadOnKey(asn, init->atc, key);
                     if (!outcome.fresh) {
                         return outcome.refusal;
                     }
@@ -923,6 +930,13 @@ Result<std::vector<TransactionRecord>> PurseService::history()
     return out;
 }
 
+KeyCommand PurseService::keyCommand()
+{
+    return [this](const CommandApdu& command) {
+        return exchange(m_channel, command, QStringLiteral("INITIALIZE FOR LOAD (the issuer's probe)"));
+    };
+}
+
 Result<PurseService::Evidence> PurseService::resolveLoad(std::uint16_t atc,
     Amount amount,
     std::optional<Amount> balanceBefore,
@@ -945,7 +959,7 @@ Result<PurseService::Evidence> PurseService::resolveLoad(std::uint16_t atc,
     }
     Result<void> acted;
     if (e->kind == Evidence::Kind::NotDone) {
-        acted = m_issuer.cancelLoad(asn, atc); // the funds go back to the funding account
+        acted = m_issuer.cancelLoadOnKey(asn, atc, keyCommand()); // the funds go back to the funding account
     } else if (e->kind == Evidence::Kind::Disputed) {
         acted = m_issuer.disputeLoad(asn, atc, e->why); // the debit stays; a person decides
     }

@@ -183,6 +183,8 @@ private:
     [[nodiscard]] Result<void> reconnect(const Pin* pin);
     [[nodiscard]] Result<QByteArray> readBinary(std::uint8_t sfi, int length);
     [[nodiscard]] Result<void> maintain(IssuerHost& issuer, CardMaintenance operation, const Pin* pin);
+    /// The key, for an issuer host that asks it for evidence itself (IssuerHost::cancelLoadOnKey).
+    [[nodiscard]] KeyCommand keyCommand();
 
     ApduChannel& m_channel;
     IssuerHost& m_issuer;

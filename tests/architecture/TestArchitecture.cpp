@@ -92,7 +92,7 @@ private Q_SLOTS:
             << QStringLiteral(
                    R"(^(vector|string|memory|map|unordered_map|list|deque|functional|iostream|sstream|fstream|stdexcept|thread|mutex|regex)$)")
             << false;
-        QTest::newRow("core: Qt Core/Sql and Botan only")
+        QTest::newRow("core: Qt Core/Sql/Network and Botan only")
             << QStringLiteral("core") << QStringList{}
             << QStringLiteral(
                    R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*)$)")

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/terminal/TerminalRoles.h"
+
+#include "core/bank/HttpsBankClient.h"
+#include "core/issuer/UnavailableIssuerHost.h"
+#include "core/keystore/KeyStore.h"
+#include "core/psam/UnavailablePsam.h"
+
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+
+namespace wallet::core {
+namespace {
+Q_LOGGING_CATEGORY(lcRoles, "wallet.roles")
+} // namespace
+
+QByteArray TerminalRoles::demoTerminalId()
+{
+    return QByteArray::fromHex("112233445566");
+}
+
+TerminalRoles::TerminalRoles() = default;
+TerminalRoles::~TerminalRoles() = default;
+
+IssuerHost& TerminalRoles::issuer()
+{
+    if (m_bank) {
+        return *m_bank;
+    }
+    if (m_issuer) {
+        return *m_issuer;
+    }
+    return *m_issuerStandIn;
+}
+
+Psam& TerminalRoles::psam()
+{
+    return m_psam ? static_cast<Psam&>(*m_psam) : *m_psamStandIn;
+}
+
+Result<void> TerminalRoles::open(const TerminalRolesOptions& options)
+{
+    m_dataDir = options.dataDir;
+    QDir().mkpath(m_dataDir);
+    const QDir dir(m_dataDir);
+    const auto file = [&dir](const char* name) { return dir.filePath(QLatin1String(name)); };
+    SecureBytes passphrase = options.passphrase;
+    if (passphrase.empty()) {
+        const char* demo = kDemoPassphrase;
+        passphrase.assign(demo, demo + std::char_traits<char>::length(demo));
+        m_notices << QStringLiteral("Note: key store opened with the demo passphrase (set WALLETCTL_PASSPHRASE for "
+                                    "your own).");
+    }
+    auto keys = KeyStore::openOrCreateDemo(file(kKeyStoreFile), passphrase);
+    if (!keys) {
+        return keys.error();
+    }
+    if (keys->createdDemoKeys) {
+        m_notices << QStringLiteral("Note: created DEMO issuer master keys in %1 — public test values, never for real "
+                                    "money.")
+                         .arg(file(kKeyStoreFile));
+    }
+    m_keys = std::move(keys->keys);
+    // A damaged or locked ledger / PSAM store must not hide the key's balance: a stand-in refuses money operations
+    // with the reason; the files are never moved or replaced.
+    auto issuer = LocalIssuerHost::open(file(kIssuerLedgerFile), m_keys);
+    if (issuer) {
+        m_issuer = std::move(*issuer);
+    } else if (options.needMoneyFiles) {
+        return issuer.error();
+    } else {
+        m_notices << QStringLiteral("Warning: %1 — loads are unavailable until it is repaired; the balance is read "
+                                    "from the key.")
+                         .arg(issuer.error().detail);
+        m_rolesError = issuer.error();
+        m_issuerStandIn = std::make_unique<UnavailableIssuerHost>(issuer.error());
+    }
+    QString bankConfig = options.bankConfig;
+    if (bankConfig.isEmpty() && QFile::exists(file(kBankConfigFile))) {
+        bankConfig = file(kBankConfigFile);
+    }
+    if (!bankConfig.isEmpty()) {
+        // Loads go to the bank host (docs/bank.md §9.1); nothing here authorises them.
+        auto config = BankClientConfig::load(bankConfig);
+        if (!config) {
+            return config.error();
+        }
+        const QByteArray terminal = config->terminalId;
+        const QString url = config->url.toString();
+        auto bank = BankIssuerHost::open(
+            file(kBankOutboxFile), std::make_unique<HttpsBankClient>(std::move(*config)), terminal);
+        if (!bank) {
+            return bank.error();
+        }
+        m_bank = std::move(*bank);
+        m_notices << QStringLiteral("Note: loads go through the bank host %1 as terminal %2.")
+                         .arg(url, QString::fromLatin1(terminal.toHex()));
+    }
+    auto psam = LocalPsam::open(file(kPsamFile), demoTerminalId(), m_keys.mpk);
+    if (psam) {
+        m_psam = std::move(*psam);
+    } else if (options.needMoneyFiles) {
+        return psam.error();
+    } else {
+        m_notices << QStringLiteral("Warning: %1 — payments are unavailable until it is repaired; the balance is read "
+                                    "from the key.")
+                         .arg(psam.error().detail);
+        if (m_rolesError.code == ErrorCode::None) {
+            m_rolesError = psam.error();
+        }
+        m_psamStandIn = std::make_unique<UnavailablePsam>(demoTerminalId(), psam.error());
+    }
+    auto mirror = TransactionStore::open(file(kMirrorFile));
+    if (mirror) {
+        m_mirror = std::move(*mirror);
+    } else if (options.needMirror) {
+        return mirror.error();
+    } else {
+        m_mirrorError = mirror.error();
+        m_notices << QStringLiteral("Warning: %1 — continuing without the history mirror.").arg(mirror.error().detail);
+    }
+    for (const QString& n : m_notices) {
+        qCInfo(lcRoles).noquote() << n;
+    }
+    return {};
+}
+
+} // namespace wallet::core

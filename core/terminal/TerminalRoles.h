@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "core/Result.h"
+#include "core/bank/BankIssuerHost.h"
+#include "core/issuer/LocalIssuerHost.h"
+#include "core/keystore/IssuerKeys.h"
+#include "core/psam/LocalPsam.h"
+#include "core/storage/TransactionStore.h"
+
+#include <QStringList>
+
+#include <memory>
+
+namespace wallet::core {
+
+struct TerminalRolesOptions
+{
+    QString dataDir;
+    /// The key store's passphrase; empty: the demo passphrase (announced in notices()).
+    SecureBytes passphrase;
+    /// The bank client's configuration; empty: `<dataDir>/bank-client.json` when that file exists, else no bank.
+    QString bankConfig;
+    bool needMirror = false; ///< a mirror that does not open is an error (else a notice and no mirror)
+    /// false (balance, info, history): a damaged issuer ledger or PSAM store is a notice and a stand-in that refuses
+    /// money operations with the reason, so the key's balance stays readable (issue 9 item 17).
+    bool needMoneyFiles = true;
+};
+
+/**
+ * @brief The one composition of a terminal's roles (docs/architecture.md: "one composition per executable, from the
+ * same pieces"), used by the wallet GUI (PurseContext) and walletctl (CliApp): the same file names in the same data
+ * folder, the same passphrase rule, the same stand-ins.
+ *
+ * In `dataDir`: `issuer-keys.json` (key store), `issuer-ledger.sqlite` (the local demo issuer), `psam.sqlite`,
+ * `mirror.sqlite`; with a bank configured, loads go to the bank host (`BankIssuerHost`, outbox
+ * `bank-outbox.sqlite`) and the local issuer stays for issuance and card maintenance until the bank does those too.
+ * Created, used and destroyed on one thread (Qt Sql, Qt Network).
+ */
+class TerminalRoles
+{
+public:
+    static constexpr const char* kKeyStoreFile = "issuer-keys.json";
+    static constexpr const char* kIssuerLedgerFile = "issuer-ledger.sqlite";
+    static constexpr const char* kPsamFile = "psam.sqlite";
+    static constexpr const char* kMirrorFile = "mirror.sqlite";
+    static constexpr const char* kBankConfigFile = "bank-client.json";
+    static constexpr const char* kBankOutboxFile = "bank-outbox.sqlite";
+    /// The demo passphrase: it only ever protects the public demo keys (announced when used).
+    static constexpr const char* kDemoPassphrase = "smartkey-demo-passphrase";
+    /// The local PSAM's terminal ID (6 bytes, 12 BCD digits).
+    [[nodiscard]] static QByteArray demoTerminalId();
+
+    TerminalRoles();
+    ~TerminalRoles();
+    TerminalRoles(const TerminalRoles&) = delete;
+    TerminalRoles& operator=(const TerminalRoles&) = delete;
+
+    [[nodiscard]] Result<void> open(const TerminalRolesOptions& options);
+    /// What to tell the user (demo keys created, a file unavailable, the bank used), in order.
+    [[nodiscard]] const QStringList& notices() const { return m_notices; }
+
+    /// The issuer for loads: the bank host when configured, else the local issuer, else its stand-in.
+    [[nodiscard]] IssuerHost& issuer();
+    [[nodiscard]] Psam& psam();
+    [[nodiscard]] LocalIssuerHost* localIssuer() { return m_issuer.get(); }
+    [[nodiscard]] BankIssuerHost* bank() { return m_bank.get(); }
+    [[nodiscard]] LocalPsam* localPsam() { return m_psam.get(); }
+    [[nodiscard]] TransactionStore* mirror() { return m_mirror.get(); }
+    [[nodiscard]] const Error& mirrorError() const { return m_mirrorError; }
+    /// The first issuer/PSAM file that could not be opened (when a stand-in replaced it).
+    [[nodiscard]] const Error& rolesError() const { return m_rolesError; }
+    [[nodiscard]] const IssuerMasterKeys& keys() const { return m_keys; }
+    [[nodiscard]] QString dataDir() const { return m_dataDir; }
+
+private:
+    QString m_dataDir;
+    QStringList m_notices;
+    IssuerMasterKeys m_keys;
+    std::unique_ptr<LocalIssuerHost> m_issuer;
+    std::unique_ptr<BankIssuerHost> m_bank;
+    std::unique_ptr<LocalPsam> m_psam;
+    std::unique_ptr<IssuerHost> m_issuerStandIn;
+    std::unique_ptr<Psam> m_psamStandIn;
+    std::unique_ptr<TransactionStore> m_mirror;
+    Error m_mirrorError{ErrorCode::StorageError, 0, QStringLiteral("the history mirror is unavailable"), -1};
+    Error m_rolesError{ErrorCode::None, 0, {}, -1};
+};
+
+} // namespace wallet::core

@@ -86,22 +86,27 @@ Item {
                 }
             }
             Field {
+                id: historyFromField
                 objectName: "historyFrom"
+                TextMetrics { id: historyFromHint; font: historyFromField.font; text: historyFromField.placeholderText }
                 // As the list shows dates, applied while typing like the search (issue 17 item 10).
                 placeholderText: qsTr("From, e.g. %1").arg(root.vm.dateExample)
-                implicitWidth: 170
+                implicitWidth: Math.max(170, historyFromHint.advanceWidth + leftPadding + rightPadding + 8)
                 onTextChanged: root.vm.fromDate = text
             }
             Field {
+                id: historyToField
                 objectName: "historyTo"
+                TextMetrics { id: historyToHint; font: historyToField.font; text: historyToField.placeholderText }
                 placeholderText: qsTr("To, e.g. %1").arg(root.vm.dateExample)
-                implicitWidth: 170
+                implicitWidth: Math.max(170, historyToHint.advanceWidth + leftPadding + rightPadding + 8)
                 onTextChanged: root.vm.toDate = text
             }
             Field {
+                id: searchField
                 objectName: "historySearch"
                 width: Math.max(260, searchHint.advanceWidth + leftPadding + rightPadding + 8)
-                TextMetrics { id: searchHint; font: parent.font; text: parent.placeholderText }
+                TextMetrics { id: searchHint; font: searchField.font; text: searchField.placeholderText }
                 placeholderText: qsTr("Search merchant, terminal, amount")
                 onTextChanged: root.vm.search = text
             }

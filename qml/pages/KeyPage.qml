@@ -207,6 +207,15 @@ Flickable {
                     kind: StatusBanner.Warning
                     text: root.app.changePin.pin.errorText
                 }
+                Text {
+                    objectName: "changePinTries"
+                    Layout.fillWidth: true
+                    visible: text.length > 0 && root.app.changePin.step === ChangePinViewModel.Current
+                    text: root.app.changePin.pin.triesLeftText
+                    color: root.app.changePin.pin.lastTry ? Theme.negative : Theme.textMuted
+                    font.pixelSize: root.app.changePin.pin.lastTry ? Theme.fontBody : Theme.fontSmall
+                    wrapMode: Text.WordWrap
+                }
                 PinPad {
                     objectName: "changePinPad"
                     Layout.fillWidth: true
@@ -223,15 +232,6 @@ Flickable {
                     onBackspacePressed: root.app.changePin.pin.backspace()
                     onClearPressed: root.app.changePin.pin.clear()
                     onSubmitPressed: root.app.changePin.pin.submit()
-                }
-                Text {
-                    objectName: "changePinTries"
-                    Layout.fillWidth: true
-                    visible: text.length > 0 && root.app.changePin.step === ChangePinViewModel.Current
-                    text: root.app.changePin.pin.triesLeftText
-                    color: root.app.changePin.pin.lastTry ? Theme.negative : Theme.textMuted
-                    font.pixelSize: root.app.changePin.pin.lastTry ? Theme.fontBody : Theme.fontSmall
-                    wrapMode: Text.WordWrap
                 }
                 PrimaryButton {
                     objectName: "changePinCancel"

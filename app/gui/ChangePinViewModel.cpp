@@ -71,6 +71,11 @@ void ChangePinViewModel::start()
             if (!purse) {
                 return purse.error();
             }
+            // Selected again first: the PIN verified at unlock would answer 9000 (no count); a fresh selection
+            // clears that state, and VERIFY without data then gives the tries left (63Cx) without spending one.
+            if (auto opened = (*purse)->open(); !opened) {
+                return opened.error();
+            }
             return (*purse)->pinStatus();
         },
         [this](core::Result<core::PinStatus> status) {

@@ -7,6 +7,7 @@
 
 #include <QDesktopServices>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLocale>
 #include <QSaveFile>
@@ -372,13 +373,14 @@ void HistoryViewModel::exportCsv(const QString& path, bool replace)
             if (!written) {
                 return written.error();
             }
-            if (!plain.open()) {
+            QFile csv(plain.fileName()); // by name: core may have replaced the file
+            if (!csv.open(QIODevice::ReadOnly)) {
                 return core::makeError(core::ErrorCode::StorageError,
-                    QStringLiteral("cannot read %1: %2").arg(plain.fileName(), plain.errorString()));
+                    QStringLiteral("cannot read %1: %2").arg(csv.fileName(), csv.errorString()));
             }
             QSaveFile out(local);
             if (!out.open(QIODevice::WriteOnly) || out.write("\xEF\xBB\xBF", 3) != 3
-                || out.write(plain.readAll()) < 0 || !out.commit()) {
+                || out.write(csv.readAll()) < 0 || !out.commit()) {
                 return core::makeError(
                     core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(local, out.errorString()));
             }

@@ -7,6 +7,12 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 
+#if defined(Q_OS_LINUX)
+#include <csignal>
+#include <sys/prctl.h>
+#include <unistd.h>
+#endif
+
 Q_LOGGING_CATEGORY(lcSim, "wallet.device.simulator")
 
 namespace wallet::device {
@@ -114,6 +120,17 @@ core::Result<void> EmbeddedSimulator::start()
     m_stdout.clear();
     m_stderr.clear();
     m_hidPort = m_controlPort = 0;
+#if defined(Q_OS_LINUX)
+    // The simulated key never outlives the wallet (issue 17 item 13): the kernel sends it SIGTERM when the thread that
+    // started it ends, however the wallet ended (SIGKILL, a crash). A parent gone before prctl() is caught by its pid.
+    const pid_t parent = ::getpid();
+    m_process->setChildProcessModifier([parent] {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent) {
+            ::_exit(0);
+        }
+    });
+#endif
     m_process->start(exe, args);
     if (!m_process->waitForStarted(5000)) {
         const QString why = m_process->errorString();

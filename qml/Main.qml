@@ -13,8 +13,10 @@ ApplicationWindow {
 
     width: 1040
     height: 700
-    minimumWidth: 820
-    minimumHeight: 560
+    // Laid out for 640×480 and up (issue 17 item 5): below 900 px the rail shows its glyphs only.
+    minimumWidth: 640
+    minimumHeight: 480
+    readonly property bool compact: width < 900
     visible: true
     title: qsTr("SmartKey Wallet")
     color: Theme.window
@@ -24,11 +26,16 @@ ApplicationWindow {
     function go(page) { root.app.navigate(page) }
 
     component PageLoader: Loader {
+        id: pageLoader
         required property int page
+        readonly property bool current: root.app.page === page
+        // Created when first shown, then kept. Set from a change handler, not from onLoaded inside the binding of
+        // `active`: that was a binding loop warned at run time (issue 17 item 14).
         property bool visited: false
-        active: visited || root.app.page === page
-        onLoaded: visited = true
-        focus: root.app.page === page
+        onCurrentChanged: if (current) visited = true
+        Component.onCompleted: if (current) visited = true
+        active: visited
+        focus: current
     }
 
     Shortcut { sequence: "Ctrl+1"; onActivated: root.go(AppViewModel.Overview) }
@@ -38,6 +45,8 @@ ApplicationWindow {
     Shortcut { sequence: "Ctrl+5"; onActivated: root.go(AppViewModel.Key) }
     Shortcut { sequence: "Ctrl+,"; onActivated: root.go(AppViewModel.Settings) }
     Shortcut { sequence: "F1"; onActivated: root.go(AppViewModel.About) }
+    // Quits as closing the window does (the simulated key is shut down the same way), issue 17 item 12.
+    Shortcut { objectName: "quitShortcut"; sequence: "Ctrl+Q"; onActivated: root.close() }
 
     // The key waits for its button (a payment it must confirm): say so over every page, with Cancel.
     TouchPrompt {
@@ -51,8 +60,9 @@ ApplicationWindow {
 
         // Navigation rail.
         Rectangle {
+            objectName: "rail"
             Layout.fillHeight: true
-            Layout.preferredWidth: 220
+            Layout.preferredWidth: root.compact ? 64 : 220
             color: Theme.sidebar
 
             ColumnLayout {
@@ -69,16 +79,17 @@ ApplicationWindow {
                         Text {
                             anchors.centerIn: parent
                             text: "\u00A5"
-                            color: "#ffffff"
+                            color: Theme.accentText
                             font.pixelSize: 19
                             font.weight: Font.Bold
                         }
                     }
                     ColumnLayout {
                         spacing: 0
+                        visible: !root.compact
                         Text {
                             text: qsTr("SmartKey")
-                            color: "#ffffff"
+                            color: Theme.sidebarTextActive
                             font.pixelSize: Theme.fontLarge
                             font.weight: Font.DemiBold
                         }
@@ -91,48 +102,55 @@ ApplicationWindow {
                 }
 
                 NavButton {
-                    objectName: "navOverview"
+                    compact: root.compact
+                    objectName: "navOverview"; shortcut: "Ctrl+1"
                     text: qsTr("Overview"); glyph: "\u25A3"
                     current: root.app.page === AppViewModel.Overview
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Overview)
                 }
                 NavButton {
-                    objectName: "navLoad"
+                    compact: root.compact
+                    objectName: "navLoad"; shortcut: "Ctrl+2"
                     text: qsTr("Load money"); glyph: "\u2193"
                     current: root.app.page === AppViewModel.Load
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Load)
                 }
                 NavButton {
-                    objectName: "navPay"
+                    compact: root.compact
+                    objectName: "navPay"; shortcut: "Ctrl+3"
                     text: qsTr("Pay"); glyph: "\u2191"
                     current: root.app.page === AppViewModel.Purchase
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.Purchase)
                 }
                 NavButton {
-                    objectName: "navHistory"
+                    compact: root.compact
+                    objectName: "navHistory"; shortcut: "Ctrl+4"
                     text: qsTr("History"); glyph: "\u2261"
                     current: root.app.page === AppViewModel.History
                     enabled: root.app.unlocked
                     onClicked: root.go(AppViewModel.History)
                 }
                 NavButton {
-                    objectName: "navKey"
+                    compact: root.compact
+                    objectName: "navKey"; shortcut: "Ctrl+5"
                     text: qsTr("My key"); glyph: "\u25C8"
                     current: root.app.page === AppViewModel.Key || root.app.page === AppViewModel.Pin
                     onClicked: root.go(AppViewModel.Key)
                 }
                 Item { Layout.fillHeight: true }
                 NavButton {
-                    objectName: "navSettings"
+                    compact: root.compact
+                    objectName: "navSettings"; shortcut: "Ctrl+,"
                     text: qsTr("Settings"); glyph: "\u2699"
                     current: root.app.page === AppViewModel.Settings
                     onClicked: root.go(AppViewModel.Settings)
                 }
                 NavButton {
-                    objectName: "navAbout"
+                    compact: root.compact
+                    objectName: "navAbout"; shortcut: "F1"
                     text: qsTr("About"); glyph: "\u24D8"
                     current: root.app.page === AppViewModel.About
                     onClicked: root.go(AppViewModel.About)
@@ -150,19 +168,21 @@ ApplicationWindow {
                 objectName: "simulatedBanner"
                 Layout.fillWidth: true
                 visible: root.app.key.simulated
-                implicitHeight: visible ? 34 : 0
+                // Never cut (issue 17 item 6): the text wraps and the banner grows with it.
+                implicitHeight: visible ? bannerText.implicitHeight + 16 : 0
                 color: Theme.warningSoft
                 Accessible.role: Accessible.AlertMessage
                 Accessible.name: bannerText.text
                 Text {
                     id: bannerText
+                    objectName: "simulatedBannerText"
                     anchors { verticalCenter: parent.verticalCenter; left: parent.left; leftMargin: Theme.spacingLarge
                               right: parent.right; rightMargin: Theme.spacingLarge }
                     text: "\u26A0  " + qsTr("SIMULATED KEY: for testing and demonstrations only, no real money.")
                     color: Theme.warning
                     font.pixelSize: Theme.fontSmall
                     font.weight: Font.DemiBold
-                    elide: Text.ElideRight
+                    wrapMode: Text.WordWrap
                 }
             }
 

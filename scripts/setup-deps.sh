@@ -14,7 +14,7 @@ packages=(
     qt6-l10n-tools qt6-qpa-plugins libqt6sql6-sqlite libgl-dev libglx-dev libxkbcommon-dev libvulkan-dev
     qml6-module-qtqml qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
-    qml6-module-qtquick-dialogs qml6-module-qttest qml6-module-qtcore
+    qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel qml6-module-qttest qml6-module-qtcore
     # the bank host (bank/): HTTPS server, PostgreSQL client and server (tests start their own), PKCS#11 (SoftHSM2)
     libcpp-httplib-dev libpq-dev postgresql libssl-dev openssl softhsm2 p11-kit libp11-kit-dev
     # N bank host instances behind a load balancer (docs/deployment.md; test_bank_two_instances)

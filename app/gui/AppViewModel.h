@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "app/gui/ChangePinViewModel.h"
 #include "app/gui/DiagnosticsViewModel.h"
 #include "app/gui/HistoryViewModel.h"
 #include "app/gui/KeyViewModel.h"
@@ -34,6 +35,7 @@ class AppViewModel : public QObject
     Q_PROPERTY(wallet::app::HistoryViewModel* history READ history CONSTANT)
     Q_PROPERTY(wallet::app::SettingsViewModel* settings READ settings CONSTANT)
     Q_PROPERTY(wallet::app::DiagnosticsViewModel* diagnostics READ diagnostics CONSTANT)
+    Q_PROPERTY(wallet::app::ChangePinViewModel* changePin READ changePin CONSTANT)
     /// The page on screen.
     Q_PROPERTY(Page page READ page WRITE setPage NOTIFY pageChanged)
     /// True when the purse pages can be used (a key is ready and the PIN, if needed, was entered).
@@ -53,6 +55,7 @@ public:
         HistoryViewModel* history = nullptr;
         SettingsViewModel* settings = nullptr;
         DiagnosticsViewModel* diagnostics = nullptr;
+        ChangePinViewModel* changePin = nullptr;
     };
 
     explicit AppViewModel(Parts parts, QObject* parent = nullptr);
@@ -65,6 +68,7 @@ public:
     [[nodiscard]] HistoryViewModel* history() const { return m_parts.history; }
     [[nodiscard]] SettingsViewModel* settings() const { return m_parts.settings; }
     [[nodiscard]] DiagnosticsViewModel* diagnostics() const { return m_parts.diagnostics; }
+    [[nodiscard]] ChangePinViewModel* changePin() const { return m_parts.changePin; }
     [[nodiscard]] Page page() const { return m_page; }
     void setPage(Page page);
     [[nodiscard]] bool unlocked() const { return m_unlocked; }

@@ -15,10 +15,17 @@
 #include <QGuiApplication>
 #include <QLoggingCategory>
 #include <QQuickStyle>
+#include <QSocketNotifier>
 #include <QStandardPaths>
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
+
+#if defined(Q_OS_UNIX)
+#include <csignal>
+#include <unistd.h>
+#endif
 
 Q_LOGGING_CATEGORY(lcApp, "wallet.app")
 
@@ -57,6 +64,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     m_load = new LoadViewModel(*m_session, this);
     m_purchase = new PurchaseViewModel(*m_session, this);
     m_history = new HistoryViewModel(*m_session, m_options.dataDir, this);
+    m_changePin = new ChangePinViewModel(*m_session, this);
 
     AppViewModel::Parts parts;
     parts.key = m_key;
@@ -67,6 +75,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     parts.history = m_history;
     parts.settings = m_settingsVm;
     parts.diagnostics = m_diagnostics;
+    parts.changePin = m_changePin;
     m_app = new AppViewModel(parts, this);
     m_idle = new IdleLock(m_options.idleLock, this);
 
@@ -152,6 +161,11 @@ void CompositionRoot::wire()
         }
         lock();
     });
+    // The balance on Load and Pay (issue 17 item 4) is the one the overview last read from the key.
+    connect(m_overview, &OverviewViewModel::changed, this, [this] {
+        m_load->setBalanceFen(m_overview->balanceFen());
+        m_purchase->setBalanceFen(m_overview->balanceFen());
+    });
     connect(m_load, &LoadViewModel::completed, this, [this](qint64 balance) {
         m_overview->setBalance(balance);
         m_overview->refresh();
@@ -178,13 +192,15 @@ void CompositionRoot::wire()
         emit m_key->changed();
         emit m_pin->stateChanged();
         emit m_overview->changed();
-        emit m_load->changed();
+        m_load->retranslate();
         emit m_load->pin()->stateChanged();
-        emit m_purchase->changed();
+        m_purchase->retranslate();
         emit m_purchase->pin()->stateChanged();
-        emit m_history->changed();
+        m_history->retranslate();
         emit m_history->filterChanged();
         emit m_diagnostics->changed();
+        emit m_changePin->changed();
+        emit m_changePin->pin()->stateChanged();
         m_overview->recent()->retranslate();
         m_history->model()->retranslate();
     });
@@ -192,6 +208,7 @@ void CompositionRoot::wire()
 
 void CompositionRoot::lock()
 {
+    m_changePin->cancel();
     m_app->setUnlocked(false);
     m_overview->clear();
     switch (m_app->page()) {
@@ -577,6 +594,65 @@ void settle(CompositionRoot& root, int ms)
 
 } // namespace
 
+#if defined(Q_OS_UNIX)
+namespace {
+int g_signalPipe[2] = {-1, -1};
+
+void onQuitSignal(int)
+{
+    const char byte = 1;
+    const auto written = ::write(g_signalPipe[1], &byte, 1);
+    (void)written;
+}
+} // namespace
+
+/// SIGTERM/SIGINT → QCoreApplication::quit() on the GUI thread, through a self-pipe.
+class QuitOnSignals
+{
+public:
+    QuitOnSignals()
+    {
+        if (::pipe(g_signalPipe) != 0) {
+            return;
+        }
+        m_notifier = std::make_unique<QSocketNotifier>(g_signalPipe[0], QSocketNotifier::Read);
+        QObject::connect(m_notifier.get(), &QSocketNotifier::activated, [] {
+            char byte = 0;
+            const auto got = ::read(g_signalPipe[0], &byte, 1);
+            (void)got;
+            qCInfo(lcApp) << "quitting on a signal";
+            QCoreApplication::quit();
+        });
+        struct sigaction action = {};
+        action.sa_handler = onQuitSignal;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESTART;
+        ::sigaction(SIGTERM, &action, nullptr);
+        ::sigaction(SIGINT, &action, nullptr);
+    }
+    ~QuitOnSignals()
+    {
+        ::signal(SIGTERM, SIG_DFL);
+        ::signal(SIGINT, SIG_DFL);
+        m_notifier.reset();
+        for (int& fd : g_signalPipe) {
+            if (fd >= 0) {
+                ::close(fd);
+                fd = -1;
+            }
+        }
+    }
+    QuitOnSignals(const QuitOnSignals&) = delete;
+    QuitOnSignals& operator=(const QuitOnSignals&) = delete;
+
+private:
+    std::unique_ptr<QSocketNotifier> m_notifier;
+};
+#else
+class QuitOnSignals
+{ };
+#endif
+
 int CompositionRoot::run(int argc, char** argv)
 {
     if (!haveDisplay(argc, argv)) {
@@ -651,6 +727,10 @@ int CompositionRoot::run(int argc, char** argv)
         options.darkTheme = true;
         options.darkThemeSet = true;
     }
+
+    // SIGTERM and SIGINT end the wallet as closing its window does (issue 17 item 13): the event loop ends, the
+    // composition root shuts the simulated key down. The handler only writes a byte to a pipe (async-signal-safe).
+    const QuitOnSignals quitOnSignals;
 
     CompositionRoot root(options);
     if (!root.createWindow()) {

@@ -97,6 +97,7 @@ private:
     LoadViewModel* m_load = nullptr;
     PurchaseViewModel* m_purchase = nullptr;
     HistoryViewModel* m_history = nullptr;
+    ChangePinViewModel* m_changePin = nullptr;
     IdleLock* m_idle = nullptr;
     QPointer<QQuickWindow> m_window;
     std::unique_ptr<device::DeviceManager> m_devices;

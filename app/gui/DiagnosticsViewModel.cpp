@@ -41,7 +41,8 @@ QString DiagnosticsViewModel::firmwareVersion() const
 
 QString DiagnosticsViewModel::connection() const
 {
-    const QString d = m_session.description();
+    // Through the key view model: the simulated key's connection in the user's language (issue 17 item 11).
+    const QString d = m_key.description();
     return d.isEmpty() ? tr("no key connected") : d;
 }
 

@@ -34,8 +34,14 @@ QString ErrorText::describe(const core::Error& error)
     case ErrorCode::Cancelled:
         return tr("Cancelled. Nothing was changed.");
     case ErrorCode::WrongPin:
+        if (error.triesLeft == 0) { // the last try was spent: blocked, said as such (issue 17 item 2)
+            return tr("Wrong PIN. The PIN is now blocked. Take the key and your ID to a branch of your bank to "
+                      "unblock it.");
+        }
         if (error.triesLeft >= 0) {
-            return tr("Wrong PIN.") + QLatin1Char(' ') + triesLeft(error.triesLeft) + QLatin1Char('.');
+            // One sentence to translate, not pieces glued with English punctuation ("PIN 码错误。 还剩 2 次机会.",
+            // issue 17 item 11).
+            return tr("Wrong PIN. %n try(s) left.", nullptr, error.triesLeft);
         }
         return tr("Wrong PIN.");
     case ErrorCode::PinBlocked:

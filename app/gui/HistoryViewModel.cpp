@@ -5,7 +5,14 @@
 #include "app/gui/ErrorText.h"
 #include "app/gui/WalletSession.h"
 
+#include <QDesktopServices>
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLocale>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QTemporaryFile>
 #include <QUrl>
 
 namespace wallet::app {
@@ -17,18 +24,51 @@ struct Page
     qint64 total = 0;
 };
 
+QString localPath(const QString& path)
+{
+    const QUrl url(path);
+    return url.isLocalFile() ? url.toLocalFile() : path;
+}
+
+/// A date as the rows show it (the current locale's short date, e.g. 3/14/26 or 2026/3/14), or ISO 2026-03-14
+/// (issue 17 item 10: dates are entered the way they are displayed).
 std::optional<QDate> isoDate(const QString& text)
 {
-    const QDate d = QDate::fromString(text.trimmed(), Qt::ISODate);
+    const QString t = text.trimmed();
+    QDate d = QDate::fromString(t, Qt::ISODate);
+    if (!d.isValid()) {
+        d = QLocale().toDate(t, QLocale().dateFormat(QLocale::ShortFormat));
+        if (d.isValid() && d.year() < 100) {
+            d = d.addYears(2000); // two-digit years as displayed ("26") are this century
+        }
+    }
     return d.isValid() ? std::optional<QDate>(d) : std::nullopt;
+}
+
+/// The amount as typed in a search: without the sign, currency sign, spaces and grouping ("+¥1,250.00" → 1250.00).
+QString amountNeedle(const QString& needle)
+{
+    QString out;
+    const QLocale locale;
+    for (const QChar c : needle) {
+        if (c == QLatin1Char('+') || c == QChar(0x2212) || c == QLatin1Char('-') || c == QChar(0x00A5)
+            || c == QChar(0xFFE5) || c.isSpace() || c == QLatin1Char(',') || c == locale.groupSeparator().front()) {
+            continue;
+        }
+        out += c == locale.decimalPoint().front() ? QLatin1Char('.') : c;
+    }
+    return out;
 }
 
 bool matches(const TransactionListModel::Row& row, const QString& needle)
 {
     const QString terminal = QString::fromLatin1(row.terminalId.toHex());
+    const QString amount = amountNeedle(needle);
+    // The amount matches as shown ("1,250" finds "+¥1,250.00", issue 17 item 10) and as plain digits ("1250").
+    const bool amountMatches = AmountText::format(row.amountFen).contains(needle)
+        || (!amount.isEmpty() && AmountText::formatPlain(row.amountFen).contains(amount));
     return row.merchant.contains(needle, Qt::CaseInsensitive) || terminal.contains(needle, Qt::CaseInsensitive)
-        || AmountText::formatPlain(row.amountFen).contains(needle)
-        || QString::fromLatin1(row.tac.toHex()).contains(needle, Qt::CaseInsensitive);
+        || amountMatches || QString::fromLatin1(row.tac.toHex()).contains(needle, Qt::CaseInsensitive);
 }
 } // namespace
 
@@ -87,13 +127,20 @@ void HistoryViewModel::filterEdited()
     }
 }
 
+QString HistoryViewModel::dateExample() const
+{
+    return QLocale().toString(QDate(2026, 1, 31), QLocale::ShortFormat);
+}
+
 QString HistoryViewModel::filterProblem() const
 {
     if (!m_from.trimmed().isEmpty() && !isoDate(m_from)) {
-        return tr("Write the start date as YYYY-MM-DD, for example 2026-01-31.");
+        return tr("Write the start date as the list shows dates, for example %1.")
+            .arg(QLocale().toString(QDate(2026, 1, 31), QLocale::ShortFormat));
     }
     if (!m_to.trimmed().isEmpty() && !isoDate(m_to)) {
-        return tr("Write the end date as YYYY-MM-DD, for example 2026-01-31.");
+        return tr("Write the end date as the list shows dates, for example %1.")
+            .arg(QLocale().toString(QDate(2026, 1, 31), QLocale::ShortFormat));
     }
     if (isoDate(m_from) && isoDate(m_to) && *isoDate(m_from) > *isoDate(m_to)) {
         return tr("The start date is after the end date.");
@@ -112,9 +159,44 @@ QString HistoryViewModel::pageText() const
     return tr("Page %1 of %2 · %n transaction(s)", nullptr, static_cast<int>(m_total)).arg(m_page + 1).arg(pageCount());
 }
 
+QUrl HistoryViewModel::defaultExportFolderUrl() const
+{
+    return QUrl::fromLocalFile(QFileInfo(defaultExportPath()).absolutePath());
+}
+
 QString HistoryViewModel::defaultExportPath() const
 {
-    return QDir(m_dataDir).filePath(QStringLiteral("smartkey-transactions.csv"));
+    QString folder = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (folder.isEmpty() || !QFileInfo(folder).isDir()) {
+        folder = QDir::homePath();
+    }
+    return QDir(folder).filePath(QStringLiteral("smartkey-transactions.csv"));
+}
+
+bool HistoryViewModel::fileExists(const QString& path) const
+{
+    const QString local = localPath(path);
+    return !local.trimmed().isEmpty() && QFileInfo::exists(local);
+}
+
+void HistoryViewModel::retranslate()
+{
+    if (m_exportText) {
+        m_exportResult = m_exportText();
+    }
+    emit changed();
+}
+
+QString HistoryViewModel::nativePath(const QString& path) const
+{
+    return QDir::toNativeSeparators(localPath(path));
+}
+
+void HistoryViewModel::openExportFolder() const
+{
+    if (!m_exportFolder.isEmpty()) {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QDir::fromNativeSeparators(m_exportFolder)));
+    }
 }
 
 void HistoryViewModel::refresh()
@@ -241,13 +323,23 @@ void HistoryViewModel::previousPage()
     }
 }
 
-void HistoryViewModel::exportCsv(const QString& path)
+void HistoryViewModel::exportCsv(const QString& path, bool replace)
 {
-    const QUrl url(path);
-    const QString local = url.isLocalFile() ? url.toLocalFile() : path;
+    const QString local = localPath(path);
     if (local.trimmed().isEmpty()) {
-        m_exportResult = tr("Choose a file to export to.");
+        m_exportText = [] { return tr("Choose a file to export to."); };
+        m_exportResult = m_exportText();
         emit changed();
+        return;
+    }
+    if (!replace && QFileInfo::exists(local)) {
+        // Never replaced without asking (issue 17 item 9): the page asks, then calls again with replace.
+        m_exportText = [path = QDir::toNativeSeparators(local)] {
+            return tr("%1 already exists. Nothing was exported.").arg(path);
+        };
+        m_exportResult = m_exportText();
+        emit changed();
+        emit exported(false);
         return;
     }
     core::HistoryQuery q;
@@ -269,15 +361,44 @@ void HistoryViewModel::exportCsv(const QString& path)
             if (!ctx.mirror()) {
                 return core::makeError(core::ErrorCode::StorageError, ctx.mirrorError());
             }
-            return ctx.mirror()->exportCsv(q, local);
+            // Core writes plain UTF-8 (walletctl's format); the wallet's file starts with a byte order mark, so
+            // spreadsheet programs read the merchants' Chinese names right. Written whole or not at all (QSaveFile).
+            QTemporaryFile plain;
+            if (!plain.open()) {
+                return core::makeError(core::ErrorCode::StorageError,
+                    QStringLiteral("cannot create a temporary file: %1").arg(plain.errorString()));
+            }
+            plain.close();
+            auto written = ctx.mirror()->exportCsv(q, plain.fileName());
+            if (!written) {
+                return written.error();
+            }
+            QFile csv(plain.fileName()); // by name: core may have replaced the file
+            if (!csv.open(QIODevice::ReadOnly)) {
+                return core::makeError(core::ErrorCode::StorageError,
+                    QStringLiteral("cannot read %1: %2").arg(csv.fileName(), csv.errorString()));
+            }
+            QSaveFile out(local);
+            if (!out.open(QIODevice::WriteOnly) || out.write("\xEF\xBB\xBF", 3) != 3
+                || out.write(csv.readAll()) < 0 || !out.commit()) {
+                return core::makeError(
+                    core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(local, out.errorString()));
+            }
+            return written;
         },
         [this, local](core::Result<qint64> written) {
             if (written) {
-                m_exportResult = tr("%n transaction(s) exported to %1.", nullptr, static_cast<int>(*written))
-                                     .arg(QDir::toNativeSeparators(local));
+                m_exportFolder = QDir::toNativeSeparators(QFileInfo(local).absolutePath());
+                m_exportText = [count = static_cast<int>(*written),
+                                   path = QDir::toNativeSeparators(QFileInfo(local).absoluteFilePath())] {
+                    return tr("%n transaction(s) exported to %1.", nullptr, count).arg(path);
+                };
             } else {
-                m_exportResult = tr("The export failed: %1").arg(ErrorText::describe(written.error()));
+                m_exportText = [error = written.error()] {
+                    return tr("The export failed: %1").arg(ErrorText::describe(error));
+                };
             }
+            m_exportResult = m_exportText();
             emit changed();
             emit exported(written.ok());
         });

@@ -189,7 +189,15 @@ QString KeyViewModel::lifeCycleText() const
 
 QString KeyViewModel::description() const
 {
-    return m_session.description();
+    // The device layer names the simulated key in English ("Simulated key 127.0.0.1:port"): said in the user's
+    // language here (issue 17 item 11). A USB key's product name and path are shown as the system gives them.
+    const QString d = m_session.description();
+    const QString simulatedPrefix = QStringLiteral("Simulated key ");
+    if (d.startsWith(simulatedPrefix)) {
+        //: the simulated key's connection, %1 = its loopback address and port
+        return tr("Simulated key at %1").arg(d.mid(simulatedPrefix.size()));
+    }
+    return d;
 }
 
 QString KeyViewModel::fixCommand() const

@@ -59,6 +59,27 @@ QString LoadViewModel::progressText() const
         : QString();
 }
 
+QString LoadViewModel::balanceText() const
+{
+    return m_balanceFen >= 0 ? AmountText::format(m_balanceFen) : QString();
+}
+
+void LoadViewModel::setBalanceFen(qint64 fen)
+{
+    if (fen != m_balanceFen) {
+        m_balanceFen = fen;
+        emit changed();
+    }
+}
+
+void LoadViewModel::retranslate()
+{
+    if (m_retext && m_step == Step::Done) {
+        m_retext();
+    }
+    emit changed();
+}
+
 void LoadViewModel::setStep(Step step)
 {
     m_step = step;
@@ -136,11 +157,14 @@ void LoadViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
             }
             const core::LoadResult& r = *outcome->result;
             m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
-            m_newBalance = AmountText::format(r.balanceAfter.fen());
-            m_resultTitle = tr("Loaded %1").arg(AmountText::format(r.amount.fen()));
-            m_resultText = r.recovered ? tr("The connection was interrupted, but the wallet confirmed with the key "
-                                            "that the load went through.")
-                                       : tr("The money is on your key.");
+            m_retext = [this, amount = r.amount.fen(), after = r.balanceAfter.fen(), recovered = r.recovered] {
+                m_newBalance = AmountText::format(after);
+                m_resultTitle = tr("Loaded %1").arg(AmountText::format(amount));
+                m_resultText = recovered ? tr("The connection was interrupted, but the wallet confirmed with the key "
+                                              "that the load went through.")
+                                         : tr("The money is on your key.");
+            };
+            m_retext();
             m_pin.reset();
             setStep(Step::Done);
             emit completed(r.balanceAfter.fen());
@@ -230,6 +254,7 @@ void LoadViewModel::reset()
     m_pin.reset();
     m_amountText.clear();
     m_amountFen = 0;
+    m_retext = nullptr;
     m_resultTitle.clear();
     m_resultText.clear();
     m_tac.clear();

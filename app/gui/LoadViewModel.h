@@ -8,6 +8,7 @@
 #include <QString>
 #include <QtQml/qqmlregistration.h>
 
+#include <functional>
 #include <optional>
 
 namespace wallet::app {
@@ -40,6 +41,8 @@ class LoadViewModel : public QObject
     Q_PROPERTY(QString tac READ tac NOTIFY changed)
     Q_PROPERTY(QString newBalanceText READ newBalanceText NOTIFY changed)
     Q_PROPERTY(bool cancellable READ cancellable NOTIFY changed)
+    /// The purse's balance as last read from the key ("¥1,250.00"), empty while unknown (issue 17 item 4).
+    Q_PROPERTY(QString balanceText READ balanceText NOTIFY changed)
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
 
 public:
@@ -69,6 +72,12 @@ public:
         return m_step == Step::Enter || m_step == Step::Confirm || m_step == Step::NeedPin;
     }
     [[nodiscard]] PinViewModel* pin() { return &m_pin; }
+    [[nodiscard]] QString balanceText() const;
+    [[nodiscard]] qint64 balanceFen() const { return m_balanceFen; }
+    /// The balance the overview last read from the key; -1 when unknown (locked, key removed).
+    void setBalanceFen(qint64 fen);
+    /// After a language switch: a result on screen is said again in the new language (issue 17 item 11).
+    void retranslate();
 
     /// Parses the amount entered and asks for confirmation (Step::Confirm): nothing is sent to the key yet.
     Q_INVOKABLE void submit();
@@ -93,6 +102,9 @@ private:
     PinViewModel m_pin;
     QString m_amountText;
     std::int64_t m_amountFen = 0;
+    qint64 m_balanceFen = -1;
+    // Makes the shown result's texts again (set for a result made here; a language switch calls it).
+    std::function<void()> m_retext;
     Step m_step = Step::Enter;
     QString m_resultTitle;
     QString m_resultText;

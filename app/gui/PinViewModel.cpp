@@ -13,20 +13,25 @@ PinViewModel::PinViewModel(QObject* parent)
 
 bool PinViewModel::canSubmit() const
 {
-    return !m_busy && !m_blocked && length() >= kMinDigits && length() <= kMaxDigits;
+    return !m_busy && !blocked() && length() >= kMinDigits && length() <= kMaxDigits;
 }
 
 QString PinViewModel::triesLeftText() const
 {
-    if (m_blocked) {
+    if (blocked()) {
         return tr("The PIN is blocked.");
+    }
+    if (m_triesLeft == 1) {
+        // Issue 17 item 2: the lockout is announced before it happens, with what it means.
+        return tr("Last try: if this PIN is wrong too, the key locks and only a branch of your bank can unblock it "
+                  "(take the key and your ID).");
     }
     return m_triesLeft < 0 ? QString() : ErrorText::triesLeft(m_triesLeft);
 }
 
 void PinViewModel::appendDigit(int digit)
 {
-    if (digit < 0 || digit > 9 || m_busy || m_blocked || length() >= kMaxDigits) {
+    if (digit < 0 || digit > 9 || m_busy || blocked() || length() >= kMaxDigits) {
         return;
     }
     m_digits.push_back(static_cast<char>('0' + digit));

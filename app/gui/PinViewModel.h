@@ -31,7 +31,10 @@ class PinViewModel : public QObject
     /// Tries left before the PIN blocks; -1 while unknown.
     Q_PROPERTY(int triesLeft READ triesLeft NOTIFY stateChanged)
     Q_PROPERTY(QString triesLeftText READ triesLeftText NOTIFY stateChanged)
+    /// Blocked by the key, or no try left: no keypad, the way to a branch instead (issue 17 item 2).
     Q_PROPERTY(bool blocked READ blocked NOTIFY stateChanged)
+    /// Exactly one try left: the next wrong PIN locks the key (the pages warn in red).
+    Q_PROPERTY(bool lastTry READ lastTry NOTIFY stateChanged)
     Q_PROPERTY(bool busy READ busy NOTIFY stateChanged)
     /// The last error in words ("Wrong PIN. 2 tries left."), empty when none.
     Q_PROPERTY(QString errorText READ errorText NOTIFY stateChanged)
@@ -51,7 +54,8 @@ public:
     [[nodiscard]] bool canSubmit() const;
     [[nodiscard]] int triesLeft() const { return m_triesLeft; }
     [[nodiscard]] QString triesLeftText() const;
-    [[nodiscard]] bool blocked() const { return m_blocked; }
+    [[nodiscard]] bool blocked() const { return m_blocked || m_triesLeft == 0; }
+    [[nodiscard]] bool lastTry() const { return !blocked() && m_triesLeft == 1; }
     [[nodiscard]] bool busy() const { return m_busy; }
     [[nodiscard]] QString errorText() const { return m_errorText; }
 

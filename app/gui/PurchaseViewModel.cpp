@@ -63,7 +63,15 @@ QString PurchaseViewModel::formProblem() const
         return tr("The order number can be at most %1 characters.").arg(kMaxOrderLength);
     }
     const auto parsed = AmountText::parse(m_amountText);
-    return parsed.ok() ? QString() : AmountText::problemText(parsed.problem);
+    if (!parsed.ok()) {
+        return AmountText::problemText(parsed.problem);
+    }
+    if (m_balanceFen >= 0 && parsed.fen > m_balanceFen) {
+        // Refused before the review, with both amounts (issue 17 item 4); the key would refuse it anyway (9401).
+        return tr("%1 is more than the balance on the key (%2).")
+            .arg(AmountText::format(parsed.fen), AmountText::format(m_balanceFen));
+    }
+    return {};
 }
 
 bool PurchaseViewModel::canConfirm() const
@@ -81,6 +89,27 @@ QString PurchaseViewModel::progressText() const
     return m_step == Step::Working
         ? tr("Paying %1 to %2. Keep the key inserted…").arg(AmountText::format(m_amountFen), m_merchant.trimmed())
         : QString();
+}
+
+QString PurchaseViewModel::balanceText() const
+{
+    return m_balanceFen >= 0 ? AmountText::format(m_balanceFen) : QString();
+}
+
+void PurchaseViewModel::setBalanceFen(qint64 fen)
+{
+    if (fen != m_balanceFen) {
+        m_balanceFen = fen;
+        emit changed();
+    }
+}
+
+void PurchaseViewModel::retranslate()
+{
+    if (m_retext && m_step == Step::Done) {
+        m_retext();
+    }
+    emit changed();
 }
 
 void PurchaseViewModel::setStep(Step step)
@@ -179,9 +208,12 @@ void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigit
             }
             const core::PurchaseResult& r = *outcome->result;
             m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
-            m_newBalance = AmountText::format(r.balanceAfter.fen());
-            m_resultTitle = tr("Paid %1").arg(AmountText::format(r.amount.fen()));
-            m_resultText = tr("Paid to %1.").arg(m_merchant.trimmed());
+            m_retext = [this, amount = r.amount.fen(), after = r.balanceAfter.fen(), merchant = m_merchant.trimmed()] {
+                m_newBalance = AmountText::format(after);
+                m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
+                m_resultText = tr("Paid to %1.").arg(merchant);
+            };
+            m_retext();
             m_pin.reset();
             setStep(Step::Done);
             emit completed(r.balanceAfter.fen());
@@ -270,6 +302,7 @@ void PurchaseViewModel::reset()
     m_order.clear();
     m_amountText.clear();
     m_amountFen = 0;
+    m_retext = nullptr;
     m_resultTitle.clear();
     m_resultText.clear();
     m_tac.clear();

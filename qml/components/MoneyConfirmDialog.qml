@@ -1,7 +1,12 @@
 // The confirmation every load and every payment passes before anything is sent to the key (issue 9 item 13): the
 // amount as the wallet understood it (parsed in C++, integer fen), what it is for, and two buttons. Escape or Cancel
 // leaves the flow; only the confirm button moves money. One component for both pages, so the object names the tests
-// and accessibility tools find are the same: moneyConfirmDialog, moneyConfirmButton, moneyCancelButton.
+// and accessibility tools find are the same: moneyConfirmDialog, moneyConfirmBody, moneyConfirmButton,
+// moneyCancelButton.
+//
+// No default button (issue 17 item 1): when the dialog opens the focus is on its body, which swallows Return and
+// Enter, so a second Enter typed in the form (or one queued before the dialog was shown) never confirms. Confirming
+// takes a click, or Tab to the button and then Enter or Space.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Templates as T
@@ -46,7 +51,11 @@ Popup {
     }
 
     contentItem: ColumnLayout {
+        objectName: "moneyConfirmBody"
         spacing: Theme.spacing
+        focus: true
+        Keys.onReturnPressed: (event) => event.accepted = true
+        Keys.onEnterPressed: (event) => event.accepted = true
 
         Text {
             objectName: "moneyConfirmTitle"
@@ -93,7 +102,6 @@ Popup {
             PrimaryButton {
                 objectName: "moneyConfirmButton"
                 text: root.confirmText
-                focus: true
                 onClicked: root.confirmed()
             }
             PrimaryButton {

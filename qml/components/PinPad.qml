@@ -61,21 +61,29 @@ FocusScope {
             border.width: root.activeFocus ? 2 : 1
             border.color: root.activeFocus ? Theme.focus : Theme.border
 
+            // As many dots as digits typed (issue 17 item 7): a 6-digit PIN is not shown as 4 circles, and nothing
+            // says how long the PIN must be beyond the key's own rule.
             Row {
                 id: dots
                 objectName: "pinDots"
                 anchors.centerIn: parent
                 spacing: 10
                 Repeater {
-                    model: Math.max(root.length, root.minLength)
+                    model: root.length
                     Rectangle {
-                        required property int index
+                        objectName: "pinDot"
                         width: 14; height: 14; radius: 7
-                        color: index < root.length ? Theme.text : "transparent"
-                        border.color: Theme.textMuted
-                        border.width: index < root.length ? 0 : 1.5
+                        color: Theme.text
                     }
                 }
+            }
+            Text {
+                objectName: "pinDotsHint"
+                anchors.centerIn: parent
+                visible: root.length === 0
+                text: qsTr("Type your PIN")
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontBody
             }
         }
 
@@ -126,7 +134,11 @@ FocusScope {
     component PadKey: Button {
         id: key
         property bool small: false
+        // Equal columns (issue 17 item 7): the same preferred width for every key, whatever its label, so the
+        // layout shares the width out evenly instead of by the labels' widths ("Clear" against "1").
         Layout.fillWidth: true
+        Layout.preferredWidth: 1
+        Layout.minimumWidth: 0
         implicitHeight: 48
         focusPolicy: Qt.NoFocus // the pad itself holds the focus; digits come from the keyboard too
         enabled: !root.busy

@@ -32,8 +32,20 @@ Button {
         color: root.secondary ? (root.down ? Theme.surfaceAlt : "transparent")
                               : (root.danger ? Theme.negative : Theme.accent)
         opacity: root.enabled ? (root.down ? 0.85 : 1) : 0.45
-        border.width: root.secondary || root.visualFocus ? (root.visualFocus ? 2 : 1) : 0
-        border.color: root.visualFocus ? Theme.focus : (root.danger ? Theme.negative : Theme.accent)
+        border.width: root.secondary ? 1 : 0
+        border.color: root.danger ? Theme.negative : Theme.accent
+
+        // The focus ring (issue 17 items 8 and 12): outside the button, with a gap, so it stands against the page
+        // (3:1 or more in both themes) rather than against the accent fill, where it was invisible (1.05:1).
+        Rectangle {
+            objectName: "focusRing"
+            visible: root.visualFocus
+            anchors { fill: parent; margins: -(Theme.focusRingGap + Theme.focusRingWidth) }
+            radius: parent.radius + Theme.focusRingGap + Theme.focusRingWidth
+            color: "transparent"
+            border.width: Theme.focusRingWidth
+            border.color: Theme.focus
+        }
     }
     Keys.onReturnPressed: clicked()
     Keys.onEnterPressed: clicked()

@@ -40,8 +40,11 @@ Rectangle {
                 font.weight: Font.Bold
             }
         }
+        // The texts give way (elided) before the amount does: the amount is always shown whole (issue 17 item 5).
         ColumnLayout {
             Layout.fillWidth: true
+            Layout.preferredWidth: 100
+            Layout.minimumWidth: 0
             spacing: 2
             Text {
                 objectName: "rowKind"
@@ -64,6 +67,7 @@ Rectangle {
         Text {
             objectName: "rowAmount"
             text: (root.incoming ? "+" : "\u2212") + root.amountText
+            Layout.minimumWidth: implicitWidth
             color: root.incoming ? Theme.positive : Theme.text
             font.pixelSize: Theme.fontLarge
             font.weight: Font.DemiBold

@@ -138,6 +138,111 @@ Flickable {
             }
         }
 
+        // Change PIN (issue 17 item 3): the current PIN, the new one twice, on the keypad; the key's rules and the
+        // tries left are shown. Only while unlocked (the purse is open and the PIN known to work).
+        Card {
+            objectName: "changePinCard"
+            Layout.fillWidth: true
+            title: qsTr("PIN")
+            visible: root.app.unlocked
+
+            Text {
+                Layout.fillWidth: true
+                visible: root.app.changePin.step === ChangePinViewModel.Idle
+                text: qsTr("The PIN protects payments and loads. Change it here; the key checks the current one.")
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontBody
+                wrapMode: Text.WordWrap
+            }
+            PrimaryButton {
+                objectName: "changePinStart"
+                visible: root.app.changePin.step === ChangePinViewModel.Idle
+                         || root.app.changePin.step === ChangePinViewModel.Done
+                         || root.app.changePin.step === ChangePinViewModel.Failed
+                secondary: true
+                text: qsTr("Change PIN…")
+                onClicked: root.app.changePin.start()
+            }
+            Text {
+                objectName: "changePinResult"
+                Layout.fillWidth: true
+                visible: text.length > 0 && (root.app.changePin.step === ChangePinViewModel.Done
+                                             || root.app.changePin.step === ChangePinViewModel.Failed)
+                text: root.app.changePin.resultText
+                color: root.app.changePin.step === ChangePinViewModel.Done ? Theme.positive : Theme.negative
+                font.pixelSize: Theme.fontBody
+                font.weight: Font.DemiBold
+                wrapMode: Text.WordWrap
+                Accessible.role: Accessible.AlertMessage
+                Accessible.name: text
+            }
+            ColumnLayout {
+                Layout.fillWidth: true
+                spacing: Theme.spacing
+                visible: root.app.changePin.step === ChangePinViewModel.Current
+                         || root.app.changePin.step === ChangePinViewModel.New
+                         || root.app.changePin.step === ChangePinViewModel.Repeat
+                         || root.app.changePin.step === ChangePinViewModel.Working
+                Text {
+                    objectName: "changePinPrompt"
+                    Layout.fillWidth: true
+                    text: root.app.changePin.prompt
+                    color: Theme.text
+                    font.pixelSize: Theme.fontLarge
+                    font.weight: Font.DemiBold
+                    wrapMode: Text.WordWrap
+                }
+                Text {
+                    objectName: "changePinRules"
+                    Layout.fillWidth: true
+                    visible: root.app.changePin.step !== ChangePinViewModel.Current
+                    text: root.app.changePin.rulesText
+                    color: Theme.textMuted
+                    font.pixelSize: Theme.fontSmall
+                    wrapMode: Text.WordWrap
+                }
+                StatusBanner {
+                    objectName: "changePinError"
+                    Layout.fillWidth: true
+                    kind: StatusBanner.Warning
+                    text: root.app.changePin.pin.errorText
+                }
+                Text {
+                    objectName: "changePinTries"
+                    Layout.fillWidth: true
+                    visible: text.length > 0 && root.app.changePin.step === ChangePinViewModel.Current
+                    text: root.app.changePin.pin.triesLeftText
+                    color: root.app.changePin.pin.lastTry ? Theme.negative : Theme.textMuted
+                    font.pixelSize: root.app.changePin.pin.lastTry ? Theme.fontBody : Theme.fontSmall
+                    wrapMode: Text.WordWrap
+                }
+                PinPad {
+                    objectName: "changePinPad"
+                    Layout.fillWidth: true
+                    Layout.maximumWidth: 400
+                    visible: !root.app.changePin.pin.blocked
+                    focus: visible
+                    length: root.app.changePin.pin.length
+                    minLength: root.app.changePin.pin.minLength
+                    maxLength: root.app.changePin.pin.maxLength
+                    busy: root.app.changePin.pin.busy || root.app.changePin.step === ChangePinViewModel.Working
+                    submitText: root.app.changePin.step === ChangePinViewModel.Repeat ? qsTr("Change PIN")
+                                                                                      : qsTr("Next")
+                    onDigitPressed: (digit) => root.app.changePin.pin.appendDigit(digit)
+                    onBackspacePressed: root.app.changePin.pin.backspace()
+                    onClearPressed: root.app.changePin.pin.clear()
+                    onSubmitPressed: root.app.changePin.pin.submit()
+                }
+                PrimaryButton {
+                    objectName: "changePinCancel"
+                    secondary: true
+                    enabled: root.app.changePin.step !== ChangePinViewModel.Working
+                    text: qsTr("Cancel")
+                    onClicked: root.app.changePin.cancel()
+                }
+            }
+        }
+
         Card {
             Layout.fillWidth: true
             title: qsTr("Key details")

@@ -35,6 +35,11 @@ Flickable {
             // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
             visible: root.vm.step === LoadViewModel.Enter || root.vm.step === LoadViewModel.Confirm
 
+            BalanceRow {
+                objectName: "loadBalance"
+                Layout.fillWidth: true
+                balanceText: root.vm.balanceText
+            }
             AmountField {
                 id: amount
                 objectName: "loadAmount"
@@ -59,8 +64,12 @@ Flickable {
                     model: ["50", "100", "200", "500"]
                     PrimaryButton {
                         required property string modelData
+                        // The chip whose amount is in the field is shown selected, filled (issue 17 item 7).
+                        readonly property bool selected: amount.fen === Number(modelData) * 100
                         objectName: "loadQuick" + modelData
-                        secondary: true
+                        secondary: !selected
+                        Accessible.checkable: true
+                        Accessible.checked: selected
                         text: "\u00A5" + modelData
                         Accessible.name: qsTr("Load %1 yuan").arg(modelData)
                         onClicked: amount.text = modelData
@@ -113,6 +122,18 @@ Flickable {
                 kind: StatusBanner.Warning
                 text: root.vm.pin.errorText
             }
+            Text {
+                objectName: "loadPinTries"
+                Layout.fillWidth: true
+                text: root.vm.pin.triesLeftText
+                visible: text.length > 0
+                color: root.vm.pin.lastTry || root.vm.pin.blocked ? Theme.negative : Theme.textMuted
+                font.pixelSize: root.vm.pin.lastTry ? Theme.fontBody : Theme.fontSmall
+                font.weight: root.vm.pin.lastTry ? Font.DemiBold : Font.Normal
+                wrapMode: Text.WordWrap
+                Accessible.role: root.vm.pin.lastTry ? Accessible.AlertMessage : Accessible.StaticText
+                Accessible.name: text
+            }
             PinPad {
                 objectName: "loadPinPad"
                 Layout.fillWidth: true
@@ -125,13 +146,6 @@ Flickable {
                 onBackspacePressed: root.vm.pin.backspace()
                 onClearPressed: root.vm.pin.clear()
                 onSubmitPressed: root.vm.pin.submit()
-            }
-            Text {
-                objectName: "loadPinTries"
-                text: root.vm.pin.triesLeftText
-                visible: text.length > 0
-                color: Theme.textMuted
-                font.pixelSize: Theme.fontSmall
             }
             PrimaryButton {
                 objectName: "loadCancel"
@@ -166,12 +180,20 @@ Flickable {
         Card {
             objectName: "loadResultCard"
             Layout.fillWidth: true
+            // Enter or Escape closes the result (issue 17 item 12): Done takes the focus when the card appears.
+            onVisibleChanged: if (visible && loadDone.visible) loadDone.forceActiveFocus()
+            Keys.onEscapePressed: if (loadDone.visible) loadDone.clicked()
             visible: root.vm.step === LoadViewModel.Done || root.vm.step === LoadViewModel.Failed
                      || root.vm.step === LoadViewModel.Interrupted
 
+            // The icon beside the title, never over it (issue 17 item 6): the row fills the card and the title wraps.
             RowLayout {
+                Layout.fillWidth: true
                 spacing: Theme.spacing
                 Rectangle {
+                    objectName: "resultIcon"
+                    Layout.alignment: Qt.AlignTop
+                    Layout.minimumWidth: 40
                     implicitWidth: 40; implicitHeight: 40; radius: 20
                     color: root.vm.step === LoadViewModel.Done ? Theme.accentSoft : Theme.dangerSoft
                     Text {
@@ -219,6 +241,7 @@ Flickable {
             RowLayout {
                 spacing: Theme.spacing
                 PrimaryButton {
+                    id: loadDone
                     objectName: "loadDone"
                     visible: root.vm.step !== LoadViewModel.Interrupted
                     text: qsTr("Done")

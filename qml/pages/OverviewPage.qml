@@ -27,11 +27,13 @@ Flickable {
             Layout.fillWidth: true
             PageHeader {
                 Layout.fillWidth: true
+                Layout.preferredWidth: 100
                 title: qsTr("Overview")
                 subtitle: qsTr("Your purse, read from the key just now.")
             }
             PrimaryButton {
                 objectName: "overviewRefresh"
+                Layout.minimumWidth: implicitWidth
                 secondary: true
                 text: root.vm.busy ? qsTr("Refreshing…") : qsTr("Refresh")
                 enabled: !root.vm.busy
@@ -49,7 +51,7 @@ Flickable {
         Rectangle {
             objectName: "purseCard"
             Layout.fillWidth: true
-            implicitHeight: 196
+            implicitHeight: Math.max(196, cardColumn.implicitHeight + 2 * (Theme.spacingLarge + 4))
             radius: 16
             gradient: Gradient {
                 orientation: Gradient.Horizontal
@@ -60,13 +62,18 @@ Flickable {
             Accessible.name: qsTr("Balance %1").arg(root.vm.balanceText)
 
             ColumnLayout {
+                id: cardColumn
                 anchors { fill: parent; margins: Theme.spacingLarge + 4 }
                 spacing: 2
                 RowLayout {
                     Layout.fillWidth: true
                     Text {
-                        text: root.vm.label.length > 0 ? root.vm.label : qsTr("E-purse")
-                        color: "#d6efe9"
+                        // Always in the user's language (the key's own label, "E-PURSE", stayed English in Chinese
+                        // mode, issue 17 item 11); the key's label is the accessible description.
+                        text: qsTr("E-purse")
+                        font.capitalization: Font.AllUppercase
+                        Accessible.description: root.vm.label
+                        color: Theme.cardLabel
                         font.pixelSize: Theme.fontSmall
                         font.weight: Font.DemiBold
                         font.letterSpacing: 1.2
@@ -74,7 +81,7 @@ Flickable {
                     }
                     Text {
                         text: root.app.key.simulated ? qsTr("SIMULATED") : ""
-                        color: "#ffd98a"
+                        color: Theme.cardBadge
                         font.pixelSize: Theme.fontSmall
                         font.weight: Font.Bold
                     }
@@ -82,49 +89,52 @@ Flickable {
                 Item { Layout.fillHeight: true }
                 Text {
                     text: qsTr("Balance")
-                    color: "#bfe3dc"
+                    color: Theme.cardTextMuted
                     font.pixelSize: Theme.fontSmall
                 }
                 Text {
                     objectName: "balance"
                     text: root.vm.balanceText
-                    color: "#ffffff"
+                    color: Theme.cardText
                     font.pixelSize: Theme.fontDisplay
                     font.weight: Font.DemiBold
                 }
                 Item { Layout.fillHeight: true }
-                RowLayout {
+                // Holder, number and validity wrap onto a second line when the card is narrow (the dates overflowed
+                // it at 800×600, issue 17 item 6).
+                Flow {
+                    objectName: "purseCardDetails"
                     Layout.fillWidth: true
                     spacing: Theme.spacingLarge
                     ColumnLayout {
                         spacing: 0
-                        Text { text: qsTr("Cardholder"); color: "#bfe3dc"; font.pixelSize: 11 }
+                        Text { text: qsTr("Cardholder"); color: Theme.cardTextMuted; font.pixelSize: 11 }
                         Text {
                             objectName: "holder"
                             text: root.vm.holderName
-                            color: "#ffffff"
+                            color: Theme.cardText
                             font.pixelSize: Theme.fontBody
                             font.weight: Font.DemiBold
                         }
                     }
                     ColumnLayout {
                         spacing: 0
-                        Layout.fillWidth: true
-                        Text { text: qsTr("Card number"); color: "#bfe3dc"; font.pixelSize: 11 }
+                        Text { text: qsTr("Card number"); color: Theme.cardTextMuted; font.pixelSize: 11 }
                         Text {
                             objectName: "maskedSerial"
                             text: root.vm.maskedSerial
-                            color: "#ffffff"
+                            color: Theme.cardText
                             font.pixelSize: Theme.fontBody
                             font.letterSpacing: 1
                         }
                     }
                     ColumnLayout {
                         spacing: 0
-                        Text { text: qsTr("Valid"); color: "#bfe3dc"; font.pixelSize: 11 }
+                        Text { text: qsTr("Valid"); color: Theme.cardTextMuted; font.pixelSize: 11 }
                         Text {
+                            objectName: "validity"
                             text: root.vm.validityText
-                            color: "#ffffff"
+                            color: Theme.cardText
                             font.pixelSize: Theme.fontBody
                         }
                     }

@@ -14,38 +14,49 @@ Flickable {
     contentHeight: column.implicitHeight + 2 * Theme.spacingHuge
     clip: true
     boundsBehavior: Flickable.StopAtBounds
+    // Shown again (Ctrl+3, the rail): the cursor goes to the first field (issue 17 item 12).
+    onVisibleChanged: if (visible && root.vm.step === PurchaseViewModel.Enter) merchant.forceActiveFocus()
 
-    component FormField: ColumnLayout {
+    // A focus scope, so that the field's text box (not its layout) takes the keyboard focus: Ctrl+3 or the rail
+    // puts the cursor in the merchant field (issue 17 item 12).
+    component FormField: FocusScope {
         id: field
         property alias text: input.text
         property string label
         property string placeholder
         property int maximumLength: 40
-        spacing: 6
         Layout.fillWidth: true
-        Text {
-            text: field.label
-            color: Theme.textMuted
-            font.pixelSize: Theme.fontSmall
-            font.weight: Font.DemiBold
-        }
-        TextField {
-            id: input
-            objectName: field.objectName.length > 0 ? field.objectName + "Input" : ""
-            Layout.fillWidth: true
-            placeholderText: field.placeholder
-            maximumLength: field.maximumLength
-            color: Theme.text
-            placeholderTextColor: Theme.textMuted
-            font.pixelSize: Theme.fontBody
-            selectByMouse: true
-            Accessible.name: field.label
-            background: Rectangle {
-                implicitHeight: Theme.controlHeight + 4
-                radius: Theme.radius
-                color: Theme.surfaceAlt
-                border.width: input.activeFocus ? 2 : 1
-                border.color: input.activeFocus ? Theme.focus : Theme.border
+        implicitWidth: fieldColumn.implicitWidth
+        implicitHeight: fieldColumn.implicitHeight
+        ColumnLayout {
+            id: fieldColumn
+            anchors.fill: parent
+            spacing: 6
+            Text {
+                text: field.label
+                color: Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+                font.weight: Font.DemiBold
+            }
+            TextField {
+                id: input
+                objectName: field.objectName.length > 0 ? field.objectName + "Input" : ""
+                Layout.fillWidth: true
+                focus: true
+                placeholderText: field.placeholder
+                maximumLength: field.maximumLength
+                color: Theme.text
+                placeholderTextColor: Theme.textMuted
+                font.pixelSize: Theme.fontBody
+                selectByMouse: true
+                Accessible.name: field.label
+                background: Rectangle {
+                    implicitHeight: Theme.controlHeight + 4
+                    radius: Theme.radius
+                    color: Theme.surfaceAlt
+                    border.width: input.activeFocus ? 2 : 1
+                    border.color: input.activeFocus ? Theme.focus : Theme.border
+                }
             }
         }
     }
@@ -70,6 +81,11 @@ Flickable {
             // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
             visible: root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm
 
+            BalanceRow {
+                objectName: "payBalance"
+                Layout.fillWidth: true
+                balanceText: root.vm.balanceText
+            }
             FormField {
                 id: merchant
                 objectName: "payMerchant"
@@ -109,6 +125,20 @@ Flickable {
                 enabled: root.vm.canConfirm
                 onClicked: root.vm.review()
             }
+            // Why "Review payment" is disabled (issue 17 item 4): what is missing or wrong, unless the amount field
+            // already says it right under itself.
+            Text {
+                objectName: "payReviewHint"
+                Layout.fillWidth: true
+                visible: root.vm.step === PurchaseViewModel.Enter && text.length > 0
+                text: root.vm.formProblem !== root.vm.amountProblem ? root.vm.formProblem : ""
+                color: root.vm.formProblem.length > 0 && amount.text.length > 0 && root.vm.merchant.length > 0
+                       ? Theme.negative : Theme.textMuted
+                font.pixelSize: Theme.fontSmall
+                wrapMode: Text.WordWrap
+                Accessible.role: Accessible.StaticText
+                Accessible.name: text
+            }
         }
 
         // Step 2: confirm what will be paid, before anything is sent to the key (issue 9 item 13).
@@ -143,6 +173,18 @@ Flickable {
                 kind: StatusBanner.Warning
                 text: root.vm.pin.errorText
             }
+            Text {
+                objectName: "payPinTries"
+                Layout.fillWidth: true
+                text: root.vm.pin.triesLeftText
+                visible: text.length > 0
+                color: root.vm.pin.lastTry || root.vm.pin.blocked ? Theme.negative : Theme.textMuted
+                font.pixelSize: root.vm.pin.lastTry ? Theme.fontBody : Theme.fontSmall
+                font.weight: root.vm.pin.lastTry ? Font.DemiBold : Font.Normal
+                wrapMode: Text.WordWrap
+                Accessible.role: root.vm.pin.lastTry ? Accessible.AlertMessage : Accessible.StaticText
+                Accessible.name: text
+            }
             PinPad {
                 objectName: "payPinPad"
                 Layout.fillWidth: true
@@ -155,13 +197,6 @@ Flickable {
                 onBackspacePressed: root.vm.pin.backspace()
                 onClearPressed: root.vm.pin.clear()
                 onSubmitPressed: root.vm.pin.submit()
-            }
-            Text {
-                objectName: "payPinTries"
-                text: root.vm.pin.triesLeftText
-                visible: text.length > 0
-                color: Theme.textMuted
-                font.pixelSize: Theme.fontSmall
             }
             PrimaryButton {
                 objectName: "payCancel"
@@ -192,11 +227,19 @@ Flickable {
         Card {
             objectName: "payResultCard"
             Layout.fillWidth: true
+            // Enter or Escape closes the result (issue 17 item 12): Done takes the focus when the card appears.
+            onVisibleChanged: if (visible && payDone.visible) payDone.forceActiveFocus()
+            Keys.onEscapePressed: if (payDone.visible) payDone.clicked()
             visible: root.vm.step === PurchaseViewModel.Done || root.vm.step === PurchaseViewModel.Failed
                      || root.vm.step === PurchaseViewModel.Interrupted
+            // The icon beside the title, never over it (issue 17 item 6): the row fills the card and the title wraps.
             RowLayout {
+                Layout.fillWidth: true
                 spacing: Theme.spacing
                 Rectangle {
+                    objectName: "resultIcon"
+                    Layout.alignment: Qt.AlignTop
+                    Layout.minimumWidth: 40
                     implicitWidth: 40; implicitHeight: 40; radius: 20
                     color: root.vm.step === PurchaseViewModel.Done ? Theme.accentSoft : Theme.dangerSoft
                     Text {
@@ -244,6 +287,7 @@ Flickable {
             RowLayout {
                 spacing: Theme.spacing
                 PrimaryButton {
+                    id: payDone
                     objectName: "payDone"
                     visible: root.vm.step !== PurchaseViewModel.Interrupted
                     text: qsTr("Done")

@@ -86,8 +86,18 @@ Flickable {
         background: Rectangle {
             radius: height / 2
             color: chip.selected ? Theme.accent : Theme.surfaceAlt
-            border.width: chip.visualFocus ? 2 : 1
-            border.color: chip.visualFocus ? Theme.focus : Theme.border
+            border.width: 1
+            border.color: Theme.border
+            // Outside the chip, like the buttons' (issue 17 item 8): a ring on the accent fill was 1.05:1.
+            Rectangle {
+                objectName: "focusRing"
+                visible: chip.visualFocus
+                anchors { fill: parent; margins: -(Theme.focusRingGap + Theme.focusRingWidth) }
+                radius: height / 2
+                color: "transparent"
+                border.width: Theme.focusRingWidth
+                border.color: Theme.focus
+            }
         }
     }
 }

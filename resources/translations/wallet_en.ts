@@ -53,13 +53,23 @@
     </message>
     <message numerus="yes">
         <source>%n line(s) collected</source>
-        <translation><numerusform>%n line collected</numerusform><numerusform>%n lines collected</numerusform></translation>
+        <translation>
+            <numerusform>%n line collected</numerusform>
+            <numerusform>%n lines collected</numerusform>
+        </translation>
     </message>
 </context>
 <context>
     <name>AmountField</name>
     <message>
         <source>Amount (CNY)</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>BalanceRow</name>
+    <message>
+        <source>Balance on the key</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -110,19 +120,39 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>CSV file</source>
+        <source>From, e.g. %1</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Export CSV</source>
+        <source>To, e.g. %1</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>From YYYY-MM-DD</source>
+        <source>Export CSV…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>To YYYY-MM-DD</source>
+        <source>Open folder</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Export the transactions</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -192,6 +222,30 @@
         <source>in use</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>PIN</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The PIN protects payments and loads. Change it here; the key checks the current one.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Change PIN…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Change PIN</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Next</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>LoadPage</name>
@@ -237,6 +291,18 @@
     </message>
     <message>
         <source>Try again</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Confirm the load</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Your bank account is charged %1 and the key credited with it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Load %1</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -311,6 +377,21 @@
     </message>
     <message>
         <source>The amount can be at most %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A comma only separates thousands, as in 1,250.00. For fen use a point, as in 12.50.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>MoneyConfirmDialog</name>
+    <message>
+        <source>Confirm</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -389,7 +470,10 @@
     </message>
     <message numerus="yes">
         <source>PIN, %n digit(s) entered</source>
-        <translation><numerusform>PIN, %n digit entered</numerusform><numerusform>PIN, %n digits entered</numerusform></translation>
+        <translation>
+            <numerusform>PIN, %n digit entered</numerusform>
+            <numerusform>PIN, %n digits entered</numerusform>
+        </translation>
     </message>
     <message>
         <source>Clear</source>
@@ -405,6 +489,10 @@
     </message>
     <message>
         <source>Checking…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Type your PIN</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -424,6 +512,14 @@
     </message>
     <message>
         <source>Unlock</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The PIN is blocked</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key refuses every PIN until your bank unblocks it.</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -470,10 +566,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Back</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>Enter your PIN to pay %1 to %2.</source>
         <translation type="unfinished" />
     </message>
@@ -495,6 +587,10 @@
     </message>
     <message>
         <source>Try again</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 is paid from the purse on your key.</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -526,6 +622,56 @@
     </message>
 </context>
 <context>
+    <name>TouchPrompt</name>
+    <message>
+        <source>Touch your key</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is waiting for you to confirm the payment: touch its button now.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>wallet::app::ChangePinViewModel</name>
+    <message>
+        <source>Enter your current PIN.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose a new PIN.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Enter the new PIN again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Changing the PIN on the key. Keep the key inserted…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key accepts %1 to %2 digits.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The new PIN is the same as the current one. Choose another.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The two new PINs were not the same. Choose the new PIN again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Your PIN was changed. Use the new PIN from now on.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>wallet::app::DiagnosticsViewModel</name>
     <message>
         <source>unknown (no key)</source>
@@ -552,7 +698,10 @@
     <name>wallet::app::ErrorText</name>
     <message numerus="yes">
         <source>%n try(s) left</source>
-        <translation><numerusform>%n try left</numerusform><numerusform>%n tries left</numerusform></translation>
+        <translation>
+            <numerusform>%n try left</numerusform>
+            <numerusform>%n tries left</numerusform>
+        </translation>
     </message>
     <message>
         <source>No key found. Insert your SmartKey and try again.</source>
@@ -595,11 +744,7 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key refused the operation in its current state (for example the balance limit would be exceeded).</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
+        <source>The key could not verify the bank&apos;s authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
         <translation type="unfinished" />
     </message>
     <message>
@@ -611,7 +756,7 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key does not support this bank's terminal keys. Contact your bank.</source>
+        <source>The key does not support this bank&apos;s terminal keys. Contact your bank.</source>
         <translation type="unfinished" />
     </message>
     <message>
@@ -651,15 +796,11 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The wallet could not save its transaction record on this computer. Check free disk space.</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>The bank declined the request. No money moved.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key's answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
+        <source>The key&apos;s answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
         <translation type="unfinished" />
     </message>
     <message>
@@ -674,17 +815,37 @@
         <source>Something went wrong.</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Wrong PIN. The PIN is now blocked. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n try(s) left.</source>
+        <translation><numerusform>Wrong PIN. %n try left.</numerusform><numerusform>Wrong PIN. %n tries left.</numerusform></translation>
+    </message>
+    <message>
+        <source>The key refused the operation in its current state. Nothing was changed.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The payment was not confirmed on the key: its button was not pressed in time, or the payment was refused there. Nothing was paid. Try again and touch the key when it asks.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The wallet could not read or save its records on this computer. Nothing on the key was changed by this; see the details for which file and what to do.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The wallet&apos;s key store does not open with its passphrase, or the file was altered. Nothing was changed; restore the key store from a backup.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>It is not known yet whether this went through. Do not repeat it: the wallet checks it with the key as soon as the key is back, and shows the result.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>wallet::app::HistoryViewModel</name>
-    <message>
-        <source>Write the start date as YYYY-MM-DD, for example 2026-01-31.</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Write the end date as YYYY-MM-DD, for example 2026-01-31.</source>
-        <translation type="unfinished" />
-    </message>
     <message>
         <source>The start date is after the end date.</source>
         <translation type="unfinished" />
@@ -692,7 +853,10 @@
     <message numerus="yes">
         <source>Page %1 of %2 · %n transaction(s)</source>
         <extracomment>page X of Y, N transactions</extracomment>
-        <translation><numerusform>Page %1 of %2 · %n transaction</numerusform><numerusform>Page %1 of %2 · %n transactions</numerusform></translation>
+        <translation>
+            <numerusform>Page %1 of %2 · %n transaction</numerusform>
+            <numerusform>Page %1 of %2 · %n transactions</numerusform>
+        </translation>
     </message>
     <message>
         <source>Choose a file to export to.</source>
@@ -700,10 +864,25 @@
     </message>
     <message numerus="yes">
         <source>%n transaction(s) exported to %1.</source>
-        <translation><numerusform>%n transaction exported to %1.</numerusform><numerusform>%n transactions exported to %1.</numerusform></translation>
+        <translation>
+            <numerusform>%n transaction exported to %1.</numerusform>
+            <numerusform>%n transactions exported to %1.</numerusform>
+        </translation>
     </message>
     <message>
         <source>The export failed: %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Write the start date as the list shows dates, for example %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Write the end date as the list shows dates, for example %1.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 already exists. Nothing was exported.</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -831,7 +1010,12 @@
     </message>
     <message>
         <source>%1 — serial %2, firmware %3, %4</source>
-        <extracomment>%1 = "Simulated key" or "SmartKey", %2 = serial, %3 = firmware version, %4 = life cycle ("blank")</extracomment>
+        <extracomment>%1 = &quot;Simulated key&quot; or &quot;SmartKey&quot;, %2 = serial, %3 = firmware version, %4 = life cycle (&quot;blank&quot;)</extracomment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Simulated key at %1</source>
+        <extracomment>the simulated key&apos;s connection, %1 = its loopback address and port</extracomment>
         <translation type="unfinished" />
     </message>
 </context>
@@ -874,11 +1058,27 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key is back: the load went through before it was removed.</source>
+        <source>Checking the load…</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key is back: the load did not reach it, and your bank has not charged you. You can load again.</source>
+        <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not load it again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back and proved the load went through.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back and proved the load never reached it; your bank gave the money back to your funding account. You can load again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The load is being checked by your bank</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key can no longer prove whether the load went through. Do not load it again: your bank keeps the record and will settle it.</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -928,15 +1128,19 @@
         <source>The PIN is blocked.</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Last try: if this PIN is wrong too, the key locks and only a branch of your bank can unblock it (take the key and your ID).</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>wallet::app::PurchaseViewModel</name>
     <message>
-        <source>Enter the merchant's name.</source>
+        <source>Enter the merchant&apos;s name.</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The merchant's name can be at most %1 characters.</source>
+        <source>The merchant&apos;s name can be at most %1 characters.</source>
         <translation type="unfinished" />
     </message>
     <message>
@@ -976,11 +1180,31 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key is back: the payment went through before it was removed.</source>
+        <source>%1 is more than the balance on the key (%2).</source>
         <translation type="unfinished" />
     </message>
     <message>
-        <source>The key is back: the payment did not reach it and nothing was charged. You can pay again.</source>
+        <source>Checking the payment…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not pay again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back and proved the payment went through.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key is back and proved the payment never reached it: nothing was charged. You can pay again.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The payment is being checked by the bank</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The key can no longer prove whether the payment went through. Do not pay again: the bank keeps the record and will settle it.</source>
         <translation type="unfinished" />
     </message>
 </context>

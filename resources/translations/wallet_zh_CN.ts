@@ -53,7 +53,9 @@
     </message>
     <message numerus="yes">
         <source>%n line(s) collected</source>
-        <translation><numerusform>已收集 %n 行</numerusform></translation>
+        <translation>
+            <numerusform>已收集 %n 行</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -61,6 +63,13 @@
     <message>
         <source>Amount (CNY)</source>
         <translation>金额（人民币）</translation>
+    </message>
+</context>
+<context>
+    <name>BalanceRow</name>
+    <message>
+        <source>Balance on the key</source>
+        <translation>密钥余额</translation>
     </message>
 </context>
 <context>
@@ -110,20 +119,40 @@
         <translation>下一页</translation>
     </message>
     <message>
-        <source>CSV file</source>
-        <translation>CSV 文件</translation>
+        <source>From, e.g. %1</source>
+        <translation>起始日期，如 %1</translation>
     </message>
     <message>
-        <source>Export CSV</source>
-        <translation>导出 CSV</translation>
+        <source>To, e.g. %1</source>
+        <translation>截止日期，如 %1</translation>
     </message>
     <message>
-        <source>From YYYY-MM-DD</source>
-        <translation>起 YYYY-MM-DD</translation>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
     </message>
     <message>
-        <source>To YYYY-MM-DD</source>
-        <translation>止 YYYY-MM-DD</translation>
+        <source>Open folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Export the transactions</source>
+        <translation>导出交易记录</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation>%1 已存在。要替换它吗？</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -192,6 +221,30 @@
         <source>in use</source>
         <translation>使用中</translation>
     </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN 码</translation>
+    </message>
+    <message>
+        <source>The PIN protects payments and loads. Change it here; the key checks the current one.</source>
+        <translation>PIN 码保护付款和圈存充值。可在此修改，当前 PIN 码由密钥核验。</translation>
+    </message>
+    <message>
+        <source>Change PIN…</source>
+        <translation>修改 PIN 码…</translation>
+    </message>
+    <message>
+        <source>Change PIN</source>
+        <translation>修改 PIN 码</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
 </context>
 <context>
     <name>LoadPage</name>
@@ -238,6 +291,18 @@
     <message>
         <source>Try again</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Confirm the load</source>
+        <translation>确认圈存充值</translation>
+    </message>
+    <message>
+        <source>Your bank account is charged %1 and the key credited with it.</source>
+        <translation>将从您的银行账户扣款 %1，并存入密钥。</translation>
+    </message>
+    <message>
+        <source>Load %1</source>
+        <translation>充值 %1</translation>
     </message>
 </context>
 <context>
@@ -312,6 +377,21 @@
     <message>
         <source>The amount can be at most %1.</source>
         <translation>金额最多为 %1。</translation>
+    </message>
+    <message>
+        <source>A comma only separates thousands, as in 1,250.00. For fen use a point, as in 12.50.</source>
+        <translation>逗号只用于千位分隔，如 1,250.00。角分请用小数点，如 12.50。</translation>
+    </message>
+</context>
+<context>
+    <name>MoneyConfirmDialog</name>
+    <message>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
     </message>
 </context>
 <context>
@@ -389,7 +469,9 @@
     </message>
     <message numerus="yes">
         <source>PIN, %n digit(s) entered</source>
-        <translation><numerusform>PIN 码，已输入 %n 位</numerusform></translation>
+        <translation>
+            <numerusform>PIN 码，已输入 %n 位</numerusform>
+        </translation>
     </message>
     <message>
         <source>Clear</source>
@@ -406,6 +488,10 @@
     <message>
         <source>Checking…</source>
         <translation>正在验证…</translation>
+    </message>
+    <message>
+        <source>Type your PIN</source>
+        <translation>请输入 PIN 码</translation>
     </message>
 </context>
 <context>
@@ -425,6 +511,14 @@
     <message>
         <source>Unlock</source>
         <translation>解锁</translation>
+    </message>
+    <message>
+        <source>The PIN is blocked</source>
+        <translation>PIN 码已锁定</translation>
+    </message>
+    <message>
+        <source>The key refuses every PIN until your bank unblocks it.</source>
+        <translation>在银行解锁之前，密钥会拒绝任何 PIN 码。</translation>
     </message>
 </context>
 <context>
@@ -470,10 +564,6 @@
         <translation>支付 %1</translation>
     </message>
     <message>
-        <source>Back</source>
-        <translation>返回</translation>
-    </message>
-    <message>
         <source>Enter your PIN to pay %1 to %2.</source>
         <translation>请输入 PIN 码，向 %2 支付 %1。</translation>
     </message>
@@ -496,6 +586,10 @@
     <message>
         <source>Try again</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>%1 is paid from the purse on your key.</source>
+        <translation>将从密钥上的钱包支付 %1。</translation>
     </message>
 </context>
 <context>
@@ -526,6 +620,56 @@
     </message>
 </context>
 <context>
+    <name>TouchPrompt</name>
+    <message>
+        <source>Touch your key</source>
+        <translation>请触摸密钥</translation>
+    </message>
+    <message>
+        <source>The key is waiting for you to confirm the payment: touch its button now.</source>
+        <translation>密钥正在等待您确认付款：请立即触摸密钥上的按钮。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::ChangePinViewModel</name>
+    <message>
+        <source>Enter your current PIN.</source>
+        <translation>请输入当前 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Choose a new PIN.</source>
+        <translation>请设置新的 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Enter the new PIN again.</source>
+        <translation>请再次输入新的 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Changing the PIN on the key. Keep the key inserted…</source>
+        <translation>正在密钥上修改 PIN 码，请勿拔出密钥…</translation>
+    </message>
+    <message>
+        <source>The key accepts %1 to %2 digits.</source>
+        <translation>密钥接受 %1 到 %2 位数字。</translation>
+    </message>
+    <message>
+        <source>The new PIN is the same as the current one. Choose another.</source>
+        <translation>新 PIN 码与当前 PIN 码相同，请另选一个。</translation>
+    </message>
+    <message>
+        <source>The two new PINs were not the same. Choose the new PIN again.</source>
+        <translation>两次输入的新 PIN 码不一致，请重新设置新 PIN 码。</translation>
+    </message>
+    <message>
+        <source>Your PIN was changed. Use the new PIN from now on.</source>
+        <translation>PIN 码已修改，今后请使用新的 PIN 码。</translation>
+    </message>
+</context>
+<context>
     <name>wallet::app::DiagnosticsViewModel</name>
     <message>
         <source>unknown (no key)</source>
@@ -552,7 +696,9 @@
     <name>wallet::app::ErrorText</name>
     <message numerus="yes">
         <source>%n try(s) left</source>
-        <translation><numerusform>还剩 %n 次机会</numerusform></translation>
+        <translation>
+            <numerusform>还剩 %n 次机会</numerusform>
+        </translation>
     </message>
     <message>
         <source>No key found. Insert your SmartKey and try again.</source>
@@ -595,11 +741,7 @@
         <translation>此操作需要 PIN 码。请输入后重试。</translation>
     </message>
     <message>
-        <source>The key refused the operation in its current state (for example the balance limit would be exceeded).</source>
-        <translation>密钥在当前状态下拒绝了该操作（例如将超过余额上限）。</translation>
-    </message>
-    <message>
-        <source>The key could not verify the bank's authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
+        <source>The key could not verify the bank&apos;s authorisation. No money moved. Try again; if this repeats, contact your bank.</source>
         <translation>密钥无法验证银行的授权，资金未发生变动。请重试；如反复出现，请联系您的银行。</translation>
     </message>
     <message>
@@ -611,7 +753,7 @@
         <translation>此密钥的交易次数已达上限。请向银行申请新密钥。</translation>
     </message>
     <message>
-        <source>The key does not support this bank's terminal keys. Contact your bank.</source>
+        <source>The key does not support this bank&apos;s terminal keys. Contact your bank.</source>
         <translation>此密钥不支持该银行的终端密钥。请联系您的银行。</translation>
     </message>
     <message>
@@ -651,15 +793,11 @@
         <translation>本机上的安全校验失败。请重试。</translation>
     </message>
     <message>
-        <source>The wallet could not save its transaction record on this computer. Check free disk space.</source>
-        <translation>钱包无法在本机保存交易记录。请检查磁盘剩余空间。</translation>
-    </message>
-    <message>
         <source>The bank declined the request. No money moved.</source>
         <translation>银行拒绝了请求，资金未发生变动。</translation>
     </message>
     <message>
-        <source>The key's answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
+        <source>The key&apos;s answer could not be verified. Keep the key inserted; the wallet will check the transaction again.</source>
         <translation>无法验证密钥的应答。请保持密钥插入，钱包将再次核对该交易。</translation>
     </message>
     <message>
@@ -674,17 +812,37 @@
         <source>Something went wrong.</source>
         <translation>出现错误。</translation>
     </message>
+    <message>
+        <source>Wrong PIN. The PIN is now blocked. Take the key and your ID to a branch of your bank to unblock it.</source>
+        <translation>PIN 码错误。PIN 码现已锁定，请携带密钥和身份证件到银行网点解锁。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Wrong PIN. %n try(s) left.</source>
+        <translation><numerusform>PIN 码错误，还剩 %n 次机会。</numerusform></translation>
+    </message>
+    <message>
+        <source>The key refused the operation in its current state. Nothing was changed.</source>
+        <translation>密钥在当前状态下拒绝了该操作，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>The payment was not confirmed on the key: its button was not pressed in time, or the payment was refused there. Nothing was paid. Try again and touch the key when it asks.</source>
+        <translation>付款未在密钥上确认：未及时按下按钮，或在密钥上拒绝了付款。未支付任何款项。请重试，并在提示时触摸密钥。</translation>
+    </message>
+    <message>
+        <source>The wallet could not read or save its records on this computer. Nothing on the key was changed by this; see the details for which file and what to do.</source>
+        <translation>钱包无法在本机读取或保存记录。密钥上的内容未因此改变；请查看详情了解是哪个文件以及如何处理。</translation>
+    </message>
+    <message>
+        <source>The wallet&apos;s key store does not open with its passphrase, or the file was altered. Nothing was changed; restore the key store from a backup.</source>
+        <translation>钱包的密钥库无法用其口令打开，或文件已被改动。未做任何更改；请从备份恢复密钥库。</translation>
+    </message>
+    <message>
+        <source>It is not known yet whether this went through. Do not repeat it: the wallet checks it with the key as soon as the key is back, and shows the result.</source>
+        <translation>尚不确定此操作是否成功。请勿重复操作：密钥插回后，钱包会与密钥核对并显示结果。</translation>
+    </message>
 </context>
 <context>
     <name>wallet::app::HistoryViewModel</name>
-    <message>
-        <source>Write the start date as YYYY-MM-DD, for example 2026-01-31.</source>
-        <translation>开始日期请写成 YYYY-MM-DD，例如 2026-01-31。</translation>
-    </message>
-    <message>
-        <source>Write the end date as YYYY-MM-DD, for example 2026-01-31.</source>
-        <translation>结束日期请写成 YYYY-MM-DD，例如 2026-01-31。</translation>
-    </message>
     <message>
         <source>The start date is after the end date.</source>
         <translation>开始日期晚于结束日期。</translation>
@@ -692,7 +850,9 @@
     <message numerus="yes">
         <source>Page %1 of %2 · %n transaction(s)</source>
         <extracomment>page X of Y, N transactions</extracomment>
-        <translation><numerusform>第 %1 / %2 页 · 共 %n 笔交易</numerusform></translation>
+        <translation>
+            <numerusform>第 %1 / %2 页 · 共 %n 笔交易</numerusform>
+        </translation>
     </message>
     <message>
         <source>Choose a file to export to.</source>
@@ -700,11 +860,25 @@
     </message>
     <message numerus="yes">
         <source>%n transaction(s) exported to %1.</source>
-        <translation><numerusform>已将 %n 笔交易导出到 %1。</numerusform></translation>
+        <translation>
+            <numerusform>已将 %n 笔交易导出到 %1。</numerusform>
+        </translation>
     </message>
     <message>
         <source>The export failed: %1</source>
         <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>Write the start date as the list shows dates, for example %1.</source>
+        <translation>请按列表中的日期格式填写起始日期，例如 %1。</translation>
+    </message>
+    <message>
+        <source>Write the end date as the list shows dates, for example %1.</source>
+        <translation>请按列表中的日期格式填写截止日期，例如 %1。</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Nothing was exported.</source>
+        <translation>%1 已存在，未导出任何内容。</translation>
     </message>
 </context>
 <context>
@@ -831,8 +1005,13 @@
     </message>
     <message>
         <source>%1 — serial %2, firmware %3, %4</source>
-        <extracomment>%1 = "Simulated key" or "SmartKey", %2 = serial, %3 = firmware version, %4 = life cycle ("blank")</extracomment>
+        <extracomment>%1 = &quot;Simulated key&quot; or &quot;SmartKey&quot;, %2 = serial, %3 = firmware version, %4 = life cycle (&quot;blank&quot;)</extracomment>
         <translation>%1 — 序列号 %2，固件 %3，%4</translation>
+    </message>
+    <message>
+        <source>Simulated key at %1</source>
+        <extracomment>the simulated key&apos;s connection, %1 = its loopback address and port</extracomment>
+        <translation>模拟密钥，地址 %1</translation>
     </message>
 </context>
 <context>
@@ -874,12 +1053,28 @@
         <translation>这是另一个密钥。请插入之前拔出的密钥以完成核对。</translation>
     </message>
     <message>
-        <source>The key is back: the load went through before it was removed.</source>
-        <translation>密钥已重新插入：拔出前圈存已经完成。</translation>
+        <source>Checking the load…</source>
+        <translation>正在核对充值…</translation>
     </message>
     <message>
-        <source>The key is back: the load did not reach it, and your bank has not charged you. You can load again.</source>
-        <translation>密钥已重新插入：圈存未写入密钥，银行也未扣款。您可以重新圈存。</translation>
+        <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not load it again.</source>
+        <translation>仍在核对：密钥暂时无法确定。请保持密钥插入，或稍后重新插入；请勿再次充值。</translation>
+    </message>
+    <message>
+        <source>The key is back and proved the load went through.</source>
+        <translation>密钥已插回，并证明充值已成功。</translation>
+    </message>
+    <message>
+        <source>The key is back and proved the load never reached it; your bank gave the money back to your funding account. You can load again.</source>
+        <translation>密钥已插回，并证明充值未到达密钥；银行已将款项退回您的资金账户。您可以再次充值。</translation>
+    </message>
+    <message>
+        <source>The load is being checked by your bank</source>
+        <translation>银行正在核查此次充值</translation>
+    </message>
+    <message>
+        <source>The key can no longer prove whether the load went through. Do not load it again: your bank keeps the record and will settle it.</source>
+        <translation>密钥已无法证明充值是否成功。请勿再次充值：银行保留记录并会处理。</translation>
     </message>
 </context>
 <context>
@@ -928,15 +1123,19 @@
         <source>The PIN is blocked.</source>
         <translation>PIN 码已锁定。</translation>
     </message>
+    <message>
+        <source>Last try: if this PIN is wrong too, the key locks and only a branch of your bank can unblock it (take the key and your ID).</source>
+        <translation>最后一次机会：如果这次 PIN 码仍然错误，密钥将被锁定，只能到银行网点解锁（请携带密钥和身份证件）。</translation>
+    </message>
 </context>
 <context>
     <name>wallet::app::PurchaseViewModel</name>
     <message>
-        <source>Enter the merchant's name.</source>
+        <source>Enter the merchant&apos;s name.</source>
         <translation>请输入商户名称。</translation>
     </message>
     <message>
-        <source>The merchant's name can be at most %1 characters.</source>
+        <source>The merchant&apos;s name can be at most %1 characters.</source>
         <translation>商户名称最多 %1 个字符。</translation>
     </message>
     <message>
@@ -965,7 +1164,7 @@
     </message>
     <message>
         <source>Paid to %1.</source>
-        <translation>已付款给 %1。</translation>
+        <translation>已付款给%1。</translation>
     </message>
     <message>
         <source>Checking the interrupted payment…</source>
@@ -976,12 +1175,32 @@
         <translation>这是另一个密钥。请插入之前拔出的密钥以完成核对。</translation>
     </message>
     <message>
-        <source>The key is back: the payment went through before it was removed.</source>
-        <translation>密钥已重新插入：拔出前支付已经完成。</translation>
+        <source>%1 is more than the balance on the key (%2).</source>
+        <translation>%1 超过了密钥上的余额（%2）。</translation>
     </message>
     <message>
-        <source>The key is back: the payment did not reach it and nothing was charged. You can pay again.</source>
-        <translation>密钥已重新插入：支付未写入密钥，未产生扣款。您可以重新支付。</translation>
+        <source>Checking the payment…</source>
+        <translation>正在核对付款…</translation>
+    </message>
+    <message>
+        <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not pay again.</source>
+        <translation>仍在核对：密钥暂时无法确定。请保持密钥插入，或稍后重新插入；请勿再次付款。</translation>
+    </message>
+    <message>
+        <source>The key is back and proved the payment went through.</source>
+        <translation>密钥已插回，并证明付款已成功。</translation>
+    </message>
+    <message>
+        <source>The key is back and proved the payment never reached it: nothing was charged. You can pay again.</source>
+        <translation>密钥已插回，并证明付款未到达密钥：未扣任何款项。您可以再次付款。</translation>
+    </message>
+    <message>
+        <source>The payment is being checked by the bank</source>
+        <translation>银行正在核查此次付款</translation>
+    </message>
+    <message>
+        <source>The key can no longer prove whether the payment went through. Do not pay again: the bank keeps the record and will settle it.</source>
+        <translation>密钥已无法证明付款是否成功。请勿再次付款：银行保留记录并会处理。</translation>
     </message>
 </context>
 <context>

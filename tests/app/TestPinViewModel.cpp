@@ -113,7 +113,12 @@ void TestPinViewModel::triesLeftText_data()
     QTest::addColumn<int>("tries");
     QTest::addColumn<QString>("text");
     QTest::newRow("unknown") << -1 << QString();
-    QTest::newRow("one") << 1 << QStringLiteral("1 try left");
+    QTest::newRow("one: the lockout announced") << 1
+                                                << QStringLiteral("Last try: if this PIN is wrong too, the key locks "
+                                                                  "and only a branch of your bank can unblock it "
+                                                                  "(take the key and your ID).");
+    QTest::newRow("two") << 2 << QStringLiteral("2 tries left");
+    QTest::newRow("none: blocked") << 0 << QStringLiteral("The PIN is blocked.");
     QTest::newRow("three") << 3 << QStringLiteral("3 tries left");
 }
 

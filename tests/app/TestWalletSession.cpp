@@ -318,7 +318,10 @@ void TestWalletSession::historyPagesFiltersSearchesExports()
     QVERIFY(history.exportResult().startsWith(QStringLiteral("9 transaction")));
     QFile f(csv);
     QVERIFY(f.open(QIODevice::ReadOnly));
-    const QList<QByteArray> lines = f.readAll().trimmed().split('\n');
+    const QByteArray bytes = f.readAll();
+    f.close();
+    QVERIFY(bytes.startsWith("\xEF\xBB\xBF")); // UTF-8 with a byte order mark (issue 17 item 9)
+    const QList<QByteArray> lines = bytes.mid(3).trimmed().split('\n');
     QCOMPARE(lines.size(), 10);
     QVERIFY(lines.at(0).startsWith("token_serial,type,atc,amount,"));
     QList<int> csvAtcs;
@@ -337,6 +340,20 @@ void TestWalletSession::historyPagesFiltersSearchesExports()
     QTRY_COMPARE(exported.count(), 2);
     QVERIFY(!exported.at(1).at(0).toBool());
     QVERIFY(history.exportResult().startsWith(QStringLiteral("The export failed")));
+    // An existing file is never replaced unless asked (the page asks the user first).
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write("kept");
+    f.close();
+    history.exportCsv(csv);
+    QTRY_COMPARE(exported.count(), 3);
+    QVERIFY(!exported.at(2).at(0).toBool());
+    QVERIFY(history.exportResult().contains(QStringLiteral("already exists")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("kept"));
+    f.close();
+    history.exportCsv(csv, true);
+    QTRY_COMPARE(exported.count(), 4);
+    QVERIFY(exported.at(3).at(0).toBool());
 }
 
 QTEST_GUILESS_MAIN(TestWalletSession)

@@ -2,7 +2,7 @@
 // The real smartkey-wallet executable on a virtual X screen (Xvfb), driven from outside with synthetic X events
 // (xdotool: XTEST mouse clicks and key presses, exactly what a person's mouse and keyboard produce): unlock with the
 // PIN typed on the keyboard, click "Load money" in the rail, type ¥250.50 and click Load; click "Pay", click into the
-// merchant field, type merchant, order and amount (Tab between them), click Review, press Return on "Pay ¥18.80";
+// merchant field, type merchant, order and amount (Tab between them), click Review, Tab to "Pay ¥18.80", Return;
 // close the window. Nothing inside the process is touched.
 //
 // Where to click: the window's layout is fixed (1040×700, the same QML, fonts and screen), so this test opens the
@@ -11,7 +11,7 @@
 //
 // When to click: the app runs with the Qt Quick focus log on (QT_LOGGING_RULES=qt.quick.focus.debug=true), which
 // prints each item that takes the keyboard focus with its objectName: the PIN pad when the PIN page opens, the amount
-// field when the load page opens, the merchant field on the pay page, the "Pay" button on the confirmation. The
+// field when the load page opens, the merchant field on the pay page, the confirmation's body, then its "Pay" button. The
 // test waits for those lines. (Should a Qt release word that log differently, the test fails with a timeout saying
 // which item it waited for; it cannot pass by accident.) A load or payment is complete when its row is in the app's
 // SQLite mirror, the app's own durable record, which this test reads without writing.
@@ -222,7 +222,10 @@ void TestWalletXdotool::initTestCase()
 void TestWalletXdotool::runLoad()
 {
     QVERIFY(clickReaching(QStringLiteral("load/loadSubmit"), QStringLiteral("loadSubmit")));
-    // The confirmation of the parsed amount (issue 9 item 13) opens with its confirm button focused: Return on it.
+    // The confirmation of the parsed amount (issue 9 item 13) opens with no default button (issue 17 item 1): the
+    // focus is on its body, which ignores Return; Tab reaches the confirm button, then Return on it.
+    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmBody")));
+    (void)xdotool({QStringLiteral("key"), QStringLiteral("Tab")});
     QVERIFY(waitForFocus(QStringLiteral("moneyConfirmButton")));
     (void)xdotool({QStringLiteral("key"), QStringLiteral("Return")});
     for (int asked = 0; mirrorRows(Type::Load, 25050) <= 0; ++asked) {
@@ -238,7 +241,7 @@ void TestWalletXdotool::runLoad()
     }
 }
 
-/// The one place a payment is made: Return on the confirmation's focused "Pay ¥18.80" button (a click could come
+/// The one place a payment is made: Return on the confirmation's "Pay ¥18.80" button, focused with Tab (a click could come
 /// before the card's layout, and a button that already has the focus leaves no log line to prove a press), then
 /// the PIN on the keyboard whenever the key's policy asks for it, until the payment is in the app's mirror.
 void TestWalletXdotool::runPayment()
@@ -352,11 +355,9 @@ void TestWalletXdotool::loadAndPayWithXEvents()
     QCOMPARE(mirrorRows(Type::Load, 25050), 1);
 
     // Pay: merchant, Tab, order, Tab, amount; Review; then Pay on the confirmation.
-    // The page gives the focus to the merchant field's layout, not its text box (keys typed at once are lost), so
-    // the field is clicked first, as a person does.
+    // The page puts the cursor in the merchant field's text box (issue 17 item 12): typing starts at once.
     QVERIFY(clickReaching(QStringLiteral("rail/navPay"), QStringLiteral("navPay")));
-    QVERIFY(waitForFocus(QStringLiteral("payMerchant")));
-    QVERIFY(clickReaching(QStringLiteral("pay/payMerchantInput"), QStringLiteral("payMerchantInput")));
+    QVERIFY(waitForFocus(QStringLiteral("payMerchantInput")));
     (void)xdotool(
         {QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("Campus Canteen")});
     (void)xdotool({QStringLiteral("key"), QStringLiteral("Tab")});
@@ -364,7 +365,10 @@ void TestWalletXdotool::loadAndPayWithXEvents()
     (void)xdotool({QStringLiteral("key"), QStringLiteral("Tab")});
     (void)xdotool({QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("18.80")});
     QVERIFY(clickReaching(QStringLiteral("pay/payReview"), QStringLiteral("payReview")));
-    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmButton"))); // the confirmation dialog, its Pay button focused
+    // The confirmation dialog, no button focused (issue 17 item 1): Tab to its Pay button.
+    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmBody")));
+    (void)xdotool({QStringLiteral("key"), QStringLiteral("Tab")});
+    QVERIFY(waitForFocus(QStringLiteral("moneyConfirmButton")));
     runPayment();
     if (QTest::currentTestFailed()) {
         return;

@@ -54,8 +54,8 @@ Item {
             compare(pad.length, 3)
             const dots = findChild(pad, "pinDots")
             verify(dots)
-            // minLength placeholders, filled for the digits typed.
-            compare(dots.children.length - 1, 4) // Repeater delegates + the Repeater itself
+            // One dot per digit typed (issue 17 item 7).
+            compare(dots.children.length - 1, 3) // Repeater delegates + the Repeater itself
             keyClick(Qt.Key_Return)
             compare(submitted.count, 0, "3 digits are too few to submit")
             keyClick(Qt.Key_4)

@@ -109,6 +109,7 @@ void breakdown(const QString& path)
         (void)db.open();
         (void)run(db, QStringLiteral("PRAGMA journal_mode=WAL"));
         (void)run(db, QStringLiteral("PRAGMA synchronous=FULL"));
+        (void)run(db, QStringLiteral("PRAGMA cache_size=-32768")); // as TransactionStore::open
         const auto batch = records(0, 10000);
         // Durable, with phases: BEGIN / inserts / COMMIT / checkpoint (PASSIVE, what the auto-checkpoint does).
         QElapsedTimer t;

@@ -32,7 +32,7 @@ class TestTransactionStore : public QObject
 private slots:
     void replayChangesNothing();
     void localRowsAreCompletedBySync();
-    void largeSyncCompletesLocalRowsInEveryChunk();
+    void largeSyncCompletesLocalRows();
     void queries();
     void csvExport();
     void newerSchemaRefusedUntouched();
@@ -101,11 +101,11 @@ void TestTransactionStore::localRowsAreCompletedBySync()
     QCOMPARE(local.balanceAfter->fen(), 777u);
 }
 
-void TestTransactionStore::largeSyncCompletesLocalRowsInEveryChunk()
+void TestTransactionStore::largeSyncCompletesLocalRows()
 {
-    // sync() inserts many records per statement: a chunk that meets rows already there (made here, or synced before)
-    // must still add the new ones, complete the local ones and count only the added. Records 0..299 span two full
-    // chunks and a partial one; local rows sit in the first and the last, and the batch holds a duplicate record.
+    // A large sync that meets rows already there (made here, or synced before) must still add the new ones, complete
+    // the local ones (early and late in the batch) and count only the added; a duplicate record in the batch is one
+    // row. (Guards the insert path whenever it is batched differently.)
     QTemporaryDir dir;
     auto store = TransactionStore::open(dir.filePath(QStringLiteral("m.sqlite")));
     CORE_VERIFY_OK(store);
@@ -431,8 +431,7 @@ void TestTransactionStore::noSecretColumns()
 
 void TestTransactionStore::sigkillDuringSync()
 {
-    // Every round a child process syncs a fresh token's 2,000-record backlog (200 per transaction, which sync() writes
-    // as several multi-row INSERTs) into the same
+    // Every round a child process syncs a fresh token's 2,000-record backlog (200 per transaction) into the same
     // mirror file and is SIGKILLed while inserting: after a random number of its commits (0..5) plus 0..15 ms, long
     // before it could finish (asserted). Afterwards every row it reported committed is there, byte for byte, the rest
     // of that token is absent or whole batches, no other token's rows changed, and a sync completes it.

@@ -132,7 +132,8 @@ void TestTransactionStore::largeSyncCompletesLocalRows()
     CORE_VERIFY_OK(rows);
     QSet<QByteArray> raws;
     for (const StoredTransaction& r : *rows) {
-        QVERIFY2(!r.record.isEmpty(), qPrintable(QStringLiteral("row %1/%2 was not completed").arg(r.atc).arg(int(r.type))));
+        QVERIFY2(
+            !r.record.isEmpty(), qPrintable(QStringLiteral("row %1/%2 was not completed").arg(r.atc).arg(int(r.type))));
         raws.insert(r.record);
     }
     QCOMPARE(raws.size(), 300);

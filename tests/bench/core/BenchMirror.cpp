@@ -83,8 +83,9 @@ double insertPhase(QSqlDatabase& db, const QString& token, const std::vector<Tra
     t.start();
     const double cpu0 = cpuMs();
     QSqlQuery insert(db);
-    (void)insert.prepare(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
-                                        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_serial, type, atc) DO NOTHING"));
+    (void)insert.prepare(
+        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_serial, type, atc) DO NOTHING"));
     for (const TransactionRecord& r : batch) {
         insert.addBindValue(token);
         insert.addBindValue(static_cast<int>(r.rawType));
@@ -130,12 +131,19 @@ void breakdown(const QString& path)
         const double checkpointCpu = cpuMs() - c0;
         (void)run(db, QStringLiteral("PRAGMA wal_autocheckpoint=1000"));
         const double insertsCpu = lastInsertCpuMs;
-        std::printf("  breakdown: BEGIN %.1f ms, 10,000 INSERTs %.1f ms [%.1f ms cpu], COMMIT (WAL write + fsync) %.1f ms "
-                    "[%.1f ms cpu], checkpoint %.1f ms [%.1f ms cpu]\n",
-            begin, inserts, insertsCpu, commit, commitCpu, checkpoint, checkpointCpu);
+        std::printf(
+            "  breakdown: BEGIN %.1f ms, 10,000 INSERTs %.1f ms [%.1f ms cpu], COMMIT (WAL write + fsync) %.1f ms "
+            "[%.1f ms cpu], checkpoint %.1f ms [%.1f ms cpu]\n",
+            begin,
+            inserts,
+            insertsCpu,
+            commit,
+            commitCpu,
+            checkpoint,
+            checkpointCpu);
         // Index cost: the same inserts with one secondary index dropped, rolled back (nothing written).
-        const QStringList indexes{QStringLiteral("txlog_ts"), QStringLiteral("txlog_token_ts"),
-            QStringLiteral("txlog_amount")};
+        const QStringList indexes{
+            QStringLiteral("txlog_ts"), QStringLiteral("txlog_token_ts"), QStringLiteral("txlog_amount")};
         (void)run(db, QStringLiteral("BEGIN"));
         const double all = insertPhase(db, QStringLiteral("PHASE0002"), batch);
         (void)run(db, QStringLiteral("ROLLBACK"));
@@ -158,13 +166,16 @@ void breakdown(const QString& path)
         QSqlDatabase mem = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name + QStringLiteral("-mem"));
         mem.setDatabaseName(QStringLiteral(":memory:"));
         (void)mem.open();
-        (void)run(mem, QStringLiteral("CREATE TABLE txlog (token_serial TEXT, type INTEGER, atc INTEGER, amount INTEGER,"
-                                      " terminal_id BLOB, ts TEXT, record BLOB, UNIQUE (token_serial, type, atc))"));
+        (void)run(mem,
+            QStringLiteral("CREATE TABLE txlog (token_serial TEXT, type INTEGER, atc INTEGER, amount INTEGER,"
+                           " terminal_id BLOB, ts TEXT, record BLOB, UNIQUE (token_serial, type, atc))"));
         (void)run(mem, QStringLiteral("BEGIN"));
         const double bound = insertPhase(mem, QStringLiteral("PHASE0003"), batch);
         (void)run(mem, QStringLiteral("COMMIT"));
-        std::printf("  same INSERT loop into an empty in-memory table (Qt binding + statement cost): %.1f ms [%.1f ms cpu]\n",
-            bound, lastInsertCpuMs);
+        std::printf(
+            "  same INSERT loop into an empty in-memory table (Qt binding + statement cost): %.1f ms [%.1f ms cpu]\n",
+            bound,
+            lastInsertCpuMs);
         mem.close();
         db.close();
     }
@@ -187,8 +198,11 @@ int main(int argc, char** argv)
         const double cpu0 = cpuMs();
         const int added = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
-        std::printf("sync of 10,000 new records: %.1f ms (%d added, %.0f records/s; %.1f ms cpu)\n", ms, added,
-            10000.0 / ms * 1000.0, cpuMs() - cpu0);
+        std::printf("sync of 10,000 new records: %.1f ms (%d added, %.0f records/s; %.1f ms cpu)\n",
+            ms,
+            added,
+            10000.0 / ms * 1000.0,
+            cpuMs() - cpu0);
         t.start();
         const int again = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms2 = static_cast<double>(t.nsecsElapsed()) / 1e6;
@@ -220,7 +234,11 @@ int main(int argc, char** argv)
         std::sort(cpu.begin(), cpu.end());
         std::printf("sync of 10,000 new records into the %d-row mirror: median %.1f ms (min %.1f, max %.1f, of 5;"
                     " cpu median %.1f ms)\n",
-            rows, v[2], v[0], v[4], cpu[2]);
+            rows,
+            v[2],
+            v[0],
+            v[4],
+            cpu[2]);
     }
     breakdown(dir.filePath(QStringLiteral("big.sqlite")));
     HistoryQuery newest;

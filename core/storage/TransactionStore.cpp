@@ -144,6 +144,14 @@ Result<std::unique_ptr<TransactionStore>> TransactionStore::open(const QString& 
     if (auto m = store->migrate(); !m) {
         return m.error();
     }
+    // A sync into a large mirror updates four indexes at scattered places (amount and date order are not insertion
+    // order): with SQLite's default 2 MiB page cache, most of those pages were read again within one transaction.
+    // 32 MiB, allocated only as used, keeps a 10,000-record sync's pages in memory (bench_core_mirror: 241 → 141 ms
+    // on a 1,000,000-row mirror). It has no effect on durability. Multi-row INSERTs (128 rows per statement) were
+    // measured too and were slower through Qt Sql's binding; sync() stays one prepared INSERT per record.
+    if (auto c = Sqlite::exec(store->db(), QStringLiteral("PRAGMA cache_size=-32768"), {}, kWhat); !c) {
+        return c.error();
+    }
     return store;
 }
 

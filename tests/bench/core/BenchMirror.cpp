@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 // The SQLite mirror: a sync of 10,000 token records (new rows, one durable transaction), its replay (0 changes),
 // and history pages on a 1,000,000-row mirror (newest page, a type + date-range page, an amount filter, a count).
+// Then the sync of 10,000 new records into the filled mirror, and where that time goes: the same inserts on a
+// second connection, timed per phase (BEGIN, the INSERTs, COMMIT = WAL append + fsync, the auto-checkpoint) and with
+// each secondary index dropped inside a transaction that is rolled back (what the insert path pays per index).
 // Usage: bench_core_mirror [rows=1000000]
 #include "core/storage/TransactionStore.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
+#include <QVariant>
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <vector>
 
@@ -48,6 +55,134 @@ double medianMs(const std::function<void()>& f, int reps)
     return v[v.size() / 2];
 }
 
+double msSince(const QElapsedTimer& t)
+{
+    return static_cast<double>(t.nsecsElapsed()) / 1e6;
+}
+
+/// Process CPU time in ms: on a shared, loaded machine the wall-clock figures include waiting for a core.
+double cpuMs()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+bool run(QSqlDatabase& db, const QString& sql)
+{
+    QSqlQuery q(db);
+    return q.exec(sql);
+}
+
+double lastInsertCpuMs = 0; ///< of the last insertPhase()
+
+/// The mirror's insert (as TransactionStore::sync binds it) for `records`, on `db`, inside the caller's transaction.
+double insertPhase(QSqlDatabase& db, const QString& token, const std::vector<TransactionRecord>& batch)
+{
+    QElapsedTimer t;
+    t.start();
+    const double cpu0 = cpuMs();
+    QSqlQuery insert(db);
+    (void)insert.prepare(
+        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_serial, type, atc) DO NOTHING"));
+    for (const TransactionRecord& r : batch) {
+        insert.addBindValue(token);
+        insert.addBindValue(static_cast<int>(r.rawType));
+        insert.addBindValue(static_cast<int>(r.atc));
+        insert.addBindValue(static_cast<qint64>(r.amount.fen()));
+        insert.addBindValue(r.terminalId);
+        insert.addBindValue(r.when.toString(Qt::ISODate));
+        insert.addBindValue(r.raw);
+        (void)insert.exec();
+    }
+    lastInsertCpuMs = cpuMs() - cpu0;
+    return msSince(t);
+}
+
+/// Where the time of a 10,000-record sync into `path` goes (see the file comment). Uses new token serials.
+void breakdown(const QString& path)
+{
+    const QString name = QStringLiteral("bench-breakdown");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        (void)db.open();
+        (void)run(db, QStringLiteral("PRAGMA journal_mode=WAL"));
+        (void)run(db, QStringLiteral("PRAGMA synchronous=FULL"));
+        (void)run(db, QStringLiteral("PRAGMA cache_size=-32768")); // as TransactionStore::open
+        const auto batch = records(0, 10000);
+        // Durable, with phases: BEGIN / inserts / COMMIT / checkpoint (PASSIVE, what the auto-checkpoint does).
+        QElapsedTimer t;
+        t.start();
+        (void)run(db, QStringLiteral("BEGIN IMMEDIATE"));
+        const double begin = msSince(t);
+        const double inserts = insertPhase(db, QStringLiteral("PHASE0001"), batch);
+        t.start();
+        double c0 = cpuMs();
+        (void)run(db, QStringLiteral("PRAGMA wal_autocheckpoint=0")); // measured apart just below
+        (void)run(db, QStringLiteral("COMMIT"));
+        const double commit = msSince(t);
+        const double commitCpu = cpuMs() - c0;
+        t.start();
+        c0 = cpuMs();
+        (void)run(db, QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"));
+        const double checkpoint = msSince(t);
+        const double checkpointCpu = cpuMs() - c0;
+        (void)run(db, QStringLiteral("PRAGMA wal_autocheckpoint=1000"));
+        const double insertsCpu = lastInsertCpuMs;
+        std::printf(
+            "  breakdown: BEGIN %.1f ms, 10,000 INSERTs %.1f ms [%.1f ms cpu], COMMIT (WAL write + fsync) %.1f ms "
+            "[%.1f ms cpu], checkpoint %.1f ms [%.1f ms cpu]\n",
+            begin,
+            inserts,
+            insertsCpu,
+            commit,
+            commitCpu,
+            checkpoint,
+            checkpointCpu);
+        // Index cost: the same inserts with one secondary index dropped, rolled back (nothing written).
+        const QStringList indexes{
+            QStringLiteral("txlog_ts"), QStringLiteral("txlog_token_ts"), QStringLiteral("txlog_amount")};
+        (void)run(db, QStringLiteral("BEGIN"));
+        const double all = insertPhase(db, QStringLiteral("PHASE0002"), batch);
+        (void)run(db, QStringLiteral("ROLLBACK"));
+        std::printf("  INSERTs only, rolled back: all indexes %.1f ms [%.1f ms cpu]", all, lastInsertCpuMs);
+        for (const QString& index : indexes) {
+            (void)run(db, QStringLiteral("BEGIN"));
+            (void)run(db, QStringLiteral("DROP INDEX ") + index);
+            const double without = insertPhase(db, QStringLiteral("PHASE0002"), batch);
+            (void)run(db, QStringLiteral("ROLLBACK"));
+            std::printf(", without %s %.1f ms [%.1f ms cpu]", qPrintable(index), without, lastInsertCpuMs);
+        }
+        (void)run(db, QStringLiteral("BEGIN"));
+        for (const QString& index : indexes) {
+            (void)run(db, QStringLiteral("DROP INDEX ") + index);
+        }
+        const double none = insertPhase(db, QStringLiteral("PHASE0002"), batch);
+        (void)run(db, QStringLiteral("ROLLBACK"));
+        std::printf(", without all three %.1f ms [%.1f ms cpu]\n", none, lastInsertCpuMs);
+        // The binding and statement overhead alone: the same loop into an empty in-memory table.
+        QSqlDatabase mem = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name + QStringLiteral("-mem"));
+        mem.setDatabaseName(QStringLiteral(":memory:"));
+        (void)mem.open();
+        (void)run(mem,
+            QStringLiteral("CREATE TABLE txlog (token_serial TEXT, type INTEGER, atc INTEGER, amount INTEGER,"
+                           " terminal_id BLOB, ts TEXT, record BLOB, UNIQUE (token_serial, type, atc))"));
+        (void)run(mem, QStringLiteral("BEGIN"));
+        const double bound = insertPhase(mem, QStringLiteral("PHASE0003"), batch);
+        (void)run(mem, QStringLiteral("COMMIT"));
+        std::printf(
+            "  same INSERT loop into an empty in-memory table (Qt binding + statement cost): %.1f ms [%.1f ms cpu]\n",
+            bound,
+            lastInsertCpuMs);
+        mem.close();
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name + QStringLiteral("-mem"));
+    QSqlDatabase::removeDatabase(name);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -60,10 +195,14 @@ int main(int argc, char** argv)
         const auto batch = records(0, 10000);
         QElapsedTimer t;
         t.start();
+        const double cpu0 = cpuMs();
         const int added = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
-        std::printf(
-            "sync of 10,000 new records: %.1f ms (%d added, %.0f records/s)\n", ms, added, 10000.0 / ms * 1000.0);
+        std::printf("sync of 10,000 new records: %.1f ms (%d added, %.0f records/s; %.1f ms cpu)\n",
+            ms,
+            added,
+            10000.0 / ms * 1000.0,
+            cpuMs() - cpu0);
         t.start();
         const int again = store->sync(QStringLiteral("534B000000000001"), batch).value();
         const double ms2 = static_cast<double>(t.nsecsElapsed()) / 1e6;
@@ -79,6 +218,29 @@ int main(int argc, char** argv)
         (void)store->sync(token, records(first % kPerToken, 10000));
     }
     std::printf("filled %d rows in %.1f s\n", rows, static_cast<double>(fill.elapsed()) / 1000.0);
+    {
+        std::vector<double> v;
+        std::vector<double> cpu;
+        for (int rep = 0; rep < 5; ++rep) {
+            const auto batch = records(0, 10000);
+            QElapsedTimer t;
+            t.start();
+            const double cpu0 = cpuMs();
+            (void)store->sync(QStringLiteral("NEWTOKEN%1").arg(rep), batch);
+            v.push_back(msSince(t));
+            cpu.push_back(cpuMs() - cpu0);
+        }
+        std::sort(v.begin(), v.end());
+        std::sort(cpu.begin(), cpu.end());
+        std::printf("sync of 10,000 new records into the %d-row mirror: median %.1f ms (min %.1f, max %.1f, of 5;"
+                    " cpu median %.1f ms)\n",
+            rows,
+            v[2],
+            v[0],
+            v[4],
+            cpu[2]);
+    }
+    breakdown(dir.filePath(QStringLiteral("big.sqlite")));
     HistoryQuery newest;
     newest.limit = 50;
     std::printf(

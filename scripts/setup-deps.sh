@@ -24,6 +24,8 @@ packages=(
     xvfb xauth xdotool fonts-wqy-microhei desktop-file-utils
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools
+    # packaging (scripts/package-test.sh): lintian checks the DEBs; adduser for smartkey-bank's postinst
+    lintian adduser
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
 )

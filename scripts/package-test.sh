@@ -61,10 +61,10 @@ for d in "${debs[@]}"; do
 done
 
 # --- 2. lintian ----------------------------------------------------------------------------------------------------
-allowed=$(grep -v '^#' "$src/installer/lintian-allowed.txt" | awk 'NF {print $1}' | sort -u)
+allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
 new_errors=0
 for d in "${debs[@]}"; do
-    report=$(lintian --no-tag-display-limit "$d" 2>&1 || true)
+    report=$(lintian --tag-display-limit 0 "$d" 2>&1 || true)
     echo "$report" | sed 's/^/  lintian: /'
     while read -r tag; do
         [[ -z "$tag" ]] && continue

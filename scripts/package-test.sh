@@ -45,7 +45,11 @@ work=$(mktemp -d /tmp/skey-package-run.XXXXXX)
 chmod 755 "$work"
 pg_pid=""
 bank_pid=""
+installed=0
 cleanup() {
+    if ((installed)); then
+        apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || true
+    fi
     [[ -n "$bank_pid" ]] && kill "$bank_pid" 2>/dev/null || true
     [[ -n "$pg_pid" ]] && kill "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null || true
     rm -rf "$out" "$work"
@@ -83,6 +87,7 @@ apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&
     cat "$work/apt.log"
     die "apt-get install failed"
 }
+installed=1
 t1=$(date +%s%N)
 say "apt-get install of the 3 packages: $(((t1 - t0) / 1000000)) ms"
 
@@ -103,7 +108,6 @@ t2=$(date +%s%N)
     die "the installed wallet did not reach its first frame"
 }
 t3=$(date +%s%N)
-say "first window: $(grep -i frame "$work/first.log" | tail -n1)"
 say "apt-get install to first window: $(((t1 - t0 + t3 - t2) / 1000000)) ms (install $(((t1 - t0) / 1000000)) ms +" \
     "start under xvfb-run $(((t3 - t2) / 1000000)) ms)"
 (cd / && env -u SKEY_SIM_PATH -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME="$home" LC_ALL=C.UTF-8 \
@@ -192,5 +196,6 @@ done
 ((left == 0)) || die "$left file(s) left behind by apt-get remove"
 [[ -f /etc/smartkey-bank/smartkey-bank.conf ]] || die "remove dropped the bank configuration (only purge may)"
 apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || die "apt-get purge failed"
+installed=0
 [[ ! -e /etc/smartkey-bank ]] || die "purge left /etc/smartkey-bank"
 echo "1 passed, 0 failed"

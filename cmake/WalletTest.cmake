@@ -58,9 +58,14 @@ function(wallet_test_properties name)
     if(NOT P_TIMEOUT)
         set(P_TIMEOUT 300)
     endif()
+    set(_sim_env "")
+    if(TARGET skey-sim)
+        # The app finds skey-sim on $SKEY_SIM_PATH, beside itself or on PATH (no compiled-in build path).
+        set(_sim_env "SKEY_SIM_PATH=$<TARGET_FILE:skey-sim>;")
+    endif()
     set_tests_properties(${name} PROPERTIES LABELS "${P_LABELS}" TIMEOUT ${P_TIMEOUT}
         SKIP_RETURN_CODE ${WALLET_TEST_SKIP_CODE}
-        ENVIRONMENT "QT_QPA_PLATFORM=offscreen;LC_ALL=C.UTF-8;LANG=C.UTF-8;SKEY_SOURCE_DIR=${PROJECT_SOURCE_DIR};SKEY_SHARED_DIR=${WALLET_SHARED_DIR};${WALLET_TEST_SANITIZER_ENV};${P_ENV}")
+        ENVIRONMENT "${_sim_env}QT_QPA_PLATFORM=offscreen;LC_ALL=C.UTF-8;LANG=C.UTF-8;SKEY_SOURCE_DIR=${PROJECT_SOURCE_DIR};SKEY_SHARED_DIR=${WALLET_SHARED_DIR};${WALLET_TEST_SANITIZER_ENV};${P_ENV}")
     if(SKEY_REQUIRE_ALL)
         # Also a plain QSKIP (Qt Test prints "SKIP   : Class::function()") fails under SKEY_REQUIRE_ALL.
         set_tests_properties(${name} PROPERTIES FAIL_REGULAR_EXPRESSION "SKIP   : [A-Za-z_0-9]+::")

@@ -6,6 +6,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QStandardPaths>
 
 #if defined(Q_OS_LINUX)
 #include <csignal>
@@ -40,9 +41,10 @@ QString EmbeddedSimulator::findExecutable(QStringList* searched)
     if (QCoreApplication::instance()) {
         candidates << QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("skey-sim"));
     }
-#ifdef WALLET_SKEY_SIM_BUILD_PATH
-    candidates << QStringLiteral(WALLET_SKEY_SIM_BUILD_PATH);
-#endif
+    // Then PATH (the installed smartkey-simulator package puts it in /usr/bin). Never a compiled-in build path:
+    // the build tree links skey-sim beside smartkey-wallet and walletctl, and ctest sets SKEY_SIM_PATH.
+    const QString onPath = QStandardPaths::findExecutable(QStringLiteral("skey-sim"));
+    candidates << (onPath.isEmpty() ? QStringLiteral("$PATH/skey-sim") : onPath);
     if (searched) {
         *searched = candidates;
     }

@@ -28,6 +28,8 @@ packages=(
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools yubico-piv-tool
     # PKCS#11 clients for the tests of libsmartkey-pkcs11 (p11tool, the OpenSSL pkcs11 engine)
     gnutls-bin libengine-pkcs11-openssl
+    # packaging (scripts/package-test.sh): lintian checks the DEBs; adduser for smartkey-bank's postinst
+    lintian adduser
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
     # the firmware test image on an emulated Cortex-M4 (ctest label target: tests/target)

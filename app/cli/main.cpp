@@ -10,7 +10,7 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("walletctl"));
     QCoreApplication::setOrganizationName(QStringLiteral("SmartKeyWallet"));
-    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(WALLET_VERSION));
     // Progress chatter off unless asked for (WALLETCTL_VERBOSE=1 or QT_LOGGING_RULES); warnings always show.
     if (qEnvironmentVariableIsEmpty("WALLETCTL_VERBOSE")) {
         QLoggingCategory::setFilterRules(QStringLiteral("wallet.*.info=false\nwallet.*.debug=false"));

@@ -908,6 +908,10 @@ int main(int argc, char** argv)
     if (argc < 2) {
         return usage();
     }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::printf("bankctl %s\n", WALLET_VERSION);
+        return 0;
+    }
     std::vector<std::string> words;
     std::map<std::string, std::string> opt;
     bool test = false;

@@ -35,6 +35,10 @@ int main(int argc, char** argv)
     QString data;
     std::string listen = "127.0.0.1:0";
     for (int i = 1; i < argc; ++i) {
+        if (!std::strcmp(argv[i], "--version")) {
+            std::printf("skey-bank %s\n", WALLET_VERSION);
+            return 0;
+        }
         if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
             data = QString::fromLocal8Bit(argv[++i]);
         } else if (!std::strcmp(argv[i], "--listen") && i + 1 < argc) {

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Builds the Debian packages and tries them as a cardholder and a bank would (docs/packaging.md, issue 16):
+#   1. a Release build without sanitizers of the packaged targets only (ccache), then `cpack -G DEB`;
+#   2. lintian on every package: an error tag not in installer/lintian-allowed.txt fails;
+#   3. `apt-get install ./smartkey-*.deb` into this machine (root only; otherwise exit 77 = skipped);
+#   4. `walletctl --version` prints the project version;
+#   5. the installed wallet starts under Xvfb (no SKEY_SIM_PATH, started from /) on the installed skey-sim from PATH
+#      and shows the blank simulated key;
+#   6. the installed skey-bank, set up with the installed bankctl against a throw-away PostgreSQL (the installed
+#      bank-postgres.sh), answers GET /v1/health with status ok;
+#   7. `apt-get remove` leaves only configuration (/etc) behind; a purge then cleans up.
+# Prints the package sizes and the install-to-first-window time.
+#   scripts/package-test.sh [build-dir]      (default build/package; SKEY_PACKAGE_PREBUILT=1 skips the build step)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build/package}
+skip=77
+say() { echo "package-test: $*"; }
+die() {
+    echo "package-test: FAIL: $*" >&2
+    exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || {
+    say "SKIP: needs root (apt-get install into this machine)"
+    exit $skip
+}
+for tool in dpkg-deb apt-get lintian xvfb-run curl openssl setpriv; do
+    command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup-deps.sh"
+done
+
+# --- 1. build and package -----------------------------------------------------------------------------------------
+version=$(sed -n 's/^project(SmartKeyWallet VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+[[ -n "$version" ]] || die "no version in CMakeLists.txt"
+if [[ "${SKEY_PACKAGE_PREBUILT:-0}" != 1 ]]; then
+    export CMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}
+    export CMAKE_C_COMPILER_LAUNCHER=${CMAKE_C_COMPILER_LAUNCHER:-ccache}
+    cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWALLET_BUILD_TESTS=OFF -DWALLET_SANITIZERS= \
+        -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+    cmake --build "$build" --target smartkey-wallet walletctl skey-sim skey-bank bankctl package_changelog -j2
+fi
+out=$(mktemp -d /tmp/skey-package.XXXXXX)
+chmod 755 "$out"
+work=$(mktemp -d /tmp/skey-package-run.XXXXXX)
+chmod 755 "$work"
+pg_pid=""
+bank_pid=""
+installed=0
+cleanup() {
+    if ((installed)); then
+        apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || true
+    fi
+    [[ -n "$bank_pid" ]] && kill "$bank_pid" 2>/dev/null || true
+    [[ -n "$pg_pid" ]] && kill "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null || true
+    rm -rf "$out" "$work"
+}
+trap cleanup EXIT
+(cd "$build" && cpack -G DEB -B "$out" >/dev/null) || die "cpack failed"
+debs=("$out"/smartkey-*.deb)
+((${#debs[@]} == 3)) || die "expected 3 packages, got: ${debs[*]}"
+for d in "${debs[@]}"; do
+    v=$(dpkg-deb -f "$d" Version)
+    [[ "$v" == "$version"* ]] || die "$(basename "$d") has version $v, CMake says $version"
+    say "size $(basename "$d"): $(stat -c %s "$d") bytes, installed $(dpkg-deb -f "$d" Installed-Size) KiB"
+done
+
+# --- 2. lintian ----------------------------------------------------------------------------------------------------
+allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
+new_errors=0
+for d in "${debs[@]}"; do
+    report=$(lintian --tag-display-limit 0 "$d" 2>&1 || true)
+    echo "$report" | sed 's/^/  lintian: /'
+    while read -r tag; do
+        [[ -z "$tag" ]] && continue
+        if ! grep -qxF "$tag" <<<"$allowed"; then
+            echo "package-test: new lintian error in $(basename "$d"): $tag" >&2
+            new_errors=$((new_errors + 1))
+        fi
+    done < <(echo "$report" | sed -n 's/^E: [^:]*: \([^ ]*\).*/\1/p' | sort -u)
+done
+((new_errors == 0)) || die "$new_errors new lintian error(s)"
+
+# --- 3. install ------------------------------------------------------------------------------------------------------
+export DEBIAN_FRONTEND=noninteractive
+t0=$(date +%s%N)
+apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&1 || {
+    cat "$work/apt.log"
+    die "apt-get install failed"
+}
+installed=1
+t1=$(date +%s%N)
+say "apt-get install of the 3 packages: $(((t1 - t0) / 1000000)) ms"
+
+# --- 4. walletctl --version ---------------------------------------------------------------------------------------------
+got=$(cd / && env -u SKEY_SIM_PATH /usr/bin/walletctl --version)
+say "walletctl --version: $got"
+[[ "$got" == *"$version"* ]] || die "walletctl --version says '$got', expected $version"
+
+# --- 5. the installed wallet on the installed simulator, under Xvfb ------------------------------------------------
+[[ -x /usr/bin/skey-sim ]] || die "/usr/bin/skey-sim not installed"
+home=$work/home
+mkdir -p "$home"
+t2=$(date +%s%N)
+(cd / && env -u SKEY_SIM_PATH -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME="$home" LC_ALL=C.UTF-8 \
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin xvfb-run -a -s "-screen 0 1280x800x24" \
+    /usr/bin/smartkey-wallet --quit-after-first-frame --no-usb --data-dir "$work/first") >"$work/first.log" 2>&1 || {
+    cat "$work/first.log"
+    die "the installed wallet did not reach its first frame"
+}
+t3=$(date +%s%N)
+say "apt-get install to first window: $(((t1 - t0 + t3 - t2) / 1000000)) ms (install $(((t1 - t0) / 1000000)) ms +" \
+    "start under xvfb-run $(((t3 - t2) / 1000000)) ms)"
+(cd / && env -u SKEY_SIM_PATH -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME="$home" LC_ALL=C.UTF-8 \
+    PATH=/usr/sbin:/usr/bin:/sbin:/bin xvfb-run -a -s "-screen 0 1280x800x24" \
+    /usr/bin/smartkey-wallet --no-usb --lang en --data-dir "$work/data" --selftest-dump "$work/texts.txt") \
+    >"$work/wallet.log" 2>&1 || {
+    cat "$work/wallet.log"
+    die "the installed wallet failed its self-test"
+}
+grep -E '^Simulated key — serial [0-9A-F]{16}, firmware [0-9]+\.[0-9]+\.[0-9]+, blank$' "$work/texts.txt" || {
+    cat "$work/texts.txt" "$work/wallet.log"
+    die "the installed wallet did not show the blank simulated key"
+}
+
+# --- 6. the installed bank host against a throw-away PostgreSQL ----------------------------------------------------
+getent passwd smartkey-bank >/dev/null || die "postinst did not create the smartkey-bank user"
+[[ -f /etc/smartkey-bank/smartkey-bank.conf ]] || die "/etc/smartkey-bank/smartkey-bank.conf missing"
+[[ -f /lib/systemd/system/smartkey-bank.service ]] || die "the systemd unit is missing"
+bank=$work/bank
+mkdir -p "$bank"
+/usr/share/smartkey-bank/bank-postgres.sh "$bank/db" >"$work/pg.log" 2>&1 &
+pg_pid=$!
+for _ in $(seq 1 600); do
+    [[ -S "$bank/db/sock/.s.PGSQL.5432" ]] && break
+    kill -0 "$pg_pid" 2>/dev/null || {
+        cat "$work/pg.log"
+        die "PostgreSQL did not start"
+    }
+    sleep 0.1
+done
+[[ -S "$bank/db/sock/.s.PGSQL.5432" ]] || die "PostgreSQL socket did not appear"
+install -d -o smartkey-bank -g smartkey-bank "$bank/home"
+as_bank=(setpriv --reuid=smartkey-bank --regid=smartkey-bank --init-groups --)
+data=$bank/home/data
+conninfo="host=$bank/db/sock port=5432 user=bank dbname=postgres"
+(cd / && "${as_bank[@]}" /usr/bin/bankctl init --data "$data" --db "$conninfo") || die "bankctl init failed"
+(cd / && "${as_bank[@]}" /usr/bin/bankctl keys init --data "$data") || die "bankctl keys init failed"
+mkdir -p "$data/tls"
+ossl() { openssl "$@" >/dev/null 2>&1 || die "openssl $1 failed"; }
+ossl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$data/tls/ca.key" -out "$data/tls/ca.pem" \
+    -days 2 -subj "/CN=package-test CA"
+ossl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$data/tls/server.key" \
+    -out "$data/tls/server.csr" -subj "/CN=localhost"
+echo "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$data/tls/san.ext"
+ossl x509 -req -in "$data/tls/server.csr" -CA "$data/tls/ca.pem" -CAkey "$data/tls/ca.key" -CAcreateserial \
+    -out "$data/tls/server.pem" -days 2 -extfile "$data/tls/san.ext"
+chown -R smartkey-bank:smartkey-bank "$data/tls"
+(cd / && exec "${as_bank[@]}" /usr/bin/skey-bank --data "$data" --listen 127.0.0.1:0) >"$work/bank.out" \
+    2>"$work/bank.err" &
+bank_pid=$!
+port=""
+for _ in $(seq 1 600); do
+    port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/bank.out")
+    [[ -n "$port" ]] && break
+    kill -0 "$bank_pid" 2>/dev/null || {
+        cat "$work/bank.err"
+        die "skey-bank exited"
+    }
+    sleep 0.1
+done
+[[ -n "$port" ]] || die "skey-bank did not print its port"
+health=$(curl -s --cacert "$data/tls/ca.pem" "https://127.0.0.1:$port/v1/health") || die "no answer on /v1/health"
+say "GET /v1/health: $health"
+[[ "$health" == *'"status":"ok"'* ]] || die "health is not ok: $health"
+kill "$bank_pid"
+wait "$bank_pid" 2>/dev/null || true
+bank_pid=""
+
+# --- 7. remove leaves only configuration -----------------------------------------------------------------------------
+apt-get remove -y -qq smartkey-wallet smartkey-simulator smartkey-bank >"$work/remove.log" 2>&1 || {
+    cat "$work/remove.log"
+    die "apt-get remove failed"
+}
+left=0
+for d in "${debs[@]}"; do
+    while read -r f; do
+        f=${f#.}
+        [[ -z "$f" || -d "$f" ]] && continue
+        [[ "$f" == /etc/* ]] && continue
+        if [[ -e "$f" || -L "$f" ]]; then
+            echo "package-test: left behind after remove: $f" >&2
+            left=$((left + 1))
+        fi
+    done < <(dpkg-deb --fsys-tarfile "$d" | tar -t)
+done
+((left == 0)) || die "$left file(s) left behind by apt-get remove"
+[[ -f /etc/smartkey-bank/smartkey-bank.conf ]] || die "remove dropped the bank configuration (only purge may)"
+apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || die "apt-get purge failed"
+installed=0
+[[ ! -e /etc/smartkey-bank ]] || die "purge left /etc/smartkey-bank"
+echo "1 passed, 0 failed"

@@ -40,4 +40,25 @@ bool HostCrypto::sm4Decrypt(
     return g_engine.sm4Decrypt(key, in, out);
 }
 
+// No elliptic-curve engine in the soft build (the QEMU test image): the HAL's own answer, false, so the PIV
+// commands that need one refuse (docs/piv.md "Gaps"), exactly as on the Cortex-M4 skeleton.
+bool HostCrypto::ecPublicKey(hal::EcCurve curve, std::span<const std::uint8_t> priv, std::span<std::uint8_t> pub)
+{
+    return hal::CryptoEngine::ecPublicKey(curve, priv, pub);
+}
+bool HostCrypto::ecSign(hal::EcCurve curve,
+    std::span<const std::uint8_t> priv,
+    std::span<const std::uint8_t> digest,
+    std::span<std::uint8_t> sig)
+{
+    return hal::CryptoEngine::ecSign(curve, priv, digest, sig);
+}
+bool HostCrypto::ecdh(hal::EcCurve curve,
+    std::span<const std::uint8_t> priv,
+    std::span<const std::uint8_t> peer,
+    std::span<std::uint8_t> shared)
+{
+    return hal::CryptoEngine::ecdh(curve, priv, peer, shared);
+}
+
 } // namespace skey::host

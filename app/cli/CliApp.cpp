@@ -759,14 +759,14 @@ int CliApp::cmdPay(const QStringList& args)
     }
     // 2. Merchant, amount and reference from the signed payload, agreed to before any APDU.
     QString merchant = order->merchantName;
-    merchant.replace(QLatin1Char('%'), QChar(0xFF05)); // the sentence goes through .arg(): no placeholder from it
+    merchant.replace(QLatin1Char('%'), QChar(char16_t(0xFF05))); // the sentence goes through .arg(): no placeholder from it
     notice(QStringLiteral("Order %1 from %2: %3%4")
                .arg(order->reference,
                    order->merchantName,
                    yuan(order->amount),
                    order->description.isEmpty() ? QString() : QStringLiteral(" (") + order->description + QLatin1Char(')')));
     QString reference = order->reference;
-    reference.replace(QLatin1Char('%'), QChar(0xFF05));
+    reference.replace(QLatin1Char('%'), QChar(char16_t(0xFF05)));
     if (auto ok = confirmMoney(QStringLiteral("Pay %1 to ") + merchant + QStringLiteral(" for order ") + reference,
             order->amount,
             args.first());

@@ -738,23 +738,54 @@ int CliApp::cmdPay(const QStringList& args)
                            "in the data folder")));
     }
     // 1. The order as the bank signed it, checked against the pinned bank CA; refused before any APDU.
-    auto fetched = m_bank->get(*path);
-    if (!fetched) {
-        return fail(fetched.error());
-    }
-    if (!fetched->ok()) {
-        return fail(core::problemError(*fetched, QStringLiteral("the bank has no such order")));
-    }
-    const QDateTime nowUtc = QDateTime::currentDateTimeUtc();
-    auto order = core::verifySignedOrder(fetched->body, m_bank->client().pinnedCaDer(), nowUtc);
+    const auto fetchOrder = [&]() -> core::Result<core::MerchantOrder> {
+        auto fetched = m_bank->get(*path);
+        if (!fetched) {
+            return fetched.error();
+        }
+        if (!fetched->ok()) {
+            return core::problemError(*fetched, QStringLiteral("the bank has no such order"));
+        }
+        auto o = core::verifySignedOrder(fetched->body, m_bank->client().pinnedCaDer(), QDateTime::currentDateTimeUtc());
+        if (o && !linkId.isEmpty() && o->orderId != linkId) {
+            return core::makeError(core::ErrorCode::VerificationFailed,
+                QStringLiteral("the bank answered another order than the link's; nothing was sent to the key"));
+        }
+        return o;
+    };
+    auto order = fetchOrder();
     if (!order) {
         return fail(order.error());
     }
-    if (!linkId.isEmpty() && order->orderId != linkId) {
-        return fail(core::makeError(core::ErrorCode::VerificationFailed,
-            QStringLiteral("the bank answered another order than the link's; nothing was sent to the key")));
+    const auto openKey = [&]() -> core::Result<void> {
+        auto channel = openChannel();
+        if (!channel) {
+            return channel.error();
+        }
+        m_channel = std::move(*channel);
+        m_orderPsam = std::make_unique<core::BankOrderPsam>(*m_bank, *order);
+        core::PursePolicy policy;
+        policy.merchantName = order->merchantName;
+        m_purse = std::make_unique<core::PurseService>(
+            *m_channel, m_roles.issuer(), *m_orderPsam, m_clock, m_mirror, std::move(policy));
+        // Also settles what an earlier payment left unknown, on the key's own evidence (never on balances).
+        if (auto card = m_purse->open(); !card) {
+            return card.error();
+        }
+        notePending();
+        return {};
+    };
+    if (order->state == QStringLiteral("checking")) {
+        // An earlier attempt is unresolved: the key's evidence settles it (paid, or released), then look again.
+        if (auto k = openKey(); !k) {
+            return fail(k.error());
+        }
+        order = fetchOrder();
+        if (!order) {
+            return fail(order.error());
+        }
     }
-    if (auto ok = core::checkPayable(*order, nowUtc); !ok) {
+    if (auto ok = core::checkPayable(*order, QDateTime::currentDateTimeUtc()); !ok) {
         return fail(ok.error());
     }
     // 2. Merchant, amount and reference from the signed payload, agreed to before any APDU.
@@ -774,20 +805,11 @@ int CliApp::cmdPay(const QStringList& args)
         return fail(ok.error());
     }
     // 3. The key: PIN as its policy says, DEBIT with the bank's MAC1, then the bank verifies MAC2 and the TAC.
-    auto channel = openChannel();
-    if (!channel) {
-        return fail(channel.error());
+    if (!m_purse) {
+        if (auto k = openKey(); !k) {
+            return fail(k.error());
+        }
     }
-    m_channel = std::move(*channel);
-    m_orderPsam = std::make_unique<core::BankOrderPsam>(*m_bank, *order);
-    core::PursePolicy policy;
-    policy.merchantName = order->merchantName;
-    m_purse = std::make_unique<core::PurseService>(
-        *m_channel, m_roles.issuer(), *m_orderPsam, m_clock, m_mirror, std::move(policy));
-    if (auto card = m_purse->open(); !card) { // also settles what an earlier payment left unknown, on the key's proof
-        return fail(card.error());
-    }
-    notePending();
     auto result = withPinIfNeeded<core::PurchaseResult>(
         [&](const core::Pin* pin) { return m_purse->purchase(order->amount, pin); });
     if (!result) {

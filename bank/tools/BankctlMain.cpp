@@ -69,7 +69,6 @@ int usage()
         "  bankctl merchants list --data <dir> [--json]\n"
         "  bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]\n"
         "  bankctl reports settlement --data <dir> [--json]\n"
-
         "  bankctl keys list --data <dir> [--json]\n"
         "  bankctl keys manufacturer --data <dir> (--components <2|3> | --development)\n"
         "  bankctl staff add --data <dir> --username <u> --role <teller|supervisor> [--name <n>]  (password on stdin)\n"
@@ -381,7 +380,6 @@ bool validTerminal(const std::string& t)
     static const QRegularExpression re(QStringLiteral("^[0-9]{12}$"));
     return re.match(QString::fromStdString(t)).hasMatch();
 }
-bool g_json = false;
 
 void printJson(const QJsonValue& v)
 {
@@ -404,6 +402,216 @@ int merchantsAdd(std::map<std::string, std::string>& opt, const BankConfig& c, b
         return fail(QStringLiteral("--name 1 to 64 bytes, --credential and --terminal 12 digits, --first-tsn "
                                    "0..4294967295"));
     }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    PgTransaction tx(**db);
+    auto account = Ledger::openAccount(**db, "merchant-payable", name);
+    if (!account) {
+        return fail(account.error());
+    }
+    const std::string id = uuidV7();
+    const std::string now = std::to_string(nowMicros());
+    auto m = (*db)->exec("INSERT INTO merchants (id, name, credential, account_id, created_at) VALUES ($1, $2, $3, $4,"
+                         " $5)",
+        {id, name, credential, *account, now});
+    auto t = m ? (*db)->exec("INSERT INTO acquirer_terminals (terminal_id, kind, merchant_id, next_tsn, created_at)"
+                             " VALUES ($1, 'online', $2, $3, $4)",
+                 {terminal, id, firstTsn, now})
+               : Result<PgResult>(m.error());
+    if (!m || !t) {
+        return fail((*db)->lastSqlState() == "23505"
+                ? QStringLiteral("that credential or terminal ID is registered already; nothing was changed")
+                : (!m ? m.error() : t.error()).detail);
+    }
+    if (auto cm = tx.commit(); !cm) {
+        return fail(cm.error());
+    }
+    if (json) {
+        printJson(QJsonObject{{QStringLiteral("merchantId"), QString::fromStdString(id)},
+            {QStringLiteral("name"), QString::fromStdString(name)},
+            {QStringLiteral("credential"), QString::fromStdString(credential)},
+            {QStringLiteral("terminalId"), QString::fromStdString(terminal)},
+            {QStringLiteral("accountId"), QString::fromStdString(*account)}});
+    } else {
+        std::printf("merchant %s (%s): credential %s, online terminal %s, payable account %s\n",
+            name.c_str(),
+            id.c_str(),
+            credential.c_str(),
+            terminal.c_str(),
+            account->c_str());
+    }
+    return 0;
+}
+
+/// A kiosk's PSAM terminal ID, registered to the merchant it sells for and to the kiosk (certificate CN) that may
+/// upload its settlement batches.
+int merchantsAddPsam(std::map<std::string, std::string>& opt, const BankConfig& c, bool json)
+{
+    const std::string terminal = opt["--terminal"];
+    const std::string kiosk = opt["--kiosk"];
+    if (opt["--merchant"].empty() || !validTerminal(terminal) || !validTerminal(kiosk)) {
+        return fail(QStringLiteral("--merchant <name>, --terminal and --kiosk 12 digits"));
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto m = (*db)->exec("SELECT id FROM merchants WHERE name = $1 OR id::text = $1", {opt["--merchant"]});
+    if (!m || m->rows() != 1) {
+        return fail(QStringLiteral("no merchant %1").arg(QString::fromStdString(opt["--merchant"])));
+    }
+    auto t = (*db)->exec("INSERT INTO acquirer_terminals (terminal_id, kind, merchant_id, kiosk, created_at) VALUES"
+                         " ($1, 'psam', $2, $3, $4)",
+        {terminal, m->text(0, 0), kiosk, std::to_string(nowMicros())});
+    if (!t) {
+        return fail((*db)->lastSqlState() == "23505"
+                ? QStringLiteral("terminal %1 is registered already; nothing was changed")
+                      .arg(QString::fromStdString(terminal))
+                : t.error().detail);
+    }
+    if (json) {
+        printJson(QJsonObject{{QStringLiteral("terminalId"), QString::fromStdString(terminal)},
+            {QStringLiteral("merchantId"), QString::fromStdString(m->text(0, 0))},
+            {QStringLiteral("kiosk"), QString::fromStdString(kiosk)}});
+    } else {
+        std::printf("PSAM terminal %s sells for merchant %s; kiosk %s uploads its batches\n",
+            terminal.c_str(),
+            m->text(0, 0).c_str(),
+            kiosk.c_str());
+    }
+    return 0;
+}
+
+int merchantsList(const BankConfig& c, bool json)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = (*db)->exec("SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
+                         " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
+                         " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray all;
+    for (int i = 0; i < r->rows(); ++i) {
+        if (json) {
+            all.append(QJsonObject{{QStringLiteral("merchantId"), QString::fromStdString(r->text(i, 0))},
+                {QStringLiteral("name"), QString::fromStdString(r->text(i, 1))},
+                {QStringLiteral("credential"), QString::fromStdString(r->text(i, 2))},
+                {QStringLiteral("payableBalance"), r->integer(i, 3)},
+                {QStringLiteral("terminals"), QString::fromStdString(r->text(i, 4))}});
+        } else {
+            std::printf("%s  %-24s credential %s  payable %lld fen  terminals %s\n",
+                r->text(i, 0).c_str(),
+                r->text(i, 1).c_str(),
+                r->text(i, 2).c_str(),
+                r->integer(i, 3),
+                r->text(i, 4).c_str());
+        }
+    }
+    if (json) {
+        printJson(all);
+    }
+    return 0;
+}
+
+int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
+{
+    if (opt["--ca-key"].empty()) {
+        return usage();
+    }
+    const QString caCert
+        = opt.count("--ca-cert") ? QString::fromStdString(opt["--ca-cert"]) : c.path(QStringLiteral("tls/ca.pem"));
+    const int days = opt.count("--days") ? std::atoi(opt["--days"].c_str()) : 365;
+    if (days < 1 || days > 3650) {
+        return fail(QStringLiteral("--days 1..3650"));
+    }
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    auto pem = OrderSigning::certify(**hsm, QString::fromStdString(opt["--ca-key"]), caCert, days);
+    if (!pem) {
+        return fail(pem.error());
+    }
+    QDir().mkpath(c.path(QStringLiteral("tls")));
+    QFile f(c.path(QString::fromLatin1(OrderSigning::kCertificateFile)));
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(*pem) != pem->size()) {
+        return fail(QStringLiteral("cannot write %1").arg(f.fileName()));
+    }
+    std::printf("order-signing certificate written to %s (valid %d days); restart skey-bank to use it\n",
+        f.fileName().toLocal8Bit().constData(),
+        days);
+    return 0;
+}
+
+int reportsSettlement(const BankConfig& c, bool json)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto b = (*db)->exec("SELECT id, kiosk, terminal_id, record_count, accepted, duplicates, rejected, accepted_amount,"
+                         " received_at FROM settlement_batches ORDER BY received_at, id");
+    auto e = (*db)->exec("SELECT batch_id, tsn, code, detail FROM settlement_exceptions ORDER BY batch_id, tsn");
+    if (!b || !e) {
+        return fail(!b ? b.error() : e.error());
+    }
+    QJsonArray batches;
+    for (int i = 0; i < b->rows(); ++i) {
+        QJsonArray exceptions;
+        for (int k = 0; k < e->rows(); ++k) {
+            if (e->text(k, 0) == b->text(i, 0)) {
+                exceptions.append(QJsonObject{{QStringLiteral("tsn"), e->integer(k, 1)},
+                    {QStringLiteral("code"), QString::fromStdString(e->text(k, 2))},
+                    {QStringLiteral("detail"), QString::fromStdString(e->text(k, 3))}});
+            }
+        }
+        batches.append(QJsonObject{{QStringLiteral("batchId"), QString::fromStdString(b->text(i, 0))},
+            {QStringLiteral("kiosk"), QString::fromStdString(b->text(i, 1))},
+            {QStringLiteral("terminalId"), QString::fromStdString(b->text(i, 2))},
+            {QStringLiteral("recordCount"), b->integer(i, 3)},
+            {QStringLiteral("accepted"), b->integer(i, 4)},
+            {QStringLiteral("duplicates"), b->integer(i, 5)},
+            {QStringLiteral("rejected"), b->integer(i, 6)},
+            {QStringLiteral("acceptedAmount"), b->integer(i, 7)},
+            {QStringLiteral("receivedAt"), rfc3339(b->integer(i, 8))},
+            {QStringLiteral("exceptions"), exceptions}});
+    }
+    if (json) {
+        printJson(batches);
+        return 0;
+    }
+    for (const auto& v : batches) {
+        const QJsonObject o = v.toObject();
+        std::printf("batch %s kiosk %s terminal %s: %lld records, %lld accepted (%lld fen), %lld duplicate, %lld "
+                    "rejected, received %s\n",
+            qPrintable(o.value(QStringLiteral("batchId")).toString()),
+            qPrintable(o.value(QStringLiteral("kiosk")).toString()),
+            qPrintable(o.value(QStringLiteral("terminalId")).toString()),
+            o.value(QStringLiteral("recordCount")).toInteger(),
+            o.value(QStringLiteral("accepted")).toInteger(),
+            o.value(QStringLiteral("acceptedAmount")).toInteger(),
+            o.value(QStringLiteral("duplicates")).toInteger(),
+            o.value(QStringLiteral("rejected")).toInteger(),
+            qPrintable(o.value(QStringLiteral("receivedAt")).toString()));
+        for (const auto& x : o.value(QStringLiteral("exceptions")).toArray()) {
+            std::printf("  REJECTED TSN %lld %s: %s\n",
+                x.toObject().value(QStringLiteral("tsn")).toInteger(),
+                qPrintable(x.toObject().value(QStringLiteral("code")).toString()),
+                qPrintable(x.toObject().value(QStringLiteral("detail")).toString()));
+        }
+    }
+    std::printf("%lld batches\n", static_cast<long long>(batches.size()));
+    return 0;
+}
+
+bool g_json = false;
+
 /// The development manufacturer key "SKEY-DEV-MFR-KEY" (docs/bank.md §8.6): the simulator derives its KT from it.
 /// It protects simulated keys only; a bank that installs it can issue simulated keys, nothing else.
 const char* kDevelopmentManufacturerKey = "534B45592D4445562D4D46522D4B4559";
@@ -521,23 +729,6 @@ int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
         return fail(db.error());
     }
     PgTransaction tx(**db);
-    auto account = Ledger::openAccount(**db, "merchant-payable", name);
-    if (!account) {
-        return fail(account.error());
-    }
-    const std::string id = uuidV7();
-    const std::string now = std::to_string(nowMicros());
-    auto m = (*db)->exec("INSERT INTO merchants (id, name, credential, account_id, created_at) VALUES ($1, $2, $3, $4,"
-                         " $5)",
-        {id, name, credential, *account, now});
-    auto t = m ? (*db)->exec("INSERT INTO acquirer_terminals (terminal_id, kind, merchant_id, next_tsn, created_at)"
-                             " VALUES ($1, 'online', $2, $3, $4)",
-                 {terminal, id, firstTsn, now})
-               : Result<PgResult>(m.error());
-    if (!m || !t) {
-        return fail((*db)->lastSqlState() == "23505"
-                ? QStringLiteral("that credential or terminal ID is registered already; nothing was changed")
-                : (!m ? m.error() : t.error()).detail);
     auto id = Staff::add(**db,
         QString::fromStdString(opt["--username"]),
         QString::fromStdString(opt["--name"]),
@@ -562,19 +753,6 @@ int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
     if (auto cm = tx.commit(); !cm) {
         return fail(cm.error());
     }
-    if (json) {
-        printJson(QJsonObject{{QStringLiteral("merchantId"), QString::fromStdString(id)},
-            {QStringLiteral("name"), QString::fromStdString(name)},
-            {QStringLiteral("credential"), QString::fromStdString(credential)},
-            {QStringLiteral("terminalId"), QString::fromStdString(terminal)},
-            {QStringLiteral("accountId"), QString::fromStdString(*account)}});
-    } else {
-        std::printf("merchant %s (%s): credential %s, online terminal %s, payable account %s\n",
-            name.c_str(),
-            id.c_str(),
-            credential.c_str(),
-            terminal.c_str(),
-            account->c_str());
     if (g_json) {
         printJson(QJsonObject{{QStringLiteral("staffId"), *id},
             {QStringLiteral("username"), QString::fromStdString(opt["--username"])},
@@ -588,77 +766,12 @@ int staffAdd(const BankConfig& c, std::map<std::string, std::string>& opt)
     return 0;
 }
 
-/// A kiosk's PSAM terminal ID, registered to the merchant it sells for and to the kiosk (certificate CN) that may
-/// upload its settlement batches.
-int merchantsAddPsam(std::map<std::string, std::string>& opt, const BankConfig& c, bool json)
-{
-    const std::string terminal = opt["--terminal"];
-    const std::string kiosk = opt["--kiosk"];
-    if (opt["--merchant"].empty() || !validTerminal(terminal) || !validTerminal(kiosk)) {
-        return fail(QStringLiteral("--merchant <name>, --terminal and --kiosk 12 digits"));
-    }
-    auto db = connect(c);
-    if (!db) {
-        return fail(db.error());
-    }
-    auto m = (*db)->exec("SELECT id FROM merchants WHERE name = $1 OR id::text = $1", {opt["--merchant"]});
-    if (!m || m->rows() != 1) {
-        return fail(QStringLiteral("no merchant %1").arg(QString::fromStdString(opt["--merchant"])));
-    }
-    auto t = (*db)->exec("INSERT INTO acquirer_terminals (terminal_id, kind, merchant_id, kiosk, created_at) VALUES"
-                         " ($1, 'psam', $2, $3, $4)",
-        {terminal, m->text(0, 0), kiosk, std::to_string(nowMicros())});
-    if (!t) {
-        return fail((*db)->lastSqlState() == "23505"
-                ? QStringLiteral("terminal %1 is registered already; nothing was changed")
-                      .arg(QString::fromStdString(terminal))
-                : t.error().detail);
-    }
-    if (json) {
-        printJson(QJsonObject{{QStringLiteral("terminalId"), QString::fromStdString(terminal)},
-            {QStringLiteral("merchantId"), QString::fromStdString(m->text(0, 0))},
-            {QStringLiteral("kiosk"), QString::fromStdString(kiosk)}});
-    } else {
-        std::printf("PSAM terminal %s sells for merchant %s; kiosk %s uploads its batches\n",
-            terminal.c_str(),
-            m->text(0, 0).c_str(),
-            kiosk.c_str());
-    }
-    return 0;
-}
-
-int merchantsList(const BankConfig& c, bool json)
 int staffList(const BankConfig& c)
 {
     auto db = connect(c);
     if (!db) {
         return fail(db.error());
     }
-    auto r = (*db)->exec("SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
-                         " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
-                         " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
-    if (!r) {
-        return fail(r.error());
-    }
-    QJsonArray all;
-    for (int i = 0; i < r->rows(); ++i) {
-        if (json) {
-            all.append(QJsonObject{{QStringLiteral("merchantId"), QString::fromStdString(r->text(i, 0))},
-                {QStringLiteral("name"), QString::fromStdString(r->text(i, 1))},
-                {QStringLiteral("credential"), QString::fromStdString(r->text(i, 2))},
-                {QStringLiteral("payableBalance"), r->integer(i, 3)},
-                {QStringLiteral("terminals"), QString::fromStdString(r->text(i, 4))}});
-        } else {
-            std::printf("%s  %-24s credential %s  payable %lld fen  terminals %s\n",
-                r->text(i, 0).c_str(),
-                r->text(i, 1).c_str(),
-                r->text(i, 2).c_str(),
-                r->integer(i, 3),
-                r->text(i, 4).c_str());
-        }
-    }
-    if (json) {
-        printJson(all);
     auto r = (*db)->exec("SELECT id, username, display_name, role, active, locked_until FROM staff ORDER BY username");
     if (!r) {
         return fail(r.error());
@@ -681,95 +794,12 @@ int staffList(const BankConfig& c)
     return 0;
 }
 
-int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
-{
-    if (opt["--ca-key"].empty()) {
-        return usage();
-    }
-    const QString caCert
-        = opt.count("--ca-cert") ? QString::fromStdString(opt["--ca-cert"]) : c.path(QStringLiteral("tls/ca.pem"));
-    const int days = opt.count("--days") ? std::atoi(opt["--days"].c_str()) : 365;
-    if (days < 1 || days > 3650) {
-        return fail(QStringLiteral("--days 1..3650"));
-    }
-    auto hsm = c.openHsm();
-    if (!hsm) {
-        return fail(hsm.error());
-    }
-    auto pem = OrderSigning::certify(**hsm, QString::fromStdString(opt["--ca-key"]), caCert, days);
-    if (!pem) {
-        return fail(pem.error());
-    }
-    QDir().mkpath(c.path(QStringLiteral("tls")));
-    QFile f(c.path(QString::fromLatin1(OrderSigning::kCertificateFile)));
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(*pem) != pem->size()) {
-        return fail(QStringLiteral("cannot write %1").arg(f.fileName()));
-    }
-    std::printf("order-signing certificate written to %s (valid %d days); restart skey-bank to use it\n",
-        f.fileName().toLocal8Bit().constData(),
-        days);
-    return 0;
-}
-
-int reportsSettlement(const BankConfig& c, bool json)
 int issuanceList(const BankConfig& c, const std::string& state)
 {
     auto db = connect(c);
     if (!db) {
         return fail(db.error());
     }
-    auto b = (*db)->exec("SELECT id, kiosk, terminal_id, record_count, accepted, duplicates, rejected, accepted_amount,"
-                         " received_at FROM settlement_batches ORDER BY received_at, id");
-    auto e = (*db)->exec("SELECT batch_id, tsn, code, detail FROM settlement_exceptions ORDER BY batch_id, tsn");
-    if (!b || !e) {
-        return fail(!b ? b.error() : e.error());
-    }
-    QJsonArray batches;
-    for (int i = 0; i < b->rows(); ++i) {
-        QJsonArray exceptions;
-        for (int k = 0; k < e->rows(); ++k) {
-            if (e->text(k, 0) == b->text(i, 0)) {
-                exceptions.append(QJsonObject{{QStringLiteral("tsn"), e->integer(k, 1)},
-                    {QStringLiteral("code"), QString::fromStdString(e->text(k, 2))},
-                    {QStringLiteral("detail"), QString::fromStdString(e->text(k, 3))}});
-            }
-        }
-        batches.append(QJsonObject{{QStringLiteral("batchId"), QString::fromStdString(b->text(i, 0))},
-            {QStringLiteral("kiosk"), QString::fromStdString(b->text(i, 1))},
-            {QStringLiteral("terminalId"), QString::fromStdString(b->text(i, 2))},
-            {QStringLiteral("recordCount"), b->integer(i, 3)},
-            {QStringLiteral("accepted"), b->integer(i, 4)},
-            {QStringLiteral("duplicates"), b->integer(i, 5)},
-            {QStringLiteral("rejected"), b->integer(i, 6)},
-            {QStringLiteral("acceptedAmount"), b->integer(i, 7)},
-            {QStringLiteral("receivedAt"), rfc3339(b->integer(i, 8))},
-            {QStringLiteral("exceptions"), exceptions}});
-    }
-    if (json) {
-        printJson(batches);
-        return 0;
-    }
-    for (const auto& v : batches) {
-        const QJsonObject o = v.toObject();
-        std::printf("batch %s kiosk %s terminal %s: %lld records, %lld accepted (%lld fen), %lld duplicate, %lld "
-                    "rejected, received %s\n",
-            qPrintable(o.value(QStringLiteral("batchId")).toString()),
-            qPrintable(o.value(QStringLiteral("kiosk")).toString()),
-            qPrintable(o.value(QStringLiteral("terminalId")).toString()),
-            o.value(QStringLiteral("recordCount")).toInteger(),
-            o.value(QStringLiteral("accepted")).toInteger(),
-            o.value(QStringLiteral("acceptedAmount")).toInteger(),
-            o.value(QStringLiteral("duplicates")).toInteger(),
-            o.value(QStringLiteral("rejected")).toInteger(),
-            qPrintable(o.value(QStringLiteral("receivedAt")).toString()));
-        for (const auto& x : o.value(QStringLiteral("exceptions")).toArray()) {
-            std::printf("  REJECTED TSN %lld %s: %s\n",
-                x.toObject().value(QStringLiteral("tsn")).toInteger(),
-                qPrintable(x.toObject().value(QStringLiteral("code")).toString()),
-                qPrintable(x.toObject().value(QStringLiteral("detail")).toString()));
-        }
-    }
-    std::printf("%lld batches\n", static_cast<long long>(batches.size()));
     auto r = (*db)->exec("SELECT id, device_serial, asn, state, next_step, failure_sw, batch_id FROM issuance_jobs"
                          " WHERE ($1 = '' OR state = $1) ORDER BY created_at",
         {state});

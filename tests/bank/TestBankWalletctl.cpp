@@ -323,7 +323,11 @@ private slots:
                 == 0,
             qPrintable(out));
         m_rig.stopServer();
-        start(); // skey-bank reads the order-signing certificate at start
+        // skey-bank reads the order-signing certificate at start. Its card clock differs from the wallet's, so DEBIT
+        // must carry the bank's date and time (which MAC1 covers), not the terminal's.
+        const QString started = m_rig.startServer({}, QStringLiteral("20250101120500"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        writeConfig();
 
         const int purchasesBefore = keyPurchases();
         const qint64 before = keyBalance();

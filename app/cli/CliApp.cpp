@@ -58,6 +58,10 @@ Commands:
                                 (--bank-config, or DATA-DIR/bank-client.json) the load goes to the bank host over
                                 HTTPS with this terminal's certificate (docs/core.md, "The bank client")
   purchase AMOUNT [--yes]       pay AMOUNT through the local PSAM (confirmed the same way)
+  pay LINK|CODE [--yes]         pay a merchant's order through the bank host's acquirer: smartkey://pay/<order id>
+                                or its short code (K7QM-4XPA). Shows the merchant, amount and reference from the
+                                order the bank signed, refuses an expired, paid or altered order before any APDU,
+                                then asks for confirmation like load (needs a bank configured)
   history [--type load|purchase] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--offset N]
   export FILE.csv               export the mirrored history as CSV
   issue PROFILE.json            personalise a blank key from a profile
@@ -186,6 +190,9 @@ int CliApp::run(const QStringList& arguments)
     }
     if (command == QStringLiteral("purchase")) {
         return cmdPurchase(rest);
+    }
+    if (command == QStringLiteral("pay")) {
+        return cmdPay(rest);
     }
     if (command == QStringLiteral("history")) {
         return cmdHistory(rest);
@@ -706,6 +713,133 @@ int CliApp::cmdPurchase(const QStringList& args)
                    {QStringLiteral("recovered"), result->recovered}},
         QStringLiteral("Paid %1. Balance %2.%3")
             .arg(yuan(result->amount),
+                yuan(result->balanceAfter),
+                result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
+    return 0;
+}
+
+int CliApp::cmdPay(const QStringList& args)
+{
+    if (args.size() != 1) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("usage: walletctl pay smartkey://pay/<order id> | CODE (like K7QM-4XPA)")));
+    }
+    QString linkId;
+    auto path = core::orderPathOf(args.first(), &linkId);
+    if (!path) {
+        return fail(path.error());
+    }
+    if (auto r = openRoles(false); !r) {
+        return fail(r.error());
+    }
+    if (!m_bank) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("paying a merchant's order needs the bank host: give --bank-config or put bank-client.json "
+                           "in the data folder")));
+    }
+    // 1. The order as the bank signed it, checked against the pinned bank CA; refused before any APDU.
+    const auto fetchOrder = [&]() -> core::Result<core::MerchantOrder> {
+        auto fetched = m_bank->get(*path);
+        if (!fetched) {
+            return fetched.error();
+        }
+        if (!fetched->ok()) {
+            return core::problemError(*fetched, QStringLiteral("the bank has no such order"));
+        }
+        auto o = core::verifySignedOrder(fetched->body, m_bank->client().pinnedCaDer(), QDateTime::currentDateTimeUtc());
+        if (o && !linkId.isEmpty() && o->orderId != linkId) {
+            return core::makeError(core::ErrorCode::VerificationFailed,
+                QStringLiteral("the bank answered another order than the link's; nothing was sent to the key"));
+        }
+        return o;
+    };
+    auto order = fetchOrder();
+    if (!order) {
+        return fail(order.error());
+    }
+    const auto openKey = [&]() -> core::Result<void> {
+        auto channel = openChannel();
+        if (!channel) {
+            return channel.error();
+        }
+        m_channel = std::move(*channel);
+        m_orderPsam = std::make_unique<core::BankOrderPsam>(*m_bank, *order);
+        core::PursePolicy policy;
+        policy.merchantName = order->merchantName;
+        m_purse = std::make_unique<core::PurseService>(
+            *m_channel, m_roles.issuer(), *m_orderPsam, m_clock, m_mirror, std::move(policy));
+        // Also settles what an earlier payment left unknown, on the key's own evidence (never on balances).
+        if (auto card = m_purse->open(); !card) {
+            return card.error();
+        }
+        notePending();
+        return {};
+    };
+    if (order->state == QStringLiteral("checking")) {
+        // An earlier attempt is unresolved: the key's evidence settles it (paid, or released), then look again.
+        if (auto k = openKey(); !k) {
+            return fail(k.error());
+        }
+        order = fetchOrder();
+        if (!order) {
+            return fail(order.error());
+        }
+    }
+    if (auto ok = core::checkPayable(*order, QDateTime::currentDateTimeUtc()); !ok) {
+        return fail(ok.error());
+    }
+    // 2. Merchant, amount and reference from the signed payload, agreed to before any APDU.
+    QString merchant = order->merchantName;
+    merchant.replace(QLatin1Char('%'), QChar(char16_t(0xFF05))); // the sentence goes through .arg(): no placeholder from it
+    notice(QStringLiteral("Order %1 from %2: %3%4")
+               .arg(order->reference,
+                   order->merchantName,
+                   yuan(order->amount),
+                   order->description.isEmpty() ? QString() : QStringLiteral(" (") + order->description + QLatin1Char(')')));
+    QString reference = order->reference;
+    reference.replace(QLatin1Char('%'), QChar(char16_t(0xFF05)));
+    if (auto ok = confirmMoney(QStringLiteral("Pay %1 to ") + merchant + QStringLiteral(" for order ") + reference,
+            order->amount,
+            args.first());
+        !ok) {
+        return fail(ok.error());
+    }
+    // 3. The key: PIN as its policy says, DEBIT with the bank's MAC1, then the bank verifies MAC2 and the TAC.
+    if (!m_purse) {
+        if (auto k = openKey(); !k) {
+            return fail(k.error());
+        }
+    }
+    auto result = withPinIfNeeded<core::PurchaseResult>(
+        [&](const core::Pin* pin) { return m_purse->purchase(order->amount, pin); });
+    if (!result) {
+        core::Error e = result.error();
+        if (e.code == core::ErrorCode::OutcomeUnknown) {
+            e.detail += QStringLiteral(" The order shows \"checking\" meanwhile; it is never paid twice.");
+        }
+        return fail(e);
+    }
+    if (m_mirror) {
+        (void)m_purse->syncMirror();
+    }
+    const QJsonObject& receipt = m_orderPsam->receipt();
+    const QString tac = QString::fromLatin1(result->tac.toHex().toUpper());
+    emitResult({{QStringLiteral("orderId"), order->orderId},
+                   {QStringLiteral("merchant"), order->merchantName},
+                   {QStringLiteral("reference"), order->reference},
+                   {QStringLiteral("amount"), result->amount.toString()},
+                   {QStringLiteral("balance"), result->balanceAfter.toString()},
+                   {QStringLiteral("purchaseId"), receipt.value(QStringLiteral("purchaseId")).toString()},
+                   {QStringLiteral("state"), receipt.value(QStringLiteral("state")).toString()},
+                   {QStringLiteral("tsn"), static_cast<qint64>(result->tsn)},
+                   {QStringLiteral("tac"), tac},
+                   {QStringLiteral("recovered"), result->recovered}},
+        QStringLiteral("Paid %1 to %2 for order %3. TAC %4, terminal TSN %5. Balance %6.%7")
+            .arg(yuan(result->amount),
+                order->merchantName,
+                order->reference,
+                tac,
+                QString::number(result->tsn),
                 yuan(result->balanceAfter),
                 result->recovered ? QStringLiteral(" (completed after a lost connection)") : QString()));
     return 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/Error.h"
+#include "core/bank/BankOrderPsam.h"
 #include "core/channel/ApduChannel.h"
 #include "core/issuer/LocalIssuerHost.h"
 #include "core/keystore/KeyStore.h"
@@ -60,6 +61,7 @@ private:
     int cmdBalance();
     int cmdLoad(const QStringList& args);
     int cmdPurchase(const QStringList& args);
+    int cmdPay(const QStringList& args);
     int cmdHistory(const QStringList& args);
     int cmdExport(const QStringList& args);
     int cmdIssue(const QStringList& args);
@@ -86,6 +88,7 @@ private:
     core::TransactionStore* m_mirror = nullptr;
     QString m_bankConfig; ///< --bank-config (else TerminalRoles looks for <data-dir>/bank-client.json)
     core::SystemClock m_clock;
+    std::unique_ptr<core::BankOrderPsam> m_orderPsam; ///< pay: the bank's acquirer as the PSAM of one order
     std::unique_ptr<core::PurseService> m_purse;
     struct HistoryArgs
     {

@@ -48,6 +48,9 @@ public:
     [[nodiscard]] virtual Result<BankAnswer> send(const BankCall& call) = 0;
     /// Where the bank is, for messages ("https://127.0.0.1:8443").
     [[nodiscard]] virtual QString describe() const = 0;
+    /// The bank CA this client pins (DER), which also certifies the bank's order-signing key (docs/bank.md §12).
+    /// Empty: none (the in-process client), and signed orders cannot be checked.
+    [[nodiscard]] virtual QByteArray pinnedCaDer() const { return {}; }
 };
 
 /**

@@ -30,6 +30,10 @@ const std::vector<QStringList>& migrations()
                            " date TEXT NOT NULL, time TEXT NOT NULL, key_index INTEGER NOT NULL,"
                            " state TEXT NOT NULL, note TEXT, updated TEXT NOT NULL)"),
             QStringLiteral("CREATE INDEX loads_card ON loads (asn, atc)")},
+        {QStringLiteral("CREATE TABLE purchases (purchase_id TEXT PRIMARY KEY, order_id TEXT, asn TEXT NOT NULL,"
+                        " terminal_id TEXT NOT NULL, tsn INTEGER NOT NULL, offline_atc INTEGER NOT NULL,"
+                        " amount INTEGER NOT NULL, balance_before INTEGER NOT NULL, state TEXT NOT NULL, tac TEXT,"
+                        " updated TEXT NOT NULL, UNIQUE (terminal_id, tsn))")},
     };
     return steps;
 }
@@ -265,6 +269,27 @@ Result<void> BankIssuerHost::apply(const QString& purpose, const QString& loadId
     }
     if (purpose == QStringLiteral("load confirmation") && answer.ok()) {
         return setLoadState(loadId, QStringLiteral("completed"));
+    }
+    if (purpose == QStringLiteral("purchase authorisation") && answer.ok()) {
+        return recordPurchase(answer.body, requestBody);
+    }
+    if ((purpose == QStringLiteral("purchase confirmation") || purpose == QStringLiteral("purchase abandonment"))
+        && answer.ok()) {
+        const QString state = answer.body.value(QStringLiteral("state")).toString();
+        auto r = Sqlite::exec(db(),
+            QStringLiteral("UPDATE purchases SET state = ?, tac = coalesce(?, tac), updated = ? WHERE purchase_id = ?"),
+            {state.isEmpty() ? (purpose == QStringLiteral("purchase confirmation") ? QStringLiteral("completed")
+                                                                                   : QStringLiteral("abandoned"))
+                             : state,
+                requestBody.contains(QStringLiteral("tac")) ? QVariant(requestBody.value(QStringLiteral("tac")).toString())
+                                                            : QVariant(),
+                now(),
+                loadId},
+            kWhat);
+        if (!r) {
+            return r.error();
+        }
+        return {};
     }
     if (purpose == QStringLiteral("load cancellation")) {
         if (answer.ok()) {
@@ -574,6 +599,186 @@ Result<int> BankIssuerHost::openRequests() const
         return q.error();
     }
     return q->next() ? q->value(0).toInt() : 0;
+}
+
+Result<void> BankIssuerHost::recordPurchase(const QJsonObject& purchase, const QJsonObject& request)
+{
+    const QString purchaseId = purchase.value(QStringLiteral("purchaseId")).toString();
+    const qint64 tsn = purchase.value(QStringLiteral("tsn")).toInteger(-1);
+    if (QUuid::fromString(purchaseId).isNull() || tsn < 0 || tsn > 0xFFFFFFFFLL) {
+        return badAnswer(QStringLiteral("the purchase authorisation"));
+    }
+    auto r = Sqlite::exec(db(),
+        QStringLiteral("INSERT INTO purchases (purchase_id, order_id, asn, terminal_id, tsn, offline_atc, amount,"
+                       " balance_before, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'authorised', ?)"
+                       " ON CONFLICT (purchase_id) DO NOTHING"),
+        {purchaseId,
+            request.value(QStringLiteral("orderId")).toString(),
+            request.value(QStringLiteral("asn")).toString(),
+            request.value(QStringLiteral("terminalId")).toString(),
+            tsn,
+            request.value(QStringLiteral("offlineAtc")).toInt(),
+            request.value(QStringLiteral("amount")).toInteger(),
+            request.value(QStringLiteral("balanceBefore")).toInteger(),
+            now()},
+        kWhat);
+    if (!r) {
+        return r.error();
+    }
+    return {};
+}
+
+Result<BankIssuerHost::PurchaseRow> BankIssuerHost::findPurchase(const QByteArray& terminalId, std::uint32_t tsn) const
+{
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("SELECT purchase_id, state, offline_atc, balance_before, asn FROM purchases WHERE terminal_id = ?"
+                       " AND tsn = ?"),
+        {hexOf(terminalId), static_cast<qint64>(tsn)},
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    if (!q->next()) {
+        return makeError(ErrorCode::InvalidState,
+            QStringLiteral("this terminal knows no purchase at terminal %1 TSN %2").arg(hexOf(terminalId)).arg(tsn));
+    }
+    PurchaseRow row;
+    row.purchaseId = q->value(0).toString();
+    row.state = q->value(1).toString();
+    row.offlineAtc = static_cast<std::uint16_t>(q->value(2).toInt());
+    row.balanceBefore = q->value(3).toLongLong();
+    row.asn = QByteArray::fromHex(q->value(4).toString().toLatin1());
+    return row;
+}
+
+Result<PurchaseAuthorisation> BankIssuerHost::authoriseOrderPurchase(
+    const PurchaseRequest& request, const QByteArray& terminalId, const QString& orderId)
+{
+    const QJsonObject body{{QStringLiteral("asn"), hexOf(request.asn)},
+        {QStringLiteral("algorithm"),
+            request.algorithm == Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
+        {QStringLiteral("keyIndex"), request.keyIndex},
+        {QStringLiteral("keyVersion"), request.keyVersion},
+        {QStringLiteral("balanceBefore"), static_cast<qint64>(request.balanceBefore.fen())},
+        {QStringLiteral("amount"), static_cast<qint64>(request.amount.fen())},
+        {QStringLiteral("offlineAtc"), request.offlineAtc},
+        {QStringLiteral("random"), hexOf(request.random)},
+        {QStringLiteral("terminalId"), hexOf(terminalId)},
+        {QStringLiteral("orderId"), orderId}};
+    const QString purpose = QStringLiteral("purchase authorisation");
+    auto a = post(QStringLiteral("/v1/purchases"), body, request.asn, request.offlineAtc, purpose, {});
+    if (!a) {
+        if (a.error().code == ErrorCode::OutcomeUnknown) {
+            Error e = a.error();
+            e.detail += QStringLiteral(" Nothing was sent to the key; the order shows \"checking\" until then.");
+            return e;
+        }
+        return a.error();
+    }
+    if (!a->ok()) {
+        return problemError(*a, QStringLiteral("the bank declined the payment"));
+    }
+    if (auto r = apply(purpose, {}, body, *a); !r) {
+        return r.error();
+    }
+    const QString mac1 = a->body.value(QStringLiteral("mac1")).toString();
+    const QString date = a->body.value(QStringLiteral("date")).toString();
+    const QString time = a->body.value(QStringLiteral("time")).toString();
+    const qint64 tsn = a->body.value(QStringLiteral("tsn")).toInteger(-1);
+    if (!isHex(mac1, 8) || !isHex(date, 8) || !isHex(time, 6) || tsn < 0 || tsn > 0xFFFFFFFFLL) {
+        return badAnswer(purpose);
+    }
+    PurchaseAuthorisation out;
+    out.tsn = static_cast<std::uint32_t>(tsn);
+    out.mac1 = QByteArray::fromHex(mac1.toLatin1());
+    out.date = QByteArray::fromHex(date.toLatin1());
+    out.time = QByteArray::fromHex(time.toLatin1());
+    // The wallet builds DEBIT FOR PURCHASE itself from these; it must be the very command the bank meant.
+    QByteArray debit = QByteArray::fromHex("805401000F");
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        debit.append(static_cast<char>((out.tsn >> shift) & 0xFF));
+    }
+    debit += out.date + out.time + out.mac1 + QByteArray::fromHex("08");
+    if (a->body.value(QStringLiteral("debitApdu")).toString().toUpper() != hexOf(debit)) {
+        return badAnswer(purpose);
+    }
+    m_debitedHere << a->body.value(QStringLiteral("purchaseId")).toString();
+    return out;
+}
+
+Result<QJsonObject> BankIssuerHost::confirmOrderPurchase(
+    const QByteArray& terminalId, std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac)
+{
+    auto row = findPurchase(terminalId, tsn);
+    if (!row) {
+        return row.error();
+    }
+    if (row->state == QStringLiteral("completed")) {
+        return QJsonObject{{QStringLiteral("purchaseId"), row->purchaseId}, {QStringLiteral("state"), row->state}};
+    }
+    const QJsonObject body{{QStringLiteral("mac2"), hexOf(mac2)},
+        {QStringLiteral("tac"), hexOf(tac)},
+        {QStringLiteral("source"),
+            m_debitedHere.contains(row->purchaseId) ? QStringLiteral("debit") : QStringLiteral("prove")}};
+    const QString purpose = QStringLiteral("purchase confirmation");
+    auto a = post(QStringLiteral("/v1/purchases/%1/confirmation").arg(row->purchaseId), body, row->asn, row->offlineAtc,
+        purpose, row->purchaseId);
+    if (!a) {
+        return a.error();
+    }
+    if (!a->ok()) {
+        return problemError(*a, QStringLiteral("the bank did not confirm the payment"));
+    }
+    if (auto r = apply(purpose, row->purchaseId, body, *a); !r) {
+        return r.error();
+    }
+    return a->body;
+}
+
+Result<void> BankIssuerHost::abandonOrderPurchase(const QByteArray& terminalId, std::uint32_t tsn)
+{
+    auto row = findPurchase(terminalId, tsn);
+    if (!row) {
+        return row.error();
+    }
+    if (row->state == QStringLiteral("abandoned")) {
+        return {};
+    }
+    // Called only when the key showed its offline ATC still at N (it never debited): the terminal's word (§9.2).
+    const QJsonObject body{
+        {QStringLiteral("offlineAtc"), row->offlineAtc}, {QStringLiteral("balance"), row->balanceBefore}};
+    const QString purpose = QStringLiteral("purchase abandonment");
+    auto a = post(QStringLiteral("/v1/purchases/%1/abandonment").arg(row->purchaseId), body, row->asn, row->offlineAtc,
+        purpose, row->purchaseId);
+    if (!a) {
+        return a.error();
+    }
+    if (!a->ok()) {
+        return problemError(*a, QStringLiteral("the bank did not release the order"));
+    }
+    return apply(purpose, row->purchaseId, body, *a);
+}
+
+Result<std::vector<UnconfirmedPurchase>> BankIssuerHost::openPurchases(
+    const QByteArray& asn, const QByteArray& terminalId) const
+{
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("SELECT tsn, offline_atc, amount FROM purchases WHERE asn = ? AND terminal_id = ?"
+                       " AND state = 'authorised' ORDER BY tsn"),
+        {hexOf(asn), hexOf(terminalId)},
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    std::vector<UnconfirmedPurchase> out;
+    while (q->next()) {
+        UnconfirmedPurchase u;
+        u.tsn = static_cast<std::uint32_t>(q->value(0).toLongLong());
+        u.offlineAtc = static_cast<std::uint16_t>(q->value(1).toInt());
+        u.amount = Amount(static_cast<std::uint32_t>(q->value(2).toLongLong()));
+        out.push_back(u);
+    }
+    return out;
 }
 
 } // namespace wallet::core

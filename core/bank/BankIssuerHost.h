@@ -3,6 +3,7 @@
 
 #include "core/bank/BankClient.h"
 #include "core/issuer/IssuerHost.h"
+#include "core/psam/Psam.h"
 
 #include <QSqlDatabase>
 
@@ -57,9 +58,27 @@ public:
     [[nodiscard]] std::optional<QByteArray> terminalId() const override { return m_terminalId; }
 
     /// Every load of this terminal not completed or cancelled, and how many requests still wait for an answer.
+    // Online purchases of merchant orders (docs/bank.md §9.2, §10.2): the bank is the PSAM. Filed in the same outbox
+    // (table `purchases`, keyed by the bank's purchase id and by (terminal ID, TSN)).
+    /// POST /v1/purchases for `orderId` after INITIALIZE FOR PURCHASE at the order's `terminalId`. Returns the TSN,
+    /// MAC1 and the bank's date and time; checks `debitApdu` is exactly the DEBIT FOR PURCHASE they make.
+    [[nodiscard]] Result<PurchaseAuthorisation> authoriseOrderPurchase(
+        const PurchaseRequest& request, const QByteArray& terminalId, const QString& orderId);
+    /// POST …/confirmation with MAC2 and the TAC: the bank verifies both, moves the money, marks the order paid.
+    /// Returns the bank's purchase (the receipt).
+    [[nodiscard]] Result<QJsonObject> confirmOrderPurchase(
+        const QByteArray& terminalId, std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac);
+    /// POST …/abandonment with the key's offline ATC and balance (it showed it never debited): the order opens again.
+    [[nodiscard]] Result<void> abandonOrderPurchase(const QByteArray& terminalId, std::uint32_t tsn);
+    /// This key's purchases at `terminalId` authorised by the bank and not yet completed or abandoned here.
+    [[nodiscard]] Result<std::vector<UnconfirmedPurchase>> openPurchases(
+        const QByteArray& asn, const QByteArray& terminalId) const;
+
     [[nodiscard]] Result<std::vector<BankLoad>> openLoads() const;
     [[nodiscard]] Result<int> openRequests() const;
     [[nodiscard]] const BankClient& client() const { return *m_client; }
+    /// A GET of the API (no outbox: reads change nothing), e.g. an order.
+    [[nodiscard]] Result<BankAnswer> get(const QString& path) { return m_client->send(BankCall{"GET", path, {}, {}}); }
 
 private:
     BankIssuerHost(QString connection, std::unique_ptr<BankClient> client, QByteArray terminalId);
@@ -80,11 +99,21 @@ private:
     [[nodiscard]] Result<void> setLoadState(const QString& loadId, const QString& state, const QString& note = {});
     [[nodiscard]] Result<BankLoad> findLoad(const QByteArray& asn, std::uint16_t atc) const;
     [[nodiscard]] Result<void> settleOpenRequests(const QByteArray& asn);
+    [[nodiscard]] Result<void> recordPurchase(const QJsonObject& purchase, const QJsonObject& request);
+    struct PurchaseRow
+    {
+        QString purchaseId, state;
+        std::uint16_t offlineAtc = 0;
+        qint64 balanceBefore = 0;
+        QByteArray asn;
+    };
+    [[nodiscard]] Result<PurchaseRow> findPurchase(const QByteArray& terminalId, std::uint32_t tsn) const;
 
     QString m_connection;
     std::unique_ptr<BankClient> m_client;
     QByteArray m_terminalId;
     QStringList m_creditedHere; ///< load ids whose CREDIT this run sent (their TAC's source is "credit")
+    QStringList m_debitedHere; ///< purchase ids whose DEBIT this run sent (their TAC's source is "debit")
 };
 
 } // namespace wallet::core

@@ -51,6 +51,7 @@ public:
     ~HttpsBankClient() override;
     [[nodiscard]] Result<BankAnswer> send(const BankCall& call) override;
     [[nodiscard]] QString describe() const override;
+    [[nodiscard]] QByteArray pinnedCaDer() const override { return m_config.ca.toDer(); }
     [[nodiscard]] const BankClientConfig& config() const { return m_config; }
 
 private:

@@ -158,7 +158,7 @@ Result<PurchaseAuthorisation> LocalPsam::authorisePurchase(const PurchaseRequest
     if (auto c = tx.commit(kWhat); !c) {
         return c.error();
     }
-    return PurchaseAuthorisation{static_cast<std::uint32_t>(tsn), *mac1};
+    return PurchaseAuthorisation{static_cast<std::uint32_t>(tsn), *mac1, {}, {}};
 }
 
 Result<void> LocalPsam::confirmPurchase(std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac)

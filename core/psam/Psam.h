@@ -27,6 +27,10 @@ struct PurchaseAuthorisation
 {
     std::uint32_t tsn = 0; ///< the PSAM's terminal transaction serial, persisted before it is used
     QByteArray mac1; ///< 4
+    /// Set by an acquirer that chooses them (the bank host, docs/bank.md §12): DEBIT FOR PURCHASE must carry these,
+    /// which MAC1 covers, instead of the terminal's clock. Empty: the request's date and time.
+    QByteArray date; ///< 4 BCD or empty
+    QByteArray time; ///< 3 BCD or empty
 };
 
 /// One purchase kept for settlement (what the acquirer receives).

@@ -801,8 +801,8 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
     bool recovered = false;
     for (int round = 0;; ++round) {
         const QDateTime now = m_clock.now();
-        const QByteArray date = bcdDate(now.date());
-        const QByteArray time = bcdTime(now.time());
+        QByteArray date = bcdDate(now.date());
+        QByteArray time = bcdTime(now.time());
         PurchaseRequest req{asn,
             init->algorithm,
             m_policy.purchaseKeyIndex,
@@ -816,6 +816,10 @@ Result<PurchaseResult> PurseService::purchase(Amount amount, const Pin* pin)
         auto auth = m_psam.authorisePurchase(req);
         if (!auth) {
             return auth.error(); // an earlier round's TSN was abandoned when the key proved it never happened
+        }
+        if (auth->date.size() == 4 && auth->time.size() == 3) {
+            date = auth->date; // the acquirer's clock, which its MAC1 covers (the bank host)
+            time = auth->time;
         }
         const PendingOperation op
             = pendingOf(TransactionType::Purchase, *init, amount, terminalId, date, time, auth->tsn);

@@ -360,6 +360,7 @@ QString BankRig::makeClientCertificate(const QString& name, const QString& subje
 QString BankRig::startServer(const QString& fault, const QString& cardClock)
 {
     QString why;
+    m_cardClock = cardClock; // the merge had lost it on its way to startInstance
     m_port = startInstance(m_server, QStringLiteral("127.0.0.1:0"), fault, &why);
     return m_port > 0 ? QString() : why;
 }
@@ -369,8 +370,8 @@ int BankRig::startInstance(QProcess& process, const QString& listen, const QStri
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("SKEY_BANK_FAULT"));
     env.remove(QStringLiteral("SKEY_BANK_CARD_CLOCK"));
-    if (!cardClock.isEmpty()) {
-        env.insert(QStringLiteral("SKEY_BANK_CARD_CLOCK"), cardClock);
+    if (!m_cardClock.isEmpty()) {
+        env.insert(QStringLiteral("SKEY_BANK_CARD_CLOCK"), m_cardClock);
     }
     if (!fault.isEmpty()) {
         env.insert(QStringLiteral("SKEY_BANK_FAULT"), fault);

@@ -57,6 +57,7 @@ private:
     [[nodiscard]] QString makeTls();
 
     QTemporaryDir m_tmp;
+    QString m_cardClock; ///< SKEY_BANK_CARD_CLOCK of the next start (startServer), empty: the real clock
     QString m_conninfo;
     QProcess m_postgres;
     QProcess m_server;

@@ -30,7 +30,9 @@ QString profilePath()
 QString openscTool(const QStringList& args, int* exitCode = nullptr)
 {
     QProcess p;
-    p.start(QStringLiteral("opensc-tool"), args);
+    // The "default" card driver: since the key also answers the PIV AID, OpenSC would bind its PIV driver, which
+    // selects PIV again each time it takes the card lock, i.e. between our purse APDUs (they would then reach PIV).
+    p.start(QStringLiteral("opensc-tool"), QStringList{QStringLiteral("-c"), QStringLiteral("default")} + args);
     if (!p.waitForFinished(20000)) {
         p.kill();
         p.waitForFinished();

@@ -9,6 +9,7 @@
 //    the disabled "Review payment" says why.
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/UiSnapshot.h"
+#include "support/LsanScope.h"
 #include "support/QuickDriver.h"
 
 #include <QDesktopServices>
@@ -23,6 +24,8 @@
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
+
+#include <optional>
 
 Q_IMPORT_QML_PLUGIN(SmartKey_WalletPlugin)
 Q_IMPORT_QML_PLUGIN(SmartKey_Wallet_UiPlugin)
@@ -657,6 +660,7 @@ void TestCardholderReview::lastTryWarnedThenBlocked()
 
 void TestCardholderReview::answerFileDialog(const QUrl& file)
 {
+    const wallet::test::QtFileDialogLeakScope qtDialog;
     QObject* dialog = m_root->window()->findChild<QObject*>(QStringLiteral("historyExportDialog"));
     QVERIFY(dialog);
     QTRY_VERIFY(dialog->property("visible").toBool());
@@ -697,6 +701,7 @@ void TestCardholderReview::exportAsksWhereAndNeverOverwritesSilently()
 
     m_ui->key(Qt::Key_4, Qt::ControlModifier);
     QTRY_VERIFY_WITH_TIMEOUT(!m_ui->textsOf(QStringLiteral("rowAmount")).isEmpty(), 20000);
+    std::optional<wallet::test::QtFileDialogLeakScope> qtDialog(std::in_place);
     QVERIFY2(m_ui->click(QStringLiteral("historyExport")), qPrintable(m_ui->lastError()));
     QObject* dialog = m_root->window()->findChild<QObject*>(QStringLiteral("historyExportDialog"));
     QVERIFY(dialog);
@@ -705,6 +710,7 @@ void TestCardholderReview::exportAsksWhereAndNeverOverwritesSilently()
     const QString target = QDir(documents).filePath(QStringLiteral("smartkey-transactions.csv"));
     QCOMPARE(dialog->property("selectedFile").toUrl(), QUrl::fromLocalFile(target));
     answerFileDialog(QUrl::fromLocalFile(target));
+    qtDialog.reset();
     QTRY_VERIFY_WITH_TIMEOUT(m_ui->text(QStringLiteral("historyExportResult")).contains(QStringLiteral("exported")),
         20000);
     QVERIFY2(m_ui->text(QStringLiteral("historyExportResult")).contains(QDir::toNativeSeparators(target)),
@@ -726,8 +732,11 @@ void TestCardholderReview::exportAsksWhereAndNeverOverwritesSilently()
     QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
     file.write("marker");
     file.close();
-    QVERIFY(m_ui->click(QStringLiteral("historyExport")));
-    answerFileDialog(QUrl::fromLocalFile(target));
+    {
+        const wallet::test::QtFileDialogLeakScope qtDialogAgain;
+        QVERIFY(m_ui->click(QStringLiteral("historyExport")));
+        answerFileDialog(QUrl::fromLocalFile(target));
+    }
     QVERIFY2(m_ui->waitShown(QStringLiteral("historyReplaceText"), {}, 5000), qPrintable(dump(*m_ui)));
     QVERIFY(m_ui->text(QStringLiteral("historyReplaceText")).contains(QStringLiteral("already exists")));
     QVERIFY(m_ui->click(QStringLiteral("historyReplaceCancel")));
@@ -736,8 +745,11 @@ void TestCardholderReview::exportAsksWhereAndNeverOverwritesSilently()
     QCOMPARE(file.readAll(), QByteArray("marker"));
     file.close();
     // And Replace replaces it.
-    QVERIFY(m_ui->click(QStringLiteral("historyExport")));
-    answerFileDialog(QUrl::fromLocalFile(target));
+    {
+        const wallet::test::QtFileDialogLeakScope qtDialogAgain;
+        QVERIFY(m_ui->click(QStringLiteral("historyExport")));
+        answerFileDialog(QUrl::fromLocalFile(target));
+    }
     QVERIFY(m_ui->waitShown(QStringLiteral("historyReplace"), {}, 5000));
     QVERIFY(m_ui->click(QStringLiteral("historyReplace")));
     QTRY_VERIFY_WITH_TIMEOUT(

@@ -10,9 +10,12 @@
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/UiSnapshot.h"
 #include "device/EmbeddedSimulator.h"
+#include "support/LsanScope.h"
 #include "support/QuickDriver.h"
 
 #include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
 #include <QGuiApplication>
 #include <QQuickStyle>
 #include <QTemporaryDir>
@@ -340,16 +343,30 @@ void TestWalletTour::historyShowsBoth()
     QVERIFY(historyQueryDone());
     QCOMPARE(m_ui->textsOf(row, list).size(), 2);
 
-    // Export: the file dialog (the desktop's own where there is one) answered with a file, as it answers.
-    const QString csv = m_data.filePath(QStringLiteral("export.csv"));
-    CLICK(QStringLiteral("historyExport"));
-    QObject* dialog = m_root->window()->findChild<QObject*>(QStringLiteral("historyExportDialog"));
-    QVERIFY(dialog);
-    QTRY_VERIFY(dialog->property("visible").toBool());
-    dialog->setProperty("selectedFile", QUrl::fromLocalFile(csv));
-    QVERIFY(QMetaObject::invokeMethod(dialog, "accept"));
-    QTRY_VERIFY_WITH_TIMEOUT(
-        m_ui->text(QStringLiteral("historyExportResult")).startsWith(QStringLiteral("2 transactions exported")), 20000);
+    // Export: the file dialog (the desktop's own where there is one) proposes Documents/smartkey-transactions.csv,
+    // and the cardholder takes it. (Qt 6.4's Quick dialog takes the name from its own field on accept, so a test
+    // that sets another file there is not what a cardholder can do.)
+    const QString csv = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation))
+                            .filePath(QStringLiteral("smartkey-transactions.csv"));
+    QVERIFY2(!QFileInfo::exists(csv), qPrintable(csv));
+    {
+        const wallet::test::QtFileDialogLeakScope qtDialog;
+        CLICK(QStringLiteral("historyExport"));
+        QObject* dialog = m_root->window()->findChild<QObject*>(QStringLiteral("historyExportDialog"));
+        QVERIFY(dialog);
+        QTRY_VERIFY(dialog->property("visible").toBool());
+        QCOMPARE(dialog->property("selectedFile").toUrl(), QUrl::fromLocalFile(csv));
+        QVERIFY(QMetaObject::invokeMethod(dialog, "accept"));
+        m_ui->settle();
+    }
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        m_ui->text(QStringLiteral("historyExportResult")).startsWith(QStringLiteral("2 transactions exported")),
+        qPrintable(m_ui->text(QStringLiteral("historyExportResult")) + QStringLiteral(" | shown: ")
+            + wallet::app::UiSnapshot::visibleTexts(m_root->window()).join(QStringLiteral(" / "))),
+        20000);
+    // The result names the file it wrote: the one chosen in the dialog.
+    QVERIFY2(m_ui->text(QStringLiteral("historyExportResult")).contains(QDir::toNativeSeparators(csv)),
+        qPrintable(m_ui->text(QStringLiteral("historyExportResult"))));
     QFile file(csv);
     QVERIFY(file.open(QIODevice::ReadOnly));
     QByteArray bytes = file.readAll();
@@ -527,6 +544,11 @@ void TestWalletTour::cleanupTestCase()
 
 int main(int argc, char** argv)
 {
+    // A home of its own: the export offers $HOME/Documents (no user-dirs file in $XDG_CONFIG_HOME).
+    QTemporaryDir home;
+    qputenv("HOME", home.path().toUtf8());
+    qputenv("XDG_CONFIG_HOME", (home.path() + QStringLiteral("/.config")).toUtf8());
+    QDir(home.path()).mkpath(QStringLiteral("Documents"));
     QQuickStyle::setStyle(QStringLiteral("Basic"));
     QGuiApplication::setApplicationName(QStringLiteral("smartkey-wallet-tour"));
     QGuiApplication::setApplicationVersion(QStringLiteral("0.1.0"));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "device/HidApduChannel.h"
 
+#include "device/ApduChaining.h"
+
 #include "core/crypto/Bytes.h"
 #include "device/HidFraming.h"
 
@@ -196,6 +198,16 @@ Result<KeyHello> HidApduChannel::initLocked(std::uint32_t onCid)
         h.firmwareMinor = p[14];
         h.firmwareBuild = p[15];
         h.capabilities = p[16];
+        if ((h.capabilities & skey::wire::kCapBoundedApdu) != 0) {
+            if (o.payload.size() < static_cast<int>(skey::wire::kInitResponseSizeBounded)) {
+                return makeError(ErrorCode::ProtocolError, QStringLiteral("the key announced no APDU bound"));
+            }
+            h.maxApdu = (static_cast<std::size_t>(p[17]) << 8) | p[18];
+            if (h.maxApdu < 261) {
+                return makeError(ErrorCode::ProtocolError,
+                    QStringLiteral("the key's APDU bound of %1 bytes is below a short APDU").arg(h.maxApdu));
+            }
+        }
         if (h.cid == 0 || h.cid == skey::wire::kBroadcastCid) {
             return makeError(ErrorCode::ProtocolError, QStringLiteral("the key allocated a reserved channel id"));
         }
@@ -379,11 +391,58 @@ Result<core::ResponseApdu> HidApduChannel::transmit(const core::CommandApdu& com
 
 Result<QByteArray> HidApduChannel::transmitRaw(const QByteArray& apdu)
 {
-    auto r = request(Cmd::Apdu, apdu);
-    if (r && r.value().size() < 2) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("response APDU shorter than a status word"));
+    std::lock_guard lock(m_mutex); // the links of a chain and the GET RESPONSEs are one exchange
+    if (auto c = connectLocked(); !c) {
+        return c.error();
     }
-    return r;
+    const auto exchange = [this](const QByteArray& command) -> Result<QByteArray> {
+        auto r = exchangeLocked(Cmd::Apdu, command);
+        if (r && r.value().size() < 2) {
+            return makeError(ErrorCode::ProtocolError, QStringLiteral("response APDU shorter than a status word"));
+        }
+        return r;
+    };
+    Result<QByteArray> r = makeError(ErrorCode::InvalidInput, QStringLiteral("empty APDU"));
+    const std::size_t bound = m_hello.maxApdu;
+    if (bound != 0 && static_cast<std::size_t>(apdu.size()) > bound) {
+        auto links = chaining::split(apdu);
+        if (!links) {
+            return makeError(ErrorCode::InvalidInput,
+                QStringLiteral("APDU of %1 bytes exceeds the key's bound of %2 and cannot be chained")
+                    .arg(apdu.size())
+                    .arg(bound));
+        }
+        for (std::size_t i = 0; i < links->size(); ++i) {
+            r = exchange((*links)[i]);
+            core::wipe((*links)[i]);
+            if (!r) {
+                break;
+            }
+            if (i + 1 < links->size() && chaining::statusWord(r.value()) != 0x9000) {
+                break; // the key refused a link: that is the answer (ISO 7816-4 §5.1.1.1)
+            }
+        }
+        for (QByteArray& link : *links) {
+            core::wipe(link);
+        }
+    } else {
+        r = exchange(apdu);
+    }
+    if (!r) {
+        return r;
+    }
+    // 61xx: more data waits (ISO 7816-4 §5.3.4); fetched here so that callers see one answer.
+    QByteArray all = r.value();
+    for (int guard = 0; guard < 512 && (chaining::statusWord(all) >> 8) == 0x61; ++guard) {
+        const auto sw2 = static_cast<std::uint8_t>(chaining::statusWord(all) & 0xFF);
+        auto next = exchange(chaining::getResponse(sw2));
+        if (!next) {
+            return next;
+        }
+        all.chop(2);
+        all.append(next.value());
+    }
+    return all;
 }
 
 Result<QByteArray> HidApduChannel::ping(const QByteArray& data)

@@ -32,6 +32,9 @@ struct KeyHello
     std::uint8_t firmwareMinor = 0;
     std::uint8_t firmwareBuild = 0;
     std::uint8_t capabilities = 0;
+    /// The largest APDU (command, and response with SW) the key takes in one message, when it announces one
+    /// (capability kCapBoundedApdu); 0: not announced (any APDU up to the HID limit).
+    std::size_t maxApdu = 0;
 };
 
 /**
@@ -55,7 +58,9 @@ public:
     [[nodiscard]] bool isConnected() const;
 
     [[nodiscard]] core::Result<core::ResponseApdu> transmit(const core::CommandApdu& command) override;
-    /// Raw APDU bytes in, data ‖ SW out.
+    /// Raw APDU bytes in, data ‖ SW out. Bounded APDUs (docs/transport.md): an APDU longer than the key's bound goes
+    /// as a command chain of short APDUs (a link's error SW ends it and is the answer), and while the key answers
+    /// 61xx the rest is fetched with GET RESPONSE, so the caller sees one command and one complete answer.
     [[nodiscard]] core::Result<QByteArray> transmitRaw(const QByteArray& apdu);
     [[nodiscard]] core::Result<QByteArray> ping(const QByteArray& data);
     [[nodiscard]] core::Result<void> wink();

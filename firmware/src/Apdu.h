@@ -8,6 +8,9 @@
 
 namespace skey {
 
+/// Response data bytes in one answer at most (a short Le 00); more waits for GET RESPONSE (docs/transport.md).
+inline constexpr std::size_t kMaxResponseData = 256;
+
 struct Apdu
 {
     std::uint8_t cla = 0;

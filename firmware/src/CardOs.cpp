@@ -715,7 +715,11 @@ Status CardOs::cmdGetData(const Apdu& a, ResponseWriter& out)
         0xC5,
         2,
         static_cast<std::uint8_t>(kCapabilities >> 8),
-        static_cast<std::uint8_t>(kCapabilities & 0xFF)};
+        static_cast<std::uint8_t>(kCapabilities & 0xFF),
+        0xC6,
+        2,
+        static_cast<std::uint8_t>(kMaxCommandApdu >> 8),
+        static_cast<std::uint8_t>(kMaxCommandApdu & 0xFF)};
     out.put(rest);
     if (!a.leIsMax && a.ne < out.size()) {
         out.reset();

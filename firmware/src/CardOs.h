@@ -11,6 +11,7 @@
 #include "Status.h"
 #include "hal/Platform.h"
 #include "piv/PivApp.h"
+#include "skey/HidWire.h"
 
 #include <array>
 #include <cstddef>
@@ -25,9 +26,12 @@ namespace skey {
 using ChannelId = std::uint32_t;
 inline constexpr ChannelId kDirectChannel = 0;
 
-/// Largest command and response APDU the OS accepts (extended APDUs up to the HID message limit).
-inline constexpr std::size_t kMaxCommandApdu = 7609;
-inline constexpr std::size_t kMaxResponseApdu = 7609;
+/// Largest command and response APDU the OS accepts and sends (the bound announced in GET DATA tag C6 and in the HID
+/// INIT answer, docs/transport.md "Bounded APDUs"): longer command data is chained (CLA bit 0x10, PIV), longer
+/// response data waits for GET RESPONSE (61xx). A longer command answers 6700.
+inline constexpr std::size_t kMaxCommandApdu = wire::kMaxApduSize;
+inline constexpr std::size_t kMaxResponseApdu = wire::kMaxApduSize;
+
 
 /// Life-cycle byte (GET DATA tag C3), docs/firmware.md.
 enum class LifeCycle : std::uint8_t {
@@ -58,8 +62,9 @@ inline constexpr std::uint8_t kPolicyPurchaseNeedsPin = 0x02;
 inline constexpr std::uint8_t kPolicyCardholderFileNeedsPin = 0x04;
 inline constexpr std::uint8_t kPolicyPurchaseNeedsTouch = 0x08;
 /// Capabilities (GET DATA tag C5, 2 bytes): bit0 3DES profile, bit1 SM4 profile, bit2 secure messaging,
-/// bit3 user-presence confirmation, bit4 PIN-free small purchases.
-inline constexpr std::uint16_t kCapabilities = 0x001F;
+/// bit3 user-presence confirmation, bit4 PIN-free small purchases, bit5 bounded APDUs (tag C6 gives the bound;
+/// command chaining and GET RESPONSE for longer data).
+inline constexpr std::uint16_t kCapabilities = 0x003F;
 /// How long DEBIT waits for a touch when the policy asks for one.
 inline constexpr std::uint32_t kTouchTimeoutMs = 30000;
 

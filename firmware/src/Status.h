@@ -38,6 +38,7 @@ enum class Status : std::uint8_t {
     TouchRefused, // 6985 as well (the user refused or did not touch in time), kept apart for the docs/tests
     MoreData, // 61xx: xx more response bytes wait for GET RESPONSE (ISO 7816-4 §5.3.4; PIV only; xx passed beside)
     RefDataNotFound, // 6A88: PIV key reference (slot) empty or unknown
+    ChainingNotSupported, // 6884: command chaining for a command that does not take it (PIV: all but PUT DATA)
 };
 
 /// The one table from internal status to ISO 7816-4 / PBOC status word. `triesLeft` only matters for PinWrong (x of

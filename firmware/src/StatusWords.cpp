@@ -68,6 +68,8 @@ std::uint16_t statusWord(Status status, std::uint8_t triesLeft)
         return static_cast<std::uint16_t>(0x6100 | triesLeft);
     case Status::RefDataNotFound:
         return 0x6A88;
+    case Status::ChainingNotSupported:
+        return 0x6884;
     }
     return 0x6F00;
 }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // HidApduChannel against the real firmware packet layer in-process, and against a scripted key that misbehaves.
+#include "PivClient.h"
+#include "device/ApduChaining.h"
 #include "device/HidApduChannel.h"
 #include "device/HidFraming.h"
 #include "skey/Version.h"
@@ -148,7 +150,8 @@ private slots:
         QVERIFY2(hello, qPrintable(hello ? QString() : hello.error().detail));
         QCOMPARE(hello->protocolVersion, std::uint8_t(2));
         QCOMPARE(hello->firmwareMajor, skey::kFirmwareMajor);
-        QCOMPARE(hello->capabilities, std::uint8_t(0x03));
+        QCOMPARE(hello->capabilities, std::uint8_t(0x07)); // WINK | LOCK | bounded APDUs
+        QCOMPARE(hello->maxApdu, std::size_t(261));
 
         const auto sentBefore = channel.reportsSent();
         const auto receivedBefore = channel.reportsReceived();
@@ -168,7 +171,7 @@ private slots:
     void pingSizes_data()
     {
         QTest::addColumn<int>("size");
-        for (int n : {0, 57, 58, 1000, 7609}) {
+        for (int n : {0, 57, 58, 261}) {
             QTest::newRow(QByteArray::number(n).constData()) << n;
         }
     }
@@ -184,6 +187,98 @@ private slots:
         auto r = channel.ping(data);
         QVERIFY(r);
         QCOMPARE(r.value(), data);
+    }
+
+    // Bounded APDUs (docs/transport.md): the host chains a 2 KiB PUT DATA through the real packet layer and card OS,
+    // and reads it back through 61xx / GET RESPONSE, transparently for the caller.
+    void chainsLongPivObjectsTransparently()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel channel(std::make_unique<testsupport::FirmwareLinkTransport>(link));
+        const auto tx = [&](const QByteArray& apdu) {
+            auto r = channel.transmitRaw(apdu);
+            return r ? r.value() : QByteArray();
+        };
+        const auto swOf = [](const QByteArray& r) { return r.size() < 2 ? 0 : chaining::statusWord(r); };
+        QCOMPARE(swOf(tx(QByteArray::fromHex("00A4040005A000000308"))), 0x9000);
+        // Management-key authentication (witness flow).
+        const QByteArray r1 = tx(QByteArray::fromHex("0087039B047C028000"));
+        QCOMPARE(r1.size(), 14);
+        skey::test::Bytes witness(r1.begin() + 4, r1.begin() + 12);
+        skey::test::PivClient::tdes(skey::test::kPivDefaultMgmtKey, witness, false);
+        const QByteArray r2 = tx(QByteArray::fromHex("0087039B167C148008")
+            + QByteArray(reinterpret_cast<const char*>(witness.data()), 8) + QByteArray::fromHex("81081122334455667788"));
+        QCOMPARE(swOf(r2), 0x9000);
+
+        QByteArray content(2048, Qt::Uninitialized);
+        for (int i = 0; i < content.size(); ++i) {
+            content[i] = static_cast<char>(i * 13 + 5);
+        }
+        // One extended PUT DATA of 2,066 bytes: far beyond the 261-byte bound, so the channel chains it.
+        const QByteArray body = QByteArray::fromHex("5C035FC10553820800") + content;
+        QByteArray put = QByteArray::fromHex("00DB3FFF00");
+        put.append(static_cast<char>(body.size() >> 8)).append(static_cast<char>(body.size() & 0xFF)).append(body);
+        const auto apdusBefore = link->layer.counters().apdus;
+        QCOMPARE(swOf(tx(put)), 0x9000);
+        QCOMPARE(link->layer.counters().apdus - apdusBefore, 9u); // 2,057 data bytes in links of 255
+        // Read back with one extended GET DATA (Le 0000): the key answers 256 bytes and 61xx, the channel collects.
+        const auto readBefore = link->layer.counters().apdus;
+        const QByteArray got = tx(QByteArray::fromHex("00CB3FFF0000055C035FC1050000"));
+        QCOMPARE(swOf(got), 0x9000);
+        QCOMPARE(got.left(got.size() - 2), QByteArray::fromHex("53820800") + content);
+        QCOMPARE(link->layer.counters().apdus - readBefore, 9u); // GET DATA + 8 GET RESPONSE (2,052 / 256)
+        // The key itself answers in parts: 256 bytes and 61 00.
+        const auto direct = link->token.process(std::vector<std::uint8_t>{0x00, 0xCB, 0x3F, 0xFF, 0x05, 0x5C, 0x03,
+            0x5F, 0xC1, 0x05, 0x00});
+        QCOMPARE(direct.size(), std::size_t(258));
+        QCOMPARE(direct[256], std::uint8_t(0x61));
+        // A refused link ends the chain and is the answer: PUT DATA without the management key (a new SELECT).
+        QCOMPARE(swOf(tx(QByteArray::fromHex("00A4040005A000000308"))), 0x9000);
+        const auto refusedBefore = link->layer.counters().apdus;
+        QCOMPARE(swOf(tx(put)), 0x6982);
+        QCOMPARE(link->layer.counters().apdus - refusedBefore, 1u);
+    }
+
+    void oversizedApduWithoutChainingGets6700()
+    {
+        auto link = std::make_shared<testsupport::FirmwareLink>();
+        HidApduChannel channel(std::make_unique<testsupport::FirmwareLinkTransport>(link));
+        QVERIFY(channel.connect());
+        // Past the channel's chaining (a raw APDU message): 262 bytes and 2,066 bytes, answered 6700 by the key.
+        for (int n : {255, 2057}) {
+            QByteArray apdu = QByteArray::fromHex("00DB3FFF00");
+            apdu.append(static_cast<char>(n >> 8)).append(static_cast<char>(n & 0xFF)).append(QByteArray(n, 'A'));
+            auto r = channel.request(Cmd::Apdu, apdu);
+            QVERIFY(r);
+            QCOMPARE(r.value(), QByteArray::fromHex("6700"));
+        }
+        // Exactly the bound is carried (CLA 80, unknown INS EE: 6D00 from the card OS, not 6700).
+        QByteArray exact = QByteArray::fromHex("80EE00000000FE") + QByteArray(254, 'B');
+        QCOMPARE(exact.size(), 261);
+        auto r = channel.request(Cmd::Apdu, exact);
+        QVERIFY(r);
+        QCOMPARE(r.value(), QByteArray::fromHex("6D00"));
+    }
+
+    void splitsIntoShortLinks()
+    {
+        // Case 4 extended, 600 data bytes, Le 0000 -> 255 + 255 + 90, CLA 10 on the first two, Le 00 on the last.
+        QByteArray apdu = QByteArray::fromHex("00DB3FFF000258") + QByteArray(600, 'x') + QByteArray::fromHex("0000");
+        const auto links = chaining::split(apdu);
+        QVERIFY(links);
+        QCOMPARE(links->size(), std::size_t(3));
+        QCOMPARE(links->at(0).left(5), QByteArray::fromHex("10DB3FFFFF"));
+        QCOMPARE(links->at(0).size(), 5 + 255);
+        QCOMPARE(links->at(1).left(5), QByteArray::fromHex("10DB3FFFFF"));
+        QCOMPARE(links->at(2).left(5), QByteArray::fromHex("00DB3FFF5A"));
+        QCOMPARE(links->at(2).size(), 5 + 90 + 1);
+        QCOMPARE(links->at(2).back(), char(0));
+        // Case 3 short stays one link; a malformed APDU or one already chained is refused.
+        QCOMPARE(chaining::split(QByteArray::fromHex("00DB3FFF020102"))->size(), std::size_t(1));
+        QVERIFY(!chaining::split(QByteArray::fromHex("00DB3FFF0501")));
+        QVERIFY(!chaining::split(QByteArray::fromHex("10DB3FFF020102")));
+        // Case 2 extended with Le 0010 keeps Le 10.
+        QCOMPARE(chaining::split(QByteArray::fromHex("00CA0000000010"))->at(0), QByteArray::fromHex("00CA000010"));
     }
 
     void tooLargeRefusedBeforeSending()

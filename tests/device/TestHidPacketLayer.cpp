@@ -43,7 +43,7 @@ private:
     std::uint32_t allocate()
     {
         const auto out = run(message(kBroadcast, kInit, kNonce));
-        if (out.size() != 1 || out[0].payload.size() != 17) {
+        if (out.size() != 1 || out[0].payload.size() != 19) {
             return 0;
         }
         const auto& p = out[0].payload;
@@ -67,14 +67,15 @@ private slots:
         QCOMPARE(out.size(), std::size_t(1));
         QCOMPARE(out[0].cid, kBroadcast); // the answer comes on the broadcast CID
         QCOMPARE(out[0].cmd, kInit);
-        QCOMPARE(out[0].payload.size(), std::size_t(17));
+        QCOMPARE(out[0].payload.size(), std::size_t(19)); // 17 + the APDU bound (docs/transport.md)
         QCOMPARE(std::vector<std::uint8_t>(out[0].payload.begin(), out[0].payload.begin() + 8), kNonce);
         const auto& p = out[0].payload;
         const std::uint32_t cid
             = (std::uint32_t(p[8]) << 24) | (std::uint32_t(p[9]) << 16) | (std::uint32_t(p[10]) << 8) | p[11];
         QVERIFY(cid != 0 && cid != kBroadcast);
         QCOMPARE(p[12], std::uint8_t(2)); // protocol version
-        QCOMPARE(p[16], std::uint8_t(0x03)); // WINK | LOCK
+        QCOMPARE(p[16], std::uint8_t(0x07)); // WINK | LOCK | bounded APDUs
+        QCOMPARE((std::size_t(p[17]) << 8) | p[18], std::size_t(261)); // the bound: a short APDU
         QVERIFY(allocate() != cid); // a second INIT gets another channel
     }
 
@@ -95,7 +96,7 @@ private slots:
     {
         const std::uint32_t cid = allocate();
         // A long PING is under way ...
-        QVERIFY(run({initPacket(cid, kPing, 200, bytes(57))}).empty());
+        QVERIFY(run({initPacket(cid, kPing, 200, bytes(57))}).empty()); // (≤ the 261-byte buffer)
         // ... INIT on the same CID drops it and answers on that CID with the same CID.
         const auto out = run(message(cid, kInit, kNonce));
         QCOMPARE(out.size(), std::size_t(1));
@@ -170,7 +171,7 @@ private slots:
     void pingEchoes_data()
     {
         QTest::addColumn<int>("size");
-        for (int n : {0, 1, 57, 58, 116, 117, 1000, 7609}) {
+        for (int n : {0, 1, 57, 58, 116, 117, 261}) {
             QTest::newRow(QByteArray::number(n).constData()) << n;
         }
     }
@@ -199,17 +200,39 @@ private slots:
         QCOMPARE(m_link->layer.counters().apdus, 1u);
     }
 
-    void extendedApduIsCarried()
+    void apduUpToTheBoundIsCarried()
     {
         const std::uint32_t cid = allocate();
-        // An extended case-3 APDU with 7000 data bytes (the largest messages use all 128 continuations).
-        std::vector<std::uint8_t> apdu{0x80, 0xEE, 0x00, 0x00, 0x00, 0x1B, 0x58};
-        const auto data = bytes(7000);
+        // An extended case-3 APDU of exactly 261 bytes (the bound) reaches the card OS whole.
+        std::vector<std::uint8_t> apdu{0x80, 0xEE, 0x00, 0x00, 0x00, 0x00, 254};
+        const auto data = bytes(254);
         apdu.insert(apdu.end(), data.begin(), data.end());
+        QCOMPARE(apdu.size(), std::size_t(261));
         const auto out = run(message(cid, kApdu, apdu));
         QCOMPARE(out.size(), std::size_t(1));
         QCOMPARE(out[0].cmd, kApdu);
         QCOMPARE(out[0].payload, m_link->token.process(apdu)); // whatever the OS says, it got the whole APDU
+        QCOMPARE(out[0].payload, (std::vector<std::uint8_t>{0x6D, 0x00})); // unknown INS, not 6700: the length was fine
+    }
+
+    void apduBeyondTheBoundAnswers6700()
+    {
+        const std::uint32_t cid = allocate();
+        // 262 bytes, and 7000 data bytes (all 128 continuations): received without being stored, answered 6700.
+        for (std::size_t n : {std::size_t(255), std::size_t(7000)}) {
+            std::vector<std::uint8_t> apdu{0x00, 0xDB, 0x3F, 0xFF, 0x00, static_cast<std::uint8_t>(n >> 8),
+                static_cast<std::uint8_t>(n)};
+            const auto data = bytes(n);
+            apdu.insert(apdu.end(), data.begin(), data.end());
+            const auto out = run(message(cid, kApdu, apdu));
+            QCOMPARE(out.size(), std::size_t(1));
+            QCOMPARE(out[0].cmd, kApdu);
+            QCOMPARE(out[0].payload, (std::vector<std::uint8_t>{0x67, 0x00}));
+        }
+        // The channel goes on; a PING longer than the buffer is refused with "invalid length".
+        QCOMPARE(run(message(cid, kApdu, kGetData)).at(0).payload.back(), std::uint8_t(0x00));
+        expectError(run({initPacket(cid, kPing, 262, bytes(57))}), cid, 0x03);
+        QVERIFY(run({contPacket(cid, 0, bytes(59))}).empty()); // nothing was opened
     }
 
     void continuationWithoutMessageIgnored()

@@ -352,7 +352,8 @@ void TestPiv::objectsUpTo2KiBThroughChaining()
     }
     QCOMPARE(swOf(c.putData(kTagChuid, pattern(59, 9))), 0x9000);
     QCOMPARE(swOf(c.putData(kTagCcc, pattern(42, 10))), 0x9000);
-    // Read back in 256-byte parts (61xx + GET RESPONSE), after a power cycle, and in one extended answer.
+    // Read back in 256-byte parts (61xx + GET RESPONSE), after a power cycle; an extended Le 0000 gets 256 bytes
+    // and 61xx too (no answer exceeds the announced APDU bound, docs/transport.md).
     t.powerCycle();
     c.select();
     for (std::size_t i = 0; i < 4; ++i) {
@@ -360,9 +361,25 @@ void TestPiv::objectsUpTo2KiBThroughChaining()
         QCOMPARE(swOf(r), 0x9000);
         QCOMPARE(dataOf(r), cat({hex("53820800"), pattern(2048, static_cast<std::uint8_t>(i))}));
     }
-    const Bytes whole = c.getData(kTagCert9C, true);
+    const Bytes first = c.getData(kTagCert9C, true);
+    QCOMPARE(swOf(first), 0x6100); // 1,796 more: 61 00 ("256 or more")
+    QCOMPARE(first.size(), 256u + 2u);
+    const Bytes whole = c.collect(first);
     QCOMPARE(swOf(whole), 0x9000);
-    QCOMPARE(whole.size(), 4u + 2048u + 2u);
+    QCOMPARE(dataOf(whole), cat({hex("53820800"), pattern(2048, 1)}));
+    // A shorter Le gets that many, then the rest in parts.
+    const Bytes shortLe = c.send(cat({hex("00CB3FFF055C035FC10A"), hex("10")}));
+    QCOMPARE(swOf(shortLe), 0x6100);
+    QCOMPARE(shortLe.size(), 16u + 2u);
+    QCOMPARE(dataOf(c.collect(shortLe)), cat({hex("53820800"), pattern(2048, 1)})); // 16 bytes, then the rest
+    // The last part says how many bytes are left (61xx, xx < 256).
+    const Bytes part = c.send(cat({hex("00CB3FFF055C035FC10A"), hex("00")}));
+    Bytes r = part;
+    for (int i = 0; i < 7; ++i) {
+        r = c.send(hex("00C0000000"));
+    }
+    QCOMPARE(swOf(r), 0x6104); // 2,052 = 8 × 256 + 4
+    QCOMPARE(c.send(hex("00C0000000")).size(), 4u + 2u);
     QCOMPARE(dataOf(c.getData(kTagChuid)), cat({hex("533B"), pattern(59, 9)}));
     // Rewriting one (the old copy stays until the new one is complete), and replacing with a smaller one.
     QCOMPARE(c.authenticate(), 0x9000);
@@ -456,21 +473,22 @@ void TestPiv::negativeMatrixLeavesNvmUnchanged()
             hex("00DB3FFF085C035FC1FF53013000"),
             0x6A82},
         {"PUT DATA malformed", [](PivClient& c) { (void)c.authenticate(); }, hex("00DB3FFF065C035FC10253"), 0x6A80},
-        {"PUT DATA 2049 bytes (extended)",
+        {"PUT DATA beyond the APDU bound (extended, not chained)",
             [](PivClient& c) { (void)c.authenticate(); },
             cat({hex("00DB3FFF00080A"), cert2049}),
+            0x6700},
+        {"chained PUT DATA announcing 2049 bytes (first link)",
+            [](PivClient& c) { (void)c.authenticate(); },
+            cat({hex("10DB3FFFFF"), Bytes(cert2049.begin(), cert2049.begin() + 255)}),
             0x6A84},
-        {"chained PUT DATA 2049 bytes",
+        {"chained GET DATA (only PUT DATA chains)", nullptr, hex("10CB3FFF055C035FC105"), 0x6884},
+        {"chained PUT DATA longer than announced",
             [](PivClient& c) {
                 (void)c.authenticate();
-                const Bytes big = cat({hex("5C035FC105 53820801"), pattern(2049, 0)});
-                for (std::size_t at = 0; at + 255 < big.size(); at += 255) {
-                    (void)c.send(cat({hex("10DB3FFFFF"),
-                        Bytes(big.begin() + static_cast<long>(at), big.begin() + static_cast<long>(at + 255))}));
-                }
+                (void)c.send(hex("10DB3FFF0A5C035FC10553820002AA"));
             },
-            cat({hex("00DB3FFF0C"), Bytes(cert2049.end() - 12, cert2049.end())}),
-            0x6A84},
+            hex("00DB3FFF02BBCC"),
+            0x6A80},
         {"sign with empty slot",
             [](PivClient& c) { (void)c.verifyPin("123456"); },
             hex("0087119A267C24820081200000000000000000000000000000000000000000000000000000000000000000 00"),

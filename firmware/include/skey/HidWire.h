@@ -71,6 +71,15 @@ inline constexpr std::size_t kInitResponseSize = 17; ///< nonce 8 | CID 4 | prot
 inline constexpr std::uint8_t kProtocolVersion = 2;
 inline constexpr std::uint8_t kCapWink = 0x01;
 inline constexpr std::uint8_t kCapLock = 0x02;
+/// Bounded APDUs (docs/transport.md "Bounded APDUs"): the INIT answer carries 2 more bytes, the largest command APDU
+/// and the largest response APDU (data + SW) the token takes or sends in one message, big-endian (the same bound for
+/// both). Longer command data travels by ISO 7816-4 command chaining (CLA bit 0x10), longer response data by 61xx and
+/// GET RESPONSE. A key without this flag takes any APDU up to kMaxMessageSize.
+inline constexpr std::uint8_t kCapBoundedApdu = 0x04;
+inline constexpr std::size_t kInitResponseSizeBounded = kInitResponseSize + 2;
+/// This token's bound: a short APDU case 4 with 255 data bytes (4 + 1 + 255 + 1); a response of 256 data bytes + SW
+/// (258) fits as well.
+inline constexpr std::size_t kMaxApduSize = 261;
 inline constexpr std::uint8_t kMaxLockSeconds = 10;
 
 // Timing rules.

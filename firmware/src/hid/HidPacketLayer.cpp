@@ -61,6 +61,7 @@ void HidPacketLayer::reset()
     m_cidBase = readCid(base);
     m_cidCount = 0;
     m_rxActive = false;
+    m_rxDiscard = false;
     m_rxReceived = 0;
     m_processing = false;
     m_busyCid = 0;
@@ -123,8 +124,9 @@ void HidPacketLayer::checkTimers()
 
 void HidPacketLayer::dropMessage()
 {
-    secureZero(std::span<std::uint8_t>(m_rxBuffer.data(), m_rxReceived));
+    secureZero(std::span<std::uint8_t>(m_message.data(), m_rxDiscard ? 0 : m_rxReceived));
     m_rxActive = false;
+    m_rxDiscard = false;
     m_rxReceived = 0;
     m_rxLength = 0;
 }
@@ -181,8 +183,11 @@ void HidPacketLayer::handleInitPacket(std::uint32_t cid, std::uint8_t cmd, std::
         sendError(cid, ErrorCode::InvalidChannel);
         return;
     }
-    if (bcnt > wire::kMaxMessageSize) {
-        sendError(cid, ErrorCode::InvalidLength); // before anything is buffered
+    // Longer than the HID limit, or than the buffer for anything but an APDU: refused before anything is buffered.
+    // An APDU longer than the announced bound is received (not stored) and answered 6700 (docs/transport.md).
+    const bool tooLongApdu = bcnt > m_message.size() && cmd == cmdByte(Cmd::Apdu);
+    if (bcnt > wire::kMaxMessageSize || (bcnt > m_message.size() && !tooLongApdu)) {
+        sendError(cid, ErrorCode::InvalidLength);
         return;
     }
     const std::span<const std::uint8_t> data(report.data() + wire::kInitHeaderSize, wire::kInitDataSize);
@@ -196,7 +201,10 @@ void HidPacketLayer::handleInitPacket(std::uint32_t cid, std::uint8_t cmd, std::
     m_rxLength = bcnt;
     m_rxNextSeq = 0;
     m_rxStartMs = m_system.millis();
-    std::copy(data.begin(), data.end(), m_rxBuffer.begin());
+    m_rxDiscard = tooLongApdu;
+    if (!m_rxDiscard) {
+        std::copy(data.begin(), data.end(), m_message.begin());
+    }
     m_rxReceived = wire::kInitDataSize;
 }
 
@@ -212,7 +220,9 @@ void HidPacketLayer::handleContinuation(std::uint32_t cid, std::uint8_t seq, con
     }
     const std::size_t take = std::min(wire::kContDataSize, m_rxLength - m_rxReceived);
     const auto* from = report.data() + wire::kContHeaderSize;
-    std::copy(from, from + take, m_rxBuffer.begin() + static_cast<std::ptrdiff_t>(m_rxReceived));
+    if (!m_rxDiscard) {
+        std::copy(from, from + take, m_message.begin() + static_cast<std::ptrdiff_t>(m_rxReceived));
+    }
     m_rxReceived += take;
     ++m_rxNextSeq;
     if (m_rxReceived == m_rxLength) {
@@ -220,8 +230,13 @@ void HidPacketLayer::handleContinuation(std::uint32_t cid, std::uint8_t seq, con
         const std::size_t length = m_rxLength;
         m_rxLength = 0;
         m_rxReceived = 0;
-        dispatch(cid, m_rxCmd, std::span<const std::uint8_t>(m_rxBuffer.data(), length));
-        secureZero(std::span<std::uint8_t>(m_rxBuffer.data(), length)); // PINs and key cryptograms do not linger
+        if (m_rxDiscard) {
+            m_rxDiscard = false;
+            runApdu(cid, {}); // longer than the bound: 6700
+            return;
+        }
+        dispatch(cid, m_rxCmd, std::span<const std::uint8_t>(m_message.data(), length));
+        secureZero(m_message); // PINs and key cryptograms do not linger
     }
 }
 
@@ -271,14 +286,16 @@ void HidPacketLayer::handleInit(std::uint32_t cid, std::span<const std::uint8_t>
             newCid = m_cidBase + m_cidCount;
         } while (newCid == 0 || newCid == wire::kBroadcastCid);
     }
-    std::array<std::uint8_t, wire::kInitResponseSize> out{};
+    std::array<std::uint8_t, wire::kInitResponseSizeBounded> out{};
     std::copy(payload.begin(), payload.end(), out.begin());
     writeCid(std::span<std::uint8_t>(out).subspan(8, 4), newCid);
     out[12] = wire::kProtocolVersion;
     out[13] = kFirmwareMajor;
     out[14] = kFirmwareMinor;
     out[15] = kFirmwareBuild;
-    out[16] = wire::kCapWink | wire::kCapLock;
+    out[16] = wire::kCapWink | wire::kCapLock | wire::kCapBoundedApdu;
+    out[17] = static_cast<std::uint8_t>(wire::kMaxApduSize >> 8);
+    out[18] = static_cast<std::uint8_t>(wire::kMaxApduSize);
     (void)sendMessage(cid, cmdByte(Cmd::Init), out);
 }
 
@@ -307,16 +324,25 @@ void HidPacketLayer::handleApdu(std::uint32_t cid, std::span<const std::uint8_t>
         sendError(cid, ErrorCode::InvalidLength);
         return;
     }
+    // The command may lie in the message buffer, which receives the response: the OS reads a copy on the stack.
+    std::array<std::uint8_t, wire::kMaxApduSize> command{};
+    std::copy(payload.begin(), payload.end(), command.begin());
+    runApdu(cid, std::span<const std::uint8_t>(command.data(), payload.size()));
+    secureZero(command);
+}
+
+void HidPacketLayer::runApdu(std::uint32_t cid, std::span<const std::uint8_t> command)
+{
     m_processing = true;
     m_busyCid = cid;
     m_keepAliveSent = false;
     ++m_counters.apdus;
     // The HID channel is the card OS's channel (spec §6a): another CID's command clears this one's PIN state.
-    const std::size_t n = m_os.process(payload, m_txBuffer, cid);
+    const std::size_t n = m_os.process(command, m_message, cid);
     m_processing = false;
     m_busyCid = 0;
-    (void)sendMessage(cid, cmdByte(Cmd::Apdu), std::span<const std::uint8_t>(m_txBuffer.data(), n));
-    secureZero(std::span<std::uint8_t>(m_txBuffer.data(), n));
+    (void)sendMessage(cid, cmdByte(Cmd::Apdu), std::span<const std::uint8_t>(m_message.data(), n));
+    secureZero(m_message);
 }
 
 bool HidPacketLayer::sendMessage(std::uint32_t cid, std::uint8_t cmd, std::span<const std::uint8_t> payload)

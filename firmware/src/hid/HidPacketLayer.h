@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The token side of the USB HID transport (spec/token-hid.md): CTAPHID packet layer on a vendor usage page.
 // Channel allocation (INIT), reassembly with the 500 ms message timeout, PING, APDU into the card OS, CANCEL,
-// KEEPALIVE while the card OS waits for the touch, WINK, LOCK and the ERROR codes. No heap: both message buffers
-// are members sized by wire::kMaxMessageSize.
+// KEEPALIVE while the card OS waits for the touch, WINK, LOCK and the ERROR codes. No heap and one message buffer
+// of wire::kMaxApduSize bytes (docs/transport.md "Bounded APDUs"): the request is assembled in it, the card OS writes
+// its response into it (from a copy of the command on the stack), and the response is sent from it.
 #pragma once
 
 #include "CardOs.h"
@@ -67,6 +68,9 @@ private:
     void dispatch(std::uint32_t cid, std::uint8_t cmd, std::span<const std::uint8_t> payload);
     void handleInit(std::uint32_t cid, std::span<const std::uint8_t> payload);
     void handleApdu(std::uint32_t cid, std::span<const std::uint8_t> payload);
+    /// Runs `command` through the card OS (an empty span: an APDU longer than the bound, which the OS answers
+    /// 6700 like any malformed command) and sends the answer from the message buffer.
+    void runApdu(std::uint32_t cid, std::span<const std::uint8_t> command);
     void handleLock(std::uint32_t cid, std::span<const std::uint8_t> payload);
     void checkTimers();
     void dropMessage();
@@ -95,14 +99,17 @@ private:
     std::size_t m_rxReceived = 0;
     std::uint8_t m_rxNextSeq = 0;
     std::uint32_t m_rxStartMs = 0;
-    std::array<std::uint8_t, wire::kMaxMessageSize> m_rxBuffer{};
+    /// An APDU message longer than the bound (BCNT ≤ kMaxMessageSize): its reports are counted, not stored, and the
+    /// complete message is answered 6700.
+    bool m_rxDiscard = false;
+    /// The one message buffer: the request being assembled, then the response being sent.
+    std::array<std::uint8_t, wire::kMaxApduSize> m_message{};
 
     // The APDU being processed by the card OS.
     bool m_processing = false;
     std::uint32_t m_busyCid = 0;
     std::uint32_t m_lastKeepAliveMs = 0;
     bool m_keepAliveSent = false;
-    std::array<std::uint8_t, kMaxResponseApdu> m_txBuffer{};
 
     // LOCK.
     std::uint32_t m_lockCid = 0;

@@ -193,10 +193,7 @@ void PivApp::resetVolatile()
     m_mgmtAuthenticated = Verdict::Denied;
     m_authStep = AuthStep::None;
     secureZero(m_authNonce);
-    secureZero(std::span<std::uint8_t>(m_ioBuffer.data(), m_ioLength));
-    m_io = Io::None;
-    m_ioLength = 0;
-    m_ioOffset = 0;
+    dropIo();
 }
 
 Status PivApp::select(ResponseWriter& out)
@@ -232,101 +229,254 @@ Status PivApp::process(const Apdu& apdu, ResponseWriter& out, std::uint8_t& swEx
     const bool pinWasJustVerified = m_pinJustVerified == Verdict::Granted;
     m_pinJustVerified = Verdict::Denied; // "PIN always" needs VERIFY as the previous command (73-4 Part 1 §3.3.2)
     if ((apdu.cla & 0xEF) != 0x00) {
+        dropIo();
         return Status::ClaNotSupported; // PIV uses CLA 00 (10 for a chained command); no secure messaging here
     }
-    // GET RESPONSE (ISO 7816-4 §7.6.1): the next part of the pending response.
+    // One answer carries at most 256 data bytes (the bound of docs/transport.md), fewer when Le asks for fewer.
+    m_responseLimit = apdu.hasLe && apdu.ne < kMaxResponseData ? apdu.ne : kMaxResponseData;
+    // GET RESPONSE (ISO 7816-4 §7.6.1): the next part of the pending answer, read again from NVM.
     if (apdu.ins == 0xC0) {
         if (m_io != Io::PendingOut || apdu.cla != 0x00) {
-            m_io = Io::None;
+            dropIo();
             return Status::ConditionsNotSatisfied;
         }
         if (apdu.p1 != 0 || apdu.p2 != 0 || !apdu.data.empty()) {
             return Status::BadP1P2;
         }
         const std::size_t remaining = m_ioLength - m_ioOffset;
-        const std::size_t limit = apdu.hasLe ? apdu.ne : 256;
-        const std::size_t n = remaining < limit ? remaining : limit;
-        out.put(std::span<const std::uint8_t>(m_ioBuffer.data() + m_ioOffset, n));
+        const std::size_t n = remaining < m_responseLimit ? remaining : m_responseLimit;
+        std::size_t encoded = 0;
+        const Status s = readObjectWindow(m_outObject, m_ioOffset, n, out, encoded);
+        if (s != Status::Ok || encoded != m_ioLength) {
+            dropIo();
+            return s != Status::Ok ? s : Status::NvmFailure;
+        }
         m_ioOffset += n;
         const std::size_t left = m_ioLength - m_ioOffset;
         if (left == 0) {
-            secureZero(std::span<std::uint8_t>(m_ioBuffer.data(), m_ioLength));
-            m_io = Io::None;
-            m_ioLength = 0;
+            dropIo();
             return Status::Ok;
         }
         swExtra = static_cast<std::uint8_t>(left >= 256 ? 0 : left);
         return Status::MoreData;
     }
     if (m_io == Io::PendingOut) {
-        m_io = Io::None; // any other command drops the rest of a long response
-        m_ioLength = 0;
+        dropIo(); // any other command drops the rest of a long answer
     }
-    // Command chaining (ISO 7816-4 §5.1.1.1): the data of every link is collected; the last one (bit 0x10 clear)
-    // runs the command over all of it. A link of another command drops the chain.
+    // Command chaining (ISO 7816-4 §5.1.1.1): only PUT DATA takes it (the one PIV command with more than 255 data
+    // bytes); its links stream into NVM. A link of another command drops the chain.
     const bool chained = (apdu.cla & 0x10) != 0;
     if (m_io == Io::ChainIn && (apdu.ins != m_chainIns || apdu.p1 != m_chainP1 || apdu.p2 != m_chainP2)) {
-        secureZero(std::span<std::uint8_t>(m_ioBuffer.data(), m_ioLength));
-        m_io = Io::None;
-        m_ioLength = 0;
+        dropIo();
     }
     if (chained || m_io == Io::ChainIn) {
+        if (apdu.ins != 0xDB) {
+            dropIo();
+            return Status::ChainingNotSupported;
+        }
         if (m_io != Io::ChainIn) {
+            dropIo();
             m_io = Io::ChainIn;
-            m_ioLength = 0;
             m_chainIns = apdu.ins;
             m_chainP1 = apdu.p1;
             m_chainP2 = apdu.p2;
         }
-        if (apdu.data.size() > m_ioBuffer.size() - m_ioLength) {
-            secureZero(std::span<std::uint8_t>(m_ioBuffer.data(), m_ioLength));
-            m_io = Io::None;
-            m_ioLength = 0;
-            return Status::NotEnoughMemory; // more than the largest object: 6A84
+        const Status s = chainedPutData(apdu, !chained);
+        if (s != Status::Ok || !chained) {
+            dropIo(); // an error ends the chain (the chunks written so far are never named: tombstoned later)
         }
-        copyBytes(m_ioBuffer.data() + m_ioLength, apdu.data.data(), apdu.data.size());
-        m_ioLength += apdu.data.size();
-        if (chained) {
-            return Status::Ok;
-        }
+        return s;
     }
-    Apdu whole = apdu;
-    if (m_io == Io::ChainIn) {
-        whole.cla = 0x00;
-        whole.data = std::span<const std::uint8_t>(m_ioBuffer.data(), m_ioLength);
-    }
-    if (pinWasJustVerified && whole.ins != 0x20) {
+    if (pinWasJustVerified && apdu.ins != 0x20) {
         m_pinJustVerified = Verdict::Granted; // visible to this command only
     }
-    const Status s = dispatch(whole, out, swExtra);
-    if (m_io == Io::ChainIn) {
-        secureZero(std::span<std::uint8_t>(m_ioBuffer.data(), m_ioLength));
-        m_io = Io::None;
-        m_ioLength = 0;
-    }
-    if (whole.ins != 0x20) {
+    const Status s = dispatch(apdu, out, swExtra);
+    if (apdu.ins != 0x20) {
         m_pinJustVerified = Verdict::Denied;
     }
-    // A response longer than the client asked for (short APDUs: 256) is sent in parts: 61xx + GET RESPONSE.
-    const std::size_t limit = apdu.hasLe ? apdu.ne : 256;
-    if (s == Status::Ok && out.size() > limit) {
-        const std::span<const std::uint8_t> all = out.written();
-        m_ioLength = all.size() - limit;
-        copyBytes(m_ioBuffer.data(), all.data() + limit, m_ioLength);
-        m_ioOffset = 0;
-        m_io = Io::PendingOut;
-        out.truncate(limit);
-        swExtra = static_cast<std::uint8_t>(m_ioLength >= 256 ? 0 : m_ioLength);
-        return Status::MoreData;
+    if (s == Status::Ok && out.size() > m_responseLimit) {
+        // Only GET DATA answers more than 256 bytes (in parts, by itself); a shorter Le than another answer: 6700.
+        return Status::WrongLength;
     }
     return s;
+}
+
+void PivApp::dropIo()
+{
+    secureZero(m_put.carry);
+    m_put = ChainedPut{};
+    m_io = Io::None;
+    m_ioLength = 0;
+    m_ioOffset = 0;
+}
+
+Status PivApp::chainedPutHeader()
+{
+    // `5C 03 tag 53 L`, L of 1..3 bytes: at most 9 bytes, checked in the order of cmdPutData.
+    const std::span<const std::uint8_t> h(m_put.carry.data(), m_put.carryLength);
+    if (m_chainP1 != 0x3F || m_chainP2 != 0xFF) {
+        return Status::BadP1P2;
+    }
+    if (m_mgmtAuthenticated != Verdict::Granted) {
+        return Status::SecurityNotSatisfied;
+    }
+    if (h.size() < 5) {
+        return Status::Ok; // wait for more
+    }
+    if (h[0] != 0x5C || h[1] != 0x03) {
+        return Status::BadData;
+    }
+    const int index = objectIndex(h.subspan(2, 3));
+    if (index < 0) {
+        return Status::FileNotFound;
+    }
+    if (h.size() < 7) {
+        return Status::Ok;
+    }
+    if (h[5] != 0x53) {
+        return Status::BadData;
+    }
+    std::size_t lenBytes = 1;
+    std::size_t total = h[6];
+    if (h[6] == 0x81 || h[6] == 0x82) {
+        lenBytes = h[6] == 0x81 ? 2 : 3;
+        if (h.size() < 6 + lenBytes) {
+            return Status::Ok;
+        }
+        total = h[6] == 0x81 ? h[7] : be16(&h[7]);
+    } else if (h[6] > 0x80) {
+        return Status::BadData;
+    }
+    if (total > kMaxObjectBytes) {
+        return Status::NotEnoughMemory;
+    }
+    const std::size_t headerLength = 6 + lenBytes;
+    // Pool ids no directory names; invisible until the directory is committed at the last link.
+    std::array<bool, 256> used{};
+    if (const Status s = usedChunks(used); s != Status::Ok) {
+        return s;
+    }
+    const std::size_t needed = (total + kChunkBytes - 1) / kChunkBytes;
+    std::size_t found = 0;
+    for (std::size_t id = kChunkFirst; id <= kChunkLast && found < needed; ++id) {
+        if (!used[id]) {
+            m_put.ids[found++] = static_cast<std::uint8_t>(id);
+        }
+    }
+    if (found < needed) {
+        return Status::NotEnoughMemory;
+    }
+    m_put.headerDone = true;
+    m_put.object = static_cast<std::uint8_t>(index);
+    m_put.total = total;
+    // The bytes after the header are content: move them to the front of the carry.
+    const std::size_t rest = h.size() - headerLength;
+    for (std::size_t i = 0; i < rest; ++i) {
+        m_put.carry[i] = m_put.carry[headerLength + i];
+    }
+    m_put.carryLength = rest;
+    if (rest > total) {
+        return Status::BadData;
+    }
+    m_put.received = rest;
+    m_put.crc = crc32(std::span<const std::uint8_t>(m_put.carry.data(), rest));
+    return Status::Ok;
+}
+
+Status PivApp::chainedPutData(const Apdu& link, bool last)
+{
+    std::span<const std::uint8_t> data = link.data;
+    // 1. The header, collected byte by byte in the carry until it is complete.
+    while (!m_put.headerDone && !data.empty()) {
+        if (m_put.carryLength == 9) {
+            return Status::BadData; // cannot happen: chainedPutHeader decides within 9 bytes
+        }
+        m_put.carry[m_put.carryLength++] = data[0];
+        data = data.subspan(1);
+        if (const Status s = chainedPutHeader(); s != Status::Ok) {
+            return s;
+        }
+    }
+    if (!m_put.headerDone) {
+        if (!last) {
+            return Status::Ok;
+        }
+        if (m_chainP1 != 0x3F || m_chainP2 != 0xFF) {
+            return Status::BadP1P2;
+        }
+        return m_mgmtAuthenticated != Verdict::Granted ? Status::SecurityNotSatisfied : Status::BadData;
+    }
+    // 2. The content: full chunks go to their pool ids, two per journal entry where a link completes two.
+    if (data.size() > m_put.total - m_put.received) {
+        return Status::BadData; // more than tag 53 announced
+    }
+    m_put.crc = crc32(data, m_put.crc);
+    m_put.received += data.size();
+    JournalBatch b;
+    std::size_t inBatch = 0;
+    while (!data.empty()) {
+        const std::size_t take = std::min(kChunkBytes - m_put.carryLength, data.size());
+        copyBytes(m_put.carry.data() + m_put.carryLength, data.data(), take);
+        m_put.carryLength += take;
+        data = data.subspan(take);
+        if (m_put.carryLength == kChunkBytes) {
+            if (!b.add(m_put.ids[m_put.chunks], m_put.carry)) {
+                return Status::NvmFailure;
+            }
+            ++m_put.chunks;
+            m_put.carryLength = 0;
+            if (++inBatch == 2) {
+                if (const Status s = commit(b); s != Status::Ok) {
+                    return s;
+                }
+                b.clear();
+                inBatch = 0;
+            }
+        }
+    }
+    if (last) {
+        if (m_put.received != m_put.total) {
+            return Status::BadData; // fewer than tag 53 announced
+        }
+        if (m_put.carryLength > 0) {
+            if (!b.add(m_put.ids[m_put.chunks], std::span<const std::uint8_t>(m_put.carry.data(), m_put.carryLength))) {
+                return Status::NvmFailure;
+            }
+            ++m_put.chunks;
+            ++inBatch;
+        }
+        if (inBatch > 0) {
+            if (const Status s = commit(b); s != Status::Ok) {
+                return s;
+            }
+        }
+        // The directory is the commit point, as in writeObject.
+        std::array<std::uint8_t, kDirHeader + kMaxChunksPerObject> dir{};
+        std::size_t dirLength = 1; // 00 = deleted
+        if (m_put.total > 0) {
+            putBe16(dir.data(), static_cast<std::uint16_t>(m_put.total));
+            putBe32(dir.data() + 2, m_put.crc);
+            copyBytes(dir.data() + kDirHeader, m_put.ids.data(), m_put.chunks);
+            dirLength = kDirHeader + m_put.chunks;
+        }
+        JournalBatch d;
+        if (!d.add(static_cast<std::uint8_t>(kItemDirBase + m_put.object),
+                std::span<const std::uint8_t>(dir.data(), dirLength))) {
+            return Status::NvmFailure;
+        }
+        if (const Status s = commit(d); s != Status::Ok) {
+            return s;
+        }
+        return tombstoneUnused();
+    }
+    return inBatch > 0 ? commit(b) : Status::Ok;
 }
 
 Status PivApp::dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtra)
 {
     switch (a.ins) {
     case 0xCB:
-        return cmdGetData(a, out);
+        return cmdGetData(a, out, swExtra);
     case 0xDB:
         return cmdPutData(a);
     case 0x20:
@@ -376,7 +526,7 @@ int PivApp::objectIndex(std::span<const std::uint8_t> tag)
     return -1;
 }
 
-Status PivApp::readObject(std::size_t index, ResponseWriter* out, std::size_t& length)
+Status PivApp::readObject(std::size_t index, std::size_t& length)
 {
     length = 0;
     std::array<std::uint8_t, kMaxItemSize> dir{};
@@ -393,28 +543,67 @@ Status PivApp::readObject(std::size_t index, ResponseWriter* out, std::size_t& l
         return Status::NvmFailure;
     }
     length = total;
-    if (out == nullptr) {
-        return Status::Ok;
+    return Status::Ok;
+}
+
+Status PivApp::readObjectWindow(
+    std::size_t index, std::size_t from, std::size_t count, ResponseWriter& out, std::size_t& encoded)
+{
+    encoded = 0;
+    std::array<std::uint8_t, kMaxItemSize> dir{};
+    std::size_t n = 0;
+    if (m_journal.read(static_cast<std::uint8_t>(kItemDirBase + index), dir, n) != StoreStatus::Ok) {
+        return Status::NvmFailure;
     }
-    // Streamed chunk by chunk into the response (no 2 KiB copy on the stack); the CRC is checked at the end.
-    out->put(0x53);
-    putLength(*out, total);
-    std::size_t pos = 0;
+    std::size_t total = 0;
+    if (const Status s = readObject(index, total); s != Status::Ok) {
+        return s;
+    }
+    if (total == 0) {
+        return Status::FileNotFound;
+    }
+    // The encoding `53 L content`; only bytes from..from+count are written, the CRC covers the whole content.
+    std::array<std::uint8_t, 4> header{0x53};
+    std::size_t headerLength = 1;
+    if (total < 0x80) {
+        header[headerLength++] = static_cast<std::uint8_t>(total);
+    } else if (total < 0x100) {
+        header[headerLength++] = 0x81;
+        header[headerLength++] = static_cast<std::uint8_t>(total);
+    } else {
+        header[headerLength++] = 0x82;
+        putBe16(header.data() + headerLength, static_cast<std::uint16_t>(total));
+        headerLength += 2;
+    }
+    encoded = headerLength + total;
+    const std::size_t end = from + count < encoded ? from + count : encoded;
+    std::size_t pos = 0; // position in the encoding
+    const auto emit = [&](std::span<const std::uint8_t> part) {
+        for (const std::uint8_t b : part) {
+            if (pos >= from && pos < end) {
+                out.put(b);
+            }
+            ++pos;
+        }
+    };
+    emit(std::span<const std::uint8_t>(header.data(), headerLength));
+    const std::size_t chunks = n - kDirHeader;
     std::uint32_t crc = 0xFFFFFFFFu;
     std::array<std::uint8_t, kMaxItemSize> chunk{};
+    std::size_t done = 0;
     for (std::size_t c = 0; c < chunks; ++c) {
         std::size_t got = 0;
         if (m_journal.read(dir[kDirHeader + c], chunk, got) != StoreStatus::Ok) {
             return Status::NvmFailure;
         }
-        const std::size_t want = total - pos < kChunkBytes ? total - pos : kChunkBytes;
+        const std::size_t want = total - done < kChunkBytes ? total - done : kChunkBytes;
         if (got != want) {
             return Status::NvmFailure; // a directory never names a chunk that was not committed before it
         }
         const std::span<const std::uint8_t> part(chunk.data(), want);
         crc = crc32(part, crc);
-        out->put(part);
-        pos += want;
+        emit(part);
+        done += want;
     }
     if (crc != be32(dir.data() + 2)) {
         return Status::NvmFailure;
@@ -527,7 +716,7 @@ Status PivApp::writeObject(std::size_t index, std::span<const std::uint8_t> cont
     return tombstoneUnused();
 }
 
-Status PivApp::cmdGetData(const Apdu& a, ResponseWriter& out)
+Status PivApp::cmdGetData(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtra)
 {
     if (a.p1 != 0x3F || a.p2 != 0xFF) {
         return Status::BadP1P2;
@@ -556,14 +745,22 @@ Status PivApp::cmdGetData(const Apdu& a, ResponseWriter& out)
     if (kObjects[index].readNeedsPin && m_pinVerified != Verdict::Granted) {
         return Status::SecurityNotSatisfied;
     }
-    std::size_t length = 0;
-    if (const Status s = readObject(static_cast<std::size_t>(index), nullptr, length); s != Status::Ok) {
+    // The first m_responseLimit bytes now; the rest, read again from NVM, for GET RESPONSE (61xx).
+    std::size_t encoded = 0;
+    if (const Status s = readObjectWindow(static_cast<std::size_t>(index), 0, m_responseLimit, out, encoded);
+        s != Status::Ok) {
         return s;
     }
-    if (length == 0) {
-        return Status::FileNotFound;
+    if (encoded > m_responseLimit) {
+        m_io = Io::PendingOut;
+        m_outObject = static_cast<std::uint8_t>(index);
+        m_ioLength = encoded;
+        m_ioOffset = m_responseLimit;
+        const std::size_t left = encoded - m_responseLimit;
+        swExtra = static_cast<std::uint8_t>(left >= 256 ? 0 : left);
+        return Status::MoreData;
     }
-    return readObject(static_cast<std::size_t>(index), &out, length);
+    return Status::Ok;
 }
 
 Status PivApp::cmdPutData(const Apdu& a)

@@ -27,8 +27,6 @@ inline constexpr std::size_t kObjectCount = 10;
 inline constexpr std::size_t kKeySlotCount = 4; ///< 9A, 9C, 9D, 9E
 inline constexpr std::uint8_t kPinTriesDefault = 3;
 inline constexpr std::uint8_t kPukTriesDefault = 3;
-/// Chained command data or a long response waiting for GET RESPONSE: a full object plus its TLV headers.
-inline constexpr std::size_t kIoBufferBytes = kMaxObjectBytes + 16;
 
 /// True when `aid` selects PIV (a prefix of kAid of 5..11 bytes).
 [[nodiscard]] bool isPivAid(std::span<const std::uint8_t> aid);
@@ -62,7 +60,7 @@ private:
     enum class AuthStep : std::uint8_t { None, WitnessSent, ChallengeSent };
 
     Status dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtra);
-    Status cmdGetData(const Apdu& a, ResponseWriter& out);
+    Status cmdGetData(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtra);
     Status cmdPutData(const Apdu& a);
     Status cmdVerify(const Apdu& a, std::uint8_t& swExtra);
     Status cmdChangeReference(const Apdu& a, std::uint8_t& swExtra);
@@ -101,8 +99,8 @@ private:
 
     // Objects: a directory item per object (`length 2 ‖ CRC-32 4 ‖ chunk ids`, or `00` when deleted) and chunks.
     [[nodiscard]] static int objectIndex(std::span<const std::uint8_t> tag);
-    /// The object's length (0: absent); with `out`, also appends `53 L content` to it (CRC-checked).
-    Status readObject(std::size_t index, ResponseWriter* out, std::size_t& length);
+    /// The object's length (0: absent), from its directory.
+    Status readObject(std::size_t index, std::size_t& length);
     /// Writes the content atomically: chunks to free pool ids first (invisible), then the directory in one commit;
     /// `extra` items (a key) join that final commit. Unreferenced chunks are tombstoned afterwards.
     Status writeObject(std::size_t index, std::span<const std::uint8_t> content, const JournalBatch* extra);
@@ -119,15 +117,42 @@ private:
     Verdict m_mgmtAuthenticated = Verdict::Denied;
     AuthStep m_authStep = AuthStep::None;
     std::array<std::uint8_t, 8> m_authNonce{}; ///< the witness or the card challenge of the pending authentication
-    // Chaining (ISO 7816-4 §5.1.1.1) and GET RESPONSE: one buffer, never both at once.
+    // Chaining (ISO 7816-4 §5.1.1.1) and GET RESPONSE, without a RAM copy of the object (RAM budget, issue 15): a
+    // chained PUT DATA streams its content into pool chunks as the links arrive (only a partial chunk waits in
+    // RAM); a long GET DATA answer is read again from NVM for every GET RESPONSE.
     enum class Io : std::uint8_t { None, ChainIn, PendingOut };
     Io m_io = Io::None;
     std::uint8_t m_chainIns = 0;
     std::uint8_t m_chainP1 = 0;
     std::uint8_t m_chainP2 = 0;
+    // PendingOut: bytes m_ioOffset.. of the encoding `53 L content` of object m_outObject (m_ioLength bytes).
+    std::uint8_t m_outObject = 0;
     std::size_t m_ioLength = 0;
     std::size_t m_ioOffset = 0;
-    std::array<std::uint8_t, kIoBufferBytes> m_ioBuffer{};
+    // ChainIn (PUT DATA): the header `5C 03 tag 53 L` is collected first (in m_carry), then the content.
+    struct ChainedPut
+    {
+        bool headerDone = false;
+        std::uint8_t object = 0;
+        std::size_t total = 0; ///< content bytes announced by tag 53
+        std::size_t received = 0; ///< content bytes taken so far (written or in m_carry)
+        std::uint32_t crc = 0xFFFFFFFFu;
+        std::size_t chunks = 0; ///< chunks written
+        std::array<std::uint8_t, kMaxObjectBytes / kChunkBytes + 1> ids{};
+        std::size_t carryLength = 0;
+        std::array<std::uint8_t, kChunkBytes> carry{}; ///< the partial chunk (or the header being collected)
+    };
+    ChainedPut m_put;
+    std::size_t m_responseLimit = 256; ///< response data bytes in this answer (Le, at most 256)
+
+    /// One link of a chained PUT DATA (`last`: CLA bit 0x10 clear). Writes the chunks it completes.
+    Status chainedPutData(const Apdu& link, bool last);
+    Status chainedPutHeader();
+    /// Ends chaining and a pending answer; wipes the partial chunk.
+    void dropIo();
+    /// Writes bytes `from`.. (at most `count`) of object `index`'s encoding `53 L content`; `encoded` = its size.
+    Status readObjectWindow(std::size_t index, std::size_t from, std::size_t count, ResponseWriter& out,
+        std::size_t& encoded);
 };
 
 } // namespace skey::piv

@@ -35,9 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             p[3] = static_cast<std::uint8_t>(cid);
         }
         link->deliver({p});
-        // Invariants: every answer is a well-formed message (BCNT within the limit).
+        // Invariants: every answer is a well-formed message (BCNT within the token's one 261-byte message buffer,
+        // the APDU bound it announces: docs/transport.md "Bounded APDUs").
         for (const auto& r : link->takeOutput()) {
-            if ((r[4] & 0x80) && ((std::size_t(r[5]) << 8) | r[6]) > 7609) {
+            if ((r[4] & 0x80) && ((std::size_t(r[5]) << 8) | r[6]) > 261) {
                 std::abort();
             }
         }

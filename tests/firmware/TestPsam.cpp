@@ -67,6 +67,7 @@ private slots:
     void negativeApdus();
     void keysAreNeverReadable();
     void personalizationRefusals();
+    void wrongPersonalizationMacsEndThePsam();
 };
 
 void TestPsam::selectAndStatus()
@@ -380,6 +381,30 @@ void TestPsam::personalizationRefusals()
     PsamClient q(u);
     QCOMPARE(swOf(q.select()), std::uint16_t(0x9000));
     QCOMPARE(swOf(q.writeKey(1, 1, 0x00, kMpk)), std::uint16_t(0x6985));
+}
+
+void TestPsam::wrongPersonalizationMacsEndThePsam()
+{
+    host::HostToken t;
+    PsamClient p(t);
+    QCOMPARE(swOf(p.select()), std::uint16_t(0x9000));
+    const Bytes wrong = hex("00000000000000000000000000000000");
+    for (int i = 1; i < 15; ++i) {
+        QCOMPARE(swOf(Issuer(t).sendSecure(hex("84DA0001"), kTid, wrong)), std::uint16_t(0x6988));
+    }
+    // A good MAC resets the count (spec §6a: 15 wrong in a row)...
+    QCOMPARE(swOf(p.putTerminalId(kTid)), std::uint16_t(0x9000));
+    for (int i = 1; i < 15; ++i) {
+        QCOMPARE(swOf(Issuer(t).sendSecure(hex("84DA0001"), kTid, wrong)), std::uint16_t(0x6988));
+    }
+    // ... the fifteenth in a row ends the PSAM for good, across power cycles; the purse beside it is untouched.
+    QCOMPARE(swOf(Issuer(t).sendSecure(hex("84DA0001"), kTid, wrong)), std::uint16_t(0x6988));
+    QCOMPARE(swOf(p.writeKey(1, 1, 0x00, kMpk)), std::uint16_t(0x9303));
+    t.powerCycle();
+    QCOMPARE(qb(p.select()), qb(hex("6F1084 09 D1560000015053414D A503C30103 9000")));
+    QCOMPARE(swOf(p.init(anInit())), std::uint16_t(0x9303));
+    QCOMPARE(swOf(p.end()), std::uint16_t(0x9303));
+    QCOMPARE(swOf(transmit(t, hex("00A404000AD15600000145442F4550"))), std::uint16_t(0x9000));
 }
 
 QTEST_GUILESS_MAIN(TestPsam)

@@ -6,8 +6,6 @@
 
 #include <QLoggingCategory>
 
-#include <array>
-
 namespace wallet::device {
 namespace {
 
@@ -145,7 +143,7 @@ Result<core::ResponseApdu> PcscApduChannel::transmit(const core::CommandApdu& co
     }
     qCDebug(lcPcsc) << m_reader << ">>" << command.toLogString();
     const QByteArray raw = command.encode();
-    std::array<unsigned char, 65538> out{};
+    QByteArray out(65538, '\0'); // the longest extended response (65,536 + SW), on the heap
     LONG rv = SCARD_S_SUCCESS;
     DWORD outLen = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -156,7 +154,7 @@ Result<core::ResponseApdu> PcscApduChannel::transmit(const core::CommandApdu& co
             reinterpret_cast<const unsigned char*>(raw.constData()),
             static_cast<DWORD>(raw.size()),
             nullptr,
-            out.data(),
+            reinterpret_cast<unsigned char*>(out.data()),
             &outLen);
         if (rv != SCARD_W_RESET_CARD && rv != SCARD_W_REMOVED_CARD && rv != SCARD_E_NO_SMARTCARD) {
             break;
@@ -171,8 +169,7 @@ Result<core::ResponseApdu> PcscApduChannel::transmit(const core::CommandApdu& co
         m_connected = false;
         return pcscError(core::ErrorCode::Disconnected, QStringLiteral("PC/SC transmit to \"%1\"").arg(m_reader), rv);
     }
-    auto response = core::ResponseApdu::parse(
-        QByteArray(reinterpret_cast<const char*>(out.data()), static_cast<int>(outLen)));
+    auto response = core::ResponseApdu::parse(out.left(static_cast<int>(outLen)));
     if (!response) {
         return core::makeError(core::ErrorCode::ProtocolError, QStringLiteral("PC/SC: a response without SW1 SW2"));
     }

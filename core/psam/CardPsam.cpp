@@ -25,9 +25,8 @@ QByteArray u32(std::uint32_t v)
 }
 
 /// GET CHALLENGE 4, then `build(challenge)` and send it.
-Result<void> sendWithChallenge(ApduChannel& channel,
-    const std::function<Result<CommandApdu>(const QByteArray&)>& build,
-    const QString& context)
+Result<void> sendWithChallenge(
+    ApduChannel& channel, const std::function<Result<CommandApdu>(const QByteArray&)>& build, const QString& context)
 {
     auto challenge = exchange(channel, CommandApdu(0x00, 0x84, 0x00, 0x00, {}, 4), QStringLiteral("GET CHALLENGE"), 4);
     if (!challenge) {
@@ -121,7 +120,8 @@ Result<PurchaseAuthorisation> CardPsam::authorisePurchase(const PurchaseRequest&
     data.append(static_cast<char>(req.keyVersion));
     data.append(static_cast<char>(req.algorithm));
     data += req.asn;
-    auto r = exchange(m_channel, CommandApdu(0x80, 0x70, 0x00, 0x00, data, 8), QStringLiteral("PSAM INIT FOR PURCHASE"), 8);
+    auto r = exchange(
+        m_channel, CommandApdu(0x80, 0x70, 0x00, 0x00, data, 8), QStringLiteral("PSAM INIT FOR PURCHASE"), 8);
     if (!r) {
         return r.error();
     }
@@ -286,7 +286,9 @@ Result<void> CardPsam::personalise(ApduChannel& channel,
     const auto putData = [&](std::uint8_t tag, const QByteArray& value, const QString& what) {
         return sendWithChallenge(
             channel,
-            [&](const QByteArray& ch) { return SecureMessaging::withMac(0x84, 0xDA, 0x00, tag, value, transportKey, ch); },
+            [&](const QByteArray& ch) {
+                return SecureMessaging::withMac(0x84, 0xDA, 0x00, tag, value, transportKey, ch);
+            },
             what);
     };
     if (auto r = putData(0x01, terminalId, QStringLiteral("PSAM PUT DATA terminal ID")); !r) {

@@ -48,10 +48,10 @@ void TestCardPsam::purchaseThroughTheCard()
             PsamMasterKey{1, rig.profile.keyVersion, Algorithm::Sm4, KeyStore::demoKeys().mpk}},
         tid,
         500));
-    QCOMPARE(CardPsam::personalise(sam, kt, {PsamMasterKey{1, 1, Algorithm::TripleDes, KeyStore::demoKeys().mpk}},
-                 tid, 1)
-                 .error()
-                 .statusWord,
+    QCOMPARE(
+        CardPsam::personalise(sam, kt, {PsamMasterKey{1, 1, Algorithm::TripleDes, KeyStore::demoKeys().mpk}}, tid, 1)
+            .error()
+            .statusWord,
         std::uint16_t(0x6985)); // never twice
     auto card = CardPsam::open(sam);
     CORE_VERIFY_OK(card);

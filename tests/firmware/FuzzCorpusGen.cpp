@@ -138,15 +138,8 @@ int main(int argc, char** argv)
                 // a malformed MAC2, GET STATUS, READ RECORD, ABANDONED, back to the purse.
                 PsamClient p(t);
                 (void)p.personalize(hex("0123456789ABCDEFFEDCBA9876543210"), hex("112233445566"), 7);
-                (void)p.init(PsamClient::initApdu(hex("5E6F7A8B"),
-                    0,
-                    100,
-                    hex("20250101"),
-                    hex("120500"),
-                    1,
-                    1,
-                    0x00,
-                    hex("0102030405060708")));
+                (void)p.init(PsamClient::initApdu(
+                    hex("5E6F7A8B"), 0, 100, hex("20250101"), hex("120500"), 1, 1, 0x00, hex("0102030405060708")));
                 (void)p.mac2(7, hex("00000000"), hex("11111111"));
                 (void)transmit(t, hex("8072000008 00000007 00000000"));
                 (void)p.status();

@@ -39,8 +39,8 @@ struct PsamClient
     /// The whole personalisation: select, the 3DES and SM4 master keys (index 1, version 1), terminal ID, TSN, END.
     std::uint16_t personalize(const Bytes& mpk, const Bytes& tid, std::uint32_t tsn, bool finish = true)
     {
-        for (const Bytes& r : {select(), writeKey(1, 1, 0x00, mpk), writeKey(1, 1, 0x04, mpk), putTerminalId(tid),
-                 putTsn(tsn)}) {
+        for (const Bytes& r :
+            {select(), writeKey(1, 1, 0x00, mpk), writeKey(1, 1, 0x04, mpk), putTerminalId(tid), putTsn(tsn)}) {
             if (swOf(r) != 0x9000) {
                 return swOf(r);
             }

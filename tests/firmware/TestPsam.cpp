@@ -268,9 +268,7 @@ void TestPsam::negativeApdus_data()
 {
     QTest::addColumn<QByteArray>("apdu");
     QTest::addColumn<int>("sw");
-    const auto row = [](const char* name, const Bytes& apdu, int sw) {
-        QTest::newRow(name) << qb(apdu) << sw;
-    };
+    const auto row = [](const char* name, const Bytes& apdu, int sw) { QTest::newRow(name) << qb(apdu) << sw; };
     const Bytes init = anInit();
     row("INIT Lc 1C", cat({hex("807000001C"), Bytes(init.begin() + 5, init.end() - 2), hex("08")}), 0x6700);
     row("INIT Lc 1E", cat({hex("807000001E"), Bytes(init.begin() + 5, init.end() - 1), hex("00 08")}), 0x6700);

@@ -641,7 +641,11 @@ void TestTearing::psam()
             }}));
     QVERIFY(runScenario(t,
         authorised,
-        {"PSAM abandoned", sel, [](HostToken& tok) { return PsamClient(tok).recordState(0x02, 7); }, nullptr, nullptr}));
+        {"PSAM abandoned",
+            sel,
+            [](HostToken& tok) { return PsamClient(tok).recordState(0x02, 7); },
+            nullptr,
+            nullptr}));
     QVERIFY(runScenario(t,
         unfinished,
         {"PSAM PUT DATA TSN",

@@ -94,7 +94,8 @@ private slots:
         }
         auto notThere = device::PcscPsam::open(QStringLiteral("No Such Reader"));
         QVERIFY(!notThere);
-        QVERIFY2(notThere.error().detail.contains(QString::fromLatin1(kSamReader)), qPrintable(notThere.error().detail));
+        QVERIFY2(
+            notThere.error().detail.contains(QString::fromLatin1(kSamReader)), qPrintable(notThere.error().detail));
 
         auto sam = device::PcscPsam::open(QString::fromLatin1(kSamReader));
         QVERIFY2(sam, qPrintable(sam ? QString() : sam.error().detail));

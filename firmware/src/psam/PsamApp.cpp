@@ -14,7 +14,8 @@ constexpr std::array<std::uint8_t, kRecordItems> kRecordItemIds{137, 138, 139, 1
 
 constexpr std::uint8_t kKeyTypePurchaseMaster = 0x27; ///< WRITE KEY P2 (the purse's DPK type: here its master)
 constexpr std::uint8_t kTypePurchase = 0x06;
-constexpr std::size_t kInitDataBytes = 29; ///< rnd 4 ‖ ATC 2 ‖ amount 4 ‖ type 1 ‖ date 4 ‖ time 3 ‖ ki ‖ kv ‖ alg ‖ ASN 8
+constexpr std::size_t kInitDataBytes
+    = 29; ///< rnd 4 ‖ ATC 2 ‖ amount 4 ‖ type 1 ‖ date 4 ‖ time 3 ‖ ki ‖ kv ‖ alg ‖ ASN 8
 constexpr std::size_t kStatusBytes = 17; ///< life cycle ‖ terminal ID 6 ‖ next TSN 4 ‖ capacity 1 ‖ used bitmap 5
 
 // Record layout (40 bytes).
@@ -405,8 +406,8 @@ Status PsamApp::cmdWriteKey(const Apdu& a)
     JournalBatch b;
     addState(b, st); // the SM try reset
     if (!ok) {
-        (void)commit(b);
-        return Status::BadData;
+        const Status c = commit(b); // the good MAC's try reset still lands
+        return c != Status::Ok ? c : Status::BadData;
     }
     Wiped<kKeySlots * kKeySlotBytes> keys;
     if (const Status s = loadKeys(keys); s != Status::Ok) {
@@ -424,8 +425,8 @@ Status PsamApp::cmdWriteKey(const Apdu& a)
         }
     }
     if (slot == kKeySlots) {
-        (void)commit(b);
-        return Status::NotEnoughMemory;
+        const Status c = commit(b);
+        return c != Status::Ok ? c : Status::NotEnoughMemory;
     }
     copyBytes(keys.data() + slot * kKeySlotBytes, plain.data() + 1, kKeySlotBytes);
     b.add(kKeysItem, keys);

@@ -45,11 +45,13 @@ CardOs::CardOs(hal::Platform& platform)
     , m_crypto(platform.crypto)
     , m_journal(platform.nvm)
     , m_piv(platform, m_journal)
+    , m_psam(platform, m_journal, m_crypto, m_transportKey, m_hasTransportKey)
 { }
 
 void CardOs::resetVolatile()
 {
     m_piv.resetVolatile();
+    m_psam.resetVolatile();
     m_pinVerified = Verdict::Denied;
     m_personalizationSession = Verdict::Denied;
     m_externalAuthenticated = Verdict::Denied;
@@ -439,6 +441,18 @@ std::size_t CardOs::process(std::span<const std::uint8_t> command, std::span<std
         }
         return out.finish(statusWord(status, m_triesForStatus));
     }
+    if (parsed && m_selection == Selection::Psam && !isSelect && !isDeviceInfo) {
+        // The PSAM is selected: every command but SELECT and the device GET DATA goes to it (docs/psam.md).
+        status = m_halted ? Status::NvmFailure : m_psam.process(apdu, out);
+        if (status == Status::NvmFailure) {
+            m_halted = true;
+            resetVolatile();
+        }
+        if (status != Status::Ok) {
+            out.reset();
+        }
+        return out.finish(statusWord(status));
+    }
     if (parsed) {
         status = dispatch(apdu, out);
     }
@@ -534,6 +548,14 @@ Status CardOs::cmdSelect(const Apdu& a, ResponseWriter& out)
         resetVolatile();
         m_selection = Selection::Piv;
         return m_piv.select(out);
+    }
+    if (psam::isPsamAid(a.data)) {
+        if (m_halted) {
+            return Status::NvmFailure;
+        }
+        resetVolatile();
+        m_selection = Selection::Psam;
+        return m_psam.select(out);
     }
     const std::span<const std::uint8_t> pse(kPseName.data(), kPseName.size());
     const std::span<const std::uint8_t> aid(m_config.aid.data(), m_config.aidLength);

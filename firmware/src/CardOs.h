@@ -11,6 +11,7 @@
 #include "Status.h"
 #include "hal/Platform.h"
 #include "piv/PivApp.h"
+#include "psam/PsamApp.h"
 #include "skey/HidWire.h"
 
 #include <array>
@@ -145,7 +146,7 @@ private:
         std::uint8_t policy = 0;
         std::uint8_t capacity = 0;
     };
-    enum class Selection : std::uint8_t { None, Pse, Purse, Piv };
+    enum class Selection : std::uint8_t { None, Pse, Purse, Piv, Psam };
     enum class SessionType : std::uint8_t { None, Load, Purchase };
     struct Session
     {
@@ -260,6 +261,7 @@ private:
     PbocCrypto m_crypto;
     Journal m_journal;
     piv::PivApp m_piv; ///< the PIV application beside the purse (docs/piv.md); shares the journal and the RNG
+    psam::PsamApp m_psam; ///< the PSAM application (docs/psam.md); shares the journal, the RNG and the crypto engine
 
     // Persistent state, cached in RAM; the journal is the truth (reloaded at powerOn()).
     LifeCycle m_lifeCycle = LifeCycle::Unmanufactured;

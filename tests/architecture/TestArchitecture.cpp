@@ -95,7 +95,7 @@ private Q_SLOTS:
         QTest::newRow("core: Qt Core/Sql/Network and Botan only")
             << QStringLiteral("core") << QStringList{}
             << QStringLiteral(
-                   R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*)$)")
+                   R"(^(QtGui/.*|QtQml/.*|QtQuick/.*|QGuiApplication|QQml.*|QQuick.*|QWidget.*|hidapi.*|PCSC/.*|winscard.*|device/.*|app/.*|qml/.*|skey/.*|hal/.*)$)")
             << false;
         QTest::newRow("device: no GUI, no app")
             << QStringLiteral("device") << QStringList{}

@@ -4,6 +4,7 @@
 #include "Apdu.h"
 #include "CardOsItems.h"
 #include "Journal.h"
+#include "psam/PsamApp.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,11 +32,19 @@ struct Tracked
     int pendingType = -1; ///< P1 of the last INITIALIZE answered 9000 (00 load, 01 purchase), -1 none
     std::uint32_t pendingAmount = 0;
     Bytes aid = hex("D15600000145442F4550");
+    bool psamSelected = false; ///< the PSAM's PUT DATA 01 sets its terminal ID, not the purse AID (docs/psam.md)
 
     void observe(std::span<const std::uint8_t> command, std::uint16_t sw)
     {
         Apdu a;
         if (sw != 0x9000 || !parseApdu(command, a)) {
+            return;
+        }
+        if (a.cla == 0x00 && a.ins == 0xA4) {
+            psamSelected = psam::isPsamAid(a.data);
+            return;
+        }
+        if (psamSelected) {
             return;
         }
         if (a.ins == 0x50 && a.data.size() == 11) { // INITIALIZE: keyIndex 1 ‖ amount 4 ‖ terminal 6 (spec §4)

@@ -4,6 +4,7 @@
 // Usage: skey_fuzz_corpus_gen <dir>
 #include "FuzzApduHarness.h"
 #include "PivClient.h"
+#include "PsamClient.h"
 
 #include <cstdio>
 #include <fstream>
@@ -129,6 +130,22 @@ int main(int argc, char** argv)
                 (void)transmit(t, cat({hex("0087119A267C2482008120"), Bytes(32, 0xAB), hex("00")}));
                 (void)transmit(t, hex("00FD000000"));
                 (void)transmit(t, hex("002C008010 3132333435363738 363534333231FFFF"));
+            }},
+        {"psam",
+            1,
+            [](auto& t) {
+                // The PSAM (docs/psam.md) on a blank token: personalisation with KT, INIT FOR PURCHASE, a wrong and
+                // a malformed MAC2, GET STATUS, READ RECORD, ABANDONED, back to the purse.
+                PsamClient p(t);
+                (void)p.personalize(hex("0123456789ABCDEFFEDCBA9876543210"), hex("112233445566"), 7);
+                (void)p.init(PsamClient::initApdu(
+                    hex("5E6F7A8B"), 0, 100, hex("20250101"), hex("120500"), 1, 1, 0x00, hex("0102030405060708")));
+                (void)p.mac2(7, hex("00000000"), hex("11111111"));
+                (void)transmit(t, hex("8072000008 00000007 00000000"));
+                (void)p.status();
+                (void)p.readRecord(1);
+                (void)p.recordState(0x02, 7);
+                (void)transmit(t, hex("00A404000AD15600000145442F4550"));
             }},
     };
     int written = 0;

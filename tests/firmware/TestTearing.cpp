@@ -6,6 +6,7 @@
 // never a mix, plus the purse invariants: balance old or new; ATC, record, proof and balance agree; PROVE answers iff
 // committed; a PIN try is never regained. A write that fully landed is never lost: the state after a cut at write k
 // under FullyWritten equals the state after a cut at write k+1 under NothingWritten, and the new state at the last.
+#include "PsamClient.h"
 #include "TokenDriver.h"
 
 #include <QtTest>
@@ -65,6 +66,11 @@ Bytes pinCryptogram(Issuer& i, const Bytes& key, const Bytes& pinBcd)
     return enc;
 }
 
+Bytes dataOf(const Bytes& r)
+{
+    return Bytes(r.begin(), r.end() - 2);
+}
+
 std::vector<std::uint8_t> imageOf(HostToken& t)
 {
     return t.nvm().image();
@@ -94,6 +100,7 @@ private slots:
     void personalization();
     void pinAndPurse();
     void purseThroughGarbageCollection();
+    void psam();
     void cleanupTestCase();
 };
 
@@ -534,6 +541,122 @@ void TestTearing::purseThroughGarbageCollection()
     qInfo("garbage-collection run: %d cut points, at most %llu NVM writes in one transaction",
         m_cutPoints - before,
         static_cast<unsigned long long>(maxWrites));
+}
+
+/// The PSAM application (docs/psam.md): every command that moves the TSN or a settlement record, cut at every NVM
+/// write. After recovery the TSN and the record list agree: a TSN is spent iff its record exists (so a MAC1 never
+/// leaves with a TSN that could be given again), a confirmed record holds its TAC, a cleared one is gone.
+void TestTearing::psam()
+{
+    HostToken t;
+    PsamClient setup(t);
+    QCOMPARE(setup.personalize(hex("0123456789ABCDEFFEDCBA9876543210"), hex("112233445566"), 7, false),
+        std::uint16_t(0x9000));
+    const std::vector<std::uint8_t> unfinished = imageOf(t);
+    QCOMPARE(swOf(setup.end()), std::uint16_t(0x9000));
+    const Bytes init = PsamClient::initApdu(
+        hex("5E6F7A8B"), 0, 100, hex("20250101"), hex("120500"), 1, 1, 0x00, hex("0102030405060708"));
+    // One purchase authorised (TSN 7) and its MAC2 computed by a second PSAM holding the same state: a clean copy.
+    const std::vector<std::uint8_t> ready = imageOf(t);
+    const Bytes mac1 = setup.init(init);
+    QCOMPARE(swOf(mac1), std::uint16_t(0x9000));
+    const std::vector<std::uint8_t> authorised = imageOf(t);
+    // MAC2 of TSN 7: SESPK = 3DES(DPK, rnd ‖ ATC ‖ TSN[2..3]) with DPK the vectors' card key, over the amount.
+    host::HostCrypto engine;
+    PbocCrypto crypto(engine);
+    KeyBuffer ses;
+    const Bytes seed = hex("5E6F7A8B00000007");
+    QVERIFY(crypto.sessionKey(
+        0x00, key16(hex("A85CEB8CDADFF80836B1D1C24CE030D7")), std::span<const std::uint8_t, 8>(seed.data(), 8), ses));
+    std::array<std::uint8_t, 4> m2{};
+    QVERIFY(crypto.transactionMac(0x00, ses, hex("00000064"), m2));
+    const Bytes mac2(m2.begin(), m2.end());
+    QCOMPARE(swOf(setup.mac2(7, mac2, hex("C147F2A6"))), std::uint16_t(0x9000));
+    const std::vector<std::uint8_t> confirmed = imageOf(t);
+
+    auto sel = [](HostToken& tok) { (void)PsamClient(tok).select(); };
+    auto agree = [](std::uint32_t tsnBefore) {
+        return [tsnBefore](HostToken& tok, bool committed) {
+            PsamClient p(tok);
+            (void)p.select();
+            const std::uint32_t next = p.nextTsn();
+            QCOMPARE(next, committed ? tsnBefore + 1 : tsnBefore);
+            // The record of the spent TSN exists iff the TSN moved.
+            QCOMPARE(swOf(p.mac2(tsnBefore, hex("00000000"), hex("00000000"))),
+                std::uint16_t(next == tsnBefore ? 0x6A83 : 0x9302));
+        };
+    };
+    QVERIFY(runScenario(t,
+        ready,
+        {"PSAM INIT FOR PURCHASE (TSN 7 → 8 and the record)",
+            sel,
+            [init](HostToken& tok) { return PsamClient(tok).init(init); },
+            nullptr,
+            agree(7)}));
+    // The second purchase lands in the same record item as the first (3 records per item).
+    QVERIFY(runScenario(t,
+        confirmed,
+        {"PSAM INIT FOR PURCHASE beside a confirmed record",
+            sel,
+            [init](HostToken& tok) { return PsamClient(tok).init(init); },
+            nullptr,
+            [](HostToken& tok, bool committed) {
+                PsamClient p(tok);
+                (void)p.select();
+                QCOMPARE(p.nextTsn(), committed ? 9u : 8u);
+                QCOMPARE(dataOf(p.readRecord(1))[0], std::uint8_t(0x02)); // the confirmed one is untouched
+            }}));
+    QVERIFY(runScenario(t,
+        authorised,
+        {"PSAM VERIFY MAC2 (try, then the confirmed record with its TAC)",
+            sel,
+            [mac2](HostToken& tok) { return PsamClient(tok).mac2(7, mac2, hex("C147F2A6")); },
+            [](HostToken& tok) { (void)PsamClient(tok).mac2(7, hex("00000000"), hex("00000000")); },
+            [](HostToken& tok, bool committed) {
+                PsamClient p(tok);
+                (void)p.select();
+                const Bytes rec = dataOf(p.readRecord(1));
+                QCOMPARE(int(rec[0] & 0x03), committed ? 2 : 1);
+                QCOMPARE(toHex(Bytes(rec.begin() + 32, rec.begin() + 36)), committed ? "C147F2A6" : "00000000");
+                QCOMPARE(p.nextTsn(), 8u);
+            }}));
+    QVERIFY(runScenario(t,
+        authorised,
+        {"PSAM VERIFY MAC2 wrong (the try)",
+            sel,
+            [](HostToken& tok) { return PsamClient(tok).mac2(7, hex("00000000"), hex("00000000")); },
+            nullptr,
+            nullptr,
+            0x9302}));
+    QVERIFY(runScenario(t,
+        confirmed,
+        {"PSAM settled (record cleared)",
+            sel,
+            [](HostToken& tok) { return PsamClient(tok).recordState(0x01, 7); },
+            nullptr,
+            [](HostToken& tok, bool committed) {
+                PsamClient p(tok);
+                (void)p.select();
+                QCOMPARE(p.recordCount(), committed ? 0 : 1);
+            }}));
+    QVERIFY(runScenario(t,
+        authorised,
+        {"PSAM abandoned",
+            sel,
+            [](HostToken& tok) { return PsamClient(tok).recordState(0x02, 7); },
+            nullptr,
+            nullptr}));
+    QVERIFY(runScenario(t,
+        unfinished,
+        {"PSAM PUT DATA TSN",
+            sel,
+            [](HostToken& tok) { return PsamClient(tok).putTsn(1000); },
+            [](HostToken& tok) {
+                if (swOf(Issuer(tok).sendSecure(hex("84DA0002"), hex("000003E8"), kWrongKey)) != 0x6988) {
+                    qFatal("the wrong-MAC PUT DATA was not refused");
+                }
+            },
+            nullptr}));
 }
 
 void TestTearing::cleanupTestCase()

@@ -180,11 +180,10 @@ Result<IssuedCertificate> CertificateService::apply(
 {
     BankCall call;
     call.method = QByteArrayLiteral("POST");
-    call.path = QStringLiteral("/v1/certificates");
+    call.path = QStringLiteral("/v1/cards/%1/certificates").arg(asnHex);
     call.requestId = requestId;
-    call.body = QJsonObject{{QStringLiteral("asn"), asnHex},
-        {QStringLiteral("slot"), QStringLiteral("%1").arg(slot, 2, 16, QLatin1Char('0')).toUpper()},
-        {QStringLiteral("csr"), QString::fromLatin1(csr.toBase64())}};
+    call.body = QJsonObject{{QStringLiteral("slot"), QStringLiteral("%1").arg(slot, 2, 16, QLatin1Char('0')).toUpper()},
+        {QStringLiteral("csr"), QString::fromLatin1(csr.toHex().toUpper())}};
     auto answer = bank.send(call);
     if (!answer) {
         return answer.error();
@@ -194,9 +193,9 @@ Result<IssuedCertificate> CertificateService::apply(
     }
     IssuedCertificate out;
     out.replayed = answer->replayed;
-    out.certificate = QByteArray::fromBase64(answer->body.value(QStringLiteral("certificate")).toString().toLatin1());
+    out.certificate = QByteArray::fromHex(answer->body.value(QStringLiteral("certificate")).toString().toLatin1());
     for (const auto& c : answer->body.value(QStringLiteral("chain")).toArray()) {
-        out.chain.append(QByteArray::fromBase64(c.toString().toLatin1()));
+        out.chain.append(QByteArray::fromHex(c.toString().toLatin1()));
     }
     if (out.certificate.isEmpty()) {
         return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank's answer has no certificate"));

@@ -27,7 +27,7 @@ Flickable {
         x: Theme.spacingLarge
         y: Theme.spacingLarge
         width: root.width - 2 * Theme.spacingLarge
-        spacing: Theme.spacingMedium
+        spacing: Theme.spacing
 
         PageHeader {
             objectName: "certificatesHeader"
@@ -37,8 +37,92 @@ Flickable {
                            + "made on the key and never leave it.")
         }
 
+        StatusBanner {
+            objectName: "certStatus"
+            Layout.fillWidth: true
+            kind: StatusBanner.Info
+            text: root.vm.statusText
+        }
+        StatusBanner {
+            objectName: "certError"
+            Layout.fillWidth: true
+            kind: StatusBanner.Error
+            text: root.vm.errorText
+        }
+
+        Flow {
+            Layout.fillWidth: true
+            spacing: Theme.spacing
+            visible: !root.vm.askingPin
+            PrimaryButton {
+                objectName: "certGenerate"
+                text: qsTr("Generate a key pair")
+                enabled: !root.vm.busy
+                onClicked: root.row && root.row.hasKey ? generateDialog.open() : root.vm.generate()
+            }
+            PrimaryButton {
+                objectName: "certApply"
+                text: qsTr("Apply for a certificate")
+                enabled: !root.vm.busy && root.row !== null && root.row.hasKey
+                onClicked: root.vm.apply()
+            }
+            PrimaryButton {
+                objectName: "certExport"
+                secondary: true
+                text: qsTr("Export…")
+                enabled: !root.vm.busy && root.row !== null && root.row.hasCertificate
+                onClicked: exportDialog.open()
+            }
+            PrimaryButton {
+                objectName: "certDelete"
+                danger: true
+                text: qsTr("Delete the certificate")
+                enabled: !root.vm.busy && root.row !== null && root.row.hasCertificate
+                onClicked: deleteDialog.open()
+            }
+        }
+        Card {
+            objectName: "certPinCard"
+            Layout.fillWidth: true
+            visible: root.vm.askingPin
+            Text {
+                Layout.fillWidth: true
+                text: qsTr("Enter the PIN of your key's certificates (PIV PIN, 6 to 8 digits) to sign the request.")
+                color: Theme.text
+                wrapMode: Text.WordWrap
+            }
+            Text {
+                objectName: "certPinError"
+                Layout.fillWidth: true
+                visible: text.length > 0
+                text: root.vm.pin.errorText
+                color: Theme.negative
+                wrapMode: Text.WordWrap
+            }
+            PinPad {
+                objectName: "certPinPad"
+                Layout.alignment: Qt.AlignHCenter
+                length: root.vm.pin.length
+                minLength: root.vm.pin.minLength
+                maxLength: root.vm.pin.maxLength
+                busy: root.vm.pin.busy
+                submitText: qsTr("Sign")
+                onDigitPressed: (digit) => root.vm.pin.appendDigit(digit)
+                onBackspacePressed: root.vm.pin.backspace()
+                onClearPressed: root.vm.pin.clear()
+                onSubmitPressed: root.vm.pin.submit()
+            }
+            PrimaryButton {
+                objectName: "certPinCancel"
+                secondary: true
+                text: qsTr("Cancel")
+                onClicked: root.vm.cancelPin()
+            }
+        }
+
         Repeater {
-            model: root.vm.slotRows
+            // While the PIN is asked, only the keypad (the slot list comes back after).
+            model: root.vm.askingPin ? [] : root.vm.slotRows
             delegate: Card {
                 id: slotCard
                 required property var modelData
@@ -103,89 +187,6 @@ Flickable {
             }
         }
 
-        StatusBanner {
-            objectName: "certStatus"
-            Layout.fillWidth: true
-            kind: StatusBanner.Info
-            text: root.vm.statusText
-        }
-        StatusBanner {
-            objectName: "certError"
-            Layout.fillWidth: true
-            kind: StatusBanner.Error
-            text: root.vm.errorText
-        }
-
-        Card {
-            objectName: "certPinCard"
-            Layout.fillWidth: true
-            visible: root.vm.askingPin
-            Text {
-                Layout.fillWidth: true
-                text: qsTr("Enter the PIN of your key's certificates (PIV PIN, 6 to 8 digits) to sign the request.")
-                color: Theme.text
-                wrapMode: Text.WordWrap
-            }
-            Text {
-                objectName: "certPinError"
-                Layout.fillWidth: true
-                visible: text.length > 0
-                text: root.vm.pin.errorText
-                color: Theme.negative
-                wrapMode: Text.WordWrap
-            }
-            PinPad {
-                objectName: "certPinPad"
-                Layout.alignment: Qt.AlignHCenter
-                length: root.vm.pin.length
-                minLength: root.vm.pin.minLength
-                maxLength: root.vm.pin.maxLength
-                busy: root.vm.pin.busy
-                submitText: qsTr("Sign")
-                onDigitPressed: (digit) => root.vm.pin.appendDigit(digit)
-                onBackspacePressed: root.vm.pin.backspace()
-                onClearPressed: root.vm.pin.clear()
-                onSubmitPressed: root.vm.pin.submit()
-            }
-            PrimaryButton {
-                objectName: "certPinCancel"
-                secondary: true
-                text: qsTr("Cancel")
-                onClicked: root.vm.cancelPin()
-            }
-        }
-
-        Flow {
-            Layout.fillWidth: true
-            spacing: Theme.spacingMedium
-            visible: !root.vm.askingPin
-            PrimaryButton {
-                objectName: "certGenerate"
-                text: qsTr("Generate a key pair")
-                enabled: !root.vm.busy
-                onClicked: root.row && root.row.hasKey ? generateDialog.open() : root.vm.generate()
-            }
-            PrimaryButton {
-                objectName: "certApply"
-                text: qsTr("Apply for a certificate")
-                enabled: !root.vm.busy && root.row !== null && root.row.hasKey
-                onClicked: root.vm.apply()
-            }
-            PrimaryButton {
-                objectName: "certExport"
-                secondary: true
-                text: qsTr("Export…")
-                enabled: !root.vm.busy && root.row !== null && root.row.hasCertificate
-                onClicked: exportDialog.open()
-            }
-            PrimaryButton {
-                objectName: "certDelete"
-                danger: true
-                text: qsTr("Delete the certificate")
-                enabled: !root.vm.busy && root.row !== null && root.row.hasCertificate
-                onClicked: deleteDialog.open()
-            }
-        }
     }
 
     FileDialog {
@@ -218,7 +219,7 @@ Flickable {
         padding: Theme.spacingLarge
         ColumnLayout {
             anchors.fill: parent
-            spacing: Theme.spacingMedium
+            spacing: Theme.spacing
             Text {
                 id: message
                 Layout.fillWidth: true

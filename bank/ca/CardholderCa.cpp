@@ -206,14 +206,16 @@ Reply CardholderCa::issue(PgConnection& db, const CallContext& call, const QStri
     ReqPtr req(d2i_X509_REQ(nullptr, &p, der.size()));
     const bool complete = req && p == reinterpret_cast<const unsigned char*>(der.constData()) + der.size();
     EVP_PKEY* pub = req ? X509_REQ_get0_pubkey(req.get()) : nullptr;
-    if (!complete || !pub || X509_REQ_verify(req.get(), pub) != 1) {
+    if (!complete || !pub) {
         return problem(422,
             QStringLiteral("csr-invalid"),
             QStringLiteral("The certificate request does not verify"),
-            QStringLiteral("The request is not DER PKCS#10, or its signature does not verify with its own key."),
+            QStringLiteral("The request is not DER PKCS#10."),
             QStringLiteral("Make the request again on the key (walletctl cert request); nothing was issued."),
             rid);
     }
+    // The key type first: an SM2 request would also fail the signature check below (OpenSSL verifies SM2 with an
+    // empty identity unless told otherwise), and "unsupported" is the answer that tells the cardholder what to do.
     char group[32] = {};
     std::size_t groupLen = 0;
     const bool p256 = EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC
@@ -226,6 +228,14 @@ Reply CardholderCa::issue(PgConnection& db, const CallContext& call, const QStri
             QStringLiteral("The cardholder CA certifies EC P-256 keys with ECDSA-SHA256 requests (got %1).")
                 .arg(QString::fromLatin1(group)),
             QStringLiteral("Generate a P-256 key pair in the slot and apply again; nothing was issued."),
+            rid);
+    }
+    if (X509_REQ_verify(req.get(), pub) != 1) {
+        return problem(422,
+            QStringLiteral("csr-invalid"),
+            QStringLiteral("The certificate request does not verify"),
+            QStringLiteral("The request is not DER PKCS#10, or its signature does not verify with its own key."),
+            QStringLiteral("Make the request again on the key (walletctl cert request); nothing was issued."),
             rid);
     }
     unsigned char* spki = nullptr;

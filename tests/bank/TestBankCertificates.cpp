@@ -285,6 +285,46 @@ private slots:
         QCOMPARE(sqlInt("SELECT count(*) FROM cardholder_certificates"), before + 1);
     }
 
+    /// SM2 (vendor algorithm 54): the request made on the key verifies with OpenSSL 3 given the GM/T 0009 default
+    /// identity (OpenSSL's own default is an empty one); the bank CA certifies P-256 only and says so.
+    void sm2RequestVerifiesAndIsRefusedByTheCa()
+    {
+        const Run gen = walletctl({QStringLiteral("cert"),
+            QStringLiteral("generate"),
+            QStringLiteral("--slot"),
+            QStringLiteral("9d"),
+            QStringLiteral("--alg"),
+            QStringLiteral("sm2")});
+        QVERIFY2(gen.exitCode == 0, gen.out + gen.err);
+        QCOMPARE(gen.json.value(QStringLiteral("key")).toString(), QStringLiteral("sm2p256v1"));
+        const QString csr = walletFile(QStringLiteral("sm2.csr"));
+        const Run req = walletctl({QStringLiteral("cert"),
+                                      QStringLiteral("request"),
+                                      QStringLiteral("--slot"),
+                                      QStringLiteral("9d"),
+                                      QStringLiteral("--out"),
+                                      csr},
+            "123456\n");
+        QVERIFY2(req.exitCode == 0, req.out + req.err);
+        const Run check = tool(QStringLiteral("openssl"),
+            {QStringLiteral("req"),
+                QStringLiteral("-verify"),
+                QStringLiteral("-noout"),
+                QStringLiteral("-vfyopt"),
+                QStringLiteral("distid:1234567812345678"),
+                QStringLiteral("-text"),
+                QStringLiteral("-in"),
+                csr});
+        QVERIFY2((check.out + check.err).contains("verify OK"), check.out + check.err);
+        QVERIFY2(check.out.contains("SM2-with-SM3"), check.out);
+        const Run apply = walletctl(
+            {QStringLiteral("cert"), QStringLiteral("apply"), QStringLiteral("--slot"), QStringLiteral("9d")},
+            "123456\n");
+        QCOMPARE(apply.exitCode, 4);
+        QVERIFY2(apply.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("unsupported-key")),
+            apply.out);
+    }
+
     void deleteEmptiesTheSlot()
     {
         const Run del = walletctl({QStringLiteral("cert"), QStringLiteral("delete"), QStringLiteral("--yes")});

@@ -13,6 +13,9 @@
 namespace wallet::device {
 class HidApduChannel;
 }
+namespace wallet::core::piv {
+class PivClient;
+}
 
 namespace wallet::pkcs11 {
 
@@ -27,6 +30,8 @@ struct PivAnswer
 /// PIV key slots in PKCS#11 order; CKA_ID is the index + 1 (as OpenSC's PIV emulation numbers them).
 inline constexpr std::uint8_t kPivSlots[4] = {0x9A, 0x9C, 0x9D, 0x9E};
 
+/// The module's view of the key: core/piv/PivClient (shared with the wallet and walletctl) over its own HID channel,
+/// with the answers in the shape the PKCS#11 entry points map to CKR values.
 class PivToken
 {
 public:
@@ -34,8 +39,6 @@ public:
     static std::unique_ptr<PivToken> open();
     ~PivToken();
 
-    /// Raw APDU (extended lengths allowed over HID); follows 61xx with GET RESPONSE.
-    PivAnswer send(const QByteArray& apdu);
     PivAnswer select();
     /// VERIFY of the PIV PIN (reference 80); an empty PIN asks for the status.
     PivAnswer verify(const QByteArray& pin);
@@ -61,9 +64,7 @@ public:
 private:
     explicit PivToken(std::unique_ptr<device::HidApduChannel> channel);
     std::unique_ptr<device::HidApduChannel> m_channel;
+    std::unique_ptr<core::piv::PivClient> m_client;
 };
-
-/// BER length encoding.
-QByteArray berLength(int n);
 
 } // namespace wallet::pkcs11

@@ -140,6 +140,13 @@ ApplicationWindow {
                     current: root.app.page === AppViewModel.Key || root.app.page === AppViewModel.Pin
                     onClicked: root.go(AppViewModel.Key)
                 }
+                NavButton {
+                    compact: root.compact
+                    objectName: "navCertificates"; shortcut: "Ctrl+6"
+                    text: qsTr("Certificates"); glyph: "\u2709"
+                    current: root.app.page === AppViewModel.Certificates
+                    onClicked: root.go(AppViewModel.Certificates)
+                }
                 Item { Layout.fillHeight: true }
                 NavButton {
                     compact: root.compact
@@ -232,6 +239,10 @@ ApplicationWindow {
                     objectName: "aboutLoader"
                     page: AppViewModel.About
                     sourceComponent: AboutPage { objectName: "aboutPage"; vm: root.app.diagnostics }
+                }
+                PageLoader {
+                    page: AppViewModel.Certificates
+                    sourceComponent: CertificatesPage { objectName: "certificatesPage"; vm: root.app.certificates }
                 }
             }
         }

@@ -67,6 +67,20 @@ Commands:
   issue PROFILE.json            personalise a blank key from a profile
   settle FILE.json              export the PSAM's purchases (records + TAC) for the acquirer
   pending                       loads and payments whose outcome is being checked or disputed (no key needed)
+  cert list                     the key's PIV slots: key type, certificate subject, issuer, validity
+  cert show [--slot S] [--out FILE [--replace]]
+                                one certificate's details (SHA-256 fingerprint); --out exports it as PEM (never over
+                                an existing file without --replace)
+  cert generate [--slot S] [--alg p256|sm2] [--yes]
+                                a new key pair on the key (--yes to replace one that is there)
+  cert request [--slot S] [--out FILE]
+                                a PKCS#10 request for the slot's key, signed on the key (CN = the purse's ASN)
+  cert apply [--slot S] [--out FILE]
+                                request, send it to the bank host's CA, store the issued certificate on the key
+  cert import FILE [--slot S]   store a certificate (PEM or DER) for the slot's key
+  cert delete [--slot S] [--yes]
+                                delete the slot's certificate (slots: 9a default, 9c, 9d, 9e; PIV PIN asked per the
+                                slot's policy; management key from SKEY_PIV_MANAGEMENT_KEY, else the PIV default)
 
 Exit codes: 0 ok, 1 usage or bad input, 2 no key / transport, 3 refused by the key (PIN, blocked, balance, limit),
 4 declined by the issuer host or PSAM (or the bank host could not be reached), 5 storage (mirror, key store), 6 a MAC/TAC did not verify, 7 internal,
@@ -115,7 +129,7 @@ int CliApp::run(const QStringList& arguments)
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
         QStringLiteral("info, pin, app, balance, load, purchase, "
-                       "history, export, issue, settle, pending"));
+                       "history, export, issue, settle, pending, cert"));
     // Command-specific options are declared here too so that one parser validates the whole line.
     const QCommandLineOption typeOpt(
         QStringLiteral("type"), QStringLiteral("history: load or purchase."), QStringLiteral("TYPE"));
@@ -133,6 +147,15 @@ int CliApp::run(const QStringList& arguments)
     const QCommandLineOption yesOpt(QStringLiteral("yes"),
         QStringLiteral("load, purchase, app block --permanent: confirm without asking (scripts)."));
     parser.addOptions({permanentOpt, yesOpt});
+    const QCommandLineOption slotOpt(
+        QStringLiteral("slot"), QStringLiteral("cert: the PIV slot (9a, 9c, 9d, 9e)."), QStringLiteral("SLOT"));
+    const QCommandLineOption algOpt(
+        QStringLiteral("alg"), QStringLiteral("cert generate: p256 (default) or sm2."), QStringLiteral("ALG"));
+    const QCommandLineOption outOpt(
+        QStringLiteral("out"), QStringLiteral("cert: the file to write (PEM)."), QStringLiteral("FILE"));
+    const QCommandLineOption replaceOpt(
+        QStringLiteral("replace"), QStringLiteral("cert: replace the --out file when it exists."));
+    parser.addOptions({slotOpt, algOpt, outOpt, replaceOpt});
 
     if (!parser.parse(arguments)) {
         m_json = arguments.contains(QStringLiteral("--json"));
@@ -165,6 +188,10 @@ int CliApp::run(const QStringList& arguments)
     m_history.to = parser.value(toOpt);
     m_history.limit = parser.value(limitOpt);
     m_history.offset = parser.value(offsetOpt);
+    m_cert.slot = parser.value(slotOpt);
+    m_cert.alg = parser.value(algOpt);
+    m_cert.out = parser.value(outOpt);
+    m_cert.replace = parser.isSet(replaceOpt);
 
     const QStringList pos = parser.positionalArguments();
     if (pos.isEmpty()) {
@@ -208,6 +235,9 @@ int CliApp::run(const QStringList& arguments)
     }
     if (command == QStringLiteral("pending")) {
         return cmdPending(rest);
+    }
+    if (command == QStringLiteral("cert")) {
+        return cmdCert(rest);
     }
     err(QStringLiteral("walletctl: unknown command \"%1\"; try walletctl --help").arg(command));
     return static_cast<int>(ExitCode::Usage);
@@ -746,7 +776,8 @@ int CliApp::cmdPay(const QStringList& args)
         if (!fetched->ok()) {
             return core::problemError(*fetched, QStringLiteral("the bank has no such order"));
         }
-        auto o = core::verifySignedOrder(fetched->body, m_bank->client().pinnedCaDer(), QDateTime::currentDateTimeUtc());
+        auto o
+            = core::verifySignedOrder(fetched->body, m_bank->client().pinnedCaDer(), QDateTime::currentDateTimeUtc());
         if (o && !linkId.isEmpty() && o->orderId != linkId) {
             return core::makeError(core::ErrorCode::VerificationFailed,
                 QStringLiteral("the bank answered another order than the link's; nothing was sent to the key"));
@@ -790,12 +821,14 @@ int CliApp::cmdPay(const QStringList& args)
     }
     // 2. Merchant, amount and reference from the signed payload, agreed to before any APDU.
     QString merchant = order->merchantName;
-    merchant.replace(QLatin1Char('%'), QChar(char16_t(0xFF05))); // the sentence goes through .arg(): no placeholder from it
+    merchant.replace(
+        QLatin1Char('%'), QChar(char16_t(0xFF05))); // the sentence goes through .arg(): no placeholder from it
     notice(QStringLiteral("Order %1 from %2: %3%4")
                .arg(order->reference,
                    order->merchantName,
                    yuan(order->amount),
-                   order->description.isEmpty() ? QString() : QStringLiteral(" (") + order->description + QLatin1Char(')')));
+                   order->description.isEmpty() ? QString()
+                                                : QStringLiteral(" (") + order->description + QLatin1Char(')')));
     QString reference = order->reference;
     reference.replace(QLatin1Char('%'), QChar(char16_t(0xFF05)));
     if (auto ok = confirmMoney(QStringLiteral("Pay %1 to ") + merchant + QStringLiteral(" for order ") + reference,
@@ -1114,7 +1147,7 @@ int CliApp::cmdPending(const QStringList& args)
                              yuan(l.amount),
                              QString::number(l.onlineAtc),
                              l.state == QStringLiteral("disputed") ? QStringLiteral("DISPUTED")
-                                                                  : QStringLiteral("debited, waiting for the key"));
+                                                                   : QStringLiteral("debited, waiting for the key"));
         }
         auto requests = m_bank->openRequests();
         if (requests && *requests > 0) {

@@ -8,8 +8,8 @@
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
 #include "core/purse/PurseService.h"
-#include "core/terminal/TerminalRoles.h"
 #include "core/storage/TransactionStore.h"
+#include "core/terminal/TerminalRoles.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -69,6 +69,8 @@ private:
     int cmdPending(const QStringList& args);
     int cmdPinMaintenance(const QString& sub);
     int cmdApp(const QStringList& args);
+    int cmdCert(const QStringList& args); ///< CliCert.cpp
+    core::Result<core::SecureBytes> pivManagementKey();
 
     bool m_json = false;
     QString m_sim;
@@ -94,6 +96,11 @@ private:
     {
         QString type, from, to, limit, offset;
     } m_history;
+    struct CertArgs
+    {
+        QString slot, alg, out;
+        bool replace = false;
+    } m_cert;
 };
 
 } // namespace wallet::app::cli

@@ -121,7 +121,7 @@ QString askLine(const QString& prompt)
     return QString::fromLocal8Bit(line.data(), static_cast<qsizetype>(n)).trimmed();
 }
 
-core::Result<core::Pin> readPin(const QString& prompt)
+core::Result<core::SecureBytes> readSecretLine(const QString& prompt)
 {
     const bool tty = stdinIsTerminal();
     Botan::secure_vector<char> line(64, 0);
@@ -144,7 +144,16 @@ core::Result<core::Pin> readPin(const QString& prompt)
         return core::makeError(
             core::ErrorCode::InvalidInput, QStringLiteral("no PIN given (type it, or pipe it on stdin)"));
     }
-    return core::Pin::fromDigits(std::string_view(line.data(), n));
+    return core::SecureBytes(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+core::Result<core::Pin> readPin(const QString& prompt)
+{
+    auto line = readSecretLine(prompt);
+    if (!line) {
+        return line.error();
+    }
+    return core::Pin::fromDigits(std::string_view(reinterpret_cast<const char*>(line->data()), line->size()));
 }
 
 } // namespace wallet::app::cli

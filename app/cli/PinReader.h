@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "core/crypto/Bytes.h"
 #include "core/purse/Pin.h"
 
 #include <QString>
@@ -12,6 +13,8 @@ namespace wallet::app::cli {
 /// first restore the terminal's settings and then end the program as they would have (Ctrl-C never leaves the
 /// shell without echo).
 [[nodiscard]] core::Result<core::Pin> readPin(const QString& prompt);
+/// The same reader for a PIN that is not a purse PIN (the PIV PIN: 6 to 8 characters), unpacked.
+[[nodiscard]] core::Result<core::SecureBytes> readSecretLine(const QString& prompt);
 
 /// True when stdin is a terminal (a person can be asked).
 [[nodiscard]] bool stdinIsTerminal();

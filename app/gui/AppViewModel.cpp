@@ -37,6 +37,7 @@ void AppViewModel::navigate(Page page)
     case Page::Pin:
     case Page::Settings:
     case Page::About:
+    case Page::Certificates: // the PKI token needs no purse PIN (the PIV PIN is asked where it is needed)
         setPage(page);
         break;
     }

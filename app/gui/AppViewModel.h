@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "app/gui/CertificatesViewModel.h"
 #include "app/gui/ChangePinViewModel.h"
 #include "app/gui/DiagnosticsViewModel.h"
 #include "app/gui/HistoryViewModel.h"
@@ -36,13 +37,14 @@ class AppViewModel : public QObject
     Q_PROPERTY(wallet::app::SettingsViewModel* settings READ settings CONSTANT)
     Q_PROPERTY(wallet::app::DiagnosticsViewModel* diagnostics READ diagnostics CONSTANT)
     Q_PROPERTY(wallet::app::ChangePinViewModel* changePin READ changePin CONSTANT)
+    Q_PROPERTY(wallet::app::CertificatesViewModel* certificates READ certificates CONSTANT)
     /// The page on screen.
     Q_PROPERTY(Page page READ page WRITE setPage NOTIFY pageChanged)
     /// True when the purse pages can be used (a key is ready and the PIN, if needed, was entered).
     Q_PROPERTY(bool unlocked READ unlocked NOTIFY unlockedChanged)
 
 public:
-    enum class Page : std::uint8_t { Key, Pin, Overview, Load, Purchase, History, Settings, About };
+    enum class Page : std::uint8_t { Key, Pin, Overview, Load, Purchase, History, Settings, About, Certificates };
     Q_ENUM(Page)
 
     struct Parts
@@ -56,6 +58,7 @@ public:
         SettingsViewModel* settings = nullptr;
         DiagnosticsViewModel* diagnostics = nullptr;
         ChangePinViewModel* changePin = nullptr;
+        CertificatesViewModel* certificates = nullptr;
     };
 
     explicit AppViewModel(Parts parts, QObject* parent = nullptr);
@@ -69,6 +72,7 @@ public:
     [[nodiscard]] SettingsViewModel* settings() const { return m_parts.settings; }
     [[nodiscard]] DiagnosticsViewModel* diagnostics() const { return m_parts.diagnostics; }
     [[nodiscard]] ChangePinViewModel* changePin() const { return m_parts.changePin; }
+    [[nodiscard]] CertificatesViewModel* certificates() const { return m_parts.certificates; }
     [[nodiscard]] Page page() const { return m_page; }
     void setPage(Page page);
     [[nodiscard]] bool unlocked() const { return m_unlocked; }

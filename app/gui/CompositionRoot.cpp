@@ -65,6 +65,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     m_purchase = new PurchaseViewModel(*m_session, this);
     m_history = new HistoryViewModel(*m_session, m_options.dataDir, this);
     m_changePin = new ChangePinViewModel(*m_session, this);
+    auto* certificates = new CertificatesViewModel(*m_session, this);
 
     AppViewModel::Parts parts;
     parts.key = m_key;
@@ -76,6 +77,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     parts.settings = m_settingsVm;
     parts.diagnostics = m_diagnostics;
     parts.changePin = m_changePin;
+    parts.certificates = certificates;
     m_app = new AppViewModel(parts, this);
     m_idle = new IdleLock(m_options.idleLock, this);
 
@@ -650,7 +652,8 @@ private:
 };
 #else
 class QuitOnSignals
-{ };
+{
+};
 #endif
 
 int CompositionRoot::run(int argc, char** argv)

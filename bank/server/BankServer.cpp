@@ -165,6 +165,10 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     // Orders are signed only once `bankctl orders certify` made the order-signing certificate (getOrder: 503 before).
     auto der = OrderSigning::loadCertificateDer(m_config.path(QString::fromLatin1(OrderSigning::kCertificateFile)));
     m_acquirer = std::make_unique<Acquirer>(*m_hsm, testClockOr(m_config.test), der ? *der : QByteArray());
+    // Cardholder certificates once `bankctl keys init` made the CA certificate (issueCardholderCertificate: 503
+    // before).
+    auto ca = CardholderCa::loadCertificate(m_config.path(QString::fromLatin1(CardholderCa::kCertificateFile)));
+    m_cardholderCa = std::make_unique<CardholderCa>(*m_hsm, ca ? *ca : QByteArray());
 }
 
 BankServer::~BankServer() = default;
@@ -395,6 +399,11 @@ void BankServer::routes()
         mutating(&Issuer::validateProbeRequest,
             [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
                 return m_issuer->createProbe(db, call, QString::fromStdString(req.matches[1]), body);
+            }));
+    svr.Post(R"(/v1/cards/([0-9A-F]{16})/certificates)",
+        mutating(&CardholderCa::validate,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_cardholderCa->issue(db, call, QString::fromStdString(req.matches[1]), body);
             }));
     m_mutating = mutating;
     routesIssuance();

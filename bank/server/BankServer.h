@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bank/acquirer/Acquirer.h"
+#include "bank/ca/CardholderCa.h"
 #include "bank/hsm/Hsm.h"
 #include "bank/issuance/Issuance.h"
 #include "bank/issuance/Staff.h"
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<Hsm> m_hsm;
     std::unique_ptr<Issuer> m_issuer;
     std::unique_ptr<Acquirer> m_acquirer;
+    std::unique_ptr<CardholderCa> m_cardholderCa;
     std::unique_ptr<Staff> m_staff;
     std::unique_ptr<Issuance> m_issuance;
     std::unique_ptr<Idempotency> m_idempotency;

@@ -25,11 +25,13 @@
 #include "bank/BankPaths.h"
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
+#include "bank/ca/CardholderCa.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
 #include "bank/issuance/Staff.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/BankConfig.h"
+#include "core/crypto/X509Der.h"
 
 #include <QDir>
 #include <QFile>
@@ -212,6 +214,42 @@ int orderSigningKey(Hsm& hsm)
     return 0;
 }
 
+/// The cardholder CA (docs/bank.md §13): an EC P-256 key in the token and its self-signed certificate in
+/// <data>/tls/cardholder-ca.pem, both made once.
+int cardholderCa(const BankConfig& c, Hsm& hsm)
+{
+    auto has = hsm.hasEcKey(CardholderCa::kKeyLabel);
+    if (!has) {
+        return fail(has.error());
+    }
+    if (!*has) {
+        if (auto made = hsm.generateEcP256(CardholderCa::kKeyLabel); !made) {
+            return fail(made.error());
+        }
+        std::printf("%s: EC P-256 key pair generated in the token (private key sensitive, not extractable)\n",
+            CardholderCa::kKeyLabel);
+    } else {
+        std::printf("%s: present, kept\n", CardholderCa::kKeyLabel);
+    }
+    const QString path = c.path(QString::fromLatin1(CardholderCa::kCertificateFile));
+    if (QFile::exists(path)) {
+        std::printf("%s: present, kept\n", qPrintable(path));
+        return 0;
+    }
+    auto der = CardholderCa::selfCertify(hsm, 10 * 365);
+    if (!der) {
+        return fail(der.error());
+    }
+    QDir().mkpath(QFileInfo(path).absolutePath());
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(core::x509::toPem(*der, "CERTIFICATE")) < 0) {
+        return fail(core::makeError(core::ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(path)));
+    }
+    std::printf(
+        "cardholder CA certificate written to %s (self-signed by the token's key, 10 years)\n", qPrintable(path));
+    return 0;
+}
+
 int keysInit(const BankConfig& c)
 {
     auto hsm = c.openHsm();
@@ -237,7 +275,10 @@ int keysInit(const BankConfig& c)
         }
         std::printf("%s: generated in the token (sensitive, not extractable)\n", label);
     }
-    return orderSigningKey(**hsm);
+    if (const int rc = orderSigningKey(**hsm); rc != 0) {
+        return rc;
+    }
+    return cardholderCa(c, **hsm);
 }
 
 int importTestVectors(const BankConfig& c, const std::string& vectors)
@@ -282,7 +323,10 @@ int importTestVectors(const BankConfig& c, const std::string& vectors)
             return fail(r.error());
         }
     }
-    return orderSigningKey(**hsm);
+    if (const int rc = orderSigningKey(**hsm); rc != 0) {
+        return rc;
+    }
+    return cardholderCa(c, **hsm);
 }
 
 int registerCard(const BankConfig& c, const std::string& asn, const std::string& holder)

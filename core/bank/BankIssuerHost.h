@@ -77,6 +77,9 @@ public:
     [[nodiscard]] Result<std::vector<BankLoad>> openLoads() const;
     [[nodiscard]] Result<int> openRequests() const;
     [[nodiscard]] const BankClient& client() const { return *m_client; }
+    /// The wire itself, for calls that keep no outbox row (a certificate application's request id is derived from
+    /// the request, core/piv/CertificateService).
+    [[nodiscard]] BankClient& client() { return *m_client; }
     /// A GET of the API (no outbox: reads change nothing), e.g. an order.
     [[nodiscard]] Result<BankAnswer> get(const QString& path) { return m_client->send(BankCall{"GET", path, {}, {}}); }
 
@@ -85,8 +88,7 @@ private:
     QSqlDatabase db() const;
     /// Sends a POST with the outbox's request id for this exact request (a new one only for a new request), retrying
     /// an answer that did not arrive. `asn`/`atc`/`purpose` file it for replay by pendingLoads().
-    [[nodiscard]] Result<BankAnswer> post(
-        const QString& path,
+    [[nodiscard]] Result<BankAnswer> post(const QString& path,
         const QJsonObject& body,
         const QByteArray& asn,
         std::uint16_t atc,

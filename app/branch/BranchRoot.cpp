@@ -55,6 +55,7 @@ BranchRoot::~BranchRoot()
 bool BranchRoot::createWindow()
 {
     m_engine = std::make_unique<QQmlApplicationEngine>();
+    m_engine->addImportPath(QStringLiteral("qrc:/qt/qml")); // Qt 6.4 does not look there by itself
     m_engine->setInitialProperties({{QStringLiteral("staff"), QVariant::fromValue<QObject*>(m_staff)},
         {QStringLiteral("issue"), QVariant::fromValue<QObject*>(m_issue)},
         {QStringLiteral("service"), QVariant::fromValue<QObject*>(m_service)}});

@@ -273,6 +273,12 @@ Result<QJsonObject> BranchStation::personalise(
             progress(step);
         }
     }
+    return completeJob(jobId);
+}
+
+Result<QJsonObject> BranchStation::completeJob(const QString& jobId)
+{
+    (void)m_key.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550")));
     auto bin = m_key.transmit(CommandApdu(0x00, 0xB0, 0x95, 0x00, QByteArray(), 0x1E));
     if (!bin) {
         return bin.error();

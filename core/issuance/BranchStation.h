@@ -68,6 +68,9 @@ public:
     /// Reads the key: serial and life cycle (GET DATA), then, when personalised, SELECT and the ASN (SFI 0x15).
     [[nodiscard]] Result<StationKeyState> readKey();
 
+    /// Reports a key that ran all 19 steps (life cycle 01) to the bank: its SFI 0x15 read back, the job completed.
+    [[nodiscard]] Result<QJsonObject> completeJob(const QString& jobId);
+
     /// POST /v1/issuance/jobs: the bank allocates the ASN and the account. Answers the job (jobId, asn, state).
     [[nodiscard]] Result<QJsonObject> createJob(const QString& deviceSerial,
         const StationCustomer& customer,

@@ -25,7 +25,7 @@ ApplicationWindow {
             anchors.fill: parent
             anchors.leftMargin: 16
             anchors.rightMargin: 16
-            Label {
+            Text {
                 objectName: "signedInAs"
                 color: "white"
                 text: qsTr("Signed in: %1 (%2)").arg(root.staff.username)

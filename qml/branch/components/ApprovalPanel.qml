@@ -23,7 +23,7 @@ Rectangle {
         id: column
         anchors.fill: parent
         anchors.margins: 16
-        Label {
+        Text {
             objectName: "approvalTitle"
             font.bold: true
             text: qsTr("Supervisor approval needed: %1").arg(root.operationText(root.operation))

@@ -18,20 +18,20 @@ Rectangle {
         anchors.fill: parent
         anchors.margins: 16
         spacing: 10
-        Label {
+        Text {
             color: "white"
             font.bold: true
             text: root.pin.confirming ? qsTr("Customer: enter the same PIN again") : root.title
             wrapMode: Text.WordWrap
             Layout.fillWidth: true
         }
-        Label {
+        Text {
             objectName: "pinDots"
             color: "white"
             font.pixelSize: 28
             text: "●".repeat(root.pin.length) + "○".repeat(6 - root.pin.length)
         }
-        Label {
+        Text {
             objectName: "pinMessage"
             visible: root.pin.message.length > 0
             color: "#ffcc80"

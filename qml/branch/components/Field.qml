@@ -12,7 +12,7 @@ ColumnLayout {
     property string fieldName: ""
     property int echoMode: TextInput.Normal
     spacing: 2
-    Label { id: caption; font.bold: true }
+    Text { id: caption; font.bold: true }
     TextField {
         id: input
         objectName: root.fieldName
@@ -20,7 +20,7 @@ ColumnLayout {
         echoMode: root.echoMode
         selectByMouse: true
     }
-    Label {
+    Text {
         objectName: root.fieldName + "Error"
         visible: root.error.length > 0
         text: root.error

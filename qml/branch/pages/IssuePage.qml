@@ -24,7 +24,7 @@ ScrollView {
                          || root.issue.state === "done"
                 onClicked: { if (root.issue.state !== "idle") root.issue.reset(); root.issue.detectKey() }
             }
-            Label {
+            Text {
                 objectName: "issueMessage"
                 text: root.issue.message
                 wrapMode: Text.WordWrap
@@ -40,7 +40,7 @@ ScrollView {
             ColumnLayout {
                 anchors.fill: parent
                 Field { id: name; fieldName: "nameField"; label: qsTr("Name"); error: root.issue.nameError; Layout.fillWidth: true }
-                Label { text: qsTr("ID type"); font.bold: true }
+                Text { text: qsTr("ID type"); font.bold: true }
                 ComboBox {
                     id: idType
                     objectName: "idTypeBox"
@@ -59,18 +59,18 @@ ScrollView {
             GridLayout {
                 anchors.fill: parent
                 columns: 2
-                Label { text: qsTr("Algorithm") }
+                Text { text: qsTr("Algorithm") }
                 RowLayout {
                     RadioButton { id: des; objectName: "alg3des"; text: "3DES"; checked: true }
                     RadioButton { objectName: "algSm4"; text: "SM4" }
                 }
-                Label { text: qsTr("Maximum balance (¥)") }
+                Text { text: qsTr("Maximum balance (¥)") }
                 TextField { id: maxBalance; objectName: "maxBalanceField"; text: "1000.00" }
-                Label { text: qsTr("No-PIN limit (¥)") }
+                Text { text: qsTr("No-PIN limit (¥)") }
                 TextField { id: noPin; objectName: "noPinField"; text: "0.00" }
-                Label { text: qsTr("Touch policy") }
+                Text { text: qsTr("Touch policy") }
                 CheckBox { id: touch; objectName: "touchBox"; text: qsTr("Purchases need a touch on the key") }
-                Label {
+                Text {
                     objectName: "profileError"
                     Layout.columnSpan: 2
                     visible: root.issue.profileError.length > 0
@@ -88,7 +88,7 @@ ScrollView {
                                          des.checked ? "3des" : "sm4", maxBalance.text, noPin.text, touch.checked)
         }
 
-        Label {
+        Text {
             objectName: "issueAsn"
             visible: root.issue.asn.length > 0
             text: qsTr("ASN: %1").arg(root.issue.asn)
@@ -111,7 +111,7 @@ ScrollView {
             Layout.fillWidth: true
         }
 
-        Label {
+        Text {
             objectName: "receiptLabel"
             visible: root.issue.receiptPath.length > 0
             text: qsTr("Receipt: %1").arg(root.issue.receiptPath)

@@ -23,14 +23,14 @@ ScrollView {
                 enabled: !root.service.busy
                 onClicked: root.service.readKey()
             }
-            Label { text: qsTr("Before:"); font.bold: true }
-            Label { objectName: "stateBefore"; text: root.service.stateBefore }
+            Text { text: qsTr("Before:"); font.bold: true }
+            Text { objectName: "stateBefore"; text: root.service.stateBefore }
         }
         RowLayout {
-            Label { text: qsTr("After:"); font.bold: true }
-            Label { objectName: "stateAfter"; text: root.service.stateAfter }
+            Text { text: qsTr("After:"); font.bold: true }
+            Text { objectName: "stateAfter"; text: root.service.stateAfter }
         }
-        Label {
+        Text {
             objectName: "serviceMessage"
             text: root.service.message
             wrapMode: Text.WordWrap

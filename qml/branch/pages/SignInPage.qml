@@ -11,13 +11,13 @@ Item {
         anchors.centerIn: parent
         width: 380
         spacing: 12
-        Label {
+        Text {
             objectName: "signInTitle"
             text: qsTr("Branch station: staff sign-in")
             font.pixelSize: 22
             font.bold: true
         }
-        Label {
+        Text {
             objectName: "signInMessage"
             visible: root.staff.message.length > 0
             text: root.staff.message

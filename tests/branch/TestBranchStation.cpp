@@ -135,7 +135,11 @@ private:
             qWarning("pad shows %s", qPrintable(dots));
             return false;
         }
-        return m_ui->click(QStringLiteral("pinOk"), pad);
+        if (!m_ui->click(QStringLiteral("pinOk"), pad)) {
+            qWarning("pin OK: %s", qPrintable(m_ui->lastError()));
+            return false;
+        }
+        return true;
     }
 
     bool texts(const QString& name, const QString& contains, int timeoutMs = 60000)

@@ -8,6 +8,7 @@ import SmartKey.Branch.Ui
 ScrollView {
     id: root
     required property QtObject issue
+    readonly property bool busyWithKey: issue.state === "pin" || issue.state === "running"
     contentWidth: availableWidth
 
     ColumnLayout {
@@ -37,6 +38,8 @@ ScrollView {
             title: qsTr("Customer")
             Layout.fillWidth: true
             enabled: root.issue.state === "blank"
+            // While the customer types the PIN and the key is personalised, the form steps aside for the pad.
+            visible: !root.busyWithKey
             ColumnLayout {
                 anchors.fill: parent
                 Field { id: name; fieldName: "nameField"; label: qsTr("Name"); error: root.issue.nameError; Layout.fillWidth: true }
@@ -56,6 +59,7 @@ ScrollView {
             title: qsTr("Profile")
             Layout.fillWidth: true
             enabled: root.issue.state === "blank"
+            visible: !root.busyWithKey
             GridLayout {
                 anchors.fill: parent
                 columns: 2
@@ -82,6 +86,7 @@ ScrollView {
 
         Button {
             objectName: "issueButton"
+            visible: !root.busyWithKey
             text: qsTr("Issue the key")
             enabled: root.issue.state === "blank"
             onClicked: root.issue.submit(name.text, idType.currentIndex, idNumber.text, phone.text,

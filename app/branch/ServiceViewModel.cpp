@@ -38,7 +38,7 @@ QString ServiceViewModel::describe(const core::StationKeyState& s) const
     default:
         app = tr("terminated (%1)").arg(s.selectSw, 4, 16, QLatin1Char('0'));
     }
-    return tr("ASN %1 · application %2").arg(s.asn, app);
+    return tr("ASN %1 · application %2").arg(s.asn.isEmpty() ? m_asn : s.asn, app);
 }
 
 void ServiceViewModel::readKey()
@@ -53,7 +53,11 @@ void ServiceViewModel::readKey()
             if (!r) {
                 m_message = tr("No key found: %1").arg(r.error().detail);
             } else {
-                m_asn = r->asn;
+                // A blocked application answers no SFI 0x15: the same key keeps the ASN read before.
+                if (!r->asn.isEmpty() || r->deviceSerial != m_serial) {
+                    m_asn = r->asn;
+                }
+                m_serial = r->deviceSerial;
                 m_before = describe(*r);
                 m_after.clear();
                 m_message.clear();

@@ -67,6 +67,7 @@ private:
     StationContext& m_context;
     PinEntry m_pin;
     QString m_asn;
+    QString m_serial;
     QString m_before;
     QString m_after;
     QString m_message;

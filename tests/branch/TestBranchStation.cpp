@@ -414,6 +414,20 @@ private slots:
         QVERIFY(click("unblockButton"));
         QVERIFY(texts(QStringLiteral("stateAfter"), T("active", "正常")));
         QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {m_asn.toStdString()}), 1);
+        // The customer typed a wrong PIN three times at their wallet: the key's PIN is blocked (6983).
+        bool blocked = false;
+        m_root->context().run<int>(
+            this,
+            [](core::BranchStation& s) -> core::Result<int> {
+                (void)s.sendRaw(QByteArray::fromHex("00A404000AD15600000145442F4550"));
+                for (int i = 0; i < 3; ++i) {
+                    (void)s.sendRaw(QByteArray::fromHex("0020000003999999"));
+                }
+                auto r = s.sendRaw(QByteArray::fromHex("0020000003123456"));
+                return r ? int(r->sw()) : 0;
+            },
+            [&blocked](core::Result<int> sw) { blocked = sw && *sw == 0x6983; });
+        QTRY_VERIFY_WITH_TIMEOUT(blocked, 30000);
         // PIN unblock only after the ID check is ticked; the customer types the current PIN.
         QVERIFY(click("pinUnblockButton"));
         QVERIFY(texts(QStringLiteral("serviceMessage"), T("Check the customer's ID document", "请先核验客户证件")));
@@ -421,7 +435,7 @@ private slots:
         QVERIFY(click("pinUnblockButton"));
         QVERIFY(m_ui->waitShown(QStringLiteral("servicePinPad")));
         QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("servicePinPad")));
-        QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("pin-unblock")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Done: pin-unblock", "完成：pin-unblock")));
         QVERIFY(texts(QStringLiteral("stateAfter"), T("active", "正常")));
         QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE asn = $1 AND operation = 'pin-unblock' AND"
                         " outcome = '9000'",
@@ -462,7 +476,7 @@ private slots:
         QVERIFY(m_ui->waitShown(QStringLiteral("servicePinPad"), {}, 60000));
         QVERIFY(typePin(QStringLiteral("654321"), QStringLiteral("servicePinPad")));
         QVERIFY(typePin(QStringLiteral("654321"), QStringLiteral("servicePinPad")));
-        QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("pin-reload")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Done: pin-reload", "完成：pin-reload")));
         QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.pin-reload' AND supervisor_id IS"
                         " NOT NULL"),
             1);

@@ -7,6 +7,8 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTest>
 
@@ -117,13 +119,12 @@ private slots:
         QFile::setPermissions(m_rig.tlsPath(QStringLiteral("branch.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         QFile config(m_dir.filePath(QStringLiteral("bank-client.json")));
         QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QStringLiteral(R"({"format": "smartkey-bank-client/1", "url": "https://127.0.0.1:%1",
-            "caCertificate": "%2", "certificate": "%3", "privateKey": "%4"})")
-                         .arg(m_rig.port())
-                         .arg(m_rig.tlsPath(QStringLiteral("ca.pem")),
-                             m_rig.tlsPath(QStringLiteral("branch.pem")),
-                             m_rig.tlsPath(QStringLiteral("branch.key")))
-                         .toUtf8());
+        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                                       {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("branch.pem"))},
+                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("branch.key"))}})
+                         .toJson());
         config.close();
         QFile csv(m_dir.filePath(QStringLiteral("customers.csv")));
         QVERIFY(csv.open(QIODevice::WriteOnly));

@@ -502,6 +502,9 @@ private slots:
     {
         m_ui.reset();
         m_root.reset();
+        // The scene graph's textures and pixmaps are released by deferred deletes: let them run before exit.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QCoreApplication::processEvents();
         m_rig.stopServer();
     }
 };

@@ -44,11 +44,13 @@ ScrollView {
                 anchors.fill: parent
                 Field { id: name; fieldName: "nameField"; label: qsTr("Name"); error: root.issue.nameError; Layout.fillWidth: true }
                 Text { text: qsTr("ID type"); font.bold: true }
-                ComboBox {
+                // Radio buttons, not a ComboBox: the Basic style draws them without images (docs/branch.md).
+                RowLayout {
                     id: idType
-                    objectName: "idTypeBox"
-                    model: [qsTr("Resident ID card"), qsTr("Passport"), qsTr("Other")]
-                    Layout.preferredWidth: 240
+                    property int currentIndex: resident.checked ? 0 : passport.checked ? 1 : 2
+                    RadioButton { id: resident; objectName: "idTypeResident"; text: qsTr("Resident ID card"); checked: true }
+                    RadioButton { id: passport; objectName: "idTypePassport"; text: qsTr("Passport") }
+                    RadioButton { objectName: "idTypeOther"; text: qsTr("Other") }
                 }
                 Field { id: idNumber; fieldName: "idNumberField"; label: qsTr("ID number"); error: root.issue.idError; Layout.fillWidth: true }
                 Field { id: phone; fieldName: "phoneField"; label: qsTr("Phone"); placeholder: "+8613800138000"; error: root.issue.phoneError; Layout.fillWidth: true }
@@ -73,7 +75,7 @@ ScrollView {
                 Text { text: qsTr("No-PIN limit (¥)") }
                 TextField { id: noPin; objectName: "noPinField"; text: "0.00" }
                 Text { text: qsTr("Touch policy") }
-                CheckBox { id: touch; objectName: "touchBox"; text: qsTr("Purchases need a touch on the key") }
+                Switch { id: touch; objectName: "touchBox"; text: qsTr("Purchases need a touch on the key") }
                 Text {
                     objectName: "profileError"
                     Layout.columnSpan: 2

@@ -45,7 +45,7 @@ ScrollView {
             GridLayout {
                 anchors.fill: parent
                 columns: 2
-                CheckBox { id: idChecked; objectName: "idCheckedBox"; text: qsTr("ID document checked") }
+                Switch { id: idChecked; objectName: "idCheckedBox"; text: qsTr("ID document checked") }
                 Button { objectName: "pinUnblockButton"; text: qsTr("Unblock PIN"); onClicked: root.service.pinUnblock(idChecked.checked) }
                 Button { objectName: "pinReloadButton"; text: qsTr("Reload PIN"); onClicked: root.service.pinReload() }
                 Button { objectName: "tempBlockButton"; text: qsTr("Block temporarily"); onClicked: root.service.block(false) }

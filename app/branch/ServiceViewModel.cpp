@@ -70,6 +70,9 @@ void ServiceViewModel::start(const QString& operation)
 {
     m_pending = operation;
     m_approvalId.clear();
+    if (!m_after.isEmpty()) {
+        m_before = m_after; // the state the last service left is the state before this one
+    }
     m_after.clear();
     m_message.clear();
 }

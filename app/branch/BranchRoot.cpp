@@ -92,7 +92,8 @@ int BranchRoot::run(int argc, char** argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("SmartKey branch station: bank staff issue and service keys."));
     parser.addHelpOption();
-    const QCommandLineOption data(QStringLiteral("data-dir"), QStringLiteral("Station data folder."), QStringLiteral("DIR"));
+    const QCommandLineOption data(
+        QStringLiteral("data-dir"), QStringLiteral("Station data folder."), QStringLiteral("DIR"));
     const QCommandLineOption bank(QStringLiteral("bank-config"),
         QStringLiteral("bank-client.json of this station (a branch certificate)."),
         QStringLiteral("FILE"));

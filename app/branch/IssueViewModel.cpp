@@ -206,7 +206,8 @@ void IssueViewModel::personalise(const core::SecureBytes& pin)
                                 m_profile.purchaseNeedsTouch ? QStringLiteral(", touch") : QString());
             d.teller = m_teller;
             d.when = m_clock.now();
-            const QString path = QDir(m_context.dataDir()).filePath(QStringLiteral("receipts/receipt-%1.pdf").arg(m_asn));
+            const QString path
+                = QDir(m_context.dataDir()).filePath(QStringLiteral("receipts/receipt-%1.pdf").arg(m_asn));
             const QString err = writeReceipt(path, d);
             m_receiptPath = err.isEmpty() ? path : QString();
             m_state = QStringLiteral("done");

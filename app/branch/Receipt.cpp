@@ -61,7 +61,8 @@ QString writeReceipt(const QString& path, const ReceiptData& r)
         p.drawText(320, y, v);
         y += 40;
     }
-    p.drawText(40, y + 40, QStringLiteral("The PIN was set by the customer and is on no paper. / 密码由客户设置，不打印。"));
+    p.drawText(
+        40, y + 40, QStringLiteral("The PIN was set by the customer and is on no paper. / 密码由客户设置，不打印。"));
     p.end();
     return {};
 }

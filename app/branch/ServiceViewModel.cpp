@@ -179,8 +179,7 @@ void ServiceViewModel::decide(const QString& supervisor, const QString& password
             m_approvalFor.clear();
             if (!r) {
                 const QString code = problemCodeOf(r.error());
-                m_message = code == QLatin1String("approval-refused")
-                    ? tr("The supervisor refused. Nothing was done.")
+                m_message = code == QLatin1String("approval-refused") ? tr("The supervisor refused. Nothing was done.")
                     : code == QLatin1String("approver-credentials-invalid")
                     ? tr("Approval refused: the supervisor's credential was not accepted. Nothing was done.")
                     : code == QLatin1String("approval-same-person")

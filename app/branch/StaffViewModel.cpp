@@ -43,10 +43,10 @@ void StaffViewModel::signIn(const QString& username, const QString& password)
             m_busy = false;
             if (!r) {
                 const QString code = problemCodeOf(r.error());
-                m_message = code == QLatin1String("credentials-invalid")
-                    ? tr("Wrong user name or password.")
-                    : code == QLatin1String("rate-limited") ? tr("Too many wrong passwords: this account is locked for a while.")
-                                                             : tr("Sign-in failed: %1").arg(r.error().detail);
+                m_message = code == QLatin1String("credentials-invalid") ? tr("Wrong user name or password.")
+                    : code == QLatin1String("rate-limited")
+                    ? tr("Too many wrong passwords: this account is locked for a while.")
+                    : tr("Sign-in failed: %1").arg(r.error().detail);
                 emit changed();
                 return;
             }
@@ -76,7 +76,8 @@ void StaffViewModel::touch()
 void StaffViewModel::checkIdle()
 {
     if (m_signedIn && m_lastInput.secsTo(m_clock.now()) >= m_idleSeconds) {
-        end(true, tr("Your session timed out after %n minute(s) without use. Sign in again.", nullptr, m_idleSeconds / 60));
+        end(true,
+            tr("Your session timed out after %n minute(s) without use. Sign in again.", nullptr, m_idleSeconds / 60));
     }
 }
 

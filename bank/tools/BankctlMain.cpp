@@ -21,8 +21,6 @@
 //   bankctl issuance void --data <dir> --job <uuid>             (a job that never completed frees its serial)
 //   bankctl audit verify --data <dir> [--json]
 //   bankctl audit export --data <dir> --out <file.csv>
-//   bankctl batch issue --data <dir> --csv <customers.csv> --bank-config <branch.json> --username <u>
-//                       --pin-mailer <file> --simulated-keys <first serial> --keys-dir <dir>  (password on stdin)
 // Keys and PINs never appear in argv or output; the token PIN is in <dir>/hsm-pin (0600).
 #include "bank/BankPaths.h"
 #include "bank/Util.h"
@@ -52,10 +50,6 @@
 using namespace wallet;
 using namespace wallet::bank;
 
-#ifdef BANKCTL_BATCH
-int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt, int argc, char** argv);
-#endif
-
 namespace {
 
 int usage()
@@ -82,9 +76,7 @@ int usage()
         "  bankctl issuance list --data <dir> [--state <state>] [--json]\n"
         "  bankctl issuance void --data <dir> --job <uuid>\n"
         "  bankctl audit verify --data <dir> [--json]\n"
-        "  bankctl audit export --data <dir> --out <file.csv>\n"
-        "  bankctl batch issue --data <dir> --csv <customers.csv> --bank-config <branch.json> --username <u>"
-        " --pin-mailer <file> --simulated-keys <first serial> --keys-dir <dir>   (password on stdin)\n");
+        "  bankctl audit export --data <dir> --out <file.csv>\n");
     return 2;
 }
 
@@ -1037,10 +1029,5 @@ int main(int argc, char** argv)
     if (cmd == "audit export") {
         return auditExport(*config, opt["--out"]);
     }
-#ifdef BANKCTL_BATCH
-    if (cmd == "batch issue") {
-        return batchIssue(*config, opt, argc, argv);
-    }
-#endif
     return usage();
 }

@@ -146,7 +146,8 @@ Result<QByteArray> BranchStation::challenge(int length)
         return r.error();
     }
     if (r->sw() != 0x9000 || r->data().size() != length) {
-        return makeError(ErrorCode::CardError, QStringLiteral("GET CHALLENGE answered %1").arg(swHex(r->sw())), r->sw());
+        return makeError(
+            ErrorCode::CardError, QStringLiteral("GET CHALLENGE answered %1").arg(swHex(r->sw())), r->sw());
     }
     return r->data();
 }
@@ -320,9 +321,8 @@ Result<QJsonObject> BranchStation::maintenance(
         return outcome.error();
     }
     if (r->sw() != 0x9000) {
-        return makeError(ErrorCode::CardError,
-            QStringLiteral("the key refused %1 with %2").arg(operation, swHex(r->sw())),
-            r->sw());
+        return makeError(
+            ErrorCode::CardError, QStringLiteral("the key refused %1 with %2").arg(operation, swHex(r->sw())), r->sw());
     }
     return *outcome;
 }
@@ -336,8 +336,9 @@ Result<QString> BranchStation::approval(const QString& operation,
 {
     auto ask = call("POST",
         QStringLiteral("/v1/approvals"),
-        QJsonObject{
-            {QStringLiteral("operation"), operation}, {QStringLiteral("asn"), asn}, {QStringLiteral("reason"), reason}});
+        QJsonObject{{QStringLiteral("operation"), operation},
+            {QStringLiteral("asn"), asn},
+            {QStringLiteral("reason"), reason}});
     if (!ask) {
         return ask.error();
     }

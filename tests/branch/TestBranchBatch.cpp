@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// bankctl batch issue (issue 13, docs/branch.md "Batch issuance") with the real parts (BankRig: PostgreSQL,
+// branchctl batch issue (issue 13, docs/branch.md "Batch issuance") with the real parts (BankRig: PostgreSQL,
 // SoftHSM2, skey-bank) and blank skey-sim keys: 20 customers from a CSV; the batch process is killed (SIGKILL) in the
 // middle and started again; exactly 20 keys are issued, with 20 distinct ASNs, and a third run issues nobody.
 // SKEY_BATCH_SIZE changes the size (the figure of docs/branch.md: 100).
@@ -42,16 +42,22 @@ class TestBranchBatch : public QObject
 private:
     BankRig m_rig;
     QTemporaryDir m_dir;
-    int m_size = qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") > 0 ? qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") : 20;
+    int m_size
+        = qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") > 0 ? qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") : 20;
 
-    QString bankctlPath() const { return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl"); }
+    QString bankctlPath() const
+    {
+        return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl");
+    }
+    QString branchctlPath() const
+    {
+        return QCoreApplication::applicationDirPath() + QStringLiteral("/../../app/branch/branchctl");
+    }
 
     QStringList batchArgs() const
     {
         return {QStringLiteral("batch"),
             QStringLiteral("issue"),
-            QStringLiteral("--data"),
-            m_rig.dataDir(),
             QStringLiteral("--csv"),
             m_dir.filePath(QStringLiteral("customers.csv")),
             QStringLiteral("--bank-config"),
@@ -77,7 +83,7 @@ private:
     {
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(bankctlPath(), batchArgs());
+        p.start(branchctlPath(), batchArgs());
         p.write((kTellerPassword + QLatin1Char('\n')).toUtf8());
         p.closeWriteChannel();
         if (!p.waitForFinished(1800000)) {
@@ -116,15 +122,17 @@ private slots:
         QVERIFY(staff.waitForFinished(120000) && staff.exitCode() == 0);
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QFile::setPermissions(m_rig.tlsPath(QStringLiteral("branch.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        QFile::setPermissions(
+            m_rig.tlsPath(QStringLiteral("branch.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         QFile config(m_dir.filePath(QStringLiteral("bank-client.json")));
         QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                       {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("branch.pem"))},
-                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("branch.key"))}})
-                         .toJson());
+        config.write(
+            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("branch.pem"))},
+                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("branch.key"))}})
+                .toJson());
         config.close();
         QFile csv(m_dir.filePath(QStringLiteral("customers.csv")));
         QVERIFY(csv.open(QIODevice::WriteOnly));
@@ -143,7 +151,7 @@ private slots:
         // First run: killed once a third of the keys are issued (SIGKILL: no clean-up of any kind).
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(bankctlPath(), batchArgs());
+        p.start(branchctlPath(), batchArgs());
         p.write((kTellerPassword + QLatin1Char('\n')).toUtf8());
         p.closeWriteChannel();
         const QByteArray mark = QStringLiteral("] %1/%2 issued").arg(m_size / 3).arg(m_size).toLatin1();
@@ -170,7 +178,8 @@ private slots:
         std::printf("%s", out.constData());
         QCOMPARE(sqlInt("SELECT count(*) FROM cards"), m_size);
         QCOMPARE(sqlInt("SELECT count(DISTINCT asn) FROM cards"), m_size);
-        QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs WHERE state = 'completed' AND batch_id IS NOT NULL"), m_size);
+        QCOMPARE(
+            sqlInt("SELECT count(*) FROM issuance_jobs WHERE state = 'completed' AND batch_id IS NOT NULL"), m_size);
         QCOMPARE(sqlInt("SELECT count(DISTINCT customer::jsonb->>'idNumber') FROM issuance_jobs WHERE state ="
                         " 'completed'"),
             m_size);
@@ -178,7 +187,8 @@ private slots:
 
         // Once more: nobody is issued twice.
         QCOMPARE(runBatch(&out), 0);
-        QVERIFY2(out.contains(QStringLiteral("0 issued now, %1 already issued").arg(m_size).toLatin1()), out.constData());
+        QVERIFY2(
+            out.contains(QStringLiteral("0 issued now, %1 already issued").arg(m_size).toLatin1()), out.constData());
         QCOMPARE(sqlInt("SELECT count(*) FROM cards"), m_size);
         // The PIN mailer file: readable by its owner only.
         QCOMPARE(QFile::permissions(m_dir.filePath(QStringLiteral("pin-mailer.csv")))

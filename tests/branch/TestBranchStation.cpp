@@ -96,12 +96,13 @@ private:
         if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
             return {};
         }
-        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                       {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                                       {QStringLiteral("certificate"), m_rig.tlsPath(certificate + QStringLiteral(".pem"))},
-                                       {QStringLiteral("privateKey"), m_rig.tlsPath(certificate + QStringLiteral(".key"))}})
-                         .toJson());
+        config.write(
+            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                              {QStringLiteral("certificate"), m_rig.tlsPath(certificate + QStringLiteral(".pem"))},
+                              {QStringLiteral("privateKey"), m_rig.tlsPath(certificate + QStringLiteral(".key"))}})
+                .toJson());
         return path;
     }
 
@@ -309,7 +310,8 @@ private slots:
         QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), QStringLiteral("110105194912310021")));
         QVERIFY(m_ui->typeInto(QStringLiteral("phoneField"), QStringLiteral("13800138000")));
         QVERIFY(click("issueButton"));
-        QVERIFY(texts(QStringLiteral("idNumberFieldError"), T("Not a valid resident ID number", "不是有效的居民身份证号码")));
+        QVERIFY(texts(
+            QStringLiteral("idNumberFieldError"), T("Not a valid resident ID number", "不是有效的居民身份证号码")));
         QVERIFY(texts(QStringLiteral("phoneFieldError"), QStringLiteral("+8613800138000")));
         shot(QStringLiteral("04-form-checked"));
         QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs"), 0);
@@ -351,7 +353,8 @@ private slots:
     /// refuses step 1, the desk says so, and no card is written.
     void wrongTransportKeyRefused()
     {
-        m_root->context().plugSimulatedKey(QStringLiteral("534B000000000103"), QStringLiteral("4B544B544B544B544B544B544B544B54"));
+        m_root->context().plugSimulatedKey(
+            QStringLiteral("534B000000000103"), QStringLiteral("4B544B544B544B544B544B544B544B54"));
         QVERIFY(click("detectKeyButton"));
         QVERIFY(texts(QStringLiteral("issueMessage"), QStringLiteral("534B000000000103")));
         QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), QStringLiteral("11010519491231002X")));
@@ -385,10 +388,12 @@ private slots:
                      &out),
             0);
         const QString walletDir = QDir(m_root->context().keyDir(kSerial)).filePath(QStringLiteral(".."));
-        const Run load = walletctl(walletDir, {QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
+        const Run load = walletctl(
+            walletDir, {QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(load.exitCode == 0, load.out.constData());
         const QJsonObject order = merchantOrder(300, QStringLiteral("BRANCH-0001"));
-        QVERIFY2(!order.value(QStringLiteral("paymentLink")).toString().isEmpty(), QJsonDocument(order).toJson().constData());
+        QVERIFY2(!order.value(QStringLiteral("paymentLink")).toString().isEmpty(),
+            QJsonDocument(order).toJson().constData());
         const Run pay = walletctl(walletDir,
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
             "123456\n");
@@ -493,7 +498,8 @@ private slots:
         m_root->context().plugSimulatedKey(QStringLiteral("534B000000000102"));
         m_root->context().worker().drain();
         const QString walletDir = QDir(m_root->context().keyDir(kSerial)).filePath(QStringLiteral(".."));
-        const Run load = walletctl(walletDir, {QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "654321\n");
+        const Run load = walletctl(
+            walletDir, {QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "654321\n");
         QVERIFY2(load.exitCode != 0, load.out.constData());
         QVERIFY2(load.out.contains("card-hotlisted"), load.out.constData());
     }

@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// bankctl batch issue (issue 13, docs/branch.md "Batch issuance"): N blank keys from a CSV of customers, issued
-// through the bank host's API exactly as a branch station does (a `branch` certificate and a staff session), with a
-// progress bar. Resumable: the batch id is derived from the CSV's content, every job carries it, and before each row
-// the bank host's own state is read (issuance_jobs of this batch for this customer), so a run killed at any point
-// and started again issues nobody twice: a completed row is skipped, an open job is resumed on its key (restarted
-// at step 1, or only reported when the key already finished), a failed one is issued anew.
-#include "bank/db/PgConnection.h"
-#include "bank/server/BankConfig.h"
-
+// branchctl batch issue (issue 13, docs/branch.md "Batch issuance"): N blank keys from a CSV of customers, issued
+// through the bank host's API exactly as smartkey-branch does (a `branch` certificate and a staff session), with a
+// progress bar. Resumable without issuing anyone twice, because each key's state is held by the bank host: row i
+// is always key i, and the bank answers a key's open job again (200: resumed, restarted at step 1, or only reported
+// when the key already finished all steps) and refuses a key it issued (409 device-already-issued: skipped). Every
+// job carries the batch id (the CSV's SHA-256 as a UUID).
 #include "core/bank/HttpsBankClient.h"
 #include "core/issuance/BranchStation.h"
 #include "device/EmbeddedSimulator.h"
@@ -33,7 +30,6 @@
 #include <unistd.h>
 
 using namespace wallet;
-using namespace wallet::bank;
 
 namespace {
 
@@ -100,15 +96,31 @@ void progressBar(int done, int total, const QString& what)
 } // namespace
 
 /**
- * bankctl batch issue --data <dir> --csv <customers.csv> --bank-config <branch bank-client.json> --username <u>
+ * branchctl batch issue --csv <customers.csv> --bank-config <branch bank-client.json> --username <u>
  *   --pin-mailer <file> --simulated-keys <first serial, 16 hex> --keys-dir <dir> [--profile-max <fen>]
  * The staff password comes on stdin.
  */
-int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt, int argc, char** argv)
+int main(int argc, char** argv)
 {
     int qargc = 1;
     QCoreApplication app(qargc, argv);
-    (void)argc;
+    std::map<std::string, std::string> opt;
+    std::vector<std::string> words;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) == 0 && i + 1 < argc) {
+            opt[a] = argv[++i];
+        } else {
+            words.push_back(a);
+        }
+    }
+    if (words != std::vector<std::string>{"batch", "issue"}) {
+        std::fprintf(stderr,
+            "usage: branchctl batch issue --csv <customers.csv> --bank-config <branch bank-client.json> --username <u>"
+            " --pin-mailer <file> --simulated-keys <first serial> --keys-dir <dir> [--profile-max <fen>]"
+            "   (password on stdin)\n");
+        return 2;
+    }
     const QString csvPath = QString::fromStdString(opt["--csv"]);
     const QString serialBase = QString::fromStdString(opt["--simulated-keys"]);
     const QString keysDir = QString::fromStdString(opt["--keys-dir"]);
@@ -132,10 +144,6 @@ int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt
     h[6] = static_cast<char>((h[6] & 0x0F) | 0x50);
     h[8] = static_cast<char>((h[8] & 0x3F) | 0x80);
     const QString batchId = QUuid::fromRfc4122(h).toString(QUuid::WithoutBraces);
-    auto db = PgConnection::connect(config.conninfo);
-    if (!db) {
-        return batchFail(db.error().detail);
-    }
     auto bankConfig = core::BankClientConfig::load(QString::fromStdString(opt["--bank-config"]));
     if (!bankConfig) {
         return batchFail(bankConfig.error().detail);
@@ -178,24 +186,10 @@ int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt
     const quint64 base = serialBase.toULongLong(nullptr, 16);
     for (int i = 0; i < total; ++i) {
         const core::StationCustomer& c = (*rows)[static_cast<size_t>(i)].customer;
-        // The bank host's state for this customer in this batch.
-        auto state = (*db)->exec("SELECT id, state, device_serial, asn FROM issuance_jobs WHERE batch_id = $1 AND"
-                                 " customer::jsonb->>'idNumber' = $2 AND state IN ('prepared','personalising',"
-                                 "'completed') ORDER BY created_at DESC LIMIT 1",
-            {batchId.toStdString(), c.idNumber.toStdString()});
-        if (!state) {
-            ok = false;
-            std::fprintf(stderr, "bankctl: %s\n", state.error().detail.toLocal8Bit().constData());
-            break;
-        }
-        if (state->rows() == 1 && state->text(0, 1) == "completed") {
-            ++skipped;
-            progressBar(i + 1, total, QStringLiteral("already issued: ASN %1").arg(QString::fromStdString(state->text(0, 3))));
-            continue;
-        }
         QElapsedTimer t;
         t.start();
-        const QString serial = QStringLiteral("%1").arg(base + static_cast<quint64>(i), 16, 16, QLatin1Char('0')).toUpper();
+        const QString serial
+            = QStringLiteral("%1").arg(base + static_cast<quint64>(i), 16, 16, QLatin1Char('0')).toUpper();
         device::SimulatorOptions so;
         so.dataDirectory = QDir(keysDir).filePath(serial);
         QDir().mkpath(so.dataDirectory);
@@ -204,7 +198,10 @@ int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt
         device::EmbeddedSimulator sim(so);
         if (auto s = sim.start(); !s) {
             ok = false;
-            std::fprintf(stderr, "bankctl: key %s: %s\n", serial.toLatin1().constData(), s.error().detail.toLocal8Bit().constData());
+            std::fprintf(stderr,
+                "bankctl: key %s: %s\n",
+                serial.toLatin1().constData(),
+                s.error().detail.toLocal8Bit().constData());
             break;
         }
         auto channel = sim.makeChannel();
@@ -212,17 +209,20 @@ int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt
         auto key = station.readKey();
         if (!key) {
             ok = false;
-            std::fprintf(stderr, "bankctl: key %s: %s\n", serial.toLatin1().constData(), key.error().detail.toLocal8Bit().constData());
+            std::fprintf(stderr,
+                "bankctl: key %s: %s\n",
+                serial.toLatin1().constData(),
+                key.error().detail.toLocal8Bit().constData());
             break;
         }
         core::StationProfile profile;
         profile.maxBalance = opt["--profile-max"].empty() ? 100000 : std::stoll(opt["--profile-max"]);
-        // An open job of this customer on another key is voided first (that key never completed).
-        if (state->rows() == 1 && QString::fromStdString(state->text(0, 2)) != serial) {
-            (void)(*db)->exec("UPDATE issuance_jobs SET state = 'voided' WHERE id = $1 AND state <> 'completed'",
-                {state->text(0, 0)});
-        }
         auto job = station.createJob(serial, c, profile, batchId);
+        if (!job && job.error().detail.contains(QLatin1String("device-already-issued"))) {
+            ++skipped; // issued by an earlier run: the bank says so, nothing is written
+            progressBar(i + 1, total, QStringLiteral("already issued: key %1").arg(serial));
+            continue;
+        }
         if (!job) {
             ok = false;
             std::fprintf(stderr, "bankctl: row %d: %s\n", i + 1, job.error().detail.toLocal8Bit().constData());
@@ -252,7 +252,11 @@ int batchIssue(const BankConfig& config, std::map<std::string, std::string>& opt
         }
         if (!done) {
             ok = false;
-            std::fprintf(stderr, "bankctl: row %d (key %s): %s\n", i + 1, serial.toLatin1().constData(), done.error().detail.toLocal8Bit().constData());
+            std::fprintf(stderr,
+                "bankctl: row %d (key %s): %s\n",
+                i + 1,
+                serial.toLatin1().constData(),
+                done.error().detail.toLocal8Bit().constData());
             break;
         }
         times.push_back(t.elapsed());

@@ -51,6 +51,8 @@ public:
     /// The bank CA this client pins (DER), which also certifies the bank's order-signing key (docs/bank.md §12).
     /// Empty: none (the in-process client), and signed orders cannot be checked.
     [[nodiscard]] virtual QByteArray pinnedCaDer() const { return {}; }
+    /// A branch station's staff session, sent as `Authorization: Bearer <token>` (docs/bank.md §3); empty: none.
+    virtual void setStaffSession(const QByteArray& token) { (void)token; }
 };
 
 /**

@@ -141,6 +141,9 @@ Result<BankAnswer> HttpsBankClient::send(const BankCall& call)
     request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     request.setRawHeader("Accept", "application/json, application/problem+json");
     request.setTransferTimeout(m_timeoutMs);
+    if (!m_bearer.isEmpty()) {
+        request.setRawHeader("Authorization", "Bearer " + m_bearer);
+    }
     QNetworkReply* reply = nullptr;
     if (call.method == "POST") {
         request.setRawHeader("Idempotency-Key", call.requestId.toLatin1());

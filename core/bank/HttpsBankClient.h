@@ -53,10 +53,12 @@ public:
     [[nodiscard]] QString describe() const override;
     [[nodiscard]] QByteArray pinnedCaDer() const override { return m_config.ca.toDer(); }
     [[nodiscard]] const BankClientConfig& config() const { return m_config; }
+    void setStaffSession(const QByteArray& token) override { m_bearer = token; }
 
 private:
     BankClientConfig m_config;
     int m_timeoutMs;
+    QByteArray m_bearer;
     std::unique_ptr<QNetworkAccessManager> m_network;
 };
 

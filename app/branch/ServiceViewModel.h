@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "app/branch/PinEntry.h"
+#include "core/issuance/BranchStation.h"
+
+#include <QObject>
+#include <QString>
+
+namespace wallet::branch {
+
+class StationContext;
+
+/**
+ * @brief The services for an issued key (issue 13): PIN unblock after a recorded ID check, PIN reload, temporary
+ * and permanent application block and unblock, report lost (hot-list). Each shows the key's state before and after
+ * (read from the key itself). PIN reload and the permanent block need a supervisor's approval typed on the same
+ * screen (dual control); a refused approval does nothing.
+ */
+class ServiceViewModel : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QString asn READ asn NOTIFY changed)
+    Q_PROPERTY(QString stateBefore READ stateBefore NOTIFY changed)
+    Q_PROPERTY(QString stateAfter READ stateAfter NOTIFY changed)
+    Q_PROPERTY(QString message READ message NOTIFY changed)
+    Q_PROPERTY(bool busy READ busy NOTIFY changed)
+    Q_PROPERTY(QString approvalFor READ approvalFor NOTIFY changed)
+    Q_PROPERTY(bool pinWanted READ pinWanted NOTIFY changed)
+    Q_PROPERTY(wallet::branch::PinEntry* pin READ pin CONSTANT)
+
+public:
+    explicit ServiceViewModel(StationContext& context, QObject* parent = nullptr);
+
+    [[nodiscard]] QString asn() const { return m_asn; }
+    [[nodiscard]] QString stateBefore() const { return m_before; }
+    [[nodiscard]] QString stateAfter() const { return m_after; }
+    [[nodiscard]] QString message() const { return m_message; }
+    [[nodiscard]] bool busy() const { return m_busy; }
+    [[nodiscard]] QString approvalFor() const { return m_approvalFor; }
+    [[nodiscard]] bool pinWanted() const { return m_pinWanted; }
+    [[nodiscard]] PinEntry* pin() { return &m_pin; }
+
+    Q_INVOKABLE void readKey();
+    /// `idChecked`: the teller compared the customer's ID document with the account (recorded in the bank's audit).
+    Q_INVOKABLE void pinUnblock(bool idChecked);
+    Q_INVOKABLE void pinReload();
+    Q_INVOKABLE void block(bool permanent);
+    Q_INVOKABLE void unblock();
+    Q_INVOKABLE void reportLost(const QString& asn);
+    /// The supervisor's credential, typed on this screen; `approve` false = the supervisor refuses.
+    Q_INVOKABLE void decide(const QString& supervisor, const QString& password, bool approve);
+    Q_INVOKABLE void cancel();
+
+    std::function<void()> onSessionExpired;
+
+signals:
+    void changed();
+
+private:
+    void start(const QString& operation);
+    void run(const QString& operation, QJsonObject body, const core::SecureBytes& pin);
+    void finish(const core::Error* e, const QString& done);
+    void readAfter(const QString& done);
+    [[nodiscard]] QString describe(const core::StationKeyState& s) const;
+
+    StationContext& m_context;
+    PinEntry m_pin;
+    QString m_asn;
+    QString m_serial;
+    QString m_before;
+    QString m_after;
+    QString m_message;
+    bool m_busy = false;
+    QString m_approvalFor; ///< the approval operation awaiting the supervisor, empty when none
+    QString m_pending; ///< the maintenance operation in progress
+    QString m_approvalId;
+    bool m_pinWanted = false;
+};
+
+} // namespace wallet::branch

@@ -1,0 +1,529 @@
+// SPDX-License-Identifier: Apache-2.0
+// The branch station end to end (issue 13, docs/branch.md), driven like a teller drives it: the real QML window of
+// smartkey-branch (BranchRoot, under Xvfb) clicked and typed at with mouse and key events (tests/support/
+// QuickDriver), its visible texts checked and screenshots saved, in the language of SKEY_BRANCH_LANGUAGE (en or
+// zh_CN; ctest runs both). Behind it the real parts: PostgreSQL, SoftHSM2 and skey-bank (BankRig), a blank skey-sim
+// key whose KT skey-sim derived from the development manufacturer key. After issuance walletctl loads and pays
+// with the new key through the bank.
+#include "app/branch/BranchRoot.h"
+#include "bank/support/BankRig.h"
+#include "core/purse/Clock.h"
+#include "support/QuickDriver.h"
+
+#include <httplib.h>
+
+#include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QQuickWindow>
+#include <QStandardPaths>
+#include <QTest>
+#include <QUuid>
+#include <QtQml/qqmlextensionplugin.h>
+
+#include <cstdio>
+
+Q_IMPORT_QML_PLUGIN(SmartKey_Branch_UiPlugin)
+
+using namespace wallet;
+using namespace wallet::bank::test;
+
+namespace {
+
+const QString kTellerPassword = QStringLiteral("teller long passphrase 1");
+const QString kSupervisorPassword = QStringLiteral("supervisor passphrase 22");
+const QString kSerial = QStringLiteral("534B000000000101");
+
+} // namespace
+
+class TestBranchStation : public QObject
+{
+    Q_OBJECT
+
+private:
+    BankRig m_rig;
+    QTemporaryDir m_station;
+    QString m_language = qEnvironmentVariable("SKEY_BRANCH_LANGUAGE", QStringLiteral("en"));
+    QString m_shots;
+    core::FixedClock m_clock{QDateTime(QDate(2026, 12, 2), QTime(9, 0), Qt::UTC)};
+    std::unique_ptr<branch::BranchRoot> m_root;
+    std::unique_ptr<test::QuickDriver> m_ui;
+    QString m_asn;
+
+    [[nodiscard]] bool zh() const { return m_language == QLatin1String("zh_CN"); }
+    [[nodiscard]] QString T(const char* en, const char* zhText) const
+    {
+        return zh() ? QString::fromUtf8(zhText) : QString::fromUtf8(en);
+    }
+
+    void shot(const QString& name)
+    {
+        m_ui->settle();
+        const QImage img = m_root->window()->grabWindow();
+        const QString path = QDir(m_shots).filePath(QStringLiteral("branch-%1-%2.png").arg(m_language, name));
+        QVERIFY2(img.save(path), qPrintable(path));
+    }
+
+    bool staffAdd(const QString& user, const QString& role, const QString& password)
+    {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl"),
+            {QStringLiteral("staff"),
+                QStringLiteral("add"),
+                QStringLiteral("--username"),
+                user,
+                QStringLiteral("--role"),
+                role,
+                QStringLiteral("--data"),
+                m_rig.dataDir()});
+        p.write((password + QLatin1Char('\n')).toUtf8());
+        p.closeWriteChannel();
+        if (!p.waitForFinished(120000) || p.exitCode() != 0) {
+            qWarning("staff add: %s", p.readAll().constData());
+            return false;
+        }
+        return true;
+    }
+
+    QString writeConfig(const QString& dir, const QString& certificate)
+    {
+        QFile::setPermissions(
+            m_rig.tlsPath(certificate + QStringLiteral(".key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        const QString path = QDir(dir).filePath(QStringLiteral("bank-client.json"));
+        QFile config(path);
+        if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+            return {};
+        }
+        config.write(
+            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                              {QStringLiteral("certificate"), m_rig.tlsPath(certificate + QStringLiteral(".pem"))},
+                              {QStringLiteral("privateKey"), m_rig.tlsPath(certificate + QStringLiteral(".key"))}})
+                .toJson());
+        return path;
+    }
+
+    int sqlInt(const std::string& sql, const std::vector<std::optional<std::string>>& params = {})
+    {
+        auto r = m_rig.db().exec(sql, params);
+        return r && r->rows() == 1 && !r->isNull(0, 0) ? static_cast<int>(r->integer(0, 0)) : -1;
+    }
+
+    bool click(const char* name)
+    {
+        const bool ok = m_ui->click(QString::fromLatin1(name));
+        if (!ok) {
+            qWarning("click %s: %s", name, qPrintable(m_ui->lastError()));
+        }
+        return ok;
+    }
+
+    /// The customer types on the pad (mouse clicks on its keys), then OK.
+    bool typePin(const QString& pin, const QString& pad)
+    {
+        for (const QChar c : pin) {
+            if (!m_ui->click(QStringLiteral("pinKey") + c, pad)) {
+                qWarning("pin key: %s", qPrintable(m_ui->lastError()));
+                return false;
+            }
+        }
+        // The teller's screen shows dots only.
+        const QString dots = m_ui->text(QStringLiteral("pinDots"), pad);
+        if (dots != QStringLiteral("●●●●●●")) {
+            qWarning("pad shows %s", qPrintable(dots));
+            return false;
+        }
+        if (!m_ui->click(QStringLiteral("pinOk"), pad)) {
+            qWarning("pin OK: %s", qPrintable(m_ui->lastError()));
+            return false;
+        }
+        return true;
+    }
+
+    bool texts(const QString& name, const QString& contains, int timeoutMs = 60000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs) {
+            if (m_ui->text(name).contains(contains)) {
+                return true;
+            }
+            QTest::qWait(50);
+        }
+        qWarning("%s shows \"%s\", not \"%s\"", qPrintable(name), qPrintable(m_ui->text(name)), qPrintable(contains));
+        return false;
+    }
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+    };
+    Run walletctl(const QString& dataDir, const QStringList& args, const QByteArray& stdinData = {})
+    {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(WALLETCTL_PATH),
+            QStringList{QStringLiteral("--json"),
+                QStringLiteral("--data-dir"),
+                dataDir,
+                QStringLiteral("--bank-config"),
+                QDir(m_station.path()).filePath(QStringLiteral("wallet/bank-client.json"))}
+                + args);
+        p.write(stdinData);
+        p.closeWriteChannel();
+        Run r;
+        if (!p.waitForFinished(180000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAll();
+        return r;
+    }
+
+    QJsonObject merchantOrder(qint64 amount, const QString& reference)
+    {
+        httplib::SSLClient c("127.0.0.1",
+            m_rig.port(),
+            m_rig.tlsPath(QStringLiteral("shop.pem")).toStdString(),
+            m_rig.tlsPath(QStringLiteral("shop.key")).toStdString());
+        c.set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
+        c.enable_server_certificate_verification(true);
+        const QJsonObject body{{QStringLiteral("amount"), amount},
+            {QStringLiteral("reference"), reference},
+            {QStringLiteral("description"), QStringLiteral("2 x jasmine tea")}};
+        auto res = c.Post("/v1/orders",
+            httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
+            QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+            "application/json");
+        return res ? QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object() : QJsonObject{};
+    }
+
+    void signIn(const QString& user, const QString& password)
+    {
+        QVERIFY(m_ui->waitShown(QStringLiteral("usernameField")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("usernameField"), user));
+        QVERIFY(m_ui->typeInto(QStringLiteral("passwordField"), password));
+        QVERIFY(click("signInButton"));
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (auto missing = BankRig::missingPart()) {
+            QSKIP(qPrintable(QStringLiteral("not on this machine: ") + *missing));
+        }
+        m_shots = qEnvironmentVariable("SKEY_SCREENSHOT_DIR", m_station.filePath(QStringLiteral("screenshots")));
+        QDir().mkpath(m_shots);
+        std::printf("screenshots in %s\n", qPrintable(m_shots));
+        const QString up = m_rig.setUp();
+        QVERIFY2(up.isEmpty(), qPrintable(up));
+        QString out;
+        QCOMPARE(m_rig.bankctl({QStringLiteral("keys"), QStringLiteral("init")}, &out), 0);
+        QCOMPARE(m_rig.bankctl(
+                     {QStringLiteral("keys"), QStringLiteral("manufacturer"), QStringLiteral("--development")}, &out),
+            0);
+        QVERIFY(staffAdd(QStringLiteral("li.teller"), QStringLiteral("teller"), kTellerPassword));
+        QVERIFY(staffAdd(QStringLiteral("wang.supervisor"), QStringLiteral("supervisor"), kSupervisorPassword));
+        // A merchant whose order the new key pays (walletctl pay), and the order-signing certificate.
+        QVERIFY(m_rig.makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"))
+                    .isEmpty());
+        QCOMPARE(m_rig.bankctl({QStringLiteral("merchants"),
+                                   QStringLiteral("add"),
+                                   QStringLiteral("--name"),
+                                   QStringLiteral("Demo Tea House"),
+                                   QStringLiteral("--credential"),
+                                   QStringLiteral("445566778899"),
+                                   QStringLiteral("--terminal"),
+                                   QStringLiteral("112233445566")},
+                     &out),
+            0);
+        QCOMPARE(m_rig.bankctl({QStringLiteral("orders"),
+                                   QStringLiteral("certify"),
+                                   QStringLiteral("--ca-key"),
+                                   m_rig.tlsPath(QStringLiteral("ca.key"))},
+                     &out),
+            0);
+        const QString started = m_rig.startServer();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        const QString config = writeConfig(m_station.path(), QStringLiteral("branch"));
+        QVERIFY(!config.isEmpty());
+        QDir().mkpath(m_station.filePath(QStringLiteral("wallet")));
+        QVERIFY(!writeConfig(m_station.filePath(QStringLiteral("wallet")), QStringLiteral("client")).isEmpty());
+
+        branch::BranchRoot::Options o;
+        o.dataDir = m_station.filePath(QStringLiteral("station"));
+        o.bankConfig = config;
+        o.language = m_language;
+        o.simulatedSerial = kSerial;
+        o.idleSeconds = 300;
+        o.clock = &m_clock;
+        m_root = std::make_unique<branch::BranchRoot>(o);
+        QVERIFY(m_root->createWindow());
+        m_root->window()->resize(1100, 900);
+        QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
+        m_ui = std::make_unique<test::QuickDriver>(m_root->window());
+    }
+
+    void signInAndTimedOutSession()
+    {
+        QVERIFY(m_ui->waitShown(QStringLiteral("signInTitle")));
+        QVERIFY(m_ui->shows(T("Branch station: staff sign-in", "网点工作站：员工登录")));
+        // A wrong password: refused, still on the sign-in page.
+        signIn(QStringLiteral("li.teller"), QStringLiteral("not the right one"));
+        QVERIFY(texts(QStringLiteral("signInMessage"), T("Wrong user name or password.", "用户名或密码错误。")));
+        QVERIFY(!m_ui->isShown(QStringLiteral("signedInAs")));
+        shot(QStringLiteral("01-sign-in-refused"));
+        signIn(QStringLiteral("li.teller"), kTellerPassword);
+        QVERIFY(m_ui->waitShown(QStringLiteral("signedInAs")));
+        QVERIFY(texts(QStringLiteral("signedInAs"), QStringLiteral("li.teller")));
+        QVERIFY(m_ui->shows(T("teller", "柜员")));
+        shot(QStringLiteral("02-signed-in"));
+        // Five minutes without input (the injected clock moves, nothing waits): the session is over.
+        m_clock.advanceSeconds(299);
+        m_root->staff()->checkIdle();
+        QVERIFY(m_ui->isShown(QStringLiteral("signedInAs")));
+        m_clock.advanceSeconds(2);
+        QVERIFY(m_ui->waitShown(QStringLiteral("signInTitle"), {}, 5000));
+        QVERIFY(texts(QStringLiteral("signInMessage"), T("timed out", "超时")));
+        QVERIFY(!m_ui->isShown(QStringLiteral("signedInAs")));
+        shot(QStringLiteral("03-session-timed-out"));
+        signIn(QStringLiteral("li.teller"), kTellerPassword);
+        QVERIFY(m_ui->waitShown(QStringLiteral("signedInAs")));
+    }
+
+    void issueSimulatedKey()
+    {
+        QVERIFY(click("issueTab"));
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), kSerial));
+        QVERIFY(texts(QStringLiteral("issueMessage"), T("Blank key", "空白密钥")));
+        // The form checks each field: a resident ID number with a wrong check character, a phone without +86.
+        QVERIFY(m_ui->typeInto(QStringLiteral("nameField"), QStringLiteral("Zhang San")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), QStringLiteral("110105194912310021")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("phoneField"), QStringLiteral("13800138000")));
+        QVERIFY(click("issueButton"));
+        QVERIFY(texts(
+            QStringLiteral("idNumberFieldError"), T("Not a valid resident ID number", "不是有效的居民身份证号码")));
+        QVERIFY(texts(QStringLiteral("phoneFieldError"), QStringLiteral("+8613800138000")));
+        shot(QStringLiteral("04-form-checked"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs"), 0);
+        QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), QStringLiteral("11010519491231002X")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("phoneField"), QStringLiteral("+8613800138000")));
+        QVERIFY(click("issueButton"));
+        // The bank allocated the account; the customer sets the PIN twice on the pad.
+        QVERIFY(m_ui->waitShown(QStringLiteral("issuePinPad"), {}, 60000));
+        m_asn = m_root->issue()->asn();
+        QVERIFY(m_asn.startsWith(QStringLiteral("8860")));
+        QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("issuePinPad")));
+        QVERIFY(texts(QStringLiteral("pinMessage"), T("Enter the same PIN again.", "请再次输入相同的密码。")));
+        shot(QStringLiteral("05-pin-pad"));
+        QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("issuePinPad")));
+        QVERIFY(m_ui->waitShown(QStringLiteral("receiptLabel"), {}, 120000));
+        QVERIFY(texts(QStringLiteral("issueMessage"), m_asn));
+        shot(QStringLiteral("06-issued"));
+        // No digit of the PIN on the teller's screen.
+        for (const QString& t : m_ui->visibleTexts()) {
+            QVERIFY2(!t.contains(QStringLiteral("123456")), qPrintable(t));
+        }
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active' AND device_serial = $2",
+                     {m_asn.toStdString(), kSerial.toStdString()}),
+            1);
+        QVERIFY(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'issuance.completed' AND asn = $1",
+                    {m_asn.toStdString()})
+            == 1);
+        QFile receipt(m_root->issue()->receiptPath());
+        QVERIFY(receipt.open(QIODevice::ReadOnly));
+        const QByteArray pdf = receipt.readAll();
+        QVERIFY(pdf.startsWith("%PDF"));
+        QVERIFY(!pdf.contains("123456"));
+        // The same key again: already issued, refused at the desk, and the bank refuses a second job.
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), T("already issued", "已经发行")));
+    }
+
+    /// A blank key whose KT was not made from the bank's manufacturer key (the spec's development KT): the key
+    /// refuses step 1, the desk says so, and no card is written.
+    void wrongTransportKeyRefused()
+    {
+        m_root->context().plugSimulatedKey(
+            QStringLiteral("534B000000000103"), QStringLiteral("4B544B544B544B544B544B544B544B54"));
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), QStringLiteral("534B000000000103")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), QStringLiteral("11010519491231002X")));
+        QVERIFY(click("issueButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("issuePinPad"), {}, 60000));
+        QVERIFY(typePin(QStringLiteral("111111"), QStringLiteral("issuePinPad")));
+        QVERIFY(typePin(QStringLiteral("111111"), QStringLiteral("issuePinPad")));
+        QVERIFY(texts(QStringLiteral("issueMessage"), T("refused the bank's transport key", "拒绝了银行的传输密钥")));
+        shot(QStringLiteral("06b-wrong-kt-refused"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE device_serial = '534B000000000103'"), 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs WHERE device_serial = '534B000000000103' AND state ="
+                        " 'failed'"),
+            1);
+    }
+
+    void walletctlLoadsAndPaysWithTheNewKey()
+    {
+        QVERIFY(!m_asn.isEmpty());
+        // Unplug: another key on the desk, so walletctl can open this key's state.
+        m_root->context().plugSimulatedKey(QStringLiteral("534B000000000102"));
+        m_root->context().worker().drain();
+        QString out;
+        QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"),
+                                   QStringLiteral("deposit"),
+                                   QStringLiteral("--asn"),
+                                   m_asn,
+                                   QStringLiteral("--amount"),
+                                   QStringLiteral("5000"),
+                                   QStringLiteral("--reference"),
+                                   QStringLiteral("counter-1")},
+                     &out),
+            0);
+        const QString walletDir = QDir(m_root->context().keyDir(kSerial)).filePath(QStringLiteral(".."));
+        const Run load = walletctl(
+            walletDir, {QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
+        QVERIFY2(load.exitCode == 0, load.out.constData());
+        const QJsonObject order = merchantOrder(300, QStringLiteral("BRANCH-0001"));
+        QVERIFY2(!order.value(QStringLiteral("paymentLink")).toString().isEmpty(),
+            QJsonDocument(order).toJson().constData());
+        const Run pay = walletctl(walletDir,
+            {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
+            "123456\n");
+        QVERIFY2(pay.exitCode == 0, pay.out.constData());
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_asn.toStdString()}), 1700);
+        m_root->context().plugSimulatedKey(kSerial);
+        m_root->context().worker().drain();
+    }
+
+    void servicesShowTheStateBeforeAndAfter()
+    {
+        QVERIFY(!m_asn.isEmpty());
+        QVERIFY(click("servicesTab"));
+        QVERIFY(click("readKeyButton"));
+        QVERIFY(texts(QStringLiteral("stateBefore"), m_asn));
+        QVERIFY(texts(QStringLiteral("stateBefore"), T("active", "正常")));
+        // Temporary block, then unblock.
+        QVERIFY(click("tempBlockButton"));
+        QVERIFY(texts(QStringLiteral("stateAfter"), T("blocked", "已锁定")));
+        shot(QStringLiteral("07-blocked"));
+        QVERIFY(click("readKeyButton"));
+        QVERIFY(texts(QStringLiteral("stateBefore"), T("blocked", "已锁定")));
+        QVERIFY(click("unblockButton"));
+        QVERIFY(texts(QStringLiteral("stateAfter"), T("active", "正常")));
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {m_asn.toStdString()}), 1);
+        // The customer typed a wrong PIN three times at their wallet: the key's PIN is blocked (6983).
+        bool blocked = false;
+        m_root->context().run<int>(
+            this,
+            [](core::BranchStation& s) -> core::Result<int> {
+                (void)s.sendRaw(QByteArray::fromHex("00A404000AD15600000145442F4550"));
+                for (int i = 0; i < 3; ++i) {
+                    (void)s.sendRaw(QByteArray::fromHex("0020000003999999"));
+                }
+                auto r = s.sendRaw(QByteArray::fromHex("0020000003123456"));
+                return r ? int(r->sw()) : 0;
+            },
+            [&blocked](core::Result<int> sw) { blocked = sw && *sw == 0x6983; });
+        QTRY_VERIFY_WITH_TIMEOUT(blocked, 30000);
+        // PIN unblock only after the ID check is ticked; the customer types the current PIN.
+        QVERIFY(click("pinUnblockButton"));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Check the customer's ID document", "请先核验客户证件")));
+        QVERIFY(click("idCheckedBox"));
+        QVERIFY(click("pinUnblockButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("servicePinPad")));
+        QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("servicePinPad")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Done: pin-unblock", "完成：pin-unblock")));
+        QVERIFY(texts(QStringLiteral("stateAfter"), T("active", "正常")));
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE asn = $1 AND operation = 'pin-unblock' AND"
+                        " outcome = '9000'",
+                     {m_asn.toStdString()}),
+            1);
+        shot(QStringLiteral("08-pin-unblocked"));
+    }
+
+    void refusedSupervisorApproval()
+    {
+        const int before = sqlInt("SELECT count(*) FROM maintenance_commands");
+        QVERIFY(click("pinReloadButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("approvalPanel")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorPassword"), QStringLiteral("not the supervisor pw")));
+        QVERIFY(click("approveButton"));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Nothing was done.", "未执行任何操作。")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("not accepted", "未通过")));
+        QVERIFY(!m_ui->isShown(QStringLiteral("servicePinPad")));
+        shot(QStringLiteral("09-approval-refused"));
+        // The supervisor refuses outright.
+        QVERIFY(click("pinReloadButton"));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorPassword"), kSupervisorPassword));
+        QVERIFY(click("refuseButton"));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("The supervisor refused.", "主管已拒绝。")));
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands"), before);
+        QCOMPARE(sqlInt("SELECT count(*) FROM approvals WHERE state = 'refused'"), 1);
+    }
+
+    void pinReloadWithApproval()
+    {
+        QVERIFY(click("pinReloadButton"));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("supervisorPassword"), kSupervisorPassword));
+        shot(QStringLiteral("10-approval"));
+        QVERIFY(click("approveButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("servicePinPad"), {}, 60000));
+        QVERIFY(typePin(QStringLiteral("654321"), QStringLiteral("servicePinPad")));
+        QVERIFY(typePin(QStringLiteral("654321"), QStringLiteral("servicePinPad")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Done: pin-reload", "完成：pin-reload")));
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.pin-reload' AND supervisor_id IS"
+                        " NOT NULL"),
+            1);
+        shot(QStringLiteral("11-pin-reloaded"));
+    }
+
+    void reportLost()
+    {
+        QVERIFY(click("reportLostButton"));
+        QVERIFY(texts(QStringLiteral("stateAfter"), T("hot-listed", "已列入黑名单")));
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND hotlisted", {m_asn.toStdString()}), 1);
+        shot(QStringLiteral("12-reported-lost"));
+        // A load is refused now.
+        m_root->context().plugSimulatedKey(QStringLiteral("534B000000000102"));
+        m_root->context().worker().drain();
+        const QString walletDir = QDir(m_root->context().keyDir(kSerial)).filePath(QStringLiteral(".."));
+        const Run load = walletctl(
+            walletDir, {QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "654321\n");
+        QVERIFY2(load.exitCode != 0, load.out.constData());
+        QVERIFY2(load.out.contains("card-hotlisted"), load.out.constData());
+    }
+
+    void cleanupTestCase()
+    {
+        m_ui.reset();
+        m_root.reset();
+        // The scene graph's textures and pixmaps are released by deferred deletes: let them run before exit.
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QCoreApplication::processEvents();
+        m_rig.stopServer();
+    }
+};
+
+int main(int argc, char** argv)
+{
+    QGuiApplication app(argc, argv);
+    if (qEnvironmentVariableIsEmpty("SKEY_SIM_PATH")) {
+        std::fprintf(stderr, "SKIP: SKEY_SIM_PATH is not set (the skey-sim target)\n");
+        return 77;
+    }
+    TestBranchStation t;
+    return QTest::qExec(&t, argc, argv);
+}
+
+#include "TestBranchStation.moc"

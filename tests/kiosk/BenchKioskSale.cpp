@@ -13,7 +13,6 @@
 #include <QElapsedTimer>
 #include <QGuiApplication>
 #include <QQuickStyle>
-#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 

@@ -47,6 +47,7 @@ private slots:
     void settlementWhileBankDownThenUp_data();
     void settlementWhileBankDownThenUp();
     void hotlistedKeyRefused();
+    void cleanup();
     void cleanupTestCase();
 
 private:
@@ -113,6 +114,9 @@ bool TestKioskSettlement::bankUp()
 
 void TestKioskSettlement::bankDown()
 {
+    if (m_bank.state() == QProcess::NotRunning) {
+        return;
+    }
     m_bank.kill();
     m_bank.waitForFinished(10000);
 }
@@ -217,6 +221,9 @@ void TestKioskSettlement::typeOnPad(const QString& digits)
 
 void TestKioskSettlement::operatorScreen()
 {
+    // Each sale starts in the configured language: the customer (here the tester) picks it again.
+    QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
+    CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
     CLICK(QStringLiteral("operatorButton"));
     typeOnPad(QStringLiteral("2468"));
     CLICK(QStringLiteral("pinOk"));
@@ -320,6 +327,13 @@ void TestKioskSettlement::hotlistedKeyRefused()
     QCOMPARE(m_ui->text(QStringLiteral("failedTitle")), QStringLiteral("This key cannot pay here"));
     QVERIFY(m_ui->text(QStringLiteral("failedText")).contains(QStringLiteral("reported lost")));
     shot(QStringLiteral("settle-3-hotlisted"));
+    m_ui.reset();
+    m_root.reset();
+    bankDown();
+}
+
+void TestKioskSettlement::cleanup()
+{
     m_ui.reset();
     m_root.reset();
     bankDown();

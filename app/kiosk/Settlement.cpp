@@ -93,15 +93,10 @@ Result<SettlementOutcome> Settlement::upload(
 
 Result<qint64> Settlement::refreshHotlist(SaleStore& store, core::BankClient& bank)
 {
-    auto version = store.hotlistVersion();
-    if (!version) {
-        return version.error();
-    }
+    // The whole list every time (`since` absent: `complete` is true and replaces what the kiosk holds). The delta
+    // form needs a query string, which the terminal's BankClient does not send yet.
     core::BankCall call;
     call.path = QStringLiteral("/v1/hotlist");
-    if (*version >= 0) {
-        call.path += QStringLiteral("?since=%1").arg(*version);
-    }
     auto answer = bank.send(call);
     if (!answer) {
         return answer.error();

@@ -40,7 +40,7 @@ public:
     [[nodiscard]] static core::Result<SettlementOutcome> upload(
         SaleStore& store, core::BankClient& bank, core::Psam& psam, const QDateTime& now);
 
-    /// GET /v1/hotlist?since=<version>: applies the delta (or the whole list). Returns the new version.
+    /// GET /v1/hotlist (the whole list, replacing the one kept). Returns its version.
     [[nodiscard]] static core::Result<qint64> refreshHotlist(SaleStore& store, core::BankClient& bank);
 
     /**

@@ -57,7 +57,8 @@ core::Result<KioskConfig> KioskConfig::load(const QString& path)
     c.operatorPinHash = o.value(QStringLiteral("operatorPinHash")).toString();
     if (!c.operatorPinHash.startsWith(QLatin1String("pbkdf2-sha256$"))) {
         return makeError(ErrorCode::InvalidInput,
-            QStringLiteral("%1: operatorPinHash must be a hash made by `smartkey-kiosk --hash-operator-pin`").arg(path));
+            QStringLiteral("%1: operatorPinHash must be a hash made by `smartkey-kiosk --hash-operator-pin`")
+                .arg(path));
     }
     const QJsonObject psam = o.value(QStringLiteral("psam")).toObject();
     c.psamType = psam.value(QStringLiteral("type")).toString(QStringLiteral("local"));
@@ -78,7 +79,8 @@ core::Result<KioskConfig> KioskConfig::load(const QString& path)
         auto amount = core::Amount::parse(p.value(QStringLiteral("amount")).toString());
         if (!amount || amount->isZero()) {
             return makeError(ErrorCode::InvalidInput,
-                QStringLiteral("%1: price of %2 is not an amount").arg(path, p.value(QStringLiteral("name")).toString()));
+                QStringLiteral("%1: price of %2 is not an amount")
+                    .arg(path, p.value(QStringLiteral("name")).toString()));
         }
         c.priceList.push_back({p.value(QStringLiteral("name")).toString(), *amount});
     }
@@ -115,7 +117,8 @@ QString hashOperatorPin(const Botan::secure_vector<char>& pin, int iterations)
     return QStringLiteral("pbkdf2-sha256$%1$%2$%3")
         .arg(iterations)
         .arg(QString::fromLatin1(salt.toHex()),
-            QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(h.data()), static_cast<int>(h.size())).toHex()));
+            QString::fromLatin1(
+                QByteArray(reinterpret_cast<const char*>(h.data()), static_cast<int>(h.size())).toHex()));
 }
 
 bool verifyOperatorPin(const Botan::secure_vector<char>& pin, const QString& hash)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/kiosk/KioskController.h"
 
+#include "app/kiosk/KioskIssuerHost.h"
 #include "app/kiosk/SaleStore.h"
 #include "app/kiosk/Settlement.h"
 #include "core/bank/HttpsBankClient.h"
-#include "app/kiosk/KioskIssuerHost.h"
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
 #include "core/psam/UnavailablePsam.h"
@@ -80,8 +80,7 @@ struct SaleOutcome
     std::uint32_t balanceAfter = 0;
 };
 
-KioskController::KioskController(
-    KioskConfig config, const core::Clock& clock, app::KeyWorker& worker, QObject* parent)
+KioskController::KioskController(KioskConfig config, const core::Clock& clock, app::KeyWorker& worker, QObject* parent)
     : QObject(parent)
     , m_config(std::move(config))
     , m_clock(clock)
@@ -426,8 +425,9 @@ void KioskController::keyAppeared(const QString& id)
                 if (hot && *hot) {
                     k.problem = QStringLiteral("hotlisted");
                 } else if (!validity.ok()) {
-                    k.problem = validity.problem == core::ValidityProblem::NotPersonalised ? QStringLiteral("notIssued")
-                                                                                           : QStringLiteral("invalidKey");
+                    k.problem = validity.problem == core::ValidityProblem::NotPersonalised
+                        ? QStringLiteral("notIssued")
+                        : QStringLiteral("invalidKey");
                 } else if (auto b = backend->purse->balance(); b) {
                     k.balance = b->fen();
                 } else {
@@ -564,8 +564,8 @@ void KioskController::pay()
                 out->state = SaleState::Checking;
             } else {
                 const core::Error& e = r.error();
-                out->code = e.code == core::ErrorCode::WrongPin ? QStringLiteral("wrongPin")
-                    : e.code == core::ErrorCode::PinBlocked     ? QStringLiteral("pinBlocked")
+                out->code = e.code == core::ErrorCode::WrongPin      ? QStringLiteral("wrongPin")
+                    : e.code == core::ErrorCode::PinBlocked          ? QStringLiteral("pinBlocked")
                     : e.code == core::ErrorCode::InsufficientBalance ? QStringLiteral("insufficient")
                     : e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout
                     ? QStringLiteral("keyRemoved")
@@ -600,7 +600,8 @@ void KioskController::pay()
                     return;
                 }
             }
-            setScreen(o->code == QLatin1String("wrongPin") && m_keyReady ? QStringLiteral("pin") : QStringLiteral("failed"),
+            setScreen(
+                o->code == QLatin1String("wrongPin") && m_keyReady ? QStringLiteral("pin") : QStringLiteral("failed"),
                 o->code);
             emit saleFinished(o->code);
         });
@@ -656,7 +657,8 @@ void KioskController::showSale(qint64 saleId)
             m_receipt = {line("merchant", m_config.merchantName),
                 line("amount", money(sale.amount.fen())),
                 line("balance", m_balanceText),
-                line("date", QStringLiteral("%1 %2").arg(d.toString(Qt::ISODate), t.toString(QStringLiteral("HH:mm:ss")))),
+                line("date",
+                    QStringLiteral("%1 %2").arg(d.toString(Qt::ISODate), t.toString(QStringLiteral("HH:mm:ss")))),
                 line("key", QStringLiteral("**** ") + asn.right(4)),
                 line("terminal", QString::fromLatin1(sale.terminalId.toHex().toUpper())),
                 line("tsn", QString::number(sale.tsn)),

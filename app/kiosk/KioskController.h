@@ -91,7 +91,8 @@ public:
 
     /// Opens the store, PSAM and bank client on the worker. Empty on success, else why (English, for the log).
     [[nodiscard]] QString start();
-    /// Wires the device manager: a key that appears is opened, one that goes away ends the sale (or leaves it checking).
+    /// Wires the device manager: a key that appears is opened, one that goes away ends the sale (or leaves it
+    /// checking).
     void watch(device::DeviceManager& devices);
 
     [[nodiscard]] QString screen() const { return m_screen; }

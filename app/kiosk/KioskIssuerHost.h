@@ -10,8 +10,12 @@ namespace wallet::kiosk {
 class KioskIssuerHost final : public core::IssuerHost
 {
 public:
-    [[nodiscard]] core::Result<core::LoadAuthorisation> authoriseLoad(const core::LoadRequest&) override { return refused(); }
-    [[nodiscard]] core::Result<void> confirmLoad(const QByteArray&, std::uint16_t, core::Amount, const QByteArray&) override
+    [[nodiscard]] core::Result<core::LoadAuthorisation> authoriseLoad(const core::LoadRequest&) override
+    {
+        return refused();
+    }
+    [[nodiscard]] core::Result<void> confirmLoad(
+        const QByteArray&, std::uint16_t, core::Amount, const QByteArray&) override
     {
         return refused();
     }

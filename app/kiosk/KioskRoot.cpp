@@ -148,7 +148,8 @@ int KioskRoot::run(int argc, char** argv)
     }
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
         && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
-        std::fputs("smartkey-kiosk needs a display (run it in its cage session, docs/kiosk.md, or under xvfb-run -a).\n",
+        std::fputs(
+            "smartkey-kiosk needs a display (run it in its cage session, docs/kiosk.md, or under xvfb-run -a).\n",
             stderr);
         return 2;
     }
@@ -169,9 +170,8 @@ int KioskRoot::run(int argc, char** argv)
     parser.addOption(configOpt);
     parser.addOption(hashOpt);
     parser.process(application);
-    const QString configPath = parser.isSet(configOpt)
-        ? parser.value(configOpt)
-        : QStringLiteral("/etc/smartkey/kiosk.json");
+    const QString configPath
+        = parser.isSet(configOpt) ? parser.value(configOpt) : QStringLiteral("/etc/smartkey/kiosk.json");
     auto config = KioskConfig::load(configPath);
     if (!config) {
         std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(config.error().detail));

@@ -57,10 +57,10 @@ Sale readSale(const QSqlQuery& q)
     s.asn = unhex(q.value(2));
     s.amount = core::Amount(static_cast<std::uint32_t>(q.value(3).toLongLong()));
     const QString st = q.value(4).toString();
-    s.state = st == QLatin1String("done")       ? SaleState::Done
-        : st == QLatin1String("not-done")       ? SaleState::NotDone
-        : st == QLatin1String("checking")       ? SaleState::Checking
-                                                : SaleState::Started;
+    s.state = st == QLatin1String("done") ? SaleState::Done
+        : st == QLatin1String("not-done") ? SaleState::NotDone
+        : st == QLatin1String("checking") ? SaleState::Checking
+                                          : SaleState::Started;
     s.tsn = static_cast<std::uint32_t>(q.value(5).toLongLong());
     s.offlineAtc = static_cast<std::uint16_t>(q.value(6).toInt());
     s.terminalId = unhex(q.value(7));
@@ -123,7 +123,8 @@ Result<std::unique_ptr<SaleStore>> SaleStore::open(const QString& path)
 Result<qint64> SaleStore::begin(const QString& serial, const QByteArray& asn, core::Amount amount, const QDateTime& now)
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("INSERT INTO sales (serial, asn, amount, state, created_at, day) VALUES (?, ?, ?, 'started', ?, ?)"),
+        QStringLiteral(
+            "INSERT INTO sales (serial, asn, amount, state, created_at, day) VALUES (?, ?, ?, 'started', ?, ?)"),
         {serial,
             hex(asn),
             static_cast<qint64>(amount.fen()),
@@ -139,8 +140,9 @@ Result<qint64> SaleStore::begin(const QString& serial, const QByteArray& asn, co
 Result<void> SaleStore::complete(qint64 id, const core::SettlementRecord& r)
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("UPDATE sales SET state = 'done', tsn = ?, offline_atc = ?, terminal_id = ?, card_date = ?,"
-                       " card_time = ?, tac = ?, mac2 = ?, algorithm = ?, detail = '' WHERE id = ? AND state != 'done'"),
+        QStringLiteral(
+            "UPDATE sales SET state = 'done', tsn = ?, offline_atc = ?, terminal_id = ?, card_date = ?,"
+            " card_time = ?, tac = ?, mac2 = ?, algorithm = ?, detail = '' WHERE id = ? AND state != 'done'"),
         {static_cast<qint64>(r.tsn),
             r.offlineAtc,
             hex(r.terminalId),
@@ -173,7 +175,8 @@ Result<void> SaleStore::markChecking(qint64 id, std::uint32_t tsn, const QString
 Result<void> SaleStore::markNotDone(qint64 id, const QString& detail)
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("UPDATE sales SET state = 'not-done', detail = ? WHERE id = ? AND state IN ('started', 'checking')"),
+        QStringLiteral(
+            "UPDATE sales SET state = 'not-done', detail = ? WHERE id = ? AND state IN ('started', 'checking')"),
         {detail, id},
         kWhat);
     if (!q) {
@@ -268,7 +271,8 @@ Result<std::optional<SettlementBatch>> SaleStore::nextBatch(
             return u.error();
         }
     }
-    auto rows = Sqlite::exec(db(), QLatin1String(kSelect) + QStringLiteral(" WHERE batch_id = ? ORDER BY id"), {batchId}, kWhat);
+    auto rows = Sqlite::exec(
+        db(), QLatin1String(kSelect) + QStringLiteral(" WHERE batch_id = ? ORDER BY id"), {batchId}, kWhat);
     if (!rows) {
         return rows.error();
     }
@@ -306,7 +310,8 @@ Result<void> SaleStore::markUploaded(const QString& batchId, const QByteArray& r
         !b) {
         return b.error();
     }
-    if (auto s = Sqlite::exec(db(), QStringLiteral("UPDATE sales SET settled = 1 WHERE batch_id = ?"), {batchId}, kWhat);
+    if (auto s
+        = Sqlite::exec(db(), QStringLiteral("UPDATE sales SET settled = 1 WHERE batch_id = ?"), {batchId}, kWhat);
         !s) {
         return s.error();
     }
@@ -360,7 +365,8 @@ Result<void> SaleStore::applyHotlist(
         }
     }
     for (const QByteArray& a : added) {
-        if (auto i = Sqlite::exec(db(), QStringLiteral("INSERT OR IGNORE INTO hotlist (asn) VALUES (?)"), {hex(a)}, kWhat);
+        if (auto i
+            = Sqlite::exec(db(), QStringLiteral("INSERT OR IGNORE INTO hotlist (asn) VALUES (?)"), {hex(a)}, kWhat);
             !i) {
             return i.error();
         }

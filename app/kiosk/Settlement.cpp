@@ -25,7 +25,8 @@ QJsonObject toJson(const core::SettlementRecord& r)
 {
     return {{QStringLiteral("tsn"), static_cast<qint64>(r.tsn)},
         {QStringLiteral("asn"), hex(r.asn)},
-        {QStringLiteral("algorithm"), r.algorithm == core::Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
+        {QStringLiteral("algorithm"),
+            r.algorithm == core::Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
         {QStringLiteral("offlineAtc"), r.offlineAtc},
         {QStringLiteral("amount"), static_cast<qint64>(r.amount.fen())},
         {QStringLiteral("date"), hex(r.date)},

@@ -86,7 +86,8 @@ int main(int argc, char** argv)
         QElapsedTimer t;
         t.start();
         vm->submit(); // the PIN
-        if (!waitFor([vm] { return vm->screen() == QLatin1String("receipt") || vm->screen() == QLatin1String("failed"); })) {
+        if (!waitFor(
+                [vm] { return vm->screen() == QLatin1String("receipt") || vm->screen() == QLatin1String("failed"); })) {
             std::fprintf(stderr, "no receipt\n");
             return 1;
         }

@@ -5,10 +5,10 @@
 // every third, and prints "sale <id> <fen> done" after each sale's commit and "uploaded <n>" after each batch the bank
 // answered. <sales> = 0: reconcile and upload only. Exit 0 when all went through.
 // Usage: kiosk-sale-helper <data-dir> <hid-port> <bank-client.json> <sales> <seed>
+#include "app/kiosk/KioskIssuerHost.h"
 #include "app/kiosk/SaleStore.h"
 #include "app/kiosk/Settlement.h"
 #include "core/bank/HttpsBankClient.h"
-#include "app/kiosk/KioskIssuerHost.h"
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
 #include "core/purse/Pin.h"

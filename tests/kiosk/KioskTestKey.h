@@ -101,7 +101,8 @@ inline KeyState loadKey(wallet::device::EmbeddedSimulator& sim,
 }
 
 /// Writes a kiosk configuration into `dir` (operator PIN 2468) and loads it.
-inline wallet::kiosk::KioskConfig writeConfig(const QString& dir, const QString& language, const QString& bankConfig = {})
+inline wallet::kiosk::KioskConfig writeConfig(
+    const QString& dir, const QString& language, const QString& bankConfig = {})
 {
     Botan::secure_vector<char> pin{'2', '4', '6', '8'};
     QJsonObject o{{QStringLiteral("format"), QStringLiteral("smartkey-kiosk/1")},
@@ -118,7 +119,8 @@ inline wallet::kiosk::KioskConfig writeConfig(const QString& dir, const QString&
         {QStringLiteral("priceList"),
             QJsonArray{QJsonObject{{QStringLiteral("name"), QStringLiteral("Jasmine tea")},
                            {QStringLiteral("amount"), QStringLiteral("12.50")}},
-                QJsonObject{{QStringLiteral("name"), QStringLiteral("Dumplings")}, {QStringLiteral("amount"), QStringLiteral("8")}}}}};
+                QJsonObject{{QStringLiteral("name"), QStringLiteral("Dumplings")},
+                    {QStringLiteral("amount"), QStringLiteral("8")}}}}};
     if (!bankConfig.isEmpty()) {
         o.insert(QStringLiteral("bankConfig"), bankConfig);
     }

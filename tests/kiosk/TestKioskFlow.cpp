@@ -36,8 +36,8 @@ using wallet::test::QuickDriver;
 
 #define CLICK(name)                                                                                                    \
     do {                                                                                                               \
-        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));              \
-        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                   \
+        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
+        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
     } while (false)
 
 class TestKioskFlow : public QObject

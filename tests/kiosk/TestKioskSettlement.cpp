@@ -34,8 +34,8 @@ using wallet::test::QuickDriver;
 
 #define CLICK(name)                                                                                                    \
     do {                                                                                                               \
-        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));              \
-        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                   \
+        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
+        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
     } while (false)
 
 class TestKioskSettlement : public QObject
@@ -130,7 +130,8 @@ void TestKioskSettlement::initTestCase()
     QDir().mkpath(m_shots);
     const QString up = m_rig.setUp();
     QVERIFY2(up.isEmpty(), qPrintable(up));
-    QVERIFY(m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900")).isEmpty());
+    QVERIFY(
+        m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900")).isEmpty());
     QString out;
     QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"),
                                QStringLiteral("add"),
@@ -183,10 +184,8 @@ void TestKioskSettlement::initTestCase()
                  QStringLiteral("--reference"),
                  QStringLiteral("first deposit")}),
         0);
-    auto loaded = kiosktest::loadKey(*m_key,
-        m_dir.filePath(QStringLiteral("terminal")),
-        5000,
-        m_dir.filePath(QStringLiteral("wallet-bank.json")));
+    auto loaded = kiosktest::loadKey(
+        *m_key, m_dir.filePath(QStringLiteral("terminal")), 5000, m_dir.filePath(QStringLiteral("wallet-bank.json")));
     QVERIFY2(loaded.error.isEmpty(), qPrintable(loaded.error));
     QCOMPARE(loaded.balance, 5000u);
     // From now on the bank runs as an instance on the same port, so that it can go down and come back.
@@ -196,8 +195,9 @@ void TestKioskSettlement::initTestCase()
 void TestKioskSettlement::startKiosk(const QString& lang)
 {
     m_lang = lang;
-    auto config = kiosktest::writeConfig(
-        m_dir.filePath(QStringLiteral("kiosk")), QStringLiteral("zh_CN"), m_dir.filePath(QStringLiteral("kiosk-bank.json")));
+    auto config = kiosktest::writeConfig(m_dir.filePath(QStringLiteral("kiosk")),
+        QStringLiteral("zh_CN"),
+        m_dir.filePath(QStringLiteral("kiosk-bank.json")));
     QVERIFY(!config.dataDir.isEmpty());
     m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(11, 0)));
     m_root = std::make_unique<KioskRoot>(config, m_clock.get());
@@ -305,8 +305,8 @@ void TestKioskSettlement::hotlistedKeyRefused()
     QVERIFY(bankUp());
     // Reported lost at the bank (the branch's hot-listing is the issuance authority's part; its table is what
     // GET /v1/hotlist serves).
-    auto r = m_rig.db().exec("INSERT INTO hotlist (asn, reason, since) VALUES ($1, 'lost', 0)",
-        {m_asn.toHex().toUpper().toStdString()});
+    auto r = m_rig.db().exec(
+        "INSERT INTO hotlist (asn, reason, since) VALUES ($1, 'lost', 0)", {m_asn.toHex().toUpper().toStdString()});
     QVERIFY(r.ok());
     startKiosk(QStringLiteral("en"));
     if (QTest::currentTestFailed()) {

@@ -66,7 +66,8 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
 {
     const QString up = m_rig.setUp();
     QVERIFY2(up.isEmpty(), qPrintable(up));
-    QVERIFY(m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900")).isEmpty());
+    QVERIFY(
+        m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900")).isEmpty());
     QCOMPARE(m_rig.bankctl({QStringLiteral("merchants"),
                  QStringLiteral("add"),
                  QStringLiteral("--name"),
@@ -98,11 +99,20 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
     auto read = kiosktest::loadKey(*key, m_dir.filePath(QStringLiteral("terminal")), 0);
     QVERIFY2(read.error.isEmpty(), qPrintable(read.error));
     const QString asn = QString::fromLatin1(read.asn.toHex().toUpper());
-    QCOMPARE(m_rig.bankctl({QStringLiteral("cards"), QStringLiteral("register"), QStringLiteral("--asn"), asn,
-                 QStringLiteral("--holder"), QStringLiteral("Test holder")}),
+    QCOMPARE(m_rig.bankctl({QStringLiteral("cards"),
+                 QStringLiteral("register"),
+                 QStringLiteral("--asn"),
+                 asn,
+                 QStringLiteral("--holder"),
+                 QStringLiteral("Test holder")}),
         0);
-    QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"), QStringLiteral("deposit"), QStringLiteral("--asn"), asn,
-                 QStringLiteral("--amount"), QStringLiteral("100000"), QStringLiteral("--reference"),
+    QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"),
+                 QStringLiteral("deposit"),
+                 QStringLiteral("--asn"),
+                 asn,
+                 QStringLiteral("--amount"),
+                 QStringLiteral("100000"),
+                 QStringLiteral("--reference"),
                  QStringLiteral("first deposit")}),
         0);
     auto loaded = kiosktest::loadKey(*key, m_dir.filePath(QStringLiteral("terminal")), 5000, walletBank);
@@ -111,9 +121,8 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
 
     const QString kioskDir = m_dir.filePath(QStringLiteral("kiosk"));
     QDir().mkpath(kioskDir);
-    const quint32 seed = qEnvironmentVariableIsSet("SKEY_TEST_SEED")
-        ? qEnvironmentVariable("SKEY_TEST_SEED").toUInt()
-        : QRandomGenerator::global()->generate();
+    const quint32 seed = qEnvironmentVariableIsSet("SKEY_TEST_SEED") ? qEnvironmentVariable("SKEY_TEST_SEED").toUInt()
+                                                                     : QRandomGenerator::global()->generate();
     qInfo("kill -9 seed %u (rerun with SKEY_TEST_SEED=%u)", seed, seed);
     QRandomGenerator rng(seed);
     std::set<qint64> reportedDone;
@@ -125,7 +134,11 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
         QProcess child;
         child.setProcessChannelMode(QProcess::SeparateChannels);
         child.start(QStringLiteral(KIOSK_SALE_HELPER),
-            {kioskDir, QString::number(key->hidPort()), kioskBank, QString::number(sales), QString::number(rng.generate())});
+            {kioskDir,
+                QString::number(key->hidPort()),
+                kioskBank,
+                QString::number(sales),
+                QString::number(rng.generate())});
         if (!child.waitForStarted(10000)) {
             return QStringLiteral("helper did not start");
         }
@@ -169,7 +182,8 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
         db.setDatabaseName(QDir(kioskDir).filePath(QStringLiteral("sales.sqlite")));
         QVERIFY(db.open());
         QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM sales WHERE state IN ('started', 'checking')")) && q.next());
+        QVERIFY(
+            q.exec(QStringLiteral("SELECT count(*) FROM sales WHERE state IN ('started', 'checking')")) && q.next());
         QCOMPARE(q.value(0).toInt(), 0);
         QVERIFY(q.exec(QStringLiteral("SELECT id FROM sales WHERE state = 'done'")));
         std::set<qint64> done;
@@ -179,15 +193,20 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
         for (qint64 id : reportedDone) {
             QVERIFY2(done.count(id), qPrintable(QStringLiteral("sale %1 reported done is lost").arg(id)));
         }
-        QVERIFY(q.exec(QStringLiteral("SELECT count(*), COALESCE(sum(amount), 0) FROM sales WHERE state = 'done'")) && q.next());
+        QVERIFY(q.exec(QStringLiteral("SELECT count(*), COALESCE(sum(amount), 0) FROM sales WHERE state = 'done'"))
+            && q.next());
         const int doneCount = q.value(0).toInt();
         const qint64 doneSum = q.value(1).toLongLong();
-        QVERIFY(q.exec(QStringLiteral("SELECT count(*) FROM sales WHERE state = 'done' AND (batch_id IS NULL OR settled = 0"
-                                      " OR batch_id NOT IN (SELECT batch_id FROM batches WHERE uploaded_at IS NOT NULL))"))
+        QVERIFY(
+            q.exec(QStringLiteral("SELECT count(*) FROM sales WHERE state = 'done' AND (batch_id IS NULL OR settled = 0"
+                                  " OR batch_id NOT IN (SELECT batch_id FROM batches WHERE uploaded_at IS NOT NULL))"))
             && q.next());
         QCOMPARE(q.value(0).toInt(), 0);
-        qInfo("%d rounds killed; %d sales done (%zu reported before a kill or the end), %lld fen", rounds, doneCount,
-            reportedDone.size(), static_cast<long long>(doneSum));
+        qInfo("%d rounds killed; %d sales done (%zu reported before a kill or the end), %lld fen",
+            rounds,
+            doneCount,
+            reportedDone.size(),
+            static_cast<long long>(doneSum));
         QVERIFY2(doneCount >= 3, "too few sales got through: the kills came too early");
         // The bank posted each exactly once.
         QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE terminal_id = '223344556677'"), doneCount);

@@ -395,7 +395,7 @@ void KioskController::keyAppeared(const QString& id)
     KioskBackend* backend = m_backend;
     device::DeviceManager* devices = m_devices;
     const QDateTime now = m_clock.now();
-    auto* result = new Result<KeyOpened>(core::makeError(core::ErrorCode::NoDevice, QString()));
+    auto result = std::make_shared<Result<KeyOpened>>(core::makeError(core::ErrorCode::NoDevice, QString()));
     m_busy = true;
     emit changed();
     m_worker.post([this, backend, devices, id, now, result, generation] {
@@ -437,7 +437,7 @@ void KioskController::keyAppeared(const QString& id)
             }
         }
         app::KeyWorker::deliver(this, [this, result, generation] {
-            std::unique_ptr<Result<KeyOpened>> r(result);
+            const std::shared_ptr<Result<KeyOpened>>& r = result;
             m_busy = false;
             if (generation != m_keyGeneration) {
                 emit changed();
@@ -511,7 +511,7 @@ void KioskController::pay()
     const std::uint32_t fen = m_amountFen;
     KioskBackend* backend = m_backend;
     const QDateTime now = m_clock.now();
-    auto* out = new SaleOutcome;
+    auto out = std::make_shared<SaleOutcome>();
     m_busy = true;
     setScreen(QStringLiteral("working"));
     m_worker.post([this, backend, digits, fen, now, out] {
@@ -577,7 +577,7 @@ void KioskController::pay()
             }
         }
         app::KeyWorker::deliver(this, [this, out] {
-            std::unique_ptr<SaleOutcome> o(out);
+            const std::shared_ptr<SaleOutcome>& o = out;
             m_busy = false;
             m_saleId = o->saleId;
             if (o->state == SaleState::Done) {
@@ -626,13 +626,13 @@ void KioskController::failedSale()
 void KioskController::showSale(qint64 saleId)
 {
     KioskBackend* backend = m_backend;
-    auto* out = new std::optional<Sale>;
+    auto out = std::make_shared<std::optional<Sale>>();
     m_worker.post([this, backend, saleId, out] {
         if (auto s = backend->store->sale(saleId); s) {
             *out = *s;
         }
         app::KeyWorker::deliver(this, [this, out] {
-            std::unique_ptr<std::optional<Sale>> s(out);
+            const std::shared_ptr<std::optional<Sale>>& s = out;
             refreshTotals();
             if (!s->has_value()) {
                 setScreen(QStringLiteral("failed"), QStringLiteral("storage"));
@@ -720,7 +720,7 @@ void KioskController::refreshTotals()
 {
     KioskBackend* backend = m_backend;
     const QDate day = m_clock.now().date();
-    auto* out = new std::optional<SaleStore::Totals>;
+    auto out = std::make_shared<std::optional<SaleStore::Totals>>();
     m_worker.post([this, backend, day, out] {
         if (backend->store) {
             if (auto t = backend->store->totals(day); t) {
@@ -728,7 +728,7 @@ void KioskController::refreshTotals()
             }
         }
         app::KeyWorker::deliver(this, [this, out] {
-            std::unique_ptr<std::optional<SaleStore::Totals>> t(out);
+            const std::shared_ptr<std::optional<SaleStore::Totals>>& t = out;
             if (t->has_value()) {
                 m_totalSales = (*t)->sales;
                 m_totalAmount = money((*t)->amount.fen());
@@ -748,7 +748,7 @@ void KioskController::settle()
     }
     KioskBackend* backend = m_backend;
     const QDateTime now = m_clock.now();
-    auto* out = new QString;
+    auto out = std::make_shared<QString>();
     m_busy = true;
     m_settlement = QStringLiteral("uploading");
     emit changed();
@@ -770,7 +770,7 @@ void KioskController::settle()
             }
         }
         app::KeyWorker::deliver(this, [this, out] {
-            std::unique_ptr<QString> s(out);
+            const std::shared_ptr<QString>& s = out;
             m_busy = false;
             m_settlement = *s;
             refreshTotals();

@@ -14,10 +14,10 @@ namespace wallet::core {
 /// One call of the bank host's API (docs/bank-api.yaml). Paths are under `/v1`.
 struct BankCall
 {
-    QByteArray method = QByteArrayLiteral("GET"); ///< "GET" or "POST"
+    QByteArray method = QByteArrayLiteral("GET"); ///< "GET", "POST" or "PUT" (settlement batches)
     QString path; ///< "/v1/loads", "/v1/loads/<id>/confirmation", …
     QJsonObject body; ///< POST only
-    /// The `Idempotency-Key` of a POST (a UUID): stored by the caller before the first attempt and reused on every
+    /// The `Idempotency-Key` of a POST or PUT (a UUID): stored by the caller before the first attempt and reused on every
     /// retry, so that the bank returns the first answer instead of acting twice (docs/bank.md §6.1).
     QString requestId;
 };

@@ -148,6 +148,9 @@ Result<BankAnswer> HttpsBankClient::send(const BankCall& call)
     if (call.method == "POST") {
         request.setRawHeader("Idempotency-Key", call.requestId.toLatin1());
         reply = m_network->post(request, QJsonDocument(call.body).toJson(QJsonDocument::Compact));
+    } else if (call.method == "PUT") { // settlement batches (docs/bank-api.yaml uploadSettlementBatch)
+        request.setRawHeader("Idempotency-Key", call.requestId.toLatin1());
+        reply = m_network->put(request, QJsonDocument(call.body).toJson(QJsonDocument::Compact));
     } else {
         reply = m_network->get(request);
     }

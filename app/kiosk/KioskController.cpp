@@ -1,0 +1,792 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/kiosk/KioskController.h"
+
+#include "app/kiosk/KioskIssuerHost.h"
+#include "app/kiosk/SaleStore.h"
+#include "app/kiosk/Settlement.h"
+#include "core/bank/HttpsBankClient.h"
+#include "core/keystore/KeyStore.h"
+#include "core/psam/LocalPsam.h"
+#include "core/psam/UnavailablePsam.h"
+#include "core/purse/Pin.h"
+#include "core/purse/PurseService.h"
+#include "core/storage/TransactionStore.h"
+#include "device/DeviceManager.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QLocale>
+#include <QLoggingCategory>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QVariantMap>
+
+#include <botan/mem_ops.h>
+
+Q_LOGGING_CATEGORY(lcKiosk, "wallet.kiosk")
+
+namespace wallet::kiosk {
+
+using core::Result;
+
+namespace {
+
+constexpr int kFailedSalesBeforeLock = 5;
+constexpr int kFirstLockSeconds = 15;
+constexpr std::size_t kMaxPinDigits = 12;
+constexpr std::size_t kMinPinDigits = 4;
+
+QString kioskText(const char* text)
+{
+    return QCoreApplication::translate("KioskMain", text);
+}
+
+QString money(std::uint32_t fen)
+{
+    return core::Amount(fen).toDisplayString();
+}
+
+} // namespace
+
+/// Everything the kiosk touches on the worker thread.
+struct KioskBackend
+{
+    std::unique_ptr<SaleStore> store;
+    std::unique_ptr<core::Psam> psam;
+    std::unique_ptr<core::IssuerHost> issuer;
+    std::unique_ptr<core::TransactionStore> mirror;
+    std::unique_ptr<core::BankClient> bank;
+    std::shared_ptr<core::ApduChannel> channel;
+    std::unique_ptr<core::PurseService> purse;
+    QString serial;
+    QByteArray asn;
+};
+
+struct KeyOpened
+{
+    QString serial;
+    QByteArray asn;
+    std::uint32_t balance = 0;
+    QString problem; ///< message code when the key may not pay here
+    int resolved = 0;
+};
+
+struct SaleOutcome
+{
+    qint64 saleId = 0;
+    SaleState state = SaleState::NotDone;
+    QString code; ///< wrongPin, pinBlocked, refused, storage, …
+    int triesLeft = -1;
+    std::uint32_t balanceAfter = 0;
+};
+
+KioskController::KioskController(KioskConfig config, const core::Clock& clock, app::KeyWorker& worker, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(clock)
+    , m_worker(worker)
+    , m_language(m_config.language)
+{
+    m_digits.reserve(kMaxPinDigits + 1);
+    m_lastActivity = m_clock.now();
+}
+
+KioskController::~KioskController()
+{
+    wipeDigits();
+    KioskBackend* backend = m_backend;
+    m_worker.post([backend] { delete backend; });
+    m_worker.drain();
+}
+
+QString KioskController::start()
+{
+    QString why;
+    auto* backend = new KioskBackend;
+    m_backend = backend;
+    const KioskConfig config = m_config;
+    m_worker.post([backend, config, &why] {
+        QDir().mkpath(config.dataDir);
+        auto store = SaleStore::open(QDir(config.dataDir).filePath(QStringLiteral("sales.sqlite")));
+        if (!store) {
+            why = store.error().detail;
+            return;
+        }
+        backend->store = std::move(*store);
+        if (config.psamType == QLatin1String("local")) {
+            // The software PSAM: for tests and demonstration only (its purchase master key is the public demo MPK).
+            auto psam = core::LocalPsam::open(QDir(config.dataDir).filePath(QStringLiteral("psam.sqlite")),
+                config.terminalId,
+                core::KeyStore::demoKeys().mpk);
+            if (!psam) {
+                why = psam.error().detail;
+                return;
+            }
+            backend->psam = std::move(*psam);
+        } else {
+            why = QStringLiteral("the PC/SC PSAM is not part of this build yet");
+            return;
+        }
+        backend->issuer = std::make_unique<KioskIssuerHost>();
+        auto mirror = core::TransactionStore::open(QDir(config.dataDir).filePath(QStringLiteral("mirror.sqlite")));
+        if (!mirror) {
+            why = mirror.error().detail;
+            return;
+        }
+        backend->mirror = std::move(*mirror);
+        if (!config.bankConfig.isEmpty()) {
+            auto bank = core::BankClientConfig::load(config.bankConfig);
+            if (!bank) {
+                why = bank.error().detail;
+                return;
+            }
+            backend->bank = std::make_unique<core::HttpsBankClient>(*bank, 5000);
+        }
+    });
+    m_worker.drain();
+    if (why.isEmpty()) {
+        refreshTotals();
+    }
+    return why;
+}
+
+void KioskController::watch(device::DeviceManager& devices)
+{
+    m_devices = &devices;
+    connect(&devices, &device::DeviceManager::keyAdded, this, [this](const device::KeyEntry& k) {
+        if (m_keyId.isEmpty()) {
+            keyAppeared(k.id);
+        }
+    });
+    connect(&devices, &device::DeviceManager::keyChanged, this, [this](const device::KeyEntry& k) {
+        if (m_keyId.isEmpty()) {
+            keyAppeared(k.id);
+        }
+    });
+    connect(&devices, &device::DeviceManager::keyRemoved, this, [this](const QString& id) {
+        if (id == m_keyId) {
+            keyGone(id);
+        }
+    });
+}
+
+QString KioskController::amountText() const
+{
+    return m_amountFen > 0 ? money(m_amountFen) : QString();
+}
+
+int KioskController::lockSeconds() const
+{
+    if (!m_lockedUntil.isValid()) {
+        return 0;
+    }
+    return static_cast<int>(std::max<qint64>(0, m_clock.now().secsTo(m_lockedUntil)));
+}
+
+QVariantList KioskController::priceList() const
+{
+    QVariantList out;
+    for (const PriceItem& p : m_config.priceList) {
+        out.append(QVariantMap{{QStringLiteral("name"), p.name}, {QStringLiteral("price"), money(p.amount.fen())}});
+    }
+    return out;
+}
+
+void KioskController::setScreen(const QString& s, const QString& message)
+{
+    m_screen = s;
+    m_message = message;
+    emit changed();
+}
+
+void KioskController::wipeDigits()
+{
+    Botan::secure_scrub_memory(m_digits.data(), m_digits.capacity());
+    m_digits.clear();
+}
+
+void KioskController::resetAll()
+{
+    wipeDigits();
+    m_entry.clear();
+    m_amountFen = 0;
+    m_triesLeft = -1;
+    m_receipt.clear();
+    m_receiptPdf.clear();
+    m_balanceText.clear();
+    if (m_language != m_config.language) {
+        setLanguage(m_config.language);
+    }
+    setScreen(lockSeconds() > 0 ? QStringLiteral("locked") : QStringLiteral("welcome"));
+}
+
+void KioskController::setLanguage(const QString& language)
+{
+    activity();
+    if (language != QLatin1String("en") && language != QLatin1String("zh_CN")) {
+        return;
+    }
+    m_language = language;
+    emit languageRequested(language);
+    emit changed();
+}
+
+void KioskController::activity()
+{
+    m_lastActivity = m_clock.now();
+}
+
+void KioskController::tick()
+{
+    const QDateTime now = m_clock.now();
+    if (m_screen == QLatin1String("locked")) {
+        if (lockSeconds() == 0) {
+            m_lockedUntil = {};
+            resetAll();
+        } else {
+            emit changed(); // the seconds shown
+        }
+        return;
+    }
+    // Never while money may be moving or a sale is being checked; the welcome screen has nothing to clear.
+    const bool idleApplies = m_screen != QLatin1String("welcome") && m_screen != QLatin1String("working")
+        && m_screen != QLatin1String("checking");
+    if (idleApplies && m_lastActivity.secsTo(now) >= m_config.idleSeconds) {
+        qCInfo(lcKiosk) << "idle for" << m_config.idleSeconds << "s: back to the welcome screen";
+        resetAll();
+    }
+}
+
+void KioskController::digit(int d)
+{
+    activity();
+    if (d < 0 || d > 9) {
+        return;
+    }
+    if (m_screen == QLatin1String("pin") || m_screen == QLatin1String("operatorPin")) {
+        if (m_digits.size() < kMaxPinDigits) {
+            m_digits.push_back(static_cast<char>('0' + d));
+        }
+    } else if (m_screen == QLatin1String("operator") && m_entry.size() < 10) {
+        m_entry.append(QChar(u'0' + d));
+    }
+    emit changed();
+}
+
+void KioskController::point()
+{
+    activity();
+    if (m_screen == QLatin1String("operator") && !m_entry.contains(QLatin1Char('.'))) {
+        m_entry.append(m_entry.isEmpty() ? QStringLiteral("0.") : QStringLiteral("."));
+        emit changed();
+    }
+}
+
+void KioskController::backspace()
+{
+    activity();
+    if (m_screen == QLatin1String("operator")) {
+        m_entry.chop(1);
+    } else if (!m_digits.empty()) {
+        m_digits.back() = '\0';
+        m_digits.pop_back();
+    }
+    emit changed();
+}
+
+void KioskController::clearEntry()
+{
+    activity();
+    m_entry.clear();
+    wipeDigits();
+    emit changed();
+}
+
+void KioskController::openOperator()
+{
+    activity();
+    if (m_busy || m_screen == QLatin1String("working") || m_screen == QLatin1String("checking")) {
+        return;
+    }
+    wipeDigits();
+    setScreen(QStringLiteral("operatorPin"));
+}
+
+void KioskController::choosePrice(int index)
+{
+    activity();
+    if (m_screen != QLatin1String("operator") || index < 0 || index >= static_cast<int>(m_config.priceList.size())) {
+        return;
+    }
+    m_entry = m_config.priceList[static_cast<std::size_t>(index)].amount.toString();
+    emit changed();
+}
+
+void KioskController::cancel()
+{
+    activity();
+    if (m_screen == QLatin1String("working") || m_screen == QLatin1String("checking")) {
+        return; // money may be moving: never cancelled from here
+    }
+    const bool operatorSide = m_screen.startsWith(QLatin1String("operator"));
+    wipeDigits();
+    if (operatorSide) {
+        m_entry.clear();
+        setScreen(QStringLiteral("welcome"));
+        return;
+    }
+    resetAll();
+}
+
+void KioskController::done()
+{
+    activity();
+    resetAll();
+}
+
+void KioskController::submit()
+{
+    activity();
+    if (m_screen == QLatin1String("operatorPin")) {
+        const bool ok = verifyOperatorPin(m_digits, m_config.operatorPinHash);
+        wipeDigits();
+        if (!ok) {
+            qCInfo(lcKiosk) << "operator PIN refused";
+            setScreen(QStringLiteral("operatorPin"), QStringLiteral("wrongOperatorPin"));
+            return;
+        }
+        m_entry = m_amountFen > 0 ? core::Amount(m_amountFen).toString() : QString();
+        refreshTotals();
+        setScreen(QStringLiteral("operator"));
+        return;
+    }
+    if (m_screen == QLatin1String("operator")) {
+        const core::Amount::Scan scan = core::Amount::scan(m_entry); // the one strict parser
+        if (!scan.ok() || scan.fen == 0) {
+            setScreen(QStringLiteral("operator"), QStringLiteral("badAmount"));
+            return;
+        }
+        m_amountFen = scan.fen;
+        m_entry.clear();
+        setScreen(m_keyReady ? QStringLiteral("amount") : QStringLiteral("welcome"));
+        return;
+    }
+    if (m_screen == QLatin1String("amount")) {
+        wipeDigits();
+        setScreen(QStringLiteral("pin"));
+        return;
+    }
+    if (m_screen == QLatin1String("pin")) {
+        if (m_digits.size() < kMinPinDigits) {
+            setScreen(QStringLiteral("pin"), QStringLiteral("pinTooShort"));
+            return;
+        }
+        pay();
+    }
+}
+
+void KioskController::keyAppeared(const QString& id)
+{
+    if (!m_devices || m_busy) {
+        return;
+    }
+    m_keyId = id;
+    const quint64 generation = ++m_keyGeneration;
+    KioskBackend* backend = m_backend;
+    device::DeviceManager* devices = m_devices;
+    const QDateTime now = m_clock.now();
+    auto result = std::make_shared<Result<KeyOpened>>(core::makeError(core::ErrorCode::NoDevice, QString()));
+    m_busy = true;
+    emit changed();
+    m_worker.post([this, backend, devices, id, now, result, generation] {
+        auto opened = devices->openChannel(id);
+        if (!opened) {
+            *result = opened.error();
+        } else {
+            backend->purse.reset();
+            backend->channel = std::shared_ptr<core::ApduChannel>(std::move(*opened));
+            core::PursePolicy policy;
+            policy.merchantName = QStringLiteral("kiosk");
+            backend->purse = std::make_unique<core::PurseService>(
+                *backend->channel, *backend->issuer, *backend->psam, m_clock, backend->mirror.get(), policy);
+            auto card = backend->purse->open(); // also settles the PSAM's open purchases with this key's proof
+            if (!card) {
+                *result = card.error();
+            } else {
+                KeyOpened k;
+                k.serial = card->device.serialHex();
+                k.asn = card->application.asn();
+                backend->serial = k.serial;
+                backend->asn = k.asn;
+                auto resolved = Settlement::reconcile(*backend->store, *backend->psam, k.asn, now);
+                k.resolved = resolved ? *resolved : 0;
+                auto hot = backend->store->isHotlisted(k.asn);
+                const core::Validity validity = backend->purse->checkValidity();
+                if (hot && *hot) {
+                    k.problem = QStringLiteral("hotlisted");
+                } else if (!validity.ok()) {
+                    k.problem = validity.problem == core::ValidityProblem::NotPersonalised
+                        ? QStringLiteral("notIssued")
+                        : QStringLiteral("invalidKey");
+                } else if (auto b = backend->purse->balance(); b) {
+                    k.balance = b->fen();
+                } else {
+                    k.problem = QStringLiteral("keyUnreadable");
+                }
+                *result = k;
+            }
+        }
+        app::KeyWorker::deliver(this, [this, result, generation] {
+            const std::shared_ptr<Result<KeyOpened>>& r = result;
+            m_busy = false;
+            if (generation != m_keyGeneration) {
+                emit changed();
+                return;
+            }
+            if (!*r) {
+                qCInfo(lcKiosk) << "key not opened:" << r->error().detail;
+                m_keyId.clear();
+                emit changed();
+                return;
+            }
+            m_keyReady = true;
+            m_balanceText = money((*r)->balance);
+            refreshTotals();
+            if (m_screen == QLatin1String("checking") && m_saleId != 0) {
+                showSale(m_saleId); // the key is back: its proof decided the sale
+                return;
+            }
+            if (!(*r)->problem.isEmpty()) {
+                setScreen(QStringLiteral("refused"), (*r)->problem);
+                return;
+            }
+            if (m_screen == QLatin1String("welcome") && m_amountFen > 0 && lockSeconds() == 0) {
+                activity();
+                setScreen(QStringLiteral("amount"));
+            } else {
+                emit changed();
+            }
+        });
+    });
+}
+
+void KioskController::keyGone(const QString& id)
+{
+    Q_UNUSED(id);
+    m_keyId.clear();
+    m_keyReady = false;
+    ++m_keyGeneration;
+    KioskBackend* backend = m_backend;
+    m_worker.post([backend] {
+        backend->purse.reset();
+        backend->channel.reset();
+    });
+    if (m_screen == QLatin1String("working")) {
+        setScreen(QStringLiteral("checking")); // the answer of DEBIT may be lost: the sale is checked, never repeated
+        return;
+    }
+    if (m_screen == QLatin1String("checking")) {
+        emit changed();
+        return;
+    }
+    if (m_screen == QLatin1String("amount") || m_screen == QLatin1String("pin") || m_screen == QLatin1String("refused")
+        || m_screen == QLatin1String("receipt")) {
+        // Nothing was sent to the key that moves money: the sale simply did not happen. The amount stays for the
+        // next key (the operator set it).
+        wipeDigits();
+        m_receipt.clear();
+        m_balanceText.clear();
+        setScreen(QStringLiteral("welcome"));
+    }
+}
+
+void KioskController::pay()
+{
+    if (m_busy || !m_keyReady) {
+        return;
+    }
+    auto digits = std::make_shared<Botan::secure_vector<char>>(std::move(m_digits));
+    m_digits = Botan::secure_vector<char>();
+    m_digits.reserve(kMaxPinDigits + 1);
+    const std::uint32_t fen = m_amountFen;
+    KioskBackend* backend = m_backend;
+    const QDateTime now = m_clock.now();
+    auto out = std::make_shared<SaleOutcome>();
+    m_busy = true;
+    setScreen(QStringLiteral("working"));
+    m_worker.post([this, backend, digits, fen, now, out] {
+        auto pin = core::Pin::fromDigits(std::string_view(digits->data(), digits->size()));
+        Botan::secure_scrub_memory(digits->data(), digits->capacity());
+        digits->clear();
+        if (!backend->purse) {
+            out->code = QStringLiteral("keyRemoved");
+        } else if (!pin) {
+            out->code = QStringLiteral("pinTooShort");
+        } else if (auto id = backend->store->begin(backend->serial, backend->asn, core::Amount(fen), now); !id) {
+            out->code = QStringLiteral("storage");
+            qCWarning(lcKiosk) << "sale not recorded, nothing sent to the key:" << id.error().detail;
+        } else {
+            out->saleId = *id;
+            auto r = backend->purse->purchase(core::Amount(fen), &*pin);
+            if (r) {
+                out->balanceAfter = r->balanceAfter.fen();
+                core::SettlementRecord rec;
+                bool found = false;
+                if (auto pending = backend->psam->pendingSettlement(); pending) {
+                    for (const auto& p : *pending) {
+                        if (p.tsn == r->tsn) {
+                            rec = p;
+                            found = true;
+                        }
+                    }
+                }
+                if (!found) {
+                    rec.asn = backend->asn;
+                    rec.tsn = r->tsn;
+                    rec.offlineAtc = r->atc;
+                    rec.amount = r->amount;
+                    rec.terminalId = r->terminalId;
+                    rec.date = core::bcdDate(r->when.date());
+                    rec.time = core::bcdTime(r->when.time());
+                    rec.tac = r->tac;
+                    rec.mac2 = r->mac2;
+                }
+                if (auto c = backend->store->complete(*id, rec); !c) {
+                    qCWarning(lcKiosk) << "sale paid, record kept at the PSAM only:" << c.error().detail;
+                }
+                out->state = SaleState::Done;
+            } else if (r.error().code == core::ErrorCode::OutcomeUnknown) {
+                std::uint32_t tsn = 0;
+                if (auto open = backend->psam->unconfirmed(backend->asn); open && !open->empty()) {
+                    tsn = open->back().tsn;
+                }
+                (void)backend->store->markChecking(*id, tsn, r.error().detail);
+                out->state = SaleState::Checking;
+            } else {
+                const core::Error& e = r.error();
+                out->code = e.code == core::ErrorCode::WrongPin      ? QStringLiteral("wrongPin")
+                    : e.code == core::ErrorCode::PinBlocked          ? QStringLiteral("pinBlocked")
+                    : e.code == core::ErrorCode::InsufficientBalance ? QStringLiteral("insufficient")
+                    : e.code == core::ErrorCode::Disconnected || e.code == core::ErrorCode::Timeout
+                    ? QStringLiteral("keyRemoved")
+                    : QStringLiteral("refused");
+                out->triesLeft = e.triesLeft;
+                (void)backend->store->markNotDone(*id, e.detail);
+                out->state = SaleState::NotDone;
+                qCInfo(lcKiosk) << "sale not made:" << e.detail;
+            }
+        }
+        app::KeyWorker::deliver(this, [this, out] {
+            const std::shared_ptr<SaleOutcome>& o = out;
+            m_busy = false;
+            m_saleId = o->saleId;
+            if (o->state == SaleState::Done) {
+                m_failedInRow = 0;
+                m_lockLevel = 0;
+                m_balanceText = money(o->balanceAfter);
+                showSale(o->saleId);
+                return;
+            }
+            if (o->state == SaleState::Checking) {
+                setScreen(QStringLiteral("checking"));
+                emit saleFinished(QStringLiteral("checking"));
+                return;
+            }
+            m_triesLeft = o->triesLeft;
+            if (o->code == QLatin1String("wrongPin") || o->code == QLatin1String("pinBlocked")) {
+                failedSale();
+                if (m_screen == QLatin1String("locked")) {
+                    emit saleFinished(o->code);
+                    return;
+                }
+            }
+            setScreen(
+                o->code == QLatin1String("wrongPin") && m_keyReady ? QStringLiteral("pin") : QStringLiteral("failed"),
+                o->code);
+            emit saleFinished(o->code);
+        });
+    });
+}
+
+void KioskController::failedSale()
+{
+    ++m_failedInRow;
+    if (m_failedInRow < kFailedSalesBeforeLock) {
+        return;
+    }
+    m_failedInRow = 0;
+    ++m_lockLevel;
+    const qint64 seconds = static_cast<qint64>(kFirstLockSeconds) << std::min(m_lockLevel - 1, 16);
+    m_lockedUntil = m_clock.now().addSecs(seconds);
+    qCInfo(lcKiosk) << kFailedSalesBeforeLock << "failed sales in a row: locked for" << seconds << "s";
+    wipeDigits();
+    setScreen(QStringLiteral("locked"));
+}
+
+void KioskController::showSale(qint64 saleId)
+{
+    KioskBackend* backend = m_backend;
+    auto out = std::make_shared<std::optional<Sale>>();
+    m_worker.post([this, backend, saleId, out] {
+        if (auto s = backend->store->sale(saleId); s) {
+            *out = *s;
+        }
+        app::KeyWorker::deliver(this, [this, out] {
+            const std::shared_ptr<std::optional<Sale>>& s = out;
+            refreshTotals();
+            if (!s->has_value()) {
+                setScreen(QStringLiteral("failed"), QStringLiteral("storage"));
+                return;
+            }
+            const Sale& sale = **s;
+            if (sale.state == SaleState::Checking || sale.state == SaleState::Started) {
+                setScreen(QStringLiteral("checking"));
+                return;
+            }
+            if (sale.state == SaleState::NotDone) {
+                setScreen(QStringLiteral("failed"), QStringLiteral("notCharged"));
+                emit saleFinished(QStringLiteral("notCharged"));
+                return;
+            }
+            const QString asn = QString::fromLatin1(sale.asn.toHex().toUpper());
+            const QDate d = core::dateFromBcd(sale.date);
+            const QTime t = core::timeFromBcd(sale.time);
+            auto line = [](const char* label, const QString& value) {
+                return QVariantMap{{QStringLiteral("label"), QLatin1String(label)}, {QStringLiteral("value"), value}};
+            };
+            m_receipt = {line("merchant", m_config.merchantName),
+                line("amount", money(sale.amount.fen())),
+                line("balance", m_balanceText),
+                line("date",
+                    QStringLiteral("%1 %2").arg(d.toString(Qt::ISODate), t.toString(QStringLiteral("HH:mm:ss")))),
+                line("key", QStringLiteral("**** ") + asn.right(4)),
+                line("terminal", QString::fromLatin1(sale.terminalId.toHex().toUpper())),
+                line("tsn", QString::number(sale.tsn)),
+                line("tac", QString::fromLatin1(sale.tac.toHex().toUpper()))};
+            m_amountFen = 0;
+            writeReceiptPdf();
+            setScreen(QStringLiteral("receipt"));
+            emit saleFinished(QStringLiteral("paid"));
+        });
+    });
+}
+
+void KioskController::writeReceiptPdf()
+{
+    QDir().mkpath(m_config.receiptDir);
+    QString tsn;
+    for (const QVariant& v : m_receipt) {
+        if (v.toMap().value(QStringLiteral("label")).toString() == QLatin1String("tsn")) {
+            tsn = v.toMap().value(QStringLiteral("value")).toString();
+        }
+    }
+    const QString path = QDir(m_config.receiptDir).filePath(QStringLiteral("receipt-%1-%2.pdf").arg(m_saleId).arg(tsn));
+    QPdfWriter pdf(path);
+    pdf.setPageSize(QPageSize(QSizeF(80, 160), QPageSize::Millimeter)); // a receipt printer's roll
+    pdf.setResolution(203);
+    pdf.setTitle(kioskText("Receipt"));
+    pdf.setCreator(QStringLiteral("smartkey-kiosk"));
+    QPainter p(&pdf);
+    if (!p.isActive()) {
+        qCWarning(lcKiosk) << "cannot write the receipt" << path;
+        return;
+    }
+    QFont f = p.font();
+    f.setPointSize(9);
+    p.setFont(f);
+    const int lineHeight = p.fontMetrics().height() + 8;
+    int y = lineHeight;
+    p.drawText(0, y, kioskText("Receipt"));
+    y += lineHeight * 2;
+    const QMap<QString, QString> labels{{QStringLiteral("merchant"), kioskText("Merchant")},
+        {QStringLiteral("amount"), kioskText("Amount paid")},
+        {QStringLiteral("balance"), kioskText("Balance on the key")},
+        {QStringLiteral("date"), kioskText("Date")},
+        {QStringLiteral("key"), kioskText("Key")},
+        {QStringLiteral("terminal"), kioskText("Terminal")},
+        {QStringLiteral("tsn"), kioskText("Transaction number")},
+        {QStringLiteral("tac"), kioskText("TAC")}};
+    for (const QVariant& v : m_receipt) {
+        const QVariantMap m = v.toMap();
+        p.drawText(0, y, labels.value(m.value(QStringLiteral("label")).toString()));
+        p.drawText(pdf.width() / 2, y, m.value(QStringLiteral("value")).toString());
+        y += lineHeight;
+    }
+    p.end();
+    m_receiptPdf = path;
+}
+
+void KioskController::refreshTotals()
+{
+    KioskBackend* backend = m_backend;
+    const QDate day = m_clock.now().date();
+    auto out = std::make_shared<std::optional<SaleStore::Totals>>();
+    m_worker.post([this, backend, day, out] {
+        if (backend->store) {
+            if (auto t = backend->store->totals(day); t) {
+                *out = *t;
+            }
+        }
+        app::KeyWorker::deliver(this, [this, out] {
+            const std::shared_ptr<std::optional<SaleStore::Totals>>& t = out;
+            if (t->has_value()) {
+                m_totalSales = (*t)->sales;
+                m_totalAmount = money((*t)->amount.fen());
+                m_checking = (*t)->checking;
+                m_unsettled = (*t)->unsettled;
+                emit changed();
+            }
+        });
+    });
+}
+
+void KioskController::settle()
+{
+    activity();
+    if (m_screen != QLatin1String("operator") || m_busy) {
+        return;
+    }
+    KioskBackend* backend = m_backend;
+    const QDateTime now = m_clock.now();
+    auto out = std::make_shared<QString>();
+    m_busy = true;
+    m_settlement = QStringLiteral("uploading");
+    emit changed();
+    m_worker.post([this, backend, now, out] {
+        if (!backend->bank) {
+            *out = QStringLiteral("noBank");
+        } else {
+            (void)Settlement::reconcile(*backend->store, *backend->psam, {}, now);
+            auto r = Settlement::upload(*backend->store, *backend->bank, *backend->psam, now);
+            if (!r) {
+                *out = r.error().code == core::ErrorCode::BankUnreachable ? QStringLiteral("bankDown")
+                                                                          : QStringLiteral("settlementRefused");
+                qCInfo(lcKiosk) << "settlement:" << r.error().detail;
+            } else {
+                *out = QStringLiteral("uploaded");
+                if (auto h = Settlement::refreshHotlist(*backend->store, *backend->bank); !h) {
+                    qCInfo(lcKiosk) << "hot-list not refreshed:" << h.error().detail;
+                }
+            }
+        }
+        app::KeyWorker::deliver(this, [this, out] {
+            const std::shared_ptr<QString>& s = out;
+            m_busy = false;
+            m_settlement = *s;
+            refreshTotals();
+            emit changed();
+        });
+    });
+}
+
+void KioskController::exitKiosk()
+{
+    if (m_screen != QLatin1String("operator")) {
+        return; // only behind the operator PIN
+    }
+    m_exitAllowed = true;
+    emit changed();
+    emit exitRequested();
+}
+
+} // namespace wallet::kiosk

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/kiosk/KioskRoot.h"
+
+#include "device/DeviceManager.h"
+#include "device/EmbeddedSimulator.h"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QGuiApplication>
+#include <QKeyEvent>
+#include <QLocale>
+#include <QLoggingCategory>
+#include <QQuickStyle>
+
+#include <botan/mem_ops.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+Q_LOGGING_CATEGORY(lcKioskRoot, "wallet.kiosk.root")
+
+namespace wallet::kiosk {
+
+bool EscapeFilter::isEscape(int key, Qt::KeyboardModifiers modifiers)
+{
+    const bool alt = modifiers.testFlag(Qt::AltModifier);
+    const bool ctrl = modifiers.testFlag(Qt::ControlModifier);
+    if (alt && (key == Qt::Key_F4 || key == Qt::Key_Tab || key == Qt::Key_Backtab)) {
+        return true;
+    }
+    return ctrl && alt && key >= Qt::Key_F1 && key <= Qt::Key_F12;
+}
+
+bool EscapeFilter::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::KeyPress || event->type() == QEvent::KeyRelease
+        || event->type() == QEvent::ShortcutOverride) {
+        auto* k = static_cast<QKeyEvent*>(event);
+        if (isEscape(k->key(), k->modifiers())) {
+            if (event->type() == QEvent::KeyPress) {
+                m_vm.countRefusedEscape();
+                qCInfo(lcKioskRoot) << "keyboard escape refused";
+            }
+            return true;
+        }
+    }
+    return QObject::eventFilter(watched, event);
+}
+
+KioskRoot::KioskRoot(KioskConfig config, const core::Clock* clock, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_clock(clock ? clock : &m_systemClock)
+{
+    m_worker = std::make_unique<app::KeyWorker>();
+    m_vm = std::make_unique<KioskController>(m_config, *m_clock, *m_worker);
+    m_devices = std::make_unique<device::DeviceManager>();
+    m_devices->setUsbEnabled(m_config.usb);
+    m_devices->setPollInterval(300);
+    m_filter = std::make_unique<EscapeFilter>(*m_vm);
+    if (!clock) {
+        m_tick.setInterval(1000);
+        connect(&m_tick, &QTimer::timeout, m_vm.get(), &KioskController::tick);
+    }
+    connect(m_vm.get(), &KioskController::languageRequested, this, &KioskRoot::applyLanguage);
+    connect(m_vm.get(), &KioskController::exitRequested, this, [] { QCoreApplication::quit(); });
+}
+
+KioskRoot::~KioskRoot()
+{
+    if (qApp) {
+        qApp->removeEventFilter(m_filter.get());
+    }
+    m_tick.stop();
+    m_engine.reset();
+    m_devices->stop();
+    m_vm.reset();
+    m_worker->drain();
+    if (m_simulator) {
+        m_simulator->stop();
+    }
+}
+
+void KioskRoot::applyLanguage(const QString& language)
+{
+    QCoreApplication::removeTranslator(&m_translator);
+    if (language == QLatin1String("zh_CN") && m_translator.load(QStringLiteral(":/i18n/kiosk_zh_CN.qm"))) {
+        QCoreApplication::installTranslator(&m_translator);
+    }
+    QLocale::setDefault(QLocale(language));
+    if (m_engine) {
+        m_engine->retranslate();
+    }
+}
+
+QString KioskRoot::start()
+{
+    if (const QString why = m_vm->start(); !why.isEmpty()) {
+        return why;
+    }
+    applyLanguage(m_config.language);
+    if (!m_config.simulatorDir.isEmpty()) {
+        device::SimulatorOptions o;
+        o.dataDirectory = m_config.simulatorDir;
+        o.profilePath = m_config.simulatorProfile;
+        QDir().mkpath(o.dataDirectory);
+        m_simulator = std::make_unique<device::EmbeddedSimulator>(o);
+        if (auto s = m_simulator->start(); !s) {
+            return s.error().detail;
+        }
+        m_devices->addSimulator(m_simulator->hidPort());
+    }
+    m_vm->watch(*m_devices);
+    m_devices->start();
+    qApp->installEventFilter(m_filter.get());
+
+    m_engine = std::make_unique<QQmlApplicationEngine>();
+    m_engine->setInitialProperties({{QStringLiteral("vm"), QVariant::fromValue(m_vm.get())}});
+    m_engine->load(QUrl(QStringLiteral("qrc:/qt/qml/SmartKey/Kiosk/Ui/KioskMain.qml")));
+    if (m_engine->rootObjects().isEmpty()) {
+        return QStringLiteral("the kiosk's QML did not load");
+    }
+    m_window = qobject_cast<QQuickWindow*>(m_engine->rootObjects().constFirst());
+    if (!m_window) {
+        return QStringLiteral("the kiosk's QML root is not a window");
+    }
+    m_tick.start();
+    return {};
+}
+
+int KioskRoot::run(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--hash-operator-pin") == 0) {
+            // Reads the PIN from standard input (never from the command line) and prints its hash for the config.
+            std::string line;
+            std::getline(std::cin, line);
+            Botan::secure_vector<char> pin(line.begin(), line.end());
+            Botan::secure_scrub_memory(line.data(), line.size());
+            if (pin.size() < 4) {
+                std::fputs("the operator PIN needs at least 4 digits\n", stderr);
+                return 1;
+            }
+            std::printf("%s\n", qPrintable(hashOperatorPin(pin)));
+            return 0;
+        }
+    }
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        std::fputs(
+            "smartkey-kiosk needs a display (run it in its cage session, docs/kiosk.md, or under xvfb-run -a).\n",
+            stderr);
+        return 2;
+    }
+    if (!qEnvironmentVariableIsSet("QT_QUICK_BACKEND")) {
+        QQuickWindow::setGraphicsApi(QSGRendererInterface::Software);
+    }
+    QGuiApplication application(argc, argv);
+    QGuiApplication::setApplicationName(QStringLiteral("smartkey-kiosk"));
+    QGuiApplication::setOrganizationName(QStringLiteral("SmartKey"));
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("SmartKey kiosk: self-service payments with the SmartKey."));
+    parser.addHelpOption();
+    const QCommandLineOption configOpt(
+        QStringLiteral("config"), QStringLiteral("The kiosk configuration (JSON)."), QStringLiteral("file"));
+    const QCommandLineOption hashOpt(
+        QStringLiteral("hash-operator-pin"), QStringLiteral("Read a PIN on standard input and print its hash."));
+    parser.addOption(configOpt);
+    parser.addOption(hashOpt);
+    parser.process(application);
+    const QString configPath
+        = parser.isSet(configOpt) ? parser.value(configOpt) : QStringLiteral("/etc/smartkey/kiosk.json");
+    auto config = KioskConfig::load(configPath);
+    if (!config) {
+        std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(config.error().detail));
+        return 1;
+    }
+    KioskRoot root(*config);
+    if (const QString why = root.start(); !why.isEmpty()) {
+        std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(why));
+        return 1;
+    }
+    return QGuiApplication::exec();
+}
+
+} // namespace wallet::kiosk

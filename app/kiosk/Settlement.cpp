@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/kiosk/Settlement.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+
+#include <set>
+
+Q_LOGGING_CATEGORY(lcSettle, "wallet.kiosk.settlement")
+
+namespace wallet::kiosk {
+
+using core::Result;
+
+namespace {
+
+QString hex(const QByteArray& b)
+{
+    return QString::fromLatin1(b.toHex().toUpper());
+}
+
+QJsonObject toJson(const core::SettlementRecord& r)
+{
+    return {{QStringLiteral("tsn"), static_cast<qint64>(r.tsn)},
+        {QStringLiteral("asn"), hex(r.asn)},
+        {QStringLiteral("algorithm"),
+            r.algorithm == core::Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
+        {QStringLiteral("offlineAtc"), r.offlineAtc},
+        {QStringLiteral("amount"), static_cast<qint64>(r.amount.fen())},
+        {QStringLiteral("date"), hex(r.date)},
+        {QStringLiteral("time"), hex(r.time)},
+        {QStringLiteral("tac"), hex(r.tac)},
+        {QStringLiteral("mac2"), hex(r.mac2)}};
+}
+
+} // namespace
+
+Result<SettlementOutcome> Settlement::upload(
+    SaleStore& store, core::BankClient& bank, core::Psam& psam, const QDateTime& now)
+{
+    SettlementOutcome out;
+    const QByteArray terminal = psam.terminalId();
+    for (;;) {
+        auto next = store.nextBatch(terminal, kMaxBatch, now);
+        if (!next) {
+            return next.error();
+        }
+        if (!next->has_value()) {
+            break;
+        }
+        const SettlementBatch& batch = **next;
+        QJsonArray records;
+        std::vector<std::uint32_t> tsns;
+        for (const auto& r : batch.records) {
+            records.append(toJson(r));
+            tsns.push_back(r.tsn);
+        }
+        core::BankCall call;
+        call.method = QByteArrayLiteral("PUT");
+        call.path = QStringLiteral("/v1/settlement/batches/") + batch.batchId;
+        call.body = {{QStringLiteral("terminalId"), hex(terminal)}, {QStringLiteral("records"), records}};
+        call.requestId = batch.batchId;
+        auto answer = bank.send(call);
+        if (!answer) {
+            auto totals = store.totals(now.date());
+            out.waiting = totals ? totals->unsettled : 0;
+            qCInfo(lcSettle) << "settlement batch" << batch.batchId << "not uploaded:" << answer.error().detail;
+            core::Error e = answer.error();
+            e.code = core::ErrorCode::BankUnreachable;
+            return e;
+        }
+        if (!answer->ok()) {
+            return core::problemError(*answer, QStringLiteral("settlement"));
+        }
+        const QJsonObject& b = answer->body;
+        if (auto m = store.markUploaded(batch.batchId, QJsonDocument(b).toJson(QJsonDocument::Compact)); !m) {
+            return m.error();
+        }
+        if (auto s = psam.markSettled(tsns); !s) {
+            qCWarning(lcSettle) << "the PSAM did not mark the batch settled:" << s.error().detail;
+        }
+        ++out.batches;
+        out.records += static_cast<int>(batch.records.size());
+        out.accepted += b.value(QStringLiteral("accepted")).toInt();
+        out.duplicates += b.value(QStringLiteral("duplicates")).toInt();
+        out.rejected += static_cast<int>(b.value(QStringLiteral("rejected")).toArray().size());
+        qCInfo(lcSettle) << "settlement batch" << batch.batchId << "uploaded:" << batch.records.size() << "records,"
+                         << (answer->replayed ? "replayed" : "first answer");
+    }
+    return out;
+}
+
+Result<qint64> Settlement::refreshHotlist(SaleStore& store, core::BankClient& bank)
+{
+    // The whole list every time (`since` absent: `complete` is true and replaces what the kiosk holds). The delta
+    // form needs a query string, which the terminal's BankClient does not send yet.
+    core::BankCall call;
+    call.path = QStringLiteral("/v1/hotlist");
+    auto answer = bank.send(call);
+    if (!answer) {
+        return answer.error();
+    }
+    if (!answer->ok()) {
+        return core::problemError(*answer, QStringLiteral("hot-list"));
+    }
+    const QJsonObject& b = answer->body;
+    QList<QByteArray> added;
+    QList<QByteArray> removed;
+    for (const auto& v : b.value(QStringLiteral("added")).toArray()) {
+        added << QByteArray::fromHex(v.toObject().value(QStringLiteral("asn")).toString().toLatin1());
+    }
+    for (const auto& v : b.value(QStringLiteral("removed")).toArray()) {
+        removed << QByteArray::fromHex(v.toString().toLatin1());
+    }
+    const qint64 newVersion = b.value(QStringLiteral("version")).toInteger();
+    if (auto a = store.applyHotlist(newVersion, b.value(QStringLiteral("complete")).toBool(), added, removed); !a) {
+        return a.error();
+    }
+    return newVersion;
+}
+
+Result<int> Settlement::reconcile(SaleStore& store, core::Psam& psam, const QByteArray& asn, const QDateTime& now)
+{
+    auto open = store.openSales();
+    if (!open) {
+        return open.error();
+    }
+    auto pending = psam.pendingSettlement();
+    if (!pending) {
+        return pending.error();
+    }
+    auto done = store.doneTsns();
+    if (!done) {
+        return done.error();
+    }
+    std::set<std::uint32_t> held(done->begin(), done->end());
+    for (const Sale& s : *open) {
+        if (s.tsn != 0) {
+            held.insert(s.tsn);
+        }
+    }
+    int changed = 0;
+    auto confirmedRecord = [&](std::uint32_t tsn) -> const core::SettlementRecord* {
+        for (const auto& r : *pending) {
+            if (r.tsn == tsn) {
+                return &r;
+            }
+        }
+        return nullptr;
+    };
+    for (const Sale& s : *open) {
+        const core::SettlementRecord* rec = nullptr;
+        if (s.tsn != 0) {
+            rec = confirmedRecord(s.tsn);
+        } else {
+            // Killed before the TSN was written: a confirmed record of this key and amount that no sale holds.
+            for (const auto& r : *pending) {
+                if (r.asn == s.asn && r.amount == s.amount && !held.count(r.tsn)) {
+                    rec = &r;
+                    break;
+                }
+            }
+        }
+        if (rec) {
+            if (auto c = store.complete(s.id, *rec); !c) {
+                return c.error();
+            }
+            held.insert(rec->tsn);
+            ++changed;
+            continue;
+        }
+        if (!asn.isEmpty() && s.asn != asn) {
+            continue; // only this sale's own key can prove anything about it
+        }
+        auto unconfirmed = psam.unconfirmed(s.asn);
+        if (!unconfirmed) {
+            return unconfirmed.error();
+        }
+        bool stillOpen = false;
+        for (const auto& u : *unconfirmed) {
+            if ((s.tsn != 0 && u.tsn == s.tsn) || (s.tsn == 0 && u.amount == s.amount && !held.count(u.tsn))) {
+                stillOpen = true;
+                if (auto m = store.markChecking(s.id, u.tsn, QStringLiteral("the key has not proven it yet")); !m) {
+                    return m.error();
+                }
+                held.insert(u.tsn);
+                break;
+            }
+        }
+        if (stillOpen || asn.isEmpty()) {
+            continue; // without the key, a sale not found at the PSAM stays open until the key is back
+        }
+        if (auto m = store.markNotDone(s.id, QStringLiteral("the key proved it did not pay")); !m) {
+            return m.error();
+        }
+        ++changed;
+    }
+    // A PSAM record no sale holds (e.g. a sale row lost with a damaged file): never lose what the key paid.
+    for (const auto& r : *pending) {
+        if (held.count(r.tsn)) {
+            continue;
+        }
+        auto id = store.begin(QString(), r.asn, r.amount, now);
+        if (!id) {
+            return id.error();
+        }
+        if (auto c = store.complete(*id, r); !c) {
+            return c.error();
+        }
+        held.insert(r.tsn);
+        ++changed;
+    }
+    return changed;
+}
+
+} // namespace wallet::kiosk

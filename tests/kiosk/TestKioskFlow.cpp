@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kiosk as a customer and an operator use it (issue 12, "Kiosk mode"): the real KioskRoot and its QML window
+// under Xvfb, driven with mouse clicks and key events (tests/support/QuickDriver), a simulated key (skey-sim child,
+// demo profile, loaded with ¥500.00 by a terminal in this process), the software PSAM (config `psam.type: local`),
+// and an injected clock (no wall time). Each case runs in English and in Chinese, checks the visible texts and saves
+// screenshots `<lang>-<case>-<step>.png` into $SKEY_SCREENSHOT_DIR or a temporary folder it prints:
+//   * a full sale (operator sets the amount on the keypad, the customer pays with the PIN) after a wrong PIN;
+//   * the idle reset (59 s: still there; 60 s: welcome, everything cleared);
+//   * a key pulled mid-sale (power cut inside DEBIT), "checking", then put back: resolved from the key's proof,
+//     charged once (the key's balance moved by the amount exactly when a receipt is shown);
+//   * the operator exit that needs the operator PIN, and the keyboard escapes refused (Alt+F4, Alt+Tab,
+//     Ctrl+Alt+F2) and the window close refused;
+//   * five failed sales in a row lock the kiosk 15 s, then 30 s (a second key, whose PIN gets blocked).
+#include "KioskTestKey.h"
+#include "app/kiosk/KioskController.h"
+#include "app/kiosk/KioskRoot.h"
+#include "support/QuickDriver.h"
+
+#include "device/DeviceManager.h"
+
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QQuickStyle>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtTest>
+
+Q_IMPORT_QML_PLUGIN(SmartKey_KioskPlugin)
+Q_IMPORT_QML_PLUGIN(SmartKey_Kiosk_UiPlugin)
+
+using wallet::kiosk::KioskController;
+using wallet::kiosk::KioskRoot;
+using wallet::kiosk::ManualClock;
+using wallet::test::QuickDriver;
+
+#define CLICK(name)                                                                                                    \
+    do {                                                                                                               \
+        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
+        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
+    } while (false)
+
+class TestKioskFlow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void saleAfterWrongPin_data() { languages(); }
+    void saleAfterWrongPin();
+    void idleReset_data() { languages(); }
+    void idleReset();
+    void keyPulledMidSale_data() { languages(); }
+    void keyPulledMidSale();
+    void operatorExitNeedsPin_data() { languages(); }
+    void operatorExitNeedsPin();
+    void lockAfterFiveFailedSales();
+    void cleanup();
+    void cleanupTestCase();
+
+private:
+    static void languages()
+    {
+        QTest::addColumn<QString>("lang");
+        QTest::newRow("en") << QStringLiteral("en");
+        QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    }
+    /// The kiosk in `lang` with the key `sim` present, on the welcome screen.
+    void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim);
+    QString t(const char* en, const char* zh) const
+    {
+        return m_lang == QLatin1String("en") ? QString::fromUtf8(en) : QString::fromUtf8(zh);
+    }
+    void shot(const QString& name);
+    void operatorSetsAmount(const QString& digits);
+    void typeOnPad(const QString& digits);
+    std::uint32_t keyBalance(wallet::device::EmbeddedSimulator& sim);
+
+    QTemporaryDir m_dir;
+    QString m_shots;
+    std::unique_ptr<wallet::device::EmbeddedSimulator> m_key;
+    std::unique_ptr<ManualClock> m_clock;
+    std::unique_ptr<KioskRoot> m_root;
+    std::unique_ptr<QuickDriver> m_ui;
+    KioskController* m_vm = nullptr;
+    QString m_lang;
+    int m_run = 0;
+};
+
+void TestKioskFlow::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_shots = qEnvironmentVariable("SKEY_SCREENSHOT_DIR");
+    if (m_shots.isEmpty()) {
+        m_shots = m_dir.filePath(QStringLiteral("shots"));
+    }
+    QDir().mkpath(m_shots);
+    QString why;
+    m_key = kiosktest::startKey(m_dir.filePath(QStringLiteral("key")), QStringLiteral("534B00000000C001"), &why);
+    QVERIFY2(m_key, qPrintable(why));
+    const auto loaded = kiosktest::loadKey(*m_key, m_dir.filePath(QStringLiteral("terminal")), 50000);
+    QVERIFY2(loaded.error.isEmpty(), qPrintable(loaded.error));
+    QCOMPARE(loaded.balance, 50000u);
+}
+
+void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim)
+{
+    m_lang = lang;
+    const QString dir = m_dir.filePath(QStringLiteral("kiosk-%1").arg(++m_run));
+    auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"));
+    QVERIFY(!config.dataDir.isEmpty());
+    m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(10, 0)));
+    m_root = std::make_unique<KioskRoot>(config, m_clock.get());
+    const QString why = m_root->start();
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    m_vm = m_root->vm();
+    m_ui = std::make_unique<QuickDriver>(m_root->window());
+    QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
+    // The customer picks the language on the welcome screen.
+    CLICK(lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("welcomeTitle")), t("Welcome", "欢迎"));
+    QVERIFY(m_ui->shows(t("Please ask the cashier to start your purchase.", "请让收银员开始您的购买。")));
+    m_root->devices().addSimulator(sim.hidPort());
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->keyPresent(), 30000);
+}
+
+void TestKioskFlow::shot(const QString& name)
+{
+    m_ui->settle();
+    const QImage image = m_root->window()->grabWindow();
+    QVERIFY(!image.isNull());
+    const QString file = QDir(m_shots).filePath(QStringLiteral("%1-%2.png").arg(m_lang, name));
+    QVERIFY2(image.save(file), qPrintable(file));
+}
+
+void TestKioskFlow::typeOnPad(const QString& digits)
+{
+    for (const QChar c : digits) {
+        const QString key = c == QLatin1Char('.') ? QStringLiteral("keyPoint") : QStringLiteral("key") + c;
+        QVERIFY2(m_ui->click(key), qPrintable(m_ui->lastError()));
+    }
+}
+
+void TestKioskFlow::operatorSetsAmount(const QString& digits)
+{
+    // Every sale starts in the configured language (zh_CN): the customer's choice is cleared with the sale.
+    QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
+    CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    CLICK(QStringLiteral("operatorButton"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("pinTitle")), t("Operator PIN", "操作员 PIN"));
+    typeOnPad(QStringLiteral("2468"));
+    QCOMPARE(m_ui->text(QStringLiteral("pinDots")), QStringLiteral("●●●●")); // digits never shown
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    typeOnPad(digits);
+    CLICK(QStringLiteral("operatorStartSale"));
+}
+
+std::uint32_t TestKioskFlow::keyBalance(wallet::device::EmbeddedSimulator& sim)
+{
+    const auto s = kiosktest::loadKey(sim, m_dir.filePath(QStringLiteral("terminal")), 0);
+    return s.error.isEmpty() ? s.balance : 0xFFFFFFFFu;
+}
+
+void TestKioskFlow::saleAfterWrongPin()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang, *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance(*m_key);
+    operatorSetsAmount(QStringLiteral("12.5"));
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // The key is in: the amount is shown to the customer.
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    QCOMPARE(m_ui->text(QStringLiteral("amountToPay")), QStringLiteral("¥12.50"));
+    QVERIFY(m_ui->shows(t("Amount to pay", "应付金额")));
+    shot(QStringLiteral("sale-1-amount"));
+    CLICK(QStringLiteral("amountPay"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("pinTitle")), t("Enter your PIN", "请输入 PIN"));
+    // A wrong PIN clicked on the pad: the key counts it and says how many tries are left.
+    typeOnPad(QStringLiteral("1111"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("pinMessage")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("pinMessage")),
+        t("Wrong PIN. 2 tries left on your key.", "PIN 错误。密钥还可尝试 2 次。"));
+    QCOMPARE(m_vm->pinLength(), 0);
+    shot(QStringLiteral("sale-2-wrong-pin"));
+    // The right PIN on the keyboard.
+    m_ui->type(QStringLiteral("123456"));
+    QCOMPARE(m_ui->text(QStringLiteral("pinDots")), QStringLiteral("●●●●●●"));
+    m_ui->key(Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("receiptTitle")), t("Paid. Thank you!", "支付成功，谢谢！"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥12.50"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_tac")).size(), 8);
+    QVERIFY(m_ui->shows(t("Transaction number", "交易序号")));
+    QVERIFY(QFileInfo(m_vm->receiptPdf()).size() > 500);
+    QVERIFY(QFile(m_vm->receiptPdf()).open(QIODevice::ReadOnly));
+    shot(QStringLiteral("sale-3-receipt"));
+    QCOMPARE(keyBalance(*m_key), before - 1250);
+    CLICK(QStringLiteral("receiptDone"));
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    QCOMPARE(m_vm->language(), QStringLiteral("zh_CN")); // the next customer starts in the configured language
+    // The operator sees the sale in today's totals.
+    CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("operatorTotals")), t("Today: 1 sale(s), ¥12.50", "今日：1 笔，¥12.50"));
+    shot(QStringLiteral("sale-4-operator"));
+}
+
+void TestKioskFlow::idleReset()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang, *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    CLICK(QStringLiteral("price0")); // from the price list: Jasmine tea ¥12.50
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    QCOMPARE(m_ui->text(QStringLiteral("amountToPay")), QStringLiteral("¥12.50"));
+    CLICK(QStringLiteral("amountPay"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+    typeOnPad(QStringLiteral("12"));
+    QCOMPARE(m_vm->pinLength(), 2);
+    shot(QStringLiteral("idle-1-pin"));
+    // 59 s without a touch: still there.
+    m_clock->advanceSeconds(59);
+    m_vm->tick();
+    QVERIFY(m_ui->isShown(QStringLiteral("pinPad")));
+    // 60 s: back to the welcome screen, the digits, the amount and the language cleared.
+    m_clock->advanceSeconds(1);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    QCOMPARE(m_vm->pinLength(), 0);
+    QVERIFY(!m_vm->saleReady());
+    QCOMPARE(m_vm->language(), QStringLiteral("zh_CN")); // the configured language again
+    QCOMPARE(m_ui->text(QStringLiteral("welcomeTitle")), QStringLiteral("欢迎"));
+    QVERIFY(m_ui->shows(QStringLiteral("请让收银员开始您的购买。")));
+    shot(QStringLiteral("idle-2-welcome"));
+}
+
+void TestKioskFlow::keyPulledMidSale()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang, *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance(*m_key);
+    operatorSetsAmount(QStringLiteral("3"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    CLICK(QStringLiteral("amountPay"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+    typeOnPad(QStringLiteral("123456"));
+    // The key loses power inside DEBIT FOR PURCHASE (VERIFY writes its try and restores it; DEBIT writes its MAC try,
+    // then the purchase): the purchase's write lands, the answer never comes back.
+    const auto armed = m_key->control().send(QStringLiteral("power-cut-at 4 full"));
+    QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("checkingTitle")), t("Checking the payment", "正在核实付款"));
+    QVERIFY(m_ui->text(QStringLiteral("checkingText")).contains(t("never be charged twice", "绝不会被重复扣款")));
+    // The kiosk has given up asking the silent key (its recovery attempts are over): the sale stays "checking".
+    QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 90000);
+    QVERIFY(m_ui->isShown(QStringLiteral("checkingScreen")));
+    shot(QStringLiteral("pulled-1-checking"));
+    // Nothing the customer does leaves "checking", nor does the idle timeout.
+    m_ui->key(Qt::Key_Escape);
+    m_clock->advanceSeconds(600);
+    m_vm->tick();
+    QVERIFY(m_ui->isShown(QStringLiteral("checkingScreen")));
+    // The key is back: the kiosk asks it (ATC, log, GET TRANSACTION PROVE) and shows the verdict.
+    m_root->devices().rescan();
+    const auto replug = m_key->control().send(QStringLiteral("replug"));
+    QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_ui->isShown(QStringLiteral("receiptScreen")) || m_ui->isShown(QStringLiteral("failedScreen")), 60000);
+    const bool paid = m_ui->isShown(QStringLiteral("receiptScreen"));
+    shot(QStringLiteral("pulled-2-resolved"));
+    // Charged exactly once, or not at all, as the screen says.
+    QCOMPARE(keyBalance(*m_key), paid ? before - 300 : before);
+    if (paid) {
+        QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥3.00"));
+    } else {
+        QCOMPARE(m_ui->text(QStringLiteral("failedText")),
+            t("The key proved the payment did not happen. Nothing was charged.", "密钥证明此笔付款未发生，未扣款。"));
+    }
+    qInfo("key pulled mid-sale, then back: %s", paid ? "paid once (receipt)" : "not charged");
+    QVERIFY2(paid, "the power cut at the 4th write should land after the purchase record");
+}
+
+void TestKioskFlow::operatorExitNeedsPin()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang, *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QSignalSpy exits(m_vm, &KioskController::exitRequested);
+    // The escapes a program can refuse never reach the window.
+    m_ui->key(Qt::Key_F4, Qt::AltModifier);
+    m_ui->key(Qt::Key_Tab, Qt::AltModifier);
+    m_ui->key(Qt::Key_F2, Qt::ControlModifier | Qt::AltModifier);
+    QCOMPARE(m_vm->refusedEscapes(), 3);
+    // A window manager's close is refused too.
+    m_root->window()->close();
+    QVERIFY(m_root->window()->isVisible());
+    QVERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    // A wrong operator PIN opens nothing.
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("1357"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("pinMessage")), t("Wrong operator PIN.", "操作员 PIN 错误。"));
+    QVERIFY(!m_ui->isShown(QStringLiteral("operatorExit")));
+    shot(QStringLiteral("exit-1-wrong-operator-pin"));
+    QCOMPARE(exits.count(), 0);
+    // The right one: the operator screen, and its exit.
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    QVERIFY(m_ui->shows(t("Exit kiosk mode", "退出自助模式")));
+    shot(QStringLiteral("exit-2-operator"));
+    CLICK(QStringLiteral("operatorExit"));
+    QCOMPARE(exits.count(), 1);
+    QVERIFY(m_vm->exitAllowed());
+}
+
+void TestKioskFlow::lockAfterFiveFailedSales()
+{
+    QString why;
+    auto other = kiosktest::startKey(m_dir.filePath(QStringLiteral("key2")), QStringLiteral("534B00000000C002"), &why);
+    QVERIFY2(other, qPrintable(why));
+    startKiosk(QStringLiteral("en"), *other);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    auto failOnce = [&](int n) {
+        operatorSetsAmount(QStringLiteral("1"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+        CLICK(QStringLiteral("amountPay"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+        typeOnPad(QStringLiteral("9999"));
+        CLICK(QStringLiteral("pinOk"));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy() && m_vm->screen() != QLatin1String("working"), 30000);
+        qInfo("failed sale %d: %s / %s", n, qPrintable(m_vm->screen()), qPrintable(m_vm->message()));
+        if (m_vm->screen() != QLatin1String("locked")) {
+            // Wrong PIN (the pad again) or PIN blocked (refused): the customer gives up.
+            CLICK(m_vm->screen() == QLatin1String("pin") ? QStringLiteral("pinCancel") : QStringLiteral("failedDone"));
+            QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+        }
+    };
+    for (int i = 1; i <= 5; ++i) {
+        failOnce(i);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+    }
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("lockedScreen")));
+    QCOMPARE(m_ui->text(QStringLiteral("lockedText")),
+        QStringLiteral("Too many failed payments. The kiosk is locked for 15 seconds."));
+    shot(QStringLiteral("lock-1"));
+    QVERIFY(!m_ui->isShown(QStringLiteral("operatorButton")));
+    m_clock->advanceSeconds(14);
+    m_vm->tick();
+    QVERIFY(m_ui->isShown(QStringLiteral("lockedScreen")));
+    m_clock->advanceSeconds(1);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    // Five more: the lock doubles.
+    for (int i = 6; i <= 10; ++i) {
+        failOnce(i);
+        if (QTest::currentTestFailed()) {
+            return;
+        }
+    }
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("lockedScreen")));
+    QCOMPARE(m_vm->lockSeconds(), 30);
+    m_clock->advanceSeconds(30);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    m_ui.reset();
+    m_root.reset();
+    other->stop();
+}
+
+void TestKioskFlow::cleanup()
+{
+    m_ui.reset();
+    m_root.reset();
+    m_vm = nullptr;
+    if (m_key && m_key->isRunning()) {
+        (void)m_key->control().send(QStringLiteral("replug"));
+    }
+}
+
+void TestKioskFlow::cleanupTestCase()
+{
+    if (m_key) {
+        m_key->stop();
+    }
+    qInfo().noquote() << "kiosk screenshots (en and zh_CN):" << m_shots;
+}
+
+int main(int argc, char** argv)
+{
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    QGuiApplication app(argc, argv);
+    TestKioskFlow test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "TestKioskFlow.moc"

@@ -7,6 +7,7 @@
 #include "core/bank/HttpsBankClient.h"
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
+#include "device/PcscPsam.h"
 #include "core/psam/UnavailablePsam.h"
 #include "core/purse/Pin.h"
 #include "core/purse/PurseService.h"
@@ -124,8 +125,13 @@ QString KioskController::start()
             }
             backend->psam = std::move(*psam);
         } else {
-            why = QStringLiteral("the PC/SC PSAM is not part of this build yet");
-            return;
+            // The SAM in a PC/SC reader (docs/psam.md): the purchase master key stays on the card.
+            auto psam = device::PcscPsam::open(config.pcscReader);
+            if (!psam) {
+                why = psam.error().detail;
+                return;
+            }
+            backend->psam = std::move(*psam);
         }
         backend->issuer = std::make_unique<KioskIssuerHost>();
         auto mirror = core::TransactionStore::open(QDir(config.dataDir).filePath(QStringLiteral("mirror.sqlite")));

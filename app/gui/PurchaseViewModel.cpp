@@ -615,7 +615,7 @@ void PurchaseViewModel::checkInterruptedOrder()
             }
             return core::makeError(core::ErrorCode::NotFound, QStringLiteral("no pending operation for this key"));
         },
-        [this](core::Result<OrderCheck> check) {
+        [this, order](core::Result<OrderCheck> check) {
             if (!check) {
                 if (check.error().code == core::ErrorCode::InvalidState) {
                     m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
@@ -639,7 +639,7 @@ void PurchaseViewModel::checkInterruptedOrder()
                 m_tac = check->tac;
                 m_resultTitle = tr("Paid %1").arg(AmountText::format(op.amount.fen()));
                 m_resultText = tr("The key is back and proved the payment of order %1 to %2 went through.")
-                                   .arg(m_orderData->reference, m_orderData->merchantName);
+                                   .arg(order.reference, order.merchantName);
                 setStep(Step::Done);
                 emit completed(after);
                 return;

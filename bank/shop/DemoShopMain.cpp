@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -178,14 +179,18 @@ public:
             {QStringLiteral("expiresInSeconds"), 900}};
         // One idempotency key per checkout: a retry of this request answers the same order.
         const std::string idempotencyKey = QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
-        httplib::Result r;
-        for (int attempt = 0; attempt < 3 && !r; ++attempt) {
-            r = bank(10)->Post("/v1/orders", httplib::Headers{{"Idempotency-Key", idempotencyKey}}, json(order),
-                "application/json");
+        std::optional<httplib::Result> sent;
+        for (int attempt = 0; attempt < 3; ++attempt) {
+            sent.emplace(bank(10)->Post("/v1/orders", httplib::Headers{{"Idempotency-Key", idempotencyKey}},
+                json(order), "application/json"));
+            if (*sent) {
+                break;
+            }
         }
-        if (!r) {
+        if (!sent || !*sent) {
             return fail(res, 502, QStringLiteral("the bank could not be reached"));
         }
+        const httplib::Response* r = &**sent;
         const QJsonObject answer = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object();
         if (r->status != 201 && r->status != 200) {
             return fail(res, 502,

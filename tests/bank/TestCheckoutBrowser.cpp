@@ -16,12 +16,14 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -362,21 +364,21 @@ private slots:
         // The page target's WebSocket (the browser's own endpoint is line 2 of the file; the page is simpler).
         httplib::Client http("127.0.0.1", devtoolsPort);
         QString pageSocket;
-        QTRY_VERIFY_WITH_TIMEOUT(
-            [&] {
-                auto r = http.Get("/json/list");
-                if (!r || r->status != 200) {
-                    return false;
-                }
-                for (const QJsonValue& t : QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).array()) {
-                    if (t.toObject().value(QStringLiteral("type")).toString() == QStringLiteral("page")) {
-                        pageSocket = t.toObject().value(QStringLiteral("webSocketDebuggerUrl")).toString();
-                        return true;
-                    }
-                }
+        const auto findPage = [&] {
+            auto r = http.Get("/json/list");
+            if (!r || r->status != 200) {
                 return false;
-            }(),
-            30000);
+            }
+            const QJsonArray targets = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).array();
+            for (const QJsonValue& t : targets) {
+                if (t.toObject().value(QStringLiteral("type")).toString() == QStringLiteral("page")) {
+                    pageSocket = t.toObject().value(QStringLiteral("webSocketDebuggerUrl")).toString();
+                    return true;
+                }
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(findPage(), 30000);
         const QString opened = m_page.open(QUrl(pageSocket));
         QVERIFY2(opened.isEmpty(), qPrintable(opened));
     }

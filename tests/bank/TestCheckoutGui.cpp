@@ -12,7 +12,10 @@
 //   * without bank-client.json the page says how to configure it.
 // Screenshots go to $SKEY_SCREENSHOT_DIR when set.
 #include "MoneyUi.h"
+#include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
+#include "app/gui/WalletSession.h"
+#include "device/EmbeddedSimulator.h"
 #include "bank/support/BankRig.h"
 
 #include <httplib.h>
@@ -300,6 +303,95 @@ private slots:
         QCOMPARE(m_root->app()->overview()->balanceFen(), before);
         click(m_window, visibleItem(m_window, QStringLiteral("payTryAgain")));
         QTRY_COMPARE(vm->step(), PurchaseViewModel::Step::Enter);
+    }
+
+    /// The desktop's smartkey:// handler starts `smartkey-wallet <link>` while this wallet runs on the same data
+    /// folder: the second start hands the link over its local socket and exits; this window opens the order.
+    void linkFromASecondStart()
+    {
+        QVERIFY(m_root->listenForLinks());
+        const QJsonObject order = newOrder(150, QStringLiteral("GUI-0003"));
+        const QString link = order.value(QStringLiteral("paymentLink")).toString();
+        QVERIFY(link.startsWith(QStringLiteral("smartkey://pay/")));
+        m_root->app()->navigate(AppViewModel::Page::Overview);
+        QProcess second;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("ASAN_OPTIONS"), QStringLiteral("detect_leaks=0:abort_on_error=1"));
+        second.setProcessEnvironment(env);
+        second.start(QStringLiteral(WALLET_APP_PATH),
+            {QStringLiteral("--no-usb"), QStringLiteral("--data-dir"), walletDir(), link});
+        QVERIFY(second.waitForStarted());
+        QTRY_COMPARE_WITH_TIMEOUT(second.state(), QProcess::NotRunning, 60000);
+        const QByteArray said = second.readAllStandardError();
+        QCOMPARE(second.exitCode(), 0);
+        QVERIFY2(said.contains("handed to the wallet already running"), said.constData());
+        QTRY_COMPARE(m_root->app()->page(), AppViewModel::Page::Purchase);
+        QTRY_VERIFY_WITH_TIMEOUT(popupOpen(m_window, QStringLiteral("moneyConfirmDialog")), 30000);
+        QVERIFY(shows(m_window, QStringLiteral("GUI-0003")));
+        QCOMPARE(visibleItem(m_window, QStringLiteral("moneyConfirmAmount"))->property("text").toString(),
+            QStringLiteral("\u00A51.50"));
+        click(m_window, visibleItem(m_window, QStringLiteral("moneyCancelButton")));
+        QTRY_COMPARE(m_root->app()->purchase()->step(), PurchaseViewModel::Step::Enter);
+        QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE order_id = '"
+                     + order.value(QStringLiteral("orderId")).toString().toStdString() + "'"),
+            0);
+    }
+
+    /// The key loses power right after DEBIT's transaction landed and before its answer: the page says "checking"
+    /// (never "failed" or "pay again"), the shop sees "checking"; when the key is back, the order's own PSAM settles
+    /// it by the key's proof: paid exactly once, the receipt with the bank's TAC.
+    void pulledKeyIsCheckingThenPaidOnce()
+    {
+        QVERIFY(m_root->simulator());
+        const auto control = m_root->simulator()->control();
+        const QJsonObject order = newOrder(500, QStringLiteral("GUI-0004"));
+        const QString orderId = order.value(QStringLiteral("orderId")).toString();
+        QVERIFY(!orderId.isEmpty());
+        PurchaseViewModel* vm = m_root->app()->purchase();
+        const qint64 before = m_root->app()->overview()->balanceFen();
+        QVERIFY(before >= 500);
+        typeCode(order.value(QStringLiteral("shortCode")).toString());
+        QTRY_VERIFY_WITH_TIMEOUT(popupOpen(m_window, QStringLiteral("moneyConfirmDialog")), 30000);
+        click(m_window, visibleItem(m_window, QStringLiteral("moneyConfirmButton")));
+        QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::NeedPin, 30000);
+        // VERIFY writes its try counter and restores it (writes 1, 2), DEBIT writes its MAC try (3) and then its
+        // transaction (4): that write lands in full, then the key falls silent.
+        const auto armed = control.send(QStringLiteral("power-cut-at %1 full").arg(qEnvironmentVariableIntValue(
+            "SKEY_CHECKOUT_CUT_AT") > 0 ? qEnvironmentVariableIntValue("SKEY_CHECKOUT_CUT_AT") : 4));
+        QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
+        QQuickItem* pad = nullptr;
+        QTRY_VERIFY((pad = visibleItem(m_window, QStringLiteral("payPinPad"))) != nullptr);
+        typePin(m_window, pad, "123456");
+        QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::Interrupted, 90000);
+        QVERIFY(shows(m_window, QStringLiteral("Checking the payment")));
+        QVERIFY2(resultText().contains(QStringLiteral("The order shows \"checking\"")), qPrintable(resultText()));
+        QVERIFY(!shows(m_window, QStringLiteral("Try again")));
+        QVERIFY(visibleItem(m_window, QStringLiteral("payDone")) == nullptr);
+        screenshot(QStringLiteral("checkout-checking"));
+        const QJsonObject checking = shop("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
+        QCOMPARE(checking.value(QStringLiteral("state")).toString(), QStringLiteral("checking"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_root->session().presence() != wallet::app::WalletSession::Presence::Present, 30000);
+
+        // Power back: settled by the key's evidence, once.
+        const auto replug = control.send(QStringLiteral("replug"));
+        QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed, 90000);
+        QVERIFY2(vm->step() == PurchaseViewModel::Step::Done, qPrintable(vm->resultTitle() + " " + vm->resultText()));
+        QVERIFY(shows(m_window, QStringLiteral("Paid \u00A55.00")));
+        const QJsonObject paid = shop("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
+        QCOMPARE(paid.value(QStringLiteral("state")).toString(), QStringLiteral("paid"));
+        QCOMPARE(vm->tac(), paid.value(QStringLiteral("tac")).toString());
+        QCOMPARE(vm->newBalanceText(), wallet::app::AmountText::format(before - 500));
+        QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE order_id = '" + orderId.toStdString()
+                     + "' AND state = 'completed'"),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE order_id = '" + orderId.toStdString() + "'"), 1);
+        QString out;
+        QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_root->app()->overview()->balanceFen(), before - 500, 30000);
+        click(m_window, visibleItem(m_window, QStringLiteral("payDone")));
     }
 
     void notALinkIsNamed()

@@ -10,12 +10,12 @@
 
 #include <QCommandLineParser>
 #include <QCryptographicHash>
-#include <QLocalServer>
-#include <QLocalSocket>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGuiApplication>
+#include <QLocalServer>
+#include <QLocalSocket>
 #include <QLoggingCategory>
 #include <QQuickStyle>
 #include <QSocketNotifier>
@@ -660,7 +660,8 @@ private:
 };
 #else
 class QuitOnSignals
-{ };
+{
+};
 #endif
 
 void CompositionRoot::openPaymentLink(const QString& link)
@@ -685,9 +686,9 @@ QString CompositionRoot::instanceSocketPath(const QString& dataDir)
         runtime = QDir::tempPath();
     }
     const QByteArray folder = QDir(dataDir).absolutePath().toUtf8();
-    return QDir(runtime).filePath(QStringLiteral("smartkey-wallet-%1.sock")
-                                      .arg(QString::fromLatin1(
-                                          QCryptographicHash::hash(folder, QCryptographicHash::Sha256).toHex().left(16))));
+    return QDir(runtime).filePath(
+        QStringLiteral("smartkey-wallet-%1.sock")
+            .arg(QString::fromLatin1(QCryptographicHash::hash(folder, QCryptographicHash::Sha256).toHex().left(16))));
 }
 
 bool CompositionRoot::forwardToRunningWallet(const QString& dataDir, const QString& link)

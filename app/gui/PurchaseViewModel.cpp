@@ -148,10 +148,10 @@ QString PurchaseViewModel::progressText() const
     if (m_step == Step::Fetching) {
         return tr("Fetching the order from your bank…");
     }
-    return m_step == Step::Working ? tr("Paying %1 to %2. Keep the key inserted…")
-                                         .arg(AmountText::format(m_amountFen),
-                                             m_orderData ? m_orderData->merchantName : m_merchant.trimmed())
-                                   : QString();
+    return m_step == Step::Working
+        ? tr("Paying %1 to %2. Keep the key inserted…")
+              .arg(AmountText::format(m_amountFen), m_orderData ? m_orderData->merchantName : m_merchant.trimmed())
+        : QString();
 }
 
 QString PurchaseViewModel::balanceText() const

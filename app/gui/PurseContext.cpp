@@ -48,7 +48,8 @@ core::Result<core::PurseService*> PurseContext::purse(core::ApduChannel& channel
     if (m_purse && m_purseChannel == &channel) {
         return m_purse.get();
     }
-    m_purse = std::make_unique<core::PurseService>(channel, m_roles.issuer(), m_roles.psam(), m_clock, m_roles.mirror());
+    m_purse
+        = std::make_unique<core::PurseService>(channel, m_roles.issuer(), m_roles.psam(), m_clock, m_roles.mirror());
     m_purseChannel = &channel;
     auto card = m_purse->open();
     if (!card) {

@@ -139,7 +139,8 @@ public:
 
     std::unique_ptr<httplib::SSLClient> bank(int readTimeoutSeconds) const
     {
-        auto c = std::make_unique<httplib::SSLClient>(m_config.bankHost, m_config.bankPort, m_config.cert, m_config.key);
+        auto c
+            = std::make_unique<httplib::SSLClient>(m_config.bankHost, m_config.bankPort, m_config.cert, m_config.key);
         c->set_ca_cert_path(m_config.ca.c_str());
         c->enable_server_certificate_verification(true);
         c->set_connection_timeout(5);
@@ -181,8 +182,8 @@ public:
         const std::string idempotencyKey = QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
         std::optional<httplib::Result> sent;
         for (int attempt = 0; attempt < 3; ++attempt) {
-            sent.emplace(bank(10)->Post("/v1/orders", httplib::Headers{{"Idempotency-Key", idempotencyKey}},
-                json(order), "application/json"));
+            sent.emplace(bank(10)->Post(
+                "/v1/orders", httplib::Headers{{"Idempotency-Key", idempotencyKey}}, json(order), "application/json"));
             if (*sent) {
                 break;
             }
@@ -193,7 +194,8 @@ public:
         const httplib::Response* r = &**sent;
         const QJsonObject answer = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).object();
         if (r->status != 201 && r->status != 200) {
-            return fail(res, 502,
+            return fail(res,
+                502,
                 QStringLiteral("the bank refused the order: %1").arg(answer.value(QStringLiteral("title")).toString()));
         }
         const QString orderId = answer.value(QStringLiteral("orderId")).toString();
@@ -201,14 +203,17 @@ public:
             std::lock_guard lock(m_mutex);
             m_orders.insert(orderId.toStdString());
         }
-        std::fprintf(stderr, "skey-demo-shop: order %s %s for %lld fen\n", qPrintable(reference), qPrintable(orderId),
+        std::fprintf(stderr,
+            "skey-demo-shop: order %s %s for %lld fen\n",
+            qPrintable(reference),
+            qPrintable(orderId),
             static_cast<long long>(amount));
         res.status = 201;
         res.set_content(json({{QStringLiteral("orderId"), orderId},
-                                {QStringLiteral("paymentLink"), answer.value(QStringLiteral("paymentLink"))},
-                                {QStringLiteral("shortCode"), answer.value(QStringLiteral("shortCode"))},
-                                {QStringLiteral("reference"), reference},
-                                {QStringLiteral("amount"), amount}}),
+                            {QStringLiteral("paymentLink"), answer.value(QStringLiteral("paymentLink"))},
+                            {QStringLiteral("shortCode"), answer.value(QStringLiteral("shortCode"))},
+                            {QStringLiteral("reference"), reference},
+                            {QStringLiteral("amount"), amount}}),
             "application/json");
     }
 
@@ -346,15 +351,15 @@ int main(int argc, char** argv)
     Shop shop(config);
     httplib::Server server;
     server.set_payload_max_length(4096);
-    server.set_default_headers({{"Content-Security-Policy",
-                                    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"},
-        {"X-Content-Type-Options", "nosniff"},
-        {"Cache-Control", "no-store"}});
+    server.set_default_headers(
+        {{"Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"},
+            {"X-Content-Type-Options", "nosniff"},
+            {"Cache-Control", "no-store"}});
     server.Get("/", [&page](const httplib::Request&, httplib::Response& res) {
         res.set_content(page, "text/html; charset=utf-8");
     });
-    server.Post("/api/checkout",
-        [&shop](const httplib::Request& req, httplib::Response& res) { shop.checkout(req, res); });
+    server.Post(
+        "/api/checkout", [&shop](const httplib::Request& req, httplib::Response& res) { shop.checkout(req, res); });
     server.Get(R"(/api/orders/([0-9a-f-]{36})/status)",
         [&shop](const httplib::Request& req, httplib::Response& res) { shop.status(req, res); });
 

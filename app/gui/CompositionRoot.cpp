@@ -9,10 +9,13 @@
 #include "device/EmbeddedSimulator.h"
 
 #include <QCommandLineParser>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGuiApplication>
+#include <QLocalServer>
+#include <QLocalSocket>
 #include <QLoggingCategory>
 #include <QQuickStyle>
 #include <QSocketNotifier>
@@ -21,6 +24,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #if defined(Q_OS_UNIX)
 #include <csignal>
@@ -63,6 +67,7 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     m_overview = new OverviewViewModel(*m_session, this);
     m_load = new LoadViewModel(*m_session, this);
     m_purchase = new PurchaseViewModel(*m_session, this);
+    m_purchase->setDataDir(m_options.dataDir);
     m_history = new HistoryViewModel(*m_session, m_options.dataDir, this);
     m_changePin = new ChangePinViewModel(*m_session, this);
     auto* certificates = new CertificatesViewModel(*m_session, this);
@@ -184,7 +189,12 @@ void CompositionRoot::wire()
     connect(m_key, &KeyViewModel::issueRequested, this, &CompositionRoot::issueDemo);
 
     // Idle lock: counting while unlocked; an operation's end counts as activity (issue 9 item 14).
-    connect(m_app, &AppViewModel::unlockedChanged, this, [this] { m_idle->setArmed(m_app->unlocked()); });
+    connect(m_app, &AppViewModel::unlockedChanged, this, [this] {
+        m_idle->setArmed(m_app->unlocked());
+        if (m_app->unlocked() && !m_pendingLink.isEmpty()) {
+            openPaymentLink(std::exchange(m_pendingLink, QString()));
+        }
+    });
     connect(m_load, &LoadViewModel::changed, m_idle, &IdleLock::activity);
     connect(m_purchase, &PurchaseViewModel::changed, m_idle, &IdleLock::activity);
     connect(m_idle, &IdleLock::expired, this, &CompositionRoot::lockWhenIdle);
@@ -656,6 +666,87 @@ class QuitOnSignals
 };
 #endif
 
+void CompositionRoot::openPaymentLink(const QString& link)
+{
+    if (m_window) {
+        m_window->show();
+        m_window->raise();
+        m_window->requestActivate();
+    }
+    if (!m_app->unlocked()) {
+        m_pendingLink = link; // opened right after the PIN
+        return;
+    }
+    m_app->navigate(AppViewModel::Page::Purchase);
+    m_purchase->openLink(link);
+}
+
+QString CompositionRoot::instanceSocketPath(const QString& dataDir)
+{
+    QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    if (runtime.isEmpty()) {
+        runtime = QDir::tempPath();
+    }
+    const QByteArray folder = QDir(dataDir).absolutePath().toUtf8();
+    return QDir(runtime).filePath(
+        QStringLiteral("smartkey-wallet-%1.sock")
+            .arg(QString::fromLatin1(QCryptographicHash::hash(folder, QCryptographicHash::Sha256).toHex().left(16))));
+}
+
+bool CompositionRoot::forwardToRunningWallet(const QString& dataDir, const QString& link)
+{
+    QLocalSocket socket;
+    socket.connectToServer(instanceSocketPath(dataDir));
+    if (!socket.waitForConnected(1000)) {
+        return false;
+    }
+    socket.write(link.toUtf8() + '\n');
+    if (!socket.waitForBytesWritten(2000)) {
+        return false;
+    }
+    // The running wallet answers "ok" once it took the link.
+    return socket.waitForReadyRead(3000) && socket.readLine().trimmed() == "ok";
+}
+
+bool CompositionRoot::listenForLinks()
+{
+    const QString path = instanceSocketPath(m_options.dataDir);
+    {
+        QLocalSocket probe;
+        probe.connectToServer(path);
+        if (probe.waitForConnected(300)) {
+            return false; // another wallet on this data folder listens already
+        }
+    }
+    QLocalServer::removeServer(path); // a stale socket file of a wallet that crashed
+    m_linkServer = new QLocalServer(this);
+    m_linkServer->setSocketOptions(QLocalServer::UserAccessOption);
+    if (!m_linkServer->listen(path)) {
+        qCWarning(lcApp) << "cannot listen for payment links on" << path << ":" << m_linkServer->errorString();
+        return false;
+    }
+    connect(m_linkServer, &QLocalServer::newConnection, this, [this] {
+        while (QLocalSocket* client = m_linkServer->nextPendingConnection()) {
+            connect(client, &QLocalSocket::disconnected, client, &QObject::deleteLater);
+            connect(client, &QLocalSocket::readyRead, this, [this, client] {
+                if (!client->canReadLine()) {
+                    if (client->bytesAvailable() > 1024) {
+                        client->abort(); // no link is this long
+                    }
+                    return;
+                }
+                const QString link = QString::fromUtf8(client->readLine(1024)).trimmed();
+                client->write("ok\n");
+                client->flush();
+                client->disconnectFromServer();
+                qCInfo(lcApp) << "payment link handed over by a second start";
+                openPaymentLink(link);
+            });
+        }
+    });
+    return true;
+}
+
 int CompositionRoot::run(int argc, char** argv)
 {
     if (!haveDisplay(argc, argv)) {
@@ -713,7 +804,12 @@ int CompositionRoot::run(int argc, char** argv)
         QStringLiteral("gpu"), QStringLiteral("Draw with the GPU (OpenGL/Vulkan) instead of the software renderer."));
     parser.addOptions(
         {langOpt, dataOpt, darkOpt, noSimOpt, profileOpt, noUsbOpt, gpuOpt, dumpOpt, shotOpt, firstFrameOpt});
+    parser.addPositionalArgument(QStringLiteral("link"),
+        QStringLiteral("A merchant's payment link smartkey://pay/<order id> (or its code): opened on the Pay page; "
+                       "handed to the wallet already running, if any."),
+        QStringLiteral("[link]"));
     parser.process(application);
+    const QString link = parser.positionalArguments().value(0);
 
     Options options;
     options.dataDir = parser.value(dataOpt);
@@ -735,10 +831,26 @@ int CompositionRoot::run(int argc, char** argv)
     // composition root shuts the simulated key down. The handler only writes a byte to a pipe (async-signal-safe).
     const QuitOnSignals quitOnSignals;
 
+    {
+        QString dataDir = options.dataDir;
+        if (dataDir.isEmpty()) {
+            dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+        }
+        if (!link.isEmpty() && forwardToRunningWallet(dataDir, link)) {
+            std::fprintf(stderr, "smartkey-wallet: the payment link was handed to the wallet already running\n");
+            return 0;
+        }
+    }
+
     CompositionRoot root(options);
     if (!root.createWindow()) {
         std::fprintf(stderr, "smartkey-wallet: the window could not be created (QML errors above)\n");
         return 1;
+    }
+
+    root.listenForLinks();
+    if (!link.isEmpty()) {
+        root.openPaymentLink(link);
     }
 
     if (parser.isSet(firstFrameOpt)) {

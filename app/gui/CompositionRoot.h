@@ -16,6 +16,8 @@
 
 #include <memory>
 
+class QLocalServer;
+
 namespace wallet::device {
 class DeviceManager;
 class EmbeddedSimulator;
@@ -68,6 +70,23 @@ public:
     /// The whole GUI program: command line, display check, window, event loop. Returns the exit code.
     static int run(int argc, char** argv);
 
+    /**
+     * A merchant's payment link (`smartkey://pay/<id>`) or code from outside (the command line, the desktop's URL
+     * handler, a second start): the window comes to the front and the Pay page opens the order — at once when the
+     * wallet is unlocked, else right after the PIN.
+     */
+    void openPaymentLink(const QString& link);
+    /// The local socket a running wallet listens on for links (in the user's runtime folder, one per data folder).
+    [[nodiscard]] static QString instanceSocketPath(const QString& dataDir);
+    /**
+     * Single instance: hands `link` to a wallet already running on `dataDir` over its local socket. True when one
+     * took it (then this start exits).
+     */
+    [[nodiscard]] static bool forwardToRunningWallet(const QString& dataDir, const QString& link);
+    /// Listens on instanceSocketPath(): each connection sends one link line, opened with openPaymentLink(). False when
+    /// another wallet already listens there.
+    bool listenForLinks();
+
 signals:
     /// The embedded simulator could not start: `message` says why (shown on the key page).
     void simulatorFailed(const QString& message);
@@ -106,6 +125,8 @@ private:
     QString m_chosenId; ///< the key the user picked (wins over the automatic choice)
     QString m_openingId; ///< a channel to this key is being opened
     QString m_returnId; ///< the key in use when it went away: taken back when it returns (unless the user chose)
+    QString m_pendingLink; ///< a payment link that waits for the unlock
+    QLocalServer* m_linkServer = nullptr;
 };
 
 } // namespace wallet::app

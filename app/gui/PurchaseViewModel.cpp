@@ -2,20 +2,79 @@
 #include "app/gui/PurchaseViewModel.h"
 
 #include "app/gui/AmountText.h"
+#include "app/gui/ErrorText.h"
 #include "app/gui/MoneyOperation.h"
 #include "app/gui/WalletSession.h"
+#include "core/bank/BankClient.h"
+#include "core/terminal/TerminalRoles.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonObject>
+#include <QLocale>
 
 namespace wallet::app {
 
 namespace {
 using PayOutcome = MoneyOperation::Outcome<core::PurchaseResult>;
+
+/// An interrupted order payment once the key is back: the key's verdict, and the bank's TAC when it is paid.
+struct OrderCheck
+{
+    core::PendingOperation op;
+    QString tac;
+};
+
+/// Fetches the order of `text` (a link or a code) from the bank host and checks the bank's signature; the
+/// unsigned copy beside the signature and the link's id must name the same order, merchant and amount.
+core::Result<core::MerchantOrder> fetchOrder(PurseContext& ctx, const QString& text)
+{
+    QString linkId;
+    auto path = core::orderPathOf(text, &linkId);
+    if (!path) {
+        return path.error();
+    }
+    if (auto ready = ctx.ensureServices(); !ready) {
+        return ready.error();
+    }
+    core::BankIssuerHost* bank = ctx.bank();
+    if (bank == nullptr) {
+        return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("no bank host is configured"));
+    }
+    auto fetched = bank->get(*path);
+    if (!fetched) {
+        return fetched.error();
+    }
+    if (!fetched->ok()) {
+        return core::problemError(*fetched, QStringLiteral("the bank has no such order"));
+    }
+    auto order = core::verifySignedOrder(fetched->body, bank->client().pinnedCaDer(), QDateTime::currentDateTimeUtc());
+    if (!order) {
+        return order.error();
+    }
+    const QJsonObject copy = fetched->body.value(QStringLiteral("order")).toObject();
+    if ((!linkId.isEmpty() && order->orderId != linkId)
+        || copy.value(QStringLiteral("orderId")).toString() != order->orderId
+        || copy.value(QStringLiteral("merchantId")).toString() != order->merchantId
+        || copy.value(QStringLiteral("amount")).toInteger(-1) != static_cast<qint64>(order->amount.fen())) {
+        return core::makeError(core::ErrorCode::VerificationFailed,
+            QStringLiteral("the bank's answer names another order or merchant than the one asked for"));
+    }
+    return order;
+}
 } // namespace
 
 PurchaseViewModel::PurchaseViewModel(WalletSession& session, QObject* parent)
     : QObject(parent)
     , m_session(session)
 {
-    m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) { start(std::move(digits)); });
+    m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) {
+        if (m_orderData) {
+            startOrder(std::move(digits));
+        } else {
+            start(std::move(digits));
+        }
+    });
     connect(&m_session, &WalletSession::attached, this, &PurchaseViewModel::checkInterrupted);
 }
 
@@ -86,8 +145,12 @@ QString PurchaseViewModel::amountDisplay() const
 
 QString PurchaseViewModel::progressText() const
 {
+    if (m_step == Step::Fetching) {
+        return tr("Fetching the order from your bank…");
+    }
     return m_step == Step::Working
-        ? tr("Paying %1 to %2. Keep the key inserted…").arg(AmountText::format(m_amountFen), m_merchant.trimmed())
+        ? tr("Paying %1 to %2. Keep the key inserted…")
+              .arg(AmountText::format(m_amountFen), m_orderData ? m_orderData->merchantName : m_merchant.trimmed())
         : QString();
 }
 
@@ -132,7 +195,235 @@ void PurchaseViewModel::pay()
     if (m_step != Step::Confirm) {
         return;
     }
-    start(std::nullopt);
+    if (m_orderData) {
+        startOrder(std::nullopt);
+    } else {
+        start(std::nullopt);
+    }
+}
+
+void PurchaseViewModel::setDataDir(const QString& dir)
+{
+    m_dataDir = dir;
+    emit changed();
+}
+
+bool PurchaseViewModel::bankConfigured() const
+{
+    return !m_dataDir.isEmpty()
+        && QFile::exists(QDir(m_dataDir).filePath(QLatin1String(core::TerminalRoles::kBankConfigFile)));
+}
+
+QString PurchaseViewModel::bankHint() const
+{
+    if (bankConfigured()) {
+        return {};
+    }
+    return tr("Paying a shop needs your bank's host. Put a bank-client.json file (the bank's URL, its CA "
+              "certificate, and this terminal's certificate and key files, as your bank gives them) into %1, then "
+              "open the Pay page again. See docs/core.md, \"The bank client\".")
+        .arg(QDir::toNativeSeparators(m_dataDir));
+}
+
+void PurchaseViewModel::setLink(const QString& link)
+{
+    if (link != m_link && (m_step == Step::Enter || m_step == Step::Failed)) {
+        m_link = link;
+        emit changed();
+    }
+}
+
+QString PurchaseViewModel::linkProblem() const
+{
+    if (m_link.trimmed().isEmpty() || core::orderPathOf(m_link.trimmed())) {
+        return {};
+    }
+    return tr("This is neither a payment link (smartkey://pay/…) nor a payment code (like K7QM-4XPA).");
+}
+
+bool PurchaseViewModel::canOpenOrder() const
+{
+    return (m_step == Step::Enter || m_step == Step::Failed) && !m_link.trimmed().isEmpty() && linkProblem().isEmpty()
+        && bankConfigured();
+}
+
+QString PurchaseViewModel::orderExpiry() const
+{
+    return m_orderData ? QLocale().toString(m_orderData->expiresAt.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm"))
+                       : QString();
+}
+
+void PurchaseViewModel::openLink(const QString& link)
+{
+    if (m_step == Step::Working || m_step == Step::Fetching || m_step == Step::Interrupted) {
+        return; // a payment in progress or being checked is never replaced
+    }
+    m_pin.reset();
+    m_orderData.reset();
+    m_link = link.trimmed();
+    setStep(Step::Enter);
+    openOrder();
+}
+
+void PurchaseViewModel::refuseOrder(const core::Error& e)
+{
+    m_resultTitle = tr("This order cannot be paid");
+    const QString state = m_orderData ? m_orderData->state : QString();
+    if (e.code == core::ErrorCode::VerificationFailed) {
+        m_resultText = tr("The order is not the one your bank signed: it was altered, or it is another merchant's. "
+                          "Nothing was sent to the key.");
+    } else if (state == QStringLiteral("paid")) {
+        m_resultText = tr("This order is already paid. Nothing was sent to the key.");
+    } else if (state == QStringLiteral("checking")) {
+        m_resultText = tr("A payment of this order is being checked. Do not pay again: it is settled with the key "
+                          "that paid it. Nothing was sent to the key.");
+    } else if (state == QStringLiteral("cancelled")) {
+        m_resultText = tr("The merchant cancelled this order. Nothing was sent to the key.");
+    } else if (m_orderData) {
+        m_resultText = tr("This order expired at %1. Ask the shop for a new one. Nothing was sent to the key.")
+                           .arg(orderExpiry());
+    } else if (e.code == core::ErrorCode::Declined || e.code == core::ErrorCode::NotFound) {
+        m_resultText = tr("Your bank has no such order. Check the code. Nothing was sent to the key.");
+    } else {
+        m_resultText = ErrorText::describe(e);
+    }
+    m_orderData.reset();
+    setStep(Step::Failed);
+}
+
+void PurchaseViewModel::openOrder()
+{
+    if (!canOpenOrder()) {
+        if (!bankConfigured() && !m_link.trimmed().isEmpty()) {
+            m_resultTitle = tr("This order cannot be paid");
+            m_resultText = bankHint();
+            setStep(Step::Failed);
+        }
+        return;
+    }
+    m_orderData.reset();
+    m_tac.clear();
+    m_newBalance.clear();
+    m_retext = nullptr;
+    setStep(Step::Fetching);
+    const QString text = m_link.trimmed();
+    m_session.runLocal<core::MerchantOrder>(
+        this,
+        [text](PurseContext& ctx) { return fetchOrder(ctx, text); },
+        [this](core::Result<core::MerchantOrder> order) {
+            if (!order) {
+                refuseOrder(order.error());
+                return;
+            }
+            m_orderData = *order;
+            // Refused before any APDU: paid, checking, cancelled, expired (its state, or past its expiry here).
+            if (auto payable = core::checkPayable(*order, QDateTime::currentDateTimeUtc()); !payable) {
+                if (order->state == QStringLiteral("open")) {
+                    m_orderData->state = QStringLiteral("expired");
+                }
+                refuseOrder(payable.error());
+                return;
+            }
+            m_amountFen = order->amount.fen();
+            setStep(Step::Confirm);
+        });
+}
+
+void PurchaseViewModel::startOrder(std::optional<Botan::secure_vector<char>> pinDigits)
+{
+    if (!m_orderData) {
+        return;
+    }
+    setStep(Step::Working);
+    const core::MerchantOrder order = *m_orderData;
+    auto digits = std::make_shared<std::optional<Botan::secure_vector<char>>>(std::move(pinDigits));
+    m_session.run<PayOutcome>(
+        this,
+        [order, digits](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<PayOutcome> {
+            auto pin = MoneyOperation::takePin(*digits);
+            if (!pin) {
+                return pin.error();
+            }
+            // Checked again just before the key: a confirmation left open past the expiry pays nothing.
+            if (auto payable = core::checkPayable(order, QDateTime::currentDateTimeUtc()); !payable) {
+                return payable.error();
+            }
+            auto purse = ctx.orderPurse(channel, order);
+            if (!purse) {
+                return purse.error();
+            }
+            core::PurseService& p = **purse;
+            PayOutcome out;
+            out.serial = p.card().device.serialHex();
+            auto before = p.balance();
+            if (!before) {
+                return before.error();
+            }
+            out.balanceBefore = before->fen();
+            const core::Pin* given = *pin ? &**pin : nullptr;
+            MoneyOperation::settle(out, p.purchase(order.amount, given), given != nullptr);
+            if (out.result && ctx.mirror()) {
+                (void)p.syncMirror();
+                core::StoredTransaction t;
+                t.tokenSerial = out.serial;
+                t.type = core::TransactionType::Purchase;
+                t.atc = out.result->atc;
+                t.amount = out.result->amount;
+                t.terminalId = out.result->terminalId;
+                t.when = out.result->when;
+                t.balanceAfter = out.result->balanceAfter;
+                t.tac = out.result->tac;
+                t.mac2 = out.result->mac2;
+                t.tsn = out.result->tsn;
+                t.merchant = QStringLiteral("%1 \u00B7 #%2").arg(order.merchantName, order.reference);
+                t.madeHere = true;
+                (void)ctx.mirror()->recordLocal(t);
+            }
+            return out;
+        },
+        [this](core::Result<PayOutcome> outcome) {
+            if (!outcome && outcome.error().code == core::ErrorCode::Declined) {
+                m_pin.setBusy(false);
+                refuseOrder(outcome.error()); // expired while the confirmation was open: nothing sent
+                return;
+            }
+            const MoneyOperation::Titles titles{tr("The payment did not start"),
+                tr("The key was removed during the payment"),
+                tr("The payment did not go through"),
+                tr("Checking the payment…")};
+            switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
+            case MoneyOperation::Next::Failed:
+                setStep(Step::Failed);
+                return;
+            case MoneyOperation::Next::NeedPin:
+                setStep(Step::NeedPin);
+                return;
+            case MoneyOperation::Next::Interrupted:
+                m_pendingSerial = outcome->serial;
+                m_resultText = tr("The order shows \"checking\" at the shop until the key proves whether it was "
+                                  "paid. Do not pay again: it is never paid twice. Keep the key inserted, or insert "
+                                  "it again.");
+                setStep(Step::Interrupted);
+                return;
+            case MoneyOperation::Next::Done:
+                break;
+            }
+            const core::PurchaseResult& r = *outcome->result;
+            m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
+            m_retext = [this,
+                           amount = r.amount.fen(),
+                           after = r.balanceAfter.fen(),
+                           merchant = m_orderData->merchantName,
+                           reference = m_orderData->reference] {
+                m_newBalance = AmountText::format(after);
+                m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
+                m_resultText = tr("Paid to %1 for order %2.").arg(merchant, reference);
+            };
+            m_retext();
+            m_pin.reset();
+            setStep(Step::Done);
+            emit completed(r.balanceAfter.fen());
+        });
 }
 
 void PurchaseViewModel::start(std::optional<Botan::secure_vector<char>> pinDigits)
@@ -230,6 +521,10 @@ void PurchaseViewModel::checkInterrupted()
     const QString serial = m_pendingSerial;
     m_resultTitle = tr("Checking the interrupted payment…");
     emit changed();
+    if (m_orderData) {
+        checkInterruptedOrder();
+        return;
+    }
     m_session.run<core::PendingOperation>(
         this,
         [serial](core::ApduChannel& channel, PurseContext& ctx) {
@@ -282,6 +577,92 @@ void PurchaseViewModel::checkInterrupted()
         });
 }
 
+void PurchaseViewModel::checkInterruptedOrder()
+{
+    const QString serial = m_pendingSerial;
+    const core::MerchantOrder order = *m_orderData;
+    m_session.run<OrderCheck>(
+        this,
+        [serial, order](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<OrderCheck> {
+            // The order's own PSAM: its open() asked the key (ATC, log, GET TRANSACTION PROVE — never the balance)
+            // and confirmed the purchase at the bank with the key's MAC2 and TAC, or released the order.
+            auto purse = ctx.orderPurse(channel, order);
+            if (!purse) {
+                return purse.error();
+            }
+            if ((*purse)->card().device.serialHex() != serial) {
+                return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("a different key"));
+            }
+            if (!ctx.mirror()) {
+                return core::makeError(core::ErrorCode::StorageError, ctx.mirrorError());
+            }
+            (void)(*purse)->syncMirror();
+            auto ops = ctx.mirror()->pendingOperations(serial, false);
+            if (!ops) {
+                return ops.error();
+            }
+            for (const core::PendingOperation& op : *ops) { // newest first
+                if (op.type == core::TransactionType::Purchase && op.terminalId == order.terminalId) {
+                    OrderCheck check{op, {}};
+                    if (op.state == core::PendingState::Done) {
+                        auto paid = fetchOrder(ctx, QStringLiteral("smartkey://pay/") + order.orderId);
+                        if (paid) {
+                            check.tac = paid->tac;
+                        }
+                    }
+                    return check;
+                }
+            }
+            return core::makeError(core::ErrorCode::NotFound, QStringLiteral("no pending operation for this key"));
+        },
+        [this, order](core::Result<OrderCheck> check) {
+            if (!check) {
+                if (check.error().code == core::ErrorCode::InvalidState) {
+                    m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
+                                      "check.");
+                    emit changed();
+                }
+                return;
+            }
+            const core::PendingOperation& op = check->op;
+            switch (op.state) {
+            case core::PendingState::Checking:
+                m_resultText = tr("Still checking: the key could not tell yet. The order shows \"checking\" at the "
+                                  "shop. Keep the key inserted, or insert it again later; do not pay again.");
+                emit changed();
+                return;
+            case core::PendingState::Done: {
+                m_pendingSerial.clear();
+                const std::int64_t after
+                    = static_cast<std::int64_t>(op.balanceBefore.fen()) - static_cast<std::int64_t>(op.amount.fen());
+                m_newBalance = AmountText::format(after);
+                m_tac = check->tac;
+                m_resultTitle = tr("Paid %1").arg(AmountText::format(op.amount.fen()));
+                m_resultText = tr("The key is back and proved the payment of order %1 to %2 went through.")
+                                   .arg(order.reference, order.merchantName);
+                setStep(Step::Done);
+                emit completed(after);
+                return;
+            }
+            case core::PendingState::NotDone:
+                m_pendingSerial.clear();
+                m_resultTitle = tr("The payment did not go through");
+                m_resultText = tr("The key is back and proved the payment never reached it: nothing was charged and "
+                                  "the order is open again. You can pay it again.");
+                setStep(Step::Failed);
+                return;
+            case core::PendingState::Disputed:
+                m_pendingSerial.clear();
+                m_resultTitle = tr("The payment is being checked by the bank");
+                m_resultText
+                    = tr("The key can no longer prove whether the payment went through. Do not pay again: the bank "
+                         "keeps the record and will settle it.");
+                setStep(Step::Failed);
+                return;
+            }
+        });
+}
+
 void PurchaseViewModel::cancel()
 {
     // From the confirmation, the PIN or a failed attempt: back to the form as it was. Never while paying.
@@ -289,6 +670,7 @@ void PurchaseViewModel::cancel()
         return;
     }
     m_pin.reset();
+    m_orderData.reset();
     setStep(Step::Enter);
 }
 
@@ -308,6 +690,8 @@ void PurchaseViewModel::reset()
     m_tac.clear();
     m_newBalance.clear();
     m_pendingSerial.clear();
+    m_link.clear();
+    m_orderData.reset();
     setStep(Step::Enter);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/gui/PinViewModel.h"
+#include "core/bank/BankOrder.h"
 #include "core/purse/PurseTypes.h"
 
 #include <QObject>
@@ -16,8 +17,12 @@ namespace wallet::app {
 class WalletSession;
 
 /**
- * @brief Pay a merchant from the purse: merchant, order and amount, a confirmation of all three, the PIN when the
- * key's policy asks for it, and the result with its TAC. The embedded PSAM plays the merchant's terminal.
+ * @brief Pay a merchant's order from the purse (issue 12, "Online checkout"): the cardholder pastes the payment link
+ * (`smartkey://pay/<id>`, also opened from the desktop's URL handler) or the short code; the wallet fetches the order
+ * from the bank host, checks the bank's signature and refuses an expired, paid, cancelled, altered or other-merchant
+ * order before any APDU; it shows the merchant, the amount, the reference and the expiry; Confirm → the PIN when the
+ * key's policy asks → the touch when it asks → DEBIT with the bank acquirer's MAC1 → the receipt with the TAC. An
+ * interruption after DEBIT was sent shows "checking" until the key's evidence settles it (never "pay again").
  */
 class PurchaseViewModel : public QObject
 {
@@ -43,9 +48,23 @@ class PurchaseViewModel : public QObject
     /// The purse's balance as last read from the key ("¥1,250.00"), empty while unknown (issue 17 item 4).
     Q_PROPERTY(QString balanceText READ balanceText NOTIFY changed)
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
+    /// The pasted payment link or short code.
+    Q_PROPERTY(QString link READ link WRITE setLink NOTIFY changed)
+    /// Why the pasted text is no link or code (empty: it is one, or nothing is typed).
+    Q_PROPERTY(QString linkProblem READ linkProblem NOTIFY changed)
+    Q_PROPERTY(bool canOpenOrder READ canOpenOrder NOTIFY changed)
+    /// The order being confirmed or paid, from the bank's signed payload.
+    Q_PROPERTY(bool hasOrder READ hasOrder NOTIFY changed)
+    Q_PROPERTY(QString orderMerchant READ orderMerchant NOTIFY changed)
+    Q_PROPERTY(QString orderReference READ orderReference NOTIFY changed)
+    Q_PROPERTY(QString orderDescription READ orderDescription NOTIFY changed)
+    Q_PROPERTY(QString orderExpiry READ orderExpiry NOTIFY changed)
+    /// False when the wallet has no bank-client.json: bankHint says how to configure it.
+    Q_PROPERTY(bool bankConfigured READ bankConfigured NOTIFY changed)
+    Q_PROPERTY(QString bankHint READ bankHint NOTIFY changed)
 
 public:
-    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted };
+    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted, Fetching };
     Q_ENUM(Step)
 
     static constexpr int kMaxMerchantLength = 40;
@@ -78,6 +97,26 @@ public:
     /// After a language switch: a result on screen is said again in the new language (issue 17 item 11).
     void retranslate();
 
+    [[nodiscard]] QString link() const { return m_link; }
+    void setLink(const QString& link);
+    [[nodiscard]] QString linkProblem() const;
+    [[nodiscard]] bool canOpenOrder() const;
+    [[nodiscard]] bool hasOrder() const { return m_orderData.has_value(); }
+    [[nodiscard]] QString orderMerchant() const { return m_orderData ? m_orderData->merchantName : QString(); }
+    [[nodiscard]] QString orderReference() const { return m_orderData ? m_orderData->reference : QString(); }
+    [[nodiscard]] QString orderDescription() const { return m_orderData ? m_orderData->description : QString(); }
+    [[nodiscard]] QString orderExpiry() const;
+    [[nodiscard]] bool bankConfigured() const;
+    [[nodiscard]] QString bankHint() const;
+    /// The wallet's data folder, where bank-client.json is looked for (CompositionRoot).
+    void setDataDir(const QString& dir);
+
+    /// Fetches the order of the pasted link or code from the bank host and checks it; then the confirmation, or a
+    /// refusal with the reason (nothing sent to the key).
+    Q_INVOKABLE void openOrder();
+    /// openOrder() for a link given from outside (the desktop's smartkey:// handler, a second start).
+    Q_INVOKABLE void openLink(const QString& link);
+
     /// Checks the form and shows the confirmation.
     Q_INVOKABLE void review();
     /// Pays (from the confirmation).
@@ -92,7 +131,10 @@ signals:
 
 private:
     void start(std::optional<Botan::secure_vector<char>> pinDigits);
+    void startOrder(std::optional<Botan::secure_vector<char>> pinDigits);
+    void refuseOrder(const core::Error& e);
     void checkInterrupted();
+    void checkInterruptedOrder();
     void setStep(Step step);
 
     WalletSession& m_session;
@@ -111,6 +153,9 @@ private:
     QString m_newBalance;
     // A payment of unknown outcome: which key. Settled by the key at its next open() (MoneyOperation::pendingOfKey).
     QString m_pendingSerial;
+    QString m_dataDir;
+    QString m_link;
+    std::optional<core::MerchantOrder> m_orderData;
 };
 
 } // namespace wallet::app

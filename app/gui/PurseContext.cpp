@@ -48,7 +48,8 @@ core::Result<core::PurseService*> PurseContext::purse(core::ApduChannel& channel
     if (m_purse && m_purseChannel == &channel) {
         return m_purse.get();
     }
-    m_purse = std::make_unique<core::PurseService>(channel, m_roles.issuer(), m_roles.psam(), m_clock, m_roles.mirror());
+    m_purse
+        = std::make_unique<core::PurseService>(channel, m_roles.issuer(), m_roles.psam(), m_clock, m_roles.mirror());
     m_purseChannel = &channel;
     auto card = m_purse->open();
     if (!card) {
@@ -63,6 +64,29 @@ void PurseContext::forgetKey()
 {
     m_purse.reset();
     m_purseChannel = nullptr;
+    m_orderPurse.reset();
+}
+
+core::Result<core::PurseService*> PurseContext::orderPurse(core::ApduChannel& channel, const core::MerchantOrder& order)
+{
+    if (auto ready = ensureServices(); !ready) {
+        return ready.error();
+    }
+    if (!m_roles.bank()) {
+        return core::makeError(core::ErrorCode::InvalidState, QStringLiteral("no bank host is configured"));
+    }
+    m_orderPurse.reset();
+    m_orderPsam = std::make_unique<core::BankOrderPsam>(*m_roles.bank(), order);
+    core::PursePolicy policy;
+    policy.merchantName = order.merchantName;
+    m_orderPurse = std::make_unique<core::PurseService>(
+        channel, m_roles.issuer(), *m_orderPsam, m_clock, m_roles.mirror(), std::move(policy));
+    // Also settles what an earlier attempt at this merchant left unknown, on the key's own evidence.
+    if (auto card = m_orderPurse->open(); !card) {
+        m_orderPurse.reset();
+        return card.error();
+    }
+    return m_orderPurse.get();
 }
 
 core::Result<void> PurseContext::ensureFundingAccount(const QByteArray& asn)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/Result.h"
+#include "core/bank/BankOrderPsam.h"
 #include "core/channel/ApduChannel.h"
 #include "core/issuer/LocalIssuerHost.h"
 #include "core/psam/LocalPsam.h"
@@ -38,6 +39,15 @@ public:
     [[nodiscard]] core::Result<core::PurseService*> purse(core::ApduChannel& channel);
     /// Forget the per-key service (the key went away or was re-issued).
     void forgetKey();
+    /**
+     * A PurseService for paying `order` through the bank host's acquirer (core::BankOrderPsam: the bank computes MAC1
+     * and verifies MAC2 and the TAC), opened on `channel`; its open() settles this order's interrupted attempts by the
+     * key's evidence. Replaces the previous order's. InvalidState when no bank host is configured.
+     */
+    [[nodiscard]] core::Result<core::PurseService*> orderPurse(
+        core::ApduChannel& channel, const core::MerchantOrder& order);
+    /// The order PSAM of the last orderPurse() (its receipt after a confirmation), or null.
+    [[nodiscard]] core::BankOrderPsam* orderPsam() { return m_orderPsam.get(); }
 
     [[nodiscard]] core::TransactionStore* mirror() { return m_roles.mirror(); }
     /// Null when its file could not be opened (then rolesError() says why; the key stays readable).
@@ -62,6 +72,8 @@ private:
     core::SystemClock m_clock;
     core::ApduChannel* m_purseChannel = nullptr;
     std::unique_ptr<core::PurseService> m_purse;
+    std::unique_ptr<core::BankOrderPsam> m_orderPsam;
+    std::unique_ptr<core::PurseService> m_orderPurse; // after m_orderPsam: destroyed first
 };
 
 } // namespace wallet::app

@@ -1010,6 +1010,13 @@ Result<int> PurseService::reconcile()
             problems << ops.error().detail;
         } else {
             for (const PendingOperation& op : *ops) {
+                if (op.type == TransactionType::Purchase && !op.terminalId.isEmpty()
+                    && op.terminalId != m_psam.terminalId()) {
+                    // Another terminal's purchase (a merchant order paid through the bank's acquirer, or the local
+                    // PSAM's): only that PSAM can confirm its MAC2 and TAC or release it. It waits for a PurseService
+                    // with that PSAM (walletctl pay / the Pay page of that order), never judged here.
+                    continue;
+                }
                 auto e = op.type == TransactionType::Load
                     ? resolveLoad(op.atc, op.amount, op.balanceBefore, op.terminalId, op.date, op.time, log)
                     : resolvePurchase(op.tsn, op.atc, op.amount, op.date, op.time, log);

@@ -1,4 +1,7 @@
-// Pay a merchant: merchant, order and amount; a confirmation; the PIN when the key asks; the result with its TAC.
+// Pay a merchant's order (issue 12): paste the payment link or code (or open a smartkey:// link); the bank's signed
+// order is shown (merchant, amount, reference, expiry); a confirmation; the PIN when the key asks; the receipt with
+// its TAC. Without a bank host (no bank-client.json) the page says how to configure it; the embedded demo PSAM form
+// stays for that demo mode only.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -15,12 +18,14 @@ Flickable {
     clip: true
     boundsBehavior: Flickable.StopAtBounds
     // Shown again (Ctrl+3, the rail): the cursor goes to the first field (issue 17 item 12).
-    onVisibleChanged: if (visible && root.vm.step === PurchaseViewModel.Enter) merchant.forceActiveFocus()
+    onVisibleChanged: if (visible && root.vm.step === PurchaseViewModel.Enter)
+                          (root.vm.bankConfigured ? link.forceActiveFocus() : merchant.forceActiveFocus())
 
     // A focus scope, so that the field's text box (not its layout) takes the keyboard focus: Ctrl+3 or the rail
     // puts the cursor in the merchant field (issue 17 item 12).
     component FormField: FocusScope {
         id: field
+        signal accepted()
         property alias text: input.text
         property string label
         property string placeholder
@@ -49,6 +54,7 @@ Flickable {
                 placeholderTextColor: Theme.textMuted
                 font.pixelSize: Theme.fontBody
                 selectByMouse: true
+                onAccepted: field.accepted()
                 Accessible.name: field.label
                 background: Rectangle {
                     implicitHeight: Theme.controlHeight + 4
@@ -74,12 +80,62 @@ Flickable {
             subtitle: qsTr("Pay a merchant from the purse on your key.")
         }
 
-        // Step 1: the form.
+        // Step 1: the shop's payment link or code.
+        Card {
+            objectName: "payOrderCard"
+            Layout.fillWidth: true
+            visible: root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm
+
+            StatusBanner {
+                objectName: "payBankHint"
+                Layout.fillWidth: true
+                visible: !root.vm.bankConfigured
+                kind: StatusBanner.Info
+                text: root.vm.bankHint
+            }
+            FormField {
+                id: link
+                objectName: "payLink"
+                visible: root.vm.bankConfigured
+                label: qsTr("Payment link or code from the shop")
+                placeholder: qsTr("smartkey://pay/… or K7QM-4XPA")
+                maximumLength: 64
+                focus: root.vm.bankConfigured
+                onTextChanged: root.vm.link = text
+                onAccepted: root.vm.openOrder()
+            }
+            Connections {
+                target: root.vm
+                function onChanged() {
+                    if (link.text !== root.vm.link) link.text = root.vm.link
+                }
+            }
+            Text {
+                objectName: "payLinkProblem"
+                Layout.fillWidth: true
+                visible: text.length > 0
+                text: root.vm.linkProblem
+                color: Theme.negative
+                font.pixelSize: Theme.fontSmall
+                wrapMode: Text.WordWrap
+            }
+            PrimaryButton {
+                objectName: "payOpenOrder"
+                visible: root.vm.bankConfigured
+                Layout.fillWidth: true
+                text: qsTr("Open the order")
+                enabled: root.vm.canOpenOrder
+                onClicked: root.vm.openOrder()
+            }
+        }
+
+        // Without a bank host: the embedded demo PSAM plays a merchant's terminal (demo mode only).
         Card {
             objectName: "payEnterCard"
             Layout.fillWidth: true
             // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
-            visible: root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm
+            visible: !root.vm.bankConfigured && !root.vm.hasOrder
+                     && (root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm)
 
             BalanceRow {
                 objectName: "payBalance"
@@ -146,8 +202,14 @@ Flickable {
             shown: root.vm.step === PurchaseViewModel.Confirm
             title: qsTr("Confirm the payment")
             amountText: root.vm.amountDisplay
-            rows: [[qsTr("Merchant"), root.vm.merchant], [qsTr("Order number"), root.vm.order]]
-            detail: qsTr("%1 is paid from the purse on your key.").arg(root.vm.amountDisplay)
+            rows: root.vm.hasOrder
+                  ? [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
+                     [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry]]
+                  : [[qsTr("Merchant"), root.vm.merchant], [qsTr("Order number"), root.vm.order]]
+            detail: root.vm.hasOrder
+                    ? qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
+                      .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
+                    : qsTr("%1 is paid from the purse on your key.").arg(root.vm.amountDisplay)
             confirmText: qsTr("Pay %1").arg(root.vm.amountDisplay)
             onConfirmed: root.vm.pay()
             onCancelled: root.vm.cancel()
@@ -161,7 +223,8 @@ Flickable {
             Text {
                 objectName: "payPinPrompt"
                 Layout.fillWidth: true
-                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.merchant)
+                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay)
+                      .arg(root.vm.hasOrder ? root.vm.orderMerchant : root.vm.merchant)
                 color: Theme.text
                 font.pixelSize: Theme.fontLarge
                 font.weight: Font.DemiBold
@@ -209,10 +272,10 @@ Flickable {
         Card {
             objectName: "payWorkingCard"
             Layout.fillWidth: true
-            visible: root.vm.step === PurchaseViewModel.Working
+            visible: root.vm.step === PurchaseViewModel.Working || root.vm.step === PurchaseViewModel.Fetching
             RowLayout {
                 spacing: Theme.spacingLarge
-                BusyIndicator { running: root.vm.step === PurchaseViewModel.Working }
+                BusyIndicator { running: parent.visible }
                 Text {
                     objectName: "payProgress"
                     Layout.fillWidth: true
@@ -269,6 +332,20 @@ Flickable {
                 color: Theme.text
                 font.pixelSize: Theme.fontBody
                 wrapMode: Text.WordWrap
+            }
+            InfoRow {
+                objectName: "payReceiptMerchant"
+                Layout.fillWidth: true
+                visible: root.vm.hasOrder && root.vm.step === PurchaseViewModel.Done
+                label: qsTr("Merchant")
+                value: root.vm.orderMerchant
+            }
+            InfoRow {
+                objectName: "payReceiptReference"
+                Layout.fillWidth: true
+                visible: root.vm.hasOrder && root.vm.step === PurchaseViewModel.Done
+                label: qsTr("Order number")
+                value: root.vm.orderReference
             }
             InfoRow {
                 objectName: "payNewBalance"

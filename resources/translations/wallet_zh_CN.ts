@@ -1,4 +1,4 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
@@ -591,6 +591,30 @@
         <source>%1 is paid from the purse on your key.</source>
         <translation>将从密钥上的钱包支付 %1。</translation>
     </message>
+    <message>
+        <source>Payment link or code from the shop</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>smartkey://pay/… or K7QM-4XPA</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open the order</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pay before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is paid from the purse on your key to %2, as your bank signed the order.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>
@@ -818,7 +842,9 @@
     </message>
     <message numerus="yes">
         <source>Wrong PIN. %n try(s) left.</source>
-        <translation><numerusform>PIN 码错误，还剩 %n 次机会。</numerusform></translation>
+        <translation>
+            <numerusform>PIN 码错误，还剩 %n 次机会。</numerusform>
+        </translation>
     </message>
     <message>
         <source>The key refused the operation in its current state. Nothing was changed.</source>
@@ -839,6 +865,10 @@
     <message>
         <source>It is not known yet whether this went through. Do not repeat it: the wallet checks it with the key as soon as the key is back, and shows the result.</source>
         <translation>尚不确定此操作是否成功。请勿重复操作：密钥插回后，钱包会与密钥核对并显示结果。</translation>
+    </message>
+    <message>
+        <source>The bank could not be reached. Nothing was sent and no money moved. Check the connection and try again.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1201,6 +1231,66 @@
     <message>
         <source>The key can no longer prove whether the payment went through. Do not pay again: the bank keeps the record and will settle it.</source>
         <translation>密钥已无法证明付款是否成功。请勿再次付款：银行保留记录并会处理。</translation>
+    </message>
+    <message>
+        <source>Fetching the order from your bank…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paying a shop needs your bank&apos;s host. Put a bank-client.json file (the bank&apos;s URL, its CA certificate, and this terminal&apos;s certificate and key files, as your bank gives them) into %1, then open the Pay page again. See docs/core.md, &quot;The bank client&quot;.</source>
+        <translation>向商户付款需要银行主机。请将 bank-client.json 文件（银行的网址、其 CA 证书，以及本终端的证书和密钥文件，由银行提供）放入 %1，然后重新打开“支付”页面。参见 docs/core.md 中的“银行客户端”一节。</translation>
+    </message>
+    <message>
+        <source>This is neither a payment link (smartkey://pay/…) nor a payment code (like K7QM-4XPA).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This order cannot be paid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The order is not the one your bank signed: it was altered, or it is another merchant&apos;s. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This order is already paid. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A payment of this order is being checked. Do not pay again: it is settled with the key that paid it. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The merchant cancelled this order. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This order expired at %1. Ask the shop for a new one. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank has no such order. Check the code. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The order shows &quot;checking&quot; at the shop until the key proves whether it was paid. Do not pay again: it is never paid twice. Keep the key inserted, or insert it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid to %1 for order %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Still checking: the key could not tell yet. The order shows &quot;checking&quot; at the shop. Keep the key inserted, or insert it again later; do not pay again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The key is back and proved the payment of order %1 to %2 went through.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The key is back and proved the payment never reached it: nothing was charged and the order is open again. You can pay it again.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>

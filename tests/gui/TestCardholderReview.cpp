@@ -239,8 +239,11 @@ QStringList untranslated(const QStringList& texts)
     static const QRegularExpression word(QStringLiteral("[0-9A-Za-z]+"));
     static const QRegularExpression hex(QStringLiteral("^[0-9A-F]+$"));
     static const QRegularExpression letters(QStringLiteral("[A-Za-z]{3,}"));
+    // File names and paths (bank-client.json, docs/core.md, the data folder) are data, not words.
+    static const QRegularExpression path(QStringLiteral("[0-9A-Za-z_~-]*[./][0-9A-Za-z_./~-]+"));
     QStringList out;
-    for (const QString& text : texts) {
+    for (const QString& shown : texts) {
+        const QString text = QString(shown).remove(path);
         auto it = word.globalMatch(text);
         while (it.hasNext()) {
             const QString w = it.next().captured();

@@ -31,6 +31,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QQuickItem>
+#include <QScreen>
 #include <QQuickStyle>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -40,6 +42,8 @@
 #include <QtTest>
 
 #include <xcb/xcb.h>
+
+#include <functional>
 
 Q_IMPORT_QML_PLUGIN(SmartKey_WalletPlugin)
 Q_IMPORT_QML_PLUGIN(SmartKey_Wallet_UiPlugin)
@@ -147,7 +151,14 @@ bool TestWalletXdotool::clickReaching(const QString& item, const QString& focusN
             return true;
         }
     }
-    qWarning().noquote() << "clicking" << item << "never reached" << focusName << "; the app's log ends with:\n"
+    // What the window showed: a screenshot of the app's X window beside the reference one (initTestCase).
+    const QString shot = QDir::temp().filePath(QStringLiteral("gui-wallet-xdotool-%1.png")
+                                                   .arg(QString(item).replace(QLatin1Char('/'), QLatin1Char('-'))));
+    if (QScreen* screen = QGuiApplication::primaryScreen()) {
+        (void)screen->grabWindow(static_cast<WId>(m_window.toULongLong())).save(shot);
+    }
+    qWarning().noquote() << "clicking" << item << "at" << m_at.value(item) << "never reached" << focusName
+                         << "; the window is in" << shot << "; the app's log ends with:\n"
                          << QString::fromUtf8(m_log.right(3000));
     return false;
 }
@@ -206,12 +217,34 @@ void TestWalletXdotool::initTestCase()
     for (const char* nav : {"navLoad", "navPay"}) {
         note(QStringLiteral("rail"), QString::fromLatin1(nav));
     }
+    // The real app has read the key's balance once the PIN is in, so its Load and Pay pages show "Balance on the key"
+    // above the amount (issue 17 item 4); the reference shows the same row.
+    const auto showBalance = [&](const QString& row) {
+        std::function<QQuickItem*(QQuickItem*)> find = [&](QQuickItem* under) -> QQuickItem* {
+            for (QQuickItem* child : under->childItems()) {
+                if (child->objectName() == row) {
+                    return child;
+                }
+                if (QQuickItem* deeper = find(child)) {
+                    return deeper;
+                }
+            }
+            return nullptr;
+        };
+        QQuickItem* item = find(reference.window()->contentItem());
+        QVERIFY2(item, qPrintable(row));
+        item->setProperty("balanceText", QStringLiteral("¥0.00"));
+        QVERIFY(ui.waitShown(row));
+    };
     app->setUnlocked(true);
     app->setPage(AppViewModel::Page::Load);
     QVERIFY(ui.waitShown(QStringLiteral("loadEnterCard")));
+    showBalance(QStringLiteral("loadBalance"));
     note(QStringLiteral("load"), QStringLiteral("loadSubmit"));
+    (void)reference.window()->grabWindow().save(QDir::temp().filePath(QStringLiteral("gui-wallet-xdotool-reference-load.png")));
     app->setPage(AppViewModel::Page::Purchase);
     QVERIFY(ui.waitShown(QStringLiteral("payEnterCard")));
+    showBalance(QStringLiteral("payBalance"));
     note(QStringLiteral("pay"), QStringLiteral("payReview"));
     note(QStringLiteral("pay"), QStringLiteral("payMerchantInput"));
     app->setUnlocked(false);

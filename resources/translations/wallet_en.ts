@@ -74,6 +74,109 @@
     </message>
 </context>
 <context>
+    <name>CertificatesPage</name>
+    <message>
+        <source>Certificates</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your key also keeps key pairs and certificates that identify you online. Private keys are made on the key and never leave it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Generate a key pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply for a certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the PIN of your key&apos;s certificates (PIV PIN, 6 to 8 digits) to sign the request.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slot %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Key pair: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No key pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Issuer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA-256 fingerprint: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export the certificate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slot %1 already holds a key pair. A new one replaces it for good, and its certificate is deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace the key pair</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the certificate in slot %1 from the key? You can apply for a new one later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>HistoryPage</name>
     <message>
         <source>History</source>
@@ -350,6 +453,10 @@
     </message>
     <message>
         <source>SIMULATED KEY: for testing and demonstrations only, no real money.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Certificates</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -657,6 +764,57 @@
     </message>
     <message>
         <source>Cancel</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::CertificatesViewModel</name>
+    <message>
+        <source>Generating a key pair on the key…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A new key pair was made on the key. Apply for a certificate next.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled. Nothing was changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Applying to your bank for a certificate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank issued the certificate. It is stored on the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deleting the certificate…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The certificate was deleted from the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This slot holds no certificate to export.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 already exists. Nothing was exported.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not write %1. Choose another folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The certificate was exported to %1.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

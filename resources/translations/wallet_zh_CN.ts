@@ -73,6 +73,109 @@
     </message>
 </context>
 <context>
+    <name>CertificatesPage</name>
+    <message>
+        <source>Certificates</source>
+        <translation>证书</translation>
+    </message>
+    <message>
+        <source>Your key also keeps key pairs and certificates that identify you online. Private keys are made on the key and never leave it.</source>
+        <translation>您的密钥还保存用于在网上证明您身份的密钥对和证书。私钥在密钥内生成，永不离开密钥。</translation>
+    </message>
+    <message>
+        <source>Generate a key pair</source>
+        <translation>生成密钥对</translation>
+    </message>
+    <message>
+        <source>Apply for a certificate</source>
+        <translation>申请证书</translation>
+    </message>
+    <message>
+        <source>Export…</source>
+        <translation>导出…</translation>
+    </message>
+    <message>
+        <source>Delete the certificate</source>
+        <translation>删除证书</translation>
+    </message>
+    <message>
+        <source>Enter the PIN of your key&apos;s certificates (PIV PIN, 6 to 8 digits) to sign the request.</source>
+        <translation>请输入密钥的证书 PIN（PIV PIN，6 至 8 位数字）以签署申请。</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>签署</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Slot %1</source>
+        <translation>槽位 %1</translation>
+    </message>
+    <message>
+        <source>Key pair: %1</source>
+        <translation>密钥对：%1</translation>
+    </message>
+    <message>
+        <source>No key pair</source>
+        <translation>无密钥对</translation>
+    </message>
+    <message>
+        <source>Subject</source>
+        <translation>主体</translation>
+    </message>
+    <message>
+        <source>Issuer</source>
+        <translation>颁发者</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效期</translation>
+    </message>
+    <message>
+        <source>SHA-256 fingerprint: %1</source>
+        <translation>SHA-256 指纹：%1</translation>
+    </message>
+    <message>
+        <source>No certificate</source>
+        <translation>无证书</translation>
+    </message>
+    <message>
+        <source>Export the certificate</source>
+        <translation>导出证书</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem)</source>
+        <translation>证书 (*.pem)</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Replace it?</source>
+        <translation>%1 已存在。要替换吗？</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <source>Slot %1 already holds a key pair. A new one replaces it for good, and its certificate is deleted.</source>
+        <translation>槽位 %1 已有密钥对。新的密钥对将永久替换它，其证书也会被删除。</translation>
+    </message>
+    <message>
+        <source>Replace the key pair</source>
+        <translation>替换密钥对</translation>
+    </message>
+    <message>
+        <source>Delete the certificate in slot %1 from the key? You can apply for a new one later.</source>
+        <translation>要从密钥中删除槽位 %1 的证书吗？以后可以重新申请。</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+</context>
+<context>
     <name>HistoryPage</name>
     <message>
         <source>History</source>
@@ -351,6 +454,10 @@
         <source>SIMULATED KEY: for testing and demonstrations only, no real money.</source>
         <translation>模拟密钥：仅用于测试和演示，不涉及真实资金。</translation>
     </message>
+    <message>
+        <source>Certificates</source>
+        <translation>证书</translation>
+    </message>
 </context>
 <context>
     <name>Money</name>
@@ -593,27 +700,27 @@
     </message>
     <message>
         <source>Payment link or code from the shop</source>
-        <translation type="unfinished"></translation>
+        <translation>商户提供的支付链接或支付码</translation>
     </message>
     <message>
         <source>smartkey://pay/… or K7QM-4XPA</source>
-        <translation type="unfinished"></translation>
+        <translation>smartkey://pay/… 或 K7QM-4XPA</translation>
     </message>
     <message>
         <source>Open the order</source>
-        <translation type="unfinished"></translation>
+        <translation>打开订单</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished"></translation>
+        <translation>订单</translation>
     </message>
     <message>
         <source>Pay before</source>
-        <translation type="unfinished"></translation>
+        <translation>付款截止</translation>
     </message>
     <message>
         <source>%1 is paid from the purse on your key to %2, as your bank signed the order.</source>
-        <translation type="unfinished"></translation>
+        <translation>按您的银行签发的订单，从您密钥上的电子钱包向 %2 支付 %1。</translation>
     </message>
 </context>
 <context>
@@ -656,6 +763,57 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>wallet::app::CertificatesViewModel</name>
+    <message>
+        <source>Generating a key pair on the key…</source>
+        <translation>正在密钥上生成密钥对…</translation>
+    </message>
+    <message>
+        <source>A new key pair was made on the key. Apply for a certificate next.</source>
+        <translation>已在密钥上生成新的密钥对。下一步请申请证书。</translation>
+    </message>
+    <message>
+        <source>Cancelled. Nothing was changed.</source>
+        <translation>已取消。没有任何更改。</translation>
+    </message>
+    <message>
+        <source>Applying to your bank for a certificate…</source>
+        <translation>正在向您的银行申请证书…</translation>
+    </message>
+    <message>
+        <source>Your bank issued the certificate. It is stored on the key.</source>
+        <translation>您的银行已签发证书，证书已存入密钥。</translation>
+    </message>
+    <message>
+        <source>Deleting the certificate…</source>
+        <translation>正在删除证书…</translation>
+    </message>
+    <message>
+        <source>The certificate was deleted from the key.</source>
+        <translation>证书已从密钥中删除。</translation>
+    </message>
+    <message>
+        <source>This slot holds no certificate to export.</source>
+        <translation>此槽位没有可导出的证书。</translation>
+    </message>
+    <message>
+        <source>Choose a file to export to.</source>
+        <translation>请选择要导出到的文件。</translation>
+    </message>
+    <message>
+        <source>%1 already exists. Nothing was exported.</source>
+        <translation>%1 已存在。未导出任何内容。</translation>
+    </message>
+    <message>
+        <source>Could not write %1. Choose another folder.</source>
+        <translation>无法写入 %1。请选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>The certificate was exported to %1.</source>
+        <translation>证书已导出到 %1。</translation>
     </message>
 </context>
 <context>
@@ -868,7 +1026,7 @@
     </message>
     <message>
         <source>The bank could not be reached. Nothing was sent and no money moved. Check the connection and try again.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法连接银行。未发送任何内容，资金没有变动。请检查网络连接后重试。</translation>
     </message>
 </context>
 <context>
@@ -1234,7 +1392,7 @@
     </message>
     <message>
         <source>Fetching the order from your bank…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在从您的银行获取订单…</translation>
     </message>
     <message>
         <source>Paying a shop needs your bank&apos;s host. Put a bank-client.json file (the bank&apos;s URL, its CA certificate, and this terminal&apos;s certificate and key files, as your bank gives them) into %1, then open the Pay page again. See docs/core.md, &quot;The bank client&quot;.</source>
@@ -1242,55 +1400,55 @@
     </message>
     <message>
         <source>This is neither a payment link (smartkey://pay/…) nor a payment code (like K7QM-4XPA).</source>
-        <translation type="unfinished"></translation>
+        <translation>这既不是支付链接（smartkey://pay/…），也不是支付码（例如 K7QM-4XPA）。</translation>
     </message>
     <message>
         <source>This order cannot be paid</source>
-        <translation type="unfinished"></translation>
+        <translation>此订单无法支付</translation>
     </message>
     <message>
         <source>The order is not the one your bank signed: it was altered, or it is another merchant&apos;s. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>此订单与您的银行签发的不一致：它被篡改过，或属于其他商户。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>This order is already paid. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>此订单已支付。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>A payment of this order is being checked. Do not pay again: it is settled with the key that paid it. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>此订单的一笔支付正在核实中。请勿重复支付：将由付款的密钥完成结算。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>The merchant cancelled this order. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>商户已取消此订单。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>This order expired at %1. Ask the shop for a new one. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>此订单已于 %1 过期。请向商户索取新订单。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>Your bank has no such order. Check the code. Nothing was sent to the key.</source>
-        <translation type="unfinished"></translation>
+        <translation>您的银行没有此订单。请核对支付码。未向密钥发送任何指令。</translation>
     </message>
     <message>
         <source>The order shows &quot;checking&quot; at the shop until the key proves whether it was paid. Do not pay again: it is never paid twice. Keep the key inserted, or insert it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>在密钥证明是否已支付之前，商户处的订单显示为“核实中”。请勿重复支付：订单绝不会被支付两次。请保持密钥插入，或重新插入密钥。</translation>
     </message>
     <message>
         <source>Paid to %1 for order %2.</source>
-        <translation type="unfinished"></translation>
+        <translation>已向 %1 支付订单 %2。</translation>
     </message>
     <message>
         <source>Still checking: the key could not tell yet. The order shows &quot;checking&quot; at the shop. Keep the key inserted, or insert it again later; do not pay again.</source>
-        <translation type="unfinished"></translation>
+        <translation>仍在核实：密钥暂时无法给出结果。商户处的订单显示为“核实中”。请保持密钥插入，或稍后重新插入；请勿重复支付。</translation>
     </message>
     <message>
         <source>The key is back and proved the payment of order %1 to %2 went through.</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥已重新连接，并证明向 %2 支付订单 %1 已成功。</translation>
     </message>
     <message>
         <source>The key is back and proved the payment never reached it: nothing was charged and the order is open again. You can pay it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>密钥已重新连接，并证明该笔支付从未到达密钥：没有扣款，订单已重新开放。您可以再次支付。</translation>
     </message>
 </context>
 <context>

@@ -301,27 +301,9 @@ private slots:
     /// Issue 12: a merchant's order paid from walletctl through the bank's acquirer (docs/bank.md §10.2).
     void payMerchantOrder()
     {
-        const QString e = m_rig.makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));
-        QVERIFY2(e.isEmpty(), qPrintable(e));
+        const QString merchant = m_rig.addDemoMerchant();
+        QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"),
-                                   QStringLiteral("add"),
-                                   QStringLiteral("--name"),
-                                   QStringLiteral("Demo Tea House"),
-                                   QStringLiteral("--credential"),
-                                   QStringLiteral("445566778899"),
-                                   QStringLiteral("--terminal"),
-                                   QStringLiteral("112233445566")},
-                     &out)
-                == 0,
-            qPrintable(out));
-        QVERIFY2(m_rig.bankctl({QStringLiteral("orders"),
-                                   QStringLiteral("certify"),
-                                   QStringLiteral("--ca-key"),
-                                   m_rig.tlsPath(QStringLiteral("ca.key"))},
-                     &out)
-                == 0,
-            qPrintable(out));
         m_rig.stopServer();
         // skey-bank reads the order-signing certificate at start. Its card clock differs from the wallet's, so DEBIT
         // must carry the bank's date and time (which MAC1 covers), not the terminal's.

@@ -296,27 +296,9 @@ private slots:
         QVERIFY(QDir().mkpath(walletDir()));
         const QString up = m_rig.setUp();
         QVERIFY2(up.isEmpty(), qPrintable(up));
-        QString e = m_rig.makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));
-        QVERIFY2(e.isEmpty(), qPrintable(e));
+        const QString merchant = m_rig.addDemoMerchant();
+        QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"),
-                                   QStringLiteral("add"),
-                                   QStringLiteral("--name"),
-                                   QStringLiteral("Demo Tea House"),
-                                   QStringLiteral("--credential"),
-                                   QStringLiteral("445566778899"),
-                                   QStringLiteral("--terminal"),
-                                   QStringLiteral("112233445566")},
-                     &out)
-                == 0,
-            qPrintable(out));
-        QVERIFY2(m_rig.bankctl({QStringLiteral("orders"),
-                                   QStringLiteral("certify"),
-                                   QStringLiteral("--ca-key"),
-                                   m_rig.tlsPath(QStringLiteral("ca.key"))},
-                     &out)
-                == 0,
-            qPrintable(out));
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
         writeConfig();

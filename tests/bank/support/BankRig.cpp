@@ -416,4 +416,33 @@ void BankRig::stopServer()
     }
 }
 
+
+QString BankRig::addDemoMerchant()
+{
+    const QString e = makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));
+    if (!e.isEmpty()) {
+        return e;
+    }
+    QString out;
+    if (bankctl({QStringLiteral("merchants"),
+            QStringLiteral("add"),
+            QStringLiteral("--name"),
+            QStringLiteral("Demo Tea House"),
+            QStringLiteral("--credential"),
+            QStringLiteral("445566778899"),
+            QStringLiteral("--terminal"),
+            QStringLiteral("112233445566")},
+            &out)
+        != 0) {
+        return QStringLiteral("bankctl merchants add: ") + out;
+    }
+    if (bankctl({QStringLiteral("orders"), QStringLiteral("certify"), QStringLiteral("--ca-key"),
+                    tlsPath(QStringLiteral("ca.key"))},
+            &out)
+        != 0) {
+        return QStringLiteral("bankctl orders certify: ") + out;
+    }
+    return {};
+}
+
 } // namespace wallet::bank::test

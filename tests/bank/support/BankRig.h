@@ -46,6 +46,12 @@ public:
     /// One more client certificate from the test CA: `<name>.pem` / `<name>.key` in tls/, subject like
     /// "/OU=kiosk/CN=556677889900". Empty on success.
     [[nodiscard]] QString makeClientCertificate(const QString& name, const QString& subject);
+    /**
+     * The demo merchant of the order tests (docs/demo-shop.md): its client certificate `shop.pem` / `shop.key`
+     * (credential 445566778899), `bankctl merchants add` ("Demo Tea House", terminal 112233445566) and
+     * `bankctl orders certify` (the order-signing certificate, read by skey-bank at its next start). Empty on success.
+     */
+    [[nodiscard]] QString addDemoMerchant();
 
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] QString tlsPath(const QString& name) const;

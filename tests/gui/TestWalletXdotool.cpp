@@ -43,8 +43,6 @@
 
 #include <xcb/xcb.h>
 
-#include <functional>
-
 Q_IMPORT_QML_PLUGIN(SmartKey_WalletPlugin)
 Q_IMPORT_QML_PLUGIN(SmartKey_Wallet_UiPlugin)
 
@@ -220,18 +218,8 @@ void TestWalletXdotool::initTestCase()
     // The real app has read the key's balance once the PIN is in, so its Load and Pay pages show "Balance on the key"
     // above the amount (issue 17 item 4); the reference shows the same row.
     const auto showBalance = [&](const QString& row) {
-        std::function<QQuickItem*(QQuickItem*)> find = [&](QQuickItem* under) -> QQuickItem* {
-            for (QQuickItem* child : under->childItems()) {
-                if (child->objectName() == row) {
-                    return child;
-                }
-                if (QQuickItem* deeper = find(child)) {
-                    return deeper;
-                }
-            }
-            return nullptr;
-        };
-        QQuickItem* item = find(reference.window()->contentItem());
+        const QList<QQuickItem*> items = ui.all(row);
+        QQuickItem* item = items.isEmpty() ? nullptr : items.first();
         QVERIFY2(item, qPrintable(row));
         item->setProperty("balanceText", QStringLiteral("¥0.00"));
         QVERIFY(ui.waitShown(row));

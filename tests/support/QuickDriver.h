@@ -56,6 +56,11 @@ public:
     [[nodiscard]] QString lastError() const { return m_error; }
     /// Lets pending layout (polish) and bindings run, so positions and visibility are current.
     void settle() const;
+    /// Every item of the window named `name`, shown or not (to put a reference window in a state; never to click).
+    [[nodiscard]] QList<QQuickItem*> all(const QString& name) const
+    {
+        return named(name, m_window ? m_window->contentItem() : nullptr);
+    }
 
 private:
     [[nodiscard]] QList<QQuickItem*> named(const QString& name, QQuickItem* under) const;

@@ -354,11 +354,10 @@ CompositionRoot::~CompositionRoot()
     m_engine.reset();
     m_devices->stop();
     m_session->detach(WalletSession::Presence::NoKey);
-    if (m_simulator) {
-        device::EmbeddedSimulator* sim = m_simulator;
-        m_simulator = nullptr;
-        m_worker->post([sim] { delete sim; });
-    }
+    // Jobs run in order: a start still under way finishes first, then this stops the key it started (also when its
+    // delivery to this thread never ran because the event loop had already ended).
+    m_simulator = nullptr;
+    m_worker->post([this] { m_simulatorOwned.reset(); });
     m_worker->drain();
 }
 
@@ -413,6 +412,7 @@ void CompositionRoot::startDevices()
             delete sim;
             sim = nullptr;
         }
+        m_simulatorOwned.reset(sim);
         KeyWorker::deliver(this, [this, sim, port, error] {
             if (!sim) {
                 qCWarning(lcApp) << "the simulated key did not start:" << error;

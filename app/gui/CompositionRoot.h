@@ -120,7 +120,11 @@ private:
     IdleLock* m_idle = nullptr;
     QPointer<QQuickWindow> m_window;
     std::unique_ptr<device::DeviceManager> m_devices;
-    device::EmbeddedSimulator* m_simulator = nullptr; ///< created, used and deleted on the worker thread
+    /// The simulated key once the GUI thread has heard it started (it lives on the worker thread).
+    device::EmbeddedSimulator* m_simulator = nullptr;
+    /// Owner of the simulated key: set and deleted by worker jobs only, so a wallet that quits while the key is still
+    /// starting (its delivery to the GUI thread never runs) still stops it.
+    std::unique_ptr<device::EmbeddedSimulator> m_simulatorOwned;
     QString m_attachedId; ///< the key the session talks to
     QString m_chosenId; ///< the key the user picked (wins over the automatic choice)
     QString m_openingId; ///< a channel to this key is being opened

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "device/EmbeddedSimulator.h"
 
+#include "core/issuance/IssuanceProfile.h"
+#include "core/issuance/Personaliser.h"
+
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
@@ -88,10 +91,54 @@ core::Result<void> EmbeddedSimulator::start()
                            "Set SKEY_SIM_PATH to its location.")
                 .arg(searched.isEmpty() ? exe : searched.join(QStringLiteral(", "))));
     }
+    // A profile is read here, on the terminal's side: the simulator only holds a token (and its KT), and the key is
+    // issued below through the real §6 APDUs over its HID port, as a branch terminal would over USB.
+    std::optional<core::IssuanceProfile> profile;
+    if (!m_options.profilePath.isEmpty()) {
+        auto read = core::IssuanceProfile::fromFile(m_options.profilePath);
+        if (!read) {
+            return makeError(ErrorCode::InvalidInput,
+                QStringLiteral("the simulated key's profile '%1' cannot be used: %2")
+                    .arg(m_options.profilePath, read.error().detail));
+        }
+        profile = std::move(read.value());
+    }
+    // The KT a blank token is manufactured with goes on standard input, never on the command line.
+    QByteArray ktHex = m_options.transportKeyHex.toLatin1();
+    if (ktHex.isEmpty() && profile && !profile->transportKey.empty()) {
+        ktHex = QByteArray(reinterpret_cast<const char*>(profile->transportKey.data()),
+            static_cast<qsizetype>(profile->transportKey.size()))
+                    .toHex()
+                    .toUpper();
+    }
     if (m_options.dataDirectory.isEmpty() || !QDir().mkpath(m_options.dataDirectory)) {
         return makeError(ErrorCode::StorageError,
             QStringLiteral("cannot create the simulator data directory '%1'").arg(m_options.dataDirectory));
     }
+    core::Result<void> started;
+    if (profile && m_options.pcsc) {
+        // Issued with PC/SC off first: pcscd powers the card on as soon as vpcd sees it, and a power-on ends the
+        // personalisation session half-way. The NVM file keeps the issued token (and its serial) for the second run.
+        started = launch(exe, false, ktHex);
+        if (started) {
+            started = issue(*profile);
+        }
+        if (started) {
+            stop();
+            started = launch(exe, true, ktHex);
+        }
+    } else {
+        started = launch(exe, m_options.pcsc, ktHex);
+        if (started && profile) {
+            started = issue(*profile);
+        }
+    }
+    ktHex.fill('\0');
+    return started;
+}
+
+core::Result<void> EmbeddedSimulator::launch(const QString& exe, bool pcsc, const QByteArray& ktHex)
+{
     QStringList args{QStringLiteral("--hid-port"),
         QStringLiteral("0"),
         QStringLiteral("--control-port"),
@@ -100,19 +147,16 @@ core::Result<void> EmbeddedSimulator::start()
         nvmPath(),
         QStringLiteral("--touch"),
         m_options.touchMode};
-    if (!m_options.profilePath.isEmpty()) {
-        args << QStringLiteral("--profile") << m_options.profilePath;
-    }
     if (!m_options.serialHex.isEmpty()) {
         args << QStringLiteral("--serial") << m_options.serialHex;
     }
-    if (!m_options.transportKeyHex.isEmpty()) {
-        args << QStringLiteral("--kt") << m_options.transportKeyHex;
+    if (!ktHex.isEmpty()) {
+        args << QStringLiteral("--kt-stdin");
     }
     if (m_options.seed) {
         args << QStringLiteral("--seed") << QString::number(*m_options.seed);
     }
-    if (m_options.pcsc) {
+    if (pcsc) {
         args << QStringLiteral("--pcsc");
     }
     args << m_options.extraArguments;
@@ -140,6 +184,11 @@ core::Result<void> EmbeddedSimulator::start()
         m_process = nullptr;
         return makeError(ErrorCode::NoDevice, QStringLiteral("cannot start %1: %2").arg(exe, why));
     }
+    if (!ktHex.isEmpty()) {
+        m_process->write(ktHex);
+        m_process->write("\n");
+    }
+    m_process->closeWriteChannel();
     const QDeadlineTimer deadline(m_options.startTimeoutMs);
     while (!deadline.hasExpired()) {
         m_process->waitForReadyRead(static_cast<int>(std::min<qint64>(100, deadline.remainingTime())));
@@ -186,6 +235,36 @@ core::Result<void> EmbeddedSimulator::start()
     stop();
     return makeError(
         ErrorCode::Timeout, QStringLiteral("skey-sim did not report ready within %1 ms").arg(m_options.startTimeoutMs));
+}
+
+core::Result<void> EmbeddedSimulator::issue(const core::IssuanceProfile& profile)
+{
+    auto channel = makeChannel();
+    if (auto hello = channel->connect(); !hello) {
+        stop();
+        return makeError(hello.error().code,
+            QStringLiteral("the simulated key does not answer on its HID port: %1").arg(hello.error().detail));
+    }
+    auto issued = core::Personaliser(*channel).personalise(profile);
+    channel->disconnect();
+    if (!issued) {
+        if (issued.error().code == ErrorCode::InvalidState) {
+            qCInfo(lcSim) << "the simulated key is already issued; profile" << profile.name << "not applied";
+            return {};
+        }
+        stop();
+        return makeError(issued.error().code,
+            QStringLiteral("the simulated key could not be issued from the profile '%1': %2")
+                .arg(m_options.profilePath, issued.error().detail));
+    }
+    qCInfo(lcSim) << "simulated key issued from profile" << profile.name << "ASN" << issued->asn.toHex().toUpper();
+    // Personalisation ends with a fresh power-on, as at the branch.
+    if (auto reset = control().send(QStringLiteral("reset")); !reset) {
+        stop();
+        return makeError(reset.error().code,
+            QStringLiteral("the simulated key did not power-cycle after issuance: %1").arg(reset.error().detail));
+    }
+    return {};
 }
 
 void EmbeddedSimulator::stop()

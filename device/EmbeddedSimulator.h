@@ -15,16 +15,23 @@
 #include <memory>
 #include <optional>
 
+namespace wallet::core {
+struct IssuanceProfile;
+}
+
 namespace wallet::device {
 
 struct SimulatorOptions
 {
     QString dataDirectory; ///< the NVM image lives here as token.nvm (created if missing); required
-    QString profilePath; ///< optional personalisation profile (JSON): the token starts issued
+    /// Optional personalisation profile (JSON): start() issues a blank token from it over the HID port (core's
+    /// Personaliser, the real §6 APDUs); a token already issued is left as it is.
+    QString profilePath;
     QString serialHex; ///< optional 16 hex digits
-    /// The KT a blank simulated key is manufactured with (--kt): by default the shared spec's development KT, which
-    /// the demo profiles use. Empty: skey-sim derives it from the development manufacturer key and the serial, as
-    /// the bank host does for issuance (docs/firmware.md "Transport keys").
+    /// The KT a blank simulated key is manufactured with (written to skey-sim's standard input, --kt-stdin): by
+    /// default the shared spec's development KT, which the demo profiles use. Empty: the profile's KT with a profile,
+    /// else skey-sim derives it from the development manufacturer key and the serial, as the bank host does for
+    /// issuance (docs/firmware.md "Transport keys").
     QString transportKeyHex = QStringLiteral("4B544B544B544B544B544B544B544B54");
     std::optional<quint64> seed; ///< deterministic RNG
     QString touchMode = QStringLiteral("accept"); ///< manual | accept | refuse (how the "button" answers)
@@ -72,6 +79,10 @@ signals:
     void exitedUnexpectedly(int exitCode, const QString& message);
 
 private:
+    /// Starts skey-sim and waits for its READY line; ktHex (32 hex digits or empty) goes to its standard input.
+    [[nodiscard]] core::Result<void> launch(const QString& exe, bool pcsc, const QByteArray& ktHex);
+    [[nodiscard]] core::Result<void> issue(const core::IssuanceProfile& profile);
+
     SimulatorOptions m_options;
     QProcess* m_process = nullptr;
     quint16 m_hidPort = 0;

@@ -20,7 +20,7 @@ struct IssuanceResult
  * that is not blank, ErrorCode::InvalidState "already issued"), SELECT, GET CHALLENGE + EXTERNAL AUTHENTICATE with
  * KT, WRITE KEY ×8 + PIN (each with a fresh challenge), UPDATE BINARY SFI 0x15/0x16, PUT DATA 01..06,
  * END PERSONALIZATION. Card keys are diversified from the master keys with the ASN.
- * The simulator calls this to personalise itself from a profile.
+ * The terminal side calls it: walletctl issue, the embedded simulator with a profile (device/EmbeddedSimulator).
  */
 class Personaliser
 {

@@ -231,17 +231,30 @@ private slots:
     void badCommandLine_data()
     {
         QTest::addColumn<QStringList>("args");
-        QTest::newRow("unknown option") << QStringList{QStringLiteral("--bogus")};
-        QTest::newRow("bad serial") << QStringList{QStringLiteral("--serial"), QStringLiteral("12")};
-        QTest::newRow("bad port") << QStringList{QStringLiteral("--hid-port"), QStringLiteral("70000")};
-        QTest::newRow("missing value") << QStringList{QStringLiteral("--nvm")};
-        QTest::newRow("bad touch") << QStringList{QStringLiteral("--touch"), QStringLiteral("maybe")};
+        QTest::addColumn<QByteArray>("input");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--bogus")} << QByteArray();
+        QTest::newRow("bad serial") << QStringList{QStringLiteral("--serial"), QStringLiteral("12")} << QByteArray();
+        QTest::newRow("bad port") << QStringList{QStringLiteral("--hid-port"), QStringLiteral("70000")} << QByteArray();
+        QTest::newRow("missing value") << QStringList{QStringLiteral("--nvm")} << QByteArray();
+        QTest::newRow("bad touch") << QStringList{QStringLiteral("--touch"), QStringLiteral("maybe")} << QByteArray();
+        // A key never goes on the command line: the old --kt HEX is refused; --kt-stdin checks its line.
+        QTest::newRow("KT on argv") << QStringList{QStringLiteral("--kt"),
+            QStringLiteral("4B544B544B544B544B544B544B544B54")}
+                                    << QByteArray();
+        QTest::newRow("short KT on stdin") << QStringList{QStringLiteral("--kt-stdin")} << QByteArray("4B544B54\n");
+        QTest::newRow("no KT on stdin") << QStringList{QStringLiteral("--kt-stdin")} << QByteArray();
+        QTest::newRow("profile in the simulator")
+            << QStringList{QStringLiteral("--profile"), QStringLiteral("demo.json")} << QByteArray();
     }
     void badCommandLine()
     {
         QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
         QProcess sim;
         sim.start(EmbeddedSimulator::findExecutable(), args);
+        QVERIFY(sim.waitForStarted(5000));
+        sim.write(input);
+        sim.closeWriteChannel();
         QVERIFY(sim.waitForFinished(5000));
         QCOMPARE(sim.exitCode(), 2);
         QVERIFY(sim.readAllStandardError().contains("see --help"));
@@ -255,7 +268,7 @@ private slots:
         QCOMPARE(sim.exitCode(), 0);
         const QByteArray help = sim.readAllStandardOutput();
         for (const char* word : {"--nvm",
-                 "--profile",
+                 "--kt-stdin",
                  "--serial",
                  "--seed",
                  "--hid-port",

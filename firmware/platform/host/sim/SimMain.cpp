@@ -22,16 +22,16 @@ Usage: skey-sim [options]
 Token:
   --nvm FILE            keep the token's NVM image in FILE (created if missing), so its state survives
                         restarts; without it the token lives in memory only
-  --profile FILE        personalise a blank token from a JSON profile at start (issued through the real
-                        personalisation APDUs); ignored when the NVM image is already issued
   --serial HEX          the 8-byte device serial, 16 hex digits (stored in the --nvm file). Default: the serial
                         stored in the --nvm file; for a new key a random one ("SK" + 6 random bytes), so that
                         two keys never share a serial (an image from before stored serials keeps 534B000000000001)
-  --kt HEX              the 16-byte transport key (32 hex digits) a blank token is manufactured with.
-                        Default: the profile's with --profile, else KT = 3DES(MK, serial) || 3DES(MK, NOT serial)
-                        with the development manufacturer key MK = "SKEY-DEV-MFR-KEY" (docs/firmware.md).
-                        Simulator tests that issue with the spec's development KT pass
-                        --kt 4B544B544B544B544B544B544B544B54
+  --kt-stdin            read the 16-byte transport key a blank token is manufactured with from the first line
+                        of standard input (32 hex digits; a key never goes on the command line). Default:
+                        KT = 3DES(MK, serial) || 3DES(MK, NOT serial) with the development manufacturer key
+                        MK = "SKEY-DEV-MFR-KEY" (docs/firmware.md). Simulator tests that issue with the spec's
+                        development KT send 4B544B544B544B544B544B544B544B54.
+                        The simulator holds a token only: issuing it is the terminal's job (walletctl issue,
+                        the bank host, or the wallet's embedded simulator with a profile).
   --seed N              seed the token's random generator (deterministic runs); default: from the OS
   --touch MODE          how the touch button answers: manual (wait for the control port, default),
                         accept (touch at once), refuse (refuse at once)
@@ -69,7 +69,7 @@ control: 00 power off, 01 power on, 02 reset, 04 ATR). ATR: 3B 8A 80 01 53 6D 61
 (T=1, historical bytes "SmartKeyEP").
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 1 other failure, 2 bad command line, 3 a port is in use,
-4 the NVM file cannot be used, 5 the profile cannot be read or applied.
+4 the NVM file cannot be used.
 )";
 
 void onSignal(int)
@@ -134,33 +134,40 @@ int main(int argc, char** argv)
             config.verbose = true;
         } else if (a == "--pcsc") {
             config.pcsc = true;
-        } else if (a == "--nvm" || a == "--profile" || a == "--serial" || a == "--seed" || a == "--touch" || a == "--kt"
-            || a == "--touch-timeout" || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
+        } else if (a == "--kt-stdin") {
+            // One line of 32 hex digits on standard input (the wallet's embedded simulator writes it and closes).
+            char line[80] = {};
+            if (!std::fgets(line, sizeof line, stdin)) {
+                return usage("--kt-stdin: no line on standard input");
+            }
+            std::string h = line;
+            std::fill(std::begin(line), std::end(line), '\0');
+            while (!h.empty() && (h.back() == '\n' || h.back() == '\r')) {
+                h.pop_back();
+            }
+            std::array<std::uint8_t, 8> left{};
+            std::array<std::uint8_t, 8> right{};
+            if (h.size() != 32 || !parseSerial(h.substr(0, 16), left) || !parseSerial(h.substr(16), right)) {
+                return usage("--kt-stdin takes one line of 32 hex digits");
+            }
+            std::array<std::uint8_t, 16> kt{};
+            std::copy(left.begin(), left.end(), kt.begin());
+            std::copy(right.begin(), right.end(), kt.begin() + 8);
+            config.kt = kt;
+        } else if (a == "--nvm" || a == "--serial" || a == "--seed" || a == "--touch" || a == "--touch-timeout"
+            || a == "--hid-port" || a == "--control-port" || a == "--vpcd-port") {
             const char* v = value(a.c_str());
             if (!v) {
                 return usage(a + " needs a value");
             }
             if (a == "--nvm") {
                 config.nvmPath = v;
-            } else if (a == "--profile") {
-                config.profilePath = v;
             } else if (a == "--serial") {
                 std::array<std::uint8_t, 8> serial{};
                 if (!parseSerial(v, serial)) {
                     return usage("--serial takes 16 hex digits");
                 }
                 config.serial = serial;
-            } else if (a == "--kt") {
-                std::array<std::uint8_t, 8> left{};
-                std::array<std::uint8_t, 8> right{};
-                const std::string h = v;
-                if (h.size() != 32 || !parseSerial(h.substr(0, 16), left) || !parseSerial(h.substr(16), right)) {
-                    return usage("--kt takes 32 hex digits");
-                }
-                std::array<std::uint8_t, 16> kt{};
-                std::copy(left.begin(), left.end(), kt.begin());
-                std::copy(right.begin(), right.end(), kt.begin() + 8);
-                config.kt = kt;
             } else if (a == "--seed") {
                 char* end = nullptr;
                 config.seed = std::strtoull(v, &end, 10);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "Simulator.h"
 
-#include "SimProfile.h"
-
 #include "skey/HidWire.h"
 
 #include <algorithm>
@@ -131,15 +129,12 @@ int Simulator::setup()
     m_token->powerCycle(); // the card OS recovers the journal of the loaded image
     if (m_token->os().lifeCycle() == LifeCycle::Blank) {
         // A blank token holds nothing but its KT: it is (re)manufactured at start with the KT of this run, as a
-        // factory would (docs/firmware.md "Transport keys"): --kt, else the profile's, else derived from the
-        // development manufacturer key and the serial. The shared spec's 4B54… development KT is only what --kt
-        // sets for simulator tests.
+        // factory would (docs/firmware.md "Transport keys"): --kt-stdin, else derived from the development
+        // manufacturer key and the serial. The shared spec's 4B54… development KT is only what simulator tests send.
         std::array<std::uint8_t, 16> kt{};
-        std::string source = "--kt";
+        std::string source = "--kt-stdin";
         if (m_config.kt) {
             kt = *m_config.kt;
-        } else if (!m_config.profilePath.empty() && profileTransportKey(m_config.profilePath, kt)) {
-            source = "the profile";
         } else {
             std::array<std::uint8_t, 8> serial{};
             m_token->system().deviceSerial(serial);
@@ -155,21 +150,6 @@ int Simulator::setup()
             log("blank token; transport key from " + source);
         }
     }
-    if (!m_config.profilePath.empty()) {
-        std::string message;
-        const auto outcome = applyProfile(
-            m_config.profilePath,
-            [this](std::span<const std::uint8_t> apdu) { return m_token->process(apdu); },
-            message);
-        if (outcome == ProfileOutcome::Failed || m_token->nvm().powerLost()) {
-            log("profile " + m_config.profilePath + ": " + message);
-            return kExitProfile;
-        }
-        log(outcome == ProfileOutcome::Issued ? message
-                                              : "the token is already issued; profile not applied (" + message + ")");
-        m_token->powerCycle(); // personalisation ends with a fresh power-on, as at the branch
-    }
-
     bool inUse = false;
     if (auto err = m_endpoint.bind(m_config.hidPort, inUse); !err.empty()) {
         log(inUse ? "the HID port " + err

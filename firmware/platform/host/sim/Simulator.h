@@ -25,7 +25,6 @@ enum ExitCode : int {
     kExitUsage = 2, ///< bad command line
     kExitPortInUse = 3, ///< a requested port is taken
     kExitNvm = 4, ///< the NVM file cannot be used
-    kExitProfile = 5, ///< the personalisation profile cannot be read or applied
 };
 
 enum class TouchMode : std::uint8_t { Manual, Accept, Refuse };
@@ -33,13 +32,12 @@ enum class TouchMode : std::uint8_t { Manual, Accept, Refuse };
 struct SimConfig
 {
     std::string nvmPath;
-    std::string profilePath;
     /// --serial: this serial, also stored in the NVM file. Without it: the one stored in the NVM file; a new file
     /// gets a random one ("SK" + 6 random bytes) so that two keys, or a re-issued one, never share a serial (and so
     /// an ASN and a mirror); an image written before serials were stored keeps the old default.
     std::optional<std::array<std::uint8_t, 8>> serial;
     std::optional<std::uint64_t> seed;
-    /// --kt: the transport key a blank token is manufactured with. Without it: the profile's (with --profile),
+    /// --kt-stdin: the transport key a blank token is manufactured with. Without it:
     /// else KT derived from the development manufacturer key and the serial (docs/firmware.md "Transport keys").
     std::optional<std::array<std::uint8_t, 16>> kt;
     std::uint16_t hidPort = 21700;
@@ -59,10 +57,10 @@ class Simulator
 public:
     explicit Simulator(SimConfig config);
     ~Simulator();
-    /// Binds, loads NVM, applies the profile, prints the READY line, runs until a signal. Returns the exit code.
+    /// Binds, loads NVM, prints the READY line, runs until a signal. Returns the exit code.
     int run();
 
-    /// Issues one APDU to the token as the profile personaliser does (also used by the vpcd link).
+    /// Issues one APDU to the token (the HID and vpcd links).
     std::vector<std::uint8_t> processApdu(std::span<const std::uint8_t> apdu);
 
 private:

@@ -77,12 +77,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("forbidden");
         QTest::addColumn<bool>("wholeLine");
 
-        // firmware/: nothing outside firmware/ (the host platform may use Botan behind the crypto HAL; the
-        // simulator executable is a host tool that may issue the token through core/, like a branch terminal).
+        // firmware/: nothing outside firmware/ (the host platform may use Botan behind the crypto HAL). The simulator
+        // only holds a token: issuing it from a profile is the terminal's job (issue 11, "Shape"), so no core/ either.
         QTest::newRow("firmware includes nothing outside firmware")
             << QStringLiteral("firmware") << QStringList{QStringLiteral("firmware/platform/host")}
             << QStringLiteral(R"(^(Q[A-Za-z]+|Qt[A-Za-z]+/.*|botan/.*|hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)")
             << false;
+        QTest::newRow("firmware host platform and simulator: no core, device or app")
+            << QStringLiteral("firmware/platform/host") << QStringList{}
+            << QStringLiteral(R"(^(hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)") << false;
         QTest::newRow("firmware host platform: no Qt, hidapi, device, app")
             << QStringLiteral("firmware/platform/host") << QStringList{QStringLiteral("firmware/platform/host/sim")}
             << QStringLiteral(R"(^(Q[A-Za-z]+|Qt[A-Za-z]+/.*|hidapi.*|core/.*|device/.*|app/.*|qml/.*)$)") << false;

@@ -37,14 +37,43 @@ public:
     /// Why this machine cannot start the bank (a missing program), or nullopt; the test then exits 77.
     [[nodiscard]] static std::optional<QString> missingPart() { return wallet::bank::test::BankRig::missingPart(); }
 
-    /// PostgreSQL, the bank's data folder and HSM token, the demo merchant, skey-bank. Empty on success.
-    [[nodiscard]] QString start()
+    /// One more merchant: its display name, its credential (12 digits, the CN of its client certificate `client`)
+    /// and its terminal id (12 digits).
+    struct Merchant
+    {
+        QString name;
+        QString credential;
+        QString terminal;
+        QString client;
+    };
+
+    /// PostgreSQL, the bank's data folder and HSM token, the demo merchant (and `more`), skey-bank. Empty on success.
+    [[nodiscard]] QString start(const QList<Merchant>& more = {})
     {
         if (QString e = m_rig.setUp(); !e.isEmpty()) {
             return e;
         }
         if (QString e = m_rig.addDemoMerchant(); !e.isEmpty()) {
             return e;
+        }
+        for (const Merchant& m : more) {
+            if (QString e = m_rig.makeClientCertificate(m.client, QStringLiteral("/OU=merchant/CN=") + m.credential);
+                !e.isEmpty()) {
+                return e;
+            }
+            QString out;
+            if (m_rig.bankctl({QStringLiteral("merchants"),
+                                  QStringLiteral("add"),
+                                  QStringLiteral("--name"),
+                                  m.name,
+                                  QStringLiteral("--credential"),
+                                  m.credential,
+                                  QStringLiteral("--terminal"),
+                                  m.terminal},
+                    &out)
+                != 0) {
+                return QStringLiteral("bankctl merchants add: ") + out;
+            }
         }
         if (QString e = m_rig.startServer(); !e.isEmpty()) {
             return e;
@@ -106,13 +135,16 @@ public:
         return {};
     }
 
-    /// An order the demo merchant creates with its own credential: orderId, paymentLink, shortCode, … (empty when
-    /// the bank refused; why is printed).
-    [[nodiscard]] QJsonObject newOrder(
-        qint64 amountFen, const QString& reference, const QString& description = QStringLiteral("2 x jasmine tea"))
+    /// An order the demo merchant (or the merchant of client certificate `client`) creates with its own credential:
+    /// orderId, paymentLink, shortCode, … (empty when the bank refused; why is printed).
+    [[nodiscard]] QJsonObject newOrder(qint64 amountFen,
+        const QString& reference,
+        const QString& description = QStringLiteral("2 x jasmine tea"),
+        const QString& client = QStringLiteral("shop"))
     {
         int status = 0;
-        QJsonObject o = shop("POST",
+        QJsonObject o = shop(client,
+            "POST",
             QStringLiteral("/v1/orders"),
             {{QStringLiteral("amount"), amountFen},
                 {QStringLiteral("reference"), reference},
@@ -128,7 +160,7 @@ public:
     /// The order's state as the merchant sees it ("open", "checking", "paid", …; "" when unreachable).
     [[nodiscard]] QString orderState(const QString& orderId, QString* tac = nullptr)
     {
-        const QJsonObject s = shop("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
+        const QJsonObject s = shop(QStringLiteral("shop"), "GET", QStringLiteral("/v1/orders/%1/status").arg(orderId));
         if (tac != nullptr) {
             *tac = s.value(QStringLiteral("tac")).toString();
         }
@@ -160,13 +192,17 @@ public:
 private:
     [[nodiscard]] QString tls(const QString& name) const { return m_rig.tlsPath(name); }
 
-    /// The merchant's side of the API (its own TLS client certificate "shop").
-    QJsonObject shop(const char* method, const QString& path, const QJsonObject& body = {}, int* status = nullptr)
+    /// The merchant's side of the API (its own TLS client certificate `client`: "shop" is the demo merchant's).
+    QJsonObject shop(const QString& client,
+        const char* method,
+        const QString& path,
+        const QJsonObject& body = {},
+        int* status = nullptr)
     {
         httplib::SSLClient c("127.0.0.1",
             port(),
-            tls(QStringLiteral("shop.pem")).toStdString(),
-            tls(QStringLiteral("shop.key")).toStdString());
+            tls(client + QStringLiteral(".pem")).toStdString(),
+            tls(client + QStringLiteral(".key")).toStdString());
         c.set_ca_cert_path(tls(QStringLiteral("ca.pem")).toStdString().c_str());
         c.enable_server_certificate_verification(true);
         httplib::Result res = std::string(method) == "POST"

@@ -107,7 +107,8 @@ Flickable {
                 label: qsTr("Payment link or code from the shop")
                 placeholder: qsTr("smartkey://pay/… or K7QM-4XPA")
                 maximumLength: 64
-                focus: root.vm.bankConfigured
+                // Only while the link is asked for: the PIN pad takes the focus in its step (as on the load page).
+                focus: root.vm.bankConfigured && root.vm.step === PurchaseViewModel.Enter
                 onTextChanged: root.vm.link = text
                 onAccepted: root.vm.openOrder()
             }
@@ -155,6 +156,9 @@ Flickable {
             objectName: "payPinCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.NeedPin
+            // The PIN is typed at once: the pad takes the keyboard focus when the key asks for it (after an order
+            // opened with "Open the order" the keyboard went nowhere; gui-wallet-tour types the PIN on the keyboard).
+            onVisibleChanged: if (visible) payPinPad.forceActiveFocus()
             Text {
                 objectName: "payPinPrompt"
                 Layout.fillWidth: true
@@ -183,6 +187,7 @@ Flickable {
                 Accessible.name: text
             }
             PinPad {
+                id: payPinPad
                 objectName: "payPinPad"
                 Layout.fillWidth: true
                 visible: !root.vm.pin.blocked

@@ -291,6 +291,9 @@ void TestWalletXdotool::runLoad()
         (void)xdotool(
             {QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("123456")});
         (void)xdotool({QStringLiteral("key"), QStringLiteral("Return")});
+        // The bank host answers in its own time, and the pad leaving the focus is logged with its name too: wait for
+        // the outcome before taking another mention of the pad for another request of the PIN.
+        (void)QTest::qWaitFor([&] { return mirrorRows(Type::Load, 25050) > 0; }, 90000);
     }
 }
 
@@ -310,6 +313,9 @@ void TestWalletXdotool::runPayment()
         (void)xdotool(
             {QStringLiteral("type"), QStringLiteral("--delay"), QStringLiteral("50"), QStringLiteral("123456")});
         (void)xdotool({QStringLiteral("key"), QStringLiteral("Return")});
+        // The bank host answers in its own time, and the pad leaving the focus is logged with its name too: wait for
+        // the outcome before taking another mention of the pad for another request of the PIN.
+        (void)QTest::qWaitFor([&] { return mirrorRows(Type::Purchase, 1880) > 0; }, 90000);
     }
 }
 

@@ -8,7 +8,8 @@
 // loads money from the bank, pays a merchant's order (created at the bank by the demo merchant, opened from its
 // payment link pasted into the Pay page; issue 12), filters the history, then takes a screenshot of every page in
 // English and Simplified Chinese and checks the texts each page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or
-// a temporary folder, printed at the end.
+// a temporary folder, printed at the end. Finally a power cut during a load from the bank: "checking", never a
+// verdict the key has not proven.
 #include "WalletBank.h"
 #include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
@@ -554,14 +555,19 @@ void TestWalletTour::powerCutDuringLoadIsCheckedWhenTheKeyIsBack()
     QTRY_VERIFY_WITH_TIMEOUT(!m_ui->property(QStringLiteral("navPay"), "enabled").toBool(), 20000);
     QVERIFY(m_ui->isShown(QStringLiteral("loadResultCard")));
 
-    // Power comes back: the wallet asks the key (ATC, log record, GET TRANSACTION PROVE; never the balance) and says
-    // what happened. The cut came after CREDIT's MAC try and before its transaction, so the key proves that nothing
-    // was loaded: "not done", and no new balance is shown.
+    // Power comes back: the wallet asks the key and the bank host (the bank's own probe of the key, never the balance)
+    // and says only what is known. With the bank host the probe is an INITIALIZE FOR LOAD, which this key's policy
+    // answers with "PIN required" (6982) outside a load, so the outcome stays unknown: the page keeps "checking",
+    // says not to load again, shows no new balance and offers nothing to confirm. (Before issue 12 moved the tour
+    // onto the bank host, the demo issuer settled this as "not loaded" from the key's proof alone; that the GUI cannot
+    // settle a bank load without the PIN is open, see docs/app.md.)
     const auto replug = control.send(QStringLiteral("replug"));
     QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
     QTRY_VERIFY_WITH_TIMEOUT(
-        load->step() == LoadViewModel::Step::Done || load->step() == LoadViewModel::Step::Failed, 60000);
-    QCOMPARE(load->step(), LoadViewModel::Step::Failed);
+        m_ui->text(QStringLiteral("loadResultText")).startsWith(QStringLiteral("Still checking")), 60000);
+    QCOMPARE(load->step(), LoadViewModel::Step::Interrupted);
+    QVERIFY(!m_ui->isShown(QStringLiteral("loadDone")));
+    QVERIFY(m_ui->text(QStringLiteral("loadResultText")).contains(QStringLiteral("do not load it again")));
     QVERIFY(!m_ui->isShown(QStringLiteral("loadNewBalance"))
         || m_ui->text(QStringLiteral("loadNewBalance")) != wallet::app::AmountText::format(before + 1000));
     QCOMPARE(m_ui->text(QStringLiteral("loadResultText")), load->resultText());

@@ -23,6 +23,8 @@ class WalletSession;
  * order before any APDU; it shows the merchant, the amount, the reference and the expiry; Confirm → the PIN when the
  * key's policy asks → the touch when it asks → DEBIT with the bank acquirer's MAC1 → the receipt with the TAC. An
  * interruption after DEBIT was sent shows "checking" until the key's evidence settles it (never "pay again").
+ * Nothing here lets the cardholder type a merchant or an amount: a purchase is started by the merchant's order. An
+ * order above the balance last read from the key is refused with both amounts before the confirmation.
  */
 class PurchaseViewModel : public QObject
 {
@@ -30,13 +32,7 @@ class PurchaseViewModel : public QObject
     QML_ELEMENT
     QML_UNCREATABLE("Created by the wallet")
 
-    Q_PROPERTY(QString merchant READ merchant WRITE setMerchant NOTIFY changed)
-    Q_PROPERTY(QString order READ order WRITE setOrder NOTIFY changed)
-    Q_PROPERTY(QString amountText READ amountText WRITE setAmountText NOTIFY changed)
-    Q_PROPERTY(QString amountProblem READ amountProblem NOTIFY changed)
-    Q_PROPERTY(QString formProblem READ formProblem NOTIFY changed)
-    Q_PROPERTY(bool canConfirm READ canConfirm NOTIFY changed)
-    /// "¥12.50" of the amount being confirmed or paid.
+    /// "¥12.50" of the order being confirmed or paid (the bank's signed amount; nothing is typed).
     Q_PROPERTY(QString amountDisplay READ amountDisplay NOTIFY changed)
     Q_PROPERTY(Step step READ step NOTIFY changed)
     Q_PROPERTY(QString progressText READ progressText NOTIFY changed)
@@ -67,20 +63,8 @@ public:
     enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted, Fetching };
     Q_ENUM(Step)
 
-    static constexpr int kMaxMerchantLength = 40;
-    static constexpr int kMaxOrderLength = 32;
-
     explicit PurchaseViewModel(WalletSession& session, QObject* parent = nullptr);
 
-    [[nodiscard]] QString merchant() const { return m_merchant; }
-    void setMerchant(const QString& merchant);
-    [[nodiscard]] QString order() const { return m_order; }
-    void setOrder(const QString& order);
-    [[nodiscard]] QString amountText() const { return m_amountText; }
-    void setAmountText(const QString& text);
-    [[nodiscard]] QString amountProblem() const;
-    [[nodiscard]] QString formProblem() const;
-    [[nodiscard]] bool canConfirm() const;
     [[nodiscard]] QString amountDisplay() const;
     [[nodiscard]] Step step() const { return m_step; }
     [[nodiscard]] QString progressText() const;
@@ -117,11 +101,9 @@ public:
     /// openOrder() for a link given from outside (the desktop's smartkey:// handler, a second start).
     Q_INVOKABLE void openLink(const QString& link);
 
-    /// Checks the form and shows the confirmation.
-    Q_INVOKABLE void review();
-    /// Pays (from the confirmation).
+    /// Pays the order shown in the confirmation.
     Q_INVOKABLE void pay();
-    /// Back to the form, nothing paid.
+    /// Back to the link field, nothing paid.
     Q_INVOKABLE void cancel();
     Q_INVOKABLE void reset();
 
@@ -130,18 +112,13 @@ signals:
     void completed(qint64 balanceAfterFen);
 
 private:
-    void start(std::optional<Botan::secure_vector<char>> pinDigits);
     void startOrder(std::optional<Botan::secure_vector<char>> pinDigits);
     void refuseOrder(const core::Error& e);
     void checkInterrupted();
-    void checkInterruptedOrder();
     void setStep(Step step);
 
     WalletSession& m_session;
     PinViewModel m_pin;
-    QString m_merchant;
-    QString m_order;
-    QString m_amountText;
     std::int64_t m_amountFen = 0;
     qint64 m_balanceFen = -1;
     // Makes the shown result's texts again (set for a result made here; a language switch calls it).

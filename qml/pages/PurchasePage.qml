@@ -1,7 +1,7 @@
 // Pay a merchant's order (issue 12): paste the payment link or code (or open a smartkey:// link); the bank's signed
 // order is shown (merchant, amount, reference, expiry); a confirmation; the PIN when the key asks; the receipt with
-// its TAC. Without a bank host (no bank-client.json) the page says how to configure it; the embedded demo PSAM form
-// stays for that demo mode only.
+// its TAC. Without a bank host (no bank-client.json) the page says how to configure it. A purchase is started by the
+// merchant: there is no field for a merchant's name or an amount.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -18,11 +18,11 @@ Flickable {
     clip: true
     boundsBehavior: Flickable.StopAtBounds
     // Shown again (Ctrl+3, the rail): the cursor goes to the first field (issue 17 item 12).
-    onVisibleChanged: if (visible && root.vm.step === PurchaseViewModel.Enter)
-                          (root.vm.bankConfigured ? link.forceActiveFocus() : merchant.forceActiveFocus())
+    onVisibleChanged: if (visible && root.vm.step === PurchaseViewModel.Enter && root.vm.bankConfigured)
+                          link.forceActiveFocus()
 
     // A focus scope, so that the field's text box (not its layout) takes the keyboard focus: Ctrl+3 or the rail
-    // puts the cursor in the merchant field (issue 17 item 12).
+    // puts the cursor in the link field (issue 17 item 12).
     component FormField: FocusScope {
         id: field
         signal accepted()
@@ -86,6 +86,13 @@ Flickable {
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm
 
+            // The balance above the field (issue 17 item 4): an order above it is refused before the confirmation.
+            BalanceRow {
+                objectName: "payBalance"
+                Layout.fillWidth: true
+                visible: root.vm.bankConfigured && balanceText.length > 0
+                balanceText: root.vm.balanceText
+            }
             StatusBanner {
                 objectName: "payBankHint"
                 Layout.fillWidth: true
@@ -100,7 +107,8 @@ Flickable {
                 label: qsTr("Payment link or code from the shop")
                 placeholder: qsTr("smartkey://pay/… or K7QM-4XPA")
                 maximumLength: 64
-                focus: root.vm.bankConfigured
+                // Only while the link is asked for: the PIN pad takes the focus in its step (as on the load page).
+                focus: root.vm.bankConfigured && root.vm.step === PurchaseViewModel.Enter
                 onTextChanged: root.vm.link = text
                 onAccepted: root.vm.openOrder()
             }
@@ -129,87 +137,15 @@ Flickable {
             }
         }
 
-        // Without a bank host: the embedded demo PSAM plays a merchant's terminal (demo mode only).
-        Card {
-            objectName: "payEnterCard"
-            Layout.fillWidth: true
-            // Stays behind the confirmation dialog, so the cardholder sees what was typed next to what was parsed.
-            visible: !root.vm.bankConfigured && !root.vm.hasOrder
-                     && (root.vm.step === PurchaseViewModel.Enter || root.vm.step === PurchaseViewModel.Confirm)
-
-            BalanceRow {
-                objectName: "payBalance"
-                Layout.fillWidth: true
-                balanceText: root.vm.balanceText
-            }
-            FormField {
-                id: merchant
-                objectName: "payMerchant"
-                label: qsTr("Merchant")
-                placeholder: qsTr("e.g. Campus Canteen")
-                maximumLength: 40
-                focus: true
-                onTextChanged: root.vm.merchant = text
-            }
-            FormField {
-                id: order
-                objectName: "payOrder"
-                label: qsTr("Order number (optional)")
-                placeholder: qsTr("e.g. A-1024")
-                maximumLength: 32
-                onTextChanged: root.vm.order = text
-            }
-            AmountField {
-                id: amount
-                objectName: "payAmount"
-                Layout.fillWidth: true
-                onTextChanged: root.vm.amountText = text
-                onAccepted: root.vm.review()
-            }
-            Connections {
-                target: root.vm
-                function onChanged() {
-                    if (merchant.text !== root.vm.merchant) merchant.text = root.vm.merchant
-                    if (order.text !== root.vm.order) order.text = root.vm.order
-                    if (amount.text !== root.vm.amountText) amount.text = root.vm.amountText
-                }
-            }
-            PrimaryButton {
-                objectName: "payReview"
-                Layout.fillWidth: true
-                text: qsTr("Review payment")
-                enabled: root.vm.canConfirm
-                onClicked: root.vm.review()
-            }
-            // Why "Review payment" is disabled (issue 17 item 4): what is missing or wrong, unless the amount field
-            // already says it right under itself.
-            Text {
-                objectName: "payReviewHint"
-                Layout.fillWidth: true
-                visible: root.vm.step === PurchaseViewModel.Enter && text.length > 0
-                text: root.vm.formProblem !== root.vm.amountProblem ? root.vm.formProblem : ""
-                color: root.vm.formProblem.length > 0 && amount.text.length > 0 && root.vm.merchant.length > 0
-                       ? Theme.negative : Theme.textMuted
-                font.pixelSize: Theme.fontSmall
-                wrapMode: Text.WordWrap
-                Accessible.role: Accessible.StaticText
-                Accessible.name: text
-            }
-        }
-
         // Step 2: confirm what will be paid, before anything is sent to the key (issue 9 item 13).
         MoneyConfirmDialog {
             shown: root.vm.step === PurchaseViewModel.Confirm
             title: qsTr("Confirm the payment")
             amountText: root.vm.amountDisplay
-            rows: root.vm.hasOrder
-                  ? [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
-                     [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry]]
-                  : [[qsTr("Merchant"), root.vm.merchant], [qsTr("Order number"), root.vm.order]]
-            detail: root.vm.hasOrder
-                    ? qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
-                      .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
-                    : qsTr("%1 is paid from the purse on your key.").arg(root.vm.amountDisplay)
+            rows: [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
+                   [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry]]
+            detail: qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
+                    .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
             confirmText: qsTr("Pay %1").arg(root.vm.amountDisplay)
             onConfirmed: root.vm.pay()
             onCancelled: root.vm.cancel()
@@ -220,11 +156,13 @@ Flickable {
             objectName: "payPinCard"
             Layout.fillWidth: true
             visible: root.vm.step === PurchaseViewModel.NeedPin
+            // The PIN is typed at once: the pad takes the keyboard focus when the key asks for it (after an order
+            // opened with "Open the order" the keyboard went nowhere; gui-wallet-tour types the PIN on the keyboard).
+            onVisibleChanged: if (visible) payPinPad.forceActiveFocus()
             Text {
                 objectName: "payPinPrompt"
                 Layout.fillWidth: true
-                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay)
-                      .arg(root.vm.hasOrder ? root.vm.orderMerchant : root.vm.merchant)
+                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
                 color: Theme.text
                 font.pixelSize: Theme.fontLarge
                 font.weight: Font.DemiBold
@@ -249,6 +187,7 @@ Flickable {
                 Accessible.name: text
             }
             PinPad {
+                id: payPinPad
                 objectName: "payPinPad"
                 Layout.fillWidth: true
                 visible: !root.vm.pin.blocked

@@ -645,22 +645,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>e.g. Campus Canteen</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Order number (optional)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>e.g. A-1024</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Review payment</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Confirm the payment</source>
         <translation type="unfinished"></translation>
     </message>
@@ -694,10 +678,6 @@
     </message>
     <message>
         <source>Try again</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>%1 is paid from the purse on your key.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1325,18 +1305,6 @@
 <context>
     <name>wallet::app::PurchaseViewModel</name>
     <message>
-        <source>Enter the merchant&apos;s name.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The merchant&apos;s name can be at most %1 characters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The order number can be at most %1 characters.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Paying %1 to %2. Keep the key inserted…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1357,10 +1325,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Paid to %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Checking the interrupted payment…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1369,23 +1333,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 is more than the balance on the key (%2).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Checking the payment…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not pay again.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The key is back and proved the payment went through.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The key is back and proved the payment never reached it: nothing was charged. You can pay again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1454,6 +1402,10 @@
     </message>
     <message>
         <source>The key is back and proved the payment never reached it: nothing was charged and the order is open again. You can pay it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is more than the balance on the key (%2). Load money first, then open the order again. Nothing was sent to the key.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

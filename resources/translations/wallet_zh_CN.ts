@@ -644,19 +644,19 @@
     </message>
     <message>
         <source>e.g. Campus Canteen</source>
-        <translation>例如：校园食堂</translation>
+        <translation type="vanished">例如：校园食堂</translation>
     </message>
     <message>
         <source>Order number (optional)</source>
-        <translation>订单号（可选）</translation>
+        <translation type="vanished">订单号（可选）</translation>
     </message>
     <message>
         <source>e.g. A-1024</source>
-        <translation>例如：A-1024</translation>
+        <translation type="vanished">例如：A-1024</translation>
     </message>
     <message>
         <source>Review payment</source>
-        <translation>核对付款</translation>
+        <translation type="vanished">核对付款</translation>
     </message>
     <message>
         <source>Confirm the payment</source>
@@ -696,7 +696,7 @@
     </message>
     <message>
         <source>%1 is paid from the purse on your key.</source>
-        <translation>将从密钥上的钱包支付 %1。</translation>
+        <translation type="vanished">将从密钥上的钱包支付 %1。</translation>
     </message>
     <message>
         <source>Payment link or code from the shop</source>
@@ -1320,15 +1320,15 @@
     <name>wallet::app::PurchaseViewModel</name>
     <message>
         <source>Enter the merchant&apos;s name.</source>
-        <translation>请输入商户名称。</translation>
+        <translation type="vanished">请输入商户名称。</translation>
     </message>
     <message>
         <source>The merchant&apos;s name can be at most %1 characters.</source>
-        <translation>商户名称最多 %1 个字符。</translation>
+        <translation type="vanished">商户名称最多 %1 个字符。</translation>
     </message>
     <message>
         <source>The order number can be at most %1 characters.</source>
-        <translation>订单号最多 %1 个字符。</translation>
+        <translation type="vanished">订单号最多 %1 个字符。</translation>
     </message>
     <message>
         <source>Paying %1 to %2. Keep the key inserted…</source>
@@ -1352,7 +1352,7 @@
     </message>
     <message>
         <source>Paid to %1.</source>
-        <translation>已付款给%1。</translation>
+        <translation type="vanished">已付款给%1。</translation>
     </message>
     <message>
         <source>Checking the interrupted payment…</source>
@@ -1364,7 +1364,7 @@
     </message>
     <message>
         <source>%1 is more than the balance on the key (%2).</source>
-        <translation>%1 超过了密钥上的余额（%2）。</translation>
+        <translation type="vanished">%1 超过了密钥上的余额（%2）。</translation>
     </message>
     <message>
         <source>Checking the payment…</source>
@@ -1372,15 +1372,15 @@
     </message>
     <message>
         <source>Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not pay again.</source>
-        <translation>仍在核对：密钥暂时无法确定。请保持密钥插入，或稍后重新插入；请勿再次付款。</translation>
+        <translation type="vanished">仍在核对：密钥暂时无法确定。请保持密钥插入，或稍后重新插入；请勿再次付款。</translation>
     </message>
     <message>
         <source>The key is back and proved the payment went through.</source>
-        <translation>密钥已插回，并证明付款已成功。</translation>
+        <translation type="vanished">密钥已插回，并证明付款已成功。</translation>
     </message>
     <message>
         <source>The key is back and proved the payment never reached it: nothing was charged. You can pay again.</source>
-        <translation>密钥已插回，并证明付款未到达密钥：未扣任何款项。您可以再次付款。</translation>
+        <translation type="vanished">密钥已插回，并证明付款未到达密钥：未扣任何款项。您可以再次付款。</translation>
     </message>
     <message>
         <source>The payment is being checked by the bank</source>
@@ -1449,6 +1449,10 @@
     <message>
         <source>The key is back and proved the payment never reached it: nothing was charged and the order is open again. You can pay it again.</source>
         <translation>密钥已重新连接，并证明该笔支付从未到达密钥：没有扣款，订单已重新开放。您可以再次支付。</translation>
+    </message>
+    <message>
+        <source>%1 is more than the balance on the key (%2). Load money first, then open the order again. Nothing was sent to the key.</source>
+        <translation>%1 超过了密钥上的余额（%2）。请先圈存充值，再重新打开订单。未向密钥发送任何指令。</translation>
     </message>
 </context>
 <context>

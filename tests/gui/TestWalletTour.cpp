@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // End to end, under Xvfb: the wallet exactly as the executable builds it (CompositionRoot, the real QML window, the
-// embedded skey-sim simulated key over loopback UDP, the demo issuer host, the PSAM, the SQLite mirror), driven
-// through the window the way a person drives it: mouse clicks on the items (found by objectName), the keyboard (the
-// PIN typed on the keyboard as well as on the on-screen pad, the Ctrl+N shortcuts, Return, Tab), and what the window
-// shows is what is checked. Issues the simulated key, unlocks it with the PIN, loads money, pays a merchant, filters
-// the history, then takes a screenshot of every page in English and Simplified Chinese and checks the texts each
-// page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or a temporary folder, printed at the end.
+// embedded skey-sim simulated key over loopback UDP, the SQLite mirror) against a real bank host started by the test
+// (WalletBank.h over tests/bank/support/BankRig: PostgreSQL, SoftHSM2, skey-bank over mutual TLS; the wallet reads
+// its bank-client.json), driven through the window the way a person drives it: mouse clicks on the items (found by
+// objectName), the keyboard (the PIN typed on the keyboard as well as on the on-screen pad, the Ctrl+N shortcuts,
+// Return, Tab), and what the window shows is what is checked. Issues the simulated key, unlocks it with the PIN,
+// loads money from the bank, pays a merchant's order (created at the bank by the demo merchant, opened from its
+// payment link pasted into the Pay page; issue 12), filters the history, then takes a screenshot of every page in
+// English and Simplified Chinese and checks the texts each page shows. The screenshots go to $SKEY_SCREENSHOT_DIR or
+// a temporary folder, printed at the end. Finally a power cut during a load from the bank: "checking", never a
+// verdict the key has not proven.
+#include "WalletBank.h"
 #include "app/gui/AmountText.h"
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/UiSnapshot.h"
@@ -15,9 +20,9 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QStandardPaths>
 #include <QGuiApplication>
 #include <QQuickStyle>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
@@ -48,7 +53,7 @@ private slots:
     void initTestCase();
     void issueAndUnlock();
     void loadMoney();
-    void payMerchant();
+    void payAnOrder();
     void historyShowsBoth();
     void screenshotsOfEveryPage_data();
     void screenshotsOfEveryPage();
@@ -62,6 +67,7 @@ private:
     void runPayment(PinBy how);
     [[nodiscard]] bool historyQueryDone() const;
 
+    walletbank::WalletBank m_bank;
     QTemporaryDir m_data;
     QString m_shotDir;
     std::unique_ptr<CompositionRoot> m_root;
@@ -172,6 +178,10 @@ void TestWalletTour::initTestCase()
         m_shotDir = m_shotTemp->path();
     }
     QDir().mkpath(m_shotDir);
+    const QString up = m_bank.start();
+    QVERIFY2(up.isEmpty(), qPrintable(up));
+    const QString configured = m_bank.configureWallet(m_data.filePath(QStringLiteral("data")));
+    QVERIFY2(configured.isEmpty(), qPrintable(configured));
 
     CompositionRoot::Options options;
     options.dataDir = m_data.filePath(QStringLiteral("data"));
@@ -231,6 +241,9 @@ void TestWalletTour::issueAndUnlock()
     QVERIFY2(serial.endsWith(m_root->simulator()->serialHex().right(4)) && serial.contains(QChar(0x2022)),
         qPrintable(serial));
     QVERIFY(m_ui->property(QStringLiteral("navLoad"), "enabled").toBool());
+    // The bank learns the key just issued (its ASN: two zero bytes and the key's serial) and funds its account.
+    const QString registered = m_bank.registerKey(walletbank::asnOfSerial(m_root->simulator()->serialHex()), 1000000);
+    QVERIFY2(registered.isEmpty(), qPrintable(registered));
 }
 
 void TestWalletTour::loadMoney()
@@ -273,39 +286,59 @@ void TestWalletTour::loadMoney()
     QVERIFY(m_ui->shows(QStringLiteral("+¥250.50")));
 }
 
-void TestWalletTour::payMerchant()
+void TestWalletTour::payAnOrder()
 {
+    // The demo merchant creates an order for ¥18.80 at the bank; the cardholder pastes its payment link.
+    const QJsonObject order = m_bank.newOrder(1880, QStringLiteral("A-1024"), QStringLiteral("Lunch set"));
+    const QString orderId = order.value(QStringLiteral("orderId")).toString();
+    const QString link = order.value(QStringLiteral("paymentLink")).toString();
+    QVERIFY2(link.startsWith(QStringLiteral("smartkey://pay/")), qPrintable(link));
     CLICK(QStringLiteral("navPay"));
-    SHOWN(QStringLiteral("payEnterCard"));
-    // The merchant field has the focus; Tab moves to the order and then to the amount.
-    QVERIFY(!m_ui->property(QStringLiteral("payReview"), "enabled").toBool());
-    TYPE_INTO(QStringLiteral("payMerchantInput"), QStringLiteral("Campus Canteen"));
-    m_ui->key(Qt::Key_Tab);
-    m_ui->type(QStringLiteral("A-1024"));
-    QCOMPARE(m_ui->text(QStringLiteral("payOrderInput")), QStringLiteral("A-1024"));
-    m_ui->key(Qt::Key_Tab);
-    m_ui->type(QStringLiteral("18.8"));
-    QCOMPARE(m_ui->text(QStringLiteral("amountInput"), QStringLiteral("payAmount")), QStringLiteral("18.8"));
-    QVERIFY(m_ui->property(QStringLiteral("payReview"), "enabled").toBool());
-    m_ui->key(Qt::Key_Return); // in the amount field: review
-    SHOWN(QStringLiteral("moneyConfirmButton"));
+    SHOWN(QStringLiteral("payOrderCard"));
+    // No form for a merchant or an amount: the link field has the focus, "Open the order" waits for a link.
+    QVERIFY(!m_ui->isShown(QStringLiteral("payMerchantInput")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("amountInput"), QStringLiteral("payPage")));
+    QTRY_VERIFY(m_ui->shown(QStringLiteral("payLinkInput"))->hasActiveFocus());
+    QVERIFY(!m_ui->property(QStringLiteral("payOpenOrder"), "enabled").toBool());
+    QTRY_COMPARE(m_ui->property(QStringLiteral("payBalance"), "value").toString(), QStringLiteral("¥250.50"));
+    // Something that is no link is named under the field.
+    m_ui->type(QStringLiteral("smartkey://pay/x"));
+    QTRY_VERIFY(
+        m_ui->text(QStringLiteral("payLinkProblem")).startsWith(QStringLiteral("This is neither a payment link")));
+    QVERIFY(!m_ui->property(QStringLiteral("payOpenOrder"), "enabled").toBool());
+    TYPE_INTO(QStringLiteral("payLinkInput"), link);
+    QVERIFY(!m_ui->isShown(QStringLiteral("payLinkProblem")));
+    m_ui->key(Qt::Key_Return); // in the link field: open the order
+    SHOWN(QStringLiteral("moneyConfirmButton"), QString(), 30000);
+    // The bank's signed order: merchant, amount, reference, what for.
     QCOMPARE(m_ui->text(QStringLiteral("moneyConfirmAmount")), QStringLiteral("¥18.80"));
     QCOMPARE(m_ui->text(QStringLiteral("moneyConfirmButton")), QStringLiteral("Pay ¥18.80"));
+    QVERIFY(m_ui->shows(walletbank::kMerchant));
+    QVERIFY(m_ui->shows(QStringLiteral("A-1024")));
+    QVERIFY(m_ui->shows(QStringLiteral("Lunch set")));
 
-    // Cancel keeps what was typed; Review shows the same confirmation again.
+    // Cancel keeps the link; "Open the order" shows the same confirmation again.
     CLICK(QStringLiteral("moneyCancelButton"));
-    SHOWN(QStringLiteral("payEnterCard"));
-    QCOMPARE(m_ui->text(QStringLiteral("payMerchantInput")), QStringLiteral("Campus Canteen"));
-    CLICK(QStringLiteral("payReview"));
-    SHOWN(QStringLiteral("moneyConfirmButton"));
+    SHOWN(QStringLiteral("payOrderCard"));
+    QCOMPARE(m_ui->text(QStringLiteral("payLinkInput")), link);
+    CLICK(QStringLiteral("payOpenOrder"));
+    SHOWN(QStringLiteral("moneyConfirmButton"), QString(), 30000);
 
     runPayment(PinBy::Keyboard);
     if (QTest::currentTestFailed()) {
         return;
     }
     QCOMPARE(m_ui->text(QStringLiteral("payResultTitle")), QStringLiteral("Paid ¥18.80"));
+    QCOMPARE(m_ui->text(QStringLiteral("payResultText")), QStringLiteral("Paid to Demo Tea House for order A-1024."));
+    QCOMPARE(m_ui->text(QStringLiteral("payReceiptMerchant")), walletbank::kMerchant);
+    QCOMPARE(m_ui->text(QStringLiteral("payReceiptReference")), QStringLiteral("A-1024"));
     QCOMPARE(m_ui->text(QStringLiteral("payNewBalance")), QStringLiteral("¥231.70"));
-    QVERIFY(m_ui->text(QStringLiteral("payTac")).size() == 8);
+    // The TAC on the receipt is the one the bank holds for the paid order.
+    QString tac;
+    QCOMPARE(m_bank.orderState(orderId, &tac), QStringLiteral("paid"));
+    QCOMPARE(m_ui->text(QStringLiteral("payTac")), tac);
+    QCOMPARE(tac.size(), 8);
+    QCOMPARE(m_bank.purchasesOf(orderId, QStringLiteral("completed")), 1);
     CLICK(QStringLiteral("payDone"));
     SHOWN(QStringLiteral("overviewPage"));
     QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("¥231.70"), 20000);
@@ -322,7 +355,7 @@ void TestWalletTour::historyShowsBoth()
     QTRY_COMPARE_WITH_TIMEOUT(
         m_ui->textsOf(row, list), (QStringList{QStringLiteral("\u2212¥18.80"), QStringLiteral("+¥250.50")}), 20000);
     QCOMPARE(m_ui->textsOf(QStringLiteral("rowKind"), list),
-        (QStringList{QStringLiteral("Payment · Campus Canteen · #A-1024"), QStringLiteral("Load · From your bank")}));
+        (QStringList{QStringLiteral("Payment · Demo Tea House · #A-1024"), QStringLiteral("Load · From your bank")}));
     QVERIFY(m_ui->text(QStringLiteral("historyPageText")).endsWith(QStringLiteral("2 transactions")));
 
     CLICK(QStringLiteral("historyFilter1")); // Loads
@@ -332,7 +365,7 @@ void TestWalletTour::historyShowsBoth()
     CLICK(QStringLiteral("historyFilter0")); // All
     QVERIFY(historyQueryDone());
     QCOMPARE(m_ui->textsOf(row, list).size(), 2);
-    TYPE_INTO(QStringLiteral("historySearch"), QStringLiteral("canteen"));
+    TYPE_INTO(QStringLiteral("historySearch"), QStringLiteral("tea house"));
     QVERIFY(historyQueryDone());
     QCOMPARE(m_ui->textsOf(row, list), QStringList{QStringLiteral("\u2212¥18.80")});
     TYPE_INTO(QStringLiteral("historySearch"), QStringLiteral("nothing like this"));
@@ -374,7 +407,7 @@ void TestWalletTour::historyShowsBoth()
     const QList<QByteArray> lines = bytes.mid(3).trimmed().split('\n');
     QCOMPARE(lines.size(), 3); // header + 2 rows, newest first
     QVERIFY2(lines.at(1).contains(",purchase,") && lines.at(1).contains(",18.80,")
-            && lines.at(1).endsWith("Campus Canteen \xC2\xB7 #A-1024"),
+            && lines.at(1).endsWith("Demo Tea House \xC2\xB7 #A-1024"),
         lines.at(1).constData());
     QVERIFY2(lines.at(2).contains(",load,") && lines.at(2).contains(",250.50,"), lines.at(2).constData());
 }
@@ -403,12 +436,16 @@ void TestWalletTour::screenshotsOfEveryPage_data()
             {"圈存充值", "每次最多 ¥10,000.00。"}},
         {AppViewModel::Page::Purchase,
             "pay",
-            {"Pay a merchant from the purse on your key.", "Merchant"},
-            {"用密钥中的钱包向商户付款。", "商户"}},
+            {"Pay a merchant from the purse on your key.", "Payment link or code from the shop", "Open the order"},
+            {"用密钥中的钱包向商户付款。", "商户提供的支付链接或支付码", "打开订单"}},
         {AppViewModel::Page::History,
             "history",
-            {"Campus Canteen · #A-1024", "Export CSV"},
-            {"Campus Canteen · #A-1024", "导出 CSV", "消费"}},
+            {"Demo Tea House · #A-1024", "Export CSV"},
+            {"Demo Tea House · #A-1024", "导出 CSV", "消费"}},
+        {AppViewModel::Page::Certificates,
+            "certificates",
+            {"Certificates", "Generate a key pair"},
+            {"证书", "生成密钥对"}},
         {AppViewModel::Page::Settings, "settings", {"Language", "Appearance"}, {"语言", "外观"}},
         {AppViewModel::Page::About, "about", {"About and diagnostics", "Export log"}, {"关于与诊断", "导出日志"}},
     };
@@ -447,6 +484,7 @@ void TestWalletTour::screenshotsOfEveryPage()
         {static_cast<int>(AppViewModel::Page::History), QStringLiteral("navHistory")},
         {static_cast<int>(AppViewModel::Page::Settings), QStringLiteral("navSettings")},
         {static_cast<int>(AppViewModel::Page::About), QStringLiteral("navAbout")},
+        {static_cast<int>(AppViewModel::Page::Certificates), QStringLiteral("navCertificates")},
     };
     CLICK(nav.value(page));
     static const QHash<int, QString> pageItem{
@@ -457,6 +495,7 @@ void TestWalletTour::screenshotsOfEveryPage()
         {static_cast<int>(AppViewModel::Page::History), QStringLiteral("historyPage")},
         {static_cast<int>(AppViewModel::Page::Settings), QStringLiteral("settingsPage")},
         {static_cast<int>(AppViewModel::Page::About), QStringLiteral("aboutPage")},
+        {static_cast<int>(AppViewModel::Page::Certificates), QStringLiteral("certificatesPage")},
     };
     SHOWN(pageItem.value(page));
     AppViewModel* app = m_root->app();
@@ -516,14 +555,19 @@ void TestWalletTour::powerCutDuringLoadIsCheckedWhenTheKeyIsBack()
     QTRY_VERIFY_WITH_TIMEOUT(!m_ui->property(QStringLiteral("navPay"), "enabled").toBool(), 20000);
     QVERIFY(m_ui->isShown(QStringLiteral("loadResultCard")));
 
-    // Power comes back: the wallet asks the key (ATC, log record, GET TRANSACTION PROVE; never the balance) and says
-    // what happened. The cut came after CREDIT's MAC try and before its transaction, so the key proves that nothing
-    // was loaded: "not done", and no new balance is shown.
+    // Power comes back: the wallet asks the key and the bank host (the bank's own probe of the key, never the balance)
+    // and says only what is known. With the bank host the probe is an INITIALIZE FOR LOAD, which this key's policy
+    // answers with "PIN required" (6982) outside a load, so the outcome stays unknown: the page keeps "checking",
+    // says not to load again, shows no new balance and offers nothing to confirm. (Before issue 12 moved the tour
+    // onto the bank host, the demo issuer settled this as "not loaded" from the key's proof alone; that the GUI cannot
+    // settle a bank load without the PIN is open, see docs/app.md.)
     const auto replug = control.send(QStringLiteral("replug"));
     QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
     QTRY_VERIFY_WITH_TIMEOUT(
-        load->step() == LoadViewModel::Step::Done || load->step() == LoadViewModel::Step::Failed, 60000);
-    QCOMPARE(load->step(), LoadViewModel::Step::Failed);
+        m_ui->text(QStringLiteral("loadResultText")).startsWith(QStringLiteral("Still checking")), 60000);
+    QCOMPARE(load->step(), LoadViewModel::Step::Interrupted);
+    QVERIFY(!m_ui->isShown(QStringLiteral("loadDone")));
+    QVERIFY(m_ui->text(QStringLiteral("loadResultText")).contains(QStringLiteral("do not load it again")));
     QVERIFY(!m_ui->isShown(QStringLiteral("loadNewBalance"))
         || m_ui->text(QStringLiteral("loadNewBalance")) != wallet::app::AmountText::format(before + 1000));
     QCOMPARE(m_ui->text(QStringLiteral("loadResultText")), load->resultText());
@@ -544,6 +588,10 @@ void TestWalletTour::cleanupTestCase()
 
 int main(int argc, char** argv)
 {
+    if (auto missing = walletbank::WalletBank::missingPart()) {
+        std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));
+        return 77;
+    }
     // A home of its own: the export offers $HOME/Documents (no user-dirs file in $XDG_CONFIG_HOME).
     QTemporaryDir home;
     qputenv("HOME", home.path().toUtf8());

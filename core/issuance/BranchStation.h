@@ -91,6 +91,8 @@ public:
      * One maintenance command (pin-unblock, pin-reload, application-block, application-unblock, card-block): GET
      * CHALLENGE, the bank's APDU, the key's status word reported back. Answers the outcome (`cardState`, …).
      * `body` carries the operation's fields except the challenge; `pin` (ASCII digits) is added when not empty.
+     * card-block (account closure) reads GET BALANCE first and sends it as `keyBalance`; the outcome's
+     * `refunded` is what the bank paid back.
      */
     [[nodiscard]] Result<QJsonObject> maintenance(
         const QString& asn, const QString& operation, QJsonObject body, const SecureBytes& pinDigits = {});

@@ -67,4 +67,5 @@ zh.update({
 "This customer's ID does not match the lost key's account. Nothing was changed.":"该客户的证件与挂失密钥的账户不符。未做任何更改。",
 "Account closed: the key is terminated. Pay the customer %1.":"已销户：密钥已终止。请向客户支付 %1。",
 "Closing the account ends this key for good and pays back its balance. A supervisor types their credential here.":"销户将永久终止此密钥并退还余额。请主管在此输入凭据。",
+"terminated":"已终止","blocked permanently":"已永久锁定",
 })

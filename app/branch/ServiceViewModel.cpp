@@ -32,15 +32,22 @@ QString ServiceViewModel::describe(const core::StationKeyState& s) const
         return tr("blank key %1 (not issued)").arg(s.deviceSerial);
     }
     QString app;
-    switch (s.selectSw) {
-    case 0x9000:
-        app = tr("active");
-        break;
-    case 0x6A81:
-        app = tr("blocked");
-        break;
-    default:
-        app = tr("terminated (%1)").arg(s.selectSw, 4, 16, QLatin1Char('0'));
+    // The life cycle of GET DATA first: a terminated key (CARD BLOCK) answers SELECT 6A81 like a blocked one.
+    if (s.lifeCycle == 0x04) {
+        app = tr("terminated");
+    } else if (s.lifeCycle == 0x03) {
+        app = tr("blocked permanently");
+    } else {
+        switch (s.selectSw) {
+        case 0x9000:
+            app = tr("active");
+            break;
+        case 0x6A81:
+            app = tr("blocked");
+            break;
+        default:
+            app = tr("terminated (%1)").arg(s.selectSw, 4, 16, QLatin1Char('0'));
+        }
     }
     return tr("ASN %1 · application %2").arg(s.asn.isEmpty() ? m_asn : s.asn, app);
 }

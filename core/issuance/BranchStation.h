@@ -35,7 +35,7 @@ struct StationProfile
 struct StationKeyState
 {
     QString deviceSerial; ///< 16 hex digits
-    int lifeCycle = -1; ///< 0 blank, 1 personalised
+    int lifeCycle = -1; ///< 0 blank, 1 personalised, 2 blocked, 3 blocked permanently, 4 terminated (GET DATA C3)
     QString asn; ///< empty for a blank key
     std::uint16_t selectSw = 0; ///< 9000 usable, 6A81 application blocked, 9303/6A82 terminated
     [[nodiscard]] bool blank() const { return lifeCycle == 0; }

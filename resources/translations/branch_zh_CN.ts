@@ -516,6 +516,14 @@
         <translation>已锁定</translation>
     </message>
     <message>
+        <source>blocked permanently</source>
+        <translation>已永久锁定</translation>
+    </message>
+    <message>
+        <source>terminated</source>
+        <translation>已终止</translation>
+    </message>
+    <message>
         <source>terminated (%1)</source>
         <translation>已终止（%1）</translation>
     </message>

@@ -116,6 +116,15 @@ private:
         return r && r->rows() == 1 && !r->isNull(0, 0) ? static_cast<int>(r->integer(0, 0)) : -1;
     }
 
+    bool clickIn(const char* name, const char* scope)
+    {
+        const bool ok = m_ui->click(QString::fromLatin1(name), QString::fromLatin1(scope));
+        if (!ok) {
+            qWarning("click %s in %s: %s", name, scope, qPrintable(m_ui->lastError()));
+        }
+        return ok;
+    }
+
     bool click(const char* name)
     {
         const bool ok = m_ui->click(QString::fromLatin1(name));
@@ -560,7 +569,7 @@ private slots:
         QVERIFY(m_ui->typeInto(
             QStringLiteral("supervisorPassword"), kSupervisorPassword, QStringLiteral("issueApprovalPanel")));
         shot(QStringLiteral("13-replacement-approval"));
-        QVERIFY(m_ui->click(QStringLiteral("approveButton"), QStringLiteral("issueApprovalPanel")));
+        QVERIFY(clickIn("approveButton", "issueApprovalPanel"));
         QVERIFY(m_ui->waitShown(QStringLiteral("issuePinPad"), {}, 60000));
         const QString newAsn = m_root->issue()->asn();
         QVERIFY(newAsn.startsWith(QStringLiteral("8860")) && newAsn != m_asn);
@@ -611,7 +620,7 @@ private slots:
             QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor"), QStringLiteral("approvalPanel")));
         QVERIFY(
             m_ui->typeInto(QStringLiteral("supervisorPassword"), kSupervisorPassword, QStringLiteral("approvalPanel")));
-        QVERIFY(m_ui->click(QStringLiteral("approveButton"), QStringLiteral("approvalPanel")));
+        QVERIFY(clickIn("approveButton", "approvalPanel"));
         QVERIFY(texts(QStringLiteral("serviceMessage"), T("Account closed", "已销户")));
         QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("¥47.00")));
         QVERIFY(texts(QStringLiteral("stateAfter"), T("terminated", "已终止")));

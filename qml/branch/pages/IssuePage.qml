@@ -9,6 +9,7 @@ ScrollView {
     id: root
     required property QtObject issue
     readonly property bool busyWithKey: issue.state === "pin" || issue.state === "running"
+                                        || issue.state === "approval"
     contentWidth: availableWidth
 
     ColumnLayout {
@@ -32,6 +33,14 @@ ScrollView {
                 Layout.fillWidth: true
                 color: root.issue.state === "failed" ? "#b00020" : "#263238"
             }
+        }
+
+        // A replacement's supervisor approval, at the top while the form steps aside.
+        ApprovalPanel {
+            objectName: "issueApprovalPanel"
+            visible: root.issue.approvalFor.length > 0
+            service: root.issue
+            Layout.fillWidth: true
         }
 
         GroupBox {
@@ -98,12 +107,6 @@ ScrollView {
                                          replaces.text)
         }
 
-        ApprovalPanel {
-            objectName: "issueApprovalPanel"
-            visible: root.issue.approvalFor.length > 0
-            service: root.issue
-            Layout.fillWidth: true
-        }
 
         Text {
             objectName: "issueAsn"

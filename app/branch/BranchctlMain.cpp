@@ -26,6 +26,7 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,8 +101,25 @@ void progressBar(int done, int total, const QString& what)
  *   --pin-mailer <file> --simulated-keys <first serial, 16 hex> --keys-dir <dir> [--profile-max <fen>]
  * The staff password comes on stdin.
  */
+/**
+ * OpenSSL's teardown, ordered after Qt's. Qt's TLS backend initialises OpenSSL on first use, which may happen on
+ * the QNetworkAccessManager's HTTP thread, and OpenSSL then registers its own atexit handler (OPENSSL_cleanup) at
+ * that moment: after some of Qt's global statics that hold OpenSSL objects (the TLS backend's certificates and
+ * contexts) were constructed on the main thread, so at exit OPENSSL_cleanup ran before those statics were
+ * destroyed. Freeing them after the cleanup re-allocated OpenSSL state nobody frees (LeakSanitizer: two frames in
+ * libcrypto.so.3, CRYPTO_zalloc), depending on which thread won the race, hence intermittent. Initialising OpenSSL
+ * here first, with its atexit handler off, and registering the cleanup before anything else makes it run last:
+ * after every Qt static destructor that was registered later.
+ */
+static void initOpenSslFirst()
+{
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
+    std::atexit([] { OPENSSL_cleanup(); });
+}
+
 int main(int argc, char** argv)
 {
+    initOpenSslFirst();
     int qargc = 1;
     QCoreApplication app(qargc, argv);
     std::map<std::string, std::string> opt;

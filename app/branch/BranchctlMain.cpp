@@ -102,14 +102,15 @@ void progressBar(int done, int total, const QString& what)
  * The staff password comes on stdin.
  */
 /**
- * OpenSSL's teardown, ordered after Qt's. Qt's TLS backend initialises OpenSSL on first use, which may happen on
- * the QNetworkAccessManager's HTTP thread, and OpenSSL then registers its own atexit handler (OPENSSL_cleanup) at
- * that moment: after some of Qt's global statics that hold OpenSSL objects (the TLS backend's certificates and
- * contexts) were constructed on the main thread, so at exit OPENSSL_cleanup ran before those statics were
- * destroyed. Freeing them after the cleanup re-allocated OpenSSL state nobody frees (LeakSanitizer: two frames in
- * libcrypto.so.3, CRYPTO_zalloc), depending on which thread won the race, hence intermittent. Initialising OpenSSL
- * here first, with its atexit handler off, and registering the cleanup before anything else makes it run last:
- * after every Qt static destructor that was registered later.
+ * OpenSSL's teardown, ordered after Qt's. Qt's TLS backend loads and initialises OpenSSL on first use, which happens
+ * on the QNetworkAccessManager's HTTP thread, and OpenSSL registers its own atexit handler (OPENSSL_cleanup) at that
+ * moment: after Qt's global statics that hold OpenSSL objects (the TLS backend's certificates and contexts) may have
+ * been constructed, so at exit OPENSSL_cleanup could run before those statics were destroyed, and freeing them
+ * afterwards re-creates OpenSSL state nobody frees (LeakSanitizer: two frames in libcrypto.so.3, CRYPTO_zalloc; which
+ * thread wins the race varies, hence intermittent). The leak was not reproduced on demand, so this cause is the one
+ * that fits its signature and its intermittence (docs/branch.md). Initialising OpenSSL here first, with its atexit
+ * handler off, and registering the cleanup before anything else makes it run last, after every static destructor
+ * registered later.
  */
 static void initOpenSslFirst()
 {

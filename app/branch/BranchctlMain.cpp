@@ -26,7 +26,6 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,26 +100,8 @@ void progressBar(int done, int total, const QString& what)
  *   --pin-mailer <file> --simulated-keys <first serial, 16 hex> --keys-dir <dir> [--profile-max <fen>]
  * The staff password comes on stdin.
  */
-/**
- * OpenSSL's teardown, ordered after Qt's. Qt's TLS backend loads and initialises OpenSSL on first use, which happens
- * on the QNetworkAccessManager's HTTP thread, and OpenSSL registers its own atexit handler (OPENSSL_cleanup) at that
- * moment: after Qt's global statics that hold OpenSSL objects (the TLS backend's certificates and contexts) may have
- * been constructed, so at exit OPENSSL_cleanup could run before those statics were destroyed, and freeing them
- * afterwards re-creates OpenSSL state nobody frees (LeakSanitizer: two frames in libcrypto.so.3, CRYPTO_zalloc; which
- * thread wins the race varies, hence intermittent). The leak was not reproduced on demand, so this cause is the one
- * that fits its signature and its intermittence (docs/branch.md). Initialising OpenSSL here first, with its atexit
- * handler off, and registering the cleanup before anything else makes it run last, after every static destructor
- * registered later.
- */
-static void initOpenSslFirst()
-{
-    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
-    std::atexit([] { OPENSSL_cleanup(); });
-}
-
 int main(int argc, char** argv)
 {
-    initOpenSslFirst();
     int qargc = 1;
     QCoreApplication app(qargc, argv);
     std::map<std::string, std::string> opt;

@@ -53,3 +53,19 @@ zh = {
 "Wrong user name or password.":"用户名或密码错误。",
 "Your session timed out after %n minute(s) without use. Sign in again.":"会话在 %n 分钟无操作后超时。请重新登录。",
 }
+
+zh.update({
+"closing the account":"销户","replacing a lost key":"补发挂失密钥","auditor":"稽核员",
+"Replaces a lost key (its ASN; empty for a new customer)":"补发挂失密钥（填写其应用序列号；新客户留空）",
+"Close the account":"销户",
+"A lost key's ASN has 16 digits (0-9, A-F).":"挂失密钥的应用序列号为 16 位（0-9、A-F）。",
+"Another key is already replacing that lost key. Nothing was changed.":"已有另一把密钥正在补发该挂失密钥。未做任何更改。",
+"Approval refused: %1. Nothing was done.":"批准被拒绝：%1。未执行任何操作。",
+"It replaces ASN %1: %2 moved to the customer's account, ready to load onto the new key.":"它替换应用序列号 %1：%2 已转入客户账户，可圈存到新密钥。",
+"Replacing lost key %1 needs a supervisor: they type their credential here.":"补发挂失密钥 %1 需要主管批准：请主管在此输入凭据。",
+"The manufacturer did not ship this key to the bank: do not issue it, set it aside. Nothing was written.":"制造商未向本行交付此密钥：请勿发行，将其另行保管。未写入任何内容。",
+"This customer's ID does not match the lost key's account. Nothing was changed.":"该客户的证件与挂失密钥的账户不符。未做任何更改。",
+"Account closed: the key is terminated. Pay the customer %1.":"已销户：密钥已终止。请向客户支付 %1。",
+"Closing the account ends this key for good and pays back its balance. A supervisor types their credential here.":"销户将永久终止此密钥并退还余额。请主管在此输入凭据。",
+"terminated":"已终止","blocked permanently":"已永久锁定",
+})

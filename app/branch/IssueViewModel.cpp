@@ -7,6 +7,9 @@
 
 #include <QDir>
 #include <QPointer>
+#include <QRegularExpression>
+
+#include <algorithm>
 
 namespace wallet::branch {
 namespace {
@@ -58,6 +61,10 @@ void IssueViewModel::reset()
     m_phoneError.clear();
     m_profileError.clear();
     m_receiptPath.clear();
+    m_replacesError.clear();
+    m_replacesAsn.clear();
+    m_approvalFor.clear();
+    m_approvalBusy = false;
     m_pin.reset();
     emit changed();
 }
@@ -73,6 +80,13 @@ void IssueViewModel::fail(const core::Error& e)
         m_message = tr("This key was issued already: it cannot be issued again. Nothing was changed.");
     } else if (code == QLatin1String("role-forbidden")) {
         m_message = tr("Your role may not issue keys. Nothing was changed.");
+    } else if (code == QLatin1String("device-unknown")) {
+        m_message = tr("The manufacturer did not ship this key to the bank: do not issue it, set it aside. Nothing "
+                       "was written.");
+    } else if (code == QLatin1String("customer-mismatch")) {
+        m_message = tr("This customer's ID does not match the lost key's account. Nothing was changed.");
+    } else if (code == QLatin1String("replacement-pending")) {
+        m_message = tr("Another key is already replacing that lost key. Nothing was changed.");
     } else if (e.code == core::ErrorCode::Declined && e.statusWord != 0) {
         m_message = tr("The key refused the bank's transport key: it is not a key of our manufacturer (or its "
                        "transport key is wrong). Nothing was issued.");
@@ -117,11 +131,17 @@ void IssueViewModel::submit(const QString& name,
     const QString& algorithm,
     const QString& maxBalance,
     const QString& noPinLimit,
-    bool touch)
+    bool touch,
+    const QString& replacesAsn)
 {
     if (m_state != QLatin1String("blank")) {
         return;
     }
+    static const QRegularExpression asnForm(QStringLiteral("^[0-9A-F]{16}$"));
+    const QString replaces = replacesAsn.trimmed().toUpper();
+    m_replacesError = replaces.isEmpty() || asnForm.match(replaces).hasMatch()
+        ? QString()
+        : tr("A lost key's ASN has 16 digits (0-9, A-F).");
     m_nameError = problemText(core::CustomerCheck::nameProblem(name));
     m_idError = problemText(core::CustomerCheck::idProblem(idType, idNumber.trimmed()));
     m_phoneError = problemText(core::CustomerCheck::phoneProblem(phone.trimmed()));
@@ -133,7 +153,8 @@ void IssueViewModel::submit(const QString& name,
     } else if (!limit || *limit > *max) {
         m_profileError = tr("The no-PIN limit is an amount in yuan no higher than the maximum balance.");
     }
-    if (!m_nameError.isEmpty() || !m_idError.isEmpty() || !m_phoneError.isEmpty() || !m_profileError.isEmpty()) {
+    if (!m_nameError.isEmpty() || !m_idError.isEmpty() || !m_phoneError.isEmpty() || !m_profileError.isEmpty()
+        || !m_replacesError.isEmpty()) {
         m_message = tr("Check the fields marked in red.");
         emit changed();
         return;
@@ -143,15 +164,74 @@ void IssueViewModel::submit(const QString& name,
         static_cast<qint64>(max->fen()),
         static_cast<qint64>(limit->fen()),
         touch};
+    m_replacesAsn = replaces;
+    if (!m_replacesAsn.isEmpty()) {
+        // Dual control: a replacement carries the lost key's money, so a supervisor approves it first.
+        m_state = QStringLiteral("approval");
+        m_approvalFor = QStringLiteral("card-replacement");
+        m_message = tr("Replacing lost key %1 needs a supervisor: they type their credential here.").arg(m_replacesAsn);
+        emit changed();
+        return;
+    }
+    createJob({});
+}
+
+void IssueViewModel::decide(const QString& supervisor, const QString& password, bool approve)
+{
+    if (m_approvalFor.isEmpty() || m_approvalBusy) {
+        return;
+    }
+    m_approvalBusy = true;
+    emit changed();
+    const QString op = m_approvalFor;
+    const QString asn = m_replacesAsn;
+    const QString user = supervisor.trimmed();
+    const core::SecureBytes pw = core::toSecure(password.toUtf8());
+    m_context.run<QString>(
+        this,
+        [op, asn, user, pw, approve](core::BranchStation& s) {
+            return s.approval(
+                op, asn, QStringLiteral("Lost key replaced at the branch; ID checked"), user, pw, approve);
+        },
+        [this](core::Result<QString> r) {
+            m_approvalBusy = false;
+            m_approvalFor.clear();
+            if (!r) {
+                const QString code = problemCodeOf(r.error());
+                m_state = QStringLiteral("blank");
+                m_message = code == QLatin1String("approval-refused") || r.error().code == core::ErrorCode::Declined
+                    ? tr("The supervisor refused. Nothing was done.")
+                    : tr("Approval refused: %1. Nothing was done.").arg(r.error().detail);
+                emit changed();
+                return;
+            }
+            createJob(*r);
+        });
+}
+
+void IssueViewModel::cancel()
+{
+    m_approvalFor.clear();
+    if (m_state == QLatin1String("approval")) {
+        m_state = QStringLiteral("blank");
+    }
+    m_message = tr("Cancelled. Nothing was done.");
+    emit changed();
+}
+
+void IssueViewModel::createJob(const QString& approvalId)
+{
     m_state = QStringLiteral("creating");
     m_message = tr("Asking the bank for an account…");
     emit changed();
     const QString serial = m_serial;
     const auto customer = m_customer;
     const auto profile = m_profile;
+    const QString replaces = m_replacesAsn;
     m_context.run<QJsonObject>(
         this,
-        [serial, customer, profile](core::BranchStation& s) { return s.createJob(serial, customer, profile); },
+        [serial, customer, profile, replaces, approvalId](
+            core::BranchStation& s) { return s.createJob(serial, customer, profile, {}, replaces, approvalId); },
         [this](core::Result<QJsonObject> r) {
             if (!r) {
                 fail(r.error());
@@ -213,6 +293,13 @@ void IssueViewModel::personalise(const core::SecureBytes& pin)
             m_state = QStringLiteral("done");
             m_message = err.isEmpty() ? tr("Key issued: ASN %1. Receipt saved.").arg(m_asn)
                                       : tr("Key issued: ASN %1, but the receipt failed: %2").arg(m_asn, err);
+            if (r->contains(QStringLiteral("replacesAsn"))) {
+                const qint64 carried = r->value(QStringLiteral("carriedBalance")).toInteger();
+                m_message += QLatin1Char(' ')
+                    + tr("It replaces ASN %1: %2 moved to the customer's account, ready to load onto the new key.")
+                          .arg(r->value(QStringLiteral("replacesAsn")).toString(),
+                              core::Amount(static_cast<std::uint32_t>(std::max<qint64>(0, carried))).toDisplayString());
+            }
             emit changed();
         });
 }

@@ -18,8 +18,9 @@ class StationContext;
  * ID type and number with the resident ID check character, phone), the profile, the bank's job (it allocates the
  * ASN and the account), the customer's PIN twice on the pad, the 19 steps under the key's own KT, the receipt.
  *
- * States: idle → blank (a blank key is on the desk) → pin (job created, the customer types) → running → done;
- * failed with a message at any point (nothing issued unless the bank completed the job).
+ * States: idle → blank (a blank key is on the desk) → [approval: a replacement waits for the supervisor] → pin (job
+ * created, the customer types) → running → done; failed with a message at any point (nothing issued unless the
+ * bank completed the job).
  */
 class IssueViewModel : public QObject
 {
@@ -34,6 +35,9 @@ class IssueViewModel : public QObject
     Q_PROPERTY(QString phoneError READ phoneError NOTIFY changed)
     Q_PROPERTY(QString profileError READ profileError NOTIFY changed)
     Q_PROPERTY(QString receiptPath READ receiptPath NOTIFY changed)
+    Q_PROPERTY(QString replacesError READ replacesError NOTIFY changed)
+    Q_PROPERTY(QString approvalFor READ approvalFor NOTIFY changed)
+    Q_PROPERTY(bool busy READ busy NOTIFY changed)
     Q_PROPERTY(wallet::branch::PinEntry* pin READ pin CONSTANT)
 
 public:
@@ -49,10 +53,15 @@ public:
     [[nodiscard]] QString phoneError() const { return m_phoneError; }
     [[nodiscard]] QString profileError() const { return m_profileError; }
     [[nodiscard]] QString receiptPath() const { return m_receiptPath; }
+    [[nodiscard]] QString replacesError() const { return m_replacesError; }
+    [[nodiscard]] QString approvalFor() const { return m_approvalFor; }
+    [[nodiscard]] bool busy() const { return m_approvalBusy; }
     [[nodiscard]] PinEntry* pin() { return &m_pin; }
 
     Q_INVOKABLE void detectKey();
     /// The form: `idType` 0 resident ID, 1 passport, 2 other; amounts in yuan as typed; `algorithm` 3des | sm4.
+    /// `replacesAsn`: a lost key's ASN when this key replaces it (a supervisor approves first; the bank hot-lists
+    /// the lost key and moves its balance to the customer's account at completion); empty for a new customer.
     Q_INVOKABLE void submit(const QString& name,
         int idType,
         const QString& idNumber,
@@ -60,7 +69,11 @@ public:
         const QString& algorithm,
         const QString& maxBalance,
         const QString& noPinLimit,
-        bool touch);
+        bool touch,
+        const QString& replacesAsn = {});
+    /// The supervisor's decision on a replacement, typed on this screen (the same panel as the services').
+    Q_INVOKABLE void decide(const QString& supervisor, const QString& password, bool approve);
+    Q_INVOKABLE void cancel();
     Q_INVOKABLE void reset();
 
     void setTeller(const QString& username) { m_teller = username; }
@@ -71,6 +84,7 @@ signals:
 
 private:
     void personalise(const core::SecureBytes& pin);
+    void createJob(const QString& approvalId);
     void fail(const core::Error& e);
 
     StationContext& m_context;
@@ -84,6 +98,10 @@ private:
     QString m_message;
     QString m_nameError, m_idError, m_phoneError, m_profileError;
     QString m_receiptPath;
+    QString m_replacesError;
+    QString m_replacesAsn;
+    QString m_approvalFor;
+    bool m_approvalBusy = false;
     QString m_teller;
     core::StationCustomer m_customer;
     core::StationProfile m_profile;

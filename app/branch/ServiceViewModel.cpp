@@ -2,6 +2,7 @@
 #include "app/branch/ServiceViewModel.h"
 
 #include "app/branch/StationContext.h"
+#include "core/purse/Amount.h"
 
 namespace wallet::branch {
 
@@ -18,6 +19,9 @@ ServiceViewModel::ServiceViewModel(StationContext& context, QObject* parent)
         if (!m_approvalId.isEmpty()) {
             body.insert(QStringLiteral("approvalId"), m_approvalId);
         }
+        if (!m_idDocument.isEmpty()) {
+            body.insert(QStringLiteral("idCheck"), QJsonObject{{QStringLiteral("document"), m_idDocument}});
+        }
         run(m_pending, body, pin);
     });
 }
@@ -28,15 +32,22 @@ QString ServiceViewModel::describe(const core::StationKeyState& s) const
         return tr("blank key %1 (not issued)").arg(s.deviceSerial);
     }
     QString app;
-    switch (s.selectSw) {
-    case 0x9000:
-        app = tr("active");
-        break;
-    case 0x6A81:
-        app = tr("blocked");
-        break;
-    default:
-        app = tr("terminated (%1)").arg(s.selectSw, 4, 16, QLatin1Char('0'));
+    // The life cycle of GET DATA first: a terminated key (CARD BLOCK) answers SELECT 6A81 like a blocked one.
+    if (s.lifeCycle == 0x04) {
+        app = tr("terminated");
+    } else if (s.lifeCycle == 0x03) {
+        app = tr("blocked permanently");
+    } else {
+        switch (s.selectSw) {
+        case 0x9000:
+            app = tr("active");
+            break;
+        case 0x6A81:
+            app = tr("blocked");
+            break;
+        default:
+            app = tr("terminated (%1)").arg(s.selectSw, 4, 16, QLatin1Char('0'));
+        }
     }
     return tr("ASN %1 · application %2").arg(s.asn.isEmpty() ? m_asn : s.asn, app);
 }
@@ -70,6 +81,7 @@ void ServiceViewModel::start(const QString& operation)
 {
     m_pending = operation;
     m_approvalId.clear();
+    m_idDocument.clear();
     if (!m_after.isEmpty()) {
         m_before = m_after; // the state the last service left is the state before this one
     }
@@ -77,29 +89,36 @@ void ServiceViewModel::start(const QString& operation)
     m_message.clear();
 }
 
-void ServiceViewModel::pinUnblock(bool idChecked)
+bool ServiceViewModel::idCheckMissing(bool idChecked, const QString& document)
 {
-    if (m_asn.isEmpty() || m_busy) {
-        return;
+    if (idChecked && !document.isEmpty()) {
+        return false;
     }
-    if (!idChecked) {
-        m_message = tr("Check the customer's ID document first and tick the box.");
-        emit changed();
+    m_message = tr("Check the customer's ID document first and tick the box.");
+    emit changed();
+    return true;
+}
+
+void ServiceViewModel::pinUnblock(bool idChecked, const QString& document)
+{
+    if (m_asn.isEmpty() || m_busy || idCheckMissing(idChecked, document)) {
         return;
     }
     start(QStringLiteral("pin-unblock"));
+    m_idDocument = document;
     m_pinWanted = true;
     m_pin.start(false);
     m_message = tr("ID check recorded. The customer enters their current PIN on the pad.");
     emit changed();
 }
 
-void ServiceViewModel::pinReload()
+void ServiceViewModel::pinReload(bool idChecked, const QString& document)
 {
-    if (m_asn.isEmpty() || m_busy) {
+    if (m_asn.isEmpty() || m_busy || idCheckMissing(idChecked, document)) {
         return;
     }
     start(QStringLiteral("pin-reload"));
+    m_idDocument = document;
     m_approvalFor = QStringLiteral("pin-reload");
     m_message = tr("PIN reload needs a supervisor: they type their credential here.");
     emit changed();
@@ -118,6 +137,18 @@ void ServiceViewModel::block(bool permanent)
         return;
     }
     run(m_pending, QJsonObject{{QStringLiteral("permanent"), false}}, {});
+}
+
+void ServiceViewModel::closeAccount()
+{
+    if (m_asn.isEmpty() || m_busy) {
+        return;
+    }
+    start(QStringLiteral("card-block"));
+    m_approvalFor = QStringLiteral("account-closure");
+    m_message = tr("Closing the account ends this key for good and pays back its balance. A supervisor types "
+                   "their credential here.");
+    emit changed();
 }
 
 void ServiceViewModel::unblock()
@@ -169,6 +200,7 @@ void ServiceViewModel::decide(const QString& supervisor, const QString& password
     const QString user = supervisor.trimmed();
     const core::SecureBytes pw = core::toSecure(password.toUtf8());
     const QString reason = op == QLatin1String("pin-reload") ? QStringLiteral("PIN reload at the branch; ID checked")
+        : op == QLatin1String("account-closure")             ? QStringLiteral("Account closed at the branch")
                                                              : QStringLiteral("Permanent block at the branch");
     m_context.run<QString>(
         this,
@@ -197,6 +229,10 @@ void ServiceViewModel::decide(const QString& supervisor, const QString& password
                 m_pin.start(true);
                 m_message = tr("Approved. The customer enters the new PIN twice on the pad.");
                 emit changed();
+                return;
+            }
+            if (m_pending == QLatin1String("card-block")) {
+                run(m_pending, QJsonObject{{QStringLiteral("approvalId"), m_approvalId}}, {});
                 return;
             }
             run(m_pending,
@@ -228,6 +264,14 @@ void ServiceViewModel::run(const QString& operation, QJsonObject body, const cor
             if (!r) {
                 m_busy = false;
                 finish(&r.error(), {});
+                return;
+            }
+            if (m_pending == QLatin1String("card-block")) {
+                const qint64 refunded = r->value(QStringLiteral("refunded")).toInteger();
+                readAfter(
+                    tr("Account closed: the key is terminated. Pay the customer %1.")
+                        .arg(
+                            core::Amount(static_cast<std::uint32_t>(std::max<qint64>(0, refunded))).toDisplayString()));
                 return;
             }
             readAfter(tr("Done: %1.").arg(m_pending));

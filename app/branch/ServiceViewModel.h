@@ -12,10 +12,11 @@ namespace wallet::branch {
 class StationContext;
 
 /**
- * @brief The services for an issued key (issue 13): PIN unblock after a recorded ID check, PIN reload, temporary
- * and permanent application block and unblock, report lost (hot-list). Each shows the key's state before and after
- * (read from the key itself). PIN reload and the permanent block need a supervisor's approval typed on the same
- * screen (dual control); a refused approval does nothing.
+ * @brief The services for an issued key (issue 13): PIN unblock and PIN reload after an ID check the bank records,
+ * temporary and permanent application block and unblock, report lost (hot-list), close the account (refund, CARD
+ * BLOCK). Each shows the key's state before and after (read from the key itself). PIN reload, the permanent block
+ * and the closure need a supervisor's approval typed on the same screen (dual control); a refused approval does
+ * nothing.
  */
 class ServiceViewModel : public QObject
 {
@@ -42,9 +43,14 @@ public:
     [[nodiscard]] PinEntry* pin() { return &m_pin; }
 
     Q_INVOKABLE void readKey();
-    /// `idChecked`: the teller compared the customer's ID document with the account (recorded in the bank's audit).
-    Q_INVOKABLE void pinUnblock(bool idChecked);
-    Q_INVOKABLE void pinReload();
+    /// `idChecked`: the teller compared the customer's ID document with the account; `document` says which kind
+    /// (resident-id, passport, other). The bank records it with the command (who, what, when; never the number).
+    Q_INVOKABLE void pinUnblock(bool idChecked, const QString& document);
+    /// PIN reload: the same ID check, then a supervisor's approval, then the customer's new PIN twice.
+    Q_INVOKABLE void pinReload(bool idChecked, const QString& document);
+    /// Close the account: a supervisor's approval (`account-closure`), GET BALANCE, CARD BLOCK; the bank pays back
+    /// the balance it vouches for and the funding account (the message says how much to hand over).
+    Q_INVOKABLE void closeAccount();
     Q_INVOKABLE void block(bool permanent);
     Q_INVOKABLE void unblock();
     Q_INVOKABLE void reportLost(const QString& asn);
@@ -62,6 +68,7 @@ private:
     void run(const QString& operation, QJsonObject body, const core::SecureBytes& pin);
     void finish(const core::Error* e, const QString& done);
     void readAfter(const QString& done);
+    [[nodiscard]] bool idCheckMissing(bool idChecked, const QString& document);
     [[nodiscard]] QString describe(const core::StationKeyState& s) const;
 
     StationContext& m_context;
@@ -75,6 +82,7 @@ private:
     QString m_approvalFor; ///< the approval operation awaiting the supervisor, empty when none
     QString m_pending; ///< the maintenance operation in progress
     QString m_approvalId;
+    QString m_idDocument; ///< the ID check of the PIN service in progress
     bool m_pinWanted = false;
 };
 

@@ -13,6 +13,7 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <limits>
 
 namespace wallet::bank {
@@ -265,10 +266,17 @@ Reply Issuance::validateJobRequest(const QJsonObject& body, const QString& reque
         {QStringLiteral("deviceSerial"),
             QStringLiteral("customer"),
             QStringLiteral("profile"),
-            QStringLiteral("batchId")});
+            QStringLiteral("batchId"),
+            QStringLiteral("replacesAsn"),
+            QStringLiteral("approvalId")});
     (void)j.hex(QStringLiteral("deviceSerial"), 8);
     if (body.contains(QStringLiteral("batchId"))) {
         (void)j.uuid(QStringLiteral("batchId"));
+    }
+    // A replacement names the lost key and carries the supervisor's approval `card-replacement` for it.
+    if (body.contains(QStringLiteral("replacesAsn")) || body.contains(QStringLiteral("approvalId"))) {
+        (void)j.hex(QStringLiteral("replacesAsn"), 8);
+        (void)j.uuid(QStringLiteral("approvalId"));
     }
     collect(j, e);
     if (!body.value(QStringLiteral("customer")).isObject()) {
@@ -381,12 +389,25 @@ void challengeOf(JsonRequest& j, const QJsonObject& body)
 Reply Issuance::validatePinMaintenance(const QJsonObject& body, const QString& requestId)
 {
     std::vector<std::pair<QString, QString>> e;
-    JsonRequest j(body, {QStringLiteral("challenge"), QStringLiteral("pin"), QStringLiteral("approvalId")});
+    JsonRequest j(body,
+        {QStringLiteral("challenge"), QStringLiteral("pin"), QStringLiteral("approvalId"), QStringLiteral("idCheck")});
     challengeOf(j, body);
     if (body.contains(QStringLiteral("approvalId"))) {
         (void)j.uuid(QStringLiteral("approvalId"));
     }
     collect(j, e);
+    if (body.contains(QStringLiteral("idCheck"))) {
+        // The ID check at a branch: which kind of document the teller compared (never its number).
+        const QJsonValue v = body.value(QStringLiteral("idCheck"));
+        if (!v.isObject()) {
+            e.emplace_back(QStringLiteral("/idCheck"), QStringLiteral("must be an object"));
+        } else {
+            JsonRequest ij(v.toObject(), {QStringLiteral("document")}, QStringLiteral("/idCheck"));
+            (void)ij.oneOf(QStringLiteral("document"),
+                {QStringLiteral("resident-id"), QStringLiteral("passport"), QStringLiteral("other")});
+            collect(ij, e);
+        }
+    }
     checkText(body, QStringLiteral("pin"), QStringLiteral("^[0-9]{4,12}$"), 12, true, e);
     return e.empty() ? Reply{} : invalidReply(e, requestId);
 }
@@ -419,6 +440,15 @@ Reply Issuance::validateApprovedChallenge(const QJsonObject& body, const QString
     return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
 }
 
+Reply Issuance::validateCardBlock(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("challenge"), QStringLiteral("approvalId"), QStringLiteral("keyBalance")});
+    challengeOf(j, body);
+    (void)j.uuid(QStringLiteral("approvalId"));
+    (void)j.integer(QStringLiteral("keyBalance"), 0, 4294967295LL);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
 Reply Issuance::validateOutcome(const QJsonObject& body, const QString& requestId)
 {
     JsonRequest j(body, {QStringLiteral("statusWord")});
@@ -445,7 +475,8 @@ Reply Issuance::validateHotlisting(const QJsonObject& body, const QString& reque
 
 namespace {
 const char* kJobColumns = "id, device_serial, asn, account_id, state, next_step, failure_step, failure_sw,"
-                          " created_at, updated_at, algorithm, key_version, profile, customer, terminal_id";
+                          " created_at, updated_at, algorithm, key_version, profile, customer, terminal_id,"
+                          " replaces_asn, carried_balance";
 }
 
 Reply Issuance::jobReply(PgConnection& db, const QString& jobId, int status, const QString& rid)
@@ -467,12 +498,107 @@ Reply Issuance::jobReply(PgConnection& db, const QString& jobId, int status, con
         {QStringLiteral("totalSteps"), kTotalSteps},
         {QStringLiteral("createdAt"), rfc3339(r->integer(0, 8))},
         {QStringLiteral("updatedAt"), rfc3339(r->integer(0, 9))}};
+    if (!r->isNull(0, 15)) {
+        o.insert(QStringLiteral("replacesAsn"), q(r->text(0, 15)));
+    }
+    if (!r->isNull(0, 16)) {
+        o.insert(QStringLiteral("carriedBalance"), static_cast<qint64>(r->integer(0, 16)));
+    }
     if (!r->isNull(0, 6)) {
         o.insert(QStringLiteral("failure"),
             QJsonObject{{QStringLiteral("step"), static_cast<qint64>(r->integer(0, 6))},
                 {QStringLiteral("statusWord"), q(r->text(0, 7))}});
     }
     return Reply::json(status, o, status == 201 ? "/v1/issuance/jobs/" + s(jobId) : std::string());
+}
+
+std::variant<std::pair<QString, std::string>, Reply> Issuance::replacement(
+    PgConnection& db, const CallContext& call, const StaffIdentity& who, const QString& oldAsn, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    auto old
+        = db.exec("SELECT account_id, state, hotlisted, replaced_by FROM cards WHERE asn = $1 FOR UPDATE", {s(oldAsn)});
+    if (!old) {
+        return unavailableReply(old.error(), rid);
+    }
+    if (old->rows() != 1) {
+        return unknownCard(oldAsn, rid);
+    }
+    const std::string state = old->text(0, 1);
+    if (!old->isNull(0, 3) || state == "closed" || state == "terminated") {
+        return problem(409,
+            "state-conflict",
+            QStringLiteral("This key was replaced or closed already"),
+            QStringLiteral("Key %1 is %2%3.")
+                .arg(oldAsn, q(state == "terminated" ? "terminated" : "closed"))
+                .arg(old->isNull(0, 3) ? QString() : QStringLiteral(", replaced by %1").arg(q(old->text(0, 3)))),
+            QStringLiteral("Nothing to replace; nothing was changed."),
+            rid,
+            q(state));
+    }
+    auto pending
+        = db.exec("SELECT device_serial FROM issuance_jobs WHERE replaces_asn = $1 AND state <> 'voided'", {s(oldAsn)});
+    if (!pending) {
+        return unavailableReply(pending.error(), rid);
+    }
+    if (pending->rows() > 0) {
+        return problem(409,
+            "replacement-pending",
+            QStringLiteral("A replacement for this key is under way"),
+            QStringLiteral("Key %1 is being replaced by device %2.").arg(oldAsn, q(pending->text(0, 0))),
+            QStringLiteral("Finish that key's issuance, or void its job (bankctl issuance void); nothing was "
+                           "changed."),
+            rid);
+    }
+    // The customer at the desk is the lost key's: same ID type and number (checked against the ID document).
+    auto oldJob = db.exec("SELECT customer FROM issuance_jobs WHERE asn = $1 AND state = 'completed'", {s(oldAsn)});
+    if (!oldJob) {
+        return unavailableReply(oldJob.error(), rid);
+    }
+    if (oldJob->rows() == 1) {
+        const QJsonObject was = QJsonDocument::fromJson(QByteArray::fromStdString(oldJob->text(0, 0))).object();
+        const QJsonObject now = body.value(QStringLiteral("customer")).toObject();
+        if (was.value(QStringLiteral("idType")).toInteger() != now.value(QStringLiteral("idType")).toInteger()
+            || was.value(QStringLiteral("idNumber")).toString().toUpper()
+                != now.value(QStringLiteral("idNumber")).toString().toUpper()) {
+            return problem(409,
+                "customer-mismatch",
+                QStringLiteral("This is not the lost key's customer"),
+                QStringLiteral("The ID type or number differs from the one key %1 was issued to.").arg(oldAsn),
+                QStringLiteral("Check the customer's ID document against the lost key's account; nothing was "
+                               "changed."),
+                rid);
+        }
+    }
+    auto used = m_staff.useApproval(
+        db, call, who, body.value(QStringLiteral("approvalId")).toString(), QStringLiteral("card-replacement"), oldAsn);
+    if (auto* refusal = std::get_if<Reply>(&used)) {
+        return *refusal;
+    }
+    // The lost key is hot-listed now if it was not yet: from here it is refused online and by kiosks.
+    if (old->text(0, 2) != "t") {
+        auto hl = db.exec("INSERT INTO hotlist (asn, reason, since) VALUES ($1, 'lost', $2) RETURNING version",
+            {s(oldAsn), std::to_string(nowMicros())});
+        if (!hl) {
+            return unavailableReply(hl.error(), rid);
+        }
+        if (auto u = db.exec("UPDATE cards SET hotlisted = TRUE WHERE asn = $1", {s(oldAsn)}); !u) {
+            return unavailableReply(u.error(), rid);
+        }
+        if (auto a = Staff::audit(db,
+                {call.terminalId,
+                    who.staffId,
+                    std::get<QString>(used),
+                    QStringLiteral("card.hotlisted"),
+                    oldAsn,
+                    QString::number(hl->integer(0, 0)),
+                    QStringLiteral("ok"),
+                    QStringLiteral("lost: replaced at the branch")});
+            !a) {
+            return unavailableReply(a.error(), rid);
+        }
+    }
+    return std::pair<QString, std::string>(std::get<QString>(used), old->text(0, 0));
 }
 
 Reply Issuance::createJob(PgConnection& db, const CallContext& call, const StaffIdentity& who, const QJsonObject& body)
@@ -501,6 +627,29 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
             QStringLiteral("The manufacturer key is not installed"),
             QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank key's KT can be derived."),
             QStringLiteral("The bank operator installs it with `bankctl keys`; nothing was changed."),
+            rid);
+    }
+    // The manufacturer's shipping lists (bankctl devices add-lot): a serial in no lot was not made for this bank
+    // (a counterfeit or another bank's key), so nothing is written for it.
+    auto lot = db.exec(
+        "SELECT manufacturer FROM device_lots WHERE $1 BETWEEN first_serial AND last_serial LIMIT 1", {s(serial)});
+    if (!lot) {
+        return unavailableReply(lot.error(), rid);
+    }
+    if (lot->rows() == 0) {
+        m_staff.auditApart({call.terminalId,
+            who.staffId,
+            {},
+            QStringLiteral("issuance.job-create"),
+            {},
+            serial,
+            QStringLiteral("refused: device-unknown"),
+            {}});
+        return problem(422,
+            "device-unknown",
+            QStringLiteral("The manufacturer did not ship this key to the bank"),
+            QStringLiteral("Device serial %1 is in no lot imported from a manufacturer.").arg(serial),
+            QStringLiteral("Do not issue this key; set it aside and report it. Nothing was written."),
             rid);
     }
     auto existing = db.exec("SELECT id, state FROM issuance_jobs WHERE device_serial = $1 AND state <> 'voided'"
@@ -533,14 +682,28 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     if (existing->rows() == 1) {
         return jobReply(db, q(existing->text(0, 0)), 200, rid); // one job per device serial (§9.5)
     }
+    const QString replacesAsn = body.value(QStringLiteral("replacesAsn")).toString();
+    QString supervisor;
+    std::optional<std::string> replacedAccount;
+    if (!replacesAsn.isEmpty()) {
+        auto replaced = replacement(db, call, who, replacesAsn, body);
+        if (auto* refusal = std::get_if<Reply>(&replaced)) {
+            return *refusal;
+        }
+        supervisor = std::get<std::pair<QString, std::string>>(replaced).first;
+        replacedAccount = std::get<std::pair<QString, std::string>>(replaced).second;
+    }
     auto seq = db.exec("SELECT nextval('asn_sequence')");
     if (!seq) {
         return unavailableReply(seq.error(), rid);
     }
     const QString asn = QStringLiteral("8860%1").arg(seq->integer(0, 0), 12, 10, QLatin1Char('0'));
-    auto account = Ledger::openAccount(db,
-        "customer-funding",
-        s(QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn)));
+    // A replacement keeps the customer's funding account: the lost key's balance arrives there at completion.
+    auto account = replacedAccount
+        ? Result<std::string>(*replacedAccount)
+        : Ledger::openAccount(db,
+            "customer-funding",
+            s(QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn)));
     if (!account) {
         return unavailableReply(account.error(), rid);
     }
@@ -552,8 +715,9 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     const std::string id = uuidV7();
     const std::string now = std::to_string(nowMicros());
     auto ins = db.exec("INSERT INTO issuance_jobs (id, device_serial, asn, account_id, state, next_step, algorithm,"
-                       " key_version, profile, customer, batch_id, staff_id, terminal_id, created_at, updated_at)"
-                       " VALUES ($1, $2, $3, $4, 'prepared', 1, '3des', 1, $5, $6, $7, $8, $9, $10, $10)",
+                       " key_version, profile, customer, batch_id, staff_id, terminal_id, created_at, updated_at,"
+                       " replaces_asn) VALUES ($1, $2, $3, $4, 'prepared', 1, '3des', 1, $5, $6, $7, $8, $9, $10, $10,"
+                       " $11)",
         {id,
             s(serial),
             s(asn),
@@ -565,19 +729,21 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
                 : std::nullopt,
             s(who.staffId),
             s(call.terminalId),
-            now});
+            now,
+            replacesAsn.isEmpty() ? std::nullopt : std::optional<std::string>(s(replacesAsn))});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
     if (auto a = Staff::audit(db,
             {call.terminalId,
                 who.staffId,
-                {},
+                supervisor,
                 QStringLiteral("issuance.job-created"),
                 asn,
                 q(id),
                 QStringLiteral("ok"),
-                QStringLiteral("device %1").arg(serial)});
+                replacesAsn.isEmpty() ? QStringLiteral("device %1").arg(serial)
+                                      : QStringLiteral("device %1, replaces %2").arg(serial, replacesAsn)});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -809,6 +975,11 @@ Reply Issuance::complete(
         !u) {
         return unavailableReply(u.error(), rid);
     }
+    if (!job->isNull(0, 15)) {
+        if (auto moved = carryBalance(db, call, who, q(job->text(0, 15)), asn, jobId, job->text(0, 3)); !moved) {
+            return unavailableReply(moved.error(), rid);
+        }
+    }
     if (auto a = Staff::audit(db,
             {call.terminalId,
                 who.staffId,
@@ -822,6 +993,186 @@ Reply Issuance::complete(
         return unavailableReply(a.error(), rid);
     }
     return jobReply(db, jobId, 200, rid);
+}
+
+Result<std::int64_t> Issuance::carryBalance(PgConnection& db,
+    const CallContext& call,
+    const StaffIdentity& who,
+    const QString& oldAsn,
+    const QString& newAsn,
+    const QString& jobId,
+    const std::string& account)
+{
+    // What the bank vouches for on the lost key: its shadow balance (completed loads less the purchases settled so
+    // far). It leaves the lost key's float share for the customer's funding account (the new key's), under one
+    // natural key, so a repeated completion moves nothing twice. Offline purchases that settle later take the
+    // closed key's shadow below 0 (docs/branch.md).
+    auto old = db.exec("SELECT shadow_balance FROM cards WHERE asn = $1 FOR UPDATE", {s(oldAsn)});
+    if (!old) {
+        return old.error();
+    }
+    if (old->rows() != 1) {
+        return core::makeError(ErrorCode::NotFound, QStringLiteral("replaced card %1 is missing").arg(oldAsn));
+    }
+    const std::int64_t carried = std::max<std::int64_t>(0, old->integer(0, 0));
+    if (carried > 0) {
+        auto floatAccount = Ledger::floatAccount(db, hexBytes(oldAsn));
+        if (!floatAccount) {
+            return floatAccount.error();
+        }
+        TransferSpec t;
+        t.kind = "replacement";
+        t.debitAccount = *floatAccount;
+        t.creditAccount = account;
+        t.amount = carried;
+        t.naturalKey = "replacement:" + s(oldAsn);
+        t.requestScope = s(call.terminalId);
+        t.requestKey = s(call.requestKey);
+        if (auto tr = Ledger::transfer(db, t); !tr) {
+            return tr.error();
+        }
+    }
+    const std::string now = std::to_string(nowMicros());
+    if (auto u = db.exec("UPDATE cards SET shadow_balance = shadow_balance - $2, released = released + $2, state ="
+                         " 'closed', replaced_by = $3, closed_at = $4 WHERE asn = $1",
+            {s(oldAsn), std::to_string(carried), s(newAsn), now});
+        !u) {
+        return u.error();
+    }
+    if (auto u
+        = db.exec("UPDATE issuance_jobs SET carried_balance = $2 WHERE id = $1", {s(jobId), std::to_string(carried)});
+        !u) {
+        return u.error();
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who.staffId,
+                {},
+                QStringLiteral("card.replaced"),
+                oldAsn,
+                jobId,
+                QStringLiteral("ok"),
+                QStringLiteral("replaced by %1; %2 fen to the funding account").arg(newAsn).arg(carried)});
+        !a) {
+        return a.error();
+    }
+    return carried;
+}
+
+Result<std::int64_t> Issuance::closeAccount(PgConnection& db,
+    const CallContext& call,
+    const std::optional<StaffIdentity>& who,
+    const QString& asn,
+    const QString& commandId,
+    std::int64_t keyBalance)
+{
+    // CARD BLOCK answered 9000: the key can never pay again. The bank pays back what it vouches for and the key
+    // showed (min of the shadow balance and the key's balance read at the desk: a higher claim is capped, a lower
+    // one leaves the difference for offline purchases still to settle), plus the funding account; both go through
+    // the refunds account and out (payout, cash at the counter). Natural keys make a repeated report move nothing.
+    auto card = db.exec("SELECT shadow_balance, account_id, hotlisted FROM cards WHERE asn = $1 FOR UPDATE", {s(asn)});
+    if (!card) {
+        return card.error();
+    }
+    if (card->rows() != 1) {
+        return core::makeError(ErrorCode::NotFound, QStringLiteral("card %1 is missing").arg(asn));
+    }
+    const std::int64_t fromKey = std::clamp<std::int64_t>(card->integer(0, 0), 0, keyBalance);
+    const std::string funding = card->text(0, 1);
+    auto bal = db.exec("SELECT balance FROM accounts WHERE id = $1", {funding});
+    if (!bal) {
+        return bal.error();
+    }
+    const std::int64_t fromAccount = bal->rows() == 1 ? std::max<std::int64_t>(0, bal->integer(0, 0)) : 0;
+    auto refunds = db.exec("SELECT id FROM accounts WHERE kind = 'refunds' ORDER BY created_at LIMIT 1");
+    if (!refunds) {
+        return refunds.error();
+    }
+    std::string refundsAccount;
+    if (refunds->rows() == 1) {
+        refundsAccount = refunds->text(0, 0);
+    } else {
+        auto opened = Ledger::openAccount(db, "refunds", "Refunds (account closures)");
+        if (!opened) {
+            return opened.error();
+        }
+        refundsAccount = *opened;
+    }
+    auto move = [&](const std::string& kind,
+                    const std::string& from,
+                    const std::string& to,
+                    std::int64_t amount,
+                    const std::string& key) -> Result<void> {
+        if (amount <= 0) {
+            return {};
+        }
+        TransferSpec t;
+        t.kind = kind;
+        t.debitAccount = from;
+        t.creditAccount = to;
+        t.amount = amount;
+        t.naturalKey = key;
+        t.requestScope = s(call.terminalId);
+        t.requestKey = s(call.requestKey);
+        auto r = Ledger::transfer(db, t);
+        if (!r) {
+            return r.error();
+        }
+        return {};
+    };
+    auto floatAccount = Ledger::floatAccount(db, hexBytes(asn));
+    if (!floatAccount) {
+        return floatAccount.error();
+    }
+    auto clearing = Ledger::clearingAccount(db);
+    if (!clearing) {
+        return clearing.error();
+    }
+    if (auto r = move("closure", *floatAccount, refundsAccount, fromKey, "closure:" + s(asn)); !r) {
+        return r.error();
+    }
+    if (auto r = move("closure", funding, refundsAccount, fromAccount, "closure-funding:" + s(asn)); !r) {
+        return r.error();
+    }
+    if (auto r = move("payout", refundsAccount, *clearing, fromKey + fromAccount, "payout:" + s(asn)); !r) {
+        return r.error();
+    }
+    const std::string now = std::to_string(nowMicros());
+    if (auto u = db.exec("UPDATE cards SET shadow_balance = shadow_balance - $2, released = released + $2, state ="
+                         " 'closed', closed_at = $3 WHERE asn = $1",
+            {s(asn), std::to_string(fromKey), now});
+        !u) {
+        return u.error();
+    }
+    if (card->text(0, 2) != "t") {
+        if (auto h = db.exec("INSERT INTO hotlist (asn, reason, since) VALUES ($1, 'closed', $2)", {s(asn), now}); !h) {
+            return h.error();
+        }
+        if (auto u = db.exec("UPDATE cards SET hotlisted = TRUE WHERE asn = $1", {s(asn)}); !u) {
+            return u.error();
+        }
+    }
+    if (auto u = db.exec("UPDATE maintenance_commands SET refunded = $2 WHERE id = $1",
+            {s(commandId), std::to_string(fromKey + fromAccount)});
+        !u) {
+        return u.error();
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                who ? who->staffId : QString(),
+                {},
+                QStringLiteral("account.closed"),
+                asn,
+                commandId,
+                QStringLiteral("ok"),
+                QStringLiteral("paid back %1 fen (key %2, account %3)")
+                    .arg(fromKey + fromAccount)
+                    .arg(fromKey)
+                    .arg(fromAccount)});
+        !a) {
+        return a.error();
+    }
+    return fromKey + fromAccount;
 }
 
 // ---- maintenance -------------------------------------------------------------------------------------------------
@@ -840,12 +1191,20 @@ QJsonObject commandJson(const PgResult& r, int row)
     if (!r.isNull(row, 4)) {
         o.insert(QStringLiteral("outcome"), q(r.text(row, 4)));
     }
+    if (!r.isNull(row, 9)) {
+        o.insert(QStringLiteral("refunded"), static_cast<qint64>(r.integer(row, 9)));
+    }
+    if (!r.isNull(row, 10)) {
+        o.insert(QStringLiteral("idCheck"),
+            QJsonObject{{QStringLiteral("document"), q(r.text(row, 10))},
+                {QStringLiteral("checkedAt"), rfc3339(r.integer(row, 11))}});
+    }
     return o;
 }
 
 const char* kCommandSelect = "SELECT m.id, m.asn, m.operation, m.expected_sw, m.outcome, m.created_at, c.state,"
-                             " m.staff_id, m.approval_id FROM maintenance_commands m JOIN cards c ON c.asn = m.asn"
-                             " WHERE m.id = $1";
+                             " m.staff_id, m.approval_id, m.refunded, m.id_document, m.id_checked_at, m.key_balance"
+                             " FROM maintenance_commands m JOIN cards c ON c.asn = m.asn WHERE m.id = $1";
 
 } // namespace
 
@@ -922,12 +1281,17 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
         }
         supervisor = std::get<QString>(used);
     }
-    if (op == QLatin1String("card-block") && card->integer(0, 2) != 0) {
-        return problem(409,
-            "balance-not-zero",
-            QStringLiteral("The key still holds money"),
-            QStringLiteral("Key %1's balance (by the bank's record) is %2 fen.").arg(asn).arg(card->integer(0, 2)),
-            QStringLiteral("Take the balance off the key with a purchase to the bank's refund account first."),
+    // A PIN unblock or reload at a branch follows an ID check, recorded here: who (this session's staff member),
+    // which kind of document, when. The document's number is never sent.
+    const QString idDocument
+        = body.value(QStringLiteral("idCheck")).toObject().value(QStringLiteral("document")).toString();
+    if (who && (op == QLatin1String("pin-unblock") || op == QLatin1String("pin-reload")) && idDocument.isEmpty()) {
+        return problem(422,
+            "id-check-required",
+            QStringLiteral("Check the customer's ID document first"),
+            QStringLiteral("%1 at a branch needs the ID check (idCheck.document).").arg(op),
+            QStringLiteral("Compare the customer's ID document with the account, then send which kind it was; "
+                           "nothing was changed."),
             rid);
     }
     if (op == QLatin1String("application-unblock") && state != "blocked") {
@@ -985,15 +1349,22 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
         return unavailableReply(command.error(), rid);
     }
     const std::string id = uuidV7();
+    const std::string created = std::to_string(nowMicros());
     auto ins = db.exec("INSERT INTO maintenance_commands (id, asn, operation, expected_sw, approval_id, staff_id,"
-                       " terminal_id, created_at) VALUES ($1, $2, $3, '9000', $4, $5, $6, $7)",
+                       " terminal_id, created_at, id_document, id_checked_at, key_balance) VALUES ($1, $2, $3, '9000',"
+                       " $4, $5, $6, $7, $8, $9, $10)",
         {id,
             s(asn),
             s(op),
             approvalOp ? std::optional<std::string>(s(approvalId)) : std::nullopt,
             who ? std::optional<std::string>(s(staffId)) : std::nullopt,
             s(call.terminalId),
-            std::to_string(nowMicros())});
+            created,
+            idDocument.isEmpty() ? std::nullopt : std::optional<std::string>(s(idDocument)),
+            idDocument.isEmpty() ? std::nullopt : std::optional<std::string>(created),
+            body.contains(QStringLiteral("keyBalance"))
+                ? std::optional<std::string>(std::to_string(body.value(QStringLiteral("keyBalance")).toInteger()))
+                : std::nullopt});
     if (!ins) {
         return unavailableReply(ins.error(), rid);
     }
@@ -1005,7 +1376,7 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
                 asn,
                 q(id),
                 QStringLiteral("prepared"),
-                {}});
+                idDocument.isEmpty() ? QString() : QStringLiteral("ID checked: %1").arg(idDocument)});
         !a) {
         return unavailableReply(a.error(), rid);
     }
@@ -1061,6 +1432,13 @@ Reply Issuance::reportOutcome(PgConnection& db,
             if (newState) {
                 if (auto u = db.exec("UPDATE cards SET state = $2 WHERE asn = $1", {s(asn), newState}); !u) {
                     return unavailableReply(u.error(), rid);
+                }
+            }
+            if (op == "card-block") {
+                // Account closure: the key is terminated, so its balance and the account are paid back now.
+                auto paid = closeAccount(db, call, who, asn, commandId, row->isNull(0, 12) ? 0 : row->integer(0, 12));
+                if (!paid) {
+                    return unavailableReply(paid.error(), rid);
                 }
             }
         }

@@ -10,6 +10,9 @@
 #include <QJsonObject>
 
 #include <optional>
+#include <string>
+#include <utility>
+#include <variant>
 
 namespace wallet::bank {
 
@@ -79,6 +82,7 @@ public:
     [[nodiscard]] static Reply validateApplicationBlock(const QJsonObject& body, const QString& requestId);
     [[nodiscard]] static Reply validateChallenge(const QJsonObject& body, const QString& requestId);
     [[nodiscard]] static Reply validateApprovedChallenge(const QJsonObject& body, const QString& requestId);
+    [[nodiscard]] static Reply validateCardBlock(const QJsonObject& body, const QString& requestId);
     [[nodiscard]] static Reply validateOutcome(const QJsonObject& body, const QString& requestId);
     [[nodiscard]] static Reply validateHotlisting(const QJsonObject& body, const QString& requestId);
 
@@ -87,6 +91,28 @@ public:
     static constexpr int kTotalSteps = 19;
 
 private:
+    /// createJob's replacement checks (the lost key, its customer, the approval `card-replacement`); hot-lists the
+    /// lost key. Answers the supervisor's id and the lost key's funding account, or the refusal.
+    [[nodiscard]] std::variant<std::pair<QString, std::string>, Reply> replacement(PgConnection& db,
+        const CallContext& call,
+        const StaffIdentity& who,
+        const QString& oldAsn,
+        const QJsonObject& body);
+    /// At a replacement's completion: the lost key's shadow balance to the funding account; the lost key closed.
+    [[nodiscard]] Result<std::int64_t> carryBalance(PgConnection& db,
+        const CallContext& call,
+        const StaffIdentity& who,
+        const QString& oldAsn,
+        const QString& newAsn,
+        const QString& jobId,
+        const std::string& account);
+    /// After CARD BLOCK answered 9000: pays back the key's vouched balance and the funding account; closes the card.
+    [[nodiscard]] Result<std::int64_t> closeAccount(PgConnection& db,
+        const CallContext& call,
+        const std::optional<StaffIdentity>& who,
+        const QString& asn,
+        const QString& commandId,
+        std::int64_t keyBalance);
     [[nodiscard]] Reply jobReply(PgConnection& db, const QString& jobId, int status, const QString& rid);
 
     Hsm& m_hsm;

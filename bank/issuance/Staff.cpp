@@ -167,8 +167,8 @@ Result<QString> Staff::add(PgConnection& db,
         return makeError(
             ErrorCode::InvalidInput, QStringLiteral("a username is 2..32 of a-z 0-9 . _ -, starting with a letter"));
     }
-    if (role != QLatin1String("teller") && role != QLatin1String("supervisor")) {
-        return makeError(ErrorCode::InvalidInput, QStringLiteral("the role is teller or supervisor"));
+    if (role != QLatin1String("teller") && role != QLatin1String("supervisor") && role != QLatin1String("auditor")) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("the role is teller, supervisor or auditor"));
     }
     if (password.size() < 12 || password.size() > 128) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("a staff password has 12 to 128 bytes"));
@@ -309,6 +309,30 @@ void Staff::auditApart(const AuditEntry& e) const
             (void)tx.commit();
         }
     }
+}
+
+std::optional<Reply> Staff::requireServiceRole(
+    const CallContext& call, const StaffIdentity& who, const QString& path) const
+{
+    if (who.role == QLatin1String("teller") || who.role == QLatin1String("supervisor")) {
+        return std::nullopt;
+    }
+    // Written apart: the request's own transaction writes nothing.
+    auditApart({call.terminalId,
+        who.staffId,
+        {},
+        QStringLiteral("staff.role-refused"),
+        {},
+        path,
+        QStringLiteral("refused: role-forbidden"),
+        QStringLiteral("role %1").arg(who.role)});
+    return problem(403,
+        "role-forbidden",
+        QStringLiteral("Your role may not do this"),
+        QStringLiteral("%1 (role %2) may not issue or service keys, hot-list them or ask for approvals.")
+            .arg(who.username, who.role),
+        QStringLiteral("A teller or a supervisor does this; nothing was changed."),
+        call.requestKey);
 }
 
 Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject& body)

@@ -21,7 +21,7 @@ struct StaffIdentity
 {
     QString staffId;
     QString username;
-    QString role; ///< teller | supervisor
+    QString role; ///< teller | supervisor | auditor (signs in, services no key)
     QString sessionId;
 };
 
@@ -79,6 +79,14 @@ public:
      */
     [[nodiscard]] std::variant<StaffIdentity, Reply> authenticate(
         PgConnection& db, const CallContext& call, const std::string& authorization);
+
+    /**
+     * Issuance, maintenance, hot-listing and approvals are for tellers and supervisors: any other role (auditor)
+     * gets 403 role-forbidden, audited apart as `staff.role-refused` with the request's `path` (nothing else is
+     * written). Empty when allowed.
+     */
+    [[nodiscard]] std::optional<Reply> requireServiceRole(
+        const CallContext& call, const StaffIdentity& who, const QString& path) const;
 
     /// POST /v1/approvals (requestApproval) and POST /v1/approvals/{id}/decision (decideApproval).
     [[nodiscard]] Reply requestApproval(

@@ -169,15 +169,19 @@ Result<std::vector<std::string>> Ledger::audit(PgConnection& db)
             "SELECT id::text FROM accounts WHERE min_balance IS NOT NULL AND balance < min_balance"},
         {"5 at most one load per (ASN, online ATC), its transfers match its state",
             "SELECT l.id::text FROM loads l WHERE (l.state = 'cancelled') <> (l.reversal_transfer_id IS NOT NULL)"},
-        {"6 shadow balance = completed loads - completed purchases",
+        {"6 shadow balance = completed loads - completed purchases - released (replacement, closure)",
             "SELECT c.asn FROM cards c WHERE c.shadow_balance <> COALESCE((SELECT sum(amount) FROM loads l"
             " WHERE l.asn = c.asn AND l.state = 'completed'), 0) - COALESCE((SELECT sum(amount) FROM purchases p"
-            " WHERE p.asn = c.asn AND p.state = 'completed'), 0)"},
-        {"6 the float holds the money of completed and open loads less completed purchases",
+            " WHERE p.asn = c.asn AND p.state = 'completed'), 0) - c.released"},
+        {"6 the float holds the money of completed and open loads less completed purchases and released balances",
             "SELECT 'float ' || COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " WHERE COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"
-            " - COALESCE((SELECT sum(amount) FROM purchases WHERE state = 'completed'), 0)"},
+            " - COALESCE((SELECT sum(amount) FROM purchases WHERE state = 'completed'), 0)"
+            " - COALESCE((SELECT sum(released) FROM cards), 0)"},
+        {"6 what replacement and closure released left the float under its card's natural key",
+            "SELECT c.asn FROM cards c WHERE c.released <> COALESCE((SELECT sum(t.amount) FROM transfers t WHERE"
+            " t.natural_key IN ('replacement:' || c.asn, 'closure:' || c.asn)), 0)"},
         {"5 a purchase's transfer matches its state: online one transfer under purchase:<terminal>:<TSN>, settled"
          " the batch's transfer per float bucket, whose amount is the sum of its purchases",
             "SELECT p.id::text FROM purchases p LEFT JOIN transfers t ON t.id = p.transfer_id"

@@ -546,6 +546,11 @@ void BankServer::routesIssuance()
             if (auto* refusal = std::get_if<Reply>(&who)) {
                 return *refusal;
             }
+            // Every mutating staff route services keys: tellers and supervisors only (an auditor reads).
+            if (auto denied
+                = m_staff->requireServiceRole(call, std::get<StaffIdentity>(who), QString::fromStdString(req.path))) {
+                return *denied;
+            }
             return fn(db, call, req, body, std::get<StaffIdentity>(who));
         };
     };
@@ -560,6 +565,10 @@ void BankServer::routesIssuance()
                 auto who = m_staff->authenticate(db, call, req.get_header_value("Authorization"));
                 if (auto* refusal = std::get_if<Reply>(&who)) {
                     return *refusal;
+                }
+                if (auto denied = m_staff->requireServiceRole(
+                        call, std::get<StaffIdentity>(who), QString::fromStdString(req.path))) {
+                    return *denied;
                 }
                 staff = std::get<StaffIdentity>(who);
             }
@@ -685,7 +694,7 @@ void BankServer::routesIssuance()
     svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/application-unblock)",
         m_mutating(&Issuance::validateChallenge, maybeStaff("application-unblock")));
     svr.Post(R"(/v1/cards/([0-9A-F]{16})/maintenance/card-block)",
-        m_mutating(&Issuance::validateApprovedChallenge, maybeStaff("card-block")));
+        m_mutating(&Issuance::validateCardBlock, maybeStaff("card-block")));
     svr.Post(path(std::string("/v1/maintenance-commands/") + kUuid + "/outcome"),
         m_mutating(&Issuance::validateOutcome, maybeStaff({})));
 

@@ -13,8 +13,10 @@
 //   bankctl reports settlement --data <dir> [--json]
 //   bankctl keys list --data <dir> [--json]
 //   bankctl keys manufacturer --data <dir> --components <2|3>   (key ceremony: components on stdin, one a line)
-//   bankctl keys manufacturer --data <dir> --development        (the simulator's development manufacturer key)
-//   bankctl staff add --data <dir> --username <u> --role <teller|supervisor> [--name <display name>]
+//   bankctl keys manufacturer --data <dir> --development        (the simulator's development manufacturer key and
+//                                                                 its serial lot 534B000000000000..534B0000FFFFFFFF)
+//   bankctl devices add-lot --data <dir> --manufacturer <name> --first <serial> --last <serial>
+//   bankctl staff add --data <dir> --username <u> --role <teller|supervisor|auditor> [--name <display name>]
 //                                                               (password on stdin, never in argv)
 //   bankctl staff list --data <dir> [--json]
 //   bankctl issuance list --data <dir> [--state <s>] [--json]
@@ -73,7 +75,9 @@ int usage()
         "  bankctl reports settlement --data <dir> [--json]\n"
         "  bankctl keys list --data <dir> [--json]\n"
         "  bankctl keys manufacturer --data <dir> (--components <2|3> | --development)\n"
-        "  bankctl staff add --data <dir> --username <u> --role <teller|supervisor> [--name <n>]  (password on stdin)\n"
+        "  bankctl devices add-lot --data <dir> --manufacturer <name> --first <serial> --last <serial>\n"
+        "  bankctl staff add --data <dir> --username <u> --role <teller|supervisor|auditor> [--name <n>]  (password on "
+        "stdin)\n"
         "  bankctl staff list --data <dir> [--json]\n"
         "  bankctl issuance list --data <dir> [--state <state>] [--json]\n"
         "  bankctl issuance void --data <dir> --job <uuid>\n"
@@ -698,6 +702,57 @@ int keysList(const BankConfig& c)
     return 0;
 }
 
+/// The serials of the development manufacturer's simulated keys (skey-sim): one lot, imported with its key.
+const char* kDevelopmentLotFirst = "534B000000000000";
+const char* kDevelopmentLotLast = "534B0000FFFFFFFF";
+
+/// `bankctl devices add-lot`: a manufacturer's shipping list as one serial range (issue 13). Issuance refuses a
+/// blank key whose serial is in no lot (422 device-unknown).
+int addLot(const BankConfig& c, const QString& manufacturer, const QString& first, const QString& last)
+{
+    static const QRegularExpression serial(QStringLiteral("^[0-9A-F]{16}$"));
+    if (manufacturer.trimmed().isEmpty() || !serial.match(first).hasMatch() || !serial.match(last).hasMatch()
+        || first > last) {
+        return fail(QStringLiteral("devices add-lot needs --manufacturer, --first and --last (16 uppercase hex "
+                                   "digits, first <= last); nothing was changed"));
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    PgTransaction tx(**db);
+    if (auto r = (*db)->exec("INSERT INTO device_lots (id, manufacturer, first_serial, last_serial, imported_at)"
+                             " VALUES ($1, $2, $3, $4, $5)",
+            {uuidV7(),
+                manufacturer.trimmed().toStdString(),
+                first.toStdString(),
+                last.toStdString(),
+                std::to_string(nowMicros())});
+        !r) {
+        return fail(r.error());
+    }
+    if (auto a = Staff::audit(**db,
+            {{},
+                {},
+                {},
+                QStringLiteral("devices.lot-added"),
+                {},
+                first + QLatin1Char('-') + last,
+                QStringLiteral("ok"),
+                manufacturer.trimmed()});
+        !a) {
+        return fail(a.error());
+    }
+    if (auto cm = tx.commit(); !cm) {
+        return fail(cm.error());
+    }
+    std::printf("lot %s..%s of %s added\n",
+        first.toLatin1().constData(),
+        last.toLatin1().constData(),
+        manufacturer.trimmed().toUtf8().constData());
+    return 0;
+}
+
 int keysManufacturer(const BankConfig& c, std::map<std::string, std::string>& opt, bool development)
 {
     auto hsm = c.openHsm();
@@ -743,6 +798,16 @@ int keysManufacturer(const BankConfig& c, std::map<std::string, std::string>& op
     }
     const QString check = kcv(key);
     std::printf("mkt.v1: imported into the token (sensitive, not extractable), KCV %s\n", check.toLatin1().constData());
+    if (development) {
+        // The development manufacturer's keys are skey-sim's: their serials are the development lot.
+        if (addLot(c,
+                QStringLiteral("development (skey-sim)"),
+                QLatin1String(kDevelopmentLotFirst),
+                QLatin1String(kDevelopmentLotLast))
+            != 0) {
+            return 1;
+        }
+    }
     if (auto db = connect(c)) {
         PgTransaction tx(**db);
         if (Staff::audit(**db,
@@ -1054,6 +1119,12 @@ int main(int argc, char** argv)
     }
     if (cmd == "keys manufacturer") {
         return keysManufacturer(*config, opt, development);
+    }
+    if (cmd == "devices add-lot") {
+        return addLot(*config,
+            QString::fromStdString(opt["--manufacturer"]),
+            QString::fromStdString(opt["--first"]),
+            QString::fromStdString(opt["--last"]));
     }
     if (cmd == "staff add") {
         return staffAdd(*config, opt);

@@ -297,6 +297,23 @@ Result<QJsonObject> BranchStation::maintenance(
     // SELECT first: the secure-messaging commands address the application (a blocked one answers 6A81 to SELECT
     // and still takes APPLICATION UNBLOCK).
     (void)m_key.transmit(CommandApdu(0x00, 0xA4, 0x04, 0x00, QByteArray::fromHex("D15600000145442F4550")));
+    if (operation == QLatin1String("card-block")) {
+        // Account closure: the balance the key holds, read just before CARD BLOCK ends it for good; the bank pays
+        // back at most what it vouches for (docs/branch.md).
+        auto balance = m_key.transmit(CommandApdu(0x80, 0x5C, 0x00, 0x02, QByteArray(), 4));
+        if (!balance) {
+            return balance.error();
+        }
+        if (balance->sw() != 0x9000 || balance->data().size() != 4) {
+            return makeError(ErrorCode::CardError,
+                QStringLiteral("GET BALANCE answered %1").arg(swHex(balance->sw())),
+                balance->sw());
+        }
+        const QByteArray b = balance->data();
+        const qint64 fen = (qint64(quint8(b[0])) << 24) | (qint64(quint8(b[1])) << 16) | (qint64(quint8(b[2])) << 8)
+            | qint64(quint8(b[3]));
+        body.insert(QStringLiteral("keyBalance"), fen);
+    }
     auto rnd = challenge(4);
     if (!rnd) {
         return rnd.error();

@@ -35,7 +35,7 @@ struct StationProfile
 struct StationKeyState
 {
     QString deviceSerial; ///< 16 hex digits
-    int lifeCycle = -1; ///< 0 blank, 1 personalised
+    int lifeCycle = -1; ///< 0 blank, 1 personalised, 2 blocked, 3 blocked permanently, 4 terminated (GET DATA C3)
     QString asn; ///< empty for a blank key
     std::uint16_t selectSw = 0; ///< 9000 usable, 6A81 application blocked, 9303/6A82 terminated
     [[nodiscard]] bool blank() const { return lifeCycle == 0; }
@@ -91,6 +91,8 @@ public:
      * One maintenance command (pin-unblock, pin-reload, application-block, application-unblock, card-block): GET
      * CHALLENGE, the bank's APDU, the key's status word reported back. Answers the outcome (`cardState`, …).
      * `body` carries the operation's fields except the challenge; `pin` (ASCII digits) is added when not empty.
+     * card-block (account closure) reads GET BALANCE first and sends it as `keyBalance`; the outcome's
+     * `refunded` is what the bank paid back.
      */
     [[nodiscard]] Result<QJsonObject> maintenance(
         const QString& asn, const QString& operation, QJsonObject body, const SecureBytes& pinDigits = {});

@@ -29,7 +29,8 @@ ApplicationWindow {
                 objectName: "signedInAs"
                 color: "white"
                 text: qsTr("Signed in: %1 (%2)").arg(root.staff.username)
-                      .arg(root.staff.role === "supervisor" ? qsTr("supervisor") : qsTr("teller"))
+                      .arg(root.staff.role === "supervisor" ? qsTr("supervisor")
+                           : root.staff.role === "auditor" ? qsTr("auditor") : qsTr("teller"))
             }
             Item { Layout.fillWidth: true }
             Button {

@@ -32,8 +32,16 @@
         <translation>主管用户名</translation>
     </message>
     <message>
+        <source>closing the account</source>
+        <translation>销户</translation>
+    </message>
+    <message>
         <source>permanent block</source>
         <translation>永久锁定</translation>
+    </message>
+    <message>
+        <source>replacing a lost key</source>
+        <translation>补发挂失密钥</translation>
     </message>
 </context>
 <context>
@@ -57,6 +65,10 @@
     <message>
         <source>SmartKey Branch Station</source>
         <translation>SmartKey 网点工作站</translation>
+    </message>
+    <message>
+        <source>auditor</source>
+        <translation>稽核员</translation>
     </message>
     <message>
         <source>supervisor</source>
@@ -153,6 +165,10 @@
         <translation>回执：%1</translation>
     </message>
     <message>
+        <source>Replaces a lost key (its ASN; empty for a new customer)</source>
+        <translation>补发挂失密钥（填写其应用序列号；新客户留空）</translation>
+    </message>
+    <message>
         <source>Resident ID card</source>
         <translation>居民身份证</translation>
     </message>
@@ -184,12 +200,24 @@
         <translation>临时锁定</translation>
     </message>
     <message>
+        <source>Close the account</source>
+        <translation>销户</translation>
+    </message>
+    <message>
         <source>Customer: enter your PIN</source>
         <translation>客户：请输入密码</translation>
     </message>
     <message>
         <source>ID document checked</source>
         <translation>已核验证件</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Passport</source>
+        <translation>护照</translation>
     </message>
     <message>
         <source>Read key</source>
@@ -206,6 +234,10 @@
     <message>
         <source>Report lost</source>
         <translation>挂失</translation>
+    </message>
+    <message>
+        <source>Resident ID card</source>
+        <translation>居民身份证</translation>
     </message>
     <message>
         <source>Services</source>
@@ -246,6 +278,10 @@
 <context>
     <name>wallet::branch::IssueViewModel</name>
     <message>
+        <source>A lost key's ASN has 16 digits (0-9, A-F).</source>
+        <translation>挂失密钥的应用序列号为 16 位（0-9、A-F）。</translation>
+    </message>
+    <message>
         <source>Account %1 allocated. Turn the pad to the customer: they set their PIN.</source>
         <translation>已分配账户 %1。请将密码键盘转向客户，由客户设置密码。</translation>
     </message>
@@ -254,12 +290,24 @@
         <translation>证件号码为 5 到 32 位字母或数字。</translation>
     </message>
     <message>
+        <source>Another key is already replacing that lost key. Nothing was changed.</source>
+        <translation>已有另一把密钥正在补发该挂失密钥。未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Approval refused: %1. Nothing was done.</source>
+        <translation>批准被拒绝：%1。未执行任何操作。</translation>
+    </message>
+    <message>
         <source>Asking the bank for an account…</source>
         <translation>正在向银行申请账户…</translation>
     </message>
     <message>
         <source>Blank key %1 detected.</source>
         <translation>检测到空白密钥 %1。</translation>
+    </message>
+    <message>
+        <source>Cancelled. Nothing was done.</source>
+        <translation>已取消。未执行任何操作。</translation>
     </message>
     <message>
         <source>Check the fields marked in red.</source>
@@ -286,6 +334,10 @@
         <translation>发行失败：%1</translation>
     </message>
     <message>
+        <source>It replaces ASN %1: %2 moved to the customer's account, ready to load onto the new key.</source>
+        <translation>它替换应用序列号 %1：%2 已转入客户账户，可圈存到新密钥。</translation>
+    </message>
+    <message>
         <source>Key issued: ASN %1, but the receipt failed: %2</source>
         <translation>密钥已发行：应用序列号 %1，但回执生成失败：%2</translation>
     </message>
@@ -306,6 +358,10 @@
         <translation>正在个人化密钥…</translation>
     </message>
     <message>
+        <source>Replacing lost key %1 needs a supervisor: they type their credential here.</source>
+        <translation>补发挂失密钥 %1 需要主管批准：请主管在此输入凭据。</translation>
+    </message>
+    <message>
         <source>SmartKey issued</source>
         <translation>SmartKey 已发行</translation>
     </message>
@@ -318,12 +374,24 @@
         <translation>密钥拒绝了银行的传输密钥：它不是本制造商的密钥（或传输密钥错误）。未发行任何内容。</translation>
     </message>
     <message>
+        <source>The manufacturer did not ship this key to the bank: do not issue it, set it aside. Nothing was written.</source>
+        <translation>制造商未向本行交付此密钥：请勿发行，将其另行保管。未写入任何内容。</translation>
+    </message>
+    <message>
         <source>The name is too long for the key (20 bytes).</source>
         <translation>姓名过长（密钥最多 20 字节）。</translation>
     </message>
     <message>
         <source>The no-PIN limit is an amount in yuan no higher than the maximum balance.</source>
         <translation>免密限额须为不高于最大余额的元金额。</translation>
+    </message>
+    <message>
+        <source>The supervisor refused. Nothing was done.</source>
+        <translation>主管已拒绝。未执行任何操作。</translation>
+    </message>
+    <message>
+        <source>This customer's ID does not match the lost key's account. Nothing was changed.</source>
+        <translation>该客户的证件与挂失密钥的账户不符。未做任何更改。</translation>
     </message>
     <message>
         <source>This key was issued already: it cannot be issued again. Nothing was changed.</source>
@@ -364,6 +432,10 @@
         <translation>应用序列号 %1 · 已列入黑名单：拒绝圈存和联机支付，已通知自助终端</translation>
     </message>
     <message>
+        <source>Account closed: the key is terminated. Pay the customer %1.</source>
+        <translation>已销户：密钥已终止。请向客户支付 %1。</translation>
+    </message>
+    <message>
         <source>Approval failed: %1. Nothing was done.</source>
         <translation>批准失败：%1。未执行任何操作。</translation>
     </message>
@@ -390,6 +462,10 @@
     <message>
         <source>Check the customer's ID document first and tick the box.</source>
         <translation>请先核验客户证件并勾选。</translation>
+    </message>
+    <message>
+        <source>Closing the account ends this key for good and pays back its balance. A supervisor types their credential here.</source>
+        <translation>销户将永久终止此密钥并退还余额。请主管在此输入凭据。</translation>
     </message>
     <message>
         <source>Done: %1.</source>
@@ -438,6 +514,14 @@
     <message>
         <source>blocked</source>
         <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>blocked permanently</source>
+        <translation>已永久锁定</translation>
+    </message>
+    <message>
+        <source>terminated</source>
+        <translation>已终止</translation>
     </message>
     <message>
         <source>terminated (%1)</source>

@@ -541,9 +541,24 @@ private slots:
         // PIN UNBLOCK from the bank for the key's challenge, with the current PIN.
         const QByteArray rnd = challenge(4);
         QCOMPARE(rnd.size(), 4);
-        const Answer cmd = post(QStringLiteral("/v1/cards/%1/maintenance/pin-unblock").arg(m_asn),
+        // At a branch, only after the ID check, which the bank records (document type, staff, time; no number).
+        const Answer unchecked = post(QStringLiteral("/v1/cards/%1/maintenance/pin-unblock").arg(m_asn),
             QJsonObject{{QStringLiteral("challenge"), hex(rnd)}, {QStringLiteral("pin"), kPin}});
+        QCOMPARE(unchecked.status, 422);
+        QCOMPARE(unchecked.json.value(QStringLiteral("code")).toString(), QStringLiteral("id-check-required"));
+        const Answer cmd = post(QStringLiteral("/v1/cards/%1/maintenance/pin-unblock").arg(m_asn),
+            QJsonObject{{QStringLiteral("challenge"), hex(rnd)},
+                {QStringLiteral("pin"), kPin},
+                {QStringLiteral("idCheck"), QJsonObject{{QStringLiteral("document"), QStringLiteral("passport")}}}});
         QCOMPARE(cmd.status, 201);
+        QCOMPARE(cmd.json.value(QStringLiteral("idCheck")).toObject().value(QStringLiteral("document")).toString(),
+            QStringLiteral("passport"));
+        QCOMPARE(countRows("SELECT count(*) FROM maintenance_commands WHERE operation = 'pin-unblock' AND id_document ="
+                           " 'passport' AND id_checked_at IS NOT NULL AND staff_id IS NOT NULL"),
+            1);
+        QCOMPARE(countRows("SELECT count(*) FROM audit_log WHERE action = 'maintenance.pin-unblock' AND detail ="
+                           " 'ID checked: passport'"),
+            1);
         QVERIFY(cmd.json.value(QStringLiteral("sensitive")).toBool());
         QVERIFY(!cmd.json.value(QStringLiteral("apdu")).toString().contains(kPin));
         sw = send(QByteArray::fromHex(cmd.json.value(QStringLiteral("apdu")).toString().toLatin1())).second;
@@ -639,7 +654,8 @@ private slots:
         reload = post(QStringLiteral("/v1/cards/%1/maintenance/pin-reload").arg(m_asn),
             QJsonObject{{QStringLiteral("challenge"), hex(challenge(4))},
                 {QStringLiteral("pin"), newPin},
-                {QStringLiteral("approvalId"), approvalId}});
+                {QStringLiteral("approvalId"), approvalId},
+                {QStringLiteral("idCheck"), QJsonObject{{QStringLiteral("document"), QStringLiteral("resident-id")}}}});
         QCOMPARE(reload.status, 201);
         QCOMPARE(send(QByteArray::fromHex(reload.json.value(QStringLiteral("apdu")).toString().toLatin1())).second,
             std::uint16_t(0x9000));

@@ -7,9 +7,9 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
@@ -100,11 +100,14 @@ private:
                 if (base.open(QIODevice::ReadOnly)) {
                     merged.write(base.readAll());
                 }
-                lsan.replace(m.capturedStart(0), m.capturedLength(0), QStringLiteral("suppressions=") + merged.fileName());
+                lsan.replace(
+                    m.capturedStart(0), m.capturedLength(0), QStringLiteral("suppressions=") + merged.fileName());
             } else {
                 lsan += QStringLiteral(":suppressions=") + merged.fileName();
             }
-            merged.write("\nleak:libcrypto.so.3\n");
+            if (!qEnvironmentVariableIsSet("SKEY_BATCH_NO_OPENSSL_SUPPRESSION")) {
+                merged.write("\nleak:libcrypto.so.3\n");
+            }
             merged.close();
             env.insert(QStringLiteral("LSAN_OPTIONS"), lsan);
         }
@@ -231,6 +234,16 @@ private slots:
         QVERIFY2(
             out.contains(QStringLiteral("0 issued now, %1 already issued").arg(m_size).toLatin1()), out.constData());
         QCOMPARE(sqlInt("SELECT count(*) FROM cards"), m_size);
+        // SKEY_BATCH_EXIT_RUNS more such runs (default 0): whole branchctl lives (TLS, one bank call per key, exit),
+        // to chase the intermittent OpenSSL exit leak (docs/branch.md) with SKEY_BATCH_NO_OPENSSL_SUPPRESSION=1.
+        const int exitRuns = qEnvironmentVariableIntValue("SKEY_BATCH_EXIT_RUNS");
+        for (int k = 0; k < exitRuns; ++k) {
+            const int again = runBatch(&out);
+            if (again != 0) {
+                std::printf("exit run %d, exit %d, output ends with:\n%s\n", k + 1, again, out.right(4000).constData());
+            }
+            QVERIFY2(again == 0, out.constData());
+        }
         // The PIN mailer file: readable by its owner only.
         QCOMPARE(QFile::permissions(m_dir.filePath(QStringLiteral("pin-mailer.csv")))
                 & (QFileDevice::ReadGroup | QFileDevice::ReadOther),

@@ -34,6 +34,9 @@ namespace {
 const QString kTellerPassword = QStringLiteral("teller long passphrase 1");
 const QString kSupervisorPassword = QStringLiteral("supervisor passphrase 22");
 const QString kSerial = QStringLiteral("534B000000000101");
+const QString kReplacementSerial = QStringLiteral("534B000000000104");
+const QString kAuditorPassword = QStringLiteral("auditor passphrase 333");
+const QString kIdNumber = QStringLiteral("11010519491231002X");
 
 } // namespace
 
@@ -50,6 +53,7 @@ private:
     std::unique_ptr<branch::BranchRoot> m_root;
     std::unique_ptr<test::QuickDriver> m_ui;
     QString m_asn;
+    QString m_replacementAsn;
 
     [[nodiscard]] bool zh() const { return m_language == QLatin1String("zh_CN"); }
     [[nodiscard]] QString T(const char* en, const char* zhText) const
@@ -110,6 +114,15 @@ private:
     {
         auto r = m_rig.db().exec(sql, params);
         return r && r->rows() == 1 && !r->isNull(0, 0) ? static_cast<int>(r->integer(0, 0)) : -1;
+    }
+
+    bool clickIn(const char* name, const char* scope)
+    {
+        const bool ok = m_ui->click(QString::fromLatin1(name), QString::fromLatin1(scope));
+        if (!ok) {
+            qWarning("click %s in %s: %s", name, scope, qPrintable(m_ui->lastError()));
+        }
+        return ok;
     }
 
     bool click(const char* name)
@@ -232,6 +245,7 @@ private slots:
             0);
         QVERIFY(staffAdd(QStringLiteral("li.teller"), QStringLiteral("teller"), kTellerPassword));
         QVERIFY(staffAdd(QStringLiteral("wang.supervisor"), QStringLiteral("supervisor"), kSupervisorPassword));
+        QVERIFY(staffAdd(QStringLiteral("zhou.auditor"), QStringLiteral("auditor"), kAuditorPassword));
         // A merchant whose order the new key pays (walletctl pay), and the order-signing certificate.
         QVERIFY(m_rig.makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"))
                     .isEmpty());
@@ -446,6 +460,19 @@ private slots:
                         " outcome = '9000'",
                      {m_asn.toStdString()}),
             1);
+        // The bank recorded the ID check: who, which document, when; the document's number nowhere in the audit.
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands m JOIN staff s ON s.id = m.staff_id WHERE m.asn = $1"
+                        " AND m.operation = 'pin-unblock' AND m.id_document = 'resident-id' AND m.id_checked_at IS NOT"
+                        " NULL AND s.username = 'li.teller'",
+                     {m_asn.toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.pin-unblock' AND asn = $1 AND"
+                        " detail = 'ID checked: resident-id'",
+                     {m_asn.toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE concat(detail, subject, outcome) LIKE $1",
+                     {"%" + kIdNumber.toStdString() + "%"}),
+            0);
         shot(QStringLiteral("08-pin-unblocked"));
     }
 
@@ -473,6 +500,7 @@ private slots:
 
     void pinReloadWithApproval()
     {
+        QVERIFY(click("idDocPassport")); // this time the customer shows a passport
         QVERIFY(click("pinReloadButton"));
         QVERIFY(m_ui->typeInto(QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor")));
         QVERIFY(m_ui->typeInto(QStringLiteral("supervisorPassword"), kSupervisorPassword));
@@ -484,6 +512,9 @@ private slots:
         QVERIFY(texts(QStringLiteral("serviceMessage"), T("Done: pin-reload", "完成：pin-reload")));
         QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.pin-reload' AND supervisor_id IS"
                         " NOT NULL"),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE operation = 'pin-reload' AND outcome = '9000'"
+                        " AND id_document = 'passport' AND id_checked_at IS NOT NULL"),
             1);
         shot(QStringLiteral("11-pin-reloaded"));
     }
@@ -502,6 +533,152 @@ private slots:
             walletDir, {QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "654321\n");
         QVERIFY2(load.exitCode != 0, load.out.constData());
         QVERIFY2(load.out.contains("card-hotlisted"), load.out.constData());
+    }
+
+    int bankctlLedgerAudit()
+    {
+        QString out;
+        const int rc = m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out);
+        if (rc != 0) {
+            qWarning("audit ledger: %s", qPrintable(out));
+        }
+        return rc;
+    }
+
+    /// The lost key is replaced: a new blank key, the same customer, the lost key's ASN, a supervisor's approval.
+    /// The bank moves what it vouches for on the lost key (its shadow balance, ¥17.00 after the ¥3.00 purchase) to
+    /// the customer's funding account, closes the lost key, and walletctl loads it onto the new key.
+    void replaceLostKey()
+    {
+        QVERIFY(!m_asn.isEmpty());
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_asn.toStdString()}), 1700);
+        m_root->context().plugSimulatedKey(kReplacementSerial);
+        m_root->context().worker().drain();
+        QVERIFY(click("issueTab"));
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), kReplacementSerial));
+        QVERIFY(m_ui->typeInto(QStringLiteral("nameField"), QStringLiteral("Zhang San")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("idNumberField"), kIdNumber));
+        QVERIFY(m_ui->typeInto(QStringLiteral("phoneField"), QStringLiteral("+8613800138000")));
+        QVERIFY(m_ui->typeInto(QStringLiteral("replacesAsnField"), m_asn));
+        QVERIFY(click("issueButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("issueApprovalPanel")));
+        QVERIFY(texts(QStringLiteral("approvalTitle"), T("replacing a lost key", "补发挂失密钥")));
+        QVERIFY(m_ui->typeInto(
+            QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor"), QStringLiteral("issueApprovalPanel")));
+        QVERIFY(m_ui->typeInto(
+            QStringLiteral("supervisorPassword"), kSupervisorPassword, QStringLiteral("issueApprovalPanel")));
+        shot(QStringLiteral("13-replacement-approval"));
+        QVERIFY(clickIn("approveButton", "issueApprovalPanel"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("issuePinPad"), {}, 60000));
+        const QString newAsn = m_root->issue()->asn();
+        QVERIFY(newAsn.startsWith(QStringLiteral("8860")) && newAsn != m_asn);
+        QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("issuePinPad")));
+        QVERIFY(typePin(QStringLiteral("123456"), QStringLiteral("issuePinPad")));
+        QVERIFY(m_ui->waitShown(QStringLiteral("receiptLabel"), {}, 120000));
+        QVERIFY(texts(QStringLiteral("issueMessage"), newAsn));
+        QVERIFY(texts(QStringLiteral("issueMessage"), QStringLiteral("¥17.00")));
+        QVERIFY(texts(QStringLiteral("issueMessage"), m_asn));
+        shot(QStringLiteral("14-replaced"));
+        const std::string oldAsn = m_asn.toStdString();
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards n JOIN cards o ON o.account_id = n.account_id WHERE n.asn = $1 AND"
+                        " n.state = 'active' AND o.asn = $2 AND o.state = 'closed' AND o.hotlisted AND o.replaced_by"
+                        " = $1 AND o.shadow_balance = 0 AND o.released = 1700",
+                     {newAsn.toStdString(), oldAsn}),
+            1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"replacement:" + oldAsn}), 1700);
+        QCOMPARE(sqlInt("SELECT count(*) FROM approvals WHERE operation = 'card-replacement' AND state = 'used'"), 1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'card.replaced' AND asn = $1", {oldAsn}), 1);
+        QCOMPARE(bankctlLedgerAudit(), 0);
+        // The new key carries the balance: ¥30.00 left in the account plus the ¥17.00 the lost key held.
+        m_root->context().plugSimulatedKey(QStringLiteral("534B000000000102"));
+        m_root->context().worker().drain();
+        const QString walletDir = QDir(m_root->context().keyDir(kReplacementSerial)).filePath(QStringLiteral(".."));
+        const Run load = walletctl(
+            walletDir, {QStringLiteral("load"), QStringLiteral("47.00"), QStringLiteral("--yes")}, "123456\n");
+        QVERIFY2(load.exitCode == 0, load.out.constData());
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {newAsn.toStdString()}), 4700);
+        QCOMPARE(bankctlLedgerAudit(), 0);
+        m_replacementAsn = newAsn;
+        m_root->context().plugSimulatedKey(kReplacementSerial);
+        m_root->context().worker().drain();
+    }
+
+    /// Closing the account: a supervisor approves, the key's balance is read, CARD BLOCK terminates the key, and
+    /// the bank pays back what the key held (¥47.00) and the (now empty) funding account.
+    void closeAccount()
+    {
+        QVERIFY(!m_replacementAsn.isEmpty());
+        QVERIFY(click("servicesTab"));
+        QVERIFY(click("readKeyButton"));
+        QVERIFY(texts(QStringLiteral("stateBefore"), m_replacementAsn));
+        QVERIFY(texts(QStringLiteral("stateBefore"), T("active", "正常")));
+        QVERIFY(click("closeAccountButton"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("approvalPanel")));
+        QVERIFY(texts(QStringLiteral("approvalTitle"), T("closing the account", "销户")));
+        QVERIFY(m_ui->typeInto(
+            QStringLiteral("supervisorUser"), QStringLiteral("wang.supervisor"), QStringLiteral("approvalPanel")));
+        QVERIFY(
+            m_ui->typeInto(QStringLiteral("supervisorPassword"), kSupervisorPassword, QStringLiteral("approvalPanel")));
+        QVERIFY(clickIn("approveButton", "approvalPanel"));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Account closed", "已销户")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("¥47.00")));
+        QVERIFY(texts(QStringLiteral("stateAfter"), T("terminated", "已终止")));
+        shot(QStringLiteral("15-account-closed"));
+        const std::string asn = m_replacementAsn.toStdString();
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'closed' AND hotlisted AND"
+                        " shadow_balance = 0 AND closed_at IS NOT NULL",
+                     {asn}),
+            1);
+        QCOMPARE(sqlInt("SELECT refunded FROM maintenance_commands WHERE asn = $1 AND operation = 'card-block' AND"
+                        " outcome = '9000' AND key_balance = 4700",
+                     {asn}),
+            4700);
+        QCOMPARE(
+            sqlInt("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = $1", {asn}), 0);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"payout:" + asn}), 4700);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'account.closed' AND asn = $1", {asn}), 1);
+        QCOMPARE(bankctlLedgerAudit(), 0);
+    }
+
+    /// A blank key whose serial the manufacturer never shipped to the bank (its KT is right: only the lot check
+    /// stops it), and a staff member whose role may not issue: clear refusals, nothing written.
+    void unknownSerialAndRoleRefused()
+    {
+        const QString foreign = QStringLiteral("534B0001000000A1");
+        m_root->context().plugSimulatedKey(foreign);
+        m_root->context().worker().drain();
+        QVERIFY(click("issueTab"));
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), foreign));
+        QVERIFY(m_ui->typeInto(QStringLiteral("replacesAsnField"), QString()));
+        QVERIFY(click("issueButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), T("did not ship this key", "未向本行交付此密钥")));
+        shot(QStringLiteral("16-unknown-serial-refused"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs WHERE device_serial = $1", {foreign.toStdString()}), 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE subject = $1 AND outcome = 'refused: device-unknown'",
+                     {foreign.toStdString()}),
+            1);
+
+        // An auditor signs in, and is refused issuance.
+        QVERIFY(click("signOutButton"));
+        signIn(QStringLiteral("zhou.auditor"), kAuditorPassword);
+        QVERIFY(m_ui->waitShown(QStringLiteral("signedInAs")));
+        QVERIFY(texts(QStringLiteral("signedInAs"), T("auditor", "稽核员")));
+        const QString blank = QStringLiteral("534B000000000105");
+        m_root->context().plugSimulatedKey(blank);
+        m_root->context().worker().drain();
+        const int jobs = sqlInt("SELECT count(*) FROM issuance_jobs");
+        QVERIFY(click("issueTab"));
+        QVERIFY(click("detectKeyButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), blank));
+        QVERIFY(click("issueButton"));
+        QVERIFY(texts(QStringLiteral("issueMessage"), T("Your role may not issue keys", "您的角色无权发行密钥")));
+        shot(QStringLiteral("17-role-refused"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM issuance_jobs"), jobs);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'staff.role-refused' AND outcome ="
+                        " 'refused: role-forbidden'"),
+            1);
     }
 
     void cleanupTestCase()

@@ -16,6 +16,8 @@ Rectangle {
     function operationText(op) {
         if (op === "pin-reload") return qsTr("PIN reload")
         if (op === "application-block-permanent") return qsTr("permanent block")
+        if (op === "card-replacement") return qsTr("replacing a lost key")
+        if (op === "account-closure") return qsTr("closing the account")
         return op
     }
 

@@ -9,6 +9,7 @@ ScrollView {
     id: root
     required property QtObject issue
     readonly property bool busyWithKey: issue.state === "pin" || issue.state === "running"
+                                        || issue.state === "approval"
     contentWidth: availableWidth
 
     ColumnLayout {
@@ -34,6 +35,14 @@ ScrollView {
             }
         }
 
+        // A replacement's supervisor approval, at the top while the form steps aside.
+        ApprovalPanel {
+            objectName: "issueApprovalPanel"
+            visible: root.issue.approvalFor.length > 0
+            service: root.issue
+            Layout.fillWidth: true
+        }
+
         GroupBox {
             title: qsTr("Customer")
             Layout.fillWidth: true
@@ -54,6 +63,8 @@ ScrollView {
                 }
                 Field { id: idNumber; fieldName: "idNumberField"; label: qsTr("ID number"); error: root.issue.idError; Layout.fillWidth: true }
                 Field { id: phone; fieldName: "phoneField"; label: qsTr("Phone"); placeholder: "+8613800138000"; error: root.issue.phoneError; Layout.fillWidth: true }
+                // A replacement: the lost key's ASN (a supervisor approves; its balance follows to the account).
+                Field { id: replaces; fieldName: "replacesAsnField"; label: qsTr("Replaces a lost key (its ASN; empty for a new customer)"); error: root.issue.replacesError; Layout.fillWidth: true }
             }
         }
 
@@ -92,8 +103,10 @@ ScrollView {
             text: qsTr("Issue the key")
             enabled: root.issue.state === "blank"
             onClicked: root.issue.submit(name.text, idType.currentIndex, idNumber.text, phone.text,
-                                         des.checked ? "3des" : "sm4", maxBalance.text, noPin.text, touch.checked)
+                                         des.checked ? "3des" : "sm4", maxBalance.text, noPin.text, touch.checked,
+                                         replaces.text)
         }
+
 
         Text {
             objectName: "issueAsn"

@@ -1,5 +1,6 @@
-// Services for an issued key: its state before and after, PIN unblock (after an ID check), PIN reload and the
-// permanent block (supervisor approval on this screen), temporary block, unblock, report lost.
+// Services for an issued key: its state before and after, PIN unblock and PIN reload (after an ID check the bank
+// records: which document, who, when), the permanent block and closing the account (supervisor approval on this
+// screen), temporary block, unblock, report lost.
 import QtQuick
 import QtQuick.Controls.Basic
 import QtQuick.Layouts
@@ -46,11 +47,21 @@ ScrollView {
                 anchors.fill: parent
                 columns: 2
                 Switch { id: idChecked; objectName: "idCheckedBox"; text: qsTr("ID document checked") }
-                Button { objectName: "pinUnblockButton"; text: qsTr("Unblock PIN"); onClicked: root.service.pinUnblock(idChecked.checked) }
-                Button { objectName: "pinReloadButton"; text: qsTr("Reload PIN"); onClicked: root.service.pinReload() }
+                // Which document the teller compared (recorded at the bank; its number is never sent).
+                RowLayout {
+                    id: idDocument
+                    readonly property string kind: docPassport.checked ? "passport" : docOther.checked ? "other"
+                                                                                                      : "resident-id"
+                    RadioButton { objectName: "idDocResident"; text: qsTr("Resident ID card"); checked: true }
+                    RadioButton { id: docPassport; objectName: "idDocPassport"; text: qsTr("Passport") }
+                    RadioButton { id: docOther; objectName: "idDocOther"; text: qsTr("Other") }
+                }
+                Button { objectName: "pinUnblockButton"; text: qsTr("Unblock PIN"); onClicked: root.service.pinUnblock(idChecked.checked, idDocument.kind) }
+                Button { objectName: "pinReloadButton"; text: qsTr("Reload PIN"); onClicked: root.service.pinReload(idChecked.checked, idDocument.kind) }
                 Button { objectName: "tempBlockButton"; text: qsTr("Block temporarily"); onClicked: root.service.block(false) }
                 Button { objectName: "permBlockButton"; text: qsTr("Block permanently"); onClicked: root.service.block(true) }
                 Button { objectName: "unblockButton"; text: qsTr("Unblock"); onClicked: root.service.unblock() }
+                Button { objectName: "closeAccountButton"; text: qsTr("Close the account"); onClicked: root.service.closeAccount() }
             }
         }
 

@@ -130,6 +130,39 @@ private slots:
         QCOMPARE(r->integer(0, 0), 4LL); // buckets 0..2 of the float, and the clearing account's bucket 0
     }
 
+    /// One schema in two dialects: after every migration, the same tables with the same columns, NOT NULL alike.
+    void sameSchemaOnBothEngines()
+    {
+        BankRig pg(BankRig::Backend::PostgreSql);
+        const QString up = pg.setUp();
+        QVERIFY2(up.isEmpty(), qPrintable(up));
+        auto columns = [](Db& db) {
+            QStringList out;
+            auto r = db.sqlite()
+                ? db.exec("SELECT m.name, c.name, c.\"notnull\" OR c.pk > 0 FROM sqlite_master m,"
+                          " pragma_table_info(m.name) c WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence',"
+                          " 'asn_sequence') ORDER BY 1, 2")
+                : db.exec("SELECT table_name, column_name, is_nullable = 'NO' FROM information_schema.columns"
+                          " WHERE table_schema = 'public' ORDER BY 1, 2");
+            for (int i = 0; r && i < r->rows(); ++i) {
+                out << QStringLiteral("%1.%2%3").arg(QString::fromStdString(r->text(i, 0)),
+                    QString::fromStdString(r->text(i, 1)),
+                    r->boolean(i, 2) ? QStringLiteral(" NOT NULL") : QString());
+            }
+            return out;
+        };
+        const QStringList fromPg = columns(pg.db());
+        const QStringList fromSqlite = columns(m_rig.db());
+        QVERIFY(fromPg.size() > 150);
+        QCOMPARE(fromSqlite, fromPg);
+        auto version = [](Db& db) { return db.exec("SELECT max(version), count(*) FROM schema_migrations"); };
+        auto a = version(pg.db());
+        auto b = version(m_rig.db());
+        QVERIFY(a.ok() && b.ok());
+        QCOMPARE(b->text(0, 0), a->text(0, 0));
+        QCOMPARE(b->text(0, 1), a->text(0, 1));
+    }
+
     /// One skey-bank per SQLite file: a second is refused by name; once the first is gone, a new one starts.
     void secondInstanceRefused()
     {

@@ -280,8 +280,16 @@ SqliteDb::Translated SqliteDb::translate(const std::string& sql)
     // Writers are serial under BEGIN IMMEDIATE: an advisory transaction lock is already held.
     static const RE advisory(QStringLiteral(R"(\bpg_advisory_xact_lock\s*\(\s*\d+\s*\))"), RE::CaseInsensitiveOption);
 
+    // PostgreSQL's session settings (timeouts) have no SQLite counterpart: busy_timeout is set once per connection.
+    static const RE setting(
+        QStringLiteral(R"(^\s*SET\s+(LOCAL\s+|SESSION\s+)?[a-z_]+\s*(=|TO)\s*[^;]*;?\s*$)"), RE::CaseInsensitiveOption);
+
     Translated t;
     QString s = QString::fromStdString(sql);
+    if (setting.match(s).hasMatch()) {
+        t.sql = "SELECT 1";
+        return t;
+    }
     s.replace(rowLock, QString());
     for (auto it = anyArray.globalMatch(s); it.hasNext();) {
         const auto m = it.next();

@@ -539,9 +539,14 @@ int merchantsList(const BankConfig& c, bool json)
     if (!db) {
         return fail(db.error());
     }
-    auto r = (*db)->exec("SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
-                         " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
-                         " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
+    // SQLite before 3.44 has no ORDER BY inside an aggregate: its group_concat reads an ordered subquery in order.
+    auto r = (*db)->exec((*db)->sqlite()
+            ? "SELECT m.id, m.name, m.credential, a.balance, (SELECT group_concat(x, ',') FROM (SELECT t.terminal_id"
+              " || ':' || t.kind AS x FROM acquirer_terminals t WHERE t.merchant_id = m.id ORDER BY t.terminal_id))"
+              " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name"
+            : "SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
+              " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
+              " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
     if (!r) {
         return fail(r.error());
     }

@@ -122,6 +122,11 @@ private slots:
                                                             " FROM t FOR UPDATE")
                                             .sql),
             QStringLiteral("SELECT group_concat(a, ','), max(1, 2), count(p.rowid) FROM t"));
+        QCOMPARE(
+            QString::fromStdString(SqliteDb::translate("SET LOCAL idle_in_transaction_session_timeout = '120s'").sql),
+            QStringLiteral("SELECT 1"));
+        QCOMPARE(QString::fromStdString(SqliteDb::translate("UPDATE t SET a = 1").sql),
+            QStringLiteral("UPDATE t SET a = 1"));
         // The arrays reach SQLite as JSON, and booleans read back as PostgreSQL prints them.
         auto r
             = m_rig.db().exec("SELECT count(*) FROM accounts WHERE kind = ANY($1::text[]) AND bucket = ANY($2::int[])",

@@ -1,14 +1,19 @@
-# The bank host's dependencies (bank/, docs/bank.md): libpq, cpp-httplib (built with OpenSSL), OpenSSL, and p11-kit's
+# The bank host's dependencies (bank/, docs/bank.md): libpq, SQLite 3 (the embedded default's database), cpp-httplib (built with OpenSSL), OpenSSL, and p11-kit's
 # pkcs11.h (the PKCS#11 module itself, SoftHSM2, is loaded at run time). scripts/setup-deps.sh installs them all.
-# Sets WALLET_BANK_DEPS_FOUND and the imported targets PkgConfig::LIBPQ, PkgConfig::HTTPLIB, OpenSSL::SSL.
+# Sets WALLET_BANK_DEPS_FOUND and the imported targets PkgConfig::LIBPQ, PkgConfig::SQLITE3, PkgConfig::HTTPLIB,
+# OpenSSL::SSL.
 set(WALLET_BANK_DEPS_FOUND OFF)
 set(WALLET_BANK_DEPS_MISSING "")
 pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET libpq)
+pkg_check_modules(SQLITE3 QUIET IMPORTED_TARGET sqlite3>=3.35)
 pkg_check_modules(HTTPLIB QUIET IMPORTED_TARGET cpp-httplib)
 find_package(OpenSSL 3 QUIET COMPONENTS SSL Crypto)
 find_path(WALLET_PKCS11_INCLUDE_DIR NAMES p11-kit/pkcs11.h PATH_SUFFIXES p11-kit-1)
 if(NOT LIBPQ_FOUND)
     list(APPEND WALLET_BANK_DEPS_MISSING "libpq (libpq-dev)")
+endif()
+if(NOT SQLITE3_FOUND)
+    list(APPEND WALLET_BANK_DEPS_MISSING "SQLite 3.35 or later (libsqlite3-dev)")
 endif()
 if(NOT HTTPLIB_FOUND)
     list(APPEND WALLET_BANK_DEPS_MISSING "cpp-httplib (libcpp-httplib-dev)")
@@ -21,5 +26,5 @@ if(NOT WALLET_PKCS11_INCLUDE_DIR)
 endif()
 if(WALLET_BANK_DEPS_MISSING STREQUAL "")
     set(WALLET_BANK_DEPS_FOUND ON)
-    message(STATUS "Bank host: libpq ${LIBPQ_VERSION}, cpp-httplib ${HTTPLIB_VERSION}, OpenSSL ${OPENSSL_VERSION}")
+    message(STATUS "Bank host: libpq ${LIBPQ_VERSION}, SQLite ${SQLITE3_VERSION}, cpp-httplib ${HTTPLIB_VERSION}, OpenSSL ${OPENSSL_VERSION}")
 endif()

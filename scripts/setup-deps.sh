@@ -16,7 +16,7 @@ packages=(
     qml6-module-qtquick-window qml6-module-qtquick-templates qml6-module-qtqml-workerscript
     qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel qml6-module-qttest qml6-module-qtcore
     # the bank host (bank/): HTTPS server, PostgreSQL client and server (tests start their own), PKCS#11 (SoftHSM2)
-    libcpp-httplib-dev libpq-dev postgresql libssl-dev openssl softhsm2 p11-kit libp11-kit-dev
+    libcpp-httplib-dev libpq-dev libsqlite3-dev postgresql libssl-dev openssl softhsm2 p11-kit libp11-kit-dev
     # N bank host instances behind a load balancer (docs/deployment.md; test_bank_two_instances)
     haproxy
     # crypto, USB HID

@@ -403,7 +403,7 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
     if (card->rows() != 1) {
         return unknownCard(asnHex, rid);
     }
-    if (card->text(0, 3) == "t" || card->text(0, 2) != "active") {
+    if (card->boolean(0, 3) || card->text(0, 2) != "active") {
         return Reply::problemOf(403,
             QStringLiteral("card-hotlisted"),
             QStringLiteral("This key may not pay"),
@@ -569,7 +569,7 @@ Reply Acquirer::purchaseReply(PgConnection& db, const QString& purchaseId, int s
         {QStringLiteral("date"), q(r->text(0, 7))},
         {QStringLiteral("time"), q(r->text(0, 8))},
         {QStringLiteral("merchantName"), q(r->text(0, 10))},
-        {QStringLiteral("lateAfterAbandon"), r->text(0, 12) == "t"},
+        {QStringLiteral("lateAfterAbandon"), r->boolean(0, 12)},
         {QStringLiteral("createdAt"), rfc3339(r->integer(0, 14))},
         {QStringLiteral("updatedAt"), rfc3339(r->integer(0, 15))}};
     if (!r->isNull(0, 9)) {
@@ -1067,7 +1067,34 @@ Reply Acquirer::uploadSettlementBatch(
         }
         transferOf[floatAccount] = *transfer;
     }
-    if (!postings.empty()) {
+    if (!postings.empty() && db.sqlite()) {
+        // SQLite has no unnest: one INSERT per sale, in this same transaction (a prepared statement; no network).
+        for (const auto& p : postings) {
+            auto ins = db.exec("INSERT INTO purchases (id, source, state, terminal_id, tsn, asn, key_version,"
+                               " offline_atc, amount, card_date, card_time, merchant_id, mac2, tac, transfer_id,"
+                               " batch_id, request_scope, created_at, updated_at) VALUES ($1, 'settlement',"
+                               " 'completed', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)",
+                {uuidV7(),
+                    s(terminal),
+                    std::to_string(p.tsn),
+                    p.sale.asn,
+                    std::to_string(p.keyVersion),
+                    std::to_string(p.sale.atc),
+                    std::to_string(p.sale.amount),
+                    p.sale.date,
+                    p.sale.time,
+                    merchantId,
+                    p.mac2,
+                    p.sale.tac,
+                    transferOf[p.floatAccount],
+                    s(batchId),
+                    s(call.terminalId),
+                    now});
+            if (!ins) {
+                return unavailable(ins.error(), rid);
+            }
+        }
+    } else if (!postings.empty()) {
         // Array literals of validated values only (UUIDs, digits, upper-case hex): nothing needs quoting.
         std::string ids, tsns, asnList, kvs, atcs, amounts, dates, times, mac2s, tacs, transfers;
         for (const auto& p : postings) {

@@ -264,7 +264,7 @@ Reply CardholderCa::issue(PgConnection& db, const CallContext& call, const QStri
             QStringLiteral("Apply with a key this bank issued; nothing was issued."),
             rid);
     }
-    if (card->text(0, 0) != "active" || card->text(0, 1) == "t") {
+    if (card->text(0, 0) != "active" || card->boolean(0, 1)) {
         return problem(422,
             QStringLiteral("card-not-active"),
             QStringLiteral("This key cannot get a certificate now"),

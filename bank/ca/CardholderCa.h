@@ -11,7 +11,8 @@
 
 namespace wallet::bank {
 
-class PgConnection;
+class Db;
+using PgConnection = Db;
 
 /**
  * @brief The bank CA for cardholders (docs/bank.md §13, issue 14; API `issueCardholderCertificate`): certificates

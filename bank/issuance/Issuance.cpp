@@ -693,7 +693,9 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
         supervisor = std::get<std::pair<QString, std::string>>(replaced).first;
         replacedAccount = std::get<std::pair<QString, std::string>>(replaced).second;
     }
-    auto seq = db.exec("SELECT nextval('asn_sequence')");
+    // SQLite has no sequences: a row per value in asn_sequence (AUTOINCREMENT never hands one out twice).
+    auto seq = db.sqlite() ? db.exec("INSERT INTO asn_sequence DEFAULT VALUES RETURNING value")
+                           : db.exec("SELECT nextval('asn_sequence')");
     if (!seq) {
         return unavailableReply(seq.error(), rid);
     }
@@ -1239,7 +1241,7 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
         return unknownCard(asn, rid);
     }
     const std::string state = card->text(0, 0);
-    const bool hotlisted = card->text(0, 1) == "t";
+    const bool hotlisted = card->boolean(0, 1);
     const std::int64_t keyVersion = card->integer(0, 3);
     const QString staffId = who ? who->staffId : QString();
     if (state == "terminated" || state == "blocked-permanently" || state == "closed") {
@@ -1516,7 +1518,8 @@ Reply Issuance::hotlistCard(
 
 Reply Issuance::getHotlist(PgConnection& db, const CallContext& call, std::int64_t since)
 {
-    auto version = db.exec("SELECT COALESCE(greatest(max(version), max(removed_version)), 0) FROM hotlist");
+    auto version
+        = db.exec("SELECT greatest(COALESCE(max(version), 0), COALESCE(max(removed_version), 0)) FROM hotlist");
     if (!version) {
         return unavailableReply(version.error(), call.requestKey);
     }

@@ -269,46 +269,47 @@ Reply Staff::validateEmpty(const QJsonObject& body, const QString& requestId)
 
 std::optional<Reply> Staff::recordFailure(const CallContext& call, const QString& staffId) const
 {
-    // Its own connection: the request's transaction rolls back with the 401/403, the count must not.
-    auto c = PgConnection::connect(m_conninfo);
-    if (!c) {
-        return std::nullopt;
-    }
-    PgConnection& db = **c;
-    const std::int64_t now = nowMicros();
-    auto r = db.exec("UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING"
-                     " failed_attempts, lock_count",
-        {s(staffId)});
-    if (!r || r->rows() != 1) {
-        return std::nullopt;
-    }
-    if (r->integer(0, 0) >= kMaxFailures) {
-        const std::int64_t lockFor = kLockMicros << std::min<long long>(r->integer(0, 1), 10);
-        (void)db.exec("UPDATE staff SET failed_attempts = 0, lock_count = lock_count + 1, locked_until = $2 WHERE"
-                      " id = $1",
-            {s(staffId), std::to_string(now + lockFor)});
-        AuditEntry e{call.terminalId,
-            staffId,
-            {},
-            QStringLiteral("staff.locked"),
-            {},
-            staffId,
-            QStringLiteral("locked"),
-            QStringLiteral("%1 wrong passwords; locked for %2 min").arg(kMaxFailures).arg(lockFor / 60000000)};
-        (void)audit(db, e);
-    }
+    // Apart from the request's transaction: it rolls back with the 401/403, the count must not (Db::runApart).
+    Db::runApart(m_conninfo, [call, staffId](Db& db) {
+        DbTransaction tx(db);
+        if (!tx.begun()) {
+            return;
+        }
+        const std::int64_t now = nowMicros();
+        auto r = db.exec("UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = $1 RETURNING"
+                         " failed_attempts, lock_count",
+            {s(staffId)});
+        if (!r || r->rows() != 1) {
+            return;
+        }
+        if (r->integer(0, 0) >= kMaxFailures) {
+            const std::int64_t lockFor = kLockMicros << std::min<long long>(r->integer(0, 1), 10);
+            (void)db.exec("UPDATE staff SET failed_attempts = 0, lock_count = lock_count + 1, locked_until = $2"
+                          " WHERE id = $1",
+                {s(staffId), std::to_string(now + lockFor)});
+            AuditEntry e{call.terminalId,
+                staffId,
+                {},
+                QStringLiteral("staff.locked"),
+                {},
+                staffId,
+                QStringLiteral("locked"),
+                QStringLiteral("%1 wrong passwords; locked for %2 min").arg(kMaxFailures).arg(lockFor / 60000000)};
+            (void)audit(db, e);
+        }
+        (void)tx.commit();
+    });
     return std::nullopt;
 }
 
 void Staff::auditApart(const AuditEntry& e) const
 {
-    auto c = PgConnection::connect(m_conninfo);
-    if (c) {
-        PgTransaction tx(**c);
-        if (audit(**c, e)) {
+    Db::runApart(m_conninfo, [e](Db& db) {
+        DbTransaction tx(db);
+        if (tx.begun() && audit(db, e)) {
             (void)tx.commit();
         }
-    }
+    });
 }
 
 std::optional<Reply> Staff::requireServiceRole(
@@ -375,7 +376,7 @@ Reply Staff::signIn(PgConnection& db, const CallContext& call, const QJsonObject
             QStringLiteral("Type them again; after 5 wrong passwords the account is locked for 15 minutes."),
             rid);
     };
-    if (row->rows() != 1 || row->text(0, 4) != "t") {
+    if (row->rows() != 1 || !row->boolean(0, 4)) {
         password.fill('\0');
         return wrong({});
     }
@@ -467,7 +468,7 @@ std::variant<StaffIdentity, Reply> Staff::authenticate(
         return unavailableReply(r.error(), rid);
     }
     const std::int64_t now = nowMicros();
-    if (r->rows() != 1 || r->text(0, 8) == "t" || r->text(0, 9) != "t") {
+    if (r->rows() != 1 || r->boolean(0, 8) || !r->boolean(0, 9)) {
         return expired("session-expired", QStringLiteral("No open staff session for this token."));
     }
     if (q(r->text(0, 5)) != call.terminalId) {
@@ -618,7 +619,7 @@ Reply Staff::decideApproval(PgConnection& db,
             QStringLiteral("A supervisor other than the requester types their own username and password."),
             rid);
     };
-    const bool known = sup->rows() == 1 && sup->text(0, 4) == "t" && (sup->isNull(0, 3) || sup->integer(0, 3) <= now);
+    const bool known = sup->rows() == 1 && sup->boolean(0, 4) && (sup->isNull(0, 3) || sup->integer(0, 3) <= now);
     const bool ok = known && verifyPassword(sup->text(0, 2), password);
     password.fill('\0');
     if (!ok) {

@@ -217,7 +217,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     if (card->rows() != 1) {
         return unknownCard(asnHex, rid);
     }
-    if (card->text(0, 4) == "t" || card->text(0, 3) != "active") {
+    if (card->boolean(0, 4) || card->text(0, 3) != "active") {
         return Reply::problemOf(403,
             QStringLiteral("card-hotlisted"),
             QStringLiteral("This key may not be loaded"),

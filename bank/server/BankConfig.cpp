@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bank/server/BankConfig.h"
 
+#include "bank/db/Db.h"
+
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,7 +22,8 @@ Result<BankConfig> BankConfig::load(const QString& dataDir)
     QFile f(c.path(QStringLiteral("bank.json")));
     if (!f.open(QIODevice::ReadOnly)) {
         return makeError(ErrorCode::NotFound,
-            QStringLiteral("%1 is not a bank data folder (no bank.json): run `bankctl init --data %1 --db <conninfo>`")
+            QStringLiteral("%1 is not a bank data folder (no bank.json): run `bankctl init --data %1 [--db "
+                           "sqlite:<file>|<conninfo>]`")
                 .arg(dataDir));
     }
     QJsonParseError err{};
@@ -27,16 +31,29 @@ Result<BankConfig> BankConfig::load(const QString& dataDir)
     if (err.error != QJsonParseError::NoError || !o.value(QStringLiteral("conninfo")).isString()) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("%1: bank.json is damaged").arg(dataDir));
     }
-    c.conninfo = o.value(QStringLiteral("conninfo")).toString().toStdString();
+    c.setDatabase(o.value(QStringLiteral("conninfo")).toString().toStdString());
     c.pkcs11Module = o.value(QStringLiteral("pkcs11Module")).toString().toStdString();
     c.tokenLabel = o.value(QStringLiteral("token")).toString().toStdString();
     c.test = o.value(QStringLiteral("test")).toBool(false);
     return c;
 }
 
+void BankConfig::setDatabase(const std::string& typed)
+{
+    storedConninfo = typed;
+    conninfo = typed;
+    if (Db::isSqlite(typed)) {
+        const QString file = QString::fromStdString(Db::sqlitePath(typed));
+        if (QDir::isRelativePath(file)) {
+            conninfo = "sqlite:" + QDir(dataDir).absoluteFilePath(file).toStdString();
+        }
+    }
+}
+
 Result<void> BankConfig::save() const
 {
-    const QJsonObject o{{QStringLiteral("conninfo"), QString::fromStdString(conninfo)},
+    const QJsonObject o{
+        {QStringLiteral("conninfo"), QString::fromStdString(storedConninfo.empty() ? conninfo : storedConninfo)},
         {QStringLiteral("pkcs11Module"), QString::fromStdString(pkcs11Module)},
         {QStringLiteral("token"), QString::fromStdString(tokenLabel)},
         {QStringLiteral("test"), test}};

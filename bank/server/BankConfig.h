@@ -12,7 +12,9 @@ namespace wallet::bank {
 
 /**
  * @brief A bank host's data folder (docs/bank.md §5), written by `bankctl init`:
- *   bank.json       the database connection string, the PKCS#11 module and token label, the test mark;
+ *   bank.json       the database (`sqlite:<file>`, a relative file inside this folder, or a PostgreSQL conninfo),
+ *                   the PKCS#11 module and token label, the test mark;
+ *   ledger.sqlite   the embedded default's database (docs/bank.md §7.3), with its -wal, -shm and .lock files;
  *   hsm-pin         the token's user PIN (mode 0600; the embedded default, §8.1);
  *   softhsm2.conf   and softhsm/: SoftHSM2's token store, private to this folder;
  *   tls/            server.pem, server.key (0600) and ca.pem (the CA whose client certificates are accepted).
@@ -20,12 +22,15 @@ namespace wallet::bank {
 struct BankConfig
 {
     QString dataDir;
-    std::string conninfo;
+    std::string conninfo; ///< as Db::connect takes it: a relative SQLite file is made absolute in dataDir
+    std::string storedConninfo; ///< as bank.json has it (a relative SQLite file stays relative); "" = conninfo
     std::string pkcs11Module;
     std::string tokenLabel = "skey-bank";
     bool test = false; ///< `bankctl init --test`: test-only commands and fault injection are allowed
 
     [[nodiscard]] static Result<BankConfig> load(const QString& dataDir);
+    /// Sets both conninfos from what the operator typed (`--db`), relative to dataDir for a relative SQLite file.
+    void setDatabase(const std::string& typed);
     [[nodiscard]] Result<void> save() const;
     [[nodiscard]] QString path(const QString& name) const { return dataDir + QLatin1Char('/') + name; }
     /// Points SoftHSM2 at this folder's token store (before the module is loaded).

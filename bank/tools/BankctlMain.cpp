@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // bankctl: the bank operator's CLI (docs/bank.md). Commands of this slice:
-//   bankctl init --data <dir> --db <conninfo> [--test] [--pkcs11-module <path>]
+//   bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test] [--pkcs11-module <path>]
+//                (default sqlite:ledger.sqlite, inside <dir>)
 //   bankctl keys init --data <dir>
 //   bankctl keys import-test-vectors --data <dir> --vectors <pboc.json>     (test folders only)
 //   bankctl cards register --data <dir> --asn <16 hex> --holder <name>      (test folders only: issuance is not built)
@@ -30,6 +31,7 @@
 #include "bank/ca/CardholderCa.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
+#include "bank/db/SqliteDb.h"
 #include "bank/issuance/Staff.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/BankConfig.h"
@@ -60,7 +62,9 @@ int usage()
 {
     std::fprintf(stderr,
         "usage:\n"
-        "  bankctl init --data <dir> --db <conninfo> [--test] [--pkcs11-module <path>]\n"
+        "  bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test]"
+        " [--pkcs11-module <path>]\n"
+        "      (default --db sqlite:ledger.sqlite, a file in <dir>)\n"
         "  bankctl keys init --data <dir>\n"
         "  bankctl keys import-test-vectors --data <dir> --vectors <pboc.json>   (test folders only)\n"
         "  bankctl cards register --data <dir> --asn <16 hex digits> --holder <name>   (test folders only)\n"
@@ -131,7 +135,7 @@ Result<std::unique_ptr<PgConnection>> connect(const BankConfig& c)
 int init(std::map<std::string, std::string>& opt, bool test)
 {
     const QString dir = QString::fromStdString(opt["--data"]);
-    if (dir.isEmpty() || opt["--db"].empty()) {
+    if (dir.isEmpty()) {
         return usage();
     }
     if (!QDir().mkpath(dir)
@@ -140,7 +144,7 @@ int init(std::map<std::string, std::string>& opt, bool test)
     }
     BankConfig c;
     c.dataDir = dir;
-    c.conninfo = opt["--db"];
+    c.setDatabase(opt["--db"].empty() ? std::string("sqlite:ledger.sqlite") : opt["--db"]);
     c.pkcs11Module = opt.count("--pkcs11-module") ? opt["--pkcs11-module"] : std::string(kSoftHsmModule);
     c.test = test;
     if (auto existing = BankConfig::load(dir); existing) {
@@ -175,7 +179,8 @@ int init(std::map<std::string, std::string>& opt, bool test)
             c.tokenLabel.c_str(),
             dir.toLocal8Bit().constData());
     }
-    auto db = PgConnection::connect(c.conninfo);
+    // The SQLite file is created here and nowhere else (the server and the other commands refuse a missing one).
+    auto db = Db::isSqlite(c.conninfo) ? SqliteDb::open(Db::sqlitePath(c.conninfo), true) : Db::connect(c.conninfo);
     if (!db) {
         return fail(db.error());
     }
@@ -538,9 +543,14 @@ int merchantsList(const BankConfig& c, bool json)
     if (!db) {
         return fail(db.error());
     }
-    auto r = (*db)->exec("SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
-                         " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
-                         " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
+    // SQLite before 3.44 has no ORDER BY inside an aggregate: its group_concat reads an ordered subquery in order.
+    auto r = (*db)->exec((*db)->sqlite()
+            ? "SELECT m.id, m.name, m.credential, a.balance, (SELECT group_concat(x, ',') FROM (SELECT t.terminal_id"
+              " || ':' || t.kind AS x FROM acquirer_terminals t WHERE t.merchant_id = m.id ORDER BY t.terminal_id))"
+              " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name"
+            : "SELECT m.id, m.name, m.credential, a.balance, (SELECT string_agg(t.terminal_id || ':' ||"
+              " t.kind, ',' ORDER BY t.terminal_id) FROM acquirer_terminals t WHERE t.merchant_id = m.id)"
+              " FROM merchants m JOIN accounts a ON a.id = m.account_id ORDER BY m.name");
     if (!r) {
         return fail(r.error());
     }
@@ -891,7 +901,7 @@ int staffList(const BankConfig& c)
             {QStringLiteral("username"), QString::fromStdString(r->text(i, 1))},
             {QStringLiteral("displayName"), QString::fromStdString(r->text(i, 2))},
             {QStringLiteral("role"), QString::fromStdString(r->text(i, 3))},
-            {QStringLiteral("active"), r->text(i, 4) == "t"},
+            {QStringLiteral("active"), r->boolean(i, 4)},
             {QStringLiteral("locked"), !r->isNull(i, 5) && r->integer(i, 5) > nowMicros()}});
         if (!g_json) {
             std::printf("%-20s %-10s %s\n", r->text(i, 1).c_str(), r->text(i, 3).c_str(), r->text(i, 2).c_str());

@@ -4,6 +4,7 @@
 // Prints `listening <host>:<port>` on stdout once it accepts. Binds loopback unless told otherwise.
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
+#include "bank/db/SqliteDb.h"
 #include "bank/server/BankServer.h"
 
 #include <csignal>
@@ -65,6 +66,13 @@ int main(int argc, char** argv)
             return 2;
         }
         fault = FaultPlan::parse(f);
+    }
+    if (Db::isSqlite(config->conninfo)) {
+        // One bank host per SQLite file (docs/bank.md §7.3): a second one is refused here, by name. The lock is held
+        // until this process exits; bankctl may still work on the file beside it (SQLite serialises the writers).
+        if (auto lock = SqliteDb::lockServer(Db::sqlitePath(config->conninfo)); !lock) {
+            return fail(lock.error());
+        }
     }
     {
         auto db = PgConnection::connect(config->conninfo);

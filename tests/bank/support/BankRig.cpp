@@ -39,9 +39,30 @@ QString buildDir()
 
 } // namespace
 
+BankRig::Backend BankRig::backendFromEnvironment()
+{
+    return qEnvironmentVariable("SKEY_BANK_DB").compare(QLatin1String("sqlite"), Qt::CaseInsensitive) == 0
+        ? Backend::Sqlite
+        : Backend::PostgreSql;
+}
+
+BankRig::BankRig()
+    : BankRig(backendFromEnvironment())
+{ }
+
+BankRig::BankRig(Backend backend)
+    : m_backend(backend)
+{ }
+
+QString BankRig::sqlitePath() const
+{
+    return dataDir() + QStringLiteral("/ledger.sqlite");
+}
+
 std::optional<QString> BankRig::missingPart()
 {
-    if (pgBin().isEmpty()) {
+    const bool sqlite = backendFromEnvironment() == Backend::Sqlite;
+    if (!sqlite && pgBin().isEmpty()) {
         return QStringLiteral("PostgreSQL server binaries (/usr/lib/postgresql/*/bin; package postgresql)");
     }
     if (!QFile::exists(QStringLiteral("/usr/lib/softhsm/libsofthsm2.so"))) {
@@ -50,7 +71,8 @@ std::optional<QString> BankRig::missingPart()
     if (QStandardPaths::findExecutable(QStringLiteral("openssl")).isEmpty()) {
         return QStringLiteral("the openssl command");
     }
-    if (root() && (!::getpwnam("postgres") || QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty())) {
+    if (!sqlite && root()
+        && (!::getpwnam("postgres") || QStandardPaths::findExecutable(QStringLiteral("setpriv")).isEmpty())) {
         return QStringLiteral("a postgres user and setpriv (PostgreSQL refuses to run as root)");
     }
     return std::nullopt;
@@ -103,6 +125,25 @@ QString BankRig::setUp()
 {
     if (!m_tmp.isValid()) {
         return QStringLiteral("no temporary folder");
+    }
+    if (sqlite()) {
+        // The embedded default: bankctl init creates <data>/ledger.sqlite (a path relative to the data folder).
+        QString out;
+        if (bankctl({QStringLiteral("init"),
+                        QStringLiteral("--db"),
+                        QStringLiteral("sqlite:ledger.sqlite"),
+                        QStringLiteral("--test")},
+                &out)
+            != 0) {
+            return QStringLiteral("bankctl init: ") + out;
+        }
+        m_conninfo = QStringLiteral("sqlite:") + sqlitePath();
+        auto c = Db::connect(m_conninfo.toStdString());
+        if (!c) {
+            return c.error().detail;
+        }
+        m_db = std::move(c.value());
+        return importVectorsAndTls();
     }
     // The postgres user must reach its folders inside the test's private temporary folder.
     QFile::setPermissions(m_tmp.path(),
@@ -175,6 +216,12 @@ QString BankRig::setUp()
     if (bankctl({QStringLiteral("init"), QStringLiteral("--db"), m_conninfo, QStringLiteral("--test")}, &out) != 0) {
         return QStringLiteral("bankctl init: ") + out;
     }
+    return importVectorsAndTls();
+}
+
+QString BankRig::importVectorsAndTls()
+{
+    QString out;
     if (bankctl({QStringLiteral("keys"),
                     QStringLiteral("import-test-vectors"),
                     QStringLiteral("--vectors"),
@@ -416,7 +463,6 @@ void BankRig::stopServer()
     }
 }
 
-
 QString BankRig::addDemoMerchant()
 {
     const QString e = makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));
@@ -425,18 +471,20 @@ QString BankRig::addDemoMerchant()
     }
     QString out;
     if (bankctl({QStringLiteral("merchants"),
-            QStringLiteral("add"),
-            QStringLiteral("--name"),
-            QStringLiteral("Demo Tea House"),
-            QStringLiteral("--credential"),
-            QStringLiteral("445566778899"),
-            QStringLiteral("--terminal"),
-            QStringLiteral("112233445566")},
+                    QStringLiteral("add"),
+                    QStringLiteral("--name"),
+                    QStringLiteral("Demo Tea House"),
+                    QStringLiteral("--credential"),
+                    QStringLiteral("445566778899"),
+                    QStringLiteral("--terminal"),
+                    QStringLiteral("112233445566")},
             &out)
         != 0) {
         return QStringLiteral("bankctl merchants add: ") + out;
     }
-    if (bankctl({QStringLiteral("orders"), QStringLiteral("certify"), QStringLiteral("--ca-key"),
+    if (bankctl({QStringLiteral("orders"),
+                    QStringLiteral("certify"),
+                    QStringLiteral("--ca-key"),
                     tlsPath(QStringLiteral("ca.key"))},
             &out)
         != 0) {

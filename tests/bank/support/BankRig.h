@@ -13,21 +13,37 @@
 namespace wallet::bank::test {
 
 /**
- * @brief The real parts of a bank host, started by the test itself (docs/bank.md §5 "Tests"): a PostgreSQL cluster
- * (initdb into a temporary folder, `postgres` on a Unix socket in that folder, as the `postgres` user when the test
- * runs as root, because PostgreSQL refuses root), a bank data folder made by `bankctl init --test` with its own
- * SoftHSM2 token, TLS files from the `openssl` CLI (a test CA, the server certificate for 127.0.0.1 and one wallet
- * terminal's client certificate), and `skey-bank` on a free loopback port.
+ * @brief The real parts of a bank host, started by the test itself (docs/bank.md §5 "Tests"): its database, a bank
+ * data folder made by `bankctl init --test` with its own SoftHSM2 token, TLS files from the `openssl` CLI (a test CA,
+ * the server certificate for 127.0.0.1 and one wallet terminal's client certificate), and `skey-bank` on a free
+ * loopback port. The database is a PostgreSQL cluster (initdb into a temporary folder, `postgres` on a Unix socket
+ * in that folder, as the `postgres` user when the test runs as root, because PostgreSQL refuses root), or with
+ * `SKEY_BANK_DB=sqlite` in the environment (the `*_sqlite` ctest variants) the embedded default's SQLite file
+ * `<data>/ledger.sqlite`.
  */
 class BankRig
 {
 public:
+    enum class Backend {
+        PostgreSql,
+        Sqlite,
+    };
+    /// `SKEY_BANK_DB`: `sqlite` or `postgresql` (the default).
+    [[nodiscard]] static Backend backendFromEnvironment();
+
+    BankRig();
+    explicit BankRig(Backend backend);
     ~BankRig();
 
-    /// Why this machine cannot run the rig (a missing program), or nullopt.
+    /// Why this machine cannot run the rig (a missing program) with the environment's backend, or nullopt.
     [[nodiscard]] static std::optional<QString> missingPart();
 
-    /// Starts PostgreSQL and makes the data folder (bankctl init --test, golden-vector keys). Empty on success.
+    [[nodiscard]] Backend backend() const { return m_backend; }
+    [[nodiscard]] bool sqlite() const { return m_backend == Backend::Sqlite; }
+    /// The SQLite file (sqlite() only).
+    [[nodiscard]] QString sqlitePath() const;
+
+    /// Starts the database and makes the data folder (bankctl init --test, golden-vector keys). Empty on success.
     [[nodiscard]] QString setUp();
     /// Runs bankctl with these arguments (plus --data); returns its exit code, output in `out`.
     int bankctl(const QStringList& args, QString* out = nullptr);
@@ -61,7 +77,9 @@ public:
 private:
     [[nodiscard]] QString run(const QString& program, const QStringList& args, bool asPostgres);
     [[nodiscard]] QString makeTls();
+    [[nodiscard]] QString importVectorsAndTls();
 
+    Backend m_backend;
     QTemporaryDir m_tmp;
     QString m_cardClock; ///< SKEY_BANK_CARD_CLOCK of the next start (startServer), empty: the real clock
     QString m_conninfo;

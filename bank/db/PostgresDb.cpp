@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bank/db/PgConnection.h"
+#include "bank/db/PostgresDb.h"
 
 #include <libpq-fe.h>
 
@@ -10,43 +10,18 @@ namespace wallet::bank {
 using core::ErrorCode;
 using core::makeError;
 
-PgResult::PgResult(pg_result* r)
-    : m_result(r, PQclear)
-{ }
-
-int PgResult::rows() const
-{
-    return m_result ? PQntuples(m_result.get()) : 0;
-}
-
-bool PgResult::isNull(int row, int col) const
-{
-    return PQgetisnull(m_result.get(), row, col) != 0;
-}
-
-std::string PgResult::text(int row, int col) const
-{
-    return std::string(
-        PQgetvalue(m_result.get(), row, col), static_cast<std::size_t>(PQgetlength(m_result.get(), row, col)));
-}
-
-long long PgResult::integer(int row, int col) const
-{
-    return std::stoll(text(row, col));
-}
-
-PgConnection::PgConnection(pg_conn* c)
+PostgresDb::PostgresDb(pg_conn* c)
     : m_conn(c)
 { }
 
-PgConnection::~PgConnection()
+PostgresDb::~PostgresDb()
 {
     if (m_conn) {
         PQfinish(m_conn);
     }
 }
 
-Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo)
+Result<std::unique_ptr<Db>> PostgresDb::open(const std::string& conninfo)
 {
     pg_conn* c = PQconnectdb(conninfo.c_str());
     if (!c || PQstatus(c) != CONNECTION_OK) {
@@ -56,17 +31,17 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
         }
         return makeError(ErrorCode::StorageError, QStringLiteral("PostgreSQL: cannot connect: ") + why);
     }
-    std::unique_ptr<PgConnection> conn(new PgConnection(c));
+    std::unique_ptr<PostgresDb> conn(new PostgresDb(c));
     // docs/bank.md §7.3: a stuck peer makes a 503, never an unbounded wait.
     auto s = conn->exec("SET lock_timeout = '2s'; SET statement_timeout = '5s';"
                         " SET idle_in_transaction_session_timeout = '10s'; SET client_min_messages = warning");
     if (!s) {
         return s.error();
     }
-    return conn;
+    return std::unique_ptr<Db>(std::move(conn));
 }
 
-Result<PgResult> PgConnection::exec(const std::string& sql, const PgParams& params)
+Result<DbResult> PostgresDb::exec(const std::string& sql, const DbParams& params)
 {
     std::vector<const char*> values;
     values.reserve(params.size());
@@ -77,7 +52,7 @@ Result<PgResult> PgConnection::exec(const std::string& sql, const PgParams& para
         ? PQexec(m_conn, sql.c_str())
         : PQexecParams(
             m_conn, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
-    PgResult result(r);
+    DbResult result(r);
     const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
         m_sqlState.clear();
@@ -90,43 +65,9 @@ Result<PgResult> PgConnection::exec(const std::string& sql, const PgParams& para
             .arg(QString::fromStdString(m_sqlState), QString::fromUtf8(PQerrorMessage(m_conn)).trimmed()));
 }
 
-bool PgConnection::healthy() const
+bool PostgresDb::healthy() const
 {
     return PQstatus(m_conn) == CONNECTION_OK;
-}
-
-PgTransaction::PgTransaction(PgConnection& c)
-    : m_conn(c)
-{
-    auto r = m_conn.exec("BEGIN");
-    if (!r) {
-        m_begun = r.error();
-    } else {
-        m_open = true;
-    }
-}
-
-PgTransaction::~PgTransaction()
-{
-    rollback();
-}
-
-Result<void> PgTransaction::commit()
-{
-    m_open = false;
-    auto r = m_conn.exec("COMMIT");
-    if (!r) {
-        return r.error();
-    }
-    return {};
-}
-
-void PgTransaction::rollback()
-{
-    if (m_open) {
-        m_open = false;
-        (void)m_conn.exec("ROLLBACK");
-    }
 }
 
 } // namespace wallet::bank

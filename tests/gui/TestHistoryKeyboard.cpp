@@ -15,7 +15,9 @@
 #include <QDir>
 #include <QGuiApplication>
 #include <QLocale>
+#include <QQmlContext>
 #include <QQmlEngine>
+#include <QQmlExpression>
 #include <QQuickItem>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
@@ -113,16 +115,14 @@ void TestHistoryKeyboard::initTestCase()
 
 QList<QColor> TestHistoryKeyboard::focusColors() const
 {
-    QQmlEngine* engine = qmlEngine(m_root->window());
-    if (!engine) {
-        engine = qmlEngine(m_root->window()->contentItem());
+    // Read as the window's own QML reads them (Main.qml imports the Theme singleton).
+    QList<QColor> out;
+    QQmlContext* context = qmlContext(m_root->window());
+    for (const char* name : {"Theme.focus", "Theme.sidebarFocus"}) {
+        QQmlExpression expression(context, m_root->window(), QString::fromLatin1(name));
+        out << expression.evaluate().value<QColor>();
     }
-    const int id = qmlTypeId("SmartKey.Wallet.Ui", 1, 0, "Theme");
-    QObject* theme = engine && id >= 0 ? engine->singletonInstance<QObject*>(id) : nullptr;
-    if (!theme) {
-        return {};
-    }
-    return {theme->property("focus").value<QColor>(), theme->property("sidebarFocus").value<QColor>()};
+    return out;
 }
 
 void TestHistoryKeyboard::keyboardOnlyLoads()
@@ -160,7 +160,12 @@ void TestHistoryKeyboard::keyboardOnlyLoads()
             m_ui->key(Qt::Key_Tab);
         }
         QVERIFY2(confirm->hasActiveFocus(), "Tab never reached the confirmation's button");
-        QVERIFY2(showsFocusRing(confirm, focusColors()), "the focused confirmation button shows no focus ring");
+        const QList<QColor> colors = focusColors();
+        QVERIFY2(colors.size() == 2 && colors.first().isValid(), "the theme's focus colours could not be read");
+        QVERIFY2(showsFocusRing(confirm, colors),
+            qPrintable(QStringLiteral("the focused confirmation button shows no ring in %1 (visualFocus %2)")
+                           .arg(colors.first().name())
+                           .arg(confirm->property("visualFocus").toBool())));
         m_ui->key(Qt::Key_Return);
         // The demo key asks for its PIN for every load: typed on the keyboard, the keypad has the focus.
         QTRY_VERIFY_WITH_TIMEOUT(
@@ -287,7 +292,8 @@ void TestHistoryKeyboard::searchFindsAmountsAsShown()
     m_ui->key(Qt::Key_4, Qt::ControlModifier);
     QVERIFY(m_ui->waitShown(QStringLiteral("historySearch")));
     const QStringList all = amounts();
-    QVERIFY2(all.contains(QStringLiteral("+") + kYuan + QStringLiteral("1,250.00")), qPrintable(all.join(' ')));
+    QVERIFY2(
+        all.contains(QStringLiteral("+") + kYuan + QStringLiteral("1,250.00")), qPrintable(all.join(QLatin1Char(' '))));
     struct Row
     {
         QString typed;
@@ -353,7 +359,7 @@ void TestHistoryKeyboard::datesAsShownApplyAsTyped()
     tabToAndType(QStringLiteral("historyFrom"), today);
     QCOMPARE(amounts().size(), 2);
     tabToAndType(QStringLiteral("historyFrom"), tomorrow);
-    QVERIFY2(amounts().isEmpty(), qPrintable(amounts().join(' ')));
+    QVERIFY2(amounts().isEmpty(), qPrintable(amounts().join(QLatin1Char(' '))));
     QVERIFY(m_ui->isShown(QStringLiteral("historyEmpty")));
     tabToAndType(QStringLiteral("historyFrom"), QString());
     QCOMPARE(amounts().size(), 2);

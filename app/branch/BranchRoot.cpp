@@ -10,6 +10,8 @@
 #include <QGuiApplication>
 #include <QStandardPaths>
 
+#include <cstdio>
+
 namespace wallet::branch {
 
 BranchRoot::BranchRoot(Options options, QObject* parent)
@@ -88,6 +90,12 @@ bool BranchRoot::eventFilter(QObject* watched, QEvent* event)
 
 int BranchRoot::run(int argc, char** argv)
 {
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--version") == 0 || qstrcmp(argv[i], "-v") == 0) {
+            std::printf("smartkey-branch %s\n", SKEY_VERSION); // no display needed (docs/packaging.md)
+            return 0;
+        }
+    }
     QGuiApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("smartkey-branch"));
     QCoreApplication::setOrganizationName(QStringLiteral("SmartKey"));
@@ -95,7 +103,7 @@ int BranchRoot::run(int argc, char** argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("SmartKey branch station: bank staff issue and service keys."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    parser.addVersionOption(); // answered above, before a display is needed; listed in --help
     const QCommandLineOption dump(QStringLiteral("selftest-dump"),
         QStringLiteral("After the first frame, write every visible text to this file and exit (package test)."),
         QStringLiteral("FILE"));

@@ -28,7 +28,9 @@ ApplicationWindow {
     component PageLoader: Loader {
         id: pageLoader
         required property int page
-        readonly property bool current: root.app.page === page
+        // The page shown now, handed in: an inline component does not reach the file's ids (qmllint, issue 17 item 14).
+        required property int shownPage
+        readonly property bool current: shownPage === page
         // Created when first shown, then kept. Set from a change handler, not from onLoaded inside the binding of
         // `active`: that was a binding loop warned at run time (issue 17 item 14).
         property bool visited: false
@@ -203,45 +205,54 @@ ApplicationWindow {
                 PageLoader {
                     objectName: "keyLoader"
                     page: AppViewModel.Key
+                    shownPage: root.app.page
                     sourceComponent: KeyPage { objectName: "keyPage"; vm: root.app.key; app: root.app }
                 }
                 PageLoader {
                     objectName: "pinLoader"
                     page: AppViewModel.Pin
+                    shownPage: root.app.page
                     sourceComponent: PinPage { objectName: "pinPage"; vm: root.app.pin; key: root.app.key }
                 }
                 PageLoader {
                     objectName: "overviewLoader"
                     page: AppViewModel.Overview
+                    shownPage: root.app.page
                     sourceComponent: OverviewPage { objectName: "overviewPage"; vm: root.app.overview; app: root.app }
                 }
                 PageLoader {
                     objectName: "loadLoader"
                     page: AppViewModel.Load
+                    shownPage: root.app.page
                     sourceComponent: LoadPage { objectName: "loadPage"; vm: root.app.load; app: root.app }
                 }
                 PageLoader {
                     objectName: "payLoader"
                     page: AppViewModel.Purchase
+                    shownPage: root.app.page
                     sourceComponent: PurchasePage { objectName: "payPage"; vm: root.app.purchase; app: root.app }
                 }
                 PageLoader {
                     objectName: "historyLoader"
                     page: AppViewModel.History
+                    shownPage: root.app.page
                     sourceComponent: HistoryPage { objectName: "historyPage"; vm: root.app.history }
                 }
                 PageLoader {
                     objectName: "settingsLoader"
                     page: AppViewModel.Settings
+                    shownPage: root.app.page
                     sourceComponent: SettingsPage { objectName: "settingsPage"; vm: root.app.settings }
                 }
                 PageLoader {
                     objectName: "aboutLoader"
                     page: AppViewModel.About
+                    shownPage: root.app.page
                     sourceComponent: AboutPage { objectName: "aboutPage"; vm: root.app.diagnostics }
                 }
                 PageLoader {
                     page: AppViewModel.Certificates
+                    shownPage: root.app.page
                     sourceComponent: CertificatesPage { objectName: "certificatesPage"; vm: root.app.certificates }
                 }
             }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Builds the Debian packages and tries them as a cardholder and a bank would (docs/packaging.md, issue 16):
+# Builds the Debian packages and tries them as a cardholder, a retail point, a branch and a bank would
+# (docs/packaging.md, issue 16):
 #   1. a Release build without sanitizers of the packaged targets only (ccache), then `cpack -G DEB`;
 #   2. lintian on every package: an error tag not in installer/lintian-allowed.txt fails;
 #   3. `apt-get install ./smartkey-*.deb` into this machine (root only; otherwise exit 77 = skipped);
 #   4. `walletctl --version` prints the project version;
 #   5. the installed wallet starts under Xvfb (no SKEY_SIM_PATH, started from /) on the installed skey-sim from PATH
-#      and shows the blank simulated key;
+#      and shows the blank simulated key; the installed kiosk (a config made with its own --hash-operator-pin) shows
+#      its welcome screen, the installed branch station its sign-in page; their --version and desktop files;
 #   6. the installed skey-bank, set up with the installed bankctl against a throw-away PostgreSQL (the installed
 #      bank-postgres.sh), answers GET /v1/health with status ok;
 #   7. `apt-get remove` leaves only configuration (/etc) behind; a purge then cleans up.
@@ -25,7 +27,7 @@ die() {
     say "SKIP: needs root (apt-get install into this machine)"
     exit $skip
 }
-for tool in dpkg-deb apt-get lintian xvfb-run curl openssl setpriv; do
+for tool in dpkg-deb apt-get lintian xvfb-run curl openssl setpriv desktop-file-validate; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup-deps.sh"
 done
 
@@ -37,7 +39,8 @@ if [[ "${SKEY_PACKAGE_PREBUILT:-0}" != 1 ]]; then
     export CMAKE_C_COMPILER_LAUNCHER=${CMAKE_C_COMPILER_LAUNCHER:-ccache}
     cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWALLET_BUILD_TESTS=OFF -DWALLET_SANITIZERS= \
         -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-    cmake --build "$build" --target smartkey-wallet walletctl skey-sim skey-bank bankctl package_changelog -j2
+    cmake --build "$build" --target smartkey-wallet walletctl skey-sim skey-bank bankctl smartkey-kiosk \
+        smartkey-branch branchctl package_changelog -j2
 fi
 out=$(mktemp -d /tmp/skey-package.XXXXXX)
 chmod 755 "$out"
@@ -46,9 +49,10 @@ chmod 755 "$work"
 pg_pid=""
 bank_pid=""
 installed=0
+packages=(smartkey-udev smartkey-wallet smartkey-simulator smartkey-bank smartkey-kiosk smartkey-branch)
 cleanup() {
     if ((installed)); then
-        apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || true
+        apt-get purge -y -qq "${packages[@]}" >/dev/null 2>&1 || true
     fi
     [[ -n "$bank_pid" ]] && kill "$bank_pid" 2>/dev/null || true
     [[ -n "$pg_pid" ]] && kill "$pg_pid" 2>/dev/null && wait "$pg_pid" 2>/dev/null || true
@@ -57,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 (cd "$build" && cpack -G DEB -B "$out" >/dev/null) || die "cpack failed"
 debs=("$out"/smartkey-*.deb)
-((${#debs[@]} == 3)) || die "expected 3 packages, got: ${debs[*]}"
+((${#debs[@]} == ${#packages[@]})) || die "expected ${#packages[@]} packages (${packages[*]}), got: ${debs[*]}"
 for d in "${debs[@]}"; do
     v=$(dpkg-deb -f "$d" Version)
     [[ "$v" == "$version"* ]] || die "$(basename "$d") has version $v, CMake says $version"
@@ -89,7 +93,7 @@ apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&
 }
 installed=1
 t1=$(date +%s%N)
-say "apt-get install of the 3 packages: $(((t1 - t0) / 1000000)) ms"
+say "apt-get install of the ${#debs[@]} packages: $(((t1 - t0) / 1000000)) ms"
 
 # --- 4. walletctl --version ---------------------------------------------------------------------------------------------
 got=$(cd / && env -u SKEY_SIM_PATH /usr/bin/walletctl --version)
@@ -121,6 +125,54 @@ grep -E '^Simulated key — serial [0-9A-F]{16}, firmware [0-9]+\.[0-9]+\.[0-9]+
     cat "$work/texts.txt" "$work/wallet.log"
     die "the installed wallet did not show the blank simulated key"
 }
+
+# --- 5b. the installed kiosk and branch station, under Xvfb ---------------------------------------------------------
+for app in smartkey-kiosk smartkey-branch branchctl; do
+    got=$(cd / && env -u DISPLAY -u QT_QPA_PLATFORM "/usr/bin/$app" --version) || die "$app --version failed"
+    say "$app --version: $got"
+    [[ "$got" == *"$version"* ]] || die "$app --version says '$got', expected $version"
+done
+for f in org.smartkey.Wallet org.smartkey.Kiosk org.smartkey.Branch; do
+    [[ -f /usr/share/applications/$f.desktop ]] || die "/usr/share/applications/$f.desktop not installed"
+    desktop-file-validate "/usr/share/applications/$f.desktop" || die "$f.desktop does not validate"
+done
+[[ -f /lib/udev/rules.d/70-smartkey.rules ]] || die "the udev rule is not installed (smartkey-udev)"
+[[ -f /lib/systemd/system/smartkey-kiosk.service ]] || die "the kiosk's cage session unit is missing"
+getent passwd smartkey-kiosk >/dev/null || die "postinst did not create the smartkey-kiosk user"
+if [[ -d /run/systemd/system ]] && systemctl is-enabled smartkey-kiosk.service >/dev/null 2>&1; then
+    die "the kiosk session was enabled by the package (it takes over tty1: the administrator enables it)"
+fi
+kiosk=$work/kiosk
+mkdir -p "$kiosk"
+hash=$(echo 2468 | /usr/bin/smartkey-kiosk --hash-operator-pin) || die "smartkey-kiosk --hash-operator-pin failed"
+[[ "$hash" == pbkdf2-sha256\$* ]] || die "the operator PIN hash looks wrong: $hash"
+cat >"$kiosk/kiosk.json" <<JSON
+{ "format": "smartkey-kiosk/1", "dataDir": "$kiosk/data", "receiptDir": "$kiosk/receipts", "idleSeconds": 60,
+  "operatorPinHash": "$hash", "psam": { "type": "local", "terminalId": "223344556677" },
+  "merchantName": "Package Test Tea House", "language": "en", "usb": false }
+JSON
+(cd / && env -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME="$home" LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    xvfb-run -a -s "-screen 0 1280x800x24" /usr/bin/smartkey-kiosk --config "$kiosk/kiosk.json" \
+    --selftest-dump "$kiosk/texts.txt") >"$work/kiosk.log" 2>&1 || {
+    cat "$work/kiosk.log"
+    die "the installed kiosk did not start"
+}
+grep -qx 'Welcome' "$kiosk/texts.txt" || {
+    cat "$kiosk/texts.txt" "$work/kiosk.log"
+    die "the installed kiosk did not show its welcome screen"
+}
+say "the installed kiosk shows: $(head -3 "$kiosk/texts.txt" | tr '\n' '|')"
+(cd / && env -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY HOME="$home" LC_ALL=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    xvfb-run -a -s "-screen 0 1280x800x24" /usr/bin/smartkey-branch --bank-config "$work/no-bank-client.json" \
+    --data-dir "$work/branch" --selftest-dump "$work/branch.txt") >"$work/branch.log" 2>&1 || {
+    cat "$work/branch.log"
+    die "the installed branch station did not start"
+}
+grep -q 'staff sign-in' "$work/branch.txt" || {
+    cat "$work/branch.txt" "$work/branch.log"
+    die "the installed branch station did not show its sign-in page"
+}
+say "the installed branch station shows: $(head -3 "$work/branch.txt" | tr '\n' '|')"
 
 # --- 6. the installed bank host against a throw-away PostgreSQL ----------------------------------------------------
 getent passwd smartkey-bank >/dev/null || die "postinst did not create the smartkey-bank user"
@@ -177,7 +229,7 @@ wait "$bank_pid" 2>/dev/null || true
 bank_pid=""
 
 # --- 7. remove leaves only configuration -----------------------------------------------------------------------------
-apt-get remove -y -qq smartkey-wallet smartkey-simulator smartkey-bank >"$work/remove.log" 2>&1 || {
+apt-get remove -y -qq "${packages[@]}" >"$work/remove.log" 2>&1 || {
     cat "$work/remove.log"
     die "apt-get remove failed"
 }
@@ -195,7 +247,8 @@ for d in "${debs[@]}"; do
 done
 ((left == 0)) || die "$left file(s) left behind by apt-get remove"
 [[ -f /etc/smartkey-bank/smartkey-bank.conf ]] || die "remove dropped the bank configuration (only purge may)"
-apt-get purge -y -qq smartkey-wallet smartkey-simulator smartkey-bank >/dev/null 2>&1 || die "apt-get purge failed"
+apt-get purge -y -qq "${packages[@]}" >/dev/null 2>&1 || die "apt-get purge failed"
 installed=0
 [[ ! -e /etc/smartkey-bank ]] || die "purge left /etc/smartkey-bank"
+! getent passwd smartkey-kiosk >/dev/null || die "purge left the smartkey-kiosk user"
 echo "1 passed, 0 failed"

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/branch/BranchRoot.h"
 
+#include "app/gui/UiSnapshot.h"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QEvent>
 #include <QGuiApplication>
 #include <QStandardPaths>
+
+#include <cstdio>
 
 namespace wallet::branch {
 
@@ -86,12 +90,23 @@ bool BranchRoot::eventFilter(QObject* watched, QEvent* event)
 
 int BranchRoot::run(int argc, char** argv)
 {
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--version") == 0 || qstrcmp(argv[i], "-v") == 0) {
+            std::printf("smartkey-branch %s\n", SKEY_VERSION); // no display needed (docs/packaging.md)
+            return 0;
+        }
+    }
     QGuiApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("smartkey-branch"));
     QCoreApplication::setOrganizationName(QStringLiteral("SmartKey"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SKEY_VERSION));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("SmartKey branch station: bank staff issue and service keys."));
     parser.addHelpOption();
+    parser.addVersionOption(); // answered above, before a display is needed; listed in --help
+    const QCommandLineOption dump(QStringLiteral("selftest-dump"),
+        QStringLiteral("After the first frame, write every visible text to this file and exit (package test)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption data(
         QStringLiteral("data-dir"), QStringLiteral("Station data folder."), QStringLiteral("DIR"));
     const QCommandLineOption bank(QStringLiteral("bank-config"),
@@ -101,7 +116,7 @@ int BranchRoot::run(int argc, char** argv)
     const QCommandLineOption sim(QStringLiteral("simulated-key"),
         QStringLiteral("Plug in a blank simulated key with this 16-hex-digit serial."),
         QStringLiteral("SERIAL"));
-    parser.addOptions({data, bank, lang, sim});
+    parser.addOptions({data, bank, lang, sim, dump});
     parser.process(app);
     Options o;
     o.dataDir = parser.value(data);
@@ -115,6 +130,9 @@ int BranchRoot::run(int argc, char** argv)
     BranchRoot root(o);
     if (!root.createWindow()) {
         return 1;
+    }
+    if (parser.isSet(dump)) {
+        app::UiSnapshot::dumpAfterFirstFrame(root.window(), parser.value(dump));
     }
     return QGuiApplication::exec();
 }

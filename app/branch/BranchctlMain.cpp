@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <string>
 #include <vector>
 
 #include <fcntl.h>
@@ -102,6 +103,10 @@ void progressBar(int done, int total, const QString& what)
  */
 int main(int argc, char** argv)
 {
+    if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "-v")) {
+        std::printf("branchctl %s\n", SKEY_VERSION); // one version everywhere (docs/packaging.md)
+        return 0;
+    }
     int qargc = 1;
     QCoreApplication app(qargc, argv);
     std::map<std::string, std::string> opt;

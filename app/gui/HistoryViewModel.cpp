@@ -37,9 +37,13 @@ std::optional<QDate> isoDate(const QString& text)
     const QString t = text.trimmed();
     QDate d = QDate::fromString(t, Qt::ISODate);
     if (!d.isValid()) {
-        d = QLocale().toDate(t, QLocale().dateFormat(QLocale::ShortFormat));
-        if (d.isValid() && d.year() < 100) {
-            d = d.addYears(2000); // two-digit years as displayed ("26") are this century
+        const QString format = QLocale().dateFormat(QLocale::ShortFormat);
+        d = QLocale().toDate(t, format);
+        // Two-digit years as displayed ("12/4/26") are this century: Qt 6.4 reads "yy" as 19yy (found by
+        // gui-history-keyboard: "from 12/4/26" filtered from 1926 and hid nothing).
+        if (d.isValid() && !format.contains(QLatin1String("yyyy")) && format.contains(QLatin1String("yy"))
+            && d.year() < 2000) {
+            d = d.addYears(100);
         }
     }
     return d.isValid() ? std::optional<QDate>(d) : std::nullopt;
@@ -379,8 +383,8 @@ void HistoryViewModel::exportCsv(const QString& path, bool replace)
                     QStringLiteral("cannot read %1: %2").arg(csv.fileName(), csv.errorString()));
             }
             QSaveFile out(local);
-            if (!out.open(QIODevice::WriteOnly) || out.write("\xEF\xBB\xBF", 3) != 3
-                || out.write(csv.readAll()) < 0 || !out.commit()) {
+            if (!out.open(QIODevice::WriteOnly) || out.write("\xEF\xBB\xBF", 3) != 3 || out.write(csv.readAll()) < 0
+                || !out.commit()) {
                 return core::makeError(
                     core::ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(local, out.errorString()));
             }
@@ -394,9 +398,8 @@ void HistoryViewModel::exportCsv(const QString& path, bool replace)
                     return tr("%n transaction(s) exported to %1.", nullptr, count).arg(path);
                 };
             } else {
-                m_exportText = [error = written.error()] {
-                    return tr("The export failed: %1").arg(ErrorText::describe(error));
-                };
+                m_exportText
+                    = [error = written.error()] { return tr("The export failed: %1").arg(ErrorText::describe(error)); };
             }
             m_exportResult = m_exportText();
             emit changed();

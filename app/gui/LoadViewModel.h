@@ -29,7 +29,8 @@ class LoadViewModel : public QObject
     Q_PROPERTY(QString amountText READ amountText WRITE setAmountText NOTIFY changed)
     /// Empty when the amount is acceptable (or nothing typed yet), else what is wrong.
     Q_PROPERTY(QString amountProblem READ amountProblem NOTIFY changed)
-    Q_PROPERTY(qint64 maxFen READ maxFen CONSTANT)
+    /// For QML as a number (qmllint 6.4 has no type for qint64 properties); ¥10,000.00 is exact in a double.
+    Q_PROPERTY(double maxFen READ maxFenForQml CONSTANT)
     Q_PROPERTY(QString maxText READ maxText CONSTANT)
     Q_PROPERTY(bool canSubmit READ canSubmit NOTIFY changed)
     /// The parsed amount as it will be loaded ("¥12.50"), shown in the confirmation before anything is sent.
@@ -58,6 +59,7 @@ public:
     void setAmountText(const QString& text);
     [[nodiscard]] QString amountProblem() const;
     [[nodiscard]] qint64 maxFen() const { return kMaxLoadFen; }
+    [[nodiscard]] double maxFenForQml() const { return static_cast<double>(kMaxLoadFen); }
     [[nodiscard]] QString maxText() const;
     [[nodiscard]] bool canSubmit() const;
     [[nodiscard]] QString amountDisplay() const;

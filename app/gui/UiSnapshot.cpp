@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/gui/UiSnapshot.h"
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QImage>
 #include <QQuickItem>
+#include <QTimer>
 
+#include <memory>
+#include <utility>
 #include <vector>
 
 namespace wallet::app {
@@ -70,6 +75,24 @@ bool UiSnapshot::grab(QQuickWindow* window, const QString& path)
     }
     const QImage image = window->grabWindow();
     return !image.isNull() && image.save(path, "PNG");
+}
+
+void UiSnapshot::dumpAfterFirstFrame(QQuickWindow* window, const QString& path)
+{
+    auto done = std::make_shared<bool>(false);
+    QObject::connect(window, &QQuickWindow::frameSwapped, window, [window, path, done] {
+        if (std::exchange(*done, true)) {
+            return;
+        }
+        // One more turn of the event loop: bindings that follow the first frame (texts of the first page) settle.
+        QTimer::singleShot(200, window, [window, path] {
+            QFile file(path);
+            const bool ok = file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+                && file.write(visibleTexts(window).join(QLatin1Char('\n')).toUtf8() + "\n") >= 0;
+            QCoreApplication::exit(ok ? 0 : 1);
+        });
+    });
+    window->update();
 }
 
 } // namespace wallet::app

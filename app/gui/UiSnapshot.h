@@ -18,6 +18,10 @@ public:
     [[nodiscard]] static QStringList visibleTexts(QQuickWindow* window);
     /// Saves a grab of the window as PNG. False when the grab failed.
     [[nodiscard]] static bool grab(QQuickWindow* window, const QString& path);
+    /// After the window's first frame: writes visibleTexts() to `path` (UTF-8, one per line) and quits the
+    /// application with 0 (1 when the file cannot be written). The installed kiosk and branch station's
+    /// `--selftest-dump` (scripts/package-test.sh).
+    static void dumpAfterFirstFrame(QQuickWindow* window, const QString& path);
 };
 
 } // namespace wallet::app

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/kiosk/KioskRoot.h"
 
+#include "app/gui/UiSnapshot.h"
 #include "device/DeviceManager.h"
 #include "device/EmbeddedSimulator.h"
 
@@ -132,6 +133,10 @@ QString KioskRoot::start()
 int KioskRoot::run(int argc, char** argv)
 {
     for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--version") == 0 || qstrcmp(argv[i], "-v") == 0) {
+            std::printf("smartkey-kiosk %s\n", SKEY_VERSION); // no display needed (docs/packaging.md)
+            return 0;
+        }
         if (qstrcmp(argv[i], "--hash-operator-pin") == 0) {
             // Reads the PIN from standard input (never from the command line) and prints its hash for the config.
             std::string line;
@@ -159,6 +164,7 @@ int KioskRoot::run(int argc, char** argv)
     QGuiApplication application(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("smartkey-kiosk"));
     QGuiApplication::setOrganizationName(QStringLiteral("SmartKey"));
+    QGuiApplication::setApplicationVersion(QStringLiteral(SKEY_VERSION));
     QQuickStyle::setStyle(QStringLiteral("Basic"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("SmartKey kiosk: self-service payments with the SmartKey."));
@@ -167,8 +173,14 @@ int KioskRoot::run(int argc, char** argv)
         QStringLiteral("config"), QStringLiteral("The kiosk configuration (JSON)."), QStringLiteral("file"));
     const QCommandLineOption hashOpt(
         QStringLiteral("hash-operator-pin"), QStringLiteral("Read a PIN on standard input and print its hash."));
+    const QCommandLineOption versionOpt(QStringLiteral("version"), QStringLiteral("Print the version and exit."));
+    const QCommandLineOption dumpOpt(QStringLiteral("selftest-dump"),
+        QStringLiteral("After the first frame, write every visible text to this file and exit (package test)."),
+        QStringLiteral("file"));
     parser.addOption(configOpt);
     parser.addOption(hashOpt);
+    parser.addOption(versionOpt);
+    parser.addOption(dumpOpt);
     parser.process(application);
     const QString configPath
         = parser.isSet(configOpt) ? parser.value(configOpt) : QStringLiteral("/etc/smartkey/kiosk.json");
@@ -181,6 +193,9 @@ int KioskRoot::run(int argc, char** argv)
     if (const QString why = root.start(); !why.isEmpty()) {
         std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(why));
         return 1;
+    }
+    if (parser.isSet(dumpOpt)) {
+        app::UiSnapshot::dumpAfterFirstFrame(root.window(), parser.value(dumpOpt));
     }
     return QGuiApplication::exec();
 }

@@ -39,7 +39,10 @@ Button {
         // (3:1 or more in both themes) rather than against the accent fill, where it was invisible (1.05:1).
         Rectangle {
             objectName: "focusRing"
-            visible: root.visualFocus
+            // Also for focus given by the app, not only by Tab: the confirmation dialog's button reached with Tab
+            // (a Popup: visualFocus stayed false there) and the result card's Done that Enter presses (item 12).
+            // Never after a mouse click.
+            visible: root.visualFocus || (root.activeFocus && root.focusReason !== Qt.MouseFocusReason)
             anchors { fill: parent; margins: -(Theme.focusRingGap + Theme.focusRingWidth) }
             radius: parent.radius + Theme.focusRingGap + Theme.focusRingWidth
             color: "transparent"

@@ -18,6 +18,9 @@ Rectangle {
     implicitHeight: 60
     color: activeFocus ? Theme.accentSoft : "transparent"
     radius: Theme.radius - 4
+    // A ring, not only the tint, shows the row the keyboard is on (issue 17 item 12; 3:1 against the page).
+    border.width: activeFocus ? Theme.focusRingWidth : 0
+    border.color: Theme.focus
     activeFocusOnTab: false
     Accessible.role: Accessible.ListItem
     Accessible.name: root.kindText + ", " + (root.incoming ? "+" : "-") + root.amountText + ", " + root.dateText

@@ -86,6 +86,8 @@ ApplicationWindow {
         Repeater {
             model: ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
             BigButton {
+                // Declared, not taken from the delegate's context (qmllint, issue 17 item 14).
+                required property string modelData
                 objectName: "key" + modelData
                 text: modelData
                 Layout.fillWidth: true
@@ -358,10 +360,12 @@ ApplicationWindow {
             Repeater {
                 model: window.vm.receipt
                 RowLayout {
+                    id: receiptLine
+                    required property var modelData
                     spacing: 20
                     Text {
                         text: {
-                            switch (modelData.label) {
+                            switch (receiptLine.modelData.label) {
                             case "merchant": return qsTr("Merchant")
                             case "amount": return qsTr("Amount paid")
                             case "balance": return qsTr("Balance on the key")
@@ -371,15 +375,15 @@ ApplicationWindow {
                             case "tsn": return qsTr("Transaction number")
                             case "tac": return qsTr("TAC")
                             }
-                            return modelData.label
+                            return receiptLine.modelData.label
                         }
                         color: window.ink
                         font.pixelSize: window.big * 0.8
                         Layout.preferredWidth: window.big * 10
                     }
                     Text {
-                        objectName: "receipt_" + modelData.label
-                        text: modelData.value
+                        objectName: "receipt_" + receiptLine.modelData.label
+                        text: receiptLine.modelData.value
                         color: window.ink
                         font.pixelSize: window.big * 0.8
                         font.bold: true
@@ -489,6 +493,8 @@ ApplicationWindow {
                     Repeater {
                         model: window.vm.priceList
                         BigButton {
+                            required property int index
+                            required property var modelData
                             objectName: "price" + index
                             text: modelData.name + "  " + modelData.price
                             font.pixelSize: window.big * 0.7

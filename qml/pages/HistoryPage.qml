@@ -126,7 +126,9 @@ Item {
             Layout.fillHeight: true
             color: Theme.surface
             radius: Theme.radius
-            border.color: Theme.border
+            // The list's frame shows the keyboard focus too (also when no row is there to show it).
+            border.width: list.activeFocus ? Theme.focusRingWidth : 1
+            border.color: list.activeFocus ? Theme.focus : Theme.border
 
             ListView {
                 id: list
@@ -136,6 +138,8 @@ Item {
                 model: root.vm.model
                 keyNavigationEnabled: true
                 activeFocusOnTab: true
+                // Tab into the list lands on a row (which draws the focus ring), not on the bare list.
+                onActiveFocusChanged: if (activeFocus && currentIndex < 0 && count > 0) currentIndex = 0
                 Accessible.role: Accessible.List
                 Accessible.name: qsTr("Transactions")
                 ScrollBar.vertical: ScrollBar {}

@@ -7,6 +7,7 @@
 #include "app/gui/UiSnapshot.h"
 #include "device/DeviceManager.h"
 #include "device/EmbeddedSimulator.h"
+#include "support/QmlWarnings.h"
 
 #include <QDir>
 #include <QGuiApplication>
@@ -42,6 +43,7 @@ bool windowShows(CompositionRoot& root, const QString& text)
 
 void TestKeyReattach::keyInUseIsTakenBack()
 {
+    wallet::test::QmlWarnings::install(); // any QML warning fails the test (issue 17 item 14)
     QTemporaryDir dir;
     auto simulator = [&dir](const char* name, const char* serial) {
         SimulatorOptions o;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Starts the real smartkey-wallet executable on a virtual X screen (Xvfb) against its embedded simulated key and
 // checks what the window shows; and checks that without any display it explains how to run headless.
+#include "support/QmlWarnings.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -8,6 +10,8 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cstdio>
 
 class TestWalletStartup : public QObject
 {
@@ -60,7 +64,6 @@ void TestWalletStartup::showsTheSimulatedKey()
     env.remove(QStringLiteral("QT_QPA_PLATFORM")); // the real xcb platform, on the virtual screen
     env.remove(QStringLiteral("WAYLAND_DISPLAY"));
     app.setProcessEnvironment(env);
-    app.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     app.start(m_xvfbRun,
         {QStringLiteral("-a"),
             QStringLiteral("-s"),
@@ -77,8 +80,18 @@ void TestWalletStartup::showsTheSimulatedKey()
             shots});
     QVERIFY(app.waitForStarted());
     QVERIFY2(app.waitForFinished(90000), "the wallet did not finish its self-test");
+    const QString err = QString::fromLocal8Bit(app.readAllStandardError());
+    std::fputs(qPrintable(err), stderr); // the wallet's own log, as before
     QCOMPARE(app.exitStatus(), QProcess::NormalExit);
     QCOMPARE(app.exitCode(), 0);
+    // Issue 17 item 14: the real executable's start and every text of its first page without one QML warning.
+    QStringList qmlWarnings;
+    for (const QString& line : err.split(QLatin1Char('\n'))) {
+        if (wallet::test::QmlWarnings::isQmlMessage(nullptr, nullptr, line)) {
+            qmlWarnings << line;
+        }
+    }
+    QVERIFY2(qmlWarnings.isEmpty(), qPrintable(QStringLiteral("QML warnings:\n") + qmlWarnings.join('\n')));
 
     QFile file(dump);
     QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(dump));

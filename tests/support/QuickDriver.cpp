@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/QuickDriver.h"
 
+#include "support/QmlWarnings.h"
+
 #include "app/gui/UiSnapshot.h"
 
 #include <QtQuickTest/quicktest.h>
@@ -24,10 +26,13 @@ void collectNamed(QQuickItem* item, const QString& name, QList<QQuickItem*>& out
 
 QuickDriver::QuickDriver(QQuickWindow* window)
     : m_window(window)
-{ }
+{
+    QmlWarnings::install(); // any QML warning from here on fails the test function (issue 17 item 14)
+}
 
 void QuickDriver::settle() const
 {
+    QmlWarnings::install(); // again on top when a handler installed since (the wallet's LogCollector) went away
     if (!m_window) {
         return;
     }

@@ -18,6 +18,8 @@ namespace wallet::test {
  * "Shown" means visible in the scene (the item and all its ancestors visible and not transparent) and inside the
  * window. Names are looked up under an optional scope (another objectName), because components such as the PIN pad
  * appear on several pages with the same inner names.
+ *
+ * From its construction on, any QML warning at run time fails the test function it happens in (QmlWarnings).
  */
 class QuickDriver
 {

@@ -64,8 +64,8 @@ QString fingerprintOf(X509* cert)
     if (n <= 0) {
         return {};
     }
-    const QByteArray digest = QCryptographicHash::hash(
-        QByteArray(reinterpret_cast<const char*>(der), n), QCryptographicHash::Sha256);
+    const QByteArray digest
+        = QCryptographicHash::hash(QByteArray(reinterpret_cast<const char*>(der), n), QCryptographicHash::Sha256);
     OPENSSL_free(der);
     return QString::fromLatin1(digest.toHex().toUpper());
 }
@@ -236,7 +236,8 @@ Result<TerminalCa::Files> TerminalCa::ensureFiles(const QString& dataDir)
     if (!QFile::exists(serverCert) && !QFile::exists(serverKey)) {
         PKeyPtr signer = readKey(caKey);
         if (!ca || !signer) {
-            files.note = QStringLiteral("no server certificate made: %1 and %2 are needed to sign it").arg(caCert, caKey);
+            files.note
+                = QStringLiteral("no server certificate made: %1 and %2 are needed to sign it").arg(caCert, caKey);
             return files;
         }
         PKeyPtr key(EVP_EC_gen("P-256"));
@@ -343,8 +344,7 @@ Result<TerminalCa::Issued> TerminalCa::issue(const QByteArray& csrPem,
         || !addName(X509_get_subject_name(cert.get()), "O", "SmartKey Bank terminals")
         || !addName(X509_get_subject_name(cert.get()), "OU", kind.toUtf8())
         || !addName(X509_get_subject_name(cert.get()), "CN", terminalId.toUtf8())
-        || X509_set_issuer_name(cert.get(), X509_get_subject_name(m_cert)) != 1
-        || X509_set_pubkey(cert.get(), pub) != 1
+        || X509_set_issuer_name(cert.get(), X509_get_subject_name(m_cert)) != 1 || X509_set_pubkey(cert.get(), pub) != 1
         || !addExtension(cert.get(), m_cert, NID_basic_constraints, "critical,CA:FALSE")
         || !addExtension(cert.get(), m_cert, NID_key_usage, "critical,digitalSignature")
         || !addExtension(cert.get(), m_cert, NID_ext_key_usage, "clientAuth")

@@ -320,8 +320,8 @@ void BankServer::routes()
     auto mutatingAs = [this, conninfo](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
         return [this, conninfo, roles, maxBody, validate, op](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
-            if (auto denied = roles.contains(QStringLiteral("enrolment")) ? enrolmentCode(req, call)
-                                                                           : m_authenticate(req, call)) {
+            if (auto denied
+                = roles.contains(QStringLiteral("enrolment")) ? enrolmentCode(req, call) : m_authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
@@ -454,8 +454,8 @@ void BankServer::routes()
             &Terminals::validateEnrolment,
             [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
                 // The wrapper checked the code's form (enrolmentCode) before the request id was claimed.
-                const auto code = Terminals::normaliseCode(
-                    QString::fromStdString(req.get_header_value("Authorization").substr(7)));
+                const auto code
+                    = Terminals::normaliseCode(QString::fromStdString(req.get_header_value("Authorization").substr(7)));
                 return Terminals::enrol(
                     db, m_terminalCa.get(), code ? Terminals::codeHash(*code) : QString(), body, call.requestKey);
             }));

@@ -331,11 +331,13 @@ Result<QString> Terminals::createCode(
     }
     if (t->integer(0, 1) != 0) {
         return makeError(ErrorCode::InvalidState,
-            QStringLiteral("terminal %1 is revoked; a revoked ID is never enrolled again, choose another").arg(terminalId));
+            QStringLiteral("terminal %1 is revoked; a revoked ID is never enrolled again, choose another")
+                .arg(terminalId));
     }
     if (QString::fromStdString(t->text(0, 0)) != kind) {
         return makeError(ErrorCode::InvalidState,
-            QStringLiteral("terminal %1 is a %2 terminal, not %3").arg(terminalId, QString::fromStdString(t->text(0, 0)), kind));
+            QStringLiteral("terminal %1 is a %2 terminal, not %3")
+                .arg(terminalId, QString::fromStdString(t->text(0, 0)), kind));
     }
     if (!label.isEmpty()) {
         if (auto l = db.exec("UPDATE terminals SET label = $2 WHERE terminal_id = $1", {id, label.toStdString()}); !l) {
@@ -397,14 +399,15 @@ Result<bool> Terminals::revoke(PgConnection& db, const QString& terminalId)
     }
     const std::string now = std::to_string(nowMicros());
     const std::string id = terminalId.toStdString();
-    auto t = db.exec("UPDATE terminals SET revoked_at = $2 WHERE terminal_id = $1 AND revoked_at IS NULL RETURNING 1",
-        {id, now});
+    auto t = db.exec(
+        "UPDATE terminals SET revoked_at = $2 WHERE terminal_id = $1 AND revoked_at IS NULL RETURNING 1", {id, now});
     if (!t) {
         return t.error();
     }
     for (const char* sql : {"UPDATE terminal_certificates SET revoked_at = $2 WHERE terminal_id = $1 AND revoked_at IS"
                             " NULL",
-             "UPDATE enrolment_codes SET expires_at = $2 WHERE terminal_id = $1 AND used_at IS NULL AND expires_at > $2"}) {
+             "UPDATE enrolment_codes SET expires_at = $2 WHERE terminal_id = $1 AND used_at IS NULL AND expires_at > "
+             "$2"}) {
         if (auto r = db.exec(sql, {id, now}); !r) {
             return r.error();
         }

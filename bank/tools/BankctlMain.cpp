@@ -1069,7 +1069,8 @@ int terminalRevoke(const BankConfig& c, const std::string& id)
         return fail(r.error());
     }
     if (!*r) {
-        return fail(QStringLiteral("no terminal %1 in the registry (or revoked already)").arg(QString::fromStdString(id)));
+        return fail(
+            QStringLiteral("no terminal %1 in the registry (or revoked already)").arg(QString::fromStdString(id)));
     }
     std::printf("terminal %s revoked: every certificate of it is refused from the next request on\n", id.c_str());
     return 0;
@@ -1164,7 +1165,9 @@ int terminalIssue(const BankConfig& c, const std::string& id, std::map<std::stri
     if (!db) {
         return fail(db.error());
     }
-    if (auto r = Terminals::recordCertificate(**db, QString::fromStdString(id), QString::fromStdString(opt["--role"]), *issued); !r) {
+    if (auto r = Terminals::recordCertificate(
+            **db, QString::fromStdString(id), QString::fromStdString(opt["--role"]), *issued);
+        !r) {
         return fail(r.error());
     }
     QFile out(QString::fromStdString(opt["--out"]));

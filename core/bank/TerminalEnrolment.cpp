@@ -58,8 +58,12 @@ struct Posted
 };
 
 /// One POST with TLS but no CA yet (the server certificate is checked afterwards against the CA it answers).
-Result<Posted> postOnce(
-    const QUrl& url, const QByteArray& code, const QString& requestId, const QByteArray& body, int timeoutMs, bool& sent)
+Result<Posted> postOnce(const QUrl& url,
+    const QByteArray& code,
+    const QString& requestId,
+    const QByteArray& body,
+    int timeoutMs,
+    bool& sent)
 {
     QNetworkAccessManager network;
     QNetworkRequest request(url);
@@ -98,11 +102,8 @@ Result<Posted> postOnce(
 
 } // namespace
 
-Result<TerminalEnrolment> enrolTerminal(const QUrl& bank,
-    const QString& code,
-    const QString& expectedCaFingerprint,
-    const QString& dataDir,
-    int timeoutMs)
+Result<TerminalEnrolment> enrolTerminal(
+    const QUrl& bank, const QString& code, const QString& expectedCaFingerprint, const QString& dataDir, int timeoutMs)
 {
     if (!bank.isValid() || bank.scheme() != QStringLiteral("https") || bank.host().isEmpty()) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("the bank URL must be https://host:port"));
@@ -144,15 +145,15 @@ Result<TerminalEnrolment> enrolTerminal(const QUrl& bank,
         keyPem = QByteArray::fromStdString(Botan::PKCS8::PEM_encode(key));
         spki = key.subject_public_key();
     } catch (const std::exception& e) {
-        return makeError(ErrorCode::CryptoError, QStringLiteral("cannot make the key pair: %1").arg(QString::fromLatin1(e.what())));
+        return makeError(
+            ErrorCode::CryptoError, QStringLiteral("cannot make the key pair: %1").arg(QString::fromLatin1(e.what())));
     }
 
     QUrl url = bank;
     url.setPath(QStringLiteral("/v1/terminals/enrolments"));
     const QString requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const QByteArray body
-        = QJsonDocument(QJsonObject{{QStringLiteral("csrPem"), QString::fromLatin1(csrPem)}}).toJson(
-            QJsonDocument::Compact);
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("csrPem"), QString::fromLatin1(csrPem)}})
+                                .toJson(QJsonDocument::Compact);
     Result<Posted> posted = makeError(ErrorCode::Internal, QStringLiteral("not sent"));
     bool sent = false;
     for (int attempt = 0; attempt < 3; ++attempt) { // a lost answer: the same request id returns the first one

@@ -112,9 +112,9 @@ private:
     std::unique_ptr<httplib::SSLClient> client(const QString& cert, const QString& key, int port = 0) const
     {
         const int p = port ? port : m_rig.port();
-        auto c = cert.isEmpty() ? std::make_unique<httplib::SSLClient>("127.0.0.1", p)
-                                : std::make_unique<httplib::SSLClient>(
-                                    "127.0.0.1", p, cert.toStdString(), key.toStdString());
+        auto c = cert.isEmpty()
+            ? std::make_unique<httplib::SSLClient>("127.0.0.1", p)
+            : std::make_unique<httplib::SSLClient>("127.0.0.1", p, cert.toStdString(), key.toStdString());
         c->set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
         c->enable_server_certificate_verification(true);
         c->set_read_timeout(30, 0);
@@ -239,7 +239,8 @@ private:
         QCOMPARE(QString::fromStdString(a.contentType), QStringLiteral("application/problem+json"));
         QCOMPARE(a.json.value(QStringLiteral("code")).toString(), code);
         QVERIFY(!a.json.value(QStringLiteral("nextStep")).toString().isEmpty());
-        QCOMPARE(a.json.value(QStringLiteral("type")).toString(), QStringLiteral("tag:smartkey.example,2026:bank/") + code);
+        QCOMPARE(
+            a.json.value(QStringLiteral("type")).toString(), QStringLiteral("tag:smartkey.example,2026:bank/") + code);
         const QByteArray after = ledgerDump();
         QVERIFY2(after == before, "the ledger changed");
     }
@@ -301,11 +302,18 @@ private slots:
         QCOMPARE(mode(tls + QStringLiteral("ca.key")), 0600);
         QCOMPARE(mode(tls + QStringLiteral("server.key")), 0600);
         const Run verify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-CAfile"), tls + QStringLiteral("ca.pem"), tls + QStringLiteral("server.pem")});
+            {QStringLiteral("verify"),
+                QStringLiteral("-CAfile"),
+                tls + QStringLiteral("ca.pem"),
+                tls + QStringLiteral("server.pem")});
         QVERIFY2(verify.exitCode == 0, verify.out.constData());
         const Run san = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("x509"), QStringLiteral("-in"), tls + QStringLiteral("server.pem"), QStringLiteral("-noout"),
-                QStringLiteral("-ext"), QStringLiteral("subjectAltName")});
+            {QStringLiteral("x509"),
+                QStringLiteral("-in"),
+                tls + QStringLiteral("server.pem"),
+                QStringLiteral("-noout"),
+                QStringLiteral("-ext"),
+                QStringLiteral("subjectAltName")});
         QVERIFY2(san.out.contains("DNS:localhost") && san.out.contains("IP Address:127.0.0.1"), san.out.constData());
         QVERIFY(QJsonDocument::fromJson(readAll(data + QStringLiteral("/bank.json")))
                     .object()
@@ -321,7 +329,11 @@ private slots:
         QCOMPARE(readAll(tls + QStringLiteral("ca.key")), keyBefore);
         QCOMPARE(readAll(tls + QStringLiteral("server.pem")), serverBefore);
 
-        // The server on that folder, and walletctl enrolling with a code and the fingerprint bankctl printed.
+        // The server on that folder (its keys first), and walletctl enrolling with a code and the fingerprint
+        // bankctl printed.
+        const Run keys = runProcess(
+            bankBin("bankctl"), {QStringLiteral("keys"), QStringLiteral("init"), QStringLiteral("--data"), data});
+        QVERIFY2(keys.exitCode == 0, keys.out.constData());
         QProcess server;
         server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
         server.start(bankBin("skey-bank"),
@@ -336,9 +348,16 @@ private slots:
         const int port = line.trimmed().mid(int(sizeof("listening 127.0.0.1:") - 1)).toInt();
         const QString url = QStringLiteral("https://127.0.0.1:%1").arg(port);
         const Run code = runProcess(bankBin("bankctl"),
-            {QStringLiteral("terminal"), QStringLiteral("enrol-code"), QStringLiteral("667788990011"),
-                QStringLiteral("--role"), QStringLiteral("wallet"), QStringLiteral("--label"),
-                QStringLiteral("Test wallet"), QStringLiteral("--json"), QStringLiteral("--data"), data});
+            {QStringLiteral("terminal"),
+                QStringLiteral("enrol-code"),
+                QStringLiteral("667788990011"),
+                QStringLiteral("--role"),
+                QStringLiteral("wallet"),
+                QStringLiteral("--label"),
+                QStringLiteral("Test wallet"),
+                QStringLiteral("--json"),
+                QStringLiteral("--data"),
+                data});
         QVERIFY2(code.exitCode == 0, code.out.constData());
         const QJsonObject invite = QJsonDocument::fromJson(code.out).object();
         const QString fingerprint = invite.value(QStringLiteral("caFingerprint")).toString();
@@ -350,8 +369,14 @@ private slots:
         QString wrong = fingerprint;
         wrong[0] = wrong[0] == QLatin1Char('0') ? QLatin1Char('1') : QLatin1Char('0');
         const Run refused = runProcess(QStringLiteral(WALLETCTL_PATH),
-            {QStringLiteral("--data-dir"), wrongDir, QStringLiteral("bank"), QStringLiteral("enrol"), url,
-                QStringLiteral("-"), QStringLiteral("--ca-fingerprint"), wrong},
+            {QStringLiteral("--data-dir"),
+                wrongDir,
+                QStringLiteral("bank"),
+                QStringLiteral("enrol"),
+                url,
+                QStringLiteral("-"),
+                QStringLiteral("--ca-fingerprint"),
+                wrong},
             invite.value(QStringLiteral("code")).toString().toLatin1() + '\n');
         QVERIFY2(refused.exitCode != 0, refused.out.constData());
         QVERIFY2(refused.out.contains("fingerprint"), refused.out.constData());
@@ -360,15 +385,27 @@ private slots:
 
         // That attempt spent the code (the bank issued before the terminal refused its CA): a new one.
         const Run code2 = runProcess(bankBin("bankctl"),
-            {QStringLiteral("terminal"), QStringLiteral("enrol-code"), QStringLiteral("667788990011"),
-                QStringLiteral("--role"), QStringLiteral("wallet"), QStringLiteral("--json"), QStringLiteral("--data"),
+            {QStringLiteral("terminal"),
+                QStringLiteral("enrol-code"),
+                QStringLiteral("667788990011"),
+                QStringLiteral("--role"),
+                QStringLiteral("wallet"),
+                QStringLiteral("--json"),
+                QStringLiteral("--data"),
                 data});
         QVERIFY2(code2.exitCode == 0, code2.out.constData());
         const QString secret = QJsonDocument::fromJson(code2.out).object().value(QStringLiteral("code")).toString();
         const QString walletDir = path(QStringLiteral("wallet"));
         const Run enrolled = runProcess(QStringLiteral(WALLETCTL_PATH),
-            {QStringLiteral("--json"), QStringLiteral("--data-dir"), walletDir, QStringLiteral("bank"),
-                QStringLiteral("enrol"), url, QStringLiteral("-"), QStringLiteral("--ca-fingerprint"), fingerprint},
+            {QStringLiteral("--json"),
+                QStringLiteral("--data-dir"),
+                walletDir,
+                QStringLiteral("bank"),
+                QStringLiteral("enrol"),
+                url,
+                QStringLiteral("-"),
+                QStringLiteral("--ca-fingerprint"),
+                fingerprint},
             secret.toLatin1() + '\n');
         QVERIFY2(enrolled.exitCode == 0, enrolled.out.constData());
         QVERIFY2(!enrolled.out.contains(secret.toLatin1()), "the code was echoed");
@@ -377,21 +414,31 @@ private slots:
         QCOMPARE(said.value(QStringLiteral("caFingerprint")).toString(), fingerprint);
         QCOMPARE(mode(walletDir + QStringLiteral("/terminal.key")), 0600);
         QCOMPARE(readAll(walletDir + QStringLiteral("/bank-ca.pem")), caBefore); // the pinned CA is the bank's
-        const QJsonObject cfg = QJsonDocument::fromJson(readAll(walletDir + QStringLiteral("/bank-client.json"))).object();
+        const QJsonObject cfg
+            = QJsonDocument::fromJson(readAll(walletDir + QStringLiteral("/bank-client.json"))).object();
         QCOMPARE(cfg.value(QStringLiteral("url")).toString(), url);
         const Run subject = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("x509"), QStringLiteral("-in"), walletDir + QStringLiteral("/terminal.pem"), QStringLiteral("-noout"),
+            {QStringLiteral("x509"),
+                QStringLiteral("-in"),
+                walletDir + QStringLiteral("/terminal.pem"),
+                QStringLiteral("-noout"),
                 QStringLiteral("-subject")});
-        QVERIFY2(subject.out.contains("OU = wallet") && subject.out.contains("CN = 667788990011"), subject.out.constData());
+        QVERIFY2(
+            subject.out.contains("OU = wallet") && subject.out.contains("CN = 667788990011"), subject.out.constData());
         // A second enrolment into the same folder is refused before the bank is asked.
         const Run again = runProcess(QStringLiteral(WALLETCTL_PATH),
-            {QStringLiteral("--data-dir"), walletDir, QStringLiteral("bank"), QStringLiteral("enrol"), url,
+            {QStringLiteral("--data-dir"),
+                walletDir,
+                QStringLiteral("bank"),
+                QStringLiteral("enrol"),
+                url,
                 QStringLiteral("-")},
             "AAAA-AAAA-AAAA-AAAA-AAAA\n");
         QVERIFY2(again.exitCode != 0 && again.out.contains("enrolled already"), again.out.constData());
 
         // This folder accepts enrolled terminals only: the rig's certificates (another CA here) are refused.
-        auto other = std::make_unique<httplib::SSLClient>("127.0.0.1", port,
+        auto other = std::make_unique<httplib::SSLClient>("127.0.0.1",
+            port,
             m_rig.tlsPath(QStringLiteral("client.pem")).toStdString(),
             m_rig.tlsPath(QStringLiteral("client.key")).toStdString());
         other->enable_server_certificate_verification(false);
@@ -440,7 +487,7 @@ private slots:
 
         const QString key = newKey();
         Answer ok = post(api, key, {{QStringLiteral("csrPem"), csr}}, {}, {}, code.toLower().toStdString());
-        QVERIFY2(ok.status == 201, qPrintable(QJsonDocument(ok.json).toJson()));
+        QVERIFY2(ok.status == 201, QJsonDocument(ok.json).toJson().constData());
         QCOMPARE(ok.json.value(QStringLiteral("terminalId")).toString(), kTerminalId);
         QCOMPARE(ok.json.value(QStringLiteral("kind")).toString(), QStringLiteral("wallet"));
         QCOMPARE(ok.json.value(QStringLiteral("certificateSerial")).toString().size(), 32);
@@ -451,7 +498,10 @@ private slots:
         out.write(ok.json.value(QStringLiteral("certificatePem")).toString().toLatin1());
         out.close();
         const Run verify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"), QStringLiteral("-CAfile"), m_rig.tlsPath(QStringLiteral("ca.pem")), enrolledCert()});
+            {QStringLiteral("verify"),
+                QStringLiteral("-CAfile"),
+                m_rig.tlsPath(QStringLiteral("ca.pem")),
+                enrolledCert()});
         QVERIFY2(verify.exitCode == 0, verify.out.constData());
         QCOMPARE(ledgerDump().contains(code.toLatin1()), false);
 
@@ -479,7 +529,8 @@ private slots:
         Answer me = get(QStringLiteral("/v1/terminals/me"), enrolledCert(), enrolledKey());
         QCOMPARE(me.status, 200);
         QCOMPARE(me.json.value(QStringLiteral("terminalId")).toString(), kTerminalId);
-        QCOMPARE(me.json.value(QStringLiteral("certificateSerial")), ok.json.value(QStringLiteral("certificateSerial")));
+        QCOMPARE(
+            me.json.value(QStringLiteral("certificateSerial")), ok.json.value(QStringLiteral("certificateSerial")));
     }
 
     /// Every caller that may not move money gets a clear 401/422 problem and the ledger stays byte for byte the
@@ -496,7 +547,10 @@ private slots:
         // No client certificate: TLS requests one but does not require it, so HTTP answers 401 (docs/bank.md §5).
         expectRefused(post(loads, newKey(), body, {}, {}), 401, QStringLiteral("certificate-missing"), before);
         // A certificate from another CA (self-signed, same terminal ID).
-        expectRefused(post(loads, newKey(), body, m_rig.tlsPath(QStringLiteral("foreign.pem")),
+        expectRefused(post(loads,
+                          newKey(),
+                          body,
+                          m_rig.tlsPath(QStringLiteral("foreign.pem")),
                           m_rig.tlsPath(QStringLiteral("foreign.key"))),
             401,
             QStringLiteral("certificate-unknown"),
@@ -504,32 +558,47 @@ private slots:
         // An expired certificate from the bank CA, recorded for this terminal (bankctl terminal issue, test folder).
         QVERIFY(makeRequest(QStringLiteral("expired")).isEmpty());
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("terminal"), QStringLiteral("issue"), kTerminalId, QStringLiteral("--role"),
-                                   QStringLiteral("wallet"), QStringLiteral("--csr"), path(QStringLiteral("expired.csr")),
-                                   QStringLiteral("--out"), path(QStringLiteral("expired.pem")),
-                                   QStringLiteral("--not-after"), QStringLiteral("2026-01-01T00:00:00Z")},
+        QVERIFY2(m_rig.bankctl({QStringLiteral("terminal"),
+                                   QStringLiteral("issue"),
+                                   kTerminalId,
+                                   QStringLiteral("--role"),
+                                   QStringLiteral("wallet"),
+                                   QStringLiteral("--csr"),
+                                   path(QStringLiteral("expired.csr")),
+                                   QStringLiteral("--out"),
+                                   path(QStringLiteral("expired.pem")),
+                                   QStringLiteral("--not-after"),
+                                   QStringLiteral("2026-01-01T00:00:00Z")},
                      &out)
                 == 0,
             qPrintable(out));
         before = ledgerDump(); // the issue recorded a certificate row (not a ledger table; the dump is the same)
-        expectRefused(post(loads, newKey(), body, path(QStringLiteral("expired.pem")), path(QStringLiteral("expired.key"))),
+        expectRefused(
+            post(loads, newKey(), body, path(QStringLiteral("expired.pem")), path(QStringLiteral("expired.key"))),
             401,
             QStringLiteral("certificate-expired"),
             before);
         // A certificate from the bank CA for this enrolled terminal that the bank never issued to it (made outside
         // enrolment with the CA key, as the rig's client.pem was).
-        expectRefused(post(loads, newKey(), body, m_rig.tlsPath(QStringLiteral("client.pem")),
+        expectRefused(post(loads,
+                          newKey(),
+                          body,
+                          m_rig.tlsPath(QStringLiteral("client.pem")),
                           m_rig.tlsPath(QStringLiteral("client.key"))),
             401,
             QStringLiteral("certificate-unknown"),
             before);
         // A terminal the bank never enrolled, once only enrolled terminals may call.
-        QVERIFY(m_rig.bankctl({QStringLiteral("terminal"), QStringLiteral("require-enrolment"), QStringLiteral("on")}, &out)
+        QVERIFY(
+            m_rig.bankctl({QStringLiteral("terminal"), QStringLiteral("require-enrolment"), QStringLiteral("on")}, &out)
             == 0);
         m_rig.stopServer();
         const QString restarted = m_rig.startServer();
         QVERIFY2(restarted.isEmpty(), qPrintable(restarted));
-        expectRefused(post(loads, newKey(), body, m_rig.tlsPath(QStringLiteral("other.pem")),
+        expectRefused(post(loads,
+                          newKey(),
+                          body,
+                          m_rig.tlsPath(QStringLiteral("other.pem")),
                           m_rig.tlsPath(QStringLiteral("other.key"))),
             401,
             QStringLiteral("terminal-unknown"),
@@ -538,7 +607,7 @@ private slots:
         // The control: the enrolled terminal's certificate with the same body moves money.
         const QString key = newKey();
         Answer ok = post(loads, key, body, enrolledCert(), enrolledKey());
-        QVERIFY2(ok.status == 201, qPrintable(QJsonDocument(ok.json).toJson()));
+        QVERIFY2(ok.status == 201, QJsonDocument(ok.json).toJson().constData());
         const QByteArray afterLoad = ledgerDump();
         QVERIFY(afterLoad != before);
         QCOMPARE(sqlInt("SELECT count(*) FROM loads"), 1);

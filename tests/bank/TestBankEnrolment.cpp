@@ -77,7 +77,7 @@ Run runProcess(const QString& program, const QStringList& args, const QByteArray
         p.waitForFinished();
         return r;
     }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1000 - p.exitCode();
     r.out = p.readAll();
     return r;
 }
@@ -407,7 +407,8 @@ private slots:
                 QStringLiteral("--ca-fingerprint"),
                 fingerprint},
             secret.toLatin1() + '\n');
-        QVERIFY2(enrolled.exitCode == 0, enrolled.out.constData());
+        QVERIFY2(enrolled.exitCode == 0,
+            qPrintable(QStringLiteral("exit %1: %2").arg(enrolled.exitCode).arg(QString::fromUtf8(enrolled.out))));
         QVERIFY2(!enrolled.out.contains(secret.toLatin1()), "the code was echoed");
         const QJsonObject said = QJsonDocument::fromJson(enrolled.out.trimmed().split('\n').last()).object();
         QCOMPARE(said.value(QStringLiteral("terminalId")).toString(), QStringLiteral("667788990011"));

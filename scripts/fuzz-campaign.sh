@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer campaign on one fuzz target of the `fuzz` preset (clang, libFuzzer, ASan+UBSan).
 #   scripts/fuzz-campaign.sh [target] [seconds] [extra libFuzzer flags...]
-#   target   default fuzz_firmware_apdu (the card OS APDU entry point)
+#   target   default fuzz_firmware_apdu (the card OS APDU entry point); others: fuzz_hid_packet_layer,
+#            fuzz_hid_reassembler, fuzz_core_responses, fuzz_bank_requests (the bank host's request parsers)
 #   seconds  default 600
 # Environment: FUZZ_BUILD_DIR (default build/fuzz; configured with `cmake --preset fuzz` when missing),
 #              FUZZ_JOBS (parallel fuzzing jobs, default 1).
@@ -28,7 +29,10 @@ if [[ -z "$binary" ]]; then
 fi
 case "$target" in
     fuzz_firmware_apdu) seeds="$root/tests/firmware/corpus" ;;
-    *) seeds="$(dirname "$(grep -rl "NAME $target" "$root/tests" --include=CMakeLists.txt | head -n1)")/corpus" ;;
+    *) # the CORPUS argument of its wallet_add_fuzzer() (tests/<area>/corpus/<name>)
+       cml="$(grep -rl "NAME $target" "$root/tests" --include=CMakeLists.txt | head -n1)"
+       sub="$(grep -A3 "NAME $target" "$cml" | grep -o 'corpus/[A-Za-z0-9_-]*' | head -n1)"
+       seeds="$(dirname "$cml")/${sub:-corpus}" ;;
 esac
 work="$build/corpus-$target"
 mkdir -p "$work" "$build/artifacts-$target"

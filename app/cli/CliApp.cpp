@@ -3,6 +3,7 @@
 
 #include "InProcessKey.h"
 #include "PinReader.h"
+#include "core/bank/TerminalEnrolment.h"
 #include "core/issuance/Personaliser.h"
 #include "core/issuer/UnavailableIssuerHost.h"
 #include "core/psam/SettlementExport.h"
@@ -78,6 +79,13 @@ Commands:
   cert apply [--slot S] [--out FILE]
                                 request, send it to the bank host's CA, store the issued certificate on the key
   cert import FILE [--slot S]   store a certificate (PEM or DER) for the slot's key
+  bank enrol URL [CODE|-] [--ca-fingerprint HEX]
+                                enrol this terminal with a bank host (https://host:port) with the one-time code
+                                from `bankctl terminal enrol-code` (read from stdin when CODE is - or missing; a
+                                code in argv is visible to other users of this machine until it is used): makes a
+                                key pair here, stores terminal.key (0600), terminal.pem, the pinned bank-ca.pem and
+                                bank-client.json in DATA-DIR; --ca-fingerprint (as bankctl printed it) refuses
+                                another CA, without it the CA is trusted on first use and its fingerprint shown
   cert delete [--slot S] [--yes]
                                 delete the slot's certificate (slots: 9a default, 9c, 9d, 9e; PIV PIN asked per the
                                 slot's policy; management key from SKEY_PIV_MANAGEMENT_KEY, else the PIV default)
@@ -129,7 +137,7 @@ int CliApp::run(const QStringList& arguments)
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsOptions);
     parser.addPositionalArgument(QStringLiteral("command"),
         QStringLiteral("info, pin, app, balance, load, purchase, "
-                       "history, export, issue, settle, pending, cert"));
+                       "history, export, issue, settle, pending, cert, bank"));
     // Command-specific options are declared here too so that one parser validates the whole line.
     const QCommandLineOption typeOpt(
         QStringLiteral("type"), QStringLiteral("history: load or purchase."), QStringLiteral("TYPE"));
@@ -156,6 +164,10 @@ int CliApp::run(const QStringList& arguments)
     const QCommandLineOption replaceOpt(
         QStringLiteral("replace"), QStringLiteral("cert: replace the --out file when it exists."));
     parser.addOptions({slotOpt, algOpt, outOpt, replaceOpt});
+    const QCommandLineOption caFingerprintOpt(QStringLiteral("ca-fingerprint"),
+        QStringLiteral("bank enrol: the bank CA's SHA-256 fingerprint as bankctl printed it."),
+        QStringLiteral("HEX"));
+    parser.addOption(caFingerprintOpt);
 
     if (!parser.parse(arguments)) {
         m_json = arguments.contains(QStringLiteral("--json"));
@@ -192,6 +204,7 @@ int CliApp::run(const QStringList& arguments)
     m_cert.alg = parser.value(algOpt);
     m_cert.out = parser.value(outOpt);
     m_cert.replace = parser.isSet(replaceOpt);
+    m_caFingerprint = parser.value(caFingerprintOpt);
 
     const QStringList pos = parser.positionalArguments();
     if (pos.isEmpty()) {
@@ -238,6 +251,9 @@ int CliApp::run(const QStringList& arguments)
     }
     if (command == QStringLiteral("cert")) {
         return cmdCert(rest);
+    }
+    if (command == QStringLiteral("bank")) {
+        return cmdBank(rest);
     }
     err(QStringLiteral("walletctl: unknown command \"%1\"; try walletctl --help").arg(command));
     return static_cast<int>(ExitCode::Usage);
@@ -661,6 +677,40 @@ int CliApp::cmdApp(const QStringList& args)
     emitResult({{QStringLiteral("blocked"), true}, {QStringLiteral("permanent"), m_permanent}},
         m_permanent ? QStringLiteral("Purse blocked permanently.")
                     : QStringLiteral("Purse blocked (temporarily; walletctl app unblock lifts it)."));
+    return 0;
+}
+
+int CliApp::cmdBank(const QStringList& args)
+{
+    if (args.value(0) != QStringLiteral("enrol") || args.size() < 2 || args.size() > 3) {
+        return fail(core::makeError(core::ErrorCode::InvalidInput,
+            QStringLiteral("usage: walletctl bank enrol URL [CODE|-] [--ca-fingerprint HEX]")));
+    }
+    QString code = args.value(2);
+    if (code.isEmpty() || code == QStringLiteral("-")) {
+        if (::isatty(STDIN_FILENO)) {
+            err(QStringLiteral("Enrolment code:"));
+        }
+        code = QTextStream(stdin).readLine().trimmed();
+    }
+    auto enrolled = core::enrolTerminal(QUrl(args[1]), code, m_caFingerprint, m_dataDir);
+    if (!enrolled) {
+        return fail(enrolled.error());
+    }
+    emitResult({{QStringLiteral("terminalId"), enrolled->terminalId},
+                   {QStringLiteral("kind"), enrolled->kind},
+                   {QStringLiteral("caFingerprint"), enrolled->caFingerprint},
+                   {QStringLiteral("notAfter"), enrolled->notAfter},
+                   {QStringLiteral("config"), enrolled->configFile}},
+        QStringLiteral("Enrolled as %1 terminal %2 (certificate valid until %3).\nBank CA pinned, SHA-256 %4%5\n"
+                       "Configuration: %6")
+            .arg(enrolled->kind,
+                enrolled->terminalId,
+                enrolled->notAfter,
+                enrolled->caFingerprint,
+                m_caFingerprint.isEmpty() ? QStringLiteral(" (trusted on first use: compare it with the bank's)")
+                                          : QStringLiteral(" (as expected)"),
+                enrolled->configFile));
     return 0;
 }
 

@@ -70,6 +70,7 @@ private:
     int cmdPinMaintenance(const QString& sub);
     int cmdApp(const QStringList& args);
     int cmdCert(const QStringList& args); ///< CliCert.cpp
+    int cmdBank(const QStringList& args); ///< bank enrol
     core::Result<core::SecureBytes> pivManagementKey();
 
     bool m_json = false;
@@ -88,6 +89,7 @@ private:
     core::BankIssuerHost* m_bank = nullptr; ///< loads go through the bank host when one is configured
     core::LocalPsam* m_psam = nullptr;
     core::TransactionStore* m_mirror = nullptr;
+    QString m_caFingerprint; ///< bank enrol --ca-fingerprint
     QString m_bankConfig; ///< --bank-config (else TerminalRoles looks for <data-dir>/bank-client.json)
     core::SystemClock m_clock;
     std::unique_ptr<core::BankOrderPsam> m_orderPsam; ///< pay: the bank's acquirer as the PSAM of one order

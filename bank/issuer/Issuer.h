@@ -18,6 +18,7 @@ struct CallContext
     QString terminalId; ///< certificate CN, 12 digits: the idempotency scope
     QString kind; ///< certificate OU: wallet, kiosk, branch, …
     QString requestKey; ///< Idempotency-Key
+    QString certificateSerial; ///< the client certificate's serial, uppercase hex (terminal registry, §3)
 };
 
 /// The bank's date and time for MAC2 and the TAC (docs/bank.md §12: the bank chooses them, BCD `YYYYMMDD`, `hhmmss`).

@@ -35,6 +35,7 @@ Result<BankConfig> BankConfig::load(const QString& dataDir)
     c.pkcs11Module = o.value(QStringLiteral("pkcs11Module")).toString().toStdString();
     c.tokenLabel = o.value(QStringLiteral("token")).toString().toStdString();
     c.test = o.value(QStringLiteral("test")).toBool(false);
+    c.enrolledTerminalsOnly = o.value(QStringLiteral("enrolledTerminalsOnly")).toBool(false);
     return c;
 }
 
@@ -56,7 +57,8 @@ Result<void> BankConfig::save() const
         {QStringLiteral("conninfo"), QString::fromStdString(storedConninfo.empty() ? conninfo : storedConninfo)},
         {QStringLiteral("pkcs11Module"), QString::fromStdString(pkcs11Module)},
         {QStringLiteral("token"), QString::fromStdString(tokenLabel)},
-        {QStringLiteral("test"), test}};
+        {QStringLiteral("test"), test},
+        {QStringLiteral("enrolledTerminalsOnly"), enrolledTerminalsOnly}};
     QFile f(path(QStringLiteral("bank.json")));
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(f.fileName()));

@@ -27,6 +27,10 @@ struct BankConfig
     std::string pkcs11Module;
     std::string tokenLabel = "skey-bank";
     bool test = false; ///< `bankctl init --test`: test-only commands and fault injection are allowed
+    /// Only terminals in the registry (enrolled, or issued by `bankctl terminal issue`) may call: a certificate from
+    /// the bank CA for a terminal ID the bank never enrolled is 401 terminal-unknown (docs/bank.md §3). `bankctl
+    /// init` turns it on for new folders but test folders; `bankctl terminal require-enrolment on|off` changes it.
+    bool enrolledTerminalsOnly = false;
 
     [[nodiscard]] static Result<BankConfig> load(const QString& dataDir);
     /// Sets both conninfos from what the operator typed (`--db`), relative to dataDir for a relative SQLite file.

@@ -3,8 +3,11 @@
 
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
+#include "bank/ca/TerminalCa.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
+#include "bank/server/JsonRequest.h"
+#include "bank/server/Terminals.h"
 
 #include <httplib.h>
 #include <openssl/ssl.h>
@@ -80,6 +83,7 @@ std::optional<Reply> authenticate(const httplib::Request& req, CallContext& call
             QStringLiteral("This call needs a terminal certificate from the bank CA."));
     }
     const long verdict = SSL_get_verify_result(req.ssl);
+    call.certificateSerial = certificateSerialHex(cert);
     X509_NAME* subject = X509_get_subject_name(cert);
     const std::string cn = certField(subject, NID_commonName);
     const std::string ou = certField(subject, NID_organizationalUnitName);
@@ -102,6 +106,29 @@ std::optional<Reply> authenticate(const httplib::Request& req, CallContext& call
             QStringLiteral("The client certificate names no terminal"),
             QStringLiteral("Its CN is not a 12-digit terminal ID."));
     }
+    return std::nullopt;
+}
+
+/// enrolTerminal (§3): the one-time code in `Authorization: Bearer`, instead of a client certificate. The request
+/// id's scope is the code's hash, so only a holder of the code can replay its answer.
+std::optional<Reply> enrolmentCode(const httplib::Request& req, CallContext& call)
+{
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    std::optional<QString> code;
+    if (header.size() > prefix.size() && header.compare(0, prefix.size(), prefix) == 0) {
+        code = Terminals::normaliseCode(QString::fromStdString(header.substr(prefix.size())));
+    }
+    if (!code) {
+        return Reply::problemOf(401,
+            QStringLiteral("enrolment-code-invalid"),
+            QStringLiteral("No valid enrolment code"),
+            QStringLiteral("Send the code from the bank operator as Authorization: Bearer <code>."),
+            QStringLiteral("Ask the bank operator for an enrolment code (bankctl terminal enrol-code); nothing was "
+                           "changed."));
+    }
+    call.terminalId = QStringLiteral("enrol:") + Terminals::codeHash(*code).left(32);
+    call.kind = QStringLiteral("enrolment");
     return std::nullopt;
 }
 
@@ -169,6 +196,10 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     // before).
     auto ca = CardholderCa::loadCertificate(m_config.path(QString::fromLatin1(CardholderCa::kCertificateFile)));
     m_cardholderCa = std::make_unique<CardholderCa>(*m_hsm, ca ? *ca : QByteArray());
+    // Terminal enrolment signs with the bank CA's key file (bankctl init; enrolTerminal: 503 without it).
+    if (auto terminalCa = TerminalCa::load(m_config.dataDir); terminalCa) {
+        m_terminalCa = std::move(terminalCa.value());
+    }
 }
 
 BankServer::~BankServer() = default;
@@ -244,6 +275,18 @@ void BankServer::routes()
 {
     auto& svr = *m_server;
     const std::string conninfo = m_config.conninfo;
+    // §3: the TLS verdict and the certificate's fields, then its serial against the terminal registry.
+    m_authenticate = [conninfo, enrolledOnly = m_config.enrolledTerminalsOnly](
+                         const httplib::Request& req, CallContext& call) -> std::optional<Reply> {
+        if (auto denied = authenticate(req, call)) {
+            return denied;
+        }
+        PgConnection* db = threadConnection(conninfo);
+        if (!db) {
+            return unavailableDb({});
+        }
+        return Terminals::checkCertificate(*db, call.terminalId, call.certificateSerial, enrolledOnly);
+    };
 
     svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) {
@@ -277,7 +320,8 @@ void BankServer::routes()
     auto mutatingAs = [this, conninfo](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
         return [this, conninfo, roles, maxBody, validate, op](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
-            if (auto denied = authenticate(req, call)) {
+            if (auto denied
+                = roles.contains(QStringLiteral("enrolment")) ? enrolmentCode(req, call) : m_authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
@@ -330,30 +374,27 @@ void BankServer::routes()
                     false);
                 return;
             }
-            QJsonParseError err{};
-            const QJsonDocument doc = QJsonDocument::fromJson(
-                req.body.empty() ? QByteArray("{}") : QByteArray::fromStdString(req.body), &err);
-            if (err.error != QJsonParseError::NoError || !doc.isObject()) {
+            QString malformed;
+            const auto parsed = JsonRequest::parseBody(QByteArray::fromStdString(req.body), &malformed);
+            if (!parsed) {
                 send(res,
                     Reply::problemOf(400,
                         QStringLiteral("malformed-json"),
                         QStringLiteral("The request body is not a JSON object"),
-                        err.error != QJsonParseError::NoError
-                            ? QStringLiteral("%1 at byte %2.").arg(err.errorString()).arg(err.offset)
-                            : QStringLiteral("Expected an object."),
+                        malformed,
                         QStringLiteral("Send a complete JSON object; nothing was changed."),
                         call.requestKey),
                     false);
                 return;
             }
-            const QJsonObject body = doc.object();
+            const QJsonObject& body = *parsed;
             PgConnection* db = threadConnection(conninfo);
             if (!db) {
                 send(res, unavailableDb(call.requestKey), false);
                 return;
             }
             // §6.1: the canonical body (keys sorted, no whitespace) is what the fingerprint covers.
-            const QByteArray canonical = QJsonDocument(body).toJson(QJsonDocument::Compact);
+            const QByteArray canonical = JsonRequest::canonical(body);
             bool replayed = false;
             Reply r = m_idempotency->run(
                 *db,
@@ -406,11 +447,36 @@ void BankServer::routes()
                 return m_cardholderCa->issue(db, call, QString::fromStdString(req.matches[1]), body);
             }));
     m_mutating = mutating;
+    // §3: enrolment, the one route without a client certificate (the code authenticates it).
+    svr.Post("/v1/terminals/enrolments",
+        mutatingAs({QStringLiteral("enrolment")},
+            kMaxBody,
+            &Terminals::validateEnrolment,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                // The wrapper checked the code's form (enrolmentCode) before the request id was claimed.
+                const auto code
+                    = Terminals::normaliseCode(QString::fromStdString(req.get_header_value("Authorization").substr(7)));
+                return Terminals::enrol(
+                    db, m_terminalCa.get(), code ? Terminals::codeHash(*code) : QString(), body, call.requestKey);
+            }));
+    svr.Get("/v1/terminals/me", [this, conninfo](const httplib::Request& req, httplib::Response& res) {
+        CallContext call;
+        if (auto denied = m_authenticate(req, call)) {
+            send(res, *denied, false);
+            return;
+        }
+        PgConnection* db = threadConnection(conninfo);
+        if (!db) {
+            send(res, unavailableDb({}), false);
+            return;
+        }
+        send(res, Terminals::getOwn(*db, call), false);
+    });
     routesIssuance();
     svr.Get(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}))",
         [this, conninfo](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
-            if (auto denied = authenticate(req, call)) {
+            if (auto denied = m_authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
@@ -424,10 +490,10 @@ void BankServer::routes()
 
     // ---- acquirer and orders (docs/bank.md §9.2, §9.4; issue 12) ----
     using Read = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)>;
-    auto readingAs = [conninfo](QStringList roles, Read read) {
-        return [conninfo, roles, read](const httplib::Request& req, httplib::Response& res) {
+    auto readingAs = [this, conninfo](QStringList roles, Read read) {
+        return [this, conninfo, roles, read](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
-            if (auto denied = authenticate(req, call)) {
+            if (auto denied = m_authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
@@ -584,7 +650,7 @@ void BankServer::routesIssuance()
                        std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)> fn) {
         return [this, conninfo, needsStaff, fn](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
-            if (auto denied = authenticate(req, call)) {
+            if (auto denied = m_authenticate(req, call)) {
                 send(res, *denied, false);
                 return;
             }
@@ -622,7 +688,7 @@ void BankServer::routesIssuance()
             }));
     svr.Get("/v1/staff/sessions/current", [this, conninfo](const httplib::Request& req, httplib::Response& res) {
         CallContext call;
-        if (auto denied = authenticate(req, call)) {
+        if (auto denied = m_authenticate(req, call)) {
             send(res, *denied, false);
             return;
         }

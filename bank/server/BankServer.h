@@ -3,6 +3,7 @@
 
 #include "bank/acquirer/Acquirer.h"
 #include "bank/ca/CardholderCa.h"
+#include "bank/ca/TerminalCa.h"
 #include "bank/hsm/Hsm.h"
 #include "bank/issuance/Issuance.h"
 #include "bank/issuance/Staff.h"
@@ -59,7 +60,10 @@ private:
     std::unique_ptr<Staff> m_staff;
     std::unique_ptr<Issuance> m_issuance;
     std::unique_ptr<Idempotency> m_idempotency;
+    std::unique_ptr<TerminalCa> m_terminalCa; ///< null without tls/ca.key: enrolment answers 503
     std::unique_ptr<httplib::SSLServer> m_server;
+    /// §3: client certificate (TLS verdict, CN, OU, serial) and the terminal registry; a 401/503 problem or nullopt.
+    std::function<std::optional<Reply>(const httplib::Request&, CallContext&)> m_authenticate;
     /// The wrapper every mutating route goes through (authenticate, media type, request id, strict JSON, exactly
     /// once), shared by routes() and routesIssuance().
     using Validate = Reply (*)(const QJsonObject&, const QString&);

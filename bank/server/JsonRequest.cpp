@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bank/server/JsonRequest.h"
 
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QVariant>
 
@@ -15,6 +16,30 @@ JsonRequest::JsonRequest(QJsonObject object, const QSet<QString>& allowed, QStri
             fail(it.key(), QStringLiteral("unknown field"));
         }
     }
+}
+
+std::optional<QJsonObject> JsonRequest::parseBody(const QByteArray& body, QString* error)
+{
+    QJsonParseError err{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body.isEmpty() ? QByteArray("{}") : body, &err);
+    if (err.error != QJsonParseError::NoError) {
+        if (error) {
+            *error = QStringLiteral("%1 at byte %2.").arg(err.errorString()).arg(err.offset);
+        }
+        return std::nullopt;
+    }
+    if (!doc.isObject()) {
+        if (error) {
+            *error = QStringLiteral("Expected an object.");
+        }
+        return std::nullopt;
+    }
+    return doc.object();
+}
+
+QByteArray JsonRequest::canonical(const QJsonObject& body)
+{
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
 void JsonRequest::fail(const QString& key, const QString& why)
@@ -99,6 +124,16 @@ std::optional<QString> JsonRequest::uuid(const QString& key)
         QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"));
     if (s && !re.match(*s).hasMatch()) {
         fail(key, QStringLiteral("expected a lowercase UUID"));
+        return std::nullopt;
+    }
+    return s;
+}
+
+std::optional<QString> JsonRequest::text(const QString& key, int minLength, int maxLength)
+{
+    auto s = string(key);
+    if (s && (s->size() < minLength || s->size() > maxLength)) {
+        fail(key, QStringLiteral("expected %1 to %2 characters").arg(minLength).arg(maxLength));
         return std::nullopt;
     }
     return s;

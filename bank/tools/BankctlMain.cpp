@@ -24,19 +24,28 @@
 //   bankctl issuance void --data <dir> --job <uuid>             (a job that never completed frees its serial)
 //   bankctl audit verify --data <dir> [--json]
 //   bankctl audit export --data <dir> --out <file.csv>
+//   bankctl terminal enrol-code <terminal-id> --data <dir> --role <kind> [--label <text>] [--hours <n>] [--json]
+//   bankctl terminal revoke <terminal-id> --data <dir>
+//   bankctl terminal list --data <dir> [--json]
+//   bankctl terminal require-enrolment on|off --data <dir>
+//   bankctl terminal issue <terminal-id> --data <dir> --role <kind> --csr <pem> --out <pem> [--not-after <RFC 3339>]
+//                                                               (test folders only: e.g. an expired certificate)
 // Keys and PINs never appear in argv or output; the token PIN is in <dir>/hsm-pin (0600).
 #include "bank/BankPaths.h"
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
 #include "bank/ca/CardholderCa.h"
+#include "bank/ca/TerminalCa.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
 #include "bank/db/SqliteDb.h"
 #include "bank/issuance/Staff.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/BankConfig.h"
+#include "bank/server/Terminals.h"
 #include "core/crypto/X509Der.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -47,6 +56,7 @@
 
 #include "core/crypto/CardCrypto.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
@@ -86,7 +96,14 @@ int usage()
         "  bankctl issuance list --data <dir> [--state <state>] [--json]\n"
         "  bankctl issuance void --data <dir> --job <uuid>\n"
         "  bankctl audit verify --data <dir> [--json]\n"
-        "  bankctl audit export --data <dir> --out <file.csv>\n");
+        "  bankctl audit export --data <dir> --out <file.csv>\n"
+        "  bankctl terminal enrol-code <terminal-id> --data <dir> --role <wallet|kiosk|branch|merchant|monitor>"
+        " [--label <text>] [--hours <1..168>] [--json]\n"
+        "  bankctl terminal revoke <terminal-id> --data <dir>\n"
+        "  bankctl terminal list --data <dir> [--json]\n"
+        "  bankctl terminal require-enrolment on|off --data <dir>\n"
+        "  bankctl terminal issue <terminal-id> --data <dir> --role <kind> --csr <pem> --out <pem>"
+        " [--not-after <RFC 3339>]   (test folders only)\n");
     return 2;
 }
 
@@ -147,6 +164,7 @@ int init(std::map<std::string, std::string>& opt, bool test)
     c.setDatabase(opt["--db"].empty() ? std::string("sqlite:ledger.sqlite") : opt["--db"]);
     c.pkcs11Module = opt.count("--pkcs11-module") ? opt["--pkcs11-module"] : std::string(kSoftHsmModule);
     c.test = test;
+    c.enrolledTerminalsOnly = !test; // §3: a deployment accepts enrolled terminals only
     if (auto existing = BankConfig::load(dir); existing) {
         c = existing.value(); // a second init only applies missing migrations
     } else if (auto s = c.save(); !s) {
@@ -196,6 +214,29 @@ int init(std::map<std::string, std::string>& opt, bool test)
         if (auto cm = tx.commit(); !cm) {
             return fail(cm.error());
         }
+    }
+    // §5: the bank's own CA for terminals and the server certificate, where absent. Only paths and the CA's
+    // fingerprint are printed, never a key.
+    auto files = TerminalCa::ensureFiles(dir);
+    if (!files) {
+        return fail(files.error());
+    }
+    if (files->caCreated) {
+        std::printf("terminal CA created: %s/tls/ca.pem, its key %s/tls/ca.key (mode 0600, a file: anyone who can "
+                    "read it can issue terminal certificates)\n",
+            dir.toLocal8Bit().constData(),
+            dir.toLocal8Bit().constData());
+    }
+    if (files->serverCreated) {
+        std::printf("server certificate created for localhost, 127.0.0.1 and ::1: %s/tls/server.pem, key "
+                    "server.key (mode 0600)\n",
+            dir.toLocal8Bit().constData());
+    }
+    if (!files->note.isEmpty()) {
+        std::printf("%s\n", files->note.toLocal8Bit().constData());
+    }
+    if (!files->caFingerprint.isEmpty()) {
+        std::printf("terminal CA SHA-256 fingerprint: %s\n", files->caFingerprint.toLatin1().constData());
     }
     std::printf("schema version %d; clearing and 64 purse-float accounts present%s\n",
         *version,
@@ -1050,6 +1091,171 @@ int auditExport(const BankConfig& c, const std::string& outPath)
     return 0;
 }
 
+int terminalEnrolCode(const BankConfig& c, const std::string& id, std::map<std::string, std::string>& opt, bool json)
+{
+    const int hours = opt.count("--hours") ? std::atoi(opt["--hours"].c_str()) : Terminals::kCodeHours;
+    if (hours < 1 || hours > 168) {
+        return fail(QStringLiteral("--hours 1..168"));
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto ca = TerminalCa::load(c.dataDir);
+    if (!ca) {
+        return fail(ca.error()); // a code the bank cannot honour would only waste the terminal's time
+    }
+    auto code = Terminals::createCode(**db,
+        QString::fromStdString(id),
+        QString::fromStdString(opt["--role"]),
+        QString::fromStdString(opt["--label"]),
+        hours);
+    if (!code) {
+        return fail(code.error());
+    }
+    const QString expires = rfc3339(nowMicros() + static_cast<std::int64_t>(hours) * 3600LL * 1000000LL);
+    if (json) {
+        printJson(QJsonObject{{QStringLiteral("terminalId"), QString::fromStdString(id)},
+            {QStringLiteral("kind"), QString::fromStdString(opt["--role"])},
+            {QStringLiteral("code"), *code},
+            {QStringLiteral("expiresAt"), expires},
+            {QStringLiteral("caFingerprint"), (*ca)->fingerprint()}});
+        return 0;
+    }
+    // Shown once: only its SHA-256 is kept. Give it to the terminal's installer, not to a log.
+    std::printf("enrolment code for terminal %s (%s): %s\nvalid until %s, once. Bank CA SHA-256 fingerprint: %s\n"
+                "On the terminal: walletctl bank enrol <bank URL> - --ca-fingerprint <fingerprint>  (code on stdin)\n",
+        id.c_str(),
+        opt["--role"].c_str(),
+        code->toLatin1().constData(),
+        expires.toLatin1().constData(),
+        (*ca)->fingerprint().toLatin1().constData());
+    return 0;
+}
+
+int terminalRevoke(const BankConfig& c, const std::string& id)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = Terminals::revoke(**db, QString::fromStdString(id));
+    if (!r) {
+        return fail(r.error());
+    }
+    if (!*r) {
+        return fail(
+            QStringLiteral("no terminal %1 in the registry (or revoked already)").arg(QString::fromStdString(id)));
+    }
+    std::printf("terminal %s revoked: every certificate of it is refused from the next request on\n", id.c_str());
+    return 0;
+}
+
+int terminalList(const BankConfig& c, bool json)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = (*db)->exec("SELECT t.terminal_id, t.kind, t.label, t.enrolled_at, t.revoked_at, (SELECT count(*) FROM"
+                         " terminal_certificates x WHERE x.terminal_id = t.terminal_id) FROM terminals t ORDER BY 1");
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray all;
+    for (int i = 0; i < r->rows(); ++i) {
+        QJsonObject o{{QStringLiteral("terminalId"), QString::fromStdString(r->text(i, 0))},
+            {QStringLiteral("kind"), QString::fromStdString(r->text(i, 1))},
+            {QStringLiteral("label"), QString::fromStdString(r->text(i, 2))},
+            {QStringLiteral("certificates"), r->integer(i, 5)}};
+        if (!r->isNull(i, 3)) {
+            o.insert(QStringLiteral("enrolledAt"), rfc3339(r->integer(i, 3)));
+        }
+        if (!r->isNull(i, 4)) {
+            o.insert(QStringLiteral("revokedAt"), rfc3339(r->integer(i, 4)));
+        }
+        all.append(o);
+        if (!json) {
+            std::printf("%s %-8s %-24s %s%s\n",
+                r->text(i, 0).c_str(),
+                r->text(i, 1).c_str(),
+                r->text(i, 2).c_str(),
+                r->isNull(i, 3) ? "not enrolled" : "enrolled",
+                r->isNull(i, 4) ? "" : ", REVOKED");
+        }
+    }
+    if (json) {
+        printJson(all);
+    }
+    return 0;
+}
+
+int terminalRequireEnrolment(BankConfig c, const std::string& onOff)
+{
+    if (onOff != "on" && onOff != "off") {
+        return usage();
+    }
+    c.enrolledTerminalsOnly = onOff == "on";
+    if (auto s = c.save(); !s) {
+        return fail(s.error());
+    }
+    std::printf("enrolled terminals only: %s (restart skey-bank to apply)\n", onOff.c_str());
+    return 0;
+}
+
+/// Test folders only: a certificate with a chosen validity (an expired one for the 401 tests), recorded like an
+/// enrolment's.
+int terminalIssue(const BankConfig& c, const std::string& id, std::map<std::string, std::string>& opt)
+{
+    if (!c.test) {
+        return fail(QStringLiteral("terminal issue works only in a test folder (bankctl init --test)"));
+    }
+    if (auto ok = Terminals::checkIdAndKind(QString::fromStdString(id), QString::fromStdString(opt["--role"])); !ok) {
+        return fail(ok.error());
+    }
+    QFile csr(QString::fromStdString(opt["--csr"]));
+    if (opt["--out"].empty() || !csr.open(QIODevice::ReadOnly)) {
+        return usage();
+    }
+    const std::int64_t now = nowMicros() / 1000000LL;
+    std::int64_t notAfter = now + Terminals::kValidityDays * 86400LL;
+    if (opt.count("--not-after")) {
+        const QDateTime t = QDateTime::fromString(QString::fromStdString(opt["--not-after"]), Qt::ISODate);
+        if (!t.isValid()) {
+            return fail(QStringLiteral("--not-after: an RFC 3339 time, e.g. 2026-01-01T00:00:00Z"));
+        }
+        notAfter = t.toSecsSinceEpoch();
+    }
+    const std::int64_t notBefore = std::min(now - 60, notAfter - 86400);
+    auto ca = TerminalCa::load(c.dataDir);
+    if (!ca) {
+        return fail(ca.error());
+    }
+    auto issued = (*ca)->issue(
+        csr.readAll(), QString::fromStdString(id), QString::fromStdString(opt["--role"]), notBefore, notAfter);
+    if (!issued) {
+        return fail(issued.error());
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    if (auto r = Terminals::recordCertificate(
+            **db, QString::fromStdString(id), QString::fromStdString(opt["--role"]), *issued);
+        !r) {
+        return fail(r.error());
+    }
+    QFile out(QString::fromStdString(opt["--out"]));
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(issued->pem) != issued->pem.size()) {
+        return fail(QStringLiteral("cannot write %1").arg(out.fileName()));
+    }
+    std::printf("certificate %s for terminal %s written to %s\n",
+        issued->serial.toLatin1().constData(),
+        id.c_str(),
+        opt["--out"].c_str());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -1153,6 +1359,22 @@ int main(int argc, char** argv)
     }
     if (cmd == "audit export") {
         return auditExport(*config, opt["--out"]);
+    }
+    const std::string arg = words.size() > 2 ? words[2] : std::string();
+    if (cmd == "terminal enrol-code" && !arg.empty()) {
+        return terminalEnrolCode(*config, arg, opt, json);
+    }
+    if (cmd == "terminal revoke" && !arg.empty()) {
+        return terminalRevoke(*config, arg);
+    }
+    if (cmd == "terminal list") {
+        return terminalList(*config, json);
+    }
+    if (cmd == "terminal require-enrolment") {
+        return terminalRequireEnrolment(*config, arg);
+    }
+    if (cmd == "terminal issue" && !arg.empty()) {
+        return terminalIssue(*config, arg, opt);
     }
     return usage();
 }

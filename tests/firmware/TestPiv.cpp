@@ -108,6 +108,7 @@ private slots:
     void slotPinPolicies();
     void objectsUpTo2KiBThroughChaining();
     void generateRemovesTheSlotCertificateAtomically();
+    void deleteKeyRemovesKeyAndCertificate();
     void tryIsSpentBeforeTheComparison();
     void negativeMatrixLeavesNvmUnchanged();
     void tearingGenerateAndPutData();
@@ -413,6 +414,43 @@ void TestPiv::generateRemovesTheSlotCertificateAtomically()
     QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's is untouched
 }
 
+void TestPiv::deleteKeyRemovesKeyAndCertificate()
+{
+    // Yubico's MOVE KEY with destination FF (INS F6 P1 FF P2 slot): the key and its certificate in one commit.
+    HostToken t;
+    PivClient c(t);
+    c.select();
+    QCOMPARE(c.authenticate(), 0x9000);
+    QVERIFY(!c.generate(0x9A, 0x11).empty());
+    QVERIFY(!c.generate(0x9C, 0x11).empty());
+    QCOMPARE(swOf(c.putData(kTagCert9A, pattern(700, 1))), 0x9000);
+    QCOMPARE(swOf(c.putData(kTagCert9C, pattern(700, 2))), 0x9000);
+    // Refusals write nothing: no management key, a wrong P1, a slot that is no key slot, data present.
+    c.select();
+    const std::vector<std::uint8_t> before = t.nvm().image();
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x6982);
+    QCOMPARE(c.authenticate(), 0x9000);
+    QCOMPARE(swOf(c.send(hex("00F69C9A"))), 0x6A86);
+    QCOMPARE(swOf(c.send(hex("00F6FF9B"))), 0x6A86);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A0100"))), 0x6700);
+    QVERIFY(t.nvm().image() == before);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x9000);
+    QCOMPARE(swOf(c.getData(kTagCert9A)), 0x6A82); // the certificate went with the key
+    QCOMPARE(swOf(c.send(hex("00F7009A00"))), 0x6A88); // no key metadata
+    QVERIFY(c.sign(0x9A, 0x11, Bytes(32, 0x55)).empty()); // nothing signs
+    QCOMPARE(int(c.lastSw), 0x6A88);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x6A88); // nothing left to delete
+    QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's key and certificate stay
+    QCOMPARE(swOf(c.send(hex("00F7009C00"))), 0x9000);
+    // Across a power cycle too, and the slot takes a new key.
+    t.powerCycle();
+    PivClient again(t);
+    again.select();
+    QCOMPARE(swOf(again.send(hex("00F7009A00"))), 0x6A88);
+    QCOMPARE(again.authenticate(), 0x9000);
+    QVERIFY(!again.generate(0x9A, 0x11).empty());
+}
+
 void TestPiv::tryIsSpentBeforeTheComparison()
 {
     // Power cut right after the first NVM write of VERIFY / RESET RETRY COUNTER: the right value and a wrong one
@@ -565,6 +603,7 @@ void TestPiv::tearingGenerateAndPutData()
             [](PivClient& c) { return c.putData(kTagCert9A, pattern(2048, 77)); }},
         {"PUT DATA 300-byte certificate 9C (new)", [](PivClient& c) { return c.putData(kTagCert9C, pattern(300, 5)); }},
         {"PUT DATA delete certificate 9A", [](PivClient& c) { return c.putData(kTagCert9A, {}); }},
+        {"DELETE KEY 9A (key and certificate)", [](PivClient& c) { return c.send(hex("00F6FF9A")); }},
         {"VERIFY right PIN",
             [](PivClient& c) { return c.verifyPin("123456"); },
             [](PivClient& c) { return c.verifyPin("000000"); }},

@@ -499,6 +499,8 @@ Status PivApp::dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtr
         return cmdGetMetadata(a, out);
     case 0x84:
         return cmdGetChallenge(a, out);
+    case 0xF6:
+        return cmdDeleteKey(a);
     default:
         return Status::InsNotSupported;
     }
@@ -1234,6 +1236,39 @@ Status PivApp::cmdGenerate(const Apdu& a, ResponseWriter& out)
     putLength(out, pointLength);
     out.put(std::span<const std::uint8_t>(pub.data(), pointLength));
     return Status::Ok;
+}
+
+Status PivApp::cmdDeleteKey(const Apdu& a)
+{
+    // Yubico's MOVE KEY (INS F6, firmware 5.7) with destination FF = delete: P1 FF, P2 the slot, no data. The
+    // project's PKCS#11 module sends it for C_DestroyObject of a key (docs/piv.md). Only P1 FF is offered: moving a
+    // key between slots is not.
+    if (a.p1 != 0xFF) {
+        return Status::BadP1P2;
+    }
+    const int slot = slotIndex(a.p2);
+    if (slot < 0) {
+        return Status::BadP1P2;
+    }
+    if (!a.data.empty()) {
+        return Status::WrongLength;
+    }
+    if (m_mgmtAuthenticated != Verdict::Granted) {
+        return Status::SecurityNotSatisfied;
+    }
+    KeySlot key;
+    if (const Status s = loadKey(static_cast<std::size_t>(slot), key); s != Status::Ok) {
+        return s;
+    }
+    if (key.alg == 0) {
+        return Status::RefDataNotFound; // nothing to delete: nothing written
+    }
+    // The key (a 1-byte empty item) and the slot's certificate go in one commit, as GENERATE puts them: a slot
+    // never keeps a certificate whose key is gone, whatever the power does.
+    const std::array<std::uint8_t, 1> empty{0x00};
+    JournalBatch gone;
+    gone.add(static_cast<std::uint8_t>(kItemKeyBase + slot), std::span<const std::uint8_t>(empty));
+    return writeObject(kSlotCertObject[slot], {}, &gone);
 }
 
 Status PivApp::cmdGeneralAuthenticate(const Apdu& a, ResponseWriter& out)

@@ -30,6 +30,12 @@ constexpr std::uint8_t kAlgSm2 = 0x54; ///< vendor value, as CanoKey's PIV apple
 constexpr std::uint8_t kPolicyNever = 1;
 constexpr std::uint8_t kPolicyOnce = 2;
 constexpr std::uint8_t kPolicyAlways = 3;
+/// Touch policies (Yubico's GENERATE tag AB): 1 never, 2 always, 3 cached. The token has no clock for Yubico's
+/// 15-second cache, so "cached" asks for the touch every time, like "always" (docs/piv.md, Decisions).
+constexpr std::uint8_t kTouchNever = 1;
+constexpr std::uint8_t kTouchCached = 3;
+/// How long a signature or ECDH waits for the touch (the purse's DEBIT waits as long, CardOs.h kTouchTimeoutMs).
+constexpr std::uint32_t kPivTouchTimeoutMs = 30000;
 
 /// Development defaults (the values every PIV tool assumes on a new token; the bank replaces them at issuance).
 constexpr std::array<std::uint8_t, 8> kDefaultPin{'1', '2', '3', '4', '5', '6', 0xFF, 0xFF};
@@ -1200,7 +1206,8 @@ Status PivApp::cmdGenerate(const Apdu& a, ResponseWriter& out)
         }
     }
     hal::EcCurve curve{};
-    if (!curveOf(alg, curve) || pinPolicy < kPolicyNever || pinPolicy > kPolicyAlways) {
+    if (!curveOf(alg, curve) || pinPolicy < kPolicyNever || pinPolicy > kPolicyAlways || touchPolicy < kTouchNever
+        || touchPolicy > kTouchCached) {
         return Status::BadData; // RSA and unknown algorithms: 6A80
     }
     const std::size_t n = hal::ecFieldBytes(curve);
@@ -1338,6 +1345,18 @@ Status PivApp::keyOperation(const Apdu& a, ResponseWriter& out)
         return Status::SecurityNotSatisfied;
     }
     const std::size_t n = hal::ecFieldBytes(curve);
+    if (hasChallenge && (challenge.empty() || challenge.size() > 2 * n)) {
+        return Status::WrongLength; // before the touch: a malformed command never asks the cardholder
+    }
+    // The key's touch policy: the cardholder confirms each private-key operation on the key, through the same
+    // presence HAL as the purse's DEBIT (the HID layer sends KEEPALIVE "waiting for touch" meanwhile; a host CANCEL
+    // ends the wait with 6F00; a refusal or the timeout is 6985). Nothing is written either way.
+    if (key.touchPolicy != kTouchNever) {
+        const hal::PresenceResult touch = m_platform.presence.waitForTouch(kPivTouchTimeoutMs);
+        if (touch != hal::PresenceResult::Confirmed) {
+            return touch == hal::PresenceResult::Cancelled ? Status::Cancelled : Status::TouchRefused;
+        }
+    }
     const std::span<const std::uint8_t> priv(key.priv.data(), n);
     if (hasChallenge) {
         if (challenge.empty() || challenge.size() > 2 * n) {

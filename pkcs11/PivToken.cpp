@@ -112,6 +112,25 @@ std::optional<QByteArray> PivToken::generate(std::uint8_t slot, std::uint8_t alg
     return r.value();
 }
 
+PivAnswer PivToken::deleteKey(std::uint8_t slot)
+{
+    return answer(m_client->transmit(core::CommandApdu(0x00, 0xF6, 0xFF, slot, {})));
+}
+
+PivAnswer PivToken::deleteCertificate(std::uint8_t slot)
+{
+    const auto tag = core::piv::certificateTag(slot);
+    if (!tag) {
+        return PivAnswer{true, {}, 0x6A86};
+    }
+    QByteArray data = QByteArray::fromHex("5C03");
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        data.append(static_cast<char>((*tag >> shift) & 0xFF));
+    }
+    data += QByteArray::fromHex("5300");
+    return answer(m_client->transmit(core::CommandApdu(0x00, 0xDB, 0x3F, 0xFF, data)));
+}
+
 PivAnswer PivToken::sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash)
 {
     return answer(m_client->signRaw(slot, alg, hash));

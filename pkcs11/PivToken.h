@@ -51,6 +51,10 @@ public:
     bool authenticate(const QByteArray& managementKey);
     /// GENERATE ASYMMETRIC KEY PAIR: the uncompressed point.
     std::optional<QByteArray> generate(std::uint8_t slot, std::uint8_t alg);
+    /// DELETE KEY (Yubico MOVE KEY to FF): the slot's key pair and certificate; after authenticate().
+    PivAnswer deleteKey(std::uint8_t slot);
+    /// PUT DATA `53 00` of the slot's certificate object; after authenticate().
+    PivAnswer deleteCertificate(std::uint8_t slot);
     /// GENERAL AUTHENTICATE: DER ECDSA signature of a host-computed hash.
     PivAnswer sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash);
     PivAnswer ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& point);

@@ -1215,6 +1215,59 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession,
     return CKR_OK;
 }
 
+/// C_DestroyObject (issue 14, docs/piv.md): a certificate → PUT DATA `53 00` of its object; either key of a pair →
+/// DELETE KEY (Yubico MOVE KEY to FF), which removes the key pair and the slot's certificate in one commit (PIV keeps
+/// no public key without its private key); a derived secret → forgotten. Token objects need the management key
+/// ($SKEY_PIV_MANAGEMENT_KEY, else the development default, as C_GenerateKeyPair) and a read/write session.
+CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
+{
+    LOCKED_MODULE
+    FIND_SESSION
+    int slot = 0;
+    const Kind kind = kindOf(hObject, slot);
+    if (!objectExists(m, hObject) || (kind == Kind::Priv && m.loggedIn != CKU_USER)) {
+        return CKR_OBJECT_HANDLE_INVALID; // a private object is not visible before C_Login
+    }
+    if (kind == Kind::Secret) {
+        m.secrets.erase(hObject);
+        return CKR_OK;
+    }
+    if ((session.flags & CKF_RW_SESSION) == 0) {
+        return CKR_SESSION_READ_ONLY;
+    }
+    QByteArray key = QByteArray::fromHex(qgetenv("SKEY_PIV_MANAGEMENT_KEY"));
+    if (key.size() != 24) {
+        key = QByteArray::fromHex("010203040506070801020304050607080102030405060708");
+    }
+    const bool authenticated = m.token->authenticate(key);
+    key.fill('\0');
+    if (!authenticated) {
+        return CKR_PIN_INCORRECT;
+    }
+    KeyInfo& k = m.keys[static_cast<std::size_t>(slot)];
+    const PivAnswer a
+        = kind == Kind::Cert ? m.token->deleteCertificate(kPivSlots[slot]) : m.token->deleteKey(kPivSlots[slot]);
+    if (!a.transportOk) {
+        return CKR_DEVICE_REMOVED;
+    }
+    if (a.sw == 0x6A88) {
+        k = KeyInfo{}; // gone already (another program deleted it)
+        return CKR_OBJECT_HANDLE_INVALID;
+    }
+    if (!a.ok()) {
+        return a.sw == 0x6982 ? CKR_USER_NOT_LOGGED_IN : CKR_DEVICE_ERROR;
+    }
+    if (kind == Kind::Cert) {
+        k.cert.clear();
+        k.subject.clear();
+        k.issuer.clear();
+        k.serial.clear();
+    } else {
+        k = KeyInfo{};
+    }
+    return CKR_OK;
+}
+
 CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession,
     CK_MECHANISM_PTR pMechanism,
     CK_OBJECT_HANDLE hBaseKey,
@@ -1323,7 +1376,7 @@ CK_FUNCTION_LIST makeList()
     f.C_CreateObject = notSupported<CK_SESSION_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
     f.C_CopyObject
         = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR>;
-    f.C_DestroyObject = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE>;
+    f.C_DestroyObject = C_DestroyObject;
     f.C_GetObjectSize = C_GetObjectSize;
     f.C_GetAttributeValue = C_GetAttributeValue;
     f.C_SetAttributeValue = notSupported<CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG>;

@@ -6,6 +6,7 @@
 #include "core/bank/TerminalEnrolment.h"
 #include "core/issuance/Personaliser.h"
 #include "core/issuer/UnavailableIssuerHost.h"
+#include "core/piv/CertificateService.h"
 #include "core/psam/SettlementExport.h"
 #include "core/psam/UnavailablePsam.h"
 #include "core/purse/DeviceInfo.h"
@@ -892,6 +893,31 @@ int CliApp::cmdPay(const QStringList& args)
         if (auto k = openKey(); !k) {
             return fail(k.error());
         }
+    }
+    if (order->cardholderSignatureRequired) {
+        // Issue 14: the bank wants the cardholder identified: the key signs the order with PIV slot 9A (the PIV PIN
+        // as the slot's policy says), before INITIALIZE FOR PURCHASE (selecting PIV would end its session).
+        notice(QStringLiteral("The bank asks the key to sign this payment with its certificate (PIV slot 9A)."));
+        core::piv::CertificateService certs(*m_channel);
+        if (auto o = certs.open(); !o) {
+            return fail(o.error());
+        }
+        const core::piv::PinProvider pin = [] { return readSecretLine(QStringLiteral("PIV PIN: ")); };
+        auto signature = certs.signWithCertificate(0x9A,
+            core::cardholderPaymentMessage(order->orderId,
+                order->amount.fen(),
+                order->merchantId,
+                QString::fromLatin1(order->terminalId.toHex()),
+                m_purse->card().asnHex()),
+            pin);
+        if (!signature) {
+            core::Error e = signature.error();
+            e.detail += QStringLiteral(" (the payment needs the key's certificate; nothing was paid)");
+            return fail(e);
+        }
+        m_orderPsam->setCardholderSignature(
+            QJsonObject{{QStringLiteral("certificateSerial"), signature->certificateSerial},
+                {QStringLiteral("signature"), QString::fromLatin1(signature->signature.toHex().toUpper())}});
     }
     auto result = withPinIfNeeded<core::PurchaseResult>(
         [&](const core::Pin* pin) { return m_purse->purchase(order->amount, pin); });

@@ -127,6 +127,23 @@ int CliApp::cmdCert(const QStringList& args)
     if (auto o = certs.open(); !o) {
         return fail(o.error());
     }
+    // Issue 14: list and show say whether the bank revoked a certificate, from its CRL, when a bank host is
+    // configured ("status": valid / revoked / unknown when the bank cannot be asked).
+    const bool viewing = sub == QStringLiteral("list") || sub == QStringLiteral("show");
+    if (viewing && !m_bank) {
+        (void)openRoles(false, false);
+    }
+    const auto status = [&](const QByteArray& der) -> QString {
+        if (!m_bank) {
+            return QStringLiteral("unknown");
+        }
+        auto revoked = core::piv::CertificateService::isRevoked(m_bank->client(), der);
+        if (!revoked) {
+            notice(QStringLiteral("Could not check revocation: %1").arg(revoked.error().detail));
+            return QStringLiteral("unknown");
+        }
+        return *revoked ? QStringLiteral("revoked") : QStringLiteral("valid");
+    };
     if (sub == QStringLiteral("list")) {
         auto all = certs.list();
         if (!all) {
@@ -140,9 +157,15 @@ int CliApp::cmdCert(const QStringList& args)
             QString line = QStringLiteral("%1  %2").arg(slotText(s.slot),
                 s.key ? QString::fromLatin1(core::piv::curveName(s.key->alg)) : QStringLiteral("no key"));
             if (s.details) {
-                row.insert(QStringLiteral("certificate"), detailsJson(*s.details));
-                line += QStringLiteral("  %1 (issuer %2, until %3)")
-                            .arg(s.details->subject, s.details->issuer, dateText(s.details->notAfter));
+                QJsonObject details = detailsJson(*s.details);
+                const QString st = status(*s.certificate);
+                details.insert(QStringLiteral("status"), st);
+                row.insert(QStringLiteral("certificate"), details);
+                line += QStringLiteral("  %1 (issuer %2, until %3)%4")
+                            .arg(s.details->subject,
+                                s.details->issuer,
+                                dateText(s.details->notAfter),
+                                st == QStringLiteral("revoked") ? QStringLiteral("  REVOKED by the bank") : QString());
             } else if (s.certificate) {
                 line += QStringLiteral("  (a certificate that does not parse)");
             }
@@ -168,13 +191,16 @@ int CliApp::cmdCert(const QStringList& args)
         }
         QJsonObject json = detailsJson(*s->details);
         json.insert(QStringLiteral("slot"), slotText(*slot));
+        const QString st = status(*s->certificate);
+        json.insert(QStringLiteral("status"), st);
         if (!m_cert.out.isEmpty()) {
             json.insert(QStringLiteral("file"), m_cert.out);
         }
         emitResult(json,
-            QStringLiteral("Slot %1:\n%2%3")
+            QStringLiteral("Slot %1:\n%2\n  status:   %3%4")
                 .arg(slotText(*slot),
                     detailsText(*s->details),
+                    st == QStringLiteral("revoked") ? QStringLiteral("REVOKED by the bank") : st,
                     m_cert.out.isEmpty() ? QString()
                                          : QStringLiteral("\nExported the certificate to %1.").arg(m_cert.out)));
         return 0;

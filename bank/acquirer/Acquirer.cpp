@@ -3,6 +3,7 @@
 
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
+#include "bank/ca/CardholderCa.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/JsonRequest.h"
 
@@ -239,7 +240,8 @@ Reply Acquirer::validatePurchase(const QJsonObject& body, const QString& request
             QStringLiteral("offlineAtc"),
             QStringLiteral("random"),
             QStringLiteral("terminalId"),
-            QStringLiteral("orderId")});
+            QStringLiteral("orderId"),
+            QStringLiteral("cardholderSignature")});
     (void)j.hex(QStringLiteral("asn"), 8);
     (void)j.oneOf(QStringLiteral("algorithm"), {QStringLiteral("3des"), QStringLiteral("sm4")});
     (void)j.integer(QStringLiteral("keyIndex"), 1, 255);
@@ -252,7 +254,26 @@ Reply Acquirer::validatePurchase(const QJsonObject& body, const QString& request
     if (body.contains(QStringLiteral("orderId"))) {
         (void)j.uuid(QStringLiteral("orderId"));
     }
-    return j.ok() ? Reply{} : invalidErrors(j.errors(), requestId);
+    std::vector<std::pair<QString, QString>> errors = j.errors();
+    if (body.contains(QStringLiteral("cardholderSignature"))) {
+        // docs/bank-api.yaml CardholderSignature: the certificate's serial and the DER signature, uppercase hex.
+        const QJsonValue v = body.value(QStringLiteral("cardholderSignature"));
+        JsonRequest sig(v.toObject(),
+            {QStringLiteral("certificateSerial"), QStringLiteral("signature")},
+            QStringLiteral("/cardholderSignature"));
+        if (!v.isObject()) {
+            errors.emplace_back(QStringLiteral("/cardholderSignature"), QStringLiteral("an object"));
+        } else {
+            (void)sig.hex(QStringLiteral("certificateSerial"), 16);
+            errors.insert(errors.end(), sig.errors().begin(), sig.errors().end());
+            static const QRegularExpression der(QStringLiteral("^([0-9A-F]{2}){8,72}$"));
+            if (!der.match(v.toObject().value(QStringLiteral("signature")).toString()).hasMatch()) {
+                errors.emplace_back(QStringLiteral("/cardholderSignature/signature"),
+                    QStringLiteral("a DER signature, uppercase hex, 16 to 144 digits"));
+            }
+        }
+    }
+    return errors.empty() ? Reply{} : invalidErrors(errors, requestId);
 }
 
 Reply Acquirer::validatePurchaseConfirmation(const QJsonObject& body, const QString& requestId)
@@ -424,9 +445,10 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
             {{QStringLiteral("/keyVersion"), QStringLiteral("does not match the issued key")}});
     }
     std::string merchantId;
+    bool signatureRequired = false;
     if (!orderId.isEmpty()) {
-        auto o = db.exec("SELECT state, expires_at, amount, terminal_id, merchant_id FROM orders WHERE id = $1"
-                         " FOR UPDATE",
+        auto o = db.exec("SELECT o.state, o.expires_at, o.amount, o.terminal_id, o.merchant_id, m.cardholder_signature"
+                         " FROM orders o JOIN merchants m ON m.id = o.merchant_id WHERE o.id = $1 FOR UPDATE OF o",
             {s(orderId)});
         if (!o) {
             return unavailable(o.error(), rid);
@@ -458,6 +480,7 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
                 rid);
         }
         merchantId = o->text(0, 4);
+        signatureRequired = o->text(0, 5) == "t";
     } else if (terminal != call.terminalId) {
         return Reply::problemOf(403,
             QStringLiteral("terminal-mismatch"),
@@ -475,6 +498,27 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
             QStringLiteral("Load the key first; nothing was charged."),
             rid);
     }
+    // Issue 14: the cardholder's slot 9A signature of the order, checked against the certificate this bank issued
+    // to the key (valid, not revoked) before anything is persisted or MAC1 is made. Only orders are signed.
+    const QJsonValue cardholderSignature = body.value(QStringLiteral("cardholderSignature"));
+    if (!cardholderSignature.isUndefined() && orderId.isEmpty()) {
+        return Reply::problemOf(400,
+            QStringLiteral("invalid-field"),
+            QStringLiteral("A field is outside its allowed form"),
+            QStringLiteral("A cardholder signature is for a merchant order; this purchase names none."),
+            QStringLiteral("Send orderId with the signature, or no signature; nothing was charged."),
+            rid,
+            {},
+            {{QStringLiteral("/cardholderSignature"), QStringLiteral("only with orderId")}});
+    }
+    if (!orderId.isEmpty()) {
+        if (auto refused = CardholderCa::checkPaymentSignature(
+                db, asnHex, orderId, amount, q(merchantId), terminal, cardholderSignature, signatureRequired, rid)) {
+            return *refused;
+        }
+    }
+    const QString signedBy = cardholderSignature.toObject().value(QStringLiteral("certificateSerial")).toString();
+    const QString signatureHex = cardholderSignature.toObject().value(QStringLiteral("signature")).toString();
     // The next TSN of this terminal ID, persisted before MAC1 leaves (§9.2): a TSN is never given twice.
     auto tsnRow = db.exec("UPDATE acquirer_terminals SET next_tsn = next_tsn + 1 WHERE terminal_id = $1 AND"
                           " kind = 'online' RETURNING next_tsn - 1, merchant_id",
@@ -506,8 +550,8 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
     const std::string now = std::to_string(nowMicros());
     auto ins = db.exec("INSERT INTO purchases (id, source, state, terminal_id, tsn, asn, key_version, offline_atc,"
                        " random, amount, balance_before, card_date, card_time, merchant_id, order_id, request_scope,"
-                       " created_at, updated_at) VALUES ($1, 'online', 'authorised', $2, $3, $4, $5, $6, $7, $8, $9,"
-                       " $10, $11, $12, $13, $14, $15, $15)",
+                       " created_at, updated_at, cardholder_certificate, cardholder_signature) VALUES ($1, 'online',"
+                       " 'authorised', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)",
         {purchaseId,
             s(terminal),
             std::to_string(tsn),
@@ -522,7 +566,9 @@ Reply Acquirer::authorisePurchase(PgConnection& db, const CallContext& call, con
             merchantId,
             orderId.isEmpty() ? std::nullopt : std::optional<std::string>(s(orderId)),
             s(call.terminalId),
-            now});
+            now,
+            signedBy.isEmpty() ? std::nullopt : std::optional<std::string>(s(signedBy)),
+            signedBy.isEmpty() ? std::nullopt : std::optional<std::string>(s(signatureHex))});
     if (!ins) {
         return unavailable(ins.error(), rid);
     }
@@ -1189,10 +1235,11 @@ Reply Acquirer::getSettlementBatch(PgConnection& db, const CallContext& call, co
 
 Result<std::optional<QJsonObject>> Acquirer::orderJson(PgConnection& db, const QString& orderId)
 {
-    auto r = db.exec("SELECT o.id, o.merchant_id, m.name, o.terminal_id, o.amount, o.reference, o.description,"
-                     " o.state, o.created_at, o.expires_at, o.short_code, o.return_url, o.paid_at, o.purchase_id,"
-                     " p.tac FROM orders o JOIN merchants m ON m.id = o.merchant_id LEFT JOIN purchases p ON"
-                     " p.id = o.purchase_id WHERE o.id = $1",
+    auto r = db.exec(
+        "SELECT o.id, o.merchant_id, m.name, o.terminal_id, o.amount, o.reference, o.description,"
+        " o.state, o.created_at, o.expires_at, o.short_code, o.return_url, o.paid_at, o.purchase_id,"
+        " p.tac, m.cardholder_signature FROM orders o JOIN merchants m ON m.id = o.merchant_id LEFT JOIN purchases p ON"
+        " p.id = o.purchase_id WHERE o.id = $1",
         {s(orderId)});
     if (!r) {
         return r.error();
@@ -1212,7 +1259,9 @@ Result<std::optional<QJsonObject>> Acquirer::orderJson(PgConnection& db, const Q
         {QStringLiteral("createdAt"), rfc3339(r->integer(0, 8))},
         {QStringLiteral("expiresAt"), rfc3339(r->integer(0, 9))},
         {QStringLiteral("paymentLink"), QStringLiteral("smartkey://pay/") + q(r->text(0, 0))},
-        {QStringLiteral("shortCode"), displayCode(r->text(0, 10))}};
+        {QStringLiteral("shortCode"), displayCode(r->text(0, 10))},
+        {QStringLiteral("cardholderSignature"),
+            r->text(0, 15) == "t" ? QStringLiteral("required") : QStringLiteral("optional")}};
     if (!r->isNull(0, 6)) {
         o.insert(QStringLiteral("description"), q(r->text(0, 6)));
     }

@@ -4,6 +4,7 @@
 #include "bank/Util.h"
 #include "bank/db/PgConnection.h"
 #include "bank/server/JsonRequest.h"
+#include "core/bank/BankOrder.h"
 #include "core/crypto/X509Der.h"
 
 #include <openssl/evp.h>
@@ -30,6 +31,7 @@ struct Release
 {
     void operator()(T* p) const { F(p); }
 };
+using PkeyCtxPtr = std::unique_ptr<EVP_MD_CTX, Release<EVP_MD_CTX, EVP_MD_CTX_free>>;
 using ReqPtr = std::unique_ptr<X509_REQ, Release<X509_REQ, X509_REQ_free>>;
 using CertPtr = std::unique_ptr<X509, Release<X509, X509_free>>;
 
@@ -82,6 +84,22 @@ Reply dbUnavailable(const QString& rid)
         rid);
     r.retryAfter = 1;
     return r;
+}
+
+/// RFC 5280 §5.3.1 CRLReason names bankctl accepts, with their codes.
+int reasonCode(const QString& reason)
+{
+    static const QList<QPair<QString, int>> codes{{QStringLiteral("unspecified"), 0},
+        {QStringLiteral("keyCompromise"), 1},
+        {QStringLiteral("affiliationChanged"), 3},
+        {QStringLiteral("superseded"), 4},
+        {QStringLiteral("cessationOfOperation"), 5}};
+    for (const auto& [name, code] : codes) {
+        if (name == reason) {
+            return code;
+        }
+    }
+    return -1;
 }
 
 } // namespace
@@ -322,6 +340,174 @@ Reply CardholderCa::issue(PgConnection& db, const CallContext& call, const QStri
             {QStringLiteral("sha256"), sha256},
             {QStringLiteral("certificate"), hexUpper(*cert)},
             {QStringLiteral("chain"), QJsonArray{hexUpper(m_caDer)}}});
+}
+
+Reply CardholderCa::crl(PgConnection& db)
+{
+    if (m_caDer.isEmpty() || m_caPoint.isEmpty()) {
+        return problem(503,
+            QStringLiteral("ca-not-configured"),
+            QStringLiteral("The cardholder CA is not set up"),
+            QStringLiteral("The bank host has no cardholder CA certificate (%1).")
+                .arg(QString::fromLatin1(kCertificateFile)),
+            QStringLiteral("Ask the bank operator to run `bankctl keys init`."),
+            {});
+    }
+    auto rows = db.exec("SELECT serial, revoked_at, revocation_reason FROM cardholder_certificates WHERE revoked_at IS"
+                        " NOT NULL ORDER BY revoked_at, serial",
+        {});
+    if (!rows) {
+        return dbUnavailable({});
+    }
+    core::x509::CrlFields f;
+    f.issuerDer = m_caSubject;
+    f.issuerPoint = m_caPoint;
+    const std::int64_t now = nowMicros();
+    f.thisUpdate = QDateTime::fromMSecsSinceEpoch(now / 1000, Qt::UTC);
+    f.nextUpdate = f.thisUpdate.addDays(1);
+    // The CRL number only grows (RFC 5280 §5.2.3): the time it was made, in microseconds.
+    for (int shift = 56; shift >= 0; shift -= 8) {
+        f.crlNumber.append(static_cast<char>((now >> shift) & 0xFF));
+    }
+    for (int i = 0; i < rows->rows(); ++i) {
+        core::x509::RevokedEntry e;
+        e.serial = QByteArray::fromHex(QByteArray::fromStdString(rows->text(i, 0)));
+        e.revocationDate = QDateTime::fromMSecsSinceEpoch(rows->integer(i, 1) / 1000, Qt::UTC);
+        e.reasonCode = std::max(0, reasonCode(QString::fromStdString(rows->text(i, 2))));
+        f.revoked.append(e);
+    }
+    auto der = core::x509::certificateRevocationList(f, hsmSigner(m_hsm));
+    if (!der) {
+        return dbUnavailable({});
+    }
+    Reply r;
+    r.status = 200;
+    r.body = *der;
+    r.contentType = "application/pkix-crl";
+    return r;
+}
+
+Result<void> CardholderCa::revoke(PgConnection& db, const QString& serialHex, const QString& reason)
+{
+    static const QRegularExpression serialForm(QStringLiteral("^[0-9A-F]{32}$"));
+    if (!serialForm.match(serialHex).hasMatch()) {
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("--serial: the certificate's 32 uppercase hex digits"));
+    }
+    if (reasonCode(reason) < 0) {
+        return makeError(ErrorCode::InvalidInput,
+            QStringLiteral("--reason: unspecified, keyCompromise, affiliationChanged, superseded or "
+                           "cessationOfOperation"));
+    }
+    auto r = db.exec("UPDATE cardholder_certificates SET revoked_at = $2, revocation_reason = $3 WHERE serial = $1"
+                     " AND revoked_at IS NULL RETURNING asn",
+        {serialHex.toStdString(), std::to_string(nowMicros()), reason.toStdString()});
+    if (!r) {
+        return r.error();
+    }
+    if (r->rows() == 1) {
+        return {};
+    }
+    auto known = db.exec("SELECT 1 FROM cardholder_certificates WHERE serial = $1", {serialHex.toStdString()});
+    if (!known) {
+        return known.error();
+    }
+    if (known->rows() == 0) {
+        return makeError(
+            ErrorCode::NotFound, QStringLiteral("no cardholder certificate %1; nothing was changed").arg(serialHex));
+    }
+    return makeError(ErrorCode::InvalidState,
+        QStringLiteral("certificate %1 is revoked already; nothing was changed").arg(serialHex));
+}
+
+std::optional<Reply> CardholderCa::checkPaymentSignature(PgConnection& db,
+    const QString& asn,
+    const QString& orderId,
+    qint64 amount,
+    const QString& merchantId,
+    const QString& terminalId,
+    const QJsonValue& signature,
+    bool required,
+    const QString& rid)
+{
+    if (signature.isUndefined()) {
+        if (!required) {
+            return std::nullopt;
+        }
+        return problem(403,
+            QStringLiteral("cardholder-signature-required"),
+            QStringLiteral("The cardholder must sign this payment"),
+            QStringLiteral("The merchant of order %1 takes payments signed with the key's certificate (PIV slot 9A)"
+                           " only.")
+                .arg(orderId),
+            QStringLiteral("Get a certificate for the key (walletctl cert apply), then pay again and sign with it;"
+                           " nothing was charged."),
+            rid);
+    }
+    const QJsonObject s = signature.toObject();
+    const QString serial = s.value(QStringLiteral("certificateSerial")).toString();
+    const QByteArray sig = QByteArray::fromHex(s.value(QStringLiteral("signature")).toString().toLatin1());
+    auto row = db.exec("SELECT der, revoked_at, not_before, not_after FROM cardholder_certificates WHERE serial = $1"
+                       " AND asn = $2 AND slot = '9A'",
+        {serial.toStdString(), asn.toStdString()});
+    if (!row) {
+        return dbUnavailable(rid);
+    }
+    if (row->rows() != 1) {
+        return problem(422,
+            QStringLiteral("cardholder-certificate-unknown"),
+            QStringLiteral("The signing certificate is not this key's"),
+            QStringLiteral("The cardholder CA issued no slot 9A certificate %1 to key %2.").arg(serial, asn),
+            QStringLiteral("Sign with the certificate the bank issued to this key (walletctl cert apply); nothing"
+                           " was charged."),
+            rid);
+    }
+    if (!row->isNull(0, 1)) {
+        return problem(403,
+            QStringLiteral("cardholder-certificate-revoked"),
+            QStringLiteral("The cardholder's certificate is revoked"),
+            QStringLiteral("Certificate %1 of key %2 was revoked by the bank on %3.")
+                .arg(serial, asn, rfc3339(row->integer(0, 1))),
+            QStringLiteral("Apply for a new certificate on the key, or contact the bank; nothing was charged."),
+            rid);
+    }
+    const std::int64_t now = nowMicros();
+    if (now < row->integer(0, 2) || now > row->integer(0, 3)) {
+        return problem(422,
+            QStringLiteral("cardholder-certificate-expired"),
+            QStringLiteral("The cardholder's certificate is not valid now"),
+            QStringLiteral("Certificate %1 of key %2 is valid from %3 to %4.")
+                .arg(serial, asn, rfc3339(row->integer(0, 2)), rfc3339(row->integer(0, 3))),
+            QStringLiteral("Apply for a new certificate on the key; nothing was charged."),
+            rid);
+    }
+    const QByteArray certDer = QByteArray::fromHex(QByteArray::fromStdString(row->text(0, 0)));
+    const auto* p = reinterpret_cast<const unsigned char*>(certDer.constData());
+    CertPtr cert(d2i_X509(nullptr, &p, certDer.size()));
+    EVP_PKEY* pub = cert ? X509_get0_pubkey(cert.get()) : nullptr;
+    if (!pub) {
+        return dbUnavailable(rid); // our own record is unreadable: a fault, not the cardholder's
+    }
+    const QByteArray message
+        = core::cardholderPaymentMessage(orderId, static_cast<std::uint32_t>(amount), merchantId, terminalId, asn);
+    PkeyCtxPtr ctx(EVP_MD_CTX_new());
+    const bool verified = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pub) == 1
+        && EVP_DigestVerify(ctx.get(),
+               reinterpret_cast<const unsigned char*>(sig.constData()),
+               static_cast<std::size_t>(sig.size()),
+               reinterpret_cast<const unsigned char*>(message.constData()),
+               static_cast<std::size_t>(message.size()))
+            == 1;
+    if (!verified) {
+        return problem(422,
+            QStringLiteral("cardholder-signature-invalid"),
+            QStringLiteral("The cardholder's signature does not verify"),
+            QStringLiteral("The signature of order %1 does not verify with certificate %2 of key %3.")
+                .arg(orderId, serial, asn),
+            QStringLiteral("Sign the order again on the key and send the key's answer unchanged; nothing was charged."),
+            rid);
+    }
+    return std::nullopt;
 }
 
 } // namespace wallet::bank

@@ -7,7 +7,10 @@
 
 #include <QByteArray>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QString>
+
+#include <optional>
 
 namespace wallet::bank {
 
@@ -39,6 +42,29 @@ public:
     [[nodiscard]] static Reply validate(const QJsonObject& body, const QString& requestId);
     /// Verifies the request (its own signature, P-256, ECDSA-SHA256), checks the card, issues and records.
     [[nodiscard]] Reply issue(PgConnection& db, const CallContext& call, const QString& asn, const QJsonObject& body);
+
+    /// GET /v1/cardholder-ca/crl: a v2 CRL of every revoked cardholder certificate, signed by the HSM key now.
+    [[nodiscard]] Reply crl(PgConnection& db);
+    /// `bankctl certificates revoke`: marks the certificate revoked (reason: an RFC 5280 CRLReason name). NotFound
+    /// for an unknown serial, InvalidState when it is revoked already (the first date and reason stay).
+    [[nodiscard]] static Result<void> revoke(PgConnection& db, const QString& serialHex, const QString& reason);
+
+    /**
+     * Issue 14 "Identify the cardholder online": checks the cardholder's slot 9A signature of a payment order
+     * (docs/bank-api.yaml `CardholderSignature`) before MAC1, inside the authorisation's transaction. `signature` is
+     * the request's `cardholderSignature` (undefined when absent). Answers nothing when the payment may go on: no
+     * signature and none required, or one that verifies with the public key of a certificate this CA issued for
+     * slot 9A of `asn`, valid now and not revoked. Otherwise the problem to answer (nothing is charged).
+     */
+    [[nodiscard]] static std::optional<Reply> checkPaymentSignature(PgConnection& db,
+        const QString& asn,
+        const QString& orderId,
+        qint64 amount,
+        const QString& merchantId,
+        const QString& terminalId,
+        const QJsonValue& signature,
+        bool required,
+        const QString& requestId);
 
 private:
     Hsm& m_hsm;

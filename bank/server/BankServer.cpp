@@ -38,7 +38,8 @@ constexpr int kWorkers = 16;
 void send(httplib::Response& res, const Reply& r, bool replayed)
 {
     res.status = r.status;
-    res.set_content(r.body.toStdString(), r.problem ? "application/problem+json" : "application/json");
+    res.set_content(r.body.toStdString(),
+        !r.contentType.empty() ? r.contentType : (r.problem ? "application/problem+json" : "application/json"));
     if (!r.location.empty()) {
         res.set_header("Location", r.location);
     }
@@ -522,6 +523,11 @@ void BankServer::routes()
     const std::string uuid = kUuidPattern;
     auto match = [](const httplib::Request& req, std::size_t i) { return QString::fromStdString(req.matches[i]); };
 
+    // The cardholder CA's CRL (issue 14): made afresh from the database on every request.
+    svr.Get("/v1/cardholder-ca/crl",
+        readingAs(
+            {QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch"), QStringLiteral("merchant")},
+            [this](PgConnection& db, const CallContext&, const httplib::Request&) { return m_cardholderCa->crl(db); }));
     svr.Post("/v1/purchases",
         mutatingAs(payers,
             kMaxBody,

@@ -23,6 +23,8 @@ struct Reply
     /// the load and answers 409 load-credited; §7.4: a key above its shadow balance is flagged for review). Money
     /// never moves under such a refusal.
     bool commitEffects = false;
+    /// A body that is not JSON (the CRL, application/pkix-crl); empty: application/json or problem+json.
+    std::string contentType;
 
     [[nodiscard]] static Reply json(int status, const QJsonObject& body, std::string location = {});
     /**

@@ -10,6 +10,9 @@
 //   bankctl merchants add --data <dir> --name <name> --credential <12 digits> --terminal <12 digits> [--first-tsn <n>]
 //   bankctl merchants add-psam --data <dir> --merchant <name> --terminal <12 digits> --kiosk <12 digits>
 //   bankctl merchants list --data <dir> [--json]
+//   bankctl merchants policy --data <dir> --credential <12 digits> --cardholder-signature <required|optional>
+//   bankctl certificates list --data <dir> [--asn <16 hex>] [--json]
+//   bankctl certificates revoke --data <dir> --serial <32 hex> [--reason <RFC 5280 reason>]
 //   bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]
 //   bankctl reports settlement --data <dir> [--json]
 //   bankctl keys list --data <dir> [--json]
@@ -85,6 +88,10 @@ int usage()
         "  bankctl merchants add-psam --data <dir> --merchant <name> --terminal <12 digits> --kiosk <12 digits>"
         " [--json]\n"
         "  bankctl merchants list --data <dir> [--json]\n"
+        "  bankctl merchants policy --data <dir> --credential <12 digits> --cardholder-signature <required|optional>\n"
+        "  bankctl certificates list --data <dir> [--asn <16 hex digits>] [--json]\n"
+        "  bankctl certificates revoke --data <dir> --serial <32 hex digits> [--reason <keyCompromise|superseded|"
+        "affiliationChanged|cessationOfOperation|unspecified>]\n"
         "  bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]\n"
         "  bankctl reports settlement --data <dir> [--json]\n"
         "  bankctl keys list --data <dir> [--json]\n"
@@ -1033,6 +1040,122 @@ int issuanceVoid(const BankConfig& c, const std::string& job)
     return 0;
 }
 
+/// Issue 14: whether a merchant's online payments must carry the cardholder's slot 9A signature.
+int merchantsPolicy(std::map<std::string, std::string>& opt, const BankConfig& c)
+{
+    const std::string credential = opt["--credential"];
+    const std::string policy = opt["--cardholder-signature"];
+    if (!validTerminal(credential) || (policy != "required" && policy != "optional")) {
+        return fail(QStringLiteral("--credential 12 digits, --cardholder-signature required or optional"));
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    PgTransaction tx(**db);
+    auto r = (*db)->exec("UPDATE merchants SET cardholder_signature = $2 WHERE credential = $1 RETURNING id, name",
+        {credential, policy == "required" ? std::string("true") : std::string("false")});
+    if (!r) {
+        return fail(r.error());
+    }
+    if (r->rows() != 1) {
+        return fail(QStringLiteral("no merchant with credential %1; nothing was changed")
+                        .arg(QString::fromStdString(credential)));
+    }
+    if (auto a = Staff::audit(**db,
+            {{},
+                {},
+                {},
+                QStringLiteral("merchant.cardholder-signature"),
+                {},
+                QString::fromStdString(r->text(0, 0)),
+                QString::fromStdString(policy),
+                QStringLiteral("bankctl")});
+        !a) {
+        return fail(a.error());
+    }
+    if (auto cm = tx.commit(); !cm) {
+        return fail(cm.error());
+    }
+    std::printf("merchant %s: cardholder signature %s\n", r->text(0, 1).c_str(), policy.c_str());
+    return 0;
+}
+
+int certificatesList(const BankConfig& c, const std::string& asn, bool json)
+{
+    if (!asn.empty() && !validAsn(asn)) {
+        return fail(QStringLiteral("--asn: 16 uppercase hex digits"));
+    }
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = (*db)->exec("SELECT serial, asn, slot, not_before, not_after, sha256, revoked_at, revocation_reason FROM"
+                         " cardholder_certificates WHERE $1 = '' OR asn = $1 ORDER BY created_at, serial",
+        {asn});
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray rows;
+    for (int i = 0; i < r->rows(); ++i) {
+        QJsonObject row{{QStringLiteral("serial"), QString::fromStdString(r->text(i, 0))},
+            {QStringLiteral("asn"), QString::fromStdString(r->text(i, 1))},
+            {QStringLiteral("slot"), QString::fromStdString(r->text(i, 2))},
+            {QStringLiteral("notBefore"), rfc3339(r->integer(i, 3))},
+            {QStringLiteral("notAfter"), rfc3339(r->integer(i, 4))},
+            {QStringLiteral("sha256"), QString::fromStdString(r->text(i, 5))}};
+        if (!r->isNull(i, 6)) {
+            row.insert(QStringLiteral("revokedAt"), rfc3339(r->integer(i, 6)));
+            row.insert(QStringLiteral("reason"), QString::fromStdString(r->text(i, 7)));
+        }
+        if (!json) {
+            std::printf("%s  %s  %s  until %s%s\n",
+                r->text(i, 0).c_str(),
+                r->text(i, 1).c_str(),
+                r->text(i, 2).c_str(),
+                row.value(QStringLiteral("notAfter")).toString().toUtf8().constData(),
+                r->isNull(i, 6) ? ""
+                                : QStringLiteral("  REVOKED %1 (%2)")
+                                      .arg(row.value(QStringLiteral("revokedAt")).toString(),
+                                          row.value(QStringLiteral("reason")).toString())
+                                      .toUtf8()
+                                      .constData());
+        }
+        rows.append(row);
+    }
+    if (json) {
+        printJson(QJsonObject{{QStringLiteral("certificates"), rows}});
+    }
+    return 0;
+}
+
+/// Issue 14: the cardholder CA revokes a certificate. The acquirer refuses its signatures at once (it reads the
+/// row), and the next GET /v1/cardholder-ca/crl lists it.
+int certificatesRevoke(std::map<std::string, std::string>& opt, const BankConfig& c)
+{
+    const QString serial = QString::fromStdString(opt["--serial"]);
+    const QString reason
+        = opt.count("--reason") ? QString::fromStdString(opt["--reason"]) : QStringLiteral("unspecified");
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    PgTransaction tx(**db);
+    if (auto r = CardholderCa::revoke(**db, serial, reason); !r) {
+        return fail(r.error());
+    }
+    if (auto a = Staff::audit(
+            **db, {{}, {}, {}, QStringLiteral("certificate.revoked"), {}, serial, reason, QStringLiteral("bankctl")});
+        !a) {
+        return fail(a.error());
+    }
+    if (auto cm = tx.commit(); !cm) {
+        return fail(cm.error());
+    }
+    std::printf("certificate %s revoked (%s)\n", serial.toUtf8().constData(), reason.toUtf8().constData());
+    return 0;
+}
+
 int auditVerify(const BankConfig& c)
 {
     auto db = connect(c);
@@ -1323,6 +1446,15 @@ int main(int argc, char** argv)
     }
     if (cmd == "merchants list") {
         return merchantsList(*config, json);
+    }
+    if (cmd == "merchants policy") {
+        return merchantsPolicy(opt, *config);
+    }
+    if (cmd == "certificates list") {
+        return certificatesList(*config, opt["--asn"], json);
+    }
+    if (cmd == "certificates revoke") {
+        return certificatesRevoke(opt, *config);
     }
     if (cmd == "orders certify") {
         return ordersCertify(opt, *config);

@@ -17,8 +17,8 @@ struct BankCall
     QByteArray method = QByteArrayLiteral("GET"); ///< "GET", "POST" or "PUT" (settlement batches)
     QString path; ///< "/v1/loads", "/v1/loads/<id>/confirmation", …
     QJsonObject body; ///< POST only
-    /// The `Idempotency-Key` of a POST or PUT (a UUID): stored by the caller before the first attempt and reused on every
-    /// retry, so that the bank returns the first answer instead of acting twice (docs/bank.md §6.1).
+    /// The `Idempotency-Key` of a POST or PUT (a UUID): stored by the caller before the first attempt and reused on
+    /// every retry, so that the bank returns the first answer instead of acting twice (docs/bank.md §6.1).
     QString requestId;
 };
 
@@ -28,6 +28,7 @@ struct BankAnswer
     int status = 0;
     QJsonObject body; ///< the resource, or the RFC 9457 problem (`code`, `title`, `detail`, `nextStep`)
     bool replayed = false; ///< `Idempotent-Replayed: true`: the stored first answer of this request id
+    QByteArray raw; ///< a body that is not JSON (application/pkix-crl: the cardholder CA's CRL, DER)
     [[nodiscard]] bool ok() const { return status >= 200 && status < 300; }
     [[nodiscard]] QString problemCode() const { return body.value(QStringLiteral("code")).toString(); }
 };

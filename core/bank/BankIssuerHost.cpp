@@ -83,7 +83,8 @@ bool isHex(const QString& s, int digits)
 
 Error badAnswer(const QString& what)
 {
-    return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank's answer to %1 is not what the API says").arg(what));
+    return makeError(
+        ErrorCode::ProtocolError, QStringLiteral("the bank's answer to %1 is not what the API says").arg(what));
 }
 
 } // namespace
@@ -249,7 +250,9 @@ Result<BankLoad> BankIssuerHost::findLoad(const QByteArray& asn, std::uint16_t a
     }
     if (!q->next()) {
         return makeError(ErrorCode::InvalidState,
-            QStringLiteral("this terminal knows no load of key %1 at online ATC %2 at the bank").arg(hexOf(asn)).arg(atc));
+            QStringLiteral("this terminal knows no load of key %1 at online ATC %2 at the bank")
+                .arg(hexOf(asn))
+                .arg(atc));
     }
     BankLoad l;
     l.loadId = q->value(0).toString();
@@ -261,8 +264,8 @@ Result<BankLoad> BankIssuerHost::findLoad(const QByteArray& asn, std::uint16_t a
     return l;
 }
 
-Result<void> BankIssuerHost::apply(const QString& purpose, const QString& loadId, const QJsonObject& requestBody,
-    const BankAnswer& answer)
+Result<void> BankIssuerHost::apply(
+    const QString& purpose, const QString& loadId, const QJsonObject& requestBody, const BankAnswer& answer)
 {
     if (purpose == QStringLiteral("load authorisation") && answer.ok()) {
         return recordLoad(answer.body, requestBody);
@@ -281,8 +284,9 @@ Result<void> BankIssuerHost::apply(const QString& purpose, const QString& loadId
             {state.isEmpty() ? (purpose == QStringLiteral("purchase confirmation") ? QStringLiteral("completed")
                                                                                    : QStringLiteral("abandoned"))
                              : state,
-                requestBody.contains(QStringLiteral("tac")) ? QVariant(requestBody.value(QStringLiteral("tac")).toString())
-                                                            : QVariant(),
+                requestBody.contains(QStringLiteral("tac"))
+                    ? QVariant(requestBody.value(QStringLiteral("tac")).toString())
+                    : QVariant(),
                 now(),
                 loadId},
             kWhat);
@@ -296,7 +300,8 @@ Result<void> BankIssuerHost::apply(const QString& purpose, const QString& loadId
             return setLoadState(loadId, QStringLiteral("cancelled"));
         }
         if (answer.problemCode() == QStringLiteral("load-credited")) {
-            return setLoadState(loadId, QStringLiteral("completed"), QStringLiteral("the bank's probe proved it credited"));
+            return setLoadState(
+                loadId, QStringLiteral("completed"), QStringLiteral("the bank's probe proved it credited"));
         }
     }
     return {};
@@ -373,8 +378,8 @@ Result<void> BankIssuerHost::confirmLoad(
         {QStringLiteral("source"),
             m_creditedHere.contains(load->loadId) ? QStringLiteral("credit") : QStringLiteral("prove")}};
     const QString purpose = QStringLiteral("load confirmation");
-    auto a = post(QStringLiteral("/v1/loads/%1/confirmation").arg(load->loadId), body, asn, onlineAtc, purpose,
-        load->loadId);
+    auto a = post(
+        QStringLiteral("/v1/loads/%1/confirmation").arg(load->loadId), body, asn, onlineAtc, purpose, load->loadId);
     if (!a) {
         return a.error();
     }
@@ -404,8 +409,8 @@ Result<void> BankIssuerHost::cancelLoadOnKey(const QByteArray& asn, std::uint16_
     if (load->state == QStringLiteral("completed")) {
         return makeError(ErrorCode::InvalidState, QStringLiteral("the bank has this load completed"));
     }
-    auto keyIndex = Sqlite::exec(
-        db(), QStringLiteral("SELECT key_index FROM loads WHERE load_id = ?"), {load->loadId}, kWhat);
+    auto keyIndex
+        = Sqlite::exec(db(), QStringLiteral("SELECT key_index FROM loads WHERE load_id = ?"), {load->loadId}, kWhat);
     if (!keyIndex || !keyIndex->next()) {
         return keyIndex ? badAnswer(QStringLiteral("the load")) : keyIndex.error();
     }
@@ -425,7 +430,8 @@ Result<void> BankIssuerHost::cancelLoadOnKey(const QByteArray& asn, std::uint16_
             return problemError(*p, QStringLiteral("the bank gave no probe"));
         }
         const QString probeId = p->body.value(QStringLiteral("probeId")).toString();
-        const QByteArray apdu = QByteArray::fromHex(p->body.value(QStringLiteral("initializeApdu")).toString().toLatin1());
+        const QByteArray apdu
+            = QByteArray::fromHex(p->body.value(QStringLiteral("initializeApdu")).toString().toLatin1());
         // Only the probe's INITIALIZE FOR LOAD (1 fen, no CREDIT follows) is sent for the bank: 80 50 00 02 0B …
         if (apdu.size() != 17 || !apdu.startsWith(QByteArray::fromHex("805000020B")) || u32(apdu, 6) != 1
             || QUuid::fromString(probeId).isNull()) {
@@ -453,11 +459,16 @@ Result<void> BankIssuerHost::cancelLoadOnKey(const QByteArray& asn, std::uint16_
                 static_cast<std::uint8_t>(d.at(7)) == 0x04 ? QStringLiteral("sm4") : QStringLiteral("3des")},
             {QStringLiteral("keyVersion"), static_cast<std::uint8_t>(d.at(6))},
             {QStringLiteral("balance"), static_cast<qint64>(u32(d, 0))},
-            {QStringLiteral("onlineAtc"), (static_cast<std::uint8_t>(d.at(4)) << 8) | static_cast<std::uint8_t>(d.at(5))},
+            {QStringLiteral("onlineAtc"),
+                (static_cast<std::uint8_t>(d.at(4)) << 8) | static_cast<std::uint8_t>(d.at(5))},
             {QStringLiteral("random"), hexOf(d.mid(8, 4))},
             {QStringLiteral("mac1"), hexOf(d.mid(12, 4))}};
         const QString purpose = QStringLiteral("load cancellation");
-        auto c = post(QStringLiteral("/v1/loads/%1/cancellation").arg(load->loadId), evidence, asn, onlineAtc, purpose,
+        auto c = post(QStringLiteral("/v1/loads/%1/cancellation").arg(load->loadId),
+            evidence,
+            asn,
+            onlineAtc,
+            purpose,
             load->loadId);
         if (!c) {
             return c.error();
@@ -479,7 +490,8 @@ Result<void> BankIssuerHost::cancelLoadOnKey(const QByteArray& asn, std::uint16_
         }
         return problemError(*c, QStringLiteral("the bank did not cancel the load"));
     }
-    return makeError(ErrorCode::OutcomeUnknown, QStringLiteral("the bank's probes went stale twice; checked again later"));
+    return makeError(
+        ErrorCode::OutcomeUnknown, QStringLiteral("the bank's probes went stale twice; checked again later"));
 }
 
 Result<void> BankIssuerHost::settleOpenRequests(const QByteArray& asn)
@@ -513,7 +525,8 @@ Result<void> BankIssuerHost::settleOpenRequests(const QByteArray& asn)
                 QStringLiteral("the %1 sent earlier is still unanswered: %2").arg(o.purpose, a.error().detail));
         }
         if (a->status == 409 && a->problemCode() == QStringLiteral("idempotency-key-in-flight")) {
-            return makeError(ErrorCode::OutcomeUnknown, QStringLiteral("the %1 is still running at the bank").arg(o.purpose));
+            return makeError(
+                ErrorCode::OutcomeUnknown, QStringLiteral("the %1 is still running at the bank").arg(o.purpose));
         }
         qCInfo(lcBankIssuer) << "settled the unanswered" << o.purpose << "with its request id:" << a->status
                              << (a->replayed ? "(the bank's first answer)" : "");
@@ -631,8 +644,9 @@ Result<void> BankIssuerHost::recordPurchase(const QJsonObject& purchase, const Q
 Result<BankIssuerHost::PurchaseRow> BankIssuerHost::findPurchase(const QByteArray& terminalId, std::uint32_t tsn) const
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("SELECT purchase_id, state, offline_atc, balance_before, asn FROM purchases WHERE terminal_id = ?"
-                       " AND tsn = ?"),
+        QStringLiteral(
+            "SELECT purchase_id, state, offline_atc, balance_before, asn FROM purchases WHERE terminal_id = ?"
+            " AND tsn = ?"),
         {hexOf(terminalId), static_cast<qint64>(tsn)},
         kWhat);
     if (!q) {
@@ -651,10 +665,12 @@ Result<BankIssuerHost::PurchaseRow> BankIssuerHost::findPurchase(const QByteArra
     return row;
 }
 
-Result<PurchaseAuthorisation> BankIssuerHost::authoriseOrderPurchase(
-    const PurchaseRequest& request, const QByteArray& terminalId, const QString& orderId)
+Result<PurchaseAuthorisation> BankIssuerHost::authoriseOrderPurchase(const PurchaseRequest& request,
+    const QByteArray& terminalId,
+    const QString& orderId,
+    const QJsonObject& cardholderSignature)
 {
-    const QJsonObject body{{QStringLiteral("asn"), hexOf(request.asn)},
+    QJsonObject body{{QStringLiteral("asn"), hexOf(request.asn)},
         {QStringLiteral("algorithm"),
             request.algorithm == Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
         {QStringLiteral("keyIndex"), request.keyIndex},
@@ -665,6 +681,9 @@ Result<PurchaseAuthorisation> BankIssuerHost::authoriseOrderPurchase(
         {QStringLiteral("random"), hexOf(request.random)},
         {QStringLiteral("terminalId"), hexOf(terminalId)},
         {QStringLiteral("orderId"), orderId}};
+    if (!cardholderSignature.isEmpty()) {
+        body.insert(QStringLiteral("cardholderSignature"), cardholderSignature);
+    }
     const QString purpose = QStringLiteral("purchase authorisation");
     auto a = post(QStringLiteral("/v1/purchases"), body, request.asn, request.offlineAtc, purpose, {});
     if (!a) {
@@ -721,8 +740,12 @@ Result<QJsonObject> BankIssuerHost::confirmOrderPurchase(
         {QStringLiteral("source"),
             m_debitedHere.contains(row->purchaseId) ? QStringLiteral("debit") : QStringLiteral("prove")}};
     const QString purpose = QStringLiteral("purchase confirmation");
-    auto a = post(QStringLiteral("/v1/purchases/%1/confirmation").arg(row->purchaseId), body, row->asn, row->offlineAtc,
-        purpose, row->purchaseId);
+    auto a = post(QStringLiteral("/v1/purchases/%1/confirmation").arg(row->purchaseId),
+        body,
+        row->asn,
+        row->offlineAtc,
+        purpose,
+        row->purchaseId);
     if (!a) {
         return a.error();
     }
@@ -748,8 +771,12 @@ Result<void> BankIssuerHost::abandonOrderPurchase(const QByteArray& terminalId, 
     const QJsonObject body{
         {QStringLiteral("offlineAtc"), row->offlineAtc}, {QStringLiteral("balance"), row->balanceBefore}};
     const QString purpose = QStringLiteral("purchase abandonment");
-    auto a = post(QStringLiteral("/v1/purchases/%1/abandonment").arg(row->purchaseId), body, row->asn, row->offlineAtc,
-        purpose, row->purchaseId);
+    auto a = post(QStringLiteral("/v1/purchases/%1/abandonment").arg(row->purchaseId),
+        body,
+        row->asn,
+        row->offlineAtc,
+        purpose,
+        row->purchaseId);
     if (!a) {
         return a.error();
     }

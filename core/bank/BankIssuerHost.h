@@ -62,8 +62,11 @@ public:
     // (table `purchases`, keyed by the bank's purchase id and by (terminal ID, TSN)).
     /// POST /v1/purchases for `orderId` after INITIALIZE FOR PURCHASE at the order's `terminalId`. Returns the TSN,
     /// MAC1 and the bank's date and time; checks `debitApdu` is exactly the DEBIT FOR PURCHASE they make.
-    [[nodiscard]] Result<PurchaseAuthorisation> authoriseOrderPurchase(
-        const PurchaseRequest& request, const QByteArray& terminalId, const QString& orderId);
+    /// `cardholderSignature` (docs/bank-api.yaml `CardholderSignature`, issue 14) is sent when not empty.
+    [[nodiscard]] Result<PurchaseAuthorisation> authoriseOrderPurchase(const PurchaseRequest& request,
+        const QByteArray& terminalId,
+        const QString& orderId,
+        const QJsonObject& cardholderSignature = {});
     /// POST …/confirmation with MAC2 and the TAC: the bank verifies both, moves the money, marks the order paid.
     /// Returns the bank's purchase (the receipt).
     [[nodiscard]] Result<QJsonObject> confirmOrderPurchase(

@@ -46,7 +46,8 @@ Result<QString> orderPathOf(const QString& linkOrCode, QString* orderId)
     static const QString kScheme = QStringLiteral("smartkey://pay/");
     if (in.startsWith(kScheme, Qt::CaseInsensitive)) {
         const QString id = in.mid(kScheme.size()).toLower();
-        static const QRegularExpression uuid(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"));
+        static const QRegularExpression uuid(
+            QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"));
         if (!uuid.match(id).hasMatch()) {
             return makeError(ErrorCode::InvalidInput,
                 QStringLiteral("\"%1\" is not a payment link: smartkey://pay/ is followed by the order id").arg(in));
@@ -68,7 +69,8 @@ Result<QString> orderPathOf(const QString& linkOrCode, QString* orderId)
     return QStringLiteral("/v1/order-codes/") + c.left(4) + QLatin1Char('-') + c.mid(4);
 }
 
-Result<MerchantOrder> verifySignedOrder(const QJsonObject& signedOrder, const QByteArray& caDer, const QDateTime& nowUtc)
+Result<MerchantOrder> verifySignedOrder(
+    const QJsonObject& signedOrder, const QByteArray& caDer, const QDateTime& nowUtc)
 {
     if (caDer.isEmpty()) {
         return makeError(
@@ -131,15 +133,29 @@ Result<MerchantOrder> verifySignedOrder(const QJsonObject& signedOrder, const QB
     o.expiresAt = QDateTime::fromString(p.value(QStringLiteral("expiresAt")).toString(), Qt::ISODateWithMs);
     o.returnUrl = p.value(QStringLiteral("returnUrl")).toString();
     o.tac = p.value(QStringLiteral("tac")).toString();
+    o.cardholderSignatureRequired
+        = p.value(QStringLiteral("cardholderSignature")).toString() == QStringLiteral("required");
     static const QRegularExpression digits12(QStringLiteral("^[0-9]{12}$"));
     if (QUuid::fromString(o.orderId).isNull() || o.merchantName.isEmpty() || !digits12.match(terminal).hasMatch()
         || fen <= 0 || fen > 0xFFFFFFFFLL || o.reference.isEmpty() || !o.expiresAt.isValid()
         || p.value(QStringLiteral("currency")).toString() != QStringLiteral("CNY")) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank's signed order is not an order the API describes"));
+        return makeError(
+            ErrorCode::ProtocolError, QStringLiteral("the bank's signed order is not an order the API describes"));
     }
     o.terminalId = QByteArray::fromHex(terminal.toLatin1());
     o.amount = Amount(static_cast<std::uint32_t>(fen));
     return o;
+}
+
+QByteArray cardholderPaymentMessage(const QString& orderId,
+    std::uint32_t amountFen,
+    const QString& merchantId,
+    const QString& terminalIdDigits,
+    const QString& asnHex)
+{
+    return QStringLiteral("smartkey-payment-order/1\norder:%1\namount:%2\nmerchant:%3\nterminal:%4\nasn:%5\n")
+        .arg(orderId.toLower(), QString::number(amountFen), merchantId.toLower(), terminalIdDigits, asnHex.toUpper())
+        .toUtf8();
 }
 
 Result<void> checkPayable(const MerchantOrder& order, const QDateTime& nowUtc)
@@ -156,8 +172,8 @@ Result<void> checkPayable(const MerchantOrder& order, const QDateTime& nowUtc)
                 .arg(what));
     }
     if (order.state == QStringLiteral("cancelled")) {
-        return makeError(
-            ErrorCode::Declined, QStringLiteral("%1 was cancelled by the merchant; nothing was sent to the key").arg(what));
+        return makeError(ErrorCode::Declined,
+            QStringLiteral("%1 was cancelled by the merchant; nothing was sent to the key").arg(what));
     }
     if (order.state == QStringLiteral("expired") || nowUtc >= order.expiresAt) {
         return makeError(ErrorCode::Declined,
@@ -165,7 +181,8 @@ Result<void> checkPayable(const MerchantOrder& order, const QDateTime& nowUtc)
                 .arg(what, order.expiresAt.toUTC().toString(Qt::ISODate)));
     }
     if (order.state != QStringLiteral("open")) {
-        return makeError(ErrorCode::ProtocolError, QStringLiteral("%1 is in an unknown state \"%2\"").arg(what, order.state));
+        return makeError(
+            ErrorCode::ProtocolError, QStringLiteral("%1 is in an unknown state \"%2\"").arg(what, order.state));
     }
     return {};
 }

@@ -26,7 +26,21 @@ struct MerchantOrder
     QDateTime expiresAt; ///< UTC
     QString returnUrl;
     QString tac; ///< when paid
+    /// The bank's policy for the merchant: the payment must carry the cardholder's slot 9A signature.
+    bool cardholderSignatureRequired = false;
 };
+
+/**
+ * The message the cardholder signs with the key's PIV slot 9A to pay `order` from the key `asnHex` (issue 14
+ * "Identify the cardholder online", docs/bank-api.yaml `CardholderSignature`): UTF-8 lines `smartkey-payment-order/1`,
+ * `order:<id>`, `amount:<fen>`, `merchant:<merchant id>`, `terminal:<12 digits>`, `asn:<16 hex digits>`, each ending
+ * in LF. The key signs its SHA-256 (ECDSA-SHA256). The bank builds the same bytes from its own records.
+ */
+[[nodiscard]] QByteArray cardholderPaymentMessage(const QString& orderId,
+    std::uint32_t amountFen,
+    const QString& merchantId,
+    const QString& terminalIdDigits,
+    const QString& asnHex);
 
 /**
  * The API path that fetches what the cardholder gave: `smartkey://pay/<order id>` → `/v1/orders/<id>`, a short

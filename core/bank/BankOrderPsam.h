@@ -31,9 +31,13 @@ public:
         if (request.amount != m_order.amount) {
             return makeError(ErrorCode::InvalidInput, QStringLiteral("the amount differs from the signed order's"));
         }
-        return m_bank.authoriseOrderPurchase(request, m_order.terminalId, m_order.orderId);
+        return m_bank.authoriseOrderPurchase(request, m_order.terminalId, m_order.orderId, m_cardholderSignature);
     }
-    [[nodiscard]] Result<void> confirmPurchase(std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac) override
+    /// Issue 14: the cardholder's slot 9A signature of the order (docs/bank-api.yaml `CardholderSignature`), made
+    /// before the purchase starts (PIV and the purse share the channel, and SELECT ends INITIALIZE's session).
+    void setCardholderSignature(QJsonObject signature) { m_cardholderSignature = std::move(signature); }
+    [[nodiscard]] Result<void> confirmPurchase(
+        std::uint32_t tsn, const QByteArray& mac2, const QByteArray& tac) override
     {
         auto r = m_bank.confirmOrderPurchase(m_order.terminalId, tsn, mac2, tac);
         if (!r) {
@@ -67,6 +71,7 @@ private:
     BankIssuerHost& m_bank;
     MerchantOrder m_order;
     QJsonObject m_receipt;
+    QJsonObject m_cardholderSignature;
 };
 
 } // namespace wallet::core

@@ -186,7 +186,9 @@ Result<BankAnswer> HttpsBankClient::send(const BankCall& call)
     answer.replayed = reply->rawHeader("Idempotent-Replayed") == "true";
     const QByteArray body = reply->readAll();
     answer.body = QJsonDocument::fromJson(body).object();
-    if (answer.body.isEmpty() && !body.isEmpty()) {
+    if (reply->header(QNetworkRequest::ContentTypeHeader).toString() == QStringLiteral("application/pkix-crl")) {
+        answer.raw = body; // the cardholder CA's CRL (DER)
+    } else if (answer.body.isEmpty() && !body.isEmpty()) {
         answer.body.insert(QStringLiteral("title"), QStringLiteral("an answer that is not JSON"));
     }
     qCDebug(lcBank) << call.method << call.path << "→" << answer.status << (answer.replayed ? "(replayed)" : "");

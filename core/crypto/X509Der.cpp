@@ -230,6 +230,43 @@ Result<QByteArray> certificate(const CertificateFields& f, const Signer& sign)
     return signWrap(f.issuerType, f.issuerPoint, seq(tbs), sign);
 }
 
+Result<QByteArray> certificateRevocationList(const CrlFields& f, const Signer& sign)
+{
+    if (f.crlNumber.isEmpty() || f.crlNumber.size() > 20) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("CRL number: 1 to 20 bytes"));
+    }
+    if (!f.thisUpdate.isValid() || !f.nextUpdate.isValid() || f.nextUpdate <= f.thisUpdate) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("nextUpdate must follow thisUpdate"));
+    }
+    QByteArray tbs = QByteArray::fromHex("020101"); // version v2 (RFC 5280 §5.1.2.1: extensions present)
+    tbs += sigAlg(KeyType::P256);
+    tbs += f.issuerDer;
+    tbs += timeValue(f.thisUpdate) + timeValue(f.nextUpdate);
+    if (!f.revoked.isEmpty()) { // an empty list is left out, not encoded empty (§5.1.2.6)
+        QByteArray entries;
+        for (const RevokedEntry& e : f.revoked) {
+            if (e.serial.isEmpty() || e.serial.size() > 20 || !e.revocationDate.isValid() || e.reasonCode < 0
+                || e.reasonCode > 10 || e.reasonCode == 7) {
+                return makeError(ErrorCode::InvalidInput, QStringLiteral("a revoked entry is malformed"));
+            }
+            QByteArray entry = unsignedInteger(e.serial) + timeValue(e.revocationDate);
+            if (e.reasonCode != 0) { // §5.3.1: "unspecified" SHOULD be absent
+                const QByteArray reason = der(0x0A, QByteArray(1, static_cast<char>(e.reasonCode)));
+                entry += seq(extension("551D15", false, reason));
+            }
+            entries += seq(entry);
+        }
+        tbs += seq(entries);
+    }
+    QByteArray exts;
+    if (!f.issuerPoint.isEmpty()) {
+        exts += extension("551D23", false, seq(der(0x80, keyId(f.issuerPoint))));
+    }
+    exts += extension("551D14", false, unsignedInteger(f.crlNumber));
+    tbs += der(0xA0, seq(exts));
+    return signWrap(KeyType::P256, f.issuerPoint, seq(tbs), sign);
+}
+
 Result<QByteArray> ecdsaRawToDer(const QByteArray& rs)
 {
     if (rs.isEmpty() || rs.size() % 2 != 0) {

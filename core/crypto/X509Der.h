@@ -55,6 +55,25 @@ struct CertificateFields
 /// An X.509 v3 certificate (RFC 5280 §4.1) signed by the issuer through `sign`.
 [[nodiscard]] Result<QByteArray> certificate(const CertificateFields& fields, const Signer& sign);
 
+/// One revoked certificate of a CRL.
+struct RevokedEntry
+{
+    QByteArray serial; ///< positive, big-endian
+    QDateTime revocationDate;
+    int reasonCode = 0; ///< RFC 5280 §5.3.1 CRLReason: 0 unspecified (no extension written), 1 keyCompromise, …
+};
+struct CrlFields
+{
+    QByteArray issuerDer; ///< the issuer's Name (its certificate's subject, raw)
+    QByteArray issuerPoint; ///< for the authority key identifier
+    QDateTime thisUpdate;
+    QDateTime nextUpdate;
+    QByteArray crlNumber; ///< positive, big-endian (≤ 20 bytes)
+    QList<RevokedEntry> revoked;
+};
+/// A v2 CRL (RFC 5280 §5.1) with CRL number and authority key identifier, ECDSA-SHA256, signed through `sign`.
+[[nodiscard]] Result<QByteArray> certificateRevocationList(const CrlFields& fields, const Signer& sign);
+
 /// r ‖ s (PKCS#11 CKM_ECDSA, JWS) to the DER ECDSA-Sig-Value.
 [[nodiscard]] Result<QByteArray> ecdsaRawToDer(const QByteArray& rs);
 

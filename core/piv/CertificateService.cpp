@@ -5,6 +5,7 @@
 
 #include <botan/data_src.h>
 #include <botan/pkix_types.h>
+#include <botan/x509_crl.h>
 #include <botan/x509cert.h>
 
 #include <QCryptographicHash>
@@ -145,6 +146,14 @@ Result<QByteArray> CertificateService::request(std::uint8_t slot, const x509::Na
     if (!name) {
         return name.error();
     }
+    const x509::Signer signer
+        = [&](const QByteArray& digest) -> Result<QByteArray> { return signDigest(slot, key, digest, pin); };
+    return x509::certificationRequest(keyTypeOf(key.alg), name.value(), key.point, signer);
+}
+
+Result<QByteArray> CertificateService::signDigest(
+    std::uint8_t slot, const KeyMetadata& key, const QByteArray& digest, const PinProvider& pin)
+{
     auto verify = [&]() -> Result<void> {
         if (!pin) {
             return makeError(ErrorCode::PinRequired, QStringLiteral("the slot's key needs the PIV PIN"));
@@ -155,24 +164,77 @@ Result<QByteArray> CertificateService::request(std::uint8_t slot, const x509::Na
         }
         return m_piv.verifyPin(p.value());
     };
-    const x509::Signer signer = [&](const QByteArray& digest) -> Result<QByteArray> {
-        // 73-4 Part 1 §3.3.2: "always" needs VERIFY right before the signature; otherwise the key says 6982 when
-        // this session has not verified the PIN yet, and nothing was signed.
-        if (key.pinPolicy == PinPolicy::Always) {
-            if (auto v = verify(); !v) {
-                return v.error();
-            }
+    // 73-4 Part 1 §3.3.2: "always" needs VERIFY right before the signature; otherwise the key says 6982 when this
+    // session has not verified the PIN yet, and nothing was signed.
+    if (key.pinPolicy == PinPolicy::Always) {
+        if (auto v = verify(); !v) {
+            return v.error();
         }
-        auto s = m_piv.sign(slot, key.alg, digest);
-        if (!s && s.error().code == ErrorCode::PinRequired && key.pinPolicy != PinPolicy::Always) {
-            if (auto v = verify(); !v) {
-                return v.error();
-            }
-            s = m_piv.sign(slot, key.alg, digest);
+    }
+    auto s = m_piv.sign(slot, key.alg, digest);
+    if (!s && s.error().code == ErrorCode::PinRequired && key.pinPolicy != PinPolicy::Always) {
+        if (auto v = verify(); !v) {
+            return v.error();
         }
-        return s;
-    };
-    return x509::certificationRequest(keyTypeOf(key.alg), name.value(), key.point, signer);
+        s = m_piv.sign(slot, key.alg, digest);
+    }
+    return s;
+}
+
+Result<CertificateService::CertifiedSignature> CertificateService::signWithCertificate(
+    std::uint8_t slot, const QByteArray& message, const PinProvider& pin)
+{
+    auto state = this->slot(slot);
+    if (!state) {
+        return state.error();
+    }
+    if (!state->certificate || !state->details) {
+        return makeError(ErrorCode::NotFound,
+            QStringLiteral("slot %1 holds no certificate: apply for one first (walletctl cert apply)")
+                .arg(slot, 2, 16, QLatin1Char('0')));
+    }
+    if (!state->key || state->key->alg != kAlgP256 || state->key->point != state->details->publicPoint) {
+        return makeError(ErrorCode::InvalidInput,
+            QStringLiteral("the certificate in slot %1 does not certify the slot's P-256 key")
+                .arg(slot, 2, 16, QLatin1Char('0')));
+    }
+    const QByteArray digest = QCryptographicHash::hash(message, QCryptographicHash::Sha256);
+    auto sig = signDigest(slot, *state->key, digest, pin);
+    if (!sig) {
+        return sig.error();
+    }
+    return CertifiedSignature{state->details->serialHex, *sig};
+}
+
+Result<bool> CertificateService::isRevoked(BankClient& bank, const QByteArray& certificateDer)
+{
+    BankCall call;
+    call.path = QStringLiteral("/v1/cardholder-ca/crl");
+    auto answer = bank.send(call);
+    if (!answer) {
+        return answer.error();
+    }
+    if (!answer->ok()) {
+        return problemError(*answer, QStringLiteral("the bank's certificate revocation list"));
+    }
+    if (answer->raw.isEmpty()) {
+        return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank answered no CRL"));
+    }
+    try {
+        const auto* crlBytes = reinterpret_cast<const std::uint8_t*>(answer->raw.constData());
+        const Botan::X509_CRL crl(std::vector<std::uint8_t>(crlBytes, crlBytes + answer->raw.size()));
+        const auto* certBytes = reinterpret_cast<const std::uint8_t*>(certificateDer.constData());
+        const Botan::X509_Certificate cert(std::vector<std::uint8_t>(certBytes, certBytes + certificateDer.size()));
+        if (!(crl.issuer_dn() == cert.issuer_dn())) {
+            return makeError(ErrorCode::ProtocolError,
+                QStringLiteral("the bank's CRL is not from the CA that issued this certificate"));
+        }
+        // Botan compares issuer and serial (RFC 5280 §5.3: an entry names a certificate of the CRL's issuer).
+        return crl.is_revoked(cert);
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::ProtocolError,
+            QStringLiteral("the bank's CRL does not parse: %1").arg(QString::fromLatin1(e.what())));
+    }
 }
 
 Result<IssuedCertificate> CertificateService::apply(

@@ -76,6 +76,13 @@ public:
     /// Sends the request to the bank's CA; `requestId` (a UUID stored by the caller) makes it exactly once.
     [[nodiscard]] static Result<IssuedCertificate> apply(
         BankClient& bank, const QString& requestId, const QString& asnHex, std::uint8_t slot, const QByteArray& csr);
+    /**
+     * Issue 14: whether the bank's cardholder CA revoked the certificate, from its CRL (GET
+     * /v1/cardholder-ca/crl over the pinned mutual-TLS connection; the CRL's issuer must be the certificate's).
+     * The CRL's own signature is not checked here: the wallet does not keep the cardholder CA's certificate, and
+     * the answer comes from the bank it pins.
+     */
+    [[nodiscard]] static Result<bool> isRevoked(BankClient& bank, const QByteArray& certificateDer);
     /// PUT DATA of the certificate, refused unless it certifies the slot's key.
     [[nodiscard]] Result<void> store(std::uint8_t slot, const QByteArray& der, const SecureBytes& managementKey);
     [[nodiscard]] Result<std::vector<SlotState>> list();
@@ -85,7 +92,25 @@ public:
     [[nodiscard]] Result<void> remove(std::uint8_t slot, const SecureBytes& managementKey);
     [[nodiscard]] PivClient& client() { return m_piv; }
 
+    /// What the key signed for the bank, with the certificate that proves whose key it is.
+    struct CertifiedSignature
+    {
+        QString certificateSerial; ///< uppercase hex, as the bank recorded it
+        QByteArray signature; ///< DER ECDSA-Sig-Value
+    };
+    /**
+     * Issue 14 "Identify the cardholder online": signs `message` with the key pair of `slot` (SHA-256 on the host,
+     * ECDSA P-256 on the key, PIN as the slot's policy says) and names the slot's certificate. NotFound when the
+     * slot holds no certificate, InvalidInput when it certifies another key or is not P-256.
+     */
+    [[nodiscard]] Result<CertifiedSignature> signWithCertificate(
+        std::uint8_t slot, const QByteArray& message, const PinProvider& pin);
+
 private:
+    /// GENERAL AUTHENTICATE of `digest`, with VERIFY first or after a 6982 as the slot's PIN policy demands.
+    [[nodiscard]] Result<QByteArray> signDigest(
+        std::uint8_t slot, const KeyMetadata& key, const QByteArray& digest, const PinProvider& pin);
+
     PivClient m_piv;
 };
 

@@ -442,6 +442,14 @@ Result<void> PivClient::deleteCertificate(std::uint8_t slot)
     return checkedVoid(transmit(CommandApdu(0x00, 0xDB, 0x3F, 0xFF, data)), QStringLiteral("PUT DATA (delete)"));
 }
 
+Result<void> PivClient::deleteKey(std::uint8_t slot)
+{
+    if (!certificateTag(slot)) {
+        return makeError(ErrorCode::InvalidInput, QStringLiteral("not a PIV key slot"));
+    }
+    return checkedVoid(transmit(CommandApdu(0x00, 0xF6, 0xFF, slot, {})), QStringLiteral("DELETE KEY"));
+}
+
 Result<QByteArray> PivClient::random(int n)
 {
     if (n < 1 || n > 256) {

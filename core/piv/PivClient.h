@@ -85,6 +85,9 @@ public:
     [[nodiscard]] Result<void> writeCertificate(std::uint8_t slot, const QByteArray& der);
     /// PUT DATA `53 00`: the slot's certificate object is deleted. Needs the management key.
     [[nodiscard]] Result<void> deleteCertificate(std::uint8_t slot);
+    /// Yubico MOVE KEY to FF (`00 F6 FF slot`): the slot's key pair and its certificate are deleted in one commit.
+    /// Needs the management key; a slot without a key answers 6A88 (NotFound).
+    [[nodiscard]] Result<void> deleteKey(std::uint8_t slot);
     [[nodiscard]] Result<QByteArray> random(int n);
     [[nodiscard]] Result<std::uint32_t> serial();
 

@@ -48,7 +48,8 @@ BankAnswer authorised()
             {QStringLiteral("date"), QStringLiteral("20250101")},
             {QStringLiteral("time"), QStringLiteral("120000")},
             {QStringLiteral("creditApdu"), QStringLiteral("805200000B202501011200002561CD1B04")}},
-        false};
+        false,
+        {}};
 }
 
 BankAnswer problem(int status, const char* code, const char* next)
@@ -59,7 +60,8 @@ BankAnswer problem(int status, const char* code, const char* next)
             {QStringLiteral("status"), status},
             {QStringLiteral("code"), QLatin1String(code)},
             {QStringLiteral("nextStep"), QLatin1String(next)}},
-        false};
+        false,
+        {}};
 }
 
 Error lost()
@@ -208,7 +210,8 @@ void TestBankClient::problemsBecomeErrorsWithTheNextStep()
     CORE_VERIFY_OK(host);
     auto a = (*host)->authoriseLoad(request());
     QCOMPARE(a.error().code, ErrorCode::VerificationFailed);
-    QVERIFY2(a.error().detail.contains(QStringLiteral("Next step: Repeat INITIALIZE FOR LOAD")), qPrintable(a.error().detail));
+    QVERIFY2(a.error().detail.contains(QStringLiteral("Next step: Repeat INITIALIZE FOR LOAD")),
+        qPrintable(a.error().detail));
     QVERIFY(a.error().detail.contains(QStringLiteral("mac1-invalid")));
     QCOMPARE(s.calls.size(), size_t(1)); // a deterministic refusal is not retried
     a = (*host)->authoriseLoad(request());
@@ -227,7 +230,7 @@ void TestBankClient::confirmationGoesToTheBanksLoad()
         if (c.path == QStringLiteral("/v1/loads")) {
             return authorised();
         }
-        return BankAnswer{200, QJsonObject{{QStringLiteral("state"), QStringLiteral("completed")}}, false};
+        return BankAnswer{200, QJsonObject{{QStringLiteral("state"), QStringLiteral("completed")}}, false, {}};
     };
     auto host = BankIssuerHost::open(outbox(), s.client(), kTerminal);
     CORE_VERIFY_OK(host);
@@ -259,9 +262,10 @@ void TestBankClient::cancelRunsTheBanksProbeOnTheKey()
                     {QStringLiteral("amount"), 1},
                     {QStringLiteral("initializeApdu"), QStringLiteral("805000020B010000000199503827114610")},
                     {QStringLiteral("expiresAt"), QStringLiteral("2026-12-02T10:02:00.000Z")}},
-                false};
+                false,
+                {}};
         }
-        return BankAnswer{200, QJsonObject{{QStringLiteral("state"), QStringLiteral("cancelled")}}, false};
+        return BankAnswer{200, QJsonObject{{QStringLiteral("state"), QStringLiteral("cancelled")}}, false, {}};
     };
     auto host = BankIssuerHost::open(outbox(), s.client(), kTerminal);
     CORE_VERIFY_OK(host);
@@ -271,14 +275,20 @@ void TestBankClient::cancelRunsTheBanksProbeOnTheKey()
     const KeyCommand key = [&sent](const CommandApdu& c) -> Result<QByteArray> {
         sent.push_back(c.encode());
         // balance 0, online ATC 0, key version 1, algID 00, random, MAC1
-        return QByteArray::fromHex("00000000" "0000" "01" "00" "5E6F7A8B" "11223344");
+        return QByteArray::fromHex("00000000"
+                                   "0000"
+                                   "01"
+                                   "00"
+                                   "5E6F7A8B"
+                                   "11223344");
     };
     CORE_VERIFY_OK((*host)->cancelLoadOnKey(kAsn, 0, key));
     QCOMPARE(sent.size(), size_t(1));
     QCOMPARE(sent[0], QByteArray::fromHex("805000020B010000000199503827114610"));
     const BankCall& c = s.calls.back();
     QCOMPARE(c.path, QStringLiteral("/v1/loads/%1/cancellation").arg(kLoadId));
-    QCOMPARE(c.body.value(QStringLiteral("probeId")).toString(), QStringLiteral("0192e5a6-0c00-7a11-9e3e-4f5a6b7c8d9e"));
+    QCOMPARE(
+        c.body.value(QStringLiteral("probeId")).toString(), QStringLiteral("0192e5a6-0c00-7a11-9e3e-4f5a6b7c8d9e"));
     QCOMPARE(c.body.value(QStringLiteral("onlineAtc")).toInt(), 0);
     QCOMPARE(c.body.value(QStringLiteral("keyVersion")).toInt(), 1);
     QCOMPARE(c.body.value(QStringLiteral("random")).toString(), QStringLiteral("5E6F7A8B"));
@@ -297,7 +307,8 @@ void TestBankClient::onlyTheProbeIsRelayedToTheKey()
         return BankAnswer{201,
             QJsonObject{{QStringLiteral("probeId"), QStringLiteral("0192e5a6-0c00-7a11-9e3e-4f5a6b7c8d9e")},
                 {QStringLiteral("initializeApdu"), QStringLiteral("805200000B202501011200002561CD1B04")}},
-            false};
+            false,
+            {}};
     };
     auto host = BankIssuerHost::open(outbox(), s.client(), kTerminal);
     CORE_VERIFY_OK(host);
@@ -365,8 +376,8 @@ void TestBankClient::configurationFile()
     QVERIFY(open.error().detail.contains(QStringLiteral("chmod 600")));
     // A certificate whose CN is no terminal ID.
     makeCert(QStringLiteral("/OU=wallet/CN=not-a-terminal"));
-    QCOMPARE(BankClientConfig::load(dir.filePath(QStringLiteral("bank-client.json"))).error().code,
-        ErrorCode::InvalidInput);
+    QCOMPARE(
+        BankClientConfig::load(dir.filePath(QStringLiteral("bank-client.json"))).error().code, ErrorCode::InvalidInput);
 }
 
 QTEST_GUILESS_MAIN(TestBankClient)

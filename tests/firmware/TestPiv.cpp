@@ -108,6 +108,9 @@ private slots:
     void slotPinPolicies();
     void objectsUpTo2KiBThroughChaining();
     void generateRemovesTheSlotCertificateAtomically();
+    void deleteKeyRemovesKeyAndCertificate();
+    void touchPolicy_data();
+    void touchPolicy();
     void tryIsSpentBeforeTheComparison();
     void negativeMatrixLeavesNvmUnchanged();
     void tearingGenerateAndPutData();
@@ -413,6 +416,112 @@ void TestPiv::generateRemovesTheSlotCertificateAtomically()
     QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's is untouched
 }
 
+void TestPiv::deleteKeyRemovesKeyAndCertificate()
+{
+    // Yubico's MOVE KEY with destination FF (INS F6 P1 FF P2 slot): the key and its certificate in one commit.
+    HostToken t;
+    PivClient c(t);
+    c.select();
+    QCOMPARE(c.authenticate(), 0x9000);
+    QVERIFY(!c.generate(0x9A, 0x11).empty());
+    QVERIFY(!c.generate(0x9C, 0x11).empty());
+    QCOMPARE(swOf(c.putData(kTagCert9A, pattern(700, 1))), 0x9000);
+    QCOMPARE(swOf(c.putData(kTagCert9C, pattern(700, 2))), 0x9000);
+    // Refusals write nothing: no management key, a wrong P1, a slot that is no key slot, data present.
+    c.select();
+    const std::vector<std::uint8_t> before = t.nvm().image();
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x6982);
+    QCOMPARE(c.authenticate(), 0x9000);
+    QCOMPARE(swOf(c.send(hex("00F69C9A"))), 0x6A86);
+    QCOMPARE(swOf(c.send(hex("00F6FF9B"))), 0x6A86);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A0100"))), 0x6700);
+    QVERIFY(t.nvm().image() == before);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x9000);
+    QCOMPARE(swOf(c.getData(kTagCert9A)), 0x6A82); // the certificate went with the key
+    QCOMPARE(swOf(c.send(hex("00F7009A00"))), 0x6A88); // no key metadata
+    QVERIFY(c.sign(0x9A, 0x11, Bytes(32, 0x55)).empty()); // nothing signs
+    QCOMPARE(int(c.lastSw), 0x6A88);
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x6A88); // nothing left to delete
+    QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's key and certificate stay
+    QCOMPARE(swOf(c.send(hex("00F7009C00"))), 0x9000);
+    // Across a power cycle too, and the slot takes a new key.
+    t.powerCycle();
+    PivClient again(t);
+    again.select();
+    QCOMPARE(swOf(again.send(hex("00F7009A00"))), 0x6A88);
+    QCOMPARE(again.authenticate(), 0x9000);
+    QVERIFY(!again.generate(0x9A, 0x11).empty());
+}
+
+void TestPiv::touchPolicy_data()
+{
+    QTest::addColumn<int>("touch"); // GENERATE tag AB
+    QTest::addColumn<int>("answer"); // what the presence HAL answers
+    QTest::addColumn<int>("sw");
+    QTest::addColumn<int>("asked");
+    QTest::newRow("never: no touch asked") << 1 << int(hal::PresenceResult::Refused) << 0x9000 << 0;
+    QTest::newRow("always, confirmed") << 2 << int(hal::PresenceResult::Confirmed) << 0x9000 << 1;
+    QTest::newRow("always, refused") << 2 << int(hal::PresenceResult::Refused) << 0x6985 << 1;
+    QTest::newRow("always, timeout") << 2 << int(hal::PresenceResult::Timeout) << 0x6985 << 1;
+    QTest::newRow("always, host CANCEL") << 2 << int(hal::PresenceResult::Cancelled) << 0x6F00 << 1;
+    QTest::newRow("cached = always, confirmed") << 3 << int(hal::PresenceResult::Confirmed) << 0x9000 << 1;
+    QTest::newRow("cached = always, refused") << 3 << int(hal::PresenceResult::Refused) << 0x6985 << 1;
+}
+
+void TestPiv::touchPolicy()
+{
+    QFETCH(int, touch);
+    QFETCH(int, answer);
+    QFETCH(int, sw);
+    QFETCH(int, asked);
+    HostToken t;
+    PivClient c(t);
+    c.select();
+    QCOMPARE(c.authenticate(), 0x9000);
+    // 9E: PIN policy "never", so only the touch stands between the host and the key.
+    const Bytes gen
+        = c.send(cat({hex("0047009E08AC06800111AB01"), Bytes{static_cast<std::uint8_t>(touch)}, hex("00")}));
+    QCOMPARE(swOf(gen), 0x9000);
+    const Bytes meta = c.send(hex("00F7009E00"));
+    QCOMPARE(swOf(meta), 0x9000);
+    QCOMPARE(int(meta[6]), touch); // 02 02 PIN policy ‖ touch policy
+    int calls = 0;
+    t.presence().setWaiter([&](std::uint32_t timeoutMs) {
+        ++calls;
+        return timeoutMs > 0 ? static_cast<hal::PresenceResult>(answer) : hal::PresenceResult::Timeout;
+    });
+    // A malformed signature request never asks the cardholder.
+    QVERIFY(c.sign(0x9E, 0x11, Bytes(65, 0x11)).empty());
+    QCOMPARE(int(c.lastSw), 0x6700);
+    QCOMPARE(calls, 0);
+    const std::vector<std::uint8_t> before = t.nvm().image();
+    const Bytes digest = sha256(hex("6F72646572"));
+    const Bytes der = c.sign(0x9E, 0x11, digest);
+    QCOMPARE(int(c.lastSw), sw);
+    QCOMPARE(calls, asked);
+    QVERIFY(t.nvm().image() == before); // a touch, confirmed or not, writes nothing
+    if (sw == 0x9000) {
+        QVERIFY(!der.empty());
+    }
+    // ECDH is a private-key operation too.
+    calls = 0;
+    const Botan::EC_Group g("secp256r1");
+    const Bytes peer = [&] {
+        const auto p = g.get_base_point() * 7;
+        const auto v = p.encode(Botan::PointGFp::UNCOMPRESSED);
+        return Bytes(v.begin(), v.end());
+    }();
+    const Bytes inner = cat({hex("8200 85"), Bytes{static_cast<std::uint8_t>(peer.size())}, peer});
+    const Bytes ecdh = c.send(cat({hex("0087119E"),
+        Bytes{static_cast<std::uint8_t>(inner.size() + 2), 0x7C, static_cast<std::uint8_t>(inner.size())},
+        inner,
+        hex("00")}));
+    QCOMPARE(swOf(ecdh), sw);
+    QCOMPARE(calls, asked);
+    // An unknown touch policy is refused by GENERATE.
+    QCOMPARE(swOf(c.send(hex("0047009E08AC06800111AB0400"))), 0x6A80);
+}
+
 void TestPiv::tryIsSpentBeforeTheComparison()
 {
     // Power cut right after the first NVM write of VERIFY / RESET RETRY COUNTER: the right value and a wrong one
@@ -565,6 +674,7 @@ void TestPiv::tearingGenerateAndPutData()
             [](PivClient& c) { return c.putData(kTagCert9A, pattern(2048, 77)); }},
         {"PUT DATA 300-byte certificate 9C (new)", [](PivClient& c) { return c.putData(kTagCert9C, pattern(300, 5)); }},
         {"PUT DATA delete certificate 9A", [](PivClient& c) { return c.putData(kTagCert9A, {}); }},
+        {"DELETE KEY 9A (key and certificate)", [](PivClient& c) { return c.send(hex("00F6FF9A")); }},
         {"VERIFY right PIN",
             [](PivClient& c) { return c.verifyPin("123456"); },
             [](PivClient& c) { return c.verifyPin("000000"); }},

@@ -6,12 +6,14 @@
 #include "core/issuance/Personaliser.h"
 #include "core/issuer/LocalIssuerHost.h"
 #include "core/keystore/KeyStore.h"
+#include "core/piv/PivClient.h"
 #include "core/psam/LocalPsam.h"
 #include "core/purse/PurseService.h"
 #include "device/EmbeddedSimulator.h"
 #include "device/HidFraming.h"
 #include "device/UdpTransport.h"
 
+#include <QCryptographicHash>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -481,6 +483,74 @@ private slots:
             QCOMPARE(int(buy.error().code), expected);
             QCOMPARE(rig.purse->balance()->fen(), 5000u); // nothing paid
         }
+    }
+
+    /// Issue 14: a PIV key generated with touch policy "always" (GENERATE tag AB 02) waits for the touch on every
+    /// signature through the purse's HID flow: KEEPALIVE "user presence needed" while waiting, the control port's
+    /// touch accept / refuse, the host's CANCEL.
+    void pivSignatureWaitsForTouch_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::addColumn<int>("sw");
+        QTest::newRow("accept") << "accept" << 0x9000;
+        QTest::newRow("refuse") << "refuse" << 0x6985;
+        QTest::newRow("cancel") << "cancel" << 0x6F00;
+    }
+    void pivSignatureWaitsForTouch()
+    {
+        QFETCH(QString, answer);
+        QFETCH(int, sw);
+        SimRig rig;
+        QCOMPARE(rig.start(), QString());
+        piv::PivClient c(*rig.channel);
+        VERIFY_OK(c.select());
+        VERIFY_OK(c.authenticate(toSecure(QByteArray::fromHex("010203040506070801020304050607080102030405060708"))));
+        // 9E (PIN policy never): only the touch guards it.
+        auto gen = c.transmit(CommandApdu(0x00, 0x47, 0x00, 0x9E, QByteArray::fromHex("AC06800111AB0102"), 256));
+        VERIFY_OK(gen);
+        QCOMPARE(int(gen->sw()), 0x9000);
+        std::atomic<int> keepAlives{0};
+        rig.channel->setKeepAliveHandler([&](skey::wire::KeepAliveStatus s) {
+            if (s == skey::wire::KeepAliveStatus::UserPresenceNeeded) {
+                ++keepAlives;
+            }
+        });
+        std::atomic<bool> sawPending{false};
+        HidApduChannel* channel = rig.channel.get();
+        const quint16 port = rig.sim->controlPort();
+        auto helper = whenTouchPending(
+            port,
+            [&] {
+                if (answer == QLatin1String("cancel")) {
+                    channel->cancel();
+                } else {
+                    (void)SimulatorControl(port).send(QStringLiteral("touch ") + answer);
+                }
+            },
+            sawPending);
+        const QByteArray digest = QCryptographicHash::hash("order 1001", QCryptographicHash::Sha256);
+        auto signature = c.signRaw(0x9E, 0x11, digest);
+        helper.join();
+        QVERIFY(sawPending);
+        QVERIFY2(keepAlives >= 2, qPrintable(QString::number(keepAlives)));
+        if (sw == 0x6F00) {
+            // The channel's CANCEL ends the exchange as an error carrying the key's 6F00 (as for the purse's DEBIT).
+            QVERIFY(!signature);
+            QCOMPARE(int(signature.error().statusWord), 0x6F00);
+        } else {
+            VERIFY_OK(signature);
+            QCOMPARE(int(signature->sw()), sw);
+        }
+        if (sw == 0x9000) {
+            QVERIFY(signature->data().size() >= 8);
+        }
+        // The key still answers afterwards, and a key without the touch policy signs with no touch at all.
+        auto plain = c.transmit(CommandApdu(0x00, 0x47, 0x00, 0x9E, QByteArray::fromHex("AC03800111"), 256));
+        VERIFY_OK(plain);
+        QCOMPARE(int(plain->sw()), 0x9000);
+        auto untouched = c.signRaw(0x9E, 0x11, digest);
+        VERIFY_OK(untouched);
+        QCOMPARE(int(untouched->sw()), 0x9000);
     }
 
     void badInputOnTheWire()

@@ -3,9 +3,16 @@
 // P-256 key pair on the key and signs with ECDSA-SHA256 (checked by openssl against the public key read back through
 // the module); p11tool lists the objects; OpenSSL with libp11's engine self-signs a certificate and signs with the key
 // (checked with that certificate); a wrong PIN is refused; the SO (PUK) resets the PIN; `pkcs11-tool --test` runs.
+// Issue 14 item "delete": `pkcs11-tool --delete-object` of a certificate (the key pair stays) and of a private key
+// (the key pair and its certificate go; GET METADATA then finds no key), refused with a wrong management key.
 // Label sim. Skips (77) without pkcs11-tool/openssl.
+#include "core/crypto/X509Der.h"
+#include "core/piv/PivClient.h"
 #include "device/EmbeddedSimulator.h"
+#include "device/HidApduChannel.h"
 #include "support/Skip.h"
+
+#include <QCryptographicHash>
 
 #include <QFile>
 #include <QProcess>
@@ -252,6 +259,106 @@ private slots:
             {QStringLiteral("--test"), QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("654321")});
         QVERIFY2(r.code == 0, qPrintable(r.output));
         qInfo("pkcs11-tool --test:\n%s", qPrintable(r.output.right(2000)));
+    }
+
+    void deleteObjectsWithPkcs11Tool()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("pkcs11-tool")).isEmpty()) {
+            SKEY_SKIP(QStringLiteral("pkcs11-tool is not installed (scripts/setup-deps.sh installs it)"));
+        }
+        Pkcs11Rig rig;
+        const QString err = rig.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        const QStringList login{QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("123456")};
+        for (const char* id : {"01", "03"}) {
+            const Run r = rig.tool(login
+                + QStringList{QStringLiteral("--keypairgen"),
+                    QStringLiteral("--key-type"),
+                    QStringLiteral("EC:prime256v1"),
+                    QStringLiteral("--id"),
+                    QString::fromLatin1(id)});
+            QVERIFY2(r.code == 0, qPrintable(r.output));
+        }
+        // A certificate for the 9A key, self-signed on the key and stored with PIV's PUT DATA (the module has no
+        // C_CreateObject).
+        {
+            auto channel = rig.sim->makeChannel();
+            wallet::core::piv::PivClient piv(*channel);
+            QVERIFY(piv.select());
+            auto meta = piv.keyMetadata(0x9A);
+            QVERIFY(meta && meta->has_value());
+            const QByteArray point = (*meta)->point;
+            auto name = wallet::core::x509::encodeName({{QStringLiteral("CN"), QStringLiteral("delete me")}});
+            QVERIFY(name);
+            wallet::core::x509::CertificateFields f;
+            f.serial = QByteArray::fromHex("0102");
+            f.issuerDer = *name;
+            f.subjectDer = *name;
+            f.notBefore = QDateTime::currentDateTimeUtc();
+            f.notAfter = f.notBefore.addDays(1);
+            f.subjectPoint = point;
+            f.issuerPoint = point;
+            QVERIFY(piv.verifyPin(wallet::core::toSecure(QByteArray("123456"))));
+            auto cert = wallet::core::x509::certificate(
+                f, [&](const QByteArray& digest) { return piv.sign(0x9A, 0x11, digest); });
+            QVERIFY2(cert, cert ? "" : qPrintable(cert.error().detail));
+            QVERIFY(piv.authenticate(
+                wallet::core::toSecure(QByteArray::fromHex("010203040506070801020304050607080102030405060708"))));
+            QVERIFY(piv.writeCertificate(0x9A, *cert));
+        }
+        Run r = rig.tool(login + QStringList{QStringLiteral("--list-objects")});
+        QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("Certificate Object")), qPrintable(r.output));
+
+        // The certificate alone: the key pair stays.
+        r = rig.tool(login
+            + QStringList{QStringLiteral("--delete-object"),
+                QStringLiteral("--type"),
+                QStringLiteral("cert"),
+                QStringLiteral("--id"),
+                QStringLiteral("01")});
+        QVERIFY2(r.code == 0, qPrintable(r.output));
+        r = rig.tool(login + QStringList{QStringLiteral("--list-objects")});
+        QVERIFY2(r.code == 0 && !r.output.contains(QStringLiteral("Certificate Object")), qPrintable(r.output));
+        QCOMPARE(r.output.count(QStringLiteral("Private Key Object")), 2);
+
+        // A wrong management key: refused, both key pairs still there.
+        rig.extraEnv = {{QStringLiteral("SKEY_PIV_MANAGEMENT_KEY"),
+            QStringLiteral("0F0E0D0C0B0A09080706050403020100F0E0D0C0B0A09080")}};
+        r = rig.tool(login
+            + QStringList{QStringLiteral("--delete-object"),
+                QStringLiteral("--type"),
+                QStringLiteral("privkey"),
+                QStringLiteral("--id"),
+                QStringLiteral("01")});
+        QVERIFY2(r.code != 0, qPrintable(r.output));
+        rig.extraEnv.clear();
+        r = rig.tool(login + QStringList{QStringLiteral("--list-objects")});
+        QCOMPARE(r.output.count(QStringLiteral("Private Key Object")), 2);
+
+        // The private key: the pair goes (PIV keeps no public key without it); slot 9D's stays.
+        r = rig.tool(login
+            + QStringList{QStringLiteral("--delete-object"),
+                QStringLiteral("--type"),
+                QStringLiteral("privkey"),
+                QStringLiteral("--id"),
+                QStringLiteral("01")});
+        QVERIFY2(r.code == 0, qPrintable(r.output));
+        r = rig.tool(login + QStringList{QStringLiteral("--list-objects")});
+        QVERIFY2(r.code == 0, qPrintable(r.output));
+        QCOMPARE(r.output.count(QStringLiteral("Private Key Object")), 1);
+        QCOMPARE(r.output.count(QStringLiteral("Public Key Object")), 1);
+        QVERIFY2(!r.output.contains(QStringLiteral("ID:         01")), qPrintable(r.output));
+        QVERIFY2(r.output.contains(QStringLiteral("ID:         03")), qPrintable(r.output));
+        // On the key itself (a new channel, as another program would see it): no key in 9A, 9D's is there.
+        auto channel = rig.sim->makeChannel();
+        wallet::core::piv::PivClient piv(*channel);
+        QVERIFY(piv.select());
+        auto gone = piv.keyMetadata(0x9A);
+        QVERIFY(gone && !gone->has_value());
+        auto kept = piv.keyMetadata(0x9D);
+        QVERIFY(kept && kept->has_value());
+        auto certGone = piv.readCertificate(0x9A);
+        QVERIFY(certGone && !certGone->has_value());
     }
 };
 SKEY_TEST_MAIN(TestPkcs11Module)

@@ -30,6 +30,12 @@ constexpr std::uint8_t kAlgSm2 = 0x54; ///< vendor value, as CanoKey's PIV apple
 constexpr std::uint8_t kPolicyNever = 1;
 constexpr std::uint8_t kPolicyOnce = 2;
 constexpr std::uint8_t kPolicyAlways = 3;
+/// Touch policies (Yubico's GENERATE tag AB): 1 never, 2 always, 3 cached. The token has no clock for Yubico's
+/// 15-second cache, so "cached" asks for the touch every time, like "always" (docs/piv.md, Decisions).
+constexpr std::uint8_t kTouchNever = 1;
+constexpr std::uint8_t kTouchCached = 3;
+/// How long a signature or ECDH waits for the touch (the purse's DEBIT waits as long, CardOs.h kTouchTimeoutMs).
+constexpr std::uint32_t kPivTouchTimeoutMs = 30000;
 
 /// Development defaults (the values every PIV tool assumes on a new token; the bank replaces them at issuance).
 constexpr std::array<std::uint8_t, 8> kDefaultPin{'1', '2', '3', '4', '5', '6', 0xFF, 0xFF};
@@ -499,6 +505,8 @@ Status PivApp::dispatch(const Apdu& a, ResponseWriter& out, std::uint8_t& swExtr
         return cmdGetMetadata(a, out);
     case 0x84:
         return cmdGetChallenge(a, out);
+    case 0xF6:
+        return cmdDeleteKey(a);
     default:
         return Status::InsNotSupported;
     }
@@ -1198,7 +1206,8 @@ Status PivApp::cmdGenerate(const Apdu& a, ResponseWriter& out)
         }
     }
     hal::EcCurve curve{};
-    if (!curveOf(alg, curve) || pinPolicy < kPolicyNever || pinPolicy > kPolicyAlways) {
+    if (!curveOf(alg, curve) || pinPolicy < kPolicyNever || pinPolicy > kPolicyAlways || touchPolicy < kTouchNever
+        || touchPolicy > kTouchCached) {
         return Status::BadData; // RSA and unknown algorithms: 6A80
     }
     const std::size_t n = hal::ecFieldBytes(curve);
@@ -1234,6 +1243,39 @@ Status PivApp::cmdGenerate(const Apdu& a, ResponseWriter& out)
     putLength(out, pointLength);
     out.put(std::span<const std::uint8_t>(pub.data(), pointLength));
     return Status::Ok;
+}
+
+Status PivApp::cmdDeleteKey(const Apdu& a)
+{
+    // Yubico's MOVE KEY (INS F6, firmware 5.7) with destination FF = delete: P1 FF, P2 the slot, no data. The
+    // project's PKCS#11 module sends it for C_DestroyObject of a key (docs/piv.md). Only P1 FF is offered: moving a
+    // key between slots is not.
+    if (a.p1 != 0xFF) {
+        return Status::BadP1P2;
+    }
+    const int slot = slotIndex(a.p2);
+    if (slot < 0) {
+        return Status::BadP1P2;
+    }
+    if (!a.data.empty()) {
+        return Status::WrongLength;
+    }
+    if (m_mgmtAuthenticated != Verdict::Granted) {
+        return Status::SecurityNotSatisfied;
+    }
+    KeySlot key;
+    if (const Status s = loadKey(static_cast<std::size_t>(slot), key); s != Status::Ok) {
+        return s;
+    }
+    if (key.alg == 0) {
+        return Status::RefDataNotFound; // nothing to delete: nothing written
+    }
+    // The key (a 1-byte empty item) and the slot's certificate go in one commit, as GENERATE puts them: a slot
+    // never keeps a certificate whose key is gone, whatever the power does.
+    const std::array<std::uint8_t, 1> empty{0x00};
+    JournalBatch gone;
+    gone.add(static_cast<std::uint8_t>(kItemKeyBase + slot), std::span<const std::uint8_t>(empty));
+    return writeObject(kSlotCertObject[slot], {}, &gone);
 }
 
 Status PivApp::cmdGeneralAuthenticate(const Apdu& a, ResponseWriter& out)
@@ -1303,6 +1345,18 @@ Status PivApp::keyOperation(const Apdu& a, ResponseWriter& out)
         return Status::SecurityNotSatisfied;
     }
     const std::size_t n = hal::ecFieldBytes(curve);
+    if (hasChallenge && (challenge.empty() || challenge.size() > 2 * n)) {
+        return Status::WrongLength; // before the touch: a malformed command never asks the cardholder
+    }
+    // The key's touch policy: the cardholder confirms each private-key operation on the key, through the same
+    // presence HAL as the purse's DEBIT (the HID layer sends KEEPALIVE "waiting for touch" meanwhile; a host CANCEL
+    // ends the wait with 6F00; a refusal or the timeout is 6985). Nothing is written either way.
+    if (key.touchPolicy != kTouchNever) {
+        const hal::PresenceResult touch = m_platform.presence.waitForTouch(kPivTouchTimeoutMs);
+        if (touch != hal::PresenceResult::Confirmed) {
+            return touch == hal::PresenceResult::Cancelled ? Status::Cancelled : Status::TouchRefused;
+        }
+    }
     const std::span<const std::uint8_t> priv(key.priv.data(), n);
     if (hasChallenge) {
         if (challenge.empty() || challenge.size() > 2 * n) {

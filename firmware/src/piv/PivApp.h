@@ -70,6 +70,7 @@ private:
     Status managementAuth(const Apdu& a, ResponseWriter& out);
     Status keyOperation(const Apdu& a, ResponseWriter& out);
     Status cmdSetManagementKey(const Apdu& a);
+    Status cmdDeleteKey(const Apdu& a);
     Status cmdGetVersion(const Apdu& a, ResponseWriter& out);
     Status cmdGetSerial(const Apdu& a, ResponseWriter& out);
     Status cmdGetMetadata(const Apdu& a, ResponseWriter& out);
@@ -151,8 +152,8 @@ private:
     /// Ends chaining and a pending answer; wipes the partial chunk.
     void dropIo();
     /// Writes bytes `from`.. (at most `count`) of object `index`'s encoding `53 L content`; `encoded` = its size.
-    Status readObjectWindow(std::size_t index, std::size_t from, std::size_t count, ResponseWriter& out,
-        std::size_t& encoded);
+    Status readObjectWindow(
+        std::size_t index, std::size_t from, std::size_t count, ResponseWriter& out, std::size_t& encoded);
 };
 
 } // namespace skey::piv

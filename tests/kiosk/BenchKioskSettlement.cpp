@@ -91,17 +91,36 @@ int main(int argc, char** argv)
         return fail(e);
     }
     QString out;
-    const QList<QStringList> setup{
-        {QStringLiteral("cards"), QStringLiteral("register"), QStringLiteral("--asn"), kAsn, QStringLiteral("--holder"),
-            QStringLiteral("Zhang San")},
-        {QStringLiteral("accounts"), QStringLiteral("deposit"), QStringLiteral("--asn"), kAsn,
-            QStringLiteral("--amount"), QString::number(n), QStringLiteral("--reference"), QStringLiteral("CASH-0001")},
-        {QStringLiteral("merchants"), QStringLiteral("add"), QStringLiteral("--name"), QStringLiteral("Demo Tea House"),
-            QStringLiteral("--credential"), QStringLiteral("445566778899"), QStringLiteral("--terminal"),
+    const QList<QStringList> setup{{QStringLiteral("cards"),
+                                       QStringLiteral("register"),
+                                       QStringLiteral("--asn"),
+                                       kAsn,
+                                       QStringLiteral("--holder"),
+                                       QStringLiteral("Zhang San")},
+        {QStringLiteral("accounts"),
+            QStringLiteral("deposit"),
+            QStringLiteral("--asn"),
+            kAsn,
+            QStringLiteral("--amount"),
+            QString::number(n),
+            QStringLiteral("--reference"),
+            QStringLiteral("CASH-0001")},
+        {QStringLiteral("merchants"),
+            QStringLiteral("add"),
+            QStringLiteral("--name"),
+            QStringLiteral("Demo Tea House"),
+            QStringLiteral("--credential"),
+            QStringLiteral("445566778899"),
+            QStringLiteral("--terminal"),
             QStringLiteral("112233445566")},
-        {QStringLiteral("merchants"), QStringLiteral("add-psam"), QStringLiteral("--merchant"),
-            QStringLiteral("Demo Tea House"), QStringLiteral("--terminal"), QStringLiteral("223344556677"),
-            QStringLiteral("--kiosk"), QStringLiteral("556677889900")}};
+        {QStringLiteral("merchants"),
+            QStringLiteral("add-psam"),
+            QStringLiteral("--merchant"),
+            QStringLiteral("Demo Tea House"),
+            QStringLiteral("--terminal"),
+            QStringLiteral("223344556677"),
+            QStringLiteral("--kiosk"),
+            QStringLiteral("556677889900")}};
     for (const QStringList& args : setup) {
         if (rig.bankctl(args, &out) != 0) {
             return fail(QStringLiteral("bankctl %1: %2").arg(args.join(QLatin1Char(' ')), out));

@@ -819,7 +819,7 @@ void KioskController::runSettlement(bool automatic)
     emit changed();
     // One worker thread runs every sale and every upload in turn, and the batch id is stored before the first
     // attempt: an automatic and an operator's upload can never post a sale twice (docs/kiosk.md "Settlement").
-    m_worker.post([this, backend, now, out] {
+    m_worker.post([this, backend, now, out, automatic] {
         if (!backend->bank) {
             *out = QStringLiteral("noBank");
         } else {

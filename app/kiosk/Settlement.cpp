@@ -1,5 +1,3 @@
-#include <QElapsedTimer>
-#include <cstdio>
 // SPDX-License-Identifier: Apache-2.0
 #include "app/kiosk/Settlement.h"
 
@@ -66,12 +64,8 @@ Result<SettlementOutcome> Settlement::upload(
 {
     SettlementOutcome out;
     const QByteArray terminal = psam.terminalId();
-    QElapsedTimer tt;
-    tt.start();
-    auto ph = [&](const char* w) { std::fprintf(stderr, "KT %s %lld\n", w, (long long)tt.restart()); };
     for (;;) {
         auto next = store.nextBatch(terminal, kMaxBatch, now);
-        ph("nextBatch");
         if (!next) {
             return next.error();
         }
@@ -89,9 +83,7 @@ Result<SettlementOutcome> Settlement::upload(
         call.path = QStringLiteral("/v1/settlement/batches/") + batch.batchId;
         call.jsonBody = batchJson(terminal, batch.records);
         call.requestId = batch.batchId;
-        ph("json");
         auto answer = bank.send(call);
-        ph("send");
         if (!answer) {
             auto totals = store.totals(now.date());
             out.waiting = totals ? totals->unsettled : 0;
@@ -110,7 +102,6 @@ Result<SettlementOutcome> Settlement::upload(
         if (auto s = psam.markSettled(tsns); !s) {
             qCWarning(lcSettle) << "the PSAM did not mark the batch settled:" << s.error().detail;
         }
-        ph("mark");
         ++out.batches;
         out.records += static_cast<int>(batch.records.size());
         out.accepted += b.value(QStringLiteral("accepted")).toInt();

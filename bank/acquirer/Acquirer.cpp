@@ -1,5 +1,3 @@
-#include <QElapsedTimer>
-#include <cstdio>
 // SPDX-License-Identifier: Apache-2.0
 #include "bank/acquirer/Acquirer.h"
 
@@ -836,7 +834,6 @@ Reply Acquirer::uploadSettlementBatch(
     PgConnection& db, const CallContext& call, const QString& batchId, const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
-    QElapsedTimer tt; tt.start(); auto ph=[&](const char* w){ std::fprintf(stderr, "TT %s %lld\n", w, (long long)tt.restart()); };
     const QString terminal = body.value(QStringLiteral("terminalId")).toString();
     const QJsonArray records = body.value(QStringLiteral("records")).toArray();
     auto t = db.exec("SELECT merchant_id, kiosk, kind FROM acquirer_terminals WHERE terminal_id = $1", {s(terminal)});
@@ -927,7 +924,6 @@ Reply Acquirer::uploadSettlementBatch(
         return unavailable(l.error(), rid);
     }
 
-    ph("claim+locks");
     // Verifying 10,000 TACs in the token takes longer than the session's idle-in-transaction limit (10 s, §7.3)
     // while no statement runs: this transaction alone may stay open up to 2 minutes.
     if (auto l = db.exec("SET LOCAL idle_in_transaction_session_timeout = '120s'"); !l) {
@@ -1065,7 +1061,6 @@ Reply Acquirer::uploadSettlementBatch(
         ++accepted;
         acceptedAmount += amount;
     }
-    ph("verify loop");
     std::map<std::string, std::string> transferOf;
     for (const auto& [floatAccount, total] : perFloat) {
         TransferSpec tr;
@@ -1128,7 +1123,6 @@ Reply Acquirer::uploadSettlementBatch(
             return unavailable(ins.error(), rid);
         }
     }
-    ph("transfers+insert");
     for (const auto& [asn, total] : perCard) {
         if (auto u = db.exec(
                 "UPDATE cards SET shadow_balance = shadow_balance - $2 WHERE asn = $1", {asn, std::to_string(total)});

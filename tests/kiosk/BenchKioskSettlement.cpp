@@ -27,6 +27,9 @@
 
 #include <cstdio>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 using namespace wallet;
 using wallet::bank::test::BankRig;
 using wallet::bank::test::TestCard;
@@ -60,6 +63,38 @@ QString bankConfig(BankRig& rig, const QString& dir, const QString& cert)
                               {QStringLiteral("privateKey"), rig.tlsPath(cert + QStringLiteral(".key"))}})
                 .toJson());
     return path;
+}
+
+/// CPU seconds (user + system) of this process.
+double selfCpu()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+        + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// CPU seconds of this process's child called `name` (skey-bank), from /proc; -1 when not found.
+double childCpu(const QString& name)
+{
+    const QString self = QString::number(getpid());
+    for (const QString& pid : QDir(QStringLiteral("/proc")).entryList(QDir::Dirs)) {
+        QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+        if (!f.open(QIODevice::ReadOnly)) {
+            continue;
+        }
+        const QString stat = QString::fromLatin1(f.readAll());
+        const int close = stat.lastIndexOf(QLatin1Char(')'));
+        if (close < 0
+            || stat.mid(stat.indexOf(QLatin1Char('(')) + 1, close - stat.indexOf(QLatin1Char('(')) - 1) != name) {
+            continue;
+        }
+        const QStringList fields = stat.mid(close + 2).split(QLatin1Char(' '));
+        if (fields.size() > 12 && fields.at(1) == self) { // state, ppid, …, utime (12), stime (13) after the name
+            return (fields.at(11).toDouble() + fields.at(12).toDouble()) / static_cast<double>(sysconf(_SC_CLK_TCK));
+        }
+    }
+    return -1;
 }
 
 qint64 sqlInt(BankRig& rig, const std::string& sql)
@@ -244,10 +279,14 @@ int main(int argc, char** argv)
     std::printf("uploading\n");
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const qint64 before = sqlInt(rig, "SELECT count(*) FROM purchases WHERE terminal_id = '223344556677'");
+    const double cpu0 = selfCpu();
+    const double bank0 = childCpu(QStringLiteral("skey-bank"));
     QElapsedTimer timer;
     timer.start();
     auto first = kiosk::Settlement::upload(**store, kioskBank, **psam, now);
     const qint64 ms = timer.elapsed();
+    const double kioskCpu = selfCpu() - cpu0;
+    const double bankCpu = childCpu(QStringLiteral("skey-bank")) - bank0;
     if (!first) {
         return fail(QStringLiteral("upload: %1").arg(first.error().detail));
     }
@@ -260,6 +299,10 @@ int main(int argc, char** argv)
         first->accepted,
         first->rejected,
         static_cast<long long>(after - before));
+    std::printf("  CPU: the kiosk's side %.2f s, skey-bank %.2f s (the rest of the wall time: PostgreSQL, the token,"
+                " and waiting for the shared cores)\n",
+        kioskCpu,
+        bankCpu);
 
     // The bank's answer lost: the kiosk sends the same batch again (same id), the bank answers its stored result.
     {
@@ -273,15 +316,20 @@ int main(int argc, char** argv)
         q.exec(QStringLiteral("UPDATE batches SET uploaded_at = NULL"));
         q.exec(QStringLiteral("UPDATE sales SET settled = 0"));
     }
+    const double cpu1 = selfCpu();
+    const double bank1 = childCpu(QStringLiteral("skey-bank"));
     timer.restart();
     auto again = kiosk::Settlement::upload(**store, kioskBank, **psam, now);
     const qint64 replayMs = timer.elapsed();
+    const double replayKioskCpu = selfCpu() - cpu1;
+    const double replayBankCpu = childCpu(QStringLiteral("skey-bank")) - bank1;
     const qint64 afterReplay = sqlInt(rig, "SELECT count(*) FROM purchases WHERE terminal_id = '223344556677'");
     std::printf("FIGURE the same batch again (answer lost): %lld ms, %d accepted in the stored answer, %lld purchases"
                 " posted by it\n",
         static_cast<long long>(replayMs),
         again ? again->accepted : -1,
         static_cast<long long>(afterReplay - after));
+    std::printf("  CPU: the kiosk's side %.2f s, skey-bank %.2f s\n", replayKioskCpu, replayBankCpu);
     rig.stopServer();
     return first->accepted == n && afterReplay == after ? 0 : 1;
 }

@@ -74,6 +74,11 @@ core::Result<KioskConfig> KioskConfig::load(const QString& path)
     c.merchantName = o.value(QStringLiteral("merchantName")).toString(c.merchantName);
     c.language = o.value(QStringLiteral("language")).toString(c.language);
     c.usb = o.value(QStringLiteral("usb")).toBool(true);
+    c.autoSettleSeconds = o.value(QStringLiteral("autoSettleSeconds")).toInt(c.autoSettleSeconds);
+    if (c.autoSettleSeconds != 0 && (c.autoSettleSeconds < 30 || c.autoSettleSeconds > 86400)) {
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("%1: autoSettleSeconds must be 0 (off) or 30..86400").arg(path));
+    }
     for (const auto& v : o.value(QStringLiteral("priceList")).toArray()) {
         const QJsonObject p = v.toObject();
         auto amount = core::Amount::parse(p.value(QStringLiteral("amount")).toString());

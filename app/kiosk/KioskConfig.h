@@ -38,6 +38,9 @@ struct KioskConfig
     std::vector<PriceItem> priceList;
     QString language = QStringLiteral("zh_CN");
     bool usb = true;
+    /// Automatic settlement upload when a bank is configured: every this many seconds while the bank answers; after
+    /// a failure the next try comes after 30 s, then 60 s, 120 s … (at most 15 min). 0: only the operator's button.
+    int autoSettleSeconds = 300;
     QString simulatorDir; ///< non-empty: start an embedded simulated key on this NVM folder (demo, tests)
     QString simulatorProfile;
 

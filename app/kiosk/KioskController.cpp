@@ -7,12 +7,12 @@
 #include "core/bank/HttpsBankClient.h"
 #include "core/keystore/KeyStore.h"
 #include "core/psam/LocalPsam.h"
-#include "device/PcscPsam.h"
 #include "core/psam/UnavailablePsam.h"
 #include "core/purse/Pin.h"
 #include "core/purse/PurseService.h"
 #include "core/storage/TransactionStore.h"
 #include "device/DeviceManager.h"
+#include "device/PcscPsam.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -36,6 +36,9 @@ constexpr int kFailedSalesBeforeLock = 5;
 constexpr int kFirstLockSeconds = 15;
 constexpr std::size_t kMaxPinDigits = 12;
 constexpr std::size_t kMinPinDigits = 4;
+constexpr int kFirstSettleRetrySeconds = 30; ///< after a failed settlement upload; doubles each time
+constexpr int kMaxSettleRetrySeconds = 900;
+constexpr int kChecksShown = 3;
 
 QString kioskText(const char* text)
 {
@@ -106,7 +109,8 @@ QString KioskController::start()
     auto* backend = new KioskBackend;
     m_backend = backend;
     const KioskConfig config = m_config;
-    m_worker.post([backend, config, &why] {
+    const QDateTime startedAt = m_clock.now();
+    m_worker.post([backend, config, startedAt, &why] {
         QDir().mkpath(config.dataDir);
         auto store = SaleStore::open(QDir(config.dataDir).filePath(QStringLiteral("sales.sqlite")));
         if (!store) {
@@ -140,6 +144,15 @@ QString KioskController::start()
             return;
         }
         backend->mirror = std::move(*mirror);
+        // Sales the kiosk left open when it stopped (killed mid-sale, power cut): listed for the operator, and
+        // brought in line with what the PSAM already knows. A sale only the key can prove stays "being checked"
+        // until that key is inserted (PurseService::open() then asks it: ATC, log record, GET TRANSACTION PROVE).
+        if (auto f = backend->store->flagOpenAsChecked(); f && *f > 0) {
+            qCInfo(lcKiosk) << *f << "sale(s) left open at the last stop: being checked";
+        }
+        if (auto r = Settlement::reconcile(*backend->store, *backend->psam, {}, startedAt); !r) {
+            qCWarning(lcKiosk) << "open sales not reconciled at start:" << r.error().detail;
+        }
         if (!config.bankConfig.isEmpty()) {
             auto bank = core::BankClientConfig::load(config.bankConfig);
             if (!bank) {
@@ -151,6 +164,10 @@ QString KioskController::start()
     });
     m_worker.drain();
     if (why.isEmpty()) {
+        // Sales waiting since before a restart, or a batch whose answer was lost, go at the first tick.
+        if (!m_config.bankConfig.isEmpty() && m_config.autoSettleSeconds > 0) {
+            m_nextSettle = startedAt;
+        }
         refreshTotals();
     }
     return why;
@@ -187,6 +204,14 @@ int KioskController::lockSeconds() const
         return 0;
     }
     return static_cast<int>(std::max<qint64>(0, m_clock.now().secsTo(m_lockedUntil)));
+}
+
+int KioskController::nextSettleSeconds() const
+{
+    if (!m_nextSettle.isValid()) {
+        return -1;
+    }
+    return static_cast<int>(std::max<qint64>(0, m_clock.now().secsTo(m_nextSettle)));
 }
 
 QVariantList KioskController::priceList() const
@@ -252,6 +277,7 @@ void KioskController::tick()
         } else {
             emit changed(); // the seconds shown
         }
+        maybeAutoSettle();
         return;
     }
     // Never while money may be moving or a sale is being checked; the welcome screen has nothing to clear.
@@ -261,6 +287,21 @@ void KioskController::tick()
         qCInfo(lcKiosk) << "idle for" << m_config.idleSeconds << "s: back to the welcome screen";
         resetAll();
     }
+    maybeAutoSettle();
+}
+
+void KioskController::maybeAutoSettle()
+{
+    if (!m_nextSettle.isValid() || m_settling || m_busy || m_clock.now() < m_nextSettle) {
+        return;
+    }
+    // Only between customers: an upload of 10,000 sales holds the worker for seconds, and a sale must not wait.
+    if (m_screen != QLatin1String("welcome") && m_screen != QLatin1String("operator")
+        && m_screen != QLatin1String("locked")) {
+        return;
+    }
+    ++m_autoAttempts;
+    runSettlement(true);
 }
 
 void KioskController::digit(int d)
@@ -727,14 +768,27 @@ void KioskController::refreshTotals()
     KioskBackend* backend = m_backend;
     const QDate day = m_clock.now().date();
     auto out = std::make_shared<std::optional<SaleStore::Totals>>();
-    m_worker.post([this, backend, day, out] {
+    auto checks = std::make_shared<QVariantList>();
+    m_worker.post([this, backend, day, out, checks] {
         if (backend->store) {
             if (auto t = backend->store->totals(day); t) {
                 *out = *t;
             }
+            if (auto c = backend->store->checkedSales(kChecksShown); c) {
+                for (const Sale& sale : *c) {
+                    const QString asn = QString::fromLatin1(sale.asn.toHex().toUpper());
+                    checks->append(QVariantMap{{QStringLiteral("amount"), money(sale.amount.fen())},
+                        {QStringLiteral("key"), QStringLiteral("**** ") + asn.right(4)},
+                        {QStringLiteral("state"),
+                            sale.state == SaleState::Done          ? QStringLiteral("done")
+                                : sale.state == SaleState::NotDone ? QStringLiteral("not-done")
+                                                                   : QStringLiteral("checking")}});
+                }
+            }
         }
-        app::KeyWorker::deliver(this, [this, out] {
+        app::KeyWorker::deliver(this, [this, out, checks] {
             const std::shared_ptr<std::optional<SaleStore::Totals>>& t = out;
+            m_checks = *checks;
             if (t->has_value()) {
                 m_totalSales = (*t)->sales;
                 m_totalAmount = money((*t)->amount.fen());
@@ -749,16 +803,23 @@ void KioskController::refreshTotals()
 void KioskController::settle()
 {
     activity();
-    if (m_screen != QLatin1String("operator") || m_busy) {
+    if (m_screen != QLatin1String("operator") || m_busy || m_settling) {
         return;
     }
+    runSettlement(false);
+}
+
+void KioskController::runSettlement(bool automatic)
+{
     KioskBackend* backend = m_backend;
     const QDateTime now = m_clock.now();
     auto out = std::make_shared<QString>();
-    m_busy = true;
+    m_settling = true;
     m_settlement = QStringLiteral("uploading");
     emit changed();
-    m_worker.post([this, backend, now, out] {
+    // One worker thread runs every sale and every upload in turn, and the batch id is stored before the first
+    // attempt: an automatic and an operator's upload can never post a sale twice (docs/kiosk.md "Settlement").
+    m_worker.post([this, backend, now, out, automatic] {
         if (!backend->bank) {
             *out = QStringLiteral("noBank");
         } else {
@@ -775,10 +836,23 @@ void KioskController::settle()
                 }
             }
         }
-        app::KeyWorker::deliver(this, [this, out] {
+        app::KeyWorker::deliver(this, [this, out, automatic] {
             const std::shared_ptr<QString>& s = out;
-            m_busy = false;
+            m_settling = false;
             m_settlement = *s;
+            if (m_config.autoSettleSeconds > 0 && !m_config.bankConfig.isEmpty()) {
+                // Back-off after a failure (30 s, 60 s, … at most 15 min); the regular interval after a success.
+                if (*s == QLatin1String("uploaded")) {
+                    m_settleBackoff = 0;
+                    m_nextSettle = m_clock.now().addSecs(m_config.autoSettleSeconds);
+                } else {
+                    m_settleBackoff = m_settleBackoff == 0 ? kFirstSettleRetrySeconds
+                                                           : std::min(m_settleBackoff * 2, kMaxSettleRetrySeconds);
+                    m_nextSettle = m_clock.now().addSecs(m_settleBackoff);
+                }
+            }
+            qCInfo(lcKiosk) << (automatic ? "automatic" : "operator's") << "settlement:" << *s << "- next automatic"
+                            << "in" << nextSettleSeconds() << "s";
             refreshTotals();
             emit changed();
         });

@@ -84,6 +84,9 @@ class KioskController : public QObject
     Q_PROPERTY(bool busy READ busy NOTIFY changed)
     Q_PROPERTY(bool exitAllowed READ exitAllowed NOTIFY changed)
     Q_PROPERTY(bool keyPresent READ keyPresent NOTIFY changed)
+    Q_PROPERTY(bool settling READ settling NOTIFY changed)
+    Q_PROPERTY(int nextSettleSeconds READ nextSettleSeconds NOTIFY changed)
+    Q_PROPERTY(QVariantList checks READ checks NOTIFY changed)
 
 public:
     KioskController(KioskConfig config, const core::Clock& clock, app::KeyWorker& worker, QObject* parent = nullptr);
@@ -120,6 +123,14 @@ public:
     [[nodiscard]] bool exitAllowed() const { return m_exitAllowed; }
     /// A key is attached and was read (its balance is known).
     [[nodiscard]] bool keyPresent() const { return m_keyReady; }
+    /// A settlement upload (the operator's or the automatic one) is running on the worker.
+    [[nodiscard]] bool settling() const { return m_settling; }
+    /// Seconds until the next automatic settlement upload; -1 when there is none (no bank, or autoSettleSeconds 0).
+    [[nodiscard]] int nextSettleSeconds() const;
+    /// Automatic settlement uploads started so far (tests).
+    [[nodiscard]] int autoSettleAttempts() const { return m_autoAttempts; }
+    /// The sales that were left "checking", newest first: {amount, key, state: done | not-done | checking}.
+    [[nodiscard]] QVariantList checks() const { return m_checks; }
     /// The sale shown or being checked (0: none).
     [[nodiscard]] qint64 currentSale() const { return m_saleId; }
     [[nodiscard]] const KioskConfig& config() const { return m_config; }
@@ -163,6 +174,8 @@ private:
     void refreshTotals();
     void showSale(qint64 saleId);
     void writeReceiptPdf();
+    void runSettlement(bool automatic);
+    void maybeAutoSettle();
 
     KioskConfig m_config;
     const core::Clock& m_clock;
@@ -194,6 +207,11 @@ private:
     int m_unsettled = 0;
     QString m_settlement;
     bool m_busy = false;
+    bool m_settling = false;
+    QDateTime m_nextSettle; ///< the next automatic upload (invalid: none)
+    int m_settleBackoff = 0; ///< seconds of the current back-off after failed uploads (0: the last one worked)
+    int m_autoAttempts = 0;
+    QVariantList m_checks;
     bool m_exitAllowed = false;
     int m_refusedEscapes = 0;
 };

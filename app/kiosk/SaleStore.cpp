@@ -19,21 +19,25 @@ const QString kWhat = QStringLiteral("the kiosk's sales file");
 
 std::vector<QStringList> migrations()
 {
-    return {{QStringLiteral("CREATE TABLE sales (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL,"
-                            " asn TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), state TEXT NOT NULL,"
-                            " tsn INTEGER NOT NULL DEFAULT 0, offline_atc INTEGER NOT NULL DEFAULT 0,"
-                            " terminal_id TEXT NOT NULL DEFAULT '', card_date TEXT NOT NULL DEFAULT '',"
-                            " card_time TEXT NOT NULL DEFAULT '', tac TEXT NOT NULL DEFAULT '',"
-                            " mac2 TEXT NOT NULL DEFAULT '', algorithm INTEGER NOT NULL DEFAULT 0,"
-                            " batch_id TEXT, settled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
-                            " day TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"),
-        // A TSN is paid at most once: a second Done row for the same PSAM TSN is refused by the database itself.
-        QStringLiteral("CREATE UNIQUE INDEX sales_done_tsn ON sales (terminal_id, tsn) WHERE state = 'done'"),
-        QStringLiteral("CREATE INDEX sales_state ON sales (state, batch_id)"),
-        QStringLiteral("CREATE TABLE batches (batch_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL,"
-                       " created_at TEXT NOT NULL, uploaded_at TEXT, result TEXT)"),
-        QStringLiteral("CREATE TABLE hotlist (asn TEXT PRIMARY KEY)"),
-        QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")}};
+    return {
+        {QStringLiteral("CREATE TABLE sales (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL,"
+                        " asn TEXT NOT NULL, amount INTEGER NOT NULL CHECK (amount > 0), state TEXT NOT NULL,"
+                        " tsn INTEGER NOT NULL DEFAULT 0, offline_atc INTEGER NOT NULL DEFAULT 0,"
+                        " terminal_id TEXT NOT NULL DEFAULT '', card_date TEXT NOT NULL DEFAULT '',"
+                        " card_time TEXT NOT NULL DEFAULT '', tac TEXT NOT NULL DEFAULT '',"
+                        " mac2 TEXT NOT NULL DEFAULT '', algorithm INTEGER NOT NULL DEFAULT 0,"
+                        " batch_id TEXT, settled INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
+                        " day TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')"),
+            // A TSN is paid at most once: a second Done row for the same PSAM TSN is refused by the database itself.
+            QStringLiteral("CREATE UNIQUE INDEX sales_done_tsn ON sales (terminal_id, tsn) WHERE state = 'done'"),
+            QStringLiteral("CREATE INDEX sales_state ON sales (state, batch_id)"),
+            QStringLiteral("CREATE TABLE batches (batch_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL,"
+                           " created_at TEXT NOT NULL, uploaded_at TEXT, result TEXT)"),
+            QStringLiteral("CREATE TABLE hotlist (asn TEXT PRIMARY KEY)"),
+            QStringLiteral("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")},
+        // 2: a sale that was ever "checking" (outcome unknown after DEBIT) stays listed for the operator with its
+        // verdict: done (proven paid), not done (proven not paid) or still being checked.
+        {QStringLiteral("ALTER TABLE sales ADD COLUMN checked INTEGER NOT NULL DEFAULT 0")}};
 }
 
 QString hex(const QByteArray& b)
@@ -47,7 +51,7 @@ QByteArray unhex(const QVariant& v)
 }
 
 const char* kSelect = "SELECT id, serial, asn, amount, state, tsn, offline_atc, terminal_id, card_date, card_time, tac,"
-                      " mac2, algorithm, COALESCE(batch_id, ''), settled, created_at, detail FROM sales";
+                      " mac2, algorithm, COALESCE(batch_id, ''), settled, created_at, detail, checked FROM sales";
 
 Sale readSale(const QSqlQuery& q)
 {
@@ -73,6 +77,7 @@ Sale readSale(const QSqlQuery& q)
     s.settled = q.value(14).toInt() != 0;
     s.created = QDateTime::fromString(q.value(15).toString(), Qt::ISODate);
     s.detail = q.value(16).toString();
+    s.checked = q.value(17).toInt() != 0;
     return s;
 }
 
@@ -162,8 +167,8 @@ Result<void> SaleStore::complete(qint64 id, const core::SettlementRecord& r)
 Result<void> SaleStore::markChecking(qint64 id, std::uint32_t tsn, const QString& detail)
 {
     auto q = Sqlite::exec(db(),
-        QStringLiteral("UPDATE sales SET state = 'checking', tsn = CASE WHEN ? = 0 THEN tsn ELSE ? END, detail = ?"
-                       " WHERE id = ? AND state IN ('started', 'checking')"),
+        QStringLiteral("UPDATE sales SET state = 'checking', checked = 1, tsn = CASE WHEN ? = 0 THEN tsn ELSE ? END,"
+                       " detail = ? WHERE id = ? AND state IN ('started', 'checking')"),
         {static_cast<qint64>(tsn), static_cast<qint64>(tsn), detail, id},
         kWhat);
     if (!q) {
@@ -202,6 +207,35 @@ Result<std::vector<Sale>> SaleStore::openSales() const
     auto q = Sqlite::exec(db(),
         QLatin1String(kSelect) + QStringLiteral(" WHERE state IN ('started', 'checking') ORDER BY id"),
         {},
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    std::vector<Sale> out;
+    while (q->next()) {
+        out.push_back(readSale(*q));
+    }
+    return out;
+}
+
+Result<int> SaleStore::flagOpenAsChecked()
+{
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("UPDATE sales SET checked = 1 WHERE state IN ('started', 'checking') AND checked = 0"),
+        {},
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    return q->numRowsAffected();
+}
+
+Result<std::vector<Sale>> SaleStore::checkedSales(int limit) const
+{
+    auto q = Sqlite::exec(db(),
+        QLatin1String(kSelect)
+            + QStringLiteral(" WHERE checked = 1 OR state IN ('started', 'checking') ORDER BY id DESC LIMIT ?"),
+        {limit},
         kWhat);
     if (!q) {
         return q.error();
@@ -271,8 +305,12 @@ Result<std::optional<SettlementBatch>> SaleStore::nextBatch(
             return u.error();
         }
     }
-    auto rows = Sqlite::exec(
-        db(), QLatin1String(kSelect) + QStringLiteral(" WHERE batch_id = ? ORDER BY id"), {batchId}, kWhat);
+    // Only the settlement fields (a whole Sale per row, its timestamps parsed, cost seconds for 10,000).
+    auto rows = Sqlite::exec(db(),
+        QStringLiteral("SELECT asn, algorithm, offline_atc, tsn, amount, terminal_id, card_date, card_time, tac, mac2"
+                       " FROM sales WHERE batch_id = ? ORDER BY id"),
+        {batchId},
+        kWhat);
     if (!rows) {
         return rows.error();
     }
@@ -280,19 +318,18 @@ Result<std::optional<SettlementBatch>> SaleStore::nextBatch(
     batch.batchId = batchId;
     batch.terminalId = terminalId;
     while (rows->next()) {
-        const Sale s = readSale(*rows);
         core::SettlementRecord r;
-        r.asn = s.asn;
-        r.algorithm = s.algorithm;
-        r.offlineAtc = s.offlineAtc;
-        r.tsn = s.tsn;
-        r.amount = s.amount;
-        r.terminalId = s.terminalId;
-        r.date = s.date;
-        r.time = s.time;
-        r.tac = s.tac;
-        r.mac2 = s.mac2;
-        batch.records.push_back(r);
+        r.asn = unhex(rows->value(0));
+        r.algorithm = static_cast<core::Algorithm>(rows->value(1).toInt());
+        r.offlineAtc = static_cast<std::uint16_t>(rows->value(2).toInt());
+        r.tsn = static_cast<std::uint32_t>(rows->value(3).toLongLong());
+        r.amount = core::Amount(static_cast<std::uint32_t>(rows->value(4).toLongLong()));
+        r.terminalId = unhex(rows->value(5));
+        r.date = unhex(rows->value(6));
+        r.time = unhex(rows->value(7));
+        r.tac = unhex(rows->value(8));
+        r.mac2 = unhex(rows->value(9));
+        batch.records.push_back(std::move(r));
     }
     if (auto c = tx.commit(kWhat); !c) {
         return c.error();

@@ -47,6 +47,7 @@ struct Sale
     bool settled = false;
     QDateTime created; ///< UTC, the kiosk's clock
     QString detail;
+    bool checked = false; ///< was ever Checking (the operator's list of checked sales shows its verdict)
 };
 
 /// One settlement batch: its id is stored with its records before the first upload and reused on every retry.
@@ -78,6 +79,10 @@ public:
     [[nodiscard]] core::Result<std::optional<Sale>> sale(qint64 id) const;
     /// Sales in Started or Checking, oldest first.
     [[nodiscard]] core::Result<std::vector<Sale>> openSales() const;
+    /// At start: every sale still open (the kiosk stopped mid-sale) joins the operator's list of checked sales.
+    [[nodiscard]] core::Result<int> flagOpenAsChecked();
+    /// The newest `limit` sales that were ever Checking or are still open, newest first (the operator's list).
+    [[nodiscard]] core::Result<std::vector<Sale>> checkedSales(int limit) const;
     /// TSNs of every sale already Done (to adopt PSAM records no sale holds yet).
     [[nodiscard]] core::Result<std::vector<std::uint32_t>> doneTsns() const;
 

@@ -16,23 +16,45 @@ using core::Result;
 
 namespace {
 
-QString hex(const QByteArray& b)
+void appendHex(QByteArray& out, const QByteArray& b)
 {
-    return QString::fromLatin1(b.toHex().toUpper());
+    out.append(b.toHex().toUpper());
 }
 
-QJsonObject toJson(const core::SettlementRecord& r)
+/// The batch body of docs/bank-api.yaml uploadSettlementBatch, written straight as JSON text: every value is a
+/// number or upper-case hex the kiosk made itself, so nothing needs escaping. (A QJsonObject per record, then the
+/// document, cost about 4 s for 10,000 records on the sanitizer build; this is a few milliseconds.)
+QByteArray batchJson(const QByteArray& terminal, const std::vector<core::SettlementRecord>& records)
 {
-    return {{QStringLiteral("tsn"), static_cast<qint64>(r.tsn)},
-        {QStringLiteral("asn"), hex(r.asn)},
-        {QStringLiteral("algorithm"),
-            r.algorithm == core::Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des")},
-        {QStringLiteral("offlineAtc"), r.offlineAtc},
-        {QStringLiteral("amount"), static_cast<qint64>(r.amount.fen())},
-        {QStringLiteral("date"), hex(r.date)},
-        {QStringLiteral("time"), hex(r.time)},
-        {QStringLiteral("tac"), hex(r.tac)},
-        {QStringLiteral("mac2"), hex(r.mac2)}};
+    QByteArray out;
+    out.reserve(64 + static_cast<qsizetype>(records.size()) * 190);
+    out.append("{\"terminalId\":\"");
+    appendHex(out, terminal);
+    out.append("\",\"records\":[");
+    bool first = true;
+    for (const auto& r : records) {
+        out.append(first ? "{\"tsn\":" : ",{\"tsn\":");
+        first = false;
+        out.append(QByteArray::number(static_cast<qulonglong>(r.tsn)));
+        out.append(",\"asn\":\"");
+        appendHex(out, r.asn);
+        out.append(r.algorithm == core::Algorithm::Sm4 ? "\",\"algorithm\":\"sm4\"" : "\",\"algorithm\":\"3des\"");
+        out.append(",\"offlineAtc\":");
+        out.append(QByteArray::number(r.offlineAtc));
+        out.append(",\"amount\":");
+        out.append(QByteArray::number(static_cast<qulonglong>(r.amount.fen())));
+        out.append(",\"date\":\"");
+        appendHex(out, r.date);
+        out.append("\",\"time\":\"");
+        appendHex(out, r.time);
+        out.append("\",\"tac\":\"");
+        appendHex(out, r.tac);
+        out.append("\",\"mac2\":\"");
+        appendHex(out, r.mac2);
+        out.append("\"}");
+    }
+    out.append("]}");
+    return out;
 }
 
 } // namespace
@@ -51,16 +73,15 @@ Result<SettlementOutcome> Settlement::upload(
             break;
         }
         const SettlementBatch& batch = **next;
-        QJsonArray records;
         std::vector<std::uint32_t> tsns;
+        tsns.reserve(batch.records.size());
         for (const auto& r : batch.records) {
-            records.append(toJson(r));
             tsns.push_back(r.tsn);
         }
         core::BankCall call;
         call.method = QByteArrayLiteral("PUT");
         call.path = QStringLiteral("/v1/settlement/batches/") + batch.batchId;
-        call.body = {{QStringLiteral("terminalId"), hex(terminal)}, {QStringLiteral("records"), records}};
+        call.jsonBody = batchJson(terminal, batch.records);
         call.requestId = batch.batchId;
         auto answer = bank.send(call);
         if (!answer) {

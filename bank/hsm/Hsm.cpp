@@ -403,6 +403,15 @@ Result<QByteArray> Hsm::transactionMac(
 
 Result<QByteArray> Hsm::tac(const std::string& mtkLabel, const QByteArray& asn8, const QByteArray& data)
 {
+    auto key8 = tacKey(mtkLabel, asn8);
+    if (!key8) {
+        return key8.error();
+    }
+    return CardCrypto::desMac(*key8, data);
+}
+
+Result<SecureBytes> Hsm::tacKey(const std::string& mtkLabel, const QByteArray& asn8)
+{
     if (asn8.size() != 8) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: the ASN has 8 bytes"));
     }
@@ -427,7 +436,7 @@ Result<QByteArray> Hsm::tac(const std::string& mtkLabel, const QByteArray& asn8,
     for (std::size_t i = 0; i < 8; ++i) {
         key8[i] = static_cast<std::uint8_t>(value[i] ^ value[8 + i]);
     }
-    return CardCrypto::desMac(key8, data);
+    return key8;
 }
 
 Result<unsigned long> Hsm::deriveFrom(unsigned long session, const DerivedKey& key, bool extractable, bool leftHalfOnly)

@@ -66,6 +66,13 @@ public:
      */
     [[nodiscard]] Result<QByteArray> tac(const std::string& mtkLabel, const QByteArray& asn8, const QByteArray& data);
     /**
+     * The single-DES TAC key of one card (DTK_L XOR DTK_R, 8 bytes, in a wiped buffer), derived in the token as in
+     * tac(). For a settlement batch (docs/bank.md §9.4): one derivation per card and batch instead of one token
+     * session per record; the caller computes each record's TAC with CardCrypto::desMac and wipes the key when the
+     * batch is done. The master MTK never leaves the token.
+     */
+    [[nodiscard]] Result<SecureBytes> tacKey(const std::string& mtkLabel, const QByteArray& asn8);
+    /**
      * A per-card or per-device key derived in the token for one operation (spec §5.1, docs/bank.md §8.3):
      * K = 3DES(master, f) ‖ 3DES(master, NOT f), with f the ASN (card keys from MAMK, MPUK, …) or the device serial
      * (the transport key KT from the manufacturer master `mkt`, docs/bank.md §8.6).

@@ -16,10 +16,13 @@ struct BankCall
 {
     QByteArray method = QByteArrayLiteral("GET"); ///< "GET", "POST" or "PUT" (settlement batches)
     QString path; ///< "/v1/loads", "/v1/loads/<id>/confirmation", …
-    QJsonObject body; ///< POST only
+    QJsonObject body; ///< POST and PUT
     /// The `Idempotency-Key` of a POST or PUT (a UUID): stored by the caller before the first attempt and reused on
     /// every retry, so that the bank returns the first answer instead of acting twice (docs/bank.md §6.1).
     QString requestId;
+    /// When not empty, the request body as is, instead of `body` (a settlement batch of 10,000 records written
+    /// straight as JSON text by the kiosk: building a QJsonObject of it cost seconds). Must be one JSON object.
+    QByteArray jsonBody = {};
 };
 
 /// Any HTTP answer of the bank host, success or problem.

@@ -147,10 +147,12 @@ Result<BankAnswer> HttpsBankClient::send(const BankCall& call)
     QNetworkReply* reply = nullptr;
     if (call.method == "POST") {
         request.setRawHeader("Idempotency-Key", call.requestId.toLatin1());
-        reply = m_network->post(request, QJsonDocument(call.body).toJson(QJsonDocument::Compact));
+        reply = m_network->post(
+            request, call.jsonBody.isEmpty() ? QJsonDocument(call.body).toJson(QJsonDocument::Compact) : call.jsonBody);
     } else if (call.method == "PUT") { // settlement batches (docs/bank-api.yaml uploadSettlementBatch)
         request.setRawHeader("Idempotency-Key", call.requestId.toLatin1());
-        reply = m_network->put(request, QJsonDocument(call.body).toJson(QJsonDocument::Compact));
+        reply = m_network->put(
+            request, call.jsonBody.isEmpty() ? QJsonDocument(call.body).toJson(QJsonDocument::Compact) : call.jsonBody);
     } else {
         reply = m_network->get(request);
     }

@@ -19,6 +19,12 @@ ApplicationWindow {
 
     // A window manager's close (Alt+F4 handled by the WM, a close button) is refused unless the operator left.
     onClosing: function (close) { close.accepted = window.vm.exitAllowed }
+    // Full-screen locked mode: a window manager (or a stray shortcut) that makes the window normal, maximised or
+    // minimised gets it back full screen at once; only the operator's exit leaves it.
+    onVisibilityChanged: function (v) {
+        if (!window.vm.exitAllowed && v !== Window.FullScreen && v !== Window.Hidden)
+            Qt.callLater(window.showFullScreen)
+    }
 
     readonly property color ink: "#f2f7f8"
     readonly property color accent: "#19a0a8"
@@ -80,6 +86,7 @@ ApplicationWindow {
     component KeyPad: GridLayout {
         id: pad
         property bool withPoint: false
+        property real keyHeight: window.big * 2.2
         columns: 3
         rowSpacing: 12
         columnSpacing: 12
@@ -90,6 +97,7 @@ ApplicationWindow {
                 required property string modelData
                 objectName: "key" + modelData
                 text: modelData
+                implicitHeight: pad.keyHeight
                 Layout.fillWidth: true
                 onClicked: window.vm.digit(Number(modelData))
             }
@@ -97,12 +105,14 @@ ApplicationWindow {
         BigButton {
             objectName: pad.withPoint ? "keyPoint" : "keyClear"
             text: pad.withPoint ? "." : qsTr("Clear")
+            implicitHeight: pad.keyHeight
             Layout.fillWidth: true
             onClicked: pad.withPoint ? window.vm.point() : window.vm.clearEntry()
         }
         BigButton {
             objectName: "key0"
             text: "0"
+            implicitHeight: pad.keyHeight
             Layout.fillWidth: true
             onClicked: window.vm.digit(0)
         }
@@ -110,6 +120,7 @@ ApplicationWindow {
             objectName: "keyBack"
             text: "⌫"
             Accessible.name: qsTr("Delete")
+            implicitHeight: pad.keyHeight
             Layout.fillWidth: true
             onClicked: window.vm.backspace()
         }
@@ -442,25 +453,31 @@ ApplicationWindow {
         }
 
         // ---- the operator ---------------------------------------------------------------------------------------
+        // Sized for 1024x768 and up (gui-kiosk-layout checks that nothing is cut): the keypad on the left, the
+        // status and the actions on the right, texts wrapping in the right column's width.
         RowLayout {
             objectName: "operatorScreen"
             visible: window.vm.screen === "operator"
             Layout.fillWidth: true
             Layout.fillHeight: true
-            spacing: 40
+            spacing: 32
             ColumnLayout {
-                spacing: 16
+                spacing: 10
                 Layout.alignment: Qt.AlignTop
+                Layout.preferredWidth: window.big * 12
+                Layout.maximumWidth: window.big * 12
                 Text {
                     text: qsTr("Amount of the next sale")
                     color: window.ink
-                    font.pixelSize: window.big
+                    font.pixelSize: window.big * 0.8
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
                 }
                 Text {
                     objectName: "operatorEntry"
                     text: window.vm.entryText.length > 0 ? "¥" + window.vm.entryText : "¥0"
                     color: window.ink
-                    font.pixelSize: window.big * 2
+                    font.pixelSize: window.big * 1.5
                     font.bold: true
                 }
                 Text {
@@ -468,28 +485,35 @@ ApplicationWindow {
                     visible: text.length > 0
                     text: window.messageText(window.vm.message)
                     color: window.warn
-                    font.pixelSize: window.big * 0.8
+                    font.pixelSize: window.big * 0.6
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
                 }
                 KeyPad {
                     objectName: "amountPad"
                     withPoint: true
-                    Layout.preferredWidth: window.big * 18
+                    keyHeight: window.big * 1.8
+                    rowSpacing: 8
+                    Layout.fillWidth: true
                 }
                 BigButton {
                     objectName: "operatorStartSale"
                     text: qsTr("Start sale")
                     primary: true
+                    implicitHeight: window.big * 1.8
                     Layout.fillWidth: true
                     onClicked: window.vm.submit()
                 }
             }
             ColumnLayout {
-                spacing: 16
+                id: operatorRight
+                spacing: 8
                 Layout.alignment: Qt.AlignTop
                 Layout.fillWidth: true
+                Layout.preferredWidth: 100 // the rest of the row, whatever the texts' natural widths
                 Flow {
                     Layout.fillWidth: true
-                    spacing: 12
+                    spacing: 8
                     Repeater {
                         model: window.vm.priceList
                         BigButton {
@@ -497,7 +521,9 @@ ApplicationWindow {
                             required property var modelData
                             objectName: "price" + index
                             text: modelData.name + "  " + modelData.price
-                            font.pixelSize: window.big * 0.7
+                            font.pixelSize: window.big * 0.6
+                            implicitHeight: window.big * 1.5
+                            implicitWidth: Math.min(operatorRight.width, contentItem.implicitWidth + 32)
                             onClicked: window.vm.choosePrice(index)
                         }
                     }
@@ -506,13 +532,17 @@ ApplicationWindow {
                     objectName: "operatorTotals"
                     text: qsTr("Today: %n sale(s), %1", "", window.vm.totalSales).arg(window.vm.totalAmountText)
                     color: window.ink
-                    font.pixelSize: window.big * 0.8
+                    font.pixelSize: window.big * 0.6
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
                 }
                 Text {
                     objectName: "operatorWaiting"
                     text: qsTr("Waiting for settlement: %1 · being checked: %2").arg(window.vm.unsettledCount).arg(window.vm.checkingCount)
                     color: window.ink
-                    font.pixelSize: window.big * 0.8
+                    font.pixelSize: window.big * 0.6
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
                 }
                 Text {
                     objectName: "settlementStatus"
@@ -528,21 +558,67 @@ ApplicationWindow {
                         return ""
                     }
                     color: window.ink
-                    font.pixelSize: window.big * 0.8
+                    font.pixelSize: window.big * 0.6
                     wrapMode: Text.Wrap
                     Layout.fillWidth: true
+                }
+                Text {
+                    objectName: "autoSettleText"
+                    visible: window.vm.nextSettleSeconds >= 0 && !window.vm.settling
+                    text: qsTr("Next automatic upload in %1 s.").arg(window.vm.nextSettleSeconds)
+                    color: window.ink
+                    font.pixelSize: window.big * 0.6
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                // Sales left "checking" (outcome unknown after DEBIT) and the verdict the key's proof gave.
+                Repeater {
+                    model: window.vm.checks
+                    Text {
+                        objectName: "checkRow" + index
+                        text: {
+                            var verdict = modelData.state === "done" ? qsTr("paid (proven by the key)")
+                                : modelData.state === "not-done" ? qsTr("not paid (proven by the key)")
+                                : qsTr("being checked: insert this key")
+                            return qsTr("%1, key %2: %3").arg(modelData.amount).arg(modelData.key).arg(verdict)
+                        }
+                        color: modelData.state === "checking" ? window.warn : window.ink
+                        font.pixelSize: window.big * 0.6
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
                 }
                 BigButton {
                     objectName: "operatorSettle"
                     text: qsTr("Upload settlement")
-                    enabled: !window.vm.busy
+                    enabled: !window.vm.busy && !window.vm.settling
+                    font.pixelSize: window.big * 0.7
+                    implicitHeight: window.big * 1.5
+                    Layout.fillWidth: true
                     onClicked: window.vm.settle()
                 }
-                Item { Layout.fillHeight: true }
                 RowLayout {
-                    spacing: 20
-                    BigButton { objectName: "operatorBack"; text: qsTr("Back"); onClicked: window.vm.cancel() }
-                    BigButton { objectName: "operatorExit"; text: qsTr("Exit kiosk mode"); onClicked: window.vm.exitKiosk() }
+                    spacing: 8
+                    Layout.fillWidth: true
+                    BigButton {
+                        objectName: "operatorBack"
+                        text: qsTr("Back")
+                        font.pixelSize: window.big * 0.7
+                        implicitHeight: window.big * 1.5
+                        implicitWidth: 10
+                        Layout.fillWidth: true
+                        onClicked: window.vm.cancel()
+                    }
+                    BigButton {
+                        objectName: "operatorExit"
+                        text: qsTr("Exit kiosk mode")
+                        font.pixelSize: window.big * 0.7
+                        implicitHeight: window.big * 1.5
+                        implicitWidth: 10
+                        Layout.fillWidth: true
+                        Layout.preferredWidth: 20
+                        onClicked: window.vm.exitKiosk()
+                    }
                 }
             }
         }

@@ -249,5 +249,25 @@
             <numerusform>今日：%n 笔，%1</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Next automatic upload in %1 s.</source>
+        <translation>%1 秒后自动上传。</translation>
+    </message>
+    <message>
+        <source>paid (proven by the key)</source>
+        <translation>已付款（密钥已证明）</translation>
+    </message>
+    <message>
+        <source>not paid (proven by the key)</source>
+        <translation>未付款（密钥已证明）</translation>
+    </message>
+    <message>
+        <source>being checked: insert this key</source>
+        <translation>核实中：请插入此密钥</translation>
+    </message>
+    <message>
+        <source>%1, key %2: %3</source>
+        <translation>%1，密钥 %2：%3</translation>
+    </message>
 </context>
 </TS>

@@ -10,7 +10,12 @@
 //     charged once (the key's balance moved by the amount exactly when a receipt is shown);
 //   * the operator exit that needs the operator PIN, and the keyboard escapes refused (Alt+F4, Alt+Tab,
 //     Ctrl+Alt+F2) and the window close refused;
-//   * five failed sales in a row lock the kiosk 15 s, then 30 s (a second key, whose PIN gets blocked).
+//   * five failed sales in a row lock the kiosk 15 s, then 30 s (a second key, whose PIN gets blocked);
+//   * a sale left "checking" (power cut inside DEBIT) when the kiosk restarts: the operator sees it "being checked",
+//     and when the key is back its proof (ATC, log record, GET TRANSACTION PROVE) shows it paid or not paid;
+//   * the layout: every shown named item and text inside the window, no text cut, on each screen, in both
+//     languages; full screen and frameless, and back to full screen when something makes the window normal.
+//     gui-kiosk-layout runs this case alone on a 1024x768 screen (SKEY_KIOSK_SCREEN=1024x768).
 #include "KioskTestKey.h"
 #include "app/kiosk/KioskController.h"
 #include "app/kiosk/KioskRoot.h"
@@ -19,12 +24,15 @@
 #include "device/DeviceManager.h"
 
 #include <QFileInfo>
+#include <QScreen>
+
 #include <QGuiApplication>
 #include <QQuickStyle>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
+#include <functional>
 
 Q_IMPORT_QML_PLUGIN(SmartKey_KioskPlugin)
 Q_IMPORT_QML_PLUGIN(SmartKey_Kiosk_UiPlugin)
@@ -55,6 +63,10 @@ private slots:
     void operatorExitNeedsPin_data() { languages(); }
     void operatorExitNeedsPin();
     void lockAfterFiveFailedSales();
+    void checkingResolvedAfterRestart_data();
+    void checkingResolvedAfterRestart();
+    void layoutFitsTheScreen_data() { languages(); }
+    void layoutFitsTheScreen();
     void cleanup();
     void cleanupTestCase();
 
@@ -67,6 +79,11 @@ private:
     }
     /// The kiosk in `lang` with the key `sim` present, on the welcome screen.
     void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim);
+    /// A new KioskRoot on the same data folder (the kiosk restarted); no key attached yet.
+    void restartKiosk();
+    void openOperatorScreen();
+    /// Every shown named item and every shown text inside the window, and no text wider or taller than its item.
+    QStringList clipped() const;
     QString t(const char* en, const char* zh) const
     {
         return m_lang == QLatin1String("en") ? QString::fromUtf8(en) : QString::fromUtf8(zh);
@@ -85,6 +102,7 @@ private:
     KioskController* m_vm = nullptr;
     QString m_lang;
     int m_run = 0;
+    QString m_kioskDir;
 };
 
 void TestKioskFlow::initTestCase()
@@ -107,6 +125,7 @@ void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimu
 {
     m_lang = lang;
     const QString dir = m_dir.filePath(QStringLiteral("kiosk-%1").arg(++m_run));
+    m_kioskDir = dir;
     auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"));
     QVERIFY(!config.dataDir.isEmpty());
     m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(10, 0)));
@@ -393,6 +412,228 @@ void TestKioskFlow::lockAfterFiveFailedSales()
     m_ui.reset();
     m_root.reset();
     other->stop();
+}
+
+void TestKioskFlow::restartKiosk()
+{
+    m_ui.reset();
+    m_root.reset();
+    auto config = kiosktest::writeConfig(m_kioskDir, QStringLiteral("zh_CN"));
+    QVERIFY(!config.dataDir.isEmpty());
+    m_root = std::make_unique<KioskRoot>(config, m_clock.get());
+    const QString why = m_root->start();
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    m_vm = m_root->vm();
+    m_ui = std::make_unique<QuickDriver>(m_root->window());
+    QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
+    CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+}
+
+void TestKioskFlow::openOperatorScreen()
+{
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+}
+
+QStringList TestKioskFlow::clipped() const
+{
+    m_ui->settle();
+    QStringList out;
+    QQuickWindow* w = m_root->window();
+    const QRectF win(0, 0, w->width(), w->height());
+    std::function<void(QQuickItem*)> walk = [&](QQuickItem* item) {
+        if (!item->isVisible() || item->opacity() <= 0.01) {
+            return;
+        }
+        const bool isText = item->inherits("QQuickText");
+        const QString name = item->objectName().isEmpty()
+            ? QStringLiteral("text \"%1\"").arg(item->property("text").toString())
+            : item->objectName();
+        if ((isText || !item->objectName().isEmpty()) && item->width() > 0 && item->height() > 0) {
+            const QRectF box = item->mapRectToScene(QRectF(0, 0, item->width(), item->height()));
+            if (!win.contains(box.adjusted(0.5, 0.5, -0.5, -0.5))) {
+                out << QStringLiteral("%1 at (%2,%3 %4x%5) leaves the %6x%7 window")
+                           .arg(name)
+                           .arg(box.x())
+                           .arg(box.y())
+                           .arg(box.width())
+                           .arg(box.height())
+                           .arg(win.width())
+                           .arg(win.height());
+            }
+            if (isText) {
+                const qreal cw = item->property("contentWidth").toReal();
+                const qreal ch = item->property("contentHeight").toReal();
+                if (cw > item->width() + 1 || ch > item->height() + 1) {
+                    out << QStringLiteral("%1 is cut: text %2x%3 in %4x%5")
+                               .arg(name)
+                               .arg(cw)
+                               .arg(ch)
+                               .arg(item->width())
+                               .arg(item->height());
+                }
+            }
+        }
+        for (QQuickItem* child : item->childItems()) {
+            walk(child);
+        }
+    };
+    walk(w->contentItem());
+    return out;
+}
+
+void TestKioskFlow::checkingResolvedAfterRestart_data()
+{
+    QTest::addColumn<int>("cutAt");
+    // Power cut at the 3rd and the 5th NVM write of the purchase (which writes land depends on the key's history:
+    // the verdict on screen must agree with the key's balance either way).
+    QTest::newRow("cut at write 3") << 3;
+    QTest::newRow("cut at write 5") << 5;
+}
+
+void TestKioskFlow::checkingResolvedAfterRestart()
+{
+    QFETCH(int, cutAt);
+    startKiosk(QStringLiteral("en"), *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance(*m_key);
+    operatorSetsAmount(QStringLiteral("3"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    CLICK(QStringLiteral("amountPay"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+    typeOnPad(QStringLiteral("123456"));
+    const auto armed = m_key->control().send(QStringLiteral("power-cut-at %1 full").arg(cutAt));
+    QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 90000);
+    // The kiosk stops and starts again while the key is still out: the sale is listed as being checked.
+    restartKiosk();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    openOperatorScreen();
+    QTRY_COMPARE(
+        m_ui->text(QStringLiteral("operatorWaiting")), QStringLiteral("Waiting for settlement: 0 · being checked: 1"));
+    const QString row = m_ui->text(QStringLiteral("checkRow0"));
+    QVERIFY2(row.startsWith(QStringLiteral("¥3.00, key **** ")), qPrintable(row));
+    QVERIFY2(row.endsWith(QStringLiteral(": being checked: insert this key")), qPrintable(row));
+    shot(QStringLiteral("restart-1-being-checked"));
+    // The key is back: its proof decides, shown on the operator's screen; charged once or not at all.
+    m_root->devices().addSimulator(m_key->hidPort());
+    const auto replug = m_key->control().send(QStringLiteral("replug"));
+    QVERIFY2(replug.ok(), qPrintable(replug.ok() ? QString() : replug.error().detail));
+    m_root->devices().rescan();
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->keyPresent(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !m_ui->text(QStringLiteral("checkRow0")).endsWith(QStringLiteral("insert this key")), 30000);
+    const std::uint32_t after = keyBalance(*m_key);
+    QVERIFY2(after == before || after == before - 300, "charged once or not at all");
+    const bool paid = after == before - 300;
+    const QString verdict
+        = paid ? QStringLiteral(": paid (proven by the key)") : QStringLiteral(": not paid (proven by the key)");
+    QVERIFY2(
+        m_ui->text(QStringLiteral("checkRow0")).endsWith(verdict), qPrintable(m_ui->text(QStringLiteral("checkRow0"))));
+    qInfo("cut at write %d: %s", cutAt, paid ? "paid" : "not paid");
+    QTRY_COMPARE(m_ui->text(QStringLiteral("operatorWaiting")),
+        QStringLiteral("Waiting for settlement: %1 · being checked: 0").arg(paid ? 1 : 0));
+    shot(paid ? QStringLiteral("restart-2-paid") : QStringLiteral("restart-2-not-paid"));
+    const QStringList cut = clipped();
+    QVERIFY2(cut.isEmpty(), qPrintable(cut.join(QLatin1Char('\n'))));
+    m_ui.reset();
+    m_root.reset();
+}
+
+void TestKioskFlow::layoutFitsTheScreen()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang, *m_key);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QQuickWindow* w = m_root->window();
+    const QString wanted = qEnvironmentVariable("SKEY_KIOSK_SCREEN");
+    if (!wanted.isEmpty()) {
+        QTRY_COMPARE(QStringLiteral("%1x%2").arg(w->width()).arg(w->height()), wanted);
+    }
+    // (Without a window manager, Xvfb does not resize a full-screen window: its size is checked against
+    // SKEY_KIOSK_SCREEN above, in gui-kiosk-layout whose screen is exactly the kiosk's default 1024x768.)
+    QCOMPARE(w->visibility(), QWindow::FullScreen);
+    QVERIFY(w->flags().testFlag(Qt::FramelessWindowHint));
+    auto fits = [&](const QString& step) {
+        const QStringList cut = clipped();
+        QVERIFY2(cut.isEmpty(), qPrintable(step + QStringLiteral(": ") + cut.join(QStringLiteral("; "))));
+        shot(QStringLiteral("layout-%1-%2").arg(step, QStringLiteral("%1x%2").arg(w->width()).arg(w->height())));
+    };
+    fits(QStringLiteral("1-welcome"));
+    // The operator's PIN, refused once (the message shown), then the operator screen with every line it has.
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("1357"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("pinMessage")));
+    fits(QStringLiteral("2-operator-pin"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    CLICK(QStringLiteral("operatorSettle")); // no bank here: the longest status line
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("settlementStatus")));
+    typeOnPad(QStringLiteral("99999.99"));
+    for (const QString& needed : {QStringLiteral("operatorEntry"),
+             QStringLiteral("price0"),
+             QStringLiteral("price1"),
+             QStringLiteral("operatorTotals"),
+             QStringLiteral("operatorWaiting"),
+             QStringLiteral("settlementStatus"),
+             QStringLiteral("operatorSettle"),
+             QStringLiteral("operatorBack"),
+             QStringLiteral("operatorExit"),
+             QStringLiteral("operatorStartSale"),
+             QStringLiteral("keyPoint"),
+             QStringLiteral("keyBack")}) {
+        QVERIFY2(m_ui->isShown(needed), qPrintable(needed));
+    }
+    fits(QStringLiteral("3-operator"));
+    // Full-screen locked mode: made normal (or minimised) by someone, the window goes back to full screen.
+    w->showNormal();
+    QTRY_COMPARE(w->visibility(), QWindow::FullScreen);
+    w->showMinimized();
+    QTRY_COMPARE(w->visibility(), QWindow::FullScreen);
+    // The customer's screens.
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    CLICK(QStringLiteral("keyBack"));
+    typeOnPad(QStringLiteral("1"));
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    fits(QStringLiteral("4-amount"));
+    CLICK(QStringLiteral("amountPay"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+    typeOnPad(QStringLiteral("1111"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("pinMessage")), 30000);
+    fits(QStringLiteral("5-wrong-pin"));
+    typeOnPad(QStringLiteral("123456"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")), 30000);
+    for (const QString& needed : {QStringLiteral("receipt_amount"),
+             QStringLiteral("receipt_tac"),
+             QStringLiteral("receipt_tsn"),
+             QStringLiteral("receiptPdfText"),
+             QStringLiteral("receiptDone")}) {
+        QVERIFY2(m_ui->isShown(needed), qPrintable(needed));
+    }
+    fits(QStringLiteral("6-receipt"));
+    CLICK(QStringLiteral("receiptDone"));
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
 }
 
 void TestKioskFlow::cleanup()

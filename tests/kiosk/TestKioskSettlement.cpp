@@ -7,6 +7,9 @@
 //   * the bank is down: a sale is made all the same (PSAM + key only), kept in the kiosk's SQLite; the operator's
 //     "Upload settlement" says the bank cannot be reached and the sale waits;
 //   * the bank is back (same port): the upload posts the batch once; uploading again posts nothing more;
+// then the automatic upload (no operator): with the bank down it retries after 30 s, 60 s, 120 s (the injected
+// clock), a restart keeps the waiting batch and its id, and when the bank is back the next try posts that very batch
+// once (the bank holds the batch id the kiosk made before the restart) and later tries post nothing more;
 // and finally the hot-list: the key, reported lost at the bank, is refused at the next insert with a clear message.
 // Screenshots `<lang>-settle-*.png` into $SKEY_SCREENSHOT_DIR or a printed temporary folder.
 #include "KioskTestKey.h"
@@ -19,6 +22,8 @@
 
 #include <QGuiApplication>
 #include <QQuickStyle>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
@@ -46,6 +51,7 @@ private slots:
     void initTestCase();
     void settlementWhileBankDownThenUp_data();
     void settlementWhileBankDownThenUp();
+    void automaticUploadBacksOffAndSurvivesRestart();
     void hotlistedKeyRefused();
     void cleanup();
     void cleanupTestCase();
@@ -53,6 +59,8 @@ private slots:
 private:
     void writeBankConfig(const QString& path, const QString& cert);
     void startKiosk(const QString& lang);
+    void sellOnce(const QString& amountDigits);
+    QStringList localBatches(bool uploaded);
     void operatorScreen();
     void typeOnPad(const QString& digits);
     void shot(const QString& name);
@@ -293,6 +301,123 @@ void TestKioskSettlement::settlementWhileBankDownThenUp()
     CLICK(QStringLiteral("operatorSettle"));
     QTRY_VERIFY_WITH_TIMEOUT(m_vm->settlementText() == QLatin1String("uploaded") && !m_vm->busy(), 60000);
     QCOMPARE(sqlInt(kioskSales), salesBefore + 1);
+    QString out;
+    QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out), 0);
+    m_ui.reset();
+    m_root.reset();
+    bankDown();
+}
+
+void TestKioskSettlement::sellOnce(const QString& amountDigits)
+{
+    operatorScreen();
+    typeOnPad(amountDigits);
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    CLICK(QStringLiteral("amountPay"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+    typeOnPad(QStringLiteral("123456"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")), 30000);
+    CLICK(QStringLiteral("receiptDone"));
+}
+
+QStringList TestKioskSettlement::localBatches(bool uploaded)
+{
+    // The kiosk's own file, read by a second connection (WAL: readers never block the kiosk).
+    QStringList out;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("test-read"));
+        db.setDatabaseName(m_dir.filePath(QStringLiteral("kiosk/data/sales.sqlite")));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.exec(uploaded ? QStringLiteral("SELECT batch_id FROM batches WHERE uploaded_at IS NOT NULL")
+                            : QStringLiteral("SELECT batch_id FROM batches WHERE uploaded_at IS NULL"));
+            while (q.next()) {
+                out << q.value(0).toString();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test-read"));
+    return out;
+}
+
+void TestKioskSettlement::automaticUploadBacksOffAndSurvivesRestart()
+{
+    const std::string kioskSales = "SELECT count(*) FROM purchases WHERE terminal_id = '223344556677'";
+    const qint64 salesBefore = sqlInt(kioskSales);
+    QVERIFY(salesBefore >= 0);
+    const QStringList uploadedBefore = localBatches(true);
+    startKiosk(QStringLiteral("en"));
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    sellOnce(QStringLiteral("3"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
+    // The bank is down. No operator: the first tick tries (the kiosk has just started), then 30 s, 60 s, 120 s.
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 1 && !m_vm->settling(), 60000);
+    QCOMPARE(m_vm->settlementText(), QStringLiteral("bankDown"));
+    QCOMPARE(m_vm->nextSettleSeconds(), 30);
+    for (const int wait : {30, 60, 120}) {
+        const int attempts = m_vm->autoSettleAttempts();
+        m_clock->advanceSeconds(wait - 1);
+        m_vm->tick();
+        QCOMPARE(m_vm->autoSettleAttempts(), attempts); // not before its time
+        m_clock->advanceSeconds(1);
+        m_vm->tick();
+        QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == attempts + 1 && !m_vm->settling(), 60000);
+        QCOMPARE(m_vm->settlementText(), QStringLiteral("bankDown"));
+        QCOMPARE(m_vm->nextSettleSeconds(), std::min(wait * 2, 900));
+    }
+    // What the operator sees meanwhile.
+    operatorScreen();
+    QTRY_COMPARE(
+        m_ui->text(QStringLiteral("operatorWaiting")), QStringLiteral("Waiting for settlement: 1 · being checked: 0"));
+    QCOMPARE(m_ui->text(QStringLiteral("autoSettleText")), QStringLiteral("Next automatic upload in 240 s."));
+    shot(QStringLiteral("settle-4-auto-backoff"));
+    QCOMPARE(sqlInt(kioskSales), salesBefore);
+    const QStringList waiting = localBatches(false);
+    QCOMPARE(waiting.size(), 1); // the batch id was stored before the first attempt
+
+    // The kiosk restarts (bank still down): the waiting batch is tried again right away, with the same id.
+    m_ui.reset();
+    m_root.reset();
+    startKiosk(QStringLiteral("en"));
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QCOMPARE(m_vm->autoSettleAttempts(), 0);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 1 && !m_vm->settling(), 60000);
+    QCOMPARE(m_vm->settlementText(), QStringLiteral("bankDown"));
+    QCOMPARE(localBatches(false), waiting);
+
+    // The bank is back: the next try (30 s later) posts that batch once.
+    QVERIFY(bankUp());
+    m_clock->advanceSeconds(30);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 2 && !m_vm->settling(), 60000);
+    QCOMPARE(m_vm->settlementText(), QStringLiteral("uploaded"));
+    QCOMPARE(sqlInt(kioskSales), salesBefore + 1);
+    QCOMPARE(sqlInt("SELECT count(*) FROM settlement_batches WHERE id = '" + waiting.first().toStdString() + "'"), 1);
+    QCOMPARE(localBatches(false), QStringList());
+    QCOMPARE(localBatches(true).size(), uploadedBefore.size() + 1);
+    QCOMPARE(m_vm->nextSettleSeconds(), 300); // the regular interval again
+    operatorScreen();
+    QTRY_COMPARE(
+        m_ui->text(QStringLiteral("operatorWaiting")), QStringLiteral("Waiting for settlement: 0 · being checked: 0"));
+    QCOMPARE(m_ui->text(QStringLiteral("settlementStatus")),
+        QStringLiteral("Settlement uploaded. The bank has every sale."));
+    shot(QStringLiteral("settle-5-auto-uploaded"));
+    // Later tries post nothing more.
+    CLICK(QStringLiteral("operatorBack"));
+    m_clock->advanceSeconds(300);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 3 && !m_vm->settling(), 60000);
+    QCOMPARE(m_vm->settlementText(), QStringLiteral("uploaded"));
+    QCOMPARE(sqlInt(kioskSales), salesBefore + 1);
+    QCOMPARE(sqlInt("SELECT count(*) FROM settlement_exceptions"), 0);
     QString out;
     QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out), 0);
     m_ui.reset();

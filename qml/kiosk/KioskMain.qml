@@ -575,6 +575,8 @@ ApplicationWindow {
                 Repeater {
                     model: window.vm.checks
                     Text {
+                        required property int index
+                        required property var modelData
                         objectName: "checkRow" + index
                         text: {
                             var verdict = modelData.state === "done" ? qsTr("paid (proven by the key)")

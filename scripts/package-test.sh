@@ -3,7 +3,8 @@
 # (docs/packaging.md, issue 16):
 #   1. a Release build without sanitizers of the packaged targets only (ccache), then `cpack -G DEB`;
 #   2. lintian on every package: an error tag not in installer/lintian-allowed.txt fails;
-#   3. `apt-get install ./smartkey-*.deb` into this machine (root only; otherwise exit 77 = skipped);
+#   3. `apt-get install ./smartkey-*.deb` into this machine (root only; otherwise exit 77 = skipped), as an upgrade
+#      from a stand-in for smartkey-wallet 0.1.0-1, which owned the udev rule (smartkey-udev Replaces/Breaks it);
 #   4. `walletctl --version` prints the project version;
 #   5. the installed wallet starts under Xvfb (no SKEY_SIM_PATH, started from /) on the installed skey-sim from PATH
 #      and shows the blank simulated key; the installed kiosk (a config made with its own --hash-operator-pin) shows
@@ -67,6 +68,12 @@ for d in "${debs[@]}"; do
     [[ "$v" == "$version"* ]] || die "$(basename "$d") has version $v, CMake says $version"
     say "size $(basename "$d"): $(stat -c %s "$d") bytes, installed $(dpkg-deb -f "$d" Installed-Size) KiB"
 done
+# The udev rule was in smartkey-wallet 0.1.0-1: smartkey-udev must take it over on an upgrade (Replaces + Breaks).
+udev_deb=$(printf '%s\n' "${debs[@]}" | grep '/smartkey-udev_')
+for field in Replaces Breaks; do
+    [[ "$(dpkg-deb -f "$udev_deb" "$field")" == "smartkey-wallet (<< 0.1.0-2)" ]] \
+        || die "smartkey-udev lacks '$field: smartkey-wallet (<< 0.1.0-2)' (the udev rule moved out of the wallet package)"
+done
 
 # --- 2. lintian ----------------------------------------------------------------------------------------------------
 allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
@@ -86,6 +93,24 @@ done
 
 # --- 3. install ------------------------------------------------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive
+# An upgrade from the first package layout: smartkey-wallet 0.1.0-1 owned the udev rule. A stand-in with that name,
+# version and file is installed first; the install below must upgrade it without a file conflict.
+old_wallet="$work/old-wallet"
+mkdir -p "$old_wallet/DEBIAN" "$old_wallet/lib/udev/rules.d"
+cp "$src/installer/linux/70-smartkey.rules" "$old_wallet/lib/udev/rules.d/"
+cat >"$old_wallet/DEBIAN/control" <<CONTROL
+Package: smartkey-wallet
+Version: 0.1.0-1
+Architecture: $(dpkg --print-architecture)
+Maintainer: SmartKey Wallet developers <packaging@smartkey.invalid>
+Description: stand-in for the first smartkey-wallet package (it owned the udev rule)
+CONTROL
+dpkg-deb --root-owner-group --build "$old_wallet" "$work/smartkey-wallet_0.1.0-1.deb" >/dev/null
+dpkg -i "$work/smartkey-wallet_0.1.0-1.deb" >"$work/dpkg-old.log" 2>&1 || {
+    cat "$work/dpkg-old.log"
+    die "could not install the stand-in for smartkey-wallet 0.1.0-1"
+}
+installed=1 # from here on, cleanup purges (the stand-in too)
 t0=$(date +%s%N)
 apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&1 || {
     cat "$work/apt.log"
@@ -94,6 +119,9 @@ apt-get install -y -qq --no-install-recommends "${debs[@]}" >"$work/apt.log" 2>&
 installed=1
 t1=$(date +%s%N)
 say "apt-get install of the ${#debs[@]} packages: $(((t1 - t0) / 1000000)) ms"
+owner=$(dpkg -S /lib/udev/rules.d/70-smartkey.rules 2>/dev/null | cut -d: -f1)
+[[ "$owner" == "smartkey-udev" ]] || die "after the upgrade from 0.1.0-1 the udev rule belongs to '$owner', not smartkey-udev"
+say "upgrade from smartkey-wallet 0.1.0-1 (which owned the udev rule): the rule now belongs to smartkey-udev"
 
 # --- 4. walletctl --version ---------------------------------------------------------------------------------------------
 got=$(cd / && env -u SKEY_SIM_PATH /usr/bin/walletctl --version)

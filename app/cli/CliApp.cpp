@@ -22,6 +22,7 @@
 #include <QJsonArray>
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QDir>
 #include <QJsonDocument>
 #include <QStandardPaths>
@@ -184,7 +185,7 @@ int CliApp::run(const QStringList& arguments)
         return 0;
     }
     if (parser.isSet(QStringLiteral("version"))) {
-        out(QStringLiteral("walletctl 0.1.0"));
+        out(QStringLiteral("walletctl ") + QCoreApplication::applicationVersion()); // from CMake (main.cpp)
         return 0;
     }
     m_json = parser.isSet(jsonOpt);

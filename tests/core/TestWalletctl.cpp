@@ -111,6 +111,7 @@ private slots:
     void maintenanceCommands();
     void settlementSetsABadTacAside();
     void damagedLedgerStillShowsTheBalance();
+    void versionIsTheProjects();
 
 private:
     /// Runs walletctl; when stdinData holds PINs, the run is checked for them (output, argv) and the test fails on a
@@ -479,6 +480,14 @@ void TestWalletctl::damagedLedgerStillShowsTheBalance()
                               .toString();
     QVERIFY2(
         error.contains(QStringLiteral("passphrase")) && !error.contains(QStringLiteral("disk")), qPrintable(error));
+}
+
+// One version everywhere (issue 16): `walletctl --version` prints CMake's PROJECT_VERSION, not a copy of it.
+void TestWalletctl::versionIsTheProjects()
+{
+    const Run r = walletctl({QStringLiteral("--version")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.trimmed(), QByteArray("walletctl " SKEY_PROJECT_VERSION));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

@@ -482,12 +482,18 @@ void TestWalletctl::damagedLedgerStillShowsTheBalance()
         error.contains(QStringLiteral("passphrase")) && !error.contains(QStringLiteral("disk")), qPrintable(error));
 }
 
-// One version everywhere (issue 16): `walletctl --version` prints CMake's PROJECT_VERSION, not a copy of it.
+// One version everywhere (issue 16): `walletctl --version` prints CMake's PROJECT_VERSION, not a copy of it, and so
+// does the simulated key's firmware.
 void TestWalletctl::versionIsTheProjects()
 {
     const Run r = walletctl({QStringLiteral("--version")});
     QCOMPARE(r.exitCode, 0);
     QCOMPARE(r.out.trimmed(), QByteArray("walletctl " SKEY_PROJECT_VERSION));
+    // and the key built from the same tree reports it too (HID INIT / GET DATA C2, skey/Version.h).
+    QTemporaryDir dir;
+    const Run info = walletctl({QStringLiteral("info")}, {}, dir.path());
+    QCOMPARE(info.exitCode, 0);
+    QCOMPARE(info.json.value(QStringLiteral("firmware")).toString(), QStringLiteral(SKEY_PROJECT_VERSION));
 }
 
 QTEST_GUILESS_MAIN(TestWalletctl)

@@ -444,13 +444,40 @@ Result<qint64> TransactionStore::count(const HistoryQuery& query) const
     return q->value(0).toLongLong();
 }
 
+namespace {
+const char kCsvHeader[] = "token_serial,type,atc,amount,terminal_id,date_time,balance_after,tac,mac2,tsn,merchant\n";
+
+QByteArray csvLine(const StoredTransaction& t)
+{
+    const QStringList fields{
+        t.tokenSerial,
+        transactionTypeName(t.type),
+        QString::number(t.atc),
+        t.amount.toString(),
+        QString::fromLatin1(t.terminalId.toHex().toUpper()),
+        t.when.toString(Qt::ISODate),
+        t.balanceAfter ? t.balanceAfter->toString() : QString(),
+        QString::fromLatin1(t.tac.toHex().toUpper()),
+        QString::fromLatin1(t.mac2.toHex().toUpper()),
+        t.madeHere && t.type != TransactionType::Load ? QString::number(t.tsn) : QString(),
+        csvField(t.merchant),
+    };
+    return fields.join(QLatin1Char(',')).toUtf8() + '\n';
+}
+
+Error csvWriteError(const QString& path, const QSaveFile& file)
+{
+    return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+}
+} // namespace
+
 Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QString& path) const
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+        return csvWriteError(path, file);
     }
-    file.write("token_serial,type,atc,amount,terminal_id,date_time,balance_after,tac,mac2,tsn,merchant\n");
+    file.write(kCsvHeader);
     HistoryQuery page = query;
     page.limit = 1000;
     page.offset = 0;
@@ -462,20 +489,7 @@ Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QStr
             return h.error();
         }
         for (const StoredTransaction& t : *h) {
-            const QStringList fields{
-                t.tokenSerial,
-                transactionTypeName(t.type),
-                QString::number(t.atc),
-                t.amount.toString(),
-                QString::fromLatin1(t.terminalId.toHex().toUpper()),
-                t.when.toString(Qt::ISODate),
-                t.balanceAfter ? t.balanceAfter->toString() : QString(),
-                QString::fromLatin1(t.tac.toHex().toUpper()),
-                QString::fromLatin1(t.mac2.toHex().toUpper()),
-                t.madeHere && t.type != TransactionType::Load ? QString::number(t.tsn) : QString(),
-                csvField(t.merchant),
-            };
-            file.write(fields.join(QLatin1Char(',')).toUtf8() + '\n');
+            file.write(csvLine(t));
             ++rows;
         }
         if (static_cast<int>(h->size()) < page.limit) {
@@ -484,9 +498,25 @@ Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QStr
         page.offset += page.limit;
     }
     if (!file.commit()) {
-        return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+        return csvWriteError(path, file);
     }
     return rows;
+}
+
+Result<qint64> TransactionStore::exportCsv(const std::vector<StoredTransaction>& rows, const QString& path)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return csvWriteError(path, file);
+    }
+    file.write(kCsvHeader);
+    for (const StoredTransaction& t : rows) {
+        file.write(csvLine(t));
+    }
+    if (!file.commit()) {
+        return csvWriteError(path, file);
+    }
+    return static_cast<qint64>(rows.size());
 }
 
 QString pendingStateName(PendingState state)

@@ -114,6 +114,9 @@ public:
     [[nodiscard]] Result<qint64> count(const HistoryQuery& query) const;
     /// CSV with a header row; amounts as yuan with two decimals; written to a temporary file then renamed.
     [[nodiscard]] Result<qint64> exportCsv(const HistoryQuery& query, const QString& path) const;
+    /// The same CSV for rows already chosen by the caller (the wallet's text search: the export holds exactly the
+    /// rows its History page shows, issue 17).
+    [[nodiscard]] static Result<qint64> exportCsv(const std::vector<StoredTransaction>& rows, const QString& path);
     /// Persists an operation whose outcome is unknown (state Checking); replaces an older row of the same
     /// (token, type, ATC). Durable before it returns.
     [[nodiscard]] Result<void> recordPending(const PendingOperation& operation);

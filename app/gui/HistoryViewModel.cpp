@@ -74,6 +74,26 @@ bool matches(const TransactionListModel::Row& row, const QString& needle)
     return row.merchant.contains(needle, Qt::CaseInsensitive) || terminal.contains(needle, Qt::CaseInsensitive)
         || amountMatches || QString::fromLatin1(row.tac.toHex()).contains(needle, Qt::CaseInsensitive);
 }
+/// The rows a text search shows, newest first: the mirror filters by type and date (`q`), the text match happens
+/// here over a bounded window. The page (query()) and the export (exportCsv()) both call this, so the CSV holds
+/// exactly the rows the page lists (issue 17).
+core::Result<std::vector<core::StoredTransaction>> searchHits(
+    core::TransactionStore& mirror, core::HistoryQuery q, const QString& needle)
+{
+    q.limit = HistoryViewModel::kSearchWindow;
+    q.offset = 0;
+    auto rows = mirror.history(q);
+    if (!rows) {
+        return rows.error();
+    }
+    std::vector<core::StoredTransaction> hits;
+    for (auto& t : *rows) {
+        if (matches(TransactionListModel::fromStored(t), needle)) {
+            hits.push_back(std::move(t));
+        }
+    }
+    return hits;
+}
 } // namespace
 
 HistoryViewModel::HistoryViewModel(WalletSession& session, QString dataDir, QObject* parent)
@@ -230,7 +250,7 @@ void HistoryViewModel::refresh()
         });
 }
 
-void HistoryViewModel::query()
+core::HistoryQuery HistoryViewModel::mirrorQuery() const
 {
     core::HistoryQuery q;
     q.tokenSerial = m_tokenSerial;
@@ -241,6 +261,12 @@ void HistoryViewModel::query()
     }
     q.from = isoDate(m_from);
     q.to = isoDate(m_to);
+    return q;
+}
+
+void HistoryViewModel::query()
+{
+    core::HistoryQuery q = mirrorQuery();
     const QString needle = m_search.trimmed();
     const int page = m_page;
     const quint64 serial = ++m_querySerial;
@@ -273,22 +299,15 @@ void HistoryViewModel::query()
                 }
                 return out;
             }
-            // Search: the mirror filters by type and date, the text match happens here over a bounded window.
-            q.limit = kSearchWindow;
-            q.offset = 0;
-            auto rows = ctx.mirror()->history(q);
-            if (!rows) {
-                return rows.error();
+            auto hits = searchHits(*ctx.mirror(), q, needle);
+            if (!hits) {
+                return hits.error();
             }
-            QVector<TransactionListModel::Row> hits;
-            for (const auto& t : *rows) {
-                auto row = TransactionListModel::fromStored(t);
-                if (matches(row, needle)) {
-                    hits.push_back(row);
-                }
+            out.total = static_cast<qint64>(hits->size());
+            const auto first = static_cast<std::size_t>(page) * kPageSize;
+            for (std::size_t i = first; i < hits->size() && i < first + kPageSize; ++i) {
+                out.rows.push_back(TransactionListModel::fromStored((*hits)[i]));
             }
-            out.total = hits.size();
-            out.rows = hits.mid(static_cast<qsizetype>(page) * kPageSize, kPageSize);
             return out;
         },
         [this, serial](core::Result<Page> result) {
@@ -346,19 +365,13 @@ void HistoryViewModel::exportCsv(const QString& path, bool replace)
         emit exported(false);
         return;
     }
-    core::HistoryQuery q;
-    q.tokenSerial = m_tokenSerial;
-    if (m_type == 1) {
-        q.type = core::TransactionType::Load;
-    } else if (m_type == 2) {
-        q.type = core::TransactionType::Purchase;
-    }
-    q.from = isoDate(m_from);
-    q.to = isoDate(m_to);
+    // The page's own query and search (mirrorQuery(), searchHits()): the file holds the rows the page lists.
+    core::HistoryQuery q = mirrorQuery();
     q.limit = 1000;
+    const QString needle = m_search.trimmed();
     m_session.runLocal<qint64>(
         this,
-        [q, local](PurseContext& ctx) -> core::Result<qint64> {
+        [q, needle, local](PurseContext& ctx) -> core::Result<qint64> {
             if (auto ready = ctx.ensureServices(); !ready) {
                 return ready.error();
             }
@@ -373,7 +386,16 @@ void HistoryViewModel::exportCsv(const QString& path, bool replace)
                     QStringLiteral("cannot create a temporary file: %1").arg(plain.errorString()));
             }
             plain.close();
-            auto written = ctx.mirror()->exportCsv(q, plain.fileName());
+            core::Result<qint64> written = qint64(0);
+            if (needle.isEmpty()) {
+                written = ctx.mirror()->exportCsv(q, plain.fileName());
+            } else {
+                auto hits = searchHits(*ctx.mirror(), q, needle);
+                if (!hits) {
+                    return hits.error();
+                }
+                written = core::TransactionStore::exportCsv(*hits, plain.fileName());
+            }
             if (!written) {
                 return written.error();
             }

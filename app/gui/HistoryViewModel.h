@@ -5,9 +5,9 @@
 
 #include <QObject>
 #include <QString>
-#include <functional>
 #include <QUrl>
 #include <QtQml/qqmlregistration.h>
+#include <functional>
 
 namespace wallet::app {
 
@@ -15,7 +15,7 @@ class WalletSession;
 
 /**
  * @brief The history page over the SQLite mirror: filter by type and date range, search (merchant, terminal,
- * amount), pages of kPageSize, and CSV export of everything that matches the filter.
+ * amount), pages of kPageSize, and CSV export of exactly the rows the page lists (all its pages).
  */
 class HistoryViewModel : public QObject
 {
@@ -87,9 +87,9 @@ public:
     Q_INVOKABLE void refresh();
     Q_INVOKABLE void nextPage();
     Q_INVOKABLE void previousPage();
-    /// Writes every row matching the type and date filter to `path` (local path or file: URL) as CSV, UTF-8 with a
-    /// byte order mark (spreadsheet programs then read 校园食堂 right). An existing file is replaced only when
-    /// `replace` is true (the page asked first); otherwise the export stops and says so.
+    /// Writes every row the page lists (type, date filter and text search) to `path` (local path or file: URL) as CSV,
+    /// UTF-8 with a byte order mark (spreadsheet programs then read 校园食堂 right). An existing file is replaced only
+    /// when `replace` is true (the page asked first); otherwise the export stops and says so.
     Q_INVOKABLE void exportCsv(const QString& path, bool replace = false);
     /// True when `path` (local path or file: URL) names an existing file: the page asks before replacing it.
     Q_INVOKABLE bool fileExists(const QString& path) const;
@@ -113,6 +113,7 @@ signals:
     void queryFinished(quint64 generation);
 
 private:
+    [[nodiscard]] core::HistoryQuery mirrorQuery() const; ///< type, dates, token: shared by the page and the export
     void query();
     void filterEdited();
 

@@ -7,11 +7,15 @@
 #include <QSqlDatabase>
 #include <QString>
 
+struct sqlite3;
+
 #include <memory>
 #include <optional>
 #include <vector>
 
 namespace wallet::core {
+
+class WalCheckpointer;
 
 /// One row of the mirror: a token transaction, keyed by (token serial, type, ATC).
 struct StoredTransaction
@@ -80,7 +84,10 @@ struct HistoryQuery
  *
  * * Schema versioned with PRAGMA user_version and migrated forward in one transaction; a file with a newer
  *   version is refused (StorageError), never modified.
- * * WAL + synchronous=FULL: a sync is durable before sync() returns.
+ * * WAL + synchronous=FULL: a sync is durable before sync() returns. Its WAL checkpoint runs afterwards on a
+ *   thread of its own (WalCheckpointer), not on the caller's path; wal_autocheckpoint stays as a backstop.
+ * * sync() binds its INSERTs through the sqlite3 C API on Qt's handle when that handle is provably from the SQLite
+ *   core links (SqliteNative); otherwise through Qt Sql. Same statements, same transaction.
  * * sync() is one transaction of INSERT … ON CONFLICT DO NOTHING on UNIQUE(token_serial, type, atc): replaying
  *   it changes nothing; a crash mid-sync leaves the previous state.
  * * A corrupt, unreadable or locked file gives a clear StorageError; callers keep using the token without it.
@@ -107,6 +114,9 @@ public:
     [[nodiscard]] Result<qint64> count(const HistoryQuery& query) const;
     /// CSV with a header row; amounts as yuan with two decimals; written to a temporary file then renamed.
     [[nodiscard]] Result<qint64> exportCsv(const HistoryQuery& query, const QString& path) const;
+    /// The same CSV for rows already chosen by the caller (the wallet's text search: the export holds exactly the
+    /// rows its History page shows, issue 17).
+    [[nodiscard]] static Result<qint64> exportCsv(const std::vector<StoredTransaction>& rows, const QString& path);
     /// Persists an operation whose outcome is unknown (state Checking); replaces an older row of the same
     /// (token, type, ATC). Durable before it returns.
     [[nodiscard]] Result<void> recordPending(const PendingOperation& operation);
@@ -119,14 +129,25 @@ public:
     /// PRAGMA quick_check.
     [[nodiscard]] Result<void> check() const;
     [[nodiscard]] QString path() const { return m_path; }
+    /// True when sync() runs on the sqlite3 C API (see SqliteNative); false: Qt Sql.
+    [[nodiscard]] bool nativeSync() const { return m_native != nullptr; }
+    /// Why sync() is on Qt Sql (empty when nativeSync()).
+    [[nodiscard]] QString nativeSyncProblem() const { return m_nativeProblem; }
+    /// Waits for the checkpoint asked for by the last sync() (tests, benchmarks); returns how many have run.
+    int waitForCheckpoint();
 
 private:
     TransactionStore(QString connectionName, QString path);
     [[nodiscard]] Result<void> migrate();
     [[nodiscard]] QSqlDatabase db() const;
+    [[nodiscard]] Result<int> insertQt(const QString& tokenSerial, const std::vector<TransactionRecord>& records);
+    [[nodiscard]] Result<int> insertNative(const QString& tokenSerial, const std::vector<TransactionRecord>& records);
 
     QString m_connection;
     QString m_path;
+    sqlite3* m_native = nullptr; ///< Qt's connection, owned by Qt Sql
+    QString m_nativeProblem;
+    std::unique_ptr<WalCheckpointer> m_checkpointer;
 };
 
 } // namespace wallet::core

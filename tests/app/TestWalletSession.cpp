@@ -354,6 +354,40 @@ void TestWalletSession::historyPagesFiltersSearchesExports()
     history.exportCsv(csv, true);
     QTRY_COMPARE(exported.count(), 4);
     QVERIFY(exported.at(3).at(0).toBool());
+
+    // The export honours the text search too (issue 17): exactly the rows the page lists, in its order. "18.80"
+    // over all types is the canteen payment and the load; with the payments filter, the canteen payment alone.
+    const auto csvAtcsOf = [](const QString& path) {
+        QFile in(path);
+        QList<int> atcs;
+        if (!in.open(QIODevice::ReadOnly)) {
+            return atcs;
+        }
+        const QList<QByteArray> rows = in.readAll().mid(3).trimmed().split('\n');
+        for (const QByteArray& line : rows.mid(1)) {
+            atcs << line.split(',').at(2).toInt();
+        }
+        return atcs;
+    };
+    history.setTypeFilter(0);
+    history.setSearch(QStringLiteral("18.80"));
+    QVERIFY(queryDone(history));
+    QCOMPARE(shownAtcs(history), (QList<int>{100, 7}));
+    const QString searched = dir.filePath(QStringLiteral("searched.csv"));
+    history.exportCsv(searched);
+    QTRY_COMPARE(exported.count(), 5);
+    QVERIFY(exported.at(4).at(0).toBool());
+    QVERIFY(history.exportResult().startsWith(QStringLiteral("2 transaction")));
+    QCOMPARE(csvAtcsOf(searched), shownAtcs(history));
+    history.setTypeFilter(2);
+    QVERIFY(queryDone(history));
+    QCOMPARE(shownAtcs(history), QList<int>{100});
+    history.exportCsv(searched, true);
+    QTRY_COMPARE(exported.count(), 6);
+    QCOMPARE(csvAtcsOf(searched), QList<int>{100});
+    QFile canteen(searched);
+    QVERIFY(canteen.open(QIODevice::ReadOnly));
+    QVERIFY(canteen.readAll().contains("Campus Canteen \xC2\xB7 #A-1024"));
 }
 
 QTEST_GUILESS_MAIN(TestWalletSession)

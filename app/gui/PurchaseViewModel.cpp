@@ -473,6 +473,36 @@ void PurchaseViewModel::startOrder(
 
 void PurchaseViewModel::payDone(const core::Result<PayOutcome>& outcome)
 {
+    // Issue 14: the bank refused the cardholder's signature (revoked, expired or unknown certificate, a signature
+    // that does not verify, or none where the merchant requires one). Refused before MAC1: nothing was authorised,
+    // so nothing was debited and the order is still open. Said with the bank's code for support.
+    if (outcome && outcome->error && outcome->error->detail.contains(QStringLiteral("cardholder-"))) {
+        const core::Error& e = *outcome->error;
+        m_pin.setBusy(false);
+        m_pin.reset();
+        m_resultTitle = tr("The payment did not go through");
+        const QString code = e.detail.contains(QStringLiteral("cardholder-certificate-revoked"))
+            ? QStringLiteral("cardholder-certificate-revoked")
+            : e.detail.contains(QStringLiteral("cardholder-certificate-expired"))
+            ? QStringLiteral("cardholder-certificate-expired")
+            : e.detail.contains(QStringLiteral("cardholder-certificate-unknown"))
+            ? QStringLiteral("cardholder-certificate-unknown")
+            : QStringLiteral("cardholder-signature");
+        if (code == QStringLiteral("cardholder-certificate-revoked")) {
+            m_resultText = tr("Your bank refused the payment: it revoked the certificate on your key (slot 9A). "
+                              "Nothing was debited and the order is still open. Open Certificates to see it, then "
+                              "generate a new key pair and apply again. (Bank code: %1)")
+                               .arg(code);
+        } else {
+            m_resultText = tr("Your bank refused the signature your key made with its certificate. Nothing was "
+                              "debited and the order is still open. Open Certificates and apply for a certificate "
+                              "again. (Bank code: %1)")
+                               .arg(code);
+        }
+        m_cardholderSignature = {};
+        setStep(Step::Failed);
+        return;
+    }
     if (!outcome && outcome.error().code == core::ErrorCode::Declined) {
         m_pin.setBusy(false);
         refuseOrder(outcome.error()); // expired while the confirmation was open: nothing sent

@@ -1496,6 +1496,14 @@
         <source>The key could not sign the payment with its certificate: %1 Nothing was paid.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Your bank refused the payment: it revoked the certificate on your key (slot 9A). Nothing was debited and the order is still open. Open Certificates to see it, then generate a new key pair and apply again. (Bank code: %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank refused the signature your key made with its certificate. Nothing was debited and the order is still open. Open Certificates and apply for a certificate again. (Bank code: %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>wallet::app::TransactionListModel</name>

@@ -1542,6 +1542,14 @@
         <source>The key could not sign the payment with its certificate: %1 Nothing was paid.</source>
         <translation>密钥无法用其证书签署付款：%1 未进行任何支付。</translation>
     </message>
+    <message>
+        <source>Your bank refused the payment: it revoked the certificate on your key (slot 9A). Nothing was debited and the order is still open. Open Certificates to see it, then generate a new key pair and apply again. (Bank code: %1)</source>
+        <translation>您的银行拒绝了此次付款：银行已吊销您密钥上的证书（槽位 9A）。未扣任何款项，订单仍未支付。请打开“证书”页面查看，然后生成新的密钥对并重新申请。（银行代码：%1）</translation>
+    </message>
+    <message>
+        <source>Your bank refused the signature your key made with its certificate. Nothing was debited and the order is still open. Open Certificates and apply for a certificate again. (Bank code: %1)</source>
+        <translation>您的银行拒绝了密钥用其证书所做的签名。未扣任何款项，订单仍未支付。请打开“证书”页面重新申请证书。（银行代码：%1）</translation>
+    </message>
 </context>
 <context>
     <name>wallet::app::TransactionListModel</name>

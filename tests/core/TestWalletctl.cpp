@@ -189,7 +189,7 @@ void TestWalletctl::pivTouchPolicy()
         {},
         dir.path());
     QVERIFY(r.exitCode != 0);
-    QVERIFY2(r.err.contains("--touch: never, always or cached"), r.err);
+    QVERIFY2((r.out + r.err).contains("--touch: never, always or cached"), r.out + r.err);
     QCOMPARE(touchOf(QStringLiteral("9a")), QStringLiteral("<no key>"));
 }
 

@@ -74,8 +74,10 @@ Commands:
   cert show [--slot S] [--out FILE [--replace]]
                                 one certificate's details (SHA-256 fingerprint); --out exports it as PEM (never over
                                 an existing file without --replace)
-  cert generate [--slot S] [--alg p256|sm2] [--yes]
-                                a new key pair on the key (--yes to replace one that is there)
+  cert generate [--slot S] [--alg p256|sm2] [--touch never|always|cached] [--yes]
+                                a new key pair on the key (--yes to replace one that is there); --touch sets the
+                                slot's touch policy (each signature waits for the key's button; "cached" asks
+                                every time too: the key has no clock)
   cert request [--slot S] [--out FILE]
                                 a PKCS#10 request for the slot's key, signed on the key (CN = the purse's ASN)
   cert apply [--slot S] [--out FILE]
@@ -165,7 +167,10 @@ int CliApp::run(const QStringList& arguments)
         QStringLiteral("out"), QStringLiteral("cert: the file to write (PEM)."), QStringLiteral("FILE"));
     const QCommandLineOption replaceOpt(
         QStringLiteral("replace"), QStringLiteral("cert: replace the --out file when it exists."));
-    parser.addOptions({slotOpt, algOpt, outOpt, replaceOpt});
+    const QCommandLineOption touchOpt(QStringLiteral("touch"),
+        QStringLiteral("cert generate: the key's touch policy (never, always, cached)"),
+        QStringLiteral("POLICY"));
+    parser.addOptions({slotOpt, algOpt, outOpt, replaceOpt, touchOpt});
     const QCommandLineOption caFingerprintOpt(QStringLiteral("ca-fingerprint"),
         QStringLiteral("bank enrol: the bank CA's SHA-256 fingerprint as bankctl printed it."),
         QStringLiteral("HEX"));
@@ -206,6 +211,7 @@ int CliApp::run(const QStringList& arguments)
     m_cert.alg = parser.value(algOpt);
     m_cert.out = parser.value(outOpt);
     m_cert.replace = parser.isSet(replaceOpt);
+    m_cert.touch = parser.value(touchOpt);
     m_caFingerprint = parser.value(caFingerprintOpt);
 
     const QStringList pos = parser.positionalArguments();
@@ -904,21 +910,13 @@ int CliApp::cmdPay(const QStringList& args)
             return fail(o.error());
         }
         const core::piv::PinProvider pin = [] { return readSecretLine(QStringLiteral("PIV PIN: ")); };
-        auto signature = certs.signWithCertificate(0x9A,
-            core::cardholderPaymentMessage(order->orderId,
-                order->amount.fen(),
-                order->merchantId,
-                QString::fromLatin1(order->terminalId.toHex()),
-                m_purse->card().asnHex()),
-            pin);
+        auto signature = certs.signPaymentOrder(*order, m_purse->card().asnHex(), pin);
         if (!signature) {
             core::Error e = signature.error();
             e.detail += QStringLiteral(" (the payment needs the key's certificate; nothing was paid)");
             return fail(e);
         }
-        m_orderPsam->setCardholderSignature(
-            QJsonObject{{QStringLiteral("certificateSerial"), signature->certificateSerial},
-                {QStringLiteral("signature"), QString::fromLatin1(signature->signature.toHex().toUpper())}});
+        m_orderPsam->setCardholderSignature(*signature);
     }
     auto result = withPinIfNeeded<core::PurchaseResult>(
         [&](const core::Pin* pin) { return m_purse->purchase(order->amount, pin); });

@@ -100,7 +100,7 @@ private:
     } m_history;
     struct CertArgs
     {
-        QString slot, alg, out;
+        QString slot, alg, out, touch;
         bool replace = false;
     } m_cert;
 };

@@ -12,6 +12,8 @@
 #include <QSaveFile>
 #include <QUuid>
 
+#include <optional>
+
 namespace wallet::app::cli {
 
 namespace {
@@ -133,16 +135,46 @@ int CliApp::cmdCert(const QStringList& args)
     if (viewing && !m_bank) {
         (void)openRoles(false, false);
     }
-    const auto status = [&](const QByteArray& der) -> QString {
+    // The CRL is fetched once per command and believed only when its signature verifies with the cardholder CA
+    // certificate kept in the data folder (CertificateService::revocationFromCrl).
+    std::optional<core::Result<QByteArray>> crl;
+    const auto status = [&](const QByteArray& der) -> core::piv::RevocationStatus {
+        core::piv::RevocationStatus st;
         if (!m_bank) {
-            return QStringLiteral("unknown");
+            st.explanation = QStringLiteral("no bank host is configured");
+            return st;
         }
-        auto revoked = core::piv::CertificateService::isRevoked(m_bank->client(), der);
-        if (!revoked) {
-            notice(QStringLiteral("Could not check revocation: %1").arg(revoked.error().detail));
-            return QStringLiteral("unknown");
+        if (!crl) {
+            crl = core::piv::CertificateService::fetchCrl(m_bank->client());
         }
-        return *revoked ? QStringLiteral("revoked") : QStringLiteral("valid");
+        if (!*crl) {
+            st.explanation = crl->error().detail;
+            st.why = core::piv::RevocationStatus::Why::BankUnreachable;
+        } else {
+            st = core::piv::CertificateService::revocationFromCrl(
+                **crl, der, core::piv::CertificateService::keptIssuer(m_dataDir), QDateTime::currentDateTimeUtc());
+        }
+        if (st.state == core::piv::RevocationStatus::State::Unknown) {
+            notice(QStringLiteral("Could not check revocation: %1").arg(st.explanation));
+        }
+        return st;
+    };
+    const auto statusJson = [](QJsonObject& json, const core::piv::RevocationStatus& st) {
+        json.insert(QStringLiteral("status"), st.word());
+        if (st.state == core::piv::RevocationStatus::State::Revoked) {
+            json.insert(QStringLiteral("revokedAt"), dateText(st.revokedAt));
+            json.insert(QStringLiteral("revocationReason"), st.reason);
+        } else if (st.state == core::piv::RevocationStatus::State::Unknown) {
+            json.insert(QStringLiteral("statusExplanation"), st.explanation);
+        }
+    };
+    const auto statusText = [](const core::piv::RevocationStatus& st) {
+        if (st.state == core::piv::RevocationStatus::State::Revoked) {
+            return QStringLiteral("REVOKED by the bank on %1 (%2)").arg(dateText(st.revokedAt), st.reason);
+        }
+        return st.state == core::piv::RevocationStatus::State::Unknown
+            ? QStringLiteral("unknown (%1)").arg(st.explanation)
+            : st.word();
     };
     if (sub == QStringLiteral("list")) {
         auto all = certs.list();
@@ -154,18 +186,25 @@ int CliApp::cmdCert(const QStringList& args)
         for (const auto& s : *all) {
             QJsonObject row{{QStringLiteral("slot"), slotText(s.slot)},
                 {QStringLiteral("key"), s.key ? QString::fromLatin1(core::piv::curveName(s.key->alg)) : QString()}};
+            if (s.key) {
+                row.insert(QStringLiteral("touchPolicy"), core::piv::touchPolicyText(s.key->touchPolicy));
+            }
             QString line = QStringLiteral("%1  %2").arg(slotText(s.slot),
-                s.key ? QString::fromLatin1(core::piv::curveName(s.key->alg)) : QStringLiteral("no key"));
+                s.key ? QString::fromLatin1(core::piv::curveName(s.key->alg)) + QStringLiteral(" (touch ")
+                        + core::piv::touchPolicyText(s.key->touchPolicy) + QLatin1Char(')')
+                      : QStringLiteral("no key"));
             if (s.details) {
                 QJsonObject details = detailsJson(*s.details);
-                const QString st = status(*s.certificate);
-                details.insert(QStringLiteral("status"), st);
+                const auto st = status(*s.certificate);
+                statusJson(details, st);
                 row.insert(QStringLiteral("certificate"), details);
                 line += QStringLiteral("  %1 (issuer %2, until %3)%4")
                             .arg(s.details->subject,
                                 s.details->issuer,
                                 dateText(s.details->notAfter),
-                                st == QStringLiteral("revoked") ? QStringLiteral("  REVOKED by the bank") : QString());
+                                st.state == core::piv::RevocationStatus::State::Revoked
+                                    ? QStringLiteral("  ") + statusText(st)
+                                    : QString());
             } else if (s.certificate) {
                 line += QStringLiteral("  (a certificate that does not parse)");
             }
@@ -191,16 +230,19 @@ int CliApp::cmdCert(const QStringList& args)
         }
         QJsonObject json = detailsJson(*s->details);
         json.insert(QStringLiteral("slot"), slotText(*slot));
-        const QString st = status(*s->certificate);
-        json.insert(QStringLiteral("status"), st);
+        const auto st = status(*s->certificate);
+        statusJson(json, st);
+        const QString touch = s->key ? core::piv::touchPolicyText(s->key->touchPolicy) : QStringLiteral("never");
+        json.insert(QStringLiteral("touchPolicy"), touch);
         if (!m_cert.out.isEmpty()) {
             json.insert(QStringLiteral("file"), m_cert.out);
         }
         emitResult(json,
-            QStringLiteral("Slot %1:\n%2\n  status:   %3%4")
+            QStringLiteral("Slot %1:\n%2\n  touch:    %3\n  status:   %4%5")
                 .arg(slotText(*slot),
                     detailsText(*s->details),
-                    st == QStringLiteral("revoked") ? QStringLiteral("REVOKED by the bank") : st,
+                    touch,
+                    statusText(st),
                     m_cert.out.isEmpty() ? QString()
                                          : QStringLiteral("\nExported the certificate to %1.").arg(m_cert.out)));
         return 0;
@@ -211,6 +253,14 @@ int CliApp::cmdCert(const QStringList& args)
             alg = core::piv::kAlgSm2;
         } else if (!m_cert.alg.isEmpty() && m_cert.alg != QStringLiteral("p256")) {
             return fail(core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--alg: p256 or sm2")));
+        }
+        std::optional<core::piv::TouchPolicy> touch = core::piv::TouchPolicy::Default;
+        if (!m_cert.touch.isEmpty()) {
+            touch = core::piv::parseTouchPolicy(m_cert.touch);
+            if (!touch) {
+                return fail(
+                    core::makeError(core::ErrorCode::InvalidInput, QStringLiteral("--touch: never, always or cached")));
+            }
         }
         auto existing = certs.slot(*slot);
         if (!existing) {
@@ -225,17 +275,20 @@ int CliApp::cmdCert(const QStringList& args)
         if (!mk) {
             return fail(mk.error());
         }
-        auto point = certs.generate(*slot, alg, *mk);
+        auto point = certs.generate(*slot, alg, *mk, *touch);
         if (!point) {
             return fail(point.error());
         }
+        const QString touchText = core::piv::touchPolicyText(static_cast<std::uint8_t>(*touch));
         emitResult({{QStringLiteral("slot"), slotText(*slot)},
                        {QStringLiteral("key"), QString::fromLatin1(core::piv::curveName(alg))},
+                       {QStringLiteral("touchPolicy"), touchText},
                        {QStringLiteral("publicKey"), QString::fromLatin1(point->toHex())}},
-            QStringLiteral("Generated a %1 key pair in slot %2 (public point %3…).")
+            QStringLiteral("Generated a %1 key pair in slot %2 (public point %3…), touch policy %4.")
                 .arg(QString::fromLatin1(core::piv::curveName(alg)),
                     slotText(*slot),
-                    QString::fromLatin1(point->left(9).toHex())));
+                    QString::fromLatin1(point->left(9).toHex()),
+                    touchText));
         return 0;
     }
     if (sub == QStringLiteral("delete")) {
@@ -328,6 +381,10 @@ int CliApp::cmdCert(const QStringList& args)
     }
     if (auto w = certs.store(*slot, issued->certificate, *mk); !w) {
         return fail(w.error());
+    }
+    // The CA that issued it, kept to check the signature of its CRL later (cert list / show).
+    if (auto kept = core::piv::CertificateService::keepIssuer(m_dataDir, *issued); !kept) {
+        notice(QStringLiteral("The cardholder CA certificate was not kept: %1").arg(kept.error().detail));
     }
     auto d = core::piv::describeCertificate(issued->certificate);
     if (!d) {

@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QLocale>
 #include <QSaveFile>
 #include <QStandardPaths>
 #include <QUrl>
@@ -17,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace wallet::app {
 
@@ -34,13 +36,68 @@ struct Listing
     QList<QByteArray> certificates;
 };
 
-/// The four slots as the page shows them (runs on the worker thread).
-core::Result<Listing> listSlots(core::piv::CertificateService& certs)
+/// The bank's word on a certificate as the page shows it (issue 14): the badge and its detail.
+void insertStatus(QVariantMap& row, const core::piv::RevocationStatus& st)
+{
+    using State = core::piv::RevocationStatus::State;
+    using Why = core::piv::RevocationStatus::Why;
+    row.insert(QStringLiteral("status"), st.word());
+    switch (st.state) {
+    case State::Valid:
+        row.insert(QStringLiteral("statusText"), CertificatesViewModel::tr("Valid"));
+        row.insert(QStringLiteral("statusDetail"),
+            CertificatesViewModel::tr("Your bank has not revoked it (checked against its signed revocation list)."));
+        return;
+    case State::Revoked:
+        row.insert(QStringLiteral("statusText"),
+            CertificatesViewModel::tr("Revoked on %1")
+                .arg(QLocale().toString(st.revokedAt.toLocalTime().date(), QLocale::ShortFormat)));
+        row.insert(QStringLiteral("statusDetail"),
+            CertificatesViewModel::tr("Your bank revoked this certificate (reason: %1). Payments that need it are "
+                                      "refused. Generate a new key pair and apply again.")
+                .arg(st.reason));
+        return;
+    case State::Unknown:
+        break;
+    }
+    row.insert(QStringLiteral("statusText"), CertificatesViewModel::tr("Unknown"));
+    QString why;
+    switch (st.why) {
+    case Why::NoBank:
+        why = CertificatesViewModel::tr("No bank host is configured, so the wallet cannot ask whether it was revoked.");
+        break;
+    case Why::BankUnreachable:
+        why = CertificatesViewModel::tr("The bank's revocation list could not be fetched. Refresh later.");
+        break;
+    case Why::NoIssuer:
+    case Why::NotIssuer:
+        why = CertificatesViewModel::tr("The wallet does not have the certificate of the bank's CA that issued it, so "
+                                        "it cannot check the revocation list's signature. Apply for a certificate "
+                                        "again to get it.");
+        break;
+    case Why::BadSignature:
+        why = CertificatesViewModel::tr("The revocation list failed its signature check against the bank's CA: it "
+                                        "was altered or does not come from your bank, so the wallet does not "
+                                        "believe it.");
+        break;
+    case Why::BadCrl:
+    case Why::Stale:
+    case Why::None:
+        why = CertificatesViewModel::tr("The bank's revocation list is not usable (%1).").arg(st.explanation);
+        break;
+    }
+    row.insert(QStringLiteral("statusDetail"), why);
+}
+
+/// The four slots as the page shows them (runs on the worker thread), each certificate with the bank's word on it
+/// from its CRL, fetched once and checked against the cardholder CA certificate kept in the data folder.
+core::Result<Listing> listSlots(core::piv::CertificateService& certs, PurseContext& ctx)
 {
     auto all = certs.list();
     if (!all) {
         return all.error();
     }
+    std::optional<core::Result<QByteArray>> crl;
     Listing out;
     for (const auto& s : *all) {
         QVariantMap row;
@@ -49,6 +106,15 @@ core::Result<Listing> listSlots(core::piv::CertificateService& certs)
         row.insert(QStringLiteral("keyText"),
             s.key ? (s.key->alg == core::piv::kAlgSm2 ? QStringLiteral("SM2") : QStringLiteral("ECC P-256"))
                   : QString());
+        if (s.key) {
+            const auto touch = static_cast<core::piv::TouchPolicy>(s.key->touchPolicy);
+            row.insert(QStringLiteral("touchText"),
+                touch == core::piv::TouchPolicy::Always
+                    ? CertificatesViewModel::tr("Touch: always (each signature waits for the key's button)")
+                    : touch == core::piv::TouchPolicy::Cached
+                    ? CertificatesViewModel::tr("Touch: cached, asked every time (the key has no clock)")
+                    : CertificatesViewModel::tr("Touch: never"));
+        }
         row.insert(QStringLiteral("hasCertificate"), s.details.has_value());
         if (s.details) {
             row.insert(QStringLiteral("subject"), s.details->subject);
@@ -57,6 +123,22 @@ core::Result<Listing> listSlots(core::piv::CertificateService& certs)
                 QStringLiteral("%1 – %2").arg(s.details->notBefore.toString(QStringLiteral("yyyy-MM-dd")),
                     s.details->notAfter.toString(QStringLiteral("yyyy-MM-dd"))));
             row.insert(QStringLiteral("fingerprint"), s.details->sha256Fingerprint);
+            core::piv::RevocationStatus st;
+            if (ctx.ensureServices() && ctx.bank()) {
+                if (!crl) {
+                    crl = core::piv::CertificateService::fetchCrl(ctx.bank()->client());
+                }
+                if (*crl) {
+                    st = core::piv::CertificateService::revocationFromCrl(**crl,
+                        *s.certificate,
+                        core::piv::CertificateService::keptIssuer(ctx.dataDir()),
+                        QDateTime::currentDateTimeUtc());
+                } else {
+                    st.why = core::piv::RevocationStatus::Why::BankUnreachable;
+                    st.explanation = crl->error().detail;
+                }
+            }
+            insertStatus(row, st);
         }
         out.rows.append(row);
         out.certificates.append(s.certificate.value_or(QByteArray()));
@@ -90,6 +172,14 @@ std::uint8_t CertificatesViewModel::currentSlot() const
     return core::piv::kSlots[static_cast<std::size_t>(qBound(0, m_slotIndex, 3))];
 }
 
+void CertificatesViewModel::setTouchAlways(bool on)
+{
+    if (on != m_touchAlways) {
+        m_touchAlways = on;
+        emit changed();
+    }
+}
+
 void CertificatesViewModel::setSlotIndex(int index)
 {
     if (index < 0 || index > 3 || index == m_slotIndex) {
@@ -116,7 +206,7 @@ void CertificatesViewModel::refresh()
     m_session.run<Listing>(
         this,
         [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<Listing> {
-            return onPiv(channel, ctx, [](core::piv::CertificateService& c) { return listSlots(c); });
+            return onPiv(channel, ctx, [&ctx](core::piv::CertificateService& c) { return listSlots(c, ctx); });
         },
         [this](core::Result<Listing> done) {
             if (done) {
@@ -132,22 +222,23 @@ void CertificatesViewModel::refresh()
 void CertificatesViewModel::generate()
 {
     const std::uint8_t slot = currentSlot();
+    const auto touch = m_touchAlways ? core::piv::TouchPolicy::Always : core::piv::TouchPolicy::Never;
     m_busy = true;
     m_status = tr("Generating a key pair on the key…");
     m_error.clear();
     emit changed();
     m_session.run<Listing>(
         this,
-        [slot](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<Listing> {
-            return onPiv(channel, ctx, [slot](core::piv::CertificateService& c) -> core::Result<Listing> {
+        [slot, touch](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<Listing> {
+            return onPiv(channel, ctx, [slot, touch, &ctx](core::piv::CertificateService& c) -> core::Result<Listing> {
                 auto key = core::piv::CertificateService::managementKeyFromEnvironment();
                 if (!key) {
                     return key.error();
                 }
-                if (auto made = c.generate(slot, core::piv::kAlgP256, *key); !made) {
+                if (auto made = c.generate(slot, core::piv::kAlgP256, *key, touch); !made) {
                     return made.error();
                 }
-                return listSlots(c);
+                return listSlots(c, ctx);
             });
         },
         [this](core::Result<Listing> done) {
@@ -224,7 +315,9 @@ void CertificatesViewModel::applyWithPin(Botan::secure_vector<char> digits)
                 if (auto stored = c.store(slot, issued->certificate, *key); !stored) {
                     return stored.error();
                 }
-                return listSlots(c);
+                // The CA that issued it, kept to check its CRL's signature (the badge on this page).
+                (void)core::piv::CertificateService::keepIssuer(ctx.dataDir(), *issued);
+                return listSlots(c, ctx);
             });
         },
         [this](core::Result<Listing> done) {
@@ -249,7 +342,7 @@ void CertificatesViewModel::remove()
     m_session.run<Listing>(
         this,
         [slot](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<Listing> {
-            return onPiv(channel, ctx, [slot](core::piv::CertificateService& c) -> core::Result<Listing> {
+            return onPiv(channel, ctx, [slot, &ctx](core::piv::CertificateService& c) -> core::Result<Listing> {
                 auto key = core::piv::CertificateService::managementKeyFromEnvironment();
                 if (!key) {
                     return key.error();
@@ -257,7 +350,7 @@ void CertificatesViewModel::remove()
                 if (auto removed = c.remove(slot, *key); !removed) {
                     return removed.error();
                 }
-                return listSlots(c);
+                return listSlots(c, ctx);
             });
         },
         [this](core::Result<Listing> done) {

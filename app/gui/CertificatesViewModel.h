@@ -24,7 +24,9 @@ class CertificatesViewModel : public QObject
     QML_ELEMENT
     QML_UNCREATABLE("Created by the wallet")
 
-    /// One map per slot: slot, keyText, hasKey, hasCertificate, subject, issuer, validity, fingerprint.
+    /// One map per slot: slot, keyText, hasKey, touchText, hasCertificate, subject, issuer, validity, fingerprint,
+    /// and the bank's word on the certificate (issue 14): status (valid / revoked / unknown), statusText (the badge)
+    /// and statusDetail (the revocation date and reason, or why it is unknown).
     Q_PROPERTY(QVariantList slotRows READ slotRows NOTIFY changed)
     Q_PROPERTY(int slotIndex READ slotIndex WRITE setSlotIndex NOTIFY changed)
     Q_PROPERTY(bool busy READ busy NOTIFY changed)
@@ -32,6 +34,8 @@ class CertificatesViewModel : public QObject
     Q_PROPERTY(QString statusText READ statusText NOTIFY changed)
     Q_PROPERTY(QString errorText READ errorText NOTIFY changed)
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
+    /// Generate sets the touch policy "always" (every signature waits for the key's button) instead of "never".
+    Q_PROPERTY(bool touchAlways READ touchAlways WRITE setTouchAlways NOTIFY changed)
 
 public:
     explicit CertificatesViewModel(WalletSession& session, QObject* parent = nullptr);
@@ -44,6 +48,8 @@ public:
     [[nodiscard]] QString statusText() const { return m_status; }
     [[nodiscard]] QString errorText() const { return m_error; }
     [[nodiscard]] PinViewModel* pin() { return &m_pin; }
+    [[nodiscard]] bool touchAlways() const { return m_touchAlways; }
+    void setTouchAlways(bool on);
 
     Q_INVOKABLE void refresh();
     /// A new P-256 key pair in the chosen slot (replaces the one there and its certificate).
@@ -74,6 +80,7 @@ private:
     int m_slotIndex = 0;
     bool m_busy = false;
     bool m_askingPin = false;
+    bool m_touchAlways = false;
     QString m_status;
     QString m_error;
 };

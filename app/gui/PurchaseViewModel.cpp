@@ -6,6 +6,7 @@
 #include "app/gui/MoneyOperation.h"
 #include "app/gui/WalletSession.h"
 #include "core/bank/BankClient.h"
+#include "core/piv/CertificateService.h"
 #include "core/terminal/TerminalRoles.h"
 
 #include <QDir>
@@ -17,6 +18,16 @@ namespace wallet::app {
 
 namespace {
 using PayOutcome = MoneyOperation::Outcome<core::PurchaseResult>;
+
+/// A payment job's result when the order may need the cardholder's signature (issue 14): the payment's outcome, or
+/// that the key wants its PIV PIN first, or why the key could not sign (nothing was sent for the purse then).
+struct SignedPay
+{
+    PayOutcome pay;
+    bool needPivPin = false;
+    QJsonObject signature;
+    std::optional<core::Error> signError;
+};
 
 /// An interrupted order payment once the key is back: the key's verdict, and the bank's TAC when it is paid.
 struct OrderCheck
@@ -69,6 +80,8 @@ PurchaseViewModel::PurchaseViewModel(WalletSession& session, QObject* parent)
     , m_session(session)
 {
     m_pin.setSubmitHandler([this](Botan::secure_vector<char> digits) { startOrder(std::move(digits)); });
+    m_pivPin.setSubmitHandler(
+        [this](Botan::secure_vector<char> digits) { startOrder(std::nullopt, std::move(digits)); });
     connect(&m_session, &WalletSession::attached, this, &PurchaseViewModel::checkInterrupted);
 }
 
@@ -85,6 +98,16 @@ QString PurchaseViewModel::progressText() const
     return m_step == Step::Working
         ? tr("Paying %1 to %2. Keep the key inserted…").arg(AmountText::format(m_amountFen), orderMerchant())
         : QString();
+}
+
+QString PurchaseViewModel::signatureText() const
+{
+    if (!signatureRequired()) {
+        return {};
+    }
+    return tr("%1 asks your key to sign this payment with its certificate (slot 9A): %2 to %1 for order %3. Your "
+              "bank keeps the signature as proof that you paid.")
+        .arg(orderMerchant(), AmountText::format(m_orderData->amount.fen()), orderReference());
 }
 
 QString PurchaseViewModel::balanceText() const
@@ -179,6 +202,8 @@ void PurchaseViewModel::openLink(const QString& link)
         return; // a payment in progress or being checked is never replaced
     }
     m_pin.reset();
+    m_pivPin.reset();
+    m_cardholderSignature = {};
     m_orderData.reset();
     m_link = link.trimmed();
     setStep(Step::Enter);
@@ -222,6 +247,8 @@ void PurchaseViewModel::openOrder()
         return;
     }
     m_orderData.reset();
+    m_cardholderSignature = {};
+    m_pivPin.reset();
     m_tac.clear();
     m_newBalance.clear();
     m_retext = nullptr;
@@ -256,21 +283,85 @@ void PurchaseViewModel::openOrder()
                 return;
             }
             m_amountFen = order->amount.fen();
+            offerOrder();
+        });
+}
+
+void PurchaseViewModel::offerOrder()
+{
+    if (!signatureRequired()) {
+        setStep(Step::Confirm);
+        return;
+    }
+    // Issue 14: the merchant's policy asks for the cardholder's signature. A key without a certificate in slot 9A
+    // (or one for another key pair) is refused here, before the confirmation and before any purse command.
+    m_session.run<bool>(
+        this,
+        [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<bool> {
+            core::piv::CertificateService certs(channel);
+            auto opened = certs.open();
+            core::Result<bool> out = opened ? core::Result<bool>(true) : core::Result<bool>(opened.error());
+            if (opened) {
+                if (auto slot = certs.certifiedSlot(0x9A); !slot) {
+                    out = slot.error();
+                }
+            }
+            ctx.forgetKey(); // the purse is selected again at its next use
+            return out;
+        },
+        [this](core::Result<bool> ready) {
+            if (m_step != Step::Fetching || !m_orderData) {
+                return;
+            }
+            if (!ready) {
+                m_resultTitle = tr("This order cannot be paid");
+                m_resultText = certificateProblem(ready.error());
+                m_orderData.reset();
+                setStep(Step::Failed);
+                return;
+            }
             setStep(Step::Confirm);
         });
 }
 
-void PurchaseViewModel::startOrder(std::optional<Botan::secure_vector<char>> pinDigits)
+QString PurchaseViewModel::certificateProblem(const core::Error& e) const
+{
+    const QString merchant = orderMerchant();
+    if (e.code == core::ErrorCode::NotFound) {
+        return tr("%1 asks your key to sign the payment with its certificate, and the key holds none (slot 9A). Open "
+                  "Certificates, generate a key pair in slot 9A and apply for a certificate, then open the order "
+                  "again. Nothing was paid.")
+            .arg(merchant);
+    }
+    if (e.code == core::ErrorCode::InvalidInput) {
+        return tr("%1 asks your key to sign the payment with its certificate, but the certificate in slot 9A is not "
+                  "for the key pair there. Open Certificates and apply for a certificate again, then open the order "
+                  "again. Nothing was paid.")
+            .arg(merchant);
+    }
+    return tr("The key could not sign the payment with its certificate: %1 Nothing was paid.")
+        .arg(ErrorText::describe(e));
+}
+
+void PurchaseViewModel::startOrder(
+    std::optional<Botan::secure_vector<char>> pinDigits, std::optional<Botan::secure_vector<char>> pivPinDigits)
 {
     if (!m_orderData) {
         return;
     }
     setStep(Step::Working);
     const core::MerchantOrder order = *m_orderData;
+    const QJsonObject signedBefore = m_cardholderSignature;
     auto digits = std::make_shared<std::optional<Botan::secure_vector<char>>>(std::move(pinDigits));
-    m_session.run<PayOutcome>(
+    std::shared_ptr<core::SecureBytes> pivPin;
+    if (pivPinDigits) {
+        pivPin = std::make_shared<core::SecureBytes>(pivPinDigits->begin(), pivPinDigits->end());
+        Botan::secure_scrub_memory(pivPinDigits->data(), pivPinDigits->size());
+    }
+    m_session.run<SignedPay>(
         this,
-        [order, digits](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<PayOutcome> {
+        [order, digits, pivPin, signedBefore](
+            core::ApduChannel& channel, PurseContext& ctx) -> core::Result<SignedPay> {
             auto pin = MoneyOperation::takePin(*digits);
             if (!pin) {
                 return pin.error();
@@ -284,13 +375,48 @@ void PurchaseViewModel::startOrder(std::optional<Botan::secure_vector<char>> pin
                 return purse.error();
             }
             core::PurseService& p = **purse;
-            PayOutcome out;
+            SignedPay job;
+            PayOutcome& out = job.pay;
             out.serial = p.card().device.serialHex();
             auto before = p.balance();
             if (!before) {
                 return before.error();
             }
             out.balanceBefore = before->fen();
+            job.signature = signedBefore;
+            if (order.cardholderSignatureRequired && job.signature.isEmpty()) {
+                // Issue 14: the key signs the order with slot 9A (the PIV PIN as the slot's policy asks, the touch
+                // when its touch policy asks: the window's touch prompt covers it), with walletctl's code, before
+                // INITIALIZE FOR PURCHASE; purchase() selects the purse again.
+                core::piv::CertificateService certs(channel);
+                auto signature = certs.open();
+                core::Result<QJsonObject> made = signature
+                    ? certs.signPaymentOrder(order,
+                        p.card().asnHex(),
+                        [pivPin]() -> core::Result<core::SecureBytes> {
+                            if (!pivPin) {
+                                return core::makeError(core::ErrorCode::PinRequired, QStringLiteral("the PIV PIN"));
+                            }
+                            return *pivPin;
+                        })
+                    : core::Result<QJsonObject>(signature.error());
+                if (pivPin) {
+                    std::fill(pivPin->begin(), pivPin->end(), 0);
+                }
+                if (!made) {
+                    if (made.error().code == core::ErrorCode::PinRequired && !pivPin) {
+                        job.needPivPin = true;
+                    } else {
+                        job.signError = made.error();
+                    }
+                    ctx.forgetKey();
+                    return job;
+                }
+                job.signature = *made;
+            }
+            if (!job.signature.isEmpty() && ctx.orderPsam()) {
+                ctx.orderPsam()->setCardholderSignature(job.signature);
+            }
             const core::Pin* given = *pin ? &**pin : nullptr;
             MoneyOperation::settle(out, p.purchase(order.amount, given), given != nullptr);
             if (out.result && ctx.mirror()) {
@@ -310,51 +436,114 @@ void PurchaseViewModel::startOrder(std::optional<Botan::secure_vector<char>> pin
                 t.madeHere = true;
                 (void)ctx.mirror()->recordLocal(t);
             }
-            return out;
+            return job;
         },
-        [this](core::Result<PayOutcome> outcome) {
-            if (!outcome && outcome.error().code == core::ErrorCode::Declined) {
+        [this](core::Result<SignedPay> job) {
+            if (job && !job->signature.isEmpty()) {
+                m_cardholderSignature = job->signature;
+            }
+            if (job && job->needPivPin) {
                 m_pin.setBusy(false);
-                refuseOrder(outcome.error()); // expired while the confirmation was open: nothing sent
+                m_pivPin.reset();
+                setStep(Step::NeedPivPin);
                 return;
             }
-            const MoneyOperation::Titles titles{tr("The payment did not start"),
-                tr("The key was removed during the payment"),
-                tr("The payment did not go through"),
-                tr("Checking the payment…")};
-            switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
-            case MoneyOperation::Next::Failed:
+            if (job && job->signError) {
+                const core::Error& e = *job->signError;
+                m_pivPin.setBusy(false);
+                if (e.code == core::ErrorCode::WrongPin || e.code == core::ErrorCode::PinBlocked) {
+                    m_pivPin.clear();
+                    m_pivPin.setTriesLeft(e.triesLeft);
+                    m_pivPin.setBlocked(e.code == core::ErrorCode::PinBlocked);
+                    m_pivPin.setErrorText(ErrorText::describe(e));
+                    setStep(Step::NeedPivPin);
+                    return;
+                }
+                m_resultTitle = tr("The payment did not start");
+                m_resultText = certificateProblem(e);
                 setStep(Step::Failed);
                 return;
-            case MoneyOperation::Next::NeedPin:
-                setStep(Step::NeedPin);
-                return;
-            case MoneyOperation::Next::Interrupted:
-                m_pendingSerial = outcome->serial;
-                m_resultText = tr("The order shows \"checking\" at the shop until the key proves whether it was "
-                                  "paid. Do not pay again: it is never paid twice. Keep the key inserted, or insert "
-                                  "it again.");
-                setStep(Step::Interrupted);
-                return;
-            case MoneyOperation::Next::Done:
-                break;
             }
-            const core::PurchaseResult& r = *outcome->result;
-            m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
-            m_retext = [this,
-                           amount = r.amount.fen(),
-                           after = r.balanceAfter.fen(),
-                           merchant = m_orderData->merchantName,
-                           reference = m_orderData->reference] {
-                m_newBalance = AmountText::format(after);
-                m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
-                m_resultText = tr("Paid to %1 for order %2.").arg(merchant, reference);
-            };
-            m_retext();
-            m_pin.reset();
-            setStep(Step::Done);
-            emit completed(r.balanceAfter.fen());
+            m_pivPin.reset();
+            const core::Result<PayOutcome> outcome
+                = job ? core::Result<PayOutcome>(job->pay) : core::Result<PayOutcome>(job.error());
+            payDone(outcome);
         });
+}
+
+void PurchaseViewModel::payDone(const core::Result<PayOutcome>& outcome)
+{
+    // Issue 14: the bank refused the cardholder's signature (revoked, expired or unknown certificate, a signature
+    // that does not verify, or none where the merchant requires one). Refused before MAC1: nothing was authorised,
+    // so nothing was debited and the order is still open. Said with the bank's code for support.
+    if (outcome && outcome->error && outcome->error->detail.contains(QStringLiteral("cardholder-"))) {
+        const core::Error& e = *outcome->error;
+        m_pin.setBusy(false);
+        m_pin.reset();
+        m_resultTitle = tr("The payment did not go through");
+        const QString code = e.detail.contains(QStringLiteral("cardholder-certificate-revoked"))
+            ? QStringLiteral("cardholder-certificate-revoked")
+            : e.detail.contains(QStringLiteral("cardholder-certificate-expired"))
+            ? QStringLiteral("cardholder-certificate-expired")
+            : e.detail.contains(QStringLiteral("cardholder-certificate-unknown"))
+            ? QStringLiteral("cardholder-certificate-unknown")
+            : QStringLiteral("cardholder-signature");
+        if (code == QStringLiteral("cardholder-certificate-revoked")) {
+            m_resultText = tr("Your bank refused the payment: it revoked the certificate on your key (slot 9A). "
+                              "Nothing was debited and the order is still open. Open Certificates to see it, then "
+                              "generate a new key pair and apply again. (Bank code: %1)")
+                               .arg(code);
+        } else {
+            m_resultText = tr("Your bank refused the signature your key made with its certificate. Nothing was "
+                              "debited and the order is still open. Open Certificates and apply for a certificate "
+                              "again. (Bank code: %1)")
+                               .arg(code);
+        }
+        m_cardholderSignature = {};
+        setStep(Step::Failed);
+        return;
+    }
+    if (!outcome && outcome.error().code == core::ErrorCode::Declined) {
+        m_pin.setBusy(false);
+        refuseOrder(outcome.error()); // expired while the confirmation was open: nothing sent
+        return;
+    }
+    const MoneyOperation::Titles titles{tr("The payment did not start"),
+        tr("The key was removed during the payment"),
+        tr("The payment did not go through"),
+        tr("Checking the payment…")};
+    switch (MoneyOperation::judge(outcome, m_pin, titles, m_resultTitle, m_resultText)) {
+    case MoneyOperation::Next::Failed:
+        setStep(Step::Failed);
+        return;
+    case MoneyOperation::Next::NeedPin:
+        setStep(Step::NeedPin);
+        return;
+    case MoneyOperation::Next::Interrupted:
+        m_pendingSerial = outcome->serial;
+        m_resultText = tr("The order shows \"checking\" at the shop until the key proves whether it was "
+                          "paid. Do not pay again: it is never paid twice. Keep the key inserted, or insert "
+                          "it again.");
+        setStep(Step::Interrupted);
+        return;
+    case MoneyOperation::Next::Done:
+        break;
+    }
+    const core::PurchaseResult& r = *outcome->result;
+    m_tac = QString::fromLatin1(r.tac.toHex().toUpper());
+    m_retext = [this,
+                   amount = r.amount.fen(),
+                   after = r.balanceAfter.fen(),
+                   merchant = m_orderData->merchantName,
+                   reference = m_orderData->reference] {
+        m_newBalance = AmountText::format(after);
+        m_resultTitle = tr("Paid %1").arg(AmountText::format(amount));
+        m_resultText = tr("Paid to %1 for order %2.").arg(merchant, reference);
+    };
+    m_retext();
+    m_pin.reset();
+    setStep(Step::Done);
+    emit completed(r.balanceAfter.fen());
 }
 
 void PurchaseViewModel::checkInterrupted()
@@ -457,6 +646,8 @@ void PurchaseViewModel::cancel()
         return;
     }
     m_pin.reset();
+    m_pivPin.reset();
+    m_cardholderSignature = {};
     m_orderData.reset();
     setStep(Step::Enter);
 }
@@ -475,6 +666,8 @@ void PurchaseViewModel::reset()
     m_newBalance.clear();
     m_pendingSerial.clear();
     m_link.clear();
+    m_pivPin.reset();
+    m_cardholderSignature = {};
     m_orderData.reset();
     setStep(Step::Enter);
 }

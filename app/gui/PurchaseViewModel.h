@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "app/gui/MoneyOperation.h"
 #include "app/gui/PinViewModel.h"
 #include "core/bank/BankOrder.h"
 #include "core/purse/PurseTypes.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 #include <QtQml/qqmlregistration.h>
@@ -44,6 +46,13 @@ class PurchaseViewModel : public QObject
     /// The purse's balance as last read from the key ("¥1,250.00"), empty while unknown (issue 17 item 4).
     Q_PROPERTY(QString balanceText READ balanceText NOTIFY changed)
     Q_PROPERTY(wallet::app::PinViewModel* pin READ pin CONSTANT)
+    /// Issue 14: the PIV PIN of the key's certificate (slot 9A), asked when the order must be signed and the slot's
+    /// policy wants it. Its digits never reach QML.
+    Q_PROPERTY(wallet::app::PinViewModel* pivPin READ pivPin CONSTANT)
+    /// The merchant's policy asks for the cardholder's signature (slot 9A) of this order (docs/bank.md §15).
+    Q_PROPERTY(bool signatureRequired READ signatureRequired NOTIFY changed)
+    /// What the key signs, in words (merchant, amount, order number), for the confirmation.
+    Q_PROPERTY(QString signatureText READ signatureText NOTIFY changed)
     /// The pasted payment link or short code.
     Q_PROPERTY(QString link READ link WRITE setLink NOTIFY changed)
     /// Why the pasted text is no link or code (empty: it is one, or nothing is typed).
@@ -60,7 +69,17 @@ class PurchaseViewModel : public QObject
     Q_PROPERTY(QString bankHint READ bankHint NOTIFY changed)
 
 public:
-    enum class Step : std::uint8_t { Enter, Confirm, NeedPin, Working, Done, Failed, Interrupted, Fetching };
+    enum class Step : std::uint8_t {
+        Enter,
+        Confirm,
+        NeedPin,
+        Working,
+        Done,
+        Failed,
+        Interrupted,
+        Fetching,
+        NeedPivPin
+    };
     Q_ENUM(Step)
 
     explicit PurchaseViewModel(WalletSession& session, QObject* parent = nullptr);
@@ -72,8 +91,14 @@ public:
     [[nodiscard]] QString resultText() const { return m_resultText; }
     [[nodiscard]] QString tac() const { return m_tac; }
     [[nodiscard]] QString newBalanceText() const { return m_newBalance; }
-    [[nodiscard]] bool cancellable() const { return m_step == Step::Confirm || m_step == Step::NeedPin; }
+    [[nodiscard]] bool cancellable() const
+    {
+        return m_step == Step::Confirm || m_step == Step::NeedPin || m_step == Step::NeedPivPin;
+    }
     [[nodiscard]] PinViewModel* pin() { return &m_pin; }
+    [[nodiscard]] PinViewModel* pivPin() { return &m_pivPin; }
+    [[nodiscard]] bool signatureRequired() const { return m_orderData && m_orderData->cardholderSignatureRequired; }
+    [[nodiscard]] QString signatureText() const;
     [[nodiscard]] QString balanceText() const;
     [[nodiscard]] qint64 balanceFen() const { return m_balanceFen; }
     /// The balance the overview last read from the key; -1 when unknown (locked, key removed).
@@ -112,13 +137,25 @@ signals:
     void completed(qint64 balanceAfterFen);
 
 private:
-    void startOrder(std::optional<Botan::secure_vector<char>> pinDigits);
+    void startOrder(std::optional<Botan::secure_vector<char>> pinDigits,
+        std::optional<Botan::secure_vector<char>> pivPinDigits = std::nullopt);
+    /// The order may be paid (checked, under the balance): the confirmation, or first the check that the key holds
+    /// a certificate to sign it with (issue 14).
+    void offerOrder();
+    /// The payment's outcome on the GUI thread (receipt, PIN, failure, checking).
+    void payDone(const core::Result<MoneyOperation::Outcome<core::PurchaseResult>>& outcome);
+    /// What the cardholder reads when the key cannot sign the order with its certificate (issue 14).
+    [[nodiscard]] QString certificateProblem(const core::Error& e) const;
     void refuseOrder(const core::Error& e);
     void checkInterrupted();
     void setStep(Step step);
 
     WalletSession& m_session;
     PinViewModel m_pin;
+    PinViewModel m_pivPin;
+    /// The cardholder's signature of the order being paid (docs/bank-api.yaml `CardholderSignature`), made once
+    /// and sent again with a retry after the purse PIN was asked; empty until the key signed.
+    QJsonObject m_cardholderSignature;
     std::int64_t m_amountFen = 0;
     qint64 m_balanceFen = -1;
     // Makes the shown result's texts again (set for a result made here; a language switch calls it).

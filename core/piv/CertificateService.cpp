@@ -2,17 +2,24 @@
 #include "core/piv/CertificateService.h"
 
 #include "core/bank/BankClient.h"
+#include "core/bank/BankOrder.h"
+#include "core/crypto/X509Der.h"
 
 #include <botan/data_src.h>
+#include <botan/pk_keys.h>
 #include <botan/pkix_types.h>
 #include <botan/x509_crl.h>
 #include <botan/x509cert.h>
 
 #include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
+#include <QSaveFile>
 #include <QStringList>
 
 #include <exception>
+#include <memory>
 
 namespace wallet::core::piv {
 
@@ -45,6 +52,51 @@ QString dnText(const Botan::X509_DN& dn)
         parts.append(name + QLatin1Char('=') + QString::fromStdString(value.value()));
     }
     return parts.join(QStringLiteral(", "));
+}
+
+std::vector<std::uint8_t> bytesOf(const QByteArray& der)
+{
+    const auto* b = reinterpret_cast<const std::uint8_t*>(der.constData());
+    return {b, b + der.size()};
+}
+
+QString reasonName(Botan::CRL_Code code)
+{
+    switch (code) {
+    case Botan::KEY_COMPROMISE:
+        return QStringLiteral("keyCompromise");
+    case Botan::CA_COMPROMISE:
+        return QStringLiteral("cACompromise");
+    case Botan::AFFILIATION_CHANGED:
+        return QStringLiteral("affiliationChanged");
+    case Botan::SUPERSEDED:
+        return QStringLiteral("superseded");
+    case Botan::CESSATION_OF_OPERATION:
+        return QStringLiteral("cessationOfOperation");
+    case Botan::CERTIFICATE_HOLD:
+        return QStringLiteral("certificateHold");
+    case Botan::PRIVILEGE_WITHDRAWN:
+        return QStringLiteral("privilegeWithdrawn");
+    case Botan::AA_COMPROMISE:
+        return QStringLiteral("aACompromise");
+    default:
+        return QStringLiteral("unspecified");
+    }
+}
+
+/// The first CERTIFICATE of a PEM text, or the bytes as they are (DER).
+QByteArray derOfPem(const QByteArray& all)
+{
+    const QByteArray begin = QByteArrayLiteral("-----BEGIN CERTIFICATE-----");
+    const auto at = all.indexOf(begin);
+    if (at < 0) {
+        return all;
+    }
+    const auto end = all.indexOf("-----END CERTIFICATE-----", at);
+    if (end < 0) {
+        return {};
+    }
+    return QByteArray::fromBase64(all.mid(at + begin.size(), end - at - begin.size()).trimmed());
 }
 
 x509::KeyType keyTypeOf(std::uint8_t alg)
@@ -113,7 +165,21 @@ Result<void> CertificateService::open()
     return m_piv.select();
 }
 
-Result<QByteArray> CertificateService::generate(std::uint8_t slot, std::uint8_t alg, const SecureBytes& managementKey)
+QString RevocationStatus::word() const
+{
+    switch (state) {
+    case State::Valid:
+        return QStringLiteral("valid");
+    case State::Revoked:
+        return QStringLiteral("revoked");
+    case State::Unknown:
+        break;
+    }
+    return QStringLiteral("unknown");
+}
+
+Result<QByteArray> CertificateService::generate(
+    std::uint8_t slot, std::uint8_t alg, const SecureBytes& managementKey, TouchPolicy touch)
 {
     if (!certificateTag(slot)) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("slots are 9a, 9c, 9d and 9e"));
@@ -124,7 +190,7 @@ Result<QByteArray> CertificateService::generate(std::uint8_t slot, std::uint8_t 
     if (auto a = m_piv.authenticate(managementKey); !a) {
         return a.error();
     }
-    return m_piv.generate(slot, alg);
+    return m_piv.generate(slot, alg, PinPolicy::Default, touch);
 }
 
 Result<QByteArray> CertificateService::request(std::uint8_t slot, const x509::Name& subject, const PinProvider& pin)
@@ -181,8 +247,7 @@ Result<QByteArray> CertificateService::signDigest(
     return s;
 }
 
-Result<CertificateService::CertifiedSignature> CertificateService::signWithCertificate(
-    std::uint8_t slot, const QByteArray& message, const PinProvider& pin)
+Result<SlotState> CertificateService::certifiedSlot(std::uint8_t slot)
 {
     auto state = this->slot(slot);
     if (!state) {
@@ -190,13 +255,24 @@ Result<CertificateService::CertifiedSignature> CertificateService::signWithCerti
     }
     if (!state->certificate || !state->details) {
         return makeError(ErrorCode::NotFound,
-            QStringLiteral("slot %1 holds no certificate: apply for one first (walletctl cert apply)")
+            QStringLiteral("slot %1 holds no certificate: apply for one first (walletctl cert apply, or the wallet's "
+                           "Certificates page)")
                 .arg(slot, 2, 16, QLatin1Char('0')));
     }
     if (!state->key || state->key->alg != kAlgP256 || state->key->point != state->details->publicPoint) {
         return makeError(ErrorCode::InvalidInput,
             QStringLiteral("the certificate in slot %1 does not certify the slot's P-256 key")
                 .arg(slot, 2, 16, QLatin1Char('0')));
+    }
+    return state;
+}
+
+Result<CertificateService::CertifiedSignature> CertificateService::signWithCertificate(
+    std::uint8_t slot, const QByteArray& message, const PinProvider& pin)
+{
+    auto state = certifiedSlot(slot);
+    if (!state) {
+        return state.error();
     }
     const QByteArray digest = QCryptographicHash::hash(message, QCryptographicHash::Sha256);
     auto sig = signDigest(slot, *state->key, digest, pin);
@@ -206,7 +282,21 @@ Result<CertificateService::CertifiedSignature> CertificateService::signWithCerti
     return CertifiedSignature{state->details->serialHex, *sig};
 }
 
-Result<bool> CertificateService::isRevoked(BankClient& bank, const QByteArray& certificateDer)
+Result<QJsonObject> CertificateService::signPaymentOrder(
+    const MerchantOrder& order, const QString& asnHex, const PinProvider& pin)
+{
+    auto signature = signWithCertificate(0x9A,
+        cardholderPaymentMessage(
+            order.orderId, order.amount.fen(), order.merchantId, QString::fromLatin1(order.terminalId.toHex()), asnHex),
+        pin);
+    if (!signature) {
+        return signature.error();
+    }
+    return QJsonObject{{QStringLiteral("certificateSerial"), signature->certificateSerial},
+        {QStringLiteral("signature"), QString::fromLatin1(signature->signature.toHex().toUpper())}};
+}
+
+Result<QByteArray> CertificateService::fetchCrl(BankClient& bank)
 {
     BankCall call;
     call.path = QStringLiteral("/v1/cardholder-ca/crl");
@@ -220,21 +310,113 @@ Result<bool> CertificateService::isRevoked(BankClient& bank, const QByteArray& c
     if (answer->raw.isEmpty()) {
         return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank answered no CRL"));
     }
+    return answer->raw;
+}
+
+RevocationStatus CertificateService::revocationFromCrl(
+    const QByteArray& crlDer, const QByteArray& certificateDer, const QByteArray& caDer, const QDateTime& nowUtc)
+{
+    RevocationStatus out;
+    if (caDer.isEmpty()) {
+        out.explanation = QStringLiteral("the wallet keeps no certificate of the bank's cardholder CA (%1 in its data "
+                                         "folder, kept when a certificate is issued), so the CRL's signature cannot "
+                                         "be checked")
+                              .arg(QLatin1String(kIssuerFile));
+        out.why = RevocationStatus::Why::NoIssuer;
+        return out;
+    }
     try {
-        const auto* crlBytes = reinterpret_cast<const std::uint8_t*>(answer->raw.constData());
-        const Botan::X509_CRL crl(std::vector<std::uint8_t>(crlBytes, crlBytes + answer->raw.size()));
-        const auto* certBytes = reinterpret_cast<const std::uint8_t*>(certificateDer.constData());
-        const Botan::X509_Certificate cert(std::vector<std::uint8_t>(certBytes, certBytes + certificateDer.size()));
-        if (!(crl.issuer_dn() == cert.issuer_dn())) {
-            return makeError(ErrorCode::ProtocolError,
-                QStringLiteral("the bank's CRL is not from the CA that issued this certificate"));
+        const Botan::X509_Certificate ca(bytesOf(caDer));
+        const Botan::X509_Certificate cert(bytesOf(certificateDer));
+        const std::unique_ptr<Botan::Public_Key> caKey(ca.subject_public_key());
+        if (!(cert.issuer_dn() == ca.subject_dn()) || !cert.check_signature(*caKey)) {
+            out.explanation = QStringLiteral("the kept cardholder CA certificate did not issue this certificate");
+            out.why = RevocationStatus::Why::NotIssuer;
+            return out;
         }
-        // Botan compares issuer and serial (RFC 5280 §5.3: an entry names a certificate of the CRL's issuer).
-        return crl.is_revoked(cert);
+        Botan::X509_CRL crl;
+        try {
+            crl = Botan::X509_CRL(bytesOf(crlDer));
+        } catch (const std::exception& e) {
+            out.explanation = QStringLiteral("the bank's CRL does not parse: %1").arg(QString::fromLatin1(e.what()));
+            out.why = RevocationStatus::Why::BadCrl;
+            return out;
+        }
+        if (!(crl.issuer_dn() == ca.subject_dn())) {
+            out.explanation = QStringLiteral("the bank's CRL is not from the CA that issued this certificate");
+            out.why = RevocationStatus::Why::BadCrl;
+            return out;
+        }
+        // RFC 5280 §6.3.3 (f): the CRL is believed only when the CA's key verifies its signature.
+        if (!crl.check_signature(*caKey)) {
+            out.explanation = QStringLiteral("the CRL's signature does not verify with the cardholder CA's key: it was "
+                                             "altered or not made by the bank's CA");
+            out.why = RevocationStatus::Why::BadSignature;
+            return out;
+        }
+        if (nowUtc.isValid() && fromBotanTime(crl.next_update()) < nowUtc) {
+            out.explanation = QStringLiteral("the bank's CRL is out of date (next update %1)")
+                                  .arg(fromBotanTime(crl.next_update()).toString(Qt::ISODate));
+            out.why = RevocationStatus::Why::Stale;
+            return out;
+        }
+        out.state = RevocationStatus::State::Valid;
+        out.why = RevocationStatus::Why::None;
+        for (const Botan::CRL_Entry& entry : crl.get_revoked()) {
+            if (entry.serial_number() == cert.serial_number()) {
+                if (entry.reason_code() == Botan::REMOVE_FROM_CRL) {
+                    continue;
+                }
+                out.state = RevocationStatus::State::Revoked;
+                out.revokedAt = fromBotanTime(entry.expire_time());
+                out.reason = reasonName(entry.reason_code());
+                break;
+            }
+        }
+        return out;
+    } catch (const std::exception& e) {
+        out.explanation = QStringLiteral("a certificate does not parse: %1").arg(QString::fromLatin1(e.what()));
+        out.why = RevocationStatus::Why::NotIssuer;
+        return out;
+    }
+}
+
+Result<void> CertificateService::keepIssuer(const QString& dataDir, const IssuedCertificate& issued)
+{
+    if (issued.chain.isEmpty()) {
+        return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank's answer carries no CA certificate"));
+    }
+    const QByteArray& caDer = issued.chain.first();
+    try {
+        const Botan::X509_Certificate ca(bytesOf(caDer));
+        const Botan::X509_Certificate cert(bytesOf(issued.certificate));
+        const std::unique_ptr<Botan::Public_Key> caKey(ca.subject_public_key());
+        if (!(cert.issuer_dn() == ca.subject_dn()) || !cert.check_signature(*caKey)) {
+            return makeError(ErrorCode::VerificationFailed,
+                QStringLiteral("the CA certificate of the bank's answer did not sign the issued certificate"));
+        }
     } catch (const std::exception& e) {
         return makeError(ErrorCode::ProtocolError,
-            QStringLiteral("the bank's CRL does not parse: %1").arg(QString::fromLatin1(e.what())));
+            QStringLiteral("the bank's CA certificate does not parse: %1").arg(QString::fromLatin1(e.what())));
     }
+    if (!QDir().mkpath(dataDir)) {
+        return makeError(ErrorCode::StorageError, QStringLiteral("cannot make %1").arg(dataDir));
+    }
+    QSaveFile f(QDir(dataDir).filePath(QLatin1String(kIssuerFile)));
+    const QByteArray pem = x509::toPem(caDer, "CERTIFICATE");
+    if (!f.open(QIODevice::WriteOnly) || f.write(pem) != pem.size() || !f.commit()) {
+        return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(f.fileName()));
+    }
+    return {};
+}
+
+QByteArray CertificateService::keptIssuer(const QString& dataDir)
+{
+    QFile f(QDir(dataDir).filePath(QLatin1String(kIssuerFile)));
+    if (dataDir.isEmpty() || !f.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    return derOfPem(f.readAll());
 }
 
 Result<IssuedCertificate> CertificateService::apply(

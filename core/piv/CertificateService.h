@@ -12,6 +12,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QJsonObject>
 #include <QString>
 
 #include <functional>
@@ -20,7 +21,8 @@
 
 namespace wallet::core {
 class BankClient;
-}
+struct MerchantOrder;
+} // namespace wallet::core
 
 namespace wallet::core::piv {
 
@@ -54,6 +56,25 @@ struct IssuedCertificate
     bool replayed = false;
 };
 
+/**
+ * Issue 14: what the bank's cardholder CA says about one certificate, from its CRL. `Unknown` carries why
+ * (`explanation`): no bank host, the bank unreachable, no cardholder CA certificate kept in the data folder, a CRL that
+ * does not parse, is not from the certificate's CA, or whose signature does not verify with the CA's key.
+ */
+struct RevocationStatus
+{
+    enum class State : std::uint8_t { Valid, Revoked, Unknown };
+    /// Why the state is Unknown, for a wallet's own words.
+    enum class Why : std::uint8_t { None, NoBank, BankUnreachable, NoIssuer, NotIssuer, BadCrl, BadSignature, Stale };
+    State state = State::Unknown;
+    Why why = Why::NoBank;
+    QDateTime revokedAt; ///< UTC, when Revoked
+    QString reason; ///< RFC 5280 CRLReason name ("keyCompromise", …), "unspecified" when the entry has none
+    QString explanation; ///< why Unknown (English, for logs and walletctl; the wallet shows its own words)
+    /// "valid", "revoked", "unknown" (walletctl's JSON `status`).
+    [[nodiscard]] QString word() const;
+};
+
 /// Asked for the PIV PIN when the slot's policy needs it ("PIN: "); an error cancels.
 using PinProvider = std::function<Result<SecureBytes>()>;
 
@@ -70,19 +91,37 @@ public:
     [[nodiscard]] Result<void> open();
     /// GENERATE in `slot` (P-256 or SM2), after the management-key authentication. Any certificate of the slot
     /// goes with the old key (the token deletes it in the same commit). Returns the public point.
-    [[nodiscard]] Result<QByteArray> generate(std::uint8_t slot, std::uint8_t alg, const SecureBytes& managementKey);
+    /// `touch`: the key's touch policy (tag AB; Default leaves the token's default, never).
+    [[nodiscard]] Result<QByteArray> generate(std::uint8_t slot,
+        std::uint8_t alg,
+        const SecureBytes& managementKey,
+        TouchPolicy touch = TouchPolicy::Default);
     /// A PKCS#10 request for the slot's key, signed on the key (PIN per the slot's policy through `pin`).
     [[nodiscard]] Result<QByteArray> request(std::uint8_t slot, const x509::Name& subject, const PinProvider& pin);
     /// Sends the request to the bank's CA; `requestId` (a UUID stored by the caller) makes it exactly once.
     [[nodiscard]] static Result<IssuedCertificate> apply(
         BankClient& bank, const QString& requestId, const QString& asnHex, std::uint8_t slot, const QByteArray& csr);
+    /// The cardholder CA's CRL as the bank answers it (GET /v1/cardholder-ca/crl over the pinned mutual-TLS
+    /// connection), DER. Nothing is checked here: revocationFromCrl() checks it.
+    [[nodiscard]] static Result<QByteArray> fetchCrl(BankClient& bank);
     /**
-     * Issue 14: whether the bank's cardholder CA revoked the certificate, from its CRL (GET
-     * /v1/cardholder-ca/crl over the pinned mutual-TLS connection; the CRL's issuer must be the certificate's).
-     * The CRL's own signature is not checked here: the wallet does not keep the cardholder CA's certificate, and
-     * the answer comes from the bank it pins.
+     * Issue 14: whether `certificateDer` is revoked according to `crlDer`. The CRL is believed only when its
+     * signature verifies with the key of `caDer` (the cardholder CA certificate the wallet kept when the bank issued
+     * a certificate, see keepIssuer()) and `caDer` is the certificate's issuer (its signature on the certificate
+     * verifies too); otherwise Unknown with the reason. A CRL past its nextUpdate is Unknown as well.
      */
-    [[nodiscard]] static Result<bool> isRevoked(BankClient& bank, const QByteArray& certificateDer);
+    [[nodiscard]] static RevocationStatus revocationFromCrl(
+        const QByteArray& crlDer, const QByteArray& certificateDer, const QByteArray& caDer, const QDateTime& nowUtc);
+    /// The cardholder CA certificate file the wallet keeps in its data folder (PEM).
+    static constexpr const char* kIssuerFile = "cardholder-ca.pem";
+    /**
+     * Keeps the CA certificate of an application's answer (`chain[0]`) in `dataDir`/kIssuerFile, after checking that
+     * it signed `issued.certificate` (so a CRL can later be checked against it). Replaces an older one only when the
+     * new one verifies.
+     */
+    [[nodiscard]] static Result<void> keepIssuer(const QString& dataDir, const IssuedCertificate& issued);
+    /// The kept CA certificate (DER), empty when none.
+    [[nodiscard]] static QByteArray keptIssuer(const QString& dataDir);
     /// PUT DATA of the certificate, refused unless it certifies the slot's key.
     [[nodiscard]] Result<void> store(std::uint8_t slot, const QByteArray& der, const SecureBytes& managementKey);
     [[nodiscard]] Result<std::vector<SlotState>> list();
@@ -105,6 +144,17 @@ public:
      */
     [[nodiscard]] Result<CertifiedSignature> signWithCertificate(
         std::uint8_t slot, const QByteArray& message, const PinProvider& pin);
+    /// The slot's state when it holds a certificate of its own P-256 key (what signWithCertificate() needs): NotFound
+    /// (no certificate: apply first) or InvalidInput (it certifies another key) otherwise. Reads the key only.
+    [[nodiscard]] Result<SlotState> certifiedSlot(std::uint8_t slot);
+    /**
+     * Issue 14 "Identify the cardholder online", shared by `walletctl pay` and the wallet's Pay page: signs the
+     * payment message of `order` for the purse `asnHex` (core::cardholderPaymentMessage) with slot 9A and answers the
+     * `cardholderSignature` object of the authorisation (docs/bank-api.yaml `CardholderSignature`:
+     * certificateSerial, signature in uppercase hex). The purse must be selected again afterwards.
+     */
+    [[nodiscard]] Result<QJsonObject> signPaymentOrder(
+        const MerchantOrder& order, const QString& asnHex, const PinProvider& pin);
 
 private:
     /// GENERAL AUTHENTICATE of `digest`, with VERIFY first or after a 6982 as the slot's PIN policy demands.

@@ -319,11 +319,42 @@ Result<void> PivClient::authenticate(const SecureBytes& managementKey)
     return {};
 }
 
-Result<QByteArray> PivClient::generate(std::uint8_t slot, std::uint8_t alg, PinPolicy pinPolicy)
+std::optional<TouchPolicy> parseTouchPolicy(const QString& text)
+{
+    const QString t = text.trimmed().toLower();
+    if (t == QStringLiteral("never")) {
+        return TouchPolicy::Never;
+    }
+    if (t == QStringLiteral("always")) {
+        return TouchPolicy::Always;
+    }
+    if (t == QStringLiteral("cached")) {
+        return TouchPolicy::Cached;
+    }
+    return std::nullopt;
+}
+
+QString touchPolicyText(std::uint8_t policy)
+{
+    switch (policy) {
+    case static_cast<std::uint8_t>(TouchPolicy::Always):
+        return QStringLiteral("always");
+    case static_cast<std::uint8_t>(TouchPolicy::Cached):
+        return QStringLiteral("cached (asks every time: the token has no clock)");
+    default:
+        return QStringLiteral("never");
+    }
+}
+
+Result<QByteArray> PivClient::generate(
+    std::uint8_t slot, std::uint8_t alg, PinPolicy pinPolicy, TouchPolicy touchPolicy)
 {
     QByteArray inner = Tlv::encode(0x80, QByteArray(1, static_cast<char>(alg)));
     if (pinPolicy != PinPolicy::Default) {
         inner += Tlv::encode(0xAA, QByteArray(1, static_cast<char>(pinPolicy)));
+    }
+    if (touchPolicy != TouchPolicy::Default) {
+        inner += Tlv::encode(0xAB, QByteArray(1, static_cast<char>(touchPolicy)));
     }
     auto r = checked(transmit(CommandApdu(0x00, 0x47, 0x00, slot, Tlv::encode(0xAC, inner), 256)),
         QStringLiteral("GENERATE ASYMMETRIC KEY PAIR"));

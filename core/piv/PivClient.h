@@ -11,6 +11,7 @@
 #include "core/crypto/Bytes.h"
 
 #include <QByteArray>
+#include <QString>
 
 #include <array>
 #include <cstdint>
@@ -26,6 +27,14 @@ inline constexpr std::uint8_t kAlgP384 = 0x14;
 inline constexpr std::uint8_t kAlgSm2 = 0x54;
 /// PIN policy values of GENERATE's tag AA (Yubico's encoding, docs/piv.md "Security").
 enum class PinPolicy : std::uint8_t { Default = 0, Never = 1, Once = 2, Always = 3 };
+/// Touch policy values of GENERATE's tag AB (Yubico's encoding, docs/piv.md "Security"). The token treats Cached as
+/// Always: it has no clock for Yubico's 15-second cache.
+enum class TouchPolicy : std::uint8_t { Default = 0, Never = 1, Always = 2, Cached = 3 };
+/// "never", "always", "cached" (text of walletctl and the wallet); nullopt for anything else.
+[[nodiscard]] std::optional<TouchPolicy> parseTouchPolicy(const QString& text);
+/// What a key's touch policy (GET METADATA's byte) means on this token, in words: "never", "always", "cached
+/// (asks every time: the token has no clock)"; 0 (not reported) is "never" (the default).
+[[nodiscard]] QString touchPolicyText(std::uint8_t policy);
 /// Development default management key (docs/piv.md "Development defaults").
 inline constexpr char kDefaultManagementKeyHex[] = "010203040506070801020304050607080102030405060708";
 
@@ -73,8 +82,11 @@ public:
     /// Mutual authentication with the 24-byte three-key TDES management key (reference 9B).
     [[nodiscard]] Result<void> authenticate(const SecureBytes& managementKey);
     /// GENERATE ASYMMETRIC KEY PAIR: the uncompressed public point. Needs the management key.
-    [[nodiscard]] Result<QByteArray> generate(
-        std::uint8_t slot, std::uint8_t alg, PinPolicy pinPolicy = PinPolicy::Default);
+    /// `touchPolicy` other than Default goes as tag AB (never / always / cached).
+    [[nodiscard]] Result<QByteArray> generate(std::uint8_t slot,
+        std::uint8_t alg,
+        PinPolicy pinPolicy = PinPolicy::Default,
+        TouchPolicy touchPolicy = TouchPolicy::Default);
     /// DER ECDSA (or SM2) signature of a host-computed hash.
     [[nodiscard]] Result<QByteArray> sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash);
     /// The slot's key (GET METADATA), or nullopt when the slot holds none.

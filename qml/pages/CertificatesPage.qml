@@ -81,6 +81,27 @@ Flickable {
                 onClicked: deleteDialog.open()
             }
         }
+        // Issue 14: the slot's touch policy for the next key pair. "Cached" is not offered: the key has no clock, so
+        // it would ask every time like "always" (docs/piv.md).
+        // A Switch (drawn, as on the branch station): the Basic CheckBox's check mark is an image whose texture Qt 6.4
+        // leaves behind at exit under LeakSanitizer.
+        Switch {
+            id: touchChoice
+            objectName: "certTouchAlways"
+            Layout.fillWidth: true
+            visible: !root.vm.askingPin
+            enabled: !root.vm.busy
+            checked: root.vm.touchAlways
+            onToggled: root.vm.touchAlways = checked
+            contentItem: Text {
+                leftPadding: touchChoice.indicator.width + touchChoice.spacing
+                text: qsTr("New key pairs ask for a touch of the key for every signature")
+                color: Theme.text
+                font.pixelSize: Theme.fontSmall
+                wrapMode: Text.WordWrap
+                verticalAlignment: Text.AlignVCenter
+            }
+        }
         Card {
             objectName: "certPinCard"
             Layout.fillWidth: true
@@ -145,7 +166,46 @@ Flickable {
                                                         : qsTr("No key pair")
                         color: Theme.textMuted
                         font.pixelSize: Theme.fontSmall
+                        wrapMode: Text.WordWrap
                     }
+                    // The bank's word on the certificate, from its signed revocation list (issue 14).
+                    Rectangle {
+                        objectName: "certBadge"
+                        visible: slotCard.modelData.hasCertificate
+                        implicitWidth: badgeText.implicitWidth + 2 * Theme.spacing
+                        implicitHeight: badgeText.implicitHeight + 8
+                        radius: height / 2
+                        color: slotCard.modelData.status === "valid" ? Theme.accentSoft : Theme.dangerSoft
+                        Accessible.role: Accessible.StaticText
+                        Accessible.name: badgeText.text
+                        Text {
+                            id: badgeText
+                            objectName: "certBadgeText"
+                            anchors.centerIn: parent
+                            text: slotCard.modelData.statusText || ""
+                            color: slotCard.modelData.status === "valid" ? Theme.positive : Theme.negative
+                            font.pixelSize: Theme.fontSmall
+                            font.weight: Font.DemiBold
+                        }
+                    }
+                }
+                Text {
+                    objectName: "certTouch"
+                    Layout.fillWidth: true
+                    visible: slotCard.modelData.hasKey
+                    text: slotCard.modelData.touchText || ""
+                    color: Theme.textMuted
+                    font.pixelSize: Theme.fontSmall
+                    wrapMode: Text.WordWrap
+                }
+                Text {
+                    objectName: "certStatusDetail"
+                    Layout.fillWidth: true
+                    visible: slotCard.modelData.hasCertificate
+                    text: slotCard.modelData.statusDetail || ""
+                    color: slotCard.modelData.status === "valid" ? Theme.textMuted : Theme.negative
+                    font.pixelSize: Theme.fontSmall
+                    wrapMode: Text.WordWrap
                 }
                 InfoRow {
                     objectName: "certSubject"

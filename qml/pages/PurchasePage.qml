@@ -142,10 +142,18 @@ Flickable {
             shown: root.vm.step === PurchaseViewModel.Confirm
             title: qsTr("Confirm the payment")
             amountText: root.vm.amountDisplay
-            rows: [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
-                   [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry]]
-            detail: qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
-                    .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
+            rows: root.vm.signatureRequired
+                  ? [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
+                     [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry],
+                     [qsTr("Signed by"), qsTr("your key's certificate (slot 9A)")]]
+                  : [[qsTr("Merchant"), root.vm.orderMerchant], [qsTr("Order number"), root.vm.orderReference],
+                     [qsTr("For"), root.vm.orderDescription], [qsTr("Pay before"), root.vm.orderExpiry]]
+            // Issue 14: what the key signs (merchant, amount, order number) when the merchant asks for it.
+            detail: root.vm.signatureRequired
+                    ? qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
+                      .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant) + " " + root.vm.signatureText
+                    : qsTr("%1 is paid from the purse on your key to %2, as your bank signed the order.")
+                      .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
             confirmText: qsTr("Pay %1").arg(root.vm.amountDisplay)
             onConfirmed: root.vm.pay()
             onCancelled: root.vm.cancel()
@@ -153,16 +161,23 @@ Flickable {
 
         // Step 3 (when the key's policy asks): the PIN.
         Card {
+            id: payPinCard
             objectName: "payPinCard"
             Layout.fillWidth: true
-            visible: root.vm.step === PurchaseViewModel.NeedPin
+            // The purse PIN, or (issue 14) the PIV PIN of the key's certificate when the order must be signed.
+            readonly property bool piv: root.vm.step === PurchaseViewModel.NeedPivPin
+            readonly property PinViewModel pinVm: piv ? root.vm.pivPin : root.vm.pin
+            visible: root.vm.step === PurchaseViewModel.NeedPin || piv
             // The PIN is typed at once: the pad takes the keyboard focus when the key asks for it (after an order
             // opened with "Open the order" the keyboard went nowhere; gui-wallet-tour types the PIN on the keyboard).
             onVisibleChanged: if (visible) payPinPad.forceActiveFocus()
             Text {
                 objectName: "payPinPrompt"
                 Layout.fillWidth: true
-                text: qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
+                text: payPinCard.piv
+                      ? qsTr("Enter the PIN of your key's certificate (PIV PIN) to sign the payment of %1 to %2.")
+                        .arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
+                      : qsTr("Enter your PIN to pay %1 to %2.").arg(root.vm.amountDisplay).arg(root.vm.orderMerchant)
                 color: Theme.text
                 font.pixelSize: Theme.fontLarge
                 font.weight: Font.DemiBold
@@ -172,33 +187,33 @@ Flickable {
                 objectName: "payPinError"
                 Layout.fillWidth: true
                 kind: StatusBanner.Warning
-                text: root.vm.pin.errorText
+                text: payPinCard.pinVm.errorText
             }
             Text {
                 objectName: "payPinTries"
                 Layout.fillWidth: true
-                text: root.vm.pin.triesLeftText
+                text: payPinCard.pinVm.triesLeftText
                 visible: text.length > 0
-                color: root.vm.pin.lastTry || root.vm.pin.blocked ? Theme.negative : Theme.textMuted
-                font.pixelSize: root.vm.pin.lastTry ? Theme.fontBody : Theme.fontSmall
-                font.weight: root.vm.pin.lastTry ? Font.DemiBold : Font.Normal
+                color: payPinCard.pinVm.lastTry || payPinCard.pinVm.blocked ? Theme.negative : Theme.textMuted
+                font.pixelSize: payPinCard.pinVm.lastTry ? Theme.fontBody : Theme.fontSmall
+                font.weight: payPinCard.pinVm.lastTry ? Font.DemiBold : Font.Normal
                 wrapMode: Text.WordWrap
-                Accessible.role: root.vm.pin.lastTry ? Accessible.AlertMessage : Accessible.StaticText
+                Accessible.role: payPinCard.pinVm.lastTry ? Accessible.AlertMessage : Accessible.StaticText
                 Accessible.name: text
             }
             PinPad {
                 id: payPinPad
                 objectName: "payPinPad"
                 Layout.fillWidth: true
-                visible: !root.vm.pin.blocked
-                focus: root.vm.step === PurchaseViewModel.NeedPin
-                length: root.vm.pin.length
-                busy: root.vm.pin.busy
-                submitText: qsTr("Pay")
-                onDigitPressed: (digit) => root.vm.pin.appendDigit(digit)
-                onBackspacePressed: root.vm.pin.backspace()
-                onClearPressed: root.vm.pin.clear()
-                onSubmitPressed: root.vm.pin.submit()
+                visible: !payPinCard.pinVm.blocked
+                focus: root.vm.step === PurchaseViewModel.NeedPin || payPinCard.piv
+                length: payPinCard.pinVm.length
+                busy: payPinCard.pinVm.busy
+                submitText: payPinCard.piv ? qsTr("Sign and pay") : qsTr("Pay")
+                onDigitPressed: (digit) => payPinCard.pinVm.appendDigit(digit)
+                onBackspacePressed: payPinCard.pinVm.backspace()
+                onClearPressed: payPinCard.pinVm.clear()
+                onSubmitPressed: payPinCard.pinVm.submit()
             }
             PrimaryButton {
                 objectName: "payCancel"

@@ -175,6 +175,10 @@
         <source>Delete</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>New key pairs ask for a touch of the key for every signature</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>HistoryPage</name>
@@ -704,6 +708,22 @@
         <source>%1 is paid from the purse on your key to %2, as your bank signed the order.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Signed by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>your key&apos;s certificate (slot 9A)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the PIN of your key&apos;s certificate (PIV PIN) to sign the payment of %1 to %2.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sign and pay</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>
@@ -795,6 +815,58 @@
     </message>
     <message>
         <source>The certificate was exported to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank has not revoked it (checked against its signed revocation list).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked on %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank revoked this certificate (reason: %1). Payments that need it are refused. Generate a new key pair and apply again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No bank host is configured, so the wallet cannot ask whether it was revoked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The bank&apos;s revocation list could not be fetched. Refresh later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The wallet does not have the certificate of the bank&apos;s CA that issued it, so it cannot check the revocation list&apos;s signature. Apply for a certificate again to get it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The revocation list failed its signature check against the bank&apos;s CA: it was altered or does not come from your bank, so the wallet does not believe it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The bank&apos;s revocation list is not usable (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Touch: always (each signature waits for the key&apos;s button)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Touch: cached, asked every time (the key has no clock)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Touch: never</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1406,6 +1478,30 @@
     </message>
     <message>
         <source>%1 is more than the balance on the key (%2). Load money first, then open the order again. Nothing was sent to the key.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign this payment with its certificate (slot 9A): %2 to %1 for order %3. Your bank keeps the signature as proof that you paid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign the payment with its certificate, and the key holds none (slot 9A). Open Certificates, generate a key pair in slot 9A and apply for a certificate, then open the order again. Nothing was paid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign the payment with its certificate, but the certificate in slot 9A is not for the key pair there. Open Certificates and apply for a certificate again, then open the order again. Nothing was paid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The key could not sign the payment with its certificate: %1 Nothing was paid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank refused the payment: it revoked the certificate on your key (slot 9A). Nothing was debited and the order is still open. Open Certificates to see it, then generate a new key pair and apply again. (Bank code: %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your bank refused the signature your key made with its certificate. Nothing was debited and the order is still open. Open Certificates and apply for a certificate again. (Bank code: %1)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

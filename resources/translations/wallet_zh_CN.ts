@@ -174,6 +174,10 @@
         <source>Delete</source>
         <translation>删除</translation>
     </message>
+    <message>
+        <source>New key pairs ask for a touch of the key for every signature</source>
+        <translation>新生成的密钥对每次签名都需要触摸密钥</translation>
+    </message>
 </context>
 <context>
     <name>HistoryPage</name>
@@ -722,6 +726,22 @@
         <source>%1 is paid from the purse on your key to %2, as your bank signed the order.</source>
         <translation>按您的银行签发的订单，从您密钥上的电子钱包向 %2 支付 %1。</translation>
     </message>
+    <message>
+        <source>Signed by</source>
+        <translation>签名方</translation>
+    </message>
+    <message>
+        <source>your key&apos;s certificate (slot 9A)</source>
+        <translation>您密钥上的证书（槽位 9A）</translation>
+    </message>
+    <message>
+        <source>Enter the PIN of your key&apos;s certificate (PIV PIN) to sign the payment of %1 to %2.</source>
+        <translation>请输入密钥证书的 PIN（PIV PIN），以签署向 %2 支付 %1 的付款。</translation>
+    </message>
+    <message>
+        <source>Sign and pay</source>
+        <translation>签名并支付</translation>
+    </message>
 </context>
 <context>
     <name>SettingsPage</name>
@@ -814,6 +834,58 @@
     <message>
         <source>The certificate was exported to %1.</source>
         <translation>证书已导出到 %1。</translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation>有效</translation>
+    </message>
+    <message>
+        <source>Your bank has not revoked it (checked against its signed revocation list).</source>
+        <translation>您的银行未吊销此证书（已根据银行签名的吊销列表核对）。</translation>
+    </message>
+    <message>
+        <source>Revoked on %1</source>
+        <translation>已于 %1 吊销</translation>
+    </message>
+    <message>
+        <source>Your bank revoked this certificate (reason: %1). Payments that need it are refused. Generate a new key pair and apply again.</source>
+        <translation>您的银行已吊销此证书（原因：%1）。需要该证书的付款将被拒绝。请生成新的密钥对并重新申请。</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>No bank host is configured, so the wallet cannot ask whether it was revoked.</source>
+        <translation>未配置银行主机，钱包无法查询证书是否已被吊销。</translation>
+    </message>
+    <message>
+        <source>The bank&apos;s revocation list could not be fetched. Refresh later.</source>
+        <translation>无法获取银行的吊销列表。请稍后刷新。</translation>
+    </message>
+    <message>
+        <source>The wallet does not have the certificate of the bank&apos;s CA that issued it, so it cannot check the revocation list&apos;s signature. Apply for a certificate again to get it.</source>
+        <translation>钱包没有签发此证书的银行 CA 证书，因此无法核验吊销列表的签名。请重新申请证书以获取它。</translation>
+    </message>
+    <message>
+        <source>The revocation list failed its signature check against the bank&apos;s CA: it was altered or does not come from your bank, so the wallet does not believe it.</source>
+        <translation>吊销列表未通过银行 CA 的签名核验：它被篡改过或并非来自您的银行，因此钱包不予采信。</translation>
+    </message>
+    <message>
+        <source>The bank&apos;s revocation list is not usable (%1).</source>
+        <translation>银行的吊销列表无法使用（%1）。</translation>
+    </message>
+    <message>
+        <source>Touch: always (each signature waits for the key&apos;s button)</source>
+        <translation>触摸：始终（每次签名都等待按下密钥按钮）</translation>
+    </message>
+    <message>
+        <source>Touch: cached, asked every time (the key has no clock)</source>
+        <translation>触摸：缓存，但每次都会要求（密钥没有时钟）</translation>
+    </message>
+    <message>
+        <source>Touch: never</source>
+        <translation>触摸：从不</translation>
     </message>
 </context>
 <context>
@@ -1453,6 +1525,30 @@
     <message>
         <source>%1 is more than the balance on the key (%2). Load money first, then open the order again. Nothing was sent to the key.</source>
         <translation>%1 超过了密钥上的余额（%2）。请先圈存充值，再重新打开订单。未向密钥发送任何指令。</translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign this payment with its certificate (slot 9A): %2 to %1 for order %3. Your bank keeps the signature as proof that you paid.</source>
+        <translation>%1 要求您的密钥用其证书（槽位 9A）签署此次付款：向 %1 支付 %2，订单 %3。您的银行会保存该签名，作为您付款的证明。</translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign the payment with its certificate, and the key holds none (slot 9A). Open Certificates, generate a key pair in slot 9A and apply for a certificate, then open the order again. Nothing was paid.</source>
+        <translation>%1 要求您的密钥用其证书签署付款，但密钥中没有证书（槽位 9A）。请打开“证书”页面，在槽位 9A 生成密钥对并申请证书，然后重新打开订单。未进行任何支付。</translation>
+    </message>
+    <message>
+        <source>%1 asks your key to sign the payment with its certificate, but the certificate in slot 9A is not for the key pair there. Open Certificates and apply for a certificate again, then open the order again. Nothing was paid.</source>
+        <translation>%1 要求您的密钥用其证书签署付款，但槽位 9A 中的证书与该槽位的密钥对不符。请打开“证书”页面重新申请证书，然后重新打开订单。未进行任何支付。</translation>
+    </message>
+    <message>
+        <source>The key could not sign the payment with its certificate: %1 Nothing was paid.</source>
+        <translation>密钥无法用其证书签署付款：%1 未进行任何支付。</translation>
+    </message>
+    <message>
+        <source>Your bank refused the payment: it revoked the certificate on your key (slot 9A). Nothing was debited and the order is still open. Open Certificates to see it, then generate a new key pair and apply again. (Bank code: %1)</source>
+        <translation>您的银行拒绝了此次付款：银行已吊销您密钥上的证书（槽位 9A）。未扣任何款项，订单仍未支付。请打开“证书”页面查看，然后生成新的密钥对并重新申请。（银行代码：%1）</translation>
+    </message>
+    <message>
+        <source>Your bank refused the signature your key made with its certificate. Nothing was debited and the order is still open. Open Certificates and apply for a certificate again. (Bank code: %1)</source>
+        <translation>您的银行拒绝了密钥用其证书所做的签名。未扣任何款项，订单仍未支付。请打开“证书”页面重新申请证书。（银行代码：%1）</translation>
     </message>
 </context>
 <context>

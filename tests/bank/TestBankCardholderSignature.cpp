@@ -443,6 +443,12 @@ private slots:
             QStringLiteral("revoked"));
         const Run show = walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         QCOMPARE(show.json.value(QStringLiteral("status")).toString(), QStringLiteral("revoked"));
+        // With the date and reason of the CRL's entry, believed after its signature verified with the cardholder CA
+        // certificate `cert apply` kept in the data folder.
+        QCOMPARE(show.json.value(QStringLiteral("revocationReason")).toString(), QStringLiteral("keyCompromise"));
+        QCOMPARE(QDateTime::fromString(show.json.value(QStringLiteral("revokedAt")).toString(), Qt::ISODate).date(),
+            QDateTime::currentDateTimeUtc().date());
+        QVERIFY(QFile::exists(walletFile(QStringLiteral("cardholder-ca.pem"))));
 
         // The acquirer refuses it: nothing charged, the order still open.
         const QJsonObject order = newOrder(120, QStringLiteral("SIG-0003"));

@@ -112,6 +112,7 @@ private slots:
     void settlementSetsABadTacAside();
     void damagedLedgerStillShowsTheBalance();
     void versionIsTheProjects();
+    void pivTouchPolicy();
 
 private:
     /// Runs walletctl; when stdinData holds PINs, the run is checked for them (output, argv) and the test fails on a
@@ -129,6 +130,68 @@ void TestWalletctl::initTestCase()
 {
     m_exe = QStringLiteral(WALLETCTL_PATH);
     QVERIFY2(QFile::exists(m_exe), qPrintable(m_exe));
+}
+
+void TestWalletctl::pivTouchPolicy()
+{
+    // Issue 14: `cert generate --touch` sets the slot's touch policy (GENERATE tag AB), and `cert list` reads it back
+    // from the key (GET METADATA), so it is the key's word, not an echo. "cached" is shown as asking every time.
+    QTemporaryDir dir;
+    const auto touchOf = [&](const QString& slot) -> QString {
+        const Run list = walletctl({QStringLiteral("cert"), QStringLiteral("list")}, {}, dir.path());
+        for (const auto& v : list.json.value(QStringLiteral("slots")).toArray()) {
+            const QJsonObject row = v.toObject();
+            if (row.value(QStringLiteral("slot")).toString() == slot) {
+                return row.value(QStringLiteral("touchPolicy")).toString(QStringLiteral("<no key>"));
+            }
+        }
+        return QStringLiteral("<no slot> ") + QString::fromUtf8(list.out + list.err);
+    };
+    Run r = walletctl({QStringLiteral("cert"),
+                          QStringLiteral("generate"),
+                          QStringLiteral("--slot"),
+                          QStringLiteral("9e"),
+                          QStringLiteral("--touch"),
+                          QStringLiteral("always")},
+        {},
+        dir.path());
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(r.json.value(QStringLiteral("touchPolicy")).toString(), QStringLiteral("always"));
+    QCOMPARE(touchOf(QStringLiteral("9e")), QStringLiteral("always"));
+    QCOMPARE(touchOf(QStringLiteral("9c")), QStringLiteral("<no key>"));
+    r = walletctl({QStringLiteral("cert"),
+                      QStringLiteral("generate"),
+                      QStringLiteral("--slot"),
+                      QStringLiteral("9e"),
+                      QStringLiteral("--touch"),
+                      QStringLiteral("cached"),
+                      QStringLiteral("--yes")},
+        {},
+        dir.path());
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(touchOf(QStringLiteral("9e")), QStringLiteral("cached (asks every time: the token has no clock)"));
+    r = walletctl({QStringLiteral("cert"),
+                      QStringLiteral("generate"),
+                      QStringLiteral("--slot"),
+                      QStringLiteral("9e"),
+                      QStringLiteral("--touch"),
+                      QStringLiteral("never"),
+                      QStringLiteral("--yes")},
+        {},
+        dir.path());
+    QVERIFY2(r.exitCode == 0, r.out + r.err);
+    QCOMPARE(touchOf(QStringLiteral("9e")), QStringLiteral("never"));
+    r = walletctl({QStringLiteral("cert"),
+                      QStringLiteral("generate"),
+                      QStringLiteral("--slot"),
+                      QStringLiteral("9a"),
+                      QStringLiteral("--touch"),
+                      QStringLiteral("sometimes")},
+        {},
+        dir.path());
+    QVERIFY(r.exitCode != 0);
+    QVERIFY2((r.out + r.err).contains("--touch: never, always or cached"), r.out + r.err);
+    QCOMPARE(touchOf(QStringLiteral("9a")), QStringLiteral("<no key>"));
 }
 
 Run TestWalletctl::walletctl(const QStringList& args, const QByteArray& stdinData, const QString& dataDir)

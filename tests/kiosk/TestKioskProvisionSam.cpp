@@ -22,6 +22,7 @@
 
 #include <QJsonDocument>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTest>
 #include <QUuid>
@@ -91,6 +92,28 @@ int TestKioskProvisionSam::provision(QString* out)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
+    // The known intermittent OpenSSL exit leak of a short-lived Qt Network client (CRYPTO_zalloc in libcrypto.so.3,
+    // docs/branch.md, test_branch_batch): suppressed for this child only, on top of tests/lsan.supp.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QString lsan = env.value(QStringLiteral("LSAN_OPTIONS"));
+    static const QRegularExpression supp(QStringLiteral("suppressions=([^:]*)"));
+    const QRegularExpressionMatch m = supp.match(lsan);
+    QFile merged(m_dir.filePath(QStringLiteral("lsan-kiosk.supp")));
+    if (merged.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (m.hasMatch()) {
+            QFile base(m.captured(1));
+            if (base.open(QIODevice::ReadOnly)) {
+                merged.write(base.readAll());
+            }
+            lsan.replace(m.capturedStart(0), m.capturedLength(0), QStringLiteral("suppressions=") + merged.fileName());
+        } else {
+            lsan += QStringLiteral(":suppressions=") + merged.fileName();
+        }
+        merged.write("\nleak:libcrypto.so.3\n");
+        merged.close();
+        env.insert(QStringLiteral("LSAN_OPTIONS"), lsan);
+    }
+    p.setProcessEnvironment(env);
     p.start(qEnvironmentVariable("SKEY_KIOSK_PATH"),
         {QStringLiteral("--provision-sam"), QStringLiteral("--config"), m_config});
     if (!p.waitForFinished(120000)) {
@@ -235,7 +258,7 @@ void TestKioskProvisionSam::provisionedSamSellsAndSettles()
     // Provisioning through the kiosk's own path.
     QCOMPARE(device::PcscPsam::open(QString::fromLatin1(kSamReader)).error().code, ErrorCode::InvalidState);
     const int rc = provision(&out);
-    QVERIFY2(rc == 0, qPrintable(out));
+    QVERIFY2(rc == 0, qPrintable(QStringLiteral("exit %1: %2").arg(rc).arg(out.right(1500))));
     QVERIFY2(out.contains(QStringLiteral("terminal ID ") + kPsamTerminal), qPrintable(out));
     QVERIFY2(out.contains(QStringLiteral("step 4/4")), qPrintable(out));
     QCOMPARE(sqlText("SELECT state FROM psam_provisionings WHERE device_serial = '534B000000005A01'"),
@@ -287,7 +310,8 @@ void TestKioskProvisionSam::provisionedSamSellsAndSettles()
     const qint64 registryBefore = sqlInt("SELECT count(*) FROM psam_provisionings");
     QVERIFY(moneyBefore > 0 && registryBefore == 1);
     // The same SAM again, through the kiosk's path.
-    QCOMPARE(provision(&out), 1);
+    const int rerun = provision(&out);
+    QVERIFY2(rerun == 1, qPrintable(QStringLiteral("exit %1: %2").arg(rerun).arg(out.right(1500))));
     QVERIFY2(out.contains(QStringLiteral("psam-already-provisioned")), qPrintable(out));
     // An unknown serial (in no manufacturer lot).
     auto unknown = post(QStringLiteral("kiosk"),

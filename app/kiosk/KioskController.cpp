@@ -110,7 +110,8 @@ QString KioskController::start()
     m_backend = backend;
     const KioskConfig config = m_config;
     const QDateTime startedAt = m_clock.now();
-    m_worker.post([backend, config, startedAt, &why] {
+    auto backoff = std::make_shared<std::pair<qint64, int>>(0, 0);
+    m_worker.post([backend, config, startedAt, backoff, &why] {
         QDir().mkpath(config.dataDir);
         auto store = SaleStore::open(QDir(config.dataDir).filePath(QStringLiteral("sales.sqlite")));
         if (!store) {
@@ -161,12 +162,22 @@ QString KioskController::start()
             }
             backend->bank = std::make_unique<core::HttpsBankClient>(*bank, 5000);
         }
+        if (auto b = backend->store->settleBackoff(); b) {
+            *backoff = *b;
+        }
     });
     m_worker.drain();
     if (why.isEmpty()) {
-        // Sales waiting since before a restart, or a batch whose answer was lost, go at the first tick.
+        // Sales waiting since before a restart, or a batch whose answer was lost, go at the first tick; unless the
+        // uploads were backing off when the kiosk stopped: then the back-off goes on where it was (kept in
+        // sales.sqlite), never longer than its step from now (a clock set back) and at once if its time passed.
         if (!m_config.bankConfig.isEmpty() && m_config.autoSettleSeconds > 0) {
             m_nextSettle = startedAt;
+            if (backoff->second > 0) {
+                m_settleBackoff = std::min(backoff->second, kMaxSettleRetrySeconds);
+                const QDateTime kept = QDateTime::fromSecsSinceEpoch(backoff->first, Qt::UTC);
+                m_nextSettle = std::clamp(kept, startedAt, startedAt.addSecs(m_settleBackoff));
+            }
         }
         refreshTotals();
     }
@@ -850,6 +861,15 @@ void KioskController::runSettlement(bool automatic)
                                                            : std::min(m_settleBackoff * 2, kMaxSettleRetrySeconds);
                     m_nextSettle = m_clock.now().addSecs(m_settleBackoff);
                 }
+                // Kept across a restart (docs/kiosk.md "Automatic upload"); {0, 0} after a success.
+                const qint64 next = m_settleBackoff > 0 ? m_nextSettle.toSecsSinceEpoch() : 0;
+                const int step = m_settleBackoff;
+                KioskBackend* store = m_backend;
+                m_worker.post([store, next, step] {
+                    if (auto w = store->store->setSettleBackoff(next, step); !w) {
+                        qCWarning(lcKiosk) << "upload back-off not kept:" << w.error().detail;
+                    }
+                });
             }
             qCInfo(lcKiosk) << (automatic ? "automatic" : "operator's") << "settlement:" << *s << "- next automatic"
                             << "in" << nextSettleSeconds() << "s";

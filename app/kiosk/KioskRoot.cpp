@@ -2,8 +2,11 @@
 #include "app/kiosk/KioskRoot.h"
 
 #include "app/gui/UiSnapshot.h"
+#include "core/bank/HttpsBankClient.h"
+#include "core/bank/PsamProvisioner.h"
 #include "device/DeviceManager.h"
 #include "device/EmbeddedSimulator.h"
+#include "device/PcscApduChannel.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -130,8 +133,71 @@ QString KioskRoot::start()
     return {};
 }
 
+int KioskRoot::provisionSam(const QString& configPath)
+{
+    auto config = KioskConfig::load(configPath);
+    if (!config) {
+        std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(config.error().detail));
+        return 1;
+    }
+    if (config->psamType != QLatin1String("pcsc") || config->pcscReader.isEmpty()) {
+        std::fprintf(stderr,
+            "smartkey-kiosk: %s: --provision-sam needs psam.type \"pcsc\" and psam.reader (the blank SAM's reader)\n",
+            qPrintable(configPath));
+        return 1;
+    }
+    if (config->bankConfig.isEmpty()) {
+        std::fprintf(stderr,
+            "smartkey-kiosk: %s: --provision-sam needs bankConfig (the kiosk's bank-client.json)\n",
+            qPrintable(configPath));
+        return 1;
+    }
+    auto bankConfig = core::BankClientConfig::load(config->bankConfig);
+    if (!bankConfig) {
+        std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(bankConfig.error().detail));
+        return 1;
+    }
+    auto channel = device::PcscApduChannel::open(config->pcscReader);
+    if (!channel) {
+        std::fprintf(stderr, "smartkey-kiosk: %s\n", qPrintable(channel.error().detail));
+        return 1;
+    }
+    core::HttpsBankClient bank(*bankConfig, 15000);
+    auto done = core::provisionPsam(**channel, bank, [](const QString& line) {
+        std::printf("%s\n", qPrintable(line));
+        std::fflush(stdout);
+    });
+    if (!done) {
+        std::fprintf(stderr, "smartkey-kiosk: the SAM was not provisioned: %s\n", qPrintable(done.error().detail));
+        return 1;
+    }
+    std::printf("The SAM in \"%s\" is ready: terminal ID %s, first TSN %u. Start the kiosk.\n",
+        qPrintable(config->pcscReader),
+        done->terminalId.toHex().constData(),
+        done->firstTsn);
+    return 0;
+}
+
 int KioskRoot::run(int argc, char** argv)
 {
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--provision-sam") == 0) {
+            // The bank provisions the blank SAM in psam.reader (docs/psam.md): no display, no window.
+            QCoreApplication application(argc, argv);
+            QCommandLineParser parser;
+            parser.setApplicationDescription(QStringLiteral("SmartKey kiosk: provision the blank SAM by the bank."));
+            parser.addHelpOption();
+            const QCommandLineOption provisionOpt(QStringLiteral("provision-sam"),
+                QStringLiteral("Have the bank personalise the blank SAM in psam.reader, then exit."));
+            const QCommandLineOption configOpt(
+                QStringLiteral("config"), QStringLiteral("The kiosk configuration (JSON)."), QStringLiteral("file"));
+            parser.addOption(provisionOpt);
+            parser.addOption(configOpt);
+            parser.process(application);
+            return provisionSam(
+                parser.isSet(configOpt) ? parser.value(configOpt) : QStringLiteral("/etc/smartkey/kiosk.json"));
+        }
+    }
     for (int i = 1; i < argc; ++i) {
         if (qstrcmp(argv[i], "--version") == 0 || qstrcmp(argv[i], "-v") == 0) {
             std::printf("smartkey-kiosk %s\n", SKEY_VERSION); // no display needed (docs/packaging.md)
@@ -174,6 +240,8 @@ int KioskRoot::run(int argc, char** argv)
     const QCommandLineOption hashOpt(
         QStringLiteral("hash-operator-pin"), QStringLiteral("Read a PIN on standard input and print its hash."));
     const QCommandLineOption versionOpt(QStringLiteral("version"), QStringLiteral("Print the version and exit."));
+    const QCommandLineOption provisionOpt(QStringLiteral("provision-sam"),
+        QStringLiteral("Have the bank personalise the blank SAM in psam.reader (no display needed), then exit."));
     const QCommandLineOption dumpOpt(QStringLiteral("selftest-dump"),
         QStringLiteral("After the first frame, write every visible text to this file and exit (package test)."),
         QStringLiteral("file"));
@@ -181,6 +249,7 @@ int KioskRoot::run(int argc, char** argv)
     parser.addOption(hashOpt);
     parser.addOption(versionOpt);
     parser.addOption(dumpOpt);
+    parser.addOption(provisionOpt);
     parser.process(application);
     const QString configPath
         = parser.isSet(configOpt) ? parser.value(configOpt) : QStringLiteral("/etc/smartkey/kiosk.json");

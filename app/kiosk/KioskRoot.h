@@ -67,6 +67,9 @@ public:
 
     /// The whole program: command line, window, event loop. Returns the exit code.
     static int run(int argc, char** argv);
+    /// `smartkey-kiosk --provision-sam [--config file]`: the bank personalises the blank SAM in the configured PC/SC
+    /// reader through core::provisionPsam (docs/psam.md "Provisioning by the bank"). Returns the exit code.
+    static int provisionSam(const QString& configPath);
 
 private:
     void applyLanguage(const QString& language);

@@ -383,6 +383,41 @@ Result<SaleStore::Totals> SaleStore::totals(const QDate& day) const
     return t;
 }
 
+Result<std::pair<qint64, int>> SaleStore::settleBackoff() const
+{
+    auto q = Sqlite::exec(
+        db(), QStringLiteral("SELECT key, value FROM meta WHERE key IN ('settle_next', 'settle_backoff')"), {}, kWhat);
+    if (!q) {
+        return q.error();
+    }
+    std::pair<qint64, int> out{0, 0};
+    while (q->next()) {
+        if (q->value(0).toString() == QLatin1String("settle_next")) {
+            out.first = q->value(1).toLongLong();
+        } else {
+            out.second = q->value(1).toInt();
+        }
+    }
+    return out;
+}
+
+Result<void> SaleStore::setSettleBackoff(qint64 nextAttemptSecs, int backoffSecs)
+{
+    SqlTransaction tx(db());
+    for (const auto& [key, value] : {std::pair<QString, qint64>{QStringLiteral("settle_next"), nextAttemptSecs},
+             std::pair<QString, qint64>{QStringLiteral("settle_backoff"), backoffSecs}}) {
+        if (auto r = Sqlite::exec(db(),
+                QStringLiteral("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                               "excluded.value"),
+                {key, value},
+                kWhat);
+            !r) {
+            return r.error();
+        }
+    }
+    return tx.commit(kWhat);
+}
+
 Result<qint64> SaleStore::hotlistVersion() const
 {
     auto q = Sqlite::exec(db(), QStringLiteral("SELECT value FROM meta WHERE key = 'hotlist_version'"), {}, kWhat);

@@ -106,6 +106,10 @@ public:
     [[nodiscard]] core::Result<Totals> totals(const QDate& day) const;
 
     // The hot-list (docs/bank-api.yaml getHotlist): version and ASNs.
+    /// The automatic upload's back-off (docs/kiosk.md "Automatic upload"), kept across restarts: the next try
+    /// (seconds since 1970 UTC, the kiosk's clock) and the current back-off in seconds; {0, 0} when none.
+    [[nodiscard]] core::Result<std::pair<qint64, int>> settleBackoff() const;
+    [[nodiscard]] core::Result<void> setSettleBackoff(qint64 nextAttemptSecs, int backoffSecs);
     [[nodiscard]] core::Result<qint64> hotlistVersion() const;
     [[nodiscard]] core::Result<void> applyHotlist(
         qint64 version, bool complete, const QList<QByteArray>& added, const QList<QByteArray>& removed);

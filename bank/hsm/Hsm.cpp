@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <dlfcn.h>
+#include <openssl/evp.h>
 
 #include <vector>
 
@@ -246,6 +247,17 @@ Result<bool> Hsm::hasKey(const std::string& label)
     return true;
 }
 
+namespace {
+
+/// §8.6: only the purchase masters `mpk.vN` may leave the token, and only wrapped (CKA_SENSITIVE stays TRUE), for a
+/// PSAM's WRITE KEY under its own KT (writeMasterKeyBlock). Every other master is not extractable at all.
+bool exportableMaster(const std::string& label)
+{
+    return label.rfind("mpk.", 0) == 0;
+}
+
+} // namespace
+
 Result<void> Hsm::generateDes2(const std::string& label)
 {
     Session s(m_f, m_slot);
@@ -260,7 +272,7 @@ Result<void> Hsm::generateDes2(const std::string& label)
         {CKA_TOKEN, &kTrue, sizeof kTrue},
         {CKA_PRIVATE, &kTrue, sizeof kTrue},
         {CKA_SENSITIVE, &kTrue, sizeof kTrue},
-        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_EXTRACTABLE, exportableMaster(label) ? &kTrue : &kFalse, sizeof kFalse},
         {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
         {CKA_DERIVE, &kTrue, sizeof kTrue}};
     CK_OBJECT_HANDLE h = 0;
@@ -287,7 +299,7 @@ Result<void> Hsm::importDes2(const std::string& label, const SecureBytes& value)
         {CKA_TOKEN, &kTrue, sizeof kTrue},
         {CKA_PRIVATE, &kTrue, sizeof kTrue},
         {CKA_SENSITIVE, &kTrue, sizeof kTrue},
-        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_EXTRACTABLE, exportableMaster(label) ? &kTrue : &kFalse, sizeof kFalse},
         {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
         {CKA_DERIVE, &kTrue, sizeof kTrue},
         {CKA_VALUE, v.data(), v.size()}};
@@ -578,6 +590,91 @@ Result<QByteArray> Hsm::writeKeyBlock(const DerivedKey& transportKey,
         return p11Error("C_GetAttributeValue(card key)", rv);
     }
     // 13 ‖ index ‖ version ‖ algID ‖ key 16 ‖ 80 00 00 00 = 24 bytes (spec §6 step 2).
+    QByteArray plain(24, '\0');
+    plain[0] = 0x13;
+    plain[1] = static_cast<char>(keyIndex);
+    plain[2] = static_cast<char>(keyVersion);
+    plain[3] = static_cast<char>(algId);
+    for (int i = 0; i < 16; ++i) {
+        plain[4 + i] = static_cast<char>(value[static_cast<std::size_t>(i)]);
+    }
+    plain[20] = static_cast<char>(0x80);
+    auto out = encrypt(s.handle(), *kt, CKM_DES3_ECB, {}, plain);
+    plain.fill('\0');
+    return out;
+}
+
+Result<QByteArray> Hsm::writeMasterKeyBlock(const DerivedKey& transportKey,
+    const std::string& masterLabel,
+    std::uint8_t keyIndex,
+    std::uint8_t keyVersion,
+    std::uint8_t algId)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto kt = deriveFrom(s.handle(), transportKey, false);
+    if (!kt) {
+        return kt.error();
+    }
+    auto master = findKey(s.handle(), masterLabel);
+    if (!master) {
+        return master.error();
+    }
+    // A one-call AES-256 session key wraps the master (RFC 3394, CKM_AES_KEY_WRAP); the wrapped value is opened in a
+    // wiped buffer here, placed in the WRITE KEY block and encrypted under KT in the token (§8.4's interim step).
+    CK_ULONG aesLen = 32;
+    CK_KEY_TYPE aesType = CKK_AES;
+    CK_ATTRIBUTE aesTmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
+        {CKA_KEY_TYPE, &aesType, sizeof aesType},
+        {CKA_TOKEN, &kFalse, sizeof kFalse},
+        {CKA_SENSITIVE, &kFalse, sizeof kFalse},
+        {CKA_EXTRACTABLE, &kTrue, sizeof kTrue},
+        {CKA_WRAP, &kTrue, sizeof kTrue},
+        {CKA_VALUE_LEN, &aesLen, sizeof aesLen}};
+    CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE aes = 0;
+    if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &gen, aesTmpl, std::size(aesTmpl), &aes); rv != CKR_OK) {
+        return p11Error("C_GenerateKey(AES)", rv);
+    }
+    CK_MECHANISM wrap{CKM_AES_KEY_WRAP, nullptr, 0};
+    QByteArray wrapped(40, '\0');
+    CK_ULONG wrappedLen = static_cast<CK_ULONG>(wrapped.size());
+    if (CK_RV rv
+        = m_f->C_WrapKey(s.handle(), &wrap, aes, *master, reinterpret_cast<CK_BYTE_PTR>(wrapped.data()), &wrappedLen);
+        rv != CKR_OK || wrappedLen != 24) {
+        if (rv == CKR_KEY_UNEXTRACTABLE || rv == CKR_KEY_NOT_WRAPPABLE) {
+            return makeError(ErrorCode::InvalidState,
+                QStringLiteral("HSM: %1 cannot leave the token (made before PSAM provisioning existed, or not a "
+                               "purchase master)")
+                    .arg(QString::fromStdString(masterLabel)));
+        }
+        return p11Error("C_WrapKey(CKM_AES_KEY_WRAP)", rv);
+    }
+    wrapped.resize(24);
+    SecureBytes kek(32);
+    CK_ATTRIBUTE get{CKA_VALUE, kek.data(), kek.size()};
+    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), aes, &get, 1); rv != CKR_OK || get.ulValueLen != 32) {
+        return p11Error("C_GetAttributeValue(AES)", rv);
+    }
+    SecureBytes value(24);
+    int outLen = 0;
+    int finLen = 0;
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    const bool opened = ctx != nullptr && EVP_DecryptInit_ex(ctx, EVP_aes_256_wrap(), nullptr, kek.data(), nullptr) == 1
+        && EVP_DecryptUpdate(ctx,
+               value.data(),
+               &outLen,
+               reinterpret_cast<const unsigned char*>(wrapped.constData()),
+               static_cast<int>(wrapped.size()))
+            == 1
+        && EVP_DecryptFinal_ex(ctx, value.data() + outLen, &finLen) == 1 && outLen + finLen == 16;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!opened) {
+        return makeError(ErrorCode::CryptoError, QStringLiteral("HSM: the wrapped master key did not open"));
+    }
+    // 13 ‖ index ‖ version ‖ algID ‖ master 16 ‖ 80 00 00 00 = 24 bytes (the PSAM's WRITE KEY, docs/psam.md).
     QByteArray plain(24, '\0');
     plain[0] = 0x13;
     plain[1] = static_cast<char>(keyIndex);

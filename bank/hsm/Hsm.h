@@ -104,6 +104,19 @@ public:
         std::uint8_t keyIndex,
         std::uint8_t keyVersion,
         std::uint8_t algId);
+    /**
+     * A PSAM's WRITE KEY ENC (docs/psam.md, docs/bank.md §8.6): 3DES-ECB(KT, 13 ‖ keyIndex ‖ keyVersion ‖ algID ‖
+     * master ‖ 80 00 00 00) with the purchase **master** itself (the PSAM diversifies each card's DPK from it). The
+     * master (`mpk.vN`, sensitive, extractable only wrapped) is wrapped in the token under a one-call AES session
+     * key, opened in a wiped buffer for this call, and the block is encrypted under KT in the token (the interim
+     * step of §8.4 until `skey-keyd`). A master that is not extractable (every other master, or an `mpk` made
+     * before this existed) → InvalidState.
+     */
+    [[nodiscard]] Result<QByteArray> writeMasterKeyBlock(const DerivedKey& transportKey,
+        const std::string& masterLabel,
+        std::uint8_t keyIndex,
+        std::uint8_t keyVersion,
+        std::uint8_t algId);
     /// HMAC-SHA256 with a token key (request fingerprints, §6.1).
     [[nodiscard]] Result<QByteArray> hmacSha256(const std::string& label, const QByteArray& data);
 

@@ -188,6 +188,7 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     , m_issuer(std::make_unique<Issuer>(*m_hsm, bankClock))
     , m_staff(std::make_unique<Staff>(m_config.conninfo))
     , m_issuance(std::make_unique<Issuance>(*m_hsm, *m_staff))
+    , m_psams(std::make_unique<PsamProvisioning>(*m_hsm, *m_staff))
     , m_idempotency(std::make_unique<Idempotency>(*m_hsm, fault))
 {
     // Orders are signed only once `bankctl orders certify` made the order-signing certificate (getOrder: 503 before).
@@ -568,6 +569,35 @@ void BankServer::routes()
         readingAs(kiosk, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
             return m_acquirer->getSettlementBatch(db, call, match(req, 1));
         }));
+    // The kiosk's SAM, provisioned by the issuance authority under the SAM's own KT (docs/bank.md §9.6; issue 12).
+    const std::string psamPath = R"(/v1/psams/([0-9A-F]{16}))";
+    svr.Post("/v1/psams",
+        mutatingAs(kiosk,
+            kMaxBody,
+            &PsamProvisioning::validateCreate,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
+                return m_psams->create(db, call, body);
+            }));
+    svr.Get(psamPath,
+        readingAs(kiosk, [this, match](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+            return m_psams->get(db, call, match(req, 1));
+        }));
+    svr.Post(psamPath + "/steps",
+        mutatingAs(kiosk,
+            kMaxBody,
+            &PsamProvisioning::validateStep,
+            [this, match](
+                PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_psams->step(db, call, match(req, 1), body);
+            }));
+    svr.Post(psamPath + "/completion",
+        mutatingAs(kiosk,
+            kMaxBody,
+            &PsamProvisioning::validateCompletion,
+            [this, match](
+                PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
+                return m_psams->complete(db, call, match(req, 1), body);
+            }));
     svr.Post("/v1/orders",
         mutatingAs(merchant,
             kMaxBody,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bank/acquirer/Acquirer.h"
+#include "bank/acquirer/PsamProvisioning.h"
 #include "bank/ca/CardholderCa.h"
 #include "bank/ca/TerminalCa.h"
 #include "bank/hsm/Hsm.h"
@@ -59,6 +60,7 @@ private:
     std::unique_ptr<CardholderCa> m_cardholderCa;
     std::unique_ptr<Staff> m_staff;
     std::unique_ptr<Issuance> m_issuance;
+    std::unique_ptr<PsamProvisioning> m_psams;
     std::unique_ptr<Idempotency> m_idempotency;
     std::unique_ptr<TerminalCa> m_terminalCa; ///< null without tls/ca.key: enrolment answers 503
     std::unique_ptr<httplib::SSLServer> m_server;

@@ -58,7 +58,7 @@ private slots:
 
 private:
     void writeBankConfig(const QString& path, const QString& cert);
-    void startKiosk(const QString& lang);
+    void startKiosk(const QString& lang, const QDateTime& at = {});
     void sellOnce(const QString& amountDigits);
     QStringList localBatches(bool uploaded);
     void operatorScreen();
@@ -200,14 +200,14 @@ void TestKioskSettlement::initTestCase()
     m_rig.stopServer();
 }
 
-void TestKioskSettlement::startKiosk(const QString& lang)
+void TestKioskSettlement::startKiosk(const QString& lang, const QDateTime& at)
 {
     m_lang = lang;
     auto config = kiosktest::writeConfig(m_dir.filePath(QStringLiteral("kiosk")),
         QStringLiteral("zh_CN"),
         m_dir.filePath(QStringLiteral("kiosk-bank.json")));
     QVERIFY(!config.dataDir.isEmpty());
-    m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(11, 0)));
+    m_clock = std::make_unique<ManualClock>(at.isValid() ? at : QDateTime(QDate(2026, 12, 2), QTime(11, 0)));
     m_root = std::make_unique<KioskRoot>(config, m_clock.get());
     const QString why = m_root->start();
     QVERIFY2(why.isEmpty(), qPrintable(why));
@@ -380,22 +380,30 @@ void TestKioskSettlement::automaticUploadBacksOffAndSurvivesRestart()
     const QStringList waiting = localBatches(false);
     QCOMPARE(waiting.size(), 1); // the batch id was stored before the first attempt
 
-    // The kiosk restarts (bank still down): the waiting batch is tried again right away, with the same id.
+    // The kiosk restarts 10 s later (bank still down): the back-off goes on where it was (kept in sales.sqlite), so
+    // nothing is tried before its time; then the waiting batch is tried with the same id.
+    const QDateTime stoppedAt = m_clock->now();
     m_ui.reset();
     m_root.reset();
-    startKiosk(QStringLiteral("en"));
+    startKiosk(QStringLiteral("en"), stoppedAt.addSecs(10));
     if (QTest::currentTestFailed()) {
         return;
     }
     QCOMPARE(m_vm->autoSettleAttempts(), 0);
+    QCOMPARE(m_vm->nextSettleSeconds(), 230);
+    m_clock->advanceSeconds(229);
+    m_vm->tick();
+    QCOMPARE(m_vm->autoSettleAttempts(), 0); // not before its time, across the restart
+    m_clock->advanceSeconds(1);
     m_vm->tick();
     QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 1 && !m_vm->settling(), 60000);
     QCOMPARE(m_vm->settlementText(), QStringLiteral("bankDown"));
+    QCOMPARE(m_vm->nextSettleSeconds(), 480); // the back-off doubles on from 240
     QCOMPARE(localBatches(false), waiting);
 
-    // The bank is back: the next try (30 s later) posts that batch once.
+    // The bank is back: the next try posts that batch once.
     QVERIFY(bankUp());
-    m_clock->advanceSeconds(30);
+    m_clock->advanceSeconds(480);
     m_vm->tick();
     QTRY_VERIFY_WITH_TIMEOUT(m_vm->autoSettleAttempts() == 2 && !m_vm->settling(), 60000);
     QCOMPARE(m_vm->settlementText(), QStringLiteral("uploaded"));

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "bank/acquirer/PsamProvisioning.h"
+
+#include "bank/Util.h"
+#include "bank/server/JsonRequest.h"
+#include "core/crypto/Bytes.h"
+
+namespace wallet::bank {
+
+namespace {
+
+std::string s(const QString& q)
+{
+    return q.toStdString();
+}
+
+QString q(const std::string& v)
+{
+    return QString::fromStdString(v);
+}
+
+Reply problem(int status,
+    const char* code,
+    const QString& title,
+    const QString& detail,
+    const QString& next,
+    const QString& rid,
+    const QString& state = {})
+{
+    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
+}
+
+QString stepName(int step)
+{
+    switch (step) {
+    case 1:
+        return QStringLiteral("WRITE KEY purchase master (84 D4 00 27)");
+    case 2:
+        return QStringLiteral("PUT DATA terminal ID (84 DA 00 01)");
+    case 3:
+        return QStringLiteral("PUT DATA first TSN (84 DA 00 02)");
+    default:
+        return QStringLiteral("END PERSONALIZATION (84 EA 00 00)");
+    }
+}
+
+QByteArray apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const QByteArray& data)
+{
+    QByteArray a;
+    a.append(static_cast<char>(cla));
+    a.append(static_cast<char>(ins));
+    a.append(static_cast<char>(p1));
+    a.append(static_cast<char>(p2));
+    a.append(static_cast<char>(data.size()));
+    a.append(data);
+    return a;
+}
+
+/// `84 ins p1 p2 Lc data MAC` with the retail MAC under KT in the HSM (docs/psam.md: IV = challenge ‖ 00000000, Lc
+/// counting the MAC).
+Result<QByteArray> withMac(Hsm& hsm,
+    const Hsm::DerivedKey& kt,
+    const QByteArray& challenge,
+    std::uint8_t ins,
+    std::uint8_t p1,
+    std::uint8_t p2,
+    const QByteArray& data)
+{
+    QByteArray header;
+    header.append(static_cast<char>(0x84));
+    header.append(static_cast<char>(ins));
+    header.append(static_cast<char>(p1));
+    header.append(static_cast<char>(p2));
+    header.append(static_cast<char>(data.size() + 4));
+    auto mac = hsm.retailMac(kt, challenge + QByteArray(4, '\0'), header + data);
+    if (!mac) {
+        return mac.error();
+    }
+    return apdu(0x84, ins, p1, p2, data + *mac);
+}
+
+constexpr const char* kColumns
+    = "device_serial, terminal_id, kiosk, key_version, first_tsn, state, next_step, created_at, provisioned_at";
+
+} // namespace
+
+PsamProvisioning::PsamProvisioning(Hsm& hsm, Staff& staff)
+    : m_hsm(hsm)
+    , m_staff(staff)
+{ }
+
+Reply PsamProvisioning::validateCreate(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("deviceSerial")});
+    (void)j.hex(QStringLiteral("deviceSerial"), 8);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply PsamProvisioning::validateStep(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("step"), QStringLiteral("challenge")});
+    (void)j.integer(QStringLiteral("step"), 1, kTotalSteps);
+    (void)j.hex(QStringLiteral("challenge"), 4);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply PsamProvisioning::validateCompletion(const QJsonObject& body, const QString& requestId)
+{
+    JsonRequest j(body, {QStringLiteral("status")});
+    (void)j.hex(QStringLiteral("status"), 17);
+    return j.ok() ? Reply{} : invalidReply(j.errors(), requestId);
+}
+
+Reply PsamProvisioning::reply(PgConnection& db, const QString& serial, int status, const QString& rid)
+{
+    auto r
+        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1", {s(serial)});
+    if (!r) {
+        return unavailableReply(r.error(), rid);
+    }
+    if (r->rows() != 1) {
+        return problem(404,
+            "not-found",
+            QStringLiteral("No such SAM"),
+            QStringLiteral("No provisioning of SAM %1.").arg(serial),
+            QStringLiteral("Ask for it first with POST /v1/psams; nothing was changed."),
+            rid);
+    }
+    QJsonObject o{{QStringLiteral("deviceSerial"), q(r->text(0, 0))},
+        {QStringLiteral("terminalId"), q(r->text(0, 1))},
+        {QStringLiteral("kiosk"), q(r->text(0, 2))},
+        {QStringLiteral("keyVersion"), static_cast<qint64>(r->integer(0, 3))},
+        {QStringLiteral("firstTsn"), static_cast<qint64>(r->integer(0, 4))},
+        {QStringLiteral("state"), q(r->text(0, 5))},
+        {QStringLiteral("nextStep"), static_cast<qint64>(r->integer(0, 6))},
+        {QStringLiteral("totalSteps"), kTotalSteps},
+        {QStringLiteral("createdAt"), rfc3339(r->integer(0, 7))}};
+    if (!r->isNull(0, 8)) {
+        o.insert(QStringLiteral("provisionedAt"), rfc3339(r->integer(0, 8)));
+    }
+    return Reply::json(status, o, "/v1/psams/" + s(serial));
+}
+
+Reply PsamProvisioning::get(PgConnection& db, const CallContext& call, const QString& serial)
+{
+    auto owner = db.exec("SELECT kiosk FROM psam_provisionings WHERE device_serial = $1", {s(serial)});
+    if (!owner) {
+        return unavailableReply(owner.error(), call.requestKey);
+    }
+    if (owner->rows() == 1 && q(owner->text(0, 0)) != call.terminalId) {
+        return problem(403,
+            "psam-other-kiosk",
+            QStringLiteral("This SAM belongs to another kiosk"),
+            QStringLiteral("SAM %1 is provisioned for kiosk %2.").arg(serial, q(owner->text(0, 0))),
+            QStringLiteral("Use the kiosk the SAM was provisioned for; nothing was changed."),
+            call.requestKey);
+    }
+    return reply(db, serial, 200, call.requestKey);
+}
+
+Reply PsamProvisioning::create(PgConnection& db, const CallContext& call, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const QString serial = body.value(QStringLiteral("deviceSerial")).toString();
+    auto refused = [&](const QString& code) {
+        m_staff.auditApart({call.terminalId,
+            {},
+            {},
+            QStringLiteral("psam.provision"),
+            {},
+            serial,
+            QStringLiteral("refused: %1").arg(code),
+            {}});
+    };
+    auto hasMkt = m_hsm.hasKey("mkt.v1");
+    if (!hasMkt) {
+        return unavailableReply(hasMkt.error(), rid);
+    }
+    if (!*hasMkt) {
+        return problem(422,
+            "manufacturer-key-missing",
+            QStringLiteral("The manufacturer key is not installed"),
+            QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank SAM's KT can be derived."),
+            QStringLiteral("The bank operator installs it with `bankctl keys manufacturer`; nothing was changed."),
+            rid);
+    }
+    // The same manufacturer lots as blank cardholder keys (`bankctl devices add-lot`): a serial in none was not made
+    // for this bank, and its KT is not known.
+    auto lot = db.exec(
+        "SELECT manufacturer FROM device_lots WHERE $1 BETWEEN first_serial AND last_serial LIMIT 1", {s(serial)});
+    if (!lot) {
+        return unavailableReply(lot.error(), rid);
+    }
+    if (lot->rows() == 0) {
+        refused(QStringLiteral("device-unknown"));
+        return problem(422,
+            "device-unknown",
+            QStringLiteral("The manufacturer did not ship this SAM to the bank"),
+            QStringLiteral("Device serial %1 is in no lot imported from a manufacturer.").arg(serial),
+            QStringLiteral("Do not use this SAM; set it aside and report it. Nothing was written."),
+            rid);
+    }
+    auto issued = db.exec("SELECT asn FROM cards WHERE device_serial = $1", {s(serial)});
+    if (!issued) {
+        return unavailableReply(issued.error(), rid);
+    }
+    if (issued->rows() > 0) {
+        refused(QStringLiteral("device-already-issued"));
+        return problem(409,
+            "device-already-issued",
+            QStringLiteral("This device is a cardholder's key"),
+            QStringLiteral("Device %1 was issued as a cardholder's key; its transport key is gone.").arg(serial),
+            QStringLiteral("Use a blank SAM; nothing was changed."),
+            rid);
+    }
+    auto existing
+        = db.exec("SELECT kiosk, state FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE", {s(serial)});
+    if (!existing) {
+        return unavailableReply(existing.error(), rid);
+    }
+    if (existing->rows() == 1) {
+        if (existing->text(0, 1) == "provisioned") {
+            refused(QStringLiteral("psam-already-provisioned"));
+            return problem(409,
+                "psam-already-provisioned",
+                QStringLiteral("This SAM was provisioned already"),
+                QStringLiteral("SAM %1 holds the keys and terminal ID of kiosk %2.")
+                    .arg(serial, q(existing->text(0, 0))),
+                QStringLiteral("Use it as it is (a provisioned SAM is never provisioned again); a blank SAM is needed "
+                               "for another kiosk."),
+                rid,
+                QStringLiteral("provisioned"));
+        }
+        if (q(existing->text(0, 0)) != call.terminalId) {
+            refused(QStringLiteral("psam-other-kiosk"));
+            return problem(409,
+                "psam-other-kiosk",
+                QStringLiteral("This SAM is being provisioned for another kiosk"),
+                QStringLiteral("SAM %1 is being provisioned for kiosk %2.").arg(serial, q(existing->text(0, 0))),
+                QStringLiteral("Finish it at that kiosk; nothing was changed."),
+                rid,
+                QStringLiteral("provisioning"));
+        }
+        return reply(db, serial, 200, rid);
+    }
+    // The kiosk's PSAM terminal ID (`bankctl merchants add-psam`) that no provisioned SAM holds yet.
+    auto terminal = db.exec("SELECT t.terminal_id FROM acquirer_terminals t WHERE t.kind = 'psam' AND t.kiosk = $1"
+                            " AND NOT EXISTS (SELECT 1 FROM psam_provisionings p WHERE p.terminal_id = t.terminal_id"
+                            " AND p.state = 'provisioned') ORDER BY t.created_at, t.terminal_id LIMIT 1",
+        {s(call.terminalId)});
+    if (!terminal) {
+        return unavailableReply(terminal.error(), rid);
+    }
+    if (terminal->rows() == 0) {
+        refused(QStringLiteral("psam-terminal-missing"));
+        return problem(409,
+            "psam-terminal-missing",
+            QStringLiteral("This kiosk has no free PSAM terminal ID"),
+            QStringLiteral("Kiosk %1 has no PSAM terminal ID without a provisioned SAM.").arg(call.terminalId),
+            QStringLiteral("The bank operator registers one with `bankctl merchants add-psam --kiosk %1`; nothing "
+                           "was changed.")
+                .arg(call.terminalId),
+            rid);
+    }
+    const std::string terminalId = terminal->text(0, 0);
+    // The first TSN: after every TSN this terminal ID ever settled (a replaced SAM never repeats one).
+    auto last = db.exec("SELECT COALESCE(MAX(tsn), 0) FROM purchases WHERE terminal_id = $1", {terminalId});
+    if (!last) {
+        return unavailableReply(last.error(), rid);
+    }
+    const std::int64_t firstTsn = last->integer(0, 0) + 1;
+    const std::string now = std::to_string(nowMicros());
+    if (auto ins = db.exec("INSERT INTO psam_provisionings (device_serial, terminal_id, kiosk, key_version, first_tsn,"
+                           " state, next_step, created_at) VALUES ($1, $2, $3, 1, $4, 'provisioning', 1, $5)",
+            {s(serial), terminalId, s(call.terminalId), std::to_string(firstTsn), now});
+        !ins) {
+        return unavailableReply(ins.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                {},
+                {},
+                QStringLiteral("psam.provision"),
+                {},
+                serial,
+                QStringLiteral("started"),
+                QStringLiteral("terminal %1").arg(q(terminalId))});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    return reply(db, serial, 201, rid);
+}
+
+Reply PsamProvisioning::step(PgConnection& db, const CallContext& call, const QString& serial, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const int step = static_cast<int>(body.value(QStringLiteral("step")).toInteger());
+    const QByteArray challenge = QByteArray::fromHex(body.value(QStringLiteral("challenge")).toString().toLatin1());
+    auto row
+        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE",
+            {s(serial)});
+    if (!row) {
+        return unavailableReply(row.error(), rid);
+    }
+    if (row->rows() != 1) {
+        return reply(db, serial, 404, rid);
+    }
+    if (q(row->text(0, 2)) != call.terminalId) {
+        return problem(403,
+            "psam-other-kiosk",
+            QStringLiteral("This SAM is provisioned for another kiosk"),
+            QStringLiteral("SAM %1 belongs to kiosk %2.").arg(serial, q(row->text(0, 2))),
+            QStringLiteral("Use the kiosk the SAM is provisioned for; nothing was changed."),
+            rid);
+    }
+    if (row->text(0, 5) == "provisioned") {
+        return problem(409,
+            "psam-already-provisioned",
+            QStringLiteral("This SAM was provisioned already"),
+            QStringLiteral("SAM %1 is provisioned; no more commands are sent to it.").arg(serial),
+            QStringLiteral("Use it as it is; nothing was changed."),
+            rid,
+            QStringLiteral("provisioned"));
+    }
+    // In order; a step may be asked again (its APDU lost, or a restart from step 1: every command of the PSAM's
+    // personalisation may be repeated until END PERSONALIZATION).
+    const int next = static_cast<int>(row->integer(0, 6));
+    if (step > next) {
+        return problem(409,
+            "step-out-of-order",
+            QStringLiteral("Steps go in order"),
+            QStringLiteral("SAM %1 expects step %2 (or an earlier one again), not %3.").arg(serial).arg(next).arg(step),
+            QStringLiteral("Ask for step %1 with a fresh challenge.").arg(next),
+            rid,
+            QStringLiteral("provisioning"));
+    }
+    const QByteArray serialBytes = QByteArray::fromHex(serial.toLatin1());
+    const Hsm::DerivedKey kt{"mkt.v1", serialBytes};
+    const QByteArray terminalId = QByteArray::fromHex(QByteArray::fromStdString(row->text(0, 1)));
+    const auto keyVersion = static_cast<std::uint8_t>(row->integer(0, 3));
+    Result<QByteArray> command = QByteArray();
+    if (step == 1) {
+        auto enc = m_hsm.writeMasterKeyBlock(kt, "mpk.v" + std::to_string(keyVersion), 1, keyVersion, 0x00);
+        if (!enc && enc.error().code == core::ErrorCode::InvalidState) {
+            return problem(422,
+                "psam-key-not-exportable",
+                QStringLiteral("The purchase master key cannot be written to a SAM"),
+                enc.error().detail,
+                QStringLiteral("The bank operator makes a new purchase master in a key ceremony (docs/bank.md §8.6); "
+                               "nothing was sent."),
+                rid);
+        }
+        command = enc ? withMac(m_hsm, kt, challenge, 0xD4, 0x00, 0x27, *enc) : Result<QByteArray>(enc.error());
+    } else if (step == 2) {
+        command = withMac(m_hsm, kt, challenge, 0xDA, 0x00, 0x01, terminalId);
+    } else if (step == 3) {
+        QByteArray tsn;
+        core::appendU32(tsn, static_cast<std::uint32_t>(row->integer(0, 4)));
+        command = withMac(m_hsm, kt, challenge, 0xDA, 0x00, 0x02, tsn);
+    } else {
+        command = withMac(m_hsm, kt, challenge, 0xEA, 0x00, 0x00, {});
+    }
+    if (!command) {
+        return unavailableReply(command.error(), rid);
+    }
+    if (auto u = db.exec("UPDATE psam_provisionings SET next_step = $2 WHERE device_serial = $1 AND next_step < $2",
+            {s(serial), std::to_string(step + 1)});
+        !u) {
+        return unavailableReply(u.error(), rid);
+    }
+    QJsonObject o{{QStringLiteral("deviceSerial"), serial},
+        {QStringLiteral("step"), step},
+        {QStringLiteral("name"), stepName(step)},
+        {QStringLiteral("apdu"), hexUpper(*command)},
+        {QStringLiteral("expectedStatusWord"), QStringLiteral("9000")},
+        {QStringLiteral("last"), step == kTotalSteps}};
+    return Reply::json(200, o);
+}
+
+Reply PsamProvisioning::complete(
+    PgConnection& db, const CallContext& call, const QString& serial, const QJsonObject& body)
+{
+    const QString& rid = call.requestKey;
+    const QByteArray status = QByteArray::fromHex(body.value(QStringLiteral("status")).toString().toLatin1());
+    auto row
+        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE",
+            {s(serial)});
+    if (!row) {
+        return unavailableReply(row.error(), rid);
+    }
+    if (row->rows() != 1) {
+        return reply(db, serial, 404, rid);
+    }
+    if (q(row->text(0, 2)) != call.terminalId) {
+        return problem(403,
+            "psam-other-kiosk",
+            QStringLiteral("This SAM is provisioned for another kiosk"),
+            QStringLiteral("SAM %1 belongs to kiosk %2.").arg(serial, q(row->text(0, 2))),
+            QStringLiteral("Use the kiosk the SAM is provisioned for; nothing was changed."),
+            rid);
+    }
+    if (row->text(0, 5) == "provisioned") {
+        return problem(409,
+            "psam-already-provisioned",
+            QStringLiteral("This SAM was provisioned already"),
+            QStringLiteral("SAM %1 is provisioned.").arg(serial),
+            QStringLiteral("Use it as it is; nothing was changed."),
+            rid,
+            QStringLiteral("provisioned"));
+    }
+    // GET STATUS: life cycle 1 ‖ terminal ID 6 ‖ next TSN 4 ‖ capacity 1 ‖ bitmap 5 (docs/psam.md).
+    const QString terminalId = q(row->text(0, 1));
+    const QString seenTerminal = QString::fromLatin1(status.mid(1, 6).toHex());
+    const std::int64_t firstTsn = row->integer(0, 4);
+    const std::int64_t nextTsn = core::readU32(status, 7);
+    if (static_cast<std::uint8_t>(status.at(0)) != 0x01 || seenTerminal != terminalId || nextTsn != firstTsn) {
+        m_staff.auditApart({call.terminalId,
+            {},
+            {},
+            QStringLiteral("psam.provision"),
+            {},
+            serial,
+            QStringLiteral("refused: psam-status-mismatch"),
+            QStringLiteral("life cycle %1, terminal %2, next TSN %3")
+                .arg(static_cast<std::uint8_t>(status.at(0)))
+                .arg(seenTerminal)
+                .arg(nextTsn)});
+        return problem(409,
+            "psam-status-mismatch",
+            QStringLiteral("The SAM does not hold what the bank sent"),
+            QStringLiteral("SAM %1 reports life cycle %2, terminal ID %3 and next TSN %4; the bank sent terminal ID "
+                           "%5 and first TSN %6 and expects life cycle 1.")
+                .arg(serial)
+                .arg(static_cast<std::uint8_t>(status.at(0)))
+                .arg(seenTerminal)
+                .arg(nextTsn)
+                .arg(terminalId)
+                .arg(firstTsn),
+            QStringLiteral("If the SAM is still blank (life cycle 0), run the provisioning again; otherwise set the "
+                           "SAM aside and report it. Nothing was registered."),
+            rid,
+            QStringLiteral("provisioning"));
+    }
+    const std::string now = std::to_string(nowMicros());
+    if (auto u = db.exec("UPDATE psam_provisionings SET state = 'provisioned', provisioned_at = $2 WHERE "
+                         "device_serial = $1",
+            {s(serial), now});
+        !u) {
+        return unavailableReply(u.error(), rid);
+    }
+    if (auto a = Staff::audit(db,
+            {call.terminalId,
+                {},
+                {},
+                QStringLiteral("psam.provision"),
+                {},
+                serial,
+                QStringLiteral("ok"),
+                QStringLiteral("terminal %1, first TSN %2").arg(terminalId).arg(firstTsn)});
+        !a) {
+        return unavailableReply(a.error(), rid);
+    }
+    return reply(db, serial, 200, rid);
+}
+
+} // namespace wallet::bank

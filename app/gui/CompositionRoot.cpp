@@ -332,9 +332,16 @@ void CompositionRoot::issueDemo()
                 return issued.error();
             }
             ctx.forgetKey();
-            if (auto registered = ctx.issuer()->registerCard(
-                    issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
-                !registered) {
+            if (ctx.localBank() != nullptr) {
+                // The wallet's own local bank host: a clearly labelled DEMO funding account there.
+                if (auto registered = ctx.localBank()->ensureDemoAccount(
+                        issued->asn, QStringLiteral("DEMO simulated key"), profile->initialFunding.fen());
+                    !registered) {
+                    return registered.error();
+                }
+            } else if (auto registered = ctx.issuer()->registerCard(
+                           issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
+                       !registered) {
                 return registered.error();
             }
             return true;

@@ -20,6 +20,17 @@ QByteArray TerminalRoles::demoTerminalId()
     return QByteArray::fromHex("112233445566");
 }
 
+TerminalRoles::BankMode TerminalRoles::bankMode(const QString& dataDir, const QString& bankConfig)
+{
+    if (!bankConfig.isEmpty() || QFile::exists(QDir(dataDir).filePath(QLatin1String(kBankConfigFile)))) {
+        return BankMode::Configured;
+    }
+    if (qEnvironmentVariable("SKEY_WALLET_LOCAL_ISSUER") == QStringLiteral("1")) {
+        return BankMode::DemoIssuerForTests;
+    }
+    return BankMode::LocalBankHost;
+}
+
 TerminalRoles::TerminalRoles() = default;
 TerminalRoles::~TerminalRoles() = default;
 
@@ -82,8 +93,7 @@ Result<void> TerminalRoles::open(const TerminalRolesOptions& options)
     }
     // Without a configured bank the wallet runs its own local bank host (docs/bank.md §5 "Embedded default"); the
     // in-process demo issuer takes loads only in tests that ask for it (SKEY_WALLET_LOCAL_ISSUER=1).
-    const bool localIssuerForTests = qEnvironmentVariable("SKEY_WALLET_LOCAL_ISSUER") == QStringLiteral("1");
-    if (bankConfig.isEmpty() && !localIssuerForTests) {
+    if (bankMode(m_dataDir, bankConfig) == BankMode::LocalBankHost) {
         m_localBank = std::make_unique<LocalBankHost>(dir.filePath(QLatin1String(LocalBankHost::kFolder)));
         if (auto up = m_localBank->start(); !up) {
             return up.error();

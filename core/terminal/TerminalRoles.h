@@ -54,6 +54,11 @@ public:
     /// The local PSAM's terminal ID (6 bytes, 12 BCD digits).
     [[nodiscard]] static QByteArray demoTerminalId();
 
+    enum class BankMode : std::uint8_t { Configured, LocalBankHost, DemoIssuerForTests };
+    /// What open() will use for loads in `dataDir` (no file is touched): a bank-client.json (or `bankConfig`) →
+    /// Configured; else SKEY_WALLET_LOCAL_ISSUER=1 (tests only) → the in-process demo issuer; else the local bank host.
+    [[nodiscard]] static BankMode bankMode(const QString& dataDir, const QString& bankConfig = {});
+
     TerminalRoles();
     ~TerminalRoles();
     TerminalRoles(const TerminalRoles&) = delete;

@@ -63,6 +63,13 @@ function(wallet_test_properties name)
         # The app finds skey-sim on $SKEY_SIM_PATH, beside itself or on PATH (no compiled-in build path).
         set(_sim_env "SKEY_SIM_PATH=$<TARGET_FILE:skey-sim>;")
     endif()
+    if(TARGET skey-bank AND TARGET bankctl)
+        string(APPEND _sim_env "SKEY_BANK_PATH=$<TARGET_FILE:skey-bank>;SKEY_BANKCTL_PATH=$<TARGET_FILE:bankctl>;")
+    endif()
+    # Without a bank-client.json the wallet starts its own local bank host (core/bank/LocalBankHost). Tests written
+    # before that keep the in-process demo issuer (test-only); a test of the default sets SKEY_WALLET_LOCAL_ISSUER=0
+    # in its ENV (later entries win).
+    string(APPEND _sim_env "SKEY_WALLET_LOCAL_ISSUER=1;")
     set_tests_properties(${name} PROPERTIES LABELS "${P_LABELS}" TIMEOUT ${P_TIMEOUT}
         SKIP_RETURN_CODE ${WALLET_TEST_SKIP_CODE}
         ENVIRONMENT "${_sim_env}QT_QPA_PLATFORM=offscreen;LC_ALL=C.UTF-8;LANG=C.UTF-8;SKEY_SOURCE_DIR=${PROJECT_SOURCE_DIR};SKEY_SHARED_DIR=${WALLET_SHARED_DIR};${WALLET_TEST_SANITIZER_ENV};${P_ENV}")

@@ -188,6 +188,7 @@ ApplicationWindow {
                     anchors { verticalCenter: parent.verticalCenter; left: parent.left; leftMargin: Theme.spacingLarge
                               right: parent.right; rightMargin: Theme.spacingLarge }
                     text: "\u26A0  " + qsTr("SIMULATED KEY: for testing and demonstrations only, no real money.")
+                          + (root.app.bankNote.length > 0 ? " " + root.app.bankNote : "")
                     color: Theme.warning
                     font.pixelSize: Theme.fontSmall
                     font.weight: Font.DemiBold

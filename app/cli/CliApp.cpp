@@ -1089,8 +1089,18 @@ int CliApp::cmdIssue(const QStringList& args)
     if (!issued) {
         return fail(issued.error());
     }
-    if (auto reg = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0), profile->algorithm);
-        !reg) {
+    if (core::LocalBankHost* local = m_roles.localBank()) {
+        // The wallet's own local bank host: a clearly labelled DEMO funding account there.
+        if (auto reg = local->ensureDemoAccount(issued->asn,
+                profile->cardholder.name.isEmpty() ? QStringLiteral("DEMO holder")
+                                                   : QStringLiteral("DEMO ") + profile->cardholder.name,
+                profile->initialFunding.fen());
+            !reg) {
+            return fail(reg.error());
+        }
+    } else if (auto reg
+               = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0), profile->algorithm);
+               !reg) {
         return fail(reg.error());
     }
     const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());

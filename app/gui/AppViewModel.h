@@ -42,6 +42,9 @@ class AppViewModel : public QObject
     Q_PROPERTY(Page page READ page WRITE setPage NOTIFY pageChanged)
     /// True when the purse pages can be used (a key is ready and the PIN, if needed, was entered).
     Q_PROPERTY(bool unlocked READ unlocked NOTIFY unlockedChanged)
+    /// Where loads go: the wallet's own local bank host, a configured bank host, or (tests only) the demo issuer.
+    /// Shown in the simulated-key banner.
+    Q_PROPERTY(QString bankNote READ bankNote CONSTANT)
 
 public:
     enum class Page : std::uint8_t { Key, Pin, Overview, Load, Purchase, History, Settings, About, Certificates };
@@ -59,6 +62,7 @@ public:
         DiagnosticsViewModel* diagnostics = nullptr;
         ChangePinViewModel* changePin = nullptr;
         CertificatesViewModel* certificates = nullptr;
+        QString bankNote;
     };
 
     explicit AppViewModel(Parts parts, QObject* parent = nullptr);
@@ -76,6 +80,7 @@ public:
     [[nodiscard]] Page page() const { return m_page; }
     void setPage(Page page);
     [[nodiscard]] bool unlocked() const { return m_unlocked; }
+    [[nodiscard]] QString bankNote() const { return m_parts.bankNote; }
     void setUnlocked(bool unlocked);
 
     /// Goes to `page`; purse pages need an unlocked key, otherwise the key or PIN page is shown instead.

@@ -83,6 +83,18 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     parts.diagnostics = m_diagnostics;
     parts.changePin = m_changePin;
     parts.certificates = certificates;
+    switch (core::TerminalRoles::bankMode(m_options.dataDir)) {
+    case core::TerminalRoles::BankMode::LocalBankHost:
+        parts.bankNote = tr("Loads go to a LOCAL BANK HOST on this computer (a demo bank in %1).")
+                             .arg(QDir::toNativeSeparators(QDir(m_options.dataDir).filePath(QStringLiteral("bank"))));
+        break;
+    case core::TerminalRoles::BankMode::Configured:
+        parts.bankNote = tr("Loads go to the configured bank host.");
+        break;
+    case core::TerminalRoles::BankMode::DemoIssuerForTests:
+        parts.bankNote = tr("Loads go to the built-in demo issuer (tests only).");
+        break;
+    }
     m_app = new AppViewModel(parts, this);
     m_idle = new IdleLock(m_options.idleLock, this);
 
@@ -332,9 +344,16 @@ void CompositionRoot::issueDemo()
                 return issued.error();
             }
             ctx.forgetKey();
-            if (auto registered = ctx.issuer()->registerCard(
-                    issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
-                !registered) {
+            if (ctx.localBank() != nullptr) {
+                // The wallet's own local bank host: a clearly labelled DEMO funding account there.
+                if (auto registered = ctx.localBank()->ensureDemoAccount(
+                        issued->asn, QStringLiteral("DEMO simulated key"), profile->initialFunding.fen());
+                    !registered) {
+                    return registered.error();
+                }
+            } else if (auto registered = ctx.issuer()->registerCard(
+                           issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
+                       !registered) {
                 return registered.error();
             }
             return true;

@@ -94,6 +94,14 @@ core::Result<void> PurseContext::ensureFundingAccount(const QByteArray& asn)
     if (auto ready = ensureServices(); !ready) {
         return ready.error();
     }
+    if (core::LocalBankHost* local = m_roles.localBank()) {
+        // The wallet's own local bank host: a simulated key it has not seen gets a DEMO funding account there.
+        auto opened = local->ensureDemoAccount(asn, QStringLiteral("DEMO simulated key"), kDemoFundingFen);
+        if (!opened) {
+            return opened.error();
+        }
+        return {};
+    }
     if (m_roles.bank()) {
         return {}; // the bank knows the keys it issued; it opens no account for others
     }

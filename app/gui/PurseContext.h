@@ -52,6 +52,8 @@ public:
     [[nodiscard]] core::TransactionStore* mirror() { return m_roles.mirror(); }
     /// Null when its file could not be opened (then rolesError() says why; the key stays readable).
     [[nodiscard]] core::LocalIssuerHost* issuer() { return m_roles.localIssuer(); }
+    /// The wallet's own local bank host (no bank configured), else null.
+    [[nodiscard]] core::LocalBankHost* localBank() { return m_roles.localBank(); }
     /// Non-null when loads go through a bank host.
     [[nodiscard]] core::BankIssuerHost* bank() { return m_roles.bank(); }
     [[nodiscard]] core::LocalPsam* psam() { return m_roles.localPsam(); }

@@ -20,6 +20,17 @@ QByteArray TerminalRoles::demoTerminalId()
     return QByteArray::fromHex("112233445566");
 }
 
+TerminalRoles::BankMode TerminalRoles::bankMode(const QString& dataDir, const QString& bankConfig)
+{
+    if (!bankConfig.isEmpty() || QFile::exists(QDir(dataDir).filePath(QLatin1String(kBankConfigFile)))) {
+        return BankMode::Configured;
+    }
+    if (qEnvironmentVariable("SKEY_WALLET_LOCAL_ISSUER") == QStringLiteral("1")) {
+        return BankMode::DemoIssuerForTests;
+    }
+    return BankMode::LocalBankHost;
+}
+
 TerminalRoles::TerminalRoles() = default;
 TerminalRoles::~TerminalRoles() = default;
 
@@ -80,11 +91,23 @@ Result<void> TerminalRoles::open(const TerminalRolesOptions& options)
     if (bankConfig.isEmpty() && QFile::exists(file(kBankConfigFile))) {
         bankConfig = file(kBankConfigFile);
     }
+    // Without a configured bank the wallet runs its own local bank host (docs/bank.md §5 "Embedded default"); the
+    // in-process demo issuer takes loads only in tests that ask for it (SKEY_WALLET_LOCAL_ISSUER=1).
+    if (bankMode(m_dataDir, bankConfig) == BankMode::LocalBankHost) {
+        m_localBank = std::make_unique<LocalBankHost>(dir.filePath(QLatin1String(LocalBankHost::kFolder)));
+        if (auto up = m_localBank->start(); !up) {
+            return up.error();
+        }
+        bankConfig = m_localBank->clientConfigFile();
+    }
     if (!bankConfig.isEmpty()) {
         // Loads go to the bank host (docs/bank.md §9.1); nothing here authorises them.
         auto config = BankClientConfig::load(bankConfig);
         if (!config) {
             return config.error();
+        }
+        if (m_localBank) {
+            config->url = m_localBank->url(); // a new port on every start
         }
         const QByteArray terminal = config->terminalId;
         const QString url = config->url.toString();
@@ -94,8 +117,14 @@ Result<void> TerminalRoles::open(const TerminalRolesOptions& options)
             return bank.error();
         }
         m_bank = std::move(*bank);
-        m_notices << QStringLiteral("Note: loads go through the bank host %1 as terminal %2.")
-                         .arg(url, QString::fromLatin1(terminal.toHex()));
+        if (m_localBank) {
+            m_notices << QStringLiteral("Note: loads go through the wallet's local bank host %1 (a DEMO bank in %2) as "
+                                        "terminal %3.")
+                             .arg(url, m_localBank->bankDir(), QString::fromLatin1(terminal.toHex()));
+        } else {
+            m_notices << QStringLiteral("Note: loads go through the bank host %1 as terminal %2.")
+                             .arg(url, QString::fromLatin1(terminal.toHex()));
+        }
     }
     auto psam = LocalPsam::open(file(kPsamFile), demoTerminalId(), m_keys.mpk);
     if (psam) {

@@ -3,6 +3,7 @@
 
 #include "core/Result.h"
 #include "core/bank/BankIssuerHost.h"
+#include "core/bank/LocalBankHost.h"
 #include "core/issuer/LocalIssuerHost.h"
 #include "core/keystore/IssuerKeys.h"
 #include "core/psam/LocalPsam.h"
@@ -19,7 +20,8 @@ struct TerminalRolesOptions
     QString dataDir;
     /// The key store's passphrase; empty: the demo passphrase (announced in notices()).
     SecureBytes passphrase;
-    /// The bank client's configuration; empty: `<dataDir>/bank-client.json` when that file exists, else no bank.
+    /// The bank client's configuration; empty: `<dataDir>/bank-client.json` when that file exists, else the wallet's
+    /// own local bank host in `<dataDir>/bank/` (LocalBankHost, started as a child process).
     QString bankConfig;
     bool needMirror = false; ///< a mirror that does not open is an error (else a notice and no mirror)
     /// false (balance, info, history): a damaged issuer ledger or PSAM store is a notice and a stand-in that refuses
@@ -34,7 +36,8 @@ struct TerminalRolesOptions
  *
  * In `dataDir`: `issuer-keys.json` (key store), `issuer-ledger.sqlite` (the local demo issuer), `psam.sqlite`,
  * `mirror.sqlite`; with a bank configured, loads go to the bank host (`BankIssuerHost`, outbox
- * `bank-outbox.sqlite`) and the local issuer stays for issuance and card maintenance until the bank does those too.
+ * `bank-outbox.sqlite`); with none configured, to the wallet's own local bank host in `bank/` (LocalBankHost). The
+ * local issuer stays for issuance and card maintenance until the bank does those too.
  * Created, used and destroyed on one thread (Qt Sql, Qt Network).
  */
 class TerminalRoles
@@ -51,6 +54,11 @@ public:
     /// The local PSAM's terminal ID (6 bytes, 12 BCD digits).
     [[nodiscard]] static QByteArray demoTerminalId();
 
+    enum class BankMode : std::uint8_t { Configured, LocalBankHost, DemoIssuerForTests };
+    /// What open() will use for loads in `dataDir` (no file is touched): a bank-client.json (or `bankConfig`) →
+    /// Configured; else SKEY_WALLET_LOCAL_ISSUER=1 (tests only) → the in-process demo issuer; else the local bank host.
+    [[nodiscard]] static BankMode bankMode(const QString& dataDir, const QString& bankConfig = {});
+
     TerminalRoles();
     ~TerminalRoles();
     TerminalRoles(const TerminalRoles&) = delete;
@@ -65,6 +73,9 @@ public:
     [[nodiscard]] Psam& psam();
     [[nodiscard]] LocalIssuerHost* localIssuer() { return m_issuer.get(); }
     [[nodiscard]] BankIssuerHost* bank() { return m_bank.get(); }
+    /// The wallet's own local bank host when no bank is configured (null with a configured bank, or in tests that
+    /// set SKEY_WALLET_LOCAL_ISSUER=1: then loads go to the in-process demo issuer, a test-only path).
+    [[nodiscard]] LocalBankHost* localBank() { return m_localBank.get(); }
     [[nodiscard]] LocalPsam* localPsam() { return m_psam.get(); }
     [[nodiscard]] TransactionStore* mirror() { return m_mirror.get(); }
     [[nodiscard]] const Error& mirrorError() const { return m_mirrorError; }
@@ -78,6 +89,7 @@ private:
     QStringList m_notices;
     IssuerMasterKeys m_keys;
     std::unique_ptr<LocalIssuerHost> m_issuer;
+    std::unique_ptr<LocalBankHost> m_localBank; // before m_bank: destroyed after the client that talks to it
     std::unique_ptr<BankIssuerHost> m_bank;
     std::unique_ptr<LocalPsam> m_psam;
     std::unique_ptr<IssuerHost> m_issuerStandIn;

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: Apache-2.0
+// The wallet's embedded default bank (issue 11, docs/bank.md §5 "Embedded default"): walletctl on a fresh data folder
+// with no bank-client.json starts its own local bank host in <data>/bank/ (bankctl init, skey-bank child on
+// loopback, the wallet enrolled as a terminal) and loads through it:
+//   * the demo key's issue opens a DEMO funding account at that bank; a load of 10.00 is one transfer in its SQLite
+//     ledger, `bankctl audit ledger` holds, the funding account went down by 1000 fen;
+//   * the bank child is gone after walletctl ends normally, after SIGTERM and after SIGKILL of walletctl;
+//   * a second start reuses the folder: no second init (same CA), the same terminal enrolment;
+//   * a second program on the same folder while the first runs reuses the first one's bank (no second skey-bank).
+#include "support/Skip.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <csignal>
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+    QJsonObject json;
+};
+
+bool alive(qint64 pid)
+{
+    if (pid <= 0 || ::kill(static_cast<pid_t>(pid), 0) != 0) {
+        return false;
+    }
+    // A zombie is gone for our purpose (its parent, walletctl, may be gone too and init reaps it).
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (stat.open(QIODevice::ReadOnly)) {
+        const QByteArray s = stat.readAll();
+        const int close = s.lastIndexOf(')');
+        return close < 0 || s.mid(close + 2, 1) != "Z";
+    }
+    return true;
+}
+
+bool goneWithin(qint64 pid, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 50) {
+        if (!alive(pid)) {
+            return true;
+        }
+        QThread::msleep(50);
+    }
+    return !alive(pid);
+}
+
+} // namespace
+
+class TestWalletLocalBank : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_wallet;
+
+    QString bankDir() const { return m_wallet.filePath(QStringLiteral("bank")); }
+    QString portFile() const { return bankDir() + QStringLiteral("/skey-bank.port"); }
+
+    void startWalletctl(QProcess& p, const QStringList& args)
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
+        env.insert(QStringLiteral("SKEY_WALLET_LOCAL_ISSUER"), QStringLiteral("0")); // the user's default path
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(WALLETCTL_PATH),
+            QStringList{QStringLiteral("--json"), QStringLiteral("--data-dir"), m_wallet.path()} + args);
+    }
+
+    Run walletctl(const QStringList& args, const QByteArray& stdinData = {})
+    {
+        QProcess p;
+        startWalletctl(p, args);
+        p.write(stdinData);
+        p.closeWriteChannel();
+        Run r;
+        if (!p.waitForFinished(180000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = p.readAllStandardOutput();
+        r.err = p.readAllStandardError();
+        r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        return r;
+    }
+
+    int bankctl(const QStringList& args, QString* out)
+    {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(qEnvironmentVariable("SKEY_BANKCTL_PATH"), args + QStringList{QStringLiteral("--data"), bankDir()});
+        p.waitForFinished(120000);
+        *out = QString::fromUtf8(p.readAll());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    }
+
+    qint64 sqlInt(const QString& sql)
+    {
+        qint64 v = -1;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ledger"));
+            db.setDatabaseName(bankDir() + QStringLiteral("/ledger.sqlite"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                if (q.exec(sql) && q.next()) {
+                    v = q.value(0).toLongLong();
+                }
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("ledger"));
+        return v;
+    }
+
+    /// The pid of the bank child the running walletctl started, from its port file ("<pid> <port>").
+    qint64 waitForBankPid(QProcess& wallet, int ms = 60000)
+    {
+        for (int waited = 0; waited < ms; waited += 100) {
+            QFile f(portFile());
+            if (f.open(QIODevice::ReadOnly)) {
+                const QList<QByteArray> parts = f.readAll().trimmed().split(' ');
+                if (parts.size() == 2 && alive(parts[0].toLongLong())) {
+                    return parts[0].toLongLong();
+                }
+            }
+            if (wallet.state() == QProcess::NotRunning) {
+                return -1;
+            }
+            QThread::msleep(100);
+        }
+        return -1;
+    }
+
+    QByteArray caPem() const
+    {
+        QFile f(bankDir() + QStringLiteral("/tls/ca.pem"));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_wallet.isValid());
+        if (qEnvironmentVariable("SKEY_BANKCTL_PATH").isEmpty() || qEnvironmentVariable("SKEY_BANK_PATH").isEmpty()) {
+            SKEY_SKIP("skey-bank / bankctl not built");
+        }
+        if (!QFile::exists(QStringLiteral("/usr/lib/softhsm/libsofthsm2.so"))
+            && !QFile::exists(QStringLiteral("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"))) {
+            SKEY_SKIP("SoftHSM2 is not installed");
+        }
+    }
+
+    void freshFolderLoadsThroughItsOwnBank()
+    {
+        QVERIFY(!QFile::exists(m_wallet.filePath(QStringLiteral("bank-client.json"))));
+        const Run issued = walletctl(
+            {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")});
+        QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
+        QVERIFY2(issued.err.contains("local bank host https://127.0.0.1:"), issued.err);
+        const QString asn = issued.json.value(QStringLiteral("asn")).toString();
+        QCOMPARE(asn.size(), 16);
+        QVERIFY(QFile::exists(bankDir() + QStringLiteral("/ledger.sqlite")));
+        QVERIFY(QFile::exists(bankDir() + QStringLiteral("/wallet/bank-client.json")));
+        // The DEMO funding account, clearly labelled, with the profile's initial funding (¥100,000.00).
+        const QString funding
+            = QStringLiteral("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = '%1'")
+                  .arg(asn);
+        QCOMPARE(sqlInt(funding), 10000000);
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
+                                       "c.asn = '%1' AND a.name LIKE 'DEMO%'")
+                            .arg(asn)),
+            1);
+
+        const Run r = walletctl({QStringLiteral("load"), QStringLiteral("10.00"), QStringLiteral("--yes")}, "123456\n");
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("10.00"));
+        QVERIFY2(r.err.contains("local bank host"), r.err);
+        // The bank moved it: one load transfer, the funding account down by 1000 fen, the key's shadow balance.
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM transfers WHERE kind = 'load'")), 1);
+        QCOMPARE(sqlInt(funding), 10000000 - 1000);
+        QCOMPARE(sqlInt(QStringLiteral("SELECT shadow_balance FROM cards WHERE asn = '%1'").arg(asn)), 1000);
+        QString out;
+        QVERIFY2(bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out) == 0, qPrintable(out));
+        // The wallet is an enrolled terminal of its bank.
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM terminals WHERE terminal_id = '990000000001'")), 1);
+        // Nothing outlives walletctl: its bank child stopped and removed its port file.
+        QVERIFY(!QFile::exists(portFile()));
+    }
+
+    void secondStartReusesTheFolder()
+    {
+        const QByteArray ca = caPem();
+        QVERIFY(!ca.isEmpty());
+        const QByteArray cert = [&] {
+            QFile f(bankDir() + QStringLiteral("/wallet/terminal.pem"));
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        const Run r = walletctl({QStringLiteral("balance")});
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("10.00"));
+        QVERIFY2(!r.err.contains("creating the local bank host"), r.err);
+        QCOMPARE(caPem(), ca); // no second init
+        QFile f(bankDir() + QStringLiteral("/wallet/terminal.pem"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), cert); // no second enrolment
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM terminals")), 1);
+    }
+
+    void bankEndsWithTheWallet_data()
+    {
+        QTest::addColumn<int>("signal");
+        QTest::newRow("normal exit") << 0;
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+        QTest::newRow("SIGKILL") << int(SIGKILL);
+    }
+    void bankEndsWithTheWallet()
+    {
+        QFETCH(int, signal);
+        // walletctl opens the key and the bank, then waits for the PIN on its standard input.
+        QProcess wallet;
+        startWalletctl(wallet, {QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")});
+        QVERIFY(wallet.waitForStarted());
+        const qint64 bank = waitForBankPid(wallet);
+        QVERIFY2(bank > 0, wallet.readAllStandardError().constData());
+        QVERIFY(alive(bank));
+        // A second program on the same folder meanwhile reuses that bank (one skey-bank per SQLite file).
+        if (signal == 0) {
+            const Run second = walletctl({QStringLiteral("balance")});
+            QVERIFY2(second.exitCode == 0, second.out + second.err);
+            QVERIFY2(second.err.contains("local bank host"), second.err);
+            QVERIFY(alive(bank));
+            wallet.write("123456\n");
+            wallet.closeWriteChannel();
+            QVERIFY(wallet.waitForFinished(120000));
+            QVERIFY2(wallet.exitCode() == 0, wallet.readAllStandardError().constData());
+        } else {
+            ::kill(static_cast<pid_t>(wallet.processId()), signal);
+            QVERIFY(wallet.waitForFinished(30000));
+        }
+        QVERIFY2(goneWithin(bank, 10000), "the bank child outlived the wallet");
+    }
+};
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    TestWalletLocalBank t;
+    return wallet::test::skipAwareExitCode(QTest::qExec(&t, argc, argv));
+}
+
+#include "TestWalletLocalBank.moc"

@@ -23,7 +23,7 @@
 // payable + the keys' balances = the deposits; the purse float = the keys' balances), each key's balance equals its
 // shadow at the bank, no order paid twice.
 //
-// The seed is printed; SKEY_TEST_SEED=<seed> reruns one campaign. The size: SKEY_MONEY_OPS (default 60; the ctest
+// The seed is printed; SKEY_TEST_SEED=<seed> reruns one campaign. The size: SKEY_MONEY_OPS (default 40, about 2 minutes here; the ctest
 // `test_bank_money_long`, label slow, runs 2,000).
 #include "bank/support/BankRig.h"
 
@@ -111,6 +111,7 @@ private:
     int m_orderCount = 0;
     QMap<QString, int> m_faults; ///< fault kind → how many
     int m_firedCuts = 0;
+    int m_followUps = 0; ///< follow-ups that settled what a fault left open at the bank
     int m_done = 0, m_notDone = 0, m_doneLoads = 0, m_donePays = 0;
 
     QString dataDir() const { return m_tmp.filePath(QStringLiteral("wallet")); }
@@ -144,6 +145,14 @@ private:
         r.out = p.readAllStandardOutput();
         r.err = p.readAllStandardError();
         r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
+        // The exit code walletctl reports in its JSON, when it wrote one: LeakSanitizer reports a leak inside
+        // libcrypto (Qt Network's TLS) at some exits and changes the process's own code (open issue, see
+        // test_bank_walletctl's payMerchantOrder).
+        if (r.json.value(QStringLiteral("ok")).toBool()) {
+            r.exitCode = 0;
+        } else if (r.json.contains(QStringLiteral("exitCode"))) {
+            r.exitCode = r.json.value(QStringLiteral("exitCode")).toInt();
+        }
         return r;
     }
     Run walletctl(const Key& key, const QStringList& args, const QByteArray& stdinData = {})
@@ -344,9 +353,11 @@ private:
     }
 
     /// One operation, its fault, and its resolution by the key; returns false when the test failed.
-    void operation(int index)
+    /// `follow` >= 0: the follow-up of a faulted operation on key `follow` of the same kind (`followLoad`), without
+    /// a fault, because that is where the code settles what the fault left open at the bank (below).
+    void operation(int index, int follow = -1, bool followLoad = false)
     {
-        const int which = m_rng.bounded(2);
+        const int which = follow >= 0 ? follow : static_cast<int>(m_rng.bounded(2));
         Key& key = m_keys[which];
         // A load when the key runs low or is nearly full is what a holder would do; otherwise a purchase or a load.
         bool load = m_rng.bounded(100) < 50;
@@ -355,13 +366,21 @@ private:
         } else if (key.modelBalance > 300000) {
             load = false;
         }
-        const qint64 amount = load ? 100 + m_rng.bounded(3000)
-                                   : 1 + m_rng.bounded(static_cast<int>(qMin<qint64>(key.modelBalance, 2000)));
+        if (follow >= 0) {
+            load = followLoad;
+        }
+        const qint64 amount = load
+            ? 100 + m_rng.bounded(3000)
+            : 1 + m_rng.bounded(static_cast<int>(qBound<qint64>(qint64(1), key.modelBalance, qint64(2000))));
 
         static const char* kinds[]
             = {"none", "none", "none", "none", "power-cut", "wallet-kill", "lost-answer", "bank-kill"};
-        const QString fault = QString::fromLatin1(kinds[m_rng.bounded(8)]);
-        m_faults[fault] += 1;
+        const QString fault = follow >= 0 ? QStringLiteral("none") : QString::fromLatin1(kinds[m_rng.bounded(8)]);
+        if (follow >= 0) {
+            ++m_followUps;
+        } else {
+            m_faults[fault] += 1;
+        }
 
         QString orderId;
         QStringList args;
@@ -461,6 +480,16 @@ private:
                 // re-authorised by the next load at the same online ATC without a second debit).
                 QVERIFY2(bankState != QStringLiteral("completed"),
                     qPrintable(what + QStringLiteral(": not done on the key, completed at the bank")));
+                if (bankState == QStringLiteral("authorised")) {
+                    // The authorisation's answer was lost before anything reached the key (or the key refused the
+                    // bank's probe without the PIN): the bank holds the debit in the float. The next load of this
+                    // key runs at the same online ATC and is re-authorised without a second debit (docs/bank.md
+                    // §9.1); the conservation check at the end fails if it were debited twice.
+                    operation(index, which, true);
+                    if (QTest::currentTestFailed()) {
+                        return;
+                    }
+                }
             }
         } else {
             QVERIFY2(log.offlineAtc == key.offlineAtc || log.offlineAtc == key.offlineAtc + 1,
@@ -484,9 +513,23 @@ private:
                 key.modelBalance -= amount;
                 ++m_donePays;
             } else {
-                QVERIFY2(orderState != QStringLiteral("paid") && orderState != QStringLiteral("checking"),
+                QVERIFY2(orderState != QStringLiteral("paid"),
                     qPrintable(what + QStringLiteral(": not paid on the key, '%1' at the bank").arg(orderState)));
                 QCOMPARE(completed, 0);
+                if (orderState == QStringLiteral("checking")) {
+                    // The purchase's authorisation answer was lost: the order has one unresolved attempt. The
+                    // wallet looks up unconfirmed purchases per merchant terminal, so the next payment of this key
+                    // at this merchant settles it by the key's evidence (docs/core.md "The bank client").
+                    operation(index, which, false);
+                    if (QTest::currentTestFailed()) {
+                        return;
+                    }
+                    QCOMPARE(sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()}),
+                        QStringLiteral("open"));
+                    QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE order_id = $1 AND state = 'completed'",
+                                 {orderId.toStdString()}),
+                        0);
+                }
             }
         }
         if (fault == QStringLiteral("none")) {
@@ -496,7 +539,9 @@ private:
         if (r.exitCode == 0) {
             QVERIFY2(done, qPrintable(what + QStringLiteral(": walletctl said done, the key did not")));
         }
-        done ? ++m_done : ++m_notDone;
+        if (follow < 0) {
+            done ? ++m_done : ++m_notDone;
+        }
     }
 
 private slots:
@@ -504,7 +549,7 @@ private slots:
     {
         QVERIFY(m_tmp.isValid());
         QVERIFY(QDir().mkpath(dataDir()));
-        m_ops = qEnvironmentVariableIsSet("SKEY_MONEY_OPS") ? qEnvironmentVariableIntValue("SKEY_MONEY_OPS") : 60;
+        m_ops = qEnvironmentVariableIsSet("SKEY_MONEY_OPS") ? qEnvironmentVariableIntValue("SKEY_MONEY_OPS") : 40;
         m_seed = qEnvironmentVariableIsSet("SKEY_TEST_SEED") ? qEnvironmentVariable("SKEY_TEST_SEED").toUInt()
                                                              : QRandomGenerator::system()->generate();
         m_rng.seed(m_seed);
@@ -542,7 +587,7 @@ private slots:
                                        QStringLiteral("--amount"),
                                        QStringLiteral("100000000"),
                                        QStringLiteral("--reference"),
-                                       QStringLiteral("campaign deposit")},
+                                       QStringLiteral("campaign deposit %1").arg(i)},
                          &out)
                     == 0,
                 qPrintable(out));
@@ -610,7 +655,7 @@ private slots:
         }
         std::fprintf(stderr,
             "money campaign figure: seed %u, %d operations (%d loads and %d purchases done, %d not done), faults: %s "
-            "(%d power cuts fired), %lld s\n",
+            "(%d power cuts fired), %d follow-ups, %lld s\n",
             m_seed,
             m_ops,
             m_doneLoads - 2,
@@ -618,6 +663,7 @@ private slots:
             m_notDone,
             qPrintable(faults.join(QStringLiteral(", "))),
             m_firedCuts,
+            m_followUps,
             timer.elapsed() / 1000);
     }
 

@@ -23,8 +23,8 @@
 // payable + the keys' balances = the deposits; the purse float = the keys' balances), each key's balance equals its
 // shadow at the bank, no order paid twice.
 //
-// The seed is printed; SKEY_TEST_SEED=<seed> reruns one campaign. The size: SKEY_MONEY_OPS (default 40, about 2 minutes here; the ctest
-// `test_bank_money_long`, label slow, runs 2,000).
+// The seed is printed; SKEY_TEST_SEED=<seed> reruns one campaign. The size: SKEY_MONEY_OPS (default 40, about 2 minutes
+// here; the ctest `test_bank_money_long`, label slow, runs 2,000).
 #include "bank/support/BankRig.h"
 
 #include <httplib.h>
@@ -441,8 +441,8 @@ private:
         QVERIFY2(r.exitCode == 0 || r.exitCode == 8 || r.exitCode == 2 || r.exitCode == 4 || r.exitCode == -1,
             qPrintable(what + QStringLiteral(": exit %1 ").arg(r.exitCode) + QString::fromUtf8(r.out + r.err)));
 
-        // Resolution: the next run that opens the key. A lost answer may need the bank back first (it is) and, for a
-        // load whose authorisation was lost, the key's probe; give it up to three runs.
+        // The key alone says what happened: its log, read by the next walletctl run that opens it (which also
+        // settles what this wallet left open). Balances are never compared to decide.
         KeyLog log;
         QString open;
         for (int attempt = 0; attempt < 3; ++attempt) {
@@ -453,83 +453,101 @@ private:
             }
         }
         QVERIFY2(log.ok, qPrintable(what + QStringLiteral(": the key's log could not be read")));
-        QVERIFY2(open.isEmpty(), qPrintable(what + QStringLiteral(": still checking after three runs: ") + open));
-
         bool done = false;
         if (load) {
             QVERIFY2(log.onlineAtc == key.onlineAtc || log.onlineAtc == key.onlineAtc + 1,
                 qPrintable(what + QStringLiteral(": online ATC %1 → %2").arg(key.onlineAtc).arg(log.onlineAtc)));
-            done = log.onlineAtc == key.onlineAtc + 1;
             QVERIFY2(log.offlineAtc == key.offlineAtc, qPrintable(what + QStringLiteral(": a purchase appeared")));
-            const std::string atc = std::to_string(done ? log.onlineAtc : key.onlineAtc + 1);
-            const QString bankState
-                = sqlText("SELECT state FROM loads WHERE asn = $1 AND online_atc = " + atc, {key.asn.toStdString()});
-            if (done) {
-                QVERIFY2(log.lastLoadFen == amount,
-                    qPrintable(what + QStringLiteral(": the key loaded %1").arg(log.lastLoadFen)));
-                QVERIFY2(bankState == QStringLiteral("completed"),
-                    qPrintable(what + QStringLiteral(": done on the key, '%1' at the bank").arg(bankState)));
-                QCOMPARE(
-                    sqlInt("SELECT amount FROM loads WHERE asn = $1 AND online_atc = " + atc, {key.asn.toStdString()}),
-                    amount);
-                key.onlineAtc = log.onlineAtc;
-                key.modelBalance += amount;
-                ++m_doneLoads;
-            } else {
-                // Not done: the bank has not completed it (cancelled with the key's probe, or still authorised and
-                // re-authorised by the next load at the same online ATC without a second debit).
-                QVERIFY2(bankState != QStringLiteral("completed"),
-                    qPrintable(what + QStringLiteral(": not done on the key, completed at the bank")));
-                if (bankState == QStringLiteral("authorised")) {
-                    // The authorisation's answer was lost before anything reached the key (or the key refused the
-                    // bank's probe without the PIN): the bank holds the debit in the float. The next load of this
-                    // key runs at the same online ATC and is re-authorised without a second debit (docs/bank.md
-                    // §9.1); the conservation check at the end fails if it were debited twice.
-                    operation(index, which, true);
-                    if (QTest::currentTestFailed()) {
-                        return;
-                    }
-                }
-            }
+            done = log.onlineAtc == key.onlineAtc + 1;
         } else {
             QVERIFY2(log.offlineAtc == key.offlineAtc || log.offlineAtc == key.offlineAtc + 1,
                 qPrintable(what + QStringLiteral(": offline ATC %1 → %2").arg(key.offlineAtc).arg(log.offlineAtc)));
             QVERIFY2(log.onlineAtc == key.onlineAtc, qPrintable(what + QStringLiteral(": a load appeared")));
             done = log.offlineAtc == key.offlineAtc + 1;
+        }
+        const int atcBefore = load ? key.onlineAtc : key.offlineAtc;
+        if (done) {
+            QVERIFY2((load ? log.lastLoadFen : log.lastPurchaseFen) == amount,
+                qPrintable(
+                    what + QStringLiteral(": the key moved %1").arg(load ? log.lastLoadFen : log.lastPurchaseFen)));
+            if (load) {
+                key.onlineAtc = log.onlineAtc;
+                key.modelBalance += amount;
+                ++m_doneLoads;
+            } else {
+                key.offlineAtc = log.offlineAtc;
+                key.modelBalance -= amount;
+                ++m_donePays;
+            }
+        }
+        if (fault == QStringLiteral("none")) {
+            QVERIFY2(done, qPrintable(what + QStringLiteral(": a run without fault did not complete")));
+        }
+        if (r.exitCode == 0) {
+            QVERIFY2(done, qPrintable(what + QStringLiteral(": walletctl said done, the key did not")));
+        }
+
+        // Still open after three runs that opened the key: what only the next operation of the same kind settles.
+        // A lost load authorisation (the bank re-authorises the next load at the same online ATC, no second debit)
+        // and the bank's probe of a load, which this profile's key answers only after the PIN (6982): the next load
+        // has the PIN. A purchase: unconfirmed purchases are looked up per merchant terminal, so the next payment of
+        // this key at this merchant settles it by the key's evidence (docs/core.md "The bank client").
+        const std::string loadAtc = std::to_string(atcBefore + 1);
+        bool bankOpen = false;
+        if (load) {
+            bankOpen
+                = sqlText("SELECT state FROM loads WHERE asn = $1 AND online_atc = " + loadAtc, {key.asn.toStdString()})
+                == QStringLiteral("authorised");
+        } else {
+            bankOpen = sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()})
+                == QStringLiteral("checking");
+        }
+        bool followed = false;
+        if (!open.isEmpty() || bankOpen) {
+            followed = true;
+            operation(index, which, load);
+            if (QTest::currentTestFailed()) {
+                return;
+            }
+            open = stillChecking(key);
+        }
+        QVERIFY2(open.isEmpty(), qPrintable(what + QStringLiteral(": still checking: ") + open));
+
+        // The bank agrees with the key.
+        if (load) {
+            const QString bankState = sqlText(
+                "SELECT state FROM loads WHERE asn = $1 AND online_atc = " + loadAtc, {key.asn.toStdString()});
+            if (done) {
+                QVERIFY2(bankState == QStringLiteral("completed"),
+                    qPrintable(what + QStringLiteral(": done on the key, '%1' at the bank").arg(bankState)));
+                QCOMPARE(sqlInt("SELECT amount FROM loads WHERE asn = $1 AND online_atc = " + loadAtc,
+                             {key.asn.toStdString()}),
+                    amount);
+            } else if (!followed) {
+                // Not done and nothing open: the bank has not completed it (none, or cancelled by the key's probe).
+                // After a follow-up the row of this ATC is the follow-up's own load (re-authorised, checked there).
+                QVERIFY2(bankState != QStringLiteral("completed") && bankState != QStringLiteral("authorised"),
+                    qPrintable(what + QStringLiteral(": not done on the key, '%1' at the bank").arg(bankState)));
+            }
+        } else {
             const QString orderState = sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()});
             const qint64 completed = sqlInt(
                 "SELECT count(*) FROM purchases WHERE order_id = $1 AND state = 'completed'", {orderId.toStdString()});
             if (done) {
-                QVERIFY2(log.lastPurchaseFen == amount,
-                    qPrintable(what + QStringLiteral(": the key paid %1").arg(log.lastPurchaseFen)));
                 QVERIFY2(orderState == QStringLiteral("paid"),
                     qPrintable(what + QStringLiteral(": paid on the key, '%1' at the bank").arg(orderState)));
                 QCOMPARE(completed, 1);
                 const QString bankTac = sqlText(
                     "SELECT tac FROM purchases WHERE order_id = $1 AND state = 'completed'", {orderId.toStdString()});
-                QVERIFY2(bankTac.compare(log.lastPurchaseTac, Qt::CaseInsensitive) == 0,
-                    qPrintable(what + QStringLiteral(": TAC key %1 bank %2").arg(log.lastPurchaseTac, bankTac)));
-                key.offlineAtc = log.offlineAtc;
-                key.modelBalance -= amount;
-                ++m_donePays;
+                // The key's log keeps a TAC only for what this wallet recorded; else walletctl's own answer has it.
+                const QString keyTac = !log.lastPurchaseTac.isEmpty() ? log.lastPurchaseTac
+                                                                      : r.json.value(QStringLiteral("tac")).toString();
+                QVERIFY2(keyTac.isEmpty() || bankTac.compare(keyTac, Qt::CaseInsensitive) == 0,
+                    qPrintable(what + QStringLiteral(": TAC key %1 bank %2").arg(keyTac, bankTac)));
             } else {
-                QVERIFY2(orderState != QStringLiteral("paid"),
+                QVERIFY2(orderState == QStringLiteral("open"),
                     qPrintable(what + QStringLiteral(": not paid on the key, '%1' at the bank").arg(orderState)));
                 QCOMPARE(completed, 0);
-                if (orderState == QStringLiteral("checking")) {
-                    // The purchase's authorisation answer was lost: the order has one unresolved attempt. The
-                    // wallet looks up unconfirmed purchases per merchant terminal, so the next payment of this key
-                    // at this merchant settles it by the key's evidence (docs/core.md "The bank client").
-                    operation(index, which, false);
-                    if (QTest::currentTestFailed()) {
-                        return;
-                    }
-                    QCOMPARE(sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()}),
-                        QStringLiteral("open"));
-                    QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE order_id = $1 AND state = 'completed'",
-                                 {orderId.toStdString()}),
-                        0);
-                }
             }
         }
         if (fault == QStringLiteral("none")) {
@@ -549,7 +567,7 @@ private slots:
     {
         QVERIFY(m_tmp.isValid());
         QVERIFY(QDir().mkpath(dataDir()));
-        m_ops = qEnvironmentVariableIsSet("SKEY_MONEY_OPS") ? qEnvironmentVariableIntValue("SKEY_MONEY_OPS") : 40;
+        m_ops = qEnvironmentVariableIsSet("SKEY_MONEY_OPS") ? qEnvironmentVariableIntValue("SKEY_MONEY_OPS") : 30;
         m_seed = qEnvironmentVariableIsSet("SKEY_TEST_SEED") ? qEnvironmentVariable("SKEY_TEST_SEED").toUInt()
                                                              : QRandomGenerator::system()->generate();
         m_rng.seed(m_seed);

@@ -463,6 +463,14 @@ void BankRig::stopServer()
     }
 }
 
+void BankRig::killServer()
+{
+    if (m_server.state() != QProcess::NotRunning) {
+        m_server.kill();
+        m_server.waitForFinished(10000);
+    }
+}
+
 QString BankRig::addDemoMerchant()
 {
     const QString e = makeClientCertificate(QStringLiteral("shop"), QStringLiteral("/OU=merchant/CN=445566778899"));

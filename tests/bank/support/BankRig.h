@@ -52,6 +52,9 @@ public:
     /// Waits for the server to exit by itself (a fault-injection crash); returns its exit code or -1.
     int waitServerExit();
     void stopServer();
+    /// SIGKILLs skey-bank (a crash of the host, nothing flushed) and reaps it.
+    void killServer();
+    [[nodiscard]] bool serverRunning() const { return m_server.state() != QProcess::NotRunning; }
     /**
      * Starts one more skey-bank on the same data folder and database (a second instance, docs/deployment.md §6),
      * listening on `listen` ("127.0.0.1:0" or a fixed loopback port), with an optional SKEY_BANK_FAULT. Waits for its

@@ -188,7 +188,12 @@ ApplicationWindow {
                     anchors { verticalCenter: parent.verticalCenter; left: parent.left; leftMargin: Theme.spacingLarge
                               right: parent.right; rightMargin: Theme.spacingLarge }
                     text: "\u26A0  " + qsTr("SIMULATED KEY: for testing and demonstrations only, no real money.")
-                          + (root.app.bankNote.length > 0 ? " " + root.app.bankNote : "")
+                          + (root.app.bankMode === "local"
+                             ? " " + qsTr("Loads go to a LOCAL BANK HOST on this computer (a demo bank in %1).")
+                                     .arg(root.app.bankFolder)
+                             : root.app.bankMode === "configured" ? " " + qsTr("Loads go to the configured bank host.")
+                             : root.app.bankMode === "demo-issuer"
+                               ? " " + qsTr("Loads go to the built-in demo issuer (tests only).") : "")
                     color: Theme.warning
                     font.pixelSize: Theme.fontSmall
                     font.weight: Font.DemiBold

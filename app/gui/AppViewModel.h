@@ -42,9 +42,12 @@ class AppViewModel : public QObject
     Q_PROPERTY(Page page READ page WRITE setPage NOTIFY pageChanged)
     /// True when the purse pages can be used (a key is ready and the PIN, if needed, was entered).
     Q_PROPERTY(bool unlocked READ unlocked NOTIFY unlockedChanged)
-    /// Where loads go: the wallet's own local bank host, a configured bank host, or (tests only) the demo issuer.
-    /// Shown in the simulated-key banner.
-    Q_PROPERTY(QString bankNote READ bankNote CONSTANT)
+    /// Where loads go, shown (translated by the QML, so a language switch changes it too) in the simulated-key
+    /// banner: "local" (the wallet's own local bank host, in bankFolder), "configured" (a bank host from
+    /// bank-client.json) or "demo-issuer" (the in-process demo issuer, tests only).
+    Q_PROPERTY(QString bankMode READ bankMode CONSTANT)
+    /// The local bank host's folder, native separators ("local" mode only).
+    Q_PROPERTY(QString bankFolder READ bankFolder CONSTANT)
 
 public:
     enum class Page : std::uint8_t { Key, Pin, Overview, Load, Purchase, History, Settings, About, Certificates };
@@ -62,7 +65,8 @@ public:
         DiagnosticsViewModel* diagnostics = nullptr;
         ChangePinViewModel* changePin = nullptr;
         CertificatesViewModel* certificates = nullptr;
-        QString bankNote;
+        QString bankMode;
+        QString bankFolder;
     };
 
     explicit AppViewModel(Parts parts, QObject* parent = nullptr);
@@ -80,7 +84,8 @@ public:
     [[nodiscard]] Page page() const { return m_page; }
     void setPage(Page page);
     [[nodiscard]] bool unlocked() const { return m_unlocked; }
-    [[nodiscard]] QString bankNote() const { return m_parts.bankNote; }
+    [[nodiscard]] QString bankMode() const { return m_parts.bankMode; }
+    [[nodiscard]] QString bankFolder() const { return m_parts.bankFolder; }
     void setUnlocked(bool unlocked);
 
     /// Goes to `page`; purse pages need an unlocked key, otherwise the key or PIN page is shown instead.

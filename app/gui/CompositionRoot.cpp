@@ -85,14 +85,14 @@ CompositionRoot::CompositionRoot(Options options, QObject* parent)
     parts.certificates = certificates;
     switch (core::TerminalRoles::bankMode(m_options.dataDir)) {
     case core::TerminalRoles::BankMode::LocalBankHost:
-        parts.bankNote = tr("Loads go to a LOCAL BANK HOST on this computer (a demo bank in %1).")
-                             .arg(QDir::toNativeSeparators(QDir(m_options.dataDir).filePath(QStringLiteral("bank"))));
+        parts.bankMode = QStringLiteral("local");
+        parts.bankFolder = QDir::toNativeSeparators(QDir(m_options.dataDir).filePath(QStringLiteral("bank")));
         break;
     case core::TerminalRoles::BankMode::Configured:
-        parts.bankNote = tr("Loads go to the configured bank host.");
+        parts.bankMode = QStringLiteral("configured");
         break;
     case core::TerminalRoles::BankMode::DemoIssuerForTests:
-        parts.bankNote = tr("Loads go to the built-in demo issuer (tests only).");
+        parts.bankMode = QStringLiteral("demo-issuer");
         break;
     }
     m_app = new AppViewModel(parts, this);

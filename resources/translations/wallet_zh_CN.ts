@@ -462,6 +462,18 @@
         <source>Certificates</source>
         <translation>证书</translation>
     </message>
+    <message>
+        <source>Loads go to a LOCAL BANK HOST on this computer (a demo bank in %1).</source>
+        <translation>圈存由本机上的本地银行主机处理（演示银行，位于 %1）。</translation>
+    </message>
+    <message>
+        <source>Loads go to the configured bank host.</source>
+        <translation>圈存由已配置的银行主机处理。</translation>
+    </message>
+    <message>
+        <source>Loads go to the built-in demo issuer (tests only).</source>
+        <translation>圈存由内置的演示发卡方处理（仅用于测试）。</translation>
+    </message>
 </context>
 <context>
     <name>Money</name>

@@ -32,7 +32,8 @@ Error problemError(const BankAnswer& answer, const QString& context)
     } else if (s == 401) {
         text += QStringLiteral(" Next step: enrol this terminal with the bank again.");
     }
-    text += QStringLiteral(" (bank: %1, HTTP %2)").arg(code.isEmpty() ? QStringLiteral("no problem code") : code).arg(s);
+    text
+        += QStringLiteral(" (bank: %1, HTTP %2)").arg(code.isEmpty() ? QStringLiteral("no problem code") : code).arg(s);
     return makeError(ec, text);
 }
 

@@ -33,7 +33,6 @@ inline constexpr ChannelId kDirectChannel = 0;
 inline constexpr std::size_t kMaxCommandApdu = wire::kMaxApduSize;
 inline constexpr std::size_t kMaxResponseApdu = wire::kMaxApduSize;
 
-
 /// Life-cycle byte (GET DATA tag C3), docs/firmware.md.
 enum class LifeCycle : std::uint8_t {
     Blank = 0x00,

@@ -22,11 +22,11 @@
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
-#include <QUuid>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTest>
+#include <QUuid>
 
 #include <cstdio>
 
@@ -97,7 +97,8 @@ private:
     /// Requests the bank ran (not replays): confirmations answered with a completed load, authorisations with MAC2.
     qint64 confirmationsRun()
     {
-        return sqlInt("SELECT count(*) FROM idempotency WHERE status = 200 AND response LIKE '%\"state\":\"completed\"%'");
+        return sqlInt(
+            "SELECT count(*) FROM idempotency WHERE status = 200 AND response LIKE '%\"state\":\"completed\"%'");
     }
     qint64 authorisationsRun()
     {
@@ -120,13 +121,13 @@ private:
             m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
         QFile config(m_wallet.filePath(QStringLiteral("bank-client.json")));
         QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                       {QStringLiteral("url"),
-                                           QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                                       {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                                       {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                                       {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                         .toJson());
+        config.write(
+            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
+                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
+                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
+                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
+                .toJson());
     }
     void start(const QString& fault = {})
     {
@@ -135,7 +136,10 @@ private:
         writeConfig();
     }
     /// A call of the API as a merchant ("shop") or as the wallet terminal ("client"), over mutual TLS.
-    QJsonObject api(const char* method, const QString& path, const QString& certificate, const QJsonObject& body = {},
+    QJsonObject api(const char* method,
+        const QString& path,
+        const QString& certificate,
+        const QJsonObject& body = {},
         int* status = nullptr)
     {
         httplib::SSLClient c("127.0.0.1",
@@ -146,9 +150,9 @@ private:
         c.enable_server_certificate_verification(true);
         httplib::Result res = std::string(method) == "POST"
             ? c.Post(path.toStdString().c_str(),
-                  httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
-                  QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                  "application/json")
+                httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
+                QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+                "application/json")
             : c.Get(path.toStdString().c_str());
         if (status != nullptr) {
             *status = res ? res->status : -1;
@@ -275,7 +279,8 @@ private slots:
         start(QStringLiteral("crash-after-commit:1"));
         const Run r = walletctl({QStringLiteral("load"), QStringLiteral("2.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(r.exitCode == 8, r.out + r.err);
-        QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("Nothing was sent to the key")),
+        QVERIFY2(
+            r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("Nothing was sent to the key")),
             r.out);
         QCOMPARE(m_rig.waitServerExit(), 86);
         QCOMPARE(funding(), 100000 - 1700); // debited at authorisation, the key not credited yet
@@ -324,15 +329,18 @@ private slots:
         QCOMPARE(r.json.value(QStringLiteral("merchant")).toString(), QStringLiteral("Demo Tea House"));
         QCOMPARE(r.json.value(QStringLiteral("reference")).toString(), QStringLiteral("SHOP-PAY-0001"));
         QCOMPARE(r.json.value(QStringLiteral("amount")).toString(), QStringLiteral("3.00"));
-        QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), wallet::core::Amount(static_cast<std::uint32_t>(before - 300)).toString());
+        QCOMPARE(r.json.value(QStringLiteral("balance")).toString(),
+            wallet::core::Amount(static_cast<std::uint32_t>(before - 300)).toString());
         QCOMPARE(r.json.value(QStringLiteral("state")).toString(), QStringLiteral("completed"));
         // Shown (and confirmed) before any APDU: merchant, amount, reference.
-        QVERIFY2(r.err.contains("Pay ¥3.00 to Demo Tea House for order SHOP-PAY-0001") || r.err.contains("Demo Tea House"),
+        QVERIFY2(
+            r.err.contains("Pay ¥3.00 to Demo Tea House for order SHOP-PAY-0001") || r.err.contains("Demo Tea House"),
             r.err);
         const QString tac = r.json.value(QStringLiteral("tac")).toString();
         QCOMPARE(tac.size(), 8);
         // The merchant sees it paid with the key's TAC; the money moved once, float → merchant payable.
-        const QJsonObject status = api("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId), QStringLiteral("shop"));
+        const QJsonObject status
+            = api("GET", QStringLiteral("/v1/orders/%1/status").arg(orderId), QStringLiteral("shop"));
         QCOMPARE(status.value(QStringLiteral("state")).toString(), QStringLiteral("paid"));
         QCOMPARE(status.value(QStringLiteral("tac")).toString(), tac);
         QCOMPARE(payable(), 300);
@@ -345,7 +353,8 @@ private slots:
         const Run twice = walletctl(
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")});
         QVERIFY2(twice.json.value(QStringLiteral("exitCode")).toInt() == 4, twice.out + twice.err);
-        QVERIFY2(twice.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("already paid")), twice.out);
+        QVERIFY2(
+            twice.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("already paid")), twice.out);
         const QString code = order.value(QStringLiteral("shortCode")).toString().toLower().remove(QLatin1Char('-'));
         const Run byCode = walletctl({QStringLiteral("pay"), code, QStringLiteral("--yes")});
         // Refusals: the exit code walletctl reports (4). The process's own code is not asserted: LeakSanitizer
@@ -377,10 +386,12 @@ private slots:
         QCOMPARE(good->amount.fen(), 200u);
         QCOMPARE(good->merchantName, QStringLiteral("Demo Tea House"));
         QList<QByteArray> parts = signedOrder.value(QStringLiteral("orderJws")).toString().toLatin1().split('.');
-        QJsonObject payload = QJsonDocument::fromJson(QByteArray::fromBase64(parts[1], QByteArray::Base64UrlEncoding)).object();
+        QJsonObject payload
+            = QJsonDocument::fromJson(QByteArray::fromBase64(parts[1], QByteArray::Base64UrlEncoding)).object();
         payload.insert(QStringLiteral("amount"), 1);
-        parts[1] = QJsonDocument(payload).toJson(QJsonDocument::Compact).toBase64(
-            QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+        parts[1] = QJsonDocument(payload)
+                       .toJson(QJsonDocument::Compact)
+                       .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
         QJsonObject altered = signedOrder;
         altered.insert(QStringLiteral("orderJws"), QString::fromLatin1(parts.join('.')));
         auto bad = wallet::core::verifySignedOrder(altered, der, now);
@@ -389,11 +400,12 @@ private slots:
 
         // Expired at the bank: refused before any APDU, the key's log and balance unchanged, nothing at the bank.
         QVERIFY(m_rig.db().exec("UPDATE orders SET expires_at = 1 WHERE id = $1", {orderId.toStdString()}).ok());
-        const Run r = walletctl({QStringLiteral("pay"), order.value(QStringLiteral("shortCode")).toString(),
-            QStringLiteral("--yes")});
+        const Run r = walletctl(
+            {QStringLiteral("pay"), order.value(QStringLiteral("shortCode")).toString(), QStringLiteral("--yes")});
         QVERIFY2(r.json.value(QStringLiteral("exitCode")).toInt() == 4, r.out + r.err);
         QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("expired")), r.out);
-        QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("nothing was sent to the key")),
+        QVERIFY2(
+            r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("nothing was sent to the key")),
             r.out);
         QCOMPARE(keyPurchases(), purchasesBefore);
         QCOMPARE(keyBalance(), before);
@@ -408,8 +420,8 @@ private slots:
         m_rig.stopServer();
         const Run r = walletctl({QStringLiteral("load"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(r.exitCode != 0 && r.exitCode != 8, r.out + r.err);
-        QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("could not be reached")),
-            r.out);
+        QVERIFY2(
+            r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("could not be reached")), r.out);
         QCOMPARE(keyBalance(), 1400); // ¥17.00 loaded, ¥3.00 paid to the merchant
     }
 };

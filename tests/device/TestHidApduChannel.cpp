@@ -207,7 +207,8 @@ private slots:
         skey::test::Bytes witness(r1.begin() + 4, r1.begin() + 12);
         skey::test::PivClient::tdes(skey::test::kPivDefaultMgmtKey, witness, false);
         const QByteArray r2 = tx(QByteArray::fromHex("0087039B167C148008")
-            + QByteArray(reinterpret_cast<const char*>(witness.data()), 8) + QByteArray::fromHex("81081122334455667788"));
+            + QByteArray(reinterpret_cast<const char*>(witness.data()), 8)
+            + QByteArray::fromHex("81081122334455667788"));
         QCOMPARE(swOf(r2), 0x9000);
 
         QByteArray content(2048, Qt::Uninitialized);
@@ -228,8 +229,8 @@ private slots:
         QCOMPARE(got.left(got.size() - 2), QByteArray::fromHex("53820800") + content);
         QCOMPARE(link->layer.counters().apdus - readBefore, 9u); // GET DATA + 8 GET RESPONSE (2,052 / 256)
         // The key itself answers in parts: 256 bytes and 61 00.
-        const auto direct = link->token.process(std::vector<std::uint8_t>{0x00, 0xCB, 0x3F, 0xFF, 0x05, 0x5C, 0x03,
-            0x5F, 0xC1, 0x05, 0x00});
+        const auto direct = link->token.process(
+            std::vector<std::uint8_t>{0x00, 0xCB, 0x3F, 0xFF, 0x05, 0x5C, 0x03, 0x5F, 0xC1, 0x05, 0x00});
         QCOMPARE(direct.size(), std::size_t(258));
         QCOMPARE(direct[256], std::uint8_t(0x61));
         // A refused link ends the chain and is the answer: PUT DATA without the management key (a new SELECT).

@@ -220,8 +220,8 @@ private slots:
         const std::uint32_t cid = allocate();
         // 262 bytes, and 7000 data bytes (all 128 continuations): received without being stored, answered 6700.
         for (std::size_t n : {std::size_t(255), std::size_t(7000)}) {
-            std::vector<std::uint8_t> apdu{0x00, 0xDB, 0x3F, 0xFF, 0x00, static_cast<std::uint8_t>(n >> 8),
-                static_cast<std::uint8_t>(n)};
+            std::vector<std::uint8_t> apdu{
+                0x00, 0xDB, 0x3F, 0xFF, 0x00, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
             const auto data = bytes(n);
             apdu.insert(apdu.end(), data.begin(), data.end());
             const auto out = run(message(cid, kApdu, apdu));

@@ -95,8 +95,11 @@ void TestWalletSignals::simulatorEndsWithTheWallet()
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
     wallet.setProcessEnvironment(env);
     wallet.start(QStringLiteral(WALLET_APP_PATH),
-        {QStringLiteral("--data-dir"), dir.filePath(QStringLiteral("data")), QStringLiteral("--no-usb"),
-            QStringLiteral("--lang"), QStringLiteral("en")});
+        {QStringLiteral("--data-dir"),
+            dir.filePath(QStringLiteral("data")),
+            QStringLiteral("--no-usb"),
+            QStringLiteral("--lang"),
+            QStringLiteral("en")});
     QVERIFY(wallet.waitForStarted(10000));
     const qint64 walletPid = wallet.processId();
     QList<qint64> sims;
@@ -123,8 +126,8 @@ void TestWalletSignals::simulatorEndsWithTheWallet()
     // an orphan never ends, so it fails either way.
     QElapsedTimer gone;
     gone.start();
-    QTRY_VERIFY2_WITH_TIMEOUT(!alive(sim), qPrintable(QStringLiteral("skey-sim %1 outlived the wallet").arg(sim)),
-        10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        !alive(sim), qPrintable(QStringLiteral("skey-sim %1 outlived the wallet").arg(sim)), 10000);
     qInfo("skey-sim gone %lld ms after the wallet ended", static_cast<long long>(gone.elapsed()));
 }
 

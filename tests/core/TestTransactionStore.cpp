@@ -8,6 +8,7 @@
 #include "core/storage/Sqlite.h"
 #include "core/storage/SqliteNative.h"
 #include "core/storage/TransactionStore.h"
+#include "support/Skip.h"
 #include "support/Vectors.h"
 
 #include <QFile>
@@ -149,7 +150,7 @@ void TestTransactionStore::nativeSyncOnThisBuild()
     // Built with the C API (core/CMakeLists.txt found the plugin linking libsqlite3), the runtime check must accept
     // Qt's handle: otherwise sync() silently falls back to Qt Sql and issue 15's figures are not what ships.
     if (!SqliteNative::compiledIn()) {
-        QSKIP("core built without the sqlite3 C API (WALLET_MIRROR_SQLITE_C_API)");
+        SKEY_SKIP(QStringLiteral("core built without the sqlite3 C API (WALLET_MIRROR_SQLITE_C_API)"));
     }
     QTemporaryDir dir;
     auto store = TransactionStore::open(dir.filePath(QStringLiteral("m.sqlite")));
@@ -167,7 +168,7 @@ void TestTransactionStore::checkpointRunsAfterSync()
     // the main file holds the rows (the WAL alone would leave it at its schema-only size), and a fresh connection
     // reads them back byte for byte.
     if (!SqliteNative::compiledIn()) {
-        QSKIP("core built without the sqlite3 C API (WALLET_MIRROR_SQLITE_C_API)");
+        SKEY_SKIP(QStringLiteral("core built without the sqlite3 C API (WALLET_MIRROR_SQLITE_C_API)"));
     }
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("m.sqlite"));
@@ -588,5 +589,5 @@ void TestTransactionStore::sigkillDuringSync()
         seed);
 }
 
-QTEST_GUILESS_MAIN(TestTransactionStore)
+SKEY_TEST_MAIN(TestTransactionStore)
 #include "TestTransactionStore.moc"

@@ -2,6 +2,7 @@
 #include "bank/acquirer/PsamProvisioning.h"
 
 #include "bank/Util.h"
+#include "bank/issuance/SecureMessaging.h"
 #include "bank/server/JsonRequest.h"
 #include "core/crypto/Bytes.h"
 
@@ -42,41 +43,6 @@ QString stepName(int step)
     default:
         return QStringLiteral("END PERSONALIZATION (84 EA 00 00)");
     }
-}
-
-QByteArray apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const QByteArray& data)
-{
-    QByteArray a;
-    a.append(static_cast<char>(cla));
-    a.append(static_cast<char>(ins));
-    a.append(static_cast<char>(p1));
-    a.append(static_cast<char>(p2));
-    a.append(static_cast<char>(data.size()));
-    a.append(data);
-    return a;
-}
-
-/// `84 ins p1 p2 Lc data MAC` with the retail MAC under KT in the HSM (docs/psam.md: IV = challenge ‖ 00000000, Lc
-/// counting the MAC).
-Result<QByteArray> withMac(Hsm& hsm,
-    const Hsm::DerivedKey& kt,
-    const QByteArray& challenge,
-    std::uint8_t ins,
-    std::uint8_t p1,
-    std::uint8_t p2,
-    const QByteArray& data)
-{
-    QByteArray header;
-    header.append(static_cast<char>(0x84));
-    header.append(static_cast<char>(ins));
-    header.append(static_cast<char>(p1));
-    header.append(static_cast<char>(p2));
-    header.append(static_cast<char>(data.size() + 4));
-    auto mac = hsm.retailMac(kt, challenge + QByteArray(4, '\0'), header + data);
-    if (!mac) {
-        return mac.error();
-    }
-    return apdu(0x84, ins, p1, p2, data + *mac);
 }
 
 constexpr const char* kColumns
@@ -350,15 +316,16 @@ Reply PsamProvisioning::step(PgConnection& db, const CallContext& call, const QS
                                "nothing was sent."),
                 rid);
         }
-        command = enc ? withMac(m_hsm, kt, challenge, 0xD4, 0x00, 0x27, *enc) : Result<QByteArray>(enc.error());
+        command
+            = enc ? macCommand(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, 0x27, *enc) : Result<QByteArray>(enc.error());
     } else if (step == 2) {
-        command = withMac(m_hsm, kt, challenge, 0xDA, 0x00, 0x01, terminalId);
+        command = macCommand(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, 0x01, terminalId);
     } else if (step == 3) {
         QByteArray tsn;
         core::appendU32(tsn, static_cast<std::uint32_t>(row->integer(0, 4)));
-        command = withMac(m_hsm, kt, challenge, 0xDA, 0x00, 0x02, tsn);
+        command = macCommand(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, 0x02, tsn);
     } else {
-        command = withMac(m_hsm, kt, challenge, 0xEA, 0x00, 0x00, {});
+        command = macCommand(m_hsm, kt, challenge, 0x84, 0xEA, 0x00, 0x00, {});
     }
     if (!command) {
         return unavailableReply(command.error(), rid);

@@ -2,6 +2,7 @@
 #include "bank/issuance/Issuance.h"
 
 #include "bank/Util.h"
+#include "bank/issuance/SecureMessaging.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/JsonRequest.h"
 
@@ -119,44 +120,6 @@ QString stepName(int step)
         return QStringLiteral("PUT DATA %1").arg(step - 12, 2, 10, QLatin1Char('0'));
     }
     return QStringLiteral("END PERSONALIZATION");
-}
-
-/// cla ins p1 p2 Lc data (no Le), the form of every command of spec §5.3 and §6.
-QByteArray apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uint8_t p2, const QByteArray& data)
-{
-    QByteArray a;
-    a.append(static_cast<char>(cla));
-    a.append(static_cast<char>(ins));
-    a.append(static_cast<char>(p1));
-    a.append(static_cast<char>(p2));
-    a.append(static_cast<char>(data.size()));
-    a.append(data);
-    return a;
-}
-
-/// The secure-messaging command `cla ins p1 p2 Lc data MAC` with the MAC made in the HSM (spec §5.3: Lc counts the
-/// MAC; IV = the 8-byte challenge, or a 4-byte one ‖ 00000000).
-Result<QByteArray> withMac(Hsm& hsm,
-    const Hsm::DerivedKey& key,
-    const QByteArray& challenge,
-    std::uint8_t cla,
-    std::uint8_t ins,
-    std::uint8_t p1,
-    std::uint8_t p2,
-    const QByteArray& data)
-{
-    const QByteArray iv = challenge.size() == 8 ? challenge : challenge + QByteArray(4, '\0');
-    QByteArray header;
-    header.append(static_cast<char>(cla));
-    header.append(static_cast<char>(ins));
-    header.append(static_cast<char>(p1));
-    header.append(static_cast<char>(p2));
-    header.append(static_cast<char>(data.size() + 4));
-    auto mac = hsm.retailMac(key, iv, header + data);
-    if (!mac) {
-        return mac.error();
-    }
-    return apdu(cla, ins, p1, p2, data + *mac);
 }
 
 core::ApplicationData applicationData(const QJsonObject& profile, const QString& asn)
@@ -834,14 +797,15 @@ Reply Issuance::step(
     bool sensitive = false;
     if (step == 1) {
         auto cryptogram = m_hsm.encryptBlocks(kt, challenge);
-        command = cryptogram ? Result<QByteArray>(apdu(0x00, 0x82, 0x00, 0x00, *cryptogram))
+        command = cryptogram ? Result<QByteArray>(plainCommand(0x00, 0x82, 0x00, 0x00, *cryptogram))
                              : Result<QByteArray>(cryptogram.error());
     } else if (step <= 9) {
         const KeyRecord& k = kKeyRecords[step - 2];
         sensitive = true;
         auto enc = m_hsm.writeKeyBlock(
             kt, {s(label(k.master, keyVersion)), hexBytes(asn)}, 1, static_cast<std::uint8_t>(keyVersion), 0x00);
-        command = enc ? withMac(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, k.type, *enc) : Result<QByteArray>(enc.error());
+        command
+            = enc ? macCommand(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, k.type, *enc) : Result<QByteArray>(enc.error());
     } else if (step == 10) {
         sensitive = true;
         const std::string digits = body.value(QStringLiteral("pin")).toString().toStdString();
@@ -852,15 +816,16 @@ Reply Issuance::step(
         core::SecureBytes fields{static_cast<std::uint8_t>(profile.value(QStringLiteral("pinTries")).toInteger(3))};
         fields.insert(fields.end(), pin->bcd().begin(), pin->bcd().end());
         auto enc = m_hsm.encryptWithLength(kt, fields);
-        command = enc ? withMac(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, 0x3A, *enc) : Result<QByteArray>(enc.error());
+        command
+            = enc ? macCommand(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, 0x3A, *enc) : Result<QByteArray>(enc.error());
     } else if (step == 11) {
-        command = withMac(m_hsm, kt, challenge, 0x04, 0xD6, 0x95, 0x00, applicationData(profile, asn).encode());
+        command = macCommand(m_hsm, kt, challenge, 0x04, 0xD6, 0x95, 0x00, applicationData(profile, asn).encode());
     } else if (step == 12) {
         core::CardholderData holder;
         holder.name = customer.value(QStringLiteral("name")).toString();
         holder.idNumber = customer.value(QStringLiteral("idNumber")).toString();
         holder.idType = static_cast<std::uint8_t>(customer.value(QStringLiteral("idType")).toInteger());
-        command = withMac(m_hsm, kt, challenge, 0x04, 0xD6, 0x96, 0x00, holder.encode());
+        command = macCommand(m_hsm, kt, challenge, 0x04, 0xD6, 0x96, 0x00, holder.encode());
     } else if (step <= 18) {
         const int tag = step - 12;
         QByteArray value;
@@ -884,9 +849,9 @@ Reply Issuance::step(
             value = QByteArrayLiteral("E-PURSE");
             break;
         }
-        command = withMac(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, static_cast<std::uint8_t>(tag), value);
+        command = macCommand(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, static_cast<std::uint8_t>(tag), value);
     } else {
-        command = withMac(m_hsm, kt, challenge, 0x84, 0xEA, 0x00, 0x00, {});
+        command = macCommand(m_hsm, kt, challenge, 0x84, 0xEA, 0x00, 0x00, {});
     }
     if (!command) {
         return unavailableReply(command.error(), rid);
@@ -1338,14 +1303,14 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
             return invalidReply({{QStringLiteral("/pin"), pin.error().detail}}, rid);
         }
         auto enc = m_hsm.encryptWithLength(key, core::SecureBytes(pin->bcd().begin(), pin->bcd().end()));
-        command = enc ? withMac(m_hsm, key, challenge, 0x84, reload ? 0x5E : 0x24, 0x00, 0x00, *enc)
+        command = enc ? macCommand(m_hsm, key, challenge, 0x84, reload ? 0x5E : 0x24, 0x00, 0x00, *enc)
                       : Result<QByteArray>(enc.error());
     } else if (op == QLatin1String("application-block") || op == QLatin1String("application-block-permanent")) {
-        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00, {});
+        command = macCommand(m_hsm, cardKey("mamk"), challenge, 0x84, 0x1E, 0x00, permanent ? 0x01 : 0x00, {});
     } else if (op == QLatin1String("application-unblock")) {
-        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x18, 0x00, 0x00, {});
+        command = macCommand(m_hsm, cardKey("mamk"), challenge, 0x84, 0x18, 0x00, 0x00, {});
     } else {
-        command = withMac(m_hsm, cardKey("mamk"), challenge, 0x84, 0x16, 0x00, 0x00, {});
+        command = macCommand(m_hsm, cardKey("mamk"), challenge, 0x84, 0x16, 0x00, 0x00, {});
     }
     if (!command) {
         return unavailableReply(command.error(), rid);

@@ -32,6 +32,8 @@ packages=(
     gnutls-bin libengine-pkcs11-openssl
     # packaging (scripts/package-test.sh): lintian checks the DEBs; adduser for smartkey-bank's postinst
     lintian adduser
+    # the Windows and macOS icons (scripts/make-icons.sh renders them; installer-icons checks them)
+    librsvg2-bin icoutils icnsutils
     # firmware cross-build for Cortex-M
     gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi
     # the firmware test image on an emulated Cortex-M4 (ctest label target: tests/target)

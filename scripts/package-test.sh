@@ -14,6 +14,9 @@
 #   7. `apt-get remove` leaves only configuration (/etc) behind; a purge then cleans up.
 # Prints the package sizes and the install-to-first-window time.
 #   scripts/package-test.sh [build-dir]      (default build/package; SKEY_PACKAGE_PREBUILT=1 skips the build step)
+# For scripts/package-clean-root-test.sh, which runs this script again inside a fresh Debian root:
+#   SKEY_PACKAGE_DEBS_OUT=<dir>   steps 1 and 2 only (build, cpack, lintian), then the DEBs are copied to <dir>
+#   SKEY_PACKAGE_DEBS=<dir>       no build and no lintian (done by the run that made them): the DEBs in <dir> are tried
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/package}
@@ -28,14 +31,18 @@ die() {
     say "SKIP: needs root (apt-get install into this machine)"
     exit $skip
 }
-for tool in dpkg-deb apt-get lintian xvfb-run curl openssl setpriv desktop-file-validate; do
+given_debs=${SKEY_PACKAGE_DEBS:-}
+debs_out=${SKEY_PACKAGE_DEBS_OUT:-}
+tools=(dpkg-deb apt-get xvfb-run curl openssl setpriv desktop-file-validate)
+[[ -n "$given_debs" ]] || tools+=(lintian)
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup-deps.sh"
 done
 
 # --- 1. build and package -----------------------------------------------------------------------------------------
 version=$(sed -n 's/^project(SmartKeyWallet VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 [[ -n "$version" ]] || die "no version in CMakeLists.txt"
-if [[ "${SKEY_PACKAGE_PREBUILT:-0}" != 1 ]]; then
+if [[ "${SKEY_PACKAGE_PREBUILT:-0}" != 1 && -z "$given_debs" ]]; then
     export CMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}
     export CMAKE_C_COMPILER_LAUNCHER=${CMAKE_C_COMPILER_LAUNCHER:-ccache}
     cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWALLET_BUILD_TESTS=OFF -DWALLET_SANITIZERS= \
@@ -60,7 +67,11 @@ cleanup() {
     rm -rf "$out" "$work"
 }
 trap cleanup EXIT
-(cd "$build" && cpack -G DEB -B "$out" >/dev/null) || die "cpack failed"
+if [[ -n "$given_debs" ]]; then
+    cp "$given_debs"/smartkey-*.deb "$out/" || die "no smartkey-*.deb in $given_debs"
+else
+    (cd "$build" && cpack -G DEB -B "$out" >/dev/null) || die "cpack failed"
+fi
 debs=("$out"/smartkey-*.deb)
 ((${#debs[@]} == ${#packages[@]})) || die "expected ${#packages[@]} packages (${packages[*]}), got: ${debs[*]}"
 for d in "${debs[@]}"; do
@@ -76,20 +87,28 @@ for field in Replaces Breaks; do
 done
 
 # --- 2. lintian ----------------------------------------------------------------------------------------------------
-allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
-new_errors=0
-for d in "${debs[@]}"; do
-    report=$(lintian --tag-display-limit 0 "$d" 2>&1 || true)
-    echo "$report" | sed 's/^/  lintian: /'
-    while read -r tag; do
-        [[ -z "$tag" ]] && continue
-        if ! grep -qxF "$tag" <<<"$allowed"; then
-            echo "package-test: new lintian error in $(basename "$d"): $tag" >&2
-            new_errors=$((new_errors + 1))
-        fi
-    done < <(echo "$report" | sed -n 's/^E: [^:]*: \([^ ]*\).*/\1/p' | sort -u)
-done
-((new_errors == 0)) || die "$new_errors new lintian error(s)"
+if [[ -z "$given_debs" ]]; then
+    allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
+    new_errors=0
+    for d in "${debs[@]}"; do
+        report=$(lintian --tag-display-limit 0 "$d" 2>&1 || true)
+        echo "$report" | sed 's/^/  lintian: /'
+        while read -r tag; do
+            [[ -z "$tag" ]] && continue
+            if ! grep -qxF "$tag" <<<"$allowed"; then
+                echo "package-test: new lintian error in $(basename "$d"): $tag" >&2
+                new_errors=$((new_errors + 1))
+            fi
+        done < <(echo "$report" | sed -n 's/^E: [^:]*: \([^ ]*\).*/\1/p' | sort -u)
+    done
+    ((new_errors == 0)) || die "$new_errors new lintian error(s)"
+fi
+if [[ -n "$debs_out" ]]; then
+    mkdir -p "$debs_out"
+    cp "${debs[@]}" "$debs_out/"
+    say "the ${#debs[@]} packages are in $debs_out"
+    exit 0
+fi
 
 # --- 3. install ------------------------------------------------------------------------------------------------------
 export DEBIAN_FRONTEND=noninteractive

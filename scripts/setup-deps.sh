@@ -32,6 +32,8 @@ packages=(
     gnutls-bin libengine-pkcs11-openssl
     # packaging (scripts/package-test.sh): lintian checks the DEBs; adduser for smartkey-bank's postinst
     lintian adduser
+    # package-clean-root (label slow): the packages tried in a fresh minimal Debian root
+    debootstrap
     # the Windows and macOS icons (scripts/make-icons.sh renders them; installer-icons checks them)
     librsvg2-bin icoutils icnsutils
     # firmware cross-build for Cortex-M

@@ -70,23 +70,9 @@ private slots:
         if (const auto missing = BankRig::missingPart()) {
             SKEY_SKIP(*missing);
         }
-        const QString up = m_rig.setUp();
-        QVERIFY2(up.isEmpty(), qPrintable(up));
-        const QString started = m_rig.startServer();
+        const QString started = m_walletctl.startWithRegisteredKey(
+            m_rig, QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json"), &m_asn);
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        const QString configured = m_walletctl.configure(m_rig);
-        QVERIFY2(configured.isEmpty(), qPrintable(configured));
-        const ProgramRun issued = m_walletctl(
-            {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")});
-        QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
-        m_asn = issued.json.value(QStringLiteral("asn")).toString();
-        QCOMPARE(m_asn.size(), 16);
-        QString out;
-        // Registered at the bank (a card the CA will certify).
-        QVERIFY2(m_rig.bankctl(
-                     QStringLiteral("cards register --asn %1 --holder Holder").arg(m_asn).split(QLatin1Char(' ')), &out)
-                == 0,
-            qPrintable(out));
         const ProgramRun gen = m_walletctl({QStringLiteral("cert"), QStringLiteral("generate")});
         QVERIFY2(gen.exitCode == 0, gen.out + gen.err);
         const ProgramRun apply = m_walletctl({QStringLiteral("cert"),

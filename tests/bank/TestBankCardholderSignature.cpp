@@ -142,29 +142,13 @@ private:
 private slots:
     void initTestCase()
     {
-        const QString up = m_rig.setUp();
-        QVERIFY2(up.isEmpty(), qPrintable(up));
-        const QString merchant = m_rig.addDemoMerchant(); // before the start: skey-bank reads the order certificate
-        QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
-        const QString started = m_rig.startServer();
+        // The demo merchant before the start: skey-bank reads the order certificate.
+        const QString started = m_walletctl.startWithRegisteredKey(
+            m_rig, QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json"), &m_asn, [this] {
+                return m_rig.addDemoMerchant();
+            });
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        const QString configured = m_walletctl.configure(m_rig);
-        QVERIFY2(configured.isEmpty(), qPrintable(configured));
-        const ProgramRun issued = m_walletctl(
-            {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")});
-        QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
-        m_asn = issued.json.value(QStringLiteral("asn")).toString();
-        QCOMPARE(m_asn.size(), 16);
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("cards"),
-                                   QStringLiteral("register"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--holder"),
-                                   QStringLiteral("Test holder")},
-                     &out)
-                == 0,
-            qPrintable(out));
         QVERIFY2(m_rig.bankctl({QStringLiteral("accounts"),
                                    QStringLiteral("deposit"),
                                    QStringLiteral("--asn"),

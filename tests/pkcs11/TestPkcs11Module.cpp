@@ -457,54 +457,25 @@ private slots:
         Pkcs11Rig rig;
         const QString err = rig.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
-        const QStringList login{QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("123456")};
-        Run r = rig.generate(QStringLiteral("04"));
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        r = rig.exportPublicKey(QStringLiteral("04"), QStringLiteral("token.der"));
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        // The other party: a key pair made by openssl.
-        r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("genpkey"),
-                QStringLiteral("-algorithm"),
-                QStringLiteral("EC"),
-                QStringLiteral("-pkeyopt"),
-                QStringLiteral("ec_paramgen_curve:P-256"),
-                QStringLiteral("-out"),
-                QStringLiteral("peer.pem")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("pkey"),
-                QStringLiteral("-in"),
-                QStringLiteral("peer.pem"),
-                QStringLiteral("-pubout"),
-                QStringLiteral("-outform"),
-                QStringLiteral("DER"),
-                QStringLiteral("-out"),
-                QStringLiteral("peer.der")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        r = rig.tool(login
-            + QStringList{QStringLiteral("--derive"),
-                QStringLiteral("--mechanism"),
-                QStringLiteral("ECDH1-DERIVE"),
-                QStringLiteral("--id"),
-                QStringLiteral("04"),
-                QStringLiteral("-i"),
-                QStringLiteral("peer.der"),
-                QStringLiteral("-o"),
-                QStringLiteral("token-secret.bin")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
-        r = rig.run(QStringLiteral("openssl"),
-            {QStringLiteral("pkeyutl"),
-                QStringLiteral("-derive"),
-                QStringLiteral("-inkey"),
-                QStringLiteral("peer.pem"),
-                QStringLiteral("-peerkey"),
-                QStringLiteral("token.der"),
-                QStringLiteral("-peerform"),
-                QStringLiteral("DER"),
-                QStringLiteral("-out"),
-                QStringLiteral("peer-secret.bin")});
-        QVERIFY2(r.code == 0, qPrintable(r.output));
+        // The key's 9E key pair and its public key; the other party's key pair made by openssl.
+        const auto split = [](const char* words) { return QString::fromLatin1(words).split(QLatin1Char(' ')); };
+        const QList<QPair<QString, QStringList>> steps{{QStringLiteral("gen"), {}},
+            {QStringLiteral("pkcs11-tool"), split("--read-object --type pubkey --id 04 -o token.der")},
+            {QStringLiteral("openssl"), split("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer.pem")},
+            {QStringLiteral("openssl"), split("pkey -in peer.pem -pubout -outform DER -out peer.der")},
+            // C_Derive on the key with the peer's public key, and openssl's derivation on the other side.
+            {QStringLiteral("pkcs11-tool"),
+                split(
+                    "--login --pin 123456 --derive --mechanism ECDH1-DERIVE --id 04 -i peer.der -o token-secret.bin")},
+            {QStringLiteral("openssl"),
+                split("pkeyutl -derive -inkey peer.pem -peerkey token.der -peerform DER -out peer-secret.bin")}};
+        for (const auto& [program, args] : steps) {
+            const Run r = program == QStringLiteral("gen") ? rig.generate(QStringLiteral("04"))
+                : program == QStringLiteral("pkcs11-tool") ? rig.tool(args)
+                                                           : rig.run(program, args);
+            QVERIFY2(r.code == 0,
+                qPrintable(program + QLatin1Char(' ') + args.join(QLatin1Char(' ')) + QLatin1Char('\n') + r.output));
+        }
         QFile mine(rig.dir.filePath(QStringLiteral("token-secret.bin")));
         QFile theirs(rig.dir.filePath(QStringLiteral("peer-secret.bin")));
         QVERIFY(mine.open(QIODevice::ReadOnly) && theirs.open(QIODevice::ReadOnly));

@@ -82,4 +82,34 @@ ProgramRun WalletctlRun::operator()(const QStringList& args, const QByteArray& i
     return finish(p, input);
 }
 
+QString WalletctlRun::startWithRegisteredKey(
+    BankRig& rig, const QString& profile, QString* asn, const std::function<QString()>& beforeStart) const
+{
+    if (QString e = rig.setUp(); !e.isEmpty()) {
+        return e;
+    }
+    if (beforeStart) {
+        if (QString e = beforeStart(); !e.isEmpty()) {
+            return e;
+        }
+    }
+    if (QString e = rig.startServer(); !e.isEmpty()) {
+        return e;
+    }
+    if (QString e = configure(rig); !e.isEmpty()) {
+        return e;
+    }
+    const ProgramRun issued = (*this)({QStringLiteral("issue"), profile});
+    *asn = issued.json.value(QStringLiteral("asn")).toString();
+    if (issued.exitCode != 0 || asn->size() != 16) {
+        return QStringLiteral("walletctl issue: ") + QString::fromUtf8(issued.out + issued.err);
+    }
+    QString out;
+    if (rig.bankctl(QStringLiteral("cards register --asn %1 --holder Holder").arg(*asn).split(QLatin1Char(' ')), &out)
+        != 0) {
+        return QStringLiteral("bankctl cards register: ") + out;
+    }
+    return {};
+}
+
 } // namespace wallet::bank::test

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace wallet::bank::test {
 
 /// What a child program did: its exit code (-1: crashed or timed out), output, and the JSON of its last output line.
@@ -34,6 +36,14 @@ public:
     /// Writes `bank-client.json` for the rig's current port (again after a restart). Empty on success.
     [[nodiscard]] QString configure(const BankRig& rig) const;
     [[nodiscard]] ProgramRun operator()(const QStringList& args, const QByteArray& input = {}) const;
+    /**
+     * The rig's database and data folder set up, skey-bank started, this wallet configured for it, its simulated key
+     * issued with `profile` (`walletctl issue`) and registered at the bank (`bankctl cards register`). `beforeStart`
+     * runs between the set-up and the start (the demo merchant, whose certificate skey-bank reads at start). The
+     * key's ASN in `asn`. Empty on success, else what failed.
+     */
+    [[nodiscard]] QString startWithRegisteredKey(
+        BankRig& rig, const QString& profile, QString* asn, const std::function<QString()>& beforeStart = {}) const;
     [[nodiscard]] QString file(const QString& name) const;
 
 private:

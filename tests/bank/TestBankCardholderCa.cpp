@@ -205,15 +205,10 @@ private slots:
     void revokedSeenThroughTheFetchedCa()
     {
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("certificates"),
-                                   QStringLiteral("revoke"),
-                                   QStringLiteral("--serial"),
-                                   m_serial,
-                                   QStringLiteral("--reason"),
-                                   QStringLiteral("keyCompromise")},
-                     &out)
-                == 0,
-            qPrintable(out));
+        const QStringList revoke = QStringLiteral("certificates revoke --serial %1 --reason keyCompromise")
+                                       .arg(m_serial)
+                                       .split(QLatin1Char(' '));
+        QVERIFY2(m_rig.bankctl(revoke, &out) == 0, qPrintable(out));
         QVERIFY(QFile::remove(keptCaPath()));
         const QJsonObject shown = show();
         QCOMPARE(shown.value(QStringLiteral("status")).toString(), QStringLiteral("revoked"));

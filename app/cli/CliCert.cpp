@@ -5,6 +5,7 @@
 
 #include "core/bank/BankIssuerHost.h"
 #include "core/piv/CertificateService.h"
+#include "core/piv/RevocationCheck.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -136,25 +137,11 @@ int CliApp::cmdCert(const QStringList& args)
         (void)openRoles(false, false);
     }
     // The CRL is fetched once per command and believed only when its signature verifies with the cardholder CA
-    // certificate kept in the data folder (CertificateService::revocationFromCrl).
-    std::optional<core::Result<QByteArray>> crl;
+    // certificate kept in the data folder, fetched from the bank and pinned when none is kept (RevocationCheck).
+    core::piv::RevocationCheck revocation(m_bank ? &m_bank->client() : nullptr, m_dataDir);
     const auto status = [&](const QByteArray& der) -> core::piv::RevocationStatus {
-        core::piv::RevocationStatus st;
-        if (!m_bank) {
-            st.explanation = QStringLiteral("no bank host is configured");
-            return st;
-        }
-        if (!crl) {
-            crl = core::piv::CertificateService::fetchCrl(m_bank->client());
-        }
-        if (!*crl) {
-            st.explanation = crl->error().detail;
-            st.why = core::piv::RevocationStatus::Why::BankUnreachable;
-        } else {
-            st = core::piv::CertificateService::revocationFromCrl(
-                **crl, der, core::piv::CertificateService::keptIssuer(m_dataDir), QDateTime::currentDateTimeUtc());
-        }
-        if (st.state == core::piv::RevocationStatus::State::Unknown) {
+        const core::piv::RevocationStatus st = revocation.status(der, QDateTime::currentDateTimeUtc());
+        if (m_bank && st.state == core::piv::RevocationStatus::State::Unknown) {
             notice(QStringLiteral("Could not check revocation: %1").arg(st.explanation));
         }
         return st;

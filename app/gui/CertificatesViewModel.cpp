@@ -6,6 +6,7 @@
 #include "app/gui/WalletSession.h"
 #include "core/bank/BankIssuerHost.h"
 #include "core/piv/CertificateService.h"
+#include "core/piv/RevocationCheck.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -70,10 +71,13 @@ void insertStatus(QVariantMap& row, const core::piv::RevocationStatus& st)
         why = CertificatesViewModel::tr("The bank's revocation list could not be fetched. Refresh later.");
         break;
     case Why::NoIssuer:
+        why = CertificatesViewModel::tr("The wallet could not get the certificate of your bank's CA, so it cannot "
+                                        "check the revocation list's signature. Refresh later.");
+        break;
     case Why::NotIssuer:
-        why = CertificatesViewModel::tr("The wallet does not have the certificate of the bank's CA that issued it, so "
-                                        "it cannot check the revocation list's signature. Apply for a certificate "
-                                        "again to get it.");
+        why = CertificatesViewModel::tr("The certificate of the bank's CA that the wallet has or was given did not "
+                                        "issue this certificate, so the revocation list cannot be checked. Apply for "
+                                        "a certificate again; if this repeats, contact your bank.");
         break;
     case Why::BadSignature:
         why = CertificatesViewModel::tr("The revocation list failed its signature check against the bank's CA: it "
@@ -97,7 +101,7 @@ core::Result<Listing> listSlots(core::piv::CertificateService& certs, PurseConte
     if (!all) {
         return all.error();
     }
-    std::optional<core::Result<QByteArray>> crl;
+    std::optional<core::piv::RevocationCheck> revocation; // made at the first certificate
     Listing out;
     for (const auto& s : *all) {
         QVariantMap row;
@@ -123,21 +127,10 @@ core::Result<Listing> listSlots(core::piv::CertificateService& certs, PurseConte
                 QStringLiteral("%1 – %2").arg(s.details->notBefore.toString(QStringLiteral("yyyy-MM-dd")),
                     s.details->notAfter.toString(QStringLiteral("yyyy-MM-dd"))));
             row.insert(QStringLiteral("fingerprint"), s.details->sha256Fingerprint);
-            core::piv::RevocationStatus st;
-            if (ctx.ensureServices() && ctx.bank()) {
-                if (!crl) {
-                    crl = core::piv::CertificateService::fetchCrl(ctx.bank()->client());
-                }
-                if (*crl) {
-                    st = core::piv::CertificateService::revocationFromCrl(**crl,
-                        *s.certificate,
-                        core::piv::CertificateService::keptIssuer(ctx.dataDir()),
-                        QDateTime::currentDateTimeUtc());
-                } else {
-                    st.why = core::piv::RevocationStatus::Why::BankUnreachable;
-                    st.explanation = crl->error().detail;
-                }
+            if (!revocation) {
+                revocation.emplace(ctx.ensureServices() && ctx.bank() ? &ctx.bank()->client() : nullptr, ctx.dataDir());
             }
+            const core::piv::RevocationStatus st = revocation->status(*s.certificate, QDateTime::currentDateTimeUtc());
             insertStatus(row, st);
         }
         out.rows.append(row);

@@ -421,6 +421,10 @@ void CompositionRoot::startDevices()
     simOptions.dataDirectory = QDir(m_options.dataDir).filePath(QStringLiteral("simulated-key"));
     simOptions.profilePath = m_options.simulatorProfile;
     simOptions.touchMode = m_options.simulatorTouchMode;
+    if (m_options.simulatorTouchTimeoutMs > 0) {
+        simOptions.extraArguments << QStringLiteral("--touch-timeout")
+                                  << QString::number(m_options.simulatorTouchTimeoutMs);
+    }
     QDir().mkpath(simOptions.dataDirectory);
     m_worker->post([this, simOptions] {
         auto* sim = new device::EmbeddedSimulator(simOptions);

@@ -44,6 +44,9 @@ public:
         bool darkThemeSet = false;
         QString simulatorProfile; ///< personalisation profile for the simulated key (empty: it starts blank)
         QString simulatorTouchMode = QStringLiteral("accept"); ///< how its button answers: accept | refuse | manual
+        /// How long its button waits in manual mode before the key gives up (skey-sim --touch-timeout); 0: the
+        /// simulator's default (30 s). Tests shorten it rather than wait.
+        int simulatorTouchTimeoutMs = 0;
         bool usb = true; ///< look for USB keys
         /// Lock (ask the PIN again) after this long without input while unlocked (issue 9 item 14).
         std::chrono::milliseconds idleLock = IdleLock::kDefaultTimeout;

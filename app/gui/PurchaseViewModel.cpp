@@ -339,6 +339,11 @@ QString PurchaseViewModel::certificateProblem(const core::Error& e) const
                   "again. Nothing was paid.")
             .arg(merchant);
     }
+    if (e.code == core::ErrorCode::TouchRefused) {
+        return tr("Your key did not sign the payment for %1: its button was not touched in time, or the signature "
+                  "was refused on the key. Nothing was paid. Open the order again and touch the key when it asks.")
+            .arg(merchant);
+    }
     return tr("The key could not sign the payment with its certificate: %1 Nothing was paid.")
         .arg(ErrorText::describe(e));
 }

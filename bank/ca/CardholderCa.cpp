@@ -342,16 +342,35 @@ Reply CardholderCa::issue(PgConnection& db, const CallContext& call, const QStri
             {QStringLiteral("chain"), QJsonArray{hexUpper(m_caDer)}}});
 }
 
+namespace {
+
+Reply caNotConfigured()
+{
+    return problem(503,
+        QStringLiteral("ca-not-configured"),
+        QStringLiteral("The cardholder CA is not set up"),
+        QStringLiteral("The bank host has no cardholder CA certificate (%1).")
+            .arg(QString::fromLatin1(CardholderCa::kCertificateFile)),
+        QStringLiteral("Ask the bank operator to run `bankctl keys init`."),
+        {});
+}
+
+} // namespace
+
+Reply CardholderCa::certificate() const
+{
+    if (m_caDer.isEmpty() || m_caPoint.isEmpty()) {
+        return caNotConfigured();
+    }
+    return Reply::json(200,
+        {{QStringLiteral("certificate"), hexUpper(m_caDer)},
+            {QStringLiteral("sha256"), hexUpper(QCryptographicHash::hash(m_caDer, QCryptographicHash::Sha256))}});
+}
+
 Reply CardholderCa::crl(PgConnection& db)
 {
     if (m_caDer.isEmpty() || m_caPoint.isEmpty()) {
-        return problem(503,
-            QStringLiteral("ca-not-configured"),
-            QStringLiteral("The cardholder CA is not set up"),
-            QStringLiteral("The bank host has no cardholder CA certificate (%1).")
-                .arg(QString::fromLatin1(kCertificateFile)),
-            QStringLiteral("Ask the bank operator to run `bankctl keys init`."),
-            {});
+        return caNotConfigured();
     }
     auto rows = db.exec("SELECT serial, revoked_at, revocation_reason FROM cardholder_certificates WHERE revoked_at IS"
                         " NOT NULL ORDER BY revoked_at, serial",

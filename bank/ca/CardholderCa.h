@@ -43,6 +43,12 @@ public:
     /// Verifies the request (its own signature, P-256, ECDSA-SHA256), checks the card, issues and records.
     [[nodiscard]] Reply issue(PgConnection& db, const CallContext& call, const QString& asn, const QJsonObject& body);
 
+    /**
+     * GET /v1/cardholder-ca/certificate (issue 14): the CA's own certificate (DER, uppercase hex) and its SHA-256,
+     * for a wallet that holds a certificate from this CA but kept no CA certificate to check the CRL with. The bank
+     * serves what it issues with (the same DER as `chain[0]` of an application's answer); 503 without a CA.
+     */
+    [[nodiscard]] Reply certificate() const;
     /// GET /v1/cardholder-ca/crl: a v2 CRL of every revoked cardholder certificate, signed by the HSM key now.
     [[nodiscard]] Reply crl(PgConnection& db);
     /// `bankctl certificates revoke`: marks the certificate revoked (reason: an RFC 5280 CRLReason name). NotFound

@@ -525,10 +525,16 @@ void BankServer::routes()
     auto match = [](const httplib::Request& req, std::size_t i) { return QString::fromStdString(req.matches[i]); };
 
     // The cardholder CA's CRL (issue 14): made afresh from the database on every request.
+    const QStringList anyTerminal{
+        QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch"), QStringLiteral("merchant")};
     svr.Get("/v1/cardholder-ca/crl",
-        readingAs(
-            {QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch"), QStringLiteral("merchant")},
+        readingAs(anyTerminal,
             [this](PgConnection& db, const CallContext&, const httplib::Request&) { return m_cardholderCa->crl(db); }));
+    // The CA's own certificate (issue 14), for a wallet that kept none: what the CRL's signature is checked with.
+    svr.Get("/v1/cardholder-ca/certificate",
+        readingAs(anyTerminal, [this](PgConnection&, const CallContext&, const httplib::Request&) {
+            return m_cardholderCa->certificate();
+        }));
     svr.Post("/v1/purchases",
         mutatingAs(payers,
             kMaxBody,

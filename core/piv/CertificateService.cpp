@@ -244,6 +244,16 @@ Result<QByteArray> CertificateService::signDigest(
         }
         s = m_piv.sign(slot, key.alg, digest);
     }
+    if (!s && s.error().statusWord == 0x6985 && key.touchPolicy != static_cast<std::uint8_t>(TouchPolicy::Never)
+        && key.touchPolicy != static_cast<std::uint8_t>(TouchPolicy::Default)) {
+        // docs/piv.md "Touch policy": a key that asks for the touch answers 6985 when it was refused or not given in
+        // time; the other 6985 causes come before the touch. Told by its meaning (as a purchase's DEBIT is).
+        Error e = s.error();
+        e.code = ErrorCode::TouchRefused;
+        e.detail = QStringLiteral("GENERAL AUTHENTICATE: not confirmed on the key (touch refused or timed out, "
+                                  "6985); nothing was signed");
+        return e;
+    }
     return s;
 }
 
@@ -296,21 +306,51 @@ Result<QJsonObject> CertificateService::signPaymentOrder(
         {QStringLiteral("signature"), QString::fromLatin1(signature->signature.toHex().toUpper())}};
 }
 
-Result<QByteArray> CertificateService::fetchCrl(BankClient& bank)
+namespace {
+
+/// GET `path` from the bank: the answer when it is a success, else the transport error or the problem in words.
+Result<BankAnswer> getFromBank(BankClient& bank, const QString& path, const QString& what)
 {
     BankCall call;
-    call.path = QStringLiteral("/v1/cardholder-ca/crl");
+    call.path = path;
     auto answer = bank.send(call);
+    if (answer && !answer->ok()) {
+        return problemError(*answer, what);
+    }
+    return answer;
+}
+
+} // namespace
+
+Result<QByteArray> CertificateService::fetchCrl(BankClient& bank)
+{
+    auto answer = getFromBank(
+        bank, QStringLiteral("/v1/cardholder-ca/crl"), QStringLiteral("the bank's certificate revocation list"));
     if (!answer) {
         return answer.error();
-    }
-    if (!answer->ok()) {
-        return problemError(*answer, QStringLiteral("the bank's certificate revocation list"));
     }
     if (answer->raw.isEmpty()) {
         return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank answered no CRL"));
     }
     return answer->raw;
+}
+
+Result<QByteArray> CertificateService::fetchIssuer(BankClient& bank)
+{
+    auto answer = getFromBank(
+        bank, QStringLiteral("/v1/cardholder-ca/certificate"), QStringLiteral("the bank's cardholder CA certificate"));
+    if (!answer) {
+        return answer.error();
+    }
+    const QString hex = answer->body.value(QStringLiteral("certificate")).toString();
+    const QByteArray der = QByteArray::fromHex(hex.toLatin1());
+    const QByteArray digest = QCryptographicHash::hash(der, QCryptographicHash::Sha256).toHex().toUpper();
+    if (der.isEmpty() || hex.size() != der.size() * 2
+        || answer->body.value(QStringLiteral("sha256")).toString().toLatin1() != digest) {
+        return makeError(ErrorCode::ProtocolError,
+            QStringLiteral("the bank's cardholder CA certificate is malformed or its sha256 does not match it"));
+    }
+    return der;
 }
 
 RevocationStatus CertificateService::revocationFromCrl(

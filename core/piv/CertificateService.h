@@ -105,6 +105,12 @@ public:
     /// connection), DER. Nothing is checked here: revocationFromCrl() checks it.
     [[nodiscard]] static Result<QByteArray> fetchCrl(BankClient& bank);
     /**
+     * The cardholder CA's own certificate as the bank serves it (GET /v1/cardholder-ca/certificate over the pinned
+     * mutual-TLS connection), DER, after checking that the answer's `sha256` is its digest. Whether it issued a
+     * given certificate is not checked here: RevocationCheck keeps it only when it did.
+     */
+    [[nodiscard]] static Result<QByteArray> fetchIssuer(BankClient& bank);
+    /**
      * Issue 14: whether `certificateDer` is revoked according to `crlDer`. The CRL is believed only when its
      * signature verifies with the key of `caDer` (the cardholder CA certificate the wallet kept when the bank issued
      * a certificate, see keepIssuer()) and `caDer` is the certificate's issuer (its signature on the certificate

@@ -846,7 +846,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The wallet does not have the certificate of the bank&apos;s CA that issued it, so it cannot check the revocation list&apos;s signature. Apply for a certificate again to get it.</source>
+        <source>The wallet could not get the certificate of your bank&apos;s CA, so it cannot check the revocation list&apos;s signature. Refresh later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The certificate of the bank&apos;s CA that the wallet has or was given did not issue this certificate, so the revocation list cannot be checked. Apply for a certificate again; if this repeats, contact your bank.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1490,6 +1494,10 @@
     </message>
     <message>
         <source>%1 asks your key to sign the payment with its certificate, but the certificate in slot 9A is not for the key pair there. Open Certificates and apply for a certificate again, then open the order again. Nothing was paid.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your key did not sign the payment for %1: its button was not touched in time, or the signature was refused on the key. Nothing was paid. Open the order again and touch the key when it asks.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -876,8 +876,12 @@
         <translation>无法获取银行的吊销列表。请稍后刷新。</translation>
     </message>
     <message>
-        <source>The wallet does not have the certificate of the bank&apos;s CA that issued it, so it cannot check the revocation list&apos;s signature. Apply for a certificate again to get it.</source>
-        <translation>钱包没有签发此证书的银行 CA 证书，因此无法核验吊销列表的签名。请重新申请证书以获取它。</translation>
+        <source>The wallet could not get the certificate of your bank&apos;s CA, so it cannot check the revocation list&apos;s signature. Refresh later.</source>
+        <translation>钱包未能取得银行 CA 的证书，因此无法核验吊销列表的签名。请稍后刷新。</translation>
+    </message>
+    <message>
+        <source>The certificate of the bank&apos;s CA that the wallet has or was given did not issue this certificate, so the revocation list cannot be checked. Apply for a certificate again; if this repeats, contact your bank.</source>
+        <translation>钱包已有或收到的银行 CA 证书并未签发此证书，因此无法核验吊销列表。请重新申请证书；如果再次出现，请联系您的银行。</translation>
     </message>
     <message>
         <source>The revocation list failed its signature check against the bank&apos;s CA: it was altered or does not come from your bank, so the wallet does not believe it.</source>
@@ -1549,6 +1553,10 @@
     <message>
         <source>%1 asks your key to sign the payment with its certificate, but the certificate in slot 9A is not for the key pair there. Open Certificates and apply for a certificate again, then open the order again. Nothing was paid.</source>
         <translation>%1 要求您的密钥用其证书签署付款，但槽位 9A 中的证书与该槽位的密钥对不符。请打开“证书”页面重新申请证书，然后重新打开订单。未进行任何支付。</translation>
+    </message>
+    <message>
+        <source>Your key did not sign the payment for %1: its button was not touched in time, or the signature was refused on the key. Nothing was paid. Open the order again and touch the key when it asks.</source>
+        <translation>您的密钥没有为 %1 签署这笔付款：未在时限内按下密钥的按钮，或在密钥上拒绝了签名。未进行任何支付。请重新打开订单，并在密钥提示时按下按钮。</translation>
     </message>
     <message>
         <source>The key could not sign the payment with its certificate: %1 Nothing was paid.</source>

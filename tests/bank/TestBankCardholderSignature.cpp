@@ -16,6 +16,7 @@
 //     `walletctl cert list/show` show it revoked; paying a new order is refused (403
 //     cardholder-certificate-revoked), nothing charged; a second revoke and an unknown serial are refused.
 #include "bank/support/BankRig.h"
+#include "bank/support/WalletctlRun.h"
 
 #include <httplib.h>
 
@@ -32,28 +33,6 @@ using namespace wallet::bank::test;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QJsonObject json;
-    QByteArray out, err;
-};
-
-Run tool(const QString& program, const QStringList& args)
-{
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
 const QString kMerchantCredential = QStringLiteral("445566778899");
 
 } // namespace
@@ -65,35 +44,10 @@ class TestBankCardholderSignature : public QObject
 private:
     BankRig m_rig;
     QTemporaryDir m_wallet;
+    WalletctlRun m_walletctl{QStringLiteral(WALLETCTL_PATH), m_wallet.path()};
     QString m_asn;
     QString m_serial; ///< the slot 9A certificate's serial, as the bank recorded it
 
-    Run walletctl(const QStringList& args, const QByteArray& stdinData = {})
-    {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(WALLETCTL_PATH),
-            QStringList{QStringLiteral("--json"),
-                QStringLiteral("--data-dir"),
-                m_wallet.path(),
-                QStringLiteral("--bank-config"),
-                m_wallet.filePath(QStringLiteral("bank-client.json"))}
-                + args);
-        p.write(stdinData);
-        p.closeWriteChannel();
-        Run r;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
-        return r;
-    }
     qint64 sqlInt(const std::string& sql)
     {
         auto r = m_rig.db().exec(sql, {});
@@ -188,39 +142,13 @@ private:
 private slots:
     void initTestCase()
     {
-        const QString up = m_rig.setUp();
-        QVERIFY2(up.isEmpty(), qPrintable(up));
-        const QString merchant = m_rig.addDemoMerchant(); // before the start: skey-bank reads the order certificate
-        QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
-        const QString started = m_rig.startServer();
+        // The demo merchant before the start: skey-bank reads the order certificate.
+        const QString started = m_walletctl.startWithRegisteredKey(
+            m_rig, QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json"), &m_asn, [this] {
+                return m_rig.addDemoMerchant();
+            });
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QVERIFY(QFile::setPermissions(
-            m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        QFile config(walletFile(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(
-            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                .toJson());
-        config.close();
-        const Run issued = walletctl(
-            {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")});
-        QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
-        m_asn = issued.json.value(QStringLiteral("asn")).toString();
-        QCOMPARE(m_asn.size(), 16);
         QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("cards"),
-                                   QStringLiteral("register"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--holder"),
-                                   QStringLiteral("Test holder")},
-                     &out)
-                == 0,
-            qPrintable(out));
         QVERIFY2(m_rig.bankctl({QStringLiteral("accounts"),
                                    QStringLiteral("deposit"),
                                    QStringLiteral("--asn"),
@@ -232,16 +160,16 @@ private slots:
                      &out)
                 == 0,
             qPrintable(out));
-        const Run load
-            = walletctl({QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
+        const ProgramRun load
+            = m_walletctl({QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(load.exitCode == 0, load.out + load.err);
         // The cardholder's key pair in slot 9A and its certificate from the bank's cardholder CA.
-        const Run gen = walletctl({QStringLiteral("cert"), QStringLiteral("generate")});
+        const ProgramRun gen = m_walletctl({QStringLiteral("cert"), QStringLiteral("generate")});
         QVERIFY2(gen.exitCode == 0, gen.out + gen.err);
-        const Run apply = walletctl({QStringLiteral("cert"),
-                                        QStringLiteral("apply"),
-                                        QStringLiteral("--out"),
-                                        walletFile(QStringLiteral("card.pem"))},
+        const ProgramRun apply = m_walletctl({QStringLiteral("cert"),
+                                                 QStringLiteral("apply"),
+                                                 QStringLiteral("--out"),
+                                                 walletFile(QStringLiteral("card.pem"))},
             "123456\n");
         QVERIFY2(apply.exitCode == 0, apply.out + apply.err);
         m_serial = apply.json.value(QStringLiteral("serial")).toString();
@@ -249,7 +177,7 @@ private slots:
         QCOMPARE(
             sqlText("SELECT serial FROM cardholder_certificates WHERE asn = '" + m_asn.toStdString() + "'"), m_serial);
         // Only the leaf is needed below (the file also carries the CA's certificate).
-        const Run leaf = tool(QStringLiteral("openssl"),
+        const ProgramRun leaf = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("x509"),
                 QStringLiteral("-in"),
                 walletFile(QStringLiteral("card.pem")),
@@ -320,7 +248,7 @@ private slots:
         const QString orderId = order.value(QStringLiteral("orderId")).toString();
         QVERIFY(!orderId.isEmpty());
         // The PIV PIN for the signature (slot 9A: once per session), then the purse PIN if the key asks for it.
-        const Run r = walletctl(
+        const ProgramRun r = m_walletctl(
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
             "123456\n123456\n");
         QVERIFY2(r.exitCode == 0, r.out + r.err);
@@ -345,7 +273,7 @@ private slots:
         QVERIFY(sig.open(QIODevice::WriteOnly));
         sig.write(signature);
         sig.close();
-        const Run pub = tool(QStringLiteral("openssl"),
+        const ProgramRun pub = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("x509"),
                 QStringLiteral("-in"),
                 walletFile(QStringLiteral("leaf.pem")),
@@ -354,7 +282,7 @@ private slots:
                 QStringLiteral("-out"),
                 walletFile(QStringLiteral("card.pub"))});
         QVERIFY2(pub.exitCode == 0, pub.err);
-        const Run verify = tool(QStringLiteral("openssl"),
+        const ProgramRun verify = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("dgst"),
                 QStringLiteral("-sha256"),
                 QStringLiteral("-verify"),
@@ -369,7 +297,7 @@ private slots:
     void revokedCertificateIsListedShownAndRefused()
     {
         // Valid before.
-        const Run shown = walletctl({QStringLiteral("cert"), QStringLiteral("show")});
+        const ProgramRun shown = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         QVERIFY2(shown.exitCode == 0, shown.out + shown.err);
         QCOMPARE(shown.json.value(QStringLiteral("status")).toString(), QStringLiteral("valid"));
 
@@ -402,7 +330,7 @@ private slots:
         QVERIFY(crlFile.open(QIODevice::WriteOnly));
         crlFile.write(crl.body);
         crlFile.close();
-        const Run text = tool(QStringLiteral("openssl"),
+        const ProgramRun text = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("crl"),
                 QStringLiteral("-inform"),
                 QStringLiteral("DER"),
@@ -416,7 +344,7 @@ private slots:
         QVERIFY2(text.out.contains(m_serial.toLatin1()), text.out);
         QVERIFY2(text.out.contains("Key Compromise"), text.out);
         QVERIFY2(text.out.contains("CRL Number"), text.out);
-        const Run pem = tool(QStringLiteral("openssl"),
+        const ProgramRun pem = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("crl"),
                 QStringLiteral("-inform"),
                 QStringLiteral("DER"),
@@ -425,7 +353,7 @@ private slots:
                 QStringLiteral("-out"),
                 walletFile(QStringLiteral("crl.pem"))});
         QVERIFY2(pem.exitCode == 0, pem.err);
-        const Run check = tool(QStringLiteral("openssl"),
+        const ProgramRun check = runProgram(QStringLiteral("openssl"),
             {QStringLiteral("verify"),
                 QStringLiteral("-crl_check"),
                 QStringLiteral("-CRLfile"),
@@ -436,12 +364,12 @@ private slots:
         QVERIFY2(check.exitCode != 0 && (check.out + check.err).contains("certificate revoked"), check.out + check.err);
 
         // The wallet shows it revoked.
-        const Run list = walletctl({QStringLiteral("cert"), QStringLiteral("list")});
+        const ProgramRun list = m_walletctl({QStringLiteral("cert"), QStringLiteral("list")});
         QVERIFY2(list.exitCode == 0, list.out + list.err);
         const QJsonObject slot9a = list.json.value(QStringLiteral("slots")).toArray()[0].toObject();
         QCOMPARE(slot9a.value(QStringLiteral("certificate")).toObject().value(QStringLiteral("status")).toString(),
             QStringLiteral("revoked"));
-        const Run show = walletctl({QStringLiteral("cert"), QStringLiteral("show")});
+        const ProgramRun show = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         QCOMPARE(show.json.value(QStringLiteral("status")).toString(), QStringLiteral("revoked"));
         // With the date and reason of the CRL's entry, believed after its signature verified with the cardholder CA
         // certificate `cert apply` kept in the data folder.
@@ -455,7 +383,7 @@ private slots:
         const QString orderId = order.value(QStringLiteral("orderId")).toString();
         const QString before = bankState(orderId);
         const qint64 payableBefore = sqlInt("SELECT a.balance FROM accounts a JOIN merchants m ON m.account_id = a.id");
-        const Run r = walletctl(
+        const ProgramRun r = m_walletctl(
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
             "123456\n123456\n");
         QVERIFY2(r.json.value(QStringLiteral("exitCode")).toInt() == 4, r.out + r.err);

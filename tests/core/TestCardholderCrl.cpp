@@ -4,7 +4,12 @@
 // page). A CA, a cardholder certificate and CRLs are made here with Botan's own X509_CA (independent of the bank's
 // DER code): valid, revoked (date and reason), a signature altered by one bit, a CRL of another key under the same
 // name, no kept CA, a kept CA that did not issue the certificate, an out-of-date CRL.
+// RevocationCheck against an in-process bank: with no kept CA certificate it fetches the bank's (GET
+// /v1/cardholder-ca/certificate) and keeps it only when it issued the certificate; another CA, a wrong `sha256` or no
+// answer leave nothing kept and the status Unknown; a kept one is used as it is and never replaced.
+#include "core/bank/BankClient.h"
 #include "core/piv/CertificateService.h"
+#include "core/piv/RevocationCheck.h"
 
 #include <botan/auto_rng.h>
 #include <botan/ec_group.h>
@@ -14,12 +19,17 @@
 #include <botan/x509_crl.h>
 #include <botan/x509self.h>
 
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <chrono>
 #include <memory>
 
 using wallet::core::piv::CertificateService;
+using wallet::core::piv::RevocationCheck;
 using wallet::core::piv::RevocationStatus;
 
 namespace {
@@ -135,6 +145,83 @@ private slots:
             QByteArrayLiteral("not a CRL"), m_leafDer, m_caDer, QDateTime::currentDateTimeUtc());
         QCOMPARE(st.state, RevocationStatus::State::Unknown);
         QCOMPARE(st.why, RevocationStatus::Why::BadCrl);
+    }
+
+    void fetchedCaKeptOnlyWhenItIssued_data()
+    {
+        QTest::addColumn<QString>("served"); // the CA certificate the bank serves: "ca", "other", "bad-sha", "none"
+        QTest::addColumn<bool>("keptBefore"); // the right CA certificate is kept already
+        QTest::addColumn<int>("state"); // RevocationStatus::State
+        QTest::addColumn<int>("why");
+        QTest::addColumn<bool>("keptAfter"); // the right CA certificate is in the data folder afterwards
+        QTest::addColumn<int>("caFetches");
+        using S = RevocationStatus::State;
+        using W = RevocationStatus::Why;
+        QTest::newRow("none kept, the bank's CA: fetched, kept, valid")
+            << "ca" << false << int(S::Valid) << int(W::None) << true << 1;
+        QTest::newRow("none kept, another CA served: unknown, nothing kept")
+            << "other" << false << int(S::Unknown) << int(W::NotIssuer) << false << 1;
+        QTest::newRow("none kept, sha256 not the certificate's: unknown, nothing kept")
+            << "bad-sha" << false << int(S::Unknown) << int(W::NoIssuer) << false << 1;
+        QTest::newRow("none kept, the bank cannot say: unknown")
+            << "none" << false << int(S::Unknown) << int(W::NoIssuer) << false << 1;
+        QTest::newRow("kept: never fetched, never replaced")
+            << "other" << true << int(S::Valid) << int(W::None) << true << 0;
+    }
+
+    void fetchedCaKeptOnlyWhenItIssued()
+    {
+        QFETCH(QString, served);
+        QFETCH(bool, keptBefore);
+        QFETCH(int, state);
+        QFETCH(int, why);
+        QFETCH(bool, keptAfter);
+        QFETCH(int, caFetches);
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        if (keptBefore) {
+            wallet::core::piv::IssuedCertificate issued{m_leafDer, {m_caDer}, false};
+            QVERIFY(CertificateService::keepIssuer(data.path(), issued));
+        }
+        const QByteArray otherDer = qbytes(m_other->certificate.BER_encode());
+        int fetches = 0;
+        wallet::core::InProcessBankClient bank(
+            [&](const wallet::core::BankCall& call) -> wallet::core::Result<wallet::core::BankAnswer> {
+                wallet::core::BankAnswer a;
+                a.status = 200;
+                if (call.path == QStringLiteral("/v1/cardholder-ca/crl")) {
+                    a.raw = qbytes(m_empty.BER_encode());
+                    return a;
+                }
+                if (call.path != QStringLiteral("/v1/cardholder-ca/certificate")) {
+                    a.status = 404;
+                    return a;
+                }
+                ++fetches;
+                if (served == QStringLiteral("none")) {
+                    a.status = 503;
+                    a.body = {{QStringLiteral("code"), QStringLiteral("ca-not-configured")}};
+                    return a;
+                }
+                const QByteArray der = served == QStringLiteral("other") ? otherDer : m_caDer;
+                QByteArray sha = QCryptographicHash::hash(der, QCryptographicHash::Sha256).toHex().toUpper();
+                if (served == QStringLiteral("bad-sha")) {
+                    sha[0] = sha[0] == '0' ? '1' : '0';
+                }
+                a.body = {{QStringLiteral("certificate"), QString::fromLatin1(der.toHex().toUpper())},
+                    {QStringLiteral("sha256"), QString::fromLatin1(sha)}};
+                return a;
+            });
+        RevocationCheck check(&bank, data.path());
+        const RevocationStatus st = check.status(m_leafDer, QDateTime::currentDateTimeUtc());
+        QVERIFY2(int(st.state) == state && int(st.why) == why, qPrintable(st.explanation));
+        QCOMPARE(CertificateService::keptIssuer(data.path()) == m_caDer, keptAfter);
+        if (!keptAfter) {
+            QVERIFY(!QFile::exists(data.filePath(QString::fromLatin1(CertificateService::kIssuerFile))));
+        }
+        // A second certificate of the same listing: the CA certificate is not fetched again.
+        (void)check.status(m_leafDer, QDateTime::currentDateTimeUtc());
+        QCOMPARE(fetches, caFetches);
     }
 
 private:

@@ -11,7 +11,14 @@
 //     the purse PIN when the key asks; paid, and the bank holds the certificate's serial and the signature;
 //   * `bankctl certificates revoke`: the badge "Revoked on …" after a refresh, in English and in Chinese;
 //   * a new order: the bank's refusal shown, nothing debited (the key's balance unchanged, the order still open, no
-//     purchase at the bank).
+//     purchase at the bank);
+//   * a new key pair with the touch policy "always" (the page's switch), its certificate applied for (the request's
+//     signature waits for the button, pressed through the simulator's control port); the kept CA certificate removed:
+//     the page fetches the bank's and says "Valid" again (issue 14, GET /v1/cardholder-ca/certificate);
+//   * a signed order with that key: after the PIV PIN the window shows "Touch your key", the test presses the
+//     simulated key's button, the payment completes; and with no touch before the key's time-out (shortened to 8 s
+//     with skey-sim --touch-timeout): the signature refused, the screen says so, no authorisation reached the bank
+//     (so no DEBIT), the balance and the order unchanged.
 #include "WalletBank.h"
 #include "app/gui/CertificatesViewModel.h"
 #include "app/gui/CompositionRoot.h"
@@ -21,6 +28,7 @@
 #include "support/Skip.h"
 
 #include <QDir>
+#include <QFile>
 #include <QGuiApplication>
 #include <QQuickItem>
 #include <QTemporaryDir>
@@ -58,6 +66,9 @@ private slots:
     void signedOrderPaid();
     void revokedBadgeInBothLanguages();
     void revokedCertificateRefusedByTheBank();
+    void touchKeyAppliedAndCaFetched();
+    void touchDuringPaymentSignature();
+    void noTouchInTimeNothingDebited();
     void cleanupTestCase();
 
 private:
@@ -70,6 +81,19 @@ private:
     QString sql(const std::string& query);
     void chooseLanguage(const QString& lang);
     void showCertificates();
+    /// A new order of `amount` fen opened, confirmed and the PIV PIN typed, until the window shows "Touch your key"
+    /// while the key waits for its button (the simulator's control port says so). The order's id in `orderId`.
+    void signUntilTouch(qint64 amount, const QString& reference, QString* orderId);
+    /// The simulated key's button: "touch accept" or "touch refuse" on its control port.
+    void pressButton(const QString& command);
+    /// After the PIV PIN: the purse PIN when the key asks for it, until the payment is done or failed.
+    void finishPayment();
+    /// The serial of the bank's certificate for this key that is not revoked.
+    QString currentSerial()
+    {
+        return sql("SELECT serial FROM cardholder_certificates WHERE asn = '" + m_asn.toStdString()
+            + "' AND revoked_at IS NULL");
+    }
 
     walletbank::WalletBank m_bank;
     QTemporaryDir m_dir;
@@ -151,6 +175,8 @@ void TestSignedOrder::initTestCase()
     options.usb = false;
     options.simulatorProfile
         = qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/demo-3des.json");
+    // The key gives up waiting for its button after 8 s (the touch rows below), instead of 30 s.
+    options.simulatorTouchTimeoutMs = 8000;
     m_root = std::make_unique<CompositionRoot>(options);
     QVERIFY(m_root->createWindow());
     QQuickWindow* window = m_root->window();
@@ -245,16 +271,7 @@ void TestSignedOrder::signedOrderPaid()
         qPrintable(m_ui->text(QStringLiteral("payPinPrompt"))));
     QCOMPARE(m_bank.purchasesOf(orderId), 0);
     QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
-    QTRY_VERIFY_WITH_TIMEOUT(vm->step() == PurchaseViewModel::Step::NeedPin
-            || vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed,
-        60000);
-    if (vm->step() == PurchaseViewModel::Step::NeedPin) {
-        QVERIFY2(m_ui->text(QStringLiteral("payPinPrompt")).startsWith(QStringLiteral("Enter your PIN to pay")),
-            qPrintable(m_ui->text(QStringLiteral("payPinPrompt"))));
-        QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
-    }
-    QTRY_VERIFY_WITH_TIMEOUT(
-        vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed, 60000);
+    finishPayment();
     QVERIFY2(vm->step() == PurchaseViewModel::Step::Done, qPrintable(dump(*m_ui)));
     QCOMPARE(
         m_ui->text(QStringLiteral("payResultTitle")), QStringLiteral("Paid %1").arg(kYuan + QStringLiteral("18.80")));
@@ -319,14 +336,7 @@ void TestSignedOrder::revokedCertificateRefusedByTheBank()
     QVERIFY2(m_ui->click(QStringLiteral("moneyConfirmButton")), qPrintable(m_ui->lastError()));
     QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::NeedPivPin, 30000);
     QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
-    QTRY_VERIFY_WITH_TIMEOUT(vm->step() == PurchaseViewModel::Step::NeedPin
-            || vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed,
-        60000);
-    if (vm->step() == PurchaseViewModel::Step::NeedPin) {
-        QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
-    }
-    QTRY_VERIFY_WITH_TIMEOUT(
-        vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed, 60000);
+    finishPayment();
     QCOMPARE(vm->step(), PurchaseViewModel::Step::Failed);
     const QString text = m_ui->text(QStringLiteral("payResultText"));
     QVERIFY2(
@@ -336,6 +346,137 @@ void TestSignedOrder::revokedCertificateRefusedByTheBank()
     // Nothing debited: the order open, no purchase at the bank, the key's balance as before (read from the key).
     QCOMPARE(m_bank.orderState(orderId), QStringLiteral("open"));
     QCOMPARE(m_bank.purchasesOf(orderId), 0);
+    QVERIFY2(m_ui->click(QStringLiteral("payTryAgain")), qPrintable(m_ui->lastError()));
+    m_ui->key(Qt::Key_1, Qt::ControlModifier);
+    m_root->app()->overview()->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_root->app()->overview()->busy(), 30000);
+    QCOMPARE(balanceFen(), before);
+}
+
+void TestSignedOrder::signUntilTouch(qint64 amount, const QString& reference, QString* orderId)
+{
+    PurchaseViewModel* vm = m_root->app()->purchase();
+    const QJsonObject order = m_bank.newOrder(amount, reference);
+    QVERIFY(!order.isEmpty());
+    *orderId = order.value(QStringLiteral("orderId")).toString();
+    openOrder(order.value(QStringLiteral("shortCode")).toString());
+    QVERIFY2(m_ui->waitShown(QStringLiteral("moneyConfirmButton"), {}, 30000), qPrintable(dump(*m_ui)));
+    QVERIFY2(m_ui->click(QStringLiteral("moneyConfirmButton")), qPrintable(m_ui->lastError()));
+    QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::NeedPivPin, 30000);
+    QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
+    QTRY_VERIFY2_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("touchCancelButton")), qPrintable(dump(*m_ui)), 30000);
+    QVERIFY(m_ui->shows(QStringLiteral("Touch your key")));
+    const auto status = m_root->simulator()->control().send(QStringLiteral("status"));
+    QVERIFY2(status.ok() && status.value().contains(QStringLiteral("touch=pending")),
+        qPrintable(status.ok() ? status.value() : status.error().detail));
+}
+
+void TestSignedOrder::pressButton(const QString& command)
+{
+    const auto said = m_root->simulator()->control().send(command);
+    QVERIFY2(said.ok(), qPrintable(said.ok() ? QString() : said.error().detail));
+}
+
+void TestSignedOrder::finishPayment()
+{
+    PurchaseViewModel* vm = m_root->app()->purchase();
+    QTRY_VERIFY_WITH_TIMEOUT(vm->step() == PurchaseViewModel::Step::NeedPin
+            || vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed,
+        60000);
+    if (vm->step() == PurchaseViewModel::Step::NeedPin) {
+        QVERIFY2(m_ui->text(QStringLiteral("payPinPrompt")).startsWith(QStringLiteral("Enter your PIN to pay")),
+            qPrintable(m_ui->text(QStringLiteral("payPinPrompt"))));
+        QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        vm->step() == PurchaseViewModel::Step::Done || vm->step() == PurchaseViewModel::Step::Failed, 60000);
+}
+
+void TestSignedOrder::touchKeyAppliedAndCaFetched()
+{
+    // From now on the simulated key's button waits for the test.
+    pressButton(QStringLiteral("touch-mode manual"));
+    m_ui->key(Qt::Key_1, Qt::ControlModifier);
+    showCertificates();
+    QVERIFY2(m_ui->click(QStringLiteral("certTouchAlways"), QStringLiteral("certificatesPage")),
+        qPrintable(m_ui->lastError()));
+    QTRY_VERIFY(m_root->app()->certificates()->touchAlways());
+    QVERIFY2(
+        m_ui->click(QStringLiteral("certGenerate"), QStringLiteral("certificatesPage")), qPrintable(m_ui->lastError()));
+    QVERIFY(m_ui->waitShown(QStringLiteral("certGenerateConfirmYes")));
+    QVERIFY2(m_ui->click(QStringLiteral("certGenerateConfirmYes")), qPrintable(m_ui->lastError()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->shows(QStringLiteral("A new key pair was made on the key.")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("certTouch"), QStringLiteral("certSlot9A")),
+        QStringLiteral("Touch: always (each signature waits for the key's button)"));
+    QTRY_VERIFY(m_ui->property(QStringLiteral("certApply"), "enabled", QStringLiteral("certificatesPage")).toBool());
+    QVERIFY2(
+        m_ui->click(QStringLiteral("certApply"), QStringLiteral("certificatesPage")), qPrintable(m_ui->lastError()));
+    QVERIFY(typePin(QStringLiteral("certPinPad"), "123456"));
+    // The request is signed on the key: it waits for the button.
+    QTRY_VERIFY2_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("touchCancelButton")), qPrintable(dump(*m_ui)), 30000);
+    QVERIFY(m_ui->shows(QStringLiteral("Touch your key")));
+    pressButton(QStringLiteral("touch accept"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_ui->shows(QStringLiteral("Your bank issued the certificate. It is stored on the key.")), 60000);
+    QTRY_VERIFY(!m_ui->isShown(QStringLiteral("touchCancelButton")));
+    QCOMPARE(m_ui->text(QStringLiteral("certBadgeText"), QStringLiteral("certSlot9A")), QStringLiteral("Valid"));
+    QCOMPARE(currentSerial().size(), 32);
+
+    // Issue 14: a wallet that kept no cardholder CA certificate (applied for before it kept one) fetches the bank's,
+    // keeps it, and the badge says "Valid" again (it said "Unknown" before GET /v1/cardholder-ca/certificate).
+    const QString kept = QDir(m_dir.filePath(QStringLiteral("wallet"))).filePath(QStringLiteral("cardholder-ca.pem"));
+    QVERIFY(QFile::remove(kept));
+    m_ui->key(Qt::Key_1, Qt::ControlModifier);
+    showCertificates();
+    QCOMPARE(m_ui->text(QStringLiteral("certBadgeText"), QStringLiteral("certSlot9A")), QStringLiteral("Valid"));
+    QVERIFY(QFile::exists(kept));
+}
+
+void TestSignedOrder::touchDuringPaymentSignature()
+{
+    PurchaseViewModel* vm = m_root->app()->purchase();
+    const qint64 before = balanceFen();
+    QString orderId;
+    signUntilTouch(660, QStringLiteral("T-TOUCH-1"), &orderId);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // Nothing reached the bank while the key waits: the signature comes before the authorisation.
+    QCOMPARE(m_bank.purchasesOf(orderId), 0);
+    QCOMPARE(vm->step(), PurchaseViewModel::Step::Working);
+    pressButton(QStringLiteral("touch accept"));
+    finishPayment();
+    QVERIFY2(vm->step() == PurchaseViewModel::Step::Done, qPrintable(dump(*m_ui)));
+    QVERIFY(!m_ui->isShown(QStringLiteral("touchCancelButton")));
+    QCOMPARE(
+        m_ui->text(QStringLiteral("payResultTitle")), QStringLiteral("Paid %1").arg(kYuan + QStringLiteral("6.60")));
+    QCOMPARE(m_bank.orderState(orderId), QStringLiteral("paid"));
+    QCOMPARE(sql("SELECT cardholder_certificate FROM purchases WHERE order_id = '" + orderId.toStdString() + "'"),
+        currentSerial());
+    QVERIFY2(m_ui->click(QStringLiteral("payDone")), qPrintable(m_ui->lastError()));
+    QTRY_COMPARE_WITH_TIMEOUT(balanceFen(), before - 660, 30000);
+}
+
+void TestSignedOrder::noTouchInTimeNothingDebited()
+{
+    PurchaseViewModel* vm = m_root->app()->purchase();
+    const qint64 before = balanceFen();
+    QString orderId;
+    signUntilTouch(770, QStringLiteral("T-TOUCH-2"), &orderId);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    // Nobody touches the key: it gives up after its time-out and refuses the signature.
+    QTRY_COMPARE_WITH_TIMEOUT(vm->step(), PurchaseViewModel::Step::Failed, 60000);
+    QTRY_VERIFY(!m_ui->isShown(QStringLiteral("touchCancelButton")));
+    const QString text = m_ui->text(QStringLiteral("payResultText"));
+    QVERIFY2(text.contains(QStringLiteral("not touched in time")) && text.contains(QStringLiteral("Nothing was paid")),
+        qPrintable(dump(*m_ui)));
+    QCOMPARE(m_ui->text(QStringLiteral("payResultTitle")), QStringLiteral("The payment did not start"));
+    // No authorisation reached the bank, so there was no MAC1 and no DEBIT: no purchase, the order open, the key's
+    // balance as before (read from the key).
+    QCOMPARE(m_bank.purchasesOf(orderId), 0);
+    QCOMPARE(m_bank.orderState(orderId), QStringLiteral("open"));
     QVERIFY2(m_ui->click(QStringLiteral("payTryAgain")), qPrintable(m_ui->lastError()));
     m_ui->key(Qt::Key_1, Qt::ControlModifier);
     m_root->app()->overview()->refresh();

@@ -5,6 +5,10 @@
 // (checked with that certificate); a wrong PIN is refused; the SO (PUK) resets the PIN; `pkcs11-tool --test` runs.
 // Issue 14 item "delete": `pkcs11-tool --delete-object` of a certificate (the key pair stays) and of a private key
 // (the key pair and its certificate go; GET METADATA then finds no key), refused with a wrong management key.
+// Issue 14 "Host": `p11-kit list-modules` finds the module through its module file (pkcs11/smartkey.module) and shows
+// the token; C_Derive (ECDH) through `pkcs11-tool --derive` gives the secret openssl derives on the other side; the
+// module loaded in this process: C_Initialize refuses an application's own mutexes without CKF_OS_LOCKING_OK
+// (CKR_CANT_LOCK), and with it four threads sign at once, every signature verified with Botan.
 // Label sim. Skips (77) without pkcs11-tool/openssl.
 #include "core/crypto/X509Der.h"
 #include "core/piv/PivClient.h"
@@ -13,6 +17,19 @@
 #include "support/Skip.h"
 
 #include <QCryptographicHash>
+#include <QDir>
+#include <QSemaphore>
+#include <QThread>
+
+#include <botan/ec_group.h>
+#include <botan/ecdsa.h>
+#include <botan/pubkey.h>
+#include <dlfcn.h>
+#include <p11-kit/pkcs11.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <vector>
 
 #include <QFile>
 #include <QProcess>
@@ -76,7 +93,44 @@ public:
         return run(QStringLiteral("pkcs11-tool"),
             QStringList{QStringLiteral("--module"), qEnvironmentVariable("SKEY_PKCS11_MODULE")} + args);
     }
+
+    /// A P-256 key pair generated on the key through the module (CKA_ID `id`: 01 = 9A … 04 = 9E), PIN 123456.
+    Run generate(const QString& id)
+    {
+        return tool({QStringLiteral("--login"),
+            QStringLiteral("--pin"),
+            QStringLiteral("123456"),
+            QStringLiteral("--keypairgen"),
+            QStringLiteral("--key-type"),
+            QStringLiteral("EC:prime256v1"),
+            QStringLiteral("--id"),
+            id});
+    }
+
+    /// The public key of CKA_ID `id` read through the module into `file` (DER SubjectPublicKeyInfo).
+    Run exportPublicKey(const QString& id, const QString& file)
+    {
+        return tool({QStringLiteral("--read-object"),
+            QStringLiteral("--type"),
+            QStringLiteral("pubkey"),
+            QStringLiteral("--id"),
+            id,
+            QStringLiteral("-o"),
+            file});
+    }
 };
+
+/// Why a test cannot run here: the first of `tools` that is not installed, or empty.
+QString missingTool(std::initializer_list<const char*> tools)
+{
+    for (const char* tool : tools) {
+        if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty()) {
+            return QStringLiteral("%1 is not installed (scripts/setup-deps.sh installs it)")
+                .arg(QString::fromLatin1(tool));
+        }
+    }
+    return {};
+}
 
 } // namespace
 
@@ -86,11 +140,8 @@ class TestPkcs11Module : public QObject
 private slots:
     void pkcs11ToolOverUdp()
     {
-        for (const char* tool : {"pkcs11-tool", "openssl"}) {
-            if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty()) {
-                SKEY_SKIP(QStringLiteral("%1 is not installed (scripts/setup-deps.sh installs it)")
-                              .arg(QString::fromLatin1(tool)));
-            }
+        if (const QString missing = missingTool({"pkcs11-tool", "openssl"}); !missing.isEmpty()) {
+            SKEY_SKIP(missing);
         }
         Pkcs11Rig rig;
         const QString err = rig.start();
@@ -101,25 +152,14 @@ private slots:
         QVERIFY2(r.code == 0 && r.output.contains(QStringLiteral("SmartKey PIV")), qPrintable(r.output));
 
         // A P-256 key pair generated on the key (slot 9A = CKA_ID 01).
-        r = rig.tool(login
-            + QStringList{QStringLiteral("--keypairgen"),
-                QStringLiteral("--key-type"),
-                QStringLiteral("EC:prime256v1"),
-                QStringLiteral("--id"),
-                QStringLiteral("01")});
+        r = rig.generate(QStringLiteral("01"));
         QVERIFY2(r.code == 0, qPrintable(r.output));
         QFile data(rig.dir.filePath(QStringLiteral("order.txt")));
         QVERIFY(data.open(QIODevice::WriteOnly));
         data.write("order 1001: 12.34 CNY\n");
         data.close();
         // A new process sees the key pair (public point from the key's metadata), exports the public key...
-        r = rig.tool({QStringLiteral("--read-object"),
-            QStringLiteral("--type"),
-            QStringLiteral("pubkey"),
-            QStringLiteral("--id"),
-            QStringLiteral("01"),
-            QStringLiteral("-o"),
-            QStringLiteral("pub.der")});
+        r = rig.exportPublicKey(QStringLiteral("01"), QStringLiteral("pub.der"));
         QVERIFY2(r.code == 0, qPrintable(r.output));
         // ...signs the order on the key, and openssl checks the signature.
         r = rig.tool(login
@@ -263,20 +303,15 @@ private slots:
 
     void deleteObjectsWithPkcs11Tool()
     {
-        if (QStandardPaths::findExecutable(QStringLiteral("pkcs11-tool")).isEmpty()) {
-            SKEY_SKIP(QStringLiteral("pkcs11-tool is not installed (scripts/setup-deps.sh installs it)"));
+        if (const QString missing = missingTool({"pkcs11-tool"}); !missing.isEmpty()) {
+            SKEY_SKIP(missing);
         }
         Pkcs11Rig rig;
         const QString err = rig.start();
         QVERIFY2(err.isEmpty(), qPrintable(err));
         const QStringList login{QStringLiteral("--login"), QStringLiteral("--pin"), QStringLiteral("123456")};
         for (const char* id : {"01", "03"}) {
-            const Run r = rig.tool(login
-                + QStringList{QStringLiteral("--keypairgen"),
-                    QStringLiteral("--key-type"),
-                    QStringLiteral("EC:prime256v1"),
-                    QStringLiteral("--id"),
-                    QString::fromLatin1(id)});
+            const Run r = rig.generate(QString::fromLatin1(id));
             QVERIFY2(r.code == 0, qPrintable(r.output));
         }
         // A certificate for the 9A key, self-signed on the key and stored with PIV's PUT DATA (the module has no
@@ -359,6 +394,227 @@ private slots:
         QVERIFY(kept && kept->has_value());
         auto certGone = piv.readCertificate(0x9A);
         QVERIFY(certGone && !certGone->has_value());
+    }
+
+    /// The p11-kit module file registers the module: `p11-kit list-modules` shows it with the key's token.
+    void p11KitListsTheModule()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("p11-kit")).isEmpty()) {
+            SKEY_SKIP(QStringLiteral("p11-kit is not installed (scripts/setup-deps.sh installs p11-kit)"));
+        }
+        Pkcs11Rig rig;
+        const QString err = rig.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        // The installed file names the library relative to p11-kit's module folder; here it points at the build's.
+        QFile installed(qEnvironmentVariable("SKEY_PKCS11_MODULE_FILE"));
+        QVERIFY2(installed.open(QIODevice::ReadOnly), qPrintable(installed.fileName()));
+        QByteArray text = installed.readAll();
+        QVERIFY2(text.contains("\nmodule: libsmartkey-pkcs11.so\n"), text.constData());
+        text.replace("\nmodule: libsmartkey-pkcs11.so\n", "\nmodule: " + qgetenv("SKEY_PKCS11_MODULE") + "\n");
+        // A user's module folder (~/.config/pkcs11/modules). p11-kit skips user configuration for root, so as root
+        // the listing runs as `nobody` with this HOME.
+        const QString home = rig.dir.filePath(QStringLiteral("home"));
+        const QString modules = home + QStringLiteral("/.config/pkcs11/modules");
+        QVERIFY(QDir().mkpath(modules));
+        QFile file(modules + QStringLiteral("/smartkey.module"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(text);
+        file.close();
+        QStringList command{QStringLiteral("env"),
+            QStringLiteral("HOME=") + home,
+            QStringLiteral("SKEY_PKCS11_UDP_PORT=") + QString::number(rig.sim->hidPort()),
+            QStringLiteral("p11-kit"),
+            QStringLiteral("list-modules")};
+        if (::geteuid() == 0) {
+            for (const QString& d : {rig.dir.path(),
+                     home,
+                     home + QStringLiteral("/.config"),
+                     home + QStringLiteral("/.config/pkcs11"),
+                     modules}) {
+                QVERIFY(QFile::setPermissions(d,
+                    QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ReadOther
+                        | QFileDevice::ExeOther));
+            }
+            QVERIFY(QFile::setPermissions(
+                file.fileName(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadOther));
+            command = QStringList{QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--")} + command;
+            command.prepend(QStringLiteral("runuser"));
+        }
+        const Run r = rig.run(command.takeFirst(), command);
+        QVERIFY2(r.code == 0, qPrintable(r.output));
+        const QString listed = QStringLiteral("smartkey: ") + qEnvironmentVariable("SKEY_PKCS11_MODULE");
+        QVERIFY2(r.output.contains(listed), qPrintable(r.output));
+        const QString after = r.output.mid(r.output.indexOf(listed));
+        QVERIFY2(after.contains(QStringLiteral("token: SmartKey PIV")), qPrintable(r.output));
+    }
+
+    /// C_Derive (CKM_ECDH1_DERIVE) on the key's 9E key pair: the same secret as openssl's on the other side.
+    void ecdhDeriveMatchesOpenssl()
+    {
+        if (const QString missing = missingTool({"pkcs11-tool", "openssl"}); !missing.isEmpty()) {
+            SKEY_SKIP(missing);
+        }
+        Pkcs11Rig rig;
+        const QString err = rig.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        // The key's 9E key pair and its public key; the other party's key pair made by openssl.
+        const auto split = [](const char* words) { return QString::fromLatin1(words).split(QLatin1Char(' ')); };
+        const QList<QPair<QString, QStringList>> steps{{QStringLiteral("gen"), {}},
+            {QStringLiteral("pkcs11-tool"), split("--read-object --type pubkey --id 04 -o token.der")},
+            {QStringLiteral("openssl"), split("genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer.pem")},
+            {QStringLiteral("openssl"), split("pkey -in peer.pem -pubout -outform DER -out peer.der")},
+            // C_Derive on the key with the peer's public key, and openssl's derivation on the other side.
+            {QStringLiteral("pkcs11-tool"),
+                split(
+                    "--login --pin 123456 --derive --mechanism ECDH1-DERIVE --id 04 -i peer.der -o token-secret.bin")},
+            {QStringLiteral("openssl"),
+                split("pkeyutl -derive -inkey peer.pem -peerkey token.der -peerform DER -out peer-secret.bin")}};
+        for (const auto& [program, args] : steps) {
+            const Run r = program == QStringLiteral("gen") ? rig.generate(QStringLiteral("04"))
+                : program == QStringLiteral("pkcs11-tool") ? rig.tool(args)
+                                                           : rig.run(program, args);
+            QVERIFY2(r.code == 0,
+                qPrintable(program + QLatin1Char(' ') + args.join(QLatin1Char(' ')) + QLatin1Char('\n') + r.output));
+        }
+        QFile mine(rig.dir.filePath(QStringLiteral("token-secret.bin")));
+        QFile theirs(rig.dir.filePath(QStringLiteral("peer-secret.bin")));
+        QVERIFY(mine.open(QIODevice::ReadOnly) && theirs.open(QIODevice::ReadOnly));
+        const QByteArray secret = mine.readAll();
+        QCOMPARE(secret.size(), 32);
+        QCOMPARE(secret.toHex(), theirs.readAll().toHex());
+    }
+
+    /// CKF_OS_LOCKING_OK: the module in this process, four threads signing at once, each signature verified.
+    void threadsSignAtOnce()
+    {
+        if (const QString missing = missingTool({"pkcs11-tool"}); !missing.isEmpty()) {
+            SKEY_SKIP(missing);
+        }
+        Pkcs11Rig rig;
+        const QString err = rig.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        Run r = rig.generate(QStringLiteral("04"));
+        QVERIFY2(r.code == 0, qPrintable(r.output));
+
+        qputenv("SKEY_PKCS11_UDP_PORT", QByteArray::number(rig.sim->hidPort()));
+        void* lib = ::dlopen(qgetenv("SKEY_PKCS11_MODULE").constData(), RTLD_NOW | RTLD_LOCAL);
+        QVERIFY2(lib, ::dlerror());
+        auto getList = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(lib, "C_GetFunctionList"));
+        QVERIFY(getList);
+        CK_FUNCTION_LIST_PTR f = nullptr;
+        QCOMPARE(getList(&f), CKR_OK);
+
+        // An application that offers only its own mutex callbacks cannot be served (PKCS#11 v2.40 §5.4).
+        auto createMutex = [](CK_VOID_PTR_PTR m) -> CK_RV {
+            *m = nullptr;
+            return CKR_OK;
+        };
+        auto otherMutex = [](CK_VOID_PTR) -> CK_RV { return CKR_OK; };
+        CK_C_INITIALIZE_ARGS own{};
+        own.CreateMutex = createMutex;
+        own.DestroyMutex = otherMutex;
+        own.LockMutex = otherMutex;
+        own.UnlockMutex = otherMutex;
+        QCOMPARE(f->C_Initialize(&own), CKR_CANT_LOCK);
+        CK_C_INITIALIZE_ARGS os{};
+        os.flags = CKF_OS_LOCKING_OK;
+        QCOMPARE(f->C_Initialize(&os), CKR_OK);
+
+        CK_SLOT_ID slot = 0;
+        CK_ULONG count = 1;
+        QCOMPARE(f->C_GetSlotList(CK_TRUE, &slot, &count), CKR_OK);
+        QCOMPARE(count, CK_ULONG(1));
+        CK_SESSION_HANDLE login = 0;
+        QCOMPARE(f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &login), CKR_OK);
+        CK_UTF8CHAR pin[] = {'1', '2', '3', '4', '5', '6'};
+        QCOMPARE(f->C_Login(login, CKU_USER, pin, sizeof pin), CKR_OK);
+        // The 9E public point (CKA_EC_POINT: an OCTET STRING around the uncompressed point).
+        CK_OBJECT_CLASS pubClass = CKO_PUBLIC_KEY;
+        CK_BYTE id = 0x04;
+        CK_ATTRIBUTE findPub[] = {{CKA_CLASS, &pubClass, sizeof pubClass}, {CKA_ID, &id, 1}};
+        CK_OBJECT_HANDLE pub = 0;
+        CK_ULONG found = 0;
+        QCOMPARE(f->C_FindObjectsInit(login, findPub, 2), CKR_OK);
+        QCOMPARE(f->C_FindObjects(login, &pub, 1, &found), CKR_OK);
+        QCOMPARE(f->C_FindObjectsFinal(login), CKR_OK);
+        QCOMPARE(found, CK_ULONG(1));
+        std::vector<std::uint8_t> point(256);
+        CK_ATTRIBUTE ecPoint{CKA_EC_POINT, point.data(), point.size()};
+        QCOMPARE(f->C_GetAttributeValue(login, pub, &ecPoint, 1), CKR_OK);
+        QCOMPARE(ecPoint.ulValueLen, CK_ULONG(67));
+        const Botan::EC_Group group("secp256r1");
+        const Botan::ECDSA_PublicKey key(group, group.OS2ECP(point.data() + 2, 65));
+
+        constexpr int kThreads = 4;
+        constexpr int kEach = 10;
+        std::atomic<int> failures{0};
+        std::vector<std::vector<std::pair<QByteArray, QByteArray>>> signatures(kThreads);
+        QSemaphore go;
+        std::vector<std::unique_ptr<QThread>> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back(QThread::create([&, t] {
+                CK_SESSION_HANDLE s = 0;
+                if (f->C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &s) != CKR_OK) {
+                    ++failures;
+                    return;
+                }
+                CK_OBJECT_CLASS privClass = CKO_PRIVATE_KEY;
+                CK_BYTE keyId = 0x04;
+                CK_ATTRIBUTE findPriv[] = {{CKA_CLASS, &privClass, sizeof privClass}, {CKA_ID, &keyId, 1}};
+                CK_OBJECT_HANDLE priv = 0;
+                CK_ULONG n = 0;
+                if (f->C_FindObjectsInit(s, findPriv, 2) != CKR_OK || f->C_FindObjects(s, &priv, 1, &n) != CKR_OK
+                    || f->C_FindObjectsFinal(s) != CKR_OK || n != 1) {
+                    ++failures;
+                    return;
+                }
+                go.acquire();
+                for (int i = 0; i < kEach; ++i) {
+                    const QByteArray hash = QCryptographicHash::hash(
+                        QStringLiteral("thread %1 order %2").arg(t).arg(i).toUtf8(), QCryptographicHash::Sha256);
+                    CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
+                    std::uint8_t sig[64];
+                    CK_ULONG len = sizeof sig;
+                    if (f->C_SignInit(s, &mech, priv) != CKR_OK
+                        || f->C_Sign(s,
+                               reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(hash.constData())),
+                               static_cast<CK_ULONG>(hash.size()),
+                               sig,
+                               &len)
+                            != CKR_OK
+                        || len != 64) {
+                        ++failures;
+                        continue;
+                    }
+                    signatures[static_cast<std::size_t>(t)].emplace_back(
+                        hash, QByteArray(reinterpret_cast<const char*>(sig), 64));
+                }
+                (void)f->C_CloseSession(s);
+            }));
+            threads.back()->start();
+        }
+        go.release(kThreads); // all at once
+        for (auto& th : threads) {
+            QVERIFY(th->wait(120000));
+        }
+        QCOMPARE(failures.load(), 0);
+        int verified = 0;
+        for (const auto& list : signatures) {
+            QCOMPARE(int(list.size()), kEach);
+            for (const auto& [hash, sig] : list) {
+                Botan::PK_Verifier v(key, "Raw");
+                if (v.verify_message(reinterpret_cast<const std::uint8_t*>(hash.constData()),
+                        static_cast<std::size_t>(hash.size()),
+                        reinterpret_cast<const std::uint8_t*>(sig.constData()),
+                        static_cast<std::size_t>(sig.size()))) {
+                    ++verified;
+                }
+            }
+        }
+        QCOMPARE(verified, kThreads * kEach);
+        QCOMPARE(f->C_CloseSession(login), CKR_OK);
+        QCOMPARE(f->C_Finalize(nullptr), CKR_OK);
+        ::dlclose(lib);
     }
 };
 SKEY_TEST_MAIN(TestPkcs11Module)

@@ -274,7 +274,7 @@ int main(int argc, char** argv)
         }
         ports.push_back(port);
     }
-    const QString settings = rig.sqlite() ? QStringLiteral("SQLite (WAL, one writer)")
+    const QString settings = rig.sqlite() ? QStringLiteral("SQLite (WAL, synchronous=FULL, one writer)")
                                           : QStringLiteral("PostgreSQL %1, synchronous_commit=%2, fsync=%3")
                                                 .arg(rig.sqlText("SHOW server_version"),
                                                     rig.sqlText("SHOW synchronous_commit"),

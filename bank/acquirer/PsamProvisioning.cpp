@@ -31,18 +31,28 @@ Reply problem(int status,
     return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
 }
 
-QString stepName(int step)
+/// The PSAM's personalisation (docs/psam.md), one command a step, each MACed under the SAM's KT.
+struct StepCommand
 {
-    switch (step) {
-    case 1:
-        return QStringLiteral("WRITE KEY purchase master (84 D4 00 27)");
-    case 2:
-        return QStringLiteral("PUT DATA terminal ID (84 DA 00 01)");
-    case 3:
-        return QStringLiteral("PUT DATA first TSN (84 DA 00 02)");
-    default:
-        return QStringLiteral("END PERSONALIZATION (84 EA 00 00)");
-    }
+    const char* name;
+    std::uint8_t ins;
+    std::uint8_t p1;
+    std::uint8_t p2;
+};
+constexpr StepCommand kStepCommands[] = {{"WRITE KEY purchase master", 0xD4, 0x00, 0x27},
+    {"PUT DATA terminal ID", 0xDA, 0x00, 0x01},
+    {"PUT DATA first TSN", 0xDA, 0x00, 0x02},
+    {"END PERSONALIZATION", 0xEA, 0x00, 0x00}};
+static_assert(std::size(kStepCommands) == PsamProvisioning::kTotalSteps);
+
+/// "WRITE KEY purchase master (84 D4 00 27)"
+QString stepName(const StepCommand& c)
+{
+    return QStringLiteral("%1 (84 %2 %3 %4)")
+        .arg(QLatin1String(c.name),
+            QStringLiteral("%1").arg(c.ins, 2, 16, QLatin1Char('0')).toUpper(),
+            QStringLiteral("%1").arg(c.p1, 2, 16, QLatin1Char('0')).toUpper(),
+            QStringLiteral("%1").arg(c.p2, 2, 16, QLatin1Char('0')).toUpper());
 }
 
 constexpr const char* kColumns
@@ -257,40 +267,55 @@ Reply PsamProvisioning::create(PgConnection& db, const CallContext& call, const 
     return reply(db, serial, 201, rid);
 }
 
+PsamProvisioning::Open PsamProvisioning::lockOpen(
+    PgConnection& db, const CallContext& call, const QString& serial, const QString& provisionedDetail)
+{
+    const QString& rid = call.requestKey;
+    auto row
+        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE",
+            {s(serial)});
+    if (!row) {
+        return {{}, unavailableReply(row.error(), rid)};
+    }
+    if (row->rows() != 1) {
+        return {{}, reply(db, serial, 404, rid)};
+    }
+    if (q(row->text(0, 2)) != call.terminalId) {
+        return {{},
+            problem(403,
+                "psam-other-kiosk",
+                QStringLiteral("This SAM is provisioned for another kiosk"),
+                QStringLiteral("SAM %1 belongs to kiosk %2.").arg(serial, q(row->text(0, 2))),
+                QStringLiteral("Use the kiosk the SAM is provisioned for; nothing was changed."),
+                rid)};
+    }
+    if (row->text(0, 5) == "provisioned") {
+        return {{},
+            problem(409,
+                "psam-already-provisioned",
+                QStringLiteral("This SAM was provisioned already"),
+                provisionedDetail,
+                QStringLiteral("Use it as it is; nothing was changed."),
+                rid,
+                QStringLiteral("provisioned"))};
+    }
+    return {std::move(*row), std::nullopt};
+}
+
 Reply PsamProvisioning::step(PgConnection& db, const CallContext& call, const QString& serial, const QJsonObject& body)
 {
     const QString& rid = call.requestKey;
     const int step = static_cast<int>(body.value(QStringLiteral("step")).toInteger());
     const QByteArray challenge = QByteArray::fromHex(body.value(QStringLiteral("challenge")).toString().toLatin1());
-    auto row
-        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE",
-            {s(serial)});
-    if (!row) {
-        return unavailableReply(row.error(), rid);
+    const Open open = lockOpen(
+        db, call, serial, QStringLiteral("SAM %1 is provisioned; no more commands are sent to it.").arg(serial));
+    if (open.refusal) {
+        return *open.refusal;
     }
-    if (row->rows() != 1) {
-        return reply(db, serial, 404, rid);
-    }
-    if (q(row->text(0, 2)) != call.terminalId) {
-        return problem(403,
-            "psam-other-kiosk",
-            QStringLiteral("This SAM is provisioned for another kiosk"),
-            QStringLiteral("SAM %1 belongs to kiosk %2.").arg(serial, q(row->text(0, 2))),
-            QStringLiteral("Use the kiosk the SAM is provisioned for; nothing was changed."),
-            rid);
-    }
-    if (row->text(0, 5) == "provisioned") {
-        return problem(409,
-            "psam-already-provisioned",
-            QStringLiteral("This SAM was provisioned already"),
-            QStringLiteral("SAM %1 is provisioned; no more commands are sent to it.").arg(serial),
-            QStringLiteral("Use it as it is; nothing was changed."),
-            rid,
-            QStringLiteral("provisioned"));
-    }
+    const DbResult& row = open.row;
     // In order; a step may be asked again (its APDU lost, or a restart from step 1: every command of the PSAM's
     // personalisation may be repeated until END PERSONALIZATION).
-    const int next = static_cast<int>(row->integer(0, 6));
+    const int next = static_cast<int>(row.integer(0, 6));
     if (step > next) {
         return problem(409,
             "step-out-of-order",
@@ -300,33 +325,31 @@ Reply PsamProvisioning::step(PgConnection& db, const CallContext& call, const QS
             rid,
             QStringLiteral("provisioning"));
     }
-    const QByteArray serialBytes = QByteArray::fromHex(serial.toLatin1());
-    const Hsm::DerivedKey kt{"mkt.v1", serialBytes};
-    const QByteArray terminalId = QByteArray::fromHex(QByteArray::fromStdString(row->text(0, 1)));
-    const auto keyVersion = static_cast<std::uint8_t>(row->integer(0, 3));
-    Result<QByteArray> command = QByteArray();
+    const Hsm::DerivedKey kt{"mkt.v1", QByteArray::fromHex(serial.toLatin1())};
+    const auto keyVersion = static_cast<std::uint8_t>(row.integer(0, 3));
+    // The data of each step's command; the command itself is the same shape for all (kStepCommands).
+    Result<QByteArray> data = QByteArray();
     if (step == 1) {
-        auto enc = m_hsm.writeMasterKeyBlock(kt, "mpk.v" + std::to_string(keyVersion), 1, keyVersion, 0x00);
-        if (!enc && enc.error().code == core::ErrorCode::InvalidState) {
+        data = m_hsm.writeKeyBlock(
+            kt, Hsm::BlockKey::masterItself("mpk.v" + std::to_string(keyVersion)), 1, keyVersion, 0x00);
+        if (!data && data.error().code == core::ErrorCode::InvalidState) {
             return problem(422,
                 "psam-key-not-exportable",
                 QStringLiteral("The purchase master key cannot be written to a SAM"),
-                enc.error().detail,
+                data.error().detail,
                 QStringLiteral("The bank operator makes a new purchase master in a key ceremony (docs/bank.md §8.6); "
                                "nothing was sent."),
                 rid);
         }
-        command
-            = enc ? macCommand(m_hsm, kt, challenge, 0x84, 0xD4, 0x00, 0x27, *enc) : Result<QByteArray>(enc.error());
     } else if (step == 2) {
-        command = macCommand(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, 0x01, terminalId);
+        data = QByteArray::fromHex(QByteArray::fromStdString(row.text(0, 1)));
     } else if (step == 3) {
         QByteArray tsn;
-        core::appendU32(tsn, static_cast<std::uint32_t>(row->integer(0, 4)));
-        command = macCommand(m_hsm, kt, challenge, 0x84, 0xDA, 0x00, 0x02, tsn);
-    } else {
-        command = macCommand(m_hsm, kt, challenge, 0x84, 0xEA, 0x00, 0x00, {});
+        core::appendU32(tsn, static_cast<std::uint32_t>(row.integer(0, 4)));
+        data = tsn;
     }
+    const StepCommand& c = kStepCommands[step - 1];
+    auto command = data ? macCommand(m_hsm, kt, challenge, 0x84, c.ins, c.p1, c.p2, *data) : data;
     if (!command) {
         return unavailableReply(command.error(), rid);
     }
@@ -337,7 +360,7 @@ Reply PsamProvisioning::step(PgConnection& db, const CallContext& call, const QS
     }
     QJsonObject o{{QStringLiteral("deviceSerial"), serial},
         {QStringLiteral("step"), step},
-        {QStringLiteral("name"), stepName(step)},
+        {QStringLiteral("name"), stepName(c)},
         {QStringLiteral("apdu"), hexUpper(*command)},
         {QStringLiteral("expectedStatusWord"), QStringLiteral("9000")},
         {QStringLiteral("last"), step == kTotalSteps}};
@@ -349,36 +372,15 @@ Reply PsamProvisioning::complete(
 {
     const QString& rid = call.requestKey;
     const QByteArray status = QByteArray::fromHex(body.value(QStringLiteral("status")).toString().toLatin1());
-    auto row
-        = db.exec(std::string("SELECT ") + kColumns + " FROM psam_provisionings WHERE device_serial = $1 FOR UPDATE",
-            {s(serial)});
-    if (!row) {
-        return unavailableReply(row.error(), rid);
+    const Open open = lockOpen(db, call, serial, QStringLiteral("SAM %1 is provisioned.").arg(serial));
+    if (open.refusal) {
+        return *open.refusal;
     }
-    if (row->rows() != 1) {
-        return reply(db, serial, 404, rid);
-    }
-    if (q(row->text(0, 2)) != call.terminalId) {
-        return problem(403,
-            "psam-other-kiosk",
-            QStringLiteral("This SAM is provisioned for another kiosk"),
-            QStringLiteral("SAM %1 belongs to kiosk %2.").arg(serial, q(row->text(0, 2))),
-            QStringLiteral("Use the kiosk the SAM is provisioned for; nothing was changed."),
-            rid);
-    }
-    if (row->text(0, 5) == "provisioned") {
-        return problem(409,
-            "psam-already-provisioned",
-            QStringLiteral("This SAM was provisioned already"),
-            QStringLiteral("SAM %1 is provisioned.").arg(serial),
-            QStringLiteral("Use it as it is; nothing was changed."),
-            rid,
-            QStringLiteral("provisioned"));
-    }
+    const DbResult& row = open.row;
     // GET STATUS: life cycle 1 ‖ terminal ID 6 ‖ next TSN 4 ‖ capacity 1 ‖ bitmap 5 (docs/psam.md).
-    const QString terminalId = q(row->text(0, 1));
+    const QString terminalId = q(row.text(0, 1));
     const QString seenTerminal = QString::fromLatin1(status.mid(1, 6).toHex());
-    const std::int64_t firstTsn = row->integer(0, 4);
+    const std::int64_t firstTsn = row.integer(0, 4);
     const std::int64_t nextTsn = core::readU32(status, 7);
     if (static_cast<std::uint8_t>(status.at(0)) != 0x01 || seenTerminal != terminalId || nextTsn != firstTsn) {
         m_staff.auditApart({call.terminalId,

@@ -10,6 +10,8 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <optional>
+
 namespace wallet::bank {
 
 /**
@@ -46,6 +48,15 @@ public:
 
 private:
     [[nodiscard]] Reply reply(PgConnection& db, const QString& serial, int status, const QString& rid);
+    /// The SAM's row under its lock for a step or the completion, or the refusal: none (404), another kiosk's
+    /// (403), provisioned already (409, with `provisionedDetail`).
+    struct Open
+    {
+        DbResult row;
+        std::optional<Reply> refusal;
+    };
+    [[nodiscard]] Open lockOpen(
+        PgConnection& db, const CallContext& call, const QString& serial, const QString& provisionedDetail);
 
     Hsm& m_hsm;
     Staff& m_staff;

@@ -202,33 +202,7 @@ Result<void> Hsm::login(const std::string& label, const SecureBytes& userPin)
 
 Result<unsigned long> Hsm::findKey(unsigned long session, const std::string& label)
 {
-    {
-        std::lock_guard lock(m_mutex);
-        if (auto it = m_keys.find(label); it != m_keys.end()) {
-            return it->second;
-        }
-    }
-    std::string l = label;
-    CK_ATTRIBUTE tmpl[]
-        = {{CKA_CLASS, &kSecret, sizeof kSecret}, {CKA_LABEL, l.data(), l.size()}, {CKA_TOKEN, &kTrue, sizeof kTrue}};
-    if (CK_RV rv = m_f->C_FindObjectsInit(session, tmpl, 3); rv != CKR_OK) {
-        return p11Error("C_FindObjectsInit", rv);
-    }
-    CK_OBJECT_HANDLE found[2];
-    CK_ULONG n = 0;
-    CK_RV rv = m_f->C_FindObjects(session, found, 2, &n);
-    m_f->C_FindObjectsFinal(session);
-    if (rv != CKR_OK) {
-        return p11Error("C_FindObjects", rv);
-    }
-    if (n != 1) {
-        return makeError(n == 0 ? ErrorCode::NotFound : ErrorCode::InvalidState,
-            QStringLiteral("HSM: %1 key labelled \"%2\" in the token; run `bankctl keys init`")
-                .arg(n == 0 ? QStringLiteral("no") : QStringLiteral("more than one"), QString::fromStdString(label)));
-    }
-    std::lock_guard lock(m_mutex);
-    m_keys[label] = found[0];
-    return found[0];
+    return findObject(session, label, CKO_SECRET_KEY);
 }
 
 Result<bool> Hsm::hasKey(const std::string& label)
@@ -250,7 +224,8 @@ Result<bool> Hsm::hasKey(const std::string& label)
 namespace {
 
 /// §8.6: only the purchase masters `mpk.vN` may leave the token, and only wrapped (CKA_SENSITIVE stays TRUE), for a
-/// PSAM's WRITE KEY under its own KT (writeMasterKeyBlock). Every other master is not extractable at all.
+/// PSAM's WRITE KEY under its own KT (writeKeyBlock of BlockKey::masterItself). Every other master is not extractable
+/// at all.
 bool exportableMaster(const std::string& label)
 {
     return label.rfind("mpk.", 0) == 0;
@@ -260,26 +235,7 @@ bool exportableMaster(const std::string& label)
 
 Result<void> Hsm::generateDes2(const std::string& label)
 {
-    Session s(m_f, m_slot);
-    if (!s.ok()) {
-        return p11Error("C_OpenSession", s.rv());
-    }
-    std::string l = label;
-    CK_MECHANISM mech{CKM_DES2_KEY_GEN, nullptr, 0};
-    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
-        {CKA_KEY_TYPE, &kDes2, sizeof kDes2},
-        {CKA_LABEL, l.data(), l.size()},
-        {CKA_TOKEN, &kTrue, sizeof kTrue},
-        {CKA_PRIVATE, &kTrue, sizeof kTrue},
-        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
-        {CKA_EXTRACTABLE, exportableMaster(label) ? &kTrue : &kFalse, sizeof kFalse},
-        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
-        {CKA_DERIVE, &kTrue, sizeof kTrue}};
-    CK_OBJECT_HANDLE h = 0;
-    if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &mech, tmpl, std::size(tmpl), &h); rv != CKR_OK) {
-        return p11Error("C_GenerateKey(DES2)", rv);
-    }
-    return {};
+    return createDes2(label, nullptr);
 }
 
 Result<void> Hsm::importDes2(const std::string& label, const SecureBytes& value)
@@ -287,12 +243,17 @@ Result<void> Hsm::importDes2(const std::string& label, const SecureBytes& value)
     if (value.size() != 16) {
         return makeError(ErrorCode::InvalidInput, QStringLiteral("HSM: a DES2 key has 16 bytes"));
     }
+    return createDes2(label, &value);
+}
+
+Result<void> Hsm::createDes2(const std::string& label, const SecureBytes* value)
+{
     Session s(m_f, m_slot);
     if (!s.ok()) {
         return p11Error("C_OpenSession", s.rv());
     }
     std::string l = label;
-    SecureBytes v = value;
+    SecureBytes v = value != nullptr ? *value : SecureBytes();
     CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
         {CKA_KEY_TYPE, &kDes2, sizeof kDes2},
         {CKA_LABEL, l.data(), l.size()},
@@ -304,7 +265,12 @@ Result<void> Hsm::importDes2(const std::string& label, const SecureBytes& value)
         {CKA_DERIVE, &kTrue, sizeof kTrue},
         {CKA_VALUE, v.data(), v.size()}};
     CK_OBJECT_HANDLE h = 0;
-    if (CK_RV rv = m_f->C_CreateObject(s.handle(), tmpl, std::size(tmpl), &h); rv != CKR_OK) {
+    if (value == nullptr) {
+        CK_MECHANISM mech{CKM_DES2_KEY_GEN, nullptr, 0};
+        if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &mech, tmpl, std::size(tmpl) - 1, &h); rv != CKR_OK) {
+            return p11Error("C_GenerateKey(DES2)", rv);
+        }
+    } else if (CK_RV rv = m_f->C_CreateObject(s.handle(), tmpl, std::size(tmpl), &h); rv != CKR_OK) {
         return p11Error("C_CreateObject(DES2)", rv);
     }
     return {};
@@ -566,64 +532,28 @@ Result<QByteArray> Hsm::retailMac(const DerivedKey& key, const QByteArray& iv8, 
     return last->left(4);
 }
 
-Result<QByteArray> Hsm::writeKeyBlock(const DerivedKey& transportKey,
-    const DerivedKey& cardKey,
-    std::uint8_t keyIndex,
-    std::uint8_t keyVersion,
-    std::uint8_t algId)
+Result<SecureBytes> Hsm::derivedKeyValue(unsigned long session, const DerivedKey& key)
 {
-    Session s(m_f, m_slot);
-    if (!s.ok()) {
-        return p11Error("C_OpenSession", s.rv());
-    }
-    auto kt = deriveFrom(s.handle(), transportKey, false);
-    if (!kt) {
-        return kt.error();
-    }
-    auto dk = deriveFrom(s.handle(), cardKey, true);
+    auto dk = deriveFrom(session, key, true);
     if (!dk) {
         return dk.error();
     }
     SecureBytes value(16);
     CK_ATTRIBUTE get{CKA_VALUE, value.data(), value.size()};
-    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), *dk, &get, 1); rv != CKR_OK || get.ulValueLen != 16) {
+    if (CK_RV rv = m_f->C_GetAttributeValue(session, *dk, &get, 1); rv != CKR_OK || get.ulValueLen != 16) {
         return p11Error("C_GetAttributeValue(card key)", rv);
     }
-    // 13 ‖ index ‖ version ‖ algID ‖ key 16 ‖ 80 00 00 00 = 24 bytes (spec §6 step 2).
-    QByteArray plain(24, '\0');
-    plain[0] = 0x13;
-    plain[1] = static_cast<char>(keyIndex);
-    plain[2] = static_cast<char>(keyVersion);
-    plain[3] = static_cast<char>(algId);
-    for (int i = 0; i < 16; ++i) {
-        plain[4 + i] = static_cast<char>(value[static_cast<std::size_t>(i)]);
-    }
-    plain[20] = static_cast<char>(0x80);
-    auto out = encrypt(s.handle(), *kt, CKM_DES3_ECB, {}, plain);
-    plain.fill('\0');
-    return out;
+    return value;
 }
 
-Result<QByteArray> Hsm::writeMasterKeyBlock(const DerivedKey& transportKey,
-    const std::string& masterLabel,
-    std::uint8_t keyIndex,
-    std::uint8_t keyVersion,
-    std::uint8_t algId)
+Result<SecureBytes> Hsm::wrappedMasterValue(unsigned long session, const std::string& label)
 {
-    Session s(m_f, m_slot);
-    if (!s.ok()) {
-        return p11Error("C_OpenSession", s.rv());
-    }
-    auto kt = deriveFrom(s.handle(), transportKey, false);
-    if (!kt) {
-        return kt.error();
-    }
-    auto master = findKey(s.handle(), masterLabel);
+    auto master = findKey(session, label);
     if (!master) {
         return master.error();
     }
     // A one-call AES-256 session key wraps the master (RFC 3394, CKM_AES_KEY_WRAP); the wrapped value is opened in a
-    // wiped buffer here, placed in the WRITE KEY block and encrypted under KT in the token (§8.4's interim step).
+    // wiped buffer here (§8.4's interim step).
     CK_ULONG aesLen = 32;
     CK_KEY_TYPE aesType = CKK_AES;
     CK_ATTRIBUTE aesTmpl[] = {{CKA_CLASS, &kSecret, sizeof kSecret},
@@ -635,27 +565,27 @@ Result<QByteArray> Hsm::writeMasterKeyBlock(const DerivedKey& transportKey,
         {CKA_VALUE_LEN, &aesLen, sizeof aesLen}};
     CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
     CK_OBJECT_HANDLE aes = 0;
-    if (CK_RV rv = m_f->C_GenerateKey(s.handle(), &gen, aesTmpl, std::size(aesTmpl), &aes); rv != CKR_OK) {
+    if (CK_RV rv = m_f->C_GenerateKey(session, &gen, aesTmpl, std::size(aesTmpl), &aes); rv != CKR_OK) {
         return p11Error("C_GenerateKey(AES)", rv);
     }
     CK_MECHANISM wrap{CKM_AES_KEY_WRAP, nullptr, 0};
     QByteArray wrapped(40, '\0');
     CK_ULONG wrappedLen = static_cast<CK_ULONG>(wrapped.size());
     if (CK_RV rv
-        = m_f->C_WrapKey(s.handle(), &wrap, aes, *master, reinterpret_cast<CK_BYTE_PTR>(wrapped.data()), &wrappedLen);
+        = m_f->C_WrapKey(session, &wrap, aes, *master, reinterpret_cast<CK_BYTE_PTR>(wrapped.data()), &wrappedLen);
         rv != CKR_OK || wrappedLen != 24) {
         if (rv == CKR_KEY_UNEXTRACTABLE || rv == CKR_KEY_NOT_WRAPPABLE) {
             return makeError(ErrorCode::InvalidState,
                 QStringLiteral("HSM: %1 cannot leave the token (made before PSAM provisioning existed, or not a "
                                "purchase master)")
-                    .arg(QString::fromStdString(masterLabel)));
+                    .arg(QString::fromStdString(label)));
         }
         return p11Error("C_WrapKey(CKM_AES_KEY_WRAP)", rv);
     }
     wrapped.resize(24);
     SecureBytes kek(32);
     CK_ATTRIBUTE get{CKA_VALUE, kek.data(), kek.size()};
-    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), aes, &get, 1); rv != CKR_OK || get.ulValueLen != 32) {
+    if (CK_RV rv = m_f->C_GetAttributeValue(session, aes, &get, 1); rv != CKR_OK || get.ulValueLen != 32) {
         return p11Error("C_GetAttributeValue(AES)", rv);
     }
     SecureBytes value(24);
@@ -674,14 +604,37 @@ Result<QByteArray> Hsm::writeMasterKeyBlock(const DerivedKey& transportKey,
     if (!opened) {
         return makeError(ErrorCode::CryptoError, QStringLiteral("HSM: the wrapped master key did not open"));
     }
-    // 13 ‖ index ‖ version ‖ algID ‖ master 16 ‖ 80 00 00 00 = 24 bytes (the PSAM's WRITE KEY, docs/psam.md).
+    value.resize(16);
+    return value;
+}
+
+Result<QByteArray> Hsm::writeKeyBlock(const DerivedKey& transportKey,
+    const BlockKey& key,
+    std::uint8_t keyIndex,
+    std::uint8_t keyVersion,
+    std::uint8_t algId)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto kt = deriveFrom(s.handle(), transportKey, false);
+    if (!kt) {
+        return kt.error();
+    }
+    auto value
+        = key.wholeMaster ? wrappedMasterValue(s.handle(), key.key.master) : derivedKeyValue(s.handle(), key.key);
+    if (!value) {
+        return value.error();
+    }
+    // 13 ‖ index ‖ version ‖ algID ‖ key 16 ‖ 80 00 00 00 = 24 bytes (spec §6 step 2; a PSAM's, docs/psam.md).
     QByteArray plain(24, '\0');
     plain[0] = 0x13;
     plain[1] = static_cast<char>(keyIndex);
     plain[2] = static_cast<char>(keyVersion);
     plain[3] = static_cast<char>(algId);
     for (int i = 0; i < 16; ++i) {
-        plain[4 + i] = static_cast<char>(value[static_cast<std::size_t>(i)]);
+        plain[4 + i] = static_cast<char>((*value)[static_cast<std::size_t>(i)]);
     }
     plain[20] = static_cast<char>(0x80);
     auto out = encrypt(s.handle(), *kt, CKM_DES3_ECB, {}, plain);
@@ -743,7 +696,7 @@ Result<unsigned long> Hsm::findObject(unsigned long session, const std::string& 
     }
     if (n != 1) {
         return makeError(n == 0 ? ErrorCode::NotFound : ErrorCode::InvalidState,
-            QStringLiteral("HSM: %1 object labelled \"%2\" in the token; run `bankctl keys init`")
+            QStringLiteral("HSM: %1 key labelled \"%2\" in the token; run `bankctl keys init`")
                 .arg(n == 0 ? QStringLiteral("no") : QStringLiteral("more than one"), QString::fromStdString(label)));
     }
     std::lock_guard lock(m_mutex);

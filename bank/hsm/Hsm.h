@@ -8,10 +8,12 @@
 
 #include <p11-kit/pkcs11.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 namespace wallet::bank {
 
@@ -93,27 +95,35 @@ public:
      */
     [[nodiscard]] Result<QByteArray> retailMac(const DerivedKey& key, const QByteArray& iv8, const QByteArray& data);
     /**
-     * WRITE KEY's ENC (spec §6 step 2): 3DES-ECB(KT, 13 ‖ keyIndex ‖ keyVersion ‖ algID ‖ card key ‖ 80 00…). The
-     * card key starts at byte 4, across block boundaries, so no PKCS#11 wrap produces this (docs/bank.md §8.4):
-     * the card key is derived in the token as an extractable session object, read into a wiped buffer for this
-     * one call, and the block is encrypted under KT inside the token. The masters and KT never leave the token.
-     * (The design moves this step into `skey-keyd`, like the TAC.)
+     * The key a WRITE KEY block carries: a per-card key derived in the token from `master` with `factor` (a
+     * cardholder key's DLK, DPK, …, spec §6 step 2), or, made by masterItself(), a master itself (a PSAM's purchase
+     * master `mpk.vN`: the PSAM diversifies each card's DPK from it, docs/psam.md, docs/bank.md §8.6).
+     */
+    struct BlockKey
+    {
+        BlockKey(std::string masterLabel, QByteArray factor8)
+            : key{std::move(masterLabel), std::move(factor8)}
+        { }
+        [[nodiscard]] static BlockKey masterItself(std::string label)
+        {
+            BlockKey k(std::move(label), {});
+            k.wholeMaster = true;
+            return k;
+        }
+        DerivedKey key;
+        bool wholeMaster = false;
+    };
+    /**
+     * WRITE KEY's ENC (spec §6 step 2): 3DES-ECB(KT, 13 ‖ keyIndex ‖ keyVersion ‖ algID ‖ key ‖ 80 00…). The key
+     * starts at byte 4, across block boundaries, so no PKCS#11 wrap produces this (docs/bank.md §8.4): the key is read
+     * into a wiped buffer for this one call and the block is encrypted under KT inside the token. A derived card key
+     * is derived as an extractable session object and read; a master (sensitive, extractable only wrapped) is wrapped
+     * in the token under a one-call AES session key and opened here. The masters and KT never leave the token in
+     * clear; a master that is not extractable (every master but `mpk`, or an `mpk` made before PSAM provisioning)
+     * → InvalidState. (The design moves this step into `skey-keyd`, like the TAC.)
      */
     [[nodiscard]] Result<QByteArray> writeKeyBlock(const DerivedKey& transportKey,
-        const DerivedKey& cardKey,
-        std::uint8_t keyIndex,
-        std::uint8_t keyVersion,
-        std::uint8_t algId);
-    /**
-     * A PSAM's WRITE KEY ENC (docs/psam.md, docs/bank.md §8.6): 3DES-ECB(KT, 13 ‖ keyIndex ‖ keyVersion ‖ algID ‖
-     * master ‖ 80 00 00 00) with the purchase **master** itself (the PSAM diversifies each card's DPK from it). The
-     * master (`mpk.vN`, sensitive, extractable only wrapped) is wrapped in the token under a one-call AES session
-     * key, opened in a wiped buffer for this call, and the block is encrypted under KT in the token (the interim
-     * step of §8.4 until `skey-keyd`). A master that is not extractable (every other master, or an `mpk` made
-     * before this existed) → InvalidState.
-     */
-    [[nodiscard]] Result<QByteArray> writeMasterKeyBlock(const DerivedKey& transportKey,
-        const std::string& masterLabel,
+        const BlockKey& key,
         std::uint8_t keyIndex,
         std::uint8_t keyVersion,
         std::uint8_t algId);
@@ -143,6 +153,11 @@ private:
         const QByteArray& iv,
         const QByteArray& data);
     [[nodiscard]] Result<unsigned long> findSlot(const std::string& label, bool wantInitialised);
+    /// A DES2 master: generated in the token (`value` null) or imported; the same attributes either way.
+    [[nodiscard]] Result<void> createDes2(const std::string& label, const SecureBytes* value);
+    /// The 16-byte value of a derived card key, or of a master opened from its wrap (writeKeyBlock), wiped buffer.
+    [[nodiscard]] Result<SecureBytes> derivedKeyValue(unsigned long session, const DerivedKey& key);
+    [[nodiscard]] Result<SecureBytes> wrappedMasterValue(unsigned long session, const std::string& label);
 
     void* m_dl = nullptr;
     CK_FUNCTION_LIST_PTR m_f = nullptr;

@@ -12,8 +12,7 @@
 //   * `cert list` shows subject, issuer and fingerprint; `cert show --out` never replaces a file silently;
 //     `cert delete` empties the slot.
 #include "bank/support/BankRig.h"
-
-#include <httplib.h>
+#include "bank/support/ToolRun.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -29,26 +28,11 @@ using namespace wallet::bank::test;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QJsonObject json;
-    QByteArray out, err;
-};
+using Run = ToolRun;
 
 Run tool(const QString& program, const QStringList& args)
 {
-    QProcess p;
-    p.start(program, args);
-    Run r;
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return runTool(program, args);
 }
 
 } // namespace
@@ -64,61 +48,18 @@ private:
 
     Run walletctl(const QStringList& args, const QByteArray& stdinData = {})
     {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(WALLETCTL_PATH),
-            QStringList{QStringLiteral("--json"),
-                QStringLiteral("--data-dir"),
-                m_wallet.path(),
-                QStringLiteral("--bank-config"),
-                m_wallet.filePath(QStringLiteral("bank-client.json"))}
-                + args);
-        p.write(stdinData);
-        p.closeWriteChannel();
-        Run r;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
-        return r;
+        return runWalletctl(QStringLiteral(WALLETCTL_PATH),
+            walletctlArgs(m_wallet.path(), m_wallet.filePath(QStringLiteral("bank-client.json")), args),
+            stdinData);
     }
-    qint64 sqlInt(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        if (!r || r->rows() != 1 || r->isNull(0, 0)) {
-            return -1;
-        }
-        return r->integer(0, 0);
-    }
-    QString sqlText(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        if (!r || r->rows() != 1) {
-            return {};
-        }
-        return QString::fromStdString(r->text(0, 0));
-    }
+    qint64 sqlInt(const std::string& sql) { return m_rig.sqlInt(sql); }
+    QString sqlText(const std::string& sql) { return m_rig.sqlText(sql); }
     /// POST as the wallet terminal with a chosen request id.
     QJsonObject post(const QString& path, const QJsonObject& body, const QString& requestId, int* status)
     {
-        httplib::SSLClient c("127.0.0.1",
-            m_rig.port(),
-            m_rig.tlsPath(QStringLiteral("client.pem")).toStdString(),
-            m_rig.tlsPath(QStringLiteral("client.key")).toStdString());
-        c.set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
-        c.enable_server_certificate_verification(true);
-        httplib::Result res = c.Post(path.toStdString().c_str(),
-            httplib::Headers{{"Idempotency-Key", requestId.toStdString()}},
-            QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-            "application/json");
-        *status = res ? res->status : -1;
-        return res ? QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object() : QJsonObject{};
+        const BankRig::ApiAnswer a = m_rig.api("POST", path, QStringLiteral("client"), body, requestId);
+        *status = a.status;
+        return a.json;
     }
     QByteArray derOfPem(const QString& path)
     {
@@ -136,33 +77,15 @@ private slots:
         QVERIFY2(up.isEmpty(), qPrintable(up));
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QVERIFY(QFile::setPermissions(
-            m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        QFile config(walletFile(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(
-            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                .toJson());
-        config.close();
+        const QString config = m_rig.writeClientConfig(walletFile(QStringLiteral("bank-client.json")));
+        QVERIFY2(config.isEmpty(), qPrintable(config));
         const Run issued = walletctl(
             {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")});
         QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
         m_asn = issued.json.value(QStringLiteral("asn")).toString();
         QCOMPARE(m_asn.size(), 16);
-        QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("cards"),
-                                   QStringLiteral("register"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--holder"),
-                                   QStringLiteral("Test holder")},
-                     &out)
-                == 0,
-            qPrintable(out));
+        const QString registered = m_rig.registerCard(m_asn, QStringLiteral("Test holder"));
+        QVERIFY2(registered.isEmpty(), qPrintable(registered));
         // The CA certificate bankctl made in the test folder is self-signed by the HSM key.
         const Run ca = tool(QStringLiteral("openssl"),
             {QStringLiteral("verify"), QStringLiteral("-check_ss_sig"), QStringLiteral("-CAfile"), caPath(), caPath()});

@@ -54,11 +54,6 @@ QString newKey()
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
 }
 
-QString hex(const QByteArray& b)
-{
-    return QString::fromLatin1(b.toHex().toUpper());
-}
-
 QString bankBin(const char* name)
 {
     return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/") + QLatin1String(name);
@@ -218,16 +213,7 @@ private:
 
     QJsonObject authorisation(const TestCard::Initialized& init, std::uint32_t amount) const
     {
-        return QJsonObject{{QStringLiteral("asn"), kAsn},
-            {QStringLiteral("algorithm"), QStringLiteral("3des")},
-            {QStringLiteral("keyIndex"), 1},
-            {QStringLiteral("keyVersion"), 1},
-            {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
-            {QStringLiteral("amount"), static_cast<qint64>(amount)},
-            {QStringLiteral("onlineAtc"), init.onlineAtc},
-            {QStringLiteral("random"), hex(init.random)},
-            {QStringLiteral("mac1"), hex(init.mac1)},
-            {QStringLiteral("terminalId"), hex(kTerminal)}};
+        return TestCard::authoriseLoadBody(QByteArray::fromHex(kAsn.toLatin1()), init, amount, kTerminal);
     }
 
     /// A refusal: the status, a problem+json with this code and a next step, and the ledger exactly as before.

@@ -197,6 +197,32 @@ private slots:
         QCOMPARE(pin->toHex().toUpper(), pinRef->toHex().toUpper());
     }
 
+    /// A PSAM's WRITE KEY block (docs/bank.md §8.6): the same writeKeyBlock with the purchase master itself, wrapped
+    /// out of the token (mpk.vN is extractable, sensitive) instead of a derived card key; every other master is not
+    /// extractable and is refused.
+    void masterWriteKeyBlockThroughTheToken()
+    {
+        // mkt.v1 from secureMessagingThroughTheToken. A master of odd DES parity, so its bytes are compared as they
+        // are.
+        const core::SecureBytes mpk = core::toSecure(hex(QStringLiteral("0123456789ABCDEFFEDCBA9876543210")));
+        QVERIFY(m_hsm->importDes2("mpk.v1", mpk).ok());
+        const QByteArray serial = hex(QStringLiteral("534B000000000001"));
+        auto kt = core::CardCrypto::diversify(
+            core::Algorithm::TripleDes, core::toSecure(QByteArrayLiteral("SKEY-DEV-MFR-KEY")), serial);
+        BANK_CHECK_OK(kt);
+        auto enc = m_hsm->writeKeyBlock({"mkt.v1", serial}, Hsm::BlockKey::masterItself("mpk.v1"), 1, 1, 0x00);
+        BANK_CHECK_OK(enc);
+        core::SecureBytes fields{1, 1, 0};
+        fields.insert(fields.end(), mpk.begin(), mpk.end());
+        auto ref = core::SecureMessaging::writeKey(*kt, hex(QStringLiteral("0102030405060708")), 0x27, fields);
+        BANK_CHECK_OK(ref);
+        QCOMPARE(enc->toHex().toUpper(), ref->data().left(24).toHex().toUpper());
+        // MLK was made not extractable: it never leaves the token, not even wrapped.
+        auto refused = m_hsm->writeKeyBlock({"mkt.v1", serial}, Hsm::BlockKey::masterItself("mlk.v1"), 1, 1, 0x00);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, core::ErrorCode::InvalidState);
+    }
+
     void masterKeysStayInTheToken()
     {
         // A wrong master label is an error, not a silent default key.

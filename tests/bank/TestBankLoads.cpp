@@ -95,16 +95,7 @@ private:
 
     QJsonObject authorisation(const TestCard::Initialized& init, std::uint32_t amount) const
     {
-        return QJsonObject{{QStringLiteral("asn"), kAsn},
-            {QStringLiteral("algorithm"), QStringLiteral("3des")},
-            {QStringLiteral("keyIndex"), 1},
-            {QStringLiteral("keyVersion"), 1},
-            {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
-            {QStringLiteral("amount"), static_cast<qint64>(amount)},
-            {QStringLiteral("onlineAtc"), init.onlineAtc},
-            {QStringLiteral("random"), hex(init.random)},
-            {QStringLiteral("mac1"), hex(init.mac1)},
-            {QStringLiteral("terminalId"), hex(kTerminal)}};
+        return TestCard::authoriseLoadBody(QByteArray::fromHex(kAsn.toLatin1()), init, amount, kTerminal);
     }
 
     /// The key credits with the bank's answer; the terminal confirms with the TAC.

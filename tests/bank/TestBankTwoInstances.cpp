@@ -118,16 +118,8 @@ private:
         for (int n = 0; n < loads; ++n) {
             const auto amount = static_cast<std::uint32_t>(rng.bounded(1, 5001));
             const auto init = card.initializeForLoad(amount, kTerminal);
-            const QJsonObject body{{QStringLiteral("asn"), asn},
-                {QStringLiteral("algorithm"), QStringLiteral("3des")},
-                {QStringLiteral("keyIndex"), 1},
-                {QStringLiteral("keyVersion"), 1},
-                {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
-                {QStringLiteral("amount"), static_cast<qint64>(amount)},
-                {QStringLiteral("onlineAtc"), init.onlineAtc},
-                {QStringLiteral("random"), hex(init.random)},
-                {QStringLiteral("mac1"), hex(init.mac1)},
-                {QStringLiteral("terminalId"), hex(kTerminal)}};
+            const QJsonObject body
+                = TestCard::authoriseLoadBody(QByteArray::fromHex(asn.toLatin1()), init, amount, kTerminal);
             const Reply a = send("/v1/loads", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString(), body);
             if (a.status != 201 && a.status != 200) {
                 return QStringLiteral("%1 load %2: authorise answered %3 %4")

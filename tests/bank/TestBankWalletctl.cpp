@@ -15,9 +15,8 @@
 //     key's TAC, the money moved once); paid, expired and altered orders refused before any APDU.
 // After each case `bankctl audit ledger` holds and the bank's shadow balance equals the key's balance.
 #include "bank/support/BankRig.h"
+#include "bank/support/ToolRun.h"
 #include "core/bank/BankOrder.h"
-
-#include <httplib.h>
 
 #include <QDir>
 #include <QFile>
@@ -34,12 +33,7 @@ using namespace wallet::bank::test;
 
 namespace {
 
-struct Run
-{
-    int exitCode = -1;
-    QJsonObject json;
-    QByteArray out, err;
-};
+using Run = ToolRun;
 
 } // namespace
 
@@ -54,39 +48,12 @@ private:
 
     Run walletctl(const QStringList& args, const QByteArray& stdinData = {})
     {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(WALLETCTL_PATH),
-            QStringList{QStringLiteral("--json"),
-                QStringLiteral("--data-dir"),
-                m_wallet.path(),
-                QStringLiteral("--bank-config"),
-                m_wallet.filePath(QStringLiteral("bank-client.json"))}
-                + args);
-        p.write(stdinData);
-        p.closeWriteChannel();
-        Run r;
-        if (!p.waitForFinished(120000)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
-        return r;
+        return runWalletctl(QStringLiteral(WALLETCTL_PATH),
+            walletctlArgs(m_wallet.path(), m_wallet.filePath(QStringLiteral("bank-client.json")), args),
+            stdinData);
     }
 
-    qint64 sqlInt(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        if (!r || r->rows() != 1 || r->isNull(0, 0)) {
-            return -1;
-        }
-        return r->integer(0, 0);
-    }
+    qint64 sqlInt(const std::string& sql) { return m_rig.sqlInt(sql); }
     qint64 funding()
     {
         return sqlInt("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = '"
@@ -114,20 +81,11 @@ private:
         return r.exitCode == 0 ? r.json.value(QStringLiteral("balanceFen")).toInteger(-1) : -1;
     }
     /// The wallet terminal's configuration: the bank's URL and three file names, nothing secret on the command line.
-    /// The key file must be the owner's only. Written again after every start (the bank listens on a new port).
+    /// Written again after every start (the bank listens on a new port).
     void writeConfig()
     {
-        QVERIFY(QFile::setPermissions(
-            m_rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        QFile config(m_wallet.filePath(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        config.write(
-            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("client.pem"))},
-                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("client.key"))}})
-                .toJson());
+        const QString e = m_rig.writeClientConfig(m_wallet.filePath(QStringLiteral("bank-client.json")));
+        QVERIFY2(e.isEmpty(), qPrintable(e));
     }
     void start(const QString& fault = {})
     {
@@ -142,22 +100,11 @@ private:
         const QJsonObject& body = {},
         int* status = nullptr)
     {
-        httplib::SSLClient c("127.0.0.1",
-            m_rig.port(),
-            m_rig.tlsPath(certificate + QStringLiteral(".pem")).toStdString(),
-            m_rig.tlsPath(certificate + QStringLiteral(".key")).toStdString());
-        c.set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
-        c.enable_server_certificate_verification(true);
-        httplib::Result res = std::string(method) == "POST"
-            ? c.Post(path.toStdString().c_str(),
-                httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
-                QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                "application/json")
-            : c.Get(path.toStdString().c_str());
+        const BankRig::ApiAnswer a = m_rig.api(method, path, certificate, body);
         if (status != nullptr) {
-            *status = res ? res->status : -1;
+            *status = a.status;
         }
-        return res ? QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object() : QJsonObject{};
+        return a.json;
     }
     QJsonObject newOrder(qint64 amount, const QString& reference)
     {
@@ -204,27 +151,9 @@ private slots:
         QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
         m_asn = issued.json.value(QStringLiteral("asn")).toString();
         QCOMPARE(m_asn.size(), 16);
-        QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("cards"),
-                                   QStringLiteral("register"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--holder"),
-                                   QStringLiteral("Test holder")},
-                     &out)
-                == 0,
-            qPrintable(out));
-        QVERIFY2(m_rig.bankctl({QStringLiteral("accounts"),
-                                   QStringLiteral("deposit"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--amount"),
-                                   QStringLiteral("100000"),
-                                   QStringLiteral("--reference"),
-                                   QStringLiteral("first deposit")},
-                     &out)
-                == 0,
-            qPrintable(out));
+        const QString registered
+            = m_rig.registerCard(m_asn, QStringLiteral("Test holder"), 100000, QStringLiteral("first deposit"));
+        QVERIFY2(registered.isEmpty(), qPrintable(registered));
         QCOMPARE(funding(), 100000);
     }
 

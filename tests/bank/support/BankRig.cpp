@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bank/support/BankRig.h"
 
-#include <QCoreApplication>
+#include <httplib.h>
+
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 #include <QStandardPaths>
 #include <QThread>
+#include <QUuid>
 
 #include <csignal>
 #include <pwd.h>
@@ -32,9 +35,10 @@ bool root()
     return ::geteuid() == 0;
 }
 
+/// Where skey-bank and bankctl were built (tests/bank/CMakeLists.txt; benches elsewhere in the tree use the rig too).
 QString buildDir()
 {
-    return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank");
+    return QStringLiteral(SKEY_BANK_BIN_DIR);
 }
 
 } // namespace
@@ -499,6 +503,97 @@ QString BankRig::addDemoMerchant()
         return QStringLiteral("bankctl orders certify: ") + out;
     }
     return {};
+}
+
+QString BankRig::registerCard(const QString& asn, const QString& holder, qint64 depositFen, const QString& reference)
+{
+    QString out;
+    if (bankctl({QStringLiteral("cards"),
+                    QStringLiteral("register"),
+                    QStringLiteral("--asn"),
+                    asn,
+                    QStringLiteral("--holder"),
+                    holder},
+            &out)
+        != 0) {
+        return QStringLiteral("bankctl cards register: ") + out;
+    }
+    if (depositFen > 0
+        && bankctl({QStringLiteral("accounts"),
+                       QStringLiteral("deposit"),
+                       QStringLiteral("--asn"),
+                       asn,
+                       QStringLiteral("--amount"),
+                       QString::number(depositFen),
+                       QStringLiteral("--reference"),
+                       reference},
+               &out)
+            != 0) {
+        return QStringLiteral("bankctl accounts deposit: ") + out;
+    }
+    return {};
+}
+
+QString BankRig::writeClientConfig(const QString& path, const QString& certificate) const
+{
+    const QString key = tlsPath(certificate + QStringLiteral(".key"));
+    if (!QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
+        return QStringLiteral("cannot make %1 the owner's only").arg(key);
+    }
+    QFile config(path);
+    if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        return QStringLiteral("cannot write ") + path;
+    }
+    config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                                   {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_port)},
+                                   {QStringLiteral("caCertificate"), tlsPath(QStringLiteral("ca.pem"))},
+                                   {QStringLiteral("certificate"), tlsPath(certificate + QStringLiteral(".pem"))},
+                                   {QStringLiteral("privateKey"), key}})
+                     .toJson());
+    return {};
+}
+
+qint64 BankRig::sqlInt(const std::string& sql, const DbParams& params)
+{
+    auto r = m_db->exec(sql, params);
+    if (!r || r->rows() != 1 || r->isNull(0, 0)) {
+        return -1;
+    }
+    return r->integer(0, 0);
+}
+
+QString BankRig::sqlText(const std::string& sql, const DbParams& params)
+{
+    auto r = m_db->exec(sql, params);
+    if (!r || r->rows() != 1 || r->isNull(0, 0)) {
+        return {};
+    }
+    return QString::fromStdString(r->text(0, 0));
+}
+
+BankRig::ApiAnswer BankRig::api(const char* method,
+    const QString& path,
+    const QString& certificate,
+    const QJsonObject& body,
+    const QString& requestId) const
+{
+    httplib::SSLClient c("127.0.0.1",
+        m_port,
+        tlsPath(certificate + QStringLiteral(".pem")).toStdString(),
+        tlsPath(certificate + QStringLiteral(".key")).toStdString());
+    c.set_ca_cert_path(tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
+    c.enable_server_certificate_verification(true);
+    const std::string id
+        = (requestId.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : requestId).toStdString();
+    httplib::Result res = std::string(method) == "POST" ? c.Post(path.toStdString().c_str(),
+                              httplib::Headers{{"Idempotency-Key", id}},
+                              QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
+                              "application/json")
+                                                        : c.Get(path.toStdString().c_str());
+    if (!res) {
+        return {};
+    }
+    return {res->status, QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object()};
 }
 
 } // namespace wallet::bank::test

@@ -3,12 +3,14 @@
 
 #include "bank/db/PgConnection.h"
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QString>
 #include <QTemporaryDir>
 
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace wallet::bank::test {
 
@@ -71,6 +73,41 @@ public:
      * `bankctl orders certify` (the order-signing certificate, read by skey-bank at its next start). Empty on success.
      */
     [[nodiscard]] QString addDemoMerchant();
+    /**
+     * A key known to this bank (a test folder): `bankctl cards register --asn <asn> --holder <holder>`, then with
+     * `depositFen` > 0 `bankctl accounts deposit` of that many fen with `reference`. Empty on success, else bankctl's
+     * output.
+     */
+    [[nodiscard]] QString registerCard(
+        const QString& asn, const QString& holder, qint64 depositFen = 0, const QString& reference = {});
+    /**
+     * A terminal's `bank-client.json` (smartkey-bank-client/1) at `path`: this server's URL (write it again after
+     * each start, the port changes), the test CA and the client certificate `<certificate>.pem` / `.key` in tls/, the
+     * key made the owner's only (the client refuses it otherwise). Empty on success.
+     */
+    [[nodiscard]] QString writeClientConfig(
+        const QString& path, const QString& certificate = QStringLiteral("client")) const;
+
+    /// One integer of a query on the rig's connection; -1 for an error, no row or NULL.
+    [[nodiscard]] qint64 sqlInt(const std::string& sql, const DbParams& params = {});
+    /// One text value of a query; empty for an error, no row or NULL.
+    [[nodiscard]] QString sqlText(const std::string& sql, const DbParams& params = {});
+
+    /// An API answer: the HTTP status (-1: no answer) and the JSON body.
+    struct ApiAnswer
+    {
+        int status = -1;
+        QJsonObject json;
+    };
+    /**
+     * One call of the API over mutual TLS as the terminal of `<certificate>.pem` / `.key` (tls/), trusting only the
+     * test CA: GET, or POST of `body` with `requestId` as its Idempotency-Key (a fresh UUID when empty).
+     */
+    [[nodiscard]] ApiAnswer api(const char* method,
+        const QString& path,
+        const QString& certificate = QStringLiteral("client"),
+        const QJsonObject& body = {},
+        const QString& requestId = {}) const;
 
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] QString tlsPath(const QString& name) const;

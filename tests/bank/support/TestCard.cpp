@@ -118,4 +118,20 @@ std::optional<TestCard::Debit> TestCard::debitForPurchase(
     return m_lastDebit;
 }
 
+QJsonObject TestCard::authoriseLoadBody(
+    const QByteArray& asn, const Initialized& init, std::uint32_t amount, const QByteArray& terminal6)
+{
+    auto hex = [](const QByteArray& b) { return QString::fromLatin1(b.toHex().toUpper()); };
+    return {{QStringLiteral("asn"), hex(asn)},
+        {QStringLiteral("algorithm"), QStringLiteral("3des")},
+        {QStringLiteral("keyIndex"), 1},
+        {QStringLiteral("keyVersion"), 1},
+        {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
+        {QStringLiteral("amount"), static_cast<qint64>(amount)},
+        {QStringLiteral("onlineAtc"), init.onlineAtc},
+        {QStringLiteral("random"), hex(init.random)},
+        {QStringLiteral("mac1"), hex(init.mac1)},
+        {QStringLiteral("terminalId"), hex(terminal6)}};
+}
+
 } // namespace wallet::bank::test

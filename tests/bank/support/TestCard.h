@@ -4,6 +4,7 @@
 #include "core/crypto/CardCrypto.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 
 #include <cstdint>
 #include <optional>
@@ -30,6 +31,9 @@ public:
         QByteArray random; ///< 4
         QByteArray mac1; ///< 4
     };
+    /// The body of POST /v1/loads (authoriseLoad, 3DES, key index and version 1) for this INITIALIZE's answer.
+    [[nodiscard]] static QJsonObject authoriseLoadBody(
+        const QByteArray& asn, const Initialized& init, std::uint32_t amount, const QByteArray& terminal6);
     /// INITIALIZE FOR LOAD; opens a load session (replacing an older one).
     [[nodiscard]] Initialized initializeForLoad(std::uint32_t amount, const QByteArray& terminal6);
     /// CREDIT FOR LOAD with the bank's date, time and MAC2; the TAC, or nullopt when MAC2 does not verify (9302).

@@ -510,8 +510,14 @@ StoreStatus Journal::commit(const JournalBatch& batch)
         return s;
     }
     // The commit point is behind us. A full NVM leaves the wipe to the next commit or power-on: the change stands.
-    const StoreStatus w = wipeSupersededSecrets();
-    return w == StoreStatus::Full ? StoreStatus::Ok : w;
+    // Most commits replace no secret: 16 bytes of bit map say so without a call.
+    for (const std::uint8_t bits : m_staleSecret) {
+        if (bits != 0) {
+            const StoreStatus w = wipeSupersededSecrets();
+            return w == StoreStatus::Full ? StoreStatus::Ok : w;
+        }
+    }
+    return StoreStatus::Ok;
 }
 
 StoreStatus Journal::digest(std::uint32_t& out)

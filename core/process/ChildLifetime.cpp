@@ -8,7 +8,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #elif defined(Q_OS_WIN)
-#include <qt_windows.h>
+#include <windows.h>
 #endif
 
 namespace wallet::core {

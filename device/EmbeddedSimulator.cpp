@@ -3,6 +3,7 @@
 
 #include "core/issuance/IssuanceProfile.h"
 #include "core/issuance/Personaliser.h"
+#include "core/process/ChildLifetime.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -10,12 +11,6 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QStandardPaths>
-
-#if defined(Q_OS_LINUX)
-#include <csignal>
-#include <sys/prctl.h>
-#include <unistd.h>
-#endif
 
 Q_LOGGING_CATEGORY(lcSim, "wallet.device.simulator")
 
@@ -166,23 +161,18 @@ core::Result<void> EmbeddedSimulator::launch(const QString& exe, bool pcsc, cons
     m_stdout.clear();
     m_stderr.clear();
     m_hidPort = m_controlPort = 0;
-#if defined(Q_OS_LINUX)
-    // The simulated key never outlives the wallet (issue 17 item 13): the kernel sends it SIGTERM when the thread that
-    // started it ends, however the wallet ended (SIGKILL, a crash). A parent gone before prctl() is caught by its pid.
-    const pid_t parent = ::getpid();
-    m_process->setChildProcessModifier([parent] {
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (::getppid() != parent) {
-            ::_exit(0);
-        }
-    });
-#endif
+    // The simulated key never outlives the wallet (issue 17 item 13), however the wallet ended (SIGKILL, a crash):
+    // PR_SET_PDEATHSIG on Linux, a kill-on-close job object on Windows (core/process/ChildLifetime.h).
+    core::ChildLifetime::prepare(*m_process);
     m_process->start(exe, args);
     if (!m_process->waitForStarted(5000)) {
         const QString why = m_process->errorString();
         delete m_process;
         m_process = nullptr;
         return makeError(ErrorCode::NoDevice, QStringLiteral("cannot start %1: %2").arg(exe, why));
+    }
+    if (!core::ChildLifetime::adopt(*m_process)) {
+        qCWarning(lcSim) << "skey-sim is not tied to the wallet's life: it may outlive a wallet that crashes";
     }
     if (!ktHex.isEmpty()) {
         m_process->write(ktHex);

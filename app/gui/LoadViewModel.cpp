@@ -187,49 +187,41 @@ void LoadViewModel::checkInterrupted()
             return MoneyOperation::pendingOfKey(channel, ctx, serial, core::TransactionType::Load);
         },
         [this](core::Result<core::PendingOperation> op) {
-            if (!op) {
-                if (op.error().code == core::ErrorCode::InvalidState) {
-                    m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
-                                      "check.");
-                    emit changed();
-                }
+            const MoneyOperation::PendingWords words{
+                tr("This is a different key. Insert the key that was removed to finish the check."),
+                tr("Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not "
+                   "load it again."),
+                tr("The load did not go through"),
+                tr("The key is back and proved the load never reached it; your bank gave the money back to your "
+                   "funding account. You can load again."),
+                tr("The load is being checked by your bank"),
+                tr("The key can no longer prove whether the load went through. Do not load it again: your bank "
+                   "keeps the record and will settle it.")};
+            switch (MoneyOperation::judgePending(op ? nullptr : &op.error(),
+                op ? op->state : core::PendingState::Checking,
+                words,
+                m_resultTitle,
+                m_resultText)) {
+            case MoneyOperation::Verdict::Unchanged:
                 return;
-            }
-            switch (op->state) {
-            case core::PendingState::Checking:
-                m_resultText = tr(
-                    "Still checking: the key could not tell yet. Keep it inserted, or insert it again later; do not "
-                    "load it again.");
+            case MoneyOperation::Verdict::Wait:
                 emit changed();
                 return;
-            case core::PendingState::Done: {
+            case MoneyOperation::Verdict::Failed:
                 m_pendingSerial.clear();
-                const std::int64_t after
-                    = static_cast<std::int64_t>(op->balanceBefore.fen()) + static_cast<std::int64_t>(op->amount.fen());
-                m_newBalance = AmountText::format(after);
-                m_resultTitle = tr("Loaded %1").arg(AmountText::format(op->amount.fen()));
-                m_resultText = tr("The key is back and proved the load went through.");
-                setStep(Step::Done);
-                emit completed(after);
-                return;
-            }
-            case core::PendingState::NotDone:
-                m_pendingSerial.clear();
-                m_resultTitle = tr("The load did not go through");
-                m_resultText
-                    = tr("The key is back and proved the load never reached it; your bank gave the money back to your "
-                         "funding account. You can load again.");
                 setStep(Step::Failed);
                 return;
-            case core::PendingState::Disputed:
-                m_pendingSerial.clear();
-                m_resultTitle = tr("The load is being checked by your bank");
-                m_resultText
-                    = tr("The key can no longer prove whether the load went through. Do not load it again: your bank "
-                         "keeps the record and will settle it.");
-                setStep(Step::Failed);
-                return;
+            case MoneyOperation::Verdict::Done:
+                break;
             }
+            m_pendingSerial.clear();
+            const std::int64_t after
+                = static_cast<std::int64_t>(op->balanceBefore.fen()) + static_cast<std::int64_t>(op->amount.fen());
+            m_newBalance = AmountText::format(after);
+            m_resultTitle = tr("Loaded %1").arg(AmountText::format(op->amount.fen()));
+            m_resultText = tr("The key is back and proved the load went through.");
+            setStep(Step::Done);
+            emit completed(after);
         });
 }
 

@@ -78,4 +78,35 @@ core::Result<core::PendingOperation> MoneyOperation::pendingOfKey(
     return core::makeError(core::ErrorCode::NotFound, QStringLiteral("no pending operation for this key"));
 }
 
+MoneyOperation::Verdict MoneyOperation::judgePending(const core::Error* error,
+    core::PendingState state,
+    const PendingWords& words,
+    QString& resultTitle,
+    QString& resultText)
+{
+    if (error) {
+        if (error->code == core::ErrorCode::InvalidState) {
+            resultText = words.differentKey;
+            return Verdict::Wait;
+        }
+        return Verdict::Unchanged;
+    }
+    switch (state) {
+    case core::PendingState::Checking:
+        resultText = words.stillChecking;
+        return Verdict::Wait;
+    case core::PendingState::Done:
+        return Verdict::Done;
+    case core::PendingState::NotDone:
+        resultTitle = words.notDoneTitle;
+        resultText = words.notDoneText;
+        return Verdict::Failed;
+    case core::PendingState::Disputed:
+        resultTitle = words.disputedTitle;
+        resultText = words.disputedText;
+        return Verdict::Failed;
+    }
+    return Verdict::Unchanged;
+}
+
 } // namespace wallet::app

@@ -100,6 +100,36 @@ public:
     [[nodiscard]] static core::Result<core::PendingOperation> pendingOfKey(
         core::ApduChannel& channel, PurseContext& ctx, const QString& serial, core::TransactionType type);
 
+    /// The view model's own (translated) words for what the returning key proved about an interrupted operation.
+    struct PendingWords
+    {
+        QString differentKey; ///< the key inserted is another one
+        QString stillChecking; ///< the key could not tell yet
+        QString notDoneTitle;
+        QString notDoneText;
+        QString disputedTitle;
+        QString disputedText;
+    };
+
+    /// Where the flow goes once the check of an interrupted operation answered.
+    enum class Verdict : std::uint8_t {
+        Unchanged, ///< the check failed for another reason: nothing new to show, the page keeps waiting
+        Wait, ///< the text changed (another key, or still checking): show it, keep waiting
+        Failed, ///< proved not done, or disputed: title and text set
+        Done, ///< proved done: the success texts are the caller's
+    };
+
+    /**
+     * Judges the check of an interrupted operation on the GUI thread (LoadViewModel, PurchaseViewModel): `error` when
+     * the check failed (InvalidState: a different key), else the pending operation's `state`. Sets the result title
+     * and text of every verdict but Done. Never compares balances: the key's own proof decided (spec §4).
+     */
+    [[nodiscard]] static Verdict judgePending(const core::Error* error,
+        core::PendingState state,
+        const PendingWords& words,
+        QString& resultTitle,
+        QString& resultText);
+
 private:
     static Next failed(const core::Error& e, const QString& title, QString& resultTitle, QString& resultText);
     static Next judgeError(

@@ -597,50 +597,44 @@ void PurchaseViewModel::checkInterrupted()
             return core::makeError(core::ErrorCode::NotFound, QStringLiteral("no pending operation for this key"));
         },
         [this, order](core::Result<OrderCheck> check) {
-            if (!check) {
-                if (check.error().code == core::ErrorCode::InvalidState) {
-                    m_resultText = tr("This is a different key. Insert the key that was removed to finish the "
-                                      "check.");
-                    emit changed();
-                }
+            const MoneyOperation::PendingWords words{
+                tr("This is a different key. Insert the key that was removed to finish the check."),
+                tr("Still checking: the key could not tell yet. The order shows \"checking\" at the shop. Keep the "
+                   "key inserted, or insert it again later; do not pay again."),
+                tr("The payment did not go through"),
+                tr("The key is back and proved the payment never reached it: nothing was charged and the order is "
+                   "open again. You can pay it again."),
+                tr("The payment is being checked by the bank"),
+                tr("The key can no longer prove whether the payment went through. Do not pay again: the bank keeps "
+                   "the record and will settle it.")};
+            switch (MoneyOperation::judgePending(check ? nullptr : &check.error(),
+                check ? check->op.state : core::PendingState::Checking,
+                words,
+                m_resultTitle,
+                m_resultText)) {
+            case MoneyOperation::Verdict::Unchanged:
                 return;
-            }
-            const core::PendingOperation& op = check->op;
-            switch (op.state) {
-            case core::PendingState::Checking:
-                m_resultText = tr("Still checking: the key could not tell yet. The order shows \"checking\" at the "
-                                  "shop. Keep the key inserted, or insert it again later; do not pay again.");
+            case MoneyOperation::Verdict::Wait:
                 emit changed();
                 return;
-            case core::PendingState::Done: {
+            case MoneyOperation::Verdict::Failed:
                 m_pendingSerial.clear();
-                const std::int64_t after
-                    = static_cast<std::int64_t>(op.balanceBefore.fen()) - static_cast<std::int64_t>(op.amount.fen());
-                m_newBalance = AmountText::format(after);
-                m_tac = check->tac;
-                m_resultTitle = tr("Paid %1").arg(AmountText::format(op.amount.fen()));
-                m_resultText = tr("The key is back and proved the payment of order %1 to %2 went through.")
-                                   .arg(order.reference, order.merchantName);
-                setStep(Step::Done);
-                emit completed(after);
-                return;
-            }
-            case core::PendingState::NotDone:
-                m_pendingSerial.clear();
-                m_resultTitle = tr("The payment did not go through");
-                m_resultText = tr("The key is back and proved the payment never reached it: nothing was charged and "
-                                  "the order is open again. You can pay it again.");
                 setStep(Step::Failed);
                 return;
-            case core::PendingState::Disputed:
-                m_pendingSerial.clear();
-                m_resultTitle = tr("The payment is being checked by the bank");
-                m_resultText
-                    = tr("The key can no longer prove whether the payment went through. Do not pay again: the bank "
-                         "keeps the record and will settle it.");
-                setStep(Step::Failed);
-                return;
+            case MoneyOperation::Verdict::Done:
+                break;
             }
+            const core::PendingOperation& op = check->op;
+            m_pendingSerial.clear();
+            const std::int64_t after
+                = static_cast<std::int64_t>(op.balanceBefore.fen()) - static_cast<std::int64_t>(op.amount.fen());
+            m_newBalance = AmountText::format(after);
+            m_tac = check->tac;
+            m_resultTitle = tr("Paid %1").arg(AmountText::format(op.amount.fen()));
+            m_resultText = tr("The key is back and proved the payment of order %1 to %2 went through.")
+                               .arg(order.reference, order.merchantName);
+            setStep(Step::Done);
+            emit completed(after);
         });
 }
 

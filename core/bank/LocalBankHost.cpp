@@ -2,6 +2,7 @@
 #include "core/bank/LocalBankHost.h"
 
 #include "core/bank/TerminalEnrolment.h"
+#include "core/process/ChildLifetime.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -20,7 +21,6 @@
 #include <csignal>
 
 #if defined(Q_OS_LINUX)
-#include <sys/prctl.h>
 #include <unistd.h>
 #endif
 
@@ -209,16 +209,8 @@ Result<void> LocalBankHost::launch()
     for (int attempt = 0; attempt < 2; ++attempt) {
         m_process = new QProcess(this);
         m_process->setProcessChannelMode(QProcess::SeparateChannels);
-#if defined(Q_OS_LINUX)
-        // The bank never outlives the wallet: SIGTERM when the thread that started it ends (SIGKILL, a crash too).
-        const pid_t parent = ::getpid();
-        m_process->setChildProcessModifier([parent] {
-            ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (::getppid() != parent) {
-                ::_exit(0);
-            }
-        });
-#endif
+        // The bank never outlives the wallet, however the wallet ends (SIGKILL, a crash too): ChildLifetime.h.
+        ChildLifetime::prepare(*m_process);
         m_process->start(
             exe, {QStringLiteral("--data"), m_dir, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
         if (!m_process->waitForStarted(5000)) {
@@ -226,6 +218,10 @@ Result<void> LocalBankHost::launch()
             delete m_process;
             m_process = nullptr;
             return makeError(ErrorCode::BankUnreachable, QStringLiteral("cannot start %1: %2").arg(exe, why));
+        }
+        if (!ChildLifetime::adopt(*m_process)) {
+            qCWarning(lcLocalBank)
+                << "skey-bank is not tied to the wallet's life: it may outlive a wallet that crashes";
         }
         m_process->closeWriteChannel();
         QByteArray out;

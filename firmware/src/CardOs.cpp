@@ -43,7 +43,7 @@ const CardOs::Command CardOs::kCommands[] = {
 CardOs::CardOs(hal::Platform& platform)
     : m_platform(platform)
     , m_crypto(platform.crypto)
-    , m_journal(platform.nvm)
+    , m_journal(platform.nvm, &items::kSecretItems)
     , m_piv(platform, m_journal)
     , m_psam(platform, m_journal, m_crypto, m_transportKey, m_hasTransportKey)
 { }
@@ -75,6 +75,11 @@ void CardOs::powerOn()
     m_smTry = {};
     m_selection = Selection::Purse; // the e-purse is the implicitly selected application (ISO 7816-4 §8.2.1.2)
     m_halted = m_journal.mount() != StoreStatus::Ok;
+    // Finish what a cut interrupted: superseded secrets and torn erases are wiped before any command runs. A Fault
+    // here leaves the (intact) state usable; the next commit tries the wipe again.
+    if (!m_halted && m_journal.scrub() == StoreStatus::PowerLost) {
+        m_halted = true;
+    }
     loadState();
     if (!stateInRange()) {
         m_halted = true; // a corrupted image: refuse to run the purse (6581) rather than misuse the values

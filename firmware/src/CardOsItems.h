@@ -2,6 +2,8 @@
 // Journal item ids and fixed values of the e-purse (private to the CardOs*.cpp files).
 #pragma once
 
+#include "Journal.h"
+
 #include <array>
 #include <cstdint>
 
@@ -21,6 +23,18 @@ inline constexpr std::uint8_t kPurchaseProof = 152;
 inline constexpr std::uint8_t kPinTries = 153;
 inline constexpr std::uint8_t kMacFailures = 154;
 inline constexpr std::uint8_t kSmFailures = 155; ///< consecutive secure-messaging / EXTERNAL AUTHENTICATE failures
+
+/// Items whose superseded copies the journal wipes (docs/firmware.md "Wiping superseded secrets"): the purse's key
+/// slots, KT and PIN; PIV's PIN 116, PUK 118, management key 120 and private keys 121..124 (piv/PivApp.cpp); the
+/// PSAM's master keys 136 (psam/PsamApp.cpp).
+constexpr ItemSet secretItems()
+{
+    ItemSet s;
+    s.addRange(kKeyBase, kKeyBase + 15).add(kTransportKey).add(kPin);
+    s.add(116).add(118).addRange(120, 124).add(136);
+    return s;
+}
+inline constexpr ItemSet kSecretItems = secretItems();
 
 inline constexpr std::size_t kKeyItemSize = 20;
 inline constexpr std::size_t kPurseItemSize = 10;

@@ -67,8 +67,9 @@ JournalBatch::~JournalBatch()
     clear();
 }
 
-Journal::Journal(hal::Nvm& nvm)
+Journal::Journal(hal::Nvm& nvm, const ItemSet* secrets)
     : m_nvm(nvm)
+    , m_secrets(secrets)
     , m_pageSize(nvm.pageSize())
     , m_pageCount(nvm.pageCount() < kMaxPages ? nvm.pageCount() : kMaxPages)
 { }
@@ -77,6 +78,23 @@ void Journal::clearIndex()
 {
     m_addr.fill(0);
     m_len.fill(0);
+    m_staleSecret.fill(0);
+}
+
+void Journal::markSuperseded(std::size_t page)
+{
+    if (page < kMaxPages) {
+        m_staleSecret[page / 8] = static_cast<std::uint8_t>(m_staleSecret[page / 8] | (1u << (page % 8)));
+    }
+}
+
+std::size_t Journal::pagesWithSupersededSecrets() const
+{
+    std::size_t n = 0;
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        n += (m_staleSecret[p / 8] >> (p % 8)) & 1u;
+    }
+    return n;
 }
 
 bool Journal::pageHeaderValid(std::size_t page, std::uint32_t& seq)
@@ -100,6 +118,9 @@ void Journal::indexBody(std::size_t bodyAddress, std::span<const std::uint8_t> b
         const std::uint8_t len = body[pos + 1];
         if (id >= kItemCount || len == 0 || len > kMaxItemSize || pos + 2 + len > body.size()) {
             return; // cannot happen for an entry with a good CRC written by this code
+        }
+        if (m_len[id] != 0 && m_secrets != nullptr && m_secrets->contains(id)) {
+            markSuperseded(m_addr[id] / m_pageSize); // the old copy of a secret: wiped before commit() returns
         }
         m_addr[id] = static_cast<std::uint32_t>(bodyAddress + pos + 2);
         m_len[id] = len;
@@ -203,6 +224,9 @@ StoreStatus Journal::mount()
         }
         m_head = page;
         m_headOffset = clean ? off : m_pageSize; // a torn page is closed
+        if (!clean && m_secrets != nullptr) {
+            markSuperseded(page); // the torn entry may hold (part of) a secret that no index points to: compact it
+        }
     }
     secureZero(m_entry);
     return StoreStatus::Ok;
@@ -348,6 +372,11 @@ StoreStatus Journal::collectOldest()
     if (tail == kMaxPages) {
         return StoreStatus::Full;
     }
+    return collectPage(tail);
+}
+
+StoreStatus Journal::collectPage(std::size_t tail)
+{
     const std::size_t lo = tail * m_pageSize;
     const std::size_t hi = lo + m_pageSize;
     std::array<std::uint8_t, kMaxItemSize> item{};
@@ -390,7 +419,85 @@ StoreStatus Journal::collectOldest()
     }
     m_pageSeq[tail] = 0;
     m_knownErased[tail] = true;
+    m_staleSecret[tail / 8] = static_cast<std::uint8_t>(m_staleSecret[tail / 8] & ~(1u << (tail % 8)));
     return StoreStatus::Ok;
+}
+
+StoreStatus Journal::wipeSupersededSecrets()
+{
+    // Each pass erases one page; bounded by the page count (a copy forward never marks a page of its own copies).
+    for (std::size_t guard = 0; guard <= m_pageCount; ++guard) {
+        std::size_t page = kMaxPages;
+        for (std::size_t p = 0; p < m_pageCount && page == kMaxPages; ++p) {
+            if (((m_staleSecret[p / 8] >> (p % 8)) & 1u) != 0) {
+                page = p;
+            }
+        }
+        if (page == kMaxPages) {
+            return StoreStatus::Ok;
+        }
+        if (m_pageSeq[page] == 0) {
+            // Cannot happen (erasing a page unmarks it); a free page holds no entry, so there is nothing to wipe.
+            m_staleSecret[page / 8] = static_cast<std::uint8_t>(m_staleSecret[page / 8] & ~(1u << (page % 8)));
+            continue;
+        }
+        // Keep the reserve for the copies, as appendEntry() does (GC may collect this very page: then it is done).
+        for (std::size_t g = 0; freePages() <= kReservePages && g < m_pageCount; ++g) {
+            const StoreStatus s = collectOldest();
+            if (s != StoreStatus::Ok) {
+                return s;
+            }
+        }
+        if (m_pageSeq[page] == 0) {
+            continue;
+        }
+        if (freePages() == 0) {
+            return StoreStatus::Full;
+        }
+        if (page == m_head) {
+            m_headOffset = m_pageSize; // closed: its live items go to a new page, then it is erased
+        }
+        const StoreStatus s = collectPage(page);
+        if (s != StoreStatus::Ok) {
+            return s;
+        }
+    }
+    return StoreStatus::Fault;
+}
+
+StoreStatus Journal::scrub()
+{
+    // 1. A free page (no valid header) must read erased: a torn erase or a torn first program may have left old
+    //    content there (EccTorn: unreadable double words), which no mount ever looks at again.
+    for (std::size_t p = 0; p < m_pageCount; ++p) {
+        if (m_pageSeq[p] != 0 || m_knownErased[p]) {
+            continue;
+        }
+        bool clean = true;
+        for (std::size_t at = 0; clean && at < m_pageSize;) {
+            const std::size_t chunk = (m_pageSize - at) < m_entry.size() ? (m_pageSize - at) : m_entry.size();
+            const hal::NvmStatus rs = m_nvm.read(p * m_pageSize + at, std::span<std::uint8_t>(m_entry.data(), chunk));
+            if (rs == hal::NvmStatus::PowerLost) {
+                return StoreStatus::PowerLost;
+            }
+            clean = rs == hal::NvmStatus::Ok;
+            for (std::size_t i = 0; clean && i < chunk; ++i) {
+                clean = m_entry[i] == 0xFF;
+            }
+            at += chunk;
+        }
+        secureZero(m_entry);
+        if (!clean) {
+            const StoreStatus s = fromNvm(m_nvm.erase(p));
+            if (s != StoreStatus::Ok) {
+                return s;
+            }
+            m_knownErased[p] = true;
+        }
+    }
+    // 2. Pages that mount() found holding a superseded copy of a secret item.
+    const StoreStatus s = wipeSupersededSecrets();
+    return s == StoreStatus::Full ? StoreStatus::Ok : s;
 }
 
 StoreStatus Journal::commit(const JournalBatch& batch)
@@ -398,7 +505,19 @@ StoreStatus Journal::commit(const JournalBatch& batch)
     if (batch.failed()) {
         return StoreStatus::Fault; // a programming error: never write part of a change
     }
-    return appendEntry(batch.body(), true);
+    const StoreStatus s = appendEntry(batch.body(), true);
+    if (s != StoreStatus::Ok) {
+        return s;
+    }
+    // The commit point is behind us. A full NVM leaves the wipe to the next commit or power-on: the change stands.
+    // Most commits replace no secret: 16 bytes of bit map say so without a call.
+    for (const std::uint8_t bits : m_staleSecret) {
+        if (bits != 0) {
+            const StoreStatus w = wipeSupersededSecrets();
+            return w == StoreStatus::Full ? StoreStatus::Ok : w;
+        }
+    }
+    return StoreStatus::Ok;
 }
 
 StoreStatus Journal::digest(std::uint32_t& out)

@@ -14,6 +14,12 @@
 // * mount() (called by CardOs::powerOn) rebuilds the RAM index from NVM; a page whose tail is not clean after its
 //   last valid entry (a torn write) is closed and never appended to again. A read that faults (flash ECC: a double
 //   word whose program was cut) counts as such a torn tail, never as a failed mount.
+// * Secret items (PINs, keys: the set given to the constructor) leave no superseded copy in NVM. A commit that
+//   replaces one (and a GC copy of one) marks the page holding the old copy; before commit() returns, every marked
+//   page is collected: its live items are copied forward (ordinary entries: a cut loses nothing) and it is erased.
+//   A cut in between leaves the old copy in a page that mount() marks again, and scrub() (called by power-on before
+//   any command) finishes the work; scrub() also erases every free page that is not clean (a torn erase of a page
+//   that held secrets), so after power-on no old copy of a secret is anywhere in the NVM. docs/firmware.md.
 #pragma once
 
 #include "hal/Nvm.h"
@@ -37,6 +43,29 @@ inline constexpr std::size_t kPageHeaderBytes = 16;
 inline constexpr std::size_t kEntryHeaderBytes = 8;
 inline constexpr std::size_t kEntryCrcBytes = 4;
 inline constexpr std::size_t kMaxBatchBody = kMaxEntryBytes - kEntryHeaderBytes - kEntryCrcBytes;
+
+/// A set of item ids (256 bits), e.g. the secret items whose superseded copies are wiped. constexpr: lives in flash.
+class ItemSet
+{
+public:
+    constexpr ItemSet() = default;
+    /// Adds ids first..last (inclusive).
+    constexpr ItemSet& addRange(std::uint8_t first, std::uint8_t last)
+    {
+        for (std::size_t id = first; id <= last; ++id) {
+            m_bits[id / 8] = static_cast<std::uint8_t>(m_bits[id / 8] | (1u << (id % 8)));
+        }
+        return *this;
+    }
+    constexpr ItemSet& add(std::uint8_t id) { return addRange(id, id); }
+    [[nodiscard]] constexpr bool contains(std::size_t id) const
+    {
+        return id < kItemCount && (m_bits[id / 8] & (1u << (id % 8))) != 0;
+    }
+
+private:
+    std::array<std::uint8_t, kItemCount / 8> m_bits{};
+};
 
 /// The items of one commit, assembled in RAM. Items keep their order; a later add() of the same id wins.
 class JournalBatch
@@ -64,13 +93,22 @@ private:
 class Journal
 {
 public:
-    explicit Journal(hal::Nvm& nvm);
+    /// `secrets`: items whose superseded copies must not stay in NVM (nullptr: none). Must outlive the journal.
+    explicit Journal(hal::Nvm& nvm, const ItemSet* secrets = nullptr);
 
-    /// Rebuilds the index from NVM (power-on recovery). Ok also for an empty (blank) store.
+    /// Rebuilds the index from NVM (power-on recovery). Ok also for an empty (blank) store. Writes nothing.
     [[nodiscard]] StoreStatus mount();
+    /// After mount(), before anything else: erases every free page that does not read clean (0xFF) and collects
+    /// every page still holding a superseded copy of a secret item (left by a cut). Ok when nothing was to do.
+    /// Full (no room to copy live items forward) leaves the work for the next commit; the state is intact anyway.
+    [[nodiscard]] StoreStatus scrub();
+    /// Pages still holding a superseded copy of a secret item (0 after a successful commit() or scrub()).
+    [[nodiscard]] std::size_t pagesWithSupersededSecrets() const;
     /// Erases every page: factory initialisation only.
     [[nodiscard]] StoreStatus format();
-    /// Writes all items of the batch atomically. A poisoned batch (a failed add()) is refused with Fault.
+    /// Writes all items of the batch atomically. A poisoned batch (a failed add()) is refused with Fault. When the
+    /// batch replaces a secret item, the old copy is wiped before commit() returns; PowerLost or Fault after the
+    /// entry was written means the new state is committed but the wipe is unfinished (scrub() at power-on ends it).
     [[nodiscard]] StoreStatus commit(const JournalBatch& batch);
     /// Copies item `id` into `out` (which must hold its length) and sets `length`; length 0 when the item is absent.
     [[nodiscard]] StoreStatus read(std::uint8_t id, std::span<std::uint8_t> out, std::size_t& length);
@@ -86,12 +124,18 @@ private:
     [[nodiscard]] StoreStatus appendEntry(std::span<const std::uint8_t> body, bool allowGc);
     [[nodiscard]] StoreStatus openNewPage();
     [[nodiscard]] StoreStatus collectOldest();
+    [[nodiscard]] StoreStatus collectPage(std::size_t page);
+    [[nodiscard]] StoreStatus wipeSupersededSecrets();
+    void markSuperseded(std::size_t page);
     [[nodiscard]] std::size_t freePages() const;
     [[nodiscard]] bool pageHeaderValid(std::size_t page, std::uint32_t& seq);
     void indexBody(std::size_t bodyAddress, std::span<const std::uint8_t> body);
     void clearIndex();
 
     hal::Nvm& m_nvm;
+    const ItemSet* m_secrets;
+    /// Per page, bit set: the page holds a superseded copy of a secret item (kMaxPages bits).
+    std::array<std::uint8_t, kMaxPages / 8> m_staleSecret{};
     std::size_t m_pageSize;
     std::size_t m_pageCount;
     std::array<std::uint32_t, kItemCount> m_addr{}; ///< NVM address of the item's data

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The storage journal on its own: a random-commit model test with power cuts and remounts (including pages that
 // garbage collection erases), and mount() on arbitrary and corrupted NVM images (never crashes, never invents an
-// item whose entry does not check).
+// item whose entry does not check). With secret items, no value of a secret that is not its current value (replaced,
+// or written by a commit that a cut undid) stays anywhere in the raw NVM image once commit() or power-on's scrub()
+// returned.
 #include "Bytes.h"
 #include "HostNvm.h"
 #include "Journal.h"
@@ -40,11 +42,12 @@ State readAll(Journal& j)
 }
 
 /// How many NVM writes (programs + erases) committing `b` takes from the current image: the same commit on a copy.
-std::uint64_t writesOfCommit(const HostNvm& nvm, std::size_t pageSize, std::size_t pageCount, const JournalBatch& b)
+std::uint64_t writesOfCommit(
+    const HostNvm& nvm, std::size_t pageSize, std::size_t pageCount, const JournalBatch& b, const ItemSet* secrets)
 {
     HostNvm scratch(pageSize, pageCount);
     scratch.setImage(nvm.image());
-    auto j = std::make_unique<Journal>(scratch);
+    auto j = std::make_unique<Journal>(scratch, secrets);
     if (j->mount() != StoreStatus::Ok) {
         return 0;
     }
@@ -71,18 +74,56 @@ void TestJournal::randomCommitsWithCuts_data()
 {
     QTest::addColumn<int>("pageSize");
     QTest::addColumn<int>("pageCount");
-    QTest::newRow("8 x 256") << 256 << 8;
-    QTest::newRow("16 x 512") << 512 << 16;
-    QTest::newRow("6 x 2048") << 2048 << 6;
+    QTest::addColumn<bool>("secrets");
+    QTest::newRow("8 x 256") << 256 << 8 << false;
+    QTest::newRow("16 x 512") << 512 << 16 << false;
+    QTest::newRow("6 x 2048") << 2048 << 6 << false;
+    QTest::newRow("8 x 256, secrets") << 256 << 8 << true;
+    QTest::newRow("16 x 512, secrets") << 512 << 16 << true;
+    QTest::newRow("6 x 2048, secrets") << 2048 << 6 << true;
 }
 
 void TestJournal::randomCommitsWithCuts()
 {
     QFETCH(int, pageSize);
     QFETCH(int, pageCount);
+    QFETCH(bool, secrets);
+    // Ids 0..5 are secret: their values are 12..40 random bytes, so finding one in the image is no accident.
+    constexpr ItemSet kSecrets = ItemSet{}.addRange(0, 5);
+    const ItemSet* secretSet = secrets ? &kSecrets : nullptr;
     HostNvm nvm(static_cast<std::size_t>(pageSize), static_cast<std::size_t>(pageCount));
-    Journal j(nvm);
+    Journal j(nvm, secretSet);
     QCOMPARE(j.mount(), StoreStatus::Ok);
+    std::vector<Value> secretValues; // values secret ids were given (committed or not) and not yet seen gone
+    int secretChecks = 0;
+    auto noStaleSecret = [&](const State& current, int step) {
+        if (!secrets) {
+            return true;
+        }
+        // A value once replaced and gone can never come back (nothing writes it again): it leaves the list.
+        std::vector<Value> keep;
+        bool ok = true;
+        for (const Value& v : secretValues) {
+            const bool live = std::any_of(current.begin(), current.end(), [&](const auto& kv) {
+                return kSecrets.contains(kv.first) && kv.second == v;
+            });
+            const bool inImage
+                = std::search(nvm.image().begin(), nvm.image().end(), v.begin(), v.end()) != nvm.image().end();
+            ++secretChecks;
+            if (inImage != live) {
+                qWarning("step %d: a %s secret value is %s the NVM image",
+                    step,
+                    live ? "current" : "replaced",
+                    inImage ? "still in" : "missing from");
+                ok = false;
+            }
+            if (live || inImage) {
+                keep.push_back(v);
+            }
+        }
+        secretValues.swap(keep);
+        return ok;
+    };
     std::mt19937 rng(1234);
     State model;
     int cuts = 0;
@@ -96,9 +137,12 @@ void TestJournal::randomCommitsWithCuts()
         const int items = 1 + static_cast<int>(rng() % 4);
         for (int i = 0; i < items; ++i) {
             const auto id = static_cast<std::uint8_t>(rng() % 24);
-            Value v(1 + rng() % 40);
+            Value v(secrets && kSecrets.contains(id) ? 12 + rng() % 29 : 1 + rng() % 40);
             for (auto& x : v) {
                 x = static_cast<std::uint8_t>(rng());
+            }
+            if (secrets && kSecrets.contains(id)) {
+                secretValues.push_back(v);
             }
             QVERIFY(b.add(id, v));
             next[id] = v; // a later add of the same id wins
@@ -109,8 +153,8 @@ void TestJournal::randomCommitsWithCuts()
         if (cut) {
             // A clean remount first, so the live journal and the copy that counts the writes start alike.
             QCOMPARE(j.mount(), StoreStatus::Ok);
-            const std::uint64_t writes
-                = writesOfCommit(nvm, static_cast<std::size_t>(pageSize), static_cast<std::size_t>(pageCount), b);
+            const std::uint64_t writes = writesOfCommit(
+                nvm, static_cast<std::size_t>(pageSize), static_cast<std::size_t>(pageCount), b, secretSet);
             QVERIFY2(writes > 0, "a commit that writes nothing");
             nvm.armPowerCut(1 + rng() % writes, static_cast<TearModel>(rng() % host::kTearModelCount));
             ++armed;
@@ -122,9 +166,14 @@ void TestJournal::randomCommitsWithCuts()
             ++cuts;
             nvm.powerRestore();
             QCOMPARE(j.mount(), StoreStatus::Ok);
+            if (secrets) {
+                QCOMPARE(j.scrub(), StoreStatus::Ok); // power-on's second step (CardOs::powerOn)
+                QCOMPARE(j.pagesWithSupersededSecrets(), std::size_t(0));
+            }
             const State after = readAll(j);
             QVERIFY2(after == model || after == next, qPrintable(QString("mixed state at step %1").arg(step)));
             model = after;
+            QVERIFY(noStaleSecret(model, step));
         } else {
             QCOMPARE(s, StoreStatus::Ok);
             model = next;
@@ -133,7 +182,11 @@ void TestJournal::randomCommitsWithCuts()
                 QCOMPARE(j.mount(), StoreStatus::Ok);
             }
             QVERIFY(readAll(j) == model);
+            QVERIFY(noStaleSecret(model, step));
         }
+    }
+    if (secrets) {
+        QVERIFY(secretChecks > 10000); // the check ran, over many replaced values
     }
     // The documented rate: about 1 commit in 8 (binomial, mean 750 of 6,000, sd 26: 650..850 is ±4 sd).
     QCOMPARE(cuts, armed);

@@ -6,11 +6,15 @@
 // never a mix, plus the purse invariants: balance old or new; ATC, record, proof and balance agree; PROVE answers iff
 // committed; a PIN try is never regained. A write that fully landed is never lost: the state after a cut at write k
 // under FullyWritten equals the state after a cut at write k+1 under NothingWritten, and the new state at the last.
+// A command that replaces a secret (PIN, key, KT) names the old value's bytes: after the clean run, and after every
+// cut once power-on recovery ran, they are either still the current value (the command did not commit) or nowhere in
+// the raw NVM image (no superseded copy, no torn erase, no unreadable double word holds them).
 #include "PsamClient.h"
 #include "TokenDriver.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -29,7 +33,21 @@ struct Scenario
     std::function<void(HostToken&)> intermediate; // optional: reaches a legal intermediate state
     std::function<void(HostToken&, bool committed)> check; // optional semantic check after recovery
     std::uint16_t sw = 0x9000; // what the clean run must answer
+    Bytes superseded{}; // optional: the bytes of a secret the command replaces (see the header comment)
 };
+
+/// How often `needle` occurs in the raw NVM image (every byte, readable or not).
+int occurrences(const std::vector<std::uint8_t>& image, const Bytes& needle)
+{
+    int n = 0;
+    for (auto it = image.begin();; ++it) {
+        it = std::search(it, image.end(), needle.begin(), needle.end());
+        if (it == image.end()) {
+            return n;
+        }
+        ++n;
+    }
+}
 
 std::uint32_t digestOf(HostToken& t)
 {
@@ -119,6 +137,10 @@ bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre
                    << QString::number(s.sw, 16);
         return false;
     }
+    if (!s.superseded.empty() && occurrences(t.nvm().image(), s.superseded) != 0) {
+        qWarning() << s.name.c_str() << "the replaced secret is still in the NVM image after the clean run";
+        return false;
+    }
     int cuts = 0;
     std::vector<std::uint32_t> fullAt{0}; // [k]: the digest after a cut at write k, FullyWritten
     std::vector<std::uint32_t> nothingAt{0}; // [k]: the same, NothingWritten
@@ -161,6 +183,12 @@ bool TestTearing::runScenario(HostToken& t, const std::vector<std::uint8_t>& pre
             }
             if (s.check) {
                 s.check(t, d == after && before != after);
+            }
+            if (!s.superseded.empty() && (occurrences(t.nvm().image(), s.superseded) == 0) != (d == after)) {
+                qWarning() << s.name.c_str() << "after a cut at write" << k << "model" << int(model)
+                           << (d == after ? "the replaced secret is still in the NVM image"
+                                          : "the current secret is missing from the NVM image");
+                return false;
             }
             if (model == TearModel::FullyWritten) {
                 fullAt.push_back(d);
@@ -273,7 +301,35 @@ void TestTearing::personalization()
             badSecureMac,
             [](HostToken& tok, bool committed) {
                 QCOMPARE(tok.os().lifeCycle(), committed ? LifeCycle::Personalized : LifeCycle::Blank);
-            }}));
+            },
+            0x9000,
+            kKt}));
+    // WRITE KEY over an existing key (same type and index): the old key value leaves the NVM.
+    const KeySpec dlk = noEnd.keys[0];
+    QVERIFY(runScenario(t,
+        ready,
+        {"WRITE KEY (replace DLK)",
+            open,
+            [dlk](HostToken& tok) {
+                Bytes plain{19, dlk.index, dlk.version, dlk.alg};
+                const Bytes newKey = hex("F0E1D2C3B4A5968778695A4B3C2D1E0F");
+                plain.insert(plain.end(), newKey.begin(), newKey.end());
+                return Issuer(tok).writeKey(kKt, dlk.type, plain);
+            },
+            badSecureMac,
+            nullptr,
+            0x9000,
+            dlk.key}));
+    // WRITE KEY of the PIN over the profile's PIN.
+    QVERIFY(runScenario(t,
+        ready,
+        {"WRITE KEY PIN (replace)",
+            open,
+            [](HostToken& tok) { return Issuer(tok).writeKey(kKt, 0x3A, hex("0403987654")); },
+            badSecureMac,
+            nullptr,
+            0x9000,
+            hex("123456FFFFFF")}));
 }
 
 void TestTearing::pinAndPurse()
@@ -317,7 +373,9 @@ void TestTearing::pinAndPurse()
         sel,
         [](HostToken& tok) { return tok.process(hex("805E0100071234 56FF654321")); },
         wrongPin,
-        nullptr});
+        nullptr,
+        0x9000,
+        hex("123456FFFFFF")});
     scenarios.push_back({"RELOAD PIN (secure messaging)",
         sel,
         [](HostToken& tok) {
@@ -327,7 +385,9 @@ void TestTearing::pinAndPurse()
         badSecureMac,
         [](HostToken& tok, bool committed) {
             QCOMPARE(swOf(Terminal(tok).verify(hex(committed ? "654321" : "123456"))), std::uint16_t(0x9000));
-        }});
+        },
+        0x9000,
+        hex("123456FFFFFF")});
     // CREDIT and DEBIT: INITIALIZE is the (volatile) prelude.
     auto purseCheck = [](std::uint8_t type, std::uint32_t oldBalance, std::uint32_t newBalance) {
         return [=](HostToken& tok, bool committed) {
@@ -526,6 +586,9 @@ void TestTearing::purseThroughGarbageCollection()
                 const Bytes rec = tok.process(hex("00B201C417"));
                 QCOMPARE(swOf(rec), std::uint16_t(0x9000));
                 QCOMPARE(rec[9] == type && (rec[0] << 8 | rec[1]) == atc, committed);
+                // Garbage collection copies the PIN and the keys forward: after recovery each is in NVM once.
+                QCOMPARE(occurrences(tok.nvm().image(), hex("123456FFFFFF")), 1);
+                QCOMPARE(occurrences(tok.nvm().image(), p.keys[0].key), 1);
             }};
         QVERIFY2(runScenario(t, pre, s), qPrintable(QString::number(i)));
         // Advance the base state by one clean transaction.

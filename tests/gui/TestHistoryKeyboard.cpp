@@ -7,12 +7,17 @@
 //  * item 10, the history's search and date filters agree with what is shown: "1,250" finds "+¥1,250.00" (as do
 //    "1250" and "¥1,250.00"), dates typed the way the list shows them (en and zh_CN), applied as they are typed like
 //    the search, a date the list would not show explained under the filters. The rows come from the SQLite mirror.
+//  * items 9 and 10 together: a search typed with key events, then Export reached with Tab and pressed with Space
+//    (the file dialog answered with a file in the test's own folder, as TestCardholderReview does): the CSV holds
+//    exactly the rows the page shows, no more.
 #include "app/gui/CompositionRoot.h"
 #include "app/gui/HistoryViewModel.h"
 #include "app/gui/UiSnapshot.h"
+#include "support/LsanScope.h"
 #include "support/QuickDriver.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QGuiApplication>
 #include <QLocale>
 #include <QQmlContext>
@@ -76,6 +81,7 @@ private slots:
     void keyboardOnlyLoads();
     void historyTabStopsShowFocus();
     void searchFindsAmountsAsShown();
+    void exportAfterSearchHoldsTheRowsShown();
     void datesAsShownApplyAsTyped_data();
     void datesAsShownApplyAsTyped();
 
@@ -86,6 +92,8 @@ private:
     /// Focuses a field of the history page with Tab only, then replaces its text by typing.
     void tabToAndType(const QString& name, const QString& text);
     [[nodiscard]] QList<QColor> focusColors() const;
+    /// Export pressed on the keyboard, the file dialog answered with `path`; returns the amount column of the CSV.
+    [[nodiscard]] QStringList exportedAmounts(const QString& path);
     [[nodiscard]] QStringList amounts() const { return m_ui->textsOf(QStringLiteral("rowAmount")); }
 
     QTemporaryDir m_dir;
@@ -317,6 +325,98 @@ void TestHistoryKeyboard::searchFindsAmountsAsShown()
     }
     tabToAndType(QStringLiteral("historySearch"), QString());
     QCOMPARE(amounts().size(), 2);
+}
+
+QStringList TestHistoryKeyboard::exportedAmounts(const QString& path)
+{
+    QQuickItem* exportButton = m_ui->shown(QStringLiteral("historyExport"));
+    if (!exportButton) {
+        qWarning("Export is not shown:\n%s", qPrintable(dump(*m_ui)));
+        return {QStringLiteral("<no Export button>")};
+    }
+    for (int i = 0; i < 60 && !exportButton->hasActiveFocus(); ++i) {
+        m_ui->key(Qt::Key_Tab);
+    }
+    if (!exportButton->hasActiveFocus()) {
+        return {QStringLiteral("<Tab never reached Export>")};
+    }
+    HistoryViewModel* history = m_root->app()->history();
+    const QString before = history->exportResult();
+    {
+        const wallet::test::QtFileDialogLeakScope qtDialog;
+        // The test's file, given before the dialog opens (Qt 6.4's dialog takes it when shown), then Space on Export.
+        QObject* dialog = m_root->window()->findChild<QObject*>(QStringLiteral("historyExportDialog"));
+        if (!dialog) {
+            return {QStringLiteral("<no file dialog>")};
+        }
+        dialog->setProperty("currentFolder", QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
+        dialog->setProperty("selectedFile", QUrl::fromLocalFile(path));
+        m_ui->key(Qt::Key_Space);
+        if (!QTest::qWaitFor([&] { return dialog->property("visible").toBool(); }, 5000)) {
+            return {QStringLiteral("<Space on Export opened no file dialog>")};
+        }
+        if (dialog->property("selectedFile").toUrl() != QUrl::fromLocalFile(path)) {
+            return {QStringLiteral("<the dialog proposes %1>").arg(dialog->property("selectedFile").toString())};
+        }
+        QMetaObject::invokeMethod(dialog, "accept");
+        m_ui->settle();
+    }
+    // The result line the page shows says where the file went.
+    if (!QTest::qWaitFor(
+            [&] {
+                return m_ui->text(QStringLiteral("historyExportResult")).contains(QDir::toNativeSeparators(path))
+                    && history->exportResult() != before;
+            },
+            20000)) {
+        return {QStringLiteral("<no export result: %1>").arg(m_ui->text(QStringLiteral("historyExportResult")))};
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return {QStringLiteral("<cannot read %1>").arg(path)};
+    }
+    QString text = QString::fromUtf8(file.readAll());
+    if (text.startsWith(QChar(0xFEFF))) {
+        text.remove(0, 1);
+    }
+    QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (lines.isEmpty() || !lines.first().startsWith(QStringLiteral("token_serial,type,atc,amount,"))) {
+        return {QStringLiteral("<not the CSV header: %1>").arg(lines.value(0))};
+    }
+    lines.removeFirst();
+    QStringList out;
+    for (const QString& line : lines) {
+        out << line.section(QLatin1Char(','), 3, 3); // the amount column (yuan, no grouping)
+    }
+    return out;
+}
+
+void TestHistoryKeyboard::exportAfterSearchHoldsTheRowsShown()
+{
+    // What the page shows, reduced to the CSV's amount form: "+¥1,250.00" → "1250.00".
+    auto asCsv = [](const QStringList& shown) {
+        QStringList out;
+        for (QString a : shown) {
+            a.remove(QLatin1Char('+')).remove(QChar(0x2212)).remove(QLatin1Char('-')).remove(kYuan);
+            out << a.remove(QLatin1Char(','));
+        }
+        return out;
+    };
+    m_ui->key(Qt::Key_4, Qt::ControlModifier);
+    QVERIFY(m_ui->waitShown(QStringLiteral("historySearch")));
+    tabToAndType(QStringLiteral("historySearch"), QStringLiteral("1,250"));
+    const QStringList shown = amounts();
+    QCOMPARE(shown, QStringList{QStringLiteral("+") + kYuan + QStringLiteral("1,250.00")});
+    const QStringList searched = exportedAmounts(m_dir.filePath(QStringLiteral("after-search.csv")));
+    QVERIFY2(searched == asCsv(shown),
+        qPrintable(QStringLiteral("search \"1,250\" shows [%1], the CSV holds [%2]")
+                       .arg(shown.join(QLatin1Char(' ')), searched.join(QLatin1Char(' ')))));
+    // Without the search the page and the file hold both loads: the export follows the page, not a fixed answer.
+    tabToAndType(QStringLiteral("historySearch"), QString());
+    QCOMPARE(amounts().size(), 2);
+    const QStringList all = exportedAmounts(m_dir.filePath(QStringLiteral("all.csv")));
+    QVERIFY2(all == asCsv(amounts()),
+        qPrintable(QStringLiteral("the page shows [%1], the CSV holds [%2]")
+                       .arg(amounts().join(QLatin1Char(' ')), all.join(QLatin1Char(' ')))));
 }
 
 void TestHistoryKeyboard::datesAsShownApplyAsTyped_data()

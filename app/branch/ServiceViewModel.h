@@ -66,6 +66,7 @@ signals:
 private:
     void start(const QString& operation);
     void run(const QString& operation, QJsonObject body, const core::SecureBytes& pin);
+    void run(std::function<core::Result<QJsonObject>(core::BranchStation&)> job);
     void finish(const core::Error* e, const QString& done);
     void readAfter(const QString& done);
     [[nodiscard]] bool idCheckMissing(bool idChecked, const QString& document);

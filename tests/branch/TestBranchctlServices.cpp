@@ -19,6 +19,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTest>
 #include <QUuid>
 
@@ -33,6 +34,7 @@ const QString kSupervisorPassword = QStringLiteral("supervisor passphrase 22");
 const QString kLostSerial = QStringLiteral("534B000000200000");
 const QString kNewSerial = QStringLiteral("534B000000200001");
 const QString kThirdSerial = QStringLiteral("534B000000200003");
+const QString kFourthSerial = QStringLiteral("534B000000200004");
 const QString kIdNumber = QStringLiteral("11010519491231002X");
 
 } // namespace
@@ -526,6 +528,72 @@ private slots:
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
+    /// Known outcomes only: the key answered CARD BLOCK with 9000, but skey-bank died before committing the
+    /// report (its 5th mutating request of `close`: sign-in, approval, decision, command, outcome). branchctl says
+    /// the outcome is unknown (exit 3) and names the command to report; nothing is paid meanwhile. Reported with
+    /// `branchctl outcome` (the key's own word, its life cycle terminated), the bank pays back once.
+    void lostReportOfCardBlock()
+    {
+        QString asn;
+        QByteArray pin;
+        QVERIFY(issueOne(kFourthSerial, &asn, &pin));
+        QVERIFY(deposit(asn, 3000));
+        const Run load
+            = walletctl(kFourthSerial, {QStringLiteral("load"), QStringLiteral("10.00"), QStringLiteral("--yes")}, pin);
+        QVERIFY2(load.exitCode == 0, load.out.constData());
+        const std::string a = asn.toStdString();
+        m_rig.stopServer();
+        QString started = m_rig.startServer(QStringLiteral("crash-before-commit:5"));
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        writeConfigs();
+        const QStringList close{QStringLiteral("close"),
+            QStringLiteral("--simulated-key"),
+            kFourthSerial,
+            QStringLiteral("--supervisor"),
+            QStringLiteral("wang.supervisor")};
+        const Run lost = branchctl(
+            close, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(lost.exitCode, 3);
+        QCOMPARE(lost.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
+        QCOMPARE(lost.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9000"));
+        const QString error = lost.json.value(QStringLiteral("error")).toString();
+        static const QRegularExpression command(
+            QStringLiteral("branchctl outcome --command ([0-9a-f-]{36}) --status-word 9000"));
+        const auto m = command.match(error);
+        QVERIFY2(m.hasMatch(), qPrintable(error));
+        if (m_rig.serverRunning()) {
+            m_rig.stopServer();
+        } else {
+            m_rig.waitServerExit();
+        }
+        started = m_rig.startServer();
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        writeConfigs();
+        // Nothing paid, the bank's command unreported; the key itself is terminated.
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE asn = $1 AND operation = 'card-block' AND"
+                        " outcome IS NULL",
+                     {a}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {a}), 1);
+
+        const QStringList report{QStringLiteral("outcome"),
+            QStringLiteral("--command"),
+            m.captured(1),
+            QStringLiteral("--status-word"),
+            QStringLiteral("9000")};
+        const Run reported = branchctl(report, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(reported.exitCode, 0);
+        QCOMPARE(reported.json.value(QStringLiteral("refunded")).toInteger(), 3000); // ¥10.00 key + ¥20.00 account
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'closed'", {a}), 1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"payout:" + a}), 3000);
+        // Reported once more: the same record, nothing paid twice.
+        const Run again = branchctl(report, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+    }
+
     /// The audit log (issue 13): `bankctl audit export` writes every row as CSV with who, the supervisor and the
     /// outcome of each staff action; a deleted row is named by `bankctl audit verify` (an edited one:
     /// test_bank_issuance).
@@ -563,7 +631,7 @@ private slots:
         QCOMPARE(
             sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.card-block' AND staff_id IS NOT NULL"
                    " AND supervisor_id IS NOT NULL AND staff_id <> supervisor_id"),
-            2);
+            3); // the three closures above
 
         QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("verify")}, &out), 0);
         const qint64 victim = sqlInt("SELECT min(seq) FROM audit_log WHERE action = 'card.replaced'");

@@ -69,6 +69,7 @@ void ServiceViewModel::readKey()
                     m_asn = r->asn;
                 }
                 m_serial = r->deviceSerial;
+                m_lifeCycle = r->lifeCycle;
                 m_before = describe(*r);
                 m_after.clear();
                 m_message.clear();
@@ -291,6 +292,9 @@ void ServiceViewModel::readAfter(const QString& done)
         [this, done](core::Result<core::StationKeyState> r) {
             m_busy = false;
             m_after = r ? describe(*r) : tr("unknown (%1)").arg(r.error().detail);
+            if (r) {
+                m_lifeCycle = r->lifeCycle;
+            }
             m_message = done;
             m_pending.clear();
             emit changed();
@@ -304,7 +308,12 @@ void ServiceViewModel::finish(const core::Error* e, const QString& done)
         if (code == QLatin1String("session-expired") && onSessionExpired) {
             onSessionExpired();
         }
-        m_message = tr("Refused: %1").arg(e->detail);
+        // A key blocked for good or terminated (as the key itself said when it was last read): the bank's refusal
+        // in words the teller can act on.
+        m_message = code == QLatin1String("state-conflict") && m_lifeCycle >= 3
+            ? tr("Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key "
+                 "helps the customer. Nothing was changed.")
+            : tr("Refused: %1").arg(e->detail);
     } else {
         m_message = done;
     }

@@ -85,6 +85,7 @@ private:
     QString m_approvalId;
     QString m_idDocument; ///< the ID check of the PIN service in progress
     bool m_pinWanted = false;
+    int m_lifeCycle = -1; ///< the key's life cycle when last read (GET DATA C3)
 };
 
 } // namespace wallet::branch

@@ -637,9 +637,10 @@ private slots:
         // Afterwards the bank refuses the key: an unblock is refused, and the screen says why; nothing changes.
         const int before = sqlInt("SELECT count(*) FROM maintenance_commands");
         QVERIFY(click("unblockButton"));
-        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Refused:", "被拒绝：")));
-        QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("out of service")));
-        QVERIFY(texts(QStringLiteral("serviceMessage"), QStringLiteral("blocked-permanently")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"),
+            T("Refused: the bank serves no key that is blocked permanently or terminated",
+                "被拒绝：银行不为已永久锁定或已终止的密钥办理业务")));
+        QVERIFY(texts(QStringLiteral("serviceMessage"), T("Only a replacement key", "只能为客户补发新密钥")));
         shot(QStringLiteral("15d-permanent-block-refused"));
         QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands"), before);
         QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'blocked-permanently'", {a}), 1);

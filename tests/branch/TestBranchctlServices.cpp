@@ -193,6 +193,42 @@ private:
             == 0;
     }
 
+    /// A key issued by `branchctl batch issue`, `depositFen` in its funding account and `load` (yuan) loaded by
+    /// walletctl through the bank. False on any failure.
+    bool issueAndLoad(const QString& serial, int depositFen, const QString& load, QString* asn, QByteArray* pin)
+    {
+        if (!issueOne(serial, asn, pin) || !deposit(*asn, depositFen)) {
+            return false;
+        }
+        const Run r = walletctl(serial, {QStringLiteral("load"), load, QStringLiteral("--yes")}, *pin);
+        return r.exitCode == 0;
+    }
+
+    /// skey-bank again (after a fault it may have exited by itself), with `fault` or none; the configs follow its
+    /// new port.
+    void restartBank(const QString& fault = {})
+    {
+        if (m_rig.serverRunning()) {
+            m_rig.stopServer();
+        } else {
+            m_rig.waitServerExit();
+        }
+        const QString started = m_rig.startServer(fault);
+        QVERIFY2(started.isEmpty(), qPrintable(started));
+        writeConfigs();
+    }
+
+    /// `branchctl close` of a simulated key, approved by the supervisor.
+    Run closeKey(const QString& serial)
+    {
+        return branchctl({QStringLiteral("close"),
+                             QStringLiteral("--simulated-key"),
+                             serial,
+                             QStringLiteral("--supervisor"),
+                             QStringLiteral("wang.supervisor")},
+            (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+    }
+
     QStringList replaceArgs(const QString& serial) const
     {
         return {QStringLiteral("replace"),
@@ -308,11 +344,7 @@ private slots:
     void issueAndLoadTheFirstKey()
     {
         QByteArray pin;
-        QVERIFY(issueOne(kLostSerial, &m_lostAsn, &pin));
-        QVERIFY(deposit(m_lostAsn, 5000));
-        const Run load
-            = walletctl(kLostSerial, {QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, pin);
-        QVERIFY2(load.exitCode == 0, load.out.constData());
+        QVERIFY(issueAndLoad(kLostSerial, 5000, QStringLiteral("20.00"), &m_lostAsn, &pin));
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_lostAsn.toStdString()}), 2000);
     }
 
@@ -390,13 +422,7 @@ private slots:
     void closeTheAccount()
     {
         QVERIFY(!m_newAsn.isEmpty());
-        const QStringList args{QStringLiteral("close"),
-            QStringLiteral("--simulated-key"),
-            kNewSerial,
-            QStringLiteral("--supervisor"),
-            QStringLiteral("wang.supervisor")};
-        const Run r
-            = branchctl(args, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        const Run r = closeKey(kNewSerial);
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.json.value(QStringLiteral("asn")).toString(), m_newAsn);
         QCOMPARE(r.json.value(QStringLiteral("refunded")).toInteger(), 5000);
@@ -435,8 +461,7 @@ private slots:
 
         // The terminated key cannot be closed again: a clear refusal before any approval.
         const int approvals = static_cast<int>(sqlInt("SELECT count(*) FROM approvals"));
-        const Run twice
-            = branchctl(args, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        const Run twice = closeKey(kNewSerial);
         QCOMPARE(twice.exitCode, 1);
         QVERIFY2(twice.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("terminated")),
             twice.out.constData());
@@ -454,11 +479,7 @@ private slots:
     {
         QString asn;
         QByteArray pin;
-        QVERIFY(issueOne(kThirdSerial, &asn, &pin));
-        QVERIFY(deposit(asn, 5000));
-        const Run load
-            = walletctl(kThirdSerial, {QStringLiteral("load"), QStringLiteral("30.00"), QStringLiteral("--yes")}, pin);
-        QVERIFY2(load.exitCode == 0, load.out.constData());
+        QVERIFY(issueAndLoad(kThirdSerial, 5000, QStringLiteral("30.00"), &asn, &pin));
         const std::string a = asn.toStdString();
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {a}), 3000);
         const QString link
@@ -469,32 +490,16 @@ private slots:
 
         // The bank dies before committing its 2nd mutating request: walletctl pay's confirmation (after the key's
         // DEBIT; the 1st is the authorisation).
-        m_rig.stopServer();
-        QString started = m_rig.startServer(QStringLiteral("crash-before-commit:2"));
-        QVERIFY2(started.isEmpty(), qPrintable(started));
-        writeConfigs();
+        restartBank(QStringLiteral("crash-before-commit:2"));
         const Run pay = walletctl(kThirdSerial, {QStringLiteral("pay"), link, QStringLiteral("--yes")}, pin);
         QVERIFY2(pay.exitCode != 0, pay.out.constData());
-        if (m_rig.serverRunning()) {
-            m_rig.stopServer();
-        } else {
-            m_rig.waitServerExit();
-        }
-        started = m_rig.startServer();
-        QVERIFY2(started.isEmpty(), qPrintable(started));
-        writeConfigs();
+        restartBank();
         QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE asn = $1 AND state = 'authorised'", {a}), 1);
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {a}), 3000); // the key holds 25.00
 
         // Closing now would pay min(shadow, key) and leave the payment unprovable for ever: refused, nothing done.
-        const QStringList close{QStringLiteral("close"),
-            QStringLiteral("--simulated-key"),
-            kThirdSerial,
-            QStringLiteral("--supervisor"),
-            QStringLiteral("wang.supervisor")};
         const qint64 transfers = sqlInt("SELECT count(*) FROM transfers");
-        const Run refused = branchctl(
-            close, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        const Run refused = closeKey(kThirdSerial);
         QCOMPARE(refused.exitCode, 1);
         QCOMPARE(refused.json.value(QStringLiteral("code")).toString(), QStringLiteral("operations-open"));
         QCOMPARE(refused.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("not-done"));
@@ -515,8 +520,7 @@ private slots:
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {a}), 2500);
         QCOMPARE(ledgerAudit(m_rig), 0);
 
-        const Run closed = branchctl(
-            close, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        const Run closed = closeKey(kThirdSerial);
         QCOMPARE(closed.exitCode, 0);
         // ¥25.00 the key holds (= the shadow balance now) + ¥20.00 left in the funding account.
         QCOMPARE(closed.json.value(QStringLiteral("refunded")).toInteger(), 4500);
@@ -536,23 +540,10 @@ private slots:
     {
         QString asn;
         QByteArray pin;
-        QVERIFY(issueOne(kFourthSerial, &asn, &pin));
-        QVERIFY(deposit(asn, 3000));
-        const Run load
-            = walletctl(kFourthSerial, {QStringLiteral("load"), QStringLiteral("10.00"), QStringLiteral("--yes")}, pin);
-        QVERIFY2(load.exitCode == 0, load.out.constData());
+        QVERIFY(issueAndLoad(kFourthSerial, 3000, QStringLiteral("10.00"), &asn, &pin));
         const std::string a = asn.toStdString();
-        m_rig.stopServer();
-        QString started = m_rig.startServer(QStringLiteral("crash-before-commit:5"));
-        QVERIFY2(started.isEmpty(), qPrintable(started));
-        writeConfigs();
-        const QStringList close{QStringLiteral("close"),
-            QStringLiteral("--simulated-key"),
-            kFourthSerial,
-            QStringLiteral("--supervisor"),
-            QStringLiteral("wang.supervisor")};
-        const Run lost = branchctl(
-            close, (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        restartBank(QStringLiteral("crash-before-commit:5"));
+        const Run lost = closeKey(kFourthSerial);
         QCOMPARE(lost.exitCode, 3);
         QCOMPARE(lost.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
         QCOMPARE(lost.json.value(QStringLiteral("statusWord")).toString(), QStringLiteral("9000"));
@@ -561,14 +552,7 @@ private slots:
             QStringLiteral("branchctl outcome --command ([0-9a-f-]{36}) --status-word 9000"));
         const auto m = command.match(error);
         QVERIFY2(m.hasMatch(), qPrintable(error));
-        if (m_rig.serverRunning()) {
-            m_rig.stopServer();
-        } else {
-            m_rig.waitServerExit();
-        }
-        started = m_rig.startServer();
-        QVERIFY2(started.isEmpty(), qPrintable(started));
-        writeConfigs();
+        restartBank();
         // Nothing paid, the bank's command unreported; the key itself is terminated.
         QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE asn = $1 AND operation = 'card-block' AND"
                         " outcome IS NULL",

@@ -68,4 +68,6 @@ zh.update({
 "Account closed: the key is terminated. Pay the customer %1.":"已销户：密钥已终止。请向客户支付 %1。",
 "Closing the account ends this key for good and pays back its balance. A supervisor types their credential here.":"销户将永久终止此密钥并退还余额。请主管在此输入凭据。",
 "terminated":"已终止","blocked permanently":"已永久锁定",
+"Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key helps the customer. Nothing was changed.":"被拒绝：银行不为已永久锁定或已终止的密钥办理业务。只能为客户补发新密钥。未做任何更改。",
+"Blocked permanently: the key can no longer load or pay, and the bank refuses every service for it. Only a replacement key helps the customer now.":"已永久锁定：此密钥不能再圈存或支付，银行拒绝为其办理任何业务。现在只能为客户补发新密钥。",
 })

@@ -190,8 +190,7 @@ void IssueViewModel::decide(const QString& supervisor, const QString& password, 
     m_context.run<QString>(
         this,
         [op, asn, user, pw, approve](core::BranchStation& s) {
-            return s.approval(
-                op, asn, QStringLiteral("Lost key replaced at the branch; ID checked"), user, pw, approve);
+            return s.approval(op, asn, core::BranchStation::approvalReason(op), user, pw, approve);
         },
         [this](core::Result<QString> r) {
             m_approvalBusy = false;
@@ -230,8 +229,10 @@ void IssueViewModel::createJob(const QString& approvalId)
     const QString replaces = m_replacesAsn;
     m_context.run<QJsonObject>(
         this,
-        [serial, customer, profile, replaces, approvalId](
-            core::BranchStation& s) { return s.createJob(serial, customer, profile, {}, replaces, approvalId); },
+        [serial, customer, profile, replaces, approvalId](core::BranchStation& s) {
+            return replaces.isEmpty() ? s.createJob(serial, customer, profile)
+                                      : s.createReplacementJob(serial, customer, profile, replaces, approvalId);
+        },
         [this](core::Result<QJsonObject> r) {
             if (!r) {
                 fail(r.error());

@@ -69,6 +69,7 @@ void ServiceViewModel::readKey()
                     m_asn = r->asn;
                 }
                 m_serial = r->deviceSerial;
+                m_lifeCycle = r->lifeCycle;
                 m_before = describe(*r);
                 m_after.clear();
                 m_message.clear();
@@ -199,9 +200,7 @@ void ServiceViewModel::decide(const QString& supervisor, const QString& password
     const QString asn = m_asn;
     const QString user = supervisor.trimmed();
     const core::SecureBytes pw = core::toSecure(password.toUtf8());
-    const QString reason = op == QLatin1String("pin-reload") ? QStringLiteral("PIN reload at the branch; ID checked")
-        : op == QLatin1String("account-closure")             ? QStringLiteral("Account closed at the branch")
-                                                             : QStringLiteral("Permanent block at the branch");
+    const QString reason = core::BranchStation::approvalReason(op);
     m_context.run<QString>(
         this,
         [op, asn, user, pw, reason, approve](
@@ -231,13 +230,14 @@ void ServiceViewModel::decide(const QString& supervisor, const QString& password
                 emit changed();
                 return;
             }
+            const QString key = m_asn;
+            const QString id = m_approvalId;
             if (m_pending == QLatin1String("card-block")) {
-                run(m_pending, QJsonObject{{QStringLiteral("approvalId"), m_approvalId}}, {});
+                run([key, id](core::BranchStation& s) { return s.closeAccount(key, id); });
                 return;
             }
-            run(m_pending,
-                QJsonObject{{QStringLiteral("permanent"), true}, {QStringLiteral("approvalId"), m_approvalId}},
-                {});
+            m_pending = QStringLiteral("application-block-permanent");
+            run([key, id](core::BranchStation& s) { return s.blockPermanently(key, id); });
         });
 }
 
@@ -253,29 +253,35 @@ void ServiceViewModel::cancel()
 
 void ServiceViewModel::run(const QString& operation, QJsonObject body, const core::SecureBytes& pin)
 {
+    const QString asn = m_asn;
+    run([asn, operation, body, pin](core::BranchStation& s) { return s.maintenance(asn, operation, body, pin); });
+}
+
+void ServiceViewModel::run(std::function<core::Result<QJsonObject>(core::BranchStation&)> job)
+{
     m_busy = true;
     m_message = tr("Working with the bank and the key…");
     emit changed();
-    const QString asn = m_asn;
-    m_context.run<QJsonObject>(
-        this,
-        [asn, operation, body, pin](core::BranchStation& s) { return s.maintenance(asn, operation, body, pin); },
-        [this](core::Result<QJsonObject> r) {
-            if (!r) {
-                m_busy = false;
-                finish(&r.error(), {});
-                return;
-            }
-            if (m_pending == QLatin1String("card-block")) {
-                const qint64 refunded = r->value(QStringLiteral("refunded")).toInteger();
-                readAfter(
-                    tr("Account closed: the key is terminated. Pay the customer %1.")
-                        .arg(
-                            core::Amount(static_cast<std::uint32_t>(std::max<qint64>(0, refunded))).toDisplayString()));
-                return;
-            }
-            readAfter(tr("Done: %1.").arg(m_pending));
-        });
+    m_context.run<QJsonObject>(this, std::move(job), [this](core::Result<QJsonObject> r) {
+        if (!r) {
+            m_busy = false;
+            finish(&r.error(), {});
+            return;
+        }
+        if (m_pending == QLatin1String("card-block")) {
+            const qint64 refunded = r->value(QStringLiteral("refunded")).toInteger();
+            readAfter(
+                tr("Account closed: the key is terminated. Pay the customer %1.")
+                    .arg(core::Amount(static_cast<std::uint32_t>(std::max<qint64>(0, refunded))).toDisplayString()));
+            return;
+        }
+        if (m_pending == QLatin1String("application-block-permanent")) {
+            readAfter(tr("Blocked permanently: the key can no longer load or pay, and the bank refuses every "
+                         "service for it. Only a replacement key helps the customer now."));
+            return;
+        }
+        readAfter(tr("Done: %1.").arg(m_pending));
+    });
 }
 
 void ServiceViewModel::readAfter(const QString& done)
@@ -286,6 +292,9 @@ void ServiceViewModel::readAfter(const QString& done)
         [this, done](core::Result<core::StationKeyState> r) {
             m_busy = false;
             m_after = r ? describe(*r) : tr("unknown (%1)").arg(r.error().detail);
+            if (r) {
+                m_lifeCycle = r->lifeCycle;
+            }
             m_message = done;
             m_pending.clear();
             emit changed();
@@ -299,7 +308,12 @@ void ServiceViewModel::finish(const core::Error* e, const QString& done)
         if (code == QLatin1String("session-expired") && onSessionExpired) {
             onSessionExpired();
         }
-        m_message = tr("Refused: %1").arg(e->detail);
+        // A key blocked for good or terminated (as the key itself said when it was last read): the bank's refusal
+        // in words the teller can act on.
+        m_message = code == QLatin1String("state-conflict") && m_lifeCycle >= 3
+            ? tr("Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key "
+                 "helps the customer. Nothing was changed.")
+            : tr("Refused: %1").arg(e->detail);
     } else {
         m_message = done;
     }

@@ -66,6 +66,7 @@ signals:
 private:
     void start(const QString& operation);
     void run(const QString& operation, QJsonObject body, const core::SecureBytes& pin);
+    void run(std::function<core::Result<QJsonObject>(core::BranchStation&)> job);
     void finish(const core::Error* e, const QString& done);
     void readAfter(const QString& done);
     [[nodiscard]] bool idCheckMissing(bool idChecked, const QString& document);
@@ -84,6 +85,7 @@ private:
     QString m_approvalId;
     QString m_idDocument; ///< the ID check of the PIN service in progress
     bool m_pinWanted = false;
+    int m_lifeCycle = -1; ///< the key's life cycle when last read (GET DATA C3)
 };
 
 } // namespace wallet::branch

@@ -6,7 +6,6 @@
 #include "device/HidApduChannel.h"
 
 #include <QDir>
-#include <QRegularExpression>
 
 namespace wallet::branch {
 namespace {
@@ -103,9 +102,7 @@ core::Result<core::BranchStation*> StationContext::stationOnWorker()
 
 QString problemCodeOf(const core::Error& e)
 {
-    static const QRegularExpression re(QStringLiteral("\\(bank: ([a-z0-9-]+), HTTP \\d+\\)"));
-    const auto m = re.match(e.detail);
-    return m.hasMatch() ? m.captured(1) : QString();
+    return core::bankProblemCode(e);
 }
 
 } // namespace wallet::branch

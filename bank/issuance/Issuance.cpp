@@ -1227,6 +1227,32 @@ Reply Issuance::prepareMaintenance(PgConnection& db,
             QStringLiteral("Block the key or replace it; nothing was changed."),
             rid);
     }
+    if (op == QLatin1String("card-block")) {
+        // Closure pays back the smaller of the shadow balance and the key's balance. A load or online purchase of
+        // this key whose outcome is still unknown makes those two differ for a reason only the key can prove (its
+        // online or offline ATC and GET TRANSACTION PROVE, docs/bank.md §9), so it is settled that way first and
+        // never guessed from the difference: a debited purchase left `authorised` would otherwise stay in the float,
+        // its order `checking` for ever, and the terminated key could never prove it (docs/branch.md).
+        auto open = db.exec("SELECT (SELECT count(*) FROM loads WHERE asn = $1 AND state = 'authorised') + (SELECT"
+                            " count(*) FROM purchases WHERE asn = $1 AND state = 'authorised')",
+            {s(asn)});
+        if (!open) {
+            return unavailableReply(open.error(), rid);
+        }
+        if (open->integer(0, 0) > 0) {
+            return problem(409,
+                "operations-open",
+                QStringLiteral("This key has operations whose outcome is not known yet"),
+                QStringLiteral("Key %1 has %2 load(s) or online purchase(s) authorised and not yet proven.")
+                    .arg(asn)
+                    .arg(open->integer(0, 0)),
+                QStringLiteral("Let the customer open the key once in their wallet (or at a kiosk): it settles them "
+                               "by the key's ATC and GET TRANSACTION PROVE. Then close the account; nothing was "
+                               "changed."),
+                rid,
+                QStringLiteral("open"));
+        }
+    }
     QString supervisor;
     const char* approvalOp = op == QLatin1String("pin-reload") ? "pin-reload"
         : op == QLatin1String("application-block-permanent")   ? "application-block-permanent"

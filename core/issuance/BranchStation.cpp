@@ -327,14 +327,28 @@ Result<QJsonObject> BranchStation::maintenance(
     if (!cmd) {
         return cmd.error();
     }
+    const QString commandId = cmd->value(QStringLiteral("commandId")).toString();
     auto r = sendRaw(QByteArray::fromHex(cmd->value(QStringLiteral("apdu")).toString().toLatin1()));
     if (!r) {
-        return r.error();
+        // The command may have reached the key: only the key can say whether it ran (its life cycle, GET DATA).
+        // Nothing is reported and nothing is paid on a guess (docs/bank.md §9).
+        return makeError(ErrorCode::OutcomeUnknown,
+            QStringLiteral("the key did not answer %1 (%2): its outcome is unknown, and the bank holds command %3 "
+                           "unreported (nothing paid or changed yet). Next step: put the key back and read it; "
+                           "only if it shows the new state, report it with `branchctl outcome --command %3 "
+                           "--status-word 9000`")
+                .arg(operation, r.error().detail, commandId));
     }
-    auto outcome = call("POST",
-        QStringLiteral("/v1/maintenance-commands/%1/outcome").arg(cmd->value(QStringLiteral("commandId")).toString()),
-        QJsonObject{{QStringLiteral("statusWord"), swHex(r->sw())}});
+    auto outcome = reportOutcome(commandId, swHex(r->sw()));
     if (!outcome) {
+        if (outcome.error().code == ErrorCode::OutcomeUnknown || outcome.error().code == ErrorCode::BankUnreachable) {
+            return makeError(ErrorCode::OutcomeUnknown,
+                QStringLiteral("the key answered %1 to %2, but the bank did not confirm the report of command %3 "
+                               "(%4). Next step: report it again with `branchctl outcome --command %3 "
+                               "--status-word %1`; the bank records it once")
+                    .arg(swHex(r->sw()), operation, commandId, outcome.error().detail),
+                r->sw());
+        }
         return outcome.error();
     }
     if (r->sw() != 0x9000) {
@@ -375,6 +389,55 @@ Result<QString> BranchStation::approval(const QString& operation,
             QStringLiteral("the supervisor refused the approval (bank: approval-refused, HTTP 200)"));
     }
     return id;
+}
+
+Result<QJsonObject> BranchStation::reportOutcome(const QString& commandId, const QString& statusWord)
+{
+    return call("POST",
+        QStringLiteral("/v1/maintenance-commands/%1/outcome").arg(commandId),
+        QJsonObject{{QStringLiteral("statusWord"), statusWord}});
+}
+
+QString BranchStation::approvalReason(const QString& approvalOperation)
+{
+    if (approvalOperation == QLatin1String("pin-reload")) {
+        return QStringLiteral("PIN reload at the branch; ID checked");
+    }
+    if (approvalOperation == QLatin1String("account-closure")) {
+        return QStringLiteral("Account closed at the branch");
+    }
+    if (approvalOperation == QLatin1String("card-replacement")) {
+        return QStringLiteral("Lost key replaced at the branch; ID checked");
+    }
+    return QStringLiteral("Permanent block at the branch");
+}
+
+Result<QJsonObject> BranchStation::createReplacementJob(const QString& deviceSerial,
+    const StationCustomer& customer,
+    const StationProfile& profile,
+    const QString& lostAsn,
+    const QString& approvalId)
+{
+    return createJob(deviceSerial, customer, profile, {}, lostAsn, approvalId);
+}
+
+Result<QJsonObject> BranchStation::closeAccount(const QString& asn, const QString& approvalId)
+{
+    return maintenance(asn, QStringLiteral("card-block"), QJsonObject{{QStringLiteral("approvalId"), approvalId}});
+}
+
+Result<QJsonObject> BranchStation::blockPermanently(const QString& asn, const QString& approvalId)
+{
+    return maintenance(asn,
+        QStringLiteral("application-block"),
+        QJsonObject{{QStringLiteral("permanent"), true}, {QStringLiteral("approvalId"), approvalId}});
+}
+
+QString bankProblemCode(const Error& e)
+{
+    static const QRegularExpression re(QStringLiteral("\\(bank: ([a-z0-9-]+), HTTP \\d+\\)"));
+    const auto m = re.match(e.detail);
+    return m.hasMatch() ? m.captured(1) : QString();
 }
 
 Result<QJsonObject> BranchStation::hotlist(const QString& asn, const QString& reason, const QString& note)

@@ -111,6 +111,38 @@ public:
     /// POST /v1/cards/{asn}/hotlisting.
     [[nodiscard]] Result<QJsonObject> hotlist(const QString& asn, const QString& reason, const QString& note);
 
+    /// The reason recorded with a supervisor's approval of `approvalOperation` (pin-reload,
+    /// application-block-permanent, account-closure, card-replacement): one text for the desk and branchctl.
+    [[nodiscard]] static QString approvalReason(const QString& approvalOperation);
+
+    /**
+     * Replacing a lost key (docs/branch.md): the job for the new blank key under the supervisor's approval
+     * `card-replacement` of the lost ASN. The bank checks the customer is the lost key's, hot-lists the lost key,
+     * and at completion moves its shadow balance to the customer's funding account (`carriedBalance` in the
+     * completion's answer; natural key `replacement:<lost ASN>`, so nothing moves twice).
+     */
+    [[nodiscard]] Result<QJsonObject> createReplacementJob(const QString& deviceSerial,
+        const StationCustomer& customer,
+        const StationProfile& profile,
+        const QString& lostAsn,
+        const QString& approvalId);
+
+    /**
+     * Account closure under the approval `account-closure`: GET BALANCE, CARD BLOCK, the key's status word
+     * reported. The outcome's `refunded` is what the bank paid back (moved in the transaction that recorded the
+     * key's 9000, under natural keys): what the teller pays the customer.
+     */
+    [[nodiscard]] Result<QJsonObject> closeAccount(const QString& asn, const QString& approvalId);
+
+    /// APPLICATION BLOCK permanent under the approval `application-block-permanent`.
+    [[nodiscard]] Result<QJsonObject> blockPermanently(const QString& asn, const QString& approvalId);
+
+    /**
+     * Reports a maintenance command's status word (again): used by maintenance(), and by hand when the bank's
+     * answer to the first report was lost (the same word is answered again, another word is 409).
+     */
+    [[nodiscard]] Result<QJsonObject> reportOutcome(const QString& commandId, const QString& statusWord);
+
     /// One API call with a fresh request id (kept across the retries of a lost answer). Problems become Errors.
     [[nodiscard]] Result<QJsonObject> call(const QByteArray& method, const QString& path, const QJsonObject& body = {});
 
@@ -123,5 +155,8 @@ private:
     BankClient& m_bank;
     ApduChannel& m_key;
 };
+
+/// The bank's problem code in an Error's text ("(bank: <code>, HTTP n)"), empty when none.
+[[nodiscard]] QString bankProblemCode(const Error& e);
 
 } // namespace wallet::core

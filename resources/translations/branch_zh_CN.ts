@@ -456,6 +456,10 @@
         <translation>已批准。请客户在密码键盘上输入两次新密码。</translation>
     </message>
     <message>
+        <source>Blocked permanently: the key can no longer load or pay, and the bank refuses every service for it. Only a replacement key helps the customer now.</source>
+        <translation>已永久锁定：此密钥不能再圈存或支付，银行拒绝为其办理任何业务。现在只能为客户补发新密钥。</translation>
+    </message>
+    <message>
         <source>Cancelled. Nothing was done.</source>
         <translation>已取消。未执行任何操作。</translation>
     </message>
@@ -490,6 +494,10 @@
     <message>
         <source>Refused: %1</source>
         <translation>被拒绝：%1</translation>
+    </message>
+    <message>
+        <source>Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key helps the customer. Nothing was changed.</source>
+        <translation>被拒绝：银行不为已永久锁定或已终止的密钥办理业务。只能为客户补发新密钥。未做任何更改。</translation>
     </message>
     <message>
         <source>Reported lost.</source>

@@ -3,7 +3,8 @@
 // SoftHSM2, skey-bank) and blank skey-sim keys: 20 customers from a CSV; the batch process is killed (SIGKILL) in the
 // middle and started again; exactly 20 keys are issued, with 20 distinct ASNs, and a third run issues nobody.
 // SKEY_BATCH_SIZE changes the size (the figure of docs/branch.md: 100).
-#include "bank/support/BankRig.h"
+#include "branch/BranchTestSupport.h"
+#include "support/Skip.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -47,10 +48,6 @@ private:
     int m_size
         = qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") > 0 ? qEnvironmentVariableIntValue("SKEY_BATCH_SIZE") : 20;
 
-    QString bankctlPath() const
-    {
-        return QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl");
-    }
     QString branchctlPath() const
     {
         return QCoreApplication::applicationDirPath() + QStringLiteral("/../../app/branch/branchctl");
@@ -74,11 +71,7 @@ private:
             m_dir.filePath(QStringLiteral("keys"))};
     }
 
-    int sqlInt(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        return r && r->rows() == 1 && !r->isNull(0, 0) ? static_cast<int>(r->integer(0, 0)) : -1;
-    }
+    int sqlInt(const std::string& sql) { return static_cast<int>(sqlInteger(m_rig, sql)); }
 
     /// Starts branchctl with the batch arguments, fully checked by LeakSanitizer like every other process (the
     /// libcrypto exit leak it once had is fixed at its cause: core/bank/HttpsBankClient.cpp, docs/branch.md).
@@ -103,7 +96,7 @@ private slots:
     void initTestCase()
     {
         if (auto missing = BankRig::missingPart()) {
-            QSKIP(qPrintable(QStringLiteral("not on this machine: ") + *missing));
+            SKEY_SKIP(QStringLiteral("not on this machine: ") + *missing);
         }
         const QString up = m_rig.setUp();
         QVERIFY2(up.isEmpty(), qPrintable(up));
@@ -112,33 +105,10 @@ private slots:
         QCOMPARE(m_rig.bankctl(
                      {QStringLiteral("keys"), QStringLiteral("manufacturer"), QStringLiteral("--development")}, &out),
             0);
-        QProcess staff;
-        staff.start(bankctlPath(),
-            {QStringLiteral("staff"),
-                QStringLiteral("add"),
-                QStringLiteral("--username"),
-                QStringLiteral("li.teller"),
-                QStringLiteral("--role"),
-                QStringLiteral("teller"),
-                QStringLiteral("--data"),
-                m_rig.dataDir()});
-        staff.write((kTellerPassword + QLatin1Char('\n')).toUtf8());
-        staff.closeWriteChannel();
-        QVERIFY(staff.waitForFinished(120000) && staff.exitCode() == 0);
+        QVERIFY(addStaff(m_rig, QStringLiteral("li.teller"), QStringLiteral("teller"), kTellerPassword));
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QFile::setPermissions(
-            m_rig.tlsPath(QStringLiteral("branch.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        QFile config(m_dir.filePath(QStringLiteral("bank-client.json")));
-        QVERIFY(config.open(QIODevice::WriteOnly));
-        config.write(
-            QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                              {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_rig.port())},
-                              {QStringLiteral("caCertificate"), m_rig.tlsPath(QStringLiteral("ca.pem"))},
-                              {QStringLiteral("certificate"), m_rig.tlsPath(QStringLiteral("branch.pem"))},
-                              {QStringLiteral("privateKey"), m_rig.tlsPath(QStringLiteral("branch.key"))}})
-                .toJson());
-        config.close();
+        QVERIFY(!writeBankClientConfig(m_rig, m_dir.path(), QStringLiteral("branch")).isEmpty());
         QFile csv(m_dir.filePath(QStringLiteral("customers.csv")));
         QVERIFY(csv.open(QIODevice::WriteOnly));
         csv.write("name,idType,idNumber,phone\n");
@@ -223,11 +193,6 @@ private slots:
     void cleanupTestCase() { m_rig.stopServer(); }
 };
 
-int main(int argc, char** argv)
-{
-    QCoreApplication app(argc, argv);
-    TestBranchBatch t;
-    return QTest::qExec(&t, argc, argv);
-}
+SKEY_TEST_MAIN(TestBranchBatch)
 
 #include "TestBranchBatch.moc"

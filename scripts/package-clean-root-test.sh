@@ -2,7 +2,7 @@
 # package-clean-root (label slow): are the DEBs' Depends complete? package-debs installs the packages into this
 # machine, which already holds every Qt library and QML module from scripts/setup-deps.sh, so a missing Depends
 # would not show there. This test installs them into a fresh minimal Debian root instead (docs/packaging.md):
-#   1. the DEBs, built and lintian-checked by scripts/package-test.sh (SKEY_PACKAGE_DEBS_OUT);
+#   1. the DEBs, built by scripts/package-test.sh (SKEY_PACKAGE_DEBS_OUT; lintian is package-debs' job);
 #   2. `debootstrap --variant=minbase` of this machine's Debian release from its own mirror (needs Debian's package
 #      registry: the only network this test uses), with /proc, /sys and /dev bound in;
 #   3. only the test's own tools go in first (xvfb, xauth, curl, desktop-file-utils, and a PostgreSQL server for
@@ -69,7 +69,7 @@ trap cleanup EXIT
 t0=$(date +%s)
 SKEY_PACKAGE_DEBS_OUT="$work/debs" "$src/scripts/package-test.sh" "$build" >"$work/build.log" 2>&1 || {
     tail -n 50 "$work/build.log"
-    die "building the packages failed (scripts/package-test.sh, steps 1-2)"
+    die "building the packages failed (scripts/package-test.sh, step 1)"
 }
 grep -E '^package-test: size' "$work/build.log" || true
 
@@ -94,8 +94,10 @@ mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
+# A clean environment, but the sanitizer options of a run on a sanitized tree (SKEY_PACKAGE_PREBUILT) go along.
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8 \
-    DEBIAN_FRONTEND=noninteractive "$@"; }
+    DEBIAN_FRONTEND=noninteractive ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+    ${LSAN_OPTIONS:+LSAN_OPTIONS=$LSAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} "$@"; }
 
 # --- 3. the test's own tools only --------------------------------------------------------------------------------------
 t2=$(date +%s)

@@ -15,7 +15,7 @@
 # Prints the package sizes and the install-to-first-window time.
 #   scripts/package-test.sh [build-dir]      (default build/package; SKEY_PACKAGE_PREBUILT=1 skips the build step)
 # For scripts/package-clean-root-test.sh, which runs this script again inside a fresh Debian root:
-#   SKEY_PACKAGE_DEBS_OUT=<dir>   steps 1 and 2 only (build, cpack, lintian), then the DEBs are copied to <dir>
+#   SKEY_PACKAGE_DEBS_OUT=<dir>   step 1 only (build, cpack; lintian is this script's own run), DEBs copied to <dir>
 #   SKEY_PACKAGE_DEBS=<dir>       no build and no lintian (done by the run that made them): the DEBs in <dir> are tried
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +34,7 @@ die() {
 given_debs=${SKEY_PACKAGE_DEBS:-}
 debs_out=${SKEY_PACKAGE_DEBS_OUT:-}
 tools=(dpkg-deb apt-get xvfb-run curl openssl setpriv desktop-file-validate)
-[[ -n "$given_debs" ]] || tools+=(lintian)
+[[ -n "$given_debs" || -n "$debs_out" ]] || tools+=(lintian)
 for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is missing: run scripts/setup-deps.sh"
 done
@@ -87,7 +87,7 @@ for field in Replaces Breaks; do
 done
 
 # --- 2. lintian ----------------------------------------------------------------------------------------------------
-if [[ -z "$given_debs" ]]; then
+if [[ -z "$given_debs" && -z "$debs_out" ]]; then
     allowed=$( (grep -v '^#' "$src/installer/lintian-allowed.txt" || true) | awk 'NF {print $1}' | sort -u)
     new_errors=0
     for d in "${debs[@]}"; do

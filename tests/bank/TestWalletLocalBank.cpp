@@ -2,11 +2,17 @@
 // The wallet's embedded default bank (issue 11, docs/bank.md §5 "Embedded default"): walletctl on a fresh data folder
 // with no bank-client.json starts its own local bank host in <data>/bank/ (bankctl init, skey-bank child on
 // loopback, the wallet enrolled as a terminal) and loads through it:
-//   * the demo key's issue opens a DEMO funding account at that bank; a load of 10.00 is one transfer in its SQLite
-//     ledger, `bankctl audit ledger` holds, the funding account went down by 1000 fen;
+//   * the blank simulated key is issued BY that bank through its issuance API (self-service demo issuance, docs/bank.md
+//     §12): a `--local-demo` folder (not `--test`), the serial's completed job in its issuance registry with no staff,
+//     the card bound to that serial, a DEMO funding account with the profile's initial funding;
+//   * a load of 10.00 is one transfer in its SQLite ledger, `bankctl audit ledger` holds, the funding account went
+//     down by 1000 fen; the key's TAC verified at the bank does NOT verify with the public demo master key (MTK of
+//     resources/profiles/demo-3des.json), so the key carries the bank's own card keys;
 //   * the bank child is gone after walletctl ends normally, after SIGTERM and after SIGKILL of walletctl;
 //   * a second start reuses the folder: no second init (same CA), the same terminal enrolment;
+//   * `walletctl purchase` (the local test PSAM, public demo keys) is refused for that key, nothing paid;
 //   * a second program on the same folder while the first runs reuses the first one's bank (no second skey-bank).
+#include "core/crypto/CardCrypto.h"
 #include "support/Skip.h"
 
 #include <QDir>
@@ -125,6 +131,54 @@ private:
         return v;
     }
 
+    QByteArray sqlText(const QString& sql)
+    {
+        QByteArray v;
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("ledger"));
+            db.setDatabaseName(bankDir() + QStringLiteral("/ledger.sqlite"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                if (q.exec(sql) && q.next()) {
+                    v = q.value(0).toString().toLatin1();
+                }
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("ledger"));
+        return v;
+    }
+
+    /// The TAC (hex) the key's one load would carry if its DTK came from the public demo MTK of demo-3des.json:
+    /// spec §5.2, over balance after ‖ online ATC ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time, as the bank stored them.
+    QByteArray tacWithDemoKey(const QString& asn)
+    {
+        using wallet::core::CardCrypto;
+        const QString row = QStringLiteral("SELECT %1 FROM loads WHERE asn = '%2'");
+        const auto field = [&](const char* column) { return sqlText(row.arg(QLatin1String(column), asn)); };
+        const qint64 before = field("balance_before").toLongLong();
+        const qint64 amount = field("amount").toLongLong();
+        const int atc = field("online_atc").toInt();
+        QByteArray data;
+        wallet::core::appendU32(data, static_cast<std::uint32_t>(before + amount));
+        wallet::core::appendU16(data, static_cast<std::uint16_t>(atc));
+        wallet::core::appendU32(data, static_cast<std::uint32_t>(amount));
+        data.append('\x02');
+        data += QByteArray::fromHex(field("terminal_id")) + QByteArray::fromHex(field("card_date"))
+            + QByteArray::fromHex(field("card_time"));
+        const auto demoMtk = wallet::core::secureFromHex(QStringLiteral("404142434445464748494A4B4C4D4E4F"));
+        auto dtk
+            = CardCrypto::diversify(wallet::core::Algorithm::TripleDes, demoMtk, QByteArray::fromHex(asn.toLatin1()));
+        if (!dtk) {
+            return {};
+        }
+        auto key = CardCrypto::tacKey(wallet::core::Algorithm::TripleDes, *dtk);
+        if (!key) {
+            return {};
+        }
+        auto tac = CardCrypto::transactionMac(wallet::core::Algorithm::TripleDes, *key, data);
+        return tac ? tac->toHex().toUpper() : QByteArray();
+    }
+
     /// The pid of the bank child the running walletctl started, from its port file ("<pid> <port>").
     qint64 waitForBankPid(QProcess& wallet, int ms = 60000)
     {
@@ -155,11 +209,11 @@ private slots:
     {
         QVERIFY(m_wallet.isValid());
         if (qEnvironmentVariable("SKEY_BANKCTL_PATH").isEmpty() || qEnvironmentVariable("SKEY_BANK_PATH").isEmpty()) {
-            SKEY_SKIP("skey-bank / bankctl not built");
+            SKEY_SKIP(QStringLiteral("skey-bank / bankctl not built"));
         }
         if (!QFile::exists(QStringLiteral("/usr/lib/softhsm/libsofthsm2.so"))
             && !QFile::exists(QStringLiteral("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"))) {
-            SKEY_SKIP("SoftHSM2 is not installed");
+            SKEY_SKIP(QStringLiteral("SoftHSM2 is not installed"));
         }
     }
 
@@ -171,9 +225,30 @@ private slots:
         QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
         QVERIFY2(issued.err.contains("local bank host https://127.0.0.1:"), issued.err);
         const QString asn = issued.json.value(QStringLiteral("asn")).toString();
+        const QString serial = issued.json.value(QStringLiteral("serial")).toString();
         QCOMPARE(asn.size(), 16);
+        QCOMPARE(serial.size(), 16);
         QVERIFY(QFile::exists(bankDir() + QStringLiteral("/ledger.sqlite")));
         QVERIFY(QFile::exists(bankDir() + QStringLiteral("/wallet/bank-client.json")));
+        // A local demo bank, not a test folder: no public test keys, no test-only commands.
+        {
+            QFile config(bankDir() + QStringLiteral("/bank.json"));
+            QVERIFY(config.open(QIODevice::ReadOnly));
+            const QJsonObject c = QJsonDocument::fromJson(config.readAll()).object();
+            QCOMPARE(c.value(QStringLiteral("test")).toBool(true), false);
+            QCOMPARE(c.value(QStringLiteral("localDemo")).toBool(false), true);
+        }
+        QVERIFY(!QFile::exists(bankDir() + QStringLiteral("/.demo-keys")));
+        // The bank issued it: its issuance registry holds the serial's completed self-service job (no staff), and the
+        // card row was written by that job's completion, bound to the serial.
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM issuance_jobs WHERE device_serial = '%1' AND asn = '%2' "
+                                       "AND state = 'completed' AND staff_id IS NULL AND terminal_id = '990000000001'")
+                            .arg(serial, asn)),
+            1);
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM cards WHERE asn = '%1' AND device_serial = '%2'")
+                            .arg(asn, serial)),
+            1);
+        QVERIFY(asn.startsWith(QStringLiteral("8860"))); // an ASN the bank allocated
         // The DEMO funding account, clearly labelled, with the profile's initial funding (¥100,000.00).
         const QString funding
             = QStringLiteral("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = '%1'")
@@ -192,6 +267,16 @@ private slots:
         QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM transfers WHERE kind = 'load'")), 1);
         QCOMPARE(sqlInt(funding), 10000000 - 1000);
         QCOMPARE(sqlInt(QStringLiteral("SELECT shadow_balance FROM cards WHERE asn = '%1'").arg(asn)), 1000);
+        // The bank verified the key's TAC with its own MTK (proven_by 'tac'); the public demo MTK does not verify it.
+        QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM loads WHERE asn = '%1' AND state = 'completed' AND "
+                                       "proven_by = 'tac'")
+                            .arg(asn)),
+            1);
+        const QByteArray storedTac = sqlText(QStringLiteral("SELECT tac FROM loads WHERE asn = '%1'").arg(asn));
+        QCOMPARE(storedTac.size(), 8);
+        const QByteArray demoTac = tacWithDemoKey(asn);
+        QCOMPARE(demoTac.size(), 8);
+        QVERIFY2(storedTac != demoTac, "the key's TAC verifies with the public demo MTK: the key carries demo keys");
         QString out;
         QVERIFY2(bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out) == 0, qPrintable(out));
         // The wallet is an enrolled terminal of its bank.
@@ -217,6 +302,19 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), cert); // no second enrolment
         QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM terminals")), 1);
+    }
+
+    /// `walletctl purchase` (the local test PSAM with the public demo purchase key) is refused for the key this bank
+    /// issued, with the way to pay instead; the key's balance is untouched (docs/bank.md §12).
+    void localPurchaseRefused()
+    {
+        const Run r
+            = walletctl({QStringLiteral("purchase"), QStringLiteral("1.00"), QStringLiteral("--yes")}, "123456\n");
+        QVERIFY2(r.exitCode != 0, r.out + r.err);
+        QVERIFY2((r.out + r.err).contains("walletctl pay"), r.out + r.err);
+        const Run b = walletctl({QStringLiteral("balance")});
+        QVERIFY2(b.exitCode == 0, b.out + b.err);
+        QCOMPARE(b.json.value(QStringLiteral("balance")).toString(), QStringLiteral("10.00"));
     }
 
     void bankEndsWithTheWallet_data()

@@ -148,35 +148,50 @@ private:
         return v;
     }
 
-    /// The TAC (hex) the key's one load would carry if its DTK came from the public demo MTK of demo-3des.json:
-    /// spec §5.2, over balance after ‖ online ATC ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time, as the bank stored them.
-    QByteArray tacWithDemoKey(const QString& asn)
+    /// The TAC (hex) of a load if the key's DTK came from the public demo MTK of demo-3des.json (= the MTK of
+    /// pboc.json's "EP load 10.00 CNY" flow): spec §5.2, over balance after ‖ online ATC ‖ amount ‖ 02 ‖ terminal ‖
+    /// date ‖ time.
+    static QByteArray demoTac(const QString& asn,
+        qint64 before,
+        qint64 amount,
+        int atc,
+        const QByteArray& terminal,
+        const QByteArray& date,
+        const QByteArray& time)
     {
+        using wallet::core::Algorithm;
         using wallet::core::CardCrypto;
-        const QString row = QStringLiteral("SELECT %1 FROM loads WHERE asn = '%2'");
-        const auto field = [&](const char* column) { return sqlText(row.arg(QLatin1String(column), asn)); };
-        const qint64 before = field("balance_before").toLongLong();
-        const qint64 amount = field("amount").toLongLong();
-        const int atc = field("online_atc").toInt();
         QByteArray data;
         wallet::core::appendU32(data, static_cast<std::uint32_t>(before + amount));
         wallet::core::appendU16(data, static_cast<std::uint16_t>(atc));
         wallet::core::appendU32(data, static_cast<std::uint32_t>(amount));
         data.append('\x02');
-        data += QByteArray::fromHex(field("terminal_id")) + QByteArray::fromHex(field("card_date"))
-            + QByteArray::fromHex(field("card_time"));
+        data += QByteArray::fromHex(terminal) + QByteArray::fromHex(date) + QByteArray::fromHex(time);
         const auto demoMtk = wallet::core::secureFromHex(QStringLiteral("404142434445464748494A4B4C4D4E4F"));
-        auto dtk
-            = CardCrypto::diversify(wallet::core::Algorithm::TripleDes, demoMtk, QByteArray::fromHex(asn.toLatin1()));
+        auto dtk = CardCrypto::diversify(Algorithm::TripleDes, demoMtk, QByteArray::fromHex(asn.toLatin1()));
         if (!dtk) {
             return {};
         }
-        auto key = CardCrypto::tacKey(wallet::core::Algorithm::TripleDes, *dtk);
+        auto key = CardCrypto::tacKey(Algorithm::TripleDes, *dtk);
         if (!key) {
             return {};
         }
-        auto tac = CardCrypto::transactionMac(wallet::core::Algorithm::TripleDes, *key, data);
+        auto tac = CardCrypto::transactionMac(Algorithm::TripleDes, *key, data);
         return tac ? tac->toHex().toUpper() : QByteArray();
+    }
+
+    /// demoTac() of the key's one load, from what the bank stored for it.
+    QByteArray tacWithDemoKey(const QString& asn)
+    {
+        const QString row = QStringLiteral("SELECT %1 FROM loads WHERE asn = '%2'");
+        const auto field = [&](const char* column) { return sqlText(row.arg(QLatin1String(column), asn)); };
+        return demoTac(asn,
+            field("balance_before").toLongLong(),
+            field("amount").toLongLong(),
+            field("online_atc").toInt(),
+            field("terminal_id"),
+            field("card_date"),
+            field("card_time"));
     }
 
     /// The pid of the bank child the running walletctl started, from its port file ("<pid> <port>").
@@ -215,6 +230,10 @@ private slots:
             && !QFile::exists(QStringLiteral("/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"))) {
             SKEY_SKIP(QStringLiteral("SoftHSM2 is not installed"));
         }
+        // The demo-key TAC computation itself reproduces the golden vector (pboc.json "EP load 10.00 CNY", TAC
+        // C40AF0DE), so its "does not verify" below is a real comparison.
+        QCOMPARE(demoTac(QStringLiteral("0102030405060708"), 0, 1000, 0, "112233445566", "20250101", "120000"),
+            QByteArray("C40AF0DE"));
     }
 
     void freshFolderLoadsThroughItsOwnBank()

@@ -396,8 +396,8 @@ int importTestVectors(const BankConfig& c, const std::string& vectors)
 int registerCard(const BankConfig& c, const std::string& asn, const std::string& holder)
 {
     if (!c.test) {
-        return fail(QStringLiteral("cards are written by issuance, which is not built yet; `cards register` works "
-                                   "only in test folders"));
+        return fail(QStringLiteral("cards are written by issuance (the issuance API: a branch, or a local demo "
+                                   "bank's self-service demo issuance); `cards register` works only in test folders"));
     }
     if (!validAsn(asn) || holder.empty() || holder.size() > 64) {
         return fail(QStringLiteral("--asn needs 16 uppercase hex digits and --holder a name of 1 to 64 bytes"));

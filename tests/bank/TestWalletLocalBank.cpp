@@ -11,6 +11,7 @@
 //   * the bank child is gone after walletctl ends normally, after SIGTERM and after SIGKILL of walletctl;
 //   * a second start reuses the folder: no second init (same CA), the same terminal enrolment;
 //   * `walletctl purchase` (the local test PSAM, public demo keys) is refused for that key, nothing paid;
+//   * a folder an older wallet made (`--test`, the public demo keys, `.demo-keys`) keeps working as it is;
 //   * a second program on the same folder while the first runs reuses the first one's bank (no second skey-bank).
 #include "core/crypto/CardCrypto.h"
 #include "support/Skip.h"
@@ -76,20 +77,22 @@ private:
     QString bankDir() const { return m_wallet.filePath(QStringLiteral("bank")); }
     QString portFile() const { return bankDir() + QStringLiteral("/skey-bank.port"); }
 
-    void startWalletctl(QProcess& p, const QStringList& args)
+    void startWalletctl(QProcess& p, const QStringList& args, const QString& dataDir = {})
     {
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
         env.insert(QStringLiteral("SKEY_WALLET_LOCAL_ISSUER"), QStringLiteral("0")); // the user's default path
         p.setProcessEnvironment(env);
         p.start(QStringLiteral(WALLETCTL_PATH),
-            QStringList{QStringLiteral("--json"), QStringLiteral("--data-dir"), m_wallet.path()} + args);
+            QStringList{
+                QStringLiteral("--json"), QStringLiteral("--data-dir"), dataDir.isEmpty() ? m_wallet.path() : dataDir}
+                + args);
     }
 
-    Run walletctl(const QStringList& args, const QByteArray& stdinData = {})
+    Run walletctl(const QStringList& args, const QByteArray& stdinData = {}, const QString& dataDir = {})
     {
         QProcess p;
-        startWalletctl(p, args);
+        startWalletctl(p, args, dataDir);
         p.write(stdinData);
         p.closeWriteChannel();
         Run r;
@@ -104,11 +107,12 @@ private:
         return r;
     }
 
-    int bankctl(const QStringList& args, QString* out)
+    int bankctl(const QStringList& args, QString* out, const QString& dir = {})
     {
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(qEnvironmentVariable("SKEY_BANKCTL_PATH"), args + QStringList{QStringLiteral("--data"), bankDir()});
+        p.start(qEnvironmentVariable("SKEY_BANKCTL_PATH"),
+            args + QStringList{QStringLiteral("--data"), dir.isEmpty() ? bankDir() : dir});
         p.waitForFinished(120000);
         *out = QString::fromUtf8(p.readAll());
         return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
@@ -334,6 +338,49 @@ private slots:
         const Run b = walletctl({QStringLiteral("balance")});
         QVERIFY2(b.exitCode == 0, b.out + b.err);
         QCOMPARE(b.json.value(QStringLiteral("balance")).toString(), QStringLiteral("10.00"));
+    }
+
+    /// A data folder whose local bank an older wallet made (`bankctl init --test` with the public DEMO master keys of
+    /// demo-3des.json imported, marker `.demo-keys`) keeps working as it is (docs/bank.md §12): its blank key is
+    /// personalised by the wallet with the demo keys and registered there with a DEMO funding account (no issuance
+    /// job), and loads go through that bank.
+    void legacyDemoKeysFolderKeepsWorking()
+    {
+        QTemporaryDir wallet;
+        QVERIFY(wallet.isValid());
+        const QString bank = wallet.filePath(QStringLiteral("bank"));
+        QString out;
+        QVERIFY2(bankctl({QStringLiteral("init"), QStringLiteral("--test")}, &out, bank) == 0, qPrintable(out));
+        QFile masters(wallet.filePath(QStringLiteral("demo-masters.json")));
+        QVERIFY(masters.open(QIODevice::WriteOnly));
+        masters.write(R"json({"flows":[{"name":"EP load 10.00 CNY (3DES, wallet demo)","issuer_master_keys":{)json"
+                      R"json("MLK":"00112233445566778899AABBCCDDEEFF","MTK":"404142434445464748494A4B4C4D4E4F",)json"
+                      R"json("MPK":"0123456789ABCDEFFEDCBA9876543210"}}]})json");
+        masters.close();
+        QVERIFY2(bankctl({QStringLiteral("keys"),
+                             QStringLiteral("import-test-vectors"),
+                             QStringLiteral("--vectors"),
+                             masters.fileName()},
+                     &out,
+                     bank)
+                == 0,
+            qPrintable(out));
+        QFile marker(bank + QStringLiteral("/.demo-keys"));
+        QVERIFY(marker.open(QIODevice::WriteOnly));
+        marker.close();
+
+        const Run issued = walletctl(
+            {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")},
+            {},
+            wallet.path());
+        QVERIFY2(issued.exitCode == 0, issued.out + issued.err);
+        const Run r = walletctl(
+            {QStringLiteral("load"), QStringLiteral("2.00"), QStringLiteral("--yes")}, "123456\n", wallet.path());
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        QCOMPARE(r.json.value(QStringLiteral("balance")).toString(), QStringLiteral("2.00"));
+        QVERIFY(!QFile::exists(bank + QStringLiteral("/.local-demo")));
+        QString audit;
+        QVERIFY2(bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &audit, bank) == 0, qPrintable(audit));
     }
 
     void bankEndsWithTheWallet_data()

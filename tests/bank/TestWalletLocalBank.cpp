@@ -10,9 +10,12 @@
 //     resources/profiles/demo-3des.json), so the key carries the bank's own card keys;
 //   * the bank child is gone after walletctl ends normally, after SIGTERM and after SIGKILL of walletctl;
 //   * a second start reuses the folder: no second init (same CA), the same terminal enrolment;
+//   * self-service issuance with the wallet's certificate is refused for a serial in no development lot and for a
+//     replacement (403 self-service-not-allowed, no job);
 //   * `walletctl purchase` (the local test PSAM, public demo keys) is refused for that key, nothing paid;
 //   * a folder an older wallet made (`--test`, the public demo keys, `.demo-keys`) keeps working as it is;
 //   * a second program on the same folder while the first runs reuses the first one's bank (no second skey-bank).
+#include "core/bank/HttpsBankClient.h"
 #include "core/crypto/CardCrypto.h"
 #include "support/Skip.h"
 
@@ -26,6 +29,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QUrl>
+#include <QUuid>
 
 #include <csignal>
 
@@ -325,6 +330,66 @@ private slots:
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll(), cert); // no second enrolment
         QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM terminals")), 1);
+    }
+
+    /// Self-service demo issuance is for the wallet's simulated keys only (docs/bank.md §12): with the wallet's own
+    /// certificate, a serial in no development lot and a replacement are refused with 403 self-service-not-allowed,
+    /// and no job is written.
+    void selfServiceLimitedToSimulatedKeys()
+    {
+        QProcess bank;
+        bank.start(qEnvironmentVariable("SKEY_BANK_PATH"),
+            {QStringLiteral("--data"), bankDir(), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY(bank.waitForStarted());
+        quint16 port = 0;
+        QByteArray out;
+        for (int waited = 0; waited < 60000 && port == 0 && bank.state() == QProcess::Running; waited += 100) {
+            bank.waitForReadyRead(100);
+            out += bank.readAllStandardOutput();
+            const int at = out.indexOf("listening 127.0.0.1:");
+            if (at >= 0 && out.indexOf('\n', at) > at) {
+                port = static_cast<quint16>(out.mid(at + 20, out.indexOf('\n', at) - at - 20).trimmed().toUInt());
+            }
+        }
+        QVERIFY2(port != 0, out + bank.readAllStandardError());
+        auto config = wallet::core::BankClientConfig::load(bankDir() + QStringLiteral("/wallet/bank-client.json"));
+        QVERIFY2(config, qPrintable(config ? QString() : config.error().detail));
+        config->url = QUrl(QStringLiteral("https://127.0.0.1:%1").arg(port));
+        wallet::core::HttpsBankClient client(std::move(*config));
+        const auto ask = [&](const QString& serial, bool replacement) {
+            wallet::core::BankCall call;
+            call.method = "POST";
+            call.path = QStringLiteral("/v1/issuance/jobs");
+            call.requestId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            call.body = QJsonObject{{QStringLiteral("deviceSerial"), serial},
+                {QStringLiteral("customer"),
+                    QJsonObject{{QStringLiteral("name"), QStringLiteral("DEMO HOLDER")},
+                        {QStringLiteral("idType"), 2},
+                        {QStringLiteral("idNumber"), QStringLiteral("DEMO") + serial},
+                        {QStringLiteral("phone"), QStringLiteral("+860000000000")}}},
+                {QStringLiteral("profile"),
+                    QJsonObject{{QStringLiteral("algorithm"), QStringLiteral("3des")},
+                        {QStringLiteral("maxBalance"), 1000000},
+                        {QStringLiteral("noPinLimit"), 0},
+                        {QStringLiteral("purchaseNeedsTouch"), false}}}};
+            if (replacement) {
+                call.body.insert(QStringLiteral("replacesAsn"), QStringLiteral("8860000000000001"));
+                call.body.insert(QStringLiteral("approvalId"), QUuid::createUuid().toString(QUuid::WithoutBraces));
+            }
+            return client.send(call);
+        };
+        // A real key's serial (in no development lot), and a simulated key's serial asked as a replacement.
+        for (const auto& [serial, replacement] : {std::pair{QStringLiteral("4E4F000000000001"), false},
+                 std::pair{QStringLiteral("534B0000000000EE"), true}}) {
+            auto answer = ask(serial, replacement);
+            QVERIFY2(answer, qPrintable(answer ? QString() : answer.error().detail));
+            QCOMPARE(answer->status, 403);
+            QCOMPARE(answer->problemCode(), QStringLiteral("self-service-not-allowed"));
+            QCOMPARE(
+                sqlInt(QStringLiteral("SELECT count(*) FROM issuance_jobs WHERE device_serial = '%1'").arg(serial)), 0);
+        }
+        bank.terminate();
+        QVERIFY(bank.waitForFinished(10000));
     }
 
     /// `walletctl purchase` (the local test PSAM with the public demo purchase key) is refused for the key this bank

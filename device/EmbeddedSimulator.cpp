@@ -8,8 +8,10 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QRandomGenerator>
 #include <QStandardPaths>
 
 Q_LOGGING_CATEGORY(lcSim, "wallet.device.simulator")
@@ -109,6 +111,10 @@ core::Result<void> EmbeddedSimulator::start()
     if (m_options.dataDirectory.isEmpty() || !QDir().mkpath(m_options.dataDirectory)) {
         return makeError(ErrorCode::StorageError,
             QStringLiteral("cannot create the simulator data directory '%1'").arg(m_options.dataDirectory));
+    }
+    if (m_options.developmentLotSerial && m_options.serialHex.isEmpty() && !QFile::exists(nvmPath())) {
+        const quint32 low = QRandomGenerator::system()->generate();
+        m_options.serialHex = QStringLiteral("534B0000%1").arg(low, 8, 16, QLatin1Char('0')).toUpper();
     }
     core::Result<void> started;
     if (profile && m_options.pcsc) {

@@ -28,6 +28,10 @@ struct SimulatorOptions
     /// Personaliser, the real §6 APDUs); a token already issued is left as it is.
     QString profilePath;
     QString serialHex; ///< optional 16 hex digits
+    /// A NEW key (no NVM image yet) without serialHex gets a serial of the development manufacturer's lot
+    /// (`534B0000` + 4 random bytes, the lot `bankctl keys manufacturer --development` imports), so that a bank holding
+    /// that key can issue it; skey-sim keeps it in the image for later starts. Else skey-sim chooses ("SK" + 6 bytes).
+    bool developmentLotSerial = false;
     /// The KT a blank simulated key is manufactured with (written to skey-sim's standard input, --kt-stdin): by
     /// default the shared spec's development KT, which the demo profiles use. Empty: the profile's KT with a profile,
     /// else skey-sim derives it from the development manufacturer key and the serial, as the bank host does for

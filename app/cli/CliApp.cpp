@@ -4,7 +4,7 @@
 #include "InProcessKey.h"
 #include "PinReader.h"
 #include "core/bank/TerminalEnrolment.h"
-#include "core/issuance/Personaliser.h"
+#include "core/issuance/IssuanceProfile.h"
 #include "core/issuer/UnavailableIssuerHost.h"
 #include "core/piv/CertificateService.h"
 #include "core/psam/SettlementExport.h"
@@ -60,7 +60,7 @@ Commands:
                                 (scripts: prints the parsed amount and goes on). With a bank configured
                                 (--bank-config, or DATA-DIR/bank-client.json) the load goes to the bank host over
                                 HTTPS with this terminal's certificate (docs/core.md, "The bank client")
-  purchase AMOUNT [--yes]       pay AMOUNT through the local PSAM (confirmed the same way)
+  purchase AMOUNT [--yes]       pay AMOUNT through the local test PSAM (demo keys; tests only)
   pay LINK|CODE [--yes]         pay a merchant's order through the bank host's acquirer: smartkey://pay/<order id>
                                 or its short code (K7QM-4XPA). Shows the merchant, amount and reference from the
                                 order the bank signed, refuses an expired, paid or altered order before any APDU,
@@ -422,6 +422,12 @@ core::Result<std::unique_ptr<core::ApduChannel>> CliApp::openChannel()
     QDir().mkpath(simDir);
     device::SimulatorOptions options;
     options.dataDirectory = simDir;
+    if (core::TerminalRoles::localBankIssuesKeys(m_dataDir, m_bankConfig)) {
+        // Issued by the local bank host: KT from the development manufacturer key and the serial, as the bank
+        // derives it (docs/firmware.md "Transport keys").
+        options.transportKeyHex.clear();
+        options.developmentLotSerial = true; // a serial of that manufacturer's lot
+    }
     auto sim = std::make_unique<device::EmbeddedSimulator>(options);
     if (auto started = sim->start(); !started) {
         return started.error();
@@ -779,6 +785,15 @@ int CliApp::cmdPurchase(const QStringList& args)
     if (!amount) {
         return fail(amount.error());
     }
+    // The local PSAM holds the public demo purchase key: a test tool (SKEY_WALLET_LOCAL_ISSUER=1, test banks with the
+    // demo keys, a legacy local bank folder). A key the wallet's local bank issued pays merchants' orders through the
+    // bank's acquirer (docs/bank.md §12 "walletctl purchase").
+    if (core::TerminalRoles::localBankIssuesKeys(m_dataDir, m_bankConfig)) {
+        return fail(core::makeError(core::ErrorCode::InvalidState,
+            QStringLiteral("walletctl purchase pays a local test PSAM with the public demo keys, which a key issued by "
+                           "this wallet's local bank does not accept: pay a merchant's order with `walletctl pay "
+                           "<link|code>` instead; nothing was sent to the key")));
+    }
     if (auto ok = confirmMoney(QStringLiteral("Pay %1 from the key"), *amount, args.value(0)); !ok) {
         return fail(ok.error());
     }
@@ -1084,24 +1099,10 @@ int CliApp::cmdIssue(const QStringList& args)
     if (auto r = openRoles(false); !r) {
         return fail(r.error());
     }
-    // The card keys come from this issuer's key store, so that its host can authorise the loads.
-    auto issued = core::Personaliser(*m_channel).personalise(*profile, &m_roles.keys());
+    // By default the wallet's own local bank host issues it (docs/bank.md §12 "Self-service demo issuance").
+    auto issued = m_roles.issueKey(*m_channel, *profile);
     if (!issued) {
         return fail(issued.error());
-    }
-    if (core::LocalBankHost* local = m_roles.localBank()) {
-        // The wallet's own local bank host: a clearly labelled DEMO funding account there.
-        if (auto reg = local->ensureDemoAccount(issued->asn,
-                profile->cardholder.name.isEmpty() ? QStringLiteral("DEMO holder")
-                                                   : QStringLiteral("DEMO ") + profile->cardholder.name,
-                profile->initialFunding.fen());
-            !reg) {
-            return fail(reg.error());
-        }
-    } else if (auto reg
-               = m_issuer->registerCard(issued->asn, profile->initialFunding, core::Amount(0), profile->algorithm);
-               !reg) {
-        return fail(reg.error());
     }
     const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());
     emitResult({{QStringLiteral("asn"), asn},

@@ -4,7 +4,6 @@
 #include "app/gui/ErrorText.h"
 #include "app/gui/UiSnapshot.h"
 #include "core/issuance/IssuanceProfile.h"
-#include "core/issuance/Personaliser.h"
 #include "device/DeviceManager.h"
 #include "device/EmbeddedSimulator.h"
 
@@ -329,32 +328,13 @@ void CompositionRoot::issueDemo()
     m_session->run<bool>(
         m_key,
         [](core::ApduChannel& channel, PurseContext& ctx) -> core::Result<bool> {
-            if (auto ready = ctx.ensureServices(); !ready) {
-                return ready.error();
-            }
             auto profile = core::IssuanceProfile::fromFile(QStringLiteral(":/profiles/demo-3des.json"));
             if (!profile) {
                 return profile.error();
             }
-            if (!ctx.issuer()) {
-                return ctx.rolesError(); // its ledger could not be opened: issue nothing it cannot register
-            }
-            auto issued = core::Personaliser(channel).personalise(*profile, &ctx.masterKeys());
-            if (!issued) {
+            // By default the wallet's own local bank host issues it (docs/bank.md §12 "Self-service demo issuance").
+            if (auto issued = ctx.issueKey(channel, *profile); !issued) {
                 return issued.error();
-            }
-            ctx.forgetKey();
-            if (ctx.localBank() != nullptr) {
-                // The wallet's own local bank host: a clearly labelled DEMO funding account there.
-                if (auto registered = ctx.localBank()->ensureDemoAccount(
-                        issued->asn, QStringLiteral("DEMO simulated key"), profile->initialFunding.fen());
-                    !registered) {
-                    return registered.error();
-                }
-            } else if (auto registered = ctx.issuer()->registerCard(
-                           issued->asn, profile->initialFunding, profile->maxBalance, profile->algorithm);
-                       !registered) {
-                return registered.error();
             }
             return true;
         },
@@ -424,6 +404,12 @@ void CompositionRoot::startDevices()
     if (m_options.simulatorTouchTimeoutMs > 0) {
         simOptions.extraArguments << QStringLiteral("--touch-timeout")
                                   << QString::number(m_options.simulatorTouchTimeoutMs);
+    }
+    if (core::TerminalRoles::localBankIssuesKeys(m_options.dataDir)) {
+        // Issued by the wallet's local bank host: a blank key's KT derived from the development manufacturer key and
+        // its serial, as the bank derives it (docs/firmware.md "Transport keys"), not the demo profile's.
+        simOptions.transportKeyHex.clear();
+        simOptions.developmentLotSerial = true; // a serial of that manufacturer's lot
     }
     QDir().mkpath(simOptions.dataDirectory);
     m_worker->post([this, simOptions] {

@@ -89,13 +89,24 @@ core::Result<core::PurseService*> PurseContext::orderPurse(core::ApduChannel& ch
     return m_orderPurse.get();
 }
 
+core::Result<core::IssuanceResult> PurseContext::issueKey(
+    core::ApduChannel& channel, const core::IssuanceProfile& profile)
+{
+    if (auto ready = ensureServices(); !ready) {
+        return ready.error();
+    }
+    auto issued = m_roles.issueKey(channel, profile);
+    forgetKey();
+    return issued;
+}
+
 core::Result<void> PurseContext::ensureFundingAccount(const QByteArray& asn)
 {
     if (auto ready = ensureServices(); !ready) {
         return ready.error();
     }
-    if (core::LocalBankHost* local = m_roles.localBank()) {
-        // The wallet's own local bank host: a simulated key it has not seen gets a DEMO funding account there.
+    if (core::LocalBankHost* local = m_roles.localBank(); local && local->legacyDemoKeys()) {
+        // A legacy local bank folder (the public demo keys): a simulated key it has not seen gets a DEMO account.
         auto opened = local->ensureDemoAccount(asn, QStringLiteral("DEMO simulated key"), kDemoFundingFen);
         if (!opened) {
             return opened.error();

@@ -63,8 +63,14 @@ public:
     [[nodiscard]] QString mirrorError() const { return m_roles.mirrorError().detail; }
     [[nodiscard]] QString dataDir() const { return m_dataDir; }
 
+    /// Issues the blank key on `channel` from `profile` (core::TerminalRoles::issueKey: through the local bank host's
+    /// issuance API by default) and forgets the per-key service.
+    [[nodiscard]] core::Result<core::IssuanceResult> issueKey(
+        core::ApduChannel& channel, const core::IssuanceProfile& profile);
+
     /// Opens a funding account at the demo issuer for `asn` if it has none (simulated keys issued elsewhere). With a
-    /// bank host nothing is opened here: a key's funding account exists only if that bank issued the key.
+    /// bank host nothing is opened here: a key's funding account exists only if that bank issued the key (a legacy
+    /// local bank folder holding the public demo keys opens a DEMO account, docs/bank.md §12).
     [[nodiscard]] core::Result<void> ensureFundingAccount(const QByteArray& asn);
 
 private:

@@ -439,8 +439,9 @@ Reply Issuance::validateHotlisting(const QJsonObject& body, const QString& reque
 namespace {
 const char* kJobColumns = "id, device_serial, asn, account_id, state, next_step, failure_step, failure_sw,"
                           " created_at, updated_at, algorithm, key_version, profile, customer, terminal_id,"
-                          " replaces_asn, carried_balance";
-}
+                          " replaces_asn, carried_balance, staff_id";
+constexpr int kJobStaffColumn = 17;
+} // namespace
 
 Reply Issuance::jobReply(PgConnection& db, const QString& jobId, int status, const QString& rid)
 {
@@ -599,6 +600,29 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     if (!lot) {
         return unavailableReply(lot.error(), rid);
     }
+    const bool selfService = who.role == QLatin1String(kSelfServiceRole);
+    if (selfService
+        && (lot->rows() == 0 || lot->text(0, 0) != kDevelopmentManufacturer
+            || body.contains(QStringLiteral("replacesAsn")))) {
+        // Self-service demo issuance (docs/bank.md §12): simulated keys of the development lot only, never a
+        // replacement (that needs a supervisor's approval at a branch).
+        m_staff.auditApart({call.terminalId,
+            {},
+            {},
+            QStringLiteral("issuance.job-create"),
+            {},
+            serial,
+            QStringLiteral("refused: self-service-not-allowed"),
+            QStringLiteral("self-service demo issuance")});
+        return problem(403,
+            "self-service-not-allowed",
+            QStringLiteral("This key is issued at a branch"),
+            QStringLiteral("Self-service demo issuance covers blank simulated keys of the development lot only; "
+                           "device %1 is not one, or a replacement was asked.")
+                .arg(serial),
+            QStringLiteral("Take the key to a branch of its bank; nothing was changed."),
+            rid);
+    }
     if (lot->rows() == 0) {
         m_staff.auditApart({call.terminalId,
             who.staffId,
@@ -664,11 +688,12 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
     }
     const QString asn = QStringLiteral("8860%1").arg(seq->integer(0, 0), 12, 10, QLatin1Char('0'));
     // A replacement keeps the customer's funding account: the lost key's balance arrives there at completion.
-    auto account = replacedAccount
-        ? Result<std::string>(*replacedAccount)
-        : Ledger::openAccount(db,
-            "customer-funding",
-            s(QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn)));
+    // A self-service demo key's account says so in its name: this bank is a demo on the cardholder's computer.
+    const QString accountName = selfService
+        ? QStringLiteral("DEMO funding (local demo bank), key %1").arg(asn)
+        : QStringLiteral("%1 (key %2)").arg(customer.value(QStringLiteral("name")).toString(), asn);
+    auto account = replacedAccount ? Result<std::string>(*replacedAccount)
+                                   : Ledger::openAccount(db, "customer-funding", s(accountName));
     if (!account) {
         return unavailableReply(account.error(), rid);
     }
@@ -692,7 +717,7 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
             body.contains(QStringLiteral("batchId"))
                 ? std::optional<std::string>(s(body.value(QStringLiteral("batchId")).toString()))
                 : std::nullopt,
-            s(who.staffId),
+            who.staffId.isEmpty() ? std::nullopt : std::optional<std::string>(s(who.staffId)),
             s(call.terminalId),
             now,
             replacesAsn.isEmpty() ? std::nullopt : std::optional<std::string>(s(replacesAsn))});
@@ -707,12 +732,29 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
                 asn,
                 q(id),
                 QStringLiteral("ok"),
-                replacesAsn.isEmpty() ? QStringLiteral("device %1").arg(serial)
-                                      : QStringLiteral("device %1, replaces %2").arg(serial, replacesAsn)});
+                replacesAsn.isEmpty()
+                    ? QStringLiteral("device %1%2")
+                          .arg(serial, selfService ? QStringLiteral(", self-service demo") : QString())
+                    : QStringLiteral("device %1, replaces %2").arg(serial, replacesAsn)});
         !a) {
         return unavailableReply(a.error(), rid);
     }
     return jobReply(db, q(id), 201, rid);
+}
+
+std::optional<Reply> Issuance::selfServiceRefusal(
+    const CallContext& call, const StaffIdentity& who, const DbResult& job, const QString& jobId)
+{
+    if (who.role != QLatin1String(kSelfServiceRole)
+        || (job.isNull(0, kJobStaffColumn) && q(job.text(0, 14)) == call.terminalId)) {
+        return std::nullopt;
+    }
+    return problem(403,
+        "self-service-not-allowed",
+        QStringLiteral("This issuance job is not yours"),
+        QStringLiteral("Job %1 was not started by this wallet's self-service demo issuance.").arg(jobId),
+        QStringLiteral("Continue it where it was started; nothing was changed."),
+        call.requestKey);
 }
 
 Reply Issuance::getJob(PgConnection& db, const CallContext& call, const QString& jobId)
@@ -734,6 +776,9 @@ Reply Issuance::step(
     }
     if (job->rows() != 1) {
         return notFound(QStringLiteral("No issuance job %1.").arg(jobId), rid);
+    }
+    if (auto refused = selfServiceRefusal(call, who, *job, jobId)) {
+        return *refused;
     }
     const std::string state = job->text(0, 4);
     const int next = static_cast<int>(job->integer(0, 5));
@@ -897,6 +942,9 @@ Reply Issuance::complete(
     }
     if (job->rows() != 1) {
         return notFound(QStringLiteral("No issuance job %1.").arg(jobId), rid);
+    }
+    if (auto refused = selfServiceRefusal(call, who, *job, jobId)) {
+        return *refused;
     }
     const QString asn = q(job->text(0, 2));
     if (job->text(0, 4) == "completed") {

@@ -89,6 +89,15 @@ public:
     /// The issuer ID written into SFI 0x15 of every key this bank issues (8 bytes).
     static constexpr const char* kIssuerIdHex = "5348454E5A48454E";
     static constexpr int kTotalSteps = 19;
+    /// The manufacturer name of the simulated keys' serial lot (`bankctl keys manufacturer --development`).
+    static constexpr const char* kDevelopmentManufacturer = "development (skey-sim)";
+    /// The role of a self-service demo issuance (docs/bank.md §12 "Self-service demo issuance"): the cardholder's
+    /// own wallet on a bank made by `bankctl init --local-demo`, no staff session; `staffId` empty.
+    static constexpr const char* kSelfServiceRole = "self-service-demo";
+    [[nodiscard]] static StaffIdentity selfServiceDemo()
+    {
+        return {QString(), QStringLiteral("self-service"), QLatin1String(kSelfServiceRole), QString()};
+    }
 
 private:
     /// createJob's replacement checks (the lost key, its customer, the approval `card-replacement`); hot-lists the
@@ -114,6 +123,10 @@ private:
         const QString& commandId,
         std::int64_t keyBalance);
     [[nodiscard]] Reply jobReply(PgConnection& db, const QString& jobId, int status, const QString& rid);
+    /// A self-service demo caller may step and complete only the jobs it created itself without staff (`job` is a
+    /// row of kJobColumns): the refusal, or nothing.
+    [[nodiscard]] static std::optional<Reply> selfServiceRefusal(
+        const CallContext& call, const StaffIdentity& who, const DbResult& job, const QString& jobId);
 
     Hsm& m_hsm;
     Staff& m_staff;

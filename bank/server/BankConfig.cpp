@@ -35,6 +35,7 @@ Result<BankConfig> BankConfig::load(const QString& dataDir)
     c.pkcs11Module = o.value(QStringLiteral("pkcs11Module")).toString().toStdString();
     c.tokenLabel = o.value(QStringLiteral("token")).toString().toStdString();
     c.test = o.value(QStringLiteral("test")).toBool(false);
+    c.localDemo = o.value(QStringLiteral("localDemo")).toBool(false);
     c.enrolledTerminalsOnly = o.value(QStringLiteral("enrolledTerminalsOnly")).toBool(false);
     return c;
 }
@@ -58,6 +59,7 @@ Result<void> BankConfig::save() const
         {QStringLiteral("pkcs11Module"), QString::fromStdString(pkcs11Module)},
         {QStringLiteral("token"), QString::fromStdString(tokenLabel)},
         {QStringLiteral("test"), test},
+        {QStringLiteral("localDemo"), localDemo},
         {QStringLiteral("enrolledTerminalsOnly"), enrolledTerminalsOnly}};
     QFile f(path(QStringLiteral("bank.json")));
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {

@@ -27,6 +27,10 @@ struct BankConfig
     std::string pkcs11Module;
     std::string tokenLabel = "skey-bank";
     bool test = false; ///< `bankctl init --test`: test-only commands and fault injection are allowed
+    /// `bankctl init --local-demo`: the wallet's own demo bank on the cardholder's computer (core::LocalBankHost). Its
+    /// keys are generated in its token, its manufacturer key is the development one (simulated keys only), and the
+    /// wallet may issue its simulated key without staff (docs/bank.md §12 "Self-service demo issuance").
+    bool localDemo = false;
     /// Only terminals in the registry (enrolled, or issued by `bankctl terminal issue`) may call: a certificate from
     /// the bank CA for a terminal ID the bank never enrolled is 401 terminal-unknown (docs/bank.md §3). `bankctl
     /// init` turns it on for new folders but test folders; `bankctl terminal require-enrolment on|off` changes it.

@@ -662,6 +662,20 @@ void BankServer::routesIssuance()
             return fn(db, call, req, body, std::get<StaffIdentity>(who));
         };
     };
+    // Issuance: a staff session at a branch; on a bank made by `bankctl init --local-demo` also the cardholder's own
+    // wallet, without staff, for its simulated key (docs/bank.md §12 "Self-service demo issuance"; Issuance checks
+    // the key is of the development lot and the job the wallet's own).
+    auto issuing = [this, withStaff](const StaffOp& fn) {
+        return [this, fn, staffed = withStaff(fn)](PgConnection& db,
+                   const CallContext& call,
+                   const httplib::Request& req,
+                   const QJsonObject& body) -> Reply {
+            if (selfServiceDemo(call)) {
+                return fn(db, call, req, body, Issuance::selfServiceDemo());
+            }
+            return staffed(db, call, req, body);
+        };
+    };
     // Maintenance: a branch needs a staff session; a wallet or kiosk is the cardholder's own terminal.
     auto maybeStaff = [this](const std::string& op) {
         return [this, op](PgConnection& db,
@@ -689,8 +703,9 @@ void BankServer::routesIssuance()
     };
     // GET routes: the certificate, then (for staff-only reads) the session, outside any transaction.
     auto reading = [this, conninfo](bool needsStaff,
-                       std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)> fn) {
-        return [this, conninfo, needsStaff, fn](const httplib::Request& req, httplib::Response& res) {
+                       std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&)> fn,
+                       bool selfServiceToo = false) {
+        return [this, conninfo, needsStaff, fn, selfServiceToo](const httplib::Request& req, httplib::Response& res) {
             CallContext call;
             if (auto denied = m_authenticate(req, call)) {
                 send(res, *denied, false);
@@ -701,7 +716,7 @@ void BankServer::routesIssuance()
                 send(res, unavailableDb({}), false);
                 return;
             }
-            if (needsStaff) {
+            if (needsStaff && !(selfServiceToo && selfServiceDemo(call))) {
                 auto who = m_staff->authenticate(*db, call, req.get_header_value("Authorization"));
                 if (auto* refusal = std::get_if<Reply>(&who)) {
                     send(res, *refusal, false);
@@ -765,31 +780,34 @@ void BankServer::routesIssuance()
 
     svr.Post("/v1/issuance/jobs",
         m_mutating(&Issuance::validateJobRequest,
-            withStaff([this](PgConnection& db,
-                          const CallContext& call,
-                          const httplib::Request&,
-                          const QJsonObject& body,
-                          const StaffIdentity& who) { return m_issuance->createJob(db, call, who, body); })));
+            issuing([this](PgConnection& db,
+                        const CallContext& call,
+                        const httplib::Request&,
+                        const QJsonObject& body,
+                        const StaffIdentity& who) { return m_issuance->createJob(db, call, who, body); })));
     svr.Get(path(std::string("/v1/issuance/jobs/") + kUuid),
-        reading(true, [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
-            return m_issuance->getJob(db, call, QString::fromStdString(req.matches[1]));
-        }));
+        reading(
+            true,
+            [this](PgConnection& db, const CallContext& call, const httplib::Request& req) {
+                return m_issuance->getJob(db, call, QString::fromStdString(req.matches[1]));
+            },
+            true));
     svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/steps"),
         m_mutating(&Issuance::validateStepRequest,
-            withStaff([this](PgConnection& db,
-                          const CallContext& call,
-                          const httplib::Request& req,
-                          const QJsonObject& body,
-                          const StaffIdentity& who) {
+            issuing([this](PgConnection& db,
+                        const CallContext& call,
+                        const httplib::Request& req,
+                        const QJsonObject& body,
+                        const StaffIdentity& who) {
                 return m_issuance->step(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
     svr.Post(path(std::string("/v1/issuance/jobs/") + kUuid + "/completion"),
         m_mutating(&Issuance::validateCompletion,
-            withStaff([this](PgConnection& db,
-                          const CallContext& call,
-                          const httplib::Request& req,
-                          const QJsonObject& body,
-                          const StaffIdentity& who) {
+            issuing([this](PgConnection& db,
+                        const CallContext& call,
+                        const httplib::Request& req,
+                        const QJsonObject& body,
+                        const StaffIdentity& who) {
                 return m_issuance->complete(db, call, who, QString::fromStdString(req.matches[1]), body);
             })));
 

@@ -52,6 +52,12 @@ public:
 private:
     void routes();
     void routesIssuance();
+    /// The cardholder's own wallet on a local demo bank (`bankctl init --local-demo`): may issue its simulated key
+    /// without a staff session (docs/bank.md §12 "Self-service demo issuance").
+    [[nodiscard]] bool selfServiceDemo(const CallContext& call) const
+    {
+        return m_config.localDemo && call.kind == QLatin1String("wallet");
+    }
 
     BankConfig m_config;
     std::unique_ptr<Hsm> m_hsm;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // bankctl: the bank operator's CLI (docs/bank.md). Commands of this slice:
-//   bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test] [--pkcs11-module <path>]
-//                (default sqlite:ledger.sqlite, inside <dir>)
+//   bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test | --local-demo]
+//                [--pkcs11-module <path>]   (default sqlite:ledger.sqlite, inside <dir>; --local-demo: the wallet's
+//                own demo bank: its wallet may issue its simulated key without staff, docs/bank.md §12)
 //   bankctl keys init --data <dir>
 //   bankctl keys import-test-vectors --data <dir> --vectors <pboc.json>     (test folders only)
 //   bankctl cards register --data <dir> --asn <16 hex> --holder <name>      (test folders only: issuance is not built)
@@ -42,6 +43,7 @@
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
 #include "bank/db/SqliteDb.h"
+#include "bank/issuance/Issuance.h"
 #include "bank/issuance/Staff.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/BankConfig.h"
@@ -75,9 +77,9 @@ int usage()
 {
     std::fprintf(stderr,
         "usage:\n"
-        "  bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test]"
+        "  bankctl init --data <dir> [--db sqlite:<file> | --db <PostgreSQL conninfo>] [--test | --local-demo]"
         " [--pkcs11-module <path>]\n"
-        "      (default --db sqlite:ledger.sqlite, a file in <dir>)\n"
+        "      (default --db sqlite:ledger.sqlite, a file in <dir>; --local-demo: a wallet's own demo bank)\n"
         "  bankctl keys init --data <dir>\n"
         "  bankctl keys import-test-vectors --data <dir> --vectors <pboc.json>   (test folders only)\n"
         "  bankctl cards register --data <dir> --asn <16 hex digits> --holder <name>   (test folders only)\n"
@@ -156,11 +158,15 @@ Result<std::unique_ptr<PgConnection>> connect(const BankConfig& c)
     return std::move(db.value());
 }
 
-int init(std::map<std::string, std::string>& opt, bool test)
+int init(std::map<std::string, std::string>& opt, bool test, bool localDemo)
 {
     const QString dir = QString::fromStdString(opt["--data"]);
     if (dir.isEmpty()) {
         return usage();
+    }
+    if (test && localDemo) {
+        return fail(QStringLiteral("--test and --local-demo exclude each other: a local demo bank holds no public test "
+                                   "keys; nothing was created"));
     }
     if (!QDir().mkpath(dir)
         || !QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner)) {
@@ -171,6 +177,7 @@ int init(std::map<std::string, std::string>& opt, bool test)
     c.setDatabase(opt["--db"].empty() ? std::string("sqlite:ledger.sqlite") : opt["--db"]);
     c.pkcs11Module = opt.count("--pkcs11-module") ? opt["--pkcs11-module"] : std::string(kSoftHsmModule);
     c.test = test;
+    c.localDemo = localDemo;
     c.enrolledTerminalsOnly = !test; // §3: a deployment accepts enrolled terminals only
     if (auto existing = BankConfig::load(dir); existing) {
         c = existing.value(); // a second init only applies missing migrations
@@ -247,7 +254,7 @@ int init(std::map<std::string, std::string>& opt, bool test)
     }
     std::printf("schema version %d; clearing and 64 purse-float accounts present%s\n",
         *version,
-        c.test ? "; marked as a TEST folder" : "");
+        c.test ? "; marked as a TEST folder" : (c.localDemo ? "; marked as a LOCAL DEMO bank" : ""));
     return 0;
 }
 
@@ -389,8 +396,8 @@ int importTestVectors(const BankConfig& c, const std::string& vectors)
 int registerCard(const BankConfig& c, const std::string& asn, const std::string& holder)
 {
     if (!c.test) {
-        return fail(QStringLiteral("cards are written by issuance, which is not built yet; `cards register` works "
-                                   "only in test folders"));
+        return fail(QStringLiteral("cards are written by issuance (the issuance API: a branch, or a local demo "
+                                   "bank's self-service demo issuance); `cards register` works only in test folders"));
     }
     if (!validAsn(asn) || holder.empty() || holder.size() > 64) {
         return fail(QStringLiteral("--asn needs 16 uppercase hex digits and --holder a name of 1 to 64 bytes"));
@@ -859,7 +866,7 @@ int keysManufacturer(const BankConfig& c, std::map<std::string, std::string>& op
     if (development) {
         // The development manufacturer's keys are skey-sim's: their serials are the development lot.
         if (addLot(c,
-                QStringLiteral("development (skey-sim)"),
+                QLatin1String(Issuance::kDevelopmentManufacturer),
                 QLatin1String(kDevelopmentLotFirst),
                 QLatin1String(kDevelopmentLotLast))
             != 0) {
@@ -1395,10 +1402,13 @@ int main(int argc, char** argv)
     bool test = false;
     bool json = false;
     bool development = false;
+    bool localDemo = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--test") {
             test = true;
+        } else if (a == "--local-demo") {
+            localDemo = true;
         } else if (a == "--json") {
             json = true;
             g_json = true;
@@ -1414,7 +1424,7 @@ int main(int argc, char** argv)
     }
     const std::string cmd = words.empty() ? "" : words[0] + (words.size() > 1 ? " " + words[1] : "");
     if (cmd == "init") {
-        return init(opt, test);
+        return init(opt, test, localDemo);
     }
     if (opt["--data"].empty()) {
         return usage();

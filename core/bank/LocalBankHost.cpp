@@ -2,6 +2,7 @@
 #include "core/bank/LocalBankHost.h"
 
 #include "core/bank/TerminalEnrolment.h"
+#include "core/issuance/BranchStation.h"
 #include "core/process/ChildLifetime.h"
 
 #include <QCoreApplication>
@@ -9,7 +10,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -28,11 +28,10 @@ namespace wallet::core {
 namespace {
 Q_LOGGING_CATEGORY(lcLocalBank, "wallet.bank.local")
 
-// The public DEMO issuer master keys of resources/profiles/demo-3des.json (the simulated key's profile and the
-// wallet's demo key store): the local bank host is a demo bank and must derive the same card keys.
-constexpr const char* kDemoMlk = "00112233445566778899AABBCCDDEEFF";
-constexpr const char* kDemoMtk = "404142434445464748494A4B4C4D4E4F";
-constexpr const char* kDemoMpk = "0123456789ABCDEFFEDCBA9876543210";
+// The markers of a ready local bank folder: made by this wallet (`--local-demo`), or by an older one that imported the
+// public DEMO master keys into a `--test` folder (kept working as it is, docs/bank.md §12).
+constexpr const char* kLocalDemoMarker = ".local-demo";
+constexpr const char* kLegacyDemoKeysMarker = ".demo-keys";
 constexpr int kStartTimeoutMs = 30000;
 
 bool portAnswers(quint16 port)
@@ -120,59 +119,68 @@ Result<int> LocalBankHost::bankctl(QStringList args, QByteArray* out, QByteArray
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
+bool LocalBankHost::legacyDemoKeys(const QString& bankDir)
+{
+    return QFile::exists(QDir(bankDir).filePath(QLatin1String(kLegacyDemoKeysMarker)));
+}
+
+bool LocalBankHost::legacyDemoKeys() const
+{
+    return legacyDemoKeys(m_dir);
+}
+
 Result<void> LocalBankHost::initialise()
 {
     const QDir dir(m_dir);
-    if (QFile::exists(dir.filePath(QStringLiteral("bank.json")))
-        && QFile::exists(dir.filePath(QStringLiteral(".demo-keys")))) {
+    if (legacyDemoKeys() || QFile::exists(dir.filePath(QLatin1String(kLocalDemoMarker)))) {
         return {};
     }
     QByteArray out;
     QByteArray err;
-    if (!QFile::exists(dir.filePath(QStringLiteral("bank.json")))) {
-        qCInfo(lcLocalBank).noquote() << "creating the local bank host in" << m_dir;
-        auto rc = bankctl({QStringLiteral("init"), QStringLiteral("--test")}, &out, &err);
+    const auto run = [&](const QStringList& args, const QString& what) -> Result<void> {
+        auto rc = bankctl(args, &out, &err);
         if (!rc) {
             return rc.error();
         }
-        if (*rc != 0) {
+        // A step a stopped first start did already ("present, kept", "holds mkt.v1 already") is done.
+        if (*rc != 0 && !err.contains("already")) {
             return makeError(ErrorCode::StorageError,
-                QStringLiteral("bankctl init in %1 failed: %2").arg(m_dir, QString::fromUtf8(err).trimmed()));
+                QStringLiteral("%1 in %2 failed: %3").arg(what, m_dir, QString::fromUtf8(err).trimmed()));
+        }
+        return {};
+    };
+    if (!QFile::exists(dir.filePath(QStringLiteral("bank.json")))) {
+        qCInfo(lcLocalBank).noquote() << "creating the local bank host in" << m_dir;
+        if (auto r = run({QStringLiteral("init"), QStringLiteral("--local-demo")}, QStringLiteral("bankctl init"));
+            !r) {
+            return r;
+        }
+    } else {
+        QFile config(dir.filePath(QStringLiteral("bank.json")));
+        if (!config.open(QIODevice::ReadOnly)
+            || !QJsonDocument::fromJson(config.readAll()).object().value(QStringLiteral("localDemo")).toBool()) {
+            return makeError(ErrorCode::StorageError,
+                QStringLiteral("%1 holds a bank folder that is not this wallet's local demo bank: move it away (the "
+                               "wallet then makes a new one), or configure that bank with bank-client.json")
+                    .arg(m_dir));
         }
     }
-    // The demo masters go through a file of mode 0600 in the bank's own folder, removed at once (never argv).
-    const QString vectors = dir.filePath(QStringLiteral("demo-masters.json"));
-    {
-        QFile f(vectors);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-            return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(vectors));
-        }
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-        const QJsonObject masters{{QStringLiteral("MLK"), QLatin1String(kDemoMlk)},
-            {QStringLiteral("MTK"), QLatin1String(kDemoMtk)},
-            {QStringLiteral("MPK"), QLatin1String(kDemoMpk)}};
-        const QJsonObject flow{{QStringLiteral("name"), QStringLiteral("EP load 10.00 CNY (3DES, wallet demo)")},
-            {QStringLiteral("issuer_master_keys"), masters}};
-        f.write(QJsonDocument(QJsonObject{{QStringLiteral("flows"), QJsonArray{flow}}}).toJson());
+    // The bank's own keys, generated in its token (never the public demo values), and the manufacturer key that
+    // opens simulated keys, with their serial lot: the bank issues the wallet's simulated key (docs/bank.md §12).
+    if (auto r = run({QStringLiteral("keys"), QStringLiteral("init")}, QStringLiteral("bankctl keys init")); !r) {
+        return r;
     }
-    auto rc
-        = bankctl({QStringLiteral("keys"), QStringLiteral("import-test-vectors"), QStringLiteral("--vectors"), vectors},
-            &out,
-            &err);
-    QFile::remove(vectors);
-    if (!rc) {
-        return rc.error();
+    if (auto r = run({QStringLiteral("keys"), QStringLiteral("manufacturer"), QStringLiteral("--development")},
+            QStringLiteral("bankctl keys manufacturer"));
+        !r) {
+        return r;
     }
-    if (*rc != 0 && !err.contains("already")) {
-        return makeError(ErrorCode::StorageError,
-            QStringLiteral("the local bank's demo keys could not be installed: %1")
-                .arg(QString::fromUtf8(err).trimmed()));
-    }
-    QFile marker(dir.filePath(QStringLiteral(".demo-keys")));
+    QFile marker(dir.filePath(QLatin1String(kLocalDemoMarker)));
     if (!marker.open(QIODevice::WriteOnly)) {
         return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(marker.fileName()));
     }
-    marker.write("DEMO issuer master keys (public test values) are in this bank's token\n");
+    marker.write("LOCAL DEMO bank: master keys generated in its token, development manufacturer key (simulated keys "
+                 "only)\n");
     return {};
 }
 
@@ -368,6 +376,83 @@ void LocalBankHost::stop()
     m_port = 0;
 }
 
+Result<IssuanceResult> LocalBankHost::issueSimulatedKey(
+    BankClient& bank, ApduChannel& key, const IssuanceProfile& profile)
+{
+    BranchStation station(bank, key);
+    auto state = station.readKey();
+    if (!state) {
+        return state.error();
+    }
+    if (!state->blank()) {
+        return makeError(ErrorCode::InvalidState,
+            QStringLiteral("the key %1 is already issued (ASN %2): nothing was changed")
+                .arg(state->deviceSerial, state->asn.isEmpty() ? QStringLiteral("unknown") : state->asn));
+    }
+    // Self-service demo issuance: placeholders that say DEMO where a branch would type the customer's documents.
+    StationCustomer customer;
+    customer.name = profile.cardholder.name.trimmed().isEmpty() ? QStringLiteral("DEMO HOLDER")
+                                                                : profile.cardholder.name.trimmed().left(20);
+    customer.idType = 2; // other
+    customer.idNumber = QStringLiteral("DEMO") + state->deviceSerial;
+    customer.phone = QStringLiteral("+860000000000");
+    StationProfile limits;
+    limits.algorithm = profile.algorithm == Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des");
+    limits.maxBalance = profile.maxBalance.fen();
+    limits.noPinLimit = profile.noPinLimit.fen();
+    limits.purchaseNeedsTouch = profile.purchaseNeedsTouch;
+    auto job = station.createJob(state->deviceSerial, customer, limits);
+    if (!job) {
+        return job.error();
+    }
+    const QString jobId = job->value(QStringLiteral("jobId")).toString();
+    const QString asn = job->value(QStringLiteral("asn")).toString();
+    auto done = station.personalise(jobId, profile.pinDigits);
+    if (!done) {
+        return done.error();
+    }
+    qCInfo(lcLocalBank).noquote() << "the local bank host issued the simulated key" << state->deviceSerial << "as ASN"
+                                  << asn;
+    if (auto funded = depositDemoFunding(asn, profile.initialFunding.fen()); !funded) {
+        return funded.error();
+    }
+    IssuanceResult issued;
+    issued.deviceSerial = QByteArray::fromHex(state->deviceSerial.toLatin1());
+    issued.asn = QByteArray::fromHex(asn.toLatin1());
+    issued.applicationSerial = QByteArray(2, '\0') + issued.asn;
+    issued.algorithm = profile.algorithm;
+    return issued;
+}
+
+Result<void> LocalBankHost::depositDemoFunding(const QString& asnHex, qint64 fen)
+{
+    if (fen <= 0) {
+        return {};
+    }
+    QByteArray out;
+    QByteArray err;
+    auto rc = bankctl({QStringLiteral("accounts"),
+                          QStringLiteral("deposit"),
+                          QStringLiteral("--asn"),
+                          asnHex,
+                          QStringLiteral("--amount"),
+                          QString::number(fen),
+                          QStringLiteral("--reference"),
+                          QStringLiteral("DEMO funding ") + asnHex},
+        &out,
+        &err);
+    if (!rc) {
+        return rc.error();
+    }
+    if (*rc != 0) {
+        return makeError(ErrorCode::Declined,
+            QStringLiteral("the local bank host did not fund the demo account: %1")
+                .arg(QString::fromUtf8(err).trimmed()));
+    }
+    qCInfo(lcLocalBank).noquote() << "DEMO funding deposited at the local bank host for card" << asnHex;
+    return {};
+}
+
 Result<bool> LocalBankHost::ensureDemoAccount(const QByteArray& asn, const QString& holder, qint64 fen)
 {
     const QString asnHex = QString::fromLatin1(asn.toHex().toUpper());
@@ -392,23 +477,8 @@ Result<bool> LocalBankHost::ensureDemoAccount(const QByteArray& asn, const QStri
             QStringLiteral("the local bank host did not open the demo account: %1")
                 .arg(QString::fromUtf8(err).trimmed()));
     }
-    rc = bankctl({QStringLiteral("accounts"),
-                     QStringLiteral("deposit"),
-                     QStringLiteral("--asn"),
-                     asnHex,
-                     QStringLiteral("--amount"),
-                     QString::number(fen),
-                     QStringLiteral("--reference"),
-                     QStringLiteral("DEMO funding (local bank host)")},
-        &out,
-        &err);
-    if (!rc) {
-        return rc.error();
-    }
-    if (*rc != 0) {
-        return makeError(ErrorCode::Declined,
-            QStringLiteral("the local bank host did not fund the demo account: %1")
-                .arg(QString::fromUtf8(err).trimmed()));
+    if (auto funded = depositDemoFunding(asnHex, fen); !funded) {
+        return funded.error();
     }
     qCInfo(lcLocalBank).noquote() << "DEMO funding account opened at the local bank host for card" << asnHex;
     return true;

@@ -4,6 +4,10 @@
 #pragma once
 
 #include "core/Result.h"
+#include "core/bank/BankClient.h"
+#include "core/channel/ApduChannel.h"
+#include "core/issuance/IssuanceProfile.h"
+#include "core/issuance/Personaliser.h"
 
 #include <QObject>
 #include <QProcess>
@@ -17,9 +21,11 @@ namespace wallet::core {
  * @brief Runs the wallet's own local bank host, the default when no `bank-client.json` is configured.
  *
  * `start()` (blocking, on the thread that will destroy it):
- *  1. first use: `bankctl init --data <bank> --test` (SQLite ledger, SoftHSM token, terminal CA, server certificate)
- *     and the public DEMO issuer master keys imported into the token (the keys the demo profile and the simulated key
- *     use; a demo bank, never for real money);
+ *  1. first use: `bankctl init --data <bank> --local-demo` (SQLite ledger, SoftHSM token, terminal CA, server
+ *     certificate), `bankctl keys init` (the bank's own master keys, generated in its token) and `bankctl keys
+ *     manufacturer --development` (the key that opens simulated keys, and their serial lot): a demo bank for the
+ *     simulated key, never for real money. A folder made before by an older wallet (`--test`, the public DEMO master
+ *     keys imported, marker `.demo-keys`) is kept as it is: legacyDemoKeys() (docs/bank.md §12);
  *  2. a `skey-bank --data <bank> --listen 127.0.0.1:0` already running on that folder (another wallet program: its
  *     port file `skey-bank.port` names its pid and port) is reused; else one is started as a child, its port read from
  *     `listening 127.0.0.1:<port>`; it gets SIGTERM when this object goes and, on Linux, when the thread that started
@@ -55,9 +61,25 @@ public:
     [[nodiscard]] qint64 processId() const;
     [[nodiscard]] bool ownsProcess() const { return m_process != nullptr; }
 
-    /// A simulated key's clearly labelled DEMO funding account at this bank: the card registered with holder
-    /// `holder`, then `fen` deposited with the reference "DEMO funding (local bank host)". A card the bank knows
-    /// already is left alone (false).
+    /// A bank folder made by a wallet before this bank issued keys (marker `.demo-keys`): a `--test` folder holding
+    /// the public DEMO master keys, whose simulated keys the wallet personalised itself. Kept working as it is.
+    [[nodiscard]] bool legacyDemoKeys() const;
+    /// Whether `bankDir` is such a folder (no file is touched).
+    [[nodiscard]] static bool legacyDemoKeys(const QString& bankDir);
+
+    /**
+     * Issues the blank simulated key on `key` through this bank's issuance API with the branch station's client
+     * (core::BranchStation, self-service demo issuance, docs/bank.md §12): the bank allocates the ASN and a DEMO
+     * funding account and hands out the 19 personalisation commands under the key's KT, with card keys from its own
+     * HSM; from `profile` only the limits, the cardholder's name, the first PIN and the initial funding are used
+     * (never its keys). Then `profile.initialFunding` is deposited as DEMO funding. A key that is not blank:
+     * InvalidState "already issued".
+     */
+    [[nodiscard]] Result<IssuanceResult> issueSimulatedKey(
+        BankClient& bank, ApduChannel& key, const IssuanceProfile& profile);
+
+    /// legacyDemoKeys() folders only: a simulated key's clearly labelled DEMO funding account at this bank, the card
+    /// registered with holder `holder`, then `fen` deposited. A card the bank knows already is left alone (false).
     [[nodiscard]] Result<bool> ensureDemoAccount(const QByteArray& asn, const QString& holder, qint64 fen);
 
 private:
@@ -67,6 +89,8 @@ private:
     [[nodiscard]] Result<void> launch();
     [[nodiscard]] bool reuseRunning();
     [[nodiscard]] Result<void> enrol();
+    /// `fen` from the bank's clearing account to the key's funding account, reference "DEMO funding <ASN>".
+    [[nodiscard]] Result<void> depositDemoFunding(const QString& asnHex, qint64 fen);
 
     QString m_dir;
     QString m_bankctl;

@@ -2,6 +2,7 @@
 #include "core/terminal/TerminalRoles.h"
 
 #include "core/bank/HttpsBankClient.h"
+#include "core/issuance/Personaliser.h"
 #include "core/issuer/UnavailableIssuerHost.h"
 #include "core/keystore/KeyStore.h"
 #include "core/psam/UnavailablePsam.h"
@@ -29,6 +30,39 @@ TerminalRoles::BankMode TerminalRoles::bankMode(const QString& dataDir, const QS
         return BankMode::DemoIssuerForTests;
     }
     return BankMode::LocalBankHost;
+}
+
+bool TerminalRoles::localBankIssuesKeys(const QString& dataDir, const QString& bankConfig)
+{
+    return bankMode(dataDir, bankConfig) == BankMode::LocalBankHost
+        && !LocalBankHost::legacyDemoKeys(QDir(dataDir).filePath(QLatin1String(LocalBankHost::kFolder)));
+}
+
+Result<IssuanceResult> TerminalRoles::issueKey(ApduChannel& key, const IssuanceProfile& profile)
+{
+    if (m_localBank && m_bank && !m_localBank->legacyDemoKeys()) {
+        return m_localBank->issueSimulatedKey(m_bank->client(), key, profile);
+    }
+    if (!m_issuer) {
+        return m_rolesError; // its ledger could not be opened: issue nothing it cannot register
+    }
+    // The card keys come from this terminal's key store, so that its demo issuer can authorise the loads.
+    auto issued = Personaliser(key).personalise(profile, &m_keys);
+    if (!issued) {
+        return issued.error();
+    }
+    if (m_localBank) {
+        // A legacy local bank folder (the public demo keys in its token): a clearly labelled DEMO funding account.
+        const QString holder = profile.cardholder.name.isEmpty() ? QStringLiteral("DEMO holder")
+                                                                 : QStringLiteral("DEMO ") + profile.cardholder.name;
+        if (auto reg = m_localBank->ensureDemoAccount(issued->asn, holder, profile.initialFunding.fen()); !reg) {
+            return reg.error();
+        }
+    } else if (auto reg = m_issuer->registerCard(issued->asn, profile.initialFunding, Amount(0), profile.algorithm);
+               !reg) {
+        return reg.error();
+    }
+    return issued;
 }
 
 TerminalRoles::TerminalRoles() = default;

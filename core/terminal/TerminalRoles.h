@@ -58,6 +58,11 @@ public:
     /// What open() will use for loads in `dataDir` (no file is touched): a bank-client.json (or `bankConfig`) →
     /// Configured; else SKEY_WALLET_LOCAL_ISSUER=1 (tests only) → the in-process demo issuer; else the local bank host.
     [[nodiscard]] static BankMode bankMode(const QString& dataDir, const QString& bankConfig = {});
+    /// Whether a blank simulated key of `dataDir` is issued by the wallet's own local bank host (LocalBankHost mode
+    /// with a folder that is not a legacy demo-keys one): the simulated key must then be manufactured with the KT
+    /// derived from the development manufacturer key (skey-sim's default), as the bank derives it, instead of the
+    /// demo profile's KT. No file is touched.
+    [[nodiscard]] static bool localBankIssuesKeys(const QString& dataDir, const QString& bankConfig = {});
 
     TerminalRoles();
     ~TerminalRoles();
@@ -65,6 +70,15 @@ public:
     TerminalRoles& operator=(const TerminalRoles&) = delete;
 
     [[nodiscard]] Result<void> open(const TerminalRolesOptions& options);
+    /**
+     * Issues the blank key on `key` (walletctl issue, the wallet's "Issue with the demo profile"): through the local
+     * bank host's issuance API when it issues keys (localBankIssuesKeys(); the bank's own keys, a DEMO funding account
+     * there with the profile's initial funding); else, personalised here from `profile` with this terminal's demo
+     * master keys and registered with the demo issuer (SKEY_WALLET_LOCAL_ISSUER=1 tests, a configured test bank that
+     * registers the card itself) or with a legacy local bank folder (docs/bank.md §12).
+     */
+    [[nodiscard]] Result<IssuanceResult> issueKey(ApduChannel& key, const IssuanceProfile& profile);
+
     /// What to tell the user (demo keys created, a file unavailable, the bank used), in order.
     [[nodiscard]] const QStringList& notices() const { return m_notices; }
 

@@ -497,6 +497,17 @@ private slots:
         const QString started
             = startKey(QStringLiteral("4B544B544B544B544B544B544B544B54"), QStringLiteral("534B000000000002"));
         QVERIFY2(started.isEmpty(), qPrintable(started));
+        // Self-service demo issuance exists only on a `--local-demo` bank (docs/bank.md §12): here a cardholder's
+        // wallet may not open a job for a blank simulated key of the development lot, even without a session.
+        const Answer self = post(QStringLiteral("/v1/issuance/jobs"),
+            QJsonObject{{QStringLiteral("deviceSerial"), QStringLiteral("534B000000000002")},
+                {QStringLiteral("customer"), customer()},
+                {QStringLiteral("profile"), profile()}},
+            QStringLiteral("client"),
+            QString());
+        QCOMPARE(self.status, 403);
+        QCOMPARE(self.json.value(QStringLiteral("code")).toString(), QStringLiteral("role-forbidden"));
+        QCOMPARE(countRows("SELECT count(*) FROM issuance_jobs WHERE device_serial = '534B000000000002'"), 0);
         const Answer job = post(QStringLiteral("/v1/issuance/jobs"),
             QJsonObject{{QStringLiteral("deviceSerial"), QStringLiteral("534B000000000002")},
                 {QStringLiteral("customer"), customer()},

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The default wallet loads from its own local bank host (issue 11, docs/bank.md §5 "Embedded default"): a fresh data
 // folder with no bank-client.json, the real window (QML driven with the mouse and keyboard through
-// tests/support/QuickDriver), the embedded simulated key issued with the demo profile. The banner says that the key
-// is simulated and that loads go to a local bank host; a load of ¥12.50 typed and confirmed as a person does is one
-// load transfer in <data>/bank/ledger.sqlite, taken from the key's DEMO funding account there; the bank child ends
-// with the window.
+// tests/support/QuickDriver), the embedded simulated key starting blank. "Issue with the demo profile" clicked on the
+// key page has the wallet's own local bank issue it through its issuance API (docs/bank.md §12 "Self-service demo
+// issuance"): the bank's issuance registry holds the key's serial as a completed job, and the bank's card row is bound
+// to it. The banner says that the key is simulated and that loads go to a local bank host; a load of ¥12.50 typed and
+// confirmed as a person does is one load transfer in <data>/bank/ledger.sqlite, taken from the key's DEMO funding
+// account there, and its TAC verified by the bank; the bank child ends with the window.
 #include "app/gui/CompositionRoot.h"
 #include "device/EmbeddedSimulator.h"
 #include "support/QuickDriver.h"
@@ -72,15 +74,26 @@ void TestWalletLocalBankGui::initTestCase()
     options.dataDir = data;
     options.language = QStringLiteral("en");
     options.usb = false;
-    options.simulatorProfile
-        = qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/demo-3des.json");
     m_root = std::make_unique<CompositionRoot>(options);
     QVERIFY(m_root->createWindow());
     QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
     m_root->window()->requestActivate();
     QVERIFY(QTest::qWaitForWindowActive(m_root->window()));
     m_ui = std::make_unique<QuickDriver>(m_root->window());
-    SHOWN(QStringLiteral("pinPad"), QStringLiteral("pinPage"), 60000);
+    // The simulated key starts blank; the wallet asks its own local bank to issue it.
+    SHOWN(QStringLiteral("keyIssueDemo"), QStringLiteral("keyPage"), 60000);
+    QVERIFY(m_ui->text(QStringLiteral("keyStatusLine")).endsWith(QStringLiteral("blank")));
+    CLICK(QStringLiteral("keyIssueDemo"), QStringLiteral("keyPage"));
+    SHOWN(QStringLiteral("pinPad"), QStringLiteral("pinPage"), 180000);
+    // Issued by the bank: the serial's completed job in its issuance registry (self-service, no staff), the card
+    // row written by that job's completion and bound to the serial, with a DEMO funding account.
+    QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM issuance_jobs j JOIN cards c ON c.asn = j.asn AND "
+                                   "c.device_serial = j.device_serial WHERE j.state = 'completed' AND j.staff_id IS "
+                                   "NULL")),
+        1);
+    QCOMPARE(sqlInt(QStringLiteral("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE "
+                                   "a.name LIKE 'DEMO%'")),
+        10000000);
     m_ui->shown(QStringLiteral("pinPad"), QStringLiteral("pinPage"))->forceActiveFocus();
     m_ui->type(QStringLiteral("123456"));
     m_ui->key(Qt::Key_Return);
@@ -116,6 +129,7 @@ void TestWalletLocalBankGui::loadGoesThroughTheLocalBank()
     QTRY_COMPARE_WITH_TIMEOUT(m_ui->text(QStringLiteral("balance")), QStringLiteral("\u00A512.50"), 20000);
     // The wallet's own bank moved it, from the key's DEMO funding account there.
     QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM transfers WHERE kind = 'load'")), 1);
+    QCOMPARE(sqlInt(QStringLiteral("SELECT count(*) FROM loads WHERE state = 'completed' AND proven_by = 'tac'")), 1);
     QCOMPARE(sqlInt(QStringLiteral("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id "
                                    "WHERE a.name LIKE 'DEMO%' AND c.shadow_balance = 1250")),
         10000000 - 1250);

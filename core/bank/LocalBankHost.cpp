@@ -18,8 +18,6 @@
 #include <QTcpSocket>
 #include <QThread>
 
-#include <csignal>
-
 #if defined(Q_OS_LINUX)
 #include <unistd.h>
 #endif
@@ -196,7 +194,7 @@ bool LocalBankHost::reuseRunning()
     }
     const qint64 pid = parts[0].toLongLong();
     const auto port = static_cast<quint16>(parts[1].toUInt());
-    if (pid <= 0 || port == 0 || ::kill(static_cast<pid_t>(pid), 0) != 0 || !portAnswers(port)) {
+    if (pid <= 0 || port == 0 || !ChildLifetime::isRunning(pid) || !portAnswers(port)) {
         return false;
     }
     m_port = port;

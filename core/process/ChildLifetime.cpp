@@ -3,12 +3,15 @@
 
 #include <QProcess>
 
-#if defined(Q_OS_LINUX)
-#include <csignal>
-#include <sys/prctl.h>
-#include <unistd.h>
-#elif defined(Q_OS_WIN)
+#if defined(Q_OS_WIN)
 #include <windows.h>
+#else
+#include <cerrno>
+#include <csignal>
+#include <unistd.h>
+#endif
+#if defined(Q_OS_LINUX)
+#include <sys/prctl.h>
 #endif
 
 namespace wallet::core {
@@ -74,6 +77,26 @@ bool ChildLifetime::adopt(QProcess& process)
 #else
     (void)process;
     return true;
+#endif
+}
+
+bool ChildLifetime::isRunning(qint64 pid)
+{
+    if (pid <= 0) {
+        return false;
+    }
+#if defined(Q_OS_WIN)
+    const HANDLE h = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, static_cast<DWORD>(pid));
+    if (h == nullptr) {
+        return false;
+    }
+    DWORD code = 0;
+    const bool running = ::GetExitCodeProcess(h, &code) != FALSE && code == STILL_ACTIVE;
+    ::CloseHandle(h);
+    return running;
+#else
+    // EPERM: it exists but belongs to another user (still "running" for the caller's purpose: the port is taken).
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 #endif
 }
 

@@ -3,6 +3,8 @@
 // (device/EmbeddedSimulator) and the local bank host (core/bank/LocalBankHost). One place for the per-platform part.
 #pragma once
 
+#include <QtGlobal>
+
 class QProcess;
 
 namespace wallet::core {
@@ -29,6 +31,9 @@ public:
     /// After `process.start()` succeeded: Windows assigns the child to the kill-on-close job; elsewhere nothing.
     /// False when the assignment failed (the caller logs it; the child still runs, untied).
     [[nodiscard]] static bool adopt(QProcess& process);
+    /// Whether a process with this pid exists now (another wallet program's bank host, found through its port file).
+    /// POSIX: `kill(pid, 0)`; Windows: the process handle's exit code is still STILL_ACTIVE (untested, as above).
+    [[nodiscard]] static bool isRunning(qint64 pid);
 };
 
 } // namespace wallet::core

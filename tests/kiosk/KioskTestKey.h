@@ -100,9 +100,10 @@ inline KeyState loadKey(wallet::device::EmbeddedSimulator& sim,
     return out;
 }
 
-/// Writes a kiosk configuration into `dir` (operator PIN 2468) and loads it.
+/// Writes a kiosk configuration into `dir`/kiosk.json (operator PIN 2468) and loads it. `pcscReader` empty: the
+/// software PSAM (terminal 223344556677); else the SAM in that PC/SC reader (its terminal ID is the SAM's).
 inline wallet::kiosk::KioskConfig writeConfig(
-    const QString& dir, const QString& language, const QString& bankConfig = {})
+    const QString& dir, const QString& language, const QString& bankConfig = {}, const QString& pcscReader = {})
 {
     Botan::secure_vector<char> pin{'2', '4', '6', '8'};
     QJsonObject o{{QStringLiteral("format"), QStringLiteral("smartkey-kiosk/1")},
@@ -111,8 +112,10 @@ inline wallet::kiosk::KioskConfig writeConfig(
         {QStringLiteral("idleSeconds"), 60},
         {QStringLiteral("operatorPinHash"), wallet::kiosk::hashOperatorPin(pin, 20000)},
         {QStringLiteral("psam"),
-            QJsonObject{{QStringLiteral("type"), QStringLiteral("local")},
-                {QStringLiteral("terminalId"), QStringLiteral("223344556677")}}},
+            pcscReader.isEmpty() ? QJsonObject{{QStringLiteral("type"), QStringLiteral("local")},
+                {QStringLiteral("terminalId"), QStringLiteral("223344556677")}}
+                                 : QJsonObject{{QStringLiteral("type"), QStringLiteral("pcsc")},
+                                     {QStringLiteral("reader"), pcscReader}}},
         {QStringLiteral("merchantName"), QStringLiteral("Demo Tea House")},
         {QStringLiteral("language"), language},
         {QStringLiteral("usb"), false},

@@ -328,11 +328,19 @@ void TestKioskFlow::operatorExitNeedsPin()
         return;
     }
     QSignalSpy exits(m_vm, &KioskController::exitRequested);
-    // The escapes a program can refuse never reach the window.
+    // The escapes a program can refuse never reach the window: Alt+F4, Alt+Tab, Alt+Shift+Tab, Ctrl+Alt+F1..F12.
     m_ui->key(Qt::Key_F4, Qt::AltModifier);
     m_ui->key(Qt::Key_Tab, Qt::AltModifier);
-    m_ui->key(Qt::Key_F2, Qt::ControlModifier | Qt::AltModifier);
-    QCOMPARE(m_vm->refusedEscapes(), 3);
+    m_ui->key(Qt::Key_Backtab, Qt::AltModifier | Qt::ShiftModifier);
+    for (int f = Qt::Key_F1; f <= Qt::Key_F12; ++f) {
+        m_ui->key(static_cast<Qt::Key>(f), Qt::ControlModifier | Qt::AltModifier);
+    }
+    QCOMPARE(m_vm->refusedEscapes(), 15);
+    // Keys that are no escape are not swallowed (the filter is no blanket).
+    m_ui->key(Qt::Key_F4);
+    m_ui->key(Qt::Key_F2, Qt::ControlModifier);
+    m_ui->key(Qt::Key_Tab);
+    QCOMPARE(m_vm->refusedEscapes(), 15);
     // A window manager's close is refused too.
     m_root->window()->close();
     QVERIFY(m_root->window()->isVisible());

@@ -25,15 +25,21 @@ inline QString profilePath()
     return qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/demo-3des.json");
 }
 
-/// Starts a simulated key issued with the demo profile (PIN 123456) in `dir`. Null and `why` on failure.
-inline std::unique_ptr<wallet::device::EmbeddedSimulator> startKey(
-    const QString& dir, const QString& serial, QString* why, bool issue = true)
+/// Starts a simulated key issued with the demo profile (PIN 123456), or with `profile`, in `dir`; its button answers
+/// as `touchMode` says (accept, refuse, or manual: the test's `touch accept|refuse`). Null and `why` on failure.
+inline std::unique_ptr<wallet::device::EmbeddedSimulator> startKey(const QString& dir,
+    const QString& serial,
+    QString* why,
+    bool issue = true,
+    const QString& profile = {},
+    const QString& touchMode = QStringLiteral("accept"))
 {
     wallet::device::SimulatorOptions o;
     o.dataDirectory = dir;
     o.serialHex = serial;
+    o.touchMode = touchMode;
     if (issue) {
-        o.profilePath = profilePath();
+        o.profilePath = profile.isEmpty() ? profilePath() : profile;
     }
     QDir().mkpath(dir);
     auto sim = std::make_unique<wallet::device::EmbeddedSimulator>(o);

@@ -63,6 +63,8 @@ private slots:
     void operatorExitNeedsPin_data() { languages(); }
     void operatorExitNeedsPin();
     void lockAfterFiveFailedSales();
+    void touchAskedByTheKey_data() { languages(); }
+    void touchAskedByTheKey();
     void checkingResolvedAfterRestart_data();
     void checkingResolvedAfterRestart();
     void layoutFitsTheScreen_data() { languages(); }
@@ -96,6 +98,8 @@ private:
     QTemporaryDir m_dir;
     QString m_shots;
     std::unique_ptr<wallet::device::EmbeddedSimulator> m_key;
+    /// A key whose policy asks a touch for each purchase, its button answered by the test (touch-mode manual).
+    std::unique_ptr<wallet::device::EmbeddedSimulator> m_touchKey;
     std::unique_ptr<ManualClock> m_clock;
     std::unique_ptr<KioskRoot> m_root;
     std::unique_ptr<QuickDriver> m_ui;
@@ -422,6 +426,81 @@ void TestKioskFlow::lockAfterFiveFailedSales()
     other->stop();
 }
 
+void TestKioskFlow::touchAskedByTheKey()
+{
+    QFETCH(QString, lang);
+    if (!m_touchKey) {
+        // The demo profile with "purchaseNeedsTouch": the key waits for its button after the PIN, before it pays.
+        QFile demo(kiosktest::profilePath());
+        QVERIFY(demo.open(QIODevice::ReadOnly));
+        QJsonObject profile = QJsonDocument::fromJson(demo.readAll()).object();
+        QJsonObject policy = profile.value(QStringLiteral("policy")).toObject();
+        policy.insert(QStringLiteral("purchaseNeedsTouch"), true);
+        profile.insert(QStringLiteral("policy"), policy);
+        QFile out(m_dir.filePath(QStringLiteral("touch.json")));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(profile).toJson());
+        out.close();
+        QString why;
+        m_touchKey = kiosktest::startKey(m_dir.filePath(QStringLiteral("touch-key")),
+            QStringLiteral("534B00000000C003"),
+            &why,
+            true,
+            out.fileName(),
+            QStringLiteral("manual"));
+        QVERIFY2(m_touchKey, qPrintable(why));
+        const auto loaded = kiosktest::loadKey(*m_touchKey, m_dir.filePath(QStringLiteral("terminal")), 5000);
+        QVERIFY2(loaded.error.isEmpty(), qPrintable(loaded.error)); // loads need no touch
+    }
+    startKiosk(lang, *m_touchKey);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance(*m_touchKey);
+    const auto touchPending = [this] {
+        const auto st = m_touchKey->control().send(QStringLiteral("status"));
+        return st.ok() && st.value().contains(QStringLiteral("touch=pending"));
+    };
+    const auto payUntilTheKeyWaits = [&] {
+        operatorSetsAmount(QStringLiteral("2"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+        CLICK(QStringLiteral("amountPay"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+        typeOnPad(QStringLiteral("123456"));
+        CLICK(QStringLiteral("pinOk"));
+        // The key waits for its button: the customer is told to touch it.
+        QTRY_VERIFY_WITH_TIMEOUT(touchPending(), 30000);
+        QVERIFY(m_ui->isShown(QStringLiteral("workingScreen")));
+        QCOMPARE(m_ui->text(QStringLiteral("workingText")),
+            t("Paying… Touch your key when it blinks, and keep it inserted.",
+                "正在支付……密钥闪烁时请触摸它，并保持插入。"));
+    };
+    // Touched: paid.
+    payUntilTheKeyWaits();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    shot(QStringLiteral("touch-1-waiting"));
+    QVERIFY(m_touchKey->control().send(QStringLiteral("touch accept")).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥2.00"));
+    QCOMPARE(keyBalance(*m_touchKey), before - 200);
+    CLICK(QStringLiteral("receiptDone"));
+    // Refused on the key: not paid, and said so.
+    payUntilTheKeyWaits();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QVERIFY(m_touchKey->control().send(QStringLiteral("touch refuse")).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("failedScreen")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("failedText")),
+        t("The key refused the payment. Nothing was charged.", "密钥拒绝了此笔付款，未扣款。"));
+    shot(QStringLiteral("touch-2-refused"));
+    QCOMPARE(keyBalance(*m_touchKey), before - 200);
+    CLICK(QStringLiteral("failedDone"));
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+}
+
 void TestKioskFlow::restartKiosk()
 {
     m_ui.reset();
@@ -658,6 +737,9 @@ void TestKioskFlow::cleanupTestCase()
 {
     if (m_key) {
         m_key->stop();
+    }
+    if (m_touchKey) {
+        m_touchKey->stop();
     }
     qInfo().noquote() << "kiosk screenshots (en and zh_CN):" << m_shots;
 }

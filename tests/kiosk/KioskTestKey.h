@@ -108,14 +108,17 @@ inline KeyState loadKey(wallet::device::EmbeddedSimulator& sim,
 
 /// Writes a kiosk configuration into `dir`/kiosk.json (operator PIN 2468) and loads it. `pcscReader` empty: the
 /// software PSAM (terminal 223344556677); else the SAM in that PC/SC reader (its terminal ID is the SAM's).
-inline wallet::kiosk::KioskConfig writeConfig(
-    const QString& dir, const QString& language, const QString& bankConfig = {}, const QString& pcscReader = {})
+/// `idleSeconds` 0: not written (the kiosk's default, 60 s).
+inline wallet::kiosk::KioskConfig writeConfig(const QString& dir,
+    const QString& language,
+    const QString& bankConfig = {},
+    const QString& pcscReader = {},
+    int idleSeconds = 0)
 {
     Botan::secure_vector<char> pin{'2', '4', '6', '8'};
     QJsonObject o{{QStringLiteral("format"), QStringLiteral("smartkey-kiosk/1")},
         {QStringLiteral("dataDir"), QStringLiteral("data")},
         {QStringLiteral("receiptDir"), QStringLiteral("receipts")},
-        {QStringLiteral("idleSeconds"), 60},
         {QStringLiteral("operatorPinHash"), wallet::kiosk::hashOperatorPin(pin, 20000)},
         {QStringLiteral("psam"),
             pcscReader.isEmpty() ? QJsonObject{{QStringLiteral("type"), QStringLiteral("local")},
@@ -132,6 +135,9 @@ inline wallet::kiosk::KioskConfig writeConfig(
                     {QStringLiteral("amount"), QStringLiteral("8")}}}}};
     if (!bankConfig.isEmpty()) {
         o.insert(QStringLiteral("bankConfig"), bankConfig);
+    }
+    if (idleSeconds != 0) {
+        o.insert(QStringLiteral("idleSeconds"), idleSeconds); // else the default, 60 s
     }
     QDir().mkpath(dir);
     QFile f(QDir(dir).filePath(QStringLiteral("kiosk.json")));

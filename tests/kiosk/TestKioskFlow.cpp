@@ -58,6 +58,7 @@ private slots:
     void saleAfterWrongPin();
     void idleReset_data() { languages(); }
     void idleReset();
+    void idleTimeoutIsConfigurable();
     void keyPulledMidSale_data() { languages(); }
     void keyPulledMidSale();
     void operatorExitNeedsPin_data() { languages(); }
@@ -80,7 +81,7 @@ private:
         QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
     }
     /// The kiosk in `lang` with the key `sim` present, on the welcome screen.
-    void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim);
+    void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim, int idleSeconds = 0);
     /// A new KioskRoot on the same data folder (the kiosk restarted); no key attached yet.
     void restartKiosk();
     void openOperatorScreen();
@@ -125,12 +126,12 @@ void TestKioskFlow::initTestCase()
     QCOMPARE(loaded.balance, 50000u);
 }
 
-void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim)
+void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim, int idleSeconds)
 {
     m_lang = lang;
     const QString dir = m_dir.filePath(QStringLiteral("kiosk-%1").arg(++m_run));
     m_kioskDir = dir;
-    auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"));
+    auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"), {}, {}, idleSeconds);
     QVERIFY(!config.dataDir.isEmpty());
     m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(10, 0)));
     m_root = std::make_unique<KioskRoot>(config, m_clock.get());
@@ -272,6 +273,38 @@ void TestKioskFlow::idleReset()
     QCOMPARE(m_ui->text(QStringLiteral("welcomeTitle")), QStringLiteral("欢迎"));
     QVERIFY(m_ui->shows(QStringLiteral("请让收银员开始您的购买。")));
     shot(QStringLiteral("idle-2-welcome"));
+}
+
+void TestKioskFlow::idleTimeoutIsConfigurable()
+{
+    // idleReset runs with no idleSeconds in the configuration (the default, 60 s); here 20 s are configured.
+    startKiosk(QStringLiteral("en"), *m_key, 20);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QCOMPARE(m_vm->config().idleSeconds, 20);
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    typeOnPad(QStringLiteral("7"));
+    m_clock->advanceSeconds(19);
+    m_vm->tick();
+    QVERIFY(m_ui->isShown(QStringLiteral("operatorScreen")));
+    m_clock->advanceSeconds(1);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    QVERIFY(!m_vm->saleReady());
+    QVERIFY(m_vm->entryText().isEmpty());
+    // Outside 5..3600 s the configuration is refused with the reason.
+    for (const int bad : {4, 3601}) {
+        const QString dir = m_dir.filePath(QStringLiteral("idle-%1").arg(bad));
+        (void)kiosktest::writeConfig(dir, QStringLiteral("en"), {}, {}, bad);
+        auto refused = wallet::kiosk::KioskConfig::load(QDir(dir).filePath(QStringLiteral("kiosk.json")));
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().detail.contains(QStringLiteral("idleSeconds must be 5..3600")),
+            qPrintable(refused.error().detail));
+    }
 }
 
 void TestKioskFlow::keyPulledMidSale()

@@ -85,6 +85,8 @@ private:
     /// A new KioskRoot on the same data folder (the kiosk restarted); no key attached yet.
     void restartKiosk();
     void openOperatorScreen();
+    /// `seconds` - 1 of the injected clock without a touch: `screen` stays; one more: the welcome screen.
+    void idleUntilWelcome(int seconds, const QString& screen);
     /// Every shown named item and every shown text inside the window, and no text wider or taller than its item.
     QStringList clipped() const;
     QString t(const char* en, const char* zh) const
@@ -259,20 +261,25 @@ void TestKioskFlow::idleReset()
     typeOnPad(QStringLiteral("12"));
     QCOMPARE(m_vm->pinLength(), 2);
     shot(QStringLiteral("idle-1-pin"));
-    // 59 s without a touch: still there.
-    m_clock->advanceSeconds(59);
-    m_vm->tick();
-    QVERIFY(m_ui->isShown(QStringLiteral("pinPad")));
-    // 60 s: back to the welcome screen, the digits, the amount and the language cleared.
-    m_clock->advanceSeconds(1);
-    m_vm->tick();
-    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    // 59 s without a touch: still there; 60 s: back to the welcome screen, the digits, the amount and the language
+    // cleared.
+    idleUntilWelcome(60, QStringLiteral("pinPad"));
     QCOMPARE(m_vm->pinLength(), 0);
     QVERIFY(!m_vm->saleReady());
     QCOMPARE(m_vm->language(), QStringLiteral("zh_CN")); // the configured language again
     QCOMPARE(m_ui->text(QStringLiteral("welcomeTitle")), QStringLiteral("欢迎"));
     QVERIFY(m_ui->shows(QStringLiteral("请让收银员开始您的购买。")));
     shot(QStringLiteral("idle-2-welcome"));
+}
+
+void TestKioskFlow::idleUntilWelcome(int seconds, const QString& screen)
+{
+    m_clock->advanceSeconds(seconds - 1);
+    m_vm->tick();
+    QVERIFY2(m_ui->isShown(screen), qPrintable(screen + QStringLiteral(" left one second early")));
+    m_clock->advanceSeconds(1);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
 }
 
 void TestKioskFlow::idleTimeoutIsConfigurable()
@@ -283,17 +290,9 @@ void TestKioskFlow::idleTimeoutIsConfigurable()
         return;
     }
     QCOMPARE(m_vm->config().idleSeconds, 20);
-    CLICK(QStringLiteral("operatorButton"));
-    typeOnPad(QStringLiteral("2468"));
-    CLICK(QStringLiteral("pinOk"));
-    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    openOperatorScreen();
     typeOnPad(QStringLiteral("7"));
-    m_clock->advanceSeconds(19);
-    m_vm->tick();
-    QVERIFY(m_ui->isShown(QStringLiteral("operatorScreen")));
-    m_clock->advanceSeconds(1);
-    m_vm->tick();
-    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    idleUntilWelcome(20, QStringLiteral("operatorScreen"));
     QVERIFY(!m_vm->saleReady());
     QVERIFY(m_vm->entryText().isEmpty());
     // Outside 5..3600 s the configuration is refused with the reason.

@@ -25,15 +25,21 @@ inline QString profilePath()
     return qEnvironmentVariable("SKEY_SOURCE_DIR") + QStringLiteral("/resources/profiles/demo-3des.json");
 }
 
-/// Starts a simulated key issued with the demo profile (PIN 123456) in `dir`. Null and `why` on failure.
-inline std::unique_ptr<wallet::device::EmbeddedSimulator> startKey(
-    const QString& dir, const QString& serial, QString* why, bool issue = true)
+/// Starts a simulated key issued with the demo profile (PIN 123456), or with `profile`, in `dir`; its button answers
+/// as `touchMode` says (accept, refuse, or manual: the test's `touch accept|refuse`). Null and `why` on failure.
+inline std::unique_ptr<wallet::device::EmbeddedSimulator> startKey(const QString& dir,
+    const QString& serial,
+    QString* why,
+    bool issue = true,
+    const QString& profile = {},
+    const QString& touchMode = QStringLiteral("accept"))
 {
     wallet::device::SimulatorOptions o;
     o.dataDirectory = dir;
     o.serialHex = serial;
+    o.touchMode = touchMode;
     if (issue) {
-        o.profilePath = profilePath();
+        o.profilePath = profile.isEmpty() ? profilePath() : profile;
     }
     QDir().mkpath(dir);
     auto sim = std::make_unique<wallet::device::EmbeddedSimulator>(o);
@@ -100,19 +106,25 @@ inline KeyState loadKey(wallet::device::EmbeddedSimulator& sim,
     return out;
 }
 
-/// Writes a kiosk configuration into `dir` (operator PIN 2468) and loads it.
-inline wallet::kiosk::KioskConfig writeConfig(
-    const QString& dir, const QString& language, const QString& bankConfig = {})
+/// Writes a kiosk configuration into `dir`/kiosk.json (operator PIN 2468) and loads it. `pcscReader` empty: the
+/// software PSAM (terminal 223344556677); else the SAM in that PC/SC reader (its terminal ID is the SAM's).
+/// `idleSeconds` 0: not written (the kiosk's default, 60 s).
+inline wallet::kiosk::KioskConfig writeConfig(const QString& dir,
+    const QString& language,
+    const QString& bankConfig = {},
+    const QString& pcscReader = {},
+    int idleSeconds = 0)
 {
     Botan::secure_vector<char> pin{'2', '4', '6', '8'};
     QJsonObject o{{QStringLiteral("format"), QStringLiteral("smartkey-kiosk/1")},
         {QStringLiteral("dataDir"), QStringLiteral("data")},
         {QStringLiteral("receiptDir"), QStringLiteral("receipts")},
-        {QStringLiteral("idleSeconds"), 60},
         {QStringLiteral("operatorPinHash"), wallet::kiosk::hashOperatorPin(pin, 20000)},
         {QStringLiteral("psam"),
-            QJsonObject{{QStringLiteral("type"), QStringLiteral("local")},
-                {QStringLiteral("terminalId"), QStringLiteral("223344556677")}}},
+            pcscReader.isEmpty() ? QJsonObject{{QStringLiteral("type"), QStringLiteral("local")},
+                {QStringLiteral("terminalId"), QStringLiteral("223344556677")}}
+                                 : QJsonObject{{QStringLiteral("type"), QStringLiteral("pcsc")},
+                                     {QStringLiteral("reader"), pcscReader}}},
         {QStringLiteral("merchantName"), QStringLiteral("Demo Tea House")},
         {QStringLiteral("language"), language},
         {QStringLiteral("usb"), false},
@@ -123,6 +135,9 @@ inline wallet::kiosk::KioskConfig writeConfig(
                     {QStringLiteral("amount"), QStringLiteral("8")}}}}};
     if (!bankConfig.isEmpty()) {
         o.insert(QStringLiteral("bankConfig"), bankConfig);
+    }
+    if (idleSeconds != 0) {
+        o.insert(QStringLiteral("idleSeconds"), idleSeconds); // else the default, 60 s
     }
     QDir().mkpath(dir);
     QFile f(QDir(dir).filePath(QStringLiteral("kiosk.json")));

@@ -58,11 +58,14 @@ private slots:
     void saleAfterWrongPin();
     void idleReset_data() { languages(); }
     void idleReset();
+    void idleTimeoutIsConfigurable();
     void keyPulledMidSale_data() { languages(); }
     void keyPulledMidSale();
     void operatorExitNeedsPin_data() { languages(); }
     void operatorExitNeedsPin();
     void lockAfterFiveFailedSales();
+    void touchAskedByTheKey_data() { languages(); }
+    void touchAskedByTheKey();
     void checkingResolvedAfterRestart_data();
     void checkingResolvedAfterRestart();
     void layoutFitsTheScreen_data() { languages(); }
@@ -78,10 +81,12 @@ private:
         QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
     }
     /// The kiosk in `lang` with the key `sim` present, on the welcome screen.
-    void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim);
+    void startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim, int idleSeconds = 0);
     /// A new KioskRoot on the same data folder (the kiosk restarted); no key attached yet.
     void restartKiosk();
     void openOperatorScreen();
+    /// `seconds` - 1 of the injected clock without a touch: `screen` stays; one more: the welcome screen.
+    void idleUntilWelcome(int seconds, const QString& screen);
     /// Every shown named item and every shown text inside the window, and no text wider or taller than its item.
     QStringList clipped() const;
     QString t(const char* en, const char* zh) const
@@ -96,6 +101,8 @@ private:
     QTemporaryDir m_dir;
     QString m_shots;
     std::unique_ptr<wallet::device::EmbeddedSimulator> m_key;
+    /// A key whose policy asks a touch for each purchase, its button answered by the test (touch-mode manual).
+    std::unique_ptr<wallet::device::EmbeddedSimulator> m_touchKey;
     std::unique_ptr<ManualClock> m_clock;
     std::unique_ptr<KioskRoot> m_root;
     std::unique_ptr<QuickDriver> m_ui;
@@ -121,12 +128,12 @@ void TestKioskFlow::initTestCase()
     QCOMPARE(loaded.balance, 50000u);
 }
 
-void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim)
+void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimulator& sim, int idleSeconds)
 {
     m_lang = lang;
     const QString dir = m_dir.filePath(QStringLiteral("kiosk-%1").arg(++m_run));
     m_kioskDir = dir;
-    auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"));
+    auto config = kiosktest::writeConfig(dir, QStringLiteral("zh_CN"), {}, {}, idleSeconds);
     QVERIFY(!config.dataDir.isEmpty());
     m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 2), QTime(10, 0)));
     m_root = std::make_unique<KioskRoot>(config, m_clock.get());
@@ -254,20 +261,49 @@ void TestKioskFlow::idleReset()
     typeOnPad(QStringLiteral("12"));
     QCOMPARE(m_vm->pinLength(), 2);
     shot(QStringLiteral("idle-1-pin"));
-    // 59 s without a touch: still there.
-    m_clock->advanceSeconds(59);
-    m_vm->tick();
-    QVERIFY(m_ui->isShown(QStringLiteral("pinPad")));
-    // 60 s: back to the welcome screen, the digits, the amount and the language cleared.
-    m_clock->advanceSeconds(1);
-    m_vm->tick();
-    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+    // 59 s without a touch: still there; 60 s: back to the welcome screen, the digits, the amount and the language
+    // cleared.
+    idleUntilWelcome(60, QStringLiteral("pinPad"));
     QCOMPARE(m_vm->pinLength(), 0);
     QVERIFY(!m_vm->saleReady());
     QCOMPARE(m_vm->language(), QStringLiteral("zh_CN")); // the configured language again
     QCOMPARE(m_ui->text(QStringLiteral("welcomeTitle")), QStringLiteral("欢迎"));
     QVERIFY(m_ui->shows(QStringLiteral("请让收银员开始您的购买。")));
     shot(QStringLiteral("idle-2-welcome"));
+}
+
+void TestKioskFlow::idleUntilWelcome(int seconds, const QString& screen)
+{
+    m_clock->advanceSeconds(seconds - 1);
+    m_vm->tick();
+    QVERIFY2(m_ui->isShown(screen), qPrintable(screen + QStringLiteral(" left one second early")));
+    m_clock->advanceSeconds(1);
+    m_vm->tick();
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
+}
+
+void TestKioskFlow::idleTimeoutIsConfigurable()
+{
+    // idleReset runs with no idleSeconds in the configuration (the default, 60 s); here 20 s are configured.
+    startKiosk(QStringLiteral("en"), *m_key, 20);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QCOMPARE(m_vm->config().idleSeconds, 20);
+    openOperatorScreen();
+    typeOnPad(QStringLiteral("7"));
+    idleUntilWelcome(20, QStringLiteral("operatorScreen"));
+    QVERIFY(!m_vm->saleReady());
+    QVERIFY(m_vm->entryText().isEmpty());
+    // Outside 5..3600 s the configuration is refused with the reason.
+    for (const int bad : {4, 3601}) {
+        const QString dir = m_dir.filePath(QStringLiteral("idle-%1").arg(bad));
+        (void)kiosktest::writeConfig(dir, QStringLiteral("en"), {}, {}, bad);
+        auto refused = wallet::kiosk::KioskConfig::load(QDir(dir).filePath(QStringLiteral("kiosk.json")));
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().detail.contains(QStringLiteral("idleSeconds must be 5..3600")),
+            qPrintable(refused.error().detail));
+    }
 }
 
 void TestKioskFlow::keyPulledMidSale()
@@ -328,11 +364,19 @@ void TestKioskFlow::operatorExitNeedsPin()
         return;
     }
     QSignalSpy exits(m_vm, &KioskController::exitRequested);
-    // The escapes a program can refuse never reach the window.
+    // The escapes a program can refuse never reach the window: Alt+F4, Alt+Tab, Alt+Shift+Tab, Ctrl+Alt+F1..F12.
     m_ui->key(Qt::Key_F4, Qt::AltModifier);
     m_ui->key(Qt::Key_Tab, Qt::AltModifier);
-    m_ui->key(Qt::Key_F2, Qt::ControlModifier | Qt::AltModifier);
-    QCOMPARE(m_vm->refusedEscapes(), 3);
+    m_ui->key(Qt::Key_Backtab, Qt::AltModifier | Qt::ShiftModifier);
+    for (int f = Qt::Key_F1; f <= Qt::Key_F12; ++f) {
+        m_ui->key(static_cast<Qt::Key>(f), Qt::ControlModifier | Qt::AltModifier);
+    }
+    QCOMPARE(m_vm->refusedEscapes(), 15);
+    // Keys that are no escape are not swallowed (the filter is no blanket).
+    m_ui->key(Qt::Key_F4);
+    m_ui->key(Qt::Key_F2, Qt::ControlModifier);
+    m_ui->key(Qt::Key_Tab);
+    QCOMPARE(m_vm->refusedEscapes(), 15);
     // A window manager's close is refused too.
     m_root->window()->close();
     QVERIFY(m_root->window()->isVisible());
@@ -412,6 +456,81 @@ void TestKioskFlow::lockAfterFiveFailedSales()
     m_ui.reset();
     m_root.reset();
     other->stop();
+}
+
+void TestKioskFlow::touchAskedByTheKey()
+{
+    QFETCH(QString, lang);
+    if (!m_touchKey) {
+        // The demo profile with "purchaseNeedsTouch": the key waits for its button after the PIN, before it pays.
+        QFile demo(kiosktest::profilePath());
+        QVERIFY(demo.open(QIODevice::ReadOnly));
+        QJsonObject profile = QJsonDocument::fromJson(demo.readAll()).object();
+        QJsonObject policy = profile.value(QStringLiteral("policy")).toObject();
+        policy.insert(QStringLiteral("purchaseNeedsTouch"), true);
+        profile.insert(QStringLiteral("policy"), policy);
+        QFile out(m_dir.filePath(QStringLiteral("touch.json")));
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(profile).toJson());
+        out.close();
+        QString why;
+        m_touchKey = kiosktest::startKey(m_dir.filePath(QStringLiteral("touch-key")),
+            QStringLiteral("534B00000000C003"),
+            &why,
+            true,
+            out.fileName(),
+            QStringLiteral("manual"));
+        QVERIFY2(m_touchKey, qPrintable(why));
+        const auto loaded = kiosktest::loadKey(*m_touchKey, m_dir.filePath(QStringLiteral("terminal")), 5000);
+        QVERIFY2(loaded.error.isEmpty(), qPrintable(loaded.error)); // loads need no touch
+    }
+    startKiosk(lang, *m_touchKey);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance(*m_touchKey);
+    const auto touchPending = [this] {
+        const auto st = m_touchKey->control().send(QStringLiteral("status"));
+        return st.ok() && st.value().contains(QStringLiteral("touch=pending"));
+    };
+    const auto payUntilTheKeyWaits = [&] {
+        operatorSetsAmount(QStringLiteral("2"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+        CLICK(QStringLiteral("amountPay"));
+        QVERIFY(m_ui->waitShown(QStringLiteral("pinPad")));
+        typeOnPad(QStringLiteral("123456"));
+        CLICK(QStringLiteral("pinOk"));
+        // The key waits for its button: the customer is told to touch it.
+        QTRY_VERIFY_WITH_TIMEOUT(touchPending(), 30000);
+        QVERIFY(m_ui->isShown(QStringLiteral("workingScreen")));
+        QCOMPARE(m_ui->text(QStringLiteral("workingText")),
+            t("Paying… Touch your key when it blinks, and keep it inserted.",
+                "正在支付……密钥闪烁时请触摸它，并保持插入。"));
+    };
+    // Touched: paid.
+    payUntilTheKeyWaits();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    shot(QStringLiteral("touch-1-waiting"));
+    QVERIFY(m_touchKey->control().send(QStringLiteral("touch accept")).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥2.00"));
+    QCOMPARE(keyBalance(*m_touchKey), before - 200);
+    CLICK(QStringLiteral("receiptDone"));
+    // Refused on the key: not paid, and said so.
+    payUntilTheKeyWaits();
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QVERIFY(m_touchKey->control().send(QStringLiteral("touch refuse")).ok());
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("failedScreen")), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("failedText")),
+        t("The key refused the payment. Nothing was charged.", "密钥拒绝了此笔付款，未扣款。"));
+    shot(QStringLiteral("touch-2-refused"));
+    QCOMPARE(keyBalance(*m_touchKey), before - 200);
+    CLICK(QStringLiteral("failedDone"));
+    QTRY_VERIFY(m_ui->isShown(QStringLiteral("welcomeScreen")));
 }
 
 void TestKioskFlow::restartKiosk()
@@ -650,6 +769,9 @@ void TestKioskFlow::cleanupTestCase()
 {
     if (m_key) {
         m_key->stop();
+    }
+    if (m_touchKey) {
+        m_touchKey->stop();
     }
     qInfo().noquote() << "kiosk screenshots (en and zh_CN):" << m_shots;
 }

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: Apache-2.0
+// The kiosk with its PSAM as a card (issue 12, "The kiosk's PSAM is a card"): the real KioskRoot and its QML window
+// under Xvfb, configured with `psam.type: "pcsc"`, so that every MAC1, MAC2 and TSN of a sale comes from the SAM in
+// a PC/SC reader. The rig is kiosk-provision-sam's (KioskSamBankRig.h): a private pcscd with vpcd and two readers,
+// the cardholder's key (skey-sim, loaded with ¥50.00 through the bank) and a blank SAM (a second skey-sim in
+// "Virtual PCD 00 01"), provisioned by the real bank host through `smartkey-kiosk --provision-sam`; the kiosk finds
+// the key on loopback HID. In English and in Chinese, driven with mouse clicks and key events:
+//   * a wrong PIN: the key counts it ("2 tries left"), and the SAM gave no TSN and kept no record for it;
+//   * the right PIN typed on the keyboard: the receipt shows the SAM's terminal ID (the one the bank wrote; the
+//     kiosk's configuration has none) and the SAM's next TSN; the SAM's next TSN moved by one and it holds that sale
+//     *confirmed* (MAC2 verified) with the very TAC on the receipt; the key's balance fell by exactly the amount;
+//   * the operator's "Upload settlement": the bank verifies that TAC with its own key (the purchase `completed`,
+//     the same TAC, no settlement exception), the SAM's record is cleared, and the ledger audit holds.
+// Screenshots `<lang>-sam-*.png` into $SKEY_SCREENSHOT_DIR or a temporary folder it prints. Labels pcsc, bank, gui.
+#include "KioskSamBankRig.h"
+#include "app/kiosk/KioskController.h"
+#include "app/kiosk/KioskRoot.h"
+#include "support/QuickDriver.h"
+#include "support/Skip.h"
+
+#include "device/DeviceManager.h"
+#include "device/PcscPsam.h"
+
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QQuickStyle>
+#include <QTemporaryDir>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtTest>
+
+Q_IMPORT_QML_PLUGIN(SmartKey_KioskPlugin)
+Q_IMPORT_QML_PLUGIN(SmartKey_Kiosk_UiPlugin)
+
+using wallet::kiosk::KioskController;
+using wallet::kiosk::KioskRoot;
+using wallet::kiosk::ManualClock;
+using wallet::test::QuickDriver;
+
+#define CLICK(name)                                                                                                    \
+    do {                                                                                                               \
+        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
+        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
+    } while (false)
+
+namespace {
+/// The SAM's terminal at the bank: not the software PSAM's default (223344556677), so the receipt proves where the
+/// terminal ID came from.
+const QString kSamTerminal = QStringLiteral("334455667788");
+} // namespace
+
+class TestKioskSam : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void saleAndWrongPinThroughTheSam_data();
+    void saleAndWrongPinThroughTheSam();
+    void cleanup();
+    void cleanupTestCase();
+
+private:
+    void startKiosk(const QString& lang);
+    void typeOnPad(const QString& digits);
+    void operatorScreen();
+    void shot(const QString& name);
+    std::uint32_t keyBalance();
+    QString t(const char* en, const char* zh) const
+    {
+        return m_lang == QLatin1String("en") ? QString::fromUtf8(en) : QString::fromUtf8(zh);
+    }
+
+    std::unique_ptr<kiosktest::SamBankRig> m_rig;
+    /// The test's own PC/SC handle on the SAM (shared mode), read only while the kiosk's worker is idle.
+    std::unique_ptr<wallet::device::PcscPsam> m_sam;
+    QString m_shots;
+    QString m_kioskDir;
+    std::unique_ptr<ManualClock> m_clock;
+    std::unique_ptr<KioskRoot> m_root;
+    std::unique_ptr<QuickDriver> m_ui;
+    KioskController* m_vm = nullptr;
+    QString m_lang;
+};
+
+void TestKioskSam::initTestCase()
+{
+    m_rig = std::make_unique<kiosktest::SamBankRig>();
+    const QString err = m_rig->start(kSamTerminal);
+    if (!m_rig->skipReason.isEmpty()) {
+        SKEY_SKIP(m_rig->skipReason);
+    }
+    QVERIFY2(err.isEmpty(), qPrintable(err));
+    m_shots = qEnvironmentVariable("SKEY_SCREENSHOT_DIR");
+    if (m_shots.isEmpty()) {
+        m_shots = m_rig->dir.filePath(QStringLiteral("shots"));
+    }
+    QDir().mkpath(m_shots);
+    // The kiosk's configuration names the SAM's reader and no terminal ID; the bank provisions the blank SAM.
+    m_kioskDir = m_rig->dir.filePath(QStringLiteral("kiosk"));
+    const auto config
+        = kiosktest::writeConfig(m_kioskDir, QStringLiteral("zh_CN"), m_rig->kioskBank, kiosktest::kSamReader);
+    QCOMPARE(config.psamType, QStringLiteral("pcsc"));
+    QString out;
+    const int rc = m_rig->provision(QDir(m_kioskDir).filePath(QStringLiteral("kiosk.json")), &out);
+    QVERIFY2(rc == 0, qPrintable(QStringLiteral("exit %1: %2").arg(rc).arg(out.right(1500))));
+    auto sam = wallet::device::PcscPsam::open(kiosktest::kSamReader);
+    QVERIFY2(sam, qPrintable(sam ? QString() : sam.error().detail));
+    m_sam = std::move(*sam);
+    QCOMPARE(QString::fromLatin1(m_sam->terminalId().toHex()), kSamTerminal);
+}
+
+void TestKioskSam::startKiosk(const QString& lang)
+{
+    m_lang = lang;
+    auto config = wallet::kiosk::KioskConfig::load(QDir(m_kioskDir).filePath(QStringLiteral("kiosk.json")));
+    QVERIFY(config);
+    m_clock = std::make_unique<ManualClock>(QDateTime(QDate(2026, 12, 3), QTime(10, 0)));
+    m_root = std::make_unique<KioskRoot>(*config, m_clock.get());
+    const QString why = m_root->start();
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    m_vm = m_root->vm();
+    m_ui = std::make_unique<QuickDriver>(m_root->window());
+    QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
+    CLICK(lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("welcomeTitle")), t("Welcome", "欢迎"));
+    m_root->devices().addSimulator(m_rig->pcsc.key().hidPort());
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->keyPresent() && !m_vm->busy(), 30000);
+}
+
+void TestKioskSam::typeOnPad(const QString& digits)
+{
+    for (const QChar c : digits) {
+        const QString key = c == QLatin1Char('.') ? QStringLiteral("keyPoint") : QStringLiteral("key") + c;
+        QVERIFY2(m_ui->click(key), qPrintable(m_ui->lastError()));
+    }
+}
+
+void TestKioskSam::operatorScreen()
+{
+    QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
+    CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    CLICK(QStringLiteral("operatorButton"));
+    typeOnPad(QStringLiteral("2468"));
+    CLICK(QStringLiteral("pinOk"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+}
+
+void TestKioskSam::shot(const QString& name)
+{
+    m_ui->settle();
+    const QImage image = m_root->window()->grabWindow();
+    QVERIFY(!image.isNull());
+    const QString file = QDir(m_shots).filePath(QStringLiteral("%1-%2.png").arg(m_lang, name));
+    QVERIFY2(image.save(file), qPrintable(file));
+}
+
+std::uint32_t TestKioskSam::keyBalance()
+{
+    const auto s = kiosktest::loadKey(m_rig->pcsc.key(), m_rig->dir.filePath(QStringLiteral("terminal")), 0);
+    return s.error.isEmpty() ? s.balance : 0xFFFFFFFFu;
+}
+
+void TestKioskSam::saleAndWrongPinThroughTheSam_data()
+{
+    QTest::addColumn<QString>("lang");
+    QTest::newRow("en") << QStringLiteral("en");
+    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+}
+
+void TestKioskSam::saleAndWrongPinThroughTheSam()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    const std::uint32_t before = keyBalance();
+    auto first = m_sam->status();
+    QVERIFY2(first, qPrintable(first ? QString() : first.error().detail));
+    QCOMPARE(first->lifeCycle, std::uint8_t(0x01));
+    QVERIFY2(first->usedSlots.empty(), "the SAM holds no record before the sale");
+    const std::uint32_t tsn = first->nextTsn;
+
+    operatorScreen();
+    typeOnPad(QStringLiteral("12.5"));
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    QCOMPARE(m_ui->text(QStringLiteral("amountToPay")), QStringLiteral("¥12.50"));
+    CLICK(QStringLiteral("amountPay"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("pinTitle")), t("Enter your PIN", "请输入 PIN"));
+
+    // A wrong PIN, clicked: the key refuses it before the SAM is asked for a MAC1.
+    typeOnPad(QStringLiteral("1111"));
+    CLICK(QStringLiteral("pinOk"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("pinMessage")) && !m_vm->busy(), 30000);
+    QCOMPARE(m_ui->text(QStringLiteral("pinMessage")),
+        t("Wrong PIN. 2 tries left on your key.", "PIN 错误。密钥还可尝试 2 次。"));
+    QCOMPARE(m_vm->pinLength(), 0);
+    shot(QStringLiteral("sam-1-wrong-pin"));
+    auto afterWrong = m_sam->status();
+    QVERIFY(afterWrong);
+    QCOMPARE(afterWrong->nextTsn, tsn);
+    QVERIFY2(afterWrong->usedSlots.empty(), "a wrong PIN leaves no record on the SAM");
+
+    // The right PIN on the keyboard: MAC1 from the SAM, DEBIT on the key, MAC2 verified by the SAM.
+    m_ui->type(QStringLiteral("123456"));
+    QCOMPARE(m_ui->text(QStringLiteral("pinDots")), QStringLiteral("●●●●●●"));
+    m_ui->key(Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")) && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("receiptTitle")), t("Paid. Thank you!", "支付成功，谢谢！"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥12.50"));
+    QVERIFY(m_ui->shows(t("Terminal", "终端")));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_terminal")), kSamTerminal);
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_tsn")), QString::number(tsn));
+    const QString tac = m_ui->text(QStringLiteral("receipt_tac"));
+    QCOMPARE(tac.size(), 8);
+    QVERIFY(QFileInfo(m_vm->receiptPdf()).size() > 500);
+    shot(QStringLiteral("sam-2-receipt"));
+    QCOMPARE(keyBalance(), before - 1250);
+
+    // The SAM: the TSN spent once, the sale kept confirmed (MAC2 verified) with the receipt's TAC for settlement.
+    auto afterSale = m_sam->status();
+    QVERIFY(afterSale);
+    QCOMPARE(afterSale->nextTsn, tsn + 1);
+    auto pending = m_sam->pendingSettlement();
+    QVERIFY2(pending, qPrintable(pending ? QString() : pending.error().detail));
+    QVERIFY2(pending->size() == 1, "the SAM holds the sale confirmed (MAC2 verified), waiting for settlement");
+    QCOMPARE(pending->front().tsn, tsn);
+    QCOMPARE(QString::fromLatin1(pending->front().tac.toHex().toUpper()), tac);
+    QCOMPARE(pending->front().amount.fen(), 1250u);
+    QCOMPARE(pending->front().asn, m_rig->key.asn);
+    QCOMPARE(QString::fromLatin1(pending->front().terminalId.toHex()), kSamTerminal);
+
+    // Settlement: the bank verifies that TAC with its own key and completes the purchase; the SAM's record goes.
+    CLICK(QStringLiteral("receiptDone"));
+    operatorScreen();
+    QTRY_COMPARE(m_ui->text(QStringLiteral("operatorWaiting")),
+        t("Waiting for settlement: 1 · being checked: 0", "待结算：1 · 核实中：0"));
+    CLICK(QStringLiteral("operatorSettle"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_vm->settlementText() == QLatin1String("uploaded") && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("settlementStatus")),
+        t("Settlement uploaded. The bank has every sale.", "结算已上传，银行已收到全部交易。"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("operatorWaiting")),
+        t("Waiting for settlement: 0 · being checked: 0", "待结算：0 · 核实中：0"));
+    shot(QStringLiteral("sam-3-settled"));
+    const std::string where = QStringLiteral(" FROM purchases WHERE terminal_id = '%1' AND tsn = %2")
+                                  .arg(kSamTerminal)
+                                  .arg(tsn)
+                                  .toStdString();
+    QCOMPARE(m_rig->sqlText("SELECT state" + where), QStringLiteral("completed"));
+    QCOMPARE(m_rig->sqlInt("SELECT amount" + where), 1250);
+    QCOMPARE(m_rig->sqlText("SELECT tac" + where).toUpper(), tac);
+    QCOMPARE(m_rig->sqlText("SELECT source" + where), QStringLiteral("settlement"));
+    QCOMPARE(m_rig->sqlInt("SELECT count(*) FROM settlement_exceptions"), 0);
+    auto cleared = m_sam->status();
+    QVERIFY(cleared);
+    QVERIFY2(cleared->usedSlots.empty(), "the SAM's record is cleared once the bank acknowledged it");
+    QString out;
+    QVERIFY2(m_rig->bank->bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out) == 0, qPrintable(out));
+}
+
+void TestKioskSam::cleanup()
+{
+    m_ui.reset();
+    m_root.reset();
+    m_vm = nullptr;
+}
+
+void TestKioskSam::cleanupTestCase()
+{
+    qInfo().noquote() << "kiosk SAM screenshots (en and zh_CN):" << m_shots;
+    m_ui.reset();
+    m_root.reset();
+    m_sam.reset();
+    m_rig.reset();
+}
+
+int main(int argc, char** argv)
+{
+    QQuickStyle::setStyle(QStringLiteral("Basic"));
+    QGuiApplication app(argc, argv);
+    TestKioskSam test;
+    return wallet::test::skipAwareExitCode(QTest::qExec(&test, argc, argv));
+}
+
+#include "TestKioskSam.moc"

@@ -12,7 +12,8 @@
 #      kiosk its welcome screen, the branch station its sign-in page and the bank host its health answer.
 # The root is unmounted and deleted afterwards, also on failure.
 #   sudo scripts/package-clean-root-test.sh [build-dir]   (SKEY_PACKAGE_PREBUILT=1 as for package-test.sh;
-#                                                          SKEY_DEBIAN_MIRROR overrides the mirror)
+#                                                          SKEY_DEBIAN_MIRROR overrides the mirror;
+#                                                          SKEY_PACKAGE_DEBS=<dir> tries those DEBs, no build)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/package}
@@ -67,11 +68,18 @@ trap cleanup EXIT
 
 # --- 1. the packages ---------------------------------------------------------------------------------------------
 t0=$(date +%s)
-SKEY_PACKAGE_DEBS_OUT="$work/debs" "$src/scripts/package-test.sh" "$build" >"$work/build.log" 2>&1 || {
-    tail -n 50 "$work/build.log"
-    die "building the packages failed (scripts/package-test.sh, step 1)"
-}
-grep -E '^package-test: size' "$work/build.log" || true
+if [[ -n "${SKEY_PACKAGE_DEBS:-}" ]]; then
+    # Packages made elsewhere (a release's, or altered ones to see this test fail): tried as they are.
+    mkdir -p "$work/debs"
+    cp "$SKEY_PACKAGE_DEBS"/smartkey-*.deb "$work/debs/" || die "no smartkey-*.deb in $SKEY_PACKAGE_DEBS"
+    say "trying the packages in $SKEY_PACKAGE_DEBS"
+else
+    SKEY_PACKAGE_DEBS_OUT="$work/debs" "$src/scripts/package-test.sh" "$build" >"$work/build.log" 2>&1 || {
+        tail -n 50 "$work/build.log"
+        die "building the packages failed (scripts/package-test.sh, step 1)"
+    }
+    grep -E '^package-test: size' "$work/build.log" || true
+fi
 
 # --- 2. a fresh minimal root of this machine's release ---------------------------------------------------------------
 t1=$(date +%s)

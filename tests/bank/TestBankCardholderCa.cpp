@@ -12,15 +12,13 @@
 //     the kept file is not replaced;
 //   * revoked by `bankctl certificates revoke`: a wallet that kept no CA fetches it and shows "revoked".
 #include "bank/support/BankRig.h"
+#include "bank/support/ToolRun.h"
 #include "bank/support/WalletctlRun.h"
 #include "support/Skip.h"
-
-#include <httplib.h>
 
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
-#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
@@ -41,14 +39,14 @@ private:
     QString keptCaPath() const { return m_walletctl.file(QStringLiteral("cardholder-ca.pem")); }
     static QByteArray derOf(const QString& pemPath)
     {
-        return runProgram(QStringLiteral("openssl"),
+        return runTool(QStringLiteral("openssl"),
             {QStringLiteral("x509"), QStringLiteral("-in"), pemPath, QStringLiteral("-outform"), QStringLiteral("der")})
             .out;
     }
     /// `walletctl cert show` of slot 9A: its JSON (status, statusExplanation, revocationReason).
     QJsonObject show()
     {
-        const ProgramRun r = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
+        const ToolRun r = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         if (r.exitCode != 0) {
             qWarning("cert show: %s %s", r.out.constData(), r.err.constData());
         }
@@ -73,16 +71,8 @@ private slots:
         const QString started = m_walletctl.startWithRegisteredKey(
             m_rig, QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json"), &m_asn);
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        const ProgramRun gen = m_walletctl({QStringLiteral("cert"), QStringLiteral("generate")});
-        QVERIFY2(gen.exitCode == 0, gen.out + gen.err);
-        const ProgramRun apply = m_walletctl({QStringLiteral("cert"),
-                                                 QStringLiteral("apply"),
-                                                 QStringLiteral("--out"),
-                                                 m_walletctl.file(QStringLiteral("card.pem"))},
-            "123456\n");
-        QVERIFY2(apply.exitCode == 0, apply.out + apply.err);
-        m_serial = apply.json.value(QStringLiteral("serial")).toString();
-        QCOMPARE(m_serial.size(), 32);
+        const QString certified = m_walletctl.certify(&m_serial);
+        QVERIFY2(certified.isEmpty(), qPrintable(certified));
         QVERIFY(QFile::exists(keptCaPath())); // kept by `cert apply` (the case before this endpoint existed)
         QCOMPARE(show().value(QStringLiteral("status")).toString(), QStringLiteral("valid"));
     }
@@ -90,17 +80,10 @@ private slots:
     /// The endpoint: the CA certificate the bank issues with, and its SHA-256.
     void endpointServesTheCaCertificate()
     {
-        httplib::SSLClient c("127.0.0.1",
-            m_rig.port(),
-            m_rig.tlsPath(QStringLiteral("client.pem")).toStdString(),
-            m_rig.tlsPath(QStringLiteral("client.key")).toStdString());
-        c.set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
-        c.enable_server_certificate_verification(true);
-        const httplib::Result res = c.Get("/v1/cardholder-ca/certificate");
-        QVERIFY(res);
-        QCOMPARE(res->status, 200);
-        QCOMPARE(res->get_header_value("Content-Type"), std::string("application/json"));
-        const QJsonObject body = QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object();
+        const BankRig::ApiAnswer res = m_rig.api("GET", QStringLiteral("/v1/cardholder-ca/certificate"));
+        QCOMPARE(res.status, 200);
+        QCOMPARE(res.contentType, std::string("application/json"));
+        const QJsonObject& body = res.json;
         const QString hex = body.value(QStringLiteral("certificate")).toString();
         QCOMPARE(hex, hex.toUpper());
         const QByteArray der = QByteArray::fromHex(hex.toLatin1());
@@ -114,7 +97,7 @@ private slots:
         QVERIFY(served.open(QIODevice::WriteOnly));
         served.write(der);
         served.close();
-        const ProgramRun pem = runProgram(QStringLiteral("openssl"),
+        const ToolRun pem = runTool(QStringLiteral("openssl"),
             {QStringLiteral("x509"),
                 QStringLiteral("-inform"),
                 QStringLiteral("DER"),
@@ -123,14 +106,7 @@ private slots:
                 QStringLiteral("-out"),
                 m_walletctl.file(QStringLiteral("served-ca.pem"))});
         QVERIFY2(pem.exitCode == 0, pem.err);
-        const ProgramRun leaf = runProgram(QStringLiteral("openssl"),
-            {QStringLiteral("x509"),
-                QStringLiteral("-in"),
-                m_walletctl.file(QStringLiteral("card.pem")),
-                QStringLiteral("-out"),
-                m_walletctl.file(QStringLiteral("leaf.pem"))});
-        QVERIFY2(leaf.exitCode == 0, leaf.err);
-        const ProgramRun verify = runProgram(QStringLiteral("openssl"),
+        const ToolRun verify = runTool(QStringLiteral("openssl"),
             {QStringLiteral("verify"),
                 QStringLiteral("-x509_strict"),
                 QStringLiteral("-CAfile"),
@@ -156,7 +132,7 @@ private slots:
     {
         const QString impostorKey = m_walletctl.file(QStringLiteral("impostor.key"));
         const QString impostor = m_walletctl.file(QStringLiteral("impostor.pem"));
-        const ProgramRun made = runProgram(QStringLiteral("openssl"),
+        const ToolRun made = runTool(QStringLiteral("openssl"),
             {QStringLiteral("req"),
                 QStringLiteral("-x509"),
                 QStringLiteral("-newkey"),

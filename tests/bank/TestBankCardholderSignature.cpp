@@ -16,18 +16,15 @@
 //     `walletctl cert list/show` show it revoked; paying a new order is refused (403
 //     cardholder-certificate-revoked), nothing charged; a second revoke and an unknown serial are refused.
 #include "bank/support/BankRig.h"
+#include "bank/support/ToolRun.h"
 #include "bank/support/WalletctlRun.h"
-
-#include <httplib.h>
 
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTest>
-#include <QUuid>
 
 using namespace wallet::bank::test;
 
@@ -48,59 +45,14 @@ private:
     QString m_asn;
     QString m_serial; ///< the slot 9A certificate's serial, as the bank recorded it
 
-    qint64 sqlInt(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        if (!r || r->rows() != 1 || r->isNull(0, 0)) {
-            return -1;
-        }
-        return r->integer(0, 0);
-    }
-    QString sqlText(const std::string& sql)
-    {
-        auto r = m_rig.db().exec(sql, {});
-        if (!r || r->rows() != 1 || r->isNull(0, 0)) {
-            return {};
-        }
-        return QString::fromStdString(r->text(0, 0));
-    }
+    qint64 sqlInt(const std::string& sql) { return m_rig.sqlInt(sql); }
+    QString sqlText(const std::string& sql) { return m_rig.sqlText(sql); }
     QString walletFile(const QString& name) const { return m_wallet.filePath(name); }
     QString caPath() const { return QDir(m_rig.dataDir()).filePath(QStringLiteral("tls/cardholder-ca.pem")); }
 
-    struct Answer
-    {
-        int status = -1;
-        std::string contentType;
-        QByteArray body;
-        QJsonObject json;
-    };
-    /// A call of the API over mutual TLS as the wallet terminal ("client") or the merchant ("shop").
-    Answer api(const char* method, const QString& path, const QString& who, const QJsonObject& body = {})
-    {
-        httplib::SSLClient c("127.0.0.1",
-            m_rig.port(),
-            m_rig.tlsPath(who + QStringLiteral(".pem")).toStdString(),
-            m_rig.tlsPath(who + QStringLiteral(".key")).toStdString());
-        c.set_ca_cert_path(m_rig.tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());
-        c.enable_server_certificate_verification(true);
-        httplib::Result res = std::string(method) == "POST"
-            ? c.Post(path.toStdString().c_str(),
-                httplib::Headers{{"Idempotency-Key", QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString()}},
-                QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                "application/json")
-            : c.Get(path.toStdString().c_str());
-        Answer a;
-        if (res) {
-            a.status = res->status;
-            a.contentType = res->get_header_value("Content-Type");
-            a.body = QByteArray::fromStdString(res->body);
-            a.json = QJsonDocument::fromJson(a.body).object();
-        }
-        return a;
-    }
     QJsonObject newOrder(qint64 amount, const QString& reference)
     {
-        const Answer a = api("POST",
+        const BankRig::ApiAnswer a = m_rig.api("POST",
             QStringLiteral("/v1/orders"),
             QStringLiteral("shop"),
             {{QStringLiteral("amount"), amount}, {QStringLiteral("reference"), reference}});
@@ -148,42 +100,17 @@ private slots:
                 return m_rig.addDemoMerchant();
             });
         QVERIFY2(started.isEmpty(), qPrintable(started));
-        QString out;
-        QVERIFY2(m_rig.bankctl({QStringLiteral("accounts"),
-                                   QStringLiteral("deposit"),
-                                   QStringLiteral("--asn"),
-                                   m_asn,
-                                   QStringLiteral("--amount"),
-                                   QStringLiteral("100000"),
-                                   QStringLiteral("--reference"),
-                                   QStringLiteral("first deposit")},
-                     &out)
-                == 0,
-            qPrintable(out));
-        const ProgramRun load
+        const QString deposited = m_rig.deposit(m_asn, 100000, QStringLiteral("first deposit"));
+        QVERIFY2(deposited.isEmpty(), qPrintable(deposited));
+        const ToolRun load
             = m_walletctl({QStringLiteral("load"), QStringLiteral("20.00"), QStringLiteral("--yes")}, "123456\n");
         QVERIFY2(load.exitCode == 0, load.out + load.err);
         // The cardholder's key pair in slot 9A and its certificate from the bank's cardholder CA.
-        const ProgramRun gen = m_walletctl({QStringLiteral("cert"), QStringLiteral("generate")});
-        QVERIFY2(gen.exitCode == 0, gen.out + gen.err);
-        const ProgramRun apply = m_walletctl({QStringLiteral("cert"),
-                                                 QStringLiteral("apply"),
-                                                 QStringLiteral("--out"),
-                                                 walletFile(QStringLiteral("card.pem"))},
-            "123456\n");
-        QVERIFY2(apply.exitCode == 0, apply.out + apply.err);
-        m_serial = apply.json.value(QStringLiteral("serial")).toString();
-        QCOMPARE(m_serial.size(), 32);
+        const QString certified = m_walletctl.certify(&m_serial);
+        QVERIFY2(certified.isEmpty(), qPrintable(certified));
         QCOMPARE(
             sqlText("SELECT serial FROM cardholder_certificates WHERE asn = '" + m_asn.toStdString() + "'"), m_serial);
-        // Only the leaf is needed below (the file also carries the CA's certificate).
-        const ProgramRun leaf = runProgram(QStringLiteral("openssl"),
-            {QStringLiteral("x509"),
-                QStringLiteral("-in"),
-                walletFile(QStringLiteral("card.pem")),
-                QStringLiteral("-out"),
-                walletFile(QStringLiteral("leaf.pem"))});
-        QVERIFY2(leaf.exitCode == 0, leaf.err);
+        QString out;
         QVERIFY2(m_rig.bankctl({QStringLiteral("merchants"),
                                    QStringLiteral("policy"),
                                    QStringLiteral("--credential"),
@@ -203,7 +130,8 @@ private slots:
         QVERIFY(!orderId.isEmpty());
         // The bank's policy is in the order the bank signed, so the wallet knows it must sign.
         QCOMPARE(order.value(QStringLiteral("cardholderSignature")).toString(), QStringLiteral("required"));
-        const Answer fetched = api("GET", QStringLiteral("/v1/orders/") + orderId, QStringLiteral("client"));
+        const BankRig::ApiAnswer fetched
+            = m_rig.api("GET", QStringLiteral("/v1/orders/") + orderId, QStringLiteral("client"));
         const QList<QByteArray> jws = fetched.json.value(QStringLiteral("orderJws")).toString().toLatin1().split('.');
         QCOMPARE(jws.size(), 3);
         const QJsonObject payload
@@ -213,7 +141,8 @@ private slots:
         const QString before = bankState(orderId);
         QVERIFY2(before.contains(QStringLiteral("order open")), qPrintable(before));
         QJsonObject body = purchaseBody(order);
-        const Answer unsigned_ = api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
+        const BankRig::ApiAnswer unsigned_
+            = m_rig.api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
         QCOMPARE(unsigned_.status, 403);
         QCOMPARE(unsigned_.contentType, std::string("application/problem+json"));
         QCOMPARE(
@@ -224,7 +153,8 @@ private slots:
         body.insert(QStringLiteral("cardholderSignature"),
             QJsonObject{{QStringLiteral("certificateSerial"), m_serial},
                 {QStringLiteral("signature"), QStringLiteral("3006020101020101")}});
-        const Answer forged = api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
+        const BankRig::ApiAnswer forged
+            = m_rig.api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
         QCOMPARE(forged.status, 422);
         QCOMPARE(forged.contentType, std::string("application/problem+json"));
         QCOMPARE(forged.json.value(QStringLiteral("code")).toString(), QStringLiteral("cardholder-signature-invalid"));
@@ -234,7 +164,8 @@ private slots:
         body.insert(QStringLiteral("cardholderSignature"),
             QJsonObject{{QStringLiteral("certificateSerial"), QStringLiteral("11223344556677889900AABBCCDDEEFF")},
                 {QStringLiteral("signature"), QStringLiteral("3006020101020101")}});
-        const Answer unknown = api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
+        const BankRig::ApiAnswer unknown
+            = m_rig.api("POST", QStringLiteral("/v1/purchases"), QStringLiteral("client"), body);
         QCOMPARE(unknown.status, 422);
         QCOMPARE(
             unknown.json.value(QStringLiteral("code")).toString(), QStringLiteral("cardholder-certificate-unknown"));
@@ -248,7 +179,7 @@ private slots:
         const QString orderId = order.value(QStringLiteral("orderId")).toString();
         QVERIFY(!orderId.isEmpty());
         // The PIV PIN for the signature (slot 9A: once per session), then the purse PIN if the key asks for it.
-        const ProgramRun r = m_walletctl(
+        const ToolRun r = m_walletctl(
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
             "123456\n123456\n");
         QVERIFY2(r.exitCode == 0, r.out + r.err);
@@ -273,7 +204,7 @@ private slots:
         QVERIFY(sig.open(QIODevice::WriteOnly));
         sig.write(signature);
         sig.close();
-        const ProgramRun pub = runProgram(QStringLiteral("openssl"),
+        const ToolRun pub = runTool(QStringLiteral("openssl"),
             {QStringLiteral("x509"),
                 QStringLiteral("-in"),
                 walletFile(QStringLiteral("leaf.pem")),
@@ -282,7 +213,7 @@ private slots:
                 QStringLiteral("-out"),
                 walletFile(QStringLiteral("card.pub"))});
         QVERIFY2(pub.exitCode == 0, pub.err);
-        const ProgramRun verify = runProgram(QStringLiteral("openssl"),
+        const ToolRun verify = runTool(QStringLiteral("openssl"),
             {QStringLiteral("dgst"),
                 QStringLiteral("-sha256"),
                 QStringLiteral("-verify"),
@@ -297,7 +228,7 @@ private slots:
     void revokedCertificateIsListedShownAndRefused()
     {
         // Valid before.
-        const ProgramRun shown = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
+        const ToolRun shown = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         QVERIFY2(shown.exitCode == 0, shown.out + shown.err);
         QCOMPARE(shown.json.value(QStringLiteral("status")).toString(), QStringLiteral("valid"));
 
@@ -323,14 +254,15 @@ private slots:
             != 0); // unknown
 
         // The CRL: signed by the CA (OpenSSL checks it against the CA certificate), listing the serial and reason.
-        const Answer crl = api("GET", QStringLiteral("/v1/cardholder-ca/crl"), QStringLiteral("client"));
+        const BankRig::ApiAnswer crl
+            = m_rig.api("GET", QStringLiteral("/v1/cardholder-ca/crl"), QStringLiteral("client"));
         QCOMPARE(crl.status, 200);
         QCOMPARE(crl.contentType, std::string("application/pkix-crl"));
         QFile crlFile(walletFile(QStringLiteral("crl.der")));
         QVERIFY(crlFile.open(QIODevice::WriteOnly));
         crlFile.write(crl.body);
         crlFile.close();
-        const ProgramRun text = runProgram(QStringLiteral("openssl"),
+        const ToolRun text = runTool(QStringLiteral("openssl"),
             {QStringLiteral("crl"),
                 QStringLiteral("-inform"),
                 QStringLiteral("DER"),
@@ -344,7 +276,7 @@ private slots:
         QVERIFY2(text.out.contains(m_serial.toLatin1()), text.out);
         QVERIFY2(text.out.contains("Key Compromise"), text.out);
         QVERIFY2(text.out.contains("CRL Number"), text.out);
-        const ProgramRun pem = runProgram(QStringLiteral("openssl"),
+        const ToolRun pem = runTool(QStringLiteral("openssl"),
             {QStringLiteral("crl"),
                 QStringLiteral("-inform"),
                 QStringLiteral("DER"),
@@ -353,7 +285,7 @@ private slots:
                 QStringLiteral("-out"),
                 walletFile(QStringLiteral("crl.pem"))});
         QVERIFY2(pem.exitCode == 0, pem.err);
-        const ProgramRun check = runProgram(QStringLiteral("openssl"),
+        const ToolRun check = runTool(QStringLiteral("openssl"),
             {QStringLiteral("verify"),
                 QStringLiteral("-crl_check"),
                 QStringLiteral("-CRLfile"),
@@ -364,12 +296,12 @@ private slots:
         QVERIFY2(check.exitCode != 0 && (check.out + check.err).contains("certificate revoked"), check.out + check.err);
 
         // The wallet shows it revoked.
-        const ProgramRun list = m_walletctl({QStringLiteral("cert"), QStringLiteral("list")});
+        const ToolRun list = m_walletctl({QStringLiteral("cert"), QStringLiteral("list")});
         QVERIFY2(list.exitCode == 0, list.out + list.err);
         const QJsonObject slot9a = list.json.value(QStringLiteral("slots")).toArray()[0].toObject();
         QCOMPARE(slot9a.value(QStringLiteral("certificate")).toObject().value(QStringLiteral("status")).toString(),
             QStringLiteral("revoked"));
-        const ProgramRun show = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
+        const ToolRun show = m_walletctl({QStringLiteral("cert"), QStringLiteral("show")});
         QCOMPARE(show.json.value(QStringLiteral("status")).toString(), QStringLiteral("revoked"));
         // With the date and reason of the CRL's entry, believed after its signature verified with the cardholder CA
         // certificate `cert apply` kept in the data folder.
@@ -383,7 +315,7 @@ private slots:
         const QString orderId = order.value(QStringLiteral("orderId")).toString();
         const QString before = bankState(orderId);
         const qint64 payableBefore = sqlInt("SELECT a.balance FROM accounts a JOIN merchants m ON m.account_id = a.id");
-        const ProgramRun r = m_walletctl(
+        const ToolRun r = m_walletctl(
             {QStringLiteral("pay"), order.value(QStringLiteral("paymentLink")).toString(), QStringLiteral("--yes")},
             "123456\n123456\n");
         QVERIFY2(r.json.value(QStringLiteral("exitCode")).toInt() == 4, r.out + r.err);

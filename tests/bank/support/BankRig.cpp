@@ -518,17 +518,22 @@ QString BankRig::registerCard(const QString& asn, const QString& holder, qint64 
         != 0) {
         return QStringLiteral("bankctl cards register: ") + out;
     }
-    if (depositFen > 0
-        && bankctl({QStringLiteral("accounts"),
-                       QStringLiteral("deposit"),
-                       QStringLiteral("--asn"),
-                       asn,
-                       QStringLiteral("--amount"),
-                       QString::number(depositFen),
-                       QStringLiteral("--reference"),
-                       reference},
-               &out)
-            != 0) {
+    return depositFen > 0 ? deposit(asn, depositFen, reference) : QString();
+}
+
+QString BankRig::deposit(const QString& asn, qint64 fen, const QString& reference)
+{
+    QString out;
+    if (bankctl({QStringLiteral("accounts"),
+                    QStringLiteral("deposit"),
+                    QStringLiteral("--asn"),
+                    asn,
+                    QStringLiteral("--amount"),
+                    QString::number(fen),
+                    QStringLiteral("--reference"),
+                    reference},
+            &out)
+        != 0) {
         return QStringLiteral("bankctl accounts deposit: ") + out;
     }
     return {};
@@ -590,10 +595,14 @@ BankRig::ApiAnswer BankRig::api(const char* method,
                               QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
                               "application/json")
                                                         : c.Get(path.toStdString().c_str());
-    if (!res) {
-        return {};
+    ApiAnswer a;
+    if (res) {
+        a.status = res->status;
+        a.contentType = res->get_header_value("Content-Type");
+        a.body = QByteArray::fromStdString(res->body);
+        a.json = QJsonDocument::fromJson(a.body).object();
     }
-    return {res->status, QJsonDocument::fromJson(QByteArray::fromStdString(res->body)).object()};
+    return a;
 }
 
 } // namespace wallet::bank::test

@@ -3,6 +3,7 @@
 
 #include "bank/db/PgConnection.h"
 
+#include <QByteArray>
 #include <QJsonObject>
 #include <QProcess>
 #include <QString>
@@ -80,6 +81,9 @@ public:
      */
     [[nodiscard]] QString registerCard(
         const QString& asn, const QString& holder, qint64 depositFen = 0, const QString& reference = {});
+    /// `bankctl accounts deposit --asn <asn> --amount <fen> --reference <reference>`. Empty on success, else bankctl's
+    /// output.
+    [[nodiscard]] QString deposit(const QString& asn, qint64 fen, const QString& reference);
     /**
      * A terminal's `bank-client.json` (smartkey-bank-client/1) at `path`: this server's URL (write it again after
      * each start, the port changes), the test CA and the client certificate `<certificate>.pem` / `.key` in tls/, the
@@ -93,11 +97,13 @@ public:
     /// One text value of a query; empty for an error, no row or NULL.
     [[nodiscard]] QString sqlText(const std::string& sql, const DbParams& params = {});
 
-    /// An API answer: the HTTP status (-1: no answer) and the JSON body.
+    /// An API answer: the HTTP status (-1: no answer), its Content-Type, the body and the body as JSON.
     struct ApiAnswer
     {
         int status = -1;
         QJsonObject json;
+        std::string contentType;
+        QByteArray body;
     };
     /**
      * One call of the API over mutual TLS as the terminal of `<certificate>.pem` / `.key` (tls/), trusting only the

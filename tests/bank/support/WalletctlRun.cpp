@@ -2,40 +2,10 @@
 #include "bank/support/WalletctlRun.h"
 
 #include <QDir>
-#include <QFile>
-#include <QJsonDocument>
-#include <QProcess>
 
 #include <utility>
 
 namespace wallet::bank::test {
-
-namespace {
-
-ProgramRun finish(QProcess& p, const QByteArray& input)
-{
-    p.write(input);
-    p.closeWriteChannel();
-    ProgramRun r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    r.json = QJsonDocument::fromJson(r.out.trimmed().split('\n').last()).object();
-    return r;
-}
-
-} // namespace
-
-ProgramRun runProgram(const QString& program, const QStringList& args, const QByteArray& input)
-{
-    QProcess p;
-    p.start(program, args);
-    return finish(p, input);
-}
 
 WalletctlRun::WalletctlRun(QString walletctl, QString dataDir)
     : m_walletctl(std::move(walletctl))
@@ -49,37 +19,15 @@ QString WalletctlRun::file(const QString& name) const
 
 QString WalletctlRun::configure(const BankRig& rig) const
 {
-    if (!QFile::setPermissions(
-            rig.tlsPath(QStringLiteral("client.key")), QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
-        return QStringLiteral("cannot make client.key owner-only");
+    if (!QDir().mkpath(m_dataDir)) {
+        return QStringLiteral("cannot make ") + m_dataDir;
     }
-    QFile config(file(QStringLiteral("bank-client.json")));
-    if (!QDir().mkpath(m_dataDir) || !config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        return QStringLiteral("cannot write %1").arg(config.fileName());
-    }
-    config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                   {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(rig.port())},
-                                   {QStringLiteral("caCertificate"), rig.tlsPath(QStringLiteral("ca.pem"))},
-                                   {QStringLiteral("certificate"), rig.tlsPath(QStringLiteral("client.pem"))},
-                                   {QStringLiteral("privateKey"), rig.tlsPath(QStringLiteral("client.key"))}})
-                     .toJson());
-    return {};
+    return rig.writeClientConfig(file(QStringLiteral("bank-client.json")));
 }
 
-ProgramRun WalletctlRun::operator()(const QStringList& args, const QByteArray& input) const
+ToolRun WalletctlRun::operator()(const QStringList& args, const QByteArray& input) const
 {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("WALLETCTL_PASSPHRASE"), QStringLiteral("test passphrase"));
-    p.setProcessEnvironment(env);
-    p.start(m_walletctl,
-        QStringList{QStringLiteral("--json"),
-            QStringLiteral("--data-dir"),
-            m_dataDir,
-            QStringLiteral("--bank-config"),
-            file(QStringLiteral("bank-client.json"))}
-            + args);
-    return finish(p, input);
+    return runWalletctl(m_walletctl, walletctlArgs(m_dataDir, file(QStringLiteral("bank-client.json")), args), input);
 }
 
 QString WalletctlRun::startWithRegisteredKey(
@@ -99,15 +47,35 @@ QString WalletctlRun::startWithRegisteredKey(
     if (QString e = configure(rig); !e.isEmpty()) {
         return e;
     }
-    const ProgramRun issued = (*this)({QStringLiteral("issue"), profile});
+    const ToolRun issued = (*this)({QStringLiteral("issue"), profile});
     *asn = issued.json.value(QStringLiteral("asn")).toString();
     if (issued.exitCode != 0 || asn->size() != 16) {
         return QStringLiteral("walletctl issue: ") + QString::fromUtf8(issued.out + issued.err);
     }
-    QString out;
-    if (rig.bankctl(QStringLiteral("cards register --asn %1 --holder Holder").arg(*asn).split(QLatin1Char(' ')), &out)
-        != 0) {
-        return QStringLiteral("bankctl cards register: ") + out;
+    return rig.registerCard(*asn, QStringLiteral("Holder"));
+}
+
+QString WalletctlRun::certify(QString* serial) const
+{
+    const ToolRun generated = (*this)({QStringLiteral("cert"), QStringLiteral("generate")});
+    if (generated.exitCode != 0) {
+        return QStringLiteral("walletctl cert generate: ") + QString::fromUtf8(generated.out + generated.err);
+    }
+    const ToolRun applied = (*this)(
+        {QStringLiteral("cert"), QStringLiteral("apply"), QStringLiteral("--out"), file(QStringLiteral("card.pem"))},
+        "123456\n");
+    *serial = applied.json.value(QStringLiteral("serial")).toString();
+    if (applied.exitCode != 0 || serial->size() != 32) {
+        return QStringLiteral("walletctl cert apply: ") + QString::fromUtf8(applied.out + applied.err);
+    }
+    const ToolRun leaf = runTool(QStringLiteral("openssl"),
+        {QStringLiteral("x509"),
+            QStringLiteral("-in"),
+            file(QStringLiteral("card.pem")),
+            QStringLiteral("-out"),
+            file(QStringLiteral("leaf.pem"))});
+    if (leaf.exitCode != 0) {
+        return QStringLiteral("openssl x509 (leaf.pem): ") + QString::fromUtf8(leaf.err);
     }
     return {};
 }

@@ -426,6 +426,7 @@ void TestCardholderReview::nothingCutAtAnySize()
         {"navPay", "pay"},
         {"navHistory", "history"},
         {"navKey", "key"},
+        {"navCertificates", "certificates"},
         {"navSettings", "settings"},
         {"navAbout", "about"}};
     const QSize sizes[] = {{1040, 700}, {800, 600}, {640, 480}};

@@ -50,9 +50,10 @@ ApplicationWindow {
     // Quits as closing the window does (the simulated key is shut down the same way), issue 17 item 12.
     Shortcut { objectName: "quitShortcut"; sequence: "Ctrl+Q"; onActivated: root.close() }
 
-    // The key waits for its button (a payment it must confirm): say so over every page, with Cancel.
+    // The key waits for its button (a payment or a signature it must confirm): say so over every page, with Cancel.
     TouchPrompt {
         shown: root.app.key.touchPending
+        forPayment: root.app.page !== AppViewModel.Certificates
         onCancelRequested: root.app.key.cancelTouch()
     }
 

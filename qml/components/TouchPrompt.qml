@@ -1,5 +1,5 @@
 // "Touch your key": shown while the key waits for its button (KEEPALIVE with status UP_NEEDED, spec/token-hid.md),
-// i.e. while a payment the key must confirm is pending on it (issue 9 item 20). Cancel asks the key to give up the
+// i.e. while a payment or a signature the key must confirm is pending on it (issue 9 item 20). Cancel asks the key to give up the
 // waiting command (HID CANCEL): the key answers that nothing was done. Object names for tests and accessibility:
 // touchPrompt, touchCancelButton.
 import QtQuick
@@ -12,6 +12,9 @@ Popup {
     id: root
 
     property bool shown: false
+    // False while the key waits for a signature that is not a payment (a key pair or a certificate request on the
+    // Certificates page): the text then names that instead.
+    property bool forPayment: true
 
     signal cancelRequested()
 
@@ -61,7 +64,10 @@ Popup {
         Text {
             Layout.fillWidth: true
             horizontalAlignment: Text.AlignHCenter
-            text: qsTr("The key is waiting for you to confirm the payment: touch its button now.")
+            objectName: "touchPromptText"
+            text: root.forPayment
+                  ? qsTr("The key is waiting for you to confirm the payment: touch its button now.")
+                  : qsTr("The key is waiting for you to allow the use of its private key: touch its button now.")
             color: Theme.textMuted
             font.pixelSize: Theme.fontBody
             wrapMode: Text.WordWrap

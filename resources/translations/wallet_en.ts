@@ -763,6 +763,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The key is waiting for you to allow the use of its private key: touch its button now.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation type="unfinished"></translation>
     </message>

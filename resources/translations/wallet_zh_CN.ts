@@ -793,6 +793,10 @@
         <translation>密钥正在等待您确认付款：请立即触摸密钥上的按钮。</translation>
     </message>
     <message>
+        <source>The key is waiting for you to allow the use of its private key: touch its button now.</source>
+        <translation>密钥正在等待您允许使用其私钥：请立即触摸密钥上的按钮。</translation>
+    </message>
+    <message>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>

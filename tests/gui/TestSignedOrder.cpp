@@ -366,6 +366,8 @@ void TestSignedOrder::signUntilTouch(qint64 amount, const QString& reference, QS
     QVERIFY(typePin(QStringLiteral("payPinPad"), "123456"));
     QTRY_VERIFY2_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("touchCancelButton")), qPrintable(dump(*m_ui)), 30000);
     QVERIFY(m_ui->shows(QStringLiteral("Touch your key")));
+    QVERIFY2(m_ui->shows(QStringLiteral("The key is waiting for you to confirm the payment: touch its button now.")),
+        qPrintable(dump(*m_ui)));
     const auto status = m_root->simulator()->control().send(QStringLiteral("status"));
     QVERIFY2(status.ok() && status.value().contains(QStringLiteral("touch=pending")),
         qPrintable(status.ok() ? status.value() : status.error().detail));
@@ -415,6 +417,11 @@ void TestSignedOrder::touchKeyAppliedAndCaFetched()
     // The request is signed on the key: it waits for the button.
     QTRY_VERIFY2_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("touchCancelButton")), qPrintable(dump(*m_ui)), 30000);
     QVERIFY(m_ui->shows(QStringLiteral("Touch your key")));
+    // On the Certificates page the key waits for a signature that is no payment: the prompt names that.
+    QVERIFY2(m_ui->shows(QStringLiteral(
+                 "The key is waiting for you to allow the use of its private key: touch its button now.")),
+        qPrintable(dump(*m_ui)));
+    QVERIFY(!m_ui->shows(QStringLiteral("The key is waiting for you to confirm the payment: touch its button now.")));
     pressButton(QStringLiteral("touch accept"));
     QTRY_VERIFY_WITH_TIMEOUT(
         m_ui->shows(QStringLiteral("Your bank issued the certificate. It is stored on the key.")), 60000);

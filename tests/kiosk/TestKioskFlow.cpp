@@ -74,6 +74,8 @@ private slots:
     void cleanupTestCase();
 
 private:
+    /// One sale with the key's power cut at NVM write `cutAt` ("full"), the key put back; `*paid` says the verdict.
+    void keyPulledMidSaleOnce(const QString& lang, int cutAt, bool* paid);
     static void languages()
     {
         QTest::addColumn<QString>("lang");
@@ -309,6 +311,25 @@ void TestKioskFlow::idleTimeoutIsConfigurable()
 void TestKioskFlow::keyPulledMidSale()
 {
     QFETCH(QString, lang);
+    // The cut must land right after the purchase record, to show "paid" proven by the key. A sale writes at least
+    // four times (VERIFY's try and its restore, DEBIT's MAC try, the record), but a new page's header or a collection
+    // may go out with the record, depending on the key's journal layout (its history, and since 2026-12 the pages
+    // compacted when a secret was replaced): so the 4th, 5th and 6th write are tried until one leaves it paid. Every
+    // attempt must charge once or not at all, as the screen says.
+    // A cut changes the layout for the next sale (the power-on scrub compacts a page a cut left torn), so the
+    // sequence is walked twice at most.
+    bool paid = false;
+    for (const int cutAt : {4, 5, 6, 4, 5, 6}) {
+        keyPulledMidSaleOnce(lang, cutAt, &paid);
+        if (QTest::currentTestFailed() || paid) {
+            break;
+        }
+    }
+    QVERIFY2(paid, "no power cut at the 4th to 6th write landed right after the purchase record");
+}
+
+void TestKioskFlow::keyPulledMidSaleOnce(const QString& lang, int cutAt, bool* paidOut)
+{
     startKiosk(lang, *m_key);
     if (QTest::currentTestFailed()) {
         return;
@@ -321,10 +342,20 @@ void TestKioskFlow::keyPulledMidSale()
     typeOnPad(QStringLiteral("123456"));
     // The key loses power inside DEBIT FOR PURCHASE (VERIFY writes its try and restores it; DEBIT writes its MAC try,
     // then the purchase): the purchase's write lands, the answer never comes back.
-    const auto armed = m_key->control().send(QStringLiteral("power-cut-at 4 full"));
+    const auto armed = m_key->control().send(QStringLiteral("power-cut-at %1 full").arg(cutAt));
     QVERIFY2(armed.ok(), qPrintable(armed.ok() ? QString() : armed.error().detail));
     CLICK(QStringLiteral("pinOk"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_ui->isShown(QStringLiteral("checkingScreen")) || m_ui->isShown(QStringLiteral("receiptScreen")), 60000);
+    if (m_ui->isShown(QStringLiteral("receiptScreen"))) {
+        // This sale wrote fewer times than `cutAt`: paid normally, once; the cut is pushed out of reach.
+        QCOMPARE(keyBalance(*m_key), before - 300);
+        const auto disarm = m_key->control().send(QStringLiteral("power-cut-at 1000000000"));
+        QVERIFY2(disarm.ok(), qPrintable(disarm.ok() ? QString() : disarm.error().detail));
+        qInfo("cut at write %d: beyond this sale's writes, paid normally", cutAt);
+        *paidOut = false;
+        return;
+    }
     QCOMPARE(m_ui->text(QStringLiteral("checkingTitle")), t("Checking the payment", "正在核实付款"));
     QVERIFY(m_ui->text(QStringLiteral("checkingText")).contains(t("never be charged twice", "绝不会被重复扣款")));
     // The kiosk has given up asking the silent key (its recovery attempts are over): the sale stays "checking".
@@ -352,8 +383,8 @@ void TestKioskFlow::keyPulledMidSale()
         QCOMPARE(m_ui->text(QStringLiteral("failedText")),
             t("The key proved the payment did not happen. Nothing was charged.", "密钥证明此笔付款未发生，未扣款。"));
     }
-    qInfo("key pulled mid-sale, then back: %s", paid ? "paid once (receipt)" : "not charged");
-    QVERIFY2(paid, "the power cut at the 4th write should land after the purchase record");
+    qInfo("key pulled mid-sale (cut at write %d), then back: %s", cutAt, paid ? "paid once (receipt)" : "not charged");
+    *paidOut = paid;
 }
 
 void TestKioskFlow::operatorExitNeedsPin()
@@ -606,10 +637,11 @@ QStringList TestKioskFlow::clipped() const
 void TestKioskFlow::checkingResolvedAfterRestart_data()
 {
     QTest::addColumn<int>("cutAt");
-    // Power cut at the 3rd and the 5th NVM write of the purchase (which writes land depends on the key's history:
-    // the verdict on screen must agree with the key's balance either way).
+    // Power cut at the 3rd and the 4th NVM write of the sale: a sale writes at least four times (VERIFY's try and its
+    // restore, DEBIT's MAC try, the record), so both cuts land inside it; which outcome they give depends on the
+    // key's journal layout: the verdict on screen must agree with the key's balance either way.
     QTest::newRow("cut at write 3") << 3;
-    QTest::newRow("cut at write 5") << 5;
+    QTest::newRow("cut at write 4") << 4;
 }
 
 void TestKioskFlow::checkingResolvedAfterRestart()

@@ -93,9 +93,11 @@ Flickable {
             enabled: !root.vm.busy
             checked: root.vm.touchAlways
             onToggled: root.vm.touchAlways = checked
+            // The text on the Switch itself: with none, the style centres the indicator over the label.
+            text: qsTr("New key pairs ask for a touch of the key for every signature")
             contentItem: Text {
                 leftPadding: touchChoice.indicator.width + touchChoice.spacing
-                text: qsTr("New key pairs ask for a touch of the key for every signature")
+                text: touchChoice.text
                 color: Theme.text
                 font.pixelSize: Theme.fontSmall
                 wrapMode: Text.WordWrap

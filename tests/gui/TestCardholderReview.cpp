@@ -136,12 +136,16 @@ QRectF paintedRect(const QQuickItem* text, QRectF* unclipped = nullptr)
     const qreal cw = text->property("contentWidth").toReal();
     const qreal ch = text->property("contentHeight").toReal();
     const int align = text->property("horizontalAlignment").toInt();
-    qreal x = 0;
-    const qreal painted = text->property("wrapMode").toInt() != 0 ? std::min(cw, w) : cw;
+    // A Text's padding is inside its width (a control's label leaves room for its indicator that way).
+    const qreal left = text->property("leftPadding").toReal();
+    const qreal right = text->property("rightPadding").toReal();
+    const qreal avail = w - left - right;
+    qreal x = left;
+    const qreal painted = text->property("wrapMode").toInt() != 0 ? std::min(cw, avail) : cw;
     if (align == Qt::AlignHCenter) {
-        x = (w - painted) / 2;
+        x = left + (avail - painted) / 2;
     } else if (align == Qt::AlignRight) {
-        x = w - painted;
+        x = w - right - painted;
     }
     QRectF r = text->mapRectToScene(QRectF(x, 0, painted, std::min(ch, std::max<qreal>(text->height(), ch))));
     if (unclipped) {
@@ -214,6 +218,22 @@ QStringList layoutProblems(QQuickWindow* window)
                             .arg(t->property("contentHeight").toReal())
                             .arg(t->height())
                             .arg(text);
+        }
+        // A check box's, switch's or radio button's indicator drawn over its own label (the style centres the
+        // indicator when the control's `text` is empty and the label is a custom contentItem).
+        for (QQuickItem* p = t->parentItem(); p; p = p->parentItem()) {
+            auto* indicator = p->property("indicator").value<QQuickItem*>();
+            if (indicator == nullptr) {
+                continue;
+            }
+            if (indicator->isVisible() && !isAncestor(indicator, t)) {
+                const QRectF ir = indicator->mapRectToScene(QRectF(0, 0, indicator->width(), indicator->height()));
+                const QRectF both = r.intersected(ir);
+                if (both.width() > 1 && both.height() > 1) {
+                    problems << QStringLiteral("its control's indicator covers \"%1\"").arg(text);
+                }
+            }
+            break;
         }
         if (banner && !isAncestor(banner, t) && r.intersects(bannerRect)) {
             problems << QStringLiteral("over the simulated-key banner: \"%1\"").arg(text);

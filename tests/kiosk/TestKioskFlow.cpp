@@ -17,6 +17,7 @@
 //     languages; full screen and frameless, and back to full screen when something makes the window normal.
 //     gui-kiosk-layout runs this case alone on a 1024x768 screen (SKEY_KIOSK_SCREEN=1024x768).
 #include "KioskTestKey.h"
+#include "KioskUiSteps.h"
 #include "app/kiosk/KioskController.h"
 #include "app/kiosk/KioskRoot.h"
 #include "support/QuickDriver.h"
@@ -42,11 +43,7 @@ using wallet::kiosk::KioskRoot;
 using wallet::kiosk::ManualClock;
 using wallet::test::QuickDriver;
 
-#define CLICK(name)                                                                                                    \
-    do {                                                                                                               \
-        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
-        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
-    } while (false)
+#define CLICK(name) KIOSK_CLICK(*m_ui, name)
 
 class TestKioskFlow : public QObject
 {
@@ -154,19 +151,12 @@ void TestKioskFlow::startKiosk(const QString& lang, wallet::device::EmbeddedSimu
 
 void TestKioskFlow::shot(const QString& name)
 {
-    m_ui->settle();
-    const QImage image = m_root->window()->grabWindow();
-    QVERIFY(!image.isNull());
-    const QString file = QDir(m_shots).filePath(QStringLiteral("%1-%2.png").arg(m_lang, name));
-    QVERIFY2(image.save(file), qPrintable(file));
+    kiosktest::shot(*m_ui, m_root->window(), m_shots, m_lang, name);
 }
 
 void TestKioskFlow::typeOnPad(const QString& digits)
 {
-    for (const QChar c : digits) {
-        const QString key = c == QLatin1Char('.') ? QStringLiteral("keyPoint") : QStringLiteral("key") + c;
-        QVERIFY2(m_ui->click(key), qPrintable(m_ui->lastError()));
-    }
+    kiosktest::typeOnPad(*m_ui, digits);
 }
 
 void TestKioskFlow::operatorSetsAmount(const QString& digits)
@@ -581,10 +571,7 @@ void TestKioskFlow::restartKiosk()
 
 void TestKioskFlow::openOperatorScreen()
 {
-    CLICK(QStringLiteral("operatorButton"));
-    typeOnPad(QStringLiteral("2468"));
-    CLICK(QStringLiteral("pinOk"));
-    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    kiosktest::openOperatorScreen(*m_ui);
 }
 
 QStringList TestKioskFlow::clipped() const

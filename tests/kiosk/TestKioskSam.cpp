@@ -13,6 +13,7 @@
 //     the same TAC, no settlement exception), the SAM's record is cleared, and the ledger audit holds.
 // Screenshots `<lang>-sam-*.png` into $SKEY_SCREENSHOT_DIR or a temporary folder it prints. Labels pcsc, bank, gui.
 #include "KioskSamBankRig.h"
+#include "KioskUiSteps.h"
 #include "app/kiosk/KioskController.h"
 #include "app/kiosk/KioskRoot.h"
 #include "support/QuickDriver.h"
@@ -36,11 +37,7 @@ using wallet::kiosk::KioskRoot;
 using wallet::kiosk::ManualClock;
 using wallet::test::QuickDriver;
 
-#define CLICK(name)                                                                                                    \
-    do {                                                                                                               \
-        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
-        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
-    } while (false)
+#define CLICK(name) KIOSK_CLICK(*m_ui, name)
 
 namespace {
 /// The SAM's terminal at the bank: not the software PSAM's default (223344556677), so the receipt proves where the
@@ -129,29 +126,19 @@ void TestKioskSam::startKiosk(const QString& lang)
 
 void TestKioskSam::typeOnPad(const QString& digits)
 {
-    for (const QChar c : digits) {
-        const QString key = c == QLatin1Char('.') ? QStringLiteral("keyPoint") : QStringLiteral("key") + c;
-        QVERIFY2(m_ui->click(key), qPrintable(m_ui->lastError()));
-    }
+    kiosktest::typeOnPad(*m_ui, digits);
 }
 
 void TestKioskSam::operatorScreen()
 {
     QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
     CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
-    CLICK(QStringLiteral("operatorButton"));
-    typeOnPad(QStringLiteral("2468"));
-    CLICK(QStringLiteral("pinOk"));
-    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    kiosktest::openOperatorScreen(*m_ui);
 }
 
 void TestKioskSam::shot(const QString& name)
 {
-    m_ui->settle();
-    const QImage image = m_root->window()->grabWindow();
-    QVERIFY(!image.isNull());
-    const QString file = QDir(m_shots).filePath(QStringLiteral("%1-%2.png").arg(m_lang, name));
-    QVERIFY2(image.save(file), qPrintable(file));
+    kiosktest::shot(*m_ui, m_root->window(), m_shots, m_lang, name);
 }
 
 std::uint32_t TestKioskSam::keyBalance()

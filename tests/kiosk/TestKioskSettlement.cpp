@@ -13,6 +13,7 @@
 // and finally the hot-list: the key, reported lost at the bank, is refused at the next insert with a clear message.
 // Screenshots `<lang>-settle-*.png` into $SKEY_SCREENSHOT_DIR or a printed temporary folder.
 #include "KioskTestKey.h"
+#include "KioskUiSteps.h"
 #include "app/kiosk/KioskController.h"
 #include "app/kiosk/KioskRoot.h"
 #include "bank/support/BankRig.h"
@@ -37,11 +38,7 @@ using wallet::kiosk::KioskRoot;
 using wallet::kiosk::ManualClock;
 using wallet::test::QuickDriver;
 
-#define CLICK(name)                                                                                                    \
-    do {                                                                                                               \
-        QVERIFY2(m_ui->waitShown(name, {}, 20000), qPrintable(QStringLiteral("not shown: ") + (name)));                \
-        QVERIFY2(m_ui->click(name), qPrintable(m_ui->lastError()));                                                    \
-    } while (false)
+#define CLICK(name) KIOSK_CLICK(*m_ui, name)
 
 class TestKioskSettlement : public QObject
 {
@@ -221,10 +218,7 @@ void TestKioskSettlement::startKiosk(const QString& lang, const QDateTime& at)
 
 void TestKioskSettlement::typeOnPad(const QString& digits)
 {
-    for (const QChar c : digits) {
-        const QString key = c == QLatin1Char('.') ? QStringLiteral("keyPoint") : QStringLiteral("key") + c;
-        QVERIFY2(m_ui->click(key), qPrintable(m_ui->lastError()));
-    }
+    kiosktest::typeOnPad(*m_ui, digits);
 }
 
 void TestKioskSettlement::operatorScreen()
@@ -232,17 +226,12 @@ void TestKioskSettlement::operatorScreen()
     // Each sale starts in the configured language: the customer (here the tester) picks it again.
     QVERIFY(m_ui->waitShown(QStringLiteral("welcomeScreen")));
     CLICK(m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
-    CLICK(QStringLiteral("operatorButton"));
-    typeOnPad(QStringLiteral("2468"));
-    CLICK(QStringLiteral("pinOk"));
-    QVERIFY(m_ui->waitShown(QStringLiteral("operatorScreen")));
+    kiosktest::openOperatorScreen(*m_ui);
 }
 
 void TestKioskSettlement::shot(const QString& name)
 {
-    m_ui->settle();
-    const QImage image = m_root->window()->grabWindow();
-    QVERIFY(image.save(QDir(m_shots).filePath(QStringLiteral("%1-%2.png").arg(m_lang, name))));
+    kiosktest::shot(*m_ui, m_root->window(), m_shots, m_lang, name);
 }
 
 void TestKioskSettlement::settlementWhileBankDownThenUp_data()

@@ -270,24 +270,11 @@ private:
 
     bool staffAdd(const QString& user, const QString& role, const QString& password)
     {
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QCoreApplication::applicationDirPath() + QStringLiteral("/../../bank/bankctl"),
-            {QStringLiteral("staff"),
-                QStringLiteral("add"),
-                QStringLiteral("--username"),
-                user,
-                QStringLiteral("--role"),
-                role,
-                QStringLiteral("--data"),
-                m_rig.dataDir()});
-        p.write((password + QLatin1Char('\n')).toUtf8());
-        p.closeWriteChannel();
-        if (!p.waitForFinished(120000) || p.exitCode() != 0) {
-            qWarning("staff add: %s", p.readAll().constData());
-            return false;
+        const QString why = m_rig.addStaff(user, role, password);
+        if (!why.isEmpty()) {
+            qWarning("%s", qPrintable(why));
         }
-        return true;
+        return why.isEmpty();
     }
 
     /// SELECT, VERIFY PIN, INITIALIZE FOR LOAD, the bank's authorisation, CREDIT FOR LOAD, confirmation. Returns

@@ -31,24 +31,11 @@ inline QString buildProgram(const char* relative)
 /// `bankctl staff add` with the password on stdin (never argv).
 inline bool addStaff(BankRig& rig, const QString& user, const QString& role, const QString& password)
 {
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(buildProgram("bank/bankctl"),
-        {QStringLiteral("staff"),
-            QStringLiteral("add"),
-            QStringLiteral("--username"),
-            user,
-            QStringLiteral("--role"),
-            role,
-            QStringLiteral("--data"),
-            rig.dataDir()});
-    p.write((password + QLatin1Char('\n')).toUtf8());
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120000) || p.exitCode() != 0) {
-        qWarning("staff add: %s", p.readAll().constData());
-        return false;
+    const QString why = rig.addStaff(user, role, password);
+    if (!why.isEmpty()) {
+        qWarning("%s", qPrintable(why));
     }
-    return true;
+    return why.isEmpty();
 }
 
 /// `<dir>/bank-client.json` for the rig's client certificate `<certificate>.pem/.key` (branch, client, …), pointing

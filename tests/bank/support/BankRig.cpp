@@ -359,11 +359,15 @@ QString BankRig::makeTls()
     return {};
 }
 
-int BankRig::bankctl(const QStringList& args, QString* out)
+int BankRig::bankctl(const QStringList& args, QString* out, const QByteArray& input)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(buildDir() + QStringLiteral("/bankctl"), args + QStringList{QStringLiteral("--data"), dataDir()});
+    if (!input.isEmpty()) {
+        p.write(input);
+        p.closeWriteChannel();
+    }
     if (!p.waitForFinished(120000)) {
         return -1;
     }
@@ -519,6 +523,23 @@ QString BankRig::registerCard(const QString& asn, const QString& holder, qint64 
         return QStringLiteral("bankctl cards register: ") + out;
     }
     return depositFen > 0 ? deposit(asn, depositFen, reference) : QString();
+}
+
+QString BankRig::addStaff(const QString& user, const QString& role, const QString& password)
+{
+    QString out;
+    if (bankctl({QStringLiteral("staff"),
+                    QStringLiteral("add"),
+                    QStringLiteral("--username"),
+                    user,
+                    QStringLiteral("--role"),
+                    role},
+            &out,
+            (password + QLatin1Char('\n')).toUtf8())
+        != 0) {
+        return QStringLiteral("bankctl staff add: ") + out;
+    }
+    return {};
 }
 
 QString BankRig::deposit(const QString& asn, qint64 fen, const QString& reference)

@@ -49,7 +49,10 @@ public:
     /// Starts the database and makes the data folder (bankctl init --test, golden-vector keys). Empty on success.
     [[nodiscard]] QString setUp();
     /// Runs bankctl with these arguments (plus --data); returns its exit code, output in `out`.
-    int bankctl(const QStringList& args, QString* out = nullptr);
+    /// `input` (a password) goes to its standard input, which is then closed; secrets never go on argv.
+    int bankctl(const QStringList& args, QString* out = nullptr, const QByteArray& input = {});
+    /// `bankctl staff add --username <user> --role <role>`, the password on stdin. Empty on success, else why.
+    [[nodiscard]] QString addStaff(const QString& user, const QString& role, const QString& password);
     /// Starts skey-bank (optionally with SKEY_BANK_FAULT) and waits for its `listening` line. Empty on success.
     [[nodiscard]] QString startServer(const QString& fault = {}, const QString& cardClock = {});
     /// Waits for the server to exit by itself (a fault-injection crash); returns its exit code or -1.

@@ -20,17 +20,6 @@ QString q(const std::string& v)
     return QString::fromStdString(v);
 }
 
-Reply problem(int status,
-    const char* code,
-    const QString& title,
-    const QString& detail,
-    const QString& next,
-    const QString& rid,
-    const QString& state = {})
-{
-    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
-}
-
 /// The PSAM's personalisation (docs/psam.md), one command a step, each MACed under the SAM's KT.
 struct StepCommand
 {

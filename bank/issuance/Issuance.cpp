@@ -45,17 +45,6 @@ QByteArray u32(std::int64_t v)
     return b;
 }
 
-Reply problem(int status,
-    const char* code,
-    const QString& title,
-    const QString& detail,
-    const QString& next,
-    const QString& rid,
-    const QString& state = {})
-{
-    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
-}
-
 Reply unknownCard(const QString& asn, const QString& rid)
 {
     return problem(404,

@@ -53,12 +53,6 @@ QByteArray argon2id(const QByteArray& password, const QByteArray& salt, std::siz
     return out;
 }
 
-Reply problem(
-    int status, const char* code, const QString& title, const QString& detail, const QString& next, const QString& rid)
-{
-    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid);
-}
-
 QString tokenOf(const std::string& authorization)
 {
     static const QRegularExpression re(QStringLiteral("^Bearer ([A-Za-z0-9_-]{43})$"));

@@ -44,4 +44,16 @@ struct Reply
     [[nodiscard]] bool storable() const;
 };
 
+/// Reply::problemOf with the code as a literal: what the bank's operations answer with (one helper for all of them).
+[[nodiscard]] inline Reply problem(int status,
+    const char* code,
+    const QString& title,
+    const QString& detail,
+    const QString& next,
+    const QString& rid,
+    const QString& state = {})
+{
+    return Reply::problemOf(status, QLatin1String(code), title, detail, next, rid, state);
+}
+
 } // namespace wallet::bank

@@ -2,6 +2,7 @@
 #include "bank/acquirer/PsamProvisioning.h"
 
 #include "bank/Util.h"
+#include "bank/issuance/DeviceLots.h"
 #include "bank/issuance/SecureMessaging.h"
 #include "bank/server/JsonRequest.h"
 #include "core/crypto/Bytes.h"
@@ -137,26 +138,13 @@ Reply PsamProvisioning::create(PgConnection& db, const CallContext& call, const 
             QStringLiteral("refused: %1").arg(code),
             {}});
     };
-    auto hasMkt = m_hsm.hasKey("mkt.v1");
-    if (!hasMkt) {
-        return unavailableReply(hasMkt.error(), rid);
-    }
-    if (!*hasMkt) {
-        return problem(422,
-            "manufacturer-key-missing",
-            QStringLiteral("The manufacturer key is not installed"),
-            QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank SAM's KT can be derived."),
-            QStringLiteral("The bank operator installs it with `bankctl keys manufacturer`; nothing was changed."),
-            rid);
-    }
     // The same manufacturer lots as blank cardholder keys (`bankctl devices add-lot`): a serial in none was not made
     // for this bank, and its KT is not known.
-    auto lot = db.exec(
-        "SELECT manufacturer FROM device_lots WHERE $1 BETWEEN first_serial AND last_serial LIMIT 1", {s(serial)});
-    if (!lot) {
-        return unavailableReply(lot.error(), rid);
+    auto lot = manufacturerOfSerial(m_hsm, db, serial, QStringLiteral("SAM"), rid);
+    if (auto* refusal = std::get_if<Reply>(&lot)) {
+        return std::move(*refusal);
     }
-    if (lot->rows() == 0) {
+    if (std::get<QString>(lot).isEmpty()) {
         refused(QStringLiteral("device-unknown"));
         return problem(422,
             "device-unknown",

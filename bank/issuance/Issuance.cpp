@@ -2,6 +2,7 @@
 #include "bank/issuance/Issuance.h"
 
 #include "bank/Util.h"
+#include "bank/issuance/DeviceLots.h"
 #include "bank/issuance/SecureMessaging.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/JsonRequest.h"
@@ -569,30 +570,17 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
             QStringLiteral("Choose the 3DES profile; nothing was changed."),
             rid);
     }
-    // The manufacturer's transport-key master must be in the token, or no blank key can be opened.
-    auto hasMkt = m_hsm.hasKey("mkt.v1");
-    if (!hasMkt) {
-        return unavailableReply(hasMkt.error(), rid);
+    // The manufacturer's transport-key master must be in the token, or no blank key can be opened; and the
+    // manufacturer's shipping lists (bankctl devices add-lot): a serial in no lot was not made for this bank (a
+    // counterfeit or another bank's key), so nothing is written for it.
+    auto lot = manufacturerOfSerial(m_hsm, db, serial, QStringLiteral("key"), rid);
+    if (auto* refusal = std::get_if<Reply>(&lot)) {
+        return std::move(*refusal);
     }
-    if (!*hasMkt) {
-        return problem(422,
-            "manufacturer-key-missing",
-            QStringLiteral("The manufacturer key is not installed"),
-            QStringLiteral("The HSM holds no transport-key master (mkt.v1), so no blank key's KT can be derived."),
-            QStringLiteral("The bank operator installs it with `bankctl keys`; nothing was changed."),
-            rid);
-    }
-    // The manufacturer's shipping lists (bankctl devices add-lot): a serial in no lot was not made for this bank
-    // (a counterfeit or another bank's key), so nothing is written for it.
-    auto lot = db.exec(
-        "SELECT manufacturer FROM device_lots WHERE $1 BETWEEN first_serial AND last_serial LIMIT 1", {s(serial)});
-    if (!lot) {
-        return unavailableReply(lot.error(), rid);
-    }
+    const QString manufacturer = std::get<QString>(lot);
     const bool selfService = who.role == QLatin1String(kSelfServiceRole);
     if (selfService
-        && (lot->rows() == 0 || lot->text(0, 0) != kDevelopmentManufacturer
-            || body.contains(QStringLiteral("replacesAsn")))) {
+        && (manufacturer != QLatin1String(kDevelopmentManufacturer) || body.contains(QStringLiteral("replacesAsn")))) {
         // Self-service demo issuance (docs/bank.md §12): simulated keys of the development lot only, never a
         // replacement (that needs a supervisor's approval at a branch).
         m_staff.auditApart({call.terminalId,
@@ -612,7 +600,7 @@ Reply Issuance::createJob(PgConnection& db, const CallContext& call, const Staff
             QStringLiteral("Take the key to a branch of its bank; nothing was changed."),
             rid);
     }
-    if (lot->rows() == 0) {
+    if (manufacturer.isEmpty()) {
         m_staff.auditApart({call.terminalId,
             who.staffId,
             {},

@@ -2,6 +2,8 @@
 #include "bank/acquirer/OrderSigning.h"
 
 #include "bank/Util.h"
+#include "bank/ca/TerminalCa.h"
+#include "core/crypto/X509Der.h"
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -45,7 +47,7 @@ QByteArray b64url(const QByteArray& b)
 
 } // namespace
 
-Result<QByteArray> OrderSigning::certify(Hsm& hsm, const QString& caKeyPem, const QString& caCertPem, int days)
+Result<QByteArray> OrderSigning::certify(Hsm& hsm, const TerminalCa& ca, int days)
 {
     auto point = hsm.ecPublicPoint(kKeyLabel);
     if (!point) {
@@ -58,13 +60,7 @@ Result<QByteArray> OrderSigning::certify(Hsm& hsm, const QString& caKeyPem, cons
     if (!pub) {
         return sslError(QStringLiteral("the token's public key does not parse"));
     }
-    BioPtr keyBio(BIO_new_file(caKeyPem.toLocal8Bit().constData(), "r"));
-    PKeyPtr caKey(keyBio ? PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr) : nullptr);
-    BioPtr certBio(BIO_new_file(caCertPem.toLocal8Bit().constData(), "r"));
-    X509Ptr ca(certBio ? PEM_read_bio_X509(certBio.get(), nullptr, nullptr, nullptr) : nullptr);
-    if (!caKey || !ca) {
-        return sslError(QStringLiteral("cannot read the CA key %1 or certificate %2").arg(caKeyPem, caCertPem));
-    }
+    X509* caCert = const_cast<X509*>(ca.certificate()); // the name getter and X509V3_set_ctx take non-const
     X509Ptr cert(X509_new());
     const QByteArray serial = randomBytes(16);
     BIGNUM* bn = BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.constData()), 15, nullptr);
@@ -72,7 +68,7 @@ Result<QByteArray> OrderSigning::certify(Hsm& hsm, const QString& caKeyPem, cons
         && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get())) != nullptr
         && X509_gmtime_adj(X509_getm_notBefore(cert.get()), -60) != nullptr
         && X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 86400) != nullptr
-        && X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get())) == 1
+        && X509_set_issuer_name(cert.get(), X509_get_subject_name(caCert)) == 1
         && X509_set_pubkey(cert.get(), pub.get()) == 1;
     BN_free(bn);
     if (!ok) {
@@ -84,7 +80,7 @@ Result<QByteArray> OrderSigning::certify(Hsm& hsm, const QString& caKeyPem, cons
     X509_NAME_add_entry_by_txt(
         subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("SmartKey bank order signing"), -1, -1, 0);
     X509V3_CTX ctx;
-    X509V3_set_ctx(&ctx, ca.get(), cert.get(), nullptr, nullptr, 0);
+    X509V3_set_ctx(&ctx, caCert, cert.get(), nullptr, nullptr, 0);
     for (const auto& [nid, value] : {std::pair{NID_basic_constraints, "critical,CA:FALSE"},
              std::pair{NID_key_usage, "critical,digitalSignature"}}) {
         X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
@@ -94,16 +90,11 @@ Result<QByteArray> OrderSigning::certify(Hsm& hsm, const QString& caKeyPem, cons
         }
         X509_EXTENSION_free(ext);
     }
-    if (X509_sign(cert.get(), caKey.get(), EVP_sha256()) <= 0) {
-        return sslError(QStringLiteral("the CA key did not sign"));
+    auto der = ca.sign(cert.get());
+    if (!der) {
+        return der.error();
     }
-    BioPtr out(BIO_new(BIO_s_mem()));
-    if (!out || PEM_write_bio_X509(out.get(), cert.get()) != 1) {
-        return sslError(QStringLiteral("cannot write PEM"));
-    }
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(out.get(), &data);
-    return QByteArray(data, static_cast<int>(n));
+    return core::x509::toPem(*der, "CERTIFICATE");
 }
 
 Result<QByteArray> OrderSigning::loadCertificateDer(const QString& pemPath)

@@ -16,16 +16,17 @@ namespace wallet::bank {
  * shows what the signed payload says. An HMAC would need a secret the wallet must not hold, so it cannot be checked
  * by a terminal; ECDSA can.
  */
+class TerminalCa;
+
 class OrderSigning
 {
 public:
     static constexpr const char* kKeyLabel = "order-signing";
     static constexpr const char* kCertificateFile = "tls/order-signing.pem";
 
-    /// A certificate for the token's order-signing public key, signed by the CA's key and certificate (PEM files),
-    /// valid `days`. Returns PEM.
-    [[nodiscard]] static Result<QByteArray> certify(
-        Hsm& hsm, const QString& caKeyPem, const QString& caCertPem, int days);
+    /// A certificate for the token's order-signing public key, signed by the bank's terminal CA (its key in the
+    /// token, or a key file), valid `days`. Returns PEM.
+    [[nodiscard]] static Result<QByteArray> certify(Hsm& hsm, const TerminalCa& ca, int days);
     /// The DER of the PEM certificate file (for x5c), or an error naming the fix.
     [[nodiscard]] static Result<QByteArray> loadCertificateDer(const QString& pemPath);
     /// `header.payload.signature`, each base64url without padding; the signature made in the token.

@@ -808,4 +808,87 @@ Result<QByteArray> Hsm::ecdsaSign(const std::string& label, const QByteArray& di
     return out;
 }
 
+Result<void> Hsm::importEcP256(const std::string& label, const SecureBytes& scalar32, const QByteArray& point65)
+{
+    if (scalar32.size() != 32 || point65.size() != 65 || point65[0] != 0x04) {
+        return makeError(
+            ErrorCode::InvalidInput, QStringLiteral("HSM: an EC P-256 key is a 32-byte scalar and a 65-byte point"));
+    }
+    if (auto has = hasEcKey(label); !has || *has) {
+        return has
+            ? makeError(ErrorCode::InvalidState,
+                QStringLiteral("HSM: a key labelled \"%1\" is in the token already").arg(QString::fromStdString(label)))
+            : has.error();
+    }
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    static const unsigned char kP256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+    std::string l = label;
+    CK_OBJECT_CLASS privClass = CKO_PRIVATE_KEY;
+    CK_OBJECT_CLASS pubClass = CKO_PUBLIC_KEY;
+    CK_KEY_TYPE type = CKK_EC;
+    SecureBytes value = scalar32;
+    CK_ATTRIBUTE priv[] = {{CKA_CLASS, &privClass, sizeof privClass},
+        {CKA_KEY_TYPE, &type, sizeof type},
+        {CKA_EC_PARAMS, const_cast<unsigned char*>(kP256), sizeof kP256},
+        {CKA_VALUE, value.data(), value.size()},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_PRIVATE, &kTrue, sizeof kTrue},
+        {CKA_SENSITIVE, &kTrue, sizeof kTrue},
+        {CKA_EXTRACTABLE, &kFalse, sizeof kFalse},
+        {CKA_MODIFIABLE, &kFalse, sizeof kFalse},
+        {CKA_SIGN, &kTrue, sizeof kTrue}};
+    // CKA_EC_POINT: the DER OCTET STRING of the point (PKCS#11 2.40 §2.3.3).
+    QByteArray point = QByteArray::fromHex("0441") + point65;
+    CK_ATTRIBUTE pub[] = {{CKA_CLASS, &pubClass, sizeof pubClass},
+        {CKA_KEY_TYPE, &type, sizeof type},
+        {CKA_EC_PARAMS, const_cast<unsigned char*>(kP256), sizeof kP256},
+        {CKA_EC_POINT, point.data(), static_cast<CK_ULONG>(point.size())},
+        {CKA_LABEL, l.data(), l.size()},
+        {CKA_TOKEN, &kTrue, sizeof kTrue},
+        {CKA_VERIFY, &kTrue, sizeof kTrue}};
+    CK_OBJECT_HANDLE hPriv = 0;
+    CK_OBJECT_HANDLE hPub = 0;
+    if (CK_RV rv = m_f->C_CreateObject(s.handle(), priv, std::size(priv), &hPriv); rv != CKR_OK) {
+        return p11Error("C_CreateObject(EC private key)", rv);
+    }
+    if (CK_RV rv = m_f->C_CreateObject(s.handle(), pub, std::size(pub), &hPub); rv != CKR_OK) {
+        m_f->C_DestroyObject(s.handle(), hPriv);
+        return p11Error("C_CreateObject(EC public key)", rv);
+    }
+    return {};
+}
+
+Result<Hsm::KeyProtection> Hsm::privateKeyProtection(const std::string& label)
+{
+    Session s(m_f, m_slot);
+    if (!s.ok()) {
+        return p11Error("C_OpenSession", s.rv());
+    }
+    auto k = findObject(s.handle(), label, CKO_PRIVATE_KEY);
+    if (!k) {
+        return k.error();
+    }
+    CK_BBOOL sensitive = CK_FALSE;
+    CK_BBOOL extractable = CK_TRUE;
+    CK_BBOOL alwaysSensitive = CK_FALSE;
+    CK_BBOOL neverExtractable = CK_FALSE;
+    CK_ATTRIBUTE get[] = {{CKA_SENSITIVE, &sensitive, sizeof sensitive},
+        {CKA_EXTRACTABLE, &extractable, sizeof extractable},
+        {CKA_ALWAYS_SENSITIVE, &alwaysSensitive, sizeof alwaysSensitive},
+        {CKA_NEVER_EXTRACTABLE, &neverExtractable, sizeof neverExtractable}};
+    if (CK_RV rv = m_f->C_GetAttributeValue(s.handle(), *k, get, std::size(get)); rv != CKR_OK) {
+        return p11Error("C_GetAttributeValue(protection)", rv);
+    }
+    KeyProtection p;
+    p.sensitive = sensitive == CK_TRUE;
+    p.extractable = extractable == CK_TRUE;
+    p.alwaysSensitive = alwaysSensitive == CK_TRUE;
+    p.neverExtractable = neverExtractable == CK_TRUE;
+    return p;
+}
+
 } // namespace wallet::bank

@@ -137,6 +137,24 @@ public:
     [[nodiscard]] Result<QByteArray> ecPublicPoint(const std::string& label);
     /// CKM_ECDSA over a 32-byte SHA-256 digest: r ‖ s, 64 bytes (the JWS ES256 form, RFC 7518 §3.4).
     [[nodiscard]] Result<QByteArray> ecdsaSign(const std::string& label, const QByteArray& digest32);
+    /**
+     * Imports an EC P-256 key pair that was a file (the migration `bankctl keys terminal-ca --import`, docs/bank.md
+     * §5): the private scalar (32 bytes, wiped buffer) becomes a token object that is sensitive, not extractable and
+     * not modifiable, the point (65 bytes, 04 ‖ X ‖ Y) its public object. CKA_NEVER_EXTRACTABLE stays false, truly:
+     * the key was outside the token once.
+     */
+    [[nodiscard]] Result<void> importEcP256(
+        const std::string& label, const SecureBytes& scalar32, const QByteArray& point65);
+    /// How a private key is protected, read from the token (CKA_SENSITIVE, CKA_EXTRACTABLE, CKA_ALWAYS_SENSITIVE,
+    /// CKA_NEVER_EXTRACTABLE).
+    struct KeyProtection
+    {
+        bool sensitive = false;
+        bool extractable = true;
+        bool alwaysSensitive = false;
+        bool neverExtractable = false;
+    };
+    [[nodiscard]] Result<KeyProtection> privateKeyProtection(const std::string& label);
 
 private:
     Hsm(void* dl, CK_FUNCTION_LIST_PTR f);

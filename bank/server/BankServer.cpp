@@ -198,8 +198,9 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     // before).
     auto ca = CardholderCa::loadCertificate(m_config.path(QString::fromLatin1(CardholderCa::kCertificateFile)));
     m_cardholderCa = std::make_unique<CardholderCa>(*m_hsm, ca ? *ca : QByteArray());
-    // Terminal enrolment signs with the bank CA's key file (bankctl init; enrolTerminal: 503 without it).
-    if (auto terminalCa = TerminalCa::load(m_config.dataDir); terminalCa) {
+    // Terminal enrolment signs with the bank CA's key in the token, or its key file in a folder not migrated yet
+    // (bankctl init; enrolTerminal: 503 without it).
+    if (auto terminalCa = TerminalCa::load(m_config.dataDir, m_hsm.get()); terminalCa) {
         m_terminalCa = std::move(terminalCa.value());
     }
 }

@@ -14,7 +14,9 @@
 //   bankctl merchants policy --data <dir> --credential <12 digits> --cardholder-signature <required|optional>
 //   bankctl certificates list --data <dir> [--asn <16 hex>] [--json]
 //   bankctl certificates revoke --data <dir> --serial <32 hex> [--reason <RFC 5280 reason>]
-//   bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]
+//   bankctl orders certify --data <dir> [--ca-key <pem> [--ca-cert <pem>]] [--days <n>]
+//   bankctl keys terminal-ca [import] --data <dir>  (where the terminal CA's key is; import: a tls/ca.key file into the
+//                                                    token, the file wiped)
 //   bankctl reports settlement --data <dir> [--json]
 //   bankctl keys list --data <dir> [--json]
 //   bankctl keys manufacturer --data <dir> --components <2|3>   (key ceremony: components on stdin, one a line)
@@ -94,7 +96,8 @@ int usage()
         "  bankctl certificates list --data <dir> [--asn <16 hex digits>] [--json]\n"
         "  bankctl certificates revoke --data <dir> --serial <32 hex digits> [--reason <keyCompromise|superseded|"
         "affiliationChanged|cessationOfOperation|unspecified>]\n"
-        "  bankctl orders certify --data <dir> --ca-key <pem> [--ca-cert <pem>] [--days <n>]\n"
+        "  bankctl orders certify --data <dir> [--ca-key <pem> [--ca-cert <pem>]] [--days <n>]\n"
+        "  bankctl keys terminal-ca [import] --data <dir>\n"
         "  bankctl reports settlement --data <dir> [--json]\n"
         "  bankctl keys list --data <dir> [--json]\n"
         "  bankctl keys manufacturer --data <dir> (--components <2|3> | --development)\n"
@@ -231,14 +234,24 @@ int init(std::map<std::string, std::string>& opt, bool test, bool localDemo)
     }
     // §5: the bank's own CA for terminals and the server certificate, where absent. Only paths and the CA's
     // fingerprint are printed, never a key.
-    auto files = TerminalCa::ensureFiles(dir);
+    auto caHsm = c.openHsm();
+    if (!caHsm) {
+        return fail(caHsm.error());
+    }
+    auto files = TerminalCa::ensureFiles(dir, **caHsm);
     if (!files) {
         return fail(files.error());
     }
     if (files->caCreated) {
-        std::printf("terminal CA created: %s/tls/ca.pem, its key %s/tls/ca.key (mode 0600, a file: anyone who can "
-                    "read it can issue terminal certificates)\n",
+        std::printf("terminal CA created: %s/tls/ca.pem; its key \"%s\" is an EC P-256 key pair generated in the "
+                    "token (private key sensitive, not extractable; certificates are signed in the token)\n",
             dir.toLocal8Bit().constData(),
+            TerminalCa::kKeyLabel);
+    } else if (QFile::exists(c.path(QString::fromLatin1(TerminalCa::kCaKey)))) {
+        std::printf("note: the terminal CA's key is the file %s/%s; `bankctl keys terminal-ca import --data %s` moves "
+                    "it into the token\n",
+            dir.toLocal8Bit().constData(),
+            TerminalCa::kCaKey,
             dir.toLocal8Bit().constData());
     }
     if (files->serverCreated) {
@@ -634,9 +647,6 @@ int merchantsList(const BankConfig& c, bool json)
 
 int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
 {
-    if (opt["--ca-key"].empty()) {
-        return usage();
-    }
     const QString caCert
         = opt.count("--ca-cert") ? QString::fromStdString(opt["--ca-cert"]) : c.path(QStringLiteral("tls/ca.pem"));
     const int days = opt.count("--days") ? std::atoi(opt["--days"].c_str()) : 365;
@@ -647,7 +657,14 @@ int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
     if (!hsm) {
         return fail(hsm.error());
     }
-    auto pem = OrderSigning::certify(**hsm, QString::fromStdString(opt["--ca-key"]), caCert, days);
+    // The bank's terminal CA (its key in the token, or tls/ca.key in a folder not migrated), or with --ca-key an
+    // operator's own CA key file and --ca-cert its certificate.
+    auto ca = opt["--ca-key"].empty() ? TerminalCa::load(c.dataDir, hsm->get())
+                                      : TerminalCa::loadFiles(caCert, QString::fromStdString(opt["--ca-key"]));
+    if (!ca) {
+        return fail(ca.error());
+    }
+    auto pem = OrderSigning::certify(**hsm, **ca, days);
     if (!pem) {
         return fail(pem.error());
     }
@@ -659,6 +676,53 @@ int ordersCertify(std::map<std::string, std::string>& opt, const BankConfig& c)
     std::printf("order-signing certificate written to %s (valid %d days); restart skey-bank to use it\n",
         f.fileName().toLocal8Bit().constData(),
         days);
+    return 0;
+}
+
+/// `bankctl keys terminal-ca [import]` (docs/bank.md §5): where the terminal CA's key is and how it is protected;
+/// `import` moves a key file tls/ca.key into the token (sensitive, not extractable) and wipes the file.
+int keysTerminalCa(const BankConfig& c, bool import)
+{
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    if (import) {
+        if (auto r = TerminalCa::importKeyFile(c.dataDir, **hsm); !r) {
+            return fail(r.error());
+        }
+        std::printf("the terminal CA's key was imported into the token as \"%s\" (sensitive, not extractable), a "
+                    "certificate signed in the token verified with %s, and %s was wiped and removed; restart "
+                    "skey-bank\n",
+            TerminalCa::kKeyLabel,
+            qPrintable(c.path(QString::fromLatin1(TerminalCa::kCaCertificate))),
+            qPrintable(c.path(QString::fromLatin1(TerminalCa::kCaKey))));
+        return 0;
+    }
+    auto ca = TerminalCa::load(c.dataDir, hsm->get());
+    if (!ca) {
+        return fail(ca.error());
+    }
+    if (!(*ca)->keyInToken()) {
+        std::printf("terminal CA %s: its key is the FILE %s (anyone who can read it can issue terminal "
+                    "certificates); `bankctl keys terminal-ca import --data %s` moves it into the token\n",
+            qPrintable((*ca)->fingerprint()),
+            qPrintable(c.path(QString::fromLatin1(TerminalCa::kCaKey))),
+            qPrintable(c.dataDir));
+        return 0;
+    }
+    auto p = (*hsm)->privateKeyProtection(TerminalCa::kKeyLabel);
+    if (!p) {
+        return fail(p.error());
+    }
+    std::printf("terminal CA %s: key \"%s\" in the token, sensitive %s, extractable %s, always sensitive %s, never "
+                "extractable %s\n",
+        qPrintable((*ca)->fingerprint()),
+        TerminalCa::kKeyLabel,
+        p->sensitive ? "yes" : "no",
+        p->extractable ? "yes" : "no",
+        p->alwaysSensitive ? "yes" : "no",
+        p->neverExtractable ? "yes" : "no");
     return 0;
 }
 
@@ -1231,7 +1295,11 @@ int terminalEnrolCode(const BankConfig& c, const std::string& id, std::map<std::
     if (!db) {
         return fail(db.error());
     }
-    auto ca = TerminalCa::load(c.dataDir);
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    auto ca = TerminalCa::load(c.dataDir, hsm->get());
     if (!ca) {
         return fail(ca.error()); // a code the bank cannot honour would only waste the terminal's time
     }
@@ -1357,7 +1425,11 @@ int terminalIssue(const BankConfig& c, const std::string& id, std::map<std::stri
         notAfter = t.toSecsSinceEpoch();
     }
     const std::int64_t notBefore = std::min(now - 60, notAfter - 86400);
-    auto ca = TerminalCa::load(c.dataDir);
+    auto hsm = c.openHsm();
+    if (!hsm) {
+        return fail(hsm.error());
+    }
+    auto ca = TerminalCa::load(c.dataDir, hsm->get());
     if (!ca) {
         return fail(ca.error());
     }
@@ -1435,6 +1507,12 @@ int main(int argc, char** argv)
     }
     if (cmd == "keys init") {
         return keysInit(*config);
+    }
+    if (cmd == "keys terminal-ca") {
+        if (words.size() > 3 || (words.size() == 3 && words[2] != "import")) {
+            return usage();
+        }
+        return keysTerminalCa(*config, words.size() == 3);
     }
     if (cmd == "keys import-test-vectors") {
         return importTestVectors(*config, opt["--vectors"]);

@@ -81,6 +81,28 @@ Run runProcess(const QString& program, const QStringList& args, const QByteArray
     return r;
 }
 
+/// `openssl verify -CAfile <ca> <certificate>`.
+Run opensslVerify(const QString& ca, const QString& certificate)
+{
+    return runProcess(
+        QStringLiteral("openssl"), {QStringLiteral("verify"), QStringLiteral("-CAfile"), ca, certificate});
+}
+
+/// `openssl req` with a new EC P-256 key written unencrypted to `keyOut`, then `args` (-x509, -out, -subj, …).
+Run opensslNewP256(const QString& keyOut, const QStringList& args)
+{
+    return runProcess(QStringLiteral("openssl"),
+        QStringList{QStringLiteral("req"),
+            QStringLiteral("-newkey"),
+            QStringLiteral("ec"),
+            QStringLiteral("-pkeyopt"),
+            QStringLiteral("ec_paramgen_curve:P-256"),
+            QStringLiteral("-nodes"),
+            QStringLiteral("-keyout"),
+            keyOut}
+            + args);
+}
+
 int mode(const QString& path)
 {
     struct stat st = {};
@@ -338,11 +360,7 @@ private slots:
             where.out.constData());
         checkTokenKey(data);
         QCOMPARE(mode(tls + QStringLiteral("server.key")), 0600);
-        const Run verify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"),
-                QStringLiteral("-CAfile"),
-                tls + QStringLiteral("ca.pem"),
-                tls + QStringLiteral("server.pem")});
+        const Run verify = opensslVerify(tls + QStringLiteral("ca.pem"), tls + QStringLiteral("server.pem"));
         QVERIFY2(verify.exitCode == 0, verify.out.constData());
         const Run san = runProcess(QStringLiteral("openssl"),
             {QStringLiteral("x509"),
@@ -374,11 +392,8 @@ private slots:
         const Run certify = runProcess(
             bankBin("bankctl"), {QStringLiteral("orders"), QStringLiteral("certify"), QStringLiteral("--data"), data});
         QVERIFY2(certify.exitCode == 0, certify.out.constData());
-        const Run orderVerify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"),
-                QStringLiteral("-CAfile"),
-                tls + QStringLiteral("ca.pem"),
-                tls + QStringLiteral("order-signing.pem")});
+        const Run orderVerify
+            = opensslVerify(tls + QStringLiteral("ca.pem"), tls + QStringLiteral("order-signing.pem"));
         QVERIFY2(orderVerify.exitCode == 0, orderVerify.out.constData());
         QProcess server;
         server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -472,11 +487,8 @@ private slots:
                 QStringLiteral("-subject")});
         QVERIFY2(
             subject.out.contains("OU = wallet") && subject.out.contains("CN = 667788990011"), subject.out.constData());
-        const Run enrolledVerify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"),
-                QStringLiteral("-CAfile"),
-                tls + QStringLiteral("ca.pem"),
-                walletDir + QStringLiteral("/terminal.pem")});
+        const Run enrolledVerify
+            = opensslVerify(tls + QStringLiteral("ca.pem"), walletDir + QStringLiteral("/terminal.pem"));
         QVERIFY2(enrolledVerify.exitCode == 0, enrolledVerify.out.constData());
         // A second enrolment into the same folder is refused before the bank is asked.
         const Run again = runProcess(QStringLiteral(WALLETCTL_PATH),
@@ -513,16 +525,8 @@ private slots:
         const QString data = path(QStringLiteral("file-ca-bank"));
         const QString tls = data + QStringLiteral("/tls/");
         QVERIFY(QDir().mkpath(tls));
-        const Run ca = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("req"),
-                QStringLiteral("-x509"),
-                QStringLiteral("-newkey"),
-                QStringLiteral("ec"),
-                QStringLiteral("-pkeyopt"),
-                QStringLiteral("ec_paramgen_curve:P-256"),
-                QStringLiteral("-nodes"),
-                QStringLiteral("-keyout"),
-                tls + QStringLiteral("ca.key"),
+        const Run ca = opensslNewP256(tls + QStringLiteral("ca.key"),
+            {QStringLiteral("-x509"),
                 QStringLiteral("-out"),
                 tls + QStringLiteral("ca.pem"),
                 QStringLiteral("-days"),
@@ -542,16 +546,8 @@ private slots:
         QVERIFY2(before.exitCode == 0 && before.out.contains("FILE"), before.out.constData());
         const auto issue = [&](const QString& terminal) {
             const QString csr = path(terminal + QStringLiteral(".csr"));
-            const Run req = runProcess(QStringLiteral("openssl"),
-                {QStringLiteral("req"),
-                    QStringLiteral("-new"),
-                    QStringLiteral("-newkey"),
-                    QStringLiteral("ec"),
-                    QStringLiteral("-pkeyopt"),
-                    QStringLiteral("ec_paramgen_curve:P-256"),
-                    QStringLiteral("-nodes"),
-                    QStringLiteral("-keyout"),
-                    path(terminal + QStringLiteral(".key")),
+            const Run req = opensslNewP256(path(terminal + QStringLiteral(".key")),
+                {QStringLiteral("-new"),
                     QStringLiteral("-out"),
                     csr,
                     QStringLiteral("-subj"),
@@ -575,8 +571,7 @@ private slots:
             if (issued.exitCode != 0) {
                 return QString::fromUtf8(issued.out);
             }
-            const Run verify = runProcess(QStringLiteral("openssl"),
-                {QStringLiteral("verify"), QStringLiteral("-CAfile"), tls + QStringLiteral("ca.pem"), pem});
+            const Run verify = opensslVerify(tls + QStringLiteral("ca.pem"), pem);
             return verify.exitCode == 0 ? QString() : QString::fromUtf8(verify.out);
         };
         QString e = issue(QStringLiteral("998877665544"));
@@ -656,11 +651,7 @@ private slots:
         QVERIFY(out.open(QIODevice::WriteOnly));
         out.write(ok.json.value(QStringLiteral("certificatePem")).toString().toLatin1());
         out.close();
-        const Run verify = runProcess(QStringLiteral("openssl"),
-            {QStringLiteral("verify"),
-                QStringLiteral("-CAfile"),
-                m_rig.tlsPath(QStringLiteral("ca.pem")),
-                enrolledCert()});
+        const Run verify = opensslVerify(m_rig.tlsPath(QStringLiteral("ca.pem")), enrolledCert());
         QVERIFY2(verify.exitCode == 0, verify.out.constData());
         QCOMPARE(ledgerDump().contains(code.toLatin1()), false);
 

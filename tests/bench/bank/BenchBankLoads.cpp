@@ -20,6 +20,7 @@
 // and of the whole load (both requests; the key's steps are microseconds).
 #include "bank/support/BankRig.h"
 #include "bank/support/TestCard.h"
+#include "bench/bank/BenchBuildKind.h"
 
 #include <httplib.h>
 
@@ -75,23 +76,7 @@ int bucketOf(const QString& asn)
         % 64;
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SKEY_BENCH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define SKEY_BENCH_ASAN 1
-#endif
-
-const char* buildKind()
-{
-#if defined(SKEY_BENCH_ASAN)
-    return "ASan+UBSan " SKEY_BENCH_BUILD_TYPE;
-#else
-    return SKEY_BENCH_BUILD_TYPE;
-#endif
-}
+using wallet::bench::buildKind;
 
 /// One terminal: its key, its connection, its latencies.
 struct Client

@@ -21,6 +21,7 @@
 // ApduChannel), the bank (authorise and confirm, each timed at the IssuerHost: the outbox write and the HTTPS round
 // trip), and the rest (the mirror's pending operation and the core's own work).
 #include "bank/support/BankRig.h"
+#include "bench/bank/BenchBuildKind.h"
 
 #include "core/purse/Clock.h"
 #include "core/purse/Pin.h"
@@ -54,23 +55,7 @@ double msSince(Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SKEY_BENCH_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define SKEY_BENCH_ASAN 1
-#endif
-
-const char* buildKind()
-{
-#if defined(SKEY_BENCH_ASAN)
-    return "ASan+UBSan " SKEY_BENCH_BUILD_TYPE;
-#else
-    return SKEY_BENCH_BUILD_TYPE;
-#endif
-}
+using wallet::bench::buildKind;
 
 /// Times every APDU to the key.
 class TimedChannel final : public core::ApduChannel

@@ -1105,6 +1105,16 @@ int CliApp::cmdIssue(const QStringList& args)
         return fail(issued.error());
     }
     const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());
+    if (m_roles.issuesThroughConfiguredBank()) {
+        // Issued by the configured bank: its funding account is the bank's, funded there (nothing deposited here).
+        emitResult({{QStringLiteral("asn"), asn},
+                       {QStringLiteral("serial"), QString::fromLatin1(issued->deviceSerial.toHex().toUpper())},
+                       {QStringLiteral("issuedBy"), QStringLiteral("bank")}},
+            QStringLiteral(
+                "Issued key %1 (ASN %2) through the bank's issuance API; its funding account is at the bank.")
+                .arg(QString::fromLatin1(issued->deviceSerial.toHex().toUpper()), asn));
+        return 0;
+    }
     emitResult({{QStringLiteral("asn"), asn},
                    {QStringLiteral("serial"), QString::fromLatin1(issued->deviceSerial.toHex().toUpper())},
                    {QStringLiteral("algorithm"),

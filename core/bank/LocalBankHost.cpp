@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/bank/LocalBankHost.h"
+#include "core/bank/BankIssuance.h"
 
 #include "core/bank/TerminalEnrolment.h"
-#include "core/issuance/BranchStation.h"
 #include "core/process/ChildLifetime.h"
 
 #include <QCoreApplication>
@@ -377,48 +377,16 @@ void LocalBankHost::stop()
 Result<IssuanceResult> LocalBankHost::issueSimulatedKey(
     BankClient& bank, ApduChannel& key, const IssuanceProfile& profile)
 {
-    BranchStation station(bank, key);
-    auto state = station.readKey();
-    if (!state) {
-        return state.error();
+    auto issued = issueThroughBank(bank, key, profile);
+    if (!issued) {
+        return issued.error();
     }
-    if (!state->blank()) {
-        return makeError(ErrorCode::InvalidState,
-            QStringLiteral("the key %1 is already issued (ASN %2): nothing was changed")
-                .arg(state->deviceSerial, state->asn.isEmpty() ? QStringLiteral("unknown") : state->asn));
-    }
-    // Self-service demo issuance: placeholders that say DEMO where a branch would type the customer's documents.
-    StationCustomer customer;
-    customer.name = profile.cardholder.name.trimmed().isEmpty() ? QStringLiteral("DEMO HOLDER")
-                                                                : profile.cardholder.name.trimmed().left(20);
-    customer.idType = 2; // other
-    customer.idNumber = QStringLiteral("DEMO") + state->deviceSerial;
-    customer.phone = QStringLiteral("+860000000000");
-    StationProfile limits;
-    limits.algorithm = profile.algorithm == Algorithm::Sm4 ? QStringLiteral("sm4") : QStringLiteral("3des");
-    limits.maxBalance = profile.maxBalance.fen();
-    limits.noPinLimit = profile.noPinLimit.fen();
-    limits.purchaseNeedsTouch = profile.purchaseNeedsTouch;
-    auto job = station.createJob(state->deviceSerial, customer, limits);
-    if (!job) {
-        return job.error();
-    }
-    const QString jobId = job->value(QStringLiteral("jobId")).toString();
-    const QString asn = job->value(QStringLiteral("asn")).toString();
-    auto done = station.personalise(jobId, profile.pinDigits);
-    if (!done) {
-        return done.error();
-    }
-    qCInfo(lcLocalBank).noquote() << "the local bank host issued the simulated key" << state->deviceSerial << "as ASN"
-                                  << asn;
+    const QString asn = QString::fromLatin1(issued->asn.toHex().toUpper());
+    qCInfo(lcLocalBank).noquote() << "the local bank host issued the simulated key"
+                                  << QString::fromLatin1(issued->deviceSerial.toHex().toUpper()) << "as ASN" << asn;
     if (auto funded = depositDemoFunding(asn, profile.initialFunding.fen()); !funded) {
         return funded.error();
     }
-    IssuanceResult issued;
-    issued.deviceSerial = QByteArray::fromHex(state->deviceSerial.toLatin1());
-    issued.asn = QByteArray::fromHex(asn.toLatin1());
-    issued.applicationSerial = QByteArray(2, '\0') + issued.asn;
-    issued.algorithm = profile.algorithm;
     return issued;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/terminal/TerminalRoles.h"
 
+#include "core/bank/BankIssuance.h"
+
 #include "core/bank/HttpsBankClient.h"
 #include "core/issuance/Personaliser.h"
 #include "core/issuer/UnavailableIssuerHost.h"
@@ -43,6 +45,9 @@ Result<IssuanceResult> TerminalRoles::issueKey(ApduChannel& key, const IssuanceP
     if (m_localBank && m_bank && !m_localBank->legacyDemoKeys()) {
         return m_localBank->issueSimulatedKey(m_bank->client(), key, profile);
     }
+    if (issuesThroughConfiguredBank()) {
+        return issueThroughBank(m_bank->client(), key, profile);
+    }
     if (!m_issuer) {
         return m_rolesError; // its ledger could not be opened: issue nothing it cannot register
     }
@@ -63,6 +68,13 @@ Result<IssuanceResult> TerminalRoles::issueKey(ApduChannel& key, const IssuanceP
         return reg.error();
     }
     return issued;
+}
+
+bool TerminalRoles::issuesThroughConfiguredBank() const
+{
+    // A configured bank issues through its API, unless a test asks for the in-process demo keys (its test bank
+    // registers the card itself with `bankctl cards register`, docs/bank.md §12).
+    return m_bank && !m_localBank && qEnvironmentVariable("SKEY_WALLET_LOCAL_ISSUER") != QStringLiteral("1");
 }
 
 TerminalRoles::TerminalRoles() = default;

@@ -73,11 +73,17 @@ public:
     /**
      * Issues the blank key on `key` (walletctl issue, the wallet's "Issue with the demo profile"): through the local
      * bank host's issuance API when it issues keys (localBankIssuesKeys(); the bank's own keys, a DEMO funding account
-     * there with the profile's initial funding); else, personalised here from `profile` with this terminal's demo
-     * master keys and registered with the demo issuer (SKEY_WALLET_LOCAL_ISSUER=1 tests, a configured test bank that
+     * there with the profile's initial funding); through a configured bank's issuance API
+     * (issuesThroughConfiguredBank(): issueThroughBank, no funding deposited; a bank that does not allow a wallet to
+     * issue refuses with the next step); else, personalised here from `profile` with this terminal's demo master keys
+     * and registered with the demo issuer (SKEY_WALLET_LOCAL_ISSUER=1 tests, also with a configured test bank that
      * registers the card itself) or with a legacy local bank folder (docs/bank.md §12).
      */
     [[nodiscard]] Result<IssuanceResult> issueKey(ApduChannel& key, const IssuanceProfile& profile);
+
+    /// Whether issueKey() goes to a configured bank's issuance API (a bank-client.json, SKEY_WALLET_LOCAL_ISSUER
+    /// not 1): the bank then keeps the funding account, and nothing is deposited by the terminal.
+    [[nodiscard]] bool issuesThroughConfiguredBank() const;
 
     /// What to tell the user (demo keys created, a file unavailable, the bank used), in order.
     [[nodiscard]] const QStringList& notices() const { return m_notices; }

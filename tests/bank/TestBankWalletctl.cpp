@@ -343,6 +343,39 @@ private slots:
         QCOMPARE(walletctl({QStringLiteral("pay"), QStringLiteral("smartkey://pay/not-an-id")}).exitCode, 1);
     }
 
+    /**
+     * Issue 11: with a bank configured (and not the tests' in-process demo keys, SKEY_WALLET_LOCAL_ISSUER=1),
+     * `walletctl issue` goes to the bank's issuance API. This bank is no self-service demo bank, so it refuses a
+     * wallet terminal (403 role-forbidden) and walletctl says where keys are issued; nothing was written to the blank
+     * key, which the tests' path then still personalises.
+     */
+    void issueGoesToTheConfiguredBank()
+    {
+        QTemporaryDir fresh;
+        const QString config = fresh.filePath(QStringLiteral("bank-client.json"));
+        const QString written = m_rig.writeClientConfig(config);
+        QVERIFY2(written.isEmpty(), qPrintable(written));
+        const auto issue = [&] {
+            return runWalletctl(QStringLiteral(WALLETCTL_PATH),
+                walletctlArgs(fresh.path(),
+                    config,
+                    {QStringLiteral("issue"), QStringLiteral(WALLET_SOURCE_DIR "/resources/profiles/demo-3des.json")}));
+        };
+        const QByteArray testMode = qgetenv("SKEY_WALLET_LOCAL_ISSUER");
+        qunsetenv("SKEY_WALLET_LOCAL_ISSUER");
+        const Run refused = issue();
+        qputenv("SKEY_WALLET_LOCAL_ISSUER", "1");
+        const Run issued = issue();
+        qputenv("SKEY_WALLET_LOCAL_ISSUER", testMode);
+        const QString error = refused.json.value(QStringLiteral("error")).toString();
+        QVERIFY2(refused.exitCode == 4, refused.out + refused.err);
+        QVERIFY2(error.contains(QStringLiteral("keys are issued at a branch")), refused.out);
+        QVERIFY2(error.contains(QStringLiteral("Nothing was written to the key")), refused.out);
+        QVERIFY2(error.contains(QStringLiteral("role-forbidden")), refused.out);
+        QVERIFY2(issued.exitCode == 0, issued.out + issued.err); // still blank
+        QCOMPARE(issued.json.value(QStringLiteral("asn")).toString().size(), 16);
+    }
+
     void noBankNoLoad()
     {
         // The bank host down: a clear refusal, nothing on the key, nothing left to check.

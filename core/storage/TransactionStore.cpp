@@ -118,6 +118,21 @@ Where whereClause(const HistoryQuery& q)
     return w;
 }
 
+const QString kHistoryColumns = QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record,"
+                                               " balance_after, tac, mac2, tsn, made_here, merchant FROM txlog");
+const QString kHistoryOrder = QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?");
+
+/// The two statements a history page runs (its rows, its count): history(), count() and queryPlan() share them.
+QString historySql(const Where& w)
+{
+    return kHistoryColumns + w.sql + kHistoryOrder;
+}
+
+QString countSql(const Where& w)
+{
+    return QStringLiteral("SELECT count(*) FROM txlog") + w.sql;
+}
+
 QString csvField(const QString& s)
 {
     if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) || s.contains(QLatin1Char('\n'))) {
@@ -399,12 +414,7 @@ Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQu
     }
     Where w = whereClause(query);
     w.binds << query.limit << query.offset;
-    auto q = Sqlite::exec(db(),
-        QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record, balance_after,"
-                       " tac, mac2, tsn, made_here, merchant FROM txlog")
-            + w.sql + QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"),
-        w.binds,
-        kWhat + QStringLiteral(" query"));
+    auto q = Sqlite::exec(db(), historySql(w), w.binds, kWhat + QStringLiteral(" query"));
     if (!q) {
         return q.error();
     }
@@ -434,7 +444,7 @@ Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQu
 Result<qint64> TransactionStore::count(const HistoryQuery& query) const
 {
     const Where w = whereClause(query);
-    auto q = Sqlite::exec(db(), QStringLiteral("SELECT count(*) FROM txlog") + w.sql, w.binds, kWhat);
+    auto q = Sqlite::exec(db(), countSql(w), w.binds, kWhat);
     if (!q) {
         return q.error();
     }
@@ -442,6 +452,24 @@ Result<qint64> TransactionStore::count(const HistoryQuery& query) const
         return Sqlite::error(q->lastError(), kWhat, m_connection);
     }
     return q->value(0).toLongLong();
+}
+
+Result<QStringList> TransactionStore::queryPlan(const HistoryQuery& query) const
+{
+    Where w = whereClause(query);
+    QStringList out;
+    for (const auto& [sql, binds] : {std::pair{historySql(w), w.binds + QVariantList{query.limit, query.offset}},
+             std::pair{countSql(w), w.binds}}) {
+        auto q
+            = Sqlite::exec(db(), QStringLiteral("EXPLAIN QUERY PLAN ") + sql, binds, kWhat + QStringLiteral(" plan"));
+        if (!q) {
+            return q.error();
+        }
+        while (q->next()) {
+            out << q->value(3).toString(); // id, parent, notused, detail
+        }
+    }
+    return out;
 }
 
 namespace {

@@ -99,7 +99,7 @@ struct HistoryQuery
 class TransactionStore
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     ~TransactionStore();
     TransactionStore(const TransactionStore&) = delete;

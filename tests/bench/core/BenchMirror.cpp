@@ -320,6 +320,18 @@ int main(int argc, char** argv)
             msSince(t),
             cpuMs() - cpu0);
     }
+    {
+        q = {};
+        q.tokenSerial = QStringLiteral("TOKEN0003");
+        const double cpu0 = cpuMs();
+        QElapsedTimer t;
+        t.start();
+        const auto n = store->exportCsv(q, dir.filePath(QStringLiteral("token.csv")));
+        std::printf("  CSV export of the whole token (%lld rows): %.1f ms (%.1f ms cpu)\n",
+            static_cast<long long>(n ? *n : -1),
+            msSince(t),
+            cpuMs() - cpu0);
+    }
     std::printf("queries no caller issues (all tokens; amount filter), API only:\n");
     HistoryQuery all;
     all.limit = 50;

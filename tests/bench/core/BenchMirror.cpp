@@ -306,32 +306,25 @@ int main(int argc, char** argv)
     page("overview (newest 5)", q, 50);
     q.limit = 1000; // HistoryViewModel::kSearchWindow
     page("text search window (newest 1,000)", q, 10);
-    {
-        q = {};
-        q.tokenSerial = QStringLiteral("TOKEN0003");
-        q.from = QDate(2020, 3, 1);
-        q.to = QDate(2020, 3, 31);
+    auto exportCsv = [&](const char* what, const HistoryQuery& query, const QString& file) {
         const double cpu0 = cpuMs();
         QElapsedTimer t;
         t.start();
-        const auto n = store->exportCsv(q, dir.filePath(QStringLiteral("month.csv")));
-        std::printf("  CSV export of one month of the token (%lld rows): %.1f ms (%.1f ms cpu)\n",
+        const auto n = store->exportCsv(query, dir.filePath(file));
+        std::printf("  CSV export of %s (%lld rows): %.1f ms (%.1f ms cpu)\n",
+            what,
             static_cast<long long>(n ? *n : -1),
             msSince(t),
             cpuMs() - cpu0);
-    }
-    {
-        q = {};
-        q.tokenSerial = QStringLiteral("TOKEN0003");
-        const double cpu0 = cpuMs();
-        QElapsedTimer t;
-        t.start();
-        const auto n = store->exportCsv(q, dir.filePath(QStringLiteral("token.csv")));
-        std::printf("  CSV export of the whole token (%lld rows): %.1f ms (%.1f ms cpu)\n",
-            static_cast<long long>(n ? *n : -1),
-            msSince(t),
-            cpuMs() - cpu0);
-    }
+    };
+    q = {};
+    q.tokenSerial = QStringLiteral("TOKEN0003");
+    q.from = QDate(2020, 3, 1);
+    q.to = QDate(2020, 3, 31);
+    exportCsv("one month of the token", q, QStringLiteral("month.csv"));
+    q.from.reset();
+    q.to.reset();
+    exportCsv("the whole token", q, QStringLiteral("token.csv"));
     std::printf("queries no caller issues (all tokens; amount filter), API only:\n");
     HistoryQuery all;
     all.limit = 50;

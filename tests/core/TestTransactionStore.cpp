@@ -378,9 +378,9 @@ void TestTransactionStore::olderSchemaMigratesForward()
 }
 
 namespace {
-/// Runs `read` on a connection of its own to `path` (a second reader beside the store), then removes it.
-template <typename Read>
-void readDirectly(const QString& path, Read&& read)
+/// Runs `use` on a connection of its own to `path` (beside the store, or to write an old file), then removes it.
+template <typename Use>
+void onOwnConnection(const QString& path, Use&& use)
 {
     const QString name = QStringLiteral("direct");
     {
@@ -388,7 +388,7 @@ void readDirectly(const QString& path, Read&& read)
         db.setDatabaseName(path);
         if (db.open()) {
             QSqlQuery q(db);
-            read(q);
+            use(q);
         }
         db.close();
     }
@@ -399,7 +399,7 @@ void readDirectly(const QString& path, Read&& read)
 QStringList dumpRows(const QString& path)
 {
     QStringList out;
-    readDirectly(path, [&out](QSqlQuery& q) {
+    onOwnConnection(path, [&out](QSqlQuery& q) {
         for (const QString& sql : {QStringLiteral("SELECT * FROM txlog ORDER BY id"),
                  QStringLiteral("SELECT * FROM sync_state ORDER BY token_serial"),
                  QStringLiteral("SELECT * FROM pending_ops ORDER BY token_serial, type, atc")}) {
@@ -425,7 +425,7 @@ QStringList dumpRows(const QString& path)
 QStringList indexesOf(const QString& path)
 {
     QStringList out;
-    readDirectly(path, [&out](QSqlQuery& q) {
+    onOwnConnection(path, [&out](QSqlQuery& q) {
         if (q.exec(QStringLiteral(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'txlog' ORDER BY name"))) {
             while (q.next()) {
@@ -444,37 +444,41 @@ void TestTransactionStore::schema4MirrorMigratesKeepingEveryRow()
     // drops the two indexes no query used; every row must survive, and the file must keep working.
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("m.sqlite"));
-    {
-        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v4"));
-        db.setDatabaseName(path);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        for (const char* sql :
-            {"CREATE TABLE txlog ( id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL, atc "
-             "INTEGER"
-             " NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount BETWEEN 0 AND "
-             "4294967295),"
-             " terminal_id BLOB, ts TEXT, record BLOB, balance_after INTEGER, tac BLOB, mac2 BLOB, tsn INTEGER, "
-             "made_here"
-             " INTEGER NOT NULL DEFAULT 0, UNIQUE (token_serial, type, atc))",
-                "CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL, records_seen INTEGER "
-                "NOT"
-                " NULL)",
-                "ALTER TABLE txlog ADD COLUMN merchant TEXT",
-                "CREATE INDEX txlog_ts ON txlog (ts)",
-                "CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)",
-                "CREATE INDEX txlog_amount ON txlog (amount)",
-                "CREATE TABLE pending_ops ( token_serial TEXT NOT NULL, asn BLOB NOT NULL, type INTEGER NOT NULL, atc"
-                " INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount BETWEEN 0 AND"
-                " 4294967295), balance_before INTEGER NOT NULL, terminal_id BLOB NOT NULL, date BLOB NOT NULL, time "
-                "BLOB"
-                " NOT NULL, tsn INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL CHECK (state IN ('checking', 'done',"
-                " 'not-done', 'disputed')), reason TEXT NOT NULL, created TEXT NOT NULL, resolved TEXT, UNIQUE"
-                " (token_serial, type, atc))",
-                "PRAGMA user_version=4"}) {
-            QVERIFY2(q.exec(QString::fromLatin1(sql)), qPrintable(q.lastError().text()));
+    const QStringList schema4{
+        QStringLiteral("CREATE TABLE txlog ( id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL,"
+                       " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount"
+                       " BETWEEN 0 AND 4294967295), terminal_id BLOB, ts TEXT, record BLOB, balance_after INTEGER,"
+                       " tac BLOB, mac2 BLOB, tsn INTEGER, made_here INTEGER NOT NULL DEFAULT 0,"
+                       " UNIQUE (token_serial, type, atc))"),
+        QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
+                       " records_seen INTEGER NOT NULL)"),
+        QStringLiteral("ALTER TABLE txlog ADD COLUMN merchant TEXT"),
+        QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
+        QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)"),
+        QStringLiteral("CREATE INDEX txlog_amount ON txlog (amount)"),
+        QStringLiteral(
+            "CREATE TABLE pending_ops ( token_serial TEXT NOT NULL, asn BLOB NOT NULL, type INTEGER NOT NULL,"
+            " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount"
+            " BETWEEN 0 AND 4294967295), balance_before INTEGER NOT NULL, terminal_id BLOB NOT NULL,"
+            " date BLOB NOT NULL, time BLOB NOT NULL, tsn INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL"
+            " CHECK (state IN ('checking', 'done', 'not-done', 'disputed')), reason TEXT NOT NULL,"
+            " created TEXT NOT NULL, resolved TEXT, UNIQUE (token_serial, type, atc))"),
+        QStringLiteral("PRAGMA user_version=4"),
+        QStringLiteral("BEGIN"),
+        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, balance_after, tac, mac2,"
+                       " tsn, made_here, merchant) VALUES ('CC', 6, 9, 1880, x'010203040506', '2026-03-14T10:30:05',"
+                       " 8120, x'A1B2C3D4', x'0F0E0D0C', 42, 1, 'Canteen')"),
+        QStringLiteral("INSERT INTO sync_state VALUES ('AA', '2026-03-01T00:00:00Z', 1500)"),
+        QStringLiteral(
+            "INSERT INTO pending_ops (token_serial, asn, type, atc, amount, balance_before, terminal_id,"
+            " date, time, tsn, state, reason, created) VALUES ('CC', x'0102030405060708', 6, 10, 500, 7620,"
+            " x'010203040506', x'20260314', x'103100', 43, 'checking', 'no answer', '2026-03-14T10:31:00Z')"),
+    };
+    onOwnConnection(path, [&schema4](QSqlQuery& q) {
+        for (const QString& sql : schema4) {
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
         }
-        QVERIFY(db.transaction());
+        // synced rows of two keys, as schema 4's sync() bound them (ts as Qt's ISO text)
         QVERIFY(q.prepare(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
                                          " VALUES (?, ?, ?, ?, ?, ?, ?)")));
         for (const QString& token : {QStringLiteral("AA"), QStringLiteral("BB")}) {
@@ -489,21 +493,8 @@ void TestTransactionStore::schema4MirrorMigratesKeepingEveryRow()
                 QVERIFY(q.exec());
             }
         }
-        QVERIFY(q.exec(QStringLiteral(
-            "INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, balance_after, tac, mac2, tsn,"
-            " made_here, merchant) VALUES ('CC', 6, 9, 1880, x'010203040506', '2026-03-14T10:30:05', 8120, x'A1B2C3D4',"
-            " x'0F0E0D0C', 42, 1, 'Canteen')")));
-        QVERIFY(q.exec(QStringLiteral("INSERT INTO sync_state VALUES ('AA', '2026-03-01T00:00:00Z', 1500)")));
-        QVERIFY(q.exec(QStringLiteral(
-            "INSERT INTO pending_ops (token_serial, asn, type, atc, amount, balance_before, terminal_id, date, time, "
-            "tsn,"
-            " state, reason, created) VALUES ('CC', x'0102030405060708', 6, 10, 500, 7620, x'010203040506',"
-            " x'20260314', x'103100', 43, 'checking', 'no answer', '2026-03-14T10:31:00Z')")));
-        QVERIFY(db.commit());
-        q = QSqlQuery();
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("v4"));
+        QVERIFY(q.exec(QStringLiteral("COMMIT")));
+    });
     const QStringList before = dumpRows(path);
     QCOMPARE(before.size(), 3000 + 1 + 1 + 1);
     QCOMPARE(indexesOf(path),
@@ -620,7 +611,7 @@ void TestTransactionStore::storedDateTimeIsQtIsoText()
         expected << (r.when.isValid() ? r.when.toString(Qt::ISODate) : QStringLiteral("NULL"));
     }
     QStringList stored;
-    readDirectly(path, [&stored](QSqlQuery& q) {
+    onOwnConnection(path, [&stored](QSqlQuery& q) {
         if (q.exec(QStringLiteral("SELECT ts FROM txlog WHERE token_serial = 'AA' ORDER BY atc"))) {
             while (q.next()) {
                 stored << (q.value(0).isNull() ? QStringLiteral("NULL") : q.value(0).toString());

@@ -146,6 +146,7 @@ Result<void> Sqlite::migrate(QSqlDatabase db, const std::vector<QStringList>& st
         return error(q.lastError(), what, db.connectionName());
     }
     const int version = q.value(0).toInt();
+    q.finish(); // a statement still reading the schema makes DROP INDEX/TABLE fail with "database table is locked"
     const int latest = static_cast<int>(steps.size());
     if (version > latest) {
         return makeError(ErrorCode::StorageError,

@@ -8,6 +8,9 @@
 #include <QSaveFile>
 #include <QVariant>
 
+#include <algorithm>
+#include <cstring>
+
 #if WALLET_MIRROR_SQLITE_C_API
 #include <sqlite3.h>
 #endif
@@ -69,6 +72,11 @@ const std::vector<QStringList>& migrations()
                         " created TEXT NOT NULL,"
                         " resolved TEXT,"
                         " UNIQUE (token_serial, type, atc))")},
+        // 5: every query the wallet issues is for one key (token_serial = ?, then type / date range, newest first):
+        // txlog_token_ts and the UNIQUE index answer all of them (TransactionStore::queryPlan). The global date and
+        // amount indexes served no caller and cost a sync into a large mirror about half its insert time, because a
+        // new key's records land all over them (issue 15; figures in docs/core.md). Dropping an index loses no row.
+        {QStringLiteral("DROP INDEX IF EXISTS txlog_ts"), QStringLiteral("DROP INDEX IF EXISTS txlog_amount")},
     };
     return steps;
 }
@@ -76,6 +84,43 @@ const std::vector<QStringList>& migrations()
 QString isoTs(const QDateTime& t)
 {
     return t.isValid() ? t.toString(Qt::ISODate) : QString();
+}
+
+/// isoTs() of a record's date/time ("yyyy-MM-ddTHH:mm:ss", the text QDateTime::toString(Qt::ISODate) gives for a
+/// year 1..9999 without milliseconds, which is all a BCD record holds) written into `out` without building a
+/// QString: a third of sync()'s own CPU time for 10,000 records went to toString() and toUtf8(). Returns the length,
+/// 0 for an invalid date/time (bound as NULL, as isoTs() gives a null string).
+int recordTs(const QDateTime& t, char (&out)[20])
+{
+    if (!t.isValid()) {
+        return 0;
+    }
+    const QDate d = t.date();
+    const QTime c = t.time();
+    if (t.timeSpec() != Qt::LocalTime || d.year() < 1 || d.year() > 9999 || c.msec() != 0) {
+        // not what TransactionRecord::decode makes (UTC would end in "Z"): Qt's own text, as isoTs()
+        const QByteArray s = t.toString(Qt::ISODate).toLatin1();
+        const auto n = std::min<qsizetype>(s.size(), sizeof out);
+        std::memcpy(out, s.constData(), static_cast<std::size_t>(n));
+        return static_cast<int>(n);
+    }
+    auto put = [&out](int at, int value, int digits) {
+        for (int i = digits - 1; i >= 0; --i, value /= 10) {
+            out[at + i] = static_cast<char>('0' + value % 10);
+        }
+    };
+    put(0, d.year(), 4);
+    out[4] = '-';
+    put(5, d.month(), 2);
+    out[7] = '-';
+    put(8, d.day(), 2);
+    out[10] = 'T';
+    put(11, c.hour(), 2);
+    out[13] = ':';
+    put(14, c.minute(), 2);
+    out[16] = ':';
+    put(17, c.second(), 2);
+    return 19;
 }
 
 struct Where
@@ -116,6 +161,43 @@ Where whereClause(const HistoryQuery& q)
         w.sql = QStringLiteral(" WHERE ") + parts.join(QStringLiteral(" AND "));
     }
     return w;
+}
+
+const QString kHistoryColumns = QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record,"
+                                               " balance_after, tac, mac2, tsn, made_here, merchant FROM txlog");
+const QString kHistoryOrder = QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?");
+
+/// The two statements a history page runs (its rows, its count): history(), count() and queryPlan() share them.
+QString historySql(const Where& w)
+{
+    return kHistoryColumns + w.sql + kHistoryOrder;
+}
+
+QString countSql(const Where& w)
+{
+    return QStringLiteral("SELECT count(*) FROM txlog") + w.sql;
+}
+
+/// One row of historySql()'s columns.
+StoredTransaction storedRow(const QSqlQuery& q)
+{
+    StoredTransaction t;
+    t.tokenSerial = q.value(0).toString();
+    t.type = static_cast<TransactionType>(q.value(1).toInt());
+    t.atc = static_cast<std::uint16_t>(q.value(2).toInt());
+    t.amount = Amount(static_cast<std::uint32_t>(q.value(3).toLongLong()));
+    t.terminalId = q.value(4).toByteArray();
+    t.when = QDateTime::fromString(q.value(5).toString(), Qt::ISODate);
+    t.record = q.value(6).toByteArray();
+    if (!q.value(7).isNull()) {
+        t.balanceAfter = Amount(static_cast<std::uint32_t>(q.value(7).toLongLong()));
+    }
+    t.tac = q.value(8).toByteArray();
+    t.mac2 = q.value(9).toByteArray();
+    t.tsn = static_cast<std::uint32_t>(q.value(10).toLongLong());
+    t.madeHere = q.value(11).toInt() != 0;
+    t.merchant = q.value(12).toString();
+    return t;
 }
 
 QString csvField(const QString& s)
@@ -167,11 +249,12 @@ Result<std::unique_ptr<TransactionStore>> TransactionStore::open(const QString& 
     if (auto m = store->migrate(); !m) {
         return m.error();
     }
-    // A sync into a large mirror updates four indexes at scattered places (amount and date order are not insertion
-    // order): with SQLite's default 2 MiB page cache, most of those pages were read again within one transaction.
-    // 32 MiB, allocated only as used, keeps a 10,000-record sync's pages in memory (bench_core_mirror: 241 → 141 ms
-    // on a 1,000,000-row mirror). It has no effect on durability. Multi-row INSERTs (128 rows per statement) were
-    // measured too and were slower through Qt Sql's binding; sync() stays one prepared INSERT per record.
+    // Up to schema 4 a sync into a large mirror updated four indexes, two at scattered places (amount and date order
+    // are not insertion order): with SQLite's default 2 MiB page cache, most of those pages were read again within
+    // one transaction. 32 MiB, allocated only as used, kept a 10,000-record sync's pages in memory
+    // (bench_core_mirror: 241 → 141 ms on a 1,000,000-row mirror). It has no effect on durability. Multi-row INSERTs
+    // (128 rows per statement) were measured too and were slower through Qt Sql's binding; sync() stays one prepared
+    // INSERT per record.
     if (auto c = Sqlite::exec(store->db(), QStringLiteral("PRAGMA cache_size=-32768"), {}, kWhat); !c) {
         return c.error();
     }
@@ -320,20 +403,17 @@ Result<int> TransactionStore::insertNative(const QString& tokenSerial, const std
         return b.isNull() ? sqlite3_bind_null(s, i)
                           : sqlite3_bind_blob(s, i, b.constData(), static_cast<int>(b.size()), SQLITE_STATIC);
     };
-    auto text = [](sqlite3_stmt* s, int i, const QString& t, QByteArray& utf8) {
-        if (t.isNull()) {
-            return sqlite3_bind_null(s, i);
-        }
-        utf8 = t.toUtf8();
-        return sqlite3_bind_text(s, i, utf8.constData(), static_cast<int>(utf8.size()), SQLITE_STATIC);
-    };
     int added = 0;
     for (const TransactionRecord& r : records) {
-        QByteArray ts;
+        char ts[20];
+        const int tsLength = recordTs(r.when, ts);
         if (sqlite3_bind_int(insert.s, 2, static_cast<int>(r.rawType)) != SQLITE_OK
             || sqlite3_bind_int(insert.s, 3, static_cast<int>(r.atc)) != SQLITE_OK
             || sqlite3_bind_int64(insert.s, 4, static_cast<sqlite3_int64>(r.amount.fen())) != SQLITE_OK
-            || blob(insert.s, 5, r.terminalId) != SQLITE_OK || text(insert.s, 6, isoTs(r.when), ts) != SQLITE_OK
+            || blob(insert.s, 5, r.terminalId) != SQLITE_OK
+            || (tsLength == 0 ? sqlite3_bind_null(insert.s, 6)
+                              : sqlite3_bind_text(insert.s, 6, ts, tsLength, SQLITE_STATIC))
+                != SQLITE_OK
             || blob(insert.s, 7, r.raw) != SQLITE_OK) {
             return fail("bind");
         }
@@ -399,34 +479,13 @@ Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQu
     }
     Where w = whereClause(query);
     w.binds << query.limit << query.offset;
-    auto q = Sqlite::exec(db(),
-        QStringLiteral("SELECT token_serial, type, atc, amount, terminal_id, ts, record, balance_after,"
-                       " tac, mac2, tsn, made_here, merchant FROM txlog")
-            + w.sql + QStringLiteral(" ORDER BY ts DESC, id DESC LIMIT ? OFFSET ?"),
-        w.binds,
-        kWhat + QStringLiteral(" query"));
+    auto q = Sqlite::exec(db(), historySql(w), w.binds, kWhat + QStringLiteral(" query"));
     if (!q) {
         return q.error();
     }
     std::vector<StoredTransaction> out;
     while (q->next()) {
-        StoredTransaction t;
-        t.tokenSerial = q->value(0).toString();
-        t.type = static_cast<TransactionType>(q->value(1).toInt());
-        t.atc = static_cast<std::uint16_t>(q->value(2).toInt());
-        t.amount = Amount(static_cast<std::uint32_t>(q->value(3).toLongLong()));
-        t.terminalId = q->value(4).toByteArray();
-        t.when = QDateTime::fromString(q->value(5).toString(), Qt::ISODate);
-        t.record = q->value(6).toByteArray();
-        if (!q->value(7).isNull()) {
-            t.balanceAfter = Amount(static_cast<std::uint32_t>(q->value(7).toLongLong()));
-        }
-        t.tac = q->value(8).toByteArray();
-        t.mac2 = q->value(9).toByteArray();
-        t.tsn = static_cast<std::uint32_t>(q->value(10).toLongLong());
-        t.madeHere = q->value(11).toInt() != 0;
-        t.merchant = q->value(12).toString();
-        out.push_back(std::move(t));
+        out.push_back(storedRow(*q));
     }
     return out;
 }
@@ -434,7 +493,7 @@ Result<std::vector<StoredTransaction>> TransactionStore::history(const HistoryQu
 Result<qint64> TransactionStore::count(const HistoryQuery& query) const
 {
     const Where w = whereClause(query);
-    auto q = Sqlite::exec(db(), QStringLiteral("SELECT count(*) FROM txlog") + w.sql, w.binds, kWhat);
+    auto q = Sqlite::exec(db(), countSql(w), w.binds, kWhat);
     if (!q) {
         return q.error();
     }
@@ -442,6 +501,24 @@ Result<qint64> TransactionStore::count(const HistoryQuery& query) const
         return Sqlite::error(q->lastError(), kWhat, m_connection);
     }
     return q->value(0).toLongLong();
+}
+
+Result<QStringList> TransactionStore::queryPlan(const HistoryQuery& query) const
+{
+    Where w = whereClause(query);
+    QStringList out;
+    for (const auto& [sql, binds] : {std::pair{historySql(w), w.binds + QVariantList{query.limit, query.offset}},
+             std::pair{countSql(w), w.binds}}) {
+        auto q
+            = Sqlite::exec(db(), QStringLiteral("EXPLAIN QUERY PLAN ") + sql, binds, kWhat + QStringLiteral(" plan"));
+        if (!q) {
+            return q.error();
+        }
+        while (q->next()) {
+            out << q->value(3).toString(); // id, parent, notused, detail
+        }
+    }
+    return out;
 }
 
 namespace {
@@ -478,25 +555,34 @@ Result<qint64> TransactionStore::exportCsv(const HistoryQuery& query, const QStr
         return csvWriteError(path, file);
     }
     file.write(kCsvHeader);
-    HistoryQuery page = query;
-    page.limit = 1000;
-    page.offset = 0;
-    qint64 rows = 0;
-    for (;;) {
-        auto h = history(page);
-        if (!h) {
-            file.cancelWriting();
-            return h.error();
-        }
-        for (const StoredTransaction& t : *h) {
-            file.write(csvLine(t));
-            ++rows;
-        }
-        if (static_cast<int>(h->size()) < page.limit) {
-            break;
-        }
-        page.offset += page.limit;
+    // One statement read forward to its end, in the order of the history pages (LIMIT -1: all of them). It used to
+    // fetch pages of 1,000 with OFFSET, and SQLite walks every row before an OFFSET again: a key's 100,000 rows
+    // cost 100 pages × 50,000 skipped rows on average (bench_core_mirror, "CSV export").
+    Where w = whereClause(query);
+    w.binds << -1 << 0;
+    QSqlQuery q(db());
+    q.setForwardOnly(true); // no copy of every row kept for scrolling back
+    if (!q.prepare(historySql(w))) {
+        file.cancelWriting();
+        return Sqlite::error(q.lastError(), kWhat + QStringLiteral(" query"), m_connection);
     }
+    for (const QVariant& v : w.binds) {
+        q.addBindValue(v);
+    }
+    if (!q.exec()) {
+        file.cancelWriting();
+        return Sqlite::error(q.lastError(), kWhat + QStringLiteral(" query"), m_connection);
+    }
+    qint64 rows = 0;
+    while (q.next()) {
+        file.write(csvLine(storedRow(q)));
+        ++rows;
+    }
+    if (q.lastError().isValid()) { // a step that failed ends next() like the last row does
+        file.cancelWriting();
+        return Sqlite::error(q.lastError(), kWhat + QStringLiteral(" query"), m_connection);
+    }
+    q.finish();
     if (!file.commit()) {
         return csvWriteError(path, file);
     }

@@ -6,6 +6,7 @@
 
 #include <QSqlDatabase>
 #include <QString>
+#include <QStringList>
 
 struct sqlite3;
 
@@ -98,7 +99,7 @@ struct HistoryQuery
 class TransactionStore
 {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     ~TransactionStore();
     TransactionStore(const TransactionStore&) = delete;
@@ -112,6 +113,9 @@ public:
     [[nodiscard]] Result<void> recordLocal(const StoredTransaction& transaction);
     [[nodiscard]] Result<std::vector<StoredTransaction>> history(const HistoryQuery& query) const;
     [[nodiscard]] Result<qint64> count(const HistoryQuery& query) const;
+    /// EXPLAIN QUERY PLAN of the two statements a history page of `query` runs (its rows, then its count), one line
+    /// per step ("SEARCH txlog USING INDEX …", "SCAN txlog", "USE TEMP B-TREE FOR ORDER BY"): tests and benchmarks.
+    [[nodiscard]] Result<QStringList> queryPlan(const HistoryQuery& query) const;
     /// CSV with a header row; amounts as yuan with two decimals; written to a temporary file then renamed.
     [[nodiscard]] Result<qint64> exportCsv(const HistoryQuery& query, const QString& path) const;
     /// The same CSV for rows already chosen by the caller (the wallet's text search: the export holds exactly the

@@ -16,7 +16,9 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
@@ -42,6 +44,9 @@ private slots:
     void csvExport();
     void newerSchemaRefusedUntouched();
     void olderSchemaMigratesForward();
+    void schema4MirrorMigratesKeepingEveryRow();
+    void walletQueriesUseAnIndex();
+    void storedDateTimeIsQtIsoText();
     void corruptFileIsAClearError();
     void damagedFileAdviceFitsTheFile();
     void lockedFileIsAClearError();
@@ -370,6 +375,250 @@ void TestTransactionStore::olderSchemaMigratesForward()
     t.merchant = QStringLiteral("after migration"); // column added by step 2
     CORE_VERIFY_OK((*store)->recordLocal(t));
     QCOMPARE((*store)->history(HistoryQuery{})->at(0).merchant, QStringLiteral("after migration"));
+}
+
+namespace {
+/// Runs `use` on a connection of its own to `path` (beside the store, or to write an old file), then removes it.
+template <typename Use>
+void onOwnConnection(const QString& path, Use&& use)
+{
+    const QString name = QStringLiteral("direct");
+    {
+        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            use(q);
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+}
+
+/// Every row of every table (txlog in id order, sync_state, pending_ops), each as one line: what a migration must keep.
+QStringList dumpRows(const QString& path)
+{
+    QStringList out;
+    onOwnConnection(path, [&out](QSqlQuery& q) {
+        for (const QString& sql : {QStringLiteral("SELECT * FROM txlog ORDER BY id"),
+                 QStringLiteral("SELECT * FROM sync_state ORDER BY token_serial"),
+                 QStringLiteral("SELECT * FROM pending_ops ORDER BY token_serial, type, atc")}) {
+            if (!q.exec(sql)) {
+                out << QStringLiteral("failed: ") + sql;
+                continue;
+            }
+            while (q.next()) {
+                QStringList fields;
+                for (int i = 0; i < q.record().count(); ++i) {
+                    const QVariant v = q.value(i);
+                    fields << (v.isNull()                         ? QStringLiteral("NULL")
+                            : v.typeId() == QMetaType::QByteArray ? QString::fromLatin1(v.toByteArray().toHex())
+                                                                  : v.toString());
+                }
+                out << fields.join(QLatin1Char('|'));
+            }
+        }
+    });
+    return out;
+}
+
+QStringList indexesOf(const QString& path)
+{
+    QStringList out;
+    onOwnConnection(path, [&out](QSqlQuery& q) {
+        if (q.exec(QStringLiteral(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'txlog' ORDER BY name"))) {
+            while (q.next()) {
+                out << q.value(0).toString();
+            }
+        }
+    });
+    return out;
+}
+} // namespace
+
+void TestTransactionStore::schema4MirrorMigratesKeepingEveryRow()
+{
+    // A mirror as schema 4 left it (written by the store of that release: the statements of steps 1-4, byte for
+    // byte, user_version 4), holding synced rows of two keys, a purchase made here and a pending operation. Schema 5
+    // drops the two indexes no query used; every row must survive, and the file must keep working.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("m.sqlite"));
+    const QStringList schema4{
+        QStringLiteral("CREATE TABLE txlog ( id INTEGER PRIMARY KEY, token_serial TEXT NOT NULL, type INTEGER NOT NULL,"
+                       " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount"
+                       " BETWEEN 0 AND 4294967295), terminal_id BLOB, ts TEXT, record BLOB, balance_after INTEGER,"
+                       " tac BLOB, mac2 BLOB, tsn INTEGER, made_here INTEGER NOT NULL DEFAULT 0,"
+                       " UNIQUE (token_serial, type, atc))"),
+        QStringLiteral("CREATE TABLE sync_state (token_serial TEXT PRIMARY KEY, last_sync TEXT NOT NULL,"
+                       " records_seen INTEGER NOT NULL)"),
+        QStringLiteral("ALTER TABLE txlog ADD COLUMN merchant TEXT"),
+        QStringLiteral("CREATE INDEX txlog_ts ON txlog (ts)"),
+        QStringLiteral("CREATE INDEX txlog_token_ts ON txlog (token_serial, ts)"),
+        QStringLiteral("CREATE INDEX txlog_amount ON txlog (amount)"),
+        QStringLiteral(
+            "CREATE TABLE pending_ops ( token_serial TEXT NOT NULL, asn BLOB NOT NULL, type INTEGER NOT NULL,"
+            " atc INTEGER NOT NULL CHECK (atc BETWEEN 0 AND 65535), amount INTEGER NOT NULL CHECK (amount"
+            " BETWEEN 0 AND 4294967295), balance_before INTEGER NOT NULL, terminal_id BLOB NOT NULL,"
+            " date BLOB NOT NULL, time BLOB NOT NULL, tsn INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL"
+            " CHECK (state IN ('checking', 'done', 'not-done', 'disputed')), reason TEXT NOT NULL,"
+            " created TEXT NOT NULL, resolved TEXT, UNIQUE (token_serial, type, atc))"),
+        QStringLiteral("PRAGMA user_version=4"),
+        QStringLiteral("BEGIN"),
+        QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, balance_after, tac, mac2,"
+                       " tsn, made_here, merchant) VALUES ('CC', 6, 9, 1880, x'010203040506', '2026-03-14T10:30:05',"
+                       " 8120, x'A1B2C3D4', x'0F0E0D0C', 42, 1, 'Canteen')"),
+        QStringLiteral("INSERT INTO sync_state VALUES ('AA', '2026-03-01T00:00:00Z', 1500)"),
+        QStringLiteral(
+            "INSERT INTO pending_ops (token_serial, asn, type, atc, amount, balance_before, terminal_id,"
+            " date, time, tsn, state, reason, created) VALUES ('CC', x'0102030405060708', 6, 10, 500, 7620,"
+            " x'010203040506', x'20260314', x'103100', 43, 'checking', 'no answer', '2026-03-14T10:31:00Z')"),
+    };
+    onOwnConnection(path, [&schema4](QSqlQuery& q) {
+        for (const QString& sql : schema4) {
+            QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
+        }
+        // synced rows of two keys, as schema 4's sync() bound them (ts as Qt's ISO text)
+        QVERIFY(q.prepare(QStringLiteral("INSERT INTO txlog (token_serial, type, atc, amount, terminal_id, ts, record)"
+                                         " VALUES (?, ?, ?, ?, ?, ?, ?)")));
+        for (const QString& token : {QStringLiteral("AA"), QStringLiteral("BB")}) {
+            for (const TransactionRecord& r : tokenLog(1500)) {
+                q.addBindValue(token);
+                q.addBindValue(static_cast<int>(r.rawType));
+                q.addBindValue(static_cast<int>(r.atc));
+                q.addBindValue(static_cast<qint64>(r.amount.fen()));
+                q.addBindValue(r.terminalId);
+                q.addBindValue(r.when.toString(Qt::ISODate));
+                q.addBindValue(r.raw);
+                QVERIFY(q.exec());
+            }
+        }
+        QVERIFY(q.exec(QStringLiteral("COMMIT")));
+    });
+    const QStringList before = dumpRows(path);
+    QCOMPARE(before.size(), 3000 + 1 + 1 + 1);
+    QCOMPARE(indexesOf(path),
+        QStringList({QStringLiteral("sqlite_autoindex_txlog_1"),
+            QStringLiteral("txlog_amount"),
+            QStringLiteral("txlog_token_ts"),
+            QStringLiteral("txlog_ts")}));
+    {
+        auto store = TransactionStore::open(path);
+        CORE_VERIFY_OK(store);
+        CORE_VERIFY_OK((*store)->check());
+    }
+    QCOMPARE(
+        indexesOf(path), QStringList({QStringLiteral("sqlite_autoindex_txlog_1"), QStringLiteral("txlog_token_ts")}));
+    const QStringList after = dumpRows(path);
+    QCOMPARE(after.size(), before.size());
+    QCOMPARE(after, before); // every row, every field
+    auto store = TransactionStore::open(path); // and again: a migrated file opens as it is
+    CORE_VERIFY_OK(store);
+    QCOMPARE(*(*store)->sync(QStringLiteral("AA"), tokenLog(1500)), 0);
+    QCOMPARE(*(*store)->sync(QStringLiteral("AA"), tokenLog(1502)), 2);
+    HistoryQuery q;
+    q.tokenSerial = QStringLiteral("CC");
+    auto cc = (*store)->history(q);
+    CORE_VERIFY_OK(cc);
+    QCOMPARE(cc->size(), std::size_t{1});
+    QCOMPARE(cc->at(0).merchant, QStringLiteral("Canteen"));
+    QCOMPARE(cc->at(0).tsn, 42u);
+    auto pending = (*store)->pendingOperations(QStringLiteral("CC"), true);
+    CORE_VERIFY_OK(pending);
+    QCOMPARE(pending->size(), std::size_t{1});
+    QCOMPARE(pending->at(0).atc, std::uint16_t{10});
+    q.tokenSerial = QStringLiteral("AA");
+    QCOMPARE(*(*store)->count(q), qint64(1502));
+}
+
+void TestTransactionStore::walletQueriesUseAnIndex()
+{
+    // Schema 5 keeps only the indexes the wallet's queries use. Every query shape it issues (one key; its type and
+    // date filters; pages deep in the list) must be an index search in the order of the page: no scan of the table,
+    // no sort of its rows. With a scan, a history page on a 1,000,000-row mirror takes hundreds of ms.
+    QTemporaryDir dir;
+    auto store = TransactionStore::open(dir.filePath(QStringLiteral("m.sqlite")));
+    CORE_VERIFY_OK(store);
+    QCOMPARE(*(*store)->sync(QStringLiteral("AA"), tokenLog(300)), 300);
+    QCOMPARE(*(*store)->sync(QStringLiteral("BB"), tokenLog(300)), 300);
+    std::vector<HistoryQuery> shapes;
+    HistoryQuery q;
+    q.tokenSerial = QStringLiteral("AA");
+    q.limit = 20;
+    shapes.push_back(q); // history page 1, overview
+    q.offset = 200;
+    shapes.push_back(q); // a later page
+    q.offset = 0;
+    q.type = TransactionType::Purchase;
+    shapes.push_back(q);
+    q.from = QDate(2026, 1, 3);
+    q.to = QDate(2026, 1, 9);
+    shapes.push_back(q);
+    q.type.reset();
+    shapes.push_back(q);
+    q.to.reset();
+    shapes.push_back(q);
+    q.from.reset();
+    q.to = QDate(2026, 1, 9);
+    q.limit = 1000; // the search window and the CSV export's pages
+    shapes.push_back(q);
+    for (const HistoryQuery& shape : shapes) {
+        auto plan = (*store)->queryPlan(shape);
+        CORE_VERIFY_OK(plan);
+        QVERIFY(plan->size() >= 2);
+        const QString text = plan->join(QStringLiteral("; "));
+        for (const QString& line : *plan) {
+            QVERIFY2(line.startsWith(QStringLiteral("SEARCH txlog USING ")), qPrintable(text));
+            QVERIFY2(line.contains(QStringLiteral("token_serial=?")), qPrintable(text));
+        }
+        QVERIFY2(!text.contains(QStringLiteral("TEMP B-TREE")), qPrintable(text));
+    }
+}
+
+void TestTransactionStore::storedDateTimeIsQtIsoText()
+{
+    // sync() writes ts without QDateTime::toString (issue 15): the text must be exactly what Qt gives (history pages
+    // sort and filter by it, older rows hold Qt's text), and an invalid date must stay NULL.
+    const QList<QByteArray> dates{QByteArray::fromHex("20260314103005"),
+        QByteArray::fromHex("09990101000000"),
+        QByteArray::fromHex("00010101235959"),
+        QByteArray::fromHex("99991231235959"),
+        QByteArray::fromHex("20240229120000"),
+        QByteArray::fromHex("20261340000000"),
+        QByteArray::fromHex("20260101246000"),
+        QByteArray::fromHex("00000000000000")};
+    std::vector<TransactionRecord> log;
+    for (int i = 0; i < dates.size(); ++i) {
+        QByteArray raw;
+        appendU16(raw, static_cast<std::uint16_t>(i));
+        raw.append(QByteArray(3, '\0'));
+        appendU32(raw, 100);
+        raw.append(static_cast<char>(0x06));
+        raw.append(QByteArray::fromHex("112233445566"));
+        raw.append(dates[i]);
+        auto r = TransactionRecord::decode(raw);
+        CORE_VERIFY_OK(r);
+        log.push_back(*r);
+    }
+    QVERIFY(log[0].when.isValid() && !log.back().when.isValid()); // both kinds are exercised
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("m.sqlite"));
+    auto store = TransactionStore::open(path);
+    CORE_VERIFY_OK(store);
+    QCOMPARE(*(*store)->sync(QStringLiteral("AA"), log), static_cast<int>(log.size()));
+    QStringList expected;
+    for (const TransactionRecord& r : log) {
+        expected << (r.when.isValid() ? r.when.toString(Qt::ISODate) : QStringLiteral("NULL"));
+    }
+    QStringList stored;
+    onOwnConnection(path, [&stored](QSqlQuery& q) {
+        if (q.exec(QStringLiteral("SELECT ts FROM txlog WHERE token_serial = 'AA' ORDER BY atc"))) {
+            while (q.next()) {
+                stored << (q.value(0).isNull() ? QStringLiteral("NULL") : q.value(0).toString());
+            }
+        }
+    });
+    QCOMPARE(stored, expected); // ATC i is log[i]
 }
 
 void TestTransactionStore::damagedFileAdviceFitsTheFile()

@@ -34,10 +34,10 @@ namespace {
 constexpr std::size_t kMaxBody = 64 * 1024; // §4: 64 KiB for every route but settlement batches
 constexpr std::size_t kMaxBatchBody = 4 * 1024 * 1024; // §4: settlement batches, 4 MiB
 const char kUuidPattern[] = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-// One worker per kept-alive connection (cpp-httplib serves a connection on one worker until it closes): 48 so that
-// 32 terminals per instance are served at once (bench_bank_loads --clients 32), within PostgreSQL's 100 connections
-// for two instances (a worker opens its connection on its first request).
-constexpr int kWorkers = 48;
+// One worker per kept-alive connection (cpp-httplib serves a connection on one worker until it closes), each with its
+// own database connection once used: 32, so that 32 terminals are served at once by one instance (bench_bank_loads
+// --clients 32), and two instances (2 × 32 + their committers) stay within PostgreSQL's default 100 connections.
+constexpr int kWorkers = 32;
 
 void send(httplib::Response& res, const Reply& r, bool replayed)
 {

@@ -29,7 +29,7 @@ namespace wallet::bank {
  * @brief `skey-bank`'s HTTPS server (docs/bank.md §4, §5): cpp-httplib's SSLServer over OpenSSL 3 with our own
  * SSL_CTX (TLS 1.2 minimum, ECDHE only; the client certificate is requested, verified against the data folder's
  * CA, but not required, so that a missing or foreign one gets a 401 problem instead of a handshake failure),
- * `set_tcp_nodelay(true)`, 48 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
+ * `set_tcp_nodelay(true)`, 32 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
  *
  * Routes of this slice: GET /v1/health; the issuer's loads (authoriseLoad, getLoad, confirmLoad, cancelLoad) and
  * createCardProbe; the acquirer's purchases, settlement batches and orders; the issuance authority (jobs, steps,

@@ -79,6 +79,15 @@ private:
         return m_rig.sqlInt("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = $1",
             {asnOf(key).toStdString()});
     }
+    /// Every key's funding balance, by key.
+    std::vector<qint64> fundings()
+    {
+        std::vector<qint64> v;
+        for (int k = 0; k < kKeys; ++k) {
+            v.push_back(funding(k));
+        }
+        return v;
+    }
     qint64 loadTransfers(int key)
     {
         return m_rig.sqlInt(
@@ -230,10 +239,7 @@ private slots:
         bad.body.insert(QStringLiteral("mac1"), mac1);
         calls.push_back(bad);
         calls.push_back(authorisation(4, 5, 700));
-        std::vector<qint64> before;
-        for (int k = 0; k < kKeys; ++k) {
-            before.push_back(funding(k));
-        }
+        const std::vector<qint64> before = fundings();
         fire(calls);
         for (const Call& c : calls) {
             QVERIFY2(c.answer.status > 0, qPrintable(c.path + QStringLiteral(": no answer")));
@@ -285,10 +291,7 @@ private slots:
         for (int i = 0; i < 4; ++i) {
             calls.push_back(authorisation(i, i, 110));
         }
-        std::vector<qint64> before;
-        for (int k = 0; k < kKeys; ++k) {
-            before.push_back(funding(k));
-        }
+        const std::vector<qint64> before = fundings();
         fire(calls);
         for (const Call& c : calls) {
             QCOMPARE(c.answer.status, -1); // no answer: the process died before the COMMIT
@@ -356,10 +359,7 @@ private slots:
         Call bad = authorisation(3, 3, 140);
         bad.body.insert(QStringLiteral("amount"), 141); // MAC1 was made for 140: refused, nothing moves
         calls.push_back(bad);
-        std::vector<qint64> before;
-        for (int k = 0; k < kKeys; ++k) {
-            before.push_back(funding(k));
-        }
+        const std::vector<qint64> before = fundings();
         fire(calls);
         for (int i = 0; i < 3; ++i) {
             QCOMPARE(calls[static_cast<std::size_t>(i)].answer.status, 201);

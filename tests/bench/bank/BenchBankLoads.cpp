@@ -309,7 +309,7 @@ int main(int argc, char** argv)
         kAmount,
         maxClients,
         static_cast<int>(buckets.size()));
-    std::printf("%7s %7s %8s %8s %9s %9s %9s %9s %9s %9s %7s %6s\n",
+    std::printf("%7s %7s %8s %8s %9s %9s %9s %9s %9s %9s %7s %9s %6s\n",
         "clients",
         "loads",
         "auth/s",
@@ -321,6 +321,7 @@ int main(int argc, char** argv)
         "load p50",
         "load p99",
         "retries",
+        "req/flush",
         "load1");
     std::fflush(stdout);
 
@@ -353,6 +354,10 @@ int main(int argc, char** argv)
             c.http->set_connection_timeout(5, 0);
             c.http->set_read_timeout(30, 0);
         }
+        // PostgreSQL's WAL flushes during the row (pg_stat_wal.wal_sync, PostgreSQL 14+): requests per flush shows
+        // how many commits group commit put into one.
+        auto walSyncs = [&rig] { return rig.sqlite() ? -1 : rig.sqlInt("SELECT wal_sync FROM pg_stat_wal"); };
+        const qint64 syncsBefore = walSyncs();
         std::atomic<int> ready{0};
         std::atomic<bool> go{false};
         Clock::time_point end;
@@ -383,6 +388,7 @@ int main(int argc, char** argv)
             t.join();
         }
         const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+        const qint64 syncs = syncsBefore < 0 ? -1 : walSyncs() - syncsBefore;
         std::vector<double> auth, conf, full;
         qint64 loads = 0;
         int retries = 0;
@@ -401,7 +407,10 @@ int main(int argc, char** argv)
         }
         // Authorisations/s counts the authorisations of completed loads only (each load is one authorisation and
         // one confirmation, so the server answered twice that many requests).
-        std::printf("%7d %7lld %8.0f %8.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7d %6s\n",
+        const std::string perFlush = syncs > 0
+            ? QString::number(2.0 * static_cast<double>(loads) / static_cast<double>(syncs), 'f', 1).toStdString()
+            : std::string("-");
+        std::printf("%7d %7lld %8.0f %8.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7d %9s %6s\n",
             n,
             static_cast<long long>(loads),
             static_cast<double>(loads) / wall,
@@ -413,6 +422,7 @@ int main(int argc, char** argv)
             percentile(full, 0.50),
             percentile(full, 0.99),
             retries,
+            perFlush.c_str(),
             loadAverage().c_str());
         std::fflush(stdout);
         if (status != 0) {

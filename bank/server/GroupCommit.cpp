@@ -136,8 +136,21 @@ void GroupCommit::runGroup(Committer& c, std::vector<Item*>& items)
         return c.db.get();
     };
     auto answer = [](Item* item) { item->done.set_value(); };
-    if (Db* db = connection(); db && tryGroup(*db, items)) {
+    Db* db = connection();
+    const Outcome outcome = db ? tryGroup(*db, items) : Outcome::NotBegun;
+    if (outcome == Outcome::Committed) {
         for (Item* item : items) {
+            answer(item);
+        }
+        return;
+    }
+    if (outcome == Outcome::NotBegun) {
+        // Nothing ran (no connection, or the write lock not had within its timeout): retrying each alone would only
+        // wait as long again per request.
+        for (Item* item : items) {
+            item->replayed = false;
+            item->reply = Idempotency::unavailable(
+                item->call->requestKey, QStringLiteral("The ledger database did not answer."));
             answer(item);
         }
         return;
@@ -146,8 +159,8 @@ void GroupCommit::runGroup(Committer& c, std::vector<Item*>& items)
     // transaction; a COMMIT that landed after all (a connection lost at the acknowledgement) is found as the stored
     // answer of its request id.
     for (Item* item : items) {
-        Db* db = connection();
-        if (items.size() == 1 || !db || !tryGroup(*db, {item})) {
+        db = connection();
+        if (items.size() == 1 || !db || tryGroup(*db, {item}) != Outcome::Committed) {
             item->replayed = false;
             item->reply = Idempotency::unavailable(item->call->requestKey,
                 db ? QStringLiteral("The ledger database did not commit; nothing was changed.")
@@ -157,33 +170,33 @@ void GroupCommit::runGroup(Committer& c, std::vector<Item*>& items)
     }
 }
 
-bool GroupCommit::tryGroup(Db& db, const std::vector<Item*>& items)
+GroupCommit::Outcome GroupCommit::tryGroup(Db& db, const std::vector<Item*>& items)
 {
     DbTransaction tx(db);
     if (!tx.begun()) {
-        return false;
+        return Outcome::NotBegun;
     }
-    struct Outcome
+    struct Answer
     {
         Reply reply;
         bool replayed = false;
         bool keep = false;
     };
-    std::vector<Outcome> outcomes(items.size());
+    std::vector<Answer> outcomes(items.size());
     bool anyKept = false;
     for (std::size_t i = 0; i < items.size(); ++i) {
         const Item& item = *items[i];
         // Each request under its own savepoint: what may not stay is rolled back to it, the others' effects stay.
         if (!db.exec("SAVEPOINT request")) {
-            return false;
+            return Outcome::Failed;
         }
-        Outcome& o = outcomes[i];
+        Answer& o = outcomes[i];
         o.reply = m_idempotency.execute(db, *item.call, *item.fingerprintHex, *item.op, o.replayed, o.keep);
         if (!o.keep && !db.exec("ROLLBACK TO SAVEPOINT request")) {
-            return false;
+            return Outcome::Failed;
         }
         if (!db.exec("RELEASE SAVEPOINT request")) {
-            return false;
+            return Outcome::Failed;
         }
         anyKept = anyKept || o.keep;
     }
@@ -199,7 +212,7 @@ bool GroupCommit::tryGroup(Db& db, const std::vector<Item*>& items)
             && std::any_of(
                 items.begin(), items.end(), [&](const Item* item) { return item->request == fault.atRequest; });
         if (failCommit || !tx.commit()) {
-            return false;
+            return Outcome::Failed;
         }
         for (std::size_t i = 0; i < items.size(); ++i) {
             if (outcomes[i].keep) {
@@ -214,7 +227,7 @@ bool GroupCommit::tryGroup(Db& db, const std::vector<Item*>& items)
         items[i]->replayed = outcomes[i].replayed;
         items[i]->keep = outcomes[i].keep;
     }
-    return true;
+    return Outcome::Committed;
 }
 
 } // namespace wallet::bank

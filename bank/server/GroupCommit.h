@@ -26,10 +26,11 @@ namespace wallet::bank {
  * waits: the committer takes whatever is queued the moment it is free, so groups form only while a COMMIT is under
  * way. When the group's transaction fails (a statement that leaves the connection unusable, the COMMIT itself,
  * a lost connection), no answer of it is given: each request runs again alone, in its own transaction, and a
- * request that fails alone answers 503 unstored; because the request id is claimed in the same transaction as the
- * effects, a COMMIT that did land before the connection broke makes the retry a replay of the stored answer, never
- * a second movement. Requests of one key go to one committer (the caller's route: the key's float bucket), so the
- * groups of two committers of one host never wait on each other's card or float rows.
+ * request that fails alone answers 503 unstored (a group whose BEGIN failed, with no connection or without SQLite's
+ * write lock within its busy timeout, answers 503 to each at once: nothing ran); because the request id is claimed in
+ * the same transaction as the effects, a COMMIT that did land before the connection broke makes the retry a replay of
+ * the stored answer, never a second movement. Requests of one key go to one committer (the caller's route: the key's
+ * float bucket), so the groups of two committers of one host never wait on each other's card or float rows.
  */
 class GroupCommit
 {
@@ -59,7 +60,9 @@ private:
     struct Committer;
     void loop(Committer& c);
     void runGroup(Committer& c, std::vector<Item*>& items);
-    [[nodiscard]] bool tryGroup(Db& db, const std::vector<Item*>& items);
+    /// Committed: every item has its answer. NotBegun: BEGIN failed, nothing ran. Failed: rolled back, no answer.
+    enum class Outcome { Committed, NotBegun, Failed };
+    [[nodiscard]] Outcome tryGroup(Db& db, const std::vector<Item*>& items);
 
     std::string m_conninfo;
     Idempotency& m_idempotency;

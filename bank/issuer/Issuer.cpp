@@ -116,7 +116,126 @@ QString masterLabel(const char* prefix, std::int64_t keyVersion)
     return QStringLiteral("%1.v%2").arg(QLatin1String(prefix)).arg(keyVersion);
 }
 
+/// An HsmMemo key: the mechanism, the master label, then the fixed-length ASN (and seed) and the data, so two
+/// different inputs never give one key.
+QByteArray memoKey(char mechanism, const std::string& label, const QByteArray& asn, const QByteArray& seedAndData)
+{
+    return QByteArray(1, mechanism) + QByteArray::fromStdString(label) + '\0' + asn + seedAndData;
+}
+
+/// Spec §5.2: MAC1 over balance before ‖ amount ‖ 02 ‖ terminal.
+QByteArray mac1Data(std::int64_t balanceBefore, std::int64_t amount, const QString& terminal)
+{
+    return u32(balanceBefore) + u32(amount) + kTypeLoad + bcd(terminal);
+}
+
+/// Spec §5.2: MAC2 over amount ‖ 02 ‖ terminal ‖ date ‖ time.
+QByteArray mac2Data(std::int64_t amount, const QString& terminal, const QString& date, const QString& time)
+{
+    return u32(amount) + kTypeLoad + bcd(terminal) + bcd(date) + bcd(time);
+}
+
+/// Spec §5.2: TAC over balance after ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
+QByteArray tacData(std::int64_t before,
+    std::int64_t amount,
+    std::int64_t atc,
+    const QString& terminal,
+    const QString& date,
+    const QString& time)
+{
+    return u32(before + amount) + u16(atc) + u32(amount) + kTypeLoad + bcd(terminal) + bcd(date) + bcd(time);
+}
+
 } // namespace
+
+void HsmMemo::put(const QByteArray& inputs, QByteArray result)
+{
+    m_entries.emplace_back(inputs, std::move(result));
+}
+
+const QByteArray* HsmMemo::find(const QByteArray& inputs) const
+{
+    for (const auto& [key, value] : m_entries) {
+        if (key == inputs) {
+            return &value;
+        }
+    }
+    return nullptr;
+}
+
+Result<QByteArray> Issuer::transactionMac(const HsmMemo* memo,
+    const std::string& label,
+    const QByteArray& asn,
+    const QByteArray& seed,
+    const QByteArray& data)
+{
+    if (memo) {
+        if (const QByteArray* hit = memo->find(memoKey('M', label, asn, seed + data))) {
+            return *hit;
+        }
+    }
+    return m_hsm.transactionMac(label, asn, seed, data);
+}
+
+Result<QByteArray> Issuer::tac(
+    const HsmMemo* memo, const std::string& label, const QByteArray& asn, const QByteArray& data)
+{
+    if (memo) {
+        if (const QByteArray* hit = memo->find(memoKey('T', label, asn, data))) {
+            return *hit;
+        }
+    }
+    return m_hsm.tac(label, asn, data);
+}
+
+HsmMemo Issuer::prepareAuthorisation(const QJsonObject& body)
+{
+    HsmMemo memo;
+    const QByteArray asn = QByteArray::fromHex(body.value(QStringLiteral("asn")).toString().toLatin1());
+    const std::string mlk = s(masterLabel("mlk", body.value(QStringLiteral("keyVersion")).toInteger()));
+    const qint64 amount = body.value(QStringLiteral("amount")).toInteger();
+    const QString terminal = body.value(QStringLiteral("terminalId")).toString();
+    const QByteArray seed = loadSeed(QByteArray::fromHex(body.value(QStringLiteral("random")).toString().toLatin1()),
+        body.value(QStringLiteral("onlineAtc")).toInteger());
+    memo.clock = m_clock();
+    const QByteArray mac1 = mac1Data(body.value(QStringLiteral("balanceBefore")).toInteger(), amount, terminal);
+    auto expected = m_hsm.transactionMac(mlk, asn, seed, mac1);
+    if (!expected) {
+        return memo;
+    }
+    memo.put(memoKey('M', mlk, asn, seed + mac1), *expected);
+    // A MAC1 that does not verify gets no MAC2 (authoriseLoad refuses it, or asks the HSM itself).
+    if (!core::CardCrypto::macEquals(
+            *expected, QByteArray::fromHex(body.value(QStringLiteral("mac1")).toString().toLatin1()))) {
+        return memo;
+    }
+    const QByteArray mac2 = mac2Data(amount, terminal, memo.clock->first, memo.clock->second);
+    if (auto m = m_hsm.transactionMac(mlk, asn, seed, mac2)) {
+        memo.put(memoKey('M', mlk, asn, seed + mac2), *m);
+    }
+    return memo;
+}
+
+HsmMemo Issuer::prepareConfirmation(PgConnection& db, const QString& loadId, std::string& asnHex)
+{
+    HsmMemo memo;
+    asnHex.clear();
+    auto r = db.exec("SELECT l.asn, l.online_atc, l.amount, l.balance_before, l.terminal_id, l.card_date,"
+                     " l.card_time, c.key_version FROM loads l JOIN cards c ON c.asn = l.asn WHERE l.id = $1",
+        {s(loadId)});
+    if (!r || r->rows() != 1) {
+        return memo;
+    }
+    asnHex = r->text(0, 0);
+    const QByteArray asn = QByteArray::fromHex(q(asnHex).toLatin1());
+    const std::string mtk = s(masterLabel("mtk", r->integer(0, 7)));
+    const QByteArray data = tacData(
+        r->integer(0, 3), r->integer(0, 2), r->integer(0, 1), q(r->text(0, 4)), q(r->text(0, 5)), q(r->text(0, 6)));
+    if (auto t = m_hsm.tac(mtk, asn, data)) {
+        memo.put(memoKey('T', mtk, asn, data), *t);
+    }
+    return memo;
+}
 
 Issuer::Issuer(Hsm& hsm, CardClock clock)
     : m_hsm(hsm)
@@ -184,7 +303,7 @@ Reply Issuer::validateProbeEvidence(const QJsonObject& body, const QString& requ
     return j.ok() ? Reply{} : invalid(j, requestId);
 }
 
-Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJsonObject& body)
+Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJsonObject& body, const HsmMemo* memo)
 {
     const QString& rid = call.requestKey;
     const QString asnHex = body.value(QStringLiteral("asn")).toString();
@@ -243,7 +362,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     const QByteArray seed = loadSeed(random, atc);
 
     // MAC1 first (spec §5.2): a key that did not answer this INITIALIZE moves nothing.
-    auto expected = m_hsm.transactionMac(mlk, asn, seed, u32(balanceBefore) + u32(amount) + kTypeLoad + bcd(terminal));
+    auto expected = transactionMac(memo, mlk, asn, seed, mac1Data(balanceBefore, amount, terminal));
     if (!expected) {
         return unavailable(expected.error(), rid);
     }
@@ -294,7 +413,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     if (!floatAccount) {
         return unavailable(floatAccount.error(), rid);
     }
-    const auto [date, time] = m_clock();
+    const auto [date, time] = memo && memo->clock ? *memo->clock : m_clock();
     auto existing = db.exec("SELECT id, state, attempt, adjustments, amount FROM loads WHERE asn = $1 AND"
                             " online_atc = $2 FOR NO KEY UPDATE",
         {s(asnHex), std::to_string(atc)});
@@ -410,7 +529,7 @@ Reply Issuer::authoriseLoad(PgConnection& db, const CallContext& call, const QJs
     if (auto u = db.exec("UPDATE cards SET mac2_issued = mac2_issued + 1 WHERE asn = $1", {s(asnHex)}); !u) {
         return unavailable(u.error(), rid);
     }
-    auto mac2 = m_hsm.transactionMac(mlk, asn, seed, u32(amount) + kTypeLoad + bcd(terminal) + bcd(date) + bcd(time));
+    auto mac2 = transactionMac(memo, mlk, asn, seed, mac2Data(amount, terminal, date, time));
     if (!mac2) {
         return unavailable(mac2.error(), rid);
     }
@@ -473,7 +592,8 @@ Reply Issuer::getLoad(PgConnection& db, const CallContext& call, const QString& 
     return loadReply(db, loadId, 200, call);
 }
 
-Reply Issuer::confirmLoad(PgConnection& db, const CallContext& call, const QString& loadId, const QJsonObject& body)
+Reply Issuer::confirmLoad(
+    PgConnection& db, const CallContext& call, const QString& loadId, const QJsonObject& body, const HsmMemo* memo)
 {
     const QString& rid = call.requestKey;
     const QString tacHex = body.value(QStringLiteral("tac")).toString();
@@ -505,10 +625,9 @@ Reply Issuer::confirmLoad(PgConnection& db, const CallContext& call, const QStri
     const std::int64_t atc = l->integer(0, 1);
     const std::int64_t amount = l->integer(0, 2);
     const std::int64_t before = l->integer(0, 3);
-    // Spec §5.2: TAC over balance after ‖ N ‖ amount ‖ 02 ‖ terminal ‖ date ‖ time.
-    const QByteArray data = u32(before + amount) + u16(atc) + u32(amount) + kTypeLoad + bcd(q(l->text(0, 4)))
-        + bcd(q(l->text(0, 5))) + bcd(q(l->text(0, 6)));
-    auto tac = m_hsm.tac(s(masterLabel("mtk", card->integer(0, 0))), QByteArray::fromHex(q(asnHex).toLatin1()), data);
+    const QByteArray data = tacData(before, amount, atc, q(l->text(0, 4)), q(l->text(0, 5)), q(l->text(0, 6)));
+    auto tac
+        = this->tac(memo, s(masterLabel("mtk", card->integer(0, 0))), QByteArray::fromHex(q(asnHex).toLatin1()), data);
     if (!tac) {
         return unavailable(tac.error(), rid);
     }

@@ -6,6 +6,7 @@
 #include "bank/ca/TerminalCa.h"
 #include "bank/db/Migrations.h"
 #include "bank/db/PgConnection.h"
+#include "bank/ledger/Ledger.h"
 #include "bank/server/JsonRequest.h"
 #include "bank/server/Terminals.h"
 
@@ -33,7 +34,10 @@ namespace {
 constexpr std::size_t kMaxBody = 64 * 1024; // §4: 64 KiB for every route but settlement batches
 constexpr std::size_t kMaxBatchBody = 4 * 1024 * 1024; // §4: settlement batches, 4 MiB
 const char kUuidPattern[] = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-constexpr int kWorkers = 16;
+// One worker per kept-alive connection (cpp-httplib serves a connection on one worker until it closes), each with its
+// own database connection once used: 32, so that 32 terminals are served at once by one instance (bench_bank_loads
+// --clients 32), and two instances (2 × 32 + their committers) stay within PostgreSQL's default 100 connections.
+constexpr int kWorkers = 32;
 
 void send(httplib::Response& res, const Reply& r, bool replayed)
 {
@@ -168,6 +172,22 @@ CardClock testClockOr(bool test)
     return bankClock;
 }
 
+/// §7.3 group commit: SKEY_BANK_GROUP_MAX requests at most per transaction (default 32; 1 turns grouping off),
+/// SKEY_BANK_COMMITTERS committer connections (default 2 on PostgreSQL, 1 on SQLite, whose writers are serial).
+GroupCommit::Options groupOptions(const std::string& conninfo)
+{
+    GroupCommit::Options o;
+    o.committers = Db::isSqlite(conninfo) ? 1 : 2;
+    bool ok = false;
+    if (const int n = qEnvironmentVariableIntValue("SKEY_BANK_GROUP_MAX", &ok); ok && n >= 1 && n <= 64) {
+        o.maxGroup = n;
+    }
+    if (const int n = qEnvironmentVariableIntValue("SKEY_BANK_COMMITTERS", &ok); ok && n >= 1 && n <= 16) {
+        o.committers = n;
+    }
+    return o;
+}
+
 Reply unavailableDb(const QString& rid)
 {
     Reply r = Reply::problemOf(503,
@@ -191,6 +211,13 @@ BankServer::BankServer(BankConfig config, std::unique_ptr<Hsm> hsm, FaultPlan fa
     , m_psams(std::make_unique<PsamProvisioning>(*m_hsm, *m_staff))
     , m_idempotency(std::make_unique<Idempotency>(*m_hsm, fault))
 {
+    auto options = groupOptions(m_config.conninfo);
+    if (fault.groupHold > 0) {
+        options.committers = 1; // tests: the held group is every request, whatever its key's route
+    }
+    if (options.maxGroup > 1) {
+        m_groupCommit = std::make_unique<GroupCommit>(m_config.conninfo, *m_idempotency, options);
+    }
     // Orders are signed only once `bankctl orders certify` made the order-signing certificate (getOrder: 503 before).
     auto der = OrderSigning::loadCertificateDer(m_config.path(QString::fromLatin1(OrderSigning::kCertificateFile)));
     m_acquirer = std::make_unique<Acquirer>(*m_hsm, testClockOr(m_config.test), der ? *der : QByteArray());
@@ -320,8 +347,10 @@ void BankServer::routes()
     });
 
     // Every mutating route: authenticate, role, media type, size, request id, strict JSON, then exactly once.
-    auto mutatingAs = [this, conninfo](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
-        return [this, conninfo, roles, maxBody, validate, op](const httplib::Request& req, httplib::Response& res) {
+    auto mutatingCore = [this, conninfo](
+                            QStringList roles, std::size_t maxBody, Validate validate, GroupedOp op, Prepare prepare) {
+        return [this, conninfo, roles, maxBody, validate, op, prepare](
+                   const httplib::Request& req, httplib::Response& res) {
             CallContext call;
             if (auto denied
                 = roles.contains(QStringLiteral("enrolment")) ? enrolmentCode(req, call) : m_authenticate(req, call)) {
@@ -399,23 +428,43 @@ void BankServer::routes()
             // §6.1: the canonical body (keys sorted, no whitespace) is what the fingerprint covers.
             const QByteArray canonical = JsonRequest::canonical(body);
             bool replayed = false;
-            Reply r = m_idempotency->run(
-                *db,
-                call,
-                req.method,
-                req.path,
-                canonical,
-                [&](PgConnection& c) {
-                    // A schema refusal after authentication is an answer like any other (§6.1 item 3): stored
-                    // with the request id, so the same id with a corrected body is 422, not a second request.
-                    if (Reply bad = validate(body, call.requestKey); bad.problem) {
-                        return bad;
-                    }
-                    return op(c, call, req, body);
-                },
-                replayed);
+            const bool grouped = prepare && m_groupCommit;
+            // §7.3: the HSM work of a grouped request before its transaction (validated bodies only).
+            const Reply bad = validate(body, call.requestKey);
+            const Prepared prepared = grouped && !bad.problem ? prepare(*db, call, req, body) : Prepared{};
+            const Idempotency::Operation operation = [&](PgConnection& c) {
+                // A schema refusal after authentication is an answer like any other (§6.1 item 3): stored
+                // with the request id, so the same id with a corrected body is 422, not a second request.
+                if (bad.problem) {
+                    return bad;
+                }
+                return op(c, call, req, body, grouped ? &prepared.memo : nullptr);
+            };
+            if (!grouped) {
+                Reply r = m_idempotency->run(*db, call, req.method, req.path, canonical, operation, replayed);
+                send(res, r, replayed);
+                return;
+            }
+            const int request = m_idempotency->nextRequest();
+            const auto fingerprint = m_idempotency->fingerprint(req.method, req.path, canonical);
+            if (!fingerprint) {
+                send(res, Idempotency::unavailable(call.requestKey, QStringLiteral("The HSM did not answer.")), false);
+                return;
+            }
+            Reply r = m_groupCommit->submit(prepared.route, call, *fingerprint, request, operation, replayed);
             send(res, r, replayed);
         };
+    };
+    auto mutatingAs = [mutatingCore](QStringList roles, std::size_t maxBody, Validate validate, Op op) {
+        return mutatingCore(std::move(roles),
+            maxBody,
+            validate,
+            [op](PgConnection& db,
+                const CallContext& call,
+                const httplib::Request& req,
+                const QJsonObject& body,
+                const HsmMemo*) { return op(db, call, req, body); },
+            {});
     };
     auto mutating = [mutatingAs](Validate validate, Op op) {
         return mutatingAs({QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch")},
@@ -424,15 +473,44 @@ void BankServer::routes()
             std::move(op));
     };
 
+    // §7.3: load authorisations and confirmations go through group commit, routed by the key's float bucket so
+    // that one key's requests (and its float row) stay with one committer.
+    const QStringList terminals{QStringLiteral("wallet"), QStringLiteral("kiosk"), QStringLiteral("branch")};
+    auto routeOf = [](const std::string& asnHex) {
+        return asnHex.empty()
+            ? 0U
+            : static_cast<unsigned>(Ledger::floatBucket(QByteArray::fromHex(QByteArray::fromStdString(asnHex))));
+    };
     svr.Post("/v1/loads",
-        mutating(&Issuer::validateAuthorisation,
-            [this](PgConnection& db, const CallContext& call, const httplib::Request&, const QJsonObject& body) {
-                return m_issuer->authoriseLoad(db, call, body);
+        mutatingCore(
+            terminals,
+            kMaxBody,
+            &Issuer::validateAuthorisation,
+            [this](PgConnection& db,
+                const CallContext& call,
+                const httplib::Request&,
+                const QJsonObject& body,
+                const HsmMemo* memo) { return m_issuer->authoriseLoad(db, call, body, memo); },
+            [this, routeOf](PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject& body) {
+                return Prepared{routeOf(body.value(QStringLiteral("asn")).toString().toStdString()),
+                    m_issuer->prepareAuthorisation(body)};
             }));
     svr.Post(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/confirmation)",
-        mutating(&Issuer::validateConfirmation,
-            [this](PgConnection& db, const CallContext& call, const httplib::Request& req, const QJsonObject& body) {
-                return m_issuer->confirmLoad(db, call, QString::fromStdString(req.matches[1]), body);
+        mutatingCore(
+            terminals,
+            kMaxBody,
+            &Issuer::validateConfirmation,
+            [this](PgConnection& db,
+                const CallContext& call,
+                const httplib::Request& req,
+                const QJsonObject& body,
+                const HsmMemo* memo) {
+                return m_issuer->confirmLoad(db, call, QString::fromStdString(req.matches[1]), body, memo);
+            },
+            [this, routeOf](PgConnection& db, const CallContext&, const httplib::Request& req, const QJsonObject&) {
+                std::string asn;
+                HsmMemo memo = m_issuer->prepareConfirmation(db, QString::fromStdString(req.matches[1]), asn);
+                return Prepared{routeOf(asn), std::move(memo)};
             }));
     svr.Post(R"(/v1/loads/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/cancellation)",
         mutating(&Issuer::validateProbeEvidence,

@@ -10,6 +10,7 @@
 #include "bank/issuance/Staff.h"
 #include "bank/issuer/Issuer.h"
 #include "bank/server/BankConfig.h"
+#include "bank/server/GroupCommit.h"
 #include "bank/server/Idempotency.h"
 
 #include <functional>
@@ -28,7 +29,7 @@ namespace wallet::bank {
  * @brief `skey-bank`'s HTTPS server (docs/bank.md §4, §5): cpp-httplib's SSLServer over OpenSSL 3 with our own
  * SSL_CTX (TLS 1.2 minimum, ECDHE only; the client certificate is requested, verified against the data folder's
  * CA, but not required, so that a missing or foreign one gets a 401 problem instead of a handshake failure),
- * `set_tcp_nodelay(true)`, 16 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
+ * `set_tcp_nodelay(true)`, 32 workers, 5 s read/write timeouts, bodies over 64 KiB refused (413).
  *
  * Routes of this slice: GET /v1/health; the issuer's loads (authoriseLoad, getLoad, confirmLoad, cancelLoad) and
  * createCardProbe; the acquirer's purchases, settlement batches and orders; the issuance authority (jobs, steps,
@@ -68,6 +69,9 @@ private:
     std::unique_ptr<Issuance> m_issuance;
     std::unique_ptr<PsamProvisioning> m_psams;
     std::unique_ptr<Idempotency> m_idempotency;
+    /// §7.3 group commit of load authorisations and confirmations; null when SKEY_BANK_GROUP_MAX=1 (each request
+    /// its own transaction on its worker's connection, as before).
+    std::unique_ptr<GroupCommit> m_groupCommit;
     std::unique_ptr<TerminalCa> m_terminalCa; ///< null without tls/ca.key: enrolment answers 503
     std::unique_ptr<httplib::SSLServer> m_server;
     /// §3: client certificate (TLS verdict, CN, OU, serial) and the terminal registry; a 401/503 problem or nullopt.
@@ -78,6 +82,17 @@ private:
     using Op = std::function<Reply(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
     using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
     std::function<Handler(Validate, Op)> m_mutating;
+    /// A route through group commit (§7.3): `prepare` runs on the worker before any transaction (the HSM work, kept
+    /// in an HsmMemo, and the key's route to a committer); the operation then runs inside its group with that memo.
+    struct Prepared
+    {
+        unsigned route = 0;
+        HsmMemo memo;
+    };
+    using Prepare
+        = std::function<Prepared(PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&)>;
+    using GroupedOp = std::function<Reply(
+        PgConnection&, const CallContext&, const httplib::Request&, const QJsonObject&, const HsmMemo*)>;
 };
 
 } // namespace wallet::bank

@@ -11,9 +11,7 @@
 
 namespace wallet::bank {
 
-namespace {
-
-Reply unavailable(const QString& requestId, const QString& detail)
+Reply Idempotency::unavailable(const QString& requestId, const QString& detail)
 {
     Reply r = Reply::problemOf(503,
         QStringLiteral("unavailable"),
@@ -25,19 +23,29 @@ Reply unavailable(const QString& requestId, const QString& detail)
     return r;
 }
 
-} // namespace
-
 FaultPlan FaultPlan::parse(const std::string& spec)
 {
     FaultPlan f;
-    const auto colon = spec.find(':');
-    const std::string what = spec.substr(0, colon);
-    if (what == "crash-before-commit") {
-        f.point = Point::BeforeCommit;
-    } else if (what == "crash-after-commit") {
-        f.point = Point::AfterCommit;
+    std::size_t from = 0;
+    while (from <= spec.size()) {
+        const auto comma = spec.find(',', from);
+        const std::string part = spec.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+        const auto colon = part.find(':');
+        const std::string what = part.substr(0, colon);
+        const int n = colon == std::string::npos ? 1 : std::atoi(part.c_str() + colon + 1);
+        if (what == "group-hold") {
+            f.groupHold = n;
+        } else if (what == "crash-before-commit" || what == "crash-after-commit" || what == "fail-group-commit") {
+            f.point = what == "crash-before-commit" ? Point::BeforeCommit
+                : what == "crash-after-commit"      ? Point::AfterCommit
+                                                    : Point::FailGroupCommit;
+            f.atRequest = n;
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        from = comma + 1;
     }
-    f.atRequest = colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1);
     return f;
 }
 
@@ -53,6 +61,17 @@ void Idempotency::maybeCrash(FaultPlan::Point at, int request)
     }
 }
 
+std::optional<std::string> Idempotency::fingerprint(
+    const std::string& method, const std::string& path, const QByteArray& canonicalBody)
+{
+    // An HMAC, not a plain hash: a body may carry a PIN (§6.1 item 1).
+    auto fp = m_hsm.hmacSha256("fingerprint", QByteArray::fromStdString(method + "\n" + path + "\n") + canonicalBody);
+    if (!fp) {
+        return std::nullopt;
+    }
+    return "\\x" + fp->toHex().toStdString();
+}
+
 Reply Idempotency::run(PgConnection& db,
     const CallContext& call,
     const std::string& method,
@@ -63,21 +82,41 @@ Reply Idempotency::run(PgConnection& db,
 {
     replayed = false;
     const QString& rid = call.requestKey;
-    const int request = ++m_requests;
-    // An HMAC, not a plain hash: a body may carry a PIN (§6.1 item 1).
-    auto fingerprint
-        = m_hsm.hmacSha256("fingerprint", QByteArray::fromStdString(method + "\n" + path + "\n") + canonicalBody);
-    if (!fingerprint) {
+    const int request = nextRequest();
+    const auto fpHex = fingerprint(method, path, canonicalBody);
+    if (!fpHex) {
         return unavailable(rid, QStringLiteral("The HSM did not answer."));
     }
-    const std::string fpHex = "\\x" + fingerprint->toHex().toStdString();
-    const std::string scope = call.terminalId.toStdString();
-    const std::string key = call.requestKey.toLower().toStdString();
-
     PgTransaction tx(db);
     if (!tx.begun()) {
         return unavailable(rid, QStringLiteral("The ledger database did not answer."));
     }
+    bool keep = false;
+    Reply reply = execute(db, call, *fpHex, op, replayed, keep);
+    if (!keep) {
+        tx.rollback();
+        return reply;
+    }
+    maybeCrash(FaultPlan::Point::BeforeCommit, request);
+    if (auto c = tx.commit(); !c) {
+        return unavailable(rid, QStringLiteral("The ledger database did not commit; nothing was changed."));
+    }
+    maybeCrash(FaultPlan::Point::AfterCommit, request);
+    return reply;
+}
+
+Reply Idempotency::execute(PgConnection& db,
+    const CallContext& call,
+    const std::string& fpHex,
+    const Operation& op,
+    bool& replayed,
+    bool& keep)
+{
+    replayed = false;
+    keep = false;
+    const QString& rid = call.requestKey;
+    const std::string scope = call.terminalId.toStdString();
+    const std::string key = call.requestKey.toLower().toStdString();
     auto claim = db.exec("INSERT INTO idempotency (scope, key, fingerprint, state, created_at) VALUES ($1, $2, $3,"
                          " 'running', $4) ON CONFLICT DO NOTHING RETURNING 1",
         {scope, key, fpHex, std::to_string(nowMicros())});
@@ -124,7 +163,6 @@ Reply Idempotency::run(PgConnection& db,
     }
     Reply reply = op(db);
     if (!reply.storable()) {
-        tx.rollback();
         return reply;
     }
     if (reply.problem && !reply.commitEffects) {
@@ -143,11 +181,7 @@ Reply Idempotency::run(PgConnection& db,
     if (!done) {
         return unavailable(rid, QStringLiteral("The ledger database did not answer."));
     }
-    maybeCrash(FaultPlan::Point::BeforeCommit, request);
-    if (auto c = tx.commit(); !c) {
-        return unavailable(rid, QStringLiteral("The ledger database did not commit; nothing was changed."));
-    }
-    maybeCrash(FaultPlan::Point::AfterCommit, request);
+    keep = true;
     return reply;
 }
 

@@ -13,7 +13,11 @@
 // (the TAC verified, the load completed). A request without an answer, 409 in flight or 5xx is sent again with the
 // same request id (exactly once, docs/bank.md §6.1) and counted as a retry.
 //
-//   bench_bank_loads [--db postgresql|sqlite] [--instances 1|2] [--clients 1,4,8,16] [--seconds 10]
+//   bench_bank_loads [--db postgresql|sqlite] [--instances 1|2] [--clients 1,4,8,16] [--seconds 10] [--group-max N]
+//
+// --group-max sets SKEY_BANK_GROUP_MAX for the bank hosts (docs/bank.md §7.3 group commit: at most N requests a
+// transaction, default 32; 1 = every request its own transaction, as before group commit), for a comparison on the
+// same machine at the same hour.
 //
 // Prints one line per client count: authorisations/s (= completed loads/s: each load is one authorisation and one
 // confirmation), HTTP requests/s (twice that), and the p50/p99 latency in ms of the authorisation, of the confirmation
@@ -26,6 +30,7 @@
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -171,6 +176,16 @@ double percentile(std::vector<double>& v, double p)
     return v[std::min(i, v.size() - 1)];
 }
 
+/// The machine's 1-minute load average now (/proc/loadavg), printed with each row: the machine is shared.
+std::string loadAverage()
+{
+    QFile f(QStringLiteral("/proc/loadavg"));
+    if (!f.open(QIODevice::ReadOnly)) {
+        return "?";
+    }
+    return f.readLine().split(' ').value(0).toStdString();
+}
+
 int fail(const QString& why)
 {
     std::fprintf(stderr, "bench_bank_loads: %s\n", qPrintable(why));
@@ -202,10 +217,12 @@ int main(int argc, char** argv)
             }
         } else if (a == QStringLiteral("--seconds")) {
             seconds = v.toInt();
+        } else if (a == QStringLiteral("--group-max")) {
+            qputenv("SKEY_BANK_GROUP_MAX", v.toLatin1()); // inherited by skey-bank (BankRig::startInstance)
         } else {
             std::fprintf(stderr,
                 "usage: bench_bank_loads [--db postgresql|sqlite] [--instances 1|2] [--clients 1,4,8,16] "
-                "[--seconds 10]\n");
+                "[--seconds 10] [--group-max N]\n");
             return 2;
         }
         ++i;
@@ -264,16 +281,20 @@ int main(int argc, char** argv)
                                                 .arg(rig.sqlText("SHOW server_version"),
                                                     rig.sqlText("SHOW synchronous_commit"),
                                                     rig.sqlText("SHOW fsync"));
-    std::printf("bench_bank_loads: %s, %d skey-bank instance(s), %s build, %d s per row, %u fen a load, "
-                "%d keys in %d float buckets\n",
+    std::printf("bench_bank_loads: %s, %d skey-bank instance(s), group commit %s, %s build, %d s per row, %u fen a "
+                "load, %d keys in %d float buckets\n",
         qPrintable(settings),
         instances,
+        qPrintable(qEnvironmentVariable("SKEY_BANK_GROUP_MAX") == QStringLiteral("1")
+                ? QStringLiteral("off")
+                : QStringLiteral("up to %1 a transaction")
+                      .arg(qEnvironmentVariable("SKEY_BANK_GROUP_MAX", QStringLiteral("32")))),
         buildKind(),
         seconds,
         kAmount,
         maxClients,
         static_cast<int>(buckets.size()));
-    std::printf("%7s %7s %8s %8s %9s %9s %9s %9s %9s %9s %7s\n",
+    std::printf("%7s %7s %8s %8s %9s %9s %9s %9s %9s %9s %7s %9s %6s\n",
         "clients",
         "loads",
         "auth/s",
@@ -284,7 +305,9 @@ int main(int argc, char** argv)
         "conf p99",
         "load p50",
         "load p99",
-        "retries");
+        "retries",
+        "req/flush",
+        "load1");
     std::fflush(stdout);
 
     std::vector<std::unique_ptr<TestCard>> cards;
@@ -316,6 +339,10 @@ int main(int argc, char** argv)
             c.http->set_connection_timeout(5, 0);
             c.http->set_read_timeout(30, 0);
         }
+        // PostgreSQL's WAL flushes during the row (pg_stat_wal.wal_sync, PostgreSQL 14+): requests per flush shows
+        // how many commits group commit put into one.
+        auto walSyncs = [&rig] { return rig.sqlite() ? -1 : rig.sqlInt("SELECT wal_sync FROM pg_stat_wal"); };
+        const qint64 syncsBefore = walSyncs();
         std::atomic<int> ready{0};
         std::atomic<bool> go{false};
         Clock::time_point end;
@@ -346,6 +373,7 @@ int main(int argc, char** argv)
             t.join();
         }
         const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+        const qint64 syncs = syncsBefore < 0 ? -1 : walSyncs() - syncsBefore;
         std::vector<double> auth, conf, full;
         qint64 loads = 0;
         int retries = 0;
@@ -364,7 +392,10 @@ int main(int argc, char** argv)
         }
         // Authorisations/s counts the authorisations of completed loads only (each load is one authorisation and
         // one confirmation, so the server answered twice that many requests).
-        std::printf("%7d %7lld %8.0f %8.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7d\n",
+        const std::string perFlush = syncs > 0
+            ? QString::number(2.0 * static_cast<double>(loads) / static_cast<double>(syncs), 'f', 1).toStdString()
+            : std::string("-");
+        std::printf("%7d %7lld %8.0f %8.0f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7d %9s %6s\n",
             n,
             static_cast<long long>(loads),
             static_cast<double>(loads) / wall,
@@ -375,7 +406,9 @@ int main(int argc, char** argv)
             percentile(conf, 0.99),
             percentile(full, 0.50),
             percentile(full, 0.99),
-            retries);
+            retries,
+            perFlush.c_str(),
+            loadAverage().c_str());
         std::fflush(stdout);
         if (status != 0) {
             break;

@@ -17,6 +17,8 @@
 //      shows it.
 //   2. A second server, the touch refused: the handshake fails (net error page), the server never saw the
 //      certificate.
+//   3. NSS's own TLS client (tstclnt, Firefox's TLS stack) with the same database and a 9D key (PIN policy once)
+//      certified by the bank: logged in with the PIN from a file, the server verifies the certificate.
 // Missing chromium, certutil/modutil (libnss3-tools), openssl or unshare: Skipped (a failure under SKEY_REQUIRE_ALL).
 #include "bank/support/BankRig.h"
 #include "bank/support/ToolRun.h"
@@ -123,7 +125,7 @@ private:
     WalletctlRun m_wallet{QStringLiteral(WALLETCTL_PATH), m_dir.filePath(QStringLiteral("wallet"))};
     std::unique_ptr<wallet::device::EmbeddedSimulator> m_sim;
     QString m_asn;
-    TlsServer m_servers[2];
+    TlsServer m_servers[3]; ///< Chromium accepted, Chromium refused, NSS tstclnt (s_server: one connection at a time)
     QProcess m_chromium;
     DevToolsSocket m_page;
 
@@ -181,6 +183,47 @@ private:
         return why;
     }
 
+    /// An NSS database in `dir` with the module (FRIENDLY) and the web server's CA. Empty on success.
+    QString makeNssDatabase(const QString& dir) const
+    {
+        if (!QDir().mkpath(dir)) {
+            return QStringLiteral("cannot make ") + dir;
+        }
+        const QString nssdb = QStringLiteral("sql:") + dir;
+        const QList<QPair<QString, QStringList>> nssSteps
+            = {{QStringLiteral("certutil"),
+                   {QStringLiteral("-N"), QStringLiteral("-d"), nssdb, QStringLiteral("--empty-password")}},
+                // FRIENDLY (NSS "publicCerts"): the token's certificates are read without a login, so NSS does not ask
+                // for the PIN (a dialog headless Chromium cannot show) just to list them.
+                {QStringLiteral("modutil"),
+                    {QStringLiteral("-dbdir"),
+                        nssdb,
+                        QStringLiteral("-add"),
+                        QStringLiteral("smartkey"),
+                        QStringLiteral("-libfile"),
+                        qEnvironmentVariable("SKEY_PKCS11_MODULE"),
+                        QStringLiteral("-mechanisms"),
+                        QStringLiteral("FRIENDLY"),
+                        QStringLiteral("-force")}},
+                {QStringLiteral("certutil"),
+                    {QStringLiteral("-A"),
+                        QStringLiteral("-d"),
+                        nssdb,
+                        QStringLiteral("-n"),
+                        QStringLiteral("Test web server CA"),
+                        QStringLiteral("-t"),
+                        QStringLiteral("C,,"),
+                        QStringLiteral("-i"),
+                        path(QStringLiteral("server-ca.pem"))}}};
+        for (const auto& [tool, args] : nssSteps) {
+            const ToolRun r = runTool(tool, args);
+            if (r.exitCode != 0) {
+                return tool + QLatin1Char(' ') + QString::fromUtf8(r.out + r.err);
+            }
+        }
+        return {};
+    }
+
     /// Navigates without waiting (the handshake waits for the key's button), then answers the touch the key asks
     /// for during the handshake with `answer` ("accept" / "refuse"). Empty on success.
     QString navigateAndTouch(int port, const QString& answer)
@@ -209,7 +252,7 @@ private slots:
         if (const auto missing = BankRig::missingPart()) {
             SKEY_SKIP(*missing);
         }
-        for (const char* tool : {"chromium", "certutil", "modutil", "openssl", "unshare"}) {
+        for (const char* tool : {"chromium", "certutil", "modutil", "tstclnt", "openssl", "unshare"}) {
             if (QStandardPaths::findExecutable(QString::fromLatin1(tool)).isEmpty()) {
                 SKEY_SKIP(QStringLiteral("%1 is not installed (scripts/setup-deps.sh installs it)")
                               .arg(QString::fromLatin1(tool)));
@@ -314,36 +357,8 @@ private slots:
 
         // The NSS database Chromium reads ($HOME/.pki/nssdb): the module, and the web server's CA.
         const QString nssdb = QStringLiteral("sql:") + path(QStringLiteral("home/.pki/nssdb"));
-        QVERIFY(QDir().mkpath(path(QStringLiteral("home/.pki/nssdb"))));
-        const QList<QPair<QString, QStringList>> nssSteps
-            = {{QStringLiteral("certutil"),
-                   {QStringLiteral("-N"), QStringLiteral("-d"), nssdb, QStringLiteral("--empty-password")}},
-                // FRIENDLY (NSS "publicCerts"): the token's certificates are read without a login, so NSS does not ask
-                // for the PIN (a dialog headless Chromium cannot show) just to list them.
-                {QStringLiteral("modutil"),
-                    {QStringLiteral("-dbdir"),
-                        nssdb,
-                        QStringLiteral("-add"),
-                        QStringLiteral("smartkey"),
-                        QStringLiteral("-libfile"),
-                        qEnvironmentVariable("SKEY_PKCS11_MODULE"),
-                        QStringLiteral("-mechanisms"),
-                        QStringLiteral("FRIENDLY"),
-                        QStringLiteral("-force")}},
-                {QStringLiteral("certutil"),
-                    {QStringLiteral("-A"),
-                        QStringLiteral("-d"),
-                        nssdb,
-                        QStringLiteral("-n"),
-                        QStringLiteral("Test web server CA"),
-                        QStringLiteral("-t"),
-                        QStringLiteral("C,,"),
-                        QStringLiteral("-i"),
-                        path(QStringLiteral("server-ca.pem"))}}};
-        for (const auto& [tool, args] : nssSteps) {
-            const ToolRun r = runTool(tool, args);
-            QVERIFY2(r.exitCode == 0, qPrintable(tool + QLatin1Char(' ') + QString::fromUtf8(r.out + r.err)));
-        }
+        e = makeNssDatabase(path(QStringLiteral("home/.pki/nssdb")));
+        QVERIFY2(e.isEmpty(), qPrintable(e));
         const ToolRun listed = runTool(QStringLiteral("certutil"),
             {QStringLiteral("-L"), QStringLiteral("-d"), nssdb, QStringLiteral("-h"), QStringLiteral("all")});
         QVERIFY2(listed.out.contains("SmartKey PIV:Certificate for PIV Authentication"), listed.out + listed.err);
@@ -418,7 +433,66 @@ private slots:
         QVERIFY2(bodyText().contains(QStringLiteral("ERR_SSL_CLIENT_AUTH")), qPrintable(bodyText()));
         QVERIFY(!bodyText().contains(QStringLiteral("Client certificate")));
         QVERIFY2(!m_servers[1].output().contains("depth=0 O = SmartKey cardholder"), m_servers[1].output().constData());
-        (void)m_sim->control().send(QStringLiteral("touch-mode manual"));
+    }
+
+    /// NSS's own TLS client (tstclnt: the TLS stack of Firefox, unlike Chromium's BoringSSL) with the same NSS
+    /// database and the 9D key (PIN policy once): NSS logs in with the PIV PIN from a password file (-W, never argv)
+    /// to find the key, the key signs, the server verifies the certificate. (With the PIN-never 9A key NSS's TLS
+    /// never logs in and then treats the token as removed mid-handshake, SSL_ERROR_TOKEN_INSERTION_REMOVAL: NSS's
+    /// ssl3_ClientAuthTokenPresent wants a login-required token logged in; docs/piv.md.)
+    void nssTlsClientWithThePin()
+    {
+        // 9D with the slot's default policies (PIN once, no touch), the certificate a PIN protects (after the Chromium
+        // rows: with two certificates of the same subject and issuer the policy could pick this one, whose PIN headless
+        // Chromium cannot ask for).
+        const ToolRun generated9d = wallet(
+            {QStringLiteral("cert"), QStringLiteral("generate"), QStringLiteral("--slot"), QStringLiteral("9d")});
+        QVERIFY2(generated9d.exitCode == 0, generated9d.out + generated9d.err);
+        const ToolRun applied9d
+            = wallet({QStringLiteral("cert"), QStringLiteral("apply"), QStringLiteral("--slot"), QStringLiteral("9d")},
+                "123456\n");
+        QVERIFY2(applied9d.exitCode == 0, applied9d.out + applied9d.err);
+
+        // Its own NSS database (the browser keeps the first one open).
+        const QString made = makeNssDatabase(path(QStringLiteral("nss-client")));
+        QVERIFY2(made.isEmpty(), qPrintable(made));
+        QFile pin(path(QStringLiteral("pin.txt")));
+        QVERIFY(pin.open(QIODevice::WriteOnly));
+        pin.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        pin.write("123456");
+        pin.close();
+        QProcess client;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("LD_PRELOAD"));
+        client.setProcessEnvironment(env);
+        client.setProcessChannelMode(QProcess::MergedChannels);
+        // The request on stdin, kept open until the answer is in (tstclnt stops reading the socket at stdin's end).
+        client.start(QStringLiteral("sh"),
+            {QStringLiteral("-c"),
+                QStringLiteral("(printf 'GET / HTTP/1.0\\r\\n\\r\\n'; sleep 5) | exec tstclnt \"$@\""),
+                QStringLiteral("sh"),
+                QStringLiteral("-h"),
+                QStringLiteral("127.0.0.1"),
+                QStringLiteral("-p"),
+                QString::number(m_servers[2].port),
+                QStringLiteral("-d"),
+                QStringLiteral("sql:") + path(QStringLiteral("nss-client")),
+                QStringLiteral("-n"),
+                QStringLiteral("SmartKey PIV:Certificate for Key Management"),
+                QStringLiteral("-W"),
+                pin.fileName()});
+        QVERIFY(client.waitForStarted());
+        // tstclnt keeps the connection after the answer: read until the page is in, then end it.
+        QByteArray out;
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            (out += client.readAll()).contains("</BODY>") || client.state() == QProcess::NotRunning,
+            qPrintable(simStatus()),
+            60000);
+        client.kill();
+        client.waitForFinished();
+        QVERIFY2(out.contains("Subject: O=SmartKey cardholder, CN=" + m_asn.toLatin1()), out.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(
+            int(m_servers[2].output().count("depth=0 O = SmartKey cardholder, CN = " + m_asn.toLatin1())), 1, 10000);
     }
 
     void cleanupTestCase()

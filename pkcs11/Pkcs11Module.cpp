@@ -3,7 +3,8 @@
 // project's own HID transport (USB key, or the simulator's UDP port: $SKEY_PKCS11_UDP_PORT); no pcscd needed.
 // One slot, one token. Objects: per PIV slot (9A 9C 9D 9E = CKA_ID 01..04) the certificate, its public key and the
 // private key. Mechanisms: CKM_EC_KEY_PAIR_GEN (P-256, P-384), CKM_ECDSA, CKM_ECDSA_SHA256/384 (sign on the key;
-// verify in software), CKM_ECDH1_DERIVE. Users: CKU_USER = the PIV PIN, CKU_SO = the PUK (C_InitPIN resets the PIN
+// verify in software), CKM_ECDH1_DERIVE; the PIN and touch policies of a new key through ykcs11's vendor attributes.
+// Users: CKU_USER = the PIV PIN, CKU_SO = the PUK (C_InitPIN resets the PIN
 // with it), CKU_CONTEXT_SPECIFIC for slot 9C. Thread safety: every call under one mutex (CKF_OS_LOCKING_OK).
 // Nothing leaves this file as an exception. docs/piv.md "PKCS#11 module".
 #include "PivToken.h"
@@ -224,7 +225,8 @@ enum class Kind { Cert, Pub, Priv, Secret, None };
 
 /// A private key is a private object (seen only after C_Login) unless its PIN policy is "never": then the token
 /// signs without the PIN, and the key is a public object, as OpenSC's PIV emulation shows the card authentication
-/// key 9E (no auth_id). NSS (Chromium, Firefox) then uses it for TLS client authentication without asking for a PIN.
+/// key 9E (no auth_id, src/libopensc/pkcs15-piv.c). NSS (Chromium, Firefox) then uses it for TLS client authentication
+/// without asking for a PIN.
 bool privateVisible(const Module& m, std::size_t slot)
 {
     return m.loggedIn == CKU_USER || m.keys[slot].pinPolicy == 1;

@@ -103,9 +103,11 @@ bool PivToken::authenticate(const QByteArray& managementKey)
     return static_cast<bool>(m_client->authenticate(core::toSecure(managementKey)));
 }
 
-std::optional<QByteArray> PivToken::generate(std::uint8_t slot, std::uint8_t alg)
+std::optional<QByteArray> PivToken::generate(
+    std::uint8_t slot, std::uint8_t alg, std::uint8_t pinPolicy, std::uint8_t touchPolicy)
 {
-    auto r = m_client->generate(slot, alg);
+    auto r = m_client->generate(
+        slot, alg, static_cast<core::piv::PinPolicy>(pinPolicy), static_cast<core::piv::TouchPolicy>(touchPolicy));
     if (!r) {
         return std::nullopt;
     }
@@ -141,13 +143,13 @@ PivAnswer PivToken::ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& 
     return answer(m_client->ecdhRaw(slot, alg, point));
 }
 
-std::optional<std::pair<std::uint8_t, QByteArray>> PivToken::keyMetadata(std::uint8_t slot)
+std::optional<core::piv::KeyMetadata> PivToken::keyMetadata(std::uint8_t slot)
 {
     auto r = m_client->keyMetadata(slot);
-    if (!r || !r.value()) {
+    if (!r) {
         return std::nullopt;
     }
-    return std::make_pair(r.value()->alg, r.value()->point);
+    return r.value();
 }
 
 std::optional<QByteArray> PivToken::random(int n)

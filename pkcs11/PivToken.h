@@ -15,7 +15,8 @@ class HidApduChannel;
 }
 namespace wallet::core::piv {
 class PivClient;
-}
+struct KeyMetadata;
+} // namespace wallet::core::piv
 
 namespace wallet::pkcs11 {
 
@@ -49,8 +50,9 @@ public:
     std::optional<QByteArray> certificate(std::uint8_t slot);
     /// Mutual authentication with the 24-byte management key.
     bool authenticate(const QByteArray& managementKey);
-    /// GENERATE ASYMMETRIC KEY PAIR: the uncompressed point.
-    std::optional<QByteArray> generate(std::uint8_t slot, std::uint8_t alg);
+    /// GENERATE ASYMMETRIC KEY PAIR: the uncompressed point. Policies 0 = the slot's default (Yubico's values).
+    std::optional<QByteArray> generate(
+        std::uint8_t slot, std::uint8_t alg, std::uint8_t pinPolicy = 0, std::uint8_t touchPolicy = 0);
     /// DELETE KEY (Yubico MOVE KEY to FF): the slot's key pair and certificate; after authenticate().
     PivAnswer deleteKey(std::uint8_t slot);
     /// PUT DATA `53 00` of the slot's certificate object; after authenticate().
@@ -58,8 +60,8 @@ public:
     /// GENERAL AUTHENTICATE: DER ECDSA signature of a host-computed hash.
     PivAnswer sign(std::uint8_t slot, std::uint8_t alg, const QByteArray& hash);
     PivAnswer ecdh(std::uint8_t slot, std::uint8_t alg, const QByteArray& point);
-    /// Yubico GET METADATA of a key slot: the algorithm and the public point, when the slot holds a key.
-    std::optional<std::pair<std::uint8_t, QByteArray>> keyMetadata(std::uint8_t slot);
+    /// Yubico GET METADATA of a key slot (algorithm, PIN and touch policy, public point), when the slot holds a key.
+    std::optional<core::piv::KeyMetadata> keyMetadata(std::uint8_t slot);
     /// GET CHALLENGE: `n` (1..256) bytes from the token's RNG.
     std::optional<QByteArray> random(int n);
     /// Yubico GET SERIAL (4 bytes).

@@ -3,10 +3,13 @@
 // project's own HID transport (USB key, or the simulator's UDP port: $SKEY_PKCS11_UDP_PORT); no pcscd needed.
 // One slot, one token. Objects: per PIV slot (9A 9C 9D 9E = CKA_ID 01..04) the certificate, its public key and the
 // private key. Mechanisms: CKM_EC_KEY_PAIR_GEN (P-256, P-384), CKM_ECDSA, CKM_ECDSA_SHA256/384 (sign on the key;
-// verify in software), CKM_ECDH1_DERIVE. Users: CKU_USER = the PIV PIN, CKU_SO = the PUK (C_InitPIN resets the PIN
+// verify in software), CKM_ECDH1_DERIVE; the PIN and touch policies of a new key through ykcs11's vendor attributes.
+// Users: CKU_USER = the PIV PIN, CKU_SO = the PUK (C_InitPIN resets the PIN
 // with it), CKU_CONTEXT_SPECIFIC for slot 9C. Thread safety: every call under one mutex (CKF_OS_LOCKING_OK).
 // Nothing leaves this file as an exception. docs/piv.md "PKCS#11 module".
 #include "PivToken.h"
+
+#include "core/piv/PivClient.h"
 
 #include <p11-kit/pkcs11.h>
 
@@ -75,9 +78,19 @@ Bytes text(const std::string& s)
     return Bytes(s.begin(), s.end());
 }
 
+// Yubico's vendor attributes for a PIV key's policies (yubico-piv-tool ykcs11/pkcs11y.h: YUBICO_BASE_VENDOR
+// 0x59554200, CKA_YUBICO_TOUCH_POLICY = CKA_VENDOR_DEFINED + base + 1, CKA_YUBICO_PIN_POLICY = + 2; values as
+// GENERATE's tags AB and AA: 0 default, 1 never, 2 always / once, 3 cached / always). Taken unchanged, so that a client
+// written for ykcs11 sets the same policies here. docs/piv.md "PKCS#11 module".
+constexpr CK_ATTRIBUTE_TYPE kCkaYubicoTouchPolicy = CKA_VENDOR_DEFINED + 0x59554200UL + 1;
+constexpr CK_ATTRIBUTE_TYPE kCkaYubicoPinPolicy = CKA_VENDOR_DEFINED + 0x59554200UL + 2;
+
 struct KeyInfo
 {
     bool present = false;
+    /// The key's PIN policy as the token applies it (1 never, 2 once, 3 always; a reported 0 = the slot's default).
+    std::uint8_t pinPolicy = 2;
+    std::uint8_t touchPolicy = 1; ///< 1 never, 2 always, 3 cached (0 reported = never)
     std::string group; ///< secp256r1 / secp384r1
     Bytes point; ///< 04 ‖ X ‖ Y
     Bytes cert; ///< DER, empty when none
@@ -155,19 +168,27 @@ std::size_t fieldBytes(const std::string& group)
     return group == "secp384r1" ? 48 : 32;
 }
 
+/// The policies as the token applies them: a 0 (the slot's default) made explicit.
+void setPolicies(KeyInfo& k, std::uint8_t slot, std::uint8_t pinPolicy, std::uint8_t touchPolicy)
+{
+    k.pinPolicy = pinPolicy != 0 ? pinPolicy : static_cast<std::uint8_t>(wallet::core::piv::defaultPinPolicy(slot));
+    k.touchPolicy = touchPolicy != 0 ? touchPolicy : 1;
+}
+
 void loadKeys(Module& m)
 {
     for (std::size_t i = 0; i < 4; ++i) {
         KeyInfo& k = m.keys[i];
         const auto cert = m.token->certificate(kPivSlots[i]);
+        const auto meta = m.token->keyMetadata(kPivSlots[i]);
         if (!cert) {
             // A key without a certificate (just generated): its public point from GET METADATA.
             k = KeyInfo{};
-            if (const auto meta = m.token->keyMetadata(kPivSlots[i]);
-                meta && (meta->first == 0x11 || meta->first == 0x14)) {
+            if (meta && (meta->alg == 0x11 || meta->alg == 0x14)) {
                 k.present = true;
-                k.group = meta->first == 0x14 ? "secp384r1" : "secp256r1";
-                k.point = toBytes(meta->second);
+                k.group = meta->alg == 0x14 ? "secp384r1" : "secp256r1";
+                k.point = toBytes(meta->point);
+                setPolicies(k, kPivSlots[i], static_cast<std::uint8_t>(meta->pinPolicy), meta->touchPolicy);
             }
             continue;
         }
@@ -181,7 +202,10 @@ void loadKeys(Module& m)
                 k = KeyInfo{};
                 continue;
             }
+            k = KeyInfo{};
             k.present = true;
+            setPolicies(
+                k, kPivSlots[i], meta ? static_cast<std::uint8_t>(meta->pinPolicy) : 0, meta ? meta->touchPolicy : 0);
             k.group = ec->domain().get_curve_oid() == Botan::OID::from_string("secp384r1") ? "secp384r1" : "secp256r1";
             const auto bits = ec->public_key_bits();
             k.point = Bytes(bits.begin(), bits.end());
@@ -198,6 +222,15 @@ void loadKeys(Module& m)
 }
 
 enum class Kind { Cert, Pub, Priv, Secret, None };
+
+/// A private key is a private object (seen only after C_Login) unless its PIN policy is "never": then the token
+/// signs without the PIN, and the key is a public object, as OpenSC's PIV emulation shows the card authentication
+/// key 9E (no auth_id, src/libopensc/pkcs15-piv.c). NSS (Chromium, Firefox) then uses it for TLS client authentication
+/// without asking for a PIN.
+bool privateVisible(const Module& m, std::size_t slot)
+{
+    return m.loggedIn == CKU_USER || m.keys[slot].pinPolicy == 1;
+}
 
 Kind kindOf(CK_OBJECT_HANDLE h, int& slot)
 {
@@ -273,8 +306,9 @@ std::optional<Bytes> attribute(Module& m, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE 
     case CKA_TOKEN:
         return boolean(true);
     case CKA_PRIVATE:
-        // Private keys are private objects: found only after C_Login (clients such as libp11 log in for them).
-        return boolean(kind == Kind::Priv);
+        // Private keys are private objects: found only after C_Login (clients such as libp11 log in for them),
+        // except a key whose PIN policy is "never" (privateVisible).
+        return boolean(kind == Kind::Priv && k.pinPolicy != 1);
     case CKA_MODIFIABLE:
         return boolean(false);
     case CKA_ID:
@@ -362,7 +396,11 @@ std::optional<Bytes> attribute(Module& m, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE 
     case CKA_NEVER_EXTRACTABLE:
         return boolean(true);
     case CKA_ALWAYS_AUTHENTICATE:
-        return boolean(slot == 1); // 9C: the PIN before every signature
+        return boolean(k.pinPolicy == 3); // the PIN before every signature (9C's default)
+    case kCkaYubicoPinPolicy:
+        return Bytes{k.pinPolicy};
+    case kCkaYubicoTouchPolicy:
+        return Bytes{k.touchPolicy};
     case CKA_VALUE:
         sensitive = true; // the private key never leaves the token
         return Bytes{};
@@ -380,7 +418,7 @@ std::vector<CK_OBJECT_HANDLE> allObjects(Module& m, CK_SESSION_HANDLE session)
         }
         if (m.keys[i].present) {
             all.push_back(kPubBase + i);
-            if (m.loggedIn == CKU_USER) {
+            if (privateVisible(m, i)) {
                 all.push_back(kPrivBase + i); // CKA_PRIVATE objects are seen only after C_Login (PKCS#11 §4.4)
             }
         }
@@ -462,6 +500,21 @@ bool signMechanism(CK_MECHANISM_TYPE t)
     Session& session = sit->second;                                                                                    \
     (void)session;
 
+/// A refused signature: no PIN (6982), the key's button refused or not pressed in time (6985) or the host's CANCEL
+/// (6F00) during the touch wait: CKR_FUNCTION_CANCELED, the user's decision (docs/piv.md "Security").
+CK_RV signError(std::uint16_t sw)
+{
+    switch (sw) {
+    case 0x6982:
+        return CKR_USER_NOT_LOGGED_IN;
+    case 0x6985:
+    case 0x6F00:
+        return CKR_FUNCTION_CANCELED;
+    default:
+        return CKR_DEVICE_ERROR;
+    }
+}
+
 CK_RV signFinal(Module& m, Session& session, CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
 {
     Operation& op = session.sign;
@@ -494,7 +547,7 @@ CK_RV signFinal(Module& m, Session& session, CK_BYTE_PTR pSignature, CK_ULONG_PT
         return CKR_DEVICE_REMOVED;
     }
     if (a.sw != 0x9000) {
-        return a.sw == 0x6982 ? CKR_USER_NOT_LOGGED_IN : CKR_DEVICE_ERROR;
+        return signError(a.sw);
     }
     const auto raw = derToRaw(toBytes(a.data), n);
     if (!raw) {
@@ -1166,6 +1219,24 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession,
     }
     std::string group = "secp256r1";
     int slot = 0;
+    std::uint8_t pinPolicy = 0;
+    std::uint8_t touchPolicy = 0;
+    // A policy value as ykcs11 takes it: a CK_BYTE (its own tests) or a CK_ULONG, 0..3.
+    auto policy = [](const Bytes& v, std::uint8_t& out) -> bool {
+        CK_ULONG value = 0;
+        if (v.size() == 1) {
+            value = v[0];
+        } else if (v.size() == sizeof(CK_ULONG)) {
+            std::memcpy(&value, v.data(), sizeof value);
+        } else {
+            return false;
+        }
+        if (value > 3) {
+            return false;
+        }
+        out = static_cast<std::uint8_t>(value);
+        return true;
+    };
     auto scan = [&](CK_ATTRIBUTE_PTR t, CK_ULONG n) -> CK_RV {
         for (CK_ULONG i = 0; i < n; ++i) {
             const auto* p = static_cast<const std::uint8_t*>(t[i].pValue);
@@ -1181,6 +1252,10 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession,
                     return CKR_ATTRIBUTE_VALUE_INVALID; // CKA_ID 01..04 = slots 9A 9C 9D 9E
                 }
                 slot = v[0] - 1;
+            } else if (t[i].type == kCkaYubicoPinPolicy && !policy(v, pinPolicy)) {
+                return CKR_ATTRIBUTE_VALUE_INVALID;
+            } else if (t[i].type == kCkaYubicoTouchPolicy && !policy(v, touchPolicy)) {
+                return CKR_ATTRIBUTE_VALUE_INVALID;
             }
         }
         return CKR_OK;
@@ -1201,13 +1276,14 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession,
     if (!authenticated) {
         return CKR_PIN_INCORRECT;
     }
-    const auto point = m.token->generate(kPivSlots[slot], group == "secp384r1" ? 0x14 : 0x11);
+    const auto point = m.token->generate(kPivSlots[slot], group == "secp384r1" ? 0x14 : 0x11, pinPolicy, touchPolicy);
     if (!point) {
         return CKR_DEVICE_ERROR;
     }
     KeyInfo& k = m.keys[static_cast<std::size_t>(slot)];
     k = KeyInfo{};
     k.present = true;
+    setPolicies(k, kPivSlots[slot], pinPolicy, touchPolicy);
     k.group = group;
     k.point = toBytes(*point);
     *phPublicKey = kPubBase + static_cast<CK_OBJECT_HANDLE>(slot);
@@ -1225,7 +1301,7 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
     FIND_SESSION
     int slot = 0;
     const Kind kind = kindOf(hObject, slot);
-    if (!objectExists(m, hObject) || (kind == Kind::Priv && m.loggedIn != CKU_USER)) {
+    if (!objectExists(m, hObject) || (kind == Kind::Priv && !privateVisible(m, static_cast<std::size_t>(slot)))) {
         return CKR_OBJECT_HANDLE_INVALID; // a private object is not visible before C_Login
     }
     if (kind == Kind::Secret) {

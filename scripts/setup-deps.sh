@@ -24,8 +24,9 @@ packages=(
     # GUI tests headless (xdotool clicks through the real executable), a CJK font so Simplified Chinese renders,
     # desktop-file-validate (resources-desktop-file)
     xvfb xauth xdotool fonts-wqy-microhei desktop-file-utils
-    # the demo web shop's browser test (test_checkout_browser): headless Chromium driven over the DevTools protocol
-    chromium
+    # the demo web shop's browser test (test_checkout_browser): headless Chromium driven over the DevTools protocol;
+    # certutil/modutil/tstclnt for the browser's TLS client authentication with the key (test_browser_client_auth)
+    chromium libnss3-tools
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools yubico-piv-tool
     # PKCS#11 clients for the tests of libsmartkey-pkcs11 (p11tool, the OpenSSL pkcs11 engine)

@@ -427,17 +427,8 @@ Result<void> CertificateService::keepIssuer(const QString& dataDir, const Issued
         return makeError(ErrorCode::ProtocolError, QStringLiteral("the bank's answer carries no CA certificate"));
     }
     const QByteArray& caDer = issued.chain.first();
-    try {
-        const Botan::X509_Certificate ca(bytesOf(caDer));
-        const Botan::X509_Certificate cert(bytesOf(issued.certificate));
-        const std::unique_ptr<Botan::Public_Key> caKey(ca.subject_public_key());
-        if (!(cert.issuer_dn() == ca.subject_dn()) || !cert.check_signature(*caKey)) {
-            return makeError(ErrorCode::VerificationFailed,
-                QStringLiteral("the CA certificate of the bank's answer did not sign the issued certificate"));
-        }
-    } catch (const std::exception& e) {
-        return makeError(ErrorCode::ProtocolError,
-            QStringLiteral("the bank's CA certificate does not parse: %1").arg(QString::fromLatin1(e.what())));
+    if (auto signedIt = issuedBy(issued.certificate, caDer); !signedIt) {
+        return signedIt.error();
     }
     if (!QDir().mkpath(dataDir)) {
         return makeError(ErrorCode::StorageError, QStringLiteral("cannot make %1").arg(dataDir));
@@ -446,6 +437,23 @@ Result<void> CertificateService::keepIssuer(const QString& dataDir, const Issued
     const QByteArray pem = x509::toPem(caDer, "CERTIFICATE");
     if (!f.open(QIODevice::WriteOnly) || f.write(pem) != pem.size() || !f.commit()) {
         return makeError(ErrorCode::StorageError, QStringLiteral("cannot write %1").arg(f.fileName()));
+    }
+    return {};
+}
+
+Result<void> CertificateService::issuedBy(const QByteArray& certificateDer, const QByteArray& caDer)
+{
+    try {
+        const Botan::X509_Certificate ca(bytesOf(caDer));
+        const Botan::X509_Certificate cert(bytesOf(certificateDer));
+        const std::unique_ptr<Botan::Public_Key> caKey(ca.subject_public_key());
+        if (!(cert.issuer_dn() == ca.subject_dn()) || !cert.check_signature(*caKey)) {
+            return makeError(ErrorCode::VerificationFailed,
+                QStringLiteral("the CA certificate of the bank's answer did not sign the issued certificate"));
+        }
+    } catch (const std::exception& e) {
+        return makeError(ErrorCode::ProtocolError,
+            QStringLiteral("the bank's CA certificate does not parse: %1").arg(QString::fromLatin1(e.what())));
     }
     return {};
 }

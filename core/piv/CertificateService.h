@@ -126,6 +126,9 @@ public:
      * new one verifies.
      */
     [[nodiscard]] static Result<void> keepIssuer(const QString& dataDir, const IssuedCertificate& issued);
+    /// Whether `caDer` issued `certificateDer`: the certificate's issuer name is the CA's subject and the CA's key
+    /// verifies its signature (VerificationFailed otherwise, ProtocolError when either does not parse).
+    [[nodiscard]] static Result<void> issuedBy(const QByteArray& certificateDer, const QByteArray& caDer);
     /// The kept CA certificate (DER), empty when none.
     [[nodiscard]] static QByteArray keptIssuer(const QString& dataDir);
     /// PUT DATA of the certificate, refused unless it certifies the slot's key.

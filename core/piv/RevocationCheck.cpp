@@ -26,6 +26,11 @@ RevocationStatus RevocationCheck::status(const QByteArray& certificateDer, const
         return st;
     }
     QByteArray ca = CertificateService::keptIssuer(m_dataDir);
+    if (!ca.isEmpty() && !CertificateService::issuedBy(certificateDer, ca)) {
+        // The bank rolled its cardholder CA over: the kept certificate did not issue this one. The bank's current CA
+        // certificate is fetched as below and replaces the kept one only if it did; otherwise the kept one stays.
+        ca.clear();
+    }
     if (ca.isEmpty()) {
         // Trust: the answer comes over the connection whose server certificate is checked against the bank CA
         // pinned at enrolment; the CA certificate is kept only when it signed the cardholder's certificate.

@@ -25,7 +25,9 @@ namespace wallet::core::piv {
  * applied for before the wallet kept it), the CA certificate is fetched from the bank (GET
  * /v1/cardholder-ca/certificate) over the same pinned mutual-TLS connection and **kept (pinned) only when it verifies
  * the signature of the certificate being checked**: a CA that did not issue the cardholder's certificate is neither
- * kept nor used, and the status stays Unknown (NotIssuer). A kept CA certificate is never replaced here.
+ * kept nor used, and the status stays Unknown (NotIssuer). A kept CA certificate that did not issue the certificate
+ * being checked (the bank rolled its cardholder CA over) is treated as none: the bank's current one is fetched and
+ * replaces it only when it issued that certificate (docs/piv.md).
  */
 class RevocationCheck
 {

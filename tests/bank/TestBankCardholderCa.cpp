@@ -7,6 +7,8 @@
 //     SHA-256; `openssl verify` accepts the cardholder's certificate with it;
 //   * a wallet that kept no CA certificate (one applied for before the wallet kept it) fetches it, pins it in its
 //     data folder and calls its certificate "valid" (CertificateService / RevocationCheck, shared with the GUI);
+//   * a kept CA certificate from before a rollover of the bank's cardholder CA: replaced by the bank's current one,
+//     which issued the certificate on the key;
 //   * the bank serving another CA certificate (same name, another key, as an impostor would): the wallet without a
 //     kept CA says "unknown", never "valid", and keeps nothing; with the right CA kept, the status stays "valid" and
 //     the kept file is not replaced;
@@ -175,6 +177,20 @@ private slots:
         QVERIFY(QFile::rename(saved, bankCaPath()));
         restarted = restartBank();
         QVERIFY2(restarted.isEmpty(), qPrintable(restarted));
+    }
+
+    /// The bank rolled its cardholder CA over: the wallet still keeps the previous CA certificate (here the one of the
+    /// row above: same name, another key), which did not issue the certificate on the key. `cert show` fetches the
+    /// bank's current one, which did, says valid and keeps it in place of the old one.
+    void rolledOverCaReplacesTheKeptOne()
+    {
+        const QString previous = m_walletctl.file(QStringLiteral("impostor.pem"));
+        QVERIFY(QFile::exists(previous));
+        QVERIFY(QFile::remove(keptCaPath()));
+        QVERIFY(QFile::copy(previous, keptCaPath()));
+        const QJsonObject shown = show();
+        QCOMPARE(shown.value(QStringLiteral("status")).toString(), QStringLiteral("valid"));
+        QCOMPARE(derOf(keptCaPath()), derOf(bankCaPath()));
     }
 
     /// Revoked at the bank: a wallet without a kept CA fetches it and shows the revocation.

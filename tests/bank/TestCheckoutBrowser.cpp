@@ -11,205 +11,23 @@
 //      wallet's receipt; the bank holds the order paid, the money moved once.
 // A missing chromium fails under SKEY_REQUIRE_ALL and is Skipped otherwise.
 #include "bank/support/BankRig.h"
+#include "support/HeadlessChromium.h"
 
-#include <httplib.h>
-
-#include <QCryptographicHash>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QStandardPaths>
-#include <QTcpSocket>
 #include <QTemporaryDir>
-#include <QUrl>
 #include <QtTest>
 
 #include <cstdio>
 
-#include <unistd.h>
-
 using namespace wallet::bank::test;
-
-namespace {
-
-/**
- * @brief The smallest WebSocket client (RFC 6455) the DevTools protocol needs: the opening handshake, masked text
- * frames out, unfragmented or fragmented text frames in. Blocking, for a test.
- */
-class DevToolsSocket
-{
-public:
-    QString open(const QUrl& url)
-    {
-        m_socket.connectToHost(url.host(), static_cast<quint16>(url.port()));
-        if (!m_socket.waitForConnected(10000)) {
-            return QStringLiteral("connect: ") + m_socket.errorString();
-        }
-        QByteArray nonce(16, 0);
-        for (char& c : nonce) {
-            c = static_cast<char>(QRandomGenerator::global()->bounded(256));
-        }
-        const QByteArray key = nonce.toBase64();
-        m_socket.write("GET " + url.path().toLatin1() + " HTTP/1.1\r\nHost: " + url.host().toLatin1() + ":"
-            + QByteArray::number(url.port()) + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
-            + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        QByteArray head;
-        while (!head.contains("\r\n\r\n")) {
-            if (!m_socket.waitForReadyRead(10000)) {
-                return QStringLiteral("no handshake answer");
-            }
-            head += m_socket.readAll();
-        }
-        const int end = head.indexOf("\r\n\r\n") + 4;
-        m_buffer = head.mid(end);
-        head.truncate(end);
-        const QByteArray accept
-            = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", QCryptographicHash::Sha1)
-                  .toBase64();
-        if (!head.startsWith("HTTP/1.1 101") || !head.contains(accept)) {
-            return QStringLiteral("handshake refused: ") + QString::fromLatin1(head);
-        }
-        return {};
-    }
-
-    /// Sends a command and waits for its answer (events in between are dropped). Empty object on a failure.
-    QJsonObject call(const QString& method, const QJsonObject& params = {}, int timeoutMs = 30000)
-    {
-        const int id = ++m_id;
-        send(QJsonDocument(
-            QJsonObject{
-                {QStringLiteral("id"), id}, {QStringLiteral("method"), method}, {QStringLiteral("params"), params}})
-                 .toJson(QJsonDocument::Compact));
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs) {
-            const QByteArray message = receive(static_cast<int>(timeoutMs - t.elapsed()));
-            if (message.isNull()) {
-                break;
-            }
-            const QJsonObject o = QJsonDocument::fromJson(message).object();
-            if (o.value(QStringLiteral("id")).toInt() == id) {
-                return o;
-            }
-        }
-        return {};
-    }
-
-    /// Evaluates a JavaScript expression in the page; its value (by value), or an invalid QJsonValue.
-    QJsonValue evaluate(const QString& expression)
-    {
-        const QJsonObject answer = call(QStringLiteral("Runtime.evaluate"),
-            {{QStringLiteral("expression"), expression},
-                {QStringLiteral("returnByValue"), true},
-                {QStringLiteral("awaitPromise"), true}});
-        const QJsonObject result = answer.value(QStringLiteral("result")).toObject();
-        if (result.contains(QStringLiteral("exceptionDetails")) || !result.contains(QStringLiteral("result"))) {
-            return QJsonValue(QJsonValue::Undefined);
-        }
-        return result.value(QStringLiteral("result")).toObject().value(QStringLiteral("value"));
-    }
-
-private:
-    void send(const QByteArray& payload)
-    {
-        QByteArray frame;
-        frame.append(char(0x81)); // FIN, text
-        const qsizetype n = payload.size();
-        if (n < 126) {
-            frame.append(char(0x80 | n));
-        } else if (n < 65536) {
-            frame.append(char(0x80 | 126));
-            frame.append(char((n >> 8) & 0xFF));
-            frame.append(char(n & 0xFF));
-        } else {
-            frame.append(char(0x80 | 127));
-            for (int i = 7; i >= 0; --i) {
-                frame.append(char((static_cast<quint64>(n) >> (8 * i)) & 0xFF));
-            }
-        }
-        char mask[4];
-        for (char& c : mask) {
-            c = static_cast<char>(QRandomGenerator::global()->bounded(256));
-        }
-        frame.append(mask, 4);
-        for (qsizetype i = 0; i < n; ++i) {
-            frame.append(char(payload[i] ^ mask[i % 4]));
-        }
-        m_socket.write(frame);
-        m_socket.flush();
-    }
-    bool need(qsizetype bytes, int timeoutMs)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (m_buffer.size() < bytes) {
-            if (t.elapsed() > timeoutMs
-                || !m_socket.waitForReadyRead(qMax(1, static_cast<int>(timeoutMs - t.elapsed())))) {
-                return false;
-            }
-            m_buffer += m_socket.readAll();
-        }
-        return true;
-    }
-    /// One whole message (continuation frames joined); null on a timeout or a closed socket.
-    QByteArray receive(int timeoutMs)
-    {
-        QByteArray message;
-        for (;;) {
-            if (!need(2, timeoutMs)) {
-                return {};
-            }
-            const auto b0 = static_cast<quint8>(m_buffer[0]);
-            const auto b1 = static_cast<quint8>(m_buffer[1]);
-            qsizetype header = 2;
-            quint64 length = b1 & 0x7F;
-            if (length == 126) {
-                if (!need(4, timeoutMs)) {
-                    return {};
-                }
-                length = (static_cast<quint8>(m_buffer[2]) << 8) | static_cast<quint8>(m_buffer[3]);
-                header = 4;
-            } else if (length == 127) {
-                if (!need(10, timeoutMs)) {
-                    return {};
-                }
-                length = 0;
-                for (int i = 0; i < 8; ++i) {
-                    length = (length << 8) | static_cast<quint8>(m_buffer[2 + i]);
-                }
-                header = 10;
-            }
-            if (!need(header + static_cast<qsizetype>(length), timeoutMs)) {
-                return {};
-            }
-            const QByteArray payload = m_buffer.mid(header, static_cast<qsizetype>(length));
-            m_buffer.remove(0, header + static_cast<qsizetype>(length));
-            const int opcode = b0 & 0x0F;
-            if (opcode == 0x8) {
-                return {};
-            }
-            if (opcode == 0x9 || opcode == 0xA) {
-                continue; // ping / pong: the browser does not need an answer for this test's lifetime
-            }
-            message += payload;
-            if ((b0 & 0x80) != 0) {
-                return message.isNull() ? QByteArray("") : message;
-            }
-        }
-    }
-
-    QTcpSocket m_socket;
-    QByteArray m_buffer;
-    int m_id = 0;
-};
-
-} // namespace
+using wallet::test::DevToolsSocket;
+using wallet::test::startHeadlessChromium;
 
 class TestCheckoutBrowser : public QObject
 {
@@ -354,52 +172,9 @@ private slots:
         m_shopUrl = QString::fromLatin1(line.mid(int(sizeof("listening on ") - 1)));
 
         // Headless Chromium with the DevTools port chosen by itself, read from DevToolsActivePort.
-        const QString profile = m_dir.filePath(QStringLiteral("chromium"));
-        QStringList args{QStringLiteral("--headless=new"),
-            QStringLiteral("--disable-gpu"),
-            QStringLiteral("--no-first-run"),
-            QStringLiteral("--no-default-browser-check"),
-            QStringLiteral("--disable-extensions"),
-            QStringLiteral("--remote-debugging-port=0"),
-            QStringLiteral("--remote-debugging-address=127.0.0.1"),
-            QStringLiteral("--user-data-dir=") + profile,
-            QStringLiteral("about:blank")};
-        if (::geteuid() == 0) {
-            args.prepend(QStringLiteral("--no-sandbox")); // Chromium refuses to run as root with its sandbox
-        }
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("LD_PRELOAD"));
-        env.remove(QStringLiteral("ASAN_OPTIONS"));
-        m_chromium.setProcessEnvironment(env);
-        m_chromium.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_chromium.start(QStringLiteral("chromium"), args);
-        QVERIFY2(m_chromium.waitForStarted(), qPrintable(m_chromium.errorString()));
-        const QString portFile = QDir(profile).filePath(QStringLiteral("DevToolsActivePort"));
-        QTRY_VERIFY_WITH_TIMEOUT(QFile(portFile).size() > 0, 60000);
-        QFile f(portFile);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        const int devtoolsPort = f.readLine().trimmed().toInt();
-        QVERIFY(devtoolsPort > 0);
-        // The page target's WebSocket (the browser's own endpoint is line 2 of the file; the page is simpler).
-        httplib::Client http("127.0.0.1", devtoolsPort);
-        QString pageSocket;
-        const auto findPage = [&] {
-            auto r = http.Get("/json/list");
-            if (!r || r->status != 200) {
-                return false;
-            }
-            const QJsonArray targets = QJsonDocument::fromJson(QByteArray::fromStdString(r->body)).array();
-            for (const QJsonValue& t : targets) {
-                if (t.toObject().value(QStringLiteral("type")).toString() == QStringLiteral("page")) {
-                    pageSocket = t.toObject().value(QStringLiteral("webSocketDebuggerUrl")).toString();
-                    return true;
-                }
-            }
-            return false;
-        };
-        QTRY_VERIFY_WITH_TIMEOUT(findPage(), 30000);
-        const QString opened = m_page.open(QUrl(pageSocket));
-        QVERIFY2(opened.isEmpty(), qPrintable(opened));
+        const QString browser = startHeadlessChromium(
+            m_chromium, m_page, m_dir.filePath(QStringLiteral("chromium")), QProcessEnvironment::systemEnvironment());
+        QVERIFY2(browser.isEmpty(), qPrintable(browser));
     }
 
     void payInTheBrowserWithWalletctl()

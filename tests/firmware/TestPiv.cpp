@@ -14,6 +14,8 @@
 
 #include <QtTest>
 
+#include <algorithm>
+#include <array>
 #include <functional>
 
 using namespace skey;
@@ -108,6 +110,7 @@ private slots:
     void slotPinPolicies();
     void objectsUpTo2KiBThroughChaining();
     void generateRemovesTheSlotCertificateAtomically();
+    void supersededPrivateKeysLeaveTheFlash();
     void deleteKeyRemovesKeyAndCertificate();
     void touchPolicy_data();
     void touchPolicy();
@@ -414,6 +417,49 @@ void TestPiv::generateRemovesTheSlotCertificateAtomically()
     QVERIFY(!c.generate(0x9A, 0x11).empty());
     QCOMPARE(swOf(c.getData(kTagCert9A)), 0x6A82); // the old certificate went with the old key
     QCOMPARE(swOf(c.getData(kTagCert9C)), 0x9000); // another slot's is untouched
+}
+
+namespace {
+/// The private scalar of a key slot item (121..124: alg ‖ PIN policy ‖ touch policy ‖ scalar), read from the journal.
+Bytes privateScalar(HostToken& t, std::uint8_t item)
+{
+    std::array<std::uint8_t, kMaxItemSize> buf{};
+    std::size_t n = 0;
+    if (t.os().journal().read(item, buf, n) != StoreStatus::Ok || n < 3 + 32) {
+        return {};
+    }
+    return Bytes(buf.begin() + 3, buf.begin() + static_cast<long>(n));
+}
+bool imageHolds(HostToken& t, const Bytes& needle)
+{
+    const std::vector<std::uint8_t>& image = t.nvm().image();
+    return std::search(image.begin(), image.end(), needle.begin(), needle.end()) != image.end();
+}
+} // namespace
+
+void TestPiv::supersededPrivateKeysLeaveTheFlash()
+{
+    // docs/firmware.md "Wiping superseded secrets": PIV's private keys (items 121..124) are secret items, so a key
+    // replaced by GENERATE or removed by DELETE KEY is in no byte of the raw NVM once the command has returned, and
+    // after a power cycle (the journal's compact-and-erase of the page that held the old copy).
+    HostToken t;
+    PivClient c(t);
+    c.select();
+    QCOMPARE(c.authenticate(), 0x9000);
+    QVERIFY(!c.generate(0x9A, 0x11).empty());
+    const Bytes first = privateScalar(t, 121);
+    QCOMPARE(first.size(), std::size_t(32));
+    QVERIFY(imageHolds(t, first));
+    QVERIFY(!c.generate(0x9A, 0x11).empty());
+    const Bytes second = privateScalar(t, 121);
+    QCOMPARE(second.size(), std::size_t(32));
+    QVERIFY(second != first);
+    QVERIFY2(!imageHolds(t, first), "the replaced private key is still in the NVM image");
+    QVERIFY(imageHolds(t, second));
+    QCOMPARE(swOf(c.send(hex("00F6FF9A"))), 0x9000);
+    QVERIFY2(!imageHolds(t, second), "the deleted private key is still in the NVM image");
+    t.powerCycle();
+    QVERIFY(!imageHolds(t, first) && !imageHolds(t, second));
 }
 
 void TestPiv::deleteKeyRemovesKeyAndCertificate()

@@ -616,6 +616,117 @@ private slots:
         QCOMPARE(f->C_Finalize(nullptr), CKR_OK);
         ::dlclose(lib);
     }
+
+    /// Issue 14 (docs/piv.md "PKCS#11 module"): C_GenerateKeyPair takes the PIN and touch policies as ykcs11's vendor
+    /// attributes (CKA_YUBICO_PIN_POLICY / CKA_YUBICO_TOUCH_POLICY, CK_BYTE or CK_ULONG values); the module reports
+    /// them; a key with PIN policy "never" is a public object (found and used before C_Login), its touch is asked on
+    /// every signature and a refused touch is CKR_FUNCTION_CANCELED; the key holds the policies (GET METADATA).
+    void policiesThroughVendorAttributes()
+    {
+        Pkcs11Rig rig;
+        const QString err = rig.start();
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        qputenv("SKEY_PKCS11_UDP_PORT", QByteArray::number(rig.sim->hidPort()));
+        void* lib = ::dlopen(qgetenv("SKEY_PKCS11_MODULE").constData(), RTLD_NOW | RTLD_LOCAL);
+        QVERIFY2(lib, ::dlerror());
+        auto getList = reinterpret_cast<CK_C_GetFunctionList>(::dlsym(lib, "C_GetFunctionList"));
+        QVERIFY(getList);
+        CK_FUNCTION_LIST_PTR f = nullptr;
+        QCOMPARE(getList(&f), CKR_OK);
+        QCOMPARE(f->C_Initialize(nullptr), CKR_OK);
+        CK_SESSION_HANDLE s = 0;
+        QCOMPARE(f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &s), CKR_OK);
+
+        constexpr CK_ATTRIBUTE_TYPE kTouch = CKA_VENDOR_DEFINED + 0x59554200UL + 1;
+        constexpr CK_ATTRIBUTE_TYPE kPin = CKA_VENDOR_DEFINED + 0x59554200UL + 2;
+        CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+        CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+        const auto generate = [&](CK_BYTE id, CK_ATTRIBUTE* policies, CK_ULONG n) {
+            CK_ATTRIBUTE pub[] = {{CKA_ID, &id, 1}, {CKA_EC_PARAMS, p256, sizeof p256}};
+            std::vector<CK_ATTRIBUTE> priv{{CKA_ID, &id, 1}};
+            priv.insert(priv.end(), policies, policies + n);
+            CK_OBJECT_HANDLE a = 0;
+            CK_OBJECT_HANDLE b = 0;
+            return f->C_GenerateKeyPair(s, &mech, pub, 2, priv.data(), static_cast<CK_ULONG>(priv.size()), &a, &b);
+        };
+        // 9D: PIN never, touch always (CK_BYTE, as ykcs11's own tests pass them).
+        CK_BYTE never = 1;
+        CK_BYTE always = 2;
+        CK_ATTRIBUTE neverAlways[] = {{kPin, &never, 1}, {kTouch, &always, 1}};
+        QCOMPARE(generate(0x03, neverAlways, 2), CKR_OK);
+        // 9A: PIN always, touch cached (CK_ULONG values).
+        CK_ULONG pinAlways = 3;
+        CK_ULONG cached = 3;
+        CK_ATTRIBUTE alwaysCached[] = {{kPin, &pinAlways, sizeof pinAlways}, {kTouch, &cached, sizeof cached}};
+        QCOMPARE(generate(0x01, alwaysCached, 2), CKR_OK);
+        // An unknown policy value: refused before anything reaches the key (9C stays empty).
+        CK_BYTE bad = 4;
+        CK_ATTRIBUTE badPin[] = {{kPin, &bad, 1}};
+        QCOMPARE(generate(0x02, badPin, 1), CKR_ATTRIBUTE_VALUE_INVALID);
+
+        const auto find = [&](CK_OBJECT_CLASS cls, CK_BYTE id) {
+            CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_ID, &id, 1}};
+            CK_OBJECT_HANDLE h = 0;
+            CK_ULONG n = 0;
+            if (f->C_FindObjectsInit(s, t, 2) != CKR_OK || f->C_FindObjects(s, &h, 1, &n) != CKR_OK
+                || f->C_FindObjectsFinal(s) != CKR_OK || n != 1) {
+                return CK_OBJECT_HANDLE(0);
+            }
+            return h;
+        };
+        const auto byteAttribute = [&](CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type) {
+            CK_BYTE v = 0xFF;
+            CK_ATTRIBUTE a{type, &v, 1};
+            return f->C_GetAttributeValue(s, h, &a, 1) == CKR_OK && a.ulValueLen == 1 ? int(v) : -1;
+        };
+        QCOMPARE(find(CKO_PUBLIC_KEY, 0x02), CK_OBJECT_HANDLE(0));
+        // Before C_Login: the PIN-never key is there, the PIN-always key is not.
+        const CK_OBJECT_HANDLE noPin = find(CKO_PRIVATE_KEY, 0x03);
+        QVERIFY(noPin != 0);
+        QCOMPARE(find(CKO_PRIVATE_KEY, 0x01), CK_OBJECT_HANDLE(0));
+        QCOMPARE(byteAttribute(noPin, CKA_PRIVATE), int(CK_FALSE));
+        QCOMPARE(byteAttribute(noPin, kPin), 1);
+        QCOMPARE(byteAttribute(noPin, kTouch), 2);
+        QCOMPARE(byteAttribute(noPin, CKA_ALWAYS_AUTHENTICATE), int(CK_FALSE));
+        // It signs without a PIN once the key's button is pressed; a refused touch cancels the signature.
+        const auto sign = [&](CK_OBJECT_HANDLE key) {
+            CK_MECHANISM ecdsa{CKM_ECDSA, nullptr, 0};
+            CK_BYTE hash[32] = {1, 2, 3};
+            CK_BYTE sig[64];
+            CK_ULONG len = sizeof sig;
+            const CK_RV init = f->C_SignInit(s, &ecdsa, key);
+            return init != CKR_OK ? init : f->C_Sign(s, hash, sizeof hash, sig, &len);
+        };
+        QVERIFY(rig.sim->control().send(QStringLiteral("touch-mode accept")));
+        QCOMPARE(sign(noPin), CKR_OK);
+        QVERIFY(rig.sim->control().send(QStringLiteral("touch-mode refuse")));
+        QCOMPARE(sign(noPin), CKR_FUNCTION_CANCELED);
+        QVERIFY(rig.sim->control().send(QStringLiteral("touch-mode accept")));
+        // After C_Login the PIN-always key: context-specific login, its policies as generated.
+        CK_UTF8CHAR pin[] = {'1', '2', '3', '4', '5', '6'};
+        QCOMPARE(f->C_Login(s, CKU_USER, pin, sizeof pin), CKR_OK);
+        const CK_OBJECT_HANDLE withPin = find(CKO_PRIVATE_KEY, 0x01);
+        QVERIFY(withPin != 0);
+        QCOMPARE(byteAttribute(withPin, CKA_PRIVATE), int(CK_TRUE));
+        QCOMPARE(byteAttribute(withPin, CKA_ALWAYS_AUTHENTICATE), int(CK_TRUE));
+        QCOMPARE(byteAttribute(withPin, kPin), 3);
+        QCOMPARE(byteAttribute(withPin, kTouch), 3);
+        QCOMPARE(f->C_Finalize(nullptr), CKR_OK);
+        ::dlclose(lib);
+
+        // The key itself holds the policies (GET METADATA: PIN policy, touch policy).
+        auto channel = rig.sim->makeChannel();
+        wallet::core::piv::PivClient piv(*channel);
+        QVERIFY(piv.select());
+        auto d = piv.keyMetadata(0x9D);
+        QVERIFY(d && d->has_value());
+        QCOMPARE(int((*d)->pinPolicy), 1);
+        QCOMPARE(int((*d)->touchPolicy), 2);
+        auto a = piv.keyMetadata(0x9A);
+        QVERIFY(a && a->has_value());
+        QCOMPARE(int((*a)->pinPolicy), 3);
+        QCOMPARE(int((*a)->touchPolicy), 3);
+    }
 };
 SKEY_TEST_MAIN(TestPkcs11Module)
 #include "TestPkcs11Module.moc"

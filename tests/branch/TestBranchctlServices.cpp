@@ -9,6 +9,7 @@
 // bank's shadow balance says more than the key holds, and closing that account is refused (409 operations-open)
 // until the key's own proof (GET TRANSACTION PROVE, by walletctl) settles the payment; the closure then pays back
 // exactly what the key holds. No step decides an outcome by comparing balances.
+#include "bank/support/TestCard.h"
 #include "branch/BranchTestSupport.h"
 #include "core/crypto/CardCrypto.h"
 #include "support/Skip.h"
@@ -16,6 +17,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -36,6 +38,12 @@ const QString kNewSerial = QStringLiteral("534B000000200001");
 const QString kThirdSerial = QStringLiteral("534B000000200003");
 const QString kFourthSerial = QStringLiteral("534B000000200004");
 const QString kIdNumber = QStringLiteral("11010519491231002X");
+const QString kPsam = QStringLiteral("223344556677"); // the kiosk's PSAM terminal ID (Demo Tea House)
+// The golden-vector issuer masters (../shared/spec/vectors/pboc.json) that `bankctl init --test` imports as mlk.v1,
+// mtk.v1 and mpk.v1: the keys' TACs in a kiosk's settlement batch are made with them, as on the simulated key.
+const QByteArray kMlk = QByteArray::fromHex("00112233445566778899AABBCCDDEEFF");
+const QByteArray kMtk = QByteArray::fromHex("404142434445464748494A4B4C4D4E4F");
+const QByteArray kMpk = QByteArray::fromHex("0123456789ABCDEFFEDCBA9876543210");
 
 } // namespace
 
@@ -180,6 +188,12 @@ private:
 
     bool deposit(const QString& asn, int fen)
     {
+        return depositWithReference(asn, fen, QStringLiteral("counter-") + asn);
+    }
+
+    /// `bankctl accounts deposit` to the card's funding account; a counter receipt (`reference`) is posted once.
+    bool depositWithReference(const QString& asn, int fen, const QString& reference)
+    {
         QString out;
         return m_rig.bankctl({QStringLiteral("accounts"),
                                  QStringLiteral("deposit"),
@@ -188,7 +202,7 @@ private:
                                  QStringLiteral("--amount"),
                                  QString::number(fen),
                                  QStringLiteral("--reference"),
-                                 QStringLiteral("counter-") + asn},
+                                 reference},
                    &out)
             == 0;
     }
@@ -216,6 +230,48 @@ private:
         const QString started = m_rig.startServer(fault);
         QVERIFY2(started.isEmpty(), qPrintable(started));
         writeConfigs();
+    }
+
+    qint64 merchantPayable()
+    {
+        return sqlInt("SELECT a.balance FROM accounts a JOIN merchants m ON m.account_id = a.id WHERE m.name ="
+                      " 'Demo Tea House'");
+    }
+
+    qint64 fundingOf(const QString& asn)
+    {
+        return sqlInt("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = $1",
+            {asn.toStdString()});
+    }
+
+    /// PUT /v1/settlement/batches/<batchId> as the kiosk (its PSAM kPsam): the bank's answer.
+    BankRig::ApiAnswer settle(const QString& batchId, const QList<QJsonObject>& records)
+    {
+        QJsonArray list;
+        for (const auto& r : records) {
+            list.append(r);
+        }
+        return m_rig.api("PUT",
+            QStringLiteral("/v1/settlement/batches/") + batchId,
+            QStringLiteral("kiosk"),
+            {{QStringLiteral("terminalId"), kPsam}, {QStringLiteral("records"), list}});
+    }
+
+    /// `bankctl reports receivables --json`: the closed card `asn`'s line (empty when it has none).
+    QJsonObject receivableOf(const QString& asn)
+    {
+        QString out;
+        if (m_rig.bankctl({QStringLiteral("reports"), QStringLiteral("receivables"), QStringLiteral("--json")}, &out)
+            != 0) {
+            return {};
+        }
+        const auto cards = QJsonDocument::fromJson(out.toUtf8()).object().value(QStringLiteral("cards")).toArray();
+        for (const auto& c : cards) {
+            if (c.toObject().value(QStringLiteral("asn")).toString() == asn) {
+                return c.toObject();
+            }
+        }
+        return {};
     }
 
     /// `branchctl close` of a simulated key, approved by the supervisor.
@@ -265,6 +321,20 @@ private slots:
         QVERIFY(addStaff(m_rig, QStringLiteral("wang.supervisor"), QStringLiteral("supervisor"), kSupervisorPassword));
         const QString merchant = m_rig.addDemoMerchant();
         QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
+        // A kiosk of the same merchant with its PSAM: the late offline purchases below arrive in its batches.
+        const QString kiosk
+            = m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900"));
+        QVERIFY2(kiosk.isEmpty(), qPrintable(kiosk));
+        QCOMPARE(m_rig.bankctl({QStringLiteral("merchants"),
+                                   QStringLiteral("add-psam"),
+                                   QStringLiteral("--merchant"),
+                                   QStringLiteral("Demo Tea House"),
+                                   QStringLiteral("--terminal"),
+                                   kPsam,
+                                   QStringLiteral("--kiosk"),
+                                   QStringLiteral("556677889900")},
+                     &out),
+            0);
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
         writeConfigs();
@@ -416,6 +486,85 @@ private slots:
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
+    /// Late offline purchases of the replaced key (docs/branch.md "Late offline purchases"): before it was lost the
+    /// key paid ¥2.50 and ¥2.00 at a kiosk offline; the kiosk's batches reach the bank after the replacement. The
+    /// merchant is paid both; the ¥2.50 is taken back from the customer's funding account (¥3.00 deposited) into the
+    /// lost key's float share once (a re-upload and the same sale in another batch move nothing); of the ¥2.00 the
+    /// account covers only the ¥0.50 left, so the bank advances ¥1.50 from its clearing account, owed by the customer
+    /// (`bankctl reports receivables`). The new key's share is never touched, no shadow balance goes below 0, and
+    /// `bankctl audit ledger` holds after each step.
+    void lateOfflinePurchasesOfTheReplacedKey()
+    {
+        QVERIFY(!m_newAsn.isEmpty());
+        const std::string lost = m_lostAsn.toStdString();
+        const QByteArray psam = QByteArray::fromHex(kPsam.toLatin1());
+        TestCard key(kMlk, kMtk, QByteArray::fromHex(m_lostAsn.toLatin1()), kMpk);
+        key.assumeBalance(2000); // what the lost key held (walletctl loaded ¥20.00)
+        const QJsonObject first = key.offlineSale(250, 1, psam, m_lostAsn);
+        const QJsonObject second = key.offlineSale(200, 2, psam, m_lostAsn);
+        QVERIFY(!first.isEmpty() && !second.isEmpty());
+        QVERIFY(depositWithReference(m_lostAsn, 300, QStringLiteral("counter-late-1")));
+        QCOMPARE(fundingOf(m_lostAsn), 300);
+        const qint64 newShadow = sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()});
+        const qint64 payable = merchantPayable();
+
+        const QString batch = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const auto settled = settle(batch, {first});
+        QVERIFY2(settled.status == 200, settled.body.constData());
+        QCOMPARE(settled.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 250); // the merchant is paid, never refused
+        const std::string key1 = "recovery:" + kPsam.toStdString() + ":1";
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1 AND kind = 'recovery'", {key1}), 1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {key1}), 250);
+        QCOMPARE(fundingOf(m_lostAsn), 50);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1 AND state = 'closed'", {lost}), 0);
+        QCOMPARE(sqlInt("SELECT recovered FROM cards WHERE asn = $1", {lost}), 250);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), newShadow);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+
+        // Uploaded again (the kiosk lost the answer), and the same sale in another batch: nothing moves again.
+        const qint64 transfers = sqlInt("SELECT count(*) FROM transfers");
+        const auto again = settle(batch, {first});
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json, settled.json);
+        const auto other = settle(QUuid::createUuid().toString(QUuid::WithoutBraces), {first});
+        QCOMPARE(other.status, 200);
+        QCOMPARE(other.json.value(QStringLiteral("duplicates")).toInt(), 1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers"), transfers);
+        QCOMPARE(fundingOf(m_lostAsn), 50);
+        QCOMPARE(merchantPayable(), payable + 250);
+
+        // The funding account too small: the merchant is paid ¥2.00, ¥0.50 recovered, ¥1.50 advanced and owed.
+        const qint64 clearing = sqlInt("SELECT balance FROM accounts WHERE kind = 'clearing'");
+        const auto short2 = settle(QUuid::createUuid().toString(QUuid::WithoutBraces), {second});
+        QCOMPARE(short2.status, 200);
+        QCOMPARE(short2.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 450);
+        QCOMPARE(
+            sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"recovery:" + kPsam.toStdString() + ":2"}),
+            50);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1 AND debit_account_id = (SELECT id FROM"
+                        " accounts WHERE kind = 'clearing')",
+                     {"advance:" + kPsam.toStdString() + ":2"}),
+            150);
+        QCOMPARE(sqlInt("SELECT balance FROM accounts WHERE kind = 'clearing'"), clearing - 150);
+        QCOMPARE(fundingOf(m_lostAsn), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {lost}), 0);
+        QCOMPARE(sqlInt("SELECT advanced FROM cards WHERE asn = $1", {lost}), 150);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), newShadow);
+        const QJsonObject owed = receivableOf(m_lostAsn);
+        QCOMPARE(owed.value(QStringLiteral("receivable")).toInteger(), 150);
+        QCOMPARE(owed.value(QStringLiteral("recovered")).toInteger(), 300);
+        QCOMPARE(owed.value(QStringLiteral("replacedBy")).toString(), m_newAsn);
+        QCOMPARE(owed.value(QStringLiteral("latePurchases")).toInteger(), 2);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'card.late-purchase' AND asn = $1 AND outcome ="
+                        " 'receivable' AND detail LIKE '%50 fen recovered from the funding account, 150 fen advanced "
+                        "by the bank%'",
+                     {lost}),
+            1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+    }
+
     /// The account closed: CARD BLOCK terminates the key, the bank pays back ¥50.00 once; the outcome reported
     /// again (a lost answer's recovery) moves nothing, another status word is refused, and the terminated key
     /// cannot be closed twice.
@@ -467,6 +616,42 @@ private slots:
             twice.out.constData());
         QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
         QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + asn}), 1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+    }
+
+    /// A late purchase of the closed account's key: a sale of ¥1.20 the key made offline before the closure reaches
+    /// the bank after it, when the closed card's share holds nothing (closure paid back all the bank vouched for).
+    /// The merchant is paid; the ¥1.00 that reached the funding account since (a deposit) is recovered once, the bank
+    /// advances ¥0.20, owed; a re-upload moves nothing; the audit holds.
+    void latePurchaseOfTheClosedAccount()
+    {
+        QVERIFY(!m_closeCommand.isEmpty());
+        const std::string asn = m_newAsn.toStdString();
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1 AND state = 'closed'", {asn}), 0);
+        TestCard key(kMlk, kMtk, QByteArray::fromHex(m_newAsn.toLatin1()), kMpk);
+        key.assumeBalance(5000);
+        const QJsonObject sale = key.offlineSale(120, 3, QByteArray::fromHex(kPsam.toLatin1()), m_newAsn);
+        QVERIFY(!sale.isEmpty());
+        QVERIFY(depositWithReference(m_newAsn, 100, QStringLiteral("counter-late-2")));
+        const qint64 payable = merchantPayable();
+        const QString batch = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const auto settled = settle(batch, {sale});
+        QCOMPARE(settled.status, 200);
+        QCOMPARE(settled.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 120);
+        const std::string key3 = "recovery:" + kPsam.toStdString() + ":3";
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {key3}), 100);
+        QCOMPARE(
+            sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"advance:" + kPsam.toStdString() + ":3"}),
+            20);
+        QCOMPARE(fundingOf(m_newAsn), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {asn}), 0);
+        QCOMPARE(receivableOf(m_newAsn).value(QStringLiteral("receivable")).toInteger(), 20);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+        const qint64 transfers = sqlInt("SELECT count(*) FROM transfers");
+        QCOMPARE(settle(batch, {sale}).json, settled.json);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers"), transfers);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {key3}), 1);
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 

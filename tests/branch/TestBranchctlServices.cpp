@@ -12,6 +12,7 @@
 #include "bank/support/TestCard.h"
 #include "branch/BranchTestSupport.h"
 #include "core/crypto/CardCrypto.h"
+#include "device/SimulatorControl.h"
 #include "support/Skip.h"
 
 #include <QDir>
@@ -37,6 +38,7 @@ const QString kLostSerial = QStringLiteral("534B000000200000");
 const QString kNewSerial = QStringLiteral("534B000000200001");
 const QString kThirdSerial = QStringLiteral("534B000000200003");
 const QString kFourthSerial = QStringLiteral("534B000000200004");
+const QString kFifthSerial = QStringLiteral("534B000000200005");
 const QString kIdNumber = QStringLiteral("11010519491231002X");
 const QString kPsam = QStringLiteral("223344556677"); // the kiosk's PSAM terminal ID (Demo Tea House)
 // The golden-vector issuer masters (../shared/spec/vectors/pboc.json) that `bankctl init --test` imports as mlk.v1,
@@ -763,6 +765,134 @@ private slots:
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
+    /// The key goes silent during CARD BLOCK (docs/branch.md "Closing an account"): the test runs the key's skey-sim
+    /// itself (`branchctl --simulator`) and cuts its power at the NVM write of the command. First the cut comes before
+    /// anything is written: branchctl says only that the outcome is unknown and being checked (exit 3, nothing paid,
+    /// the bank's command without an outcome); at the next contact the key reads active, so `outcome --from-key`
+    /// reports nothing ("did not run"), and the account is closed again. That time the key writes its termination
+    /// and goes silent before answering: unknown again, and at the next contact the key's own life cycle
+    /// (terminated) is reported as 9000, the bank pays back once; reading it again pays nothing twice.
+    void keySilentDuringCardBlock()
+    {
+        QString asn;
+        QByteArray pin;
+        QVERIFY(issueAndLoad(kFifthSerial, 2500, QStringLiteral("15.00"), &asn, &pin));
+        const std::string a = asn.toStdString();
+        QProcess sim;
+        sim.start(qEnvironmentVariable("SKEY_SIM_PATH"),
+            {QStringLiteral("--nvm"),
+                m_dir.filePath(QStringLiteral("keys/%1/token.nvm").arg(kFifthSerial)),
+                QStringLiteral("--hid-port"),
+                QStringLiteral("0"),
+                QStringLiteral("--control-port"),
+                QStringLiteral("0")});
+        QVERIFY(sim.waitForStarted());
+        QByteArray ready;
+        for (int i = 0; i < 100 && !ready.contains('\n'); ++i) {
+            sim.waitForReadyRead(200);
+            ready += sim.readAllStandardOutput();
+        }
+        static const QRegularExpression ports(QStringLiteral("READY hid=(\\d+) control=(\\d+)"));
+        const auto m = ports.match(QString::fromLatin1(ready));
+        QVERIFY2(m.hasMatch(), ready.constData());
+        const QString key = QStringLiteral("127.0.0.1:") + m.captured(1);
+        const wallet::device::SimulatorControl control(static_cast<std::uint16_t>(m.captured(2).toUInt()));
+        const QByteArray passwords
+            = (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8();
+        const QStringList close{QStringLiteral("close"),
+            QStringLiteral("--simulator"),
+            key,
+            QStringLiteral("--supervisor"),
+            QStringLiteral("wang.supervisor")};
+
+        // 1. Power off at CARD BLOCK's first NVM write, which then writes nothing: the key never answers.
+        QVERIFY(control.send(QStringLiteral("power-cut-at 1 nothing")).ok());
+        const Run silent = branchctl(close, passwords);
+        QCOMPARE(silent.exitCode, 3);
+        QCOMPARE(silent.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
+        QVERIFY(!silent.json.contains(QStringLiteral("refunded")));
+        const QString said = silent.json.value(QStringLiteral("error")).toString();
+        QVERIFY2(said.contains(QStringLiteral("outcome is unknown and is being checked")), qPrintable(said));
+        QVERIFY2(!silent.out.contains("Pay the customer"), silent.out.constData());
+        static const QRegularExpression command(
+            QStringLiteral("branchctl outcome --command ([0-9a-f-]{36}) --from-key"));
+        const auto first = command.match(said);
+        QVERIFY2(first.hasMatch(), qPrintable(said));
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND operation = 'card-block' AND"
+                        " outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {a}), 1);
+        QCOMPARE(
+            sqlInt("SELECT count(*) FROM transfers WHERE natural_key IN ($1, $2)", {"closure:" + a, "payout:" + a}), 0);
+
+        // The next contact: the key is back and reads active, so CARD BLOCK did not run: nothing reported or paid.
+        QVERIFY(control.send(QStringLiteral("replug")).ok());
+        const QStringList fromKey{QStringLiteral("outcome"),
+            QStringLiteral("--command"),
+            first.captured(1),
+            QStringLiteral("--from-key"),
+            QStringLiteral("--simulator"),
+            key};
+        const Run notRun = branchctl(fromKey, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(notRun.exitCode, 1);
+        QVERIFY2(notRun.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("did not run")),
+            notRun.out.constData());
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 0);
+
+        // 2. Closed again: this time the key writes its termination (the 2nd write: the secure-messaging try is
+        // spent first) and the power goes before it answers.
+        QVERIFY(control.send(QStringLiteral("power-cut-at 2 full")).ok());
+        const Run silentAgain = branchctl(close, passwords);
+        QCOMPARE(silentAgain.exitCode, 3);
+        QCOMPARE(silentAgain.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
+        const auto second = command.match(silentAgain.json.value(QStringLiteral("error")).toString());
+        QVERIFY2(second.hasMatch(), silentAgain.out.constData());
+        QVERIFY(second.captured(1) != first.captured(1));
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {a}), 1);
+
+        QVERIFY(control.send(QStringLiteral("replug")).ok());
+        QStringList fromKey2 = fromKey;
+        fromKey2[2] = second.captured(1);
+        const Run resolved = branchctl(fromKey2, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(resolved.exitCode, 0);
+        QCOMPARE(resolved.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("9000"));
+        QCOMPARE(resolved.json.value(QStringLiteral("key")).toObject().value(QStringLiteral("lifeCycle")).toString(),
+            QStringLiteral("terminated"));
+        QCOMPARE(resolved.json.value(QStringLiteral("refunded")).toInteger(), 2500); // ¥15.00 key + ¥10.00 account
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'closed'", {a}), 1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"payout:" + a}), 2500);
+        const Run again = branchctl(fromKey2, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 1);
+        // The first command never ran and can never run (its challenge is spent): it stays without an outcome.
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+        sim.terminate();
+        QVERIFY(sim.waitForFinished(10000));
+    }
+
+    /// Without any key option branchctl uses the USB key through hidapi; with none plugged in (no USB here) it says
+    /// so before anything reaches the key or the bank's services: "plug in a key", nothing done.
+    void noUsbKeyPlugIn()
+    {
+        const int approvals = static_cast<int>(sqlInt("SELECT count(*) FROM approvals"));
+        const Run r
+            = branchctl({QStringLiteral("close"), QStringLiteral("--supervisor"), QStringLiteral("wang.supervisor")},
+                (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("plug in a key")),
+            r.out.constData());
+        QCOMPARE(r.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("not-done"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
+    }
+
     /// The audit log (issue 13): `bankctl audit export` writes every row as CSV with who, the supervisor and the
     /// outcome of each staff action; a deleted row is named by `bankctl audit verify` (an edited one:
     /// test_bank_issuance).
@@ -800,7 +930,7 @@ private slots:
         QCOMPARE(
             sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.card-block' AND staff_id IS NOT NULL"
                    " AND supervisor_id IS NOT NULL AND staff_id <> supervisor_id"),
-            3); // the three closures above
+            5); // the closures above (the silent key's two CARD BLOCKs included)
 
         QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("verify")}, &out), 0);
         const qint64 victim = sqlInt("SELECT min(seq) FROM audit_log WHERE action = 'card.replaced'");

@@ -59,6 +59,9 @@ private:
     QString m_lostAsn;
     QString m_newAsn;
     QString m_closeCommand;
+    std::unique_ptr<TestCard> m_lostKey; ///< the lost key's purse (its keys: the golden-vector masters)
+    QString m_pendingPurchase; ///< the lost key's online payment, debited, its confirmation not yet sent
+    TestCard::Debit m_pendingDebit;
 
     struct Run
     {
@@ -445,6 +448,42 @@ private slots:
         QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
     }
 
+    /// Before the key is lost it pays ¥1.20 online (the bank authorises, the key debits) but the confirmation does not
+    /// reach the bank yet: the purchase stays `authorised`, the shadow balance still ¥20.00 (the replacement carries
+    /// that; the confirmation arrives later, lateOfflinePurchasesOfTheReplacedKey).
+    void onlinePaymentBeforeTheLoss()
+    {
+        QVERIFY(!m_lostAsn.isEmpty());
+        m_lostKey = std::make_unique<TestCard>(kMlk, kMtk, QByteArray::fromHex(m_lostAsn.toLatin1()), kMpk);
+        m_lostKey->assumeBalance(2000); // what the key holds (walletctl loaded ¥20.00)
+        const QByteArray terminal = QByteArray::fromHex("112233445566"); // the demo merchant's online terminal
+        const auto init = m_lostKey->initializeForPurchase(120, terminal);
+        const auto a = m_rig.api("POST",
+            QStringLiteral("/v1/purchases"),
+            QStringLiteral("client"),
+            {{QStringLiteral("asn"), m_lostAsn},
+                {QStringLiteral("algorithm"), QStringLiteral("3des")},
+                {QStringLiteral("keyIndex"), 1},
+                {QStringLiteral("keyVersion"), 1},
+                {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
+                {QStringLiteral("amount"), 120},
+                {QStringLiteral("offlineAtc"), init.offlineAtc},
+                {QStringLiteral("random"), QString::fromLatin1(init.random.toHex().toUpper())},
+                {QStringLiteral("terminalId"), QStringLiteral("112233445566")}});
+        QVERIFY2(a.status == 201, a.body.constData());
+        const auto d
+            = m_lostKey->debitForPurchase(static_cast<std::uint32_t>(a.json.value(QStringLiteral("tsn")).toInteger()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("date")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("time")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("mac1")).toString().toLatin1()));
+        QVERIFY(d);
+        m_pendingDebit = *d;
+        m_pendingPurchase = a.json.value(QStringLiteral("purchaseId")).toString();
+        QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE id = $1 AND state = 'authorised'",
+                     {m_pendingPurchase.toStdString()}),
+            1);
+    }
+
     /// The lost key replaced: the bank moves its shadow balance (¥20.00) to the funding account once, closes it,
     /// and walletctl loads the ¥30.00 left plus the ¥20.00 carried onto the new key.
     void replaceTheLostKey()
@@ -500,11 +539,29 @@ private slots:
         QVERIFY(!m_newAsn.isEmpty());
         const std::string lost = m_lostAsn.toStdString();
         const QByteArray psam = QByteArray::fromHex(kPsam.toLatin1());
-        TestCard key(kMlk, kMtk, QByteArray::fromHex(m_lostAsn.toLatin1()), kMpk);
-        key.assumeBalance(2000); // what the lost key held (walletctl loaded ¥20.00)
-        const QJsonObject first = key.offlineSale(250, 1, psam, m_lostAsn);
-        const QJsonObject second = key.offlineSale(200, 2, psam, m_lostAsn);
+        QVERIFY(m_lostKey);
+        const QJsonObject first = m_lostKey->offlineSale(250, 1, psam, m_lostAsn);
+        const QJsonObject second = m_lostKey->offlineSale(200, 2, psam, m_lostAsn);
         QVERIFY(!first.isEmpty() && !second.isEmpty());
+
+        // The online payment's confirmation arrives now, after the replacement: the order-less purchase completes
+        // (the merchant is paid ¥1.20), and with ¥0 in the funding account the bank advances it all.
+        const qint64 payableBefore = merchantPayable();
+        const auto confirmed = m_rig.api("POST",
+            QStringLiteral("/v1/purchases/%1/confirmation").arg(m_pendingPurchase),
+            QStringLiteral("client"),
+            {{QStringLiteral("mac2"), QString::fromLatin1(m_pendingDebit.mac2.toHex().toUpper())},
+                {QStringLiteral("tac"), QString::fromLatin1(m_pendingDebit.tac.toHex().toUpper())},
+                {QStringLiteral("source"), QStringLiteral("debit")}});
+        QVERIFY2(confirmed.status == 200, confirmed.body.constData());
+        QCOMPARE(confirmed.json.value(QStringLiteral("state")).toString(), QStringLiteral("completed"));
+        QCOMPARE(merchantPayable(), payableBefore + 120);
+        const std::string online = "112233445566:"
+            + std::to_string(sqlInt("SELECT tsn FROM purchases WHERE id = $1", {m_pendingPurchase.toStdString()}));
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"advance:" + online}), 120);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"recovery:" + online}), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {lost}), 0);
+        QCOMPARE(ledgerAudit(m_rig), 0);
         QVERIFY(depositWithReference(m_lostAsn, 300, QStringLiteral("counter-late-1")));
         QCOMPARE(fundingOf(m_lostAsn), 300);
         const qint64 newShadow = sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()});
@@ -552,13 +609,13 @@ private slots:
         QCOMPARE(sqlInt("SELECT balance FROM accounts WHERE kind = 'clearing'"), clearing - 150);
         QCOMPARE(fundingOf(m_lostAsn), 0);
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {lost}), 0);
-        QCOMPARE(sqlInt("SELECT advanced FROM cards WHERE asn = $1", {lost}), 150);
+        QCOMPARE(sqlInt("SELECT advanced FROM cards WHERE asn = $1", {lost}), 150 + 120);
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), newShadow);
         const QJsonObject owed = receivableOf(m_lostAsn);
-        QCOMPARE(owed.value(QStringLiteral("receivable")).toInteger(), 150);
+        QCOMPARE(owed.value(QStringLiteral("receivable")).toInteger(), 150 + 120); // the online payment's too
         QCOMPARE(owed.value(QStringLiteral("recovered")).toInteger(), 300);
         QCOMPARE(owed.value(QStringLiteral("replacedBy")).toString(), m_newAsn);
-        QCOMPARE(owed.value(QStringLiteral("latePurchases")).toInteger(), 2);
+        QCOMPARE(owed.value(QStringLiteral("latePurchases")).toInteger(), 3);
         QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'card.late-purchase' AND asn = $1 AND outcome ="
                         " 'receivable' AND detail LIKE '%50 fen recovered from the funding account, 150 fen advanced "
                         "by the bank%'",

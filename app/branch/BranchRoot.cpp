@@ -23,7 +23,8 @@ BranchRoot::BranchRoot(Options options, QObject* parent)
     }
     QDir().mkpath(m_options.dataDir);
     const core::Clock& clock = m_options.clock ? *m_options.clock : m_systemClock;
-    m_context = std::make_unique<StationContext>(m_options.bankConfig, m_options.dataDir);
+    m_context = std::make_unique<StationContext>(
+        m_options.bankConfig, m_options.dataDir, !m_options.simulatedSerial.isEmpty(), m_options.usbKey);
     m_staff = new StaffViewModel(*m_context, clock, this);
     m_staff->setIdleTimeoutSeconds(m_options.idleSeconds);
     m_issue = new IssueViewModel(*m_context, clock, this);
@@ -116,13 +117,18 @@ int BranchRoot::run(int argc, char** argv)
     const QCommandLineOption sim(QStringLiteral("simulated-key"),
         QStringLiteral("Plug in a blank simulated key with this 16-hex-digit serial."),
         QStringLiteral("SERIAL"));
-    parser.addOptions({data, bank, lang, sim, dump});
+    const QCommandLineOption usb(QStringLiteral("usb-key"),
+        QStringLiteral("Without --simulated-key the station uses the USB key plugged in; with several, the one with "
+                       "this serial or device path."),
+        QStringLiteral("SERIAL"));
+    parser.addOptions({data, bank, lang, sim, usb, dump});
     parser.process(app);
     Options o;
     o.dataDir = parser.value(data);
     o.bankConfig = parser.value(bank);
     o.language = parser.value(lang);
     o.simulatedSerial = parser.value(sim);
+    o.usbKey = parser.value(usb);
     if (o.bankConfig.isEmpty()) {
         std::fprintf(stderr, "smartkey-branch: --bank-config <bank-client.json> is required (a branch certificate)\n");
         return 2;

@@ -31,7 +31,8 @@ public:
         QString dataDir; ///< receipts, simulated keys' state
         QString bankConfig; ///< bank-client.json of this station (a `branch` certificate)
         QString language; ///< "zh_CN" / "en"
-        QString simulatedSerial; ///< plug in a simulated key with this serial at start (empty: none)
+        QString simulatedSerial; ///< plug in a simulated key with this serial at start (empty: a USB key)
+        QString usbKey; ///< the USB key's serial or path when several are plugged in (without simulatedSerial)
         int idleSeconds = 300;
         const core::Clock* clock = nullptr; ///< injected (tests); null = the system clock
     };

@@ -17,6 +17,9 @@
 #include "core/purse/Amount.h"
 #include "device/EmbeddedSimulator.h"
 #include "device/HidApduChannel.h"
+#include "device/HidapiTransport.h"
+#include "device/UdpTransport.h"
+#include "device/UsbKeyChoice.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -198,23 +201,6 @@ core::Result<std::unique_ptr<core::HttpsBankClient>> connect(const Options& o, Q
     return bank;
 }
 
-/// The simulated key on the desk: skey-sim with --simulated-key's serial, its NVM in <--keys-dir>/<serial> (the
-/// layout of `batch issue`), its KT derived from the development manufacturer key.
-core::Result<std::unique_ptr<device::EmbeddedSimulator>> plugKey(const Options& o)
-{
-    const QString serial = opt(o, "--simulated-key").toUpper();
-    device::SimulatorOptions so;
-    so.dataDirectory = QDir(opt(o, "--keys-dir")).filePath(serial);
-    QDir().mkpath(so.dataDirectory);
-    so.serialHex = serial;
-    so.transportKeyHex.clear(); // derived from the development manufacturer key and the serial, as the bank expects
-    auto sim = std::make_unique<device::EmbeddedSimulator>(so);
-    if (auto s = sim->start(); !s) {
-        return s.error();
-    }
-    return sim;
-}
-
 /// The key on the desk, the station around it (the same BranchStation as smartkey-branch's) and the key's state
 /// before the service. Members in this order: the station uses the channel, the channel the simulator.
 struct Desk
@@ -225,15 +211,65 @@ struct Desk
     core::StationKeyState before;
 };
 
+/**
+ * The key on the desk (docs/branch.md "USB keys at the desk"), from the options:
+ *  - `--simulated-key <serial>`: skey-sim started with that serial, its NVM in <--keys-dir>/<serial> (the layout of
+ *    `batch issue`), its KT derived from the development manufacturer key;
+ *  - `--simulator 127.0.0.1:<port>`: a skey-sim already running (its HID port), as walletctl --sim;
+ *  - otherwise a USB key through hidapi, like the wallet: the only one plugged in, or `--usb-key <serial or path>`
+ *    among several (device::chooseUsbKey: none → "plug in a key", several → the list to choose from).
+ */
+core::Result<void> plugKey(const Options& o, Desk& d)
+{
+    if (!opt(o, "--simulated-key").isEmpty()) {
+        if (opt(o, "--keys-dir").isEmpty()) {
+            return core::makeError(core::ErrorCode::InvalidInput,
+                QStringLiteral("--simulated-key needs --keys-dir <dir> (where the simulated keys' state is kept)"));
+        }
+        const QString serial = opt(o, "--simulated-key").toUpper();
+        device::SimulatorOptions so;
+        so.dataDirectory = QDir(opt(o, "--keys-dir")).filePath(serial);
+        QDir().mkpath(so.dataDirectory);
+        so.serialHex = serial;
+        so.transportKeyHex.clear(); // derived from the development manufacturer key and the serial, as the bank expects
+        d.sim = std::make_unique<device::EmbeddedSimulator>(so);
+        if (auto s = d.sim->start(); !s) {
+            return s.error();
+        }
+        d.channel = d.sim->makeChannel();
+        return {};
+    }
+    if (const QString sim = opt(o, "--simulator"); !sim.isEmpty()) {
+        static const QRegularExpression re(QStringLiteral("^(127\\.0\\.0\\.1|localhost):([0-9]{1,5})$"));
+        const auto m = re.match(sim);
+        const uint port = m.hasMatch() ? m.captured(2).toUInt() : 0;
+        if (port == 0 || port > 65535) {
+            return core::makeError(core::ErrorCode::InvalidInput,
+                QStringLiteral(
+                    "--simulator expects 127.0.0.1:<HID port> (a skey-sim on loopback), e.g. 127.0.0.1:21700"));
+        }
+        d.channel = std::make_unique<device::HidApduChannel>(
+            std::make_unique<device::UdpTransport>(static_cast<std::uint16_t>(port)));
+        return {};
+    }
+    auto keys = device::HidapiTransport::enumerate();
+    if (!keys) {
+        return keys.error();
+    }
+    auto key = device::chooseUsbKey(*keys, opt(o, "--usb-key"));
+    if (!key) {
+        return key.error();
+    }
+    d.channel = std::make_unique<device::HidApduChannel>(std::make_unique<device::HidapiTransport>(key->path));
+    return {};
+}
+
 core::Result<Desk> openDesk(const Options& o, core::HttpsBankClient& bank)
 {
-    auto sim = plugKey(o);
-    if (!sim) {
-        return sim.error();
-    }
     Desk d;
-    d.sim = std::move(*sim);
-    d.channel = d.sim->makeChannel();
+    if (auto plugged = plugKey(o, d); !plugged) {
+        return plugged.error();
+    }
     d.station = std::make_unique<core::BranchStation>(bank, *d.channel);
     auto before = d.station->readKey();
     if (!before) {
@@ -241,6 +277,19 @@ core::Result<Desk> openDesk(const Options& o, core::HttpsBankClient& bank)
     }
     d.before = *before;
     return d;
+}
+
+/// How the options name the key on the desk, for messages.
+QString keyName(const Options& o)
+{
+    if (!opt(o, "--simulated-key").isEmpty()) {
+        return QStringLiteral("simulated key %1").arg(opt(o, "--simulated-key").toUpper());
+    }
+    if (!opt(o, "--simulator").isEmpty()) {
+        return QStringLiteral("simulated key at %1").arg(opt(o, "--simulator"));
+    }
+    return opt(o, "--usb-key").isEmpty() ? QStringLiteral("USB key")
+                                         : QStringLiteral("USB key %1").arg(opt(o, "--usb-key"));
 }
 
 /// One stdin line into a wiped buffer (the line's QString is overwritten).
@@ -273,23 +322,15 @@ QString missingOptions(const Options& o, std::initializer_list<const char*> name
  */
 int replaceKey(const Options& o, const Output& out)
 {
-    if (const QString m = missingOptions(o,
-            {"--lost-asn",
-                "--name",
-                "--id-number",
-                "--phone",
-                "--simulated-key",
-                "--keys-dir",
-                "--bank-config",
-                "--username",
-                "--supervisor"});
+    if (const QString m = missingOptions(
+            o, {"--lost-asn", "--name", "--id-number", "--phone", "--bank-config", "--username", "--supervisor"});
         !m.isEmpty()) {
         return out.usage(QStringLiteral("replace needs %1 (see branchctl --help); nothing was done").arg(m));
     }
     static const QRegularExpression hex16(QStringLiteral("^[0-9A-F]{16}$"));
     const QString lostAsn = opt(o, "--lost-asn").toUpper();
-    const QString serial = opt(o, "--simulated-key").toUpper();
-    if (!hex16.match(lostAsn).hasMatch() || !hex16.match(serial).hasMatch()) {
+    if (!hex16.match(lostAsn).hasMatch()
+        || (!opt(o, "--simulated-key").isEmpty() && !hex16.match(opt(o, "--simulated-key").toUpper()).hasMatch())) {
         return out.usage(QStringLiteral("--lost-asn and --simulated-key are 16 hex digits; nothing was done"));
     }
     core::StationCustomer customer{opt(o, "--name").trimmed(),
@@ -341,10 +382,11 @@ int replaceKey(const Options& o, const Output& out)
 
     auto desk = openDesk(o, **bank);
     if (!desk) {
-        return out.fail(desk.error(), QStringLiteral("the key on the desk (%1)").arg(serial));
+        return out.fail(desk.error(), QStringLiteral("the key on the desk (%1)").arg(keyName(o)));
     }
     core::BranchStation& station = *desk->station;
     const core::StationKeyState* before = &desk->before;
+    const QString serial = before->deviceSerial;
     if (!before->blank() && before->lifeCycle != 1) {
         return out.fail(core::makeError(core::ErrorCode::InvalidState,
                             QStringLiteral("key %1 is not blank (ASN %2): a replacement needs a blank key; nothing "
@@ -397,9 +439,7 @@ int replaceKey(const Options& o, const Output& out)
  */
 int closeAccount(const Options& o, const Output& out)
 {
-    if (const QString m
-        = missingOptions(o, {"--simulated-key", "--keys-dir", "--bank-config", "--username", "--supervisor"});
-        !m.isEmpty()) {
+    if (const QString m = missingOptions(o, {"--bank-config", "--username", "--supervisor"}); !m.isEmpty()) {
         return out.usage(QStringLiteral("close needs %1 (see branchctl --help); nothing was done").arg(m));
     }
     QTextStream in(stdin);
@@ -408,17 +448,19 @@ int closeAccount(const Options& o, const Output& out)
         return out.fail(bank.error(), QStringLiteral("sign-in"));
     }
     const core::SecureBytes supervisorPw = readSecret(in);
-    const QString serial = opt(o, "--simulated-key").toUpper();
     auto desk = openDesk(o, **bank);
     if (!desk) {
-        return out.fail(desk.error(), QStringLiteral("the key on the desk (%1)").arg(serial));
+        return out.fail(desk.error(), QStringLiteral("the key on the desk (%1)").arg(keyName(o)));
     }
     core::BranchStation& station = *desk->station;
     const core::StationKeyState* before = &desk->before;
+    const QString serial = before->deviceSerial;
     if (before->blank() || before->asn.isEmpty() || before->lifeCycle > 2) {
         return out.fail(core::makeError(core::ErrorCode::InvalidState,
                             QStringLiteral("key %1 is %2: only an issued, not terminated key's account is closed "
-                                           "here; a lost key is replaced (branchctl replace); nothing was done")
+                                           "here; a lost key is replaced (branchctl replace). If an earlier close of "
+                                           "this key ended with its outcome unknown, report it from the key: "
+                                           "branchctl outcome --command <id> --from-key; nothing was done")
                                 .arg(serial, stateText(stateJson(*before)))),
             QStringLiteral("close"));
     }
@@ -451,28 +493,61 @@ int closeAccount(const Options& o, const Output& out)
             .arg(asn, yuan(refunded), stateText(stateJson(*before)), stateText(afterJson)));
 }
 
-/// branchctl outcome: reports a maintenance command's status word once it is known (after a lost answer).
+/**
+ * branchctl outcome: reports a maintenance command's status word once it is known (after a lost answer or a key that
+ * went silent). `--status-word <SW>`: the key's own answer, as read from it. `--from-key`: the key on the desk is read
+ * instead (GET DATA life cycle, SELECT), for a CARD BLOCK whose answer never came: a terminated key (life cycle 04)
+ * proves CARD BLOCK ran, and 9000 is reported (the bank then pays back once); a key that is not terminated did not
+ * run it (and never can: its secure-messaging challenge is spent once the key is asked for another), so nothing is
+ * reported or paid and the next step is to close the account again.
+ */
 int reportOutcome(const Options& o, const Output& out)
 {
     static const QRegularExpression sw(QStringLiteral("^[0-9A-F]{4}$"));
-    if (const QString m = missingOptions(o, {"--command", "--status-word", "--bank-config", "--username"});
-        !m.isEmpty() || !sw.match(opt(o, "--status-word").toUpper()).hasMatch()) {
-        return out.usage(QStringLiteral("outcome needs --command <id>, --status-word <4 hex digits, the key's own "
-                                        "answer>, --bank-config and --username; nothing was done"));
+    const bool fromKey = o.count("--from-key") > 0;
+    if (const QString m = missingOptions(o, {"--command", "--bank-config", "--username"}); !m.isEmpty()
+        || fromKey == !opt(o, "--status-word").isEmpty()
+        || (!fromKey && !sw.match(opt(o, "--status-word").toUpper()).hasMatch())) {
+        return out.usage(QStringLiteral("outcome needs --command <id>, either --status-word <4 hex digits, the key's "
+                                        "own answer> or --from-key (read the key on the desk), --bank-config and "
+                                        "--username; nothing was done"));
     }
     QTextStream in(stdin);
     auto bank = connect(o, in);
     if (!bank) {
         return out.fail(bank.error(), QStringLiteral("sign-in"));
     }
+    QString statusWord = opt(o, "--status-word").toUpper();
+    QJsonObject keyState;
+    if (fromKey) {
+        auto desk = openDesk(o, **bank);
+        if (!desk) {
+            return out.fail(desk.error(),
+                QStringLiteral("reading the key on the desk (%1) for command %2; nothing was reported")
+                    .arg(keyName(o), opt(o, "--command")));
+        }
+        keyState = stateJson(desk->before);
+        if (desk->before.lifeCycle != 4) {
+            return out.fail(core::makeError(core::ErrorCode::Declined,
+                                QStringLiteral("%1: CARD BLOCK of command %2 did not run on this key (it never can "
+                                               "now); nothing was reported or paid. Next step: close the account "
+                                               "again (branchctl close)")
+                                    .arg(stateText(keyState), opt(o, "--command"))),
+                QStringLiteral("outcome"));
+        }
+        statusWord = QStringLiteral("9000"); // the key's own state: terminated, so CARD BLOCK ran
+    }
     NoKey noKey;
     core::BranchStation station(**bank, noKey);
-    auto r = station.reportOutcome(opt(o, "--command"), opt(o, "--status-word").toUpper());
+    auto r = station.reportOutcome(opt(o, "--command"), statusWord);
     if (!r) {
         return out.fail(r.error(), QStringLiteral("reporting command %1").arg(opt(o, "--command")));
     }
     QJsonObject answer = *r;
     answer.insert(QStringLiteral("operation"), QStringLiteral("outcome"));
+    if (fromKey) {
+        answer.insert(QStringLiteral("key"), keyState);
+    }
     return out.done(answer,
         QStringLiteral("Command %1 (%2, ASN %3): outcome %4 recorded%5.")
             .arg(opt(o, "--command"),
@@ -554,13 +629,16 @@ const char* const kUsage
       "      --pin-mailer <file> --simulated-keys <first serial> --keys-dir <dir> [--profile-max <fen>]\n"
       "      stdin: the teller's password\n"
       "  branchctl replace --lost-asn <ASN> --name <name> [--id-type 0|1|2] --id-number <n> --phone <+86...>\n"
-      "      --simulated-key <serial> --keys-dir <dir> --bank-config <json> --username <teller>\n"
+      "      <key> --bank-config <json> --username <teller>\n"
       "      --supervisor <user> [--algorithm 3des|sm4] [--max-balance <yuan>] [--no-pin-limit <yuan>] [--touch]\n"
       "      [--json]   stdin: the teller's password, the supervisor's password, the new PIN twice\n"
-      "  branchctl close --simulated-key <serial> --keys-dir <dir> --bank-config <json> --username <teller>\n"
+      "  branchctl close <key> --bank-config <json> --username <teller>\n"
       "      --supervisor <user> [--json]   stdin: the teller's password, the supervisor's password\n"
-      "  branchctl outcome --command <id> --status-word <SW> --bank-config <json> --username <teller> [--json]\n"
-      "      stdin: the teller's password\n"
+      "  branchctl outcome --command <id> (--status-word <SW> | --from-key <key>) --bank-config <json>\n"
+      "      --username <teller> [--json]   stdin: the teller's password\n"
+      "<key> (replace, close, outcome --from-key): --simulated-key <serial> --keys-dir <dir> (skey-sim started\n"
+      "      here), --simulator 127.0.0.1:<HID port> (a skey-sim running), or nothing: the USB key plugged in\n"
+      "      (several: --usb-key <serial or /dev/hidrawN>; none: \"plug in a key\")\n"
       "Exit codes (replace, close, outcome): 0 done, 1 refused (nothing done), 2 usage, 3 outcome unknown.\n";
 
 int batchIssue(Options& opt);
@@ -579,7 +657,7 @@ int main(int argc, char** argv)
     std::vector<std::string> words;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--json" || a == "--touch" || a == "--help") {
+        if (a == "--json" || a == "--touch" || a == "--help" || a == "--from-key") {
             opt[a] = "1"; // flags
         } else if (a.rfind("--", 0) == 0 && i + 1 < argc) {
             opt[a] = argv[++i];

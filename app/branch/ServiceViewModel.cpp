@@ -310,7 +310,10 @@ void ServiceViewModel::finish(const core::Error* e, const QString& done)
         }
         // A key blocked for good or terminated (as the key itself said when it was last read): the bank's refusal
         // in words the teller can act on.
-        m_message = code == QLatin1String("state-conflict") && m_lifeCycle >= 3
+        // The key went silent after the command reached it: whether it ran is not known, so nothing is called done
+        // or refused; the key's own state decides at the next contact (docs/branch.md "Closing an account").
+        m_message = e->code == core::ErrorCode::OutcomeUnknown ? tr("Unknown, being checked: %1").arg(e->detail)
+            : code == QLatin1String("state-conflict") && m_lifeCycle >= 3
             ? tr("Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key "
                  "helps the customer. Nothing was changed.")
             : tr("Refused: %1").arg(e->detail);

@@ -4,28 +4,50 @@
 #include "core/bank/HttpsBankClient.h"
 #include "device/EmbeddedSimulator.h"
 #include "device/HidApduChannel.h"
+#include "device/HidapiTransport.h"
+#include "device/UsbKeyChoice.h"
 
 #include <QDir>
 
 namespace wallet::branch {
 namespace {
 
-/// The desk's slot for a key: the plugged key's channel, or a clear "no key" (sign-in needs no key).
+/// The desk's slot for a key: the plugged key's channel, or a clear "no key" (sign-in needs no key). Without a
+/// simulated key it takes the USB key hidapi finds, like the wallet (device::chooseUsbKey: the only one, or the one
+/// `usbKey` names; none → "plug in a key"; several → the list to choose from), at the first command that needs it
+/// and again after it went away.
 class DeskChannel final : public core::ApduChannel
 {
 public:
-    DeskChannel(std::unique_ptr<device::HidApduChannel>& channel, QString& plugError)
+    DeskChannel(std::unique_ptr<device::HidApduChannel>& channel, QString& plugError, bool simulated, QString usbKey)
         : m_channel(channel)
         , m_plugError(plugError)
+        , m_simulated(simulated)
+        , m_usbKey(std::move(usbKey))
     { }
     core::Result<core::ResponseApdu> transmit(const core::CommandApdu& command) override
     {
-        if (!m_channel) {
+        if (!m_channel && m_simulated) {
             return core::makeError(core::ErrorCode::NoDevice,
                 m_plugError.isEmpty() ? QStringLiteral("no key on the desk: plug in a key")
                                       : QStringLiteral("the simulated key did not start: ") + m_plugError);
         }
-        return m_channel->transmit(command);
+        if (!m_channel) {
+            auto keys = device::HidapiTransport::enumerate();
+            if (!keys) {
+                return keys.error();
+            }
+            auto key = device::chooseUsbKey(*keys, m_usbKey);
+            if (!key) {
+                return key.error();
+            }
+            m_channel = std::make_unique<device::HidApduChannel>(std::make_unique<device::HidapiTransport>(key->path));
+        }
+        auto r = m_channel->transmit(command);
+        if (!r && !m_simulated && r.error().code == core::ErrorCode::NoDevice) {
+            m_channel.reset(); // unplugged: the next command looks for a key again
+        }
+        return r;
     }
     [[nodiscard]] QString description() const override
     {
@@ -35,13 +57,17 @@ public:
 private:
     std::unique_ptr<device::HidApduChannel>& m_channel;
     QString& m_plugError;
+    bool m_simulated;
+    QString m_usbKey;
 };
 
 } // namespace
 
-StationContext::StationContext(QString bankConfigPath, QString dataDir)
+StationContext::StationContext(QString bankConfigPath, QString dataDir, bool simulatedKeys, QString usbKey)
     : m_bankConfigPath(std::move(bankConfigPath))
     , m_dataDir(std::move(dataDir))
+    , m_simulatedKeys(simulatedKeys)
+    , m_usbKey(std::move(usbKey))
 { }
 
 StationContext::~StationContext()
@@ -94,7 +120,7 @@ core::Result<core::BranchStation*> StationContext::stationOnWorker()
         m_bank = std::make_unique<core::HttpsBankClient>(*config);
     }
     if (!m_station) {
-        m_desk = std::make_unique<DeskChannel>(m_channel, m_plugError);
+        m_desk = std::make_unique<DeskChannel>(m_channel, m_plugError, m_simulatedKeys, m_usbKey);
         m_station = std::make_unique<core::BranchStation>(*m_bank, *m_desk);
     }
     return m_station.get();

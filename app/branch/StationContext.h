@@ -24,12 +24,15 @@ namespace wallet::branch {
  * @brief What the station's view models share: the one worker thread on which the bank client, the key's channel
  * and the BranchStation live (the GUI thread never waits for the bank or the key), the staff session token, and
  * the key on the desk (a simulated key: skey-sim started blank with its serial; its NVM in the station's data
- * folder, so walletctl can open the same key afterwards).
+ * folder, so walletctl can open the same key afterwards; or the USB key hidapi finds, docs/branch.md "USB keys at
+ * the desk").
  */
 class StationContext
 {
 public:
-    StationContext(QString bankConfigPath, QString dataDir);
+    /// `simulatedKeys`: the desk takes simulated keys only (plugSimulatedKey); else the USB key hidapi finds
+    /// (`usbKey`: its serial or path when several are plugged in).
+    StationContext(QString bankConfigPath, QString dataDir, bool simulatedKeys = true, QString usbKey = {});
     ~StationContext();
 
     [[nodiscard]] app::KeyWorker& worker() { return m_worker; }
@@ -74,6 +77,8 @@ private:
 
     QString m_bankConfigPath;
     QString m_dataDir;
+    bool m_simulatedKeys = true;
+    QString m_usbKey;
     QByteArray m_token;
     app::KeyWorker m_worker;
     // Worker thread only:

@@ -4,6 +4,7 @@
 #include "bank/Util.h"
 #include "bank/acquirer/OrderSigning.h"
 #include "bank/ca/CardholderCa.h"
+#include "bank/issuance/LateRecovery.h"
 #include "bank/ledger/Ledger.h"
 #include "bank/server/JsonRequest.h"
 
@@ -773,6 +774,10 @@ Reply Acquirer::complete(
     t.naturalKey = "purchase:" + p->text(0, 3) + ":" + p->text(0, 4);
     t.requestScope = s(call.terminalId);
     t.requestKey = s(call.requestKey);
+    // A closed (replaced) card's late confirmation: its float share refilled first (LateRecovery.h).
+    if (auto r = LateRecovery::beforePosting(db, call, {{asnHex, p->text(0, 3), p->integer(0, 4), amount}}); !r) {
+        return unavailable(r.error(), rid);
+    }
     auto transfer = Ledger::transfer(db, t);
     if (!transfer) {
         return unavailable(transfer.error(), rid);
@@ -1106,6 +1111,13 @@ Reply Acquirer::uploadSettlementBatch(
         perCard[s(asnHex)] += amount;
         ++accepted;
         acceptedAmount += amount;
+    }
+    std::vector<PostedPurchase> sold; // a closed (replaced) card's late sales: its float share refilled first
+    for (const auto& p : postings) {
+        sold.push_back({p.sale.asn, s(terminal), p.tsn, p.sale.amount});
+    }
+    if (auto r = LateRecovery::beforePosting(db, call, sold); !r) {
+        return unavailable(r.error(), rid);
     }
     std::map<std::string, std::string> transferOf;
     for (const auto& [floatAccount, total] : perFloat) {

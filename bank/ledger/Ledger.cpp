@@ -169,16 +169,34 @@ Result<std::vector<std::string>> Ledger::audit(PgConnection& db)
             "SELECT id::text FROM accounts WHERE min_balance IS NOT NULL AND balance < min_balance"},
         {"5 at most one load per (ASN, online ATC), its transfers match its state",
             "SELECT l.id::text FROM loads l WHERE (l.state = 'cancelled') <> (l.reversal_transfer_id IS NOT NULL)"},
-        {"6 shadow balance = completed loads - completed purchases - released (replacement, closure)",
+        {"6 shadow balance = completed loads - completed purchases - released (replacement, closure) + recovered and"
+         " advanced (late purchases of a closed card)",
             "SELECT c.asn FROM cards c WHERE c.shadow_balance <> COALESCE((SELECT sum(amount) FROM loads l"
             " WHERE l.asn = c.asn AND l.state = 'completed'), 0) - COALESCE((SELECT sum(amount) FROM purchases p"
-            " WHERE p.asn = c.asn AND p.state = 'completed'), 0) - c.released"},
-        {"6 the float holds the money of completed and open loads less completed purchases and released balances",
+            " WHERE p.asn = c.asn AND p.state = 'completed'), 0) - c.released + c.recovered + c.advanced"},
+        {"6 the float holds the money of completed and open loads less completed purchases and released balances,"
+         " plus what late purchases brought back",
             "SELECT 'float ' || COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " WHERE COALESCE((SELECT sum(balance) FROM accounts WHERE kind = 'purse-float'), 0)"
             " <> COALESCE((SELECT sum(amount) FROM loads WHERE state IN ('authorised', 'completed')), 0)"
             " - COALESCE((SELECT sum(amount) FROM purchases WHERE state = 'completed'), 0)"
-            " - COALESCE((SELECT sum(released) FROM cards), 0)"},
+            " - COALESCE((SELECT sum(released) FROM cards), 0)"
+            " + COALESCE((SELECT sum(recovered + advanced) FROM cards), 0)"},
+        {"6 a card's recovered and advanced are its late purchases' transfers (recovery:/advance:<terminal>:<TSN>)",
+            "SELECT c.asn FROM cards c WHERE c.recovered <> COALESCE((SELECT sum(t.amount) FROM purchases p JOIN"
+            " transfers t ON t.natural_key = 'recovery:' || p.terminal_id || ':' || p.tsn WHERE p.asn = c.asn), 0)"
+            " OR c.advanced <> COALESCE((SELECT sum(t.amount) FROM purchases p JOIN transfers t ON t.natural_key ="
+            " 'advance:' || p.terminal_id || ':' || p.tsn WHERE p.asn = c.asn), 0)"},
+        {"6 a late purchase's recovery comes from its closed card's funding account, its advance from clearing, both"
+         " into the float and together at most the purchase's amount; no card's shadow balance is below 0",
+            "SELECT t.id::text FROM transfers t WHERE t.kind = 'recovery' AND NOT EXISTS (SELECT 1 FROM purchases p"
+            " JOIN cards c ON c.asn = p.asn JOIN accounts f ON f.id = t.credit_account_id JOIN accounts d ON d.id ="
+            " t.debit_account_id WHERE p.state = 'completed' AND c.state = 'closed' AND f.kind = 'purse-float' AND"
+            " ((t.natural_key = 'recovery:' || p.terminal_id || ':' || p.tsn AND d.id = c.account_id) OR"
+            " (t.natural_key = 'advance:' || p.terminal_id || ':' || p.tsn AND d.kind = 'clearing')) AND p.amount >="
+            " (SELECT sum(x.amount) FROM transfers x WHERE x.natural_key IN ('recovery:' || p.terminal_id || ':' ||"
+            " p.tsn, 'advance:' || p.terminal_id || ':' || p.tsn)))"
+            " UNION ALL SELECT asn FROM cards WHERE shadow_balance < 0"},
         {"6 what replacement and closure released left the float under its card's natural key",
             "SELECT c.asn FROM cards c WHERE c.released <> COALESCE((SELECT sum(t.amount) FROM transfers t WHERE"
             " t.natural_key IN ('replacement:' || c.asn, 'closure:' || c.asn)), 0)"},

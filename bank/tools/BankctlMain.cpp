@@ -18,9 +18,10 @@
 //   bankctl keys terminal-ca [import] --data <dir>  (where the terminal CA's key is; import: a tls/ca.key file into the
 //                                                    token, the file wiped)
 //   bankctl reports settlement --data <dir> [--json]
-//   bankctl keys list --data <dir> [--json]
-//   bankctl keys manufacturer --data <dir> --components <2|3>   (key ceremony: components on stdin, one a line)
-//   bankctl keys manufacturer --data <dir> --development        (the simulator's development manufacturer key and
+//   bankctl reports receivables --data <dir> [--json]   (closed cards' late purchases the funding account did not
+//   cover) bankctl keys list --data <dir> [--json] bankctl keys manufacturer --data <dir> --components <2|3>   (key
+//   ceremony: components on stdin, one a line) bankctl keys manufacturer --data <dir> --development        (the
+//   simulator's development manufacturer key and
 //                                                                 its serial lot 534B000000000000..534B0000FFFFFFFF)
 //   bankctl devices add-lot --data <dir> --manufacturer <name> --first <serial> --last <serial>
 //   bankctl staff add --data <dir> --username <u> --role <teller|supervisor|auditor> [--name <display name>]
@@ -99,6 +100,7 @@ int usage()
         "  bankctl orders certify --data <dir> [--ca-key <pem> [--ca-cert <pem>]] [--days <n>]\n"
         "  bankctl keys terminal-ca [import] --data <dir>\n"
         "  bankctl reports settlement --data <dir> [--json]\n"
+        "  bankctl reports receivables --data <dir> [--json]\n"
         "  bankctl keys list --data <dir> [--json]\n"
         "  bankctl keys manufacturer --data <dir> (--components <2|3> | --development)\n"
         "  bankctl devices add-lot --data <dir> --manufacturer <name> --first <serial> --last <serial>\n"
@@ -784,6 +786,57 @@ int reportsSettlement(const BankConfig& c, bool json)
         }
     }
     std::printf("%lld batches\n", static_cast<long long>(batches.size()));
+    return 0;
+}
+
+/// Late purchases of closed (replaced) cards (docs/branch.md "Late offline purchases", bank/issuance/LateRecovery.h):
+/// every closed card that had one beyond what it still held, what its funding account gave back, and what the bank
+/// advanced (the customer's debt). Exit 0 either way: a receivable is a record for the bank, not an error here.
+int reportsReceivables(const BankConfig& c, bool json)
+{
+    auto db = connect(c);
+    if (!db) {
+        return fail(db.error());
+    }
+    auto r = (*db)->exec("SELECT c.asn, COALESCE(c.replaced_by, ''), c.recovered, c.advanced, a.balance, (SELECT"
+                         " count(*) FROM audit_log l WHERE l.asn = c.asn AND l.action = 'card.late-purchase') FROM"
+                         " cards c JOIN accounts a ON a.id = c.account_id WHERE c.recovered > 0 OR c.advanced > 0"
+                         " ORDER BY c.asn");
+    if (!r) {
+        return fail(r.error());
+    }
+    QJsonArray cards;
+    std::int64_t owed = 0;
+    for (int i = 0; i < r->rows(); ++i) {
+        owed += r->integer(i, 3);
+        cards.append(QJsonObject{{QStringLiteral("asn"), QString::fromStdString(r->text(i, 0))},
+            {QStringLiteral("replacedBy"), QString::fromStdString(r->text(i, 1))},
+            {QStringLiteral("recovered"), r->integer(i, 2)},
+            {QStringLiteral("receivable"), r->integer(i, 3)},
+            {QStringLiteral("fundingBalance"), r->integer(i, 4)},
+            {QStringLiteral("latePurchases"), r->integer(i, 5)}});
+    }
+    if (json) {
+        printJson(
+            QJsonObject{{QStringLiteral("cards"), cards}, {QStringLiteral("receivable"), static_cast<qint64>(owed)}});
+        return 0;
+    }
+    for (const auto& v : cards) {
+        const QJsonObject o = v.toObject();
+        std::printf("card %s%s: %lld late purchases, %lld fen recovered from the funding account, %lld fen advanced by"
+                    " the bank and owed (funding account now %lld fen)\n",
+            qPrintable(o.value(QStringLiteral("asn")).toString()),
+            o.value(QStringLiteral("replacedBy")).toString().isEmpty()
+                ? ""
+                : qPrintable(QStringLiteral(" (replaced by %1)").arg(o.value(QStringLiteral("replacedBy")).toString())),
+            o.value(QStringLiteral("latePurchases")).toInteger(),
+            o.value(QStringLiteral("recovered")).toInteger(),
+            o.value(QStringLiteral("receivable")).toInteger(),
+            o.value(QStringLiteral("fundingBalance")).toInteger());
+    }
+    std::printf("%lld fen owed by customers of closed cards%s\n",
+        static_cast<long long>(owed),
+        owed > 0 ? ": the bank collects it from the customer or writes it off (docs/branch.md)" : "");
     return 0;
 }
 
@@ -1549,6 +1602,9 @@ int main(int argc, char** argv)
     }
     if (cmd == "reports settlement") {
         return reportsSettlement(*config, json);
+    }
+    if (cmd == "reports receivables") {
+        return reportsReceivables(*config, json);
     }
     if (cmd == "keys list") {
         return keysList(*config);

@@ -333,10 +333,10 @@ Result<QJsonObject> BranchStation::maintenance(
         // The command may have reached the key: only the key can say whether it ran (its life cycle, GET DATA).
         // Nothing is reported and nothing is paid on a guess (docs/bank.md §9).
         return makeError(ErrorCode::OutcomeUnknown,
-            QStringLiteral("the key did not answer %1 (%2): its outcome is unknown, and the bank holds command %3 "
-                           "unreported (nothing paid or changed yet). Next step: put the key back and read it; "
-                           "only if it shows the new state, report it with `branchctl outcome --command %3 "
-                           "--status-word 9000`")
+            QStringLiteral("the key did not answer %1 (%2): its outcome is unknown and is being checked; the bank "
+                           "holds command %3 without an outcome (nothing paid or changed yet). Next step: put the "
+                           "key back and let the station read it (`branchctl outcome --command %3 --from-key`): "
+                           "only the key's own state decides")
                 .arg(operation, r.error().detail, commandId));
     }
     auto outcome = reportOutcome(commandId, swHex(r->sw()));

@@ -496,6 +496,10 @@
         <translation>被拒绝：%1</translation>
     </message>
     <message>
+        <source>Unknown, being checked: %1</source>
+        <translation>结果未知，正在核查：%1</translation>
+    </message>
+    <message>
         <source>Refused: the bank serves no key that is blocked permanently or terminated. Only a replacement key helps the customer. Nothing was changed.</source>
         <translation>被拒绝：银行不为已永久锁定或已终止的密钥办理业务。只能为客户补发新密钥。未做任何更改。</translation>
     </message>

@@ -267,35 +267,7 @@ private:
     /// An offline sale at the kiosk: its PSAM (here in software, as the tests' PSAM) makes MAC1 with DPK.
     QJsonObject offlineSale(std::uint32_t amount, std::uint32_t tsn)
     {
-        const QByteArray terminal = QByteArray::fromHex(kPsam.toLatin1());
-        const auto init = m_card->initializeForPurchase(amount, terminal);
-        const QByteArray date = QByteArray::fromHex("20250102");
-        const QByteArray time = QByteArray::fromHex("093000");
-        auto dpk = core::CardCrypto::diversify(
-            core::Algorithm::TripleDes, core::toSecure(kMpk), QByteArray::fromHex(kAsn.toLatin1()))
-                       .value();
-        auto ses = core::CardCrypto::sessionKey(
-            core::Algorithm::TripleDes, dpk, core::CardCrypto::purchaseSeed(init.random, init.offlineAtc, tsn))
-                       .value();
-        QByteArray in;
-        core::appendU32(in, amount);
-        in.append('\x06');
-        in.append(terminal);
-        in.append(date);
-        in.append(time);
-        auto d = m_card->debitForPurchase(tsn, date, time, core::CardCrypto::desMac(ses, in).value());
-        if (!d) {
-            return {};
-        }
-        return {{QStringLiteral("tsn"), static_cast<qint64>(tsn)},
-            {QStringLiteral("asn"), kAsn},
-            {QStringLiteral("algorithm"), QStringLiteral("3des")},
-            {QStringLiteral("offlineAtc"), init.offlineAtc},
-            {QStringLiteral("amount"), static_cast<qint64>(amount)},
-            {QStringLiteral("date"), QStringLiteral("20250102")},
-            {QStringLiteral("time"), QStringLiteral("093000")},
-            {QStringLiteral("tac"), hex(d->tac)},
-            {QStringLiteral("mac2"), hex(d->mac2)}};
+        return m_card->offlineSale(amount, tsn, QByteArray::fromHex(kPsam.toLatin1()), kAsn);
     }
 
     int ctl(const QStringList& args, QString* out = nullptr)

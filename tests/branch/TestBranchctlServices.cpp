@@ -9,13 +9,16 @@
 // bank's shadow balance says more than the key holds, and closing that account is refused (409 operations-open)
 // until the key's own proof (GET TRANSACTION PROVE, by walletctl) settles the payment; the closure then pays back
 // exactly what the key holds. No step decides an outcome by comparing balances.
+#include "bank/support/TestCard.h"
 #include "branch/BranchTestSupport.h"
 #include "core/crypto/CardCrypto.h"
+#include "device/SimulatorControl.h"
 #include "support/Skip.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -35,7 +38,14 @@ const QString kLostSerial = QStringLiteral("534B000000200000");
 const QString kNewSerial = QStringLiteral("534B000000200001");
 const QString kThirdSerial = QStringLiteral("534B000000200003");
 const QString kFourthSerial = QStringLiteral("534B000000200004");
+const QString kFifthSerial = QStringLiteral("534B000000200005");
 const QString kIdNumber = QStringLiteral("11010519491231002X");
+const QString kPsam = QStringLiteral("223344556677"); // the kiosk's PSAM terminal ID (Demo Tea House)
+// The golden-vector issuer masters (../shared/spec/vectors/pboc.json) that `bankctl init --test` imports as mlk.v1,
+// mtk.v1 and mpk.v1: the keys' TACs in a kiosk's settlement batch are made with them, as on the simulated key.
+const QByteArray kMlk = QByteArray::fromHex("00112233445566778899AABBCCDDEEFF");
+const QByteArray kMtk = QByteArray::fromHex("404142434445464748494A4B4C4D4E4F");
+const QByteArray kMpk = QByteArray::fromHex("0123456789ABCDEFFEDCBA9876543210");
 
 } // namespace
 
@@ -49,6 +59,9 @@ private:
     QString m_lostAsn;
     QString m_newAsn;
     QString m_closeCommand;
+    std::unique_ptr<TestCard> m_lostKey; ///< the lost key's purse (its keys: the golden-vector masters)
+    QString m_pendingPurchase; ///< the lost key's online payment, debited, its confirmation not yet sent
+    TestCard::Debit m_pendingDebit;
 
     struct Run
     {
@@ -180,6 +193,12 @@ private:
 
     bool deposit(const QString& asn, int fen)
     {
+        return depositWithReference(asn, fen, QStringLiteral("counter-") + asn);
+    }
+
+    /// `bankctl accounts deposit` to the card's funding account; a counter receipt (`reference`) is posted once.
+    bool depositWithReference(const QString& asn, int fen, const QString& reference)
+    {
         QString out;
         return m_rig.bankctl({QStringLiteral("accounts"),
                                  QStringLiteral("deposit"),
@@ -188,7 +207,7 @@ private:
                                  QStringLiteral("--amount"),
                                  QString::number(fen),
                                  QStringLiteral("--reference"),
-                                 QStringLiteral("counter-") + asn},
+                                 reference},
                    &out)
             == 0;
     }
@@ -216,6 +235,48 @@ private:
         const QString started = m_rig.startServer(fault);
         QVERIFY2(started.isEmpty(), qPrintable(started));
         writeConfigs();
+    }
+
+    qint64 merchantPayable()
+    {
+        return sqlInt("SELECT a.balance FROM accounts a JOIN merchants m ON m.account_id = a.id WHERE m.name ="
+                      " 'Demo Tea House'");
+    }
+
+    qint64 fundingOf(const QString& asn)
+    {
+        return sqlInt("SELECT a.balance FROM accounts a JOIN cards c ON c.account_id = a.id WHERE c.asn = $1",
+            {asn.toStdString()});
+    }
+
+    /// PUT /v1/settlement/batches/<batchId> as the kiosk (its PSAM kPsam): the bank's answer.
+    BankRig::ApiAnswer settle(const QString& batchId, const QList<QJsonObject>& records)
+    {
+        QJsonArray list;
+        for (const auto& r : records) {
+            list.append(r);
+        }
+        return m_rig.api("PUT",
+            QStringLiteral("/v1/settlement/batches/") + batchId,
+            QStringLiteral("kiosk"),
+            {{QStringLiteral("terminalId"), kPsam}, {QStringLiteral("records"), list}});
+    }
+
+    /// `bankctl reports receivables --json`: the closed card `asn`'s line (empty when it has none).
+    QJsonObject receivableOf(const QString& asn)
+    {
+        QString out;
+        if (m_rig.bankctl({QStringLiteral("reports"), QStringLiteral("receivables"), QStringLiteral("--json")}, &out)
+            != 0) {
+            return {};
+        }
+        const auto cards = QJsonDocument::fromJson(out.toUtf8()).object().value(QStringLiteral("cards")).toArray();
+        for (const auto& c : cards) {
+            if (c.toObject().value(QStringLiteral("asn")).toString() == asn) {
+                return c.toObject();
+            }
+        }
+        return {};
     }
 
     /// `branchctl close` of a simulated key, approved by the supervisor.
@@ -265,6 +326,20 @@ private slots:
         QVERIFY(addStaff(m_rig, QStringLiteral("wang.supervisor"), QStringLiteral("supervisor"), kSupervisorPassword));
         const QString merchant = m_rig.addDemoMerchant();
         QVERIFY2(merchant.isEmpty(), qPrintable(merchant));
+        // A kiosk of the same merchant with its PSAM: the late offline purchases below arrive in its batches.
+        const QString kiosk
+            = m_rig.makeClientCertificate(QStringLiteral("kiosk"), QStringLiteral("/OU=kiosk/CN=556677889900"));
+        QVERIFY2(kiosk.isEmpty(), qPrintable(kiosk));
+        QCOMPARE(m_rig.bankctl({QStringLiteral("merchants"),
+                                   QStringLiteral("add-psam"),
+                                   QStringLiteral("--merchant"),
+                                   QStringLiteral("Demo Tea House"),
+                                   QStringLiteral("--terminal"),
+                                   kPsam,
+                                   QStringLiteral("--kiosk"),
+                                   QStringLiteral("556677889900")},
+                     &out),
+            0);
         const QString started = m_rig.startServer();
         QVERIFY2(started.isEmpty(), qPrintable(started));
         writeConfigs();
@@ -373,6 +448,42 @@ private slots:
         QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
     }
 
+    /// Before the key is lost it pays ¥1.20 online (the bank authorises, the key debits) but the confirmation does not
+    /// reach the bank yet: the purchase stays `authorised`, the shadow balance still ¥20.00 (the replacement carries
+    /// that; the confirmation arrives later, lateOfflinePurchasesOfTheReplacedKey).
+    void onlinePaymentBeforeTheLoss()
+    {
+        QVERIFY(!m_lostAsn.isEmpty());
+        m_lostKey = std::make_unique<TestCard>(kMlk, kMtk, QByteArray::fromHex(m_lostAsn.toLatin1()), kMpk);
+        m_lostKey->assumeBalance(2000); // what the key holds (walletctl loaded ¥20.00)
+        const QByteArray terminal = QByteArray::fromHex("112233445566"); // the demo merchant's online terminal
+        const auto init = m_lostKey->initializeForPurchase(120, terminal);
+        const auto a = m_rig.api("POST",
+            QStringLiteral("/v1/purchases"),
+            QStringLiteral("client"),
+            {{QStringLiteral("asn"), m_lostAsn},
+                {QStringLiteral("algorithm"), QStringLiteral("3des")},
+                {QStringLiteral("keyIndex"), 1},
+                {QStringLiteral("keyVersion"), 1},
+                {QStringLiteral("balanceBefore"), static_cast<qint64>(init.balance)},
+                {QStringLiteral("amount"), 120},
+                {QStringLiteral("offlineAtc"), init.offlineAtc},
+                {QStringLiteral("random"), QString::fromLatin1(init.random.toHex().toUpper())},
+                {QStringLiteral("terminalId"), QStringLiteral("112233445566")}});
+        QVERIFY2(a.status == 201, a.body.constData());
+        const auto d
+            = m_lostKey->debitForPurchase(static_cast<std::uint32_t>(a.json.value(QStringLiteral("tsn")).toInteger()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("date")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("time")).toString().toLatin1()),
+                QByteArray::fromHex(a.json.value(QStringLiteral("mac1")).toString().toLatin1()));
+        QVERIFY(d);
+        m_pendingDebit = *d;
+        m_pendingPurchase = a.json.value(QStringLiteral("purchaseId")).toString();
+        QCOMPARE(sqlInt("SELECT count(*) FROM purchases WHERE id = $1 AND state = 'authorised'",
+                     {m_pendingPurchase.toStdString()}),
+            1);
+    }
+
     /// The lost key replaced: the bank moves its shadow balance (¥20.00) to the funding account once, closes it,
     /// and walletctl loads the ¥30.00 left plus the ¥20.00 carried onto the new key.
     void replaceTheLostKey()
@@ -413,6 +524,103 @@ private slots:
             kNewSerial, {QStringLiteral("load"), QStringLiteral("50.00"), QStringLiteral("--yes")}, "246810");
         QVERIFY2(load.exitCode == 0, load.out.constData());
         QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), 5000);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+    }
+
+    /// Late offline purchases of the replaced key (docs/branch.md "Late offline purchases"): before it was lost the
+    /// key paid ¥2.50 and ¥2.00 at a kiosk offline; the kiosk's batches reach the bank after the replacement. The
+    /// merchant is paid both; the ¥2.50 is taken back from the customer's funding account (¥3.00 deposited) into the
+    /// lost key's float share once (a re-upload and the same sale in another batch move nothing); of the ¥2.00 the
+    /// account covers only the ¥0.50 left, so the bank advances ¥1.50 from its clearing account, owed by the customer
+    /// (`bankctl reports receivables`). The new key's share is never touched, no shadow balance goes below 0, and
+    /// `bankctl audit ledger` holds after each step.
+    void lateOfflinePurchasesOfTheReplacedKey()
+    {
+        QVERIFY(!m_newAsn.isEmpty());
+        const std::string lost = m_lostAsn.toStdString();
+        const QByteArray psam = QByteArray::fromHex(kPsam.toLatin1());
+        QVERIFY(m_lostKey);
+        const QJsonObject first = m_lostKey->offlineSale(250, 1, psam, m_lostAsn);
+        const QJsonObject second = m_lostKey->offlineSale(200, 2, psam, m_lostAsn);
+        QVERIFY(!first.isEmpty() && !second.isEmpty());
+
+        // The online payment's confirmation arrives now, after the replacement: the order-less purchase completes
+        // (the merchant is paid ¥1.20), and with ¥0 in the funding account the bank advances it all.
+        const qint64 payableBefore = merchantPayable();
+        const auto confirmed = m_rig.api("POST",
+            QStringLiteral("/v1/purchases/%1/confirmation").arg(m_pendingPurchase),
+            QStringLiteral("client"),
+            {{QStringLiteral("mac2"), QString::fromLatin1(m_pendingDebit.mac2.toHex().toUpper())},
+                {QStringLiteral("tac"), QString::fromLatin1(m_pendingDebit.tac.toHex().toUpper())},
+                {QStringLiteral("source"), QStringLiteral("debit")}});
+        QVERIFY2(confirmed.status == 200, confirmed.body.constData());
+        QCOMPARE(confirmed.json.value(QStringLiteral("state")).toString(), QStringLiteral("completed"));
+        QCOMPARE(merchantPayable(), payableBefore + 120);
+        const std::string online = "112233445566:"
+            + std::to_string(sqlInt("SELECT tsn FROM purchases WHERE id = $1", {m_pendingPurchase.toStdString()}));
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"advance:" + online}), 120);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"recovery:" + online}), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {lost}), 0);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+        QVERIFY(depositWithReference(m_lostAsn, 300, QStringLiteral("counter-late-1")));
+        QCOMPARE(fundingOf(m_lostAsn), 300);
+        const qint64 newShadow = sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()});
+        const qint64 payable = merchantPayable();
+
+        const QString batch = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const auto settled = settle(batch, {first});
+        QVERIFY2(settled.status == 200, settled.body.constData());
+        QCOMPARE(settled.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 250); // the merchant is paid, never refused
+        const std::string key1 = "recovery:" + kPsam.toStdString() + ":1";
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1 AND kind = 'recovery'", {key1}), 1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {key1}), 250);
+        QCOMPARE(fundingOf(m_lostAsn), 50);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1 AND state = 'closed'", {lost}), 0);
+        QCOMPARE(sqlInt("SELECT recovered FROM cards WHERE asn = $1", {lost}), 250);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), newShadow);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+
+        // Uploaded again (the kiosk lost the answer), and the same sale in another batch: nothing moves again.
+        const qint64 transfers = sqlInt("SELECT count(*) FROM transfers");
+        const auto again = settle(batch, {first});
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.json, settled.json);
+        const auto other = settle(QUuid::createUuid().toString(QUuid::WithoutBraces), {first});
+        QCOMPARE(other.status, 200);
+        QCOMPARE(other.json.value(QStringLiteral("duplicates")).toInt(), 1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers"), transfers);
+        QCOMPARE(fundingOf(m_lostAsn), 50);
+        QCOMPARE(merchantPayable(), payable + 250);
+
+        // The funding account too small: the merchant is paid ¥2.00, ¥0.50 recovered, ¥1.50 advanced and owed.
+        const qint64 clearing = sqlInt("SELECT balance FROM accounts WHERE kind = 'clearing'");
+        const auto short2 = settle(QUuid::createUuid().toString(QUuid::WithoutBraces), {second});
+        QCOMPARE(short2.status, 200);
+        QCOMPARE(short2.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 450);
+        QCOMPARE(
+            sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"recovery:" + kPsam.toStdString() + ":2"}),
+            50);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1 AND debit_account_id = (SELECT id FROM"
+                        " accounts WHERE kind = 'clearing')",
+                     {"advance:" + kPsam.toStdString() + ":2"}),
+            150);
+        QCOMPARE(sqlInt("SELECT balance FROM accounts WHERE kind = 'clearing'"), clearing - 150);
+        QCOMPARE(fundingOf(m_lostAsn), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {lost}), 0);
+        QCOMPARE(sqlInt("SELECT advanced FROM cards WHERE asn = $1", {lost}), 150 + 120);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {m_newAsn.toStdString()}), newShadow);
+        const QJsonObject owed = receivableOf(m_lostAsn);
+        QCOMPARE(owed.value(QStringLiteral("receivable")).toInteger(), 150 + 120); // the online payment's too
+        QCOMPARE(owed.value(QStringLiteral("recovered")).toInteger(), 300);
+        QCOMPARE(owed.value(QStringLiteral("replacedBy")).toString(), m_newAsn);
+        QCOMPARE(owed.value(QStringLiteral("latePurchases")).toInteger(), 3);
+        QCOMPARE(sqlInt("SELECT count(*) FROM audit_log WHERE action = 'card.late-purchase' AND asn = $1 AND outcome ="
+                        " 'receivable' AND detail LIKE '%50 fen recovered from the funding account, 150 fen advanced "
+                        "by the bank%'",
+                     {lost}),
+            1);
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
@@ -467,6 +675,42 @@ private slots:
             twice.out.constData());
         QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
         QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + asn}), 1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+    }
+
+    /// A late purchase of the closed account's key: a sale of ¥1.20 the key made offline before the closure reaches
+    /// the bank after it, when the closed card's share holds nothing (closure paid back all the bank vouched for).
+    /// The merchant is paid; the ¥1.00 that reached the funding account since (a deposit) is recovered once, the bank
+    /// advances ¥0.20, owed; a re-upload moves nothing; the audit holds.
+    void latePurchaseOfTheClosedAccount()
+    {
+        QVERIFY(!m_closeCommand.isEmpty());
+        const std::string asn = m_newAsn.toStdString();
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1 AND state = 'closed'", {asn}), 0);
+        TestCard key(kMlk, kMtk, QByteArray::fromHex(m_newAsn.toLatin1()), kMpk);
+        key.assumeBalance(5000);
+        const QJsonObject sale = key.offlineSale(120, 3, QByteArray::fromHex(kPsam.toLatin1()), m_newAsn);
+        QVERIFY(!sale.isEmpty());
+        QVERIFY(depositWithReference(m_newAsn, 100, QStringLiteral("counter-late-2")));
+        const qint64 payable = merchantPayable();
+        const QString batch = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const auto settled = settle(batch, {sale});
+        QCOMPARE(settled.status, 200);
+        QCOMPARE(settled.json.value(QStringLiteral("accepted")).toInt(), 1);
+        QCOMPARE(merchantPayable(), payable + 120);
+        const std::string key3 = "recovery:" + kPsam.toStdString() + ":3";
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {key3}), 100);
+        QCOMPARE(
+            sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"advance:" + kPsam.toStdString() + ":3"}),
+            20);
+        QCOMPARE(fundingOf(m_newAsn), 0);
+        QCOMPARE(sqlInt("SELECT shadow_balance FROM cards WHERE asn = $1", {asn}), 0);
+        QCOMPARE(receivableOf(m_newAsn).value(QStringLiteral("receivable")).toInteger(), 20);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+        const qint64 transfers = sqlInt("SELECT count(*) FROM transfers");
+        QCOMPARE(settle(batch, {sale}).json, settled.json);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers"), transfers);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {key3}), 1);
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
@@ -578,6 +822,134 @@ private slots:
         QCOMPARE(ledgerAudit(m_rig), 0);
     }
 
+    /// The key goes silent during CARD BLOCK (docs/branch.md "Closing an account"): the test runs the key's skey-sim
+    /// itself (`branchctl --simulator`) and cuts its power at the NVM write of the command. First the cut comes before
+    /// anything is written: branchctl says only that the outcome is unknown and being checked (exit 3, nothing paid,
+    /// the bank's command without an outcome); at the next contact the key reads active, so `outcome --from-key`
+    /// reports nothing ("did not run"), and the account is closed again. That time the key writes its termination
+    /// and goes silent before answering: unknown again, and at the next contact the key's own life cycle
+    /// (terminated) is reported as 9000, the bank pays back once; reading it again pays nothing twice.
+    void keySilentDuringCardBlock()
+    {
+        QString asn;
+        QByteArray pin;
+        QVERIFY(issueAndLoad(kFifthSerial, 2500, QStringLiteral("15.00"), &asn, &pin));
+        const std::string a = asn.toStdString();
+        QProcess sim;
+        sim.start(qEnvironmentVariable("SKEY_SIM_PATH"),
+            {QStringLiteral("--nvm"),
+                m_dir.filePath(QStringLiteral("keys/%1/token.nvm").arg(kFifthSerial)),
+                QStringLiteral("--hid-port"),
+                QStringLiteral("0"),
+                QStringLiteral("--control-port"),
+                QStringLiteral("0")});
+        QVERIFY(sim.waitForStarted());
+        QByteArray ready;
+        for (int i = 0; i < 100 && !ready.contains('\n'); ++i) {
+            sim.waitForReadyRead(200);
+            ready += sim.readAllStandardOutput();
+        }
+        static const QRegularExpression ports(QStringLiteral("READY hid=(\\d+) control=(\\d+)"));
+        const auto m = ports.match(QString::fromLatin1(ready));
+        QVERIFY2(m.hasMatch(), ready.constData());
+        const QString key = QStringLiteral("127.0.0.1:") + m.captured(1);
+        const wallet::device::SimulatorControl control(static_cast<std::uint16_t>(m.captured(2).toUInt()));
+        const QByteArray passwords
+            = (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8();
+        const QStringList close{QStringLiteral("close"),
+            QStringLiteral("--simulator"),
+            key,
+            QStringLiteral("--supervisor"),
+            QStringLiteral("wang.supervisor")};
+
+        // 1. Power off at CARD BLOCK's first NVM write, which then writes nothing: the key never answers.
+        QVERIFY(control.send(QStringLiteral("power-cut-at 1 nothing")).ok());
+        const Run silent = branchctl(close, passwords);
+        QCOMPARE(silent.exitCode, 3);
+        QCOMPARE(silent.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
+        QVERIFY(!silent.json.contains(QStringLiteral("refunded")));
+        const QString said = silent.json.value(QStringLiteral("error")).toString();
+        QVERIFY2(said.contains(QStringLiteral("outcome is unknown and is being checked")), qPrintable(said));
+        QVERIFY2(!silent.out.contains("Pay the customer"), silent.out.constData());
+        static const QRegularExpression command(
+            QStringLiteral("branchctl outcome --command ([0-9a-f-]{36}) --from-key"));
+        const auto first = command.match(said);
+        QVERIFY2(first.hasMatch(), qPrintable(said));
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND operation = 'card-block' AND"
+                        " outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {a}), 1);
+        QCOMPARE(
+            sqlInt("SELECT count(*) FROM transfers WHERE natural_key IN ($1, $2)", {"closure:" + a, "payout:" + a}), 0);
+
+        // The next contact: the key is back and reads active, so CARD BLOCK did not run: nothing reported or paid.
+        QVERIFY(control.send(QStringLiteral("replug")).ok());
+        const QStringList fromKey{QStringLiteral("outcome"),
+            QStringLiteral("--command"),
+            first.captured(1),
+            QStringLiteral("--from-key"),
+            QStringLiteral("--simulator"),
+            key};
+        const Run notRun = branchctl(fromKey, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(notRun.exitCode, 1);
+        QVERIFY2(notRun.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("did not run")),
+            notRun.out.constData());
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 0);
+
+        // 2. Closed again: this time the key writes its termination (the 2nd write: the secure-messaging try is
+        // spent first) and the power goes before it answers.
+        QVERIFY(control.send(QStringLiteral("power-cut-at 2 full")).ok());
+        const Run silentAgain = branchctl(close, passwords);
+        QCOMPARE(silentAgain.exitCode, 3);
+        QCOMPARE(silentAgain.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("unknown"));
+        const auto second = command.match(silentAgain.json.value(QStringLiteral("error")).toString());
+        QVERIFY2(second.hasMatch(), silentAgain.out.constData());
+        QVERIFY(second.captured(1) != first.captured(1));
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'active'", {a}), 1);
+
+        QVERIFY(control.send(QStringLiteral("replug")).ok());
+        QStringList fromKey2 = fromKey;
+        fromKey2[2] = second.captured(1);
+        const Run resolved = branchctl(fromKey2, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(resolved.exitCode, 0);
+        QCOMPARE(resolved.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("9000"));
+        QCOMPARE(resolved.json.value(QStringLiteral("key")).toObject().value(QStringLiteral("lifeCycle")).toString(),
+            QStringLiteral("terminated"));
+        QCOMPARE(resolved.json.value(QStringLiteral("refunded")).toInteger(), 2500); // ¥15.00 key + ¥10.00 account
+        QCOMPARE(sqlInt("SELECT count(*) FROM cards WHERE asn = $1 AND state = 'closed'", {a}), 1);
+        QCOMPARE(sqlInt("SELECT amount FROM transfers WHERE natural_key = $1", {"payout:" + a}), 2500);
+        const Run again = branchctl(fromKey2, (kTellerPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(sqlInt("SELECT count(*) FROM transfers WHERE natural_key = $1", {"payout:" + a}), 1);
+        // The first command never ran and can never run (its challenge is spent): it stays without an outcome.
+        QCOMPARE(sqlInt("SELECT count(*) FROM maintenance_commands WHERE id = $1 AND outcome IS NULL",
+                     {first.captured(1).toStdString()}),
+            1);
+        QCOMPARE(ledgerAudit(m_rig), 0);
+        sim.terminate();
+        QVERIFY(sim.waitForFinished(10000));
+    }
+
+    /// Without any key option branchctl uses the USB key through hidapi; with none plugged in (no USB here) it says
+    /// so before anything reaches the key or the bank's services: "plug in a key", nothing done.
+    void noUsbKeyPlugIn()
+    {
+        const int approvals = static_cast<int>(sqlInt("SELECT count(*) FROM approvals"));
+        const Run r
+            = branchctl({QStringLiteral("close"), QStringLiteral("--supervisor"), QStringLiteral("wang.supervisor")},
+                (kTellerPassword + QLatin1Char('\n') + kSupervisorPassword + QLatin1Char('\n')).toUtf8());
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.json.value(QStringLiteral("error")).toString().contains(QStringLiteral("plug in a key")),
+            r.out.constData());
+        QCOMPARE(r.json.value(QStringLiteral("outcome")).toString(), QStringLiteral("not-done"));
+        QCOMPARE(sqlInt("SELECT count(*) FROM approvals"), approvals);
+    }
+
     /// The audit log (issue 13): `bankctl audit export` writes every row as CSV with who, the supervisor and the
     /// outcome of each staff action; a deleted row is named by `bankctl audit verify` (an edited one:
     /// test_bank_issuance).
@@ -615,7 +987,7 @@ private slots:
         QCOMPARE(
             sqlInt("SELECT count(*) FROM audit_log WHERE action = 'maintenance.card-block' AND staff_id IS NOT NULL"
                    " AND supervisor_id IS NOT NULL AND staff_id <> supervisor_id"),
-            3); // the three closures above
+            5); // the closures above (the silent key's two CARD BLOCKs included)
 
         QCOMPARE(m_rig.bankctl({QStringLiteral("audit"), QStringLiteral("verify")}, &out), 0);
         const qint64 victim = sqlInt("SELECT min(seq) FROM audit_log WHERE action = 'card.replaced'");

@@ -611,11 +611,12 @@ BankRig::ApiAnswer BankRig::api(const char* method,
     c.enable_server_certificate_verification(true);
     const std::string id
         = (requestId.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : requestId).toStdString();
-    httplib::Result res = std::string(method) == "POST" ? c.Post(path.toStdString().c_str(),
-                              httplib::Headers{{"Idempotency-Key", id}},
-                              QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString(),
-                              "application/json")
-                                                        : c.Get(path.toStdString().c_str());
+    const std::string verb(method);
+    const std::string json = QJsonDocument(body).toJson(QJsonDocument::Compact).toStdString();
+    const httplib::Headers headers{{"Idempotency-Key", id}};
+    httplib::Result res = verb == "POST" ? c.Post(path.toStdString().c_str(), headers, json, "application/json")
+        : verb == "PUT"                  ? c.Put(path.toStdString().c_str(), headers, json, "application/json")
+                                         : c.Get(path.toStdString().c_str());
     ApiAnswer a;
     if (res) {
         a.status = res->status;

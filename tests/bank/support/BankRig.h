@@ -110,7 +110,7 @@ public:
     };
     /**
      * One call of the API over mutual TLS as the terminal of `<certificate>.pem` / `.key` (tls/), trusting only the
-     * test CA: GET, or POST of `body` with `requestId` as its Idempotency-Key (a fresh UUID when empty).
+     * test CA: GET, or POST or PUT of `body` with `requestId` as its Idempotency-Key (a fresh UUID when empty).
      */
     [[nodiscard]] ApiAnswer api(const char* method,
         const QString& path,

@@ -118,6 +118,40 @@ std::optional<TestCard::Debit> TestCard::debitForPurchase(
     return m_lastDebit;
 }
 
+QJsonObject TestCard::offlineSale(
+    std::uint32_t amount, std::uint32_t tsn, const QByteArray& psam6, const QString& asnHex)
+{
+    if (m_dpk.empty()) {
+        return {};
+    }
+    const auto init = initializeForPurchase(amount, psam6);
+    const QByteArray date = QByteArray::fromHex("20250102");
+    const QByteArray time = QByteArray::fromHex("093000");
+    auto ses = CardCrypto::sessionKey(
+        Algorithm::TripleDes, m_dpk, CardCrypto::purchaseSeed(init.random, init.offlineAtc, tsn))
+                   .value();
+    QByteArray in;
+    core::appendU32(in, amount);
+    in.append('\x06');
+    in.append(psam6);
+    in.append(date);
+    in.append(time);
+    auto d = debitForPurchase(tsn, date, time, CardCrypto::desMac(ses, in).value());
+    if (!d) {
+        return {};
+    }
+    auto hex = [](const QByteArray& b) { return QString::fromLatin1(b.toHex().toUpper()); };
+    return {{QStringLiteral("tsn"), static_cast<qint64>(tsn)},
+        {QStringLiteral("asn"), asnHex},
+        {QStringLiteral("algorithm"), QStringLiteral("3des")},
+        {QStringLiteral("offlineAtc"), init.offlineAtc},
+        {QStringLiteral("amount"), static_cast<qint64>(amount)},
+        {QStringLiteral("date"), QStringLiteral("20250102")},
+        {QStringLiteral("time"), QStringLiteral("093000")},
+        {QStringLiteral("tac"), hex(d->tac)},
+        {QStringLiteral("mac2"), hex(d->mac2)}};
+}
+
 QJsonObject TestCard::authoriseLoadBody(
     const QByteArray& asn, const Initialized& init, std::uint32_t amount, const QByteArray& terminal6)
 {

@@ -60,6 +60,17 @@ public:
     /// verify (9302; the session ends, nothing is debited).
     [[nodiscard]] std::optional<Debit> debitForPurchase(
         std::uint32_t tsn, const QByteArray& date4, const QByteArray& time3, const QByteArray& mac1);
+    /**
+     * An offline sale at a kiosk (docs/bank.md §9.4): the kiosk's PSAM `psam6` (here in software, the tests' PSAM:
+     * MAC1 with this key's DPK) and the key (INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE) at the card time
+     * 2025-01-02 09:30:00. Returns the settlement record of PUT /v1/settlement/batches for the key `asnHex`, or an
+     * empty object when the key refused (balance too low, no MPK given).
+     */
+    [[nodiscard]] QJsonObject offlineSale(
+        std::uint32_t amount, std::uint32_t tsn, const QByteArray& psam6, const QString& asnHex);
+    /// The key's balance as it stands when this model takes over a key loaded elsewhere (a simulated key that
+    /// walletctl loaded through the bank): the model then debits from it like the key.
+    void assumeBalance(std::uint32_t fen) { m_balance = fen; }
     /// GET TRANSACTION PROVE of the last purchase: its MAC2 and TAC.
     [[nodiscard]] Debit lastPurchase() const { return m_lastDebit; }
     [[nodiscard]] std::uint16_t offlineAtc() const { return m_offlineAtc; }

@@ -157,6 +157,8 @@ private:
     int m_followUps = 0; ///< follow-ups that settled what a fault left open at the bank
     int m_disturbed = 0; ///< operations without a fault of their own that overlapped a bank fault
     int m_done = 0, m_notDone = 0, m_doneLoads = 0, m_donePays = 0, m_notDoneLoads = 0, m_notDonePays = 0;
+    /// The campaign's own operations done (m_doneLoads and m_donePays also count follow-ups and the last loads).
+    int m_opLoadsDone = 0, m_opPaysDone = 0;
 
     /// Runs `f` on the main thread (which owns the rig's database connection and the instances) and returns its
     /// result; the terminals' threads wait for it.
@@ -643,6 +645,7 @@ private:
             QMutexLocker lock(&m_statsLock);
             if (done) {
                 ++m_done;
+                ++(load ? m_opLoadsDone : m_opPaysDone);
             } else {
                 ++m_notDone;
                 ++(load ? m_notDoneLoads : m_notDonePays);
@@ -849,24 +852,28 @@ private slots:
             faults << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
         }
         std::fprintf(stderr,
-            "money campaign figure: seed %u, %d operations on %d keys from %d terminals, %d instance(s) on %s (%d "
-            "loads "
-            "and %d purchases done, %d loads and %d purchases not done), faults: %s (%d power cuts fired), %d "
-            "disturbed by another terminal's bank fault, %d follow-ups, %lld s; checks passed\n",
+            "money campaign figure: seed %u, %d operations on %d keys from %d terminals, %d instance(s) on %s: "
+            "%d loads and %d purchases done, %d loads and %d purchases not done; faults: %s (%d power cuts fired), "
+            "%d operations disturbed by another terminal's bank fault; %d follow-ups (%d loads, %d purchases done); "
+            "at the bank %d loads completed, %d orders paid; %lld s; checks passed\n",
             m_seed,
             m_ops,
             static_cast<int>(m_keys.size()),
             m_terminals,
             m_instances,
             m_rig.sqlite() ? "SQLite" : "PostgreSQL",
-            m_doneLoads - static_cast<int>(m_keys.size()),
-            m_donePays,
+            m_opLoadsDone,
+            m_opPaysDone,
             m_notDoneLoads,
             m_notDonePays,
             qPrintable(faults.join(QStringLiteral(", "))),
             m_firedCuts,
             m_disturbed,
             m_followUps,
+            m_doneLoads - static_cast<int>(m_keys.size()) - m_opLoadsDone,
+            m_donePays - m_opPaysDone,
+            m_doneLoads,
+            m_donePays,
             static_cast<long long>(timer.elapsed() / 1000));
     }
 

@@ -59,6 +59,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <type_traits>
 #include <vector>
 
@@ -420,11 +421,27 @@ private:
 
         static const char* kinds[]
             = {"none", "none", "none", "none", "power-cut", "wallet-kill", "lost-answer", "bank-kill"};
-        const QString fault = follow >= 0 ? QStringLiteral("none") : QString::fromLatin1(kinds[rng.bounded(8)]);
-        const bool bankFault = fault == QStringLiteral("lost-answer") || fault == QStringLiteral("bank-kill");
-        // The instance of this operation: any for a bank fault, else one no fault holds now.
+        QString fault = follow >= 0 ? QStringLiteral("none") : QString::fromLatin1(kinds[rng.bounded(8)]);
+        // The instance of this operation: one no fault holds now; for a bank fault, one no other bank fault holds
+        // (at most one bank fault per instance at a time; none free: the operation runs without one).
         const int chosen = static_cast<int>(rng.bounded(m_instances));
-        const int x = bankFault ? chosen : onMain([&] { return upInstance(chosen); });
+        int x = chosen;
+        std::unique_lock<QMutex> faultLock;
+        if (fault == QStringLiteral("lost-answer") || fault == QStringLiteral("bank-kill")) {
+            for (int i = 0; i < m_instances && !faultLock.owns_lock(); ++i) {
+                std::unique_lock<QMutex> l(m_inst[(chosen + i) % m_instances].fault, std::try_to_lock);
+                if (l.owns_lock()) {
+                    x = (chosen + i) % m_instances;
+                    faultLock = std::move(l);
+                }
+            }
+            if (!faultLock.owns_lock()) {
+                fault = QStringLiteral("none");
+            }
+        }
+        if (!faultLock.owns_lock()) {
+            x = onMain([&] { return upInstance(chosen); });
+        }
         {
             QMutexLocker lock(&m_statsLock);
             if (follow >= 0) {
@@ -487,7 +504,6 @@ private:
             r = finish(p);
         } else if (fault == QStringLiteral("bank-kill")) {
             const int after = 50 + rng.bounded(1500);
-            QMutexLocker lock(&in.fault);
             ++in.generation;
             MONEY_CHECK(configure(key, x).isEmpty(), what + QStringLiteral(": no bank-client.json"));
             QProcess p;
@@ -498,9 +514,9 @@ private:
             r = finish(p);
             const QString restarted = onMain([&] { return restartInstance(x); });
             ++in.generation;
+            faultLock.unlock();
             MONEY_CHECK(restarted.isEmpty(), what + QStringLiteral(": ") + restarted);
         } else if (fault == QStringLiteral("lost-answer")) {
-            QMutexLocker lock(&in.fault);
             ++in.generation;
             const QString faulty = onMain(
                 [&] { return restartInstance(x, QStringLiteral("crash-after-commit:%1").arg(1 + rng.bounded(2))); });
@@ -509,6 +525,7 @@ private:
             r = walletctl(key, args, "123456\n");
             const QString restarted = onMain([&] { return restartInstance(x); });
             ++in.generation;
+            faultLock.unlock();
             MONEY_CHECK(restarted.isEmpty(), what + QStringLiteral(": ") + restarted);
         } else {
             const int generation = in.generation.load();
@@ -591,16 +608,29 @@ private:
             bankOpen = sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()})
                 == QStringLiteral("checking");
         }
-        bool followed = false;
-        if (!open.isEmpty() || bankOpen) {
-            followed = true;
+        // Until the original operation is settled: a follow-up that overlapped another terminal's bank fault may
+        // leave it open again (its own answer lost), so another follows.
+        int followUps = 0;
+        while (!open.isEmpty() || bankOpen) {
+            MONEY_CHECK(followUps < 10,
+                what + QStringLiteral(": still open after 10 follow-ups (bank %1): %2").arg(bankOpen).arg(open));
+            ++followUps;
             if (QString e = operation(t, index, which, load, depth + 1); !e.isEmpty()) {
-                return what + QStringLiteral(" → follow-up: ") + e;
+                return what + QStringLiteral(" → follow-up %1: ").arg(followUps) + e;
             }
             const int up = onMain([&] { return upInstance(0); });
             MONEY_CHECK(configure(key, up).isEmpty(), what + QStringLiteral(": no bank-client.json"));
             open = stillChecking(key);
+            if (load) {
+                bankOpen = sqlText("SELECT state FROM loads WHERE asn = $1 AND online_atc = " + loadAtc,
+                               {key.asn.toStdString()})
+                    == QStringLiteral("authorised");
+            } else {
+                bankOpen = sqlText("SELECT state FROM orders WHERE id = $1", {orderId.toStdString()})
+                    == QStringLiteral("checking");
+            }
         }
+        const bool followed = followUps > 0;
         MONEY_CHECK(open.isEmpty(), what + QStringLiteral(": still checking: ") + open);
 
         // The bank agrees with the key.
@@ -637,7 +667,13 @@ private:
                     what + QStringLiteral(": TAC key %1 bank %2").arg(keyTac, bankTac));
             } else {
                 MONEY_CHECK(orderState == QStringLiteral("open"),
-                    what + QStringLiteral(": not paid on the key, '%1' at the bank").arg(orderState));
+                    what
+                        + QStringLiteral(
+                            ": not paid on the key, '%1' at the bank after %2 follow-up(s); walletctl exit %3 %4")
+                              .arg(orderState)
+                              .arg(followUps)
+                              .arg(r.exitCode)
+                              .arg(QString::fromUtf8(r.out.right(400) + r.err.right(400))));
                 MONEY_CHECK(completed == 0, what + QStringLiteral(": %1 completed purchases").arg(completed));
             }
         }

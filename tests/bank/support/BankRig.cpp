@@ -560,7 +560,7 @@ QString BankRig::deposit(const QString& asn, qint64 fen, const QString& referenc
     return {};
 }
 
-QString BankRig::writeClientConfig(const QString& path, const QString& certificate) const
+QString BankRig::writeClientConfig(const QString& path, const QString& certificate, int port) const
 {
     const QString key = tlsPath(certificate + QStringLiteral(".key"));
     if (!QFile::setPermissions(key, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
@@ -570,12 +570,13 @@ QString BankRig::writeClientConfig(const QString& path, const QString& certifica
     if (!config.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         return QStringLiteral("cannot write ") + path;
     }
-    config.write(QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
-                                   {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(m_port)},
-                                   {QStringLiteral("caCertificate"), tlsPath(QStringLiteral("ca.pem"))},
-                                   {QStringLiteral("certificate"), tlsPath(certificate + QStringLiteral(".pem"))},
-                                   {QStringLiteral("privateKey"), key}})
-                     .toJson());
+    config.write(
+        QJsonDocument(QJsonObject{{QStringLiteral("format"), QStringLiteral("smartkey-bank-client/1")},
+                          {QStringLiteral("url"), QStringLiteral("https://127.0.0.1:%1").arg(port > 0 ? port : m_port)},
+                          {QStringLiteral("caCertificate"), tlsPath(QStringLiteral("ca.pem"))},
+                          {QStringLiteral("certificate"), tlsPath(certificate + QStringLiteral(".pem"))},
+                          {QStringLiteral("privateKey"), key}})
+            .toJson());
     return {};
 }
 
@@ -601,10 +602,11 @@ BankRig::ApiAnswer BankRig::api(const char* method,
     const QString& path,
     const QString& certificate,
     const QJsonObject& body,
-    const QString& requestId) const
+    const QString& requestId,
+    int port) const
 {
     httplib::SSLClient c("127.0.0.1",
-        m_port,
+        port > 0 ? port : m_port,
         tlsPath(certificate + QStringLiteral(".pem")).toStdString(),
         tlsPath(certificate + QStringLiteral(".key")).toStdString());
     c.set_ca_cert_path(tlsPath(QStringLiteral("ca.pem")).toStdString().c_str());

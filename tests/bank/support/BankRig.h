@@ -90,10 +90,11 @@ public:
     /**
      * A terminal's `bank-client.json` (smartkey-bank-client/1) at `path`: this server's URL (write it again after
      * each start, the port changes), the test CA and the client certificate `<certificate>.pem` / `.key` in tls/, the
-     * key made the owner's only (the client refuses it otherwise). Empty on success.
+     * key made the owner's only (the client refuses it otherwise). `port` > 0 names another instance's port
+     * (startInstance) instead of this server's. Empty on success.
      */
     [[nodiscard]] QString writeClientConfig(
-        const QString& path, const QString& certificate = QStringLiteral("client")) const;
+        const QString& path, const QString& certificate = QStringLiteral("client"), int port = 0) const;
 
     /// One integer of a query on the rig's connection; -1 for an error, no row or NULL.
     [[nodiscard]] qint64 sqlInt(const std::string& sql, const DbParams& params = {});
@@ -110,13 +111,15 @@ public:
     };
     /**
      * One call of the API over mutual TLS as the terminal of `<certificate>.pem` / `.key` (tls/), trusting only the
-     * test CA: GET, or POST or PUT of `body` with `requestId` as its Idempotency-Key (a fresh UUID when empty).
+     * test CA: GET, or POST or PUT of `body` with `requestId` as its Idempotency-Key (a fresh UUID when empty). `port`
+     * > 0 sends it to another instance (startInstance) instead of this server.
      */
     [[nodiscard]] ApiAnswer api(const char* method,
         const QString& path,
         const QString& certificate = QStringLiteral("client"),
         const QJsonObject& body = {},
-        const QString& requestId = {}) const;
+        const QString& requestId = {},
+        int port = 0) const;
 
     [[nodiscard]] int port() const { return m_port; }
     [[nodiscard]] QString tlsPath(const QString& name) const;

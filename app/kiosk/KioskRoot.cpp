@@ -15,6 +15,7 @@
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QQuickStyle>
+#include <QScreen>
 
 #include <botan/mem_ops.h>
 
@@ -129,6 +130,22 @@ QString KioskRoot::start()
     if (!m_window) {
         return QStringLiteral("the kiosk's QML root is not a window");
     }
+    // One line each time the window's state or size changes (the session's journal shows that the kiosk covers the
+    // screen; kiosk-cage reads it).
+    auto report = [w = m_window] {
+        const QSize screen = w->screen() ? w->screen()->size() : QSize();
+        qCInfo(lcKioskRoot).noquote() << QStringLiteral("kiosk window %1x%2 %3 on a %4x%5 screen")
+                                             .arg(w->width())
+                                             .arg(w->height())
+                                             .arg(w->visibility() == QWindow::FullScreen
+                                                     ? QStringLiteral("full-screen")
+                                                     : QStringLiteral("not-full-screen"))
+                                             .arg(screen.width())
+                                             .arg(screen.height());
+    };
+    connect(m_window, &QWindow::visibilityChanged, this, report);
+    connect(m_window, &QWindow::widthChanged, this, report);
+    connect(m_window, &QWindow::heightChanged, this, report);
     m_tick.start();
     return {};
 }

@@ -352,7 +352,6 @@ void TestKioskSam::samPulledMidSale()
     QCOMPARE(kept.value(1), QString::number(tsn));
     QCOMPARE(kept.value(2).size(), 8);
     QCOMPARE(kept.value(3).size(), 8);
-    QTRY_COMPARE(m_vm->checkingCount(), 1);
 
     // Neither Escape nor the idle timeout leaves it; while the SAM is out, the kiosk's retries change nothing.
     m_ui->key(Qt::Key_Escape);
@@ -365,7 +364,7 @@ void TestKioskSam::samPulledMidSale()
     m_vm->tick();
     QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 20000);
     QVERIFY(m_ui->isShown(QStringLiteral("checkingScreen")));
-    QCOMPARE(m_vm->checkingCount(), 1);
+    QTRY_COMPARE(m_vm->checkingCount(), 1); // the operator's "being checked" count, refreshed by the retries
 
     // 3. The SAM back: the next retry has it verify the kept MAC2; the receipt, charged once.
     samBack();
@@ -381,7 +380,7 @@ void TestKioskSam::samPulledMidSale()
     QCOMPARE(saleRow(saleId).value(0), QStringLiteral("done"));
     shot(QStringLiteral("sam-6-sam-back"));
     QCOMPARE(keyBalance(), before - 200);
-    QCOMPARE(m_vm->checkingCount(), 0);
+    QTRY_COMPARE(m_vm->checkingCount(), 0);
     auto after = m_sam->status();
     QVERIFY(after);
     QCOMPARE(after->nextTsn, tsn + 1); // one TSN for the sale; none for the one pulled before MAC1
@@ -402,6 +401,9 @@ void TestKioskSam::cleanup()
     m_ui.reset();
     m_root.reset();
     m_vm = nullptr;
+    if (QTest::currentTestFailed() && m_rig && m_rig->pcsc.sam && m_sam) {
+        samBack(); // a case that failed with the SAM pulled leaves it in the reader for the next one
+    }
 }
 
 void TestKioskSam::cleanupTestCase()

@@ -169,6 +169,12 @@ Result<core::ResponseApdu> PcscApduChannel::transmit(const core::CommandApdu& co
         m_connected = false;
         return pcscError(core::ErrorCode::Disconnected, QStringLiteral("PC/SC transmit to \"%1\"").arg(m_reader), rv);
     }
+    if (outLen < 2) {
+        // vpcd (and readers) answer nothing when the card left mid-command: a lost card, not a malformed answer.
+        m_connected = false;
+        return core::makeError(core::ErrorCode::Disconnected,
+            QStringLiteral("PC/SC: no answer from the card in \"%1\" (removed?)").arg(m_reader));
+    }
     auto response = core::ResponseApdu::parse(out.left(static_cast<int>(outLen)));
     if (!response) {
         return core::makeError(core::ErrorCode::ProtocolError, QStringLiteral("PC/SC: a response without SW1 SW2"));

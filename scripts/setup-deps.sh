@@ -29,6 +29,8 @@ packages=(
     chromium libnss3-tools
     # PC/SC: pcscd with the virtual reader, and standard clients for the tests
     pcscd vsmartcard-vpcd opensc libpcsclite-dev pcsc-tools yubico-piv-tool
+    # the kiosk session's test (kiosk-cage): cage on wlroots' headless backend, its Xwayland, Qt's Wayland client, grim
+    cage xwayland qt6-wayland grim
     # PKCS#11 clients for the tests of libsmartkey-pkcs11 (p11tool, the OpenSSL pkcs11 engine)
     gnutls-bin libengine-pkcs11-openssl
     # packaging (scripts/package-test.sh): lintian checks the DEBs; adduser for smartkey-bank's postinst

@@ -3,6 +3,7 @@
 
 #include "app/kiosk/KioskIssuerHost.h"
 #include "app/kiosk/SaleStore.h"
+#include "app/kiosk/SamWatch.h"
 #include "app/kiosk/Settlement.h"
 #include "core/bank/HttpsBankClient.h"
 #include "core/keystore/KeyStore.h"
@@ -56,7 +57,7 @@ QString money(std::uint32_t fen)
 struct KioskBackend
 {
     std::unique_ptr<SaleStore> store;
-    std::unique_ptr<core::Psam> psam;
+    std::unique_ptr<SamWatch> psam; ///< the PSAM (software or a SAM over PC/SC), watched for a pulled SAM
     std::unique_ptr<core::IssuerHost> issuer;
     std::unique_ptr<core::TransactionStore> mirror;
     std::unique_ptr<core::BankClient> bank;
@@ -128,7 +129,7 @@ QString KioskController::start()
                 why = psam.error().detail;
                 return;
             }
-            backend->psam = std::move(*psam);
+            backend->psam = std::make_unique<SamWatch>(std::move(*psam));
         } else {
             // The SAM in a PC/SC reader (docs/psam.md): the purchase master key stays on the card.
             auto psam = device::PcscPsam::open(config.pcscReader);
@@ -136,7 +137,7 @@ QString KioskController::start()
                 why = psam.error().detail;
                 return;
             }
-            backend->psam = std::move(*psam);
+            backend->psam = std::make_unique<SamWatch>(std::move(*psam));
         }
         backend->issuer = std::make_unique<KioskIssuerHost>();
         auto mirror = core::TransactionStore::open(QDir(config.dataDir).filePath(QStringLiteral("mirror.sqlite")));
@@ -298,7 +299,46 @@ void KioskController::tick()
         qCInfo(lcKiosk) << "idle for" << m_config.idleSeconds << "s: back to the welcome screen";
         resetAll();
     }
+    if (m_samRetryAt.isValid() && now >= m_samRetryAt && !m_busy) {
+        checkWithSam();
+        return;
+    }
     maybeAutoSettle();
+}
+
+void KioskController::checkWithSam()
+{
+    // A sale whose key answer the SAM could not check (pulled mid-sale): every kSamRetrySeconds, ask the SAM again
+    // (PcscApduChannel reconnects to a card put back). The SAM verifies the kept MAC2 and keeps the TAC; the sale is
+    // then done. Until it answers, the sale stays "checking" and is never repeated.
+    m_samRetryAt = {};
+    KioskBackend* backend = m_backend;
+    const QDateTime now = m_clock.now();
+    auto still = std::make_shared<bool>(true);
+    m_busy = true;
+    emit changed();
+    m_worker.post([this, backend, now, still] {
+        auto r = Settlement::reconcile(*backend->store, *backend->psam, {}, now);
+        if (!r) {
+            qCInfo(lcKiosk) << "the SAM does not answer yet:" << r.error().detail;
+        } else if (auto open = backend->store->openSales(); open) {
+            *still = std::any_of(open->begin(), open->end(), [](const Sale& s) {
+                return !s.tac.isEmpty() && !s.detail.startsWith(QLatin1String("the SAM refused"));
+            });
+        }
+        app::KeyWorker::deliver(this, [this, still] {
+            m_busy = false;
+            if (*still) {
+                m_samRetryAt = m_clock.now().addSecs(kSamRetrySeconds);
+            }
+            refreshTotals();
+            if (m_screen == QLatin1String("checking") && m_saleId != 0) {
+                showSale(m_saleId); // the SAM checked the key's answer: the receipt; else still checking
+                return;
+            }
+            emit changed();
+        });
+    });
 }
 
 void KioskController::maybeAutoSettle()
@@ -585,6 +625,7 @@ void KioskController::pay()
             qCWarning(lcKiosk) << "sale not recorded, nothing sent to the key:" << id.error().detail;
         } else {
             out->saleId = *id;
+            backend->psam->clear();
             auto r = backend->purse->purchase(core::Amount(fen), &*pin);
             if (r) {
                 out->balanceAfter = r->balanceAfter.fen();
@@ -614,12 +655,36 @@ void KioskController::pay()
                 }
                 out->state = SaleState::Done;
             } else if (r.error().code == core::ErrorCode::OutcomeUnknown) {
-                std::uint32_t tsn = 0;
-                if (auto open = backend->psam->unconfirmed(backend->asn); open && !open->empty()) {
-                    tsn = open->back().tsn;
+                if (auto answer = backend->psam->takeUnchecked()) {
+                    // The SAM stopped answering at VERIFY MAC2: the key answered DEBIT, but only the SAM can check
+                    // that answer. It is kept with the sale (never lost) and checked when the SAM is back.
+                    core::SettlementRecord rec;
+                    rec.asn = backend->asn;
+                    rec.tsn = answer->tsn;
+                    rec.amount = core::Amount(fen);
+                    rec.terminalId = backend->psam->terminalId();
+                    rec.tac = answer->tac;
+                    rec.mac2 = answer->mac2;
+                    if (auto k = backend->store->keepUnchecked(*id, rec, r.error().detail); !k) {
+                        qCWarning(lcKiosk)
+                            << "the key's answer could not be kept, the SAM keeps the TSN:" << k.error().detail;
+                    }
+                    out->code = QStringLiteral("samRemoved");
+                } else {
+                    std::uint32_t tsn = 0;
+                    if (auto open = backend->psam->unconfirmed(backend->asn); open && !open->empty()) {
+                        tsn = open->back().tsn;
+                    }
+                    (void)backend->store->markChecking(*id, tsn, r.error().detail);
                 }
-                (void)backend->store->markChecking(*id, tsn, r.error().detail);
                 out->state = SaleState::Checking;
+            } else if (backend->psam->lost()) {
+                // The SAM did not answer before DEBIT was sent (no MAC1): the key was asked for nothing that moves
+                // money. Not the key's fault: the message says so.
+                out->code = QStringLiteral("samUnavailable");
+                (void)backend->store->markNotDone(*id, r.error().detail);
+                out->state = SaleState::NotDone;
+                qCWarning(lcKiosk) << "sale not made, the SAM does not answer:" << r.error().detail;
             } else {
                 const core::Error& e = r.error();
                 out->code = e.code == core::ErrorCode::WrongPin      ? QStringLiteral("wrongPin")
@@ -646,7 +711,10 @@ void KioskController::pay()
                 return;
             }
             if (o->state == SaleState::Checking) {
-                setScreen(QStringLiteral("checking"));
+                if (o->code == QLatin1String("samRemoved")) {
+                    m_samRetryAt = m_clock.now().addSecs(kSamRetrySeconds);
+                }
+                setScreen(QStringLiteral("checking"), o->code);
                 emit saleFinished(QStringLiteral("checking"));
                 return;
             }
@@ -698,7 +766,8 @@ void KioskController::showSale(qint64 saleId)
             }
             const Sale& sale = **s;
             if (sale.state == SaleState::Checking || sale.state == SaleState::Started) {
-                setScreen(QStringLiteral("checking"));
+                // Still open: a kept key answer waits for the SAM, anything else for the key.
+                setScreen(QStringLiteral("checking"), sale.tac.isEmpty() ? QString() : QStringLiteral("samRemoved"));
                 return;
             }
             if (sale.state == SaleState::NotDone) {

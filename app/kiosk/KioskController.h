@@ -176,6 +176,7 @@ private:
     void writeReceiptPdf();
     void runSettlement(bool automatic);
     void maybeAutoSettle();
+    void checkWithSam();
 
     KioskConfig m_config;
     const core::Clock& m_clock;
@@ -209,6 +210,9 @@ private:
     bool m_busy = false;
     bool m_settling = false;
     QDateTime m_nextSettle; ///< the next automatic upload (invalid: none)
+    /// The next time the SAM is asked to check a kept key answer (a SAM pulled mid-sale; invalid: none waits).
+    QDateTime m_samRetryAt;
+    static constexpr int kSamRetrySeconds = 5;
     int m_settleBackoff = 0; ///< seconds of the current back-off after failed uploads (0: the last one worked)
     int m_autoAttempts = 0;
     QVariantList m_checks;

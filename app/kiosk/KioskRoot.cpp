@@ -15,6 +15,7 @@
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QQuickStyle>
+#include <QScreen>
 
 #include <botan/mem_ops.h>
 
@@ -77,6 +78,9 @@ KioskRoot::~KioskRoot()
         qApp->removeEventFilter(m_filter.get());
     }
     m_tick.stop();
+    if (m_window) {
+        QObject::disconnect(m_window, nullptr, this, nullptr); // no state report from a window being destroyed
+    }
     m_engine.reset();
     m_devices->stop();
     m_vm.reset();
@@ -129,6 +133,27 @@ QString KioskRoot::start()
     if (!m_window) {
         return QStringLiteral("the kiosk's QML root is not a window");
     }
+    // One line each time the window's state or size changes (the session's journal shows that the kiosk covers the
+    // screen; kiosk-cage reads it).
+    auto report = [w = static_cast<QWindow*>(m_window.data())] {
+        const QSize screen = w->screen() ? w->screen()->size() : QSize();
+        qCInfo(lcKioskRoot).noquote() << QStringLiteral("kiosk window %1x%2 %3 on a %4x%5 screen")
+                                             .arg(w->width())
+                                             .arg(w->height())
+                                             .arg(w->visibility() == QWindow::FullScreen
+                                                     ? QStringLiteral("full-screen")
+                                                     : QStringLiteral("not-full-screen"))
+                                             .arg(screen.width())
+                                             .arg(screen.height());
+    };
+    connect(m_window, &QWindow::visibilityChanged, this, report);
+    connect(m_window, &QWindow::widthChanged, this, report);
+    connect(m_window, &QWindow::heightChanged, this, report);
+    // A new frame at the new size: under cage (Wayland, the software scene graph) a window whose first frame was drawn
+    // at the QML's initial 1024x768 kept showing that frame after the compositor made it full screen (kiosk-cage).
+    auto redraw = [w = m_window.data()] { w->update(); };
+    connect(m_window, &QWindow::widthChanged, this, redraw, Qt::QueuedConnection);
+    connect(m_window, &QWindow::heightChanged, this, redraw, Qt::QueuedConnection);
     m_tick.start();
     return {};
 }

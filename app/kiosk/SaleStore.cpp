@@ -177,6 +177,19 @@ Result<void> SaleStore::markChecking(qint64 id, std::uint32_t tsn, const QString
     return {};
 }
 
+Result<void> SaleStore::keepUnchecked(qint64 id, const core::SettlementRecord& r, const QString& detail)
+{
+    auto q = Sqlite::exec(db(),
+        QStringLiteral("UPDATE sales SET state = 'checking', checked = 1, tsn = ?, terminal_id = ?, tac = ?, mac2 = ?,"
+                       " detail = ? WHERE id = ? AND state IN ('started', 'checking')"),
+        {static_cast<qint64>(r.tsn), hex(r.terminalId), hex(r.tac), hex(r.mac2), detail, id},
+        kWhat);
+    if (!q) {
+        return q.error();
+    }
+    return {};
+}
+
 Result<void> SaleStore::markNotDone(qint64 id, const QString& detail)
 {
     auto q = Sqlite::exec(db(),

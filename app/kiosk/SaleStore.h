@@ -75,6 +75,10 @@ public:
     /// The key paid: the PSAM's record of it (TAC, MAC2, TSN, ATC, date, time).
     [[nodiscard]] core::Result<void> complete(qint64 id, const core::SettlementRecord& record);
     [[nodiscard]] core::Result<void> markChecking(qint64 id, std::uint32_t tsn, const QString& detail);
+    /// The key answered DEBIT (TAC, MAC2 for this TSN) but the PSAM could not check it (the SAM pulled at VERIFY
+    /// MAC2): kept with the sale, which stays Checking until the PSAM verifies that MAC2 (Settlement::reconcile).
+    [[nodiscard]] core::Result<void> keepUnchecked(
+        qint64 id, const core::SettlementRecord& answer, const QString& detail);
     [[nodiscard]] core::Result<void> markNotDone(qint64 id, const QString& detail);
     [[nodiscard]] core::Result<std::optional<Sale>> sale(qint64 id) const;
     /// Sales in Started or Checking, oldest first.

@@ -148,6 +148,26 @@ Result<int> Settlement::reconcile(SaleStore& store, core::Psam& psam, const QByt
     if (!open) {
         return open.error();
     }
+    // A key answer the PSAM could not check (the SAM pulled at VERIFY MAC2): VERIFY MAC2 now. Verified, the PSAM
+    // holds the record confirmed and the sale is completed from it below; refused, a person decides (the key's
+    // answer stays with the sale, never dropped: the key may have paid).
+    for (const Sale& s : *open) {
+        if (s.tac.isEmpty() || s.tsn == 0) {
+            continue;
+        }
+        if (auto c = psam.confirmPurchase(s.tsn, s.mac2, s.tac); !c) {
+            if (c.error().code == core::ErrorCode::VerificationFailed || c.error().code == core::ErrorCode::BadMac
+                || c.error().code == core::ErrorCode::PinBlocked) {
+                if (auto m = store.markChecking(
+                        s.id, s.tsn, QStringLiteral("the SAM refused the key's answer: ") + c.error().detail);
+                    !m) {
+                    return m.error();
+                }
+                continue;
+            }
+            return c.error(); // the PSAM does not answer yet
+        }
+    }
     auto pending = psam.pendingSettlement();
     if (!pending) {
         return pending.error();

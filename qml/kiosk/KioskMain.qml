@@ -46,6 +46,7 @@ ApplicationWindow {
         case "keyUnreadable": return qsTr("The key could not be read. Please take it out and insert it again.")
         case "refused": return qsTr("The key refused the payment. Nothing was charged.")
         case "storage": return qsTr("The kiosk cannot record sales right now. Nothing was charged. Please call staff.")
+        case "samUnavailable": return qsTr("The kiosk's security module (SAM) is not answering. Nothing was charged. Please call staff.")
         case "wrongOperatorPin": return qsTr("Wrong operator PIN.")
         case "badAmount": return qsTr("Type an amount such as 12.50.")
         }
@@ -347,7 +348,9 @@ ApplicationWindow {
             }
             Text {
                 objectName: "checkingText"
-                text: qsTr("The key was removed while paying. Please insert the same key again: the kiosk asks it whether the payment went through. You will never be charged twice.")
+                text: window.vm.message === "samRemoved"
+                    ? qsTr("The key answered the payment, but the kiosk's security module (SAM) was removed before it could check that answer. The sale is kept; it is checked when the SAM is back. You will never be charged twice.")
+                    : qsTr("The key was removed while paying. Please insert the same key again: the kiosk asks it whether the payment went through. You will never be charged twice.")
                 color: window.ink
                 font.pixelSize: window.big
                 wrapMode: Text.Wrap

@@ -56,6 +56,10 @@
         <translation>终端暂时无法记录交易，未扣款。请联系工作人员。</translation>
     </message>
     <message>
+        <source>The kiosk's security module (SAM) is not answering. Nothing was charged. Please call staff.</source>
+        <translation>终端的安全模块（SAM）没有响应，未扣款。请联系工作人员。</translation>
+    </message>
+    <message>
         <source>Wrong operator PIN.</source>
         <translation>操作员 PIN 错误。</translation>
     </message>
@@ -126,6 +130,10 @@
     <message>
         <source>Checking the payment</source>
         <translation>正在核实付款</translation>
+    </message>
+    <message>
+        <source>The key answered the payment, but the kiosk's security module (SAM) was removed before it could check that answer. The sale is kept; it is checked when the SAM is back. You will never be charged twice.</source>
+        <translation>密钥已应答此笔付款，但终端的安全模块（SAM）在核验该应答前被拔出。此笔交易已保存，SAM 插回后即核验。您绝不会被重复扣款。</translation>
     </message>
     <message>
         <source>The key was removed while paying. Please insert the same key again: the kiosk asks it whether the payment went through. You will never be charged twice.</source>

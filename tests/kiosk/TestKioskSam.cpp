@@ -25,6 +25,8 @@
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QQuickStyle>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtTest>
@@ -53,6 +55,8 @@ private slots:
     void initTestCase();
     void saleAndWrongPinThroughTheSam_data();
     void saleAndWrongPinThroughTheSam();
+    void samPulledMidSale_data();
+    void samPulledMidSale();
     void cleanup();
     void cleanupTestCase();
 
@@ -62,6 +66,12 @@ private:
     void operatorScreen();
     void shot(const QString& name);
     std::uint32_t keyBalance();
+    /// The operator sets `digits`, the customer pays with the right PIN typed on the keyboard.
+    void saleWithPin(const QString& digits);
+    /// `replug` to the SAM's simulator, then until the test's own PC/SC handle reads the SAM again.
+    void samBack();
+    /// A sale row of the kiosk's sales.sqlite (state, tsn, tac), read beside the running kiosk.
+    QStringList saleRow(qint64 id);
     QString t(const char* en, const char* zh) const
     {
         return m_lang == QLatin1String("en") ? QString::fromUtf8(en) : QString::fromUtf8(zh);
@@ -246,11 +256,154 @@ void TestKioskSam::saleAndWrongPinThroughTheSam()
     QVERIFY2(m_rig->bank->bankctl({QStringLiteral("audit"), QStringLiteral("ledger")}, &out) == 0, qPrintable(out));
 }
 
+void TestKioskSam::saleWithPin(const QString& digits)
+{
+    operatorScreen();
+    typeOnPad(digits);
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("amountScreen")));
+    CLICK(QStringLiteral("amountPay"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("pinTitle")), t("Enter your PIN", "请输入 PIN"));
+    m_ui->type(QStringLiteral("123456"));
+    m_ui->key(Qt::Key_Return);
+}
+
+void TestKioskSam::samBack()
+{
+    auto r = m_rig->pcsc.sam->control().send(QStringLiteral("replug"));
+    QVERIFY2(r, qPrintable(r ? QString() : r.error().detail));
+    QTRY_VERIFY_WITH_TIMEOUT(static_cast<bool>(m_sam->status()), 20000);
+}
+
+QStringList TestKioskSam::saleRow(qint64 id)
+{
+    QStringList out;
+    {
+        auto db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("test-sales"));
+        db.setDatabaseName(QDir(m_kioskDir).filePath(QStringLiteral("data/sales.sqlite")));
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("SELECT state, tsn, tac, mac2 FROM sales WHERE id = ?"));
+            q.addBindValue(id);
+            if (q.exec() && q.next()) {
+                out << q.value(0).toString() << q.value(1).toString() << q.value(2).toString() << q.value(3).toString();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test-sales"));
+    return out;
+}
+
+void TestKioskSam::samPulledMidSale_data()
+{
+    QTest::addColumn<QString>("lang");
+    QTest::newRow("en") << QStringLiteral("en");
+    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+}
+
+// The SAM pulled out of its reader mid-sale (issue 12): the simulator takes the card out of vpcd's reader as the
+// command arrives, unanswered (`unplug-at-ins`), so PC/SC reports it removed. The kiosk says only what is known.
+void TestKioskSam::samPulledMidSale()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    auto& samSim = *m_rig->pcsc.sam;
+    const std::uint32_t before = keyBalance();
+
+    // 1. Pulled as INIT FOR PURCHASE (MAC1, INS 70) arrives: DEBIT was never sent, so nothing was charged, and the
+    //    kiosk says the SAM, not the key, is the problem.
+    auto armed = samSim.control().send(QStringLiteral("unplug-at-ins 70"));
+    QVERIFY2(armed, qPrintable(armed ? QString() : armed.error().detail));
+    saleWithPin(QStringLiteral("3"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("failedScreen")) && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("failedText")),
+        t("The kiosk's security module (SAM) is not answering. Nothing was charged. Please call staff.",
+            "终端的安全模块（SAM）没有响应，未扣款。请联系工作人员。"));
+    shot(QStringLiteral("sam-4-pulled-before-mac1"));
+    QCOMPARE(keyBalance(), before);
+    samBack();
+    auto status = m_sam->status();
+    QVERIFY(status);
+    const std::uint32_t tsn = status->nextTsn;
+    const std::size_t heldBefore = status->usedSlots.size();
+    CLICK(QStringLiteral("failedDone"));
+
+    // 2. Pulled as VERIFY MAC2 (INS 72) arrives: the key has answered DEBIT (it says it paid) but the SAM could not
+    //    check that answer. "Checking", with the SAM named; the sale row keeps the key's TAC and MAC2 and the TSN.
+    armed = samSim.control().send(QStringLiteral("unplug-at-ins 72"));
+    QVERIFY(armed);
+    saleWithPin(QStringLiteral("2"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")) && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("checkingTitle")), t("Checking the payment", "正在核实付款"));
+    QCOMPARE(m_ui->text(QStringLiteral("checkingText")),
+        t("The key answered the payment, but the kiosk's security module (SAM) was removed before it could check that"
+          " answer. The sale is kept; it is checked when the SAM is back. You will never be charged twice.",
+            "密钥已应答此笔付款，但终端的安全模块（SAM）在核验该应答前被拔出。此笔交易已保存，SAM "
+            "插回后即核验。您绝不会被重复扣款。"));
+    shot(QStringLiteral("sam-5-pulled-at-mac2"));
+    QCOMPARE(keyBalance(), before - 200); // the key did debit, once
+    const qint64 saleId = m_vm->currentSale();
+    const QStringList kept = saleRow(saleId); // state, TSN, TAC, MAC2: the key's answer is never lost
+    QCOMPARE(kept.value(0), QStringLiteral("checking"));
+    QCOMPARE(kept.value(1), QString::number(tsn));
+    QCOMPARE(kept.value(2).size(), 8);
+    QCOMPARE(kept.value(3).size(), 8);
+
+    // Neither Escape nor the idle timeout leaves it; while the SAM is out, the kiosk's retries change nothing.
+    m_ui->key(Qt::Key_Escape);
+    for (int i = 0; i < 3; ++i) {
+        m_clock->advanceSeconds(5);
+        m_vm->tick();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 20000);
+    }
+    m_clock->advanceSeconds(600);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 20000);
+    QVERIFY(m_ui->isShown(QStringLiteral("checkingScreen")));
+    QTRY_COMPARE(m_vm->checkingCount(), 1); // the operator's "being checked" count, refreshed by the retries
+
+    // 3. The SAM back: the next retry has it verify the kept MAC2; the receipt, charged once.
+    samBack();
+    m_clock->advanceSeconds(5);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")) && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("receiptTitle")), t("Paid. Thank you!", "支付成功，谢谢！"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥2.00"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_tsn")), QString::number(tsn));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_terminal")), kSamTerminal);
+    const QString tac = m_ui->text(QStringLiteral("receipt_tac"));
+    QCOMPARE(tac, kept.value(2)); // the TAC the key answered while the SAM was out
+    QCOMPARE(saleRow(saleId).value(0), QStringLiteral("done"));
+    shot(QStringLiteral("sam-6-sam-back"));
+    QCOMPARE(keyBalance(), before - 200);
+    QTRY_COMPARE(m_vm->checkingCount(), 0);
+    auto after = m_sam->status();
+    QVERIFY(after);
+    QCOMPARE(after->nextTsn, tsn + 1); // one TSN for the sale; none for the one pulled before MAC1
+    auto pending = m_sam->pendingSettlement();
+    QVERIFY(pending);
+    bool confirmed = false;
+    for (const auto& p : *pending) {
+        if (p.tsn == tsn) {
+            confirmed = QString::fromLatin1(p.tac.toHex().toUpper()) == tac && p.amount.fen() == 200u;
+        }
+    }
+    QVERIFY2(confirmed, "the SAM holds the sale confirmed (the kept MAC2 verified) with the receipt's TAC");
+    QCOMPARE(pending->size(), heldBefore + 1);
+}
+
 void TestKioskSam::cleanup()
 {
     m_ui.reset();
     m_root.reset();
     m_vm = nullptr;
+    if (QTest::currentTestFailed() && m_rig && m_rig->pcsc.sam && m_sam) {
+        samBack(); // a case that failed with the SAM pulled leaves it in the reader for the next one
+    }
 }
 
 void TestKioskSam::cleanupTestCase()

@@ -58,7 +58,10 @@ Control port: one command per line, answered by one line "ok ..." or "error ..."
   power-cut-at N [nothing|partial|full]
                                cut power at the N-th NVM write from now; that write does nothing,
                                part of its bytes, or all of them (default nothing)
-  unplug                       the token disappears (no answers); NVM kept
+  unplug                       the token disappears (no answers; with --pcsc the card leaves the
+                               reader); NVM kept
+  unplug-at-ins HH             (--pcsc) the card leaves the reader as the next PC/SC command with
+                               INS HH arrives, unanswered
   replug                       plug in again: power-on, journal recovery, all channels forgotten
   reset                        power-cycle the token now
   status                       counters and state as key=value pairs

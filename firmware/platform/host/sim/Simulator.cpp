@@ -409,7 +409,7 @@ std::string Simulator::handleControl(const std::string& line)
     const std::string& cmd = w[0];
     if (cmd == "help") {
         return "ok commands: touch accept|refuse, touch-mode manual|accept|refuse, power-cut now, power-cut-at N "
-               "[nothing|partial|full], unplug, replug, reset, status, help";
+               "[nothing|partial|full], unplug, unplug-at-ins HH, replug, reset, status, help";
     }
     if (cmd == "touch" && w.size() == 2 && (w[1] == "accept" || w[1] == "refuse")) {
         if (!m_touchPending) {
@@ -455,10 +455,22 @@ std::string Simulator::handleControl(const std::string& line)
     }
     if (cmd == "unplug" && w.size() == 1) {
         m_plugged = false;
+        vpcdRemoveCard("unplugged");
         return "ok unplugged";
+    }
+    if (cmd == "unplug-at-ins" && w.size() == 2) {
+        char* end = nullptr;
+        const unsigned long ins = std::strtoul(w[1].c_str(), &end, 16);
+        if (!m_config.pcsc || w[1].size() != 2 || *end != '\0' || ins > 0xFF) {
+            return "error unplug-at-ins takes one INS byte in hex (PC/SC commands only: start with --pcsc)";
+        }
+        m_unplugAtIns = static_cast<int>(ins);
+        return "ok the card leaves the reader as the next command with INS " + w[1] + " arrives";
     }
     if (cmd == "replug" && w.size() == 1) {
         m_plugged = true;
+        m_unplugAtIns = -1;
+        m_vpcdNextAttemptMs = 0; // back in the reader at once
         if (m_inTouchWait) {
             m_powerUpPending = true; // the running command is abandoned first, then the token powers up
             return "ok replugged (the pending command was abandoned)";
@@ -489,6 +501,20 @@ std::string Simulator::handleControl(const std::string& line)
         return out.str();
     }
     return "error unknown command '" + line.substr(0, 64) + "' (try 'help')";
+}
+
+void Simulator::vpcdRemoveCard(const std::string& why)
+{
+    // vpcd reports its slot empty while no card is connected to it: for pcscd (and every PC/SC client holding a
+    // handle) the card was removed. It comes back at 'replug'.
+    if (!m_config.pcsc || m_vpcdFd < 0) {
+        return;
+    }
+    ::close(m_vpcdFd);
+    m_vpcdFd = -1;
+    m_vpcdConnecting = false;
+    m_vpcdRx.clear();
+    log("the card left the PC/SC reader (" + why + ")");
 }
 
 void Simulator::vpcdConnect()
@@ -539,8 +565,8 @@ void Simulator::vpcdSend(std::span<const std::uint8_t> payload)
 void Simulator::serviceVpcd()
 {
     if (m_vpcdFd < 0) {
-        if (nowMs() >= m_vpcdNextAttemptMs) {
-            vpcdConnect();
+        if (m_plugged && nowMs() >= m_vpcdNextAttemptMs) {
+            vpcdConnect(); // an unplugged card stays out of the reader
         }
         return;
     }
@@ -614,6 +640,12 @@ void Simulator::serviceVpcd()
                 break;
             }
             continue;
+        }
+        if (m_unplugAtIns >= 0 && msg.size() >= 2 && msg[1] == m_unplugAtIns) {
+            m_unplugAtIns = -1;
+            m_plugged = false;
+            vpcdRemoveCard("unplug-at-ins: pulled as the command arrived, unanswered");
+            return;
         }
         if (!online() || m_layer->busy()) {
             const std::uint8_t mute[2] = {0x6F, 0x00}; // no card power / HID APDU running: no answer possible

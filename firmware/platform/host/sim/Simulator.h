@@ -108,6 +108,10 @@ private:
     std::int64_t m_vpcdNextAttemptMs = 0;
     std::uint64_t m_vpcdApdus = 0;
     bool m_inVpcdApdu = false;
+    /// `unplug-at-ins HH`: the card leaves the reader as the next PC/SC command with this INS arrives (-1: off).
+    int m_unplugAtIns = -1;
+    /// Takes the card out of vpcd's reader (PC/SC reports it removed) until `replug`.
+    void vpcdRemoveCard(const std::string& why);
 };
 
 /// The ATR the simulator presents through vpcd: 3B 8A 80 01 "SmartKeyEP" TCK (T=1, 10 historical bytes).

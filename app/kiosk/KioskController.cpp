@@ -112,7 +112,8 @@ QString KioskController::start()
     const KioskConfig config = m_config;
     const QDateTime startedAt = m_clock.now();
     auto backoff = std::make_shared<std::pair<qint64, int>>(0, 0);
-    m_worker.post([backend, config, startedAt, backoff, &why] {
+    bool samOut = false;
+    m_worker.post([backend, config, startedAt, backoff, &why, &samOut] {
         QDir().mkpath(config.dataDir);
         auto store = SaleStore::open(QDir(config.dataDir).filePath(QStringLiteral("sales.sqlite")));
         if (!store) {
@@ -133,11 +134,19 @@ QString KioskController::start()
         } else {
             // The SAM in a PC/SC reader (docs/psam.md): the purchase master key stays on the card.
             auto psam = device::PcscPsam::open(config.pcscReader);
-            if (!psam) {
+            if (!psam && SamWatch::isLoss(psam.error())) {
+                // No card in the reader, or a card that does not answer: the kiosk starts out of service and opens
+                // the SAM again every kSamRetrySeconds (reopenSam). Until then every PSAM call answers this reason.
+                qCWarning(lcKiosk) << "the SAM does not answer at start: out of service:" << psam.error().detail;
+                samOut = true;
+                backend->psam = std::make_unique<SamWatch>(
+                    std::make_unique<core::UnavailablePsam>(config.terminalId, psam.error()));
+            } else if (!psam) {
                 why = psam.error().detail;
                 return;
+            } else {
+                backend->psam = std::make_unique<SamWatch>(std::move(*psam));
             }
-            backend->psam = std::make_unique<SamWatch>(std::move(*psam));
         }
         backend->issuer = std::make_unique<KioskIssuerHost>();
         auto mirror = core::TransactionStore::open(QDir(config.dataDir).filePath(QStringLiteral("mirror.sqlite")));
@@ -152,7 +161,9 @@ QString KioskController::start()
         if (auto f = backend->store->flagOpenAsChecked(); f && *f > 0) {
             qCInfo(lcKiosk) << *f << "sale(s) left open at the last stop: being checked";
         }
-        if (auto r = Settlement::reconcile(*backend->store, *backend->psam, {}, startedAt); !r) {
+        if (samOut) {
+            qCInfo(lcKiosk) << "open sales reconciled once the SAM answers";
+        } else if (auto r = Settlement::reconcile(*backend->store, *backend->psam, {}, startedAt); !r) {
             qCWarning(lcKiosk) << "open sales not reconciled at start:" << r.error().detail;
         }
         if (!config.bankConfig.isEmpty()) {
@@ -179,6 +190,11 @@ QString KioskController::start()
                 const QDateTime kept = QDateTime::fromSecsSinceEpoch(backoff->first, Qt::UTC);
                 m_nextSettle = std::clamp(kept, startedAt, startedAt.addSecs(m_settleBackoff));
             }
+        }
+        if (samOut) {
+            m_samOut = true;
+            m_screen = QStringLiteral("outOfService");
+            m_samRetryAt = startedAt.addSecs(kSamRetrySeconds);
         }
         refreshTotals();
     }
@@ -260,7 +276,15 @@ void KioskController::resetAll()
     if (m_language != m_config.language) {
         setLanguage(m_config.language);
     }
-    setScreen(lockSeconds() > 0 ? QStringLiteral("locked") : QStringLiteral("welcome"));
+    setScreen(restScreen());
+}
+
+QString KioskController::restScreen() const
+{
+    if (m_samOut) {
+        return QStringLiteral("outOfService");
+    }
+    return lockSeconds() > 0 ? QStringLiteral("locked") : QStringLiteral("welcome");
 }
 
 void KioskController::setLanguage(const QString& language)
@@ -292,15 +316,20 @@ void KioskController::tick()
         maybeAutoSettle();
         return;
     }
-    // Never while money may be moving or a sale is being checked; the welcome screen has nothing to clear.
+    // Never while money may be moving or a sale is being checked; the welcome and out-of-service screens have nothing
+    // to clear.
     const bool idleApplies = m_screen != QLatin1String("welcome") && m_screen != QLatin1String("working")
-        && m_screen != QLatin1String("checking");
+        && m_screen != QLatin1String("checking") && m_screen != QLatin1String("outOfService");
     if (idleApplies && m_lastActivity.secsTo(now) >= m_config.idleSeconds) {
         qCInfo(lcKiosk) << "idle for" << m_config.idleSeconds << "s: back to the welcome screen";
         resetAll();
     }
     if (m_samRetryAt.isValid() && now >= m_samRetryAt && !m_busy) {
-        checkWithSam();
+        if (m_samOut) {
+            reopenSam();
+        } else {
+            checkWithSam();
+        }
         return;
     }
     maybeAutoSettle();
@@ -341,8 +370,55 @@ void KioskController::checkWithSam()
     });
 }
 
+void KioskController::reopenSam()
+{
+    // Started without its SAM: every kSamRetrySeconds, open the SAM's reader again. Once the SAM answers it takes the
+    // place of the unavailable one, the sales kept open are brought in line with it as at a start
+    // (Settlement::reconcile: a kept key answer is verified), and the kiosk sells again.
+    m_samRetryAt = {};
+    KioskBackend* backend = m_backend;
+    const QString reader = m_config.pcscReader;
+    const QDateTime now = m_clock.now();
+    auto back = std::make_shared<bool>(false);
+    m_busy = true;
+    emit changed();
+    m_worker.post([this, backend, reader, now, back] {
+        if (auto psam = device::PcscPsam::open(reader); !psam) {
+            qCInfo(lcKiosk) << "the SAM does not answer yet:" << psam.error().detail;
+        } else {
+            backend->psam->replace(std::move(*psam));
+            *back = true;
+            if (auto r = Settlement::reconcile(*backend->store, *backend->psam, {}, now); !r) {
+                qCWarning(lcKiosk) << "open sales not reconciled once the SAM answered:" << r.error().detail;
+            }
+        }
+        app::KeyWorker::deliver(this, [this, back] {
+            m_busy = false;
+            if (!*back) {
+                m_samRetryAt = m_clock.now().addSecs(kSamRetrySeconds);
+                emit changed();
+                return;
+            }
+            qCInfo(lcKiosk) << "the SAM answers: back in service";
+            m_samOut = false;
+            refreshTotals();
+            if (!m_screen.startsWith(QLatin1String("operator"))) {
+                resetAll(); // the welcome screen (the operator's screen stays where the operator is)
+            }
+            if (!m_keyId.isEmpty()) {
+                keyAppeared(m_keyId); // a key inserted while out of service
+            } else {
+                emit changed();
+            }
+        });
+    });
+}
+
 void KioskController::maybeAutoSettle()
 {
+    if (m_samOut) {
+        return; // the SAM clears what the bank acknowledged: uploads wait for it
+    }
     if (!m_nextSettle.isValid() || m_settling || m_busy || m_clock.now() < m_nextSettle) {
         return;
     }
@@ -403,7 +479,7 @@ void KioskController::clearEntry()
 void KioskController::openOperator()
 {
     activity();
-    if (m_busy || m_screen == QLatin1String("working") || m_screen == QLatin1String("checking")) {
+    if ((m_busy && !m_samOut) || m_screen == QLatin1String("working") || m_screen == QLatin1String("checking")) {
         return;
     }
     wipeDigits();
@@ -430,7 +506,7 @@ void KioskController::cancel()
     wipeDigits();
     if (operatorSide) {
         m_entry.clear();
-        setScreen(QStringLiteral("welcome"));
+        setScreen(m_samOut ? QStringLiteral("outOfService") : QStringLiteral("welcome"));
         return;
     }
     resetAll();
@@ -464,8 +540,12 @@ void KioskController::submit()
             setScreen(QStringLiteral("operator"), QStringLiteral("badAmount"));
             return;
         }
-        m_amountFen = scan.fen;
         m_entry.clear();
+        if (m_samOut) {
+            setScreen(QStringLiteral("outOfService")); // nothing can be sold: no amount is kept for later
+            return;
+        }
+        m_amountFen = scan.fen;
         setScreen(m_keyReady ? QStringLiteral("amount") : QStringLiteral("welcome"));
         return;
     }
@@ -486,6 +566,10 @@ void KioskController::submit()
 void KioskController::keyAppeared(const QString& id)
 {
     if (!m_devices || m_busy) {
+        return;
+    }
+    if (m_samOut) {
+        m_keyId = id; // opened once the SAM answers (reopenSam): a key cannot be checked or pay without it
         return;
     }
     m_keyId = id;
@@ -600,7 +684,7 @@ void KioskController::keyGone(const QString& id)
 
 void KioskController::pay()
 {
-    if (m_busy || !m_keyReady) {
+    if (m_busy || !m_keyReady || m_samOut) {
         return;
     }
     auto digits = std::make_shared<Botan::secure_vector<char>>(std::move(m_digits));
@@ -884,6 +968,11 @@ void KioskController::settle()
 {
     activity();
     if (m_screen != QLatin1String("operator") || m_busy || m_settling) {
+        return;
+    }
+    if (m_samOut) {
+        m_settlement = QStringLiteral("samOut"); // the SAM clears what the bank acknowledged: the upload waits
+        emit changed();
         return;
     }
     runSettlement(false);

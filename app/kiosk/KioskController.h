@@ -87,6 +87,7 @@ class KioskController : public QObject
     Q_PROPERTY(bool settling READ settling NOTIFY changed)
     Q_PROPERTY(int nextSettleSeconds READ nextSettleSeconds NOTIFY changed)
     Q_PROPERTY(QVariantList checks READ checks NOTIFY changed)
+    Q_PROPERTY(bool samOut READ samOut NOTIFY changed)
 
 public:
     KioskController(KioskConfig config, const core::Clock& clock, app::KeyWorker& worker, QObject* parent = nullptr);
@@ -131,6 +132,9 @@ public:
     [[nodiscard]] int autoSettleAttempts() const { return m_autoAttempts; }
     /// The sales that were left "checking", newest first: {amount, key, state: done | not-done | checking}.
     [[nodiscard]] QVariantList checks() const { return m_checks; }
+    /// The SAM did not answer when the kiosk started and has not answered since: out of service, nothing is sold
+    /// (docs/kiosk.md "Started without its SAM").
+    [[nodiscard]] bool samOut() const { return m_samOut; }
     /// The sale shown or being checked (0: none).
     [[nodiscard]] qint64 currentSale() const { return m_saleId; }
     [[nodiscard]] const KioskConfig& config() const { return m_config; }
@@ -177,6 +181,9 @@ private:
     void runSettlement(bool automatic);
     void maybeAutoSettle();
     void checkWithSam();
+    void reopenSam();
+    /// Where the kiosk rests between customers: out of service while the SAM is out, else locked or welcome.
+    [[nodiscard]] QString restScreen() const;
 
     KioskConfig m_config;
     const core::Clock& m_clock;
@@ -213,6 +220,8 @@ private:
     /// The next time the SAM is asked to check a kept key answer (a SAM pulled mid-sale; invalid: none waits).
     QDateTime m_samRetryAt;
     static constexpr int kSamRetrySeconds = 5;
+    /// Started without an answering SAM: the "outOfService" screen; m_samRetryAt then times the next PcscPsam::open.
+    bool m_samOut = false;
     int m_settleBackoff = 0; ///< seconds of the current back-off after failed uploads (0: the last one worked)
     int m_autoAttempts = 0;
     QVariantList m_checks;

@@ -16,6 +16,12 @@ void SamWatch::clear()
     m_unchecked.reset();
 }
 
+void SamWatch::replace(std::unique_ptr<core::Psam> psam)
+{
+    m_psam = std::move(psam);
+    clear();
+}
+
 std::optional<SamWatch::KeyAnswer> SamWatch::takeUnchecked()
 {
     auto out = std::move(m_unchecked);

@@ -31,6 +31,9 @@ public:
 
     /// Forgets what earlier calls showed (before a sale).
     void clear();
+    /// Puts `psam` in place of the one watched (a SAM that answers again after the kiosk started without it); the
+    /// PurseService that holds this SamWatch keeps working with the new one.
+    void replace(std::unique_ptr<core::Psam> psam);
     /// The last call failed because the PSAM did not answer (no card, removed, reader gone), not by a refusal.
     [[nodiscard]] bool lost() const { return m_lost; }
     /// The key's answer that a VERIFY MAC2 without an answer left unchecked, once.

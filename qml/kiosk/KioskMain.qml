@@ -83,6 +83,23 @@ ApplicationWindow {
         }
     }
 
+    // The customer's choice of language (the welcome and out-of-service screens).
+    component LanguageRow: RowLayout {
+        spacing: 20
+        BigButton {
+            objectName: "langZh"
+            text: "中文"
+            primary: window.vm.language === "zh_CN"
+            onClicked: window.vm.setLanguage("zh_CN")
+        }
+        BigButton {
+            objectName: "langEn"
+            text: "English"
+            primary: window.vm.language === "en"
+            onClicked: window.vm.setLanguage("en")
+        }
+    }
+
     // A keypad with large targets; `withPoint` adds "." for amounts.
     component KeyPad: GridLayout {
         id: pad
@@ -198,21 +215,39 @@ ApplicationWindow {
                 wrapMode: Text.Wrap
                 Layout.fillWidth: true
             }
-            RowLayout {
-                spacing: 20
-                BigButton {
-                    objectName: "langZh"
-                    text: "中文"
-                    primary: window.vm.language === "zh_CN"
-                    onClicked: window.vm.setLanguage("zh_CN")
-                }
-                BigButton {
-                    objectName: "langEn"
-                    text: "English"
-                    primary: window.vm.language === "en"
-                    onClicked: window.vm.setLanguage("en")
-                }
+            LanguageRow {}
+            Item { Layout.fillHeight: true }
+            BigButton {
+                objectName: "operatorButton"
+                text: qsTr("Staff")
+                Layout.alignment: Qt.AlignRight
+                onClicked: window.vm.openOperator()
             }
+        }
+
+        // ---- out of service: started without an answering SAM; the kiosk tries it again every 5 s -----------------
+        ColumnLayout {
+            objectName: "outOfServiceScreen"
+            visible: window.vm.screen === "outOfService"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            spacing: 30
+            Text {
+                objectName: "outOfServiceTitle"
+                text: qsTr("Out of service")
+                color: window.warn
+                font.pixelSize: window.big * 2
+                font.bold: true
+            }
+            Text {
+                objectName: "outOfServiceText"
+                text: qsTr("The kiosk's security module (SAM) is not answering. Nothing can be paid now. Please call staff.")
+                color: window.ink
+                font.pixelSize: window.big
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            LanguageRow {}
             Item { Layout.fillHeight: true }
             BigButton {
                 objectName: "operatorButton"
@@ -532,6 +567,15 @@ ApplicationWindow {
                     }
                 }
                 Text {
+                    objectName: "operatorSamOut"
+                    visible: window.vm.samOut
+                    text: qsTr("The security module (SAM) is not answering: no sale and no upload until it is back. The kiosk tries it every 5 seconds.")
+                    color: window.warn
+                    font.pixelSize: window.big * 0.6
+                    wrapMode: Text.Wrap
+                    Layout.fillWidth: true
+                }
+                Text {
                     objectName: "operatorTotals"
                     text: qsTr("Today: %n sale(s), %1", "", window.vm.totalSales).arg(window.vm.totalAmountText)
                     color: window.ink
@@ -556,6 +600,7 @@ ApplicationWindow {
                         case "uploaded": return qsTr("Settlement uploaded. The bank has every sale.")
                         case "bankDown": return qsTr("The bank cannot be reached. The sales are kept safely and will be uploaded later.")
                         case "noBank": return qsTr("No bank is configured for this kiosk.")
+                        case "samOut": return qsTr("The security module (SAM) is not answering: the upload waits until it is back.")
                         case "settlementRefused": return qsTr("The bank refused the settlement. Please call support.")
                         }
                         return ""

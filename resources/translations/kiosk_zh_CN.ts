@@ -60,6 +60,22 @@
         <translation>终端的安全模块（SAM）没有响应，未扣款。请联系工作人员。</translation>
     </message>
     <message>
+        <source>Out of service</source>
+        <translation>暂停服务</translation>
+    </message>
+    <message>
+        <source>The kiosk's security module (SAM) is not answering. Nothing can be paid now. Please call staff.</source>
+        <translation>终端的安全模块（SAM）没有响应，现在无法付款。请联系工作人员。</translation>
+    </message>
+    <message>
+        <source>The security module (SAM) is not answering: no sale and no upload until it is back. The kiosk tries it every 5 seconds.</source>
+        <translation>安全模块（SAM）没有响应：在其恢复之前不能销售，也不能上传。终端每 5 秒重试一次。</translation>
+    </message>
+    <message>
+        <source>The security module (SAM) is not answering: the upload waits until it is back.</source>
+        <translation>安全模块（SAM）没有响应：上传将等到其恢复后进行。</translation>
+    </message>
+    <message>
         <source>Wrong operator PIN.</source>
         <translation>操作员 PIN 错误。</translation>
     </message>

@@ -57,11 +57,15 @@ private slots:
     void saleAndWrongPinThroughTheSam();
     void samPulledMidSale_data();
     void samPulledMidSale();
+    void startedWithoutSam_data();
+    void startedWithoutSam();
     void cleanup();
     void cleanupTestCase();
 
 private:
-    void startKiosk(const QString& lang);
+    /// Starts the kiosk in `lang` on the welcome screen with the key read; `samOut`: on the out-of-service screen,
+    /// the key attached but not read (the SAM is out of its reader).
+    void startKiosk(const QString& lang, bool samOut = false);
     void typeOnPad(const QString& digits);
     void operatorScreen();
     void shot(const QString& name);
@@ -116,7 +120,7 @@ void TestKioskSam::initTestCase()
     QCOMPARE(QString::fromLatin1(m_sam->terminalId().toHex()), kSamTerminal);
 }
 
-void TestKioskSam::startKiosk(const QString& lang)
+void TestKioskSam::startKiosk(const QString& lang, bool samOut)
 {
     m_lang = lang;
     auto config = wallet::kiosk::KioskConfig::load(QDir(m_kioskDir).filePath(QStringLiteral("kiosk.json")));
@@ -129,6 +133,11 @@ void TestKioskSam::startKiosk(const QString& lang)
     m_ui = std::make_unique<QuickDriver>(m_root->window());
     QVERIFY(QTest::qWaitForWindowExposed(m_root->window()));
     CLICK(lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh"));
+    if (samOut) {
+        QTRY_COMPARE(m_ui->text(QStringLiteral("outOfServiceTitle")), t("Out of service", "暂停服务"));
+        m_root->devices().addSimulator(m_rig->pcsc.key().hidPort());
+        return;
+    }
     QTRY_COMPARE(m_ui->text(QStringLiteral("welcomeTitle")), t("Welcome", "欢迎"));
     m_root->devices().addSimulator(m_rig->pcsc.key().hidPort());
     QTRY_VERIFY_WITH_TIMEOUT(m_vm->keyPresent() && !m_vm->busy(), 30000);
@@ -394,6 +403,117 @@ void TestKioskSam::samPulledMidSale()
     }
     QVERIFY2(confirmed, "the SAM holds the sale confirmed (the kept MAC2 verified) with the receipt's TAC");
     QCOMPARE(pending->size(), heldBefore + 1);
+}
+
+void TestKioskSam::startedWithoutSam_data()
+{
+    QTest::addColumn<QString>("lang");
+    QTest::newRow("en") << QStringLiteral("en");
+    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+}
+
+// A kiosk started while its SAM is out of the reader (issue 12): full screen and out of service, it sells nothing,
+// the operator's screen still works, and every 5 s it opens the SAM again. The SAM back: the welcome screen, the sale
+// kept "checking" before the restart is checked by the SAM (its kept MAC2 verified), and a full sale works.
+void TestKioskSam::startedWithoutSam()
+{
+    QFETCH(QString, lang);
+    startKiosk(lang);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    auto& samSim = *m_rig->pcsc.sam;
+    const std::uint32_t before = keyBalance();
+    auto status = m_sam->status();
+    QVERIFY(status);
+    const std::uint32_t tsn = status->nextTsn;
+
+    // 1. A sale left "checking" (the SAM pulled at VERIFY MAC2), then the kiosk stops with the SAM still out.
+    auto armed = samSim.control().send(QStringLiteral("unplug-at-ins 72"));
+    QVERIFY(armed);
+    saleWithPin(QStringLiteral("2"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")) && !m_vm->busy(), 60000);
+    const qint64 saleId = m_vm->currentSale();
+    QCOMPARE(saleRow(saleId).value(0), QStringLiteral("checking"));
+    QCOMPARE(keyBalance(), before - 200);
+    m_ui.reset();
+    m_root.reset();
+    m_vm = nullptr;
+
+    // 2. Started without the SAM: out of service, in plain words, full screen.
+    startKiosk(lang, true);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    QCOMPARE(m_root->window()->visibility(), QWindow::FullScreen);
+    QCOMPARE(m_ui->text(QStringLiteral("outOfServiceText")),
+        t("The kiosk's security module (SAM) is not answering. Nothing can be paid now. Please call staff.",
+            "终端的安全模块（SAM）没有响应，现在无法付款。请联系工作人员。"));
+    QVERIFY(!m_ui->isShown(QStringLiteral("welcomeScreen")));
+    shot(QStringLiteral("sam-7-out-of-service"));
+
+    // A customer cannot start a sale: the keyboard (a PIN, Enter) changes nothing and no sale is recorded.
+    m_ui->type(QStringLiteral("123456"));
+    m_ui->key(Qt::Key_Return);
+    QVERIFY(m_ui->isShown(QStringLiteral("outOfServiceScreen")));
+    QVERIFY(!m_vm->keyPresent());
+
+    // The operator's screen works behind the operator PIN; it says why, and neither a sale nor an upload starts.
+    kiosktest::openOperatorScreen(*m_ui);
+    QCOMPARE(m_ui->text(QStringLiteral("operatorSamOut")),
+        t("The security module (SAM) is not answering: no sale and no upload until it is back. The kiosk tries it"
+          " every 5 seconds.",
+            "安全模块（SAM）没有响应：在其恢复之前不能销售，也不能上传。终端每 5 秒重试一次。"));
+    QTRY_COMPARE(m_ui->text(QStringLiteral("operatorWaiting")),
+        t("Waiting for settlement: %1 · being checked: 1", "待结算：%1 · 核实中：1").arg(m_vm->unsettledCount()));
+    CLICK(QStringLiteral("operatorSettle"));
+    QCOMPARE(m_ui->text(QStringLiteral("settlementStatus")),
+        t("The security module (SAM) is not answering: the upload waits until it is back.",
+            "安全模块（SAM）没有响应：上传将等到其恢复后进行。"));
+    shot(QStringLiteral("sam-8-operator-sam-out"));
+    typeOnPad(QStringLiteral("1"));
+    CLICK(QStringLiteral("operatorStartSale"));
+    QVERIFY(m_ui->waitShown(QStringLiteral("outOfServiceScreen")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("amountScreen")));
+    QVERIFY(!m_ui->isShown(QStringLiteral("saleAmountHeader"))); // no amount kept for later
+
+    // The retries every 5 s change nothing while the SAM is out.
+    for (int i = 0; i < 3; ++i) {
+        m_clock->advanceSeconds(5);
+        m_vm->tick();
+        QTRY_VERIFY_WITH_TIMEOUT(!m_vm->busy(), 20000);
+    }
+    QVERIFY(m_ui->isShown(QStringLiteral("outOfServiceScreen")));
+    QCOMPARE(saleRow(saleId).value(0), QStringLiteral("checking"));
+
+    // 3. The SAM back: at the next retry the welcome screen, the kept sale checked (charged once), the key read.
+    samBack();
+    m_clock->advanceSeconds(5);
+    m_vm->tick();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_ui->isShown(QStringLiteral("welcomeScreen")) && m_vm->keyPresent() && !m_vm->busy(), 60000);
+    QVERIFY(!m_ui->isShown(QStringLiteral("outOfServiceScreen")));
+    CLICK(
+        m_lang == QLatin1String("en") ? QStringLiteral("langEn") : QStringLiteral("langZh")); // reset between customers
+    QTRY_COMPARE(m_ui->text(QStringLiteral("welcomeTitle")), t("Welcome", "欢迎"));
+    QTRY_COMPARE(saleRow(saleId).value(0), QStringLiteral("done"));
+    QTRY_COMPARE(m_vm->checkingCount(), 0);
+    shot(QStringLiteral("sam-9-back-in-service"));
+
+    // A full sale: the receipt with the SAM's next TSN; the key charged 2.00 + 1.00 in all.
+    saleWithPin(QStringLiteral("1"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("receiptScreen")) && !m_vm->busy(), 60000);
+    QCOMPARE(m_ui->text(QStringLiteral("receiptTitle")), t("Paid. Thank you!", "支付成功，谢谢！"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_amount")), QStringLiteral("¥1.00"));
+    QCOMPARE(m_ui->text(QStringLiteral("receipt_tsn")), QString::number(tsn + 1));
+    QCOMPARE(keyBalance(), before - 300);
+    auto pending = m_sam->pendingSettlement();
+    QVERIFY(pending);
+    int confirmed = 0;
+    for (const auto& p : *pending) {
+        confirmed += p.tsn == tsn || p.tsn == tsn + 1 ? 1 : 0;
+    }
+    QCOMPARE(confirmed, 2); // both sales confirmed (MAC2 verified) on the SAM, waiting for settlement
 }
 
 void TestKioskSam::cleanup()

@@ -74,6 +74,10 @@ private:
     void saleWithPin(const QString& digits);
     /// `replug` to the SAM's simulator, then until the test's own PC/SC handle reads the SAM again.
     void samBack();
+    /// A sale of `digits` with the SAM pulled as VERIFY MAC2 arrives, until the "checking" screen (the SAM stays out).
+    void saleLeftCheckingBySam(const QString& digits);
+    /// The data rows en and zh_CN.
+    static void languages();
     /// A sale row of the kiosk's sales.sqlite (state, tsn, tac), read beside the running kiosk.
     QStringList saleRow(qint64 id);
     QString t(const char* en, const char* zh) const
@@ -166,11 +170,16 @@ std::uint32_t TestKioskSam::keyBalance()
     return s.error.isEmpty() ? s.balance : 0xFFFFFFFFu;
 }
 
-void TestKioskSam::saleAndWrongPinThroughTheSam_data()
+void TestKioskSam::languages()
 {
     QTest::addColumn<QString>("lang");
     QTest::newRow("en") << QStringLiteral("en");
     QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+}
+
+void TestKioskSam::saleAndWrongPinThroughTheSam_data()
+{
+    languages();
 }
 
 void TestKioskSam::saleAndWrongPinThroughTheSam()
@@ -277,6 +286,14 @@ void TestKioskSam::saleWithPin(const QString& digits)
     m_ui->key(Qt::Key_Return);
 }
 
+void TestKioskSam::saleLeftCheckingBySam(const QString& digits)
+{
+    auto armed = m_rig->pcsc.sam->control().send(QStringLiteral("unplug-at-ins 72"));
+    QVERIFY(armed);
+    saleWithPin(digits);
+    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")) && !m_vm->busy(), 60000);
+}
+
 void TestKioskSam::samBack()
 {
     auto r = m_rig->pcsc.sam->control().send(QStringLiteral("replug"));
@@ -306,9 +323,7 @@ QStringList TestKioskSam::saleRow(qint64 id)
 
 void TestKioskSam::samPulledMidSale_data()
 {
-    QTest::addColumn<QString>("lang");
-    QTest::newRow("en") << QStringLiteral("en");
-    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    languages();
 }
 
 // The SAM pulled out of its reader mid-sale (issue 12): the simulator takes the card out of vpcd's reader as the
@@ -343,10 +358,7 @@ void TestKioskSam::samPulledMidSale()
 
     // 2. Pulled as VERIFY MAC2 (INS 72) arrives: the key has answered DEBIT (it says it paid) but the SAM could not
     //    check that answer. "Checking", with the SAM named; the sale row keeps the key's TAC and MAC2 and the TSN.
-    armed = samSim.control().send(QStringLiteral("unplug-at-ins 72"));
-    QVERIFY(armed);
-    saleWithPin(QStringLiteral("2"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")) && !m_vm->busy(), 60000);
+    saleLeftCheckingBySam(QStringLiteral("2"));
     QCOMPARE(m_ui->text(QStringLiteral("checkingTitle")), t("Checking the payment", "正在核实付款"));
     QCOMPARE(m_ui->text(QStringLiteral("checkingText")),
         t("The key answered the payment, but the kiosk's security module (SAM) was removed before it could check that"
@@ -407,9 +419,7 @@ void TestKioskSam::samPulledMidSale()
 
 void TestKioskSam::startedWithoutSam_data()
 {
-    QTest::addColumn<QString>("lang");
-    QTest::newRow("en") << QStringLiteral("en");
-    QTest::newRow("zh_CN") << QStringLiteral("zh_CN");
+    languages();
 }
 
 // A kiosk started while its SAM is out of the reader (issue 12): full screen and out of service, it sells nothing,
@@ -422,17 +432,13 @@ void TestKioskSam::startedWithoutSam()
     if (QTest::currentTestFailed()) {
         return;
     }
-    auto& samSim = *m_rig->pcsc.sam;
     const std::uint32_t before = keyBalance();
     auto status = m_sam->status();
     QVERIFY(status);
     const std::uint32_t tsn = status->nextTsn;
 
     // 1. A sale left "checking" (the SAM pulled at VERIFY MAC2), then the kiosk stops with the SAM still out.
-    auto armed = samSim.control().send(QStringLiteral("unplug-at-ins 72"));
-    QVERIFY(armed);
-    saleWithPin(QStringLiteral("2"));
-    QTRY_VERIFY_WITH_TIMEOUT(m_ui->isShown(QStringLiteral("checkingScreen")) && !m_vm->busy(), 60000);
+    saleLeftCheckingBySam(QStringLiteral("2"));
     const qint64 saleId = m_vm->currentSale();
     QCOMPARE(saleRow(saleId).value(0), QStringLiteral("checking"));
     QCOMPARE(keyBalance(), before - 200);

@@ -743,7 +743,7 @@ void TestTransactionStore::noSecretColumns()
 
 void TestTransactionStore::sigkillDuringSync()
 {
-    // Every round a child process syncs a fresh token's 2,000-record backlog (200 per transaction) into the same
+    // Every round a child process syncs a fresh token's 6,000-record backlog (200 per transaction) into the same
     // mirror file and is SIGKILLed while inserting: after a random number of its commits (0..5) plus 0..15 ms, long
     // before it could finish (asserted). Afterwards every row it reported committed is there, byte for byte, the rest
     // of that token is absent or whole batches, no other token's rows changed, and a sync completes it.
@@ -751,7 +751,7 @@ void TestTransactionStore::sigkillDuringSync()
     const QString path = dir.filePath(QStringLiteral("m.sqlite"));
     const QString helper = QCoreApplication::applicationDirPath() + QStringLiteral("/test_core_mirror_sync_helper");
     QVERIFY2(QFile::exists(helper), qPrintable(helper));
-    constexpr int kRecords = 2000;
+    constexpr int kRecords = 6000; // 30 commits: since schema 5 the first 10 could all land within the kill's delay
     constexpr int kBatch = 200;
     constexpr int kKills = 40;
     const auto log = tokenLog(kRecords);

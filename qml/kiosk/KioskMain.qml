@@ -12,8 +12,11 @@ ApplicationWindow {
     visible: true
     visibility: Window.FullScreen
     flags: Qt.Window | Qt.FramelessWindowHint
-    width: 1024
-    height: 768
+    // The screen's size from the first frame: under cage a first frame drawn at a smaller size stayed on the output
+    // after the compositor made the window full screen (kiosk-cage), and an X session without a window manager does
+    // not resize a full-screen window at all. 1024x768 only where no screen size is known.
+    width: Screen.width > 0 ? Screen.width : 1024
+    height: Screen.height > 0 ? Screen.height : 768
     color: "#0f2a33"
     title: qsTr("SmartKey kiosk")
 

@@ -75,15 +75,5 @@ private slots:
     void cleanupTestCase() { m_rig.stopServer(); }
 };
 
-int main(int argc, char** argv)
-{
-    // Skipped (ctest SKIP_RETURN_CODE 77), never passed, when a real part is missing.
-    if (auto missing = BankRig::missingPart()) {
-        std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));
-        return 77;
-    }
-    QCoreApplication app(argc, argv);
-    TestBankClientExit t;
-    return QTest::qExec(&t, argc, argv);
-}
+SKEY_BANK_TEST_MAIN(TestBankClientExit)
 #include "TestBankClientExit.moc"

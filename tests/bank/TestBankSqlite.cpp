@@ -252,15 +252,6 @@ private slots:
     void cleanupTestCase() { m_rig.stopServer(); }
 };
 
-int main(int argc, char** argv)
-{
-    if (auto missing = BankRig::missingPart()) {
-        std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));
-        return 77;
-    }
-    QCoreApplication app(argc, argv);
-    TestBankSqlite t;
-    return QTest::qExec(&t, argc, argv);
-}
+SKEY_BANK_TEST_MAIN(TestBankSqlite)
 
 #include "TestBankSqlite.moc"

@@ -388,15 +388,6 @@ private slots:
     }
 };
 
-int main(int argc, char** argv)
-{
-    if (auto missing = BankRig::missingPart()) {
-        std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));
-        return 77;
-    }
-    QCoreApplication app(argc, argv);
-    TestBankWalletctl t;
-    return QTest::qExec(&t, argc, argv);
-}
+SKEY_BANK_TEST_MAIN(TestBankWalletctl)
 
 #include "TestBankWalletctl.moc"

@@ -224,15 +224,6 @@ void TestKioskStoreKill::killNineLosesNoSaleAndUploadsNoneTwice()
     m_rig.stopServer();
 }
 
-int main(int argc, char** argv)
-{
-    if (auto missing = BankRig::missingPart()) {
-        std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));
-        return 77;
-    }
-    QCoreApplication app(argc, argv);
-    TestKioskStoreKill t;
-    return QTest::qExec(&t, argc, argv);
-}
+SKEY_BANK_TEST_MAIN(TestKioskStoreKill)
 
 #include "TestKioskStoreKill.moc"

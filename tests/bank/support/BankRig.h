@@ -142,3 +142,20 @@ private:
 };
 
 } // namespace wallet::bank::test
+
+/**
+ * The main() of a QtTest-based test that needs the bank's real parts: skipped (exit 77, ctest's SKIP_RETURN_CODE),
+ * never passed, when one is missing (BankRig::missingPart names it), else a QCoreApplication and the test class run.
+ * Used at file scope after the class; the file includes <QCoreApplication>, <QTest> and <cstdio>.
+ */
+#define SKEY_BANK_TEST_MAIN(TestClass)                                                                                 \
+    int main(int argc, char** argv)                                                                                    \
+    {                                                                                                                  \
+        if (auto missing = ::wallet::bank::test::BankRig::missingPart()) {                                             \
+            std::fprintf(stderr, "SKIP: %s not found (scripts/setup-deps.sh installs it)\n", qPrintable(*missing));    \
+            return 77;                                                                                                 \
+        }                                                                                                              \
+        QCoreApplication app(argc, argv);                                                                              \
+        TestClass t;                                                                                                   \
+        return QTest::qExec(&t, argc, argv);                                                                           \
+    }

@@ -17,7 +17,9 @@ Result<IssuanceResult> issueThroughBank(BankClient& bank, ApduChannel& key, cons
             QStringLiteral("the key %1 is already issued (ASN %2): nothing was changed")
                 .arg(state->deviceSerial, state->asn.isEmpty() ? QStringLiteral("unknown") : state->asn));
     }
-    // Self-service: placeholders that say DEMO where a branch would type the customer's documents.
+    // Self-service issuance (a bank whose policy lets a wallet issue, docs/bank.md §12 "Self-service demo issuance";
+    // any other bank answers 403 below): the customer's documents are not typed at a desk, so the job carries values
+    // marked DEMO, never a real person's data. A branch issues with the customer's documents (BranchStation).
     StationCustomer customer;
     customer.name = profile.cardholder.name.trimmed().isEmpty() ? QStringLiteral("DEMO HOLDER")
                                                                 : profile.cardholder.name.trimmed().left(20);
